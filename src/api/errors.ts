@@ -1,0 +1,66 @@
+/** The one error type of Portico: rendered as the OpenAI error object on every route. */
+export type ApiErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'upstream_error';
+
+export interface ApiErrorInit {
+  status: number;
+  type: ApiErrorType;
+  message: string;
+  code?: string | null;
+  param?: string | null;
+  /** Seconds the client should wait before retrying, sent as `retry-after`. */
+  retryAfter?: number;
+  /** Whether a retry of the same request may succeed (upstream 5xx, 429, timeouts). */
+  retryable?: boolean;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ApiErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly retryAfter: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.type = init.type;
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.retryAfter = init.retryAfter;
+    this.retryable = init.retryable ?? (init.status === 429 || init.status >= 500);
+  }
+
+  toJSON(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function badRequest(param: string | null, message: string, code: string | null = null): ApiError {
+  return new ApiError({ status: 400, type: 'invalid_request_error', message, param, code });
+}
+
+export function notFound(message: string, code: string | null = null, param: string | null = null): ApiError {
+  return new ApiError({ status: 404, type: 'invalid_request_error', message, param, code });
+}
+
+export function serverError(message = 'The server had an error while processing your request.'): ApiError {
+  return new ApiError({ status: 500, type: 'server_error', message, code: 'server_error' });
+}
+
+/** Any thrown value as an ApiError; unknown failures never leak their message or stack. */
+export function toApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : serverError();
+}

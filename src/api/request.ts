@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { badRequest } from './errors.ts';
+import { InputItem } from './items.ts';
+import { Tool, ToolChoice } from './tools.ts';
+
+export const TextFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, underscores or dashes'),
+    schema: z.record(z.string(), z.unknown()),
+    description: z.string().nullish(),
+    strict: z.boolean().nullish(),
+  }),
+]);
+
+export const TextConfig = z.object({
+  format: TextFormat.nullish(),
+  verbosity: z.enum(['low', 'medium', 'high']).nullish(),
+});
+
+export const ReasoningConfig = z.object({
+  effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+  generate_summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+  context: z.enum(['auto', 'current_turn', 'all_turns']).nullish(),
+  mode: z.string().nullish(),
+});
+
+export const INCLUDABLE = [
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+] as const;
+
+const Metadata = z
+  .record(
+    z.string().max(64, 'metadata keys are at most 64 characters'),
+    z.string().max(512, 'metadata values are at most 512 characters'),
+  )
+  .refine((value) => Object.keys(value).length <= 16, 'metadata has at most 16 pairs');
+
+/** `POST /v1/responses`. Unknown parameters are refused, as OpenAI does. */
+export const CreateResponseRequest = z.strictObject({
+  model: z.string({ error: 'model is required' }).min(1, 'model is required'),
+  input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
+  instructions: z.string().nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  conversation: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  store: z.boolean().nullish(),
+  background: z.boolean().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_obfuscation: z.boolean().nullish() }).nullish(),
+  include: z.array(z.enum(INCLUDABLE)).nullish(),
+  max_output_tokens: z.int().min(1, 'max_output_tokens must be at least 1').nullish(),
+  max_tool_calls: z.int().min(1).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_logprobs: z.int().min(0).max(20).nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  text: TextConfig.nullish(),
+  reasoning: ReasoningConfig.nullish(),
+  tools: z.array(Tool).nullish(),
+  tool_choice: ToolChoice.nullish(),
+  prompt: z.object({ id: z.string(), version: z.string().nullish(), variables: z.unknown() }).nullish(),
+  metadata: Metadata.nullish(),
+  prompt_cache_key: z.string().nullish(),
+  prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
+  safety_identifier: z.string().max(64).nullish(),
+  user: z.string().nullish(),
+  service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),
+  seed: z.int().nullish(),
+});
+
+export type CreateResponseRequest = z.output<typeof CreateResponseRequest>;
+export type TextConfig = z.output<typeof TextConfig>;
+export type ReasoningConfig = z.output<typeof ReasoningConfig>;
+
+/** Wire path of a zod issue, as OpenAI names parameters: `input[0].content[1].text`. */
+export function paramPath(path: readonly PropertyKey[]): string {
+  let param = '';
+  for (const key of path)
+    param += typeof key === 'number' ? `[${key}]` : param ? `.${String(key)}` : String(key);
+  return param;
+}
+
+/** Parses a body with a schema; the first violation becomes a 400 naming its parameter. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest(null, 'The request body must be a JSON object.');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const param = paramPath([...issue.path, key]);
+    throw badRequest(param, `Unrecognized request argument supplied: ${param}`, 'unknown_parameter');
+  }
+  const param = paramPath(issue.path);
+  const code =
+    issue.code === 'invalid_type' && issue.input === undefined
+      ? 'missing_required_parameter'
+      : 'invalid_value';
+  const message =
+    code === 'missing_required_parameter'
+      ? `Missing required parameter: '${param}'.`
+      : `Invalid '${param}': ${issue.message}.`;
+  throw badRequest(param, message, code);
+}

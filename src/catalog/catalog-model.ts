@@ -1,0 +1,28 @@
+/** One entry of the model catalog: what Portico knows about a model it can serve. */
+export interface CatalogModel {
+  /** The id clients send, e.g. `local/stories260K` or `openai/gpt-5.4-pro`. */
+  id: string;
+  /** The id of the provider instance that serves it (a key of the provider registry). */
+  provider: string;
+  /** The model name the provider knows it by (a file path for local models). */
+  upstreamModel: string;
+  task: 'Text Generation';
+  /** Who made the model, as shown in the catalog (`OpenAI`, `Local`, ...). */
+  ownedBy: string;
+  /** True when the model runs elsewhere and Portico forwards to it. */
+  proxied: boolean;
+  contextWindow: number;
+  maxOutputTokens?: number;
+  /** US dollars per million tokens. */
+  pricing?: { input: number; cachedInput?: number; output: number };
+  capabilities: ModelCapabilities;
+  description?: string;
+}
+
+export interface ModelCapabilities {
+  tools: boolean;
+  vision: boolean;
+  structuredOutput: boolean;
+  /** The `reasoning.effort` values the model accepts; empty when it does not reason. */
+  reasoningEfforts: string[];
+}

@@ -1,0 +1,55 @@
+import { ApiError, notFound } from '../api/errors.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { CatalogModel } from './catalog-model.ts';
+
+export interface ResolvedModel {
+  model: CatalogModel;
+  provider: Provider;
+}
+
+/** The models Portico can serve and the providers behind them. */
+export class Catalog {
+  private readonly models = new Map<string, CatalogModel>();
+
+  constructor(
+    models: readonly CatalogModel[],
+    private readonly providers: ReadonlyMap<string, Provider>,
+    /** Why a provider that models refer to is not available: names the missing setting. */
+    private readonly unavailable: ReadonlyMap<string, string> = new Map(),
+  ) {
+    for (const model of models) if (!this.models.has(model.id)) this.models.set(model.id, model);
+  }
+
+  list(): CatalogModel[] {
+    return [...this.models.values()];
+  }
+
+  get(id: string): CatalogModel | undefined {
+    return this.models.get(id);
+  }
+
+  /** The model and its provider, or a 404 for an unknown model / a 400 naming what to configure. */
+  resolve(id: string): ResolvedModel {
+    const model = this.models.get(id);
+    if (!model) {
+      throw notFound(
+        `The model '${id}' does not exist or you do not have access to it.`,
+        'model_not_found',
+        'model',
+      );
+    }
+    const provider = this.providers.get(model.provider);
+    if (!provider) {
+      const why =
+        this.unavailable.get(model.provider) ?? `the provider '${model.provider}' is not configured`;
+      throw new ApiError({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'provider_not_configured',
+        param: 'model',
+        message: `The model '${id}' is proxied and its provider is not configured: ${why}.`,
+      });
+    }
+    return { model, provider };
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * The config file as written (JSON or YAML, snake_case). Every object is strict, so a
+ * misspelled setting is an error that names it instead of a setting silently ignored.
+ */
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, e.g. OPENAI_API_KEY');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const providerId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'provider ids are letters, digits, dots, dashes and underscores');
+
+const common = {
+  base_url: httpUrl.optional(),
+  api_key_env: envName.optional(),
+  headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).optional(),
+  timeout_ms: z.int('must be a whole number of milliseconds').positive('must be positive').optional(),
+};
+
+export const PROVIDER_TYPES = ['openai', 'chat-completions', 'anthropic', 'workers-ai'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export const FileProvider = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('openai'), ...common }),
+    z.strictObject({ type: z.literal('chat-completions'), ...common, preset: z.string().min(1).optional() }),
+    z.strictObject({ type: z.literal('anthropic'), ...common }),
+    z.strictObject({
+      type: z.literal('workers-ai'),
+      ...common,
+      account_id: z.string().min(1).optional(),
+      account_id_env: envName.optional(),
+    }),
+  ],
+  { error: `must be one of ${PROVIDER_TYPES.join(', ')}` },
+);
+
+const price = z.number('must be a number of US dollars per million tokens').nonnegative('must not be negative');
+
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+
+/** A model entry: everything but `id` may be left out when it overrides a built-in model. */
+export const FileModel = z.strictObject({
+  id: z.string('must be a string').min(1, 'must not be empty'),
+  provider: providerId.optional(),
+  upstream_model: z.string().min(1).optional(),
+  owned_by: z.string().min(1).optional(),
+  description: z.string().optional(),
+  context_window: z.int('must be a whole number of tokens').positive('must be positive').optional(),
+  max_output_tokens: z.int('must be a whole number of tokens').positive('must be positive').optional(),
+  pricing: z.strictObject({ input: price, cached_input: price.optional(), output: price }).optional(),
+  capabilities: z
+    .strictObject({
+      tools: z.boolean().optional(),
+      vision: z.boolean().optional(),
+      structured_output: z.boolean().optional(),
+      reasoning_efforts: z
+        .array(z.enum(REASONING_EFFORTS, { error: `must be one of ${REASONING_EFFORTS.join(', ')}` }))
+        .optional(),
+    })
+    .optional(),
+});
+
+export const ConfigFile = z.strictObject({
+  providers: z.record(providerId, FileProvider).optional(),
+  models: z.array(FileModel, 'must be a list of models').optional(),
+});
+
+export type FileProvider = z.output<typeof FileProvider>;
+export type FileModel = z.output<typeof FileModel>;
+export type ConfigFile = z.output<typeof ConfigFile>;

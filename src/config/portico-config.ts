@@ -1,0 +1,41 @@
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { ProviderType } from './config-schema.ts';
+
+export type { ProviderType };
+
+interface ProviderSettings {
+  /** The provider's id: its key under `providers`, which models name. */
+  id: string;
+  type: ProviderType;
+  baseUrl: string;
+  /**
+   * The environment variable holding the API key. Only the name is kept: the key itself is
+   * read when the provider is built, so it never sits in a config object that may be logged.
+   */
+  apiKeyEnv: string | undefined;
+  headers: Record<string, string>;
+  /** Milliseconds to wait for the upstream's first byte. */
+  timeoutMs: number;
+  /** Where it was declared (`providers.groq` in the file), or undefined for a built-in default. */
+  declaredAt: string | undefined;
+}
+
+export type ProviderConfig =
+  | (ProviderSettings & { type: 'openai' })
+  | (ProviderSettings & { type: 'chat-completions'; preset: string | undefined })
+  | (ProviderSettings & { type: 'anthropic' })
+  | (ProviderSettings & {
+      type: 'workers-ai';
+      accountId: string | undefined;
+      /** The environment variable holding the account id, when the file does not give it. */
+      accountIdEnv: string | undefined;
+    });
+
+/** The resolved configuration: the file (if any) merged with environment defaults and built-ins. */
+export interface PorticoConfig {
+  /** The config file it was read from; undefined when Portico runs on environment variables alone. */
+  file: string | undefined;
+  providers: Map<string, ProviderConfig>;
+  /** Every proxied model: the built-ins, overridden or extended by the file's entries. */
+  models: CatalogModel[];
+}

@@ -1,0 +1,26 @@
+import { ConfigError, issuesFromZod, type ConfigIssue } from './config-error.ts';
+import { ConfigFile } from './config-schema.ts';
+import type { PorticoConfig } from './portico-config.ts';
+import { resolveModels } from './resolve-models.ts';
+import { resolveProviders } from './resolve-providers.ts';
+
+export interface ResolveConfigOptions {
+  /** The file the document came from, named in errors; undefined for a config given in code. */
+  file?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A config document (as parsed from JSON or YAML, or passed in code) merged with the
+ * environment's defaults and the built-in models. Every problem found is reported at once.
+ */
+export function resolveConfig(document: unknown, options: ResolveConfigOptions): PorticoConfig {
+  const source = options.file ?? 'the Portico config';
+  const parsed = ConfigFile.safeParse(document ?? {}, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(source, issuesFromZod(parsed.error));
+  const issues: ConfigIssue[] = [];
+  const providers = resolveProviders(parsed.data.providers ?? {}, options.env, issues);
+  const models = resolveModels(parsed.data.models ?? [], providers, issues);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return { file: options.file, providers, models };
+}

@@ -1,0 +1,88 @@
+import type { ConfigIssue } from './config-error.ts';
+import type { FileProvider } from './config-schema.ts';
+import type { ProviderConfig } from './portico-config.ts';
+import {
+  DEFAULT_BASE_URLS,
+  DEFAULT_TIMEOUT_MS,
+  WELL_KNOWN_PROVIDERS,
+  type WellKnownProvider,
+} from './well-known-providers.ts';
+
+/** A base URL without trailing slashes, so `${baseUrl}/responses` never doubles one. */
+function trimUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** A base URL taken from an environment variable, checked as strictly as one in the file. */
+function urlFromEnv(name: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return trimUrl(value);
+  } catch {
+    // reported below
+  }
+  issues.push({ path: `${name} (environment)`, problem: 'must be an http:// or https:// URL' });
+  return undefined;
+}
+
+function resolveOne(
+  id: string,
+  entry: FileProvider | undefined,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): ProviderConfig | undefined {
+  const known: WellKnownProvider | undefined = WELL_KNOWN_PROVIDERS[id];
+  const type = entry?.type ?? known?.type;
+  if (!type) return undefined;
+  // Defaults by id apply only to the type they were made for: `openai` declared as a
+  // chat-completions server must not receive OPENAI_API_KEY.
+  const defaults = known?.type === type ? known : undefined;
+  const declaredAt = entry ? `providers.${id}` : undefined;
+  const baseUrl =
+    entry?.base_url ??
+    (defaults?.baseUrlEnv ? urlFromEnv(defaults.baseUrlEnv, env, issues) : undefined) ??
+    DEFAULT_BASE_URLS[type];
+  if (!baseUrl) {
+    issues.push({ path: `providers.${id}.base_url`, problem: `is required for ${type} providers` });
+    return undefined;
+  }
+  const settings = {
+    id,
+    baseUrl: trimUrl(baseUrl),
+    apiKeyEnv: entry?.api_key_env ?? defaults?.apiKeyEnv,
+    headers: entry?.headers ?? {},
+    timeoutMs: entry?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    declaredAt,
+  };
+  switch (type) {
+    case 'openai':
+    case 'anthropic':
+      return { ...settings, type };
+    case 'chat-completions':
+      return { ...settings, type, preset: entry?.type === type ? entry.preset : undefined };
+    case 'workers-ai':
+      return {
+        ...settings,
+        type,
+        accountId: entry?.type === type ? entry.account_id : undefined,
+        accountIdEnv: (entry?.type === type ? entry.account_id_env : undefined) ?? defaults?.accountIdEnv,
+      };
+  }
+}
+
+/** The file's providers over the well-known ones that exist without a file. */
+export function resolveProviders(
+  fromFile: Record<string, FileProvider>,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): Map<string, ProviderConfig> {
+  const providers = new Map<string, ProviderConfig>();
+  const ids = new Set([...Object.keys(WELL_KNOWN_PROVIDERS), ...Object.keys(fromFile)]);
+  for (const id of ids) {
+    const provider = resolveOne(id, fromFile[id], env, issues);
+    if (provider) providers.set(id, provider);
+  }
+  return providers;
+}

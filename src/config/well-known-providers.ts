@@ -1,0 +1,33 @@
+import type { ProviderType } from './config-schema.ts';
+
+/** Ten minutes, as the OpenAI SDK waits: reasoning models may think for minutes before answering. */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** Where each provider type lives when `base_url` is left out; chat-completions always needs one. */
+export const DEFAULT_BASE_URLS: Readonly<Partial<Record<ProviderType, string>>> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+  'workers-ai': 'https://api.cloudflare.com/client/v4',
+};
+
+export interface WellKnownProvider {
+  type: ProviderType;
+  apiKeyEnv: string;
+  /** An environment variable that replaces the default base URL (the file's `base_url` still wins). */
+  baseUrlEnv?: string;
+  accountIdEnv?: string;
+}
+
+/**
+ * Providers that exist without a config file, configured by the environment variables their
+ * own SDKs read. A file entry with the same id and type keeps these defaults for what it leaves out.
+ */
+export const WELL_KNOWN_PROVIDERS: Readonly<Record<string, WellKnownProvider>> = {
+  openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
+  anthropic: { type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
+  'workers-ai': {
+    type: 'workers-ai',
+    apiKeyEnv: 'CLOUDFLARE_API_TOKEN',
+    accountIdEnv: 'CLOUDFLARE_ACCOUNT_ID',
+  },
+};

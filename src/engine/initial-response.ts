@@ -1,0 +1,50 @@
+import type { CreateResponseRequest } from '../api/request.ts';
+import type { ResponseObject } from '../api/response.ts';
+
+/** The Response as it starts: the request's settings echoed, no output yet. */
+export function initialResponse(
+  id: string,
+  createdAt: number,
+  model: string,
+  request: CreateResponseRequest,
+): ResponseObject {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    completed_at: null,
+    background: false,
+    model,
+    output: [],
+    error: null,
+    incomplete_details: null,
+    instructions: request.instructions ?? null,
+    metadata: request.metadata ?? {},
+    temperature: request.temperature ?? 1,
+    top_p: request.top_p ?? 1,
+    max_output_tokens: request.max_output_tokens ?? null,
+    max_tool_calls: request.max_tool_calls ?? null,
+    previous_response_id: request.previous_response_id ?? null,
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    reasoning: request.reasoning
+      ? {
+          effort: request.reasoning.effort ?? null,
+          summary: request.reasoning.summary ?? request.reasoning.generate_summary ?? null,
+        }
+      : null,
+    text: {
+      format: request.text?.format ?? { type: 'text' },
+      verbosity: request.text?.verbosity ?? 'medium',
+    },
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: request.tools ?? [],
+    truncation: request.truncation ?? 'disabled',
+    service_tier: 'default',
+    store: request.store ?? true,
+    ...(request.user ? { user: request.user } : {}),
+    safety_identifier: request.safety_identifier ?? null,
+    prompt_cache_key: request.prompt_cache_key ?? null,
+    top_logprobs: request.top_logprobs ?? null,
+  };
+}

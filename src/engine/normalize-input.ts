@@ -1,0 +1,51 @@
+import { badRequest } from '../api/errors.ts';
+import type { ContentPart, InputItem, Item } from '../api/items.ts';
+import type { IdGenerator } from './ids.ts';
+
+const ID_PREFIX: Record<string, string> = {
+  message: 'msg',
+  function_call: 'fc',
+  function_call_output: 'fco',
+  custom_tool_call: 'ctc',
+  custom_tool_call_output: 'ctco',
+  reasoning: 'rs',
+};
+
+/** Drops null and undefined fields: the wire allows `null` for "not set", storage keeps neither. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+function textPart(role: string, text: string): ContentPart {
+  return role === 'assistant'
+    ? { type: 'output_text', text, annotations: [], logprobs: [] }
+    : { type: 'input_text', text };
+}
+
+/**
+ * A request's `input` as stored items: a string becomes one user message, message content is
+ * always a list of parts, and every item gets an id (the client's own, when it sent one).
+ */
+export function normalizeInput(input: string | InputItem[], newId: IdGenerator): Item[] {
+  if (typeof input === 'string') {
+    return [{ type: 'message', id: newId('msg'), role: 'user', content: [textPart('user', input)] }];
+  }
+  return input.map((item, index): Item => {
+    if (item.type === 'item_reference') {
+      throw badRequest(
+        `input[${index}]`,
+        'Item references are not supported: send the item itself.',
+        'unsupported_value',
+      );
+    }
+    const id = item.id ?? newId(ID_PREFIX[item.type] ?? 'item');
+    if (item.type === 'message') {
+      const content =
+        typeof item.content === 'string'
+          ? [textPart(item.role, item.content)]
+          : item.content.map((p) => compact(p));
+      return compact({ ...item, id, content }) as Item;
+    }
+    return compact({ ...item, id }) as Item;
+  });
+}

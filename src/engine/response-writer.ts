@@ -1,0 +1,336 @@
+import type { OutputItem, ResponseObject } from '../api/response.ts';
+import {
+  NATIVE_ITEM_EVENT_TYPES,
+  type ResponseStreamEvent,
+  type ResponseStreamEventBody,
+} from '../api/stream-events.ts';
+import type { ModelEvent, NativeItemEvent } from '../providers/provider.ts';
+import { accumulate } from './accumulate.ts';
+import type { IdGenerator } from './ids.ts';
+
+type Open =
+  | {
+      kind: 'message';
+      index: number;
+      id: string;
+      part?: { index: number; type: 'output_text' | 'refusal' } | undefined;
+    }
+  | {
+      kind: 'reasoning';
+      index: number;
+      id: string;
+      part?: { index: number; type: 'summary' | 'content' } | undefined;
+    }
+  | { kind: 'tool'; index: number; id: string; callId: string; name: string; custom: boolean }
+  | { kind: 'native'; index: number; id: string };
+
+const nativeEventTypes = new Set<string>(NATIVE_ITEM_EVENT_TYPES);
+
+/**
+ * Turns normalized model events into the exact Responses item lifecycle: every item is
+ * announced before its deltas and closed exactly once, in output order. It numbers events and
+ * folds each into `snapshot`, which it reads back to close items with their full content.
+ */
+export class ResponseWriter {
+  snapshot: ResponseObject;
+  private sequence = 0;
+  private open: Open[] = [];
+  private readonly out: ResponseStreamEvent[] = [];
+
+  constructor(
+    initial: ResponseObject,
+    private readonly newId: IdGenerator,
+  ) {
+    this.snapshot = initial;
+  }
+
+  /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied. */
+  lifecycle(
+    type:
+      | 'response.created'
+      | 'response.in_progress'
+      | 'response.completed'
+      | 'response.incomplete'
+      | 'response.failed',
+    patch: Partial<ResponseObject> = {},
+  ): void {
+    this.emit({ type, response: { ...this.snapshot, ...patch } });
+  }
+
+  /** Applies one model event; returns the stream events it produced (drained on each call). */
+  write(event: ModelEvent): ResponseStreamEvent[] {
+    switch (event.type) {
+      case 'text-delta':
+      case 'refusal-delta':
+        this.messageDelta(event.type === 'text-delta' ? 'output_text' : 'refusal', event.delta);
+        break;
+      case 'reasoning-delta':
+        this.reasoningDelta(event.part, event.delta);
+        break;
+      case 'reasoning-encrypted': {
+        const open = this.current('reasoning') ?? this.openReasoning();
+        this.item<{ encrypted_content?: string | null }>(open.index).encrypted_content =
+          event.encryptedContent;
+        break;
+      }
+      case 'tool-call-start':
+        this.openToolCall(event.callId, event.name, event.kind === 'custom');
+        break;
+      case 'tool-call-delta': {
+        const open = this.toolCall(event.callId);
+        if (!open) break;
+        this.emit(
+          open.custom
+            ? {
+                type: 'response.custom_tool_call_input.delta',
+                item_id: open.id,
+                output_index: open.index,
+                delta: event.delta,
+              }
+            : {
+                type: 'response.function_call_arguments.delta',
+                item_id: open.id,
+                output_index: open.index,
+                delta: event.delta,
+              },
+        );
+        break;
+      }
+      case 'tool-call-end': {
+        const open = this.toolCall(event.callId);
+        if (open) this.close(open);
+        break;
+      }
+      case 'native-item-start':
+        this.openNative(event.item);
+        break;
+      case 'native-item-event':
+        this.nativeEvent(event.itemId, event.event);
+        break;
+      case 'native-item': {
+        const open =
+          this.open.find((o) => o.kind === 'native' && o.id === event.item.id) ?? this.openNative(event.item);
+        this.snapshot.output[open.index] = structuredClone(event.item);
+        this.close(open);
+        break;
+      }
+      case 'usage':
+      case 'finish':
+        break;
+    }
+    return this.drain();
+  }
+
+  /** Closes every open item: `status` is `completed`, or `incomplete` when generation stopped early. */
+  closeAll(status: 'completed' | 'incomplete'): ResponseStreamEvent[] {
+    for (const open of [...this.open]) this.close(open, status);
+    return this.drain();
+  }
+
+  drain(): ResponseStreamEvent[] {
+    return this.out.splice(0);
+  }
+
+  private emit(body: ResponseStreamEventBody): void {
+    const event = { ...body, sequence_number: this.sequence++ } as ResponseStreamEvent;
+    this.snapshot = accumulate(this.snapshot, event);
+    this.out.push(event);
+  }
+
+  private item<T>(index: number): T {
+    return this.snapshot.output[index] as T;
+  }
+
+  private current<K extends Open['kind']>(kind: K): Extract<Open, { kind: K }> | undefined {
+    const last = this.open.at(-1);
+    return last?.kind === kind ? (last as Extract<Open, { kind: K }>) : undefined;
+  }
+
+  private toolCall(callId: string): Extract<Open, { kind: 'tool' }> | undefined {
+    return this.open.find(
+      (o): o is Extract<Open, { kind: 'tool' }> => o.kind === 'tool' && o.callId === callId,
+    );
+  }
+
+  /** Starts a new item at the next output index, closing whatever cannot stay open beside it. */
+  private add<T extends Open>(open: T, item: OutputItem, keepOpen: (o: Open) => boolean = () => false): T {
+    for (const other of [...this.open]) if (!keepOpen(other)) this.close(other);
+    this.open.push(open);
+    this.emit({ type: 'response.output_item.added', output_index: open.index, item });
+    return open;
+  }
+
+  private messageDelta(type: 'output_text' | 'refusal', delta: string): void {
+    let open = this.current('message');
+    if (!open) {
+      const id = this.newId('msg');
+      open = this.add(
+        { kind: 'message', index: this.snapshot.output.length, id },
+        { type: 'message', id, role: 'assistant', status: 'in_progress', content: [] },
+      );
+    }
+    if (open.part?.type !== type) {
+      if (open.part) this.closePart(open);
+      const index = this.item<{ content: unknown[] }>(open.index).content.length;
+      open.part = { index, type };
+      const part =
+        type === 'output_text' ? { type, text: '', annotations: [], logprobs: [] } : { type, refusal: '' };
+      this.emit({
+        type: 'response.content_part.added',
+        item_id: open.id,
+        output_index: open.index,
+        content_index: index,
+        part,
+      });
+    }
+    const at = { item_id: open.id, output_index: open.index, content_index: open.part.index };
+    this.emit(
+      type === 'output_text'
+        ? { type: 'response.output_text.delta', ...at, delta, logprobs: [] }
+        : { type: 'response.refusal.delta', ...at, delta },
+    );
+  }
+
+  private openReasoning(): Extract<Open, { kind: 'reasoning' }> {
+    const id = this.newId('rs');
+    return this.add(
+      { kind: 'reasoning', index: this.snapshot.output.length, id },
+      { type: 'reasoning', id, summary: [] },
+    );
+  }
+
+  private reasoningDelta(type: 'summary' | 'content', delta: string): void {
+    const open = this.current('reasoning') ?? this.openReasoning();
+    if (open.part?.type !== type) {
+      if (open.part) this.closePart(open);
+      const item = this.item<{ summary: unknown[]; content?: unknown[] }>(open.index);
+      const index = type === 'summary' ? item.summary.length : (item.content?.length ?? 0);
+      open.part = { index, type };
+      const at = { item_id: open.id, output_index: open.index };
+      this.emit(
+        type === 'summary'
+          ? {
+              type: 'response.reasoning_summary_part.added',
+              ...at,
+              summary_index: index,
+              part: { type: 'summary_text', text: '' },
+            }
+          : {
+              type: 'response.content_part.added',
+              ...at,
+              content_index: index,
+              part: { type: 'reasoning_text', text: '' },
+            },
+      );
+    }
+    const at = { item_id: open.id, output_index: open.index };
+    this.emit(
+      type === 'summary'
+        ? { type: 'response.reasoning_summary_text.delta', ...at, summary_index: open.part.index, delta }
+        : { type: 'response.reasoning_text.delta', ...at, content_index: open.part.index, delta },
+    );
+  }
+
+  private openToolCall(callId: string, name: string, custom: boolean): void {
+    const id = this.newId(custom ? 'ctc' : 'fc');
+    const index = this.snapshot.output.length;
+    const item: OutputItem = custom
+      ? { type: 'custom_tool_call', id, call_id: callId, name, input: '' }
+      : { type: 'function_call', id, call_id: callId, name, arguments: '', status: 'in_progress' };
+    // Parallel tool calls may stream side by side; anything else closes first.
+    this.add({ kind: 'tool', index, id, callId, name, custom }, item, (o) => o.kind === 'tool');
+  }
+
+  private openNative(item: OutputItem): Extract<Open, { kind: 'native' }> {
+    return this.add(
+      { kind: 'native', index: this.snapshot.output.length, id: item.id },
+      structuredClone(item),
+    );
+  }
+
+  private nativeEvent(itemId: string, event: NativeItemEvent): void {
+    const open = this.open.find((o) => o.kind === 'native' && o.id === itemId);
+    if (!open || !nativeEventTypes.has(event.type)) return; // never emit an event for an unannounced item, nor an invented type
+    this.emit({ ...event, item_id: open.id, output_index: open.index } as ResponseStreamEventBody);
+  }
+
+  private closePart(open: Extract<Open, { kind: 'message' | 'reasoning' }>): void {
+    const part = open.part;
+    if (!part) return;
+    open.part = undefined;
+    const at = { item_id: open.id, output_index: open.index };
+    if (open.kind === 'message') {
+      const content = this.item<{ content: Array<{ type: string; text?: string; refusal?: string }> }>(
+        open.index,
+      ).content[part.index]!;
+      if (part.type === 'output_text')
+        this.emit({
+          type: 'response.output_text.done',
+          ...at,
+          content_index: part.index,
+          text: content.text ?? '',
+          logprobs: [],
+        });
+      else
+        this.emit({
+          type: 'response.refusal.done',
+          ...at,
+          content_index: part.index,
+          refusal: content.refusal ?? '',
+        });
+      this.emit({
+        type: 'response.content_part.done',
+        ...at,
+        content_index: part.index,
+        part: structuredClone(content) as never,
+      });
+      return;
+    }
+    const item = this.item<{ summary: Array<{ text: string }>; content?: Array<{ text: string }> }>(
+      open.index,
+    );
+    if (part.type === 'summary') {
+      const text = item.summary[part.index]!.text;
+      this.emit({ type: 'response.reasoning_summary_text.done', ...at, summary_index: part.index, text });
+      this.emit({
+        type: 'response.reasoning_summary_part.done',
+        ...at,
+        summary_index: part.index,
+        part: { type: 'summary_text', text },
+      });
+    } else {
+      const text = item.content![part.index]!.text;
+      this.emit({ type: 'response.reasoning_text.done', ...at, content_index: part.index, text });
+      this.emit({
+        type: 'response.content_part.done',
+        ...at,
+        content_index: part.index,
+        part: { type: 'reasoning_text', text },
+      });
+    }
+  }
+
+  private close(open: Open, status: 'completed' | 'incomplete' = 'completed'): void {
+    this.open = this.open.filter((o) => o !== open);
+    const at = { item_id: open.id, output_index: open.index };
+    if (open.kind === 'message' || open.kind === 'reasoning') this.closePart(open);
+    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & { status?: string };
+    if (open.kind === 'tool') {
+      if (open.custom)
+        this.emit({
+          type: 'response.custom_tool_call_input.done',
+          ...at,
+          input: (item as { input: string }).input,
+        });
+      else
+        this.emit({
+          type: 'response.function_call_arguments.done',
+          ...at,
+          name: open.name,
+          arguments: (item as { arguments: string }).arguments,
+        });
+    }
+    if (open.kind !== 'native' && item.type !== 'custom_tool_call') item.status = status;
+    this.emit({ type: 'response.output_item.done', output_index: open.index, item });
+  }
+}

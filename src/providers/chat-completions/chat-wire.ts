@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Chat Completions as the wire spells it: request types out, the stream chunk schema in. */
+
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: 'low' | 'high' | 'auto' } }
+  | { type: 'file'; file: { file_data: string; filename?: string } };
+
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'developer'; content: string }
+  | { role: 'user'; content: string | ChatContentPart[] }
+  | { role: 'assistant'; content: string | null; refusal?: string; tool_calls?: ChatToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface ChatFunctionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters: Record<string, unknown>; strict?: boolean };
+}
+
+export type ChatToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+export type ChatResponseFormat =
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
+    };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream: true;
+  stream_options?: { include_usage: true };
+  tools?: ChatFunctionTool[];
+  tool_choice?: ChatToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: ChatResponseFormat;
+  reasoning_effort?: string;
+  reasoning?: { effort: string };
+  max_completion_tokens?: number;
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  seed?: number;
+  verbosity?: string;
+}
+
+/** A field some servers fill with something other than a string: read as text only when it is one. */
+const optionalText = z.string().nullish().catch(null);
+const count = z.number().nullish().catch(null);
+
+export const ChatToolCallDelta = z.looseObject({
+  index: z.number().int().nullish(),
+  id: z.string().nullish(),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
+export const ChatUsage = z.looseObject({
+  prompt_tokens: count,
+  completion_tokens: count,
+  prompt_tokens_details: z.looseObject({ cached_tokens: count }).nullish().catch(null),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: count }).nullish().catch(null),
+  /** DeepSeek's name for cached prompt tokens. */
+  prompt_cache_hit_tokens: count,
+});
+
+export const ChatChunk = z.looseObject({
+  object: z.string().nullish(),
+  choices: z
+    .array(
+      z.looseObject({
+        index: z.number().int().nullish(),
+        delta: z
+          .looseObject({
+            content: optionalText,
+            refusal: optionalText,
+            reasoning_content: optionalText,
+            reasoning: optionalText,
+            tool_calls: z.array(ChatToolCallDelta).nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: ChatUsage.nullish(),
+  /** Groq reports usage here. */
+  x_groq: z.looseObject({ usage: ChatUsage.nullish() }).nullish().catch(null),
+  /** A failure reported inside a 200 stream (OpenRouter, vLLM). */
+  error: z.unknown().optional(),
+  message: z.unknown().optional(),
+});
+
+export type ChatChunk = z.output<typeof ChatChunk>;
+export type ChatUsage = z.output<typeof ChatUsage>;
+export type ChatToolCallDelta = z.output<typeof ChatToolCallDelta>;

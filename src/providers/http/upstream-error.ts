@@ -1,0 +1,100 @@
+import { ApiError } from '../../api/errors.ts';
+
+/** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date), if given. */
+export function retryAfterSeconds(headers: Headers, now = Date.now()): number | undefined {
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.has('retry-after-ms') && Number.isFinite(ms) && ms >= 0)
+    return Math.max(1, Math.ceil(ms / 1000));
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(1, Math.ceil((date - now) / 1000));
+}
+
+/** The message an upstream put in its error body, whichever of the common shapes it used. */
+function upstreamMessage(body: unknown): { message?: string; code?: string; param?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const record = body as Record<string, unknown>;
+  const error = record.error ?? (Array.isArray(record.errors) ? record.errors[0] : undefined) ?? record;
+  if (typeof error === 'string') return { message: error };
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as Record<string, unknown>;
+  return {
+    ...(typeof e.message === 'string' ? { message: e.message } : {}),
+    ...(typeof e.code === 'string' ? { code: e.code } : typeof e.type === 'string' ? { code: e.type } : {}),
+    ...(typeof e.param === 'string' ? { param: e.param } : {}),
+  };
+}
+
+/**
+ * An upstream HTTP error as an OpenAI error: client errors keep their status and message,
+ * rate limits keep the retry hint, and server errors become 502 so clients retry.
+ */
+export function upstreamHttpError(
+  provider: string,
+  status: number,
+  headers: Headers,
+  bodyText: string,
+): ApiError {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    body = undefined;
+  }
+  const { message, code, param } = upstreamMessage(body);
+  const retryAfter = retryAfterSeconds(headers);
+  const text = `${provider} upstream answered ${status}${message ? `: ${message}` : ''}`;
+  const extra = { ...(retryAfter !== undefined ? { retryAfter } : {}), param: param ?? null };
+  if (status === 429) {
+    return new ApiError({
+      status: 429,
+      type: 'rate_limit_error',
+      code: code ?? 'rate_limit_exceeded',
+      message: text,
+      ...extra,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return new ApiError({
+      status: 502,
+      type: 'upstream_error',
+      code: 'upstream_authentication_failed',
+      message: text,
+      retryable: false,
+    });
+  }
+  if (status >= 400 && status < 500) {
+    return new ApiError({
+      status,
+      type: 'invalid_request_error',
+      code: code ?? null,
+      message: text,
+      ...extra,
+    });
+  }
+  return new ApiError({
+    status: 502,
+    type: 'upstream_error',
+    code: code ?? 'upstream_error',
+    message: text,
+    retryable: true,
+    ...extra,
+  });
+}
+
+/** A network failure, timeout or unreadable stream from an upstream, as a retryable 502/504. */
+export function upstreamTransportError(provider: string, error: unknown): ApiError {
+  const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return new ApiError({
+    status: timeout ? 504 : 502,
+    type: 'upstream_error',
+    code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
+    message: timeout
+      ? `${provider} upstream timed out`
+      : `${provider} upstream could not be reached or broke off`,
+    retryable: true,
+  });
+}

@@ -1,0 +1,12 @@
+/** What every HTTP upstream provider is built from, resolved from the config and environment. */
+export interface UpstreamOptions {
+  /** The provider's id in the config (`openai`, `groq`, ...), used in errors and logs. */
+  id: string;
+  baseUrl: string;
+  /** The secret itself; it never reaches a log, an error message or a stored record. */
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  /** Milliseconds to wait for the upstream's first byte. */
+  timeoutMs: number;
+  fetch: typeof fetch;
+}

@@ -1,0 +1,77 @@
+import type { ApiError } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
+import type { NativeOutputItem } from '../api/response.ts';
+import type { ReasoningConfig, TextConfig } from '../api/request.ts';
+import type { Tool, ToolChoice } from '../api/tools.ts';
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+
+/** The one seam every upstream implements: a normalized turn in, normalized model events out. */
+export interface Provider {
+  generate(turn: Turn, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /** Counts the tokens of a turn's input as the model would, when the provider can. */
+  countInputTokens?(turn: Turn, signal: AbortSignal): Promise<number>;
+  /** Releases models, sockets and workers. */
+  close?(): Promise<void>;
+}
+
+/** Everything a provider needs for one generation; built by the engine, never by a route. */
+export interface Turn {
+  model: CatalogModel;
+  /** This response's instructions only: never inherited through previous_response_id. */
+  instructions: string | undefined;
+  /** The whole history (rebuilt from the store) followed by this request's input. */
+  items: Item[];
+  tools: Tool[];
+  toolChoice: ToolChoice;
+  parallelToolCalls: boolean;
+  text: TextConfig;
+  reasoning: ReasoningConfig | undefined;
+  sampling: Sampling;
+  /** `include` values the client asked for, e.g. `reasoning.encrypted_content`. */
+  include: string[];
+}
+
+export interface Sampling {
+  temperature?: number;
+  topP?: number;
+  maxOutputTokens?: number;
+  seed?: number;
+}
+
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+/** An upstream stream event about a native item; the engine sets output_index, item_id and sequence_number. */
+export interface NativeItemEvent {
+  type: `response.${string}`;
+  [field: string]: unknown;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
+
+/**
+ * What a provider yields. The engine alone turns these into Responses items and events:
+ * text opens (or continues) a message, reasoning a reasoning item, a tool call its own item.
+ */
+export type ModelEvent =
+  | { type: 'text-delta'; delta: string }
+  | { type: 'refusal-delta'; delta: string }
+  | { type: 'reasoning-delta'; delta: string; part: 'summary' | 'content' }
+  /** Opaque reasoning state (OpenAI encrypted_content, Anthropic thinking signature) for the current reasoning item. */
+  | { type: 'reasoning-encrypted'; encryptedContent: string }
+  | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom' }
+  | { type: 'tool-call-delta'; callId: string; delta: string }
+  | { type: 'tool-call-end'; callId: string }
+  /** An upstream item Portico does not run itself (web search, image generation, ...): opened... */
+  | { type: 'native-item-start'; item: NativeOutputItem }
+  /** ...its progress events (`response.web_search_call.searching`, ...), passed through as sent... */
+  | { type: 'native-item-event'; itemId: string; event: NativeItemEvent }
+  /** ...and its final form (opened here too when no start came first). */
+  | { type: 'native-item'; item: NativeOutputItem }
+  | { type: 'usage'; usage: ModelUsage }
+  | { type: 'finish'; reason: FinishReason; error?: ApiError };

@@ -1,0 +1,73 @@
+import { delimiter, resolve } from 'node:path';
+import { Catalog } from './catalog/catalog.ts';
+import { loadConfig } from './config/load-config.ts';
+import type { EngineContext } from './engine/create-response.ts';
+import { randomId, type IdGenerator } from './engine/ids.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { listLocalModels } from './providers/local/list-local-models.ts';
+import { LocalProvider } from './providers/local/local-provider.ts';
+import type { Provider } from './providers/provider.ts';
+import { createUpstreams } from './providers/registry.ts';
+import type { Owner, ResponseStore } from './store/response-store.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+
+export interface RuntimeOptions {
+  /** Where state lives; default `PORTICO_DATA_DIR` or `./.portico`. */
+  dataDir?: string;
+  /** Folders of `.gguf` files; default `PORTICO_MODELS_DIR` (a path list) or `./models`. */
+  modelsDirs?: string[];
+  /** A JSON or YAML config file; default `PORTICO_CONFIG`. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  newId?: IdGenerator;
+  now?: () => number;
+}
+
+/** Everything a request needs, built once per process and shared by the server, binding and CLI. */
+export interface Runtime {
+  catalog: Catalog;
+  store: ResponseStore;
+  logger: Logger;
+  /** The engine's view for one owner's request. */
+  engine(owner: Owner): EngineContext;
+  close(): Promise<void>;
+}
+
+export function defaultModelsDirs(env: NodeJS.ProcessEnv): string[] {
+  const list = env.PORTICO_MODELS_DIR
+    ? env.PORTICO_MODELS_DIR.split(delimiter).filter(Boolean)
+    : ['./models'];
+  return list.map((dir) => resolve(dir));
+}
+
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? silentLogger;
+  const newId = options.newId ?? randomId;
+  const now = options.now ?? Date.now;
+  const config = await loadConfig({ ...(options.configPath ? { path: options.configPath } : {}), env });
+  const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env });
+
+  const local = new LocalProvider({ logger });
+  const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);
+  const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
+  const catalog = new Catalog([...localModels, ...upstreams.models], providers, upstreams.unavailable);
+
+  const store = openSqliteStore({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico') });
+  const interrupted = await store.recoverInterrupted();
+  if (interrupted > 0)
+    logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
+
+  return {
+    catalog,
+    store,
+    logger,
+    engine: (owner) => ({ catalog, store, newId, now, owner }),
+    async close() {
+      await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { badRequest, notFound } from '../../api/errors.ts';
+import { CreateResponseRequest, parseBody } from '../../api/request.ts';
+import { startResponse } from '../../engine/create-response.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { PageQuery } from '../../store/response-store.ts';
+import { readJson } from '../read-json.ts';
+import { finalResponse, sseStream } from '../sse.ts';
+
+const OWNER = 'anonymous';
+
+export function responsesRoutes(runtime: Runtime): Hono {
+  const app = new Hono();
+
+  app.post('/responses', async (c) => {
+    const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));
+    const abort = new AbortController();
+    const clientGone = () => abort.abort();
+    c.req.raw.signal.addEventListener('abort', clientGone, { once: true });
+    const { events } = await startResponse(request, runtime.engine(OWNER), abort.signal);
+    if (!request.stream) return c.json(await finalResponse(events));
+    return new Response(sseStream(events, clientGone), {
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      },
+    });
+  });
+
+  app.get('/responses/:id', async (c) => {
+    const response = await runtime.store.get(c.req.param('id'), OWNER);
+    if (!response) throw responseNotFound(c.req.param('id'));
+    return c.json(response);
+  });
+
+  app.delete('/responses/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await runtime.store.delete(id, OWNER))) throw responseNotFound(id);
+    return c.json({ id, object: 'response', deleted: true });
+  });
+
+  app.get('/responses/:id/input_items', async (c) => {
+    const id = c.req.param('id');
+    const page = await runtime.store.inputItems(id, OWNER, pageQuery(c.req.query()));
+    if (!page) throw responseNotFound(id);
+    return c.json(page);
+  });
+
+  return app;
+}
+
+function responseNotFound(id: string) {
+  return notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+}
+
+/** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */
+export function pageQuery(query: Record<string, string>): PageQuery {
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badRequest('limit', 'limit must be an integer from 1 to 100.');
+  const order = query.order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw badRequest('order', "order must be 'asc' or 'desc'.");
+  return { limit, order, ...(query.after ? { after: query.after } : {}) };
+}

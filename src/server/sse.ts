@@ -1,0 +1,40 @@
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+
+const encoder = new TextEncoder();
+
+/** One event in the wire format: `event:` and `data:` lines, a blank line. No `[DONE]`, ever. */
+export function encodeSseEvent(event: ResponseStreamEvent): Uint8Array {
+  // Event names come from a closed list; a line break in one would forge a second event.
+  if (/[\r\n]/.test(event.type)) throw new Error('SSE event names cannot contain line breaks');
+  // JSON.stringify escapes every line break inside strings, so one data line always suffices.
+  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+/**
+ * The SSE bytes of a response's events. Cancelling the stream (the client went away) stops
+ * the event generator, which stops generation and records how the response ended.
+ */
+export function sseStream(
+  events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
+  onCancel: () => void = () => {},
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await events.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encodeSseEvent(next.value));
+    },
+    async cancel() {
+      onCancel();
+      await events.return(undefined);
+    },
+  });
+}
+
+/** The terminal event's response: the JSON answer of a request made without `stream`. */
+export async function finalResponse(events: AsyncIterable<ResponseStreamEvent>) {
+  let last: ResponseStreamEvent | undefined;
+  for await (const event of events) last = event;
+  if (!last || !('response' in last)) throw new Error('a response stream ended without a terminal event');
+  return last.response;
+}

@@ -1,0 +1,148 @@
+import type { Database } from 'better-sqlite3';
+import { badRequest } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
+import type { ResponseObject } from '../api/response.ts';
+import type { ItemPage, Owner, PageQuery, ResponseStore } from './response-store.ts';
+import { openSqliteDatabase } from './sqlite-connection.ts';
+import { prepareStatements, type ItemRow, type Statements } from './sqlite-statements.ts';
+
+export interface SqliteStoreOptions {
+  /** The folder that holds `portico.db`; created when missing. */
+  dataDir: string;
+  /** Milliseconds since the epoch, for the `updated_at` bookkeeping column. */
+  clock?: () => number;
+}
+
+export const INTERRUPTED_ERROR = {
+  code: 'server_error',
+  message: 'The response was interrupted by a server restart before it finished.',
+} as const;
+
+/** The embedded ResponseStore: one SQLite file, WAL journal, every commit synced to disk. */
+export function openSqliteStore(options: SqliteStoreOptions): ResponseStore {
+  return new SqliteResponseStore(openSqliteDatabase(options.dataDir), options.clock ?? Date.now);
+}
+
+class SqliteResponseStore implements ResponseStore {
+  readonly #db: Database;
+  readonly #clock: () => number;
+  readonly #sql: Statements;
+
+  constructor(db: Database, clock: () => number) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#sql = prepareStatements(db);
+  }
+
+  async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
+    this.#write(() => {
+      this.#sql.insertResponse.run({
+        id: response.id,
+        owner,
+        previous_response_id: response.previous_response_id,
+        status: response.status,
+        created_at: response.created_at,
+        updated_at: this.#clock(),
+        response_json: JSON.stringify(response),
+      });
+      input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
+    });
+  }
+
+  /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
+  async finish(response: ResponseObject, owner: Owner): Promise<void> {
+    this.#write(() => {
+      const updated = this.#sql.updateResponse.run({
+        id: response.id,
+        owner,
+        status: response.status,
+        updated_at: this.#clock(),
+        response_json: JSON.stringify(response),
+      });
+      if (updated.changes === 0) return;
+      this.#sql.deleteOutputItems.run(response.id);
+      response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
+    });
+  }
+
+  async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
+    const row = this.#sql.selectResponse.get(id, owner);
+    return row === undefined ? undefined : (JSON.parse(row.response_json) as ResponseObject);
+  }
+
+  /**
+   * One recursive query walks the chain and reads each response's items once. The chain
+   * ends at the first response that is missing (deleted) or belongs to another owner.
+   */
+  async history(id: string, owner: Owner): Promise<Item[] | undefined> {
+    return this.#read(() => {
+      if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
+      return this.#sql.selectHistory.all({ id, owner }).map(parseItem);
+    });
+  }
+
+  async delete(id: string, owner: Owner): Promise<boolean> {
+    return this.#sql.deleteResponse.run(id, owner).changes > 0;
+  }
+
+  async inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
+    return this.#read(() => {
+      if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
+      const asc = page.order === 'asc';
+      // Without a cursor the page starts at either end: positions run from 0 upwards.
+      const cursor =
+        page.after !== undefined
+          ? this.#cursorPosition(id, page.after, asc)
+          : asc
+            ? -1
+            : Number.MAX_SAFE_INTEGER;
+      const query = { response_id: id, cursor, limit: page.limit + 1 };
+      const rows = (asc ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc).all(query);
+      const data = rows.slice(0, page.limit).map(parseItem);
+      return {
+        object: 'list' as const,
+        data,
+        has_more: rows.length > page.limit,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      };
+    });
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    const error = JSON.stringify(INTERRUPTED_ERROR);
+    return this.#sql.failUnfinished.run({ error, updated_at: this.#clock() }).changes;
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  /** Where `after` sits; with a repeated id, its last place in the requested order, so paging always advances. */
+  #cursorPosition(id: string, after: string, asc: boolean): number {
+    const found = this.#sql.selectCursor.get({ response_id: id, item_id: after });
+    const position = asc ? found?.last : found?.first;
+    if (position === undefined || position === null) {
+      throw badRequest('after', `No input item with id '${after}' in response '${id}'.`);
+    }
+    return position;
+  }
+
+  #insertItem(responseId: string, kind: 'input' | 'output', position: number, item: { id: string }): void {
+    const row = { response_id: responseId, kind, position, item_id: item.id };
+    this.#sql.insertItem.run({ ...row, item_json: JSON.stringify(item) });
+  }
+
+  #write(work: () => void): void {
+    this.#db.transaction(work).immediate();
+  }
+
+  /** Several reads from one snapshot, so a concurrent delete cannot split an answer. */
+  #read<T>(work: () => T): T {
+    return this.#db.transaction(work).deferred();
+  }
+}
+
+function parseItem(row: ItemRow): Item {
+  return JSON.parse(row.item_json) as Item;
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createAI } from '../src/index.ts';
+import { assertMatchesSchema } from './support/openapi-validator.ts';
+import { readEventStream, sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { checkResponseStream } from './support/stream-checks.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'portico-binding-'));
+const ai = createAI({ dataDir, modelsDirs: [sharedModelsDir], env: {} });
+after(async () => {
+  await ai.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('createAI().run, the Workers-AI-style binding', () => {
+  test('resolves to the response object', async () => {
+    const response = await ai.run(
+      TINY_MODEL,
+      { input: 'Once upon a time', max_output_tokens: 12 },
+      { gateway: { id: 'default' } },
+    );
+    assert.ok(!(response instanceof ReadableStream));
+    assertMatchesSchema('Response', response);
+    assert.equal(response.object, 'response');
+    assert.equal(typeof response.output_text, 'string');
+    assert.ok((response.output_text as string).length > 0);
+  });
+
+  test('with stream: true resolves to a ReadableStream of the SSE bytes', async () => {
+    const stream = await ai.run(
+      TINY_MODEL,
+      { input: 'Once upon a time', max_output_tokens: 12, stream: true },
+      { gateway: { id: 'default' } },
+    );
+    assert.ok(stream instanceof ReadableStream);
+    const response = checkResponseStream(await readEventStream(stream));
+    assert.equal(response.status, 'incomplete');
+  });
+
+  test('bad input rejects with the OpenAI error naming the parameter', async () => {
+    await assert.rejects(ai.run(TINY_MODEL, { input: 'hi', temperature: 9 }), {
+      status: 400,
+      param: 'temperature',
+    });
+    await assert.rejects(ai.run('local/nope', { input: 'hi' }), { status: 404, code: 'model_not_found' });
+  });
+
+  test('models() lists the catalog', async () => {
+    const ids = (await ai.models()).map((model) => model.id);
+    assert.ok(ids.includes(TINY_MODEL));
+    assert.ok(ids.includes('openai/gpt-5.4-pro'));
+  });
+});

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiError } from '../src/api/errors.ts';
+import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
+import type { CatalogModel } from '../src/catalog/catalog-model.ts';
+import { Catalog } from '../src/catalog/catalog.ts';
+import { startResponse, type EngineContext } from '../src/engine/create-response.ts';
+import { randomId } from '../src/engine/ids.ts';
+import type { ModelEvent } from '../src/providers/provider.ts';
+import type { ResponseStore } from '../src/store/response-store.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
+import { checkResponseStream } from './support/stream-checks.ts';
+
+const model: CatalogModel = {
+  id: 'test/scripted',
+  provider: 'scripted',
+  upstreamModel: 'scripted',
+  task: 'Text Generation',
+  ownedBy: 'Test',
+  proxied: false,
+  contextWindow: 4096,
+  capabilities: { tools: true, vision: false, structuredOutput: true, reasoningEfforts: [] },
+};
+
+let dataDir: string;
+let store: ResponseStore;
+
+before(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'portico-engine-'));
+  store = openSqliteStore({ dataDir });
+});
+after(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function context(provider: ScriptedProvider): EngineContext {
+  return {
+    catalog: new Catalog([model], new Map([['scripted', provider]])),
+    store,
+    newId: randomId,
+    now: Date.now,
+    owner: 'tester',
+  };
+}
+
+async function collect(
+  provider: ScriptedProvider,
+  body: Record<string, unknown>,
+  signal = new AbortController().signal,
+) {
+  const request = parseBody(CreateResponseRequest, { model: model.id, ...body });
+  const { events } = await startResponse(request, context(provider), signal);
+  const all: ResponseStreamEvent[] = [];
+  for await (const event of events) all.push(event);
+  return all as unknown as Array<Record<string, unknown>>;
+}
+
+describe('engine', () => {
+  test('text becomes one message with the exact lifecycle, and the fold is the terminal response', async () => {
+    const events = await collect(new ScriptedProvider(() => textEvents('Hello there friend')), {
+      input: 'hi',
+    });
+    const response = checkResponseStream(events);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.delta',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    );
+    assert.equal(response.status, 'completed');
+    assert.equal(response.output_text, 'Hello there friend');
+    assert.equal(typeof response.completed_at, 'number');
+    assert.deepEqual(response.usage, {
+      input_tokens: 3,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 3,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 6,
+    });
+    const stored = await store.get(response.id as string, 'tester');
+    assert.deepEqual(stored, response);
+  });
+
+  test('reasoning, text, parallel tool calls and native items each get their own lifecycle', async () => {
+    const script: ModelEvent[] = [
+      { type: 'reasoning-delta', part: 'summary', delta: 'Thinking' },
+      { type: 'reasoning-delta', part: 'summary', delta: ' hard' },
+      { type: 'reasoning-encrypted', encryptedContent: 'opaque' },
+      {
+        type: 'native-item-start',
+        item: {
+          type: 'web_search_call',
+          id: 'ws_1',
+          status: 'in_progress',
+          action: { type: 'search', query: 'q' },
+        },
+      },
+      { type: 'native-item-event', itemId: 'ws_1', event: { type: 'response.web_search_call.searching' } },
+      { type: 'native-item-event', itemId: 'ws_1', event: { type: 'response.invented_event' } },
+      {
+        type: 'native-item',
+        item: {
+          type: 'web_search_call',
+          id: 'ws_1',
+          status: 'completed',
+          action: { type: 'search', query: 'q' },
+        },
+      },
+      { type: 'text-delta', delta: 'Calling tools.' },
+      { type: 'tool-call-start', callId: 'call_a', name: 'get_weather', kind: 'function' },
+      { type: 'tool-call-start', callId: 'call_b', name: 'get_time', kind: 'function' },
+      { type: 'tool-call-delta', callId: 'call_a', delta: '{"city":' },
+      { type: 'tool-call-delta', callId: 'call_b', delta: '{}' },
+      { type: 'tool-call-delta', callId: 'call_a', delta: '"Oslo"}' },
+      { type: 'tool-call-end', callId: 'call_a' },
+      { type: 'tool-call-end', callId: 'call_b' },
+      { type: 'usage', usage: { inputTokens: 10, outputTokens: 20, reasoningTokens: 5 } },
+      { type: 'finish', reason: 'tool-calls' },
+    ];
+    const events = await collect(new ScriptedProvider(() => script), { input: 'weather?' });
+    const response = checkResponseStream(events);
+    const output = response.output as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      output.map((item) => item.type),
+      ['reasoning', 'web_search_call', 'message', 'function_call', 'function_call'],
+    );
+    assert.deepEqual(output[0]!.summary, [{ type: 'summary_text', text: 'Thinking hard' }]);
+    assert.equal(output[0]!.encrypted_content, 'opaque');
+    assert.equal(output[3]!.arguments, '{"city":"Oslo"}');
+    assert.equal(output[4]!.arguments, '{}');
+    assert.ok(
+      !events.some((e) => e.type === 'response.invented_event'),
+      'unknown upstream event types are never emitted',
+    );
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'response.web_search_call.searching' && e.item_id === 'ws_1' && e.output_index === 1,
+      ),
+    );
+  });
+
+  test('a length finish is incomplete with max_output_tokens, an error finish is failed', async () => {
+    const long = await collect(
+      new ScriptedProvider(() => [
+        { type: 'text-delta', delta: 'a' },
+        { type: 'finish', reason: 'length' },
+      ]),
+      { input: 'x' },
+    );
+    const incomplete = checkResponseStream(long);
+    assert.equal(incomplete.status, 'incomplete');
+    assert.deepEqual(incomplete.incomplete_details, { reason: 'max_output_tokens' });
+    assert.equal(incomplete.completed_at, null);
+    assert.equal((incomplete.output as Array<{ status: string }>)[0]!.status, 'incomplete');
+
+    const failing = await collect(
+      new ScriptedProvider(() => [{ type: 'text-delta', delta: 'a' }, new Error('boom')]),
+      { input: 'x' },
+    );
+    const failed = checkResponseStream(failing);
+    assert.equal(failed.status, 'failed');
+    assert.deepEqual(failed.error, {
+      code: 'server_error',
+      message: 'The server had an error while processing your request.',
+    });
+  });
+
+  test('a provider failing before its first event is an HTTP error, and nothing is stored', async () => {
+    const provider = new ScriptedProvider(() => [
+      new ApiError({ status: 429, type: 'rate_limit_error', message: 'slow down', retryAfter: 3 }),
+    ]);
+    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x' });
+    await assert.rejects(
+      startResponse(request, context(provider), new AbortController().signal),
+      (error: ApiError) => {
+        assert.equal(error.status, 429);
+        assert.equal(error.retryAfter, 3);
+        return true;
+      },
+    );
+  });
+
+  test('previous_response_id rebuilds the chain and instructions are never inherited', async () => {
+    const provider = new ScriptedProvider((turn) => textEvents(`turn ${turn.items.length}`));
+    const first = checkResponseStream(await collect(provider, { input: 'one', instructions: 'Be brief.' }));
+    const second = checkResponseStream(
+      await collect(provider, { input: 'two', previous_response_id: first.id }),
+    );
+    checkResponseStream(
+      await collect(provider, {
+        input: [{ role: 'user', content: 'three' }],
+        previous_response_id: second.id,
+      }),
+    );
+    const [t1, t2, t3] = provider.turns;
+    assert.equal(t1!.instructions, 'Be brief.');
+    assert.equal(t2!.instructions, undefined);
+    assert.equal(t3!.instructions, undefined);
+    assert.deepEqual(
+      t3!.items.map((item) => [item.type, item.type === 'message' ? item.role : '']),
+      [
+        ['message', 'user'],
+        ['message', 'assistant'],
+        ['message', 'user'],
+        ['message', 'assistant'],
+        ['message', 'user'],
+      ],
+    );
+    const unknown = parseBody(CreateResponseRequest, {
+      model: model.id,
+      input: 'x',
+      previous_response_id: 'resp_missing',
+    });
+    await assert.rejects(startResponse(unknown, context(provider), new AbortController().signal), {
+      status: 400,
+      param: 'previous_response_id',
+    });
+  });
+
+  test('store: false keeps nothing', async () => {
+    const response = checkResponseStream(
+      await collect(new ScriptedProvider(() => textEvents('hi')), { input: 'x', store: false }),
+    );
+    assert.equal(await store.get(response.id as string, 'tester'), undefined);
+  });
+
+  test('stopping mid-stream stops the provider and records the response as cancelled', async () => {
+    const provider = new ScriptedProvider(() => [
+      ...Array.from({ length: 50 }, (): Array<ModelEvent | { delayMs: number }> => [
+        { type: 'text-delta', delta: 'word ' },
+        { delayMs: 5 },
+      ]).flat(),
+      { type: 'finish', reason: 'stop' },
+    ]);
+    const abort = new AbortController();
+    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x' });
+    const { events } = await startResponse(request, context(provider), abort.signal);
+    let id = '';
+    for await (const event of events) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.output_text.delta') {
+        abort.abort();
+        break;
+      }
+    }
+    const stored = await store.get(id, 'tester');
+    assert.equal(stored?.status, 'cancelled');
+    assert.ok((stored?.output[0] as { content: Array<{ text: string }> }).content[0]!.text.length < 50 * 5);
+  });
+});

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A recorded upstream exchange, stored as JSON under test/fixtures/<protocol>/ with a
+ * `provenance` line saying where the transcript's format comes from.
+ */
+export interface Fixture {
+  provenance: string;
+  status: number;
+  headers?: Record<string, string>;
+  /** The response body, sent byte for byte: one string, or chunks written one after another. */
+  body?: string;
+  chunks?: string[];
+  /** Milliseconds to wait between chunks (default 0). */
+  chunkDelayMs?: number;
+  /** Destroy the socket after sending this many chunks (a connection reset mid-stream). */
+  resetAfterChunks?: number;
+  /** Never answer (for timeout tests). */
+  hang?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  json: unknown;
+}
+
+export interface ReplayServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export function loadFixture(path: string | URL): Fixture {
+  return JSON.parse(readFileSync(path, 'utf8')) as Fixture;
+}
+
+/** Serves fixtures on a loopback port; `route` picks the fixture for each request. */
+export async function startReplayServer(route: (request: RecordedRequest) => Fixture): Promise<ReplayServer> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => {
+      const body = Buffer.concat(parts).toString('utf8');
+      let json: unknown;
+      try {
+        json = body ? JSON.parse(body) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, json };
+      requests.push(recorded);
+      void answer(route(recorded));
+    });
+
+    async function answer(fixture: Fixture): Promise<void> {
+      if (fixture.hang) return;
+      res.writeHead(fixture.status, fixture.headers ?? {});
+      const chunks = fixture.chunks ?? [fixture.body ?? ''];
+      for (const [index, chunk] of chunks.entries()) {
+        if (fixture.resetAfterChunks === index) {
+          res.socket?.destroy();
+          return;
+        }
+        res.write(chunk);
+        if (fixture.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, fixture.chunkDelayMs));
+      }
+      if (fixture.resetAfterChunks !== undefined && fixture.resetAfterChunks >= chunks.length) {
+        res.socket?.destroy();
+        return;
+      }
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
