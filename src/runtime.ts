@@ -48,7 +48,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const newId = options.newId ?? randomId;
   const now = options.now ?? Date.now;
   const config = await loadConfig({ ...(options.configPath ? { path: options.configPath } : {}), env });
-  const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env });
+  const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env, logger });
 
   const local = new LocalProvider({ logger });
   const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);

@@ -48,7 +48,7 @@ const Metadata = z
 
 /** `POST /v1/responses`. Unknown parameters are refused, as OpenAI does. */
 export const CreateResponseRequest = z.strictObject({
-  model: z.string({ error: 'model is required' }).min(1, 'model is required'),
+  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).nullish(),
@@ -91,14 +91,36 @@ export function paramPath(path: readonly PropertyKey[]): string {
   return param;
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The issue that says what is actually wrong: inside a union (`input` is a string or a list),
+ * the branch that got furthest names the deepest parameter; a bad record key names the record.
+ */
+function innermostIssue(issue: Issue): Issue {
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0];
+    return { ...issue, path: issue.path.slice(0, -1), message: inner?.message ?? issue.message };
+  }
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: Issue = issue;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (!first) continue;
+    const candidate = innermostIssue({ ...first, path: [...issue.path, ...first.path] } as Issue);
+    if (candidate.path.length > best.path.length) best = candidate;
+  }
+  return best;
+}
+
 /** Parses a body with a schema; the first violation becomes a 400 naming its parameter. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest(null, 'The request body must be a JSON object.');
   }
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = innermostIssue(result.error.issues[0]!);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const param = paramPath([...issue.path, key]);

@@ -41,7 +41,9 @@ export const FileProvider = z.discriminatedUnion(
   { error: `must be one of ${PROVIDER_TYPES.join(', ')}` },
 );
 
-const price = z.number('must be a number of US dollars per million tokens').nonnegative('must not be negative');
+const price = z
+  .number('must be a number of US dollars per million tokens')
+  .nonnegative('must not be negative');
 
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
 

@@ -41,7 +41,8 @@ export async function readConfigFile(path: string): Promise<unknown> {
       const first = error.message.split('\n')[0]!.replace(/:$/, '');
       throw new ConfigError(path, [{ path: '', problem: `is not valid YAML: ${first}` }]);
     }
-    if (error instanceof SyntaxError) throw new ConfigError(path, [{ path: '', problem: jsonProblem(text, error) }]);
+    if (error instanceof SyntaxError)
+      throw new ConfigError(path, [{ path: '', problem: jsonProblem(text, error) }]);
     throw error;
   }
   if (document === null || document === undefined) return {};

@@ -68,7 +68,8 @@ export function resolveModels(
     seen.add(entry.id);
     const merged = merge(entry, models.get(entry.id));
     if (merged.provider === undefined) issues.push({ path: `${at}.provider`, problem: 'is required' });
-    if (merged.contextWindow === undefined) issues.push({ path: `${at}.context_window`, problem: 'is required' });
+    if (merged.contextWindow === undefined)
+      issues.push({ path: `${at}.context_window`, problem: 'is required' });
     if (merged.provider === undefined || merged.contextWindow === undefined) return;
     const provider = providers.get(merged.provider);
     if (!provider) {

@@ -1,3 +1,4 @@
+import { CHAT_PRESETS } from '../providers/chat-completions/presets.ts';
 import type { ConfigIssue } from './config-error.ts';
 import type { FileProvider } from './config-schema.ts';
 import type { ProviderConfig } from './portico-config.ts';
@@ -40,12 +41,24 @@ function resolveOne(
   // chat-completions server must not receive OPENAI_API_KEY.
   const defaults = known?.type === type ? known : undefined;
   const declaredAt = entry ? `providers.${id}` : undefined;
+  const preset = entry?.type === 'chat-completions' ? entry.preset : undefined;
+  if (preset !== undefined && !CHAT_PRESETS.has(preset)) {
+    issues.push({
+      path: `providers.${id}.preset`,
+      problem: `must be one of ${[...CHAT_PRESETS.keys()].join(', ')}`,
+    });
+    return undefined;
+  }
   const baseUrl =
     entry?.base_url ??
     (defaults?.baseUrlEnv ? urlFromEnv(defaults.baseUrlEnv, env, issues) : undefined) ??
+    (preset !== undefined ? CHAT_PRESETS.get(preset)?.defaultBaseUrl : undefined) ??
     DEFAULT_BASE_URLS[type];
   if (!baseUrl) {
-    issues.push({ path: `providers.${id}.base_url`, problem: `is required for ${type} providers` });
+    issues.push({
+      path: `providers.${id}.base_url`,
+      problem: `is required for ${type} providers${type === 'chat-completions' ? ' without a preset that knows it' : ''}`,
+    });
     return undefined;
   }
   const settings = {
@@ -61,7 +74,7 @@ function resolveOne(
     case 'anthropic':
       return { ...settings, type };
     case 'chat-completions':
-      return { ...settings, type, preset: entry?.type === type ? entry.preset : undefined };
+      return { ...settings, type, preset };
     case 'workers-ai':
       return {
         ...settings,

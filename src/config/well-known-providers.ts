@@ -6,7 +6,7 @@ export const DEFAULT_TIMEOUT_MS = 600_000;
 /** Where each provider type lives when `base_url` is left out; chat-completions always needs one. */
 export const DEFAULT_BASE_URLS: Readonly<Partial<Record<ProviderType, string>>> = {
   openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
+  anthropic: 'https://api.anthropic.com',
   'workers-ai': 'https://api.cloudflare.com/client/v4',
 };
 

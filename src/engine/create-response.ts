@@ -123,12 +123,14 @@ async function* run(
       ctx,
     );
   } finally {
+    // Always close the provider's generator: it frees its resources (a sequence, a socket)
+    // in its own `finally`, which a `break` after its finish event would never reach.
+    await upstream.return?.();
     final = writer.snapshot;
     if (final.status === 'in_progress') {
       // Stopped before its terminal event: the client went away or stopped reading.
       writer.closeAll('incomplete');
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(usage) };
-      await upstream.return?.();
     }
     if (store) await ctx.store.finish(final, ctx.owner);
   }

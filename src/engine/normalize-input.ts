@@ -11,6 +11,8 @@ const ID_PREFIX: Record<string, string> = {
   reasoning: 'rs',
 };
 
+const STATUS_TYPES = new Set(['message', 'function_call', 'function_call_output']);
+
 /** Drops null and undefined fields: the wire allows `null` for "not set", storage keeps neither. */
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
@@ -39,13 +41,17 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator):
       );
     }
     const id = item.id ?? newId(ID_PREFIX[item.type] ?? 'item');
+    // Listed back as item resources, where these types carry a status.
+    const status = STATUS_TYPES.has(item.type)
+      ? { status: 'status' in item && item.status ? item.status : 'completed' }
+      : {};
     if (item.type === 'message') {
       const content =
         typeof item.content === 'string'
           ? [textPart(item.role, item.content)]
           : item.content.map((p) => compact(p));
-      return compact({ ...item, id, content }) as Item;
+      return compact({ ...item, id, content, ...status }) as Item;
     }
-    return compact({ ...item, id }) as Item;
+    return compact({ ...item, id, ...status }) as Item;
   });
 }

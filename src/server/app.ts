@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ApiError, notFound, toApiError } from '../api/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
+import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 
@@ -9,6 +10,7 @@ import { responsesRoutes } from './routes/responses.ts';
 export function createApp(runtime: Runtime, logger: Logger): Hono {
   const app = new Hono();
   app.route('/v1', responsesRoutes(runtime));
+  app.route('/v1', chatCompletionsRoutes(runtime));
   app.route('/v1', modelsRoutes(runtime));
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.notFound((c) => {

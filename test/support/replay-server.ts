@@ -19,6 +19,8 @@ export interface Fixture {
   resetAfterChunks?: number;
   /** Never answer (for timeout tests). */
   hang?: boolean;
+  /** Send this many chunks, then keep the connection open without another byte (a stalled stream). */
+  hangAfterChunks?: number;
 }
 
 export interface RecordedRequest {
@@ -67,6 +69,7 @@ export async function startReplayServer(route: (request: RecordedRequest) => Fix
           res.socket?.destroy();
           return;
         }
+        if (fixture.hangAfterChunks === index) return;
         res.write(chunk);
         if (fixture.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, fixture.chunkDelayMs));
       }

@@ -9,7 +9,9 @@ type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 function toolOutputText(output: string | ContentPart[], warnings: string[]): string {
   if (typeof output === 'string') return output;
   if (hasMedia(output))
-    warnings.push('input: images and files in a tool output cannot be sent in a tool message and were left out');
+    warnings.push(
+      'input: images and files in a tool output cannot be sent in a tool message and were left out',
+    );
   return partsText(output);
 }
 
@@ -29,7 +31,9 @@ export function buildChatMessages(
 
   let assistant: AssistantMessage | undefined;
   const flush = (): void => {
-    if (assistant) messages.push(assistant);
+    // An assistant turn that carried only reasoning has nothing the protocol can hold.
+    if (assistant && (assistant.content !== null || assistant.refusal || assistant.tool_calls))
+      messages.push(assistant);
     assistant = undefined;
   };
   const openAssistant = (): AssistantMessage => (assistant ??= { role: 'assistant', content: null });
@@ -68,7 +72,11 @@ export function buildChatMessages(
       case 'function_call_output':
       case 'custom_tool_call_output':
         flush();
-        messages.push({ role: 'tool', tool_call_id: item.call_id, content: toolOutputText(item.output, warnings) });
+        messages.push({
+          role: 'tool',
+          tool_call_id: item.call_id,
+          content: toolOutputText(item.output, warnings),
+        });
         break;
       case 'reasoning':
         break;

@@ -48,7 +48,8 @@ function filePart(part: Extract<ContentPart, { type: 'input_file' }>): ChatConte
  */
 export function chatUserContent(parts: readonly ContentPart[]): string | ChatContentPart[] {
   const only = parts[0];
-  if (parts.length === 1 && only && (only.type === 'input_text' || only.type === 'output_text')) return only.text;
+  if (parts.length === 1 && only && (only.type === 'input_text' || only.type === 'output_text'))
+    return only.text;
   return parts.map((part): ChatContentPart => {
     switch (part.type) {
       case 'input_image':

@@ -92,7 +92,9 @@ const table: ChatPreset[] = [
   },
 ];
 
-export const CHAT_PRESETS: ReadonlyMap<string, ChatPreset> = new Map(table.map((preset) => [preset.name, preset]));
+export const CHAT_PRESETS: ReadonlyMap<string, ChatPreset> = new Map(
+  table.map((preset) => [preset.name, preset]),
+);
 
 export const DEFAULT_CHAT_PRESET = 'openai-compatible';
 

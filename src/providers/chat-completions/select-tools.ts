@@ -36,7 +36,9 @@ export function selectTools(tools: readonly Tool[], choice: ToolChoice): ToolSel
   if (typeof choice === 'string') mode = choice;
   else if (isAllowedTools(choice)) {
     const allowed = choice.tools;
-    kept = kept.filter((tool) => allowed.some((entry) => entry.type === tool.type && entry.name === tool.name));
+    kept = kept.filter((tool) =>
+      allowed.some((entry) => entry.type === tool.type && entry.name === tool.name),
+    );
     mode = choice.mode;
   } else if ((choice.type === 'function' || choice.type === 'custom') && typeof choice.name === 'string') {
     mode = { name: choice.name };

@@ -9,9 +9,12 @@ export interface UpstreamRequest {
   body: unknown;
 }
 
+/** Shorter values (`x`, `none`, for local servers that want any key) are no secret, and hiding them would garble messages. */
+const MIN_SECRET_LENGTH = 8;
+
 /** An error whose message no longer holds the secret an upstream may have echoed back. */
 export function redactSecret(error: ApiError, secret: string | undefined): ApiError {
-  if (!secret || !error.message.includes(secret)) return error;
+  if (!secret || secret.length < MIN_SECRET_LENGTH || !error.message.includes(secret)) return error;
   return new ApiError({
     status: error.status,
     type: error.type,
@@ -53,9 +56,10 @@ export async function streamUpstream(
     controller.abort();
   };
   const fail = (error: unknown): unknown => {
+    // Read why before release() aborts the controller for cleanup.
+    const cause = controller.signal.aborted ? controller.signal.reason : error;
     release();
     if (signal.aborted) return signal.reason;
-    const cause = controller.signal.aborted ? controller.signal.reason : error;
     return redactSecret(upstreamTransportError(options.id, cause), options.apiKey);
   };
 

@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import { ApiError } from '../../api/errors.ts';
 import { readSse, type SseEvent } from '../http/read-sse.ts';
 import { upstreamTransportError } from '../http/upstream-error.ts';
+import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { ModelEvent } from '../provider.ts';
+import { redactSecret } from './stream-upstream.ts';
 
 /** Turns one upstream protocol's server-sent events into model events, one event at a time. */
 export interface EventTranslator {
@@ -53,10 +55,11 @@ export function parseEventJson<S extends z.ZodType>(provider: string, data: stri
  * Runs a translator over an SSE body with one fault policy for every upstream: a failure
  * before any model event is thrown (the engine answers with an HTTP error and may retry);
  * after one, the stream ends with a `finish` of reason `error` carrying a clean ApiError.
- * Aborts by the caller are rethrown untouched. Exactly one `finish` ends a stream.
+ * Aborts by the caller are rethrown untouched; a key the upstream echoed is hidden. Exactly
+ * one `finish` ends a stream.
  */
 export async function* translateStream(
-  provider: string,
+  upstream: Pick<UpstreamOptions, 'id' | 'apiKey'>,
   body: AsyncIterable<Uint8Array>,
   translator: EventTranslator,
   signal: AbortSignal,
@@ -64,6 +67,7 @@ export async function* translateStream(
   let yielded = false;
   try {
     for await (const event of readSse(body)) {
+      signal.throwIfAborted();
       for (const modelEvent of translator.push(event)) {
         yielded = true;
         yield modelEvent;
@@ -76,7 +80,10 @@ export async function* translateStream(
     }
   } catch (error) {
     if (signal.aborted) throw error;
-    const apiError = error instanceof ApiError ? error : upstreamTransportError(provider, error);
+    const apiError = redactSecret(
+      error instanceof ApiError ? error : upstreamTransportError(upstream.id, error),
+      upstream.apiKey,
+    );
     if (!yielded) throw apiError;
     yield { type: 'finish', reason: 'error', error: apiError };
   }

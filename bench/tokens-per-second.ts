@@ -1,0 +1,155 @@
+/**
+ * Tokens per second through Portico over HTTP against node-llama-cpp called directly, on the
+ * same model, prompt and settings, measured in one run and printed as a ratio.
+ *
+ *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 5]
+ *
+ * Portico runs as a child process (`portico serve`), so the HTTP client here does not share
+ * its event loop; the direct baseline runs in this process while the server is idle. Rounds
+ * alternate between the two so that machine noise hits both alike; the median is reported.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
+import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: {
+      type: 'string',
+      default: fileURLToPath(new URL('../../shared/models/stories260K.gguf', import.meta.url)),
+    },
+    tokens: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '5' },
+    prompt: { type: 'string', default: 'Once upon a time' },
+  },
+});
+const maxTokens = Number(values.tokens);
+const rounds = Number(values.rounds);
+const modelPath = values.model;
+const modelId = `local/${basename(modelPath, '.gguf')}`;
+
+interface Sample {
+  tokens: number;
+  seconds: number;
+}
+
+const rate = (s: Sample) => s.tokens / s.seconds;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--models-dir', join(modelPath, '..')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, OPENAI_API_KEY: '' },
+    },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`portico serve exited:\n${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One streamed response over HTTP; output tokens as Portico's usage reports them. */
+async function throughPortico(url: string): Promise<Sample> {
+  const started = performance.now();
+  const res = await fetch(`${url}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: modelId,
+      input: values.prompt,
+      max_output_tokens: maxTokens,
+      temperature: 0,
+      stream: true,
+      store: false,
+    }),
+  });
+  const text = await res.text();
+  const seconds = (performance.now() - started) / 1000;
+  const terminal = text.trimEnd().split('\n').at(-1)!.slice('data: '.length);
+  const usage = (JSON.parse(terminal) as { response: { usage: { output_tokens: number } } }).response.usage;
+  return { tokens: usage.output_tokens, seconds };
+}
+
+async function main(): Promise<void> {
+  const threads = defaultThreadCount(availableParallelism(), availableParallelism());
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({
+    sequences: 1,
+    threads,
+    contextSize: { max: Math.min(model.trainContextSize, 8192) },
+  });
+  const chat = new LlamaChat({
+    contextSequence: context.getSequence(),
+    chatWrapper: resolveChatWrapper(model),
+  });
+
+  /** The same request, node-llama-cpp alone: a fresh sequence, greedy, streamed chunks. */
+  async function direct(): Promise<Sample> {
+    await chat.sequence.clearHistory();
+    const before = chat.sequence.tokenMeter.usedOutputTokens;
+    const started = performance.now();
+    let chunks = '';
+    await chat.generateResponse([{ type: 'user', text: values.prompt }], {
+      maxTokens,
+      temperature: 0,
+      onTextChunk: (text) => (chunks += text),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { tokens: chat.sequence.tokenMeter.usedOutputTokens - before, seconds };
+  }
+
+  const portico = await startPortico();
+  try {
+    await direct();
+    await throughPortico(portico.url); // warm up: load the model in the server
+    const directRates: number[] = [];
+    const porticoRates: number[] = [];
+    let tokens = 0;
+    for (let round = 0; round < rounds; round++) {
+      const d = await direct();
+      const p = await throughPortico(portico.url);
+      directRates.push(rate(d));
+      porticoRates.push(rate(p));
+      tokens = p.tokens;
+    }
+    const d = median(directRates);
+    const p = median(porticoRates);
+    console.log(
+      `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ${rounds} rounds (median)`,
+    );
+    console.log(`node-llama-cpp direct        ${d.toFixed(0).padStart(7)} tokens/s`);
+    console.log(`Portico over HTTP (SSE)      ${p.toFixed(0).padStart(7)} tokens/s`);
+    console.log(`ratio Portico / direct       ${(p / d).toFixed(3).padStart(7)}   (target 0.95 or better)`);
+  } finally {
+    await portico.stop();
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+import { LlamaChat, resolveChatWrapper } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { ApiError } from '../../api/errors.ts';
+import { LeasePool } from './lease-pool.ts';
+
+/** Per-sequence context size when none is configured: the trained size, up to this. */
+export const DEFAULT_MAX_CONTEXT_SIZE = 8192;
+
+export interface LocalModelSettings {
+  /** Requests one model serves at once; more wait in a FIFO queue. */
+  sequences: number;
+  /** Tokens per sequence; default the trained context size, capped to fit in memory. */
+  contextSize: number | undefined;
+  threads: number;
+}
+
+/** A model file loaded once, with its context and the chats (one per sequence) requests borrow. */
+export interface LocalModel {
+  readonly path: string;
+  readonly model: LlamaModel;
+  readonly chatWrapper: ChatWrapper;
+  /** Tokens one sequence holds: prompt and output together. */
+  readonly contextSize: number;
+  readonly chats: LeasePool<LlamaChat>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Loads a GGUF file, resolves its chat wrapper from the file's own Jinja template (or, when it
+ * has none, from its name, BOS token and architecture, falling back to GeneralChatWrapper),
+ * and creates one context with `sequences` sequences.
+ */
+export async function loadLocalModel(
+  llama: Llama,
+  path: string,
+  settings: LocalModelSettings,
+): Promise<LocalModel> {
+  const model = await llama.loadModel({ modelPath: path });
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      sequences: settings.sequences,
+      contextSize: settings.contextSize ?? {
+        max: Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT_SIZE),
+      },
+      threads: settings.threads,
+    });
+  } catch (error) {
+    await model.dispose();
+    throw error;
+  }
+  const chatWrapper = resolveChatWrapper(model, { warningLogs: false });
+  const chats = new LeasePool(
+    Array.from(
+      { length: settings.sequences },
+      () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }),
+    ),
+  );
+  return {
+    path,
+    model,
+    chatWrapper,
+    contextSize: context.contextSize,
+    chats,
+    async dispose() {
+      chats.close(
+        new ApiError({
+          status: 503,
+          type: 'server_error',
+          code: 'model_unloaded',
+          message: 'The local model was unloaded while the request waited for it.',
+        }),
+      );
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}

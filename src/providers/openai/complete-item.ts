@@ -1,0 +1,70 @@
+import type { NativeOutputItem } from '../../api/response.ts';
+import { malformedEvent } from '../chat-completions/translate-stream.ts';
+import type { ModelEvent } from '../provider.ts';
+import { readWire, WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
+import { sealReasoning } from './reasoning-envelope.ts';
+
+/** What has been passed on of one upstream item, so its `done` form adds only what is missing. */
+export type TrackedItem =
+  | { kind: 'message'; text: string; refusal: string }
+  | { kind: 'reasoning'; summary: string; summaryIndex: number | undefined; content: string }
+  | { kind: 'tool'; callId: string; sent: string }
+  | { kind: 'native'; id: string };
+
+/** Summary parts are joined into the one summary part a reasoning item streams as. */
+export const SUMMARY_SEPARATOR = '\n\n';
+
+/** The part of `final` not yet sent; nothing when the deltas already diverged from it. */
+function rest(sent: string, final: string): string {
+  return final.startsWith(sent) ? final.slice(sent.length) : '';
+}
+
+function joined(parts: ReadonlyArray<{ text?: string | undefined }>, separator = ''): string {
+  return parts.map((part) => part.text ?? '').join(separator);
+}
+
+/** A native item as the engine takes it: kept as sent, which includes an id to address it by. */
+export function nativeItem(provider: string, item: WireItem): NativeOutputItem {
+  if (!item.id) throw malformedEvent(provider, `a ${item.type} item without an id`);
+  return { ...item, id: item.id };
+}
+
+/**
+ * The events that finish an item at its `output_item.done`: whatever text, summary or
+ * arguments its deltas did not carry, its encrypted reasoning, and the end of a tool call.
+ */
+export function completeItem(provider: string, item: WireItem, tracked: TrackedItem): ModelEvent[] {
+  const out: ModelEvent[] = [];
+  switch (tracked.kind) {
+    case 'message': {
+      const { content } = readWire(provider, WireMessage, item, 'message item');
+      const text = rest(tracked.text, joined(content.filter((part) => part.type === 'output_text')));
+      const refusals = content.filter((part) => part.type === 'refusal').map((part) => part.refusal ?? '');
+      const refusal = rest(tracked.refusal, refusals.join(''));
+      if (text) out.push({ type: 'text-delta', delta: text });
+      if (refusal) out.push({ type: 'refusal-delta', delta: refusal });
+      return out;
+    }
+    case 'reasoning': {
+      const reasoning = readWire(provider, WireReasoning, item, 'reasoning item');
+      const summary = rest(tracked.summary, joined(reasoning.summary, SUMMARY_SEPARATOR));
+      const content = rest(tracked.content, joined(reasoning.content ?? []));
+      if (summary) out.push({ type: 'reasoning-delta', part: 'summary', delta: summary });
+      if (content) out.push({ type: 'reasoning-delta', part: 'content', delta: content });
+      if (reasoning.encrypted_content) {
+        const encryptedContent = sealReasoning(reasoning.id, reasoning.encrypted_content);
+        out.push({ type: 'reasoning-encrypted', encryptedContent });
+      }
+      return out;
+    }
+    case 'tool': {
+      const call = readWire(provider, WireToolCall, item, `${item.type} item`);
+      const missing = rest(tracked.sent, call.arguments ?? call.input ?? '');
+      if (missing) out.push({ type: 'tool-call-delta', callId: tracked.callId, delta: missing });
+      out.push({ type: 'tool-call-end', callId: tracked.callId });
+      return out;
+    }
+    case 'native':
+      return [{ type: 'native-item', item: nativeItem(provider, item) }];
+  }
+}

@@ -1,0 +1,87 @@
+import { ApiError } from '../../api/errors.ts';
+import { streamUpstream } from '../chat-completions/stream-upstream.ts';
+import { malformedEvent, translateStream } from '../chat-completions/translate-stream.ts';
+import type { UpstreamOptions } from '../http/upstream-options.ts';
+import type { ModelEvent, Provider, Turn } from '../provider.ts';
+import { buildRequestBody } from './build-request-body.ts';
+import { hideApiKeys } from './hide-api-keys.ts';
+import { mapInputItems } from './map-input-items.ts';
+import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
+import { TokenCount } from './openai-wire.ts';
+
+/**
+ * OpenAI's Responses API (or any server that speaks it) as a provider. Portico keeps the
+ * state: every turn sends the whole history with `store: false`, and reasoning travels in
+ * its encrypted form from one turn to the next.
+ */
+export class OpenAiProvider implements Provider {
+  constructor(private readonly options: UpstreamOptions) {}
+
+  async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {
+    const { id } = this.options;
+    try {
+      const body = await streamUpstream(
+        this.options,
+        this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
+        signal,
+      );
+      for await (const event of translateStream(id, body, new OpenAiStreamTranslator(id), signal)) {
+        yield event.type === 'finish' && event.error ? { ...event, error: this.clean(event.error) } : event;
+      }
+    } catch (error) {
+      throw error instanceof ApiError ? this.clean(error) : error;
+    }
+  }
+
+  /** The turn's input tokens as OpenAI counts them (`POST /responses/input_tokens`). */
+  async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
+    const full = buildRequestBody(turn);
+    const body = {
+      model: full.model,
+      input: mapInputItems(turn.items),
+      ...(full.instructions ? { instructions: full.instructions } : {}),
+      ...(full.tools ? { tools: full.tools, tool_choice: full.tool_choice } : {}),
+      ...(full.parallel_tool_calls !== undefined ? { parallel_tool_calls: full.parallel_tool_calls } : {}),
+      ...(full.text ? { text: full.text } : {}),
+      ...(full.reasoning ? { reasoning: full.reasoning } : {}),
+    };
+    try {
+      const chunks = await streamUpstream(
+        this.options,
+        this.request('/responses/input_tokens', body, 'application/json'),
+        signal,
+      );
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.concat(parts).toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+      const parsed = TokenCount.safeParse(json);
+      if (!parsed.success) throw malformedEvent(this.options.id, 'an unreadable input token count');
+      return parsed.data.input_tokens;
+    } catch (error) {
+      throw error instanceof ApiError ? this.clean(error) : error;
+    }
+  }
+
+  private request(
+    path: string,
+    body: unknown,
+    accept: string,
+  ): { url: string; headers: Record<string, string>; body: unknown } {
+    // Headers merged case-insensitively: a configured `Authorization` is replaced by the key, never joined to it.
+    const headers = new Headers({ 'content-type': 'application/json', accept });
+    for (const [name, value] of Object.entries(this.options.headers)) headers.set(name, value);
+    if (this.options.apiKey) headers.set('authorization', `Bearer ${this.options.apiKey}`);
+    const flat: Record<string, string> = {};
+    headers.forEach((value, name) => (flat[name] = value));
+    return { url: `${this.options.baseUrl}${path}`, headers: flat, body };
+  }
+
+  private clean(error: ApiError): ApiError {
+    return hideApiKeys(error, this.options.apiKey);
+  }
+}
