@@ -500,6 +500,34 @@ describe('anthropic: stream translation', () => {
     ]);
   });
 
+  test('a tool input sent whole in content_block_start (compatible servers) is not lost', async () => {
+    const event = (data: object): string =>
+      `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
+    next = {
+      provenance:
+        'Written for this test: the documented event sequence with the tool input in content_block_start.',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: [
+        event({ type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } }),
+        event({
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 'toolu_W', name: 'get_weather', input: { city: 'Rome' } },
+        }),
+        event({ type: 'content_block_stop', index: 0 }),
+        event({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }),
+        event({ type: 'message_stop' }),
+      ],
+    };
+    const events = await collect(provider().generate(makeTurn(), new AbortController().signal));
+    assert.deepEqual(events.slice(0, 3), [
+      { type: 'tool-call-start', callId: 'toolu_W', name: 'get_weather', kind: 'function' },
+      { type: 'tool-call-delta', callId: 'toolu_W', delta: '{"city":"Rome"}' },
+      { type: 'tool-call-end', callId: 'toolu_W' },
+    ]);
+  });
+
   test('max_tokens and refusal stop reasons keep their meaning', async () => {
     assert.deepEqual((await run('max-tokens')).at(-1), { type: 'finish', reason: 'length' });
     assert.deepEqual((await run('refusal')).at(-1), { type: 'finish', reason: 'content-filter' });

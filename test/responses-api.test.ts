@@ -114,7 +114,10 @@ describe('streaming', () => {
     stream.on('response.output_text.delta', (event) => (deltas += event.delta));
     const final = await stream.finalResponse();
     const message = final.output[0];
-    assert.equal(message?.type === 'message' && message.content[0]?.type === 'output_text' && message.content[0].text, deltas);
+    assert.equal(
+      message?.type === 'message' && message.content[0]?.type === 'output_text' && message.content[0].text,
+      deltas,
+    );
     const stored = await client.responses.retrieve(final.id);
     assert.equal(stored.output_text, deltas);
     assert.deepEqual(

@@ -35,7 +35,11 @@ export function sseStream(
 export async function finalResponse(events: AsyncIterable<ResponseStreamEvent>) {
   let last: ResponseStreamEvent | undefined;
   for await (const event of events) last = event;
-  if (last?.type !== 'response.completed' && last?.type !== 'response.incomplete' && last?.type !== 'response.failed') {
+  if (
+    last?.type !== 'response.completed' &&
+    last?.type !== 'response.incomplete' &&
+    last?.type !== 'response.failed'
+  ) {
     throw new Error('a response stream ended without a terminal event');
   }
   return last.response;

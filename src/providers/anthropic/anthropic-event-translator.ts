@@ -1,9 +1,5 @@
-import { decodeCustomToolInput } from '../chat-completions/custom-tool-input.ts';
-import {
-  parseEventJson,
-  truncatedStream,
-  type EventTranslator,
-} from '../chat-completions/translate-stream.ts';
+import { decodeCustomToolInput } from '../http/custom-tool-input.ts';
+import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
 import { anthropicStreamError } from './anthropic-stream-error.ts';
@@ -113,8 +109,19 @@ export class AnthropicEventTranslator implements EventTranslator {
         const callId = block.id ?? `toolu_${index}`;
         const name = block.name ?? '';
         const custom = this.customToolNames.has(name);
-        this.blocks.set(index, { kind: 'tool', callId, custom, input: '' });
-        return [{ type: 'tool-call-start', callId, name, kind: custom ? 'custom' : 'function' }];
+        const tool: Block = { kind: 'tool', callId, custom, input: '' };
+        this.blocks.set(index, tool);
+        const out: ModelEvent[] = [
+          { type: 'tool-call-start', callId, name, kind: custom ? 'custom' : 'function' },
+        ];
+        // Anthropic streams the input as deltas after an empty object; compatible servers may send it whole here.
+        const input = block.input;
+        if (typeof input === 'object' && input !== null && Object.keys(input).length > 0) {
+          const json = JSON.stringify(input);
+          if (custom) tool.input = json;
+          else out.push({ type: 'tool-call-delta', callId, delta: json });
+        }
+        return out;
       }
       default:
         this.blocks.set(index, { kind: 'other' });

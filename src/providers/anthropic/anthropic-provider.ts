@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger.ts';
-import { streamUpstream } from '../chat-completions/stream-upstream.ts';
-import { translateStream } from '../chat-completions/translate-stream.ts';
+import { streamUpstream } from '../http/stream-upstream.ts';
+import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { ModelEvent, Provider, Turn } from '../provider.ts';
 import { AnthropicEventTranslator } from './anthropic-event-translator.ts';

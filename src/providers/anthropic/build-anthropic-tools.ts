@@ -1,6 +1,6 @@
 import type { Tool, ToolChoice } from '../../api/tools.ts';
-import { customToolDescription, customToolParameters } from '../chat-completions/custom-tool-input.ts';
-import { selectTools, type ToolMode } from '../chat-completions/select-tools.ts';
+import { customToolDescription, customToolParameters } from '../http/custom-tool-input.ts';
+import { selectTools, type ToolMode } from '../http/select-tools.ts';
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-wire.ts';
 
 export interface AnthropicTools {

@@ -1,7 +1,7 @@
 import type { ContentPart, Item } from '../../api/items.ts';
 import { chatUserContent, hasMedia, partsText } from './chat-content.ts';
 import type { ChatMessage } from './chat-wire.ts';
-import { encodeCustomToolInput } from './custom-tool-input.ts';
+import { encodeCustomToolInput } from '../http/custom-tool-input.ts';
 import type { ChatPreset } from './presets.ts';
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;

@@ -1,7 +1,7 @@
 import type { Tool, ToolChoice } from '../../api/tools.ts';
 import type { ChatFunctionTool, ChatRequest, ChatToolChoice } from './chat-wire.ts';
-import { customToolDescription, customToolParameters } from './custom-tool-input.ts';
-import { selectTools, type ToolMode } from './select-tools.ts';
+import { customToolDescription, customToolParameters } from '../http/custom-tool-input.ts';
+import { selectTools, type ToolMode } from '../http/select-tools.ts';
 
 export interface ChatTools {
   fields: Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>;

@@ -8,7 +8,7 @@ import { ChatChunk } from './chat-wire.ts';
 import { mapChatUsage } from './map-chat-usage.ts';
 import { mapChatFinishReason } from './map-finish-reason.ts';
 import type { ChatPreset } from './presets.ts';
-import { parseEventJson, truncatedStream, type EventTranslator } from './translate-stream.ts';
+import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 
 export const randomCallId = (): string => `call_${randomUUID().replaceAll('-', '')}`;
 

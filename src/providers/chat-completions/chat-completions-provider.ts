@@ -5,8 +5,8 @@ import type { ModelEvent, Provider, Turn } from '../provider.ts';
 import { buildChatRequest } from './build-chat-request.ts';
 import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
-import { streamUpstream } from './stream-upstream.ts';
-import { translateStream } from './translate-stream.ts';
+import { streamUpstream } from '../http/stream-upstream.ts';
+import { translateStream } from '../http/translate-stream.ts';
 
 export interface ChatCompletionsOptions extends UpstreamOptions {
   /** A name from CHAT_PRESETS; `openai-compatible` when unset. */

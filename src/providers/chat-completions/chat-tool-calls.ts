@@ -1,6 +1,6 @@
 import type { ModelEvent } from '../provider.ts';
 import type { ChatToolCallDelta } from './chat-wire.ts';
-import { decodeCustomToolInput } from './custom-tool-input.ts';
+import { decodeCustomToolInput } from '../http/custom-tool-input.ts';
 
 interface OpenCall {
   callId: string | undefined;

@@ -1,5 +1,5 @@
 import type { NativeOutputItem } from '../../api/response.ts';
-import { malformedEvent } from '../chat-completions/translate-stream.ts';
+import { malformedEvent } from '../http/translate-stream.ts';
 import type { ModelEvent } from '../provider.ts';
 import { readWire, WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
 import { sealReasoning } from './reasoning-envelope.ts';

@@ -1,10 +1,9 @@
 import { ApiError } from '../../api/errors.ts';
-import { streamUpstream } from '../chat-completions/stream-upstream.ts';
-import { malformedEvent, translateStream } from '../chat-completions/translate-stream.ts';
+import { redactSecret, streamUpstream } from '../http/stream-upstream.ts';
+import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { ModelEvent, Provider, Turn } from '../provider.ts';
 import { buildRequestBody } from './build-request-body.ts';
-import { hideApiKeys } from './hide-api-keys.ts';
 import { mapInputItems } from './map-input-items.ts';
 import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
 import { TokenCount } from './openai-wire.ts';
@@ -25,7 +24,7 @@ export class OpenAiProvider implements Provider {
         this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
         signal,
       );
-      for await (const event of translateStream(id, body, new OpenAiStreamTranslator(id), signal)) {
+      for await (const event of translateStream(this.options, body, new OpenAiStreamTranslator(id), signal)) {
         yield event.type === 'finish' && event.error ? { ...event, error: this.clean(event.error) } : event;
       }
     } catch (error) {
@@ -82,6 +81,6 @@ export class OpenAiProvider implements Provider {
   }
 
   private clean(error: ApiError): ApiError {
-    return hideApiKeys(error, this.options.apiKey);
+    return redactSecret(error, this.options.apiKey);
   }
 }

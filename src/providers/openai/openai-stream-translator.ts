@@ -1,9 +1,5 @@
 import type { z } from 'zod';
-import {
-  parseEventJson,
-  truncatedStream,
-  type EventTranslator,
-} from '../chat-completions/translate-stream.ts';
+import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, NativeItemEvent } from '../provider.ts';
 import { completeItem, nativeItem, SUMMARY_SEPARATOR, type TrackedItem } from './complete-item.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { malformedEvent } from '../chat-completions/translate-stream.ts';
+import { malformedEvent } from '../http/translate-stream.ts';
 
 /**
  * The parts of OpenAI's Responses stream that Portico reads, as the wire spells them. Objects

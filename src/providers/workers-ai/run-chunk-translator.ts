@@ -2,13 +2,9 @@ import { z } from 'zod';
 import { ChatChunkTranslator, randomCallId } from '../chat-completions/chat-chunk-translator.ts';
 import { ChatUsage } from '../chat-completions/chat-wire.ts';
 import type { ChatPreset } from '../chat-completions/presets.ts';
-import { decodeCustomToolInput } from '../chat-completions/custom-tool-input.ts';
+import { decodeCustomToolInput } from '../http/custom-tool-input.ts';
 import { mapChatUsage } from '../chat-completions/map-chat-usage.ts';
-import {
-  parseEventJson,
-  truncatedStream,
-  type EventTranslator,
-} from '../chat-completions/translate-stream.ts';
+import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import { upstreamHttpError } from '../http/upstream-error.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';

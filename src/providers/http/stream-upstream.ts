@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors.ts';
-import { upstreamHttpError, upstreamTransportError } from '../http/upstream-error.ts';
-import type { UpstreamOptions } from '../http/upstream-options.ts';
+import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
+import type { UpstreamOptions } from './upstream-options.ts';
 
 /** One streaming POST to an upstream: where, with which headers, and the JSON body. */
 export interface UpstreamRequest {
@@ -12,13 +12,19 @@ export interface UpstreamRequest {
 /** Shorter values (`x`, `none`, for local servers that want any key) are no secret, and hiding them would garble messages. */
 const MIN_SECRET_LENGTH = 8;
 
-/** An error whose message no longer holds the secret an upstream may have echoed back. */
+/** Secret keys whole or masked as upstreams echo them in 401 answers (`sk-proj-abc***wxyz`, `sk-ant-…`). */
+const KEY_LIKE = /\b(?:sk|rk)-[A-Za-z0-9_*-]{3,}/g;
+
+/** An error whose message no longer holds the secret, or a masked form of a key, an upstream echoed back. */
 export function redactSecret(error: ApiError, secret: string | undefined): ApiError {
-  if (!secret || secret.length < MIN_SECRET_LENGTH || !error.message.includes(secret)) return error;
+  let message = error.message;
+  if (secret && secret.length >= MIN_SECRET_LENGTH) message = message.split(secret).join('[redacted]');
+  message = message.replace(KEY_LIKE, '[redacted]');
+  if (message === error.message) return error;
   return new ApiError({
     status: error.status,
     type: error.type,
-    message: error.message.split(secret).join('[redacted]'),
+    message,
     code: error.code,
     param: error.param,
     retryable: error.retryable,

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { ApiError } from '../../api/errors.ts';
-import { readSse, type SseEvent } from '../http/read-sse.ts';
-import { upstreamTransportError } from '../http/upstream-error.ts';
-import type { UpstreamOptions } from '../http/upstream-options.ts';
+import { readSse, type SseEvent } from './read-sse.ts';
+import { upstreamTransportError } from './upstream-error.ts';
+import type { UpstreamOptions } from './upstream-options.ts';
 import type { ModelEvent } from '../provider.ts';
 import { redactSecret } from './stream-upstream.ts';
 
