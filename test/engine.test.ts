@@ -156,6 +156,48 @@ describe('engine', () => {
     );
   });
 
+  test('item boundaries keep upstream items apart, and annotations land on their text part', async () => {
+    const script: ModelEvent[] = [
+      { type: 'reasoning-delta', part: 'summary', delta: 'first' },
+      { type: 'reasoning-encrypted', encryptedContent: 'one' },
+      { type: 'item-end' },
+      { type: 'reasoning-encrypted', encryptedContent: 'two' },
+      { type: 'item-end' },
+      { type: 'text-delta', delta: 'See the source.' },
+      {
+        type: 'text-annotation',
+        annotation: {
+          type: 'url_citation',
+          url: 'https://example.com',
+          title: 'Example',
+          start_index: 4,
+          end_index: 14,
+        },
+      },
+      { type: 'item-end' },
+      { type: 'text-delta', delta: 'A second message.' },
+      { type: 'finish', reason: 'stop' },
+    ];
+    const events = await collect(new ScriptedProvider(() => script), { input: 'x' });
+    const response = checkResponseStream(events);
+    const output = response.output as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      output.map((item) => item.type),
+      ['reasoning', 'reasoning', 'message', 'message'],
+    );
+    assert.deepEqual(
+      output.slice(0, 2).map((item) => item.encrypted_content),
+      ['one', 'two'],
+    );
+    const part = (output[2]!.content as Array<{ annotations: unknown[] }>)[0]!;
+    assert.deepEqual(part.annotations, [
+      { type: 'url_citation', url: 'https://example.com', title: 'Example', start_index: 4, end_index: 14 },
+    ]);
+    assert.ok(
+      events.some((e) => e.type === 'response.output_text.annotation.added' && e.annotation_index === 0),
+    );
+  });
+
   test('a length finish is incomplete with max_output_tokens, an error finish is failed', async () => {
     const long = await collect(
       new ScriptedProvider(() => [

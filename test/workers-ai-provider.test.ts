@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import OpenAI from 'openai';
-import { ApiError } from '../src/api/errors.ts';
 import type { Item } from '../src/api/items.ts';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
-import { Catalog } from '../src/catalog/catalog.ts';
-import { startResponse } from '../src/engine/create-response.ts';
-import { randomId } from '../src/engine/ids.ts';
-import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
+import type { ModelEvent, Turn } from '../src/providers/provider.ts';
 import { WorkersAiProvider } from '../src/providers/workers-ai/workers-ai-provider.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { finishError, rejection } from './support/api-error-checks.ts';
+import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
-import { checkResponseStream } from './support/stream-checks.ts';
 
 const SECRET = 'cf-test-portico-token';
 const ACCOUNT = 'acc-123';
@@ -84,87 +76,6 @@ function provider(): WorkersAiProvider {
 async function run(name: string, turn = makeTurn()): Promise<ModelEvent[]> {
   next = fixture(name);
   return collect(provider().generate(turn, new AbortController().signal));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApiError, `expected an ApiError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function finishError(events: ModelEvent[]): ApiError {
-  const last = events.at(-1);
-  assert.equal(last?.type, 'finish');
-  assert.equal(last.reason, 'error');
-  assert.ok(last.error instanceof ApiError);
-  return last.error;
-}
-
-/**
- * Runs every recorded stream of `dir` through the real engine over `upstream` and checks what
- * a client would see: an HTTP error before the stream, or a Responses stream that the published
- * schema and the official SDK's accumulator both accept.
- */
-async function checkAllThroughEngine(
-  dir: string,
-  upstream: Provider,
-  served: CatalogModel,
-): Promise<string[]> {
-  const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'portico-provider-')) });
-  const catalog = new Catalog([served], new Map([[served.provider, upstream]]));
-  const context = { catalog, store, newId: randomId, now: Date.now, owner: 'test' };
-  const request = {
-    model: served.id,
-    input: 'Hi',
-    tools: [
-      {
-        type: 'function' as const,
-        name: 'get_weather',
-        description: 'Weather',
-        parameters: {},
-        strict: false,
-      },
-      { type: 'custom' as const, name: 'run_sql' },
-    ],
-  };
-  const seen: string[] = [];
-  try {
-    for (const file of readdirSync(new URL(`./fixtures/${dir}/`, import.meta.url)).sort()) {
-      next = loadFixture(new URL(`./fixtures/${dir}/${file}`, import.meta.url));
-      let started;
-      try {
-        started = await startResponse(request, context, new AbortController().signal);
-      } catch (error) {
-        assert.ok(error instanceof ApiError, file);
-        seen.push(`${file}: ${error.status}`);
-        continue;
-      }
-      const events: Array<Record<string, unknown>> = [];
-      for await (const event of started.events) events.push({ ...event });
-      const response = checkResponseStream(events);
-      const body = events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-      const sdk = new OpenAI({
-        apiKey: 'unused',
-        baseURL: 'http://portico.invalid/v1',
-        maxRetries: 0,
-        fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
-      });
-      const stream = sdk.responses.stream({ model: served.id, input: 'Hi' });
-      let count = 0;
-      for await (const _event of stream) count++;
-      assert.equal(count, events.length, file);
-      if (response.status === 'completed')
-        assert.equal((await stream.finalResponse()).output_text, response.output_text, file);
-      seen.push(`${file}: ${String(response.status)}`);
-    }
-  } finally {
-    await store.close();
-  }
-  return seen;
 }
 
 before(async () => {
@@ -356,7 +267,13 @@ describe('workers-ai: the native ai/run route', () => {
 
 describe('workers-ai: through the engine', () => {
   test('every recorded stream reaches a client as a valid Responses stream or a clean HTTP error', async () => {
-    assert.deepEqual(await checkAllThroughEngine('workers-ai', provider(), RUN_MODEL), [
+    const seen = await checkFixturesThroughEngine({
+      dir: 'workers-ai',
+      upstream: provider(),
+      served: RUN_MODEL,
+      serve: (recorded) => (next = recorded),
+    });
+    assert.deepEqual(seen, [
       'chat-text.json: completed',
       'error-400.json: 400',
       'error-429.json: 429',

@@ -47,6 +47,12 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
       if (part.type === 'output_text') part.text = event.text;
       break;
     }
+    case 'response.output_text.annotation.added': {
+      const part = messagePart(output, event.output_index, event.content_index as number);
+      if (part.type === 'output_text')
+        part.annotations.push(structuredClone(event.annotation) as { type: string });
+      break;
+    }
     case 'response.refusal.done': {
       const part = messagePart(output, event.output_index, event.content_index);
       if (part.type === 'refusal') part.refusal = event.refusal;

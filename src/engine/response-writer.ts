@@ -64,6 +64,14 @@ export class ResponseWriter {
       case 'refusal-delta':
         this.messageDelta(event.type === 'text-delta' ? 'output_text' : 'refusal', event.delta);
         break;
+      case 'text-annotation':
+        this.annotate(event.annotation);
+        break;
+      case 'item-end': {
+        const open = this.open.at(-1);
+        if (open?.kind === 'message' || open?.kind === 'reasoning') this.close(open);
+        break;
+      }
       case 'reasoning-delta':
         this.reasoningDelta(event.part, event.delta);
         break;
@@ -189,6 +197,24 @@ export class ResponseWriter {
         ? { type: 'response.output_text.delta', ...at, delta, logprobs: [] }
         : { type: 'response.refusal.delta', ...at, delta },
     );
+  }
+
+  /** Annotations belong to an output_text part: one is opened (empty) when none is. */
+  private annotate(annotation: { type: string; [field: string]: unknown }): void {
+    if (this.current('message')?.part?.type !== 'output_text') this.messageDelta('output_text', '');
+    const open = this.current('message')!;
+    const part = open.part!;
+    const content = this.item<{ content: Array<{ annotations?: unknown[] }> }>(open.index).content[
+      part.index
+    ]!;
+    this.emit({
+      type: 'response.output_text.annotation.added',
+      item_id: open.id,
+      output_index: open.index,
+      content_index: part.index,
+      annotation_index: content.annotations?.length ?? 0,
+      annotation,
+    });
   }
 
   private openReasoning(): Extract<Open, { kind: 'reasoning' }> {

@@ -61,6 +61,10 @@ export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' |
 export type ModelEvent =
   | { type: 'text-delta'; delta: string }
   | { type: 'refusal-delta'; delta: string }
+  /** A citation on the text streamed so far (an upstream's `url_citation`, `file_citation`, ...). */
+  | { type: 'text-annotation'; annotation: { type: string; [field: string]: unknown } }
+  /** The current message or reasoning item is finished: what follows starts a new one. */
+  | { type: 'item-end' }
   | { type: 'reasoning-delta'; delta: string; part: 'summary' | 'content' }
   /** Opaque reasoning state (OpenAI encrypted_content, Anthropic thinking signature) for the current reasoning item. */
   | { type: 'reasoning-encrypted'; encryptedContent: string }

@@ -43,6 +43,7 @@ export function completeItem(provider: string, item: WireItem, tracked: TrackedI
       const refusal = rest(tracked.refusal, refusals.join(''));
       if (text) out.push({ type: 'text-delta', delta: text });
       if (refusal) out.push({ type: 'refusal-delta', delta: refusal });
+      out.push({ type: 'item-end' });
       return out;
     }
     case 'reasoning': {
@@ -55,6 +56,8 @@ export function completeItem(provider: string, item: WireItem, tracked: TrackedI
         const encryptedContent = sealReasoning(reasoning.id, reasoning.encrypted_content);
         out.push({ type: 'reasoning-encrypted', encryptedContent });
       }
+      // Upstream reasoning items stay separate: each carries its own encrypted content.
+      out.push({ type: 'item-end' });
       return out;
     }
     case 'tool': {

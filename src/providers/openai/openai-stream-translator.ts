@@ -63,6 +63,14 @@ export class OpenAiStreamTranslator implements EventTranslator {
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta':
         return this.delta(type, readWire(this.provider, DeltaEvent, event, `${type} event`));
+      case 'response.output_text.annotation.added': {
+        const annotation = (event as { annotation?: unknown }).annotation;
+        const valid =
+          typeof annotation === 'object' &&
+          annotation !== null &&
+          typeof (annotation as { type?: unknown }).type === 'string';
+        return valid ? [{ type: 'text-annotation', annotation: annotation as { type: string } }] : [];
+      }
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed':
