@@ -8,6 +8,7 @@ import { decodeThinking, encodeThinking } from '../src/providers/anthropic/think
 import type { ModelEvent, Turn } from '../src/providers/provider.ts';
 import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
+import { collect, providerTurn, userText } from './support/provider-turn.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
 
 const SECRET = 'sk-ant-test-portico-secret';
@@ -29,33 +30,11 @@ const model: CatalogModel = {
 };
 
 function makeTurn(overrides: Partial<Turn> = {}): Turn {
-  return {
-    model,
-    instructions: undefined,
-    items: [userText('Hi')],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: true,
-    text: { format: { type: 'text' } },
-    reasoning: undefined,
-    sampling: {},
-    include: [],
-    ...overrides,
-  };
-}
-
-function userText(text: string, id = 'msg_u1'): Item {
-  return { type: 'message', id, role: 'user', content: [{ type: 'input_text', text }] };
+  return providerTurn(model, overrides);
 }
 
 function fixture(name: string): Fixture {
   return loadFixture(new URL(`./fixtures/anthropic/${name}.json`, import.meta.url));
-}
-
-async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
-  const out: ModelEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
 }
 
 let server: ReplayServer;

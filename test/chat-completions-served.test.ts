@@ -46,6 +46,15 @@ async function readChatStream(body: ReadableStream<Uint8Array>) {
 
 type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 
+/** The two function calls this file's examples make, as Chat Completions writes them. */
+const chatToolCalls = [
+  { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+  { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
+];
+
+/** The keys of a chat.completion object, sorted. */
+const COMPLETION_KEYS = ['choices', 'created', 'id', 'model', 'object', 'usage'];
+
 async function postJson(baseUrl: string, body: unknown) {
   return fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
@@ -76,14 +85,7 @@ describe('a chat request as a Responses request', () => {
         role: 'assistant',
         content: 'Checking.',
         refusal: null,
-        tool_calls: [
-          {
-            id: 'call_a',
-            type: 'function',
-            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-          },
-          { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
-        ],
+        tool_calls: chatToolCalls,
       },
       { role: 'tool', tool_call_id: 'call_a', content: 'Sunny' },
       { role: 'tool', tool_call_id: 'call_b', content: [{ type: 'text', text: '12:00' }] },
@@ -260,6 +262,15 @@ const usage = {
   total_tokens: 32,
 };
 
+/** `usage`, as Chat Completions reports it. */
+const chatUsage = {
+  prompt_tokens: 12,
+  completion_tokens: 20,
+  total_tokens: 32,
+  prompt_tokens_details: { cached_tokens: 4 },
+  completion_tokens_details: { reasoning_tokens: 3 },
+};
+
 /** Text, reasoning and two function calls (the second with no argument deltas), as the engine emits them. */
 function scriptedEvents(): ResponseStreamEvent[] {
   const inProgress = responseWith({});
@@ -395,13 +406,7 @@ describe('Responses events as chat.completion chunks', () => {
       created: CREATED,
       model: 'test/scripted',
       choices: [],
-      usage: {
-        prompt_tokens: 12,
-        completion_tokens: 20,
-        total_tokens: 32,
-        prompt_tokens_details: { cached_tokens: 4 },
-        completion_tokens_details: { reasoning_tokens: 3 },
-      },
+      usage: chatUsage,
     });
   });
 
@@ -427,27 +432,14 @@ describe('Responses events as chat.completion chunks', () => {
             role: 'assistant',
             content: 'Hello there',
             refusal: null,
-            tool_calls: [
-              {
-                id: 'call_a',
-                type: 'function',
-                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-              },
-              { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
-            ],
+            tool_calls: chatToolCalls,
             reasoning_content: 'Two calls.',
           },
           finish_reason: 'tool_calls',
           logprobs: null,
         },
       ],
-      usage: {
-        prompt_tokens: 12,
-        completion_tokens: 20,
-        total_tokens: 32,
-        prompt_tokens_details: { cached_tokens: 4 },
-        completion_tokens_details: { reasoning_tokens: 3 },
-      },
+      usage: chatUsage,
     });
   });
 
@@ -598,21 +590,11 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
     script = toolCallScript;
     const completion = await client.chat.completions.create(toolRequest);
     assert.match(completion.id, /^chatcmpl-/);
-    assert.deepEqual(Object.keys(completion).sort(), [
-      'choices',
-      'created',
-      'id',
-      'model',
-      'object',
-      'usage',
-    ]);
+    assert.deepEqual(Object.keys(completion).sort(), COMPLETION_KEYS);
     const choice = completion.choices[0]!;
     assert.equal(choice.finish_reason, 'tool_calls');
     assert.equal(choice.message.content, 'Let me check.');
-    assert.deepEqual(choice.message.tool_calls, [
-      { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-      { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
-    ]);
+    assert.deepEqual(choice.message.tool_calls, chatToolCalls);
     assert.equal(
       (choice.message as unknown as { reasoning_content: string }).reasoning_content,
       'Both tools.',
@@ -849,14 +831,7 @@ describe('POST /v1/chat/completions on a local model', () => {
       max_tokens: 40,
       n: 1,
     });
-    assert.deepEqual(Object.keys(completion).sort(), [
-      'choices',
-      'created',
-      'id',
-      'model',
-      'object',
-      'usage',
-    ]);
+    assert.deepEqual(Object.keys(completion).sort(), COMPLETION_KEYS);
     assert.match(completion.id, /^chatcmpl-/);
     assert.equal(completion.object, 'chat.completion');
     assert.equal(completion.model, TINY_MODEL);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
-import OpenAI from 'openai';
 import { ApiError } from '../src/api/errors.ts';
 import type { Item } from '../src/api/items.ts';
 import type { CreateResponseRequest } from '../src/api/request.ts';
@@ -23,6 +22,8 @@ import {
   type RecordedRequest,
   type ReplayServer,
 } from './support/replay-server.ts';
+import { providerTurn, userText } from './support/provider-turn.ts';
+import { replayThroughSdk } from './support/sdk-replay.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 
@@ -51,24 +52,8 @@ function provider(overrides: Partial<UpstreamOptions> = {}): OpenAiProvider {
   });
 }
 
-function userMessage(id: string, text: string): Item {
-  return { type: 'message', id, role: 'user', content: [{ type: 'input_text', text }] };
-}
-
 function turn(overrides: Partial<Turn> = {}): Turn {
-  return {
-    model,
-    instructions: undefined,
-    items: [userMessage('msg_portico_1', 'Hi')],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: true,
-    text: { format: { type: 'text' } },
-    reasoning: undefined,
-    sampling: {},
-    include: [],
-    ...overrides,
-  };
+  return providerTurn(model, { items: [userText('Hi', 'msg_portico_1')], ...overrides });
 }
 
 interface Run {
@@ -228,7 +213,7 @@ describe('openai provider: streams', () => {
     const sealed = first.events.find((e) => e.type === 'reasoning-encrypted');
     assert.ok(sealed?.type === 'reasoning-encrypted');
     const history: Item[] = [
-      userMessage('msg_portico_1', 'What is 17 times 23?'),
+      userText('What is 17 times 23?', 'msg_portico_1'),
       {
         type: 'reasoning',
         id: 'rs_portico_1',
@@ -266,7 +251,7 @@ describe('openai provider: streams', () => {
         status: 'completed',
         action: { type: 'search', query: 'x' },
       },
-      userMessage('msg_portico_3', 'And 18 times 23?'),
+      userText('And 18 times 23?', 'msg_portico_3'),
     ];
     const { body } = await run(fixture('text'), turn({ items: history }));
     assert.deepEqual(body.input, [
@@ -724,22 +709,12 @@ describe('openai provider through the engine', () => {
       const events = await respond({});
       const response = checkResponseStream(events);
       statuses[name] = response.status;
-      const body = events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-      const client = new OpenAI({
-        apiKey: 'client-key',
-        baseURL: 'http://portico.invalid/v1',
-        maxRetries: 0,
-        fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
-      });
-      const stream = client.responses.stream({ model: model.id, input: 'Hi' });
-      let seen = 0;
-      for await (const _event of stream) seen++;
-      assert.equal(seen, events.length, name);
+      const sdk = await replayThroughSdk(events, model.id);
+      assert.equal(sdk.count, events.length, name);
       if (response.status !== 'completed') continue;
-      const folded = await stream.finalResponse();
       // The SDK's stream helper adds `parsed` and `parsed_arguments` fields; the rest must match.
       const output = JSON.parse(
-        JSON.stringify(folded.output, (key, value) =>
+        JSON.stringify(sdk.final.output, (key, value) =>
           key === 'parsed' || key === 'parsed_arguments' ? undefined : value,
         ),
       );

@@ -6,6 +6,7 @@ import type { ModelEvent, Turn } from '../src/providers/provider.ts';
 import { WorkersAiProvider } from '../src/providers/workers-ai/workers-ai-provider.ts';
 import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
+import { collect, providerTurn, userText } from './support/provider-turn.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
 
 const SECRET = 'cf-test-portico-token';
@@ -28,33 +29,11 @@ const CHAT_MODEL = catalogModel('@cf/meta/llama-3.1-8b-instruct');
 const RUN_MODEL = catalogModel('@hf/nousresearch/hermes-2-pro-mistral-7b');
 
 function makeTurn(overrides: Partial<Turn> = {}): Turn {
-  return {
-    model: CHAT_MODEL,
-    instructions: undefined,
-    items: [userText('Hi')],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: true,
-    text: { format: { type: 'text' } },
-    reasoning: undefined,
-    sampling: {},
-    include: [],
-    ...overrides,
-  };
-}
-
-function userText(text: string, id = 'msg_u1'): Item {
-  return { type: 'message', id, role: 'user', content: [{ type: 'input_text', text }] };
+  return providerTurn(CHAT_MODEL, overrides);
 }
 
 function fixture(name: string): Fixture {
   return loadFixture(new URL(`./fixtures/workers-ai/${name}.json`, import.meta.url));
-}
-
-async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
-  const out: ModelEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
 }
 
 let server: ReplayServer;

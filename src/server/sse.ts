@@ -1,13 +1,20 @@
+import { eventStream } from './event-stream.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 
-const encoder = new TextEncoder();
-
 /** One event in the wire format: `event:` and `data:` lines, a blank line. No `[DONE]`, ever. */
-export function encodeSseEvent(event: ResponseStreamEvent): Uint8Array {
+export function encodeSseEvent(event: ResponseStreamEvent): string {
   // Event names come from a closed list; a line break in one would forge a second event.
   if (/[\r\n]/.test(event.type)) throw new Error('SSE event names cannot contain line breaks');
   // JSON.stringify escapes every line break inside strings, so one data line always suffices.
-  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+async function* sseFrames(events: AsyncGenerator<ResponseStreamEvent, void, undefined>) {
+  try {
+    for await (const event of events) yield encodeSseEvent(event);
+  } finally {
+    await events.return(undefined);
+  }
 }
 
 /**
@@ -18,17 +25,7 @@ export function sseStream(
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   onCancel: () => void = () => {},
 ): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await events.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encodeSseEvent(next.value));
-    },
-    async cancel() {
-      onCancel();
-      await events.return(undefined);
-    },
-  });
+  return eventStream(sseFrames(events), { onCancel });
 }
 
 /** The terminal event's response: the JSON answer of a request made without `stream`. */
