@@ -104,6 +104,7 @@ describe('openai provider: streams', () => {
       { type: 'text-delta', delta: 'Hello' },
       { type: 'text-delta', delta: '! How can' },
       { type: 'text-delta', delta: ' I help you today?' },
+      { type: 'item-end' },
       {
         type: 'usage',
         usage: {

@@ -12,6 +12,27 @@ export interface Provider {
   countInputTokens?(turn: Turn, signal: AbortSignal): Promise<number>;
   /** Releases models, sockets and workers. */
   close?(): Promise<void>;
+  /**
+   * What of a turn this provider cannot serve as asked: a hosted tool, a parameter its
+   * upstream lacks, a content part it cannot send. The engine refuses the request over the
+   * first item that is not harmless (or, with `drop_unsupported`, removes them all from the
+   * turn) before `generate` is called, and reports the harmless ones as warnings.
+   */
+  unsupported?(turn: Turn): Unsupported[];
+}
+
+/** One thing a provider cannot serve. */
+export interface Unsupported {
+  /**
+   * The wire path of what cannot be served: `tools[2].type`, `seed`, `top_p`, `text.verbosity`,
+   * `reasoning.effort`, `input[3].content[1]`. Paths into `input` index `turn.items` (the
+   * history followed by this request's input); the engine renames them for the client.
+   */
+  param: string;
+  /** Why, in a sentence that names the upstream: `Anthropic takes no seed`. */
+  message: string;
+  /** Leaving it out does not change what the answer means: a warning, never an error. */
+  harmless?: boolean;
 }
 
 /** Everything a provider needs for one generation; built by the engine, never by a route. */
