@@ -408,6 +408,9 @@ describe('openai provider: streams', () => {
       },
     ]);
     assert.equal(texts(events), 'A community garden opened in the city centre.');
+    const annotations = events.filter((event) => event.type === 'text-annotation');
+    assert.equal(annotations.length, 1, 'the url_citation passes through');
+    assert.equal((annotations[0] as { annotation: { type: string } }).annotation.type, 'url_citation');
     assert.equal(finish(events).reason, 'stop');
   });
 
