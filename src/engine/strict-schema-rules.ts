@@ -218,7 +218,7 @@ class StrictWalk {
       fail(path, '$ref', 'must point inside the schema: "#" or "#/$defs/<name>"');
     let target: unknown = this.root;
     for (const raw of ref.slice(2).split('/').filter(Boolean)) {
-      const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
       target = isSchema(target) ? target[key] : undefined;
     }
     if (!isSchema(target)) fail(path, '$ref', `${JSON.stringify(ref)} points at nothing`);
