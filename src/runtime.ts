@@ -64,7 +64,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     catalog,
     store,
     logger,
-    engine: (owner) => ({ catalog, store, newId, now, owner }),
+    engine: (owner) => ({
+      catalog,
+      store,
+      newId,
+      now,
+      owner,
+      logger,
+      dropUnsupported: config.dropUnsupported,
+    }),
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await store.close();

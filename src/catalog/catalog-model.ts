@@ -17,6 +17,11 @@ export interface CatalogModel {
   pricing?: { input: number; cachedInput?: number; output: number };
   capabilities: ModelCapabilities;
   description?: string;
+  /**
+   * What to do with a tool or parameter the model cannot take: refuse the request with a 400
+   * (false) or send it without them and say so in a warning (true). Unset: the global setting.
+   */
+  dropUnsupported?: boolean;
 }
 
 export interface ModelCapabilities {

@@ -67,11 +67,14 @@ export const FileModel = z.strictObject({
         .optional(),
     })
     .optional(),
+  drop_unsupported: z.boolean('must be true or false').optional(),
 });
 
 export const ConfigFile = z.strictObject({
   providers: z.record(providerId, FileProvider).optional(),
   models: z.array(FileModel, 'must be a list of models').optional(),
+  /** Tools and parameters a model cannot take are dropped (with a warning) instead of refused. */
+  drop_unsupported: z.boolean('must be true or false').optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;

@@ -38,4 +38,6 @@ export interface PorticoConfig {
   providers: Map<string, ProviderConfig>;
   /** Every proxied model: the built-ins, overridden or extended by the file's entries. */
   models: CatalogModel[];
+  /** The global `drop_unsupported`: a model's own setting wins; false unless the file says so. */
+  dropUnsupported: boolean;
 }

@@ -28,6 +28,7 @@ function merge(
     ...(entry.upstream_model !== undefined ? { upstreamModel: entry.upstream_model } : {}),
     ...(entry.owned_by !== undefined ? { ownedBy: entry.owned_by } : {}),
     ...(entry.description !== undefined ? { description: entry.description } : {}),
+    ...(entry.drop_unsupported !== undefined ? { dropUnsupported: entry.drop_unsupported } : {}),
     ...(entry.context_window !== undefined ? { contextWindow: entry.context_window } : {}),
     ...(entry.max_output_tokens !== undefined ? { maxOutputTokens: entry.max_output_tokens } : {}),
     ...(entry.pricing

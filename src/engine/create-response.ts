@@ -4,13 +4,21 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import { outputText, type ResponseObject, type Usage } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
+import type { Logger } from '../logger.ts';
+import type { ModelEvent, ModelUsage } from '../providers/provider.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
+import { buildTurn } from './build-turn.ts';
+import { checkStrictOutput, strictOutputSpec, type StrictOutputSpec } from './check-strict-output.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import type { IdGenerator } from './ids.ts';
 import { initialResponse } from './initial-response.ts';
+import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { ResponseWriter } from './response-writer.ts';
+import { settleUnsupported } from './settle-unsupported.ts';
+import { validateTextFormat } from './validate-text-format.ts';
+import { validateToolChoice } from './validate-tool-choice.ts';
+import { prepareTools } from './validate-tools.ts';
 
 export interface EngineContext {
   catalog: Catalog;
@@ -19,11 +27,17 @@ export interface EngineContext {
   /** Milliseconds since the epoch. */
   now: () => number;
   owner: Owner;
+  /** Where warnings (what a request lost to its model) and strict-output failures are logged. */
+  logger?: Logger;
+  /** The global `drop_unsupported` setting; a model's own setting wins. */
+  dropUnsupported?: boolean;
 }
 
 export interface StartedResponse {
   /** The events of the response, from `response.created` to its terminal event. */
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>;
+  /** What of the request was dropped or ignored because the model cannot take it; one line each. */
+  warnings: string[];
 }
 
 /**
@@ -39,29 +53,28 @@ export async function startResponse(
 ): Promise<StartedResponse> {
   refuseUnsupported(request);
   const { model, provider } = ctx.catalog.resolve(request.model);
+  const tools = prepareTools(request.tools ?? []);
+  const toolChoice = request.tool_choice ?? 'auto';
+  validateToolChoice(toolChoice, tools.turn);
+  const text = validateTextFormat(request.text);
   const input = normalizeInput(request.input, ctx.newId);
   const history = request.previous_response_id
     ? await previousContext(request.previous_response_id, ctx)
     : [];
-  const turn: Turn = {
-    model,
-    instructions: request.instructions ?? undefined,
-    items: [...history, ...input],
-    tools: request.tools ?? [],
-    toolChoice: request.tool_choice ?? 'auto',
-    parallelToolCalls: request.parallel_tool_calls ?? true,
-    text: request.text ?? { format: { type: 'text' } },
-    reasoning: request.reasoning ?? undefined,
-    sampling: {
-      ...(request.temperature != null ? { temperature: request.temperature } : {}),
-      ...(request.top_p != null ? { topP: request.top_p } : {}),
-      ...(request.max_output_tokens != null ? { maxOutputTokens: request.max_output_tokens } : {}),
-      ...(request.seed != null ? { seed: request.seed } : {}),
+  const { turn, warnings } = settleUnsupported(
+    buildTurn(request, { model, items: [...history, ...input], tools: tools.turn, toolChoice, text }),
+    {
+      request,
+      provider,
+      dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
+      historyLength: history.length,
     },
-    include: request.include ?? [],
-  };
+  );
+  if (warnings.length > 0)
+    ctx.logger?.warn('request served without what the model cannot take', { model: model.id, warnings });
 
-  const upstream = provider.generate(turn, signal)[Symbol.asyncIterator]();
+  const events = limitToolCalls(provider.generate(turn, signal), toolCallLimit(request));
+  const upstream = events[Symbol.asyncIterator]();
   let first: IteratorResult<ModelEvent>;
   try {
     first = await upstream.next();
@@ -77,25 +90,28 @@ export async function startResponse(
 
   const createdAt = Math.floor(ctx.now() / 1000);
   const writer = new ResponseWriter(
-    initialResponse(ctx.newId('resp'), createdAt, model.id, request),
+    initialResponse(ctx.newId('resp'), createdAt, model.id, { ...request, tools: tools.echo }),
     ctx.newId,
   );
   const store = request.store !== false;
   if (store) await ctx.store.begin(writer.snapshot, input, ctx.owner);
-  return { events: run(writer, first, upstream, { ctx, store, signal }) };
+  const strict = strictOutputSpec(turn);
+  return { events: run(writer, first, upstream, { ctx, store, signal, strict }), warnings };
 }
 
 interface RunOptions {
   ctx: EngineContext;
   store: boolean;
   signal: AbortSignal;
+  /** The strict schemas the output must match, if any. */
+  strict: StrictOutputSpec | undefined;
 }
 
 async function* run(
   writer: ResponseWriter,
   first: IteratorResult<ModelEvent>,
   upstream: AsyncIterator<ModelEvent>,
-  { ctx, store, signal }: RunOptions,
+  { ctx, store, signal, strict }: RunOptions,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   let final: ResponseObject | undefined;
   let usage: ModelUsage | undefined;
@@ -113,7 +129,22 @@ async function* run(
       if (ending) break;
     }
     ending ??= { status: 'failed', incomplete_details: null, error: failure(undefined) };
-    yield* end(writer, ending, usage, ctx);
+    // Items the model finished stay completed even when the response fails their check.
+    const closeAs = ending.status === 'completed' ? 'completed' : 'incomplete';
+    const broken =
+      ending.status === 'completed' && strict && checkStrictOutput(writer.snapshot.output, strict);
+    if (broken) {
+      ctx.logger?.warn('model output broke a strict schema', {
+        response: writer.snapshot.id,
+        problem: broken,
+      });
+      ending = {
+        status: 'failed',
+        incomplete_details: null,
+        error: { code: 'server_error', message: broken },
+      };
+    }
+    yield* end(writer, ending, usage, ctx, closeAs);
   } catch (error) {
     if (signal.aborted) return; // the client left: `finally` records the cancellation
     yield* end(
@@ -121,6 +152,7 @@ async function* run(
       { status: 'failed', incomplete_details: null, error: failure(toApiError(error)) },
       usage,
       ctx,
+      'incomplete',
     );
   } finally {
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
@@ -141,8 +173,9 @@ function* end(
   ending: ReturnType<typeof finishStatus>,
   usage: ModelUsage | undefined,
   ctx: EngineContext,
+  closeAs: 'completed' | 'incomplete',
 ): Generator<ResponseStreamEvent> {
-  yield* writer.closeAll(ending.status === 'completed' ? 'completed' : 'incomplete');
+  yield* writer.closeAll(closeAs);
   const type =
     ending.status === 'completed'
       ? 'response.completed'

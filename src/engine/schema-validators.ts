@@ -43,7 +43,13 @@ export function schemaValidator(schema: Record<string, unknown>): ValidateFuncti
     return hit.validate;
   }
   const compiled = compilable(schema);
-  const validate = ajv.compile(compiled);
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(compiled);
+  } catch (error) {
+    ajv.removeSchema(compiled); // ajv keeps what it failed to compile otherwise
+    throw error;
+  }
   cache.set(key, { validate, compiled });
   if (cache.size > MAX_CACHED_VALIDATORS) {
     const [oldest, entry] = cache.entries().next().value as [string, Cached];

@@ -114,7 +114,11 @@ class StrictWalk {
     this.visit(this.root, [], 0);
     const at = [] as const;
     if (this.properties > STRICT_LIMITS.properties)
-      fail(at, 'properties', `${this.properties} object properties in all; the limit is ${STRICT_LIMITS.properties}`);
+      fail(
+        at,
+        'properties',
+        `${this.properties} object properties in all; the limit is ${STRICT_LIMITS.properties}`,
+      );
     if (this.enumValues > STRICT_LIMITS.enumValues)
       fail(at, 'enum', `${this.enumValues} enum values in all; the limit is ${STRICT_LIMITS.enumValues}`);
     if (this.stringLength > STRICT_LIMITS.stringLength)
@@ -173,7 +177,11 @@ class StrictWalk {
 
   private object(schema: Schema, path: JsonPathSegment[], depth: number): void {
     if (depth > STRICT_LIMITS.nesting)
-      fail(path, 'type', `objects nest ${depth} levels deep here; strict mode allows ${STRICT_LIMITS.nesting}`);
+      fail(
+        path,
+        'type',
+        `objects nest ${depth} levels deep here; strict mode allows ${STRICT_LIMITS.nesting}`,
+      );
     if (schema.additionalProperties !== false)
       fail(path, 'additionalProperties', 'must be false on every object in strict mode');
     const properties = schema.properties ?? {};
@@ -199,7 +207,12 @@ class StrictWalk {
     }
   }
 
-  private definitions(schema: Schema, key: '$defs' | 'definitions', path: JsonPathSegment[], depth: number): void {
+  private definitions(
+    schema: Schema,
+    key: '$defs' | 'definitions',
+    path: JsonPathSegment[],
+    depth: number,
+  ): void {
     if (!(key in schema)) return;
     const defs = schema[key];
     if (!isSchema(defs)) fail(path, key, 'must be an object of schemas');
@@ -212,7 +225,12 @@ class StrictWalk {
   private reference(schema: Schema, path: JsonPathSegment[]): void {
     const ref = schema.$ref;
     for (const keyword of Object.keys(schema))
-      if (keyword !== '$ref' && !ANNOTATION_SET.has(keyword) && keyword !== '$defs' && keyword !== 'definitions')
+      if (
+        keyword !== '$ref' &&
+        !ANNOTATION_SET.has(keyword) &&
+        keyword !== '$defs' &&
+        keyword !== 'definitions'
+      )
         fail(path, keyword, `"$ref" cannot be combined with '${keyword}'`);
     if (typeof ref !== 'string' || (ref !== '#' && !ref.startsWith('#/')))
       fail(path, '$ref', 'must point inside the schema: "#" or "#/$defs/<name>"');

@@ -1,7 +1,8 @@
 import { serverError } from '../../api/errors.ts';
+import { contentParts } from '../../api/item-parts.ts';
 import type { Logger } from '../../logger.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn } from '../provider.ts';
+import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildChatRequest } from './build-chat-request.ts';
 import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
@@ -27,6 +28,25 @@ export function bearerHeaders(options: UpstreamOptions): Record<string, string> 
   };
 }
 
+/** Item types a Chat Completions conversation can hold (reasoning is accepted and left out). */
+const SENDABLE_ITEMS = new Set([
+  'message',
+  'function_call',
+  'custom_tool_call',
+  'function_call_output',
+  'custom_tool_call_output',
+  'reasoning',
+]);
+
+/** Request fields a preset may refuse, as the turn holds them: the wire parameter and whether it is set. */
+const PRESET_FIELDS: Record<string, { param: string; set: (turn: Turn) => boolean; harmless?: boolean }> = {
+  verbosity: { param: 'text.verbosity', set: (turn) => turn.text.verbosity != null, harmless: true },
+  seed: { param: 'seed', set: (turn) => turn.sampling.seed !== undefined },
+  temperature: { param: 'temperature', set: (turn) => turn.sampling.temperature !== undefined },
+  top_p: { param: 'top_p', set: (turn) => turn.sampling.topP !== undefined },
+  parallel_tool_calls: { param: 'parallel_tool_calls', set: (turn) => !turn.parallelToolCalls },
+};
+
 /** Any OpenAI-compatible server (vLLM, llama.cpp, Ollama, Groq, ...) through `POST {baseUrl}/chat/completions`. */
 export class ChatCompletionsProvider implements Provider {
   readonly preset: ChatPreset;
@@ -37,6 +57,64 @@ export class ChatCompletionsProvider implements Provider {
     const baseUrl = options.baseUrl || this.preset.defaultBaseUrl;
     if (!baseUrl) throw serverError(`The chat-completions provider '${options.id}' needs a base URL.`);
     this.url = `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  }
+
+  unsupported(turn: Turn): Unsupported[] {
+    const upstream = `the chat-completions upstream '${this.options.id}'`;
+    const found: Unsupported[] = [];
+    turn.tools.forEach((tool, index) => {
+      if (tool.type !== 'function' && tool.type !== 'custom')
+        found.push({
+          param: `tools[${index}].type`,
+          message: `A '${tool.type}' tool cannot be sent to ${upstream}.`,
+        });
+    });
+    const choice = turn.toolChoice;
+    if (typeof choice === 'object' && !['function', 'custom', 'allowed_tools'].includes(choice.type))
+      found.push({
+        param: 'tool_choice',
+        message: `tool_choice '${choice.type}' cannot be sent to ${upstream}.`,
+      });
+    if (turn.reasoning?.effort && this.preset.reasoningEffort === 'omit')
+      found.push({ param: 'reasoning.effort', message: `No reasoning effort can be sent to ${upstream}.` });
+    if (turn.reasoning?.summary ?? turn.reasoning?.generate_summary)
+      found.push({
+        param: 'reasoning.summary',
+        message: `Reasoning from ${upstream} comes as text, not summaries.`,
+        harmless: true,
+      });
+    for (const field of this.preset.dropParams) {
+      const known = PRESET_FIELDS[field];
+      if (known?.set(turn))
+        found.push({
+          param: known.param,
+          message: `'${field}' cannot be sent to ${upstream} (preset '${this.preset.name}').`,
+          harmless: known.harmless ?? false,
+        });
+    }
+    turn.items.forEach((item, index) => {
+      if (!SENDABLE_ITEMS.has(item.type))
+        found.push({
+          param: `input[${index}]`,
+          message: `A '${item.type}' item cannot be sent to ${upstream}.`,
+          harmless: true,
+        });
+    });
+    for (const { path, item, part } of contentParts(turn.items)) {
+      if (part.type !== 'input_image' && part.type !== 'input_file') continue;
+      const message =
+        item.type !== 'message'
+          ? `Images and files in a tool output cannot be sent to ${upstream}: a tool message carries text.`
+          : item.role !== 'user'
+            ? `Only user messages can carry images and files to ${upstream}.`
+            : part.type === 'input_image' && !part.image_url
+              ? `An image given by file_id cannot be sent to ${upstream}: give its image_url.`
+              : part.type === 'input_file' && !part.file_data
+                ? `A file can only be sent to ${upstream} as file_data (a data URL).`
+                : undefined;
+      if (message) found.push({ param: path, message });
+    }
+    return found;
   }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {

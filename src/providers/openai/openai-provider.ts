@@ -2,7 +2,7 @@ import { ApiError } from '../../api/errors.ts';
 import { redactSecret, streamUpstream } from '../http/stream-upstream.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn } from '../provider.ts';
+import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildRequestBody } from './build-request-body.ts';
 import { mapInputItems } from './map-input-items.ts';
 import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
@@ -15,6 +15,13 @@ import { TokenCount } from './openai-wire.ts';
  */
 export class OpenAiProvider implements Provider {
   constructor(private readonly options: UpstreamOptions) {}
+
+  /** Everything a turn holds passes through, but for `seed`: the Responses API has none. */
+  unsupported(turn: Turn): Unsupported[] {
+    return turn.sampling.seed === undefined
+      ? []
+      : [{ param: 'seed', message: "OpenAI's Responses API takes no seed." }];
+  }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {
     const { id } = this.options;

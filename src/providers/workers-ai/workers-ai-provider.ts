@@ -1,3 +1,4 @@
+import { contentParts } from '../../api/item-parts.ts';
 import type { Logger } from '../../logger.ts';
 import { randomCallId } from '../chat-completions/chat-chunk-translator.ts';
 import { bearerHeaders, ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
@@ -5,7 +6,7 @@ import { chatPreset, type ChatPreset } from '../chat-completions/presets.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn } from '../provider.ts';
+import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildRunRequest } from './build-run-request.ts';
 import { RunChunkTranslator } from './run-chunk-translator.ts';
 
@@ -42,6 +43,24 @@ export class WorkersAiProvider implements Provider {
   /** Whether a model is served through `ai/run/{model}` rather than the OpenAI-compatible route. */
   usesRunRoute(upstreamModel: string): boolean {
     return (this.preset.runRouteModelPrefixes ?? []).some((prefix) => upstreamModel.startsWith(prefix));
+  }
+
+  /** The chat-completions route's limits; `ai/run` models also take no tool_choice, effort or media. */
+  unsupported(turn: Turn): Unsupported[] {
+    const found = this.chat.unsupported(turn);
+    if (!this.usesRunRoute(turn.model.upstreamModel)) return found;
+    const route = `Workers AI ai/run models like '${turn.model.upstreamModel}'`;
+    if (turn.toolChoice !== 'auto' && !found.some((entry) => entry.param === 'tool_choice'))
+      found.push({ param: 'tool_choice', message: `${route} take no tool_choice: the model chooses.` });
+    if (turn.reasoning?.effort && turn.reasoning.effort !== 'none')
+      found.push({ param: 'reasoning.effort', message: `${route} take no reasoning effort.` });
+    for (const { path, part } of contentParts(turn.items))
+      if (
+        (part.type === 'input_image' || part.type === 'input_file') &&
+        !found.some((entry) => entry.param === path)
+      )
+        found.push({ param: path, message: `${route} take text only: images and files cannot be sent.` });
+    return found;
   }
 
   generate(turn: Turn, signal: AbortSignal): AsyncIterable<ModelEvent> {

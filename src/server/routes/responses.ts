@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../../api/request.ts';
+import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { PageQuery } from '../../store/response-store.ts';
@@ -17,13 +18,14 @@ export function responsesRoutes(runtime: Runtime): Hono {
     const abort = new AbortController();
     const clientGone = () => abort.abort();
     c.req.raw.signal.addEventListener('abort', clientGone, { once: true });
-    const { events } = await startResponse(request, runtime.engine(OWNER), abort.signal);
-    if (!request.stream) return c.json(await finalResponse(events));
+    const { events, warnings } = await startResponse(request, runtime.engine(OWNER), abort.signal);
+    if (!request.stream) return c.json(await finalResponse(events), 200, warningsHeader(warnings));
     return new Response(sseStream(events, clientGone), {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
+        ...warningsHeader(warnings),
       },
     });
   });

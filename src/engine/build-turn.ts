@@ -1,0 +1,32 @@
+import type { Item } from '../api/items.ts';
+import type { CreateResponseRequest, TextConfig } from '../api/request.ts';
+import type { Tool, ToolChoice } from '../api/tools.ts';
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { Turn } from '../providers/provider.ts';
+
+export interface TurnParts {
+  model: CatalogModel;
+  /** The previous response's context followed by this request's input. */
+  items: Item[];
+  /** Validated and normalized: see validate-tools.ts and validate-text-format.ts. */
+  tools: Tool[];
+  toolChoice: ToolChoice;
+  text: TextConfig;
+}
+
+/** The turn a request asks for, before anything the model cannot take is settled. */
+export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Turn {
+  return {
+    ...parts,
+    instructions: request.instructions ?? undefined,
+    parallelToolCalls: request.parallel_tool_calls ?? true,
+    reasoning: request.reasoning ?? undefined,
+    sampling: {
+      ...(request.temperature != null ? { temperature: request.temperature } : {}),
+      ...(request.top_p != null ? { topP: request.top_p } : {}),
+      ...(request.max_output_tokens != null ? { maxOutputTokens: request.max_output_tokens } : {}),
+      ...(request.seed != null ? { seed: request.seed } : {}),
+    },
+    include: request.include ?? [],
+  };
+}

@@ -1,0 +1,47 @@
+import type { ModelEvent } from '../providers/provider.ts';
+
+/**
+ * How many tool calls a response may carry: one without `parallel_tool_calls` (the engine runs
+ * one model turn per response), at most `max_tool_calls`, or no limit (undefined).
+ */
+export function toolCallLimit(request: {
+  parallel_tool_calls?: boolean | null | undefined;
+  max_tool_calls?: number | null | undefined;
+}): number | undefined {
+  const limits = [
+    ...(request.parallel_tool_calls === false ? [1] : []),
+    ...(request.max_tool_calls != null ? [request.max_tool_calls] : []),
+  ];
+  return limits.length > 0 ? Math.min(...limits) : undefined;
+}
+
+/**
+ * Passes a provider's events through, leaving out every event of the tool calls past `limit`
+ * (their start, argument deltas and end), so that the client never sees more calls than it
+ * allowed, whatever the upstream did. Closing this generator closes the provider's.
+ */
+export async function* limitToolCalls(
+  events: AsyncIterable<ModelEvent>,
+  limit: number | undefined,
+): AsyncGenerator<ModelEvent, void, undefined> {
+  if (limit === undefined) {
+    yield* events;
+    return;
+  }
+  let kept = 0;
+  const dropped = new Set<string>();
+  for await (const event of events) {
+    if (event.type === 'tool-call-start') {
+      if (kept >= limit) {
+        dropped.add(event.callId);
+        continue;
+      }
+      kept++;
+    } else if (
+      (event.type === 'tool-call-delta' || event.type === 'tool-call-end') &&
+      dropped.has(event.callId)
+    )
+      continue;
+    yield event;
+  }
+}
