@@ -239,6 +239,32 @@ describe('tool definitions', () => {
     assert.match(error.message, /objects nest 11 levels deep here; strict mode allows 10/);
   });
 
+  test('the documented size limits hold: enum values, large string enums, property count', async () => {
+    const withEnum = (values: string[]) => ({
+      type: 'object',
+      properties: { pick: { type: 'string', enum: values } },
+      required: ['pick'],
+      additionalProperties: false,
+    });
+    const numbered = (count: number, width = 1) =>
+      Array.from({ length: count }, (_, n) => String(n).padStart(width, '0'));
+    await run(new ScriptedProvider(() => textEvents('ok')), {
+      tools: [fn('pick', withEnum(numbered(1000)), true)],
+    });
+    const many = await refused({ tools: [fn('pick', withEnum(numbered(1001)), true)] });
+    assert.match(many.message, /1001 enum values in all; the limit is 1000/);
+    const long = await refused({ tools: [fn('pick', withEnum(numbered(300, 60)), true)] });
+    assert.match(long.message, /more than 250 string values may total at most 15000 characters/);
+    const wide = {
+      type: 'object',
+      properties: Object.fromEntries(numbered(5001).map((name) => [`p${name}`, { type: 'string' }])),
+      required: numbered(5001).map((name) => `p${name}`),
+      additionalProperties: false,
+    };
+    const error = await refused({ tools: [fn('wide', wide, true)] });
+    assert.match(error.message, /5001 object properties in all; the limit is 5000/);
+  });
+
   test('a strict text.format schema breaking the rules is a 400 naming text.format.schema', async () => {
     const error = await refused({
       text: { format: { type: 'json_schema', name: 'weather', strict: true, schema: { type: 'object' } } },
@@ -351,6 +377,15 @@ describe('tool_choice', () => {
   test('requiring or forcing a call without tools is a 400 naming tool_choice', async () => {
     assert.equal((await refused({ tool_choice: 'required' })).param, 'tool_choice');
     assert.equal((await refused({ tool_choice: { type: 'file_search' } })).param, 'tool_choice');
+  });
+
+  test('a function inside a namespace tool can be forced', async () => {
+    const provider = new ScriptedProvider(() => textEvents('ok'));
+    const files = { type: 'namespace', name: 'files', description: 'File tools', tools: [fn('read_file')] };
+    await run(provider, { tools: [files], tool_choice: { type: 'function', name: 'read_file' } });
+    assert.deepEqual(provider.turns[0]!.toolChoice, { type: 'function', name: 'read_file' });
+    const error = await refused({ tools: [files], tool_choice: { type: 'function', name: 'write_file' } });
+    assert.match(error.message, /the request's tools are 'read_file'/);
   });
 
   test('every valid form reaches the provider as given', async () => {
@@ -485,6 +520,16 @@ describe('strict output checks', () => {
       tools: [fn('get_weather', weather, false)],
     });
     assert.equal(loose.response.status, 'completed');
+  });
+
+  test('a call without arguments to a strict function taking none passes', async () => {
+    const events = [
+      { type: 'tool-call-start', callId: 'call_0', name: 'now', kind: 'function' } as const,
+      { type: 'tool-call-end', callId: 'call_0' } as const,
+      ...finish('tool-calls'),
+    ];
+    const { response } = await run(new ScriptedProvider(() => events), { tools: [fn('now')] });
+    assert.equal(response.status, 'completed');
   });
 
   test('string formats are checked: a date that is not a date fails', async () => {

@@ -67,7 +67,8 @@ export function checkStrictOutput(output: readonly OutputItem[], spec: StrictOut
     if (item.type !== 'function_call') continue;
     const call = item as { name: string; call_id: string; arguments: string };
     const schema = spec.functions.get(call.name);
-    const problem = schema && mismatch(call.arguments, schema);
+    // Upstreams stream no arguments at all for a call without any (Anthropic's empty tool input).
+    const problem = schema && mismatch(call.arguments.trim() === '' ? '{}' : call.arguments, schema);
     if (problem)
       return `The model's arguments for the strict function '${call.name}' (call ${call.call_id}) do not match its parameters: ${problem}.`;
   }

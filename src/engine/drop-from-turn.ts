@@ -35,7 +35,7 @@ function plan(turn: Turn, param: string, removals: Removals): boolean {
     removals.items.add(Number(item[1]));
     return true;
   }
-  if (param in SAMPLING) {
+  if (Object.hasOwn(SAMPLING, param)) {
     delete turn.sampling[SAMPLING[param]!];
     return true;
   }

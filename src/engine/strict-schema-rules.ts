@@ -189,8 +189,9 @@ class StrictWalk {
     const required = schema.required ?? [];
     if (!Array.isArray(required)) fail(path, 'required', 'must be a list of property names');
     const names = Object.keys(properties);
+    const listed = new Set<unknown>(required);
     for (const name of names) {
-      if (!required.includes(name))
+      if (!listed.has(name))
         fail(
           path,
           'required',

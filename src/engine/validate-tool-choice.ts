@@ -1,13 +1,21 @@
 import { badRequest } from '../api/errors.ts';
 import type { Tool, ToolChoice } from '../api/tools.ts';
 
+/** The request's tools with the functions and custom tools inside `namespace` tools. */
+function flatten(tools: readonly Tool[]): Array<{ type: string; name?: unknown }> {
+  return tools.flatMap((tool) => {
+    const inner = (tool as { tools?: unknown }).tools;
+    return tool.type === 'namespace' && Array.isArray(inner) ? [tool, ...(inner as Tool[])] : [tool];
+  });
+}
+
 function named(tools: readonly Tool[], type: string, name: unknown): boolean {
-  return tools.some((tool) => tool.type === type && (tool as { name?: unknown }).name === name);
+  return flatten(tools).some((tool) => tool.type === type && tool.name === name);
 }
 
 function describe(tools: readonly Tool[]): string {
-  const names = tools.flatMap((tool) =>
-    tool.type === 'function' || tool.type === 'custom' ? [`'${(tool as { name: string }).name}'`] : [],
+  const names = flatten(tools).flatMap((tool) =>
+    tool.type === 'function' || tool.type === 'custom' ? [`'${String(tool.name)}'`] : [],
   );
   return names.length > 0 ? `the request's tools are ${names.join(', ')}` : 'the request has no such tool';
 }

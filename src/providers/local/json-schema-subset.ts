@@ -81,9 +81,11 @@ class SchemaConverter {
   convertRoot(): Node {
     if (isObject(this.root)) {
       for (const key of ['$defs', 'definitions'])
-        if (this.root[key] !== undefined && !isObject(this.root[key])) this.fail(key, [], 'must be an object');
+        if (this.root[key] !== undefined && !isObject(this.root[key]))
+          this.fail(key, [], 'must be an object');
     }
-    for (const [name, def] of Object.entries(this.defs)) this.converted[name] = this.convert(def, ['$defs', name]);
+    for (const [name, def] of Object.entries(this.defs))
+      this.converted[name] = this.convert(def, ['$defs', name]);
     const node = this.convert(this.root, []);
     if (this.refersToRoot) this.converted[ROOT_DEF] = node;
     for (const { branches, at } of this.oneOfs) {
@@ -117,12 +119,19 @@ class SchemaConverter {
     for (const key of keys) {
       if (key === 'uniqueItems' && schema[key] === false) continue;
       if (!KNOWN.has(key)) this.fail(key, at, 'is not supported');
-      if ((key === '$defs' || key === 'definitions') && at.length > 0) this.fail(key, at, 'is only supported at the root');
+      if ((key === '$defs' || key === 'definitions') && at.length > 0)
+        this.fail(key, at, 'is only supported at the root');
     }
-    const constraints = keys.filter((key) => key !== '$defs' && key !== 'definitions' && key !== 'uniqueItems');
+    const constraints = keys.filter(
+      (key) => key !== '$defs' && key !== 'definitions' && key !== 'uniqueItems',
+    );
     for (const only of ['$ref', 'anyOf', 'oneOf'])
       if (constraints.includes(only) && constraints.length > 1)
-        this.fail(only, at, `cannot be combined with ${constraints.filter((key) => key !== only).join(', ')}`);
+        this.fail(
+          only,
+          at,
+          `cannot be combined with ${constraints.filter((key) => key !== only).join(', ')}`,
+        );
     if (schema.$ref !== undefined) return this.ref(schema.$ref, at);
     if (schema.anyOf !== undefined || schema.oneOf !== undefined) return this.alternatives(schema, at);
     const types = this.types(schema, at);
@@ -146,7 +155,8 @@ class SchemaConverter {
   private alternatives(schema: Record<string, unknown>, at: string[]): Node {
     const keyword = schema.anyOf !== undefined ? 'anyOf' : 'oneOf';
     const branches = schema[keyword];
-    if (!Array.isArray(branches) || branches.length === 0) this.fail(keyword, at, 'must be a non-empty array');
+    if (!Array.isArray(branches) || branches.length === 0)
+      this.fail(keyword, at, 'must be a non-empty array');
     const nodes = branches.map((branch, index) => this.convert(branch, [...at, `${keyword}[${index}]`]));
     if (keyword === 'oneOf') this.oneOfs.push({ branches: nodes, at });
     return { oneOf: nodes };
@@ -165,20 +175,27 @@ class SchemaConverter {
     const list = Array.isArray(type) ? type : [type];
     if (list.length === 0) this.fail('type', at, 'must name at least one type');
     for (const name of list)
-      if (!TYPES.includes(name as TypeName)) this.fail('type', at, `has an unknown type ${JSON.stringify(name)}`);
+      if (!TYPES.includes(name as TypeName))
+        this.fail('type', at, `has an unknown type ${JSON.stringify(name)}`);
     return [...new Set(list as TypeName[])];
   }
 
   private literals(schema: Record<string, unknown>, types: TypeName[], at: string[]): Node {
     const keyword = 'const' in schema ? 'const' : 'enum';
     const others = Object.keys(schema).filter(
-      (key) => key !== keyword && key !== 'type' && !ANNOTATIONS.has(key) && key !== '$defs' && key !== 'definitions',
+      (key) =>
+        key !== keyword &&
+        key !== 'type' &&
+        !ANNOTATIONS.has(key) &&
+        key !== '$defs' &&
+        key !== 'definitions',
     );
     if (others.length > 0) this.fail(keyword, at, `can only be combined with type, not ${others.join(', ')}`);
     const values = keyword === 'const' ? [schema.const] : schema.enum;
     if (!Array.isArray(values) || values.length === 0) this.fail(keyword, at, 'must be a non-empty array');
     for (const value of values)
-      if (typeOfValue(value) === undefined) this.fail(keyword, at, 'may only hold strings, numbers, booleans and null');
+      if (typeOfValue(value) === undefined)
+        this.fail(keyword, at, 'may only hold strings, numbers, booleans and null');
     const allowed = values.filter((value) => {
       const type = typeOfValue(value)!;
       return types.length === 0 || types.includes(type) || (type === 'integer' && types.includes('number'));
@@ -207,7 +224,11 @@ class SchemaConverter {
     if (maxLength !== undefined && !isCount(maxLength)) this.fail('maxLength', at, 'must be a whole number');
     if (isCount(minLength) && isCount(maxLength) && maxLength < minLength)
       this.fail('maxLength', at, 'is less than minLength');
-    return { type: 'string', ...(minLength !== undefined ? { minLength } : {}), ...(maxLength !== undefined ? { maxLength } : {}) };
+    return {
+      type: 'string',
+      ...(minLength !== undefined ? { minLength } : {}),
+      ...(maxLength !== undefined ? { maxLength } : {}),
+    };
   }
 
   private object(schema: Record<string, unknown>, at: string[]): Node {
@@ -228,13 +249,18 @@ class SchemaConverter {
     const extras = node.additionalProperties !== undefined;
     if (minProperties !== undefined) {
       if (!isCount(minProperties)) this.fail('minProperties', at, 'must be a whole number');
-      if (minProperties > count && !extras) this.fail('minProperties', at, 'asks for more properties than are allowed');
+      if (minProperties > count && !extras)
+        this.fail('minProperties', at, 'asks for more properties than are allowed');
       if (extras) node.minProperties = minProperties;
     }
     if (maxProperties !== undefined) {
       if (!isCount(maxProperties)) this.fail('maxProperties', at, 'must be a whole number');
       if (maxProperties < count)
-        this.fail('maxProperties', at, 'is less than the number of properties (all properties are always generated)');
+        this.fail(
+          'maxProperties',
+          at,
+          'is less than the number of properties (all properties are always generated)',
+        );
       if (extras) node.maxProperties = maxProperties;
     }
     this.facts.set(node, { closed: additionalProperties === false, required: required as string[] });
@@ -251,7 +277,9 @@ class SchemaConverter {
     } else if (items !== undefined) node.items = this.convert(items, [...at, 'items']);
     if (prefixItems !== undefined) {
       if (!Array.isArray(prefixItems)) this.fail('prefixItems', at, 'must be an array');
-      node.prefixItems = prefixItems.map((item, index) => this.convert(item, [...at, `prefixItems[${index}]`]));
+      node.prefixItems = prefixItems.map((item, index) =>
+        this.convert(item, [...at, `prefixItems[${index}]`]),
+      );
     }
     const prefix = Array.isArray(prefixItems) ? prefixItems.length : 0;
     if (minItems !== undefined) {
@@ -263,7 +291,10 @@ class SchemaConverter {
       if (maxItems < prefix) this.fail('maxItems', at, 'is less than the number of prefixItems');
       node.maxItems = Math.min(maxItems, (node.maxItems as number | undefined) ?? maxItems);
     }
-    if (node.maxItems !== undefined && (node.minItems as number | undefined ?? 0) > (node.maxItems as number))
+    if (
+      node.maxItems !== undefined &&
+      ((node.minItems as number | undefined) ?? 0) > (node.maxItems as number)
+    )
       this.fail('minItems', at, 'is more than the items allowed');
     return node;
   }

@@ -24,7 +24,10 @@ export function findOneOfOverlap(
   const analysis = new Exclusion(defs, facts);
   for (let i = 0; i < branches.length; i++)
     for (let j = i + 1; j < branches.length; j++)
-      if (!analysis.excludes(branches[i]!, branches[j]!, 0) || !analysis.excludes(branches[j]!, branches[i]!, 0))
+      if (
+        !analysis.excludes(branches[i]!, branches[j]!, 0) ||
+        !analysis.excludes(branches[j]!, branches[i]!, 0)
+      )
         return [i, j];
   return undefined;
 }
@@ -53,7 +56,9 @@ class Exclusion {
     const resolved = this.resolve(node);
     if (!resolved) return new Set(ALL_KINDS);
     if (Array.isArray(resolved.oneOf))
-      return new Set((resolved.oneOf as SchemaNode[]).flatMap((branch) => [...this.kinds(branch, depth + 1)]));
+      return new Set(
+        (resolved.oneOf as SchemaNode[]).flatMap((branch) => [...this.kinds(branch, depth + 1)]),
+      );
     if ('const' in resolved) return new Set([valueKind(resolved.const)]);
     if (Array.isArray(resolved.enum)) return new Set(resolved.enum.map(valueKind));
     if (resolved.type === 'number') return new Set(['number', 'integer']);
