@@ -164,12 +164,74 @@ describe('turnToChatHistory', () => {
     assert.deepEqual(history, [
       { type: 'system', text: 'You are helpful.\n\nBe brief.' },
       { type: 'user', text: 'Weather in Paris?' },
-      { type: 'model', response: ['Function call weather({"city":"Paris"}) [call_1]'] },
-      { type: 'user', text: 'Output of call [call_1]: sunny' },
-      { type: 'model', response: ['It is sunny.'] },
+      {
+        type: 'model',
+        response: [
+          {
+            type: 'functionCall',
+            name: 'weather',
+            params: { city: 'Paris' },
+            result: 'sunny',
+            startsNewChunk: true,
+          },
+          'It is sunny.',
+        ],
+      },
       { type: 'user', text: 'Thanks' },
     ]);
     assert.deepEqual(warnings, ['input_image content is not shown to local models']);
+  });
+
+  test('pairs parallel calls with their outputs; unpaired calls and outputs stay text', () => {
+    const items: Item[] = [
+      userMessage('Two cities'),
+      { type: 'function_call', id: 'f1', call_id: 'call_a', name: 'weather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call', id: 'f2', call_id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
+      { type: 'custom_tool_call', id: 'c1', call_id: 'call_c', name: 'patch', input: '*** Begin' },
+      { type: 'function_call_output', id: 'o1', call_id: 'call_a', output: '{"temp":3}' },
+      {
+        type: 'function_call_output',
+        id: 'o2',
+        call_id: 'call_b',
+        output: [{ type: 'input_text', text: 'warm' }],
+      },
+      { type: 'custom_tool_call_output', id: 'o3', call_id: 'call_c', output: 'applied' },
+      { type: 'function_call', id: 'f3', call_id: 'call_d', name: 'weather', arguments: 'not json' },
+      { type: 'function_call_output', id: 'o4', call_id: 'call_d', output: 'error' },
+      { type: 'function_call_output', id: 'o5', call_id: 'call_gone', output: 'late' },
+    ];
+    const { history } = turnToChatHistory({ instructions: undefined, items });
+    assert.deepEqual(history, [
+      { type: 'user', text: 'Two cities' },
+      {
+        type: 'model',
+        response: [
+          {
+            type: 'functionCall',
+            name: 'weather',
+            params: { city: 'Oslo' },
+            result: { temp: 3 },
+            startsNewChunk: true,
+          },
+          {
+            type: 'functionCall',
+            name: 'weather',
+            params: { city: 'Rome' },
+            result: 'warm',
+            startsNewChunk: false,
+          },
+          {
+            type: 'functionCall',
+            name: 'patch',
+            params: { input: '*** Begin' },
+            result: 'applied',
+            startsNewChunk: false,
+          },
+          'Function call weather(not json) [call_d]',
+        ],
+      },
+      { type: 'user', text: 'Output of call [call_d]: error\n\nOutput of call [call_gone]: late' },
+    ]);
   });
 });
 

@@ -327,6 +327,24 @@ describe('bad input is a 400 naming the parameter', () => {
       'previous_response_id',
     ],
     ['stream of the wrong type', { model: TINY_MODEL, input: 'hi', stream: 'yes' }, 'stream'],
+    [
+      'a hosted tool a local model cannot run',
+      { model: TINY_MODEL, input: 'hi', tools: [{ type: 'web_search' }] },
+      'tools[0].type',
+    ],
+    [
+      'a file a local model cannot read',
+      {
+        model: TINY_MODEL,
+        input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'aGk=', filename: 'a.txt' }] }],
+      },
+      'input[0].content[0]',
+    ],
+    [
+      'reasoning on a model that does not reason',
+      { model: TINY_MODEL, input: 'hi', reasoning: { effort: 'high' } },
+      'reasoning',
+    ],
     ['invalid JSON', '{"model": ', null],
     ['a JSON array body', '[]', null],
   ];

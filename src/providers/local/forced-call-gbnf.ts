@@ -45,7 +45,10 @@ export async function forcedCallGbnf(llama: Llama, tools: LocalTool[], parallel:
   }
   for (const tool of customs) {
     const input = tool.input!;
-    rules.push(`${tool.prefix}call ::= ${gbnfLiteral(customCallHeader(tool.name))} ${input.root}`, ...input.rules);
+    rules.push(
+      `${tool.prefix}call ::= ${gbnfLiteral(customCallHeader(tool.name))} ${input.root}`,
+      ...input.rules,
+    );
     alternatives.push(`${tool.prefix}call`);
   }
   return [`root ::= ${alternatives.join(' | ')}`, ...rules].join('\n');

@@ -64,7 +64,7 @@ export function toGbnfJsonSchema(schema: unknown, param: string): GbnfJsonSchema
 
 class SchemaConverter {
   private readonly defs: Record<string, unknown>;
-  private readonly converted: Record<string, Node> = {};
+  private readonly converted = new Map<string, Node>();
   private readonly facts = new WeakMap<Node, ObjectFacts>();
   /** oneOf lists, checked once every def is converted (a branch may refer to a later def). */
   private readonly oneOfs: { branches: Node[]; at: string[] }[] = [];
@@ -85,11 +85,13 @@ class SchemaConverter {
           this.fail(key, [], 'must be an object');
     }
     for (const [name, def] of Object.entries(this.defs))
-      this.converted[name] = this.convert(def, ['$defs', name]);
+      this.converted.set(name, this.convert(def, ['$defs', name]));
     const node = this.convert(this.root, []);
-    if (this.refersToRoot) this.converted[ROOT_DEF] = node;
+    if (this.refersToRoot) this.converted.set(ROOT_DEF, node);
+    // fromEntries, not assignment: a definition may be named __proto__
+    const defs = Object.fromEntries(this.converted) as Record<string, Node>;
     for (const { branches, at } of this.oneOfs) {
-      const overlap = findOneOfOverlap(branches, this.converted, this.facts);
+      const overlap = findOneOfOverlap(branches, defs, this.facts);
       if (overlap)
         this.fail(
           'oneOf',
@@ -97,10 +99,8 @@ class SchemaConverter {
           `has branches ${overlap[0]} and ${overlap[1]} that one value could match both of (local models enforce oneOf only when its branches have different types, different const or enum values, or a property that tells them apart; use anyOf)`,
         );
     }
-    if (Object.keys(this.converted).length === 0) return node;
-    return this.refersToRoot
-      ? { $ref: `#/$defs/${ROOT_DEF}`, $defs: this.converted }
-      : { ...node, $defs: this.converted };
+    if (this.converted.size === 0) return node;
+    return this.refersToRoot ? { $ref: `#/$defs/${ROOT_DEF}`, $defs: defs } : { ...node, $defs: defs };
   }
 
   private fail(keyword: string, at: readonly string[], problem: string): never {
@@ -135,7 +135,7 @@ class SchemaConverter {
     if (schema.$ref !== undefined) return this.ref(schema.$ref, at);
     if (schema.anyOf !== undefined || schema.oneOf !== undefined) return this.alternatives(schema, at);
     const types = this.types(schema, at);
-    if ('const' in schema || schema.enum !== undefined) return this.literals(schema, types, at);
+    if (Object.hasOwn(schema, 'const') || schema.enum !== undefined) return this.literals(schema, types, at);
     if (types.length === 0) return ANY_VALUE;
     const nodes = types.map((type) => this.typed(type, schema, at));
     return nodes.length === 1 ? nodes[0]! : { oneOf: nodes };
@@ -148,7 +148,8 @@ class SchemaConverter {
     }
     const match = typeof ref === 'string' ? /^#\/(?:\$defs|definitions)\/([^/~]+)$/.exec(ref) : null;
     if (!match) this.fail('$ref', at, 'must be "#" or "#/$defs/<name>"');
-    if (!(match[1]! in this.defs)) this.fail('$ref', at, `names '${match[1]}', which is not in $defs`);
+    if (!Object.hasOwn(this.defs, match[1]!))
+      this.fail('$ref', at, `names '${match[1]}', which is not in $defs`);
     return { $ref: `#/$defs/${match[1]}` };
   }
 
@@ -167,9 +168,9 @@ class SchemaConverter {
     const type = schema.type;
     if (type === undefined) {
       const implied: TypeName[] = [];
-      if (OBJECT_KEYWORDS.some((key) => key in schema)) implied.push('object');
-      if (ARRAY_KEYWORDS.some((key) => key in schema)) implied.push('array');
-      if (STRING_KEYWORDS.some((key) => key in schema)) implied.push('string');
+      if (OBJECT_KEYWORDS.some((key) => Object.hasOwn(schema, key))) implied.push('object');
+      if (ARRAY_KEYWORDS.some((key) => Object.hasOwn(schema, key))) implied.push('array');
+      if (STRING_KEYWORDS.some((key) => Object.hasOwn(schema, key))) implied.push('string');
       return implied;
     }
     const list = Array.isArray(type) ? type : [type];
@@ -181,7 +182,7 @@ class SchemaConverter {
   }
 
   private literals(schema: Record<string, unknown>, types: TypeName[], at: string[]): Node {
-    const keyword = 'const' in schema ? 'const' : 'enum';
+    const keyword = Object.hasOwn(schema, 'const') ? 'const' : 'enum';
     const others = Object.keys(schema).filter(
       (key) =>
         key !== keyword &&
@@ -236,11 +237,16 @@ class SchemaConverter {
     if (!isObject(properties)) this.fail('properties', at, 'must be an object');
     if (!Array.isArray(required) || required.some((name) => typeof name !== 'string'))
       this.fail('required', at, 'must be an array of property names');
-    const converted: Record<string, Node> = {};
-    for (const [name, value] of Object.entries(properties))
-      converted[name] = this.convert(value, [...at, 'properties', name]);
+    // fromEntries, not assignment: a property may be named __proto__
+    const converted = Object.fromEntries(
+      Object.entries(properties).map(([name, value]) => [
+        name,
+        this.convert(value, [...at, 'properties', name]),
+      ]),
+    ) as Record<string, Node>;
     for (const name of required as string[])
-      if (!(name in converted)) this.fail('required', at, `names '${name}', which is not in properties`);
+      if (!Object.hasOwn(converted, name))
+        this.fail('required', at, `names '${name}', which is not in properties`);
     const node: Node = { type: 'object', properties: converted };
     if (additionalProperties === true) node.additionalProperties = true;
     else if (additionalProperties !== undefined && additionalProperties !== false)

@@ -27,7 +27,8 @@ function caseInsensitive(text: string): GbnfPiece {
   const parts = Array.from(text, (char) => {
     const lower = char.toLowerCase();
     const upper = char.toUpperCase();
-    if (lower === upper || Array.from(lower).length > 1 || Array.from(upper).length > 1) return gbnfLiteral(char);
+    if (lower === upper || Array.from(lower).length > 1 || Array.from(upper).length > 1)
+      return gbnfLiteral(char);
     return gbnfClass([
       [lower.codePointAt(0)!, lower.codePointAt(0)!],
       [upper.codePointAt(0)!, upper.codePointAt(0)!],
@@ -69,7 +70,9 @@ class StatementParser {
   private expect(type: LarkToken['type'], text?: string): LarkToken {
     const token = this.tokens[this.pos++];
     if (!token || token.type !== type || (text !== undefined && token.text !== text))
-      throw new UnsupportedGrammar(`a malformed statement near ${JSON.stringify(token?.text ?? 'the end of a line')}`);
+      throw new UnsupportedGrammar(
+        `a malformed statement near ${JSON.stringify(token?.text ?? 'the end of a line')}`,
+      );
     return token;
   }
 
@@ -150,7 +153,11 @@ class StatementParser {
   private quantified(atom: LarkExpr): LarkExpr {
     const token = this.peek();
     if (token?.type !== 'op') return atom;
-    const bounds: Record<string, [number, number | undefined]> = { '?': [0, 1], '*': [0, undefined], '+': [1, undefined] };
+    const bounds: Record<string, [number, number | undefined]> = {
+      '?': [0, 1],
+      '*': [0, undefined],
+      '+': [1, undefined],
+    };
     const simple = bounds[token.text];
     if (simple) {
       this.pos++;
@@ -185,7 +192,10 @@ class StatementParser {
     }
     if (token.type === 'string') {
       if (this.isOp('..')) return this.range(token.text);
-      return { kind: 'leaf', piece: token.caseInsensitive ? caseInsensitive(token.text) : literal(token.text) };
+      return {
+        kind: 'leaf',
+        piece: token.caseInsensitive ? caseInsensitive(token.text) : literal(token.text),
+      };
     }
     throw new UnsupportedGrammar(`unexpected ${JSON.stringify(token.text)} in the lark grammar`);
   }
@@ -196,7 +206,10 @@ class StatementParser {
     const [low, high] = [Array.from(from), Array.from(to)];
     if (low.length !== 1 || high.length !== 1 || high[0]!.codePointAt(0)! < low[0]!.codePointAt(0)!)
       throw new UnsupportedGrammar(`the range "${from}".."${to}"`);
-    return { kind: 'leaf', piece: { gbnf: gbnfClass([[low[0]!.codePointAt(0)!, high[0]!.codePointAt(0)!]]), nullable: false } };
+    return {
+      kind: 'leaf',
+      piece: { gbnf: gbnfClass([[low[0]!.codePointAt(0)!, high[0]!.codePointAt(0)!]]), nullable: false },
+    };
   }
 }
 

@@ -41,10 +41,18 @@ export function larkToGbnf(source: string, prefix: string): GbnfRuleSet {
     const definition: Definition = { ruleName, terminal, expr };
     definitions.set(key, definition);
     definition.expr = rewriteRefs(expr, (ref) => {
-      if (terminal && !isTerminalName(ref)) throw new UnsupportedGrammar(`terminal '${name}' refers to rule '${ref}'`);
+      if (terminal && !isTerminalName(ref))
+        throw new UnsupportedGrammar(`terminal '${name}' refers to rule '${ref}'`);
       const target = resolve(ref, scope, name);
-      const source = target.startsWith('common.') ? COMMON.definitions.get(target.slice(7))! : grammar.definitions.get(ref)!;
-      add(target, source, target.startsWith('common.') ? 'common' : 'user', target.startsWith('common.') ? target.slice(7) : ref);
+      const source = target.startsWith('common.')
+        ? COMMON.definitions.get(target.slice(7))!
+        : grammar.definitions.get(ref)!;
+      add(
+        target,
+        source,
+        target.startsWith('common.') ? 'common' : 'user',
+        target.startsWith('common.') ? target.slice(7) : ref,
+      );
       return target;
     });
   };
@@ -56,7 +64,12 @@ export function larkToGbnf(source: string, prefix: string): GbnfRuleSet {
       const target = resolve(ref, 'user', '%ignore');
       const scope = target.startsWith('common.') ? 'common' : 'user';
       const name = scope === 'common' ? target.slice(7) : ref;
-      add(target, scope === 'common' ? COMMON.definitions.get(name)! : grammar.definitions.get(ref)!, scope, name);
+      add(
+        target,
+        scope === 'common' ? COMMON.definitions.get(name)! : grammar.definitions.get(ref)!,
+        scope,
+        name,
+      );
       return target;
     }),
   );
@@ -88,7 +101,7 @@ class GbnfEmitter {
     private readonly ignoring: boolean,
   ) {
     this.spacer = `${prefix}ignored`;
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const [key, definition] of definitions)
         if (!this.nullable.get(key) && this.isNullable(definition.expr)) {
@@ -132,7 +145,9 @@ class GbnfEmitter {
     const visit = (key: string): void => {
       if (state.get(key) === 'done') return;
       if (state.get(key) === 'open')
-        throw new UnsupportedGrammar(`left recursion in '${key}' (write it with repetition, such as item ("," item)*)`);
+        throw new UnsupportedGrammar(
+          `left recursion in '${key}' (write it with repetition, such as item ("," item)*)`,
+        );
       state.set(key, 'open');
       for (const next of this.leftmost(this.definitions.get(key)!.expr, new Set())) visit(next);
       state.set(key, 'done');
@@ -147,7 +162,10 @@ class GbnfEmitter {
     const start = this.definitions.get('start')!.ruleName;
     if (!this.ignoring) return { rules, root: start };
     const ignored = ignore.map((expr) => ({ gbnf: this.text(expr, false), nullable: this.isNullable(expr) }));
-    const any = { gbnf: ignored.map((piece) => piece.gbnf).join(' | '), nullable: ignored.some((piece) => piece.nullable) };
+    const any = {
+      gbnf: ignored.map((piece) => piece.gbnf).join(' | '),
+      nullable: ignored.some((piece) => piece.nullable),
+    };
     rules.push(`${this.spacer} ::= ${gbnfRepeat(any, 0, undefined, false).gbnf}`);
     return { rules, root: `${start} ${this.spacer}` };
   }

@@ -30,7 +30,10 @@ function scan(source: string): Scanned[] {
     [/%[A-Za-z_]+/y, (m) => ({ type: 'directive', text: m[0].slice(1) })],
     [/[A-Za-z_][A-Za-z0-9_]*/y, (m) => ({ type: 'name', text: m[0] })],
     [/[0-9]+/y, (m) => ({ type: 'number', text: m[0] })],
-    [/"((?:[^"\\\n]|\\.)*)"(i?)/y, (m) => ({ type: 'string', text: unescape(m[1]!), caseInsensitive: m[2] === 'i' })],
+    [
+      /"((?:[^"\\\n]|\\.)*)"(i?)/y,
+      (m) => ({ type: 'string', text: unescape(m[1]!), caseInsensitive: m[2] === 'i' }),
+    ],
     [/\/(?!\/)((?:\\.|[^/\\\n])+)\/([a-z]*)/y, (m) => ({ type: 'regex', text: m[1]!, flags: m[2]! })],
   ];
   let pos = 0;
@@ -66,7 +69,8 @@ export function larkStatements(source: string): LarkToken[][] {
     if (token.type === 'newline') {
       let next = i + 1;
       while (tokens[next]?.type === 'newline') next++;
-      const continues = depth > 0 || (tokens[next]?.type === 'op' && (tokens[next] as LarkToken).text === '|');
+      const continues =
+        depth > 0 || (tokens[next]?.type === 'op' && (tokens[next] as LarkToken).text === '|');
       if (!continues && current.length > 0) {
         statements.push(current);
         current = [];

@@ -12,6 +12,8 @@ export interface LocalModelSettings {
   /** Tokens per sequence; default the trained context size, capped to fit in memory. */
   contextSize: number | undefined;
   threads: number;
+  /** Replaces the chat wrapper node-llama-cpp would resolve for the file. */
+  chatWrapper: ChatWrapper | undefined;
 }
 
 /** A model file loaded once, with its context and the chats (one per sequence) requests borrow. */
@@ -26,9 +28,9 @@ export interface LocalModel {
 }
 
 /**
- * Loads a GGUF file, resolves its chat wrapper from the file's own Jinja template (or, when it
- * has none, from its name, BOS token and architecture, falling back to GeneralChatWrapper),
- * and creates one context with `sequences` sequences.
+ * Loads a GGUF file, resolves its chat wrapper (unless one is given) from the file's own Jinja
+ * template (or, when it has none, from its name, BOS token and architecture, falling back to
+ * GeneralChatWrapper), and creates one context with `sequences` sequences.
  */
 export async function loadLocalModel(
   llama: Llama,
@@ -49,7 +51,7 @@ export async function loadLocalModel(
     await model.dispose();
     throw error;
   }
-  const chatWrapper = resolveChatWrapper(model, { warningLogs: false });
+  const chatWrapper = settings.chatWrapper ?? resolveChatWrapper(model, { warningLogs: false });
   const chats = new LeasePool(
     Array.from(
       { length: settings.sequences },

@@ -1,14 +1,19 @@
-import type { LlamaGpuType } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, LlamaGpuType } from 'node-llama-cpp';
 import { ApiError, serverError } from '../../api/errors.ts';
 import type { CatalogModel } from '../../catalog/catalog-model.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import type { ModelEvent, Provider, Turn } from '../provider.ts';
+import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
+import { createChatOutput } from './create-chat-output.ts';
+import { addSystemText, forcedCallInstructions } from './forced-call-prompt.ts';
+import { offeredFunctions } from './function-calling-output.ts';
 import { loadLocalModel, type LocalModel } from './load-local-model.ts';
+import { localUnsupported } from './local-unsupported.ts';
+import { newCallId } from './new-call-id.ts';
+import { planOutput, type OutputPlan } from './plan-output.ts';
 import { raceAbort } from './race-abort.ts';
 import { renderPrompt } from './render-prompt.ts';
 import { startLlama, type LlamaRuntime } from './start-llama.ts';
 import { streamChatResponse } from './stream-chat-response.ts';
-import { textFormatGrammar } from './text-format-grammar.ts';
 import { turnToChatHistory } from './turn-to-chat-history.ts';
 
 export interface LocalProviderOptions {
@@ -20,7 +25,19 @@ export interface LocalProviderOptions {
   contextSize?: number;
   /** GPU offloading is opt-in: `'auto'` or a backend (`'cuda'`, `'vulkan'`, `'metal'`). Default CPU only. */
   gpu?: 'auto' | LlamaGpuType;
+  /**
+   * The chat wrapper (prompt template and function-call syntax) for a model file, overriding
+   * the one node-llama-cpp resolves from the file; undefined keeps the resolved one.
+   */
+  chatWrapper?: (modelPath: string) => ChatWrapper | undefined;
   logger?: Logger;
+}
+
+/** A turn made ready for a model: what to generate and the prompt that asks for it. */
+interface PreparedTurn {
+  plan: OutputPlan;
+  history: ChatHistoryItem[];
+  promptTokens: number;
 }
 
 const DEFAULT_PARALLEL_SEQUENCES = 2;
@@ -42,14 +59,14 @@ export class LocalProvider implements Provider {
     this.sequences = Math.max(1, Math.floor(options.parallelSequences ?? DEFAULT_PARALLEL_SEQUENCES));
   }
 
+  unsupported(turn: Turn): Unsupported[] {
+    return localUnsupported(turn);
+  }
+
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {
     try {
       const local = await this.model(turn.model, signal);
-      const { history, warnings } = turnToChatHistory(turn);
-      if (turn.tools.length > 0)
-        warnings.push('local models are not offered tools: the tool definitions were left out');
-      for (const warning of warnings) this.logger.warn(warning, { model: turn.model.id });
-      const promptTokens = renderPrompt(local.chatWrapper, local.model.tokenizer, history).length;
+      const { plan, history, promptTokens } = this.prepare(turn, local);
       const room = local.contextSize - promptTokens;
       if (room <= 0) throw contextLengthExceeded(turn.model.id, promptTokens, local.contextSize);
       const maxTokens = Math.min(turn.sampling.maxOutputTokens ?? room, room);
@@ -59,10 +76,10 @@ export class LocalProvider implements Provider {
         return;
       }
       const { llama } = await this.llama();
-      const grammar = await textFormatGrammar(llama, turn.text.format);
+      const output = await createChatOutput(llama, plan, newCallId);
       const chat = await local.chats.acquire(signal);
       try {
-        const generation = { history, promptTokens, maxTokens, sampling: turn.sampling, grammar };
+        const generation = { history, promptTokens, maxTokens, sampling: turn.sampling, output };
         yield* streamChatResponse(chat, generation, signal);
       } finally {
         local.chats.release(chat);
@@ -74,12 +91,28 @@ export class LocalProvider implements Provider {
 
   async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
     try {
-      const local = await this.model(turn.model, signal);
-      const { history } = turnToChatHistory(turn);
-      return renderPrompt(local.chatWrapper, local.model.tokenizer, history).length;
+      return this.prepare(turn, await this.model(turn.model, signal)).promptTokens;
     } catch (error) {
       throw this.failure(error, turn.model, signal);
     }
+  }
+
+  /**
+   * Plans the output (refusing what local models cannot enforce) and builds the prompt: the
+   * history, the tools the model must choose from when a call is forced, or the functions
+   * its chat template documents when it may call one.
+   */
+  private prepare(turn: Turn, local: LocalModel): PreparedTurn {
+    const warnings: string[] = [];
+    const plan = planOutput(turn, warnings);
+    const conversion = turnToChatHistory(turn);
+    const history = conversion.history;
+    warnings.push(...conversion.warnings);
+    for (const warning of warnings) this.logger.warn(warning, { model: turn.model.id });
+    if (plan.kind === 'forced') addSystemText(history, forcedCallInstructions(plan.tools, plan.parallel));
+    const functions = plan.kind === 'auto' ? offeredFunctions(plan.tools) : undefined;
+    const promptTokens = renderPrompt(local.chatWrapper, local.model.tokenizer, history, functions).length;
+    return { plan, history, promptTokens };
   }
 
   async close(): Promise<void> {
@@ -128,6 +161,7 @@ export class LocalProvider implements Provider {
         sequences: this.sequences,
         contextSize: this.options.contextSize,
         threads,
+        chatWrapper: this.options.chatWrapper?.(model.upstreamModel),
       });
       this.logger.info('local model loaded', {
         model: model.id,

@@ -46,7 +46,8 @@ class Exclusion {
 
   private resolve(node: SchemaNode, depth = 0): SchemaNode | undefined {
     if (typeof node.$ref !== 'string') return node;
-    const def = this.defs[node.$ref.slice('#/$defs/'.length)];
+    const name = node.$ref.slice('#/$defs/'.length);
+    const def = Object.hasOwn(this.defs, name) ? this.defs[name] : undefined;
     return def && depth < MAX_DEPTH ? this.resolve(def, depth + 1) : undefined;
   }
 
@@ -59,7 +60,7 @@ class Exclusion {
       return new Set(
         (resolved.oneOf as SchemaNode[]).flatMap((branch) => [...this.kinds(branch, depth + 1)]),
       );
-    if ('const' in resolved) return new Set([valueKind(resolved.const)]);
+    if (Object.hasOwn(resolved, 'const')) return new Set([valueKind(resolved.const)]);
     if (Array.isArray(resolved.enum)) return new Set(resolved.enum.map(valueKind));
     if (resolved.type === 'number') return new Set(['number', 'integer']);
     return typeof resolved.type === 'string' ? new Set([resolved.type]) : new Set(ALL_KINDS);
@@ -68,7 +69,7 @@ class Exclusion {
   /** The values a node allows when it is made of const and enum only. */
   private literals(node: SchemaNode | undefined): unknown[] | undefined {
     if (!node) return undefined;
-    if ('const' in node) return [node.const];
+    if (Object.hasOwn(node, 'const')) return [node.const];
     if (Array.isArray(node.enum)) return node.enum;
     return undefined;
   }
@@ -98,10 +99,11 @@ class Exclusion {
     const ownA = (a.properties ?? {}) as Record<string, SchemaNode>;
     const ownB = (b.properties ?? {}) as Record<string, SchemaNode>;
     for (const [key, schema] of Object.entries(ownA))
-      if (ownB[key] && this.excludes(schema, ownB[key], depth + 1)) return true;
+      if (Object.hasOwn(ownB, key) && this.excludes(schema, ownB[key]!, depth + 1)) return true;
     const factsB = this.facts.get(b);
-    if (factsB?.closed && Object.keys(ownA).some((key) => !(key in ownB))) return true;
-    if (a.additionalProperties === undefined && factsB?.required.some((key) => !(key in ownA))) return true;
+    if (factsB?.closed && Object.keys(ownA).some((key) => !Object.hasOwn(ownB, key))) return true;
+    if (a.additionalProperties === undefined && factsB?.required.some((key) => !Object.hasOwn(ownA, key)))
+      return true;
     return false;
   }
 }

@@ -54,7 +54,10 @@ export function selectLocalTools(
   const choice = turn.toolChoice;
   if (choice === 'none' || usable.length === 0) {
     if (choice !== 'none' && choice !== 'auto')
-      throw badRequest('tool_choice', 'tool_choice requires a tool call, but no function or custom tool is defined.');
+      throw badRequest(
+        'tool_choice',
+        'tool_choice requires a tool call, but no function or custom tool is defined.',
+      );
     return { mode: 'none' };
   }
   let chosen = usable;
@@ -70,7 +73,8 @@ export function selectLocalTools(
       chosen = usable.filter(({ tool }) => allowed.some((a) => a.type === tool.type && a.name === tool.name));
       forced = (choice as { mode: string }).mode === 'required';
     } else throw badRequest('tool_choice', `Local models cannot be made to call a ${choice.type} tool.`);
-    if (chosen.length === 0) throw badRequest('tool_choice', 'tool_choice names no function or custom tool that is defined.');
+    if (chosen.length === 0)
+      throw badRequest('tool_choice', 'tool_choice names no function or custom tool that is defined.');
   }
   const tools = chosen.map(({ tool, index }) => localTool(tool, index, forced));
   if (!forced) return { mode: 'auto', tools, parallel: turn.parallelToolCalls };
@@ -78,7 +82,11 @@ export function selectLocalTools(
   return { mode: 'forced', tools, parallel };
 }
 
-function localTool(tool: Extract<Tool, { type: 'function' | 'custom' }>, index: number, forced: boolean): LocalTool {
+function localTool(
+  tool: Extract<Tool, { type: 'function' | 'custom' }>,
+  index: number,
+  forced: boolean,
+): LocalTool {
   const description = tool.description ?? undefined;
   if (tool.type === 'function') {
     const schema = tool.parameters ?? undefined;

@@ -1,7 +1,12 @@
-import type { ChatHistoryItem, LlamaChat, LlamaGrammar } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctions,
+  LLamaChatGenerateResponseOptions,
+  LlamaChat,
+} from 'node-llama-cpp';
 import type { ModelEvent, Sampling } from '../provider.ts';
-import { mapStopReason } from './map-stop-reason.ts';
-import { TextDeltaChannel } from './text-delta-channel.ts';
+import type { ChatOutput } from './chat-output.ts';
+import { ModelEventChannel } from './model-event-channel.ts';
 
 /** The Responses API's default temperature, used when a request sets none. */
 export const DEFAULT_TEMPERATURE = 1;
@@ -13,12 +18,13 @@ export interface ChatGeneration {
   /** At least 1, and no more than the sequence has room for after the prompt. */
   maxTokens: number;
   sampling: Sampling;
-  grammar: LlamaGrammar | undefined;
+  output: ChatOutput;
 }
 
 /**
  * Generates one response on a borrowed chat (its sequence is this request's alone) and
- * yields its text as it comes, then usage and the finish reason. The sequence is cleared
+ * yields its events as they come (text or tool calls, as `generation.output` reads them),
+ * then usage and the finish reason. The sequence is cleared
  * first, so every request starts from nothing and the same request gives the same tokens.
  * When `signal` aborts, generation stops within a token and this throws `signal.reason`;
  * when the reader stops early, generation is stopped too. Either way the generator ends
@@ -35,25 +41,40 @@ export async function* streamChatResponse(
   const stop = new AbortController();
   const forwardAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', forwardAbort, { once: true });
-  const channel = new TextDeltaChannel();
+  const channel = new ModelEventChannel();
   const { temperature, topP, seed } = generation.sampling;
-  const response = chat.generateResponse(generation.history, {
+  const { output } = generation;
+  const base = {
     signal: stop.signal,
     maxTokens: generation.maxTokens,
     temperature: temperature ?? DEFAULT_TEMPERATURE,
     ...(topP !== undefined ? { topP } : {}),
     ...(seed !== undefined ? { seed } : {}),
-    ...(generation.grammar ? { grammar: generation.grammar } : {}),
-    onTextChunk: (text) => channel.push(text),
-  });
+    onTextChunk: (text: string) => channel.push(...output.onText(text)),
+  };
+  const offered = output.functions;
+  const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = offered
+    ? {
+        ...base,
+        functions: offered.functions,
+        documentFunctionParams: true,
+        ...(offered.maxParallelFunctionCalls !== undefined
+          ? { maxParallelFunctionCalls: offered.maxParallelFunctionCalls }
+          : {}),
+        onFunctionCallParamsChunk: (chunk) => channel.push(...output.onFunctionCallParams(chunk)),
+      }
+    : { ...base, ...(output.grammar ? { grammar: output.grammar } : {}) };
+  const response = chat.generateResponse(generation.history, options);
   const settled = response.finally(() => channel.close());
   settled.catch(() => undefined); // awaited below; this only keeps an early rejection from being unhandled
   try {
-    for await (const delta of channel.deltas()) yield { type: 'text-delta', delta };
+    yield* channel.events();
     const result = await settled;
+    const { events, reason } = output.finish(result);
+    yield* events;
     const outputTokens = chat.sequence.tokenMeter.usedOutputTokens - outputBefore;
     yield { type: 'usage', usage: { inputTokens: generation.promptTokens, outputTokens } };
-    yield { type: 'finish', reason: mapStopReason(result.metadata.stopReason) };
+    yield { type: 'finish', reason };
   } finally {
     signal.removeEventListener('abort', forwardAbort);
     stop.abort();

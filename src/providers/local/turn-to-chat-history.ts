@@ -1,6 +1,7 @@
-import type { ChatHistoryItem } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatModelFunctionCall } from 'node-llama-cpp';
 import type { ContentPart, Item } from '../../api/items.ts';
 import type { Turn } from '../provider.ts';
+import { ToolHistory } from './tool-history.ts';
 
 export interface ChatHistoryConversion {
   history: ChatHistoryItem[];
@@ -25,20 +26,28 @@ function toolOutputText(output: string | ContentPart[], warnings: string[]): str
   return typeof output === 'string' ? output : partsText(output, warnings);
 }
 
+type Rendered = { speaker: Speaker; text: string } | { speaker: 'model'; call: ChatModelFunctionCall };
+
 /** Who says an item, and what, or undefined for items a local model is not shown. */
-function render(item: Item, warnings: string[]): { speaker: Speaker; text: string } | undefined {
+function render(item: Item, tools: ToolHistory, warnings: string[]): Rendered | undefined {
   switch (item.type) {
     case 'message': {
       const speaker = item.role === 'assistant' ? 'model' : item.role === 'user' ? 'user' : 'system';
       return { speaker, text: partsText(item.content, warnings) };
     }
-    // Tool traffic as readable text: local models are not offered tools natively.
     case 'function_call':
-      return { speaker: 'model', text: `Function call ${item.name}(${item.arguments}) [${item.call_id}]` };
-    case 'custom_tool_call':
-      return { speaker: 'model', text: `Tool call ${item.name}: ${item.input} [${item.call_id}]` };
+    case 'custom_tool_call': {
+      const call = tools.functionCall(item, (output) => toolOutputText(output.output, warnings));
+      if (call) return { speaker: 'model', call };
+      const text =
+        item.type === 'function_call'
+          ? `Function call ${item.name}(${item.arguments}) [${item.call_id}]`
+          : `Tool call ${item.name}: ${item.input} [${item.call_id}]`;
+      return { speaker: 'model', text };
+    }
     case 'function_call_output':
     case 'custom_tool_call_output':
+      if (tools.isPaired(item)) return undefined; // shown as the result of its call
       return {
         speaker: 'user',
         text: `Output of call [${item.call_id}]: ${toolOutputText(item.output, warnings)}`,
@@ -52,10 +61,25 @@ function render(item: Item, warnings: string[]): { speaker: Speaker; text: strin
 }
 
 /** Adds a turn, merging it into the previous one when the same speaker talks twice in a row. */
-function append(history: ChatHistoryItem[], speaker: Speaker, text: string): void {
+function append(history: ChatHistoryItem[], rendered: Rendered): void {
   const last = history.at(-1);
-  if (last?.type === 'model' && speaker === 'model') last.response.push('\n', text);
-  else if (last?.type === 'user' && speaker === 'user') last.text += `\n\n${text}`;
+  if ('call' in rendered) {
+    // Calls in a row form one chunk (parallel calls); a call after text starts a new one.
+    const previous = last?.type === 'model' ? last.response.at(-1) : undefined;
+    const call = {
+      ...rendered.call,
+      startsNewChunk: typeof previous !== 'object' || previous.type !== 'functionCall',
+    };
+    if (last?.type === 'model') last.response.push(call);
+    else history.push({ type: 'model', response: [call] });
+    return;
+  }
+  const { speaker, text } = rendered;
+  if (last?.type === 'model' && speaker === 'model') {
+    const previous = last.response.at(-1);
+    if (typeof previous === 'string') last.response.push('\n', text);
+    else last.response.push(text);
+  } else if (last?.type === 'user' && speaker === 'user') last.text += `\n\n${text}`;
   else if (last?.type === 'system' && speaker === 'system' && typeof last.text === 'string')
     last.text += `\n\n${text}`;
   else if (speaker === 'model') history.push({ type: 'model', response: [text] });
@@ -64,16 +88,19 @@ function append(history: ChatHistoryItem[], speaker: Speaker, text: string): voi
 
 /**
  * A turn as node-llama-cpp's chat history: the instructions first as a system message,
- * system and developer messages as system, user messages as user, assistant messages and
- * tool calls as model responses, tool outputs as user messages; reasoning is dropped.
+ * system and developer messages as system, user messages as user, assistant messages as model
+ * responses, and each tool call with its output as a function call (name, params, result) in
+ * the model's response, which the chat template renders in its own syntax; calls and outputs
+ * that do not pair up are shown as text. Reasoning is dropped.
  */
 export function turnToChatHistory(turn: Pick<Turn, 'instructions' | 'items'>): ChatHistoryConversion {
   const history: ChatHistoryItem[] = [];
   const warnings: string[] = [];
-  if (turn.instructions) append(history, 'system', turn.instructions);
+  if (turn.instructions) append(history, { speaker: 'system', text: turn.instructions });
+  const tools = new ToolHistory(turn.items);
   for (const item of turn.items) {
-    const rendered = render(item, warnings);
-    if (rendered) append(history, rendered.speaker, rendered.text);
+    const rendered = render(item, tools, warnings);
+    if (rendered) append(history, rendered);
   }
   return { history, warnings };
 }
