@@ -8,7 +8,6 @@
  * its event loop; the direct baseline runs in this process while the server is idle. Rounds
  * alternate between the two so that machine noise hits both alike; the median is reported.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
+import { spawnServe } from '../test/support/spawn-serve.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
 
 const { values } = parseArgs({
@@ -44,29 +44,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
-  const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--models-dir', join(modelPath, '..')],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, OPENAI_API_KEY: '' },
-    },
-  );
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`portico serve exited:\n${stderr}`)));
+  const server = await spawnServe(['--data-dir', dataDir, '--models-dir', join(modelPath, '..')], {
+    ...process.env,
+    OPENAI_API_KEY: '',
   });
   return {
-    url,
+    url: server.url,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,14 +11,13 @@
  * process (`portico serve` with a config naming the upstream, `store: false` per request);
  * requests are sequential and the two paths alternate so noise hits both alike.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnServe } from '../test/support/spawn-serve.ts';
 
 const { values } = parseArgs({
   options: { requests: { type: 'string', default: '300' }, deltas: { type: 'string', default: '20' } },
@@ -124,29 +123,18 @@ async function startPortico(upstreamUrl: string): Promise<{ url: string; stop: (
       models: [{ id: 'fast/model', provider: 'fast', upstream_model: 'fast', context_window: 128000 }],
     }),
   );
-  const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--port', '0', '--data-dir', dir, '--models-dir', join(dir, 'none'), '--config', config],
+  const server = await spawnServe(
+    ['--data-dir', dir, '--models-dir', join(dir, 'none'), '--config', config],
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, FAST_UPSTREAM_KEY: 'bench-key-not-secret', OPENAI_API_KEY: '' },
+      ...process.env,
+      FAST_UPSTREAM_KEY: 'bench-key-not-secret',
+      OPENAI_API_KEY: '',
     },
   );
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+\/v1)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`portico serve exited:\n${stderr}`)));
-  });
   return {
-    url,
+    url: `${server.url}/v1`,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

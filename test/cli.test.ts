@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { spawnServe } from './support/spawn-serve.ts';
 
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
@@ -50,19 +51,7 @@ describe('the portico command', () => {
   });
 
   test('portico serve answers the SDK and shuts down on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
+    const { url, stop } = await spawnServe([], env);
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const response = await client.responses.create({
       model: TINY_MODEL,
@@ -70,8 +59,6 @@ describe('the portico command', () => {
       max_output_tokens: 5,
     });
     assert.equal(response.status, 'incomplete');
-    child.kill('SIGTERM');
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    assert.equal(code, 0);
+    assert.equal(await stop(), 0);
   });
 });

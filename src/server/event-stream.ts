@@ -1,40 +1,28 @@
 const encoder = new TextEncoder();
 
-/**
- * The least time between two writes of a stream. A model streaming a thousand tokens a second
- * would otherwise cost a write, a client wake-up and a trip through the engine per token:
- * pausing the pull instead lets the provider merge the tokens generated meanwhile into one
- * delta. The first event, and any after a quiet spell, leaves at once. Override with
- * PORTICO_STREAM_INTERVAL_MS (0 writes every event as it comes).
- */
-export const DEFAULT_FLUSH_INTERVAL_MS = Number(process.env.PORTICO_STREAM_INTERVAL_MS ?? 10);
-
 export interface EventStreamOptions {
   /** Called when the reader cancels (the client went away), before `frames` is closed. */
   onCancel?: () => void;
-  flushIntervalMs?: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const IMMEDIATE = Symbol('immediate');
 const afterPendingWork = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(resolve, IMMEDIATE));
 
 /**
  * The bytes of a stream of text frames, with backpressure: frames are produced only when the
  * reader wants more. Each write carries every frame that is ready without waiting for the
- * producer (the engine emits an item's closing events together), and writes are at least
- * `flushIntervalMs` apart. Cancelling stops the frame generator, which stops generation.
+ * producer (the engine emits an item's closing events together, and a provider that got
+ * ahead of its reader has merged its deltas), so a fast model costs fewer writes and client
+ * wake-ups, while a frame that had to be waited for leaves at once. Cancelling stops the
+ * frame generator, which stops generation.
  */
 export function eventStream(
   frames: AsyncGenerator<string, void, undefined>,
-  { onCancel = () => {}, flushIntervalMs = DEFAULT_FLUSH_INTERVAL_MS }: EventStreamOptions = {},
+  { onCancel = () => {} }: EventStreamOptions = {},
 ): ReadableStream<Uint8Array> {
   let pending: Promise<IteratorResult<string, void>> | undefined;
-  let lastWrite = -Infinity;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const wait = lastWrite + flushIntervalMs - performance.now();
-      if (wait > 0) await sleep(wait);
       const first = await (pending ?? frames.next());
       pending = undefined;
       if (first.done) return controller.close();
@@ -48,7 +36,6 @@ export function eventStream(
         }
         text += ready.value;
       }
-      lastWrite = performance.now();
       controller.enqueue(encoder.encode(text));
     },
     async cancel() {

@@ -8,19 +8,10 @@ import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { AnthropicEventTranslator } from './anthropic-event-translator.ts';
 import { buildAnthropicRequest } from './build-anthropic-request.ts';
 import { planThinking } from './thinking-budget.ts';
+import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
-
-/** Item types a Messages API conversation can hold (reasoning without an Anthropic signature is left out). */
-const SENDABLE_ITEMS = new Set([
-  'message',
-  'function_call',
-  'custom_tool_call',
-  'function_call_output',
-  'custom_tool_call_output',
-  'reasoning',
-]);
 
 /** Whether extended thinking stays on for a turn: an effort with room for its budget, and no forced tool call. */
 function thinks(turn: Turn): { on: boolean; found: Unsupported[] } {
@@ -100,7 +91,7 @@ export class AnthropicProvider implements Provider {
         harmless: true,
       });
     turn.items.forEach((item, index) => {
-      if (!SENDABLE_ITEMS.has(item.type))
+      if (!CONVERSATION_ITEM_TYPES.has(item.type))
         found.push({
           param: `input[${index}]`,
           message: `A '${item.type}' item cannot be sent to Anthropic.`,

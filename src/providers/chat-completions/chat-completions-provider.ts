@@ -8,6 +8,7 @@ import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
+import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
 export interface ChatCompletionsOptions extends UpstreamOptions {
   /** A name from CHAT_PRESETS; `openai-compatible` when unset. */
@@ -27,16 +28,6 @@ export function bearerHeaders(options: UpstreamOptions): Record<string, string> 
     ...options.headers,
   };
 }
-
-/** Item types a Chat Completions conversation can hold (reasoning is accepted and left out). */
-const SENDABLE_ITEMS = new Set([
-  'message',
-  'function_call',
-  'custom_tool_call',
-  'function_call_output',
-  'custom_tool_call_output',
-  'reasoning',
-]);
 
 /** Request fields a preset may refuse, as the turn holds them: the wire parameter and whether it is set. */
 const PRESET_FIELDS: Record<string, { param: string; set: (turn: Turn) => boolean; harmless?: boolean }> = {
@@ -93,7 +84,7 @@ export class ChatCompletionsProvider implements Provider {
         });
     }
     turn.items.forEach((item, index) => {
-      if (!SENDABLE_ITEMS.has(item.type))
+      if (!CONVERSATION_ITEM_TYPES.has(item.type))
         found.push({
           param: `input[${index}]`,
           message: `A '${item.type}' item cannot be sent to ${upstream}.`,

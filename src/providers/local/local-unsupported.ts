@@ -1,15 +1,6 @@
 import { contentParts } from '../../api/item-parts.ts';
 import type { Turn, Unsupported } from '../provider.ts';
-
-/** Item types a local model's prompt can show; others (hosted tool calls, ...) are left out. */
-const SHOWN_ITEMS = new Set([
-  'message',
-  'function_call',
-  'custom_tool_call',
-  'function_call_output',
-  'custom_tool_call_output',
-  'reasoning',
-]);
+import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
 /**
  * What a local model cannot honour in a turn: hosted tools it cannot run and files it cannot
@@ -37,7 +28,7 @@ export function localUnsupported(turn: Turn): Unsupported[] {
     found.push({ param: 'text.verbosity', message: 'Local models take no verbosity.', harmless: true });
   }
   turn.items.forEach((item, index) => {
-    if (!SHOWN_ITEMS.has(item.type)) {
+    if (!CONVERSATION_ITEM_TYPES.has(item.type)) {
       found.push({
         param: `input[${index}]`,
         message: `A '${item.type}' item cannot be shown to a local model.`,

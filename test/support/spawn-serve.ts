@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/portico.js', import.meta.url));
+
+export interface ServeProcess {
+  /** The server's root, e.g. `http://127.0.0.1:40123` (the API is under `/v1`). */
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM, then the exit code once it has shut down. */
+  stop(): Promise<number | null>;
+}
+
+/** `portico serve --port 0 ...args` in a child process, resolved once it says where it listens. */
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`portico serve exited:\n${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    async stop() {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
