@@ -30,5 +30,5 @@ export function chatSseStream(
   items: AsyncGenerator<ChatStreamItem, void, undefined>,
   onCancel: () => void = () => {},
 ): ReadableStream<Uint8Array> {
-  return eventStream(chatFrames(items), { onCancel });
+  return eventStream(chatFrames(items), (frame) => frame, { onCancel });
 }

@@ -20,14 +20,18 @@ export function toolCallLimit(request: {
  * (their start, argument deltas and end), so that the client never sees more calls than it
  * allowed, whatever the upstream did. Closing this generator closes the provider's.
  */
-export async function* limitToolCalls(
+export function limitToolCalls(
   events: AsyncIterable<ModelEvent>,
   limit: number | undefined,
+): AsyncIterable<ModelEvent> {
+  // Without a limit the provider's own iterator is used: no extra hop per token.
+  return limit === undefined ? events : dropCallsPast(events, limit);
+}
+
+async function* dropCallsPast(
+  events: AsyncIterable<ModelEvent>,
+  limit: number,
 ): AsyncGenerator<ModelEvent, void, undefined> {
-  if (limit === undefined) {
-    yield* events;
-    return;
-  }
   let kept = 0;
   const dropped = new Set<string>();
   for await (const event of events) {

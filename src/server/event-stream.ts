@@ -9,24 +9,25 @@ const IMMEDIATE = Symbol('immediate');
 const afterPendingWork = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(resolve, IMMEDIATE));
 
 /**
- * The bytes of a stream of text frames, with backpressure: frames are produced only when the
+ * The bytes of a stream of frames, each encoded as text, with backpressure: frames are produced only when the
  * reader wants more. Each write carries every frame that is ready without waiting for the
  * producer (the engine emits an item's closing events together, and a provider that got
  * ahead of its reader has merged its deltas), so a fast model costs fewer writes and client
  * wake-ups, while a frame that had to be waited for leaves at once. Cancelling stops the
  * frame generator, which stops generation.
  */
-export function eventStream(
-  frames: AsyncGenerator<string, void, undefined>,
+export function eventStream<T>(
+  frames: AsyncGenerator<T, void, undefined>,
+  encode: (frame: T) => string,
   { onCancel = () => {} }: EventStreamOptions = {},
 ): ReadableStream<Uint8Array> {
-  let pending: Promise<IteratorResult<string, void>> | undefined;
+  let pending: Promise<IteratorResult<T, void>> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const first = await (pending ?? frames.next());
       pending = undefined;
       if (first.done) return controller.close();
-      let text = first.value;
+      let text = encode(first.value);
       for (;;) {
         const next = frames.next();
         const ready = await Promise.race([next, afterPendingWork()]);
@@ -34,7 +35,7 @@ export function eventStream(
           pending = next;
           break;
         }
-        text += ready.value;
+        text += encode(ready.value);
       }
       controller.enqueue(encoder.encode(text));
     },

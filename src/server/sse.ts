@@ -9,14 +9,6 @@ export function encodeSseEvent(event: ResponseStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-async function* sseFrames(events: AsyncGenerator<ResponseStreamEvent, void, undefined>) {
-  try {
-    for await (const event of events) yield encodeSseEvent(event);
-  } finally {
-    await events.return(undefined);
-  }
-}
-
 /**
  * The SSE bytes of a response's events. Cancelling the stream (the client went away) stops
  * the event generator, which stops generation and records how the response ended.
@@ -25,7 +17,7 @@ export function sseStream(
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   onCancel: () => void = () => {},
 ): ReadableStream<Uint8Array> {
-  return eventStream(sseFrames(events), { onCancel });
+  return eventStream(events, encodeSseEvent, { onCancel });
 }
 
 /** The terminal event's response: the JSON answer of a request made without `stream`. */
