@@ -25,7 +25,7 @@ const { values } = parseArgs({
       default: fileURLToPath(new URL('../../shared/models/stories260K.gguf', import.meta.url)),
     },
     tokens: { type: 'string', default: '400' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '7' },
     prompt: { type: 'string', default: 'Once upon a time' },
   },
 });

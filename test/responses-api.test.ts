@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startPortico, readEventStream, TINY_MODEL, type TestPortico } from './support/portico.ts';
@@ -360,6 +361,30 @@ describe('bad input is a 400 naming the parameter', () => {
       assert.ok(!/at .*\.ts:\d+/.test(json.error.message), 'no stack trace');
     });
   }
+
+  test('a body over the size limit is a 413 before it is read', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `${portico.server.url}/v1/responses`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(65 * 1024 * 1024) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body: text });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write('{"model":');
+    });
+    assert.equal(status, 413);
+    assertMatchesSchema('ErrorResponse', JSON.parse(body));
+  });
 
   test('an unknown model is a 404 model_not_found', async () => {
     const res = await post({ model: 'local/nope', input: 'hi' });
