@@ -4,6 +4,7 @@ import { modelObject } from './catalog/model-object.ts';
 import { startResponse } from './engine/create-response.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { finalResponse, sseStream } from './server/sse.ts';
+import { ANONYMOUS_OWNER } from './store/response-store.ts';
 
 /** `AiOptions` of Workers AI's `env.AI.run`, the parts Portico honours. */
 export interface RunOptions {
@@ -26,8 +27,6 @@ export interface AI {
   close(): Promise<void>;
 }
 
-const OWNER = 'anonymous';
-
 /** The Workers-AI-style binding over the same engine the HTTP server uses. */
 export function createAI(options: RuntimeOptions = {}): AI {
   let runtime: Promise<Runtime> | undefined;
@@ -49,7 +48,7 @@ export function createAI(options: RuntimeOptions = {}): AI {
       runOptions.signal?.addEventListener('abort', () => abort.abort(runOptions.signal?.reason), {
         once: true,
       });
-      const { events } = await startResponse(request, (await ready()).engine(OWNER), abort.signal);
+      const { events } = await startResponse(request, (await ready()).engine(ANONYMOUS_OWNER), abort.signal);
       if (request.stream) return sseStream(events, () => abort.abort());
       return (await finalResponse(events)) as unknown as Record<string, unknown>;
     },

@@ -1,4 +1,6 @@
 import { eventStream } from './event-stream.ts';
+import { serverError } from '../api/errors.ts';
+import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 
 /** One event in the wire format: `event:` and `data:` lines, a blank line. No `[DONE]`, ever. */
@@ -20,16 +22,19 @@ export function sseStream(
   return eventStream(events, encodeSseEvent, { onCancel });
 }
 
-/** The terminal event's response: the JSON answer of a request made without `stream`. */
-export async function finalResponse(events: AsyncIterable<ResponseStreamEvent>) {
-  let last: ResponseStreamEvent | undefined;
-  for await (const event of events) last = event;
-  if (
-    last?.type !== 'response.completed' &&
-    last?.type !== 'response.incomplete' &&
-    last?.type !== 'response.failed'
-  ) {
-    throw new Error('a response stream ended without a terminal event');
+/** The response of the stream's terminal event: the JSON answer of a request made without `stream`. */
+export async function finalResponse(events: AsyncIterable<ResponseStreamEvent>): Promise<ResponseObject> {
+  let final: ResponseObject | undefined;
+  for await (const event of events) {
+    if (
+      event.type === 'response.completed' ||
+      event.type === 'response.incomplete' ||
+      event.type === 'response.failed'
+    ) {
+      final = event.response;
+    }
   }
-  return last.response;
+  // Only a generation stopped by a client that went away ends without one.
+  if (!final) throw serverError('The response ended before it finished.');
+  return final;
 }

@@ -4,6 +4,9 @@ import type { ResponseObject } from '../api/response.ts';
 /** Who a stored record belongs to: every read is scoped to it (a gateway key id, or `anonymous`). */
 export type Owner = string;
 
+/** The owner of everything until gateway keys exist. */
+export const ANONYMOUS_OWNER: Owner = 'anonymous';
+
 export interface PageQuery {
   /** 1 to 100. */
   limit: number;

@@ -7,14 +7,14 @@ import { chatSseStream } from '../../chat-completions/chat-sse.ts';
 import { chatParam, toChatError } from '../../chat-completions/map-error-param.ts';
 import { refuseUnsupported } from '../../chat-completions/refuse-unsupported.ts';
 import { toChatCompletion } from '../../chat-completions/to-chat-completion.ts';
-import { terminalResponse } from '../../chat-completions/terminal-response.ts';
 import { toResponseRequest } from '../../chat-completions/to-response-request.ts';
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
+import { ANONYMOUS_OWNER } from '../../store/response-store.ts';
 import { readJson } from '../read-json.ts';
-
-const OWNER = 'anonymous';
+import { finalResponse } from '../sse.ts';
+import { eventStreamResponse, generationAbort } from '../stream-response.ts';
 
 /** `POST /v1/chat/completions`: the Responses engine behind the Chat Completions wire format. */
 export function chatCompletionsRoutes(runtime: Runtime): Hono {
@@ -24,25 +24,16 @@ export function chatCompletionsRoutes(runtime: Runtime): Hono {
     const chat = parseBody(ChatCompletionRequest, await readJson(c.req.raw));
     refuseUnsupported(chat);
     const { request, origins } = toResponseRequest(chat);
-    const abort = new AbortController();
-    const clientGone = () => abort.abort();
-    c.req.raw.signal.addEventListener('abort', clientGone, { once: true });
-    const { events, warnings } = await startResponse(request, runtime.engine(OWNER), abort.signal).catch(
+    const { signal, abort } = generationAbort(c.req.raw);
+    const { events, warnings } = await startResponse(request, runtime.engine(ANONYMOUS_OWNER), signal).catch(
       (error: unknown) => {
         throw toChatError(error, chat, origins);
       },
     );
     const headers = warningsHeader(warnings.map((warning) => inChatTerms(warning, chat, origins)));
-    if (!chat.stream) return c.json(toChatCompletion(await terminalResponse(events)), 200, headers);
+    if (!chat.stream) return c.json(toChatCompletion(await finalResponse(events)), 200, headers);
     const translator = new ChatChunkTranslator(chat.stream_options?.include_usage === true);
-    return new Response(chatSseStream(chatChunks(events, translator), clientGone), {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        ...headers,
-      },
-    });
+    return eventStreamResponse(chatSseStream(chatChunks(events, translator), abort), headers);
   });
 
   return app;

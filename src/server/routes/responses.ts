@@ -4,47 +4,37 @@ import { CreateResponseRequest, parseBody } from '../../api/request.ts';
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { PageQuery } from '../../store/response-store.ts';
+import { ANONYMOUS_OWNER, type PageQuery } from '../../store/response-store.ts';
 import { readJson } from '../read-json.ts';
 import { finalResponse, sseStream } from '../sse.ts';
-
-const OWNER = 'anonymous';
+import { eventStreamResponse, generationAbort } from '../stream-response.ts';
 
 export function responsesRoutes(runtime: Runtime): Hono {
   const app = new Hono();
 
   app.post('/responses', async (c) => {
     const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));
-    const abort = new AbortController();
-    const clientGone = () => abort.abort();
-    c.req.raw.signal.addEventListener('abort', clientGone, { once: true });
-    const { events, warnings } = await startResponse(request, runtime.engine(OWNER), abort.signal);
+    const { signal, abort } = generationAbort(c.req.raw);
+    const { events, warnings } = await startResponse(request, runtime.engine(ANONYMOUS_OWNER), signal);
     if (!request.stream) return c.json(await finalResponse(events), 200, warningsHeader(warnings));
-    return new Response(sseStream(events, clientGone), {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        ...warningsHeader(warnings),
-      },
-    });
+    return eventStreamResponse(sseStream(events, abort), warningsHeader(warnings));
   });
 
   app.get('/responses/:id', async (c) => {
-    const response = await runtime.store.get(c.req.param('id'), OWNER);
+    const response = await runtime.store.get(c.req.param('id'), ANONYMOUS_OWNER);
     if (!response) throw responseNotFound(c.req.param('id'));
     return c.json(response);
   });
 
   app.delete('/responses/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await runtime.store.delete(id, OWNER))) throw responseNotFound(id);
+    if (!(await runtime.store.delete(id, ANONYMOUS_OWNER))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
   app.get('/responses/:id/input_items', async (c) => {
     const id = c.req.param('id');
-    const page = await runtime.store.inputItems(id, OWNER, pageQuery(c.req.query()));
+    const page = await runtime.store.inputItems(id, ANONYMOUS_OWNER, pageQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
     return c.json(page);
   });
