@@ -3,8 +3,9 @@ import { CreateResponseRequest, parseBody } from './api/request.ts';
 import { modelObject } from './catalog/model-object.ts';
 import { startResponse } from './engine/create-response.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-import { finalResponse, sseStream } from './server/sse.ts';
-import { ANONYMOUS_OWNER } from './store/response-store.ts';
+import { finalResponse } from './engine/final-response.ts';
+import { sseStream } from './stream/response-sse.ts';
+import { DEFAULT_PROJECT } from './store/owner.ts';
 
 /** `AiOptions` of Workers AI's `env.AI.run`, the parts Portico honours. */
 export interface RunOptions {
@@ -48,7 +49,7 @@ export function createAI(options: RuntimeOptions = {}): AI {
       runOptions.signal?.addEventListener('abort', () => abort.abort(runOptions.signal?.reason), {
         once: true,
       });
-      const { events } = await startResponse(request, (await ready()).engine(ANONYMOUS_OWNER), abort.signal);
+      const { events } = await startResponse(request, (await ready()).engine(DEFAULT_PROJECT), abort.signal);
       if (request.stream) return sseStream(events, () => abort.abort());
       return (await finalResponse(events)) as unknown as Record<string, unknown>;
     },

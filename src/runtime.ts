@@ -8,12 +8,15 @@ import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
-import type { Owner, ResponseStore } from './store/response-store.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Owner } from './store/owner.ts';
+import { openSqliteStores } from './store/sqlite-stores.ts';
+import type { Stores } from './store/stores.ts';
 
 export interface RuntimeOptions {
   /** Where state lives; default `PORTICO_DATA_DIR` or `./.portico`. */
   dataDir?: string;
+  /** The stores to use instead of opening SQLite in `dataDir`; the runtime closes them. */
+  stores?: Stores;
   /** Folders of `.gguf` files; default `PORTICO_MODELS_DIR` (a path list) or `./models`. */
   modelsDirs?: string[];
   /** A JSON or YAML config file; default `PORTICO_CONFIG`. */
@@ -28,7 +31,7 @@ export interface RuntimeOptions {
 /** Everything a request needs, built once per process and shared by the server, binding and CLI. */
 export interface Runtime {
   catalog: Catalog;
-  store: ResponseStore;
+  stores: Stores;
   logger: Logger;
   /** The engine's view for one owner's request. */
   engine(owner: Owner): EngineContext;
@@ -55,14 +58,17 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
   const catalog = new Catalog([...localModels, ...upstreams.models], providers, upstreams.unavailable);
 
-  const store = openSqliteStore({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico') });
+  const stores =
+    options.stores ??
+    openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
+  const store = stores.responses;
   const interrupted = await store.recoverInterrupted();
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
 
   return {
     catalog,
-    store,
+    stores,
     logger,
     engine: (owner) => ({
       catalog,
@@ -75,7 +81,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     }),
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
-      await store.close();
+      await stores.close();
     },
   };
 }

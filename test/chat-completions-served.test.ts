@@ -23,7 +23,7 @@ import { silentLogger } from '../src/logger.ts';
 import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { createApp } from '../src/server/app.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 import { ScriptedProvider } from './support/scripted-provider.ts';
@@ -546,7 +546,8 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'portico-chat-'));
-    const store = openSqliteStore({ dataDir });
+    const stores = openSqliteStores({ dataDir });
+    const store = stores.responses;
     const catalog = new Catalog(
       [scriptedModel('test/scripted', 'scripted'), scriptedModel('test/endless', 'endless')],
       new Map<string, Provider>([
@@ -556,10 +557,10 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
     );
     runtime = {
       catalog,
-      store,
+      stores,
       logger: silentLogger,
       engine: (owner) => ({ catalog, store, newId: randomId, now: Date.now, owner }),
-      close: () => store.close(),
+      close: () => stores.close(),
     };
     const app = createApp(runtime, silentLogger);
     server = await new Promise<ServerType>((resolve) => {
@@ -609,7 +610,7 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
     const turn = scripted.turns.at(-1)!;
     assert.equal(turn.tools.length, 2);
     assert.equal(
-      await runtime.store.get(`resp_${completion.id.slice('chatcmpl-'.length)}`, 'anonymous'),
+      await runtime.stores.responses.get(`resp_${completion.id.slice('chatcmpl-'.length)}`, 'default'),
       undefined,
       'chat completions are not stored',
     );

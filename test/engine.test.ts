@@ -12,7 +12,8 @@ import { startResponse, type EngineContext } from '../src/engine/create-response
 import { randomId } from '../src/engine/ids.ts';
 import type { ModelEvent } from '../src/providers/provider.ts';
 import type { ResponseStore } from '../src/store/response-store.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import type { Stores } from '../src/store/stores.ts';
 import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
@@ -28,14 +29,16 @@ const model: CatalogModel = {
 };
 
 let dataDir: string;
+let stores: Stores;
 let store: ResponseStore;
 
 before(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'portico-engine-'));
-  store = openSqliteStore({ dataDir });
+  stores = openSqliteStores({ dataDir });
+  store = stores.responses;
 });
 after(async () => {
-  await store.close();
+  await stores.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -25,7 +25,7 @@ import {
 import { providerTurn, userText } from './support/provider-turn.ts';
 import { replayThroughSdk } from './support/sdk-replay.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 
 const KEY = 'sk-test-portico0123456789abcdef6789';
 const fixturesDir = new URL('./fixtures/openai/', import.meta.url);
@@ -664,9 +664,10 @@ describe('openai fixtures', () => {
 
 describe('openai provider through the engine', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-openai-'));
-  const store = openSqliteStore({ dataDir });
+  const stores = openSqliteStores({ dataDir });
+  const store = stores.responses;
   after(async () => {
-    await store.close();
+    await stores.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

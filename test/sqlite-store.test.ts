@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Sqlite from 'better-sqlite3';
 import { ApiError } from '../src/api/errors.ts';
-import type { ResponseStore } from '../src/store/response-store.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
-import { MIGRATIONS, migrate } from '../src/store/sqlite-migrations.ts';
+import { RESPONSE_MIGRATIONS as MIGRATIONS } from '../src/store/response-migrations.ts';
+import { migrate, readVersion } from '../src/store/sqlite-migrations.ts';
 import { prepareStatements } from '../src/store/sqlite-statements.ts';
-import { INTERRUPTED_ERROR, openSqliteStore } from '../src/store/sqlite-store.ts';
+import { INTERRUPTED_ERROR } from '../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import type { Stores } from '../src/store/stores.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
@@ -23,16 +25,16 @@ async function tempDir(): Promise<string> {
 
 describeResponseStore('sqlite', async () => {
   const dataDir = await tempDir();
-  const opened: ResponseStore[] = [openSqliteStore({ dataDir })];
+  const opened: Stores[] = [openSqliteStores({ dataDir })];
   return {
-    store: opened[0] as ResponseStore,
+    stores: opened[0] as Stores,
     reopen: async () => {
-      const store = openSqliteStore({ dataDir });
-      opened.push(store);
-      return store;
+      const stores = openSqliteStores({ dataDir });
+      opened.push(stores);
+      return stores;
     },
     cleanup: async () => {
-      for (const store of opened) await store.close();
+      for (const stores of opened) await stores.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -49,8 +51,7 @@ describe('sqlite store', () => {
 
   test('creates the data folder and portico.db inside it', async () => {
     const dataDir = join(root, 'nested', 'data', 'dir');
-    const store = openSqliteStore({ dataDir });
-    await store.close();
+    await openSqliteStores({ dataDir }).close();
     assert.ok(existsSync(join(dataDir, DATABASE_FILE)));
   });
 
@@ -72,57 +73,85 @@ describe('sqlite store', () => {
       MIGRATIONS.map((_, index) => index + 1),
     );
     const dataDir = join(root, 'version');
-    await openSqliteStore({ dataDir }).close();
+    await openSqliteStores({ dataDir }).close();
     const db = new Sqlite(join(dataDir, DATABASE_FILE), { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), LATEST);
+    assert.equal(readVersion(db, 'responses'), LATEST);
     db.close();
     // Opening again applies nothing and keeps the data.
-    const store = openSqliteStore({ dataDir });
-    await store.begin(responseFixture('resp_1'), [], 'owner');
-    await store.close();
-    const again = openSqliteStore({ dataDir });
-    assert.equal((await again.get('resp_1', 'owner'))?.id, 'resp_1');
+    const stores = openSqliteStores({ dataDir });
+    await stores.responses.begin(responseFixture('resp_1'), [], 'owner');
+    await stores.close();
+    const again = openSqliteStores({ dataDir });
+    assert.equal((await again.responses.get('resp_1', 'owner'))?.id, 'resp_1');
     await again.close();
+  });
+
+  test('a database from before per-component versions is adopted, and keyless data joins the default project', async () => {
+    const dataDir = join(root, 'legacy');
+    mkdirSync(dataDir);
+    const raw = new Sqlite(join(dataDir, DATABASE_FILE));
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw
+      .prepare(
+        `INSERT INTO responses (id, owner, status, created_at, updated_at, response_json) VALUES ('resp_old', 'anonymous', 'completed', 1, 1, ?)`,
+      )
+      .run(JSON.stringify(responseFixture('resp_old', { status: 'completed' })));
+    raw.pragma('user_version = 1');
+    raw.close();
+    const stores = openSqliteStores({ dataDir });
+    assert.equal((await stores.responses.get('resp_old', 'default'))?.id, 'resp_old');
+    await stores.close();
   });
 
   test('a database from a newer Portico is refused and left as it was', async () => {
     const dataDir = join(root, 'newer');
-    await openSqliteStore({ dataDir }).close();
+    await openSqliteStores({ dataDir }).close();
     const file = join(dataDir, DATABASE_FILE);
     const raw = new Sqlite(file);
-    raw.pragma(`user_version = ${LATEST + 1}`);
+    raw.prepare(`UPDATE schema_migrations SET version = ? WHERE component = 'responses'`).run(LATEST + 1);
     raw.close();
     assert.throws(
-      () => openSqliteStore({ dataDir }),
+      () => openSqliteStores({ dataDir }),
       (error: unknown) =>
         error instanceof ApiError &&
         error.code === 'store_version_unsupported' &&
-        error.message.includes(`schema version ${LATEST + 1}`) &&
+        error.message.includes(`responses schema version ${LATEST + 1}`) &&
         error.message.includes('newer Portico'),
     );
     const check = new Sqlite(file, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), LATEST + 1);
+    assert.equal(readVersion(check, 'responses'), LATEST + 1);
     check.close();
   });
 
   test('each migration step is one transaction: a failing step leaves the version before it', () => {
     const db = new Sqlite(':memory:');
     const first = { version: 1, description: 'a', sql: 'CREATE TABLE a (x INTEGER);' };
-    assert.equal(migrate(db, [first]), 1);
+    assert.equal(migrate(db, 'test', [first]), 1);
     const broken = { version: 2, description: 'b', sql: 'CREATE TABLE b (x INTEGER); CREATE TABLE (' };
-    assert.throws(() => migrate(db, [first, broken]));
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.throws(() => migrate(db, 'test', [first, broken]));
+    assert.equal(readVersion(db, 'test'), 1);
     const tables = () =>
-      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all();
+      db
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_migrations' ORDER BY name`,
+        )
+        .all();
     assert.deepEqual(tables(), [{ name: 'a' }]);
     const fixed = { version: 2, description: 'b', sql: 'CREATE TABLE b (x INTEGER);' };
-    assert.equal(migrate(db, [first, fixed]), 2);
+    assert.equal(migrate(db, 'test', [first, fixed]), 2);
     assert.deepEqual(tables(), [{ name: 'a' }, { name: 'b' }]);
+    // Components keep their own versions side by side.
+    assert.equal(
+      migrate(db, 'other', [{ version: 1, description: 'c', sql: 'CREATE TABLE c (x INTEGER);' }]),
+      1,
+    );
+    assert.equal(readVersion(db, 'test'), 2);
     db.close();
   });
 
   test('no statement scans a whole table', () => {
     const db = openSqliteDatabase(join(root, 'plans'));
+    migrate(db, 'responses', MIGRATIONS);
     const scans: string[] = [];
     for (const [name, statement] of Object.entries(prepareStatements(db))) {
       const plan = db
@@ -139,7 +168,8 @@ describe('sqlite store', () => {
   test('updated_at follows the injected clock', async () => {
     const dataDir = join(root, 'clock');
     let now = 1000;
-    const store = openSqliteStore({ dataDir, clock: () => now });
+    const stores = openSqliteStores({ dataDir, clock: () => now });
+    const store = stores.responses;
     const started = responseFixture('resp_1');
     const updatedAt = (): unknown => {
       const db = new Sqlite(join(dataDir, DATABASE_FILE), { readonly: true });
@@ -152,7 +182,7 @@ describe('sqlite store', () => {
     now = 2000;
     await store.finish(completedFixture(started, [assistantItem('a1', 'y')]), 'owner');
     assert.deepEqual(updatedAt(), { updated_at: 2000 });
-    await store.close();
+    await stores.close();
   });
 
   test('a response begun just before the process is killed survives, then is marked failed', async () => {
@@ -167,7 +197,8 @@ describe('sqlite store', () => {
     );
     assert.deepEqual({ code, signal, stderr }, { code: null, signal: 'SIGKILL', stderr: '' });
 
-    const store = openSqliteStore({ dataDir });
+    const stores = openSqliteStores({ dataDir });
+    const store = stores.responses;
     const found = await store.get('resp_crash', 'key_crash');
     assert.equal(found?.status, 'in_progress');
     assert.deepEqual(
@@ -180,7 +211,7 @@ describe('sqlite store', () => {
     const db = new Sqlite(join(dataDir, DATABASE_FILE), { readonly: true });
     assert.deepEqual(db.prepare(`SELECT status FROM responses`).all(), [{ status: 'failed' }]);
     db.close();
-    await store.close();
+    await stores.close();
   });
 });
 

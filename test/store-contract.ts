@@ -4,12 +4,13 @@ import { ApiError } from '../src/api/errors.ts';
 import type { Item } from '../src/api/items.ts';
 import type { ResponseObject } from '../src/api/response.ts';
 import type { ResponseStore } from '../src/store/response-store.ts';
+import type { Stores } from '../src/store/stores.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
 export interface StoreUnderTest {
-  store: ResponseStore;
-  /** Closes nothing itself: the suite closes `store` first, then opens the same data again. */
-  reopen?: () => Promise<ResponseStore>;
+  stores: Stores;
+  /** Closes nothing itself: the suite closes `stores` first, then opens the same data again. */
+  reopen?: () => Promise<Stores>;
   /** Closes every store this handle opened (closing twice must be harmless) and drops its data. */
   cleanup: () => Promise<void>;
 }
@@ -24,7 +25,7 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
     let store: ResponseStore;
     beforeEach(async () => {
       handle = await open();
-      store = handle.store;
+      store = handle.stores.responses;
     });
     afterEach(async () => {
       await handle.cleanup();
@@ -254,8 +255,8 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       const done = await turn(1, null);
       const started = responseFixture('resp_2', { previous_response_id: 'resp_1' });
       await store.begin(started, [userItem('u2', 'still there?')], ALICE);
-      await store.close();
-      store = await reopen();
+      await handle.stores.close();
+      store = (await reopen()).responses;
       assert.deepEqual(await store.get('resp_1', ALICE), done);
       assert.deepEqual(await store.get('resp_2', ALICE), started);
       assert.deepEqual(ids(await store.history('resp_2', ALICE)), ['u1', 'a1', 'u2']);

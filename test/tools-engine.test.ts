@@ -15,7 +15,8 @@ import {
 } from '../src/engine/schema-validators.ts';
 import type { ModelEvent, Turn, Unsupported } from '../src/providers/provider.ts';
 import type { ResponseStore } from '../src/store/response-store.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import type { Stores } from '../src/store/stores.ts';
 import { rejection } from './support/api-error-checks.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
@@ -46,13 +47,15 @@ class PickyProvider extends ScriptedProvider {
 }
 
 let dataDir: string;
+let stores: Stores;
 let store: ResponseStore;
 before(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'portico-tools-engine-'));
-  store = openSqliteStore({ dataDir });
+  stores = openSqliteStores({ dataDir });
+  store = stores.responses;
 });
 after(async () => {
-  await store.close();
+  await stores.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,6 @@
 import type { ChatStreamItem } from '../api/chat-completions.ts';
 import { toApiError } from '../api/errors.ts';
-import { eventStream } from '../server/event-stream.ts';
+import { eventStream } from '../stream/event-stream.ts';
 
 /** One `data:` line and a blank line: Chat Completions streams carry no `event:` names. */
 export function encodeChatSse(data: ChatStreamItem | '[DONE]'): string {

@@ -3,7 +3,7 @@ import { ApiError } from '../api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { startResponse } from '../engine/create-response.ts';
 import { createRuntime } from '../runtime.ts';
-import { ANONYMOUS_OWNER } from '../store/response-store.ts';
+import { DEFAULT_PROJECT } from '../store/owner.ts';
 import type { CliValues } from './main.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
@@ -27,7 +27,7 @@ export async function runCommand(positionals: string[], values: CliValues): Prom
       ...(values['max-output-tokens'] ? { max_output_tokens: Number(values['max-output-tokens']) } : {}),
       ...(values.temperature ? { temperature: Number(values.temperature) } : {}),
     });
-    const { events } = await startResponse(request, runtime.engine(ANONYMOUS_OWNER), abort.signal);
+    const { events } = await startResponse(request, runtime.engine(DEFAULT_PROJECT), abort.signal);
     spinner.stop();
     for await (const event of events) {
       if (event.type === 'response.output_text.delta') process.stdout.write(event.delta);

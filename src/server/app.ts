@@ -2,13 +2,19 @@ import { Hono } from 'hono';
 import { ApiError, notFound, toApiError } from '../api/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
+import { DEFAULT_PROJECT } from '../store/owner.ts';
+import type { AppEnv } from './app-env.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 
 /** The HTTP app: OpenAI-compatible routes under /v1; every error leaves in the OpenAI shape. */
-export function createApp(runtime: Runtime, logger: Logger): Hono {
-  const app = new Hono();
+export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set('owner', DEFAULT_PROJECT);
+    await next();
+  });
   app.route('/v1', responsesRoutes(runtime));
   app.route('/v1', chatCompletionsRoutes(runtime));
   app.route('/v1', modelsRoutes(runtime));

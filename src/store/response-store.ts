@@ -1,11 +1,9 @@
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 
-/** Who a stored record belongs to: every read is scoped to it (a gateway key id, or `anonymous`). */
-export type Owner = string;
+import type { Owner } from './owner.ts';
 
-/** The owner of everything until gateway keys exist. */
-export const ANONYMOUS_OWNER: Owner = 'anonymous';
+export type { Owner };
 
 export interface PageQuery {
   /** 1 to 100. */
@@ -47,5 +45,4 @@ export interface ResponseStore {
   inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined>;
   /** Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns how many. */
   recoverInterrupted(): Promise<number>;
-  close(): Promise<void>;
 }

@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
-import { migrate } from './sqlite-migrations.ts';
 
 export const DATABASE_FILE = 'portico.db';
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * Opens `<dataDir>/portico.db` (creating the folder), configured for durability, and
- * migrated to the current schema. Closes the handle again if the schema is refused.
+ * Opens `<dataDir>/portico.db` (creating the folder), configured for durability. Each store
+ * migrates its own tables when it is built on the handle.
  */
 export function openSqliteDatabase(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true });
@@ -19,10 +18,25 @@ export function openSqliteDatabase(dataDir: string): Database {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    migrate(db);
+    adoptLegacyVersion(db);
     return db;
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** Databases from before per-component versions kept the responses tables' version in user_version. */
+function adoptLegacyVersion(db: Database): void {
+  const legacy = db.pragma('user_version', { simple: true }) as number;
+  if (legacy === 0) return;
+  db.transaction(() => {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT`,
+    );
+    db.prepare(`INSERT OR IGNORE INTO schema_migrations (component, version) VALUES ('responses', ?)`).run(
+      legacy,
+    );
+    db.pragma('user_version = 0');
+  }).immediate();
 }

@@ -1,79 +1,65 @@
 import type { Database } from 'better-sqlite3';
 import { ApiError } from '../api/errors.ts';
 
-/** One schema step. Versions start at 1 and rise by one; a shipped step is never edited. */
+/** One schema step of a component. Versions start at 1 and rise by one; a shipped step is never edited. */
 export interface Migration {
   version: number;
   description: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'responses and their input and output items',
-    sql: `
-      CREATE TABLE responses (
-        id TEXT PRIMARY KEY,
-        owner TEXT NOT NULL,
-        previous_response_id TEXT,
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        response_json TEXT NOT NULL
-      ) STRICT;
-      -- recoverInterrupted() reads only the unfinished few, never the whole table.
-      CREATE INDEX responses_unfinished ON responses (status) WHERE status IN ('queued', 'in_progress');
-      CREATE TABLE items (
-        response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('input', 'output')),
-        position INTEGER NOT NULL,
-        item_id TEXT NOT NULL,
-        item_json TEXT NOT NULL,
-        PRIMARY KEY (response_id, kind, position)
-      ) STRICT;
-      -- Finds the position of a pagination cursor (an item id) inside one response.
-      CREATE INDEX items_by_item_id ON items (response_id, kind, item_id);
-    `,
-  },
-];
+/**
+ * Each store owns its tables and its list of migrations (`responses`, `gateway`, ...): the
+ * version each component reached is a row of `schema_migrations`, so stores evolve apart.
+ */
+const VERSIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    component TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  ) STRICT`;
 
 /**
- * Brings the database up to the last migration, each step in its own transaction with
- * `user_version` recorded inside it, so a failed step leaves the previous version intact.
+ * Brings one component's tables up to its last migration, each step in its own transaction
+ * with the version recorded inside it, so a failed step leaves the previous version intact.
  * The write lock is taken before the version is read: two processes opening the same file
- * at once cannot both apply a step. A database written by a newer Portico is refused.
- * Returns the version the database is at.
+ * at once cannot both apply a step. Tables written by a newer Portico are refused.
+ * Returns the version the component is at.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(db: Database, component: string, migrations: readonly Migration[]): number {
   const latest = migrations.at(-1)?.version ?? 0;
+  db.exec(VERSIONS_TABLE);
   const step = db.transaction((migration: Migration): void => {
     // Read again under the write lock: another process may have migrated meanwhile.
-    const current = readVersion(db);
-    if (current > latest) throw newerVersion(db.name, current, latest);
+    const current = readVersion(db, component);
+    if (current > latest) throw newerVersion(db.name, component, current, latest);
     if (current >= migration.version) return;
     db.exec(migration.sql);
-    db.pragma(`user_version = ${migration.version}`);
+    db.prepare(
+      `INSERT INTO schema_migrations (component, version) VALUES (?, ?)
+       ON CONFLICT (component) DO UPDATE SET version = excluded.version`,
+    ).run(component, migration.version);
   });
-  const current = readVersion(db);
-  if (current > latest) throw newerVersion(db.name, current, latest);
+  const current = readVersion(db, component);
+  if (current > latest) throw newerVersion(db.name, component, current, latest);
   if (current === latest) return current;
   for (const migration of migrations) step.immediate(migration);
-  return readVersion(db);
+  return readVersion(db, component);
 }
 
-function readVersion(db: Database): number {
-  return db.pragma('user_version', { simple: true }) as number;
+export function readVersion(db: Database, component: string): number {
+  const row = db.prepare(`SELECT version FROM schema_migrations WHERE component = ?`).get(component) as
+    { version: number } | undefined;
+  return row?.version ?? 0;
 }
 
-function newerVersion(file: string, found: number, latest: number): ApiError {
+function newerVersion(file: string, component: string, found: number, latest: number): ApiError {
   return new ApiError({
     status: 500,
     type: 'server_error',
     code: 'store_version_unsupported',
     retryable: false,
     message:
-      `The database ${file} has schema version ${found}, but this Portico knows versions up to ` +
+      `The database ${file} has ${component} schema version ${found}, but this Portico knows versions up to ` +
       `${latest}: it was written by a newer Portico. Upgrade Portico or use another data directory.`,
   });
 }

@@ -2,33 +2,25 @@ import type { Database } from 'better-sqlite3';
 import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
-import type { ItemPage, Owner, PageQuery, ResponseStore } from './response-store.ts';
-import { openSqliteDatabase } from './sqlite-connection.ts';
+import type { Owner } from './owner.ts';
+import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
+import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
+import { migrate } from './sqlite-migrations.ts';
 import { prepareStatements, type ItemRow, type Statements } from './sqlite-statements.ts';
-
-export interface SqliteStoreOptions {
-  /** The folder that holds `portico.db`; created when missing. */
-  dataDir: string;
-  /** Milliseconds since the epoch, for the `updated_at` bookkeeping column. */
-  clock?: () => number;
-}
 
 export const INTERRUPTED_ERROR = {
   code: 'server_error',
   message: 'The response was interrupted by a server restart before it finished.',
 } as const;
 
-/** The embedded ResponseStore: one SQLite file, WAL journal, every commit synced to disk. */
-export function openSqliteStore(options: SqliteStoreOptions): ResponseStore {
-  return new SqliteResponseStore(openSqliteDatabase(options.dataDir), options.clock ?? Date.now);
-}
-
-class SqliteResponseStore implements ResponseStore {
+/** The embedded ResponseStore, on a handle shared with the other stores (see sqlite-stores.ts). */
+export class SqliteResponseStore implements ResponseStore {
   readonly #db: Database;
   readonly #clock: () => number;
   readonly #sql: Statements;
 
   constructor(db: Database, clock: () => number) {
+    migrate(db, 'responses', RESPONSE_MIGRATIONS);
     this.#db = db;
     this.#clock = clock;
     this.#sql = prepareStatements(db);
@@ -112,10 +104,6 @@ class SqliteResponseStore implements ResponseStore {
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
     return this.#sql.failUnfinished.run({ error, updated_at: this.#clock() }).changes;
-  }
-
-  async close(): Promise<void> {
-    this.#db.close();
   }
 
   /** Where `after` sits; with a repeated id, its last place in the requested order, so paging always advances. */

@@ -8,7 +8,7 @@ import { Catalog } from '../../src/catalog/catalog.ts';
 import { startResponse } from '../../src/engine/create-response.ts';
 import { randomId } from '../../src/engine/ids.ts';
 import type { Provider } from '../../src/providers/provider.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStores } from '../../src/store/sqlite-stores.ts';
 import { loadFixture, type Fixture } from './replay-server.ts';
 import { replayThroughSdk } from './sdk-replay.ts';
 import { checkResponseStream } from './stream-checks.ts';
@@ -42,7 +42,8 @@ const request = (model: string) => ({
 export async function checkFixturesThroughEngine(options: FixturesThroughEngine): Promise<string[]> {
   const { dir, upstream, served, serve } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-provider-'));
-  const store = openSqliteStore({ dataDir });
+  const stores = openSqliteStores({ dataDir });
+  const store = stores.responses;
   const catalog = new Catalog([served], new Map([[served.provider, upstream]]));
   const context = { catalog, store, newId: randomId, now: Date.now, owner: 'test' };
   const folder = new URL(`../fixtures/${dir}/`, import.meta.url);
@@ -67,7 +68,7 @@ export async function checkFixturesThroughEngine(options: FixturesThroughEngine)
       seen.push(`${file}: ${String(response.status)}`);
     }
   } finally {
-    await store.close();
+    await stores.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return seen;

@@ -11,21 +11,21 @@ import { toResponseRequest } from '../../chat-completions/to-response-request.ts
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
-import { ANONYMOUS_OWNER } from '../../store/response-store.ts';
+import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../read-json.ts';
-import { finalResponse } from '../sse.ts';
+import { finalResponse } from '../../engine/final-response.ts';
 import { eventStreamResponse, generationAbort } from '../stream-response.ts';
 
 /** `POST /v1/chat/completions`: the Responses engine behind the Chat Completions wire format. */
-export function chatCompletionsRoutes(runtime: Runtime): Hono {
-  const app = new Hono();
+export function chatCompletionsRoutes(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.post('/chat/completions', async (c) => {
     const chat = parseBody(ChatCompletionRequest, await readJson(c.req.raw));
     refuseUnsupported(chat);
     const { request, origins } = toResponseRequest(chat);
     const { signal, abort } = generationAbort(c.req.raw);
-    const { events, warnings } = await startResponse(request, runtime.engine(ANONYMOUS_OWNER), signal).catch(
+    const { events, warnings } = await startResponse(request, runtime.engine(c.var.owner), signal).catch(
       (error: unknown) => {
         throw toChatError(error, chat, origins);
       },

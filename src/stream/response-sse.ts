@@ -1,7 +1,5 @@
-import { eventStream } from './event-stream.ts';
-import { serverError } from '../api/errors.ts';
-import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { eventStream } from './event-stream.ts';
 
 /** One event in the wire format: `event:` and `data:` lines, a blank line. No `[DONE]`, ever. */
 export function encodeSseEvent(event: ResponseStreamEvent): string {
@@ -20,21 +18,4 @@ export function sseStream(
   onCancel: () => void = () => {},
 ): ReadableStream<Uint8Array> {
   return eventStream(events, encodeSseEvent, { onCancel });
-}
-
-/** The response of the stream's terminal event: the JSON answer of a request made without `stream`. */
-export async function finalResponse(events: AsyncIterable<ResponseStreamEvent>): Promise<ResponseObject> {
-  let final: ResponseObject | undefined;
-  for await (const event of events) {
-    if (
-      event.type === 'response.completed' ||
-      event.type === 'response.incomplete' ||
-      event.type === 'response.failed'
-    ) {
-      final = event.response;
-    }
-  }
-  // Only a generation stopped by a client that went away ends without one.
-  if (!final) throw serverError('The response ended before it finished.');
-  return final;
 }

@@ -1,0 +1,9 @@
+import type { Owner } from '../store/owner.ts';
+
+/** What the app's middleware puts on every request's context for the routes to read. */
+export interface AppEnv {
+  Variables: {
+    /** The project every stored object of this request belongs to. */
+    owner: Owner;
+  };
+}

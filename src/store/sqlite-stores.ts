@@ -1,0 +1,27 @@
+import { openSqliteDatabase } from './sqlite-connection.ts';
+import { SqliteResponseStore } from './sqlite-store.ts';
+import type { Stores } from './stores.ts';
+
+export interface SqliteStoresOptions {
+  /** The folder that holds `portico.db`; created when missing. */
+  dataDir: string;
+  /** Milliseconds since the epoch, for bookkeeping columns such as `updated_at`. */
+  clock?: () => number;
+}
+
+/** The embedded backend: every store on one SQLite file (WAL journal, every commit synced to disk). */
+export function openSqliteStores(options: SqliteStoresOptions): Stores {
+  const db = openSqliteDatabase(options.dataDir);
+  const clock = options.clock ?? Date.now;
+  try {
+    return {
+      responses: new SqliteResponseStore(db, clock),
+      async close() {
+        db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,8 @@
+import type { ResponseStore } from './response-store.ts';
+
+/** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
+export interface Stores {
+  responses: ResponseStore;
+  /** Closes the backend's connections; the stores are unusable afterwards. */
+  close(): Promise<void>;
+}
