@@ -1,8 +1,12 @@
 import { delimiter, resolve } from 'node:path';
+import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
+import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { EngineContext } from './engine/create-response.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
+import { createGateway, type Gateway } from './gateway/create-gateway.ts';
+import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
@@ -21,11 +25,23 @@ export interface RuntimeOptions {
   modelsDirs?: string[];
   /** A JSON or YAML config file; default `PORTICO_CONFIG`. */
   configPath?: string;
+  /** The config itself, as the file would hold it (wins over `configPath`). */
+  config?: unknown;
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
   logger?: Logger;
   newId?: IdGenerator;
   now?: () => number;
+  /** Rate-limit counters; default in this process. */
+  rateLimiter?: RateLimiter;
+  /**
+   * Mark responses a crash left running as failed (default true). Commands that only read or
+   * manage keys beside a running server turn it off, so they never touch its live work.
+   */
+  recover?: boolean;
+  /** Providers given in code, by id, with the models they serve (beside those found and configured). */
+  providers?: ReadonlyMap<string, Provider>;
+  models?: readonly CatalogModel[];
 }
 
 /** Everything a request needs, built once per process and shared by the server, binding and CLI. */
@@ -33,8 +49,10 @@ export interface Runtime {
   catalog: Catalog;
   stores: Stores;
   logger: Logger;
-  /** The engine's view for one owner's request. */
-  engine(owner: Owner): EngineContext;
+  /** The one way to a model: every entry point runs its requests through it. */
+  gateway: Gateway;
+  /** Browser origins allowed by CORS; undefined: loopback pages only. */
+  corsOrigins: string[] | undefined;
   close(): Promise<void>;
 }
 
@@ -50,36 +68,61 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const logger = options.logger ?? silentLogger;
   const newId = options.newId ?? randomId;
   const now = options.now ?? Date.now;
-  const config = await loadConfig({ ...(options.configPath ? { path: options.configPath } : {}), env });
+  const config = await loadConfig({
+    ...(options.configPath ? { path: options.configPath } : {}),
+    ...(options.config !== undefined ? { document: options.config } : {}),
+    env,
+  });
   const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env, logger });
 
   const local = new LocalProvider({ logger });
-  const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);
+  const providers = new Map<string, Provider>([
+    ...upstreams.providers,
+    ['local', local],
+    ...(options.providers ?? new Map<string, Provider>()),
+  ]);
   const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
-  const catalog = new Catalog([...localModels, ...upstreams.models], providers, upstreams.unavailable);
+  const found = [...(options.models ?? []), ...localModels, ...upstreams.models];
+  const models = withAliases(found, config.aliases, logger);
+  const catalog = new Catalog(models, providers, upstreams.unavailable);
 
   const stores =
     options.stores ??
     openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
   const store = stores.responses;
-  const interrupted = await store.recoverInterrupted();
+  const interrupted = options.recover === false ? 0 : await store.recoverInterrupted();
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
+
+  const engine = (owner: Owner): EngineContext => ({
+    catalog,
+    store,
+    newId,
+    now,
+    owner,
+    logger,
+    dropUnsupported: config.dropUnsupported,
+  });
+  const gateway = createGateway({
+    catalog,
+    stores,
+    engineFor: engine,
+    configured: config.gateways,
+    logRetentionDays: config.logRetentionDays,
+    logger,
+    now,
+    newId,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+  });
 
   return {
     catalog,
     stores,
     logger,
-    engine: (owner) => ({
-      catalog,
-      store,
-      newId,
-      now,
-      owner,
-      logger,
-      dropUnsupported: config.dropUnsupported,
-    }),
+    gateway,
+    corsOrigins: config.corsOrigins,
     async close() {
+      await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await stores.close();
     },

@@ -14,7 +14,11 @@ export interface CatalogModel {
   contextWindow: number;
   maxOutputTokens?: number;
   /** US dollars per million tokens. */
-  pricing?: { input: number; cachedInput?: number; output: number };
+  pricing?: { input: number; cachedInput?: number; cacheWrite?: number; output: number };
+  /** Models tried in order when this one's upstream fails (unavailable, overloaded, timed out). */
+  fallbacks?: string[];
+  /** For an alias: the catalog id it stands for (the alias keeps that model's capabilities and pricing). */
+  aliasOf?: string;
   capabilities: ModelCapabilities;
   description?: string;
   /**

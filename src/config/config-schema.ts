@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATEWAY_ID, GatewaySettingsInput } from '../api/gateway-settings.ts';
 
 /**
  * The config file as written (JSON or YAML, snake_case). Every object is strict, so a
@@ -56,7 +57,16 @@ export const FileModel = z.strictObject({
   description: z.string().optional(),
   context_window: z.int('must be a whole number of tokens').positive('must be positive').optional(),
   max_output_tokens: z.int('must be a whole number of tokens').positive('must be positive').optional(),
-  pricing: z.strictObject({ input: price, cached_input: price.optional(), output: price }).optional(),
+  pricing: z
+    .strictObject({
+      input: price,
+      cached_input: price.optional(),
+      cache_write: price.optional(),
+      output: price,
+    })
+    .optional(),
+  /** Models tried in order when this one's upstream fails. */
+  fallbacks: z.array(z.string().min(1), 'must be a list of model ids').optional(),
   capabilities: z
     .strictObject({
       tools: z.boolean().optional(),
@@ -75,6 +85,36 @@ export const ConfigFile = z.strictObject({
   models: z.array(FileModel, 'must be a list of models').optional(),
   /** Tools and parameters a model cannot take are dropped (with a warning) instead of refused. */
   drop_unsupported: z.boolean('must be true or false').optional(),
+  /** Gateways by id: `default` and any others, with their settings. */
+  gateways: z.record(GATEWAY_ID, GatewaySettingsInput).optional(),
+  /** Other names for catalog models (`gpt-5.5: local/stories260K`): same capabilities and pricing. */
+  aliases: z
+    .record(
+      z.string().min(1).max(200),
+      z.union(
+        [
+          z.string().min(1, 'must name a model'),
+          z.strictObject({
+            model: z.string().min(1, 'must name a model'),
+            fallbacks: z.array(z.string().min(1), 'must be a list of model ids').optional(),
+          }),
+        ],
+        'must be a model id, or {model, fallbacks}',
+      ),
+    )
+    .optional(),
+  logs: z
+    .strictObject({
+      /** Days a log entry is kept; absent: kept until deleted. */
+      retention_days: z.number('must be a number of days').positive('must be positive').optional(),
+    })
+    .optional(),
+  cors: z
+    .strictObject({
+      /** Origins allowed to call Portico from a browser (`*` for any); default: loopback pages only. */
+      origins: z.array(z.string().min(1), 'must be a list of origins').optional(),
+    })
+    .optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;

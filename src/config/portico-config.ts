@@ -1,3 +1,4 @@
+import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { ProviderType } from './config-schema.ts';
 
@@ -40,4 +41,12 @@ export interface PorticoConfig {
   models: CatalogModel[];
   /** The global `drop_unsupported`: a model's own setting wins; false unless the file says so. */
   dropUnsupported: boolean;
+  /** Gateways of the file, every setting decided. */
+  gateways: Map<string, GatewaySettings>;
+  /** Alias -> the catalog id it stands for, and its own fallbacks (else the target's). */
+  aliases: Map<string, { model: string; fallbacks?: string[] | undefined }>;
+  /** Days logs are kept; undefined: until deleted. */
+  logRetentionDays: number | undefined;
+  /** Browser origins allowed by CORS; undefined: loopback pages only. */
+  corsOrigins: string[] | undefined;
 }

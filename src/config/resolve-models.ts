@@ -29,6 +29,7 @@ function merge(
     ...(entry.owned_by !== undefined ? { ownedBy: entry.owned_by } : {}),
     ...(entry.description !== undefined ? { description: entry.description } : {}),
     ...(entry.drop_unsupported !== undefined ? { dropUnsupported: entry.drop_unsupported } : {}),
+    ...(entry.fallbacks !== undefined ? { fallbacks: entry.fallbacks } : {}),
     ...(entry.context_window !== undefined ? { contextWindow: entry.context_window } : {}),
     ...(entry.max_output_tokens !== undefined ? { maxOutputTokens: entry.max_output_tokens } : {}),
     ...(entry.pricing
@@ -37,6 +38,7 @@ function merge(
             input: entry.pricing.input,
             output: entry.pricing.output,
             ...(entry.pricing.cached_input !== undefined ? { cachedInput: entry.pricing.cached_input } : {}),
+            ...(entry.pricing.cache_write !== undefined ? { cacheWrite: entry.pricing.cache_write } : {}),
           },
         }
       : {}),

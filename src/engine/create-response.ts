@@ -5,7 +5,8 @@ import { outputText, type ResponseObject, type Usage } from '../api/response.ts'
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Logger } from '../logger.ts';
-import type { ModelEvent, ModelUsage } from '../providers/provider.ts';
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { ModelEvent, ModelUsage, Provider } from '../providers/provider.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 import { buildTurn } from './build-turn.ts';
 import { checkStrictOutput, strictOutputSpec, type StrictOutputSpec } from './check-strict-output.ts';
@@ -31,6 +32,8 @@ export interface EngineContext {
   logger?: Logger;
   /** The global `drop_unsupported` setting; a model's own setting wins. */
   dropUnsupported?: boolean;
+  /** Wraps the provider a model resolves to (the gateway's cache replays or records through it). */
+  wrapProvider?: (provider: Provider, model: CatalogModel) => Provider;
 }
 
 export interface StartedResponse {
@@ -52,7 +55,9 @@ export async function startResponse(
   signal: AbortSignal,
 ): Promise<StartedResponse> {
   refuseUnsupported(request);
-  const { model, provider } = ctx.catalog.resolve(request.model);
+  const resolved = ctx.catalog.resolve(request.model);
+  const model = resolved.model;
+  const provider = ctx.wrapProvider ? ctx.wrapProvider(resolved.provider, model) : resolved.provider;
   const tools = prepareTools(request.tools ?? []);
   const toolChoice = request.tool_choice ?? 'auto';
   validateToolChoice(toolChoice, tools.turn);

@@ -16,10 +16,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Whether a listen address is reachable from this machine only. */
+function loopbackOnly(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Starts the HTTP server. Secure by default: beyond loopback it refuses to start until an
+ * admin key exists, because a server without keys answers anyone as its admin.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const runtime = await createRuntime(options);
-  const app = createApp(runtime, runtime.logger);
   const host = options.host ?? '127.0.0.1';
+  const runtime = await createRuntime(options);
+  if (!loopbackOnly(host) && !(await runtime.stores.keys.anyAdmin(Date.now()))) {
+    await runtime.close();
+    throw new Error(
+      `refusing to listen on ${host} without an admin key: anyone who can reach it would be its admin. ` +
+        'Create one with `portico keys create --admin --name admin` (same --data-dir), then start again; ' +
+        'or listen on 127.0.0.1.',
+    );
+  }
+  const app = createApp(runtime, runtime.logger);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () =>
       resolve(started),
