@@ -1,7 +1,7 @@
 import { delimiter, resolve } from 'node:path';
 import { Catalog } from './catalog/catalog.ts';
 import { loadConfig } from './config/load-config.ts';
-import type { EngineContext } from './engine/create-response.ts';
+import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
