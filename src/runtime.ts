@@ -3,7 +3,7 @@ import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
-import type { EngineContext } from './engine/create-response.ts';
+import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
