@@ -1,4 +1,5 @@
 import { ApiError } from './api/errors.ts';
+import { checkJsonDepth } from './api/parse-json-text.ts';
 import { CreateResponseRequest, parseBody } from './api/request.ts';
 import { modelObject } from './catalog/model-object.ts';
 import { startResponse } from './engine/create-response.ts';
@@ -44,6 +45,7 @@ export function createAI(options: RuntimeOptions = {}): AI {
           message: 'gateway.id must be a non-empty string.',
         });
       }
+      checkJsonDepth(inputs);
       const request = parseBody(CreateResponseRequest, { ...inputs, model });
       const abort = new AbortController();
       runOptions.signal?.addEventListener('abort', () => abort.abort(runOptions.signal?.reason), {

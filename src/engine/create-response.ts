@@ -1,4 +1,6 @@
+import { checkRequestBounds } from '../api/check-request-bounds.ts';
 import { ApiError, badRequest, toApiError } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import { outputText, type ResponseObject, type Usage } from '../api/response.ts';
@@ -51,6 +53,7 @@ export async function startResponse(
   ctx: EngineContext,
   signal: AbortSignal,
 ): Promise<StartedResponse> {
+  checkRequestBounds(request);
   refuseUnsupported(request);
   const { model, provider } = ctx.catalog.resolve(request.model);
   const tools = prepareTools(request.tools ?? []);
@@ -214,7 +217,7 @@ async function previousContext(id: string, ctx: EngineContext): Promise<Item[]> 
       type: 'invalid_request_error',
       code: 'previous_response_not_found',
       param: 'previous_response_id',
-      message: `Previous response with id '${id}' not found.`,
+      message: `Previous response with id '${clip(id)}' not found.`,
     });
   }
   return history;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ApiError, notFound, toApiError } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
@@ -20,7 +21,7 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   app.route('/v1', modelsRoutes(runtime));
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.notFound((c) => {
-    const error = notFound(`Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, 'unknown_route');
+    const error = notFound(`Unknown route: ${clip(c.req.method)} ${clip(new URL(c.req.url).pathname)}`, 'unknown_route');
     return c.json(error.toJSON(), 404);
   });
   app.onError((thrown, c) => {

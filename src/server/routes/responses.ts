@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
+import { clip } from '../../api/limits.ts';
 import { CreateResponseRequest, parseBody } from '../../api/request.ts';
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
@@ -45,7 +46,7 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
 }
 
 function responseNotFound(id: string) {
-  return notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+  return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
 }
 
 /** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */
