@@ -9,11 +9,11 @@ import { LocalProvider } from './providers/local/local-provider.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
-import { openSqliteStores } from './store/sqlite-stores.ts';
+import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 
 export interface RuntimeOptions {
-  /** Where state lives; default `PORTICO_DATA_DIR` or `./.portico`. */
+  /** Where SQLite state lives; default `PORTICO_DATA_DIR` or `./.portico`. Unused when `PORTICO_DATABASE_URL` names PostgreSQL. */
   dataDir?: string;
   /** The stores to use instead of opening SQLite in `dataDir`; the runtime closes them. */
   stores?: Stores;
@@ -60,7 +60,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   const stores =
     options.stores ??
-    openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
+    (await openStores({ env, clock: now, logger, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }));
   const store = stores.responses;
   const interrupted = await store.recoverInterrupted();
   if (interrupted > 0)

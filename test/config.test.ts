@@ -95,7 +95,6 @@ describe('config without a file', () => {
           structuredOutput: true,
           reasoningEfforts: ['medium', 'high', 'xhigh'],
         },
-        timeouts: { idleMs: 900_000 },
         description:
           "OpenAI's GPT-5.4 pro through the Responses API, with built-in tools, improved reasoning and stateful context management.",
       },
@@ -178,7 +177,7 @@ describe('config files', () => {
       baseUrl: 'https://api.groq.com/openai/v1',
       apiKeyEnv: 'GROQ_API_KEY',
       headers: {},
-      timeouts: { connectMs: 10_000, firstByteMs: 60_000, idleMs: 120_000 },
+      timeouts: { connectMs: 10_000, firstByteMs: 60_000, idleMs: 300_000 },
       declaredAt: 'providers.groq',
       preset: 'groq',
     });

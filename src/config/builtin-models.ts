@@ -23,8 +23,6 @@ export const BUILTIN_MODELS: readonly CatalogModel[] = [
       structuredOutput: true,
       reasoningEfforts: ['medium', 'high', 'xhigh'],
     },
-    // Pro models may reason for many minutes between two stream events.
-    timeouts: { idleMs: 900_000 },
     description:
       "OpenAI's GPT-5.4 pro through the Responses API, with built-in tools, improved reasoning and " +
       'stateful context management.',

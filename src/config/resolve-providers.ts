@@ -45,7 +45,10 @@ function providerTimeouts(
     if (!value) return undefined;
     const ms = Number(value);
     if (Number.isInteger(ms) && ms > 0) return ms;
-    issues.push({ path: `${name} (environment)`, problem: 'must be a positive whole number of milliseconds' });
+    issues.push({
+      path: `${name} (environment)`,
+      problem: 'must be a positive whole number of milliseconds',
+    });
     return undefined;
   };
   const file = entry?.timeouts;

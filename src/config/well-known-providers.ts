@@ -4,12 +4,12 @@ import type { ProviderType } from './config-schema.ts';
 /**
  * Upstream timeouts when neither the file nor the environment sets them. Streams start at
  * once (OpenAI sends `response.created` before it reasons); silences between events are
- * where reasoning models take long, so idle gets the most room.
+ * where reasoning models take long (minutes, at high effort), so idle gets the most room.
  */
 export const DEFAULT_TIMEOUTS: Readonly<UpstreamTimeouts> = {
   connectMs: 10_000,
   firstByteMs: 60_000,
-  idleMs: 120_000,
+  idleMs: 300_000,
 };
 
 /** The environment variables that set every provider's timeouts (a file's settings win). */

@@ -21,7 +21,10 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   app.route('/v1', modelsRoutes(runtime));
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.notFound((c) => {
-    const error = notFound(`Unknown route: ${clip(c.req.method)} ${clip(new URL(c.req.url).pathname)}`, 'unknown_route');
+    const error = notFound(
+      `Unknown route: ${clip(c.req.method)} ${clip(new URL(c.req.url).pathname)}`,
+      'unknown_route',
+    );
     return c.json(error.toJSON(), 404);
   });
   app.onError((thrown, c) => {

@@ -29,7 +29,10 @@ export class OpenAiProvider implements Provider {
     try {
       const body = await streamUpstream(
         this.options,
-        { ...this.request('/responses', buildRequestBody(turn), 'text/event-stream'), timeouts: turn.model.timeouts },
+        {
+          ...this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
+          timeouts: turn.model.timeouts,
+        },
         signal,
       );
       for await (const event of translateStream(this.options, body, new OpenAiStreamTranslator(id), signal)) {
@@ -55,7 +58,10 @@ export class OpenAiProvider implements Provider {
     try {
       const chunks = await streamUpstream(
         this.options,
-        { ...this.request('/responses/input_tokens', body, 'application/json'), timeouts: turn.model.timeouts },
+        {
+          ...this.request('/responses/input_tokens', body, 'application/json'),
+          timeouts: turn.model.timeouts,
+        },
         signal,
       );
       const parts: Uint8Array[] = [];
