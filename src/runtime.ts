@@ -11,6 +11,7 @@ import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
+import { WorkTracker } from './work-tracker.ts';
 
 export interface RuntimeOptions {
   /** Where SQLite state lives; default `PORTICO_DATA_DIR` or `./.portico`. Unused when `PORTICO_DATABASE_URL` names PostgreSQL. */
@@ -33,6 +34,8 @@ export interface Runtime {
   catalog: Catalog;
   stores: Stores;
   logger: Logger;
+  /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
+  work: WorkTracker;
   /** The engine's view for one owner's request. */
   engine(owner: Owner): EngineContext;
   close(): Promise<void>;
@@ -66,11 +69,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
 
+  const work = new WorkTracker();
   return {
     catalog,
     stores,
     logger,
+    work,
     engine: (owner) => ({
+      work,
       catalog,
       store,
       newId,

@@ -27,6 +27,7 @@ import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 import { ScriptedProvider } from './support/scripted-provider.ts';
+import { WorkTracker } from '../src/work-tracker.ts';
 
 /** Reads a Chat Completions stream strictly: `data:` lines only, ending in `data: [DONE]`. */
 async function readChatStream(body: ReadableStream<Uint8Array>) {
@@ -559,6 +560,7 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
       catalog,
       stores,
       logger: silentLogger,
+      work: new WorkTracker(),
       engine: (owner) => ({ catalog, store, newId: randomId, now: Date.now, owner }),
       close: () => stores.close(),
     };

@@ -59,7 +59,9 @@ export function notFound(message: string, code: string | null = null, param: str
   return new ApiError({ status: 404, type: 'invalid_request_error', message, param, code });
 }
 
-export function serverError(message = 'The server had an error while processing your request.'): ApiError {
+export const SERVER_ERROR = 'The server had an error while processing your request';
+
+export function serverError(message = `${SERVER_ERROR}.`): ApiError {
   return new ApiError({ status: 500, type: 'server_error', message, code: 'server_error' });
 }
 

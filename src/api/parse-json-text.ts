@@ -39,8 +39,8 @@ export function parseJsonText(text: string): unknown {
 
 function scan(text: string): void {
   const frames: Frame[] = [];
-  const path = (extra?: string | number) =>
-    paramPath([...frames.slice(1).map((frame) => frame.at), ...(extra === undefined ? [] : [extra])]);
+  /** Where the scan is: the key or index read in every open container. */
+  const path = (containers: readonly Frame[] = frames) => paramPath(containers.map((frame) => frame.at));
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const top = frames.at(-1);
@@ -49,7 +49,7 @@ function scan(text: string): void {
       if (top?.object && top.expectKey) {
         const key = decodeKey(text.slice(i, end + 1));
         if (top.keys!.has(key)) {
-          const param = path(key);
+          const param = path([...frames.slice(0, -1), { ...top, at: key }]);
           throw badRequest(param, `The request body gives the key '${param}' twice.`, 'duplicate_key');
         }
         top.keys!.add(key);

@@ -3,6 +3,9 @@ import { startServer } from '../server/start-server.ts';
 import type { CliValues } from './main.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
+/** How long running responses may take to finish after SIGTERM before they are stopped. */
+const DEFAULT_GRACE_MS = 30_000;
+
 export async function serveCommand(values: CliValues): Promise<number> {
   const port = values.port === undefined ? Number(process.env.PORT ?? 8787) : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -26,7 +29,12 @@ export async function serveCommand(values: CliValues): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write('Shutting down...\n');
-  await server.close();
+  const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
+  process.stderr.write('Shutting down: finishing running responses...\n');
+  // A second signal stops at once.
+  const now = () => void server.close().then(() => process.exit(1));
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
   return 0;
 }

@@ -21,6 +21,7 @@ import { settleUnsupported } from './settle-unsupported.ts';
 import { validateTextFormat } from './validate-text-format.ts';
 import { validateToolChoice } from './validate-tool-choice.ts';
 import { prepareTools } from './validate-tools.ts';
+import type { WorkTracker } from '../work-tracker.ts';
 
 export interface EngineContext {
   catalog: Catalog;
@@ -33,6 +34,8 @@ export interface EngineContext {
   logger?: Logger;
   /** The global `drop_unsupported` setting; a model's own setting wins. */
   dropUnsupported?: boolean;
+  /** Counts this process's running generations for a graceful shutdown, and stops them when it is over. */
+  work?: WorkTracker;
 }
 
 export interface StartedResponse {
@@ -51,7 +54,23 @@ export interface StartedResponse {
 export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
+  clientSignal: AbortSignal,
+): Promise<StartedResponse> {
+  const leave = ctx.work?.enter() ?? (() => undefined);
+  try {
+    const signal = ctx.work ? AbortSignal.any([clientSignal, ctx.work.stopSignal]) : clientSignal;
+    return await begin(request, ctx, signal, leave);
+  } catch (error) {
+    leave();
+    throw error;
+  }
+}
+
+async function begin(
+  request: CreateResponseRequest,
+  ctx: EngineContext,
   signal: AbortSignal,
+  leave: () => void,
 ): Promise<StartedResponse> {
   checkRequestBounds(request);
   refuseUnsupported(request);
@@ -82,13 +101,15 @@ export async function startResponse(
   try {
     first = await upstream.next();
   } catch (error) {
-    throw signal.aborted
-      ? new ApiError({
-          status: 499,
-          type: 'invalid_request_error',
-          message: 'The client closed the request.',
-        })
-      : toApiError(error);
+    throw ctx.work?.stopSignal.aborted
+      ? shutdownError()
+      : signal.aborted
+        ? new ApiError({
+            status: 499,
+            type: 'invalid_request_error',
+            message: 'The client closed the request.',
+          })
+        : toApiError(error);
   }
 
   const createdAt = Math.floor(ctx.now() / 1000);
@@ -99,13 +120,15 @@ export async function startResponse(
   const store = request.store !== false;
   if (store) await ctx.store.begin(writer.snapshot, input, ctx.owner);
   const strict = strictOutputSpec(turn);
-  return { events: run(writer, first, upstream, { ctx, store, signal, strict }), warnings };
+  return { events: run(writer, first, upstream, { ctx, store, signal, strict, leave }), warnings };
 }
 
 interface RunOptions {
   ctx: EngineContext;
   store: boolean;
   signal: AbortSignal;
+  /** Counts the generation out of the work tracker once its record is written. */
+  leave: () => void;
   /** The strict schemas the output must match, if any. */
   strict: StrictOutputSpec | undefined;
 }
@@ -114,8 +137,9 @@ async function* run(
   writer: ResponseWriter,
   first: IteratorResult<ModelEvent>,
   upstream: AsyncIterator<ModelEvent>,
-  { ctx, store, signal, strict }: RunOptions,
+  { ctx, store, signal, strict, leave }: RunOptions,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+  const shuttingDown = () => ctx.work?.stopSignal.aborted === true;
   let final: ResponseObject | undefined;
   let usage: ModelUsage | undefined;
   try {
@@ -149,10 +173,17 @@ async function* run(
     }
     yield* end(writer, ending, usage, ctx, closeAs);
   } catch (error) {
-    if (signal.aborted) return; // the client left: `finally` records the cancellation
+    // The client left: `finally` records the cancellation. A shutdown is no choice of the client's: it fails.
+    if (signal.aborted && !shuttingDown()) return;
+    if (!(error instanceof ApiError) && !signal.aborted)
+      ctx.logger?.error('response failed on an internal error', {
+        response: writer.snapshot.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    const cause = shuttingDown() ? shutdownError() : toApiError(error);
     yield* end(
       writer,
-      { status: 'failed', incomplete_details: null, error: failure(toApiError(error)) },
+      { status: 'failed', incomplete_details: null, error: failure(cause) },
       usage,
       ctx,
       'incomplete',
@@ -167,8 +198,21 @@ async function* run(
       writer.closeAll('incomplete');
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(usage) };
     }
-    if (store) await ctx.store.finish(final, ctx.owner);
+    try {
+      if (store) await ctx.store.finish(final, ctx.owner);
+    } finally {
+      leave();
+    }
   }
+}
+
+function shutdownError(): ApiError {
+  return new ApiError({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    message: 'Portico shut down before the response finished; send it again.',
+  });
 }
 
 function* end(

@@ -5,5 +5,7 @@ export interface AppEnv {
   Variables: {
     /** The project every stored object of this request belongs to. */
     owner: Owner;
+    /** This request's id, sent back as `x-request-id` and named in every log line about it. */
+    requestId: string;
   };
 }

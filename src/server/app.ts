@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { ApiError, notFound, toApiError } from '../api/errors.ts';
+import { randomBytes } from 'node:crypto';
+import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
@@ -13,7 +14,10 @@ import { responsesRoutes } from './routes/responses.ts';
 export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
+    const requestId = `req_${randomBytes(12).toString('hex')}`;
+    c.set('requestId', requestId);
     c.set('owner', DEFAULT_PROJECT);
+    c.header('x-request-id', requestId);
     await next();
   });
   app.route('/v1', responsesRoutes(runtime));
@@ -28,9 +32,14 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
     return c.json(error.toJSON(), 404);
   });
   app.onError((thrown, c) => {
-    const error = toApiError(thrown);
+    const requestId = c.get('requestId');
+    // Only Portico's own bugs are 500s: logged in full, answered with the id to quote.
+    const error = thrown instanceof ApiError ? thrown : serverError(`${SERVER_ERROR} (request ${requestId})`);
     if (!(thrown instanceof ApiError))
-      logger.error('unhandled error', { error: String(thrown), stack: thrown.stack });
+      logger.error('unhandled error', { requestId, error: String(thrown), stack: thrown.stack });
+    else if (error.status >= 500)
+      logger.warn('request failed', { requestId, status: error.status, code: error.code });
+    c.header('x-request-id', requestId);
     if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
     return c.json(error.toJSON(), error.status as 400);
   });

@@ -13,8 +13,18 @@ export interface ServerOptions extends RuntimeOptions {
 export interface RunningServer {
   url: string;
   runtime: Runtime;
+  /** Stops at once: connections are cut, running responses are recorded as cancelled. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): no new connections or requests, running responses get up to
+   * `graceMs` to finish; those still running then end as failed (`server_shutting_down`),
+   * with their records written, before the stores close.
+   */
+  shutdown(graceMs: number): Promise<void>;
 }
+
+/** How long running responses get to finish after the shutdown's grace period stopped them. */
+const STOP_WAIT_MS = 5_000;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(options);
@@ -28,14 +38,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const closeServer = (cut: boolean) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if (cut && 'closeAllConnections' in server) server.closeAllConnections();
+      else if ('closeIdleConnections' in server) server.closeIdleConnections();
+    });
   return {
     url: `http://${shownHost}:${port}`,
     runtime,
     async close() {
-      await new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await closeServer(true);
+      await runtime.close();
+    },
+    async shutdown(graceMs) {
+      const closed = closeServer(false);
+      if (!(await runtime.work.idle(graceMs))) {
+        runtime.logger.warn('shutdown: stopping responses still running', { count: runtime.work.active });
+        runtime.work.stop();
+        await runtime.work.idle(STOP_WAIT_MS);
+      }
+      // Every answer is written by now; connections still open are idle keep-alives or stuck clients.
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
       await runtime.close();
     },
   };
