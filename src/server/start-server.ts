@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp } from './app.ts';
 
@@ -25,6 +25,8 @@ export interface RunningServer {
 
 /** How long running responses get to finish after the shutdown's grace period stopped them. */
 const STOP_WAIT_MS = 5_000;
+/** How long finished answers get to reach their clients before the last connections are cut. */
+const FLUSH_MS = 2_000;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(options);
@@ -40,9 +42,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const closeServer = (cut: boolean) =>
     new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      // http.Server#close also closes "idle" connections, and Node 20 counts a connection whose
+      // request was read as idle while its response still streams: stop listening alone.
+      if (cut) server.close(() => resolve());
+      else NetServer.prototype.close.call(server, () => resolve());
       if (cut && 'closeAllConnections' in server) server.closeAllConnections();
-      else if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
   return {
     url: `http://${shownHost}:${port}`,
@@ -58,7 +62,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         runtime.work.stop();
         await runtime.work.idle(STOP_WAIT_MS);
       }
-      // Every answer is written by now; connections still open are idle keep-alives or stuck clients.
+      // The last bytes of finished answers may still be on their way: close connections as they go
+      // idle, and cut what is left after a moment (keep-alives, clients that stopped reading).
+      const flushed = Date.now() + FLUSH_MS;
+      let done = false;
+      void closed.then(() => (done = true));
+      while (!done && Date.now() < flushed) {
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
       await runtime.close();

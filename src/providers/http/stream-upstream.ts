@@ -53,8 +53,8 @@ export async function streamUpstream(
     return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options.apiKey);
   };
 
-  // The connect timeout runs inside this window, so the first-byte timer never fires before it.
-  arm(timeouts.connectMs + timeouts.firstByteMs, 'no answer');
+  // Counted from the request's start; a connection that takes too long fails first by its own timeout.
+  arm(timeouts.firstByteMs, 'no answer');
   let response: Response;
   let errorText: string | undefined;
   try {
