@@ -1,5 +1,6 @@
 import { badRequest } from './api/errors.ts';
 import { PatchLogRequest } from './api/logs.ts';
+import { checkJsonDepth } from './api/parse-json-text.ts';
 import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
 import { workersAiStep } from './formats/parse-step.ts';
@@ -111,6 +112,7 @@ export function createAI(options: BindingOptions = {}): AI {
         throw badRequest('model', 'model must be a non-empty string.');
       const warnings: string[] = [];
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
+      checkJsonDepth(inputs);
       const parsed = workersAiStep(model, inputs, false);
       const abort = linkedAbort(runOptions.signal);
       const call: GatewayCall = {
@@ -161,6 +163,7 @@ export function createAI(options: BindingOptions = {}): AI {
         async run(request, runOptions = {}) {
           const rt = await ready();
           const warnings: string[] = [];
+          checkJsonDepth(request);
           const parsed = universalSteps(request, rt.catalog, warnings);
           const { options: gatewayOptions } = optionsFromBinding(runOptions.gateway ?? {}, warnings);
           const abort = linkedAbort(runOptions.signal);

@@ -13,11 +13,12 @@ import { LocalProvider } from './providers/local/local-provider.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
-import { openSqliteStores } from './store/sqlite-stores.ts';
+import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
+import { WorkTracker } from './work-tracker.ts';
 
 export interface RuntimeOptions {
-  /** Where state lives; default `PORTICO_DATA_DIR` or `./.portico`. */
+  /** Where SQLite state lives; default `PORTICO_DATA_DIR` or `./.portico`. Unused when `PORTICO_DATABASE_URL` names PostgreSQL. */
   dataDir?: string;
   /** The stores to use instead of opening SQLite in `dataDir`; the runtime closes them. */
   stores?: Stores;
@@ -53,6 +54,8 @@ export interface Runtime {
   gateway: Gateway;
   /** Browser origins allowed by CORS; undefined: loopback pages only. */
   corsOrigins: string[] | undefined;
+  /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
+  work: WorkTracker;
   close(): Promise<void>;
 }
 
@@ -88,13 +91,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   const stores =
     options.stores ??
-    openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
+    (await openStores({ env, clock: now, logger, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }));
   const store = stores.responses;
   const interrupted = options.recover === false ? 0 : await store.recoverInterrupted();
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
 
+  const work = new WorkTracker();
   const engine = (owner: Owner): EngineContext => ({
+    work,
     catalog,
     store,
     newId,
@@ -121,6 +126,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     logger,
     gateway,
     corsOrigins: config.corsOrigins,
+    work,
     async close() {
       await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

@@ -26,6 +26,18 @@ export interface CatalogModel {
    * (false) or send it without them and say so in a warning (true). Unset: the global setting.
    */
   dropUnsupported?: boolean;
+  /** This model's upstream timeouts, over its provider's (a slow reasoning model may need longer). */
+  timeouts?: Partial<UpstreamTimeouts>;
+}
+
+/** How long an upstream may keep Portico waiting, in milliseconds, at each stage of a request. */
+export interface UpstreamTimeouts {
+  /** To open the connection (TCP and TLS). */
+  connectMs: number;
+  /** From sending the request to the answer's status and headers. */
+  firstByteMs: number;
+  /** Between two chunks of a streamed answer. */
+  idleMs: number;
 }
 
 export interface ModelCapabilities {

@@ -3,6 +3,9 @@ import { startServer } from '../server/start-server.ts';
 import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
+/** How long running responses may take to finish after SIGTERM before they are stopped. */
+const DEFAULT_GRACE_MS = 30_000;
+
 export const serveCommand: Command = {
   summary:
     'Serves the OpenAI-compatible API, Workers AI and AI Gateway routes. Beyond loopback it needs an admin key first.',
@@ -39,8 +42,13 @@ export const serveCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    process.stderr.write('Shutting down...\n');
-    await server.close();
+    const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
+    process.stderr.write('Shutting down: finishing running responses...\n');
+    // A second signal stops at once.
+    const now = () => void server.close().then(() => process.exit(1));
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
     return 0;
   },
 };

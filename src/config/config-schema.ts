@@ -16,11 +16,22 @@ const providerId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'provider ids are letters, digits, dots, dashes and underscores');
 
+const milliseconds = z.int('must be a whole number of milliseconds').positive('must be positive');
+
+/** Upstream timeouts, on a provider or (winning over it) on one model. */
+const Timeouts = z.strictObject({
+  connect_ms: milliseconds.optional(),
+  first_byte_ms: milliseconds.optional(),
+  idle_ms: milliseconds.optional(),
+});
+
 const common = {
   base_url: httpUrl.optional(),
   api_key_env: envName.optional(),
   headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).optional(),
-  timeout_ms: z.int('must be a whole number of milliseconds').positive('must be positive').optional(),
+  /** Shorthand for the first-byte and idle timeouts together; `timeouts` wins. */
+  timeout_ms: milliseconds.optional(),
+  timeouts: Timeouts.optional(),
 };
 
 export const PROVIDER_TYPES = ['openai', 'chat-completions', 'anthropic', 'workers-ai'] as const;
@@ -78,6 +89,7 @@ export const FileModel = z.strictObject({
     })
     .optional(),
   drop_unsupported: z.boolean('must be true or false').optional(),
+  timeouts: Timeouts.optional(),
 });
 
 export const ConfigFile = z.strictObject({
@@ -119,4 +131,5 @@ export const ConfigFile = z.strictObject({
 
 export type FileProvider = z.output<typeof FileProvider>;
 export type FileModel = z.output<typeof FileModel>;
+export type FileTimeouts = z.output<typeof Timeouts>;
 export type ConfigFile = z.output<typeof ConfigFile>;

@@ -1,5 +1,5 @@
 import type { GatewaySettings } from '../api/gateway-settings.ts';
-import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { CatalogModel, UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import type { ProviderType } from './config-schema.ts';
 
 export type { ProviderType };
@@ -15,8 +15,8 @@ interface ProviderSettings {
    */
   apiKeyEnv: string | undefined;
   headers: Record<string, string>;
-  /** Milliseconds to wait for the upstream's first byte. */
-  timeoutMs: number;
+  /** How long the upstream may take to connect, to answer, and between stream chunks. */
+  timeouts: UpstreamTimeouts;
   /** Where it was declared (`providers.groq` in the file), or undefined for a built-in default. */
   declaredAt: string | undefined;
 }

@@ -23,8 +23,16 @@ export interface StartedResponse {
 export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
-  signal: AbortSignal,
+  clientSignal: AbortSignal,
 ): Promise<StartedResponse> {
-  const context = await buildContext(request, ctx);
-  return { events: await startRun(context, ctx, signal), warnings: context.warnings };
+  // Counted as running work from here until its record is written (see work-tracker.ts).
+  const leave = ctx.work?.enter() ?? (() => undefined);
+  try {
+    const signal = ctx.work ? AbortSignal.any([clientSignal, ctx.work.stopSignal]) : clientSignal;
+    const context = await buildContext(request, ctx);
+    return { events: await startRun(context, ctx, signal, leave), warnings: context.warnings };
+  } catch (error) {
+    leave();
+    throw error;
+  }
 }

@@ -34,6 +34,8 @@ interface Run {
   usage: ModelUsage | undefined;
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
+  /** Counts the generation out of the work tracker once its record is written. */
+  leave: () => void;
 }
 
 /**
@@ -48,9 +50,10 @@ export async function startRun(
   context: ResponseContext,
   ctx: EngineContext,
   signal: AbortSignal,
+  leave: () => void = () => undefined,
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
-  const first = await openTurn(context, context.turn, 0, signal);
+  const first = await openTurn(context, context.turn, 0, signal, ctx);
   const createdAt = Math.floor(ctx.now() / 1000);
   const writer = new ResponseWriter(
     initialResponse(ctx.newId('resp'), createdAt, context.model.id, { ...request, tools: context.echoTools }),
@@ -58,7 +61,7 @@ export async function startRun(
   );
   const store = request.store !== false;
   if (store) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
-  return runTurns({ context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0 }, first);
+  return runTurns({ context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave }, first);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -67,6 +70,7 @@ async function openTurn(
   turn: Turn,
   usedCalls: number,
   signal: AbortSignal,
+  ctx: EngineContext,
 ): Promise<OpenTurn> {
   const events = limitToolCalls(
     context.provider.generate(turn, signal),
@@ -76,14 +80,25 @@ async function openTurn(
   try {
     return { first: await upstream.next(), upstream };
   } catch (error) {
-    throw signal.aborted
-      ? new ApiError({
-          status: 499,
-          type: 'invalid_request_error',
-          message: 'The client closed the request.',
-        })
-      : toApiError(error);
+    throw ctx.work?.stopSignal.aborted
+      ? shutdownError()
+      : signal.aborted
+        ? new ApiError({
+            status: 499,
+            type: 'invalid_request_error',
+            message: 'The client closed the request.',
+          })
+        : toApiError(error);
   }
+}
+
+function shutdownError(): ApiError {
+  return new ApiError({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    message: 'Portico shut down before the response finished; send it again.',
+  });
 }
 
 async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStreamEvent, void, undefined> {
@@ -130,13 +145,21 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       // A call the client runs ends the response: the client answers it in its next request.
       if (capture.clientCalls > 0) break;
       turn = { ...turn, items: [...turn.items, ...spoken, ...results] };
-      current = await openTurn(context, turn, run.hostedCalls, signal);
+      current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
     yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
   } catch (error) {
-    if (signal.aborted) return; // the client left: `finally` records the cancellation
-    const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(toApiError(error)) };
+    const shuttingDown = ctx.work?.stopSignal.aborted === true;
+    // The client left: `finally` records the cancellation. A shutdown is no choice of the client's: it fails.
+    if (signal.aborted && !shuttingDown) return;
+    if (!(error instanceof ApiError) && !signal.aborted)
+      ctx.logger?.error('response failed on an internal error', {
+        response: writer.snapshot.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    const cause = shuttingDown ? shutdownError() : toApiError(error);
+    const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
     yield* end(run, ending, 'incomplete');
   } finally {
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
@@ -148,7 +171,11 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       writer.closeAll('incomplete');
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
-    if (run.store) await ctx.store.finish(final, ctx.owner);
+    try {
+      if (run.store) await ctx.store.finish(final, ctx.owner);
+    } finally {
+      run.leave();
+    }
   }
 }
 

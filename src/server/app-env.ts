@@ -11,6 +11,7 @@ export interface AppEnv {
     principal: Principal;
     /** The gateway whose settings govern this request (see middleware/admit-gateway.ts). */
     gateway: GatewaySettings;
+    /** This request's id, sent back as `x-request-id` and named in every log line about it. */
     requestId: string;
   };
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import { ApiError, notFound, toApiError } from '../api/errors.ts';
+import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AppEnv } from './app-env.ts';
@@ -45,7 +46,7 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
           status: 405,
           type: 'invalid_request_error',
           code: 'method_not_allowed',
-          message: `${c.req.method} is not allowed on ${c.req.path.slice(0, 200)}: use ${methods.join(', ')}.`,
+          message: `${clip(c.req.method)} is not allowed on ${clip(c.req.path)}: use ${methods.join(', ')}.`,
         });
         return c.json(error.toJSON(), 405, { allow: methods.join(', ') });
       },
@@ -65,17 +66,18 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   app.route('/client/v4/accounts/:account', workersAiRoutes(runtime));
 
   app.notFound((c) => {
-    const error = notFound(`Unknown route: ${c.req.method} ${c.req.path.slice(0, 200)}`, 'unknown_route');
+    const error = notFound(`Unknown route: ${clip(c.req.method)} ${clip(c.req.path)}`, 'unknown_route');
     return c.json(error.toJSON(), 404);
   });
   app.onError((thrown, c) => {
-    const error = toApiError(thrown);
+    const requestId = c.get('requestId');
+    // Only Portico's own bugs are 500s: logged in full, answered with the id to quote.
+    const error = thrown instanceof ApiError ? thrown : serverError(`${SERVER_ERROR} (request ${requestId})`);
     if (!(thrown instanceof ApiError))
-      logger.error('unhandled error', {
-        requestId: c.get('requestId'),
-        error: String(thrown),
-        stack: thrown.stack,
-      });
+      logger.error('unhandled error', { requestId, error: String(thrown), stack: thrown.stack });
+    else if (error.status >= 500)
+      logger.warn('request failed', { requestId, status: error.status, code: error.code });
+    c.header('x-request-id', requestId);
     if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
     return c.json(error.toJSON(), error.status as 400);
   });

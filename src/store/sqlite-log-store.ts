@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { badRequest } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type {
   AnalyticsQuery,
   AnalyticsRow,
@@ -10,7 +11,9 @@ import type {
   LogStore,
   SpendScope,
 } from './log-store.ts';
-import { percentile } from './percentile.ts';
+import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
+import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
+import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -54,57 +57,10 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const HOUR_MS = 3_600_000;
+type Row = LogRow;
+const toEntry = toLogEntry;
 
-/** Entry fields kept in columns (for filters and sums) or with the bodies; the rest is `entry_json`. */
-type Summary = Omit<LogEntry, 'requestBody' | 'responseBody' | 'timeline'>;
-type Bodies = Pick<LogEntry, 'requestBody' | 'responseBody' | 'timeline'>;
-
-interface Row {
-  entry_json: string;
-  bodies_json?: string | null;
-}
-
-function toEntry(row: Row): LogEntry {
-  const bodies: Bodies = row.bodies_json
-    ? (JSON.parse(row.bodies_json) as Bodies)
-    : { requestBody: null, responseBody: null, timeline: null };
-  return { ...(JSON.parse(row.entry_json) as Summary), ...bodies };
-}
-
-function spendScope(scope: SpendScope): string {
-  return 'keyId' in scope ? `key:${scope.keyId}` : `gateway:${scope.gateway}`;
-}
-
-/** WHERE clauses and parameters for a filter; every column named has an index or rides on the time index. */
-function where(filter: LogFilter): { sql: string; params: Record<string, unknown> } {
-  const clauses: string[] = [];
-  const params: Record<string, unknown> = {};
-  const add = (clause: string, name: string, value: unknown) => {
-    clauses.push(clause);
-    params[name] = value;
-  };
-  if (filter.project !== undefined) add('project = @project', 'project', filter.project);
-  if (filter.gateway !== undefined) add('gateway = @gateway', 'gateway', filter.gateway);
-  if (filter.model !== undefined) add('model = @model', 'model', filter.model);
-  if (filter.provider !== undefined) add('provider = @provider', 'provider', filter.provider);
-  if (filter.keyId !== undefined) add('key_id = @key_id', 'key_id', filter.keyId);
-  if (filter.success !== undefined) add('success = @success', 'success', filter.success ? 1 : 0);
-  if (filter.cached !== undefined)
-    clauses.push(filter.cached ? `cache_status = 'HIT'` : `(cache_status IS NULL OR cache_status != 'HIT')`);
-  if (filter.eventId !== undefined) add('event_id = @event_id', 'event_id', filter.eventId);
-  if (filter.from !== undefined) add('created_at >= @from', 'from', filter.from);
-  if (filter.to !== undefined) add('created_at < @to', 'to', filter.to);
-  return { sql: clauses.length ? clauses.join(' AND ') : '1', params };
-}
-
-const GROUP_COLUMN: Record<NonNullable<AnalyticsQuery['groupBy']>, string> = {
-  model: 'model',
-  provider: 'provider',
-  gateway: 'gateway',
-  key: 'key_id',
-  project: 'project',
-};
+const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, () => '?', values);
 
 export class SqliteLogStore implements LogStore {
   readonly #db: Database;
@@ -143,22 +99,21 @@ export class SqliteLogStore implements LogStore {
     filter: LogFilter,
     page: { limit: number; order: 'asc' | 'desc'; after?: string },
   ): Promise<LogPage> {
-    const { sql, params } = where(filter);
+    const { where: sql, values } = where(filter);
     const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
       const at = this.#statement(`SELECT created_at FROM logs WHERE id = ?`).get(page.after) as
         { created_at: number } | undefined;
-      if (!at) throw badRequest('after', `No log with id '${page.after}'.`);
-      cursor = `AND (created_at, id) ${asc ? '>' : '<'} (@cursor_at, @cursor_id)`;
-      params.cursor_at = at.created_at;
-      params.cursor_id = page.after;
+      if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
+      cursor = `AND (created_at, id) ${asc ? '>' : '<'} (?, ?)`;
+      values.push(at.created_at, page.after);
     }
     const direction = asc ? 'ASC' : 'DESC';
     const rows = this.#statement(
       `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
-       ORDER BY created_at ${direction}, id ${direction} LIMIT @limit`,
-    ).all({ ...params, limit: page.limit + 1 }) as Row[];
+       ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
+    ).all(...values, page.limit + 1) as Row[];
     return { data: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
   }
 
@@ -167,14 +122,9 @@ export class SqliteLogStore implements LogStore {
       .transaction(() => {
         const found = this.#getSync(id, project);
         if (!found) return undefined;
-        const updated: LogEntry = {
-          ...found,
-          ...(patch.feedback !== undefined ? { feedback: patch.feedback } : {}),
-          ...(patch.score !== undefined ? { score: patch.score } : {}),
-          ...(patch.metadata !== undefined ? { metadata: patch.metadata ?? {} } : {}),
-        };
+        const updated = patchedLog(found, patch);
         this.#statement(`UPDATE logs SET entry_json = ? WHERE id = ?`).run(
-          JSON.stringify(summary(updated)),
+          JSON.stringify(logSummary(updated)),
           id,
         );
         return updated;
@@ -183,64 +133,21 @@ export class SqliteLogStore implements LogStore {
   }
 
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
-    const { sql, params } = where(query);
+    const { where: sql, values } = where(query);
     const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL';
-    const bucket = `(created_at / @bucket_ms) * @bucket_ms`;
-    const all = { ...params, bucket_ms: query.bucketMs };
+    const width = Math.trunc(query.bucketMs);
+    const bucket = `(created_at / ${width}) * ${width}`;
     const sums = this.#statement(
       `SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
-         sum(success = 0) AS errors, sum(cache_status = 'HIT') AS cache_hits,
+         sum(NOT success) AS errors, sum(cache_status = 'HIT') AS cache_hits,
          total(tokens_in) AS tokens_in, total(tokens_cached) AS tokens_cached, total(tokens_out) AS tokens_out,
          total(tokens_reasoning) AS tokens_reasoning, total(cost) AS cost
        FROM logs WHERE ${sql} GROUP BY bucket, grp ORDER BY bucket, grp`,
-    ).all(all) as Array<{
-      bucket: number;
-      grp: string | null;
-      requests: number;
-      errors: number;
-      cache_hits: number;
-      tokens_in: number;
-      tokens_cached: number;
-      tokens_out: number;
-      tokens_reasoning: number;
-      cost: number;
-    }>;
-    // Percentiles need the values themselves: read them sorted, one pass.
-    const latencies = new Map<string, { duration: number[]; ttft: number[] }>();
+    ).all(...values) as AnalyticsSums[];
     const samples = this.#statement(
-      `SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${sql} ORDER BY duration_ms`,
-    ).iterate(all) as IterableIterator<{
-      bucket: number;
-      grp: string | null;
-      duration_ms: number;
-      ttft_ms: number | null;
-    }>;
-    for (const sample of samples) {
-      const key = `${sample.bucket}\u0000${sample.grp ?? ''}`;
-      let lists = latencies.get(key);
-      if (!lists) latencies.set(key, (lists = { duration: [], ttft: [] }));
-      lists.duration.push(sample.duration_ms);
-      if (sample.ttft_ms !== null) lists.ttft.push(sample.ttft_ms);
-    }
-    return sums.map((row) => {
-      const lists = latencies.get(`${row.bucket}\u0000${row.grp ?? ''}`) ?? { duration: [], ttft: [] };
-      const ttft = lists.ttft.sort((a, b) => a - b);
-      return {
-        bucket: row.bucket,
-        group: row.grp,
-        requests: row.requests,
-        errors: row.errors,
-        cacheHits: row.cache_hits,
-        tokensIn: row.tokens_in,
-        tokensCached: row.tokens_cached,
-        tokensOut: row.tokens_out,
-        tokensReasoning: row.tokens_reasoning,
-        cost: row.cost,
-        latencyP50: percentile(lists.duration, 0.5),
-        latencyP95: percentile(lists.duration, 0.95),
-        ttftP50: ttft.length ? percentile(ttft, 0.5) : null,
-      };
-    });
+      `SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${sql}`,
+    ).iterate(...values) as IterableIterator<LatencySample>;
+    return analyticsRows(sums, samples);
   }
 
   async tail(
@@ -254,17 +161,17 @@ export class SqliteLogStore implements LogStore {
       };
       return { data: [], cursor: row.last };
     }
-    const { sql, params } = where(filter);
+    const { where: sql, values } = where(filter, [cursor]);
     const rows = this.#statement(
-      `SELECT rowid AS seq, entry_json FROM logs WHERE rowid > @cursor AND ${sql} ORDER BY rowid LIMIT @limit`,
-    ).all({ ...params, cursor, limit }) as Array<Row & { seq: number }>;
+      `SELECT rowid AS seq, entry_json FROM logs WHERE rowid > ? AND ${sql} ORDER BY rowid LIMIT ?`,
+    ).all(...values, limit) as Array<Row & { seq: number }>;
     return { data: rows.map(toEntry), cursor: rows.at(-1)?.seq ?? cursor };
   }
 
   async spend(scope: SpendScope, since: number): Promise<number> {
     const row = this.#statement(`SELECT total(cost) AS cost FROM spend WHERE scope = ? AND bucket >= ?`).get(
-      spendScope(scope),
-      Math.floor(since / HOUR_MS) * HOUR_MS,
+      spendScopeKey(scope),
+      spendBucket(since),
     ) as { cost: number };
     return row.cost;
   }
@@ -272,9 +179,7 @@ export class SqliteLogStore implements LogStore {
   async prune(before: number): Promise<number> {
     return this.#db
       .transaction(() => {
-        this.#statement(`DELETE FROM spend WHERE bucket < ?`).run(
-          Math.floor(before / HOUR_MS) * HOUR_MS - HOUR_MS,
-        );
+        this.#statement(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS);
         return this.#statement(`DELETE FROM logs WHERE created_at < ?`).run(before).changes;
       })
       .immediate();
@@ -299,20 +204,14 @@ export class SqliteLogStore implements LogStore {
       tokens_cached: entry.tokensCached,
       tokens_out: entry.tokensOut,
       tokens_reasoning: entry.tokensReasoning,
-      entry_json: JSON.stringify(summary(entry)),
+      entry_json: JSON.stringify(logSummary(entry)),
     });
-    if (entry.requestBody != null || entry.responseBody != null || entry.timeline !== null) {
-      const bodies: Bodies = {
-        requestBody: entry.requestBody,
-        responseBody: entry.responseBody,
-        timeline: entry.timeline,
-      };
-      this.#insertBodies.run(entry.id, JSON.stringify(bodies));
-    }
+    const bodies = logBodies(entry);
+    if (bodies) this.#insertBodies.run(entry.id, JSON.stringify(bodies));
     if (entry.cost > 0) {
-      const bucket = Math.floor(entry.createdAt / HOUR_MS) * HOUR_MS;
-      this.#addSpend.run(spendScope({ gateway: entry.gateway }), bucket, entry.cost);
-      if (entry.keyId !== null) this.#addSpend.run(spendScope({ keyId: entry.keyId }), bucket, entry.cost);
+      const bucket = spendBucket(entry.createdAt);
+      this.#addSpend.run(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
+      if (entry.keyId !== null) this.#addSpend.run(spendScopeKey({ keyId: entry.keyId }), bucket, entry.cost);
     }
   }
 
@@ -333,9 +232,4 @@ export class SqliteLogStore implements LogStore {
     }
     return statement;
   }
-}
-
-function summary(entry: LogEntry): Summary {
-  const { requestBody: _request, responseBody: _response, timeline: _timeline, ...rest } = entry;
-  return rest;
 }

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
+import { clip } from '../../api/limits.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -46,7 +47,7 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
 }
 
 function responseNotFound(id: string) {
-  return notFound(`No response found with id '${id.slice(0, 100)}'.`, 'response_not_found', 'response_id');
+  return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
 }
 
 /** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */
