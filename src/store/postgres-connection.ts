@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { ApiError } from '../api/errors.ts';
 import type { Logger } from '../logger.ts';
+import { storeUnavailable } from './store-unavailable.ts';
 
 export interface PostgresOptions {
   /** `postgres://user@host:5432/database`, as libpq reads it. */
@@ -117,12 +118,5 @@ function storeError(error: unknown): unknown {
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
       message,
     );
-  if (!unavailable) return error;
-  return new ApiError({
-    status: 503,
-    type: 'server_error',
-    code: 'store_unavailable',
-    message: 'The database is unavailable; nothing was stored. Try again shortly.',
-    retryable: true,
-  });
+  return unavailable ? storeUnavailable('The database') : error;
 }
