@@ -6,6 +6,7 @@ import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
 import type { EngineContext } from './engine-context.ts';
+import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { initialResponse } from './initial-response.ts';
@@ -172,7 +173,7 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
     try {
-      if (run.store) await ctx.store.finish(final, ctx.owner);
+      if (run.store) await finishDurably(ctx.store, final, ctx.owner);
     } finally {
       run.leave();
     }

@@ -86,6 +86,9 @@ export class PostgresDatabase {
       throw storeError(error);
     }
     let broken = false;
+    // A connection lost while lent out reports it here, not to the pool: unheard, it would crash the process.
+    const lost = () => (broken = true);
+    client.on('error', lost);
     try {
       await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const result = await work(client);
@@ -96,6 +99,7 @@ export class PostgresDatabase {
       throw storeError(error);
     } finally {
       // A connection that could not roll back is dropped, never lent again.
+      client.off('error', lost);
       client.release(broken);
     }
   }
