@@ -19,7 +19,7 @@ import { turnToChatHistory } from './turn-to-chat-history.ts';
 export interface LocalProviderOptions {
   /** llama.cpp threads; default one less than the cores (at least 1), see default-thread-count.ts. */
   threads?: number;
-  /** Requests each model serves at once (its context's sequences); more wait in a FIFO queue. Default 2. */
+  /** Requests each model serves at once (its context's sequences); more wait, the least costly first (lease-pool.ts). Default 2. */
   parallelSequences?: number;
   /** Tokens per sequence (prompt and output); default the trained context size, up to 8192. */
   contextSize?: number;
@@ -77,7 +77,8 @@ export class LocalProvider implements Provider {
       }
       const { llama } = await this.llama();
       const output = await createChatOutput(llama, plan, newCallId);
-      const chat = await local.chats.acquire(signal);
+      // A sequence is held for the prompt's evaluation and the answer's tokens: that is the request's cost.
+      const chat = await local.chats.acquire(signal, promptTokens + maxTokens);
       try {
         const generation = { history, promptTokens, maxTokens, sampling: turn.sampling, output };
         yield* streamChatResponse(chat, generation, signal);

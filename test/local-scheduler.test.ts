@@ -1,0 +1,85 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import type { CatalogModel } from '../src/catalog/catalog-model.ts';
+import { AGING_MS, LeasePool } from '../src/providers/local/lease-pool.ts';
+import { listLocalModels } from '../src/providers/local/list-local-models.ts';
+import { LocalProvider } from '../src/providers/local/local-provider.ts';
+import { localTurn } from './support/local-turn.ts';
+
+const MODELS_DIR = fileURLToPath(new URL('../../shared/models/', import.meta.url));
+
+describe('LeasePool scheduling', () => {
+  const never = new AbortController().signal;
+
+  test('a freed item goes to the least costly waiter; equal costs in order of arrival', async () => {
+    let now = 0;
+    const pool = new LeasePool(['seq'], () => now);
+    const held = await pool.acquire(never, 100);
+    const order: string[] = [];
+    const wait = (name: string, cost: number) =>
+      pool.acquire(never, cost).then((item) => {
+        order.push(name);
+        return item;
+      });
+    const big = wait('big', 5000);
+    const small = wait('small', 20);
+    const small2 = wait('small2', 20);
+    pool.release(held);
+    pool.release(await small);
+    pool.release(await small2);
+    await big;
+    assert.deepEqual(order, ['small', 'small2', 'big']);
+  });
+
+  test('waiting makes a request cheaper, so a long one is never starved', async () => {
+    let now = 0;
+    const pool = new LeasePool(['seq'], () => now);
+    const held = await pool.acquire(never);
+    const served: string[] = [];
+    void pool.acquire(never, 1000).then(() => served.push('long'));
+    // 1000 tokens waiting 49 aging periods count as 20: a new 21-token request comes after it.
+    now = 49 * AGING_MS;
+    void pool.acquire(never, 21).then(() => served.push('short'));
+    pool.release(held);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(served, ['long']);
+  });
+});
+
+describe('local scheduling, measured', () => {
+  // One sequence, so every request but the running one waits for it.
+  const provider = new LocalProvider({ parallelSequences: 1 });
+  const model = listLocalModels([MODELS_DIR]).find(
+    (found) => found.id === 'local/stories260K',
+  ) as CatalogModel;
+  after(() => provider.close());
+
+  /** Milliseconds from sending a request to its first event, and to its last. */
+  async function timed(prompt: string, maxOutputTokens: number, started = performance.now()) {
+    const turn = localTurn(model, prompt, { sampling: { temperature: 0, maxOutputTokens } });
+    let first: number | undefined;
+    for await (const _ of provider.generate(turn, new AbortController().signal))
+      first ??= performance.now() - started;
+    return { first: first!, last: performance.now() - started };
+  }
+
+  test('a small request behind large ones waits for the running one only, not the queue', async () => {
+    const longPrompt = 'Once upon a time, there was a little girl named Lily. '.repeat(25);
+    await timed('warm up', 4);
+    const alone = await timed('Hi', 4);
+    const started = performance.now();
+    const running = timed(longPrompt, 300, started);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const queued = timed(longPrompt, 300, started);
+    const small = timed('Hi', 4, started);
+    const [a, b, s] = await Promise.all([running, queued, small]);
+    process.stdout.write(
+      `# small alone: first event ${alone.first.toFixed(0)} ms; behind two large requests: ` +
+        `${s.first.toFixed(0)} ms (the running one ended at ${a.last.toFixed(0)} ms, the queued one at ${b.last.toFixed(0)} ms)\n`,
+    );
+    // The small request took the sequence as soon as the running one let go of it, before the queued large one.
+    assert.ok(s.last < b.first, `small ended at ${s.last} ms, the queued large one began at ${b.first} ms`);
+    assert.ok(s.first > a.first);
+  });
+});
