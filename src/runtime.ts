@@ -128,6 +128,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     owner,
     logger,
     dropUnsupported: config.dropUnsupported,
+    maxGenerationMs: config.maxGenerationMs,
   });
   const gateway = createGateway({
     catalog,

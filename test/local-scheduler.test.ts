@@ -13,7 +13,7 @@ describe('LeasePool scheduling', () => {
   const never = new AbortController().signal;
 
   test('a freed item goes to the least costly waiter; equal costs in order of arrival', async () => {
-    let now = 0;
+    const now = 0;
     const pool = new LeasePool(['seq'], () => now);
     const held = await pool.acquire(never, 100);
     const order: string[] = [];

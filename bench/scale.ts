@@ -1,0 +1,177 @@
+/**
+ * Portico beside itself on more than one machine's worth of state: requests/s and CPU per
+ * request for SQLite, PostgreSQL, PostgreSQL with Redis, and two replicas on PostgreSQL and
+ * Redis, printed as ratios against SQLite measured in the same run; then the RSS of one server
+ * after repeated load runs and a rest, to show memory returns to a plateau instead of growing.
+ *
+ *   npm run bench:scale [-- --seconds 4 --rounds 3 --concurrency 16 --rss-rounds 6]
+ *
+ * Every setup is `portico serve` child processes answering non-streaming, stored responses
+ * from a loopback chat-completions upstream that answers at once (the recorded text fixture),
+ * through the default gateway with a rate limit (memory or Redis) and its request logs. Load
+ * is spread round-robin over the replicas. CPU is the servers' own (user + system from
+ * /proc), not the load generator's or the upstream's. The setups alternate round by round so
+ * noise hits each alike; medians are printed. Needs PostgreSQL and Redis on loopback
+ * (PORTICO_BENCH_DATABASE_URL, PORTICO_BENCH_REDIS_URL).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { loadFixture, startReplayServer } from '../test/support/replay-server.ts';
+import { spawnServe, type ServeProcess } from '../test/support/spawn-serve.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    'rss-rounds': { type: 'string', default: '6' },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const concurrency = Number(values.concurrency);
+const rssRounds = Number(values['rss-rounds']);
+const databaseUrl = process.env.PORTICO_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.PORTICO_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TICK_MS = 10; // /proc reports CPU in clock ticks of 1/100 s
+
+const text = loadFixture(new URL('../test/fixtures/chat-completions/text.json', import.meta.url));
+const upstream = await startReplayServer(() => text);
+const root = mkdtempSync(join(tmpdir(), 'portico-bench-scale-'));
+const config = join(root, 'portico.yaml');
+writeFileSync(
+  config,
+  [
+    'providers:',
+    `  loop: { type: chat-completions, base_url: ${upstream.url}/v1 }`,
+    'models:',
+    '  - { id: loop/model, provider: loop, context_window: 8000 }',
+    'gateways:',
+    '  default: { rate_limit: { limit: 100000000, period: 60, technique: fixed } }',
+  ].join('\n'),
+);
+const schema = `bench_scale_${process.pid}`;
+const prefix = `bench-scale:${process.pid}:`;
+const admin = new pg.Client({ connectionString: databaseUrl });
+await admin.connect();
+
+interface Setup {
+  name: string;
+  replicas: number;
+  env: NodeJS.ProcessEnv;
+}
+const base = { PATH: process.env.PATH, PORTICO_SHUTDOWN_GRACE_MS: '0' };
+const postgres = { PORTICO_DATABASE_URL: databaseUrl, PORTICO_DATABASE_SCHEMA: schema };
+const redis = { PORTICO_REDIS_URL: redisUrl, PORTICO_REDIS_PREFIX: prefix };
+const setups: Setup[] = [
+  { name: 'SQLite, 1 replica', replicas: 1, env: base },
+  { name: 'PostgreSQL, 1 replica', replicas: 1, env: { ...base, ...postgres } },
+  { name: 'PostgreSQL + Redis, 1 replica', replicas: 1, env: { ...base, ...postgres, ...redis } },
+  { name: 'PostgreSQL + Redis, 2 replicas', replicas: 2, env: { ...base, ...postgres, ...redis } },
+];
+
+function procStat(pid: number): { cpuMs: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuMs, rssMb: Number(rss?.[1] ?? 0) / 1024 };
+}
+
+async function start(setup: Setup, dataDir: string): Promise<ServeProcess[]> {
+  const servers: ServeProcess[] = [];
+  for (let n = 0; n < setup.replicas; n++)
+    servers.push(
+      await spawnServe(['--config', config, '--data-dir', dataDir, '--models-dir', root], setup.env),
+    );
+  return servers;
+}
+
+/** `seconds` of load, `concurrency` clients round-robin over the servers; requests/s and server CPU per request. */
+async function load(servers: ServeProcess[]): Promise<{ rps: number; cpuMsPerRequest: number }> {
+  const pids = servers.map((server) => server.child.pid!);
+  const cpuBefore = pids.reduce((sum, pid) => sum + procStat(pid).cpuMs, 0);
+  const body = JSON.stringify({ model: 'loop/model', input: 'hi' });
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, client) => {
+      for (let n = client; performance.now() < until; n += concurrency) {
+        const server = servers[n % servers.length]!;
+        const response = await fetch(`${server.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) done++;
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  if (failed > 0) throw new Error(`${failed} requests failed`);
+  const cpu = pids.reduce((sum, pid) => sum + procStat(pid).cpuMs, 0) - cpuBefore;
+  return { rps: done / elapsed, cpuMsPerRequest: cpu / done };
+}
+
+const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
+const results = new Map<string, Array<{ rps: number; cpuMsPerRequest: number }>>();
+try {
+  const running = new Map<string, ServeProcess[]>();
+  for (const setup of setups) {
+    const servers = await start(setup, join(root, setup.name.replace(/\W+/g, '-')));
+    running.set(setup.name, servers);
+    await load(servers); // warm-up: connections, JIT, prepared statements
+    results.set(setup.name, []);
+  }
+  for (let round = 0; round < rounds; round++)
+    for (const setup of setups) results.get(setup.name)!.push(await load(running.get(setup.name)!));
+
+  // Memory: repeated load runs on one server, its RSS after each, then after a rest.
+  const [single] = running.get(setups[0]!.name)!;
+  const rss: number[] = [procStat(single!.child.pid!).rssMb];
+  for (let round = 0; round < rssRounds; round++) {
+    await load([single!]);
+    rss.push(procStat(single!.child.pid!).rssMb);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const rested = procStat(single!.child.pid!).rssMb;
+  for (const servers of running.values()) for (const server of servers) await server.stop();
+
+  const baseline = results.get(setups[0]!.name)!;
+  const baseRps = median(baseline.map((r) => r.rps));
+  const baseCpu = median(baseline.map((r) => r.cpuMsPerRequest));
+  const lines = [
+    `non-streaming stored responses, ${concurrency} clients, ${seconds} s per run, ${rounds} rounds, medians`,
+    `${'setup'.padEnd(32)} ${'requests/s'.padStart(10)} ${'ratio'.padStart(6)} ${'CPU ms/request'.padStart(15)} ${'ratio'.padStart(6)}`,
+  ];
+  for (const setup of setups) {
+    const runs = results.get(setup.name)!;
+    const rps = median(runs.map((r) => r.rps));
+    const cpu = median(runs.map((r) => r.cpuMsPerRequest));
+    lines.push(
+      `${setup.name.padEnd(32)} ${rps.toFixed(0).padStart(10)} ${(rps / baseRps).toFixed(2).padStart(6)} ${cpu.toFixed(2).padStart(15)} ${(cpu / baseCpu).toFixed(2).padStart(6)}`,
+    );
+  }
+  lines.push(
+    `RSS of one server (SQLite) before and after each of ${rssRounds} load runs: ${rss.map((mb) => mb.toFixed(0)).join(' -> ')} MB; after 5 s at rest: ${rested.toFixed(0)} MB`,
+    `last run / first run: ${(rss.at(-1)! / rss[1]!).toFixed(2)}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await upstream.close();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+  const keys = new Redis(redisUrl);
+  const found = await keys.keys(`${prefix}*`);
+  if (found.length) await keys.del(...found);
+  keys.disconnect();
+  rmSync(root, { recursive: true, force: true });
+}
