@@ -121,6 +121,12 @@ async function load(servers: ServeProcess[]): Promise<{ rps: number; cpuMsPerReq
   return { rps: done / elapsed, cpuMsPerRequest: cpu / done };
 }
 
+/** The server's `portico_heap_used_bytes` gauge, in MB. */
+async function heapUsedMb(server: ServeProcess): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/^portico_heap_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+}
+
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 const results = new Map<string, Array<{ rps: number; cpuMsPerRequest: number }>>();
 try {
@@ -134,15 +140,18 @@ try {
   for (let round = 0; round < rounds; round++)
     for (const setup of setups) results.get(setup.name)!.push(await load(running.get(setup.name)!));
 
-  // Memory: repeated load runs on one server, its RSS after each, then after a rest.
+  // Memory: repeated load runs on one server, its RSS and JavaScript heap after each, then after a rest.
   const [single] = running.get(setups[0]!.name)!;
   const rss: number[] = [procStat(single!.child.pid!).rssMb];
+  const heap: number[] = [await heapUsedMb(single!)];
   for (let round = 0; round < rssRounds; round++) {
     await load([single!]);
     rss.push(procStat(single!.child.pid!).rssMb);
+    heap.push(await heapUsedMb(single!));
   }
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const rested = procStat(single!.child.pid!).rssMb;
+  const restedHeap = await heapUsedMb(single!);
   for (const servers of running.values()) for (const server of servers) await server.stop();
 
   const baseline = results.get(setups[0]!.name)!;
@@ -162,7 +171,8 @@ try {
   }
   lines.push(
     `RSS of one server (SQLite) before and after each of ${rssRounds} load runs: ${rss.map((mb) => mb.toFixed(0)).join(' -> ')} MB; after 5 s at rest: ${rested.toFixed(0)} MB`,
-    `last run / first run: ${(rss.at(-1)! / rss[1]!).toFixed(2)}`,
+    `JavaScript heap in use after each: ${heap.map((mb) => mb.toFixed(0)).join(' -> ')} MB; after the rest: ${restedHeap.toFixed(0)} MB`,
+    `RSS last run / first run: ${(rss.at(-1)! / rss[1]!).toFixed(2)}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
