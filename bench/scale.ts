@@ -4,12 +4,12 @@
  * Redis, printed as ratios against SQLite measured in the same run; then the RSS of one server
  * after repeated load runs and a rest, to show memory returns to a plateau instead of growing.
  *
- *   npm run bench:scale [-- --seconds 4 --rounds 3 --concurrency 16 --rss-rounds 6]
+ *   npm run bench:scale [-- --requests 600 --rounds 3 --concurrency 16 --rss-rounds 6]
  *
  * Every setup is `portico serve` child processes answering non-streaming, stored responses
- * from a loopback chat-completions upstream that answers at once (the recorded text fixture),
- * through the default gateway with a rate limit (memory or Redis) and its request logs. Load
- * is spread round-robin over the replicas. CPU is the servers' own (user + system from
+ * from an in-memory stand-in for OpenAI's Responses API that answers at once, through the
+ * default gateway with a rate limit (memory or Redis) and its request logs. Load is split
+ * evenly over the replicas. CPU is the servers' own (user + system from
  * /proc), not the load generator's or the upstream's. The setups alternate round by round so
  * noise hits each alike; medians are printed. Needs PostgreSQL and Redis on loopback
  * (PORTICO_BENCH_DATABASE_URL, PORTICO_BENCH_REDIS_URL).
@@ -20,36 +20,35 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { loadFixture, startReplayServer } from '../test/support/replay-server.ts';
 import { spawnServe, type ServeProcess } from '../test/support/spawn-serve.ts';
+import { startUpstream } from './support/fast-upstream.ts';
+import { load as send } from './support/load.ts';
+import { cpuMicros } from './support/proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '4' },
+    requests: { type: 'string', default: '600' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     'rss-rounds': { type: 'string', default: '6' },
   },
 });
-const seconds = Number(values.seconds);
+const requests = Number(values.requests);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const rssRounds = Number(values['rss-rounds']);
 const databaseUrl = process.env.PORTICO_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.PORTICO_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TICK_MS = 10; // /proc reports CPU in clock ticks of 1/100 s
-
-const text = loadFixture(new URL('../test/fixtures/chat-completions/text.json', import.meta.url));
-const upstream = await startReplayServer(() => text);
+const upstream = await startUpstream(20);
 const root = mkdtempSync(join(tmpdir(), 'portico-bench-scale-'));
 const config = join(root, 'portico.yaml');
 writeFileSync(
   config,
   [
     'providers:',
-    `  loop: { type: chat-completions, base_url: ${upstream.url}/v1 }`,
+    `  fast: { type: openai, base_url: ${upstream.url}, api_key_env: FAST_UPSTREAM_KEY }`,
     'models:',
-    '  - { id: loop/model, provider: loop, context_window: 8000 }',
+    '  - { id: fast/model, provider: fast, upstream_model: fast, context_window: 128000 }',
     'gateways:',
     '  default: { rate_limit: { limit: 100000000, period: 60, technique: fixed } }',
   ].join('\n'),
@@ -64,7 +63,11 @@ interface Setup {
   replicas: number;
   env: NodeJS.ProcessEnv;
 }
-const base = { PATH: process.env.PATH, PORTICO_SHUTDOWN_GRACE_MS: '0' };
+const base = {
+  PATH: process.env.PATH,
+  PORTICO_SHUTDOWN_GRACE_MS: '0',
+  FAST_UPSTREAM_KEY: 'bench-not-secret',
+};
 const postgres = { PORTICO_DATABASE_URL: databaseUrl, PORTICO_DATABASE_SCHEMA: schema };
 const redis = { PORTICO_REDIS_URL: redisUrl, PORTICO_REDIS_PREFIX: prefix };
 const setups: Setup[] = [
@@ -74,12 +77,9 @@ const setups: Setup[] = [
   { name: 'PostgreSQL + Redis, 2 replicas', replicas: 2, env: { ...base, ...postgres, ...redis } },
 ];
 
-function procStat(pid: number): { cpuMs: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+function rssMb(pid: number): number {
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuMs, rssMb: Number(rss?.[1] ?? 0) / 1024 };
+  return Number(rss?.[1] ?? 0) / 1024;
 }
 
 async function start(setup: Setup, dataDir: string): Promise<ServeProcess[]> {
@@ -91,34 +91,19 @@ async function start(setup: Setup, dataDir: string): Promise<ServeProcess[]> {
   return servers;
 }
 
-/** `seconds` of load, `concurrency` clients round-robin over the servers; requests/s and server CPU per request. */
+/** `requests` POSTs, `concurrency` at a time, split evenly over the servers; requests/s and server CPU per request. */
 async function load(servers: ServeProcess[]): Promise<{ rps: number; cpuMsPerRequest: number }> {
   const pids = servers.map((server) => server.child.pid!);
-  const cpuBefore = pids.reduce((sum, pid) => sum + procStat(pid).cpuMs, 0);
-  const body = JSON.stringify({ model: 'loop/model', input: 'hi' });
+  const cpuBefore = pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+  const body = JSON.stringify({ model: 'fast/model', input: 'hi' });
   const started = performance.now();
-  const until = started + seconds * 1000;
-  let done = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, client) => {
-      for (let n = client; performance.now() < until; n += concurrency) {
-        const server = servers[n % servers.length]!;
-        const response = await fetch(`${server.url}/v1/responses`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        await response.arrayBuffer();
-        if (response.status === 200) done++;
-        else failed++;
-      }
-    }),
-  );
+  const each = Math.ceil(requests / servers.length);
+  const clients = Math.max(1, Math.floor(concurrency / servers.length));
+  await Promise.all(servers.map((server) => send(`${server.url}/v1/responses`, () => body, each, clients)));
   const elapsed = (performance.now() - started) / 1000;
-  if (failed > 0) throw new Error(`${failed} requests failed`);
-  const cpu = pids.reduce((sum, pid) => sum + procStat(pid).cpuMs, 0) - cpuBefore;
-  return { rps: done / elapsed, cpuMsPerRequest: cpu / done };
+  const cpuMs = (pids.reduce((sum, pid) => sum + cpuMicros(pid), 0) - cpuBefore) / 1000;
+  const done = each * servers.length;
+  return { rps: done / elapsed, cpuMsPerRequest: cpuMs / done };
 }
 
 /** The server's `portico_heap_used_bytes` gauge, in MB. */
@@ -142,15 +127,15 @@ try {
 
   // Memory: repeated load runs on one server, its RSS and JavaScript heap after each, then after a rest.
   const [single] = running.get(setups[0]!.name)!;
-  const rss: number[] = [procStat(single!.child.pid!).rssMb];
+  const rss: number[] = [rssMb(single!.child.pid!)];
   const heap: number[] = [await heapUsedMb(single!)];
   for (let round = 0; round < rssRounds; round++) {
     await load([single!]);
-    rss.push(procStat(single!.child.pid!).rssMb);
+    rss.push(rssMb(single!.child.pid!));
     heap.push(await heapUsedMb(single!));
   }
   await new Promise((resolve) => setTimeout(resolve, 5000));
-  const rested = procStat(single!.child.pid!).rssMb;
+  const rested = rssMb(single!.child.pid!);
   const restedHeap = await heapUsedMb(single!);
   for (const servers of running.values()) for (const server of servers) await server.stop();
 
@@ -158,7 +143,7 @@ try {
   const baseRps = median(baseline.map((r) => r.rps));
   const baseCpu = median(baseline.map((r) => r.cpuMsPerRequest));
   const lines = [
-    `non-streaming stored responses, ${concurrency} clients, ${seconds} s per run, ${rounds} rounds, medians`,
+    `non-streaming stored responses, ${concurrency} clients, ${requests} per run, ${rounds} rounds, medians`,
     `${'setup'.padEnd(32)} ${'requests/s'.padStart(10)} ${'ratio'.padStart(6)} ${'CPU ms/request'.padStart(15)} ${'ratio'.padStart(6)}`,
   ];
   for (const setup of setups) {
@@ -176,7 +161,7 @@ try {
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await upstream.close();
+  upstream.close();
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin.end();
   const keys = new Redis(redisUrl);
