@@ -17,11 +17,11 @@ export interface InstanceLease {
  * Server-wide, like the schema: instances are not scoped to an owner.
  */
 export interface InstanceStore {
-  /** Registers or renews `id`'s lease until `expiresAt`. */
+  /** Registers or renews `id`'s lease until `expiresAt`; drops leases that lapsed over an hour ago. */
   renew(id: string, now: number, expiresAt: number): Promise<void>;
   /** Ends the lease at once (a clean shutdown: nothing of this instance is running any more). */
   release(id: string): Promise<void>;
-  /** Leases that run past `now`, oldest instance first; lapsed ones older than an hour are dropped on the way. */
+  /** Leases that run past `now`, oldest instance first. */
   live(now: number): Promise<InstanceLease[]>;
 }
 

@@ -9,6 +9,7 @@ export class PostgresInstanceStore implements InstanceStore {
   constructor(private readonly db: PostgresDatabase) {}
 
   async renew(id: string, now: number, expiresAt: number): Promise<void> {
+    await this.db.execute(sql(`DELETE FROM instances WHERE expires_at < $1`), [now - LAPSED_LEASE_KEPT_MS]);
     await this.db.execute(
       sql(`INSERT INTO instances (id, started_at, renewed_at, expires_at) VALUES ($1, $2, $2, $3)
         ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`),
@@ -21,7 +22,6 @@ export class PostgresInstanceStore implements InstanceStore {
   }
 
   async live(now: number): Promise<InstanceLease[]> {
-    await this.db.execute(sql(`DELETE FROM instances WHERE expires_at < $1`), [now - LAPSED_LEASE_KEPT_MS]);
     const rows = await this.db.query<LeaseRow & Record<string, unknown>>(
       sql(`SELECT * FROM instances WHERE expires_at > $1 ORDER BY started_at, id`),
       [now],

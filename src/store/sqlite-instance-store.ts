@@ -31,6 +31,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async renew(id: string, now: number, expiresAt: number): Promise<void> {
+    this.#sql.get(`DELETE FROM instances WHERE expires_at < ?`).run(now - LAPSED_LEASE_KEPT_MS);
     this.#sql
       .get(
         `INSERT INTO instances (id, started_at, renewed_at, expires_at) VALUES (?, ?, ?, ?)
@@ -44,7 +45,6 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async live(now: number): Promise<InstanceLease[]> {
-    this.#sql.get(`DELETE FROM instances WHERE expires_at < ?`).run(now - LAPSED_LEASE_KEPT_MS);
     const rows = this.#sql
       .get(`SELECT * FROM instances WHERE expires_at > ? ORDER BY started_at, id`)
       .all(now) as LeaseRow[];
