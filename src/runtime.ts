@@ -100,9 +100,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     options.stores ??
     (await openStores({ env, clock: now, logger, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }));
   const store = stores.responses;
-  let heartbeat: InstanceHeartbeat;
+  // Whatever opened before a failure is closed again: a runtime that did not start holds nothing.
   let redis: RedisState | undefined;
+  let heartbeat: InstanceHeartbeat;
   try {
+    redis = await openRedisState(env, logger);
     heartbeat = await InstanceHeartbeat.start({
       stores,
       leaseMs:
@@ -111,8 +113,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       logger,
       recover: options.recover !== false,
     });
-    redis = await openRedisState(env, logger);
   } catch (error) {
+    await redis?.close();
     await stores.close();
     throw error;
   }

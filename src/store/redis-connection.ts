@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { ApiError } from '../api/errors.ts';
 import type { Logger } from '../logger.ts';
 import { storeUnavailable } from './store-unavailable.ts';
@@ -49,9 +49,8 @@ export class RedisConnection {
     try {
       return await work(this.client);
     } catch (error) {
-      if (error instanceof ApiError) throw error;
-      const message = error instanceof Error ? error.message : '';
-      if (/ERR |WRONGTYPE|NOSCRIPT/.test(message)) throw error;
+      // Redis answered with an error: a bug of Portico's (a 500), not an outage.
+      if (error instanceof ApiError || error instanceof ReplyError) throw error;
       throw storeUnavailable('Redis');
     }
   }
