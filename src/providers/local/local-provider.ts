@@ -83,7 +83,12 @@ export class LocalProvider implements Provider {
         const generation = { history, promptTokens, maxTokens, sampling: turn.sampling, output };
         yield* streamChatResponse(chat, generation, signal);
       } finally {
-        local.chats.release(chat);
+        // The sequence is cleared after the answer, not before the next one: the clear waits
+        // for the context's lock, and this way only the sequence's next borrower waits for it.
+        void chat.sequence
+          .clearHistory()
+          .catch((error: unknown) => this.logger.warn('local sequence not cleared', { error: String(error) }))
+          .finally(() => local.chats.release(chat));
       }
     } catch (error) {
       throw this.failure(error, turn.model, signal);
