@@ -1,7 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import type { BatchItem, Token } from 'node-llama-cpp';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
+import { fairBatchStrategy } from '../src/providers/local/fair-batch-strategy.ts';
 import { AGING_MS, LeasePool } from '../src/providers/local/lease-pool.ts';
 import { listLocalModels } from '../src/providers/local/list-local-models.ts';
 import { LocalProvider } from '../src/providers/local/local-provider.ts';
@@ -47,6 +49,24 @@ describe('LeasePool scheduling', () => {
   });
 });
 
+describe('fairBatchStrategy', () => {
+  const item = (tokens: number): BatchItem => ({
+    tokens: Array.from({ length: tokens }, () => 1 as Token),
+    logits: [],
+    evaluationPriority: 5,
+  });
+
+  test('each waiting sequence gets an equal share; what a short one leaves goes to the others', () => {
+    const [long, small, other] = [item(900), item(20), item(300)];
+    const amounts = (items: BatchItem[], size: number) =>
+      fairBatchStrategy({ items, size }).map((entry) => entry.processAmount);
+    assert.deepEqual(amounts([long, small], 128), [108, 20]);
+    assert.deepEqual(amounts([long, small, other], 128), [66, 20, 42]);
+    assert.deepEqual(amounts([long], 128), [128]);
+    assert.deepEqual(amounts([item(1), item(1)], 128), [1, 1]);
+  });
+});
+
 describe('local scheduling, measured', () => {
   // One sequence, so every request but the running one waits for it.
   const provider = new LocalProvider({ parallelSequences: 1 });
@@ -81,5 +101,41 @@ describe('local scheduling, measured', () => {
     // The small request took the sequence as soon as the running one let go of it, before the queued large one.
     assert.ok(s.last < b.first, `small ended at ${s.last} ms, the queued large one began at ${b.first} ms`);
     assert.ok(s.first > a.first);
+  });
+});
+
+describe('local batches, measured', () => {
+  // Two sequences: the small request has one of its own, beside the long prompt.
+  const provider = new LocalProvider({ parallelSequences: 2 });
+  const model = listLocalModels([MODELS_DIR]).find(
+    (found) => found.id === 'local/stories260K',
+  ) as CatalogModel;
+  after(() => provider.close());
+
+  async function timed(prompt: string, maxOutputTokens: number, started = performance.now()) {
+    const turn = localTurn(model, prompt, { sampling: { temperature: 0, maxOutputTokens } });
+    let first: number | undefined;
+    for await (const _ of provider.generate(turn, new AbortController().signal))
+      first ??= performance.now() - started;
+    return { first: first!, last: performance.now() - started };
+  }
+
+  test('a small request beside a long prompt answers while the prompt is still being read', async () => {
+    const longPrompt = 'Once upon a time, there was a little girl named Lily. '.repeat(60);
+    await timed('warm up', 4);
+    const started = performance.now();
+    const long = timed(longPrompt, 3, started);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const small = timed('Hi', 2, started);
+    const [l, s] = await Promise.all([long, small]);
+    process.stdout.write(
+      `# beside a long prompt: the small request's first event at ${s.first.toFixed(0)} ms, its end at ${s.last.toFixed(0)} ms; ` +
+        `the long prompt's first event at ${l.first.toFixed(0)} ms\n`,
+    );
+    // Batches are shared between the sequences: the small one does not wait for the whole prompt.
+    assert.ok(
+      s.last < l.first,
+      `small ended at ${s.last} ms, the long prompt's first event came at ${l.first} ms`,
+    );
   });
 });
