@@ -56,7 +56,12 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const local = new LocalProvider({ logger });
   const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);
   const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
-  const catalog = new Catalog([...localModels, ...upstreams.models], providers, upstreams.unavailable);
+  const catalog = new Catalog(
+    [...localModels, ...upstreams.models],
+    providers,
+    upstreams.unavailable,
+    config.defaultModel,
+  );
 
   const stores =
     options.stores ??
@@ -78,6 +83,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       owner,
       logger,
       dropUnsupported: config.dropUnsupported,
+      hostedTools: config.hostedTools,
     }),
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

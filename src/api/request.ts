@@ -46,9 +46,14 @@ const Metadata = z
   )
   .refine((value) => Object.keys(value).length <= 16, 'metadata has at most 16 pairs');
 
-/** `POST /v1/responses`. Unknown parameters are refused, as OpenAI does. */
+/**
+ * `POST /v1/responses`: every parameter of OpenAI's published CreateResponse, and
+ * `client_metadata` (Codex sends it; OpenAI takes it). Unknown parameters are refused, as
+ * OpenAI does.
+ */
 export const CreateResponseRequest = z.strictObject({
-  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required'),
+  /** Left out, the configured `default_model` serves the request (see catalog.ts). */
+  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required').nullish(),
   input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).nullish(),
@@ -56,14 +61,17 @@ export const CreateResponseRequest = z.strictObject({
   store: z.boolean().nullish(),
   background: z.boolean().nullish(),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_obfuscation: z.boolean().nullish() }).nullish(),
+  stream_options: z.looseObject({ include_obfuscation: z.boolean().nullish() }).nullish(),
   include: z.array(z.enum(INCLUDABLE)).nullish(),
   max_output_tokens: z.int().min(1, 'max_output_tokens must be at least 1').nullish(),
-  max_tool_calls: z.int().min(1).nullish(),
+  max_tool_calls: z.int().min(0).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
+  /** Open Responses sampling penalties; OpenAI's Responses API has none. */
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   text: TextConfig.nullish(),
   reasoning: ReasoningConfig.nullish(),
@@ -73,6 +81,10 @@ export const CreateResponseRequest = z.strictObject({
   metadata: Metadata.nullish(),
   prompt_cache_key: z.string().nullish(),
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
+  prompt_cache_options: z.looseObject({}).nullish(),
+  moderation: z.looseObject({ model: z.string() }).nullish(),
+  context_management: z.array(z.looseObject({ type: z.string() })).min(1).nullish(),
+  client_metadata: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().max(64).nullish(),
   user: z.string().nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),

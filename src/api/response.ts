@@ -26,6 +26,7 @@ export const OutputFunctionCall = z.object({
   type: z.literal('function_call'),
   id: z.string(),
   call_id: z.string(),
+  namespace: z.string().optional(),
   name: z.string(),
   arguments: z.string(),
   status: itemStatus,
@@ -35,6 +36,7 @@ export const OutputCustomToolCall = z.object({
   type: z.literal('custom_tool_call'),
   id: z.string(),
   call_id: z.string(),
+  namespace: z.string().optional(),
   name: z.string(),
   input: z.string(),
 });
@@ -98,7 +100,10 @@ export const ResponseObject = z.object({
   user: z.string().optional(),
   safety_identifier: z.string().nullable(),
   prompt_cache_key: z.string().nullable(),
-  top_logprobs: z.int().nullable(),
+  /** Open Responses requires these three as numbers (OpenAI's schema allows null). */
+  top_logprobs: z.int(),
+  presence_penalty: z.number(),
+  frequency_penalty: z.number(),
   usage: Usage.optional(),
 });
 

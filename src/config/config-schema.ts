@@ -75,6 +75,10 @@ export const ConfigFile = z.strictObject({
   models: z.array(FileModel, 'must be a list of models').optional(),
   /** Tools and parameters a model cannot take are dropped (with a warning) instead of refused. */
   drop_unsupported: z.boolean('must be true or false').optional(),
+  /** Hosted tools (web_search, ...) a model's provider cannot run: dropped with a warning, or refused. */
+  hosted_tools: z.enum(['drop', 'refuse'], { error: "must be 'drop' or 'refuse'" }).optional(),
+  /** The model a request without `model` is served by. */
+  default_model: z.string('must be a model id').min(1, 'must not be empty').optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;

@@ -40,4 +40,8 @@ export interface PorticoConfig {
   models: CatalogModel[];
   /** The global `drop_unsupported`: a model's own setting wins; false unless the file says so. */
   dropUnsupported: boolean;
+  /** Hosted tools a model's provider cannot run: `drop` (with a warning; the default) or `refuse`. */
+  hostedTools: 'drop' | 'refuse';
+  /** The model of requests that name none. */
+  defaultModel: string | undefined;
 }

@@ -22,5 +22,12 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
   const providers = resolveProviders(parsed.data.providers ?? {}, options.env, issues);
   const models = resolveModels(parsed.data.models ?? [], providers, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { file: options.file, providers, models, dropUnsupported: parsed.data.drop_unsupported ?? false };
+  return {
+    file: options.file,
+    providers,
+    models,
+    dropUnsupported: parsed.data.drop_unsupported ?? false,
+    hostedTools: parsed.data.hosted_tools ?? 'drop',
+    defaultModel: parsed.data.default_model,
+  };
 }

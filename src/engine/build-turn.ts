@@ -26,6 +26,8 @@ export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Tur
       ...(request.top_p != null ? { topP: request.top_p } : {}),
       ...(request.max_output_tokens != null ? { maxOutputTokens: request.max_output_tokens } : {}),
       ...(request.seed != null ? { seed: request.seed } : {}),
+      ...(request.presence_penalty ? { presencePenalty: request.presence_penalty } : {}),
+      ...(request.frequency_penalty ? { frequencyPenalty: request.frequency_penalty } : {}),
     },
     include: request.include ?? [],
   };

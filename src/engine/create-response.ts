@@ -9,11 +9,15 @@ import type { ModelEvent, ModelUsage } from '../providers/provider.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 import { buildTurn } from './build-turn.ts';
 import { checkStrictOutput, strictOutputSpec, type StrictOutputSpec } from './check-strict-output.ts';
+import { flattenClientItems } from './client-tools.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import type { IdGenerator } from './ids.ts';
 import { initialResponse } from './initial-response.ts';
+import type { HostedToolsPolicy } from './hosted-tools.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { normalizeInput } from './normalize-input.ts';
+import { offerTools } from './offer-tools.ts';
+import { restoreClientCalls } from './restore-client-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { settleUnsupported } from './settle-unsupported.ts';
 import { validateTextFormat } from './validate-text-format.ts';
@@ -31,6 +35,18 @@ export interface EngineContext {
   logger?: Logger;
   /** The global `drop_unsupported` setting; a model's own setting wins. */
   dropUnsupported?: boolean;
+  /** Hosted tools a model's provider cannot run: dropped with a warning (the default) or refused. */
+  hostedTools?: HostedToolsPolicy;
+  /**
+   * The context behind a `previous_response_id` from somewhere nearer than the store (a
+   * WebSocket connection's cache), consulted first; undefined sends the lookup to the store.
+   */
+  previousItems?(id: string): Promise<Item[] | undefined>;
+}
+
+export interface StartOptions {
+  /** `false` builds and checks the context without running the model: a WebSocket warm-up. */
+  generate?: boolean;
 }
 
 export interface StartedResponse {
@@ -38,6 +54,8 @@ export interface StartedResponse {
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>;
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
   warnings: string[];
+  /** What the model was given: the previous response's context, then this request's input. */
+  context: Item[];
 }
 
 /**
@@ -50,6 +68,7 @@ export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
   signal: AbortSignal,
+  options: StartOptions = {},
 ): Promise<StartedResponse> {
   refuseUnsupported(request);
   const { model, provider } = ctx.catalog.resolve(request.model);
@@ -61,19 +80,32 @@ export async function startResponse(
   const history = request.previous_response_id
     ? await previousContext(request.previous_response_id, ctx)
     : [];
+  const context = [...history, ...input];
+  const offered = offerTools(tools.turn, toolChoice, context);
   const { turn, warnings } = settleUnsupported(
-    buildTurn(request, { model, items: [...history, ...input], tools: tools.turn, toolChoice, text }),
+    buildTurn(request, {
+      model,
+      items: flattenClientItems(context, offered.calls),
+      tools: offered.tools.map(({ tool }) => tool),
+      toolChoice: offered.toolChoice,
+      text,
+    }),
     {
       request,
+      model: model.id,
       provider,
       dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
       historyLength: history.length,
+      hostedTools: ctx.hostedTools ?? 'drop',
+      toolPaths: offered.tools.map(({ path }) => path),
     },
   );
   if (warnings.length > 0)
     ctx.logger?.warn('request served without what the model cannot take', { model: model.id, warnings });
 
-  const events = limitToolCalls(provider.generate(turn, signal), toolCallLimit(request));
+  const generated =
+    options.generate === false ? warmUp() : limitToolCalls(provider.generate(turn, signal), toolCallLimit(request));
+  const events = restoreClientCalls(generated, offered.calls, ctx.newId);
   const upstream = events[Symbol.asyncIterator]();
   let first: IteratorResult<ModelEvent>;
   try {
@@ -96,7 +128,13 @@ export async function startResponse(
   const store = request.store !== false;
   if (store) await ctx.store.begin(writer.snapshot, input, ctx.owner);
   const strict = strictOutputSpec(turn);
-  return { events: run(writer, first, upstream, { ctx, store, signal, strict }), warnings };
+  return { events: run(writer, first, upstream, { ctx, store, signal, strict }), warnings, context };
+}
+
+/** A warm-up's model events: none, a finish. The response completes with no output. */
+async function* warmUp(): AsyncGenerator<ModelEvent, void, undefined> {
+  yield { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } };
+  yield { type: 'finish', reason: 'stop' };
 }
 
 interface RunOptions {
@@ -207,7 +245,7 @@ function toUsage(usage: ModelUsage | undefined): Usage {
 }
 
 async function previousContext(id: string, ctx: EngineContext): Promise<Item[]> {
-  const history = await ctx.store.history(id, ctx.owner);
+  const history = (await ctx.previousItems?.(id)) ?? (await ctx.store.history(id, ctx.owner));
   if (!history) {
     throw new ApiError({
       status: 400,

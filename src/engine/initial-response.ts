@@ -45,6 +45,8 @@ export function initialResponse(
     ...(request.user ? { user: request.user } : {}),
     safety_identifier: request.safety_identifier ?? null,
     prompt_cache_key: request.prompt_cache_key ?? null,
-    top_logprobs: request.top_logprobs ?? null,
+    top_logprobs: request.top_logprobs ?? 0,
+    presence_penalty: request.presence_penalty ?? 0,
+    frequency_penalty: request.frequency_penalty ?? 0,
   };
 }

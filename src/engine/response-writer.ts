@@ -82,7 +82,7 @@ export class ResponseWriter {
         break;
       }
       case 'tool-call-start':
-        this.openToolCall(event.callId, event.name, event.kind === 'custom');
+        this.openToolCall(event.callId, event.name, event.kind === 'custom', event.namespace);
         break;
       case 'tool-call-delta': {
         const open = this.toolCall(event.callId);
@@ -257,12 +257,13 @@ export class ResponseWriter {
     );
   }
 
-  private openToolCall(callId: string, name: string, custom: boolean): void {
+  private openToolCall(callId: string, name: string, custom: boolean, namespace: string | undefined): void {
     const id = this.newId(custom ? 'ctc' : 'fc');
     const index = this.snapshot.output.length;
+    const within = namespace !== undefined ? { namespace } : {};
     const item: OutputItem = custom
-      ? { type: 'custom_tool_call', id, call_id: callId, name, input: '' }
-      : { type: 'function_call', id, call_id: callId, name, arguments: '', status: 'in_progress' };
+      ? { type: 'custom_tool_call', id, call_id: callId, ...within, name, input: '' }
+      : { type: 'function_call', id, call_id: callId, ...within, name, arguments: '', status: 'in_progress' };
     // Parallel tool calls may stream side by side; anything else closes first.
     this.add({ kind: 'tool', index, id, callId, name, custom }, item, (o) => o.kind === 'tool');
   }

@@ -57,6 +57,10 @@ export interface Sampling {
   topP?: number;
   maxOutputTokens?: number;
   seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Sequences that end the output where they appear (not included); Chat Completions' `stop`. */
+  stop?: string[];
 }
 
 export interface ModelUsage {
@@ -89,7 +93,8 @@ export type ModelEvent =
   | { type: 'reasoning-delta'; delta: string; part: 'summary' | 'content' }
   /** Opaque reasoning state (OpenAI encrypted_content, Anthropic thinking signature) for the current reasoning item. */
   | { type: 'reasoning-encrypted'; encryptedContent: string }
-  | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom' }
+  /** `namespace` is set by the engine alone, for a tool the client offered inside a namespace. */
+  | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom'; namespace?: string }
   | { type: 'tool-call-delta'; callId: string; delta: string }
   | { type: 'tool-call-end'; callId: string }
   /** An upstream item Portico does not run itself (web search, image generation, ...): opened... */

@@ -49,6 +49,9 @@ export interface ChatRequest {
   temperature?: number;
   top_p?: number;
   seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  stop?: string[];
   verbosity?: string;
 }
 
