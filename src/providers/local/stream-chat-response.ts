@@ -42,7 +42,7 @@ export async function* streamChatResponse(
   const forwardAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', forwardAbort, { once: true });
   const channel = new ModelEventChannel();
-  const { temperature, topP, seed, stop, presencePenalty, frequencyPenalty } = generation.sampling;
+  const { temperature, topP, seed, stop: stopAt, presencePenalty, frequencyPenalty } = generation.sampling;
   const penalties = presencePenalty !== undefined || frequencyPenalty !== undefined;
   const { output } = generation;
   const base = {
@@ -51,7 +51,7 @@ export async function* streamChatResponse(
     temperature: temperature ?? DEFAULT_TEMPERATURE,
     ...(topP !== undefined ? { topP } : {}),
     ...(seed !== undefined ? { seed } : {}),
-    ...(stop?.length ? { customStopTriggers: stop } : {}),
+    ...(stopAt?.length ? { customStopTriggers: stopAt } : {}),
     ...(penalties
       ? {
           repeatPenalty: {
