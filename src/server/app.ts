@@ -8,14 +8,19 @@ import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 
+export interface AppOptions {
+  /** How long a Responses WebSocket connection may stay open; default 60 minutes, as OpenAI's. */
+  socketLifetimeMs?: number;
+}
+
 /** The HTTP app: OpenAI-compatible routes under /v1; every error leaves in the OpenAI shape. */
-export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
+export function createApp(runtime: Runtime, logger: Logger, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set('owner', DEFAULT_PROJECT);
     await next();
   });
-  app.route('/v1', responsesRoutes(runtime));
+  app.route('/v1', responsesRoutes(runtime, options));
   app.route('/v1', chatCompletionsRoutes(runtime));
   app.route('/v1', modelsRoutes(runtime));
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -1,9 +1,11 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type ServerType, type WebSocketServerLike } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
-import { createApp } from './app.ts';
+import { createApp, type AppOptions } from './app.ts';
+import { MAX_BODY_BYTES } from './read-json.ts';
 
-export interface ServerOptions extends RuntimeOptions {
+export interface ServerOptions extends RuntimeOptions, AppOptions {
   /** Default 8787; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1: reachable from this machine only, unless asked otherwise. */
@@ -16,13 +18,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The WebSocket side of the server: upgrades are answered by the app's routes (see responses-socket-route.ts). */
+export function socketServer(): WebSocketServerLike {
+  // ws types `options.noServer` as optional-or-undefined; it is set, as node-server requires.
+  return new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES }) as WebSocketServerLike;
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(options);
-  const app = createApp(runtime, runtime.logger);
+  const app = createApp(runtime, runtime.logger, options);
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () =>
-      resolve(started),
+    const started = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 8787,
+        hostname: host,
+        websocket: { server: socketServer() },
+      },
+      () => resolve(started),
     );
     started.once('error', reject);
   });

@@ -6,13 +6,17 @@ import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
+import type { AppOptions } from '../app.ts';
 import { readJson } from '../read-json.ts';
+import { responsesSocketRoute } from './responses-socket-route.ts';
 import { finalResponse } from '../../engine/final-response.ts';
 import { sseStream } from '../../stream/response-sse.ts';
 import { eventStreamResponse, generationAbort } from '../stream-response.ts';
 
-export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
+export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get('/responses', responsesSocketRoute(runtime, options.socketLifetimeMs));
 
   app.post('/responses', async (c) => {
     const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));

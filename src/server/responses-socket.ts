@@ -1,0 +1,131 @@
+import { ApiError, badRequest, toApiError } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
+import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import type { ResponseObject } from '../api/response.ts';
+import { startResponse, type EngineContext } from '../engine/create-response.ts';
+
+/** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
+export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
+
+/** The two ends of one connection the session needs: sending a JSON message and closing. */
+export interface SocketEnds {
+  send(message: object): void;
+  close(code: number, reason: string): void;
+}
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** What a turn reports on the socket when it fails before its first event. */
+function errorMessage(error: ApiError): object {
+  return { type: 'error', status: error.status, error: error.toJSON().error };
+}
+
+function lifetimeReached(minutes: number): ApiError {
+  return badRequest(
+    null,
+    `The Responses WebSocket connection limit (${minutes} minutes) was reached: open a new connection to continue.`,
+    'websocket_connection_limit_reached',
+  );
+}
+
+/**
+ * One WebSocket connection to `/v1/responses`, as OpenAI's WebSocket mode defines it: each
+ * `response.create` message runs one response through `startResponse` (the HTTP route's own
+ * path) and its events go back as JSON messages, one response after another. The most recent
+ * response's context stays in a connection-local cache, so `store: false` chains continue with
+ * only new input; a failed turn evicts the response it continued from.
+ */
+export class ResponsesSocketSession {
+  private queue: Promise<void> = Promise.resolve();
+  /** The most recent response of this connection: its id and the context the next turn continues. */
+  private cached: { id: string; items: Item[] } | undefined;
+  private readonly abort = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private ended = false;
+
+  constructor(
+    private readonly engine: EngineContext,
+    private readonly socket: SocketEnds,
+    lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
+  ) {
+    // At the limit the response in flight finishes first; then the connection closes.
+    this.timer = setTimeout(() => this.enqueue(() => this.expire(lifetimeMs)), lifetimeMs);
+    this.timer.unref();
+  }
+
+  /** A message from the client; messages are served in order, one response at a time. */
+  receive(data: string): void {
+    this.enqueue(() => this.turn(data));
+  }
+
+  /** The client went away: the response in flight stops and is recorded as cancelled. */
+  closed(): void {
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.abort.abort();
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(() => (this.ended ? undefined : task()));
+  }
+
+  private async expire(lifetimeMs: number): Promise<void> {
+    this.socket.send(errorMessage(lifetimeReached(Math.round(lifetimeMs / 60_000))));
+    this.ended = true;
+    this.socket.close(1000, 'connection limit reached');
+  }
+
+  private async turn(data: string): Promise<void> {
+    let previous: string | null | undefined;
+    try {
+      const { request, generate } = readCreate(data);
+      previous = request.previous_response_id;
+      const engine: EngineContext = {
+        ...this.engine,
+        previousItems: async (id) => (this.cached?.id === id ? this.cached.items : undefined),
+      };
+      const started = await startResponse(request, engine, this.abort.signal, { generate });
+      let final: ResponseObject | undefined;
+      for await (const event of started.events) {
+        this.socket.send(event);
+        if (TERMINAL.has(event.type)) final = (event as { response: ResponseObject }).response;
+      }
+      if (final && final.status !== 'failed')
+        this.cached = { id: final.id, items: [...started.context, ...(final.output as Item[])] };
+      else this.evict(previous);
+    } catch (error) {
+      if (this.abort.signal.aborted) return;
+      this.evict(previous);
+      this.socket.send(errorMessage(toApiError(error)));
+    }
+  }
+
+  private evict(id: string | null | undefined): void {
+    if (id && this.cached?.id === id) this.cached = undefined;
+  }
+}
+
+/**
+ * A `response.create` message as the request it carries: the Responses create body with
+ * `type`, and `generate: false` for a warm-up. `stream` is implicit (and ignored); `background`
+ * has no meaning on a socket.
+ */
+function readCreate(data: string): { request: CreateResponseRequest; generate: boolean } {
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message))
+    throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
+  const { type, generate, stream: _stream, ...body } = message as Record<string, unknown>;
+  if (type !== 'response.create')
+    throw badRequest('type', `Unknown message type ${JSON.stringify(type)}: send 'response.create'.`);
+  if (generate !== undefined && generate !== null && typeof generate !== 'boolean')
+    throw badRequest('generate', "Invalid 'generate': must be a boolean.", 'invalid_value');
+  const request = parseBody(CreateResponseRequest, body);
+  if (request.background)
+    throw badRequest('background', 'background is not supported over WebSocket.', 'unsupported_parameter');
+  return { request: { ...request, stream: true }, generate: generate !== false };
+}
