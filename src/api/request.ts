@@ -83,7 +83,10 @@ export const CreateResponseRequest = z.strictObject({
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
   prompt_cache_options: z.looseObject({}).nullish(),
   moderation: z.looseObject({ model: z.string() }).nullish(),
-  context_management: z.array(z.looseObject({ type: z.string() })).min(1).nullish(),
+  context_management: z
+    .array(z.looseObject({ type: z.string() }))
+    .min(1)
+    .nullish(),
   client_metadata: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().max(64).nullish(),
   user: z.string().nullish(),

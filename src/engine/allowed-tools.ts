@@ -24,7 +24,8 @@ export function applyAllowedTools(
   choice: ToolChoice,
   calls: ReadonlyMap<string, ClientCall>,
 ): { tools: PlacedTool[]; toolChoice: ToolChoice } {
-  if (typeof choice !== 'object' || choice.type !== 'allowed_tools') return { tools: [...tools], toolChoice: choice };
+  if (typeof choice !== 'object' || choice.type !== 'allowed_tools')
+    return { tools: [...tools], toolChoice: choice };
   const { mode, tools: entries } = choice as { mode: 'auto' | 'required'; tools: AllowedEntry[] };
   const kept = tools.filter(({ tool }) =>
     entries.some((entry) => allows(entry, tool, calls.get((tool as { name?: string }).name ?? ''))),

@@ -65,7 +65,10 @@ export function flattenClientTools(tools: readonly PlacedTool[]): ClientTools {
       const search = tool as { description?: string | null; parameters?: Record<string, unknown> | null };
       const parameters = search.parameters ?? { type: 'object', properties: {} };
       const description = search.description ?? 'Searches for more tools to use.';
-      out.push({ tool: { type: 'function', name: 'tool_search', description, parameters, strict: false }, path });
+      out.push({
+        tool: { type: 'function', name: 'tool_search', description, parameters, strict: false },
+        path,
+      });
       calls.set('tool_search', { name: 'tool_search', search: true });
       continue;
     }

@@ -104,7 +104,9 @@ export async function startResponse(
     ctx.logger?.warn('request served without what the model cannot take', { model: model.id, warnings });
 
   const generated =
-    options.generate === false ? warmUp() : limitToolCalls(provider.generate(turn, signal), toolCallLimit(request));
+    options.generate === false
+      ? warmUp()
+      : limitToolCalls(provider.generate(turn, signal), toolCallLimit(request));
   const events = restoreClientCalls(generated, offered.calls, ctx.newId);
   const upstream = events[Symbol.asyncIterator]();
   let first: IteratorResult<ModelEvent>;

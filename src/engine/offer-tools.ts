@@ -15,8 +15,15 @@ export interface OfferedTools {
  * The tools a turn offers the model: the request's (validated and normalized) and those that
  * earlier tool searches loaded, flattened for every provider and limited by `allowed_tools`.
  */
-export function offerTools(tools: readonly Tool[], choice: ToolChoice, context: readonly Item[]): OfferedTools {
-  const placed = [...tools.map((tool, index) => ({ tool, path: `tools[${index}]` })), ...loadedTools(context)];
+export function offerTools(
+  tools: readonly Tool[],
+  choice: ToolChoice,
+  context: readonly Item[],
+): OfferedTools {
+  const placed = [
+    ...tools.map((tool, index) => ({ tool, path: `tools[${index}]` })),
+    ...loadedTools(context),
+  ];
   const flat = flattenClientTools(placed);
   return { ...applyAllowedTools(flat.tools, choice, flat.calls), calls: flat.calls };
 }

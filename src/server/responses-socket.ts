@@ -36,6 +36,8 @@ function lifetimeReached(minutes: number): ApiError {
  * only new input; a failed turn evicts the response it continued from.
  */
 export class ResponsesSocketSession {
+  /** Responses this connection has run (warm-ups included). */
+  served = 0;
   private queue: Promise<void> = Promise.resolve();
   /** The most recent response of this connection: its id and the context the next turn continues. */
   private cached: { id: string; items: Item[] } | undefined;
@@ -85,6 +87,7 @@ export class ResponsesSocketSession {
         previousItems: async (id) => (this.cached?.id === id ? this.cached.items : undefined),
       };
       const started = await startResponse(request, engine, this.abort.signal, { generate });
+      this.served++;
       let final: ResponseObject | undefined;
       for await (const event of started.events) {
         this.socket.send(event);

@@ -82,9 +82,7 @@ export class AnthropicProvider implements Provider {
       found.push({ param: 'top_p', message: 'Anthropic takes temperature or top_p, not both.' });
     else if (topP !== undefined && thinking.on && topP < 0.95)
       found.push({ param: 'top_p', message: 'Anthropic takes no top_p below 0.95 with extended thinking.' });
-    found.push(
-      ...samplingUnsupported(turn, ['temperature', 'topP', 'maxOutputTokens', 'stop'], 'Anthropic'),
-    );
+    found.push(...samplingUnsupported(turn, ['temperature', 'topP', 'maxOutputTokens', 'stop'], 'Anthropic'));
     if (turn.text.verbosity)
       found.push({ param: 'text.verbosity', message: 'Anthropic takes no verbosity.', harmless: true });
     if (turn.reasoning?.summary ?? turn.reasoning?.generate_summary)

@@ -11,7 +11,10 @@ const OPEN = 1;
  * through the app's middleware like any request (so authentication applies to it unchanged),
  * and the connection serves the project the request was authenticated for.
  */
-export function responsesSocketRoute(runtime: Runtime, lifetimeMs: number | undefined): MiddlewareHandler<AppEnv> {
+export function responsesSocketRoute(
+  runtime: Runtime,
+  lifetimeMs: number | undefined,
+): MiddlewareHandler<AppEnv> {
   return upgradeWebSocket((c) => {
     const owner = c.var.owner;
     let session: ResponsesSocketSession | undefined;
@@ -24,6 +27,7 @@ export function responsesSocketRoute(runtime: Runtime, lifetimeMs: number | unde
           close: (code: number, reason: string) => ws.close(code, reason),
         };
         session = new ResponsesSocketSession(runtime.engine(owner), ends, lifetimeMs);
+        runtime.logger.info('responses websocket opened', { owner });
       },
       onMessage(event) {
         const data = event.data;
@@ -31,6 +35,7 @@ export function responsesSocketRoute(runtime: Runtime, lifetimeMs: number | unde
       },
       onClose() {
         session?.closed();
+        runtime.logger.info('responses websocket closed', { owner, responses: session?.served ?? 0 });
       },
     };
   }) as MiddlewareHandler<AppEnv>;
