@@ -1,5 +1,5 @@
-import type { Tool } from '../api/tools.ts';
-import type { Unsupported } from '../providers/provider.ts';
+import type { Tool, ToolChoice } from '../api/tools.ts';
+import type { Turn, Unsupported } from '../providers/provider.ts';
 
 /**
  * What happens to a hosted tool (web_search, file_search, code_interpreter, mcp, ...) that the
@@ -13,16 +13,31 @@ export function isClientTool(tool: Tool): boolean {
   return tool.type === 'function' || tool.type === 'custom';
 }
 
+/** The hosted tool type a reported path is about: a hosted tool, or a tool_choice forcing one. */
+function hostedType(param: string, turn: Pick<Turn, 'tools' | 'toolChoice'>): string | undefined {
+  const tool = toolAt(param, turn.tools);
+  if (tool) return isClientTool(tool) ? undefined : tool.type;
+  const choice: ToolChoice = turn.toolChoice;
+  if (param !== 'tool_choice' || typeof choice !== 'object') return undefined;
+  return ['function', 'custom', 'allowed_tools'].includes(choice.type) ? undefined : choice.type;
+}
+
 /**
- * The one place that decides the fate of a hosted tool a provider reported it cannot serve:
- * harmless (dropped, reported) under `drop`, refused under `refuse`. When Portico runs a hosted
- * tool itself, this is where that tool stops being reported at all.
+ * The one place that decides the fate of a hosted tool a provider reported it cannot serve
+ * (and of a tool_choice forcing it): harmless (dropped, reported) under `drop`, refused under
+ * `refuse`. When Portico runs a hosted tool itself, this is where that tool stops being
+ * reported at all.
  */
-export function settleHostedTool(found: Unsupported, tool: Tool, policy: HostedToolsPolicy): Unsupported {
-  if (isClientTool(tool)) return found;
+export function settleHostedTool(
+  found: Unsupported,
+  turn: Pick<Turn, 'tools' | 'toolChoice'>,
+  policy: HostedToolsPolicy,
+): Unsupported {
+  const type = hostedType(found.param, turn);
+  if (type === undefined) return found;
   return {
     ...found,
-    message: `${found.message} Portico does not run '${tool.type}' tools for this model.`,
+    message: `${found.message} Portico does not run '${type}' tools for this model.`,
     harmless: policy === 'drop',
   };
 }

@@ -72,10 +72,7 @@ export function settleUnsupported(turn: Turn, options: SettleOptions): Settled {
     ...catalogUnsupported(turn),
     ...(options.provider.unsupported?.(turn) ?? []),
   ]
-    .map((entry) => {
-      const tool = toolAt(entry.param, turn.tools);
-      return tool ? settleHostedTool(entry, tool, options.hostedTools) : entry;
-    })
+    .map((entry) => settleHostedTool(entry, turn, options.hostedTools))
     .filter((entry) => !seen.has(entry.param) && seen.add(entry.param));
   const refused = found.filter((entry) => !entry.harmless);
   if (!options.dropUnsupported && refused[0]) throw refusal(refused[0], options, DROP_HINT);
@@ -88,7 +85,7 @@ export function settleUnsupported(turn: Turn, options: SettleOptions): Settled {
   if (stuck) throw refusal(stuck, options, 'Portico cannot send the request without it.');
   const warnings = found.map(
     (entry) =>
-      `${locate(entry.param, options).label}: ${entry.harmless && !toolAt(entry.param, turn.tools) ? 'ignored' : 'dropped'}, ${entry.message}`,
+      `${locate(entry.param, options).label}: ${entry.harmless && !toolAt(entry.param, turn.tools) && entry.param !== 'tool_choice' ? 'ignored' : 'dropped'}, ${entry.message}`,
   );
   return { turn: served, warnings };
 }
