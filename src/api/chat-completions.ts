@@ -136,8 +136,10 @@ export const ChatCompletionRequest = z.strictObject({
   stream_options: z
     .strictObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() })
     .nullish(),
-  n: z.int().min(1).nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  n: z.int().min(1).max(8, 'n is at most 8').nullish(),
+  stop: z
+    .union([z.string().min(1), z.array(z.string().min(1)).max(4, 'stop takes up to 4 sequences')])
+    .nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
@@ -179,7 +181,7 @@ export interface ChatCompletion {
   created: number;
   model: string;
   choices: Array<{
-    index: 0;
+    index: number;
     message: ChatCompletionMessage;
     finish_reason: ChatFinishReason;
     logprobs: null;
@@ -208,7 +210,7 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{ index: 0; delta: ChatDelta; logprobs: null; finish_reason: ChatFinishReason | null }>;
+  choices: Array<{ index: number; delta: ChatDelta; logprobs: null; finish_reason: ChatFinishReason | null }>;
   usage?: ChatUsage | null;
 }
 

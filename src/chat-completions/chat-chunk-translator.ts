@@ -1,4 +1,5 @@
 import type {
+  ChatUsage,
   ChatCompletionChunk,
   ChatDelta,
   ChatFinishReason,
@@ -25,10 +26,20 @@ interface StreamedCall {
  * when asked for. A failed response becomes one `{error}` item, after which nothing follows.
  */
 export class ChatChunkTranslator {
+  /** The usage of the response, once it ended. */
+  usage: ChatUsage | undefined;
   private head: Pick<ChatCompletionChunk, 'id' | 'created' | 'model'> | undefined;
   private readonly calls = new Map<string, StreamedCall>();
 
-  constructor(private readonly includeUsage: boolean) {}
+  /**
+   * `index` is the choice the chunks belong to (`n` choices run one after another);
+   * `usageChunk: false` leaves the final usage chunk to the caller, which sums the choices.
+   */
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly index = 0,
+    private readonly usageChunk = true,
+  ) {}
 
   translate(event: ResponseStreamEvent): ChatStreamItem[] {
     switch (event.type) {
@@ -90,8 +101,14 @@ export class ChatChunkTranslator {
   private finish(response: ResponseObject): ChatStreamItem[] {
     const reason = mapFinishReason(response) ?? 'stop';
     const chunks = [this.chunk({}, reason)];
-    if (this.includeUsage) chunks.push({ ...this.chunk({}), choices: [], usage: mapUsage(response.usage) });
+    this.usage = mapUsage(response.usage);
+    if (this.includeUsage && this.usageChunk) chunks.push(this.usageOnly(this.usage));
     return chunks;
+  }
+
+  /** The last chunk under `include_usage`: no choices, the usage. */
+  usageOnly(usage: ChatUsage): ChatCompletionChunk {
+    return { ...this.chunk({}), choices: [], usage };
   }
 
   private chunk(delta: ChatDelta, finishReason: ChatFinishReason | null = null): ChatCompletionChunk {
@@ -99,7 +116,7 @@ export class ChatChunkTranslator {
     return {
       ...this.head,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: this.index, delta, logprobs: null, finish_reason: finishReason }],
       // With include_usage every chunk says `usage: null` but the last, as OpenAI streams them.
       ...(this.includeUsage ? { usage: null } : {}),
     };

@@ -47,6 +47,8 @@ export interface EngineContext {
 export interface StartOptions {
   /** `false` builds and checks the context without running the model: a WebSocket warm-up. */
   generate?: boolean;
+  /** Chat Completions' `stop`: sequences that end the output (the Responses API has none). */
+  stop?: string[] | undefined;
 }
 
 export interface StartedResponse {
@@ -89,6 +91,7 @@ export async function startResponse(
       tools: offered.tools.map(({ tool }) => tool),
       toolChoice: offered.toolChoice,
       text,
+      stop: options.stop,
     }),
     {
       request,

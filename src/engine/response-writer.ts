@@ -14,6 +14,8 @@ type Open =
       index: number;
       id: string;
       part?: { index: number; type: 'output_text' | 'refusal' } | undefined;
+      /** The provider finished it without saying its phase: it closes once what follows is known. */
+      ended?: boolean;
     }
   | {
       kind: 'reasoning';
@@ -69,7 +71,12 @@ export class ResponseWriter {
         break;
       case 'item-end': {
         const open = this.open.at(-1);
-        if (open?.kind === 'message' || open?.kind === 'reasoning') this.close(open);
+        if (open?.kind === 'reasoning' || (open?.kind === 'message' && event.phase))
+          this.close(open, 'completed', event.phase);
+        else if (open?.kind === 'message' && !open.ended) {
+          this.closePart(open);
+          open.ended = true;
+        }
         break;
       }
       case 'reasoning-delta':
@@ -129,9 +136,12 @@ export class ResponseWriter {
     return this.drain();
   }
 
-  /** Closes every open item: `status` is `completed`, or `incomplete` when generation stopped early. */
+  /**
+   * Closes every open item: `status` is `completed`, or `incomplete` when generation stopped
+   * early. A message still open is the answer: its phase is `final_answer`.
+   */
   closeAll(status: 'completed' | 'incomplete'): ResponseStreamEvent[] {
-    for (const open of [...this.open]) this.close(open, status);
+    for (const open of [...this.open]) this.close(open, status, 'final_answer');
     return this.drain();
   }
 
@@ -151,6 +161,7 @@ export class ResponseWriter {
 
   private current<K extends Open['kind']>(kind: K): Extract<Open, { kind: K }> | undefined {
     const last = this.open.at(-1);
+    if (last?.kind === 'message' && last.ended) return undefined;
     return last?.kind === kind ? (last as Extract<Open, { kind: K }>) : undefined;
   }
 
@@ -160,9 +171,12 @@ export class ResponseWriter {
     );
   }
 
-  /** Starts a new item at the next output index, closing whatever cannot stay open beside it. */
+  /**
+   * Starts a new item at the next output index, closing whatever cannot stay open beside it. A
+   * message that more output follows is commentary, not the final answer.
+   */
   private add<T extends Open>(open: T, item: OutputItem, keepOpen: (o: Open) => boolean = () => false): T {
-    for (const other of [...this.open]) if (!keepOpen(other)) this.close(other);
+    for (const other of [...this.open]) if (!keepOpen(other)) this.close(other, 'completed', 'commentary');
     this.open.push(open);
     this.emit({ type: 'response.output_item.added', output_index: open.index, item });
     return open;
@@ -337,11 +351,19 @@ export class ResponseWriter {
     }
   }
 
-  private close(open: Open, status: 'completed' | 'incomplete' = 'completed'): void {
+  private close(
+    open: Open,
+    status: 'completed' | 'incomplete' = 'completed',
+    phase?: 'commentary' | 'final_answer',
+  ): void {
     this.open = this.open.filter((o) => o !== open);
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message' || open.kind === 'reasoning') this.closePart(open);
-    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & { status?: string };
+    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & {
+      status?: string;
+      phase?: string | null;
+    };
+    if (open.kind === 'message' && phase && item.phase == null) item.phase = phase;
     if (open.kind === 'tool') {
       if (open.custom)
         this.emit({

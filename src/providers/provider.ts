@@ -89,7 +89,8 @@ export type ModelEvent =
   /** A citation on the text streamed so far (an upstream's `url_citation`, `file_citation`, ...). */
   | { type: 'text-annotation'; annotation: { type: string; [field: string]: unknown } }
   /** The current message or reasoning item is finished: what follows starts a new one. */
-  | { type: 'item-end' }
+  /** `phase` when the upstream said whether a message is commentary or the final answer. */
+  | { type: 'item-end'; phase?: 'commentary' | 'final_answer' }
   | { type: 'reasoning-delta'; delta: string; part: 'summary' | 'content' }
   /** Opaque reasoning state (OpenAI encrypted_content, Anthropic thinking signature) for the current reasoning item. */
   | { type: 'reasoning-encrypted'; encryptedContent: string }

@@ -34,6 +34,8 @@ export function responseFixture(id: string, overrides: Partial<ResponseObject> =
     top_logprobs: 0,
     presence_penalty: 0,
     frequency_penalty: 0,
+    user: null,
+    usage: null,
     ...overrides,
   };
 }
