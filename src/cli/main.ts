@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { modelsCommand } from './models-command.ts';
+import { pullCommand } from './pull-command.ts';
 import { runCommand } from './run-command.ts';
 import { serveCommand } from './serve-command.ts';
 
@@ -9,6 +10,7 @@ Usage:
   portico serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--models-dir DIR]... [--config FILE]
   portico run MODEL "prompt" [--instructions TEXT] [--max-output-tokens N] [--temperature T]
   portico models [--json]
+  portico pull hf:OWNER/REPO/FILE.gguf | URL [--models-dir DIR]
 
 Environment: PORTICO_DATA_DIR (default ./.portico), PORTICO_MODELS_DIR (default ./models,
 a ${process.platform === 'win32' ? ';' : ':'}-separated list), PORTICO_CONFIG, OPENAI_API_KEY, OPENAI_BASE_URL.
@@ -51,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest, parsed.values);
     case 'models':
       return modelsCommand(parsed.values);
+    case 'pull':
+      return pullCommand(rest, parsed.values);
     default:
       process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
       return 2;

@@ -23,7 +23,10 @@ function nullable(owner: Properties, name: string): void {
 // The README's documented quirk: OpenAI's own examples send `user: null`, which Open Responses requires.
 nullable(schemas.ModelResponseProperties!, 'user');
 // Open Responses requires `usage` on every Response, null until it ends, as OpenAI streams `response.created`.
-nullable(schemas.Response!.allOf!.find((part) => part.properties?.usage)!, 'usage');
+nullable(
+  schemas.Response!.allOf!.find((part) => part.properties?.usage)!,
+  'usage',
+);
 
 const ajv = new Ajv2020.default({ strict: false, allErrors: false, validateFormats: false });
 ajv.addSchema({ $id: 'openai', components: spec.components }, 'openai');
