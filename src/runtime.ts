@@ -6,6 +6,7 @@ import { randomId, type IdGenerator } from './engine/ids.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
+import { storedModels } from './providers/local/model-stores.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
@@ -55,7 +56,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   const local = new LocalProvider({ logger });
   const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);
-  const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
+  // Files in the models folders first: they win over a runner's model of the same name.
+  const localModels = [
+    ...listLocalModels(options.modelsDirs ?? defaultModelsDirs(env)),
+    ...storedModels(env),
+  ];
   const catalog = new Catalog(
     [...localModels, ...upstreams.models],
     providers,
