@@ -78,7 +78,7 @@ function context(provider: ScriptedProvider, setup: Setup = {}): EngineContext {
     owner: 'tools-tester',
     logger: { info: log, warn: log, error: log },
     ...(setup.dropUnsupported !== undefined ? { dropUnsupported: setup.dropUnsupported } : {}),
-    ...(setup.hostedTools !== undefined ? { hostedTools: setup.hostedTools } : {}),
+    ...(setup.hostedTools !== undefined ? { hostedToolsPolicy: setup.hostedTools } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from './errors.ts';
+import { clip } from './limits.ts';
 import { InputItem } from './items.ts';
 import { Tool, ToolChoice } from './tools.ts';
 
@@ -52,8 +53,7 @@ const Metadata = z
  * OpenAI does.
  */
 export const CreateResponseRequest = z.strictObject({
-  /** Left out, the configured `default_model` serves the request (see catalog.ts). */
-  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required').nullish(),
+  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).nullish(),
@@ -94,7 +94,19 @@ export const CreateResponseRequest = z.strictObject({
   seed: z.int().nullish(),
 });
 
-export type CreateResponseRequest = z.output<typeof CreateResponseRequest>;
+export type CreateResponseRequest = z.output<typeof CreateResponseRequest> & EntryPointFields;
+
+/**
+ * What entry points other than `POST /v1/responses` add to a request (never accepted from
+ * its body): Chat Completions' `stop`, and `generate: false` of a WebSocket warm-up. They
+ * travel with the request, so the gateway's cache tells such requests apart.
+ */
+export interface EntryPointFields {
+  /** Sequences that end the output where they appear. */
+  stop?: string[] | undefined;
+  /** `false`: build and check the context without running the model. */
+  generate?: boolean | undefined;
+}
 export type TextConfig = z.output<typeof TextConfig>;
 export type ReasoningConfig = z.output<typeof ReasoningConfig>;
 
@@ -137,7 +149,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data;
   const issue = innermostIssue(result.error.issues[0]!);
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
+    const key = clip(issue.keys[0] ?? '');
     const param = paramPath([...issue.path, key]);
     throw badRequest(param, `Unrecognized request argument supplied: ${param}`, 'unknown_parameter');
   }

@@ -1,4 +1,5 @@
-import { ApiError, badRequest, notFound } from '../api/errors.ts';
+import { ApiError, notFound } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { CatalogModel } from './catalog-model.ts';
 
@@ -16,8 +17,6 @@ export class Catalog {
     private readonly providers: ReadonlyMap<string, Provider>,
     /** Why a provider that models refer to is not available: names the missing setting. */
     private readonly unavailable: ReadonlyMap<string, string> = new Map(),
-    /** The model of requests that name none (`default_model` in the config). */
-    readonly defaultModel?: string,
   ) {
     for (const model of models) if (!this.models.has(model.id)) this.models.set(model.id, model);
   }
@@ -35,22 +34,12 @@ export class Catalog {
     return this.list().filter((model) => this.providers.has(model.provider));
   }
 
-  /**
-   * The model and its provider, or a 404 for an unknown model / a 400 naming what to configure.
-   * No id means the default model; without one configured, `model` is a missing parameter.
-   */
-  resolve(requested: string | null | undefined): ResolvedModel {
-    const id = requested ?? this.defaultModel;
-    if (!id)
-      throw badRequest(
-        'model',
-        "Missing required parameter: 'model' (no default_model is configured).",
-        'missing_required_parameter',
-      );
+  /** The model and its provider, or a 404 for an unknown model / a 400 naming what to configure. */
+  resolve(id: string): ResolvedModel {
     const model = this.models.get(id);
     if (!model) {
       throw notFound(
-        `The model '${id}' does not exist or you do not have access to it.`,
+        `The model '${clip(id)}' does not exist or you do not have access to it.`,
         'model_not_found',
         'model',
       );

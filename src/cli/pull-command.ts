@@ -1,15 +1,14 @@
 import { basename } from 'node:path';
 import { createModelDownloader } from 'node-llama-cpp';
 import { defaultModelsDirs } from '../runtime.ts';
-import type { CliValues } from './main.ts';
+import type { Command, Values } from './command.ts';
 
 /** What `portico pull` takes: a Hugging Face file (`hf:owner/repo/path/file.gguf`) or a plain URL. */
-const USAGE = `Usage: portico pull URI [--models-dir DIR]
+const USAGE = `portico pull hf:OWNER/REPO/FILE.gguf | URL [--models-dir DIR]
 
 URI is hf:OWNER/REPO/FILE.gguf (hf:OWNER/REPO:QUANT picks a quantization), or an https:// URL.
 The file is saved in the first models folder and served as local/<file name>.
-Example: portico pull hf:ggml-org/models/tinyllamas/stories260K.gguf
-`;
+Example: portico pull hf:ggml-org/models/tinyllamas/stories260K.gguf`;
 
 /** A single file keeps its own name (served as `local/<name>`); split and quantization URIs are named by the downloader. */
 function fileName(uri: string): { fileName?: string } {
@@ -28,13 +27,21 @@ function fileName(uri: string): { fileName?: string } {
  * ranges, a progress bar, and a broken download resumed where it stopped on the next pull),
  * into the first models folder. A file already there in full is not downloaded again.
  */
-export async function pullCommand(positionals: string[], values: CliValues): Promise<number> {
+export const pullCommand: Command = {
+  summary: 'Downloads a GGUF model from Hugging Face or a URL into the models folder.',
+  usage: USAGE,
+  options: { 'models-dir': { type: 'string', multiple: true } },
+  run: pull,
+};
+
+async function pull(positionals: string[], values: Values): Promise<number> {
   const [uri, ...rest] = positionals;
   if (!uri || rest.length > 0) {
-    process.stderr.write(USAGE);
+    process.stderr.write(`Usage: ${USAGE}\n`);
     return 2;
   }
-  const dirPath = values['models-dir']?.[0] ?? defaultModelsDirs(process.env)[0]!;
+  const dirs = values['models-dir'];
+  const dirPath = (Array.isArray(dirs) ? dirs[0] : undefined) ?? defaultModelsDirs(process.env)[0]!;
   try {
     const downloader = await createModelDownloader({
       modelUri: uri,

@@ -25,8 +25,8 @@ function hostedType(param: string, turn: Pick<Turn, 'tools' | 'toolChoice'>): st
 /**
  * The one place that decides the fate of a hosted tool a provider reported it cannot serve
  * (and of a tool_choice forcing it): harmless (dropped, reported) under `drop`, refused under
- * `refuse`. When Portico runs a hosted tool itself, this is where that tool stops being
- * reported at all.
+ * `refuse`. A hosted tool Portico runs itself (hosted-tool-runner.ts) reaches the provider as
+ * a function and is never reported here.
  */
 export function settleHostedTool(
   found: Unsupported,

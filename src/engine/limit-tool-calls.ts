@@ -1,16 +1,20 @@
 import type { ModelEvent } from '../providers/provider.ts';
 
 /**
- * How many tool calls a response may carry: one without `parallel_tool_calls` (the engine runs
- * one model turn per response), at most `max_tool_calls`, or no limit (undefined).
+ * How many tool calls one model turn may make: one without `parallel_tool_calls`, what is left
+ * of `max_tool_calls` after the `used` calls of the response's earlier turns, or no limit
+ * (undefined).
  */
-export function toolCallLimit(request: {
-  parallel_tool_calls?: boolean | null | undefined;
-  max_tool_calls?: number | null | undefined;
-}): number | undefined {
+export function toolCallLimit(
+  request: {
+    parallel_tool_calls?: boolean | null | undefined;
+    max_tool_calls?: number | null | undefined;
+  },
+  used = 0,
+): number | undefined {
   const limits = [
     ...(request.parallel_tool_calls === false ? [1] : []),
-    ...(request.max_tool_calls != null ? [request.max_tool_calls] : []),
+    ...(request.max_tool_calls != null ? [Math.max(0, request.max_tool_calls - used)] : []),
   ];
   return limits.length > 0 ? Math.min(...limits) : undefined;
 }

@@ -1,8 +1,9 @@
 import { ApiError, badRequest, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
+import { parseJsonText } from '../api/parse-json-text.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
-import { startResponse, type EngineContext } from '../engine/create-response.ts';
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
 
 /** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
 export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
@@ -12,6 +13,23 @@ export interface SocketEnds {
   send(message: object): void;
   close(code: number, reason: string): void;
 }
+
+/** One turn's answer: its events, and the context the model was given (for the cache). */
+export interface TurnAnswer {
+  events: AsyncIterable<ResponseStreamEvent>;
+  context?: Item[] | undefined;
+}
+
+/**
+ * Runs one turn's request: the same path as `POST /v1/responses` (the gateway, then the
+ * engine), with the connection's cache consulted for `previous_response_id`.
+ */
+export type RunTurn = (
+  request: CreateResponseRequest,
+  body: unknown,
+  previousItems: (id: string) => Promise<Item[] | undefined>,
+  signal: AbortSignal,
+) => Promise<TurnAnswer>;
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -30,8 +48,8 @@ function lifetimeReached(minutes: number): ApiError {
 
 /**
  * One WebSocket connection to `/v1/responses`, as OpenAI's WebSocket mode defines it: each
- * `response.create` message runs one response through `startResponse` (the HTTP route's own
- * path) and its events go back as JSON messages, one response after another. The most recent
+ * `response.create` message runs one response through `run` (the HTTP route's own path) and
+ * its events go back as JSON messages, one response after another. The most recent
  * response's context stays in a connection-local cache, so `store: false` chains continue with
  * only new input; a failed turn evicts the response it continued from.
  */
@@ -46,7 +64,7 @@ export class ResponsesSocketSession {
   private ended = false;
 
   constructor(
-    private readonly engine: EngineContext,
+    private readonly run: RunTurn,
     private readonly socket: SocketEnds,
     lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
   ) {
@@ -80,21 +98,18 @@ export class ResponsesSocketSession {
   private async turn(data: string): Promise<void> {
     let previous: string | null | undefined;
     try {
-      const { request, generate } = readCreate(data);
+      const { request, body } = readCreate(data);
       previous = request.previous_response_id;
-      const engine: EngineContext = {
-        ...this.engine,
-        previousItems: async (id) => (this.cached?.id === id ? this.cached.items : undefined),
-      };
-      const started = await startResponse(request, engine, this.abort.signal, { generate });
+      const cached = async (id: string) => (this.cached?.id === id ? this.cached.items : undefined);
+      const answer = await this.run(request, body, cached, this.abort.signal);
       this.served++;
       let final: ResponseObject | undefined;
-      for await (const event of started.events) {
+      for await (const event of answer.events) {
         this.socket.send(event);
         if (TERMINAL.has(event.type)) final = (event as { response: ResponseObject }).response;
       }
-      if (final && final.status !== 'failed')
-        this.cached = { id: final.id, items: [...started.context, ...(final.output as Item[])] };
+      if (final && final.status !== 'failed' && answer.context)
+        this.cached = { id: final.id, items: [...answer.context, ...(final.output as Item[])] };
       else this.evict(previous);
     } catch (error) {
       if (this.abort.signal.aborted) return;
@@ -113,13 +128,8 @@ export class ResponsesSocketSession {
  * `type`, and `generate: false` for a warm-up. `stream` is implicit (and ignored); `background`
  * has no meaning on a socket.
  */
-function readCreate(data: string): { request: CreateResponseRequest; generate: boolean } {
-  let message: unknown;
-  try {
-    message = JSON.parse(data);
-  } catch {
-    throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
-  }
+function readCreate(data: string): { request: CreateResponseRequest; body: Record<string, unknown> } {
+  const message = parseJsonText(data);
   if (typeof message !== 'object' || message === null || Array.isArray(message))
     throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
   const { type, generate, stream: _stream, ...body } = message as Record<string, unknown>;
@@ -130,5 +140,8 @@ function readCreate(data: string): { request: CreateResponseRequest; generate: b
   const request = parseBody(CreateResponseRequest, body);
   if (request.background)
     throw badRequest('background', 'background is not supported over WebSocket.', 'unsupported_parameter');
-  return { request: { ...request, stream: true }, generate: generate !== false };
+  return {
+    request: { ...request, stream: true, ...(generate === false ? { generate: false } : {}) },
+    body: message as Record<string, unknown>,
+  };
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { badRequest } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
@@ -111,7 +112,7 @@ export class SqliteResponseStore implements ResponseStore {
     const found = this.#sql.selectCursor.get({ response_id: id, item_id: after });
     const position = asc ? found?.last : found?.first;
     if (position === undefined || position === null) {
-      throw badRequest('after', `No input item with id '${after}' in response '${id}'.`);
+      throw badRequest('after', `No input item with id '${clip(after)}' in response '${clip(id)}'.`);
     }
     return position;
   }

@@ -1,4 +1,8 @@
+import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
+import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
+import { SqliteKeyStore } from './sqlite-key-store.ts';
+import { SqliteLogStore } from './sqlite-log-store.ts';
 import { SqliteResponseStore } from './sqlite-store.ts';
 import type { Stores } from './stores.ts';
 
@@ -16,6 +20,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   try {
     return {
       responses: new SqliteResponseStore(db, clock),
+      keys: new SqliteKeyStore(db),
+      gateways: new SqliteGatewayStore(db),
+      logs: new SqliteLogStore(db),
+      cache: new SqliteCacheStore(db),
       async close() {
         db.close();
       },

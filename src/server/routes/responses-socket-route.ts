@@ -1,22 +1,42 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
+import type { GatewayCall } from '../../gateway/gateway-call.ts';
+import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { ResponsesSocketSession } from '../responses-socket.ts';
+import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 
 const OPEN = 1;
 
 /**
  * `GET /v1/responses` with `Upgrade: websocket`: OpenAI's WebSocket mode. The upgrade passes
- * through the app's middleware like any request (so authentication applies to it unchanged),
- * and the connection serves the project the request was authenticated for.
+ * through the app's middleware like any request (authentication, gateway admission), and each
+ * turn is a gateway call for the principal and gateway it admitted, as `POST /v1/responses` is.
  */
 export function responsesSocketRoute(
   runtime: Runtime,
   lifetimeMs: number | undefined,
 ): MiddlewareHandler<AppEnv> {
   return upgradeWebSocket((c) => {
-    const owner = c.var.owner;
+    const { principal, gateway } = c.var;
+    const headers = c.req.raw.headers;
+    const run: RunTurn = (request, body, previousItems, signal) => {
+      const warnings: string[] = [];
+      const call: GatewayCall = {
+        path: 'WS /v1/responses',
+        credentials: { kind: 'principal', principal },
+        gatewayId: gateway.id,
+        options: optionsFromHeaders(headers, warnings),
+        steps: [{ request, options: {} }],
+        stream: true,
+        modelFallbacks: true,
+        signal,
+        warnings,
+        body,
+        previousItems,
+      };
+      return runtime.gateway.run(call);
+    };
     let session: ResponsesSocketSession | undefined;
     return {
       onOpen(_event, ws) {
@@ -26,8 +46,8 @@ export function responsesSocketRoute(
           },
           close: (code: number, reason: string) => ws.close(code, reason),
         };
-        session = new ResponsesSocketSession(runtime.engine(owner), ends, lifetimeMs);
-        runtime.logger.info('responses websocket opened', { owner });
+        session = new ResponsesSocketSession(run, ends, lifetimeMs);
+        runtime.logger.info('responses websocket opened', { project: principal.project });
       },
       onMessage(event) {
         const data = event.data;
@@ -35,7 +55,10 @@ export function responsesSocketRoute(
       },
       onClose() {
         session?.closed();
-        runtime.logger.info('responses websocket closed', { owner, responses: session?.served ?? 0 });
+        runtime.logger.info('responses websocket closed', {
+          project: principal.project,
+          responses: session?.served ?? 0,
+        });
       },
     };
   }) as MiddlewareHandler<AppEnv>;

@@ -1,30 +1,32 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
-import { CreateResponseRequest, parseBody } from '../../api/request.ts';
-import { warningsHeader } from '../../api/warnings-header.ts';
-import { startResponse } from '../../engine/create-response.ts';
+import { clip } from '../../api/limits.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
 import type { AppOptions } from '../app.ts';
 import { readJson } from '../read-json.ts';
 import { responsesSocketRoute } from './responses-socket-route.ts';
-import { finalResponse } from '../../engine/final-response.ts';
-import { sseStream } from '../../stream/response-sse.ts';
-import { eventStreamResponse, generationAbort } from '../stream-response.ts';
+import { responsesStep, type ModelName } from '../../formats/parse-step.ts';
+import { renderAnswer } from '../render-answer.ts';
+
+/** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */
+export function createResponseHandler(runtime: Runtime, modelName?: ModelName, wrapped = false) {
+  return async (c: Context<AppEnv>) => {
+    const body = await readJson(c.req.raw);
+    const parsed = responsesStep(body.value, modelName, wrapped);
+    const { call, abort } = httpCall(c, [parsed], body);
+    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+  };
+}
 
 export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/responses', responsesSocketRoute(runtime, options.socketLifetimeMs));
 
-  app.post('/responses', async (c) => {
-    const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));
-    const { signal, abort } = generationAbort(c.req.raw);
-    const { events, warnings } = await startResponse(request, runtime.engine(c.var.owner), signal);
-    if (!request.stream) return c.json(await finalResponse(events), 200, warningsHeader(warnings));
-    return eventStreamResponse(sseStream(events, abort), warningsHeader(warnings));
-  });
+  app.post('/responses', createResponseHandler(runtime));
 
   app.get('/responses/:id', async (c) => {
     const response = await runtime.stores.responses.get(c.req.param('id'), c.var.owner);
@@ -49,7 +51,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
 }
 
 function responseNotFound(id: string) {
-  return notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+  return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
 }
 
 /** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */

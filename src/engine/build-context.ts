@@ -1,0 +1,118 @@
+import { checkRequestBounds } from '../api/check-request-bounds.ts';
+import { badRequest } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
+import type { CreateResponseRequest } from '../api/request.ts';
+import type { Tool } from '../api/tools.ts';
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { Provider, Turn } from '../providers/provider.ts';
+import { buildTurn } from './build-turn.ts';
+import { flattenClientItems, type ClientCall } from './client-tools.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { HostedToolRunner } from './hosted-tool-runner.ts';
+import { previousResponseItems } from './load-history.ts';
+import { normalizeInput } from './normalize-input.ts';
+import { offerTools } from './offer-tools.ts';
+import { resolveModel } from './resolve-model.ts';
+import { settleUnsupported } from './settle-unsupported.ts';
+import { validateTextFormat } from './validate-text-format.ts';
+import { validateToolChoice } from './validate-tool-choice.ts';
+import { prepareTools } from './validate-tools.ts';
+
+/** Everything a response needs before its first model turn: the first step of the engine. */
+export interface ResponseContext {
+  request: CreateResponseRequest;
+  model: CatalogModel;
+  /** The model's provider, wrapped by the gateway when it wraps providers. */
+  provider: Provider;
+  /** The first model turn: the history, this request's input, settled tools and settings. */
+  turn: Turn;
+  /** The previous response's context, as `previous_response_id` rebuilt it. */
+  history: Item[];
+  /** This request's input as stored: ids assigned, messages as lists of parts. */
+  input: Item[];
+  /** How the model's calls map back to the client's namespaces and tool searches (client-tools.ts). */
+  clientCalls: Map<string, ClientCall>;
+  /** False for a warm-up: the context is built and checked, no model runs. */
+  generate: boolean;
+  /** The tools as the response echoes them. */
+  echoTools: Tool[];
+  /** What of the request was dropped or ignored because the model cannot take it; one line each. */
+  warnings: string[];
+  /** The built-in tools Portico runs in this response's loop, if any. */
+  hostedTools: HostedToolRunner | undefined;
+}
+
+/**
+ * Builds a response's context: validates what needs the catalog and the store, resolves the
+ * model, rebuilds the history and settles what the model cannot take. Every failure here is
+ * an HTTP error (400, 404) raised before any model runs.
+ */
+export async function buildContext(
+  request: CreateResponseRequest,
+  ctx: EngineContext,
+): Promise<ResponseContext> {
+  checkRequestBounds(request);
+  refuseUnsupported(request);
+  const { model, provider } = resolveModel(request.model, ctx);
+  const tools = prepareTools(request.tools ?? []);
+  const toolChoice = request.tool_choice ?? 'auto';
+  validateToolChoice(toolChoice, tools.turn);
+  const text = validateTextFormat(request.text);
+  const input = normalizeInput(request.input, ctx.newId);
+  const history = request.previous_response_id
+    ? await previousResponseItems(request.previous_response_id, ctx)
+    : [];
+  const context = [...history, ...input];
+  const offered = offerTools(tools.turn, toolChoice, context);
+  let turn = buildTurn(request, {
+    model,
+    items: flattenClientItems(context, offered.calls),
+    tools: offered.tools.map(({ tool }) => tool),
+    toolChoice: offered.toolChoice,
+    text,
+    stop: request.stop,
+  });
+  const hostedTools = ctx.hostedTools?.(turn);
+  if (hostedTools) turn = hostedTools.offer(turn);
+  const settled = settleUnsupported(turn, {
+    request,
+    model: model.id,
+    provider,
+    dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
+    historyLength: history.length,
+    hostedTools: ctx.hostedToolsPolicy ?? 'drop',
+    toolPaths: offered.tools.map(({ path }) => path),
+  });
+  if (settled.warnings.length > 0)
+    ctx.logger?.warn('request served without what the model cannot take', {
+      model: model.id,
+      warnings: settled.warnings,
+    });
+  return {
+    request,
+    model,
+    provider,
+    turn: settled.turn,
+    history,
+    input,
+    clientCalls: offered.calls,
+    generate: request.generate !== false,
+    echoTools: tools.echo,
+    warnings: settled.warnings,
+    hostedTools,
+  };
+}
+
+/** Parameters Portico accepts in the schema but cannot honour yet are refused, never ignored. */
+function refuseUnsupported(request: CreateResponseRequest): void {
+  if (request.background)
+    throw badRequest('background', 'Background responses are not supported yet.', 'unsupported_parameter');
+  if (request.conversation)
+    throw badRequest(
+      'conversation',
+      'Conversations are not supported yet: use previous_response_id.',
+      'unsupported_parameter',
+    );
+  if (request.prompt)
+    throw badRequest('prompt', 'Stored prompt templates are not supported.', 'unsupported_parameter');
+}

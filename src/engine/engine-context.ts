@@ -1,0 +1,43 @@
+import type { Item } from '../api/items.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { Logger } from '../logger.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { Owner, ResponseStore } from '../store/response-store.ts';
+import type { HostedToolsFactory } from './hosted-tool-runner.ts';
+import type { HostedToolsPolicy } from './hosted-tools.ts';
+import type { WorkTracker } from '../work-tracker.ts';
+import type { IdGenerator } from './ids.ts';
+
+/** What the engine needs for one owner's requests: built by the runtime, never by a route. */
+export interface EngineContext {
+  catalog: Catalog;
+  store: ResponseStore;
+  newId: IdGenerator;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  owner: Owner;
+  /** Where warnings (what a request lost to its model) and strict-output failures are logged. */
+  logger?: Logger;
+  /** The global `drop_unsupported` setting; a model's own setting wins. */
+  dropUnsupported?: boolean;
+  /**
+   * Wraps the provider of a resolved model (the gateway's cache records and replays model
+   * events through it). Applied in one place, resolve-model.ts, for every provider call:
+   * generation, token counting and compaction. A wrapper keeps the optional methods it does
+   * not change (`countInputTokens`, `compact`, `unsupported`).
+   */
+  wrapProvider?(provider: Provider, model: CatalogModel): Provider;
+  /**
+   * The context behind a `previous_response_id` that the store may not hold (WebSocket mode's
+   * connection-local cache of `store: false` responses): consulted before the store; undefined
+   * falls through to the store.
+   */
+  previousItems?(id: string): Promise<Item[] | undefined>;
+  /** The built-in tools Portico runs for a turn, if any (see hosted-tool-runner.ts). */
+  hostedTools?: HostedToolsFactory;
+  /** Hosted tools neither Portico nor the model's provider runs: dropped with a warning (the default) or refused. */
+  hostedToolsPolicy?: HostedToolsPolicy;
+  /** Counts this process's running generations for a graceful shutdown, and stops them when it is over. */
+  work?: WorkTracker;
+}

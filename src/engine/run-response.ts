@@ -1,0 +1,229 @@
+import { ApiError, toApiError } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
+import { outputText } from '../api/response.ts';
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
+import type { ResponseContext } from './build-context.ts';
+import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
+import type { EngineContext } from './engine-context.ts';
+import { failure, finishStatus } from './finish-status.ts';
+import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
+import { initialResponse } from './initial-response.ts';
+import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
+import { ResponseWriter } from './response-writer.ts';
+import { restoreClientCalls } from './restore-client-calls.ts';
+import { addUsage, toUsage } from './usage.ts';
+
+/** Model turns one response may take while Portico runs built-in tools between them. */
+export const MAX_MODEL_TURNS = 16;
+
+type Ending = ReturnType<typeof finishStatus>;
+
+/** A model turn that has produced its first event (or ended without one). */
+interface OpenTurn {
+  first: IteratorResult<ModelEvent>;
+  upstream: AsyncIterator<ModelEvent>;
+}
+
+/** The state of one running response, shared by its turns. */
+interface Run {
+  context: ResponseContext;
+  ctx: EngineContext;
+  writer: ResponseWriter;
+  signal: AbortSignal;
+  store: boolean;
+  usage: ModelUsage | undefined;
+  /** Calls to hosted tools made so far, against `max_tool_calls`. */
+  hostedCalls: number;
+  /** Counts the generation out of the work tracker once its record is written. */
+  leave: () => void;
+}
+
+/**
+ * The engine's second step: runs a built context as a loop of model turns. It waits for the
+ * first turn's first event before anything is announced or stored, so a failure before
+ * generation (an upstream 429, a local model that cannot load) is an HTTP error with its
+ * status; the gateway's retries and fallbacks rely on that. After that, everything ends in
+ * the stream: `signal` stops generation and the stored record says the response was
+ * cancelled.
+ */
+export async function startRun(
+  context: ResponseContext,
+  ctx: EngineContext,
+  signal: AbortSignal,
+  leave: () => void = () => undefined,
+): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
+  const { request } = context;
+  const first = await openTurn(context, context.turn, 0, signal, ctx);
+  const createdAt = Math.floor(ctx.now() / 1000);
+  const writer = new ResponseWriter(
+    initialResponse(ctx.newId('resp'), createdAt, context.model.id, { ...request, tools: context.echoTools }),
+    ctx.newId,
+  );
+  const store = request.store !== false;
+  if (store) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+  return runTurns({ context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave }, first);
+}
+
+/** Starts a model turn and waits for its first event. */
+async function openTurn(
+  context: ResponseContext,
+  turn: Turn,
+  usedCalls: number,
+  signal: AbortSignal,
+  ctx: EngineContext,
+): Promise<OpenTurn> {
+  const generated = context.generate
+    ? limitToolCalls(context.provider.generate(turn, signal), toolCallLimit(context.request, usedCalls))
+    : warmUp();
+  const events = restoreClientCalls(generated, context.clientCalls, ctx.newId);
+  const upstream = events[Symbol.asyncIterator]();
+  try {
+    return { first: await upstream.next(), upstream };
+  } catch (error) {
+    throw ctx.work?.stopSignal.aborted
+      ? shutdownError()
+      : signal.aborted
+        ? new ApiError({
+            status: 499,
+            type: 'invalid_request_error',
+            message: 'The client closed the request.',
+          })
+        : toApiError(error);
+  }
+}
+
+/** A warm-up's model events: none, a finish. The response completes with no output. */
+async function* warmUp(): AsyncGenerator<ModelEvent, void, undefined> {
+  yield { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } };
+  yield { type: 'finish', reason: 'stop' };
+}
+
+function shutdownError(): ApiError {
+  return new ApiError({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    message: 'Portico shut down before the response finished; send it again.',
+  });
+}
+
+async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+  const { writer, context, ctx, signal } = run;
+  let current = opened;
+  try {
+    writer.lifecycle('response.created');
+    writer.lifecycle('response.in_progress');
+    yield* writer.drain();
+
+    let turn = context.turn;
+    let ending: Ending | undefined;
+    for (let round = 1; ; round++) {
+      const said = writer.snapshot.output.length;
+      const capture = new HostedCallCapture(context.hostedTools);
+      ending = undefined;
+      for (let next = current.first; !next.done; next = await current.upstream.next()) {
+        const event = next.value;
+        if (capture.take(event)) continue;
+        if (event.type === 'usage') run.usage = addUsage(run.usage, event.usage);
+        if (event.type === 'finish') ending = finishStatus(event.reason, event.error);
+        yield* writer.write(event);
+        if (ending) break;
+      }
+      await current.upstream.return?.();
+      ending ??= { status: 'failed', incomplete_details: null, error: failure(undefined) };
+      const runner = context.hostedTools;
+      if (ending.status !== 'completed' || !runner || capture.calls.length === 0) break;
+      if (round >= MAX_MODEL_TURNS) {
+        ending = {
+          status: 'failed',
+          incomplete_details: null,
+          error: {
+            code: 'server_error',
+            message: `The model was still calling built-in tools after ${MAX_MODEL_TURNS} turns.`,
+          },
+        };
+        break;
+      }
+      yield* writer.closeAll('completed');
+      const spoken = writer.snapshot.output.slice(said) as Item[];
+      run.hostedCalls += capture.calls.length;
+      const results = yield* writeThrough(writer, runHostedCalls(runner, capture.calls, signal));
+      // A call the client runs ends the response: the client answers it in its next request.
+      if (capture.clientCalls > 0) break;
+      turn = { ...turn, items: [...turn.items, ...spoken, ...results] };
+      current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
+    }
+    // Items the model finished stay completed even when the response fails their check.
+    yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
+  } catch (error) {
+    const shuttingDown = ctx.work?.stopSignal.aborted === true;
+    // The client left: `finally` records the cancellation. A shutdown is no choice of the client's: it fails.
+    if (signal.aborted && !shuttingDown) return;
+    if (!(error instanceof ApiError) && !signal.aborted)
+      ctx.logger?.error('response failed on an internal error', {
+        response: writer.snapshot.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    const cause = shuttingDown ? shutdownError() : toApiError(error);
+    const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
+    yield* end(run, ending, 'incomplete');
+  } finally {
+    // Always close the provider's generator: it frees its resources (a sequence, a socket)
+    // in its own `finally`, which a `break` after its finish event would never reach.
+    await current.upstream.return?.();
+    let final = writer.snapshot;
+    if (final.status === 'in_progress') {
+      // Stopped before its terminal event: the client went away or stopped reading.
+      writer.closeAll('incomplete');
+      final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
+    }
+    try {
+      if (run.store) await ctx.store.finish(final, ctx.owner);
+    } finally {
+      run.leave();
+    }
+  }
+}
+
+/** A completed response whose output breaks a strict schema fails. */
+function checkOutput(run: Run, ending: Ending): Ending {
+  const strict = strictOutputSpec(run.context.turn);
+  const broken =
+    ending.status === 'completed' && strict && checkStrictOutput(run.writer.snapshot.output, strict);
+  if (!broken) return ending;
+  run.ctx.logger?.warn('model output broke a strict schema', {
+    response: run.writer.snapshot.id,
+    problem: broken,
+  });
+  return { status: 'failed', incomplete_details: null, error: { code: 'server_error', message: broken } };
+}
+
+/** Model events of a hosted tool run written as stream events; returns what the run returned. */
+async function* writeThrough(
+  writer: ResponseWriter,
+  source: AsyncGenerator<ModelEvent, Item[], undefined>,
+): AsyncGenerator<ResponseStreamEvent, Item[], undefined> {
+  for (let next = await source.next(); ; next = await source.next()) {
+    if (next.done) return next.value;
+    yield* writer.write(next.value);
+  }
+}
+
+function* end(run: Run, ending: Ending, closeAs: 'completed' | 'incomplete'): Generator<ResponseStreamEvent> {
+  const { writer, ctx } = run;
+  yield* writer.closeAll(closeAs);
+  const type =
+    ending.status === 'completed'
+      ? 'response.completed'
+      : ending.status === 'incomplete'
+        ? 'response.incomplete'
+        : 'response.failed';
+  writer.lifecycle(type, {
+    ...ending,
+    completed_at: ending.status === 'completed' ? Math.floor(ctx.now() / 1000) : null,
+    output_text: outputText(writer.snapshot.output),
+    usage: toUsage(run.usage),
+  });
+  yield* writer.drain();
+}

@@ -1,0 +1,53 @@
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { envelope } from '../api/workers-ai-envelope.ts';
+import { chatCompletion, chatCompletionChunks, type StartChoice } from './chat/chat-choices.ts';
+import { chatParam } from './chat/map-error-param.ts';
+import { chatSseStream } from './chat/chat-sse.ts';
+import { finalResponse } from '../engine/final-response.ts';
+import { eventStream } from '../stream/event-stream.ts';
+import { sseStream } from '../stream/response-sse.ts';
+import { runFrames, toRunResult } from './workers-ai/run-output.ts';
+import type { AnswerFormat, ParsedStep } from './parse-step.ts';
+
+/** An answer's body: a JSON value, or the bytes of a server-sent event stream. */
+export type AnswerBody = { json: unknown } | { stream: ReadableStream<Uint8Array> };
+
+/**
+ * The events of an answer in its step's wire format: folded to the JSON answer, or encoded
+ * as that format's event stream (cancelling it calls `onCancel`, which stops generation).
+ */
+export async function answerBody(
+  parsed: ParsedStep,
+  events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
+  onCancel: () => void,
+  /** Another answer to the same request: Chat Completions' `n` choices after the first. */
+  more: StartChoice = () => Promise.reject(new Error('one choice only')),
+): Promise<AnswerBody> {
+  const { format, stream } = parsed;
+  switch (format.kind) {
+    case 'responses': {
+      if (stream) return { stream: sseStream(events, onCancel) };
+      const response = await finalResponse(events);
+      return { json: format.envelope ? envelope(response) : response };
+    }
+    case 'chat': {
+      const n = format.chat.n ?? 1;
+      if (!stream) return { json: await chatCompletion({ events }, more, n) };
+      const includeUsage = format.chat.stream_options?.include_usage === true;
+      return { stream: chatSseStream(chatCompletionChunks({ events }, more, n, includeUsage), onCancel) };
+    }
+    case 'workers-ai': {
+      if (stream) return { stream: eventStream(runFrames(events), (frame) => frame, { onCancel }) };
+      const result = toRunResult(await finalResponse(events));
+      return { json: format.envelope ? envelope(result) : result };
+    }
+  }
+}
+
+/** A warning starts with the Responses parameter it is about; a chat client reads its own name for it. */
+export function warningInTerms(format: AnswerFormat, warning: string): string {
+  if (format.kind !== 'chat') return warning;
+  const [param = '', ...rest] = warning.split(': ');
+  if (!/^[a-z_]+(\[\d+\]|\.[a-z_]+)*$/.test(param)) return warning;
+  return [chatParam(param, format.chat, format.origins), ...rest].join(': ');
+}
