@@ -74,7 +74,7 @@ describe('models other runners keep', () => {
 });
 
 describe('a default model', () => {
-  test('serves requests that name none', async () => {
+  test("is the model called 'default'", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portico-default-'));
     writeFileSync(join(dir, 'portico.yaml'), 'default_model: local/stories260K\n');
     const portico = await startPortico({ configPath: join(dir, 'portico.yaml') });
@@ -82,18 +82,20 @@ describe('a default model', () => {
       const res = await fetch(`${portico.server.url}/v1/responses`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ input: 'Once upon a time', max_output_tokens: 4 }),
+        body: JSON.stringify({ model: 'default', input: 'Once upon a time', max_output_tokens: 4 }),
       });
       const body = (await res.json()) as { model: string; status: string };
       assert.equal(res.status, 200);
-      assert.equal(body.model, 'local/stories260K');
+      assert.equal(body.model, 'default');
+      const ids = (await portico.client.models.list()).data.map((model) => model.id);
+      assert.ok(ids.includes('default'));
     } finally {
       await portico.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('without one, a request that names no model is a 400 naming model', async () => {
+  test('a request that names no model is a 400 naming model', async () => {
     const portico = await startPortico();
     try {
       const res = await fetch(`${portico.server.url}/v1/responses`, {
