@@ -25,7 +25,7 @@ export async function startScriptedPortico(script: Script): Promise<ScriptedPort
   const config = join(dir, 'portico.yaml');
   writeFileSync(
     config,
-    `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192 }\n`,
+    `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n`,
   );
   const portico = await startPortico({ configPath: config });
   return {
