@@ -157,6 +157,13 @@ describe('WebSocket mode on /v1/responses', () => {
     socket.close();
   });
 
+  test('a plain GET is told to upgrade', async () => {
+    const res = await fetch(`${portico.server.url}/v1/responses`);
+    const { error } = (await res.json()) as { error: { code: string } };
+    assert.equal(res.status, 426);
+    assert.equal(error.code, 'upgrade_required');
+  });
+
   test('bad messages are error messages, and the connection stays usable', async () => {
     const socket = await openSocket(portico.server.url);
     socket.socket.send('not json');

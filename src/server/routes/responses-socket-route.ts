@@ -1,5 +1,6 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../api/errors.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -17,7 +18,7 @@ export function responsesSocketRoute(
   runtime: Runtime,
   lifetimeMs: number | undefined,
 ): MiddlewareHandler<AppEnv> {
-  return upgradeWebSocket((c) => {
+  const upgrade = upgradeWebSocket((c) => {
     const { principal, gateway } = c.var;
     const headers = c.req.raw.headers;
     const run: RunTurn = (request, body, previousItems, signal) => {
@@ -62,4 +63,18 @@ export function responsesSocketRoute(
       },
     };
   }) as MiddlewareHandler<AppEnv>;
+  // A plain GET is told what this path takes, instead of a 404.
+  return (c) =>
+    upgrade(c, async () => {
+      throw upgradeRequired();
+    });
+}
+
+function upgradeRequired(): ApiError {
+  return new ApiError({
+    status: 426,
+    type: 'invalid_request_error',
+    code: 'upgrade_required',
+    message: 'GET /v1/responses opens a WebSocket (Upgrade: websocket); create a response with POST.',
+  });
 }
