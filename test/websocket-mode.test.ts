@@ -157,6 +157,20 @@ describe('WebSocket mode on /v1/responses', () => {
     socket.close();
   });
 
+  test('messages waiting behind the response in flight are bounded', async () => {
+    const socket = await openSocket(portico.server.url);
+    for (let i = 0; i < 12; i++) socket.create({ model: MODEL, input: `n${i}`, store: false });
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push((await socket.turn()).at(-1)!);
+    const refused = answers.filter((message) => message.type === 'error');
+    assert.ok(refused.length >= 1, 'some were refused');
+    assert.ok(
+      refused.every((message) => (message.error as { code: string }).code === 'too_many_queued_messages'),
+    );
+    assert.ok(answers.filter((message) => message.type === 'response.completed').length >= 9);
+    socket.close();
+  });
+
   test('a plain GET is told to upgrade', async () => {
     const res = await fetch(`${portico.server.url}/v1/responses`);
     const { error } = (await res.json()) as { error: { code: string } };

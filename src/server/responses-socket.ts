@@ -31,6 +31,9 @@ export type RunTurn = (
   signal: AbortSignal,
 ) => Promise<TurnAnswer>;
 
+/** Messages a connection may have waiting behind the response in flight; more are refused. */
+export const MAX_QUEUED_MESSAGES = 8;
+
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /** What a turn reports on the socket when it fails before its first event. */
@@ -38,10 +41,11 @@ function errorMessage(error: ApiError): object {
   return { type: 'error', status: error.status, error: error.toJSON().error };
 }
 
-function lifetimeReached(minutes: number): ApiError {
+function lifetimeReached(ms: number): ApiError {
+  const limit = ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / 1000)} seconds`;
   return badRequest(
     null,
-    `The Responses WebSocket connection limit (${minutes} minutes) was reached: open a new connection to continue.`,
+    `The Responses WebSocket connection limit (${limit}) was reached: open a new connection to continue.`,
     'websocket_connection_limit_reached',
   );
 }
@@ -62,6 +66,8 @@ export class ResponsesSocketSession {
   private readonly abort = new AbortController();
   private readonly timer: ReturnType<typeof setTimeout>;
   private ended = false;
+  /** Messages received and not yet answered, the one in flight included. */
+  private pending = 0;
 
   constructor(
     private readonly run: RunTurn,
@@ -75,7 +81,20 @@ export class ResponsesSocketSession {
 
   /** A message from the client; messages are served in order, one response at a time. */
   receive(data: string): void {
-    this.enqueue(() => this.turn(data));
+    if (this.pending > MAX_QUEUED_MESSAGES) {
+      this.socket.send(
+        errorMessage(
+          badRequest(
+            null,
+            `More than ${MAX_QUEUED_MESSAGES} messages are waiting on this connection: wait for a response to end before sending more.`,
+            'too_many_queued_messages',
+          ),
+        ),
+      );
+      return;
+    }
+    this.pending++;
+    this.enqueue(() => this.turn(data).finally(() => this.pending--));
   }
 
   /** The client went away: the response in flight stops and is recorded as cancelled. */
@@ -90,7 +109,7 @@ export class ResponsesSocketSession {
   }
 
   private async expire(lifetimeMs: number): Promise<void> {
-    this.socket.send(errorMessage(lifetimeReached(Math.round(lifetimeMs / 60_000))));
+    this.socket.send(errorMessage(lifetimeReached(lifetimeMs)));
     this.ended = true;
     this.socket.close(1000, 'connection limit reached');
   }
