@@ -1012,7 +1012,11 @@ describe('POST /v1/chat/completions on a local model', () => {
       ['max_tokens of 0', { model: TINY_MODEL, messages: user, max_tokens: 0 }, 'max_tokens'],
       ['n of 9', { model: TINY_MODEL, messages: user, n: 9 }, 'n'],
       ['five stop sequences', { model: TINY_MODEL, messages: user, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
-      ['logprobs', { model: TINY_MODEL, messages: user, logprobs: true }, 'logprobs'],
+      [
+        'top_logprobs without logprobs',
+        { model: TINY_MODEL, messages: user, top_logprobs: 2 },
+        'top_logprobs',
+      ],
       [
         'a penalty out of range',
         { model: TINY_MODEL, messages: user, presence_penalty: 2.5 },

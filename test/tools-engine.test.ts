@@ -750,11 +750,11 @@ describe('unsupported tools and parameters', () => {
     const { warnings } = await run(new ScriptedProvider(() => textEvents('ok')), {
       service_tier: 'flex',
       truncation: 'auto',
-      top_logprobs: 3,
+      moderation: { model: 'omni-moderation-latest' },
     });
     assert.deepEqual(
       warnings.map((warning) => warning.split(':')[0]),
-      ['service_tier', 'top_logprobs', 'truncation'],
+      ['service_tier', 'moderation', 'truncation'],
     );
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors.ts';
+import type { TokenLogprob } from './items.ts';
 import { CreateResponseRequest, ReasoningConfig } from './request.ts';
 import { FunctionTool } from './tools.ts';
 
@@ -108,7 +109,7 @@ const responses = CreateResponseRequest.shape;
 
 /**
  * `POST /v1/chat/completions`. Unknown parameters are refused, as on /v1/responses; known ones
- * Portico cannot honour (n > 1, stop, logprobs, penalties, ...) are refused after parsing.
+ * Portico cannot honour (logit_bias, audio, ...) are refused after parsing.
  */
 export const ChatCompletionRequest = z.strictObject({
   model: responses.model,
@@ -155,6 +156,12 @@ export type ChatTool = z.output<typeof ChatTool>;
 export type ChatToolChoice = z.output<typeof ChatToolChoice>;
 export type ChatResponseFormat = z.output<typeof ChatResponseFormat>;
 
+/** A choice's token log probabilities (with `logprobs: true`): the Responses ones, as Chat Completions nests them. */
+export interface ChatLogprobs {
+  content: TokenLogprob[];
+  refusal: null;
+}
+
 export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 export interface ChatUsage {
@@ -184,7 +191,7 @@ export interface ChatCompletion {
     index: number;
     message: ChatCompletionMessage;
     finish_reason: ChatFinishReason;
-    logprobs: null;
+    logprobs: ChatLogprobs | null;
   }>;
   usage: ChatUsage;
 }
@@ -210,7 +217,12 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{ index: number; delta: ChatDelta; logprobs: null; finish_reason: ChatFinishReason | null }>;
+  choices: Array<{
+    index: number;
+    delta: ChatDelta;
+    logprobs: ChatLogprobs | null;
+    finish_reason: ChatFinishReason | null;
+  }>;
   usage?: ChatUsage | null;
 }
 

@@ -33,5 +33,6 @@ export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: Tu
       ...(stop?.length ? { stop } : {}),
     },
     include: request.include ?? [],
+    ...(request.top_logprobs ? { topLogprobs: request.top_logprobs } : {}),
   };
 }

@@ -4,7 +4,7 @@ import {
   type ResponseStreamEvent,
   type ResponseStreamEventBody,
 } from '../api/stream-events.ts';
-import type { ModelEvent, NativeItemEvent } from '../providers/provider.ts';
+import type { ModelEvent, NativeItemEvent, TokenLogprob } from '../providers/provider.ts';
 import { accumulate } from './accumulate.ts';
 import type { IdGenerator } from './ids.ts';
 
@@ -63,8 +63,10 @@ export class ResponseWriter {
   write(event: ModelEvent): ResponseStreamEvent[] {
     switch (event.type) {
       case 'text-delta':
+        this.messageDelta('output_text', event.delta, event.logprobs);
+        break;
       case 'refusal-delta':
-        this.messageDelta(event.type === 'text-delta' ? 'output_text' : 'refusal', event.delta);
+        this.messageDelta('refusal', event.delta);
         break;
       case 'text-annotation':
         this.annotate(event.annotation);
@@ -182,7 +184,7 @@ export class ResponseWriter {
     return open;
   }
 
-  private messageDelta(type: 'output_text' | 'refusal', delta: string): void {
+  private messageDelta(type: 'output_text' | 'refusal', delta: string, logprobs: TokenLogprob[] = []): void {
     let open = this.current('message');
     if (!open) {
       const id = this.newId('msg');
@@ -208,7 +210,7 @@ export class ResponseWriter {
     const at = { item_id: open.id, output_index: open.index, content_index: open.part.index };
     this.emit(
       type === 'output_text'
-        ? { type: 'response.output_text.delta', ...at, delta, logprobs: [] }
+        ? { type: 'response.output_text.delta', ...at, delta, logprobs }
         : { type: 'response.refusal.delta', ...at, delta },
     );
   }
@@ -301,16 +303,16 @@ export class ResponseWriter {
     open.part = undefined;
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message') {
-      const content = this.item<{ content: Array<{ type: string; text?: string; refusal?: string }> }>(
-        open.index,
-      ).content[part.index]!;
+      const content = this.item<{
+        content: Array<{ type: string; text?: string; refusal?: string; logprobs?: unknown[] }>;
+      }>(open.index).content[part.index]!;
       if (part.type === 'output_text')
         this.emit({
           type: 'response.output_text.done',
           ...at,
           content_index: part.index,
           text: content.text ?? '',
-          logprobs: [],
+          logprobs: structuredClone(content.logprobs ?? []),
         });
       else
         this.emit({

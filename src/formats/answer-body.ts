@@ -32,9 +32,11 @@ export async function answerBody(
     }
     case 'chat': {
       const n = format.chat.n ?? 1;
-      if (!stream) return { json: await chatCompletion({ events }, more, n) };
+      const logprobs = format.chat.logprobs === true;
+      if (!stream) return { json: await chatCompletion({ events }, more, n, logprobs) };
       const includeUsage = format.chat.stream_options?.include_usage === true;
-      return { stream: chatSseStream(chatCompletionChunks({ events }, more, n, includeUsage), onCancel) };
+      const chunks = chatCompletionChunks({ events }, more, n, includeUsage, logprobs);
+      return { stream: chatSseStream(chunks, onCancel) };
     }
     case 'workers-ai': {
       if (stream) return { stream: eventStream(runFrames(events), (frame) => frame, { onCancel }) };

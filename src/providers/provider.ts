@@ -1,5 +1,5 @@
 import type { ApiError } from '../api/errors.ts';
-import type { Item } from '../api/items.ts';
+import type { Item, TokenLogprob } from '../api/items.ts';
 import type { NativeOutputItem } from '../api/response.ts';
 import type { ReasoningConfig, TextConfig } from '../api/request.ts';
 import type { Tool, ToolChoice } from '../api/tools.ts';
@@ -50,6 +50,8 @@ export interface Turn {
   sampling: Sampling;
   /** `include` values the client asked for, e.g. `reasoning.encrypted_content`. */
   include: string[];
+  /** Alternatives per token with `include: ["message.output_text.logprobs"]`; 0 or unset: none. */
+  topLogprobs?: number;
 }
 
 export interface Sampling {
@@ -77,6 +79,8 @@ export interface NativeItemEvent {
   [field: string]: unknown;
 }
 
+export type { TokenLogprob };
+
 export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
 
 /**
@@ -84,7 +88,8 @@ export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' |
  * text opens (or continues) a message, reasoning a reasoning item, a tool call its own item.
  */
 export type ModelEvent =
-  | { type: 'text-delta'; delta: string }
+  /** `logprobs`: the tokens of the delta with their log probabilities, when the upstream gave them. */
+  | { type: 'text-delta'; delta: string; logprobs?: TokenLogprob[] }
   | { type: 'refusal-delta'; delta: string }
   /** A citation on the text streamed so far (an upstream's `url_citation`, `file_citation`, ...). */
   | { type: 'text-annotation'; annotation: { type: string; [field: string]: unknown } }

@@ -21,3 +21,14 @@ export function samplingUnsupported(
     .filter((key) => turn.sampling[key] !== undefined && !takes.includes(key))
     .map((key) => ({ param: PARAMS[key], message: `${upstream} takes no ${PARAMS[key]}.` }));
 }
+
+/** Log probabilities asked for (`include` or `top_logprobs`) from an upstream that returns none: harmless, reported. */
+export function logprobsUnsupported(
+  turn: Pick<Turn, 'include' | 'topLogprobs'>,
+  upstream: string,
+): Unsupported[] {
+  const asked = turn.include.includes('message.output_text.logprobs') || (turn.topLogprobs ?? 0) > 0;
+  return asked
+    ? [{ param: 'top_logprobs', message: `${upstream} returns no log probabilities.`, harmless: true }]
+    : [];
+}

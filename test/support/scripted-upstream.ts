@@ -7,7 +7,7 @@ import { startReplayServer } from './replay-server.ts';
  * the same one the recorded fixtures in test/fixtures/openai follow (see their provenance).
  */
 export type ScriptedItem =
-  | { type: 'message'; text: string }
+  | { type: 'message'; text: string; logprobs?: Array<Record<string, unknown>> }
   | { type: 'function_call'; name: string; arguments: string }
   | { type: 'custom_tool_call'; name: string; input: string };
 
@@ -37,7 +37,8 @@ function itemEvents(
   const at = { output_index: index };
   if (item.type === 'message') {
     const id = nextId('msg');
-    const part = { type: 'output_text', text: item.text, annotations: [], logprobs: [] };
+    const logprobs = item.logprobs ?? [];
+    const part = { type: 'output_text', text: item.text, annotations: [], logprobs };
     const done = { type: 'message', id, role: 'assistant', status: 'completed', content: [part] };
     const events = [
       { type: 'response.output_item.added', ...at, item: { ...done, status: 'in_progress', content: [] } },
@@ -46,7 +47,7 @@ function itemEvents(
         ...at,
         item_id: id,
         content_index: 0,
-        part: { ...part, text: '' },
+        part: { ...part, text: '', logprobs: [] },
       },
       {
         type: 'response.output_text.delta',
@@ -54,7 +55,7 @@ function itemEvents(
         item_id: id,
         content_index: 0,
         delta: item.text,
-        logprobs: [],
+        logprobs,
       },
       {
         type: 'response.output_text.done',
@@ -62,7 +63,7 @@ function itemEvents(
         item_id: id,
         content_index: 0,
         text: item.text,
-        logprobs: [],
+        logprobs,
       },
       { type: 'response.content_part.done', ...at, item_id: id, content_index: 0, part },
       { type: 'response.output_item.done', ...at, item: done },

@@ -30,10 +30,15 @@ function sum(usages: readonly ChatUsage[]): ChatUsage {
  * `n` choices as one chat.completion: each choice is a response of its own, run one after
  * another; the answer carries the first one's id and the usage of all.
  */
-export async function chatCompletion(first: Choice, start: StartChoice, n: number): Promise<ChatCompletion> {
-  const completions = [toChatCompletion(await finalResponse(first.events))];
+export async function chatCompletion(
+  first: Choice,
+  start: StartChoice,
+  n: number,
+  logprobs = false,
+): Promise<ChatCompletion> {
+  const completions = [toChatCompletion(await finalResponse(first.events), logprobs)];
   while (completions.length < n)
-    completions.push(toChatCompletion(await finalResponse((await start()).events)));
+    completions.push(toChatCompletion(await finalResponse((await start()).events), logprobs));
   return {
     ...completions[0]!,
     choices: completions.map((completion, index) => ({ ...completion.choices[0]!, index })),
@@ -51,6 +56,7 @@ export async function* chatCompletionChunks(
   start: StartChoice,
   n: number,
   includeUsage: boolean,
+  logprobs = false,
 ): AsyncGenerator<ChatStreamItem, void, undefined> {
   const usages: ChatUsage[] = [];
   let last: ChatChunkTranslator | undefined;
@@ -62,7 +68,7 @@ export async function* chatCompletionChunks(
       yield toApiError(error).toJSON();
       return;
     }
-    last = new ChatChunkTranslator(includeUsage, index, false);
+    last = new ChatChunkTranslator(includeUsage, index, false, logprobs);
     for await (const item of chatChunks(started.events, last)) {
       yield item;
       if ('error' in item) return;

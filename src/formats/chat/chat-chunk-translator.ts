@@ -1,5 +1,6 @@
 import type {
   ChatUsage,
+  ChatLogprobs,
   ChatCompletionChunk,
   ChatDelta,
   ChatFinishReason,
@@ -7,6 +8,7 @@ import type {
 } from '../../api/chat-completions.ts';
 import type { OutputFunctionCall, OutputItem, ResponseObject } from '../../api/response.ts';
 import type { ResponseStreamEvent } from '../../api/stream-events.ts';
+import type { TokenLogprob } from '../../providers/provider.ts';
 import { chatCompletionId } from './chat-completion-id.ts';
 import { failedResponseError } from './failed-response-error.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
@@ -39,6 +41,8 @@ export class ChatChunkTranslator {
     private readonly includeUsage: boolean,
     private readonly index = 0,
     private readonly usageChunk = true,
+    /** Whether the client asked for log probabilities (`logprobs: true`). */
+    private readonly logprobs = false,
   ) {}
 
   translate(event: ResponseStreamEvent): ChatStreamItem[] {
@@ -51,7 +55,14 @@ export class ChatChunkTranslator {
         };
         return [this.chunk({ role: 'assistant', content: '', refusal: null })];
       case 'response.output_text.delta':
-        return event.delta ? [this.chunk({ content: event.delta })] : [];
+        if (!event.delta) return [];
+        return [
+          this.chunk(
+            { content: event.delta },
+            null,
+            this.logprobs ? { content: event.logprobs as TokenLogprob[], refusal: null } : null,
+          ),
+        ];
       case 'response.refusal.delta':
         return event.delta ? [this.chunk({ refusal: event.delta })] : [];
       case 'response.reasoning_text.delta':
@@ -111,12 +122,16 @@ export class ChatChunkTranslator {
     return { ...this.chunk({}), choices: [], usage };
   }
 
-  private chunk(delta: ChatDelta, finishReason: ChatFinishReason | null = null): ChatCompletionChunk {
+  private chunk(
+    delta: ChatDelta,
+    finishReason: ChatFinishReason | null = null,
+    logprobs: ChatLogprobs | null = null,
+  ): ChatCompletionChunk {
     if (!this.head) throw new Error('a chat chunk before response.created');
     return {
       ...this.head,
       object: 'chat.completion.chunk',
-      choices: [{ index: this.index, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: this.index, delta, logprobs, finish_reason: finishReason }],
       // With include_usage every chunk says `usage: null` but the last, as OpenAI streams them.
       ...(this.includeUsage ? { usage: null } : {}),
     };

@@ -31,6 +31,8 @@ export function toResponseRequest(chat: ChatCompletionRequest): TranslatedReques
     temperature: chat.temperature,
     top_p: chat.top_p,
     seed: chat.seed,
+    include: chat.logprobs ? ['message.output_text.logprobs'] : undefined,
+    top_logprobs: chat.logprobs ? chat.top_logprobs : undefined,
     presence_penalty: chat.presence_penalty,
     frequency_penalty: chat.frequency_penalty,
     metadata: chat.metadata,

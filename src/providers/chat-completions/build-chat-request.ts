@@ -44,6 +44,10 @@ export function buildChatRequest(turn: Turn, preset: ChatPreset): ChatTranslatio
   if (presencePenalty !== undefined) body.presence_penalty = presencePenalty;
   if (frequencyPenalty !== undefined) body.frequency_penalty = frequencyPenalty;
   if (stop?.length) body.stop = stop;
+  if (turn.include.includes('message.output_text.logprobs') || turn.topLogprobs) {
+    body.logprobs = true;
+    if (turn.topLogprobs) body.top_logprobs = turn.topLogprobs;
+  }
   if (turn.text.verbosity) body.verbosity = turn.text.verbosity;
 
   for (const param of preset.dropParams) {

@@ -52,6 +52,8 @@ export interface ChatRequest {
   presence_penalty?: number;
   frequency_penalty?: number;
   stop?: string[];
+  logprobs?: true;
+  top_logprobs?: number;
   verbosity?: string;
 }
 
@@ -90,6 +92,7 @@ export const ChatChunk = z.looseObject({
           })
           .nullish(),
         finish_reason: z.string().nullish(),
+        logprobs: z.looseObject({ content: z.unknown() }).nullish().catch(null),
       }),
     )
     .nullish(),
