@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 import type { HostedToolsFactory } from './hosted-tool-runner.ts';
+import type { HostedToolsPolicy } from './hosted-tools.ts';
 import type { WorkTracker } from '../work-tracker.ts';
 import type { IdGenerator } from './ids.ts';
 
@@ -37,6 +38,8 @@ export interface EngineContext {
   hostedTools?: HostedToolsFactory;
   /** How long a response may generate when its model sets no limit of its own; undefined: no limit. */
   maxGenerationMs?: number;
+  /** Hosted tools neither Portico nor the model's provider runs: dropped with a warning (the default) or refused. */
+  hostedToolsPolicy?: HostedToolsPolicy;
   /** Counts this process's running generations for a graceful shutdown, and stops them when it is over. */
   work?: WorkTracker;
 }
