@@ -67,22 +67,25 @@ describe('fairBatchStrategy', () => {
   });
 });
 
-describe('local scheduling, measured', () => {
-  // One sequence, so every request but the running one waits for it.
-  const provider = new LocalProvider({ parallelSequences: 1 });
+/** Runs a greedy stories260K request on `provider`: milliseconds from `started` to its first event, and to its last. */
+function timer(provider: LocalProvider) {
   const model = listLocalModels([MODELS_DIR]).find(
     (found) => found.id === 'local/stories260K',
   ) as CatalogModel;
-  after(() => provider.close());
-
-  /** Milliseconds from sending a request to its first event, and to its last. */
-  async function timed(prompt: string, maxOutputTokens: number, started = performance.now()) {
+  return async (prompt: string, maxOutputTokens: number, started = performance.now()) => {
     const turn = localTurn(model, prompt, { sampling: { temperature: 0, maxOutputTokens } });
     let first: number | undefined;
     for await (const _ of provider.generate(turn, new AbortController().signal))
       first ??= performance.now() - started;
     return { first: first!, last: performance.now() - started };
-  }
+  };
+}
+
+describe('local scheduling, measured', () => {
+  // One sequence, so every request but the running one waits for it.
+  const provider = new LocalProvider({ parallelSequences: 1 });
+  const timed = timer(provider);
+  after(() => provider.close());
 
   test('a small request behind large ones waits for the running one only, not the queue', async () => {
     const longPrompt = 'Once upon a time, there was a little girl named Lily. '.repeat(25);
@@ -107,18 +110,8 @@ describe('local scheduling, measured', () => {
 describe('local batches, measured', () => {
   // Two sequences: the small request has one of its own, beside the long prompt.
   const provider = new LocalProvider({ parallelSequences: 2 });
-  const model = listLocalModels([MODELS_DIR]).find(
-    (found) => found.id === 'local/stories260K',
-  ) as CatalogModel;
+  const timed = timer(provider);
   after(() => provider.close());
-
-  async function timed(prompt: string, maxOutputTokens: number, started = performance.now()) {
-    const turn = localTurn(model, prompt, { sampling: { temperature: 0, maxOutputTokens } });
-    let first: number | undefined;
-    for await (const _ of provider.generate(turn, new AbortController().signal))
-      first ??= performance.now() - started;
-    return { first: first!, last: performance.now() - started };
-  }
 
   test('a small request beside a long prompt answers while the prompt is still being read', async () => {
     const longPrompt = 'Once upon a time, there was a little girl named Lily. '.repeat(60);
