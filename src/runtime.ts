@@ -17,6 +17,11 @@ import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
+import { InstanceHeartbeat } from './instance-heartbeat.ts';
+import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
+import { positiveNumber } from './config/env-number.ts';
+
+const DEFAULT_LEASE_MS = 30_000;
 
 export interface RuntimeOptions {
   /** Where SQLite state lives; default `PORTICO_DATA_DIR` or `./.portico`. Unused when `PORTICO_DATABASE_URL` names PostgreSQL. */
@@ -34,11 +39,13 @@ export interface RuntimeOptions {
   logger?: Logger;
   newId?: IdGenerator;
   now?: () => number;
-  /** Rate-limit counters; default in this process. */
+  /** Rate-limit counters; default Redis when `PORTICO_REDIS_URL` is set, else in this process. */
   rateLimiter?: RateLimiter;
+  /** How long this instance's lease holds without renewal; default `PORTICO_INSTANCE_LEASE_MS` or 30 s. */
+  instanceLeaseMs?: number;
   /**
-   * Mark responses a crash left running as failed (default true). Commands that only read or
-   * manage keys beside a running server turn it off, so they never touch its live work.
+   * Mark responses whose instance died as failed (default true): at start, then on every lease
+   * renewal. Commands that only read or manage keys beside a running server turn it off.
    */
   recover?: boolean;
   /** Providers given in code, by id, with the models they serve (beside those found and configured). */
@@ -104,10 +111,26 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     options.stores ??
     (await openStores({ env, clock: now, logger, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }));
   const store = stores.responses;
-  const interrupted = options.recover === false ? 0 : await store.recoverInterrupted();
-  if (interrupted > 0)
-    logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
+  // Whatever opened before a failure is closed again: a runtime that did not start holds nothing.
+  let redis: RedisState | undefined;
+  let heartbeat: InstanceHeartbeat;
+  try {
+    redis = await openRedisState(env, logger);
+    heartbeat = await InstanceHeartbeat.start({
+      stores,
+      leaseMs:
+        options.instanceLeaseMs ?? positiveNumber(env, 'PORTICO_INSTANCE_LEASE_MS') ?? DEFAULT_LEASE_MS,
+      now,
+      logger,
+      recover: options.recover !== false,
+    });
+  } catch (error) {
+    await redis?.close();
+    await stores.close();
+    throw error;
+  }
 
+  const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
   const engine = (owner: Owner): EngineContext => ({
     work,
@@ -118,6 +141,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     owner,
     logger,
     dropUnsupported: config.dropUnsupported,
+    maxGenerationMs: config.maxGenerationMs,
     hostedToolsPolicy: config.hostedTools,
   });
   const gateway = createGateway({
@@ -129,7 +153,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     logger,
     now,
     newId,
-    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
+    ...(redis ? { cache: redis.cache } : {}),
   });
 
   return {
@@ -142,6 +167,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     async close() {
       await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await heartbeat.stop();
+      await redis?.close();
       await stores.close();
     },
   };

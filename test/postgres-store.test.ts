@@ -10,6 +10,7 @@ import { openStores } from '../src/store/open-stores.ts';
 import type { Stores } from '../src/store/stores.ts';
 import { silentLogger } from '../src/logger.ts';
 import { describeResponseStore } from './store-contract.ts';
+import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
 import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 import { responseFixture, userItem } from './support/store-fixtures.ts';
@@ -26,8 +27,37 @@ describeResponseStore('postgres', async () => {
       opened.push(stores);
       return stores;
     },
+    sibling: async (instance) => {
+      const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema, instance });
+      opened.push(stores);
+      return stores;
+    },
     cleanup: async () => {
       for (const stores of opened) await stores.close();
+      await drop();
+    },
+  };
+});
+
+describeGatewayStores('postgres', async () => {
+  const { schema, drop } = await freshSchema();
+  const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema });
+  return {
+    stores,
+    cleanup: async () => {
+      await stores.close();
+      await drop();
+    },
+  };
+});
+
+describeCacheStore('postgres', async () => {
+  const { schema, drop } = await freshSchema();
+  const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema });
+  return {
+    cache: stores.cache,
+    cleanup: async () => {
+      await stores.close();
       await drop();
     },
   };

@@ -10,11 +10,13 @@ import { ApiError } from '../src/api/errors.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { RESPONSE_MIGRATIONS as MIGRATIONS } from '../src/store/response-migrations.ts';
 import { migrate, readVersion } from '../src/store/sqlite-migrations.ts';
+import { INSTANCE_MIGRATIONS } from '../src/store/instance-migrations.ts';
 import { prepareStatements } from '../src/store/sqlite-statements.ts';
 import { INTERRUPTED_ERROR } from '../src/store/sqlite-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import type { Stores } from '../src/store/stores.ts';
 import { describeResponseStore } from './store-contract.ts';
+import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
@@ -33,8 +35,37 @@ describeResponseStore('sqlite', async () => {
       opened.push(stores);
       return stores;
     },
+    sibling: async (instance) => {
+      const stores = openSqliteStores({ dataDir, instance });
+      opened.push(stores);
+      return stores;
+    },
     cleanup: async () => {
       for (const stores of opened) await stores.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeGatewayStores('sqlite', async () => {
+  const dataDir = await tempDir();
+  const stores = openSqliteStores({ dataDir });
+  return {
+    stores,
+    cleanup: async () => {
+      await stores.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeCacheStore('sqlite', async () => {
+  const dataDir = await tempDir();
+  const stores = openSqliteStores({ dataDir });
+  return {
+    cache: stores.cache,
+    cleanup: async () => {
+      await stores.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -151,6 +182,7 @@ describe('sqlite store', () => {
 
   test('no statement scans a whole table', () => {
     const db = openSqliteDatabase(join(root, 'plans'));
+    migrate(db, 'instances', INSTANCE_MIGRATIONS);
     migrate(db, 'responses', MIGRATIONS);
     const scans: string[] = [];
     for (const [name, statement] of Object.entries(prepareStatements(db))) {
@@ -158,7 +190,7 @@ describe('sqlite store', () => {
         .prepare(`EXPLAIN QUERY PLAN ${statement.source}`)
         .all(...nullParameters(statement.source));
       for (const step of plan as { detail: string }[]) {
-        if (/^SCAN (responses|items|r)\b/.test(step.detail)) scans.push(`${name}: ${step.detail}`);
+        if (/^SCAN (responses|items|instances|r)\b/.test(step.detail)) scans.push(`${name}: ${step.detail}`);
       }
     }
     db.close();

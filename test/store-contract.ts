@@ -11,6 +11,8 @@ export interface StoreUnderTest {
   stores: Stores;
   /** Closes nothing itself: the suite closes `stores` first, then opens the same data again. */
   reopen?: () => Promise<Stores>;
+  /** Another process's view of the same data, writing as `instance` (closed by cleanup). */
+  sibling: (instance: string) => Promise<Stores>;
   /** Closes every store this handle opened (closing twice must be harmless) and drops its data. */
   cleanup: () => Promise<void>;
 }
@@ -264,22 +266,79 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       assert.deepEqual(ids(page?.data), ['u1']);
     });
 
-    test('recoverInterrupted fails every unfinished response, for every owner, once', async () => {
+    const INTERRUPTED = {
+      code: 'server_error',
+      message: 'The response was interrupted by a server restart before it finished.',
+    };
+
+    test('recoverInterrupted fails the unfinished work of an instance without a lease, for every owner, once', async () => {
+      const dead = await handle.sibling('inst_dead');
       const running = responseFixture('resp_running');
       const queued = responseFixture('resp_queued', { status: 'queued', background: true });
-      await store.begin(running, [userItem('u1', 'x')], ALICE);
-      await store.begin(queued, [], BOB);
+      await dead.responses.begin(running, [userItem('u1', 'x')], ALICE);
+      await dead.responses.begin(queued, [], BOB);
       const done = await turn(3, null);
       assert.equal(await store.recoverInterrupted(), 2);
-      const error = {
-        code: 'server_error',
-        message: 'The response was interrupted by a server restart before it finished.',
-      };
-      assert.deepEqual(await store.get('resp_running', ALICE), { ...running, status: 'failed', error });
-      assert.deepEqual(await store.get('resp_queued', BOB), { ...queued, status: 'failed', error });
+      assert.deepEqual(await store.get('resp_running', ALICE), {
+        ...running,
+        status: 'failed',
+        error: INTERRUPTED,
+      });
+      assert.deepEqual(await store.get('resp_queued', BOB), {
+        ...queued,
+        status: 'failed',
+        error: INTERRUPTED,
+      });
       assert.deepEqual(await store.get('resp_3', ALICE), done);
       assert.deepEqual(ids(await store.history('resp_running', ALICE)), ['u1']);
       assert.equal(await store.recoverInterrupted(), 0);
+      assert.equal(await dead.responses.recoverInterrupted(), 0);
+    });
+
+    test("recovery never touches a live instance's work, nor its own; a lapsed or released lease gives it up", async () => {
+      const now = Date.now();
+      const live = await handle.sibling('inst_live');
+      await live.instances.renew('inst_live', now, now + 60_000);
+      await handle.stores.instances.renew(handle.stores.instance, now, now + 60_000);
+      await live.responses.begin(responseFixture('resp_live'), [], ALICE);
+      await store.begin(responseFixture('resp_own'), [], ALICE);
+      assert.equal(await store.recoverInterrupted(), 0);
+      assert.equal(await live.responses.recoverInterrupted(), 0);
+      assert.equal((await store.get('resp_live', ALICE))?.status, 'in_progress');
+      assert.equal((await store.get('resp_own', ALICE))?.status, 'in_progress');
+      // The live instance stops renewing: once its lease runs out, its work is another's to fail.
+      await live.instances.renew('inst_live', now - 60_000, now - 1);
+      assert.equal(await store.recoverInterrupted(), 1);
+      assert.equal((await store.get('resp_live', ALICE))?.status, 'failed');
+      assert.equal((await store.get('resp_own', ALICE))?.status, 'in_progress');
+      // A clean shutdown releases the lease at once.
+      const other = await handle.sibling('inst_other');
+      await other.instances.renew('inst_other', now, now + 60_000);
+      await other.responses.begin(responseFixture('resp_other'), [], BOB);
+      assert.equal(await store.recoverInterrupted(), 0);
+      await other.instances.release('inst_other');
+      assert.equal(await store.recoverInterrupted(), 1);
+      assert.equal((await store.get('resp_other', BOB))?.status, 'failed');
+    });
+
+    test('instances: renewed leases are live until they expire, oldest first; released ones are gone', async () => {
+      const instances = handle.stores.instances;
+      assert.match(handle.stores.instance, /^inst_[0-9a-f]{16}$/);
+      await instances.renew('inst_b', 2000, 10_000);
+      await instances.renew('inst_a', 1000, 5000);
+      assert.deepEqual(await instances.live(3000), [
+        { id: 'inst_a', startedAt: 1000, renewedAt: 1000, expiresAt: 5000 },
+        { id: 'inst_b', startedAt: 2000, renewedAt: 2000, expiresAt: 10_000 },
+      ]);
+      await instances.renew('inst_a', 4000, 20_000);
+      assert.deepEqual(await instances.live(12_000), [
+        { id: 'inst_a', startedAt: 1000, renewedAt: 4000, expiresAt: 20_000 },
+      ]);
+      await instances.release('inst_a');
+      await instances.release('inst_unknown');
+      assert.deepEqual(await instances.live(0), [
+        { id: 'inst_b', startedAt: 2000, renewedAt: 2000, expiresAt: 10_000 },
+      ]);
     });
   });
 }

@@ -28,6 +28,8 @@ export interface CatalogModel {
   dropUnsupported?: boolean;
   /** This model's upstream timeouts, over its provider's (a slow reasoning model may need longer). */
   timeouts?: Partial<UpstreamTimeouts>;
+  /** How long one response of this model may generate; undefined: the global limit. */
+  maxGenerationMs?: number;
 }
 
 /** How long an upstream may keep Portico waiting, in milliseconds, at each stage of a request. */

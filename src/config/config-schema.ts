@@ -90,6 +90,8 @@ export const FileModel = z.strictObject({
     .optional(),
   drop_unsupported: z.boolean('must be true or false').optional(),
   timeouts: Timeouts.optional(),
+  /** How long one response of this model may generate, over the global `max_generation_ms`. */
+  max_generation_ms: milliseconds.optional(),
 });
 
 export const ConfigFile = z.strictObject({
@@ -97,6 +99,8 @@ export const ConfigFile = z.strictObject({
   models: z.array(FileModel, 'must be a list of models').optional(),
   /** Tools and parameters a model cannot take are dropped (with a warning) instead of refused. */
   drop_unsupported: z.boolean('must be true or false').optional(),
+  /** How long one response may generate, from its first model turn to its end (PORTICO_MAX_GENERATION_MS). */
+  max_generation_ms: milliseconds.optional(),
   /** Gateways by id: `default` and any others, with their settings. */
   gateways: z.record(GATEWAY_ID, GatewaySettingsInput).optional(),
   /** Other names for catalog models (`gpt-5.5: local/stories260K`): same capabilities and pricing. */

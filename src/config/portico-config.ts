@@ -45,6 +45,8 @@ export interface PorticoConfig {
   gateways: Map<string, GatewaySettings>;
   /** Alias -> the catalog id it stands for, and its own fallbacks (else the target's). */
   aliases: Map<string, { model: string; fallbacks?: string[] | undefined }>;
+  /** How long one response may generate (a model's own limit wins): the file, else PORTICO_MAX_GENERATION_MS, else 10 minutes. */
+  maxGenerationMs: number;
   /** Days logs are kept; undefined: until deleted. */
   logRetentionDays: number | undefined;
   /** Browser origins allowed by CORS; undefined: loopback pages only. */

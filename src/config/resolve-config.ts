@@ -1,3 +1,4 @@
+import { positiveNumber } from './env-number.ts';
 import { applyGatewaySettings, defaultGateway, type GatewaySettings } from '../api/gateway-settings.ts';
 import { ConfigError, issuesFromZod, type ConfigIssue } from './config-error.ts';
 import { ConfigFile } from './config-schema.ts';
@@ -10,6 +11,9 @@ export interface ResolveConfigOptions {
   file?: string;
   env: NodeJS.ProcessEnv;
 }
+
+/** Ten minutes: longer than any answer should take, short enough that nothing holds a model for good. */
+export const DEFAULT_MAX_GENERATION_MS = 600_000;
 
 /**
  * A config document (as parsed from JSON or YAML, or passed in code) merged with the
@@ -34,6 +38,10 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
     providers,
     models,
     dropUnsupported: parsed.data.drop_unsupported ?? false,
+    maxGenerationMs:
+      parsed.data.max_generation_ms ??
+      positiveNumber(options.env, 'PORTICO_MAX_GENERATION_MS') ??
+      DEFAULT_MAX_GENERATION_MS,
     gateways,
     aliases: new Map(
       Object.entries(parsed.data.aliases ?? {}).map(([alias, target]) => [

@@ -30,6 +30,7 @@ function merge(
     ...(entry.description !== undefined ? { description: entry.description } : {}),
     ...(entry.drop_unsupported !== undefined ? { dropUnsupported: entry.drop_unsupported } : {}),
     ...(entry.fallbacks !== undefined ? { fallbacks: entry.fallbacks } : {}),
+    ...(entry.max_generation_ms !== undefined ? { maxGenerationMs: entry.max_generation_ms } : {}),
     ...(entry.timeouts ? { timeouts: { ...base?.timeouts, ...modelTimeouts(entry.timeouts) } } : {}),
     ...(entry.context_window !== undefined ? { contextWindow: entry.context_window } : {}),
     ...(entry.max_output_tokens !== undefined ? { maxOutputTokens: entry.max_output_tokens } : {}),

@@ -2,6 +2,7 @@ import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
+import { generationDeadline } from './generation-deadline.ts';
 import type { EngineContext } from './engine-context.ts';
 import { startRun } from './run-response.ts';
 
@@ -21,7 +22,9 @@ export interface StartedResponse {
  * runs it as a loop of model turns (run-response.ts), waiting for the provider's first event,
  * so that anything failing before generation (unknown model, missing previous response, an
  * upstream 429) is an HTTP error with its status. `signal` aborts generation; the stored
- * record then says the response was cancelled.
+ * record then says the response was cancelled. A run past its generation time limit (the
+ * model's, else the engine's) is stopped: a 504 `generation_timeout` before its first event,
+ * else `response.failed`.
  */
 export async function startResponse(
   request: CreateResponseRequest,
@@ -29,10 +32,17 @@ export async function startResponse(
   clientSignal: AbortSignal,
 ): Promise<StartedResponse> {
   // Counted as running work from here until its record is written (see work-tracker.ts).
-  const leave = ctx.work?.enter() ?? (() => undefined);
+  const counted = ctx.work?.enter() ?? (() => undefined);
+  let deadline = generationDeadline(undefined);
+  const leave = () => {
+    deadline.clear();
+    counted();
+  };
   try {
-    const signal = ctx.work ? AbortSignal.any([clientSignal, ctx.work.stopSignal]) : clientSignal;
     const context = await buildContext(request, ctx);
+    deadline = generationDeadline(context.model.maxGenerationMs ?? ctx.maxGenerationMs);
+    const stops = [clientSignal, ctx.work?.stopSignal, deadline.signal].filter((s) => s !== undefined);
+    const signal = AbortSignal.any(stops);
     return {
       events: await startRun(context, ctx, signal, leave),
       warnings: context.warnings,

@@ -36,6 +36,8 @@ export interface EngineContext {
   previousItems?(id: string): Promise<Item[] | undefined>;
   /** The built-in tools Portico runs for a turn, if any (see hosted-tool-runner.ts). */
   hostedTools?: HostedToolsFactory;
+  /** How long a response may generate when its model sets no limit of its own; undefined: no limit. */
+  maxGenerationMs?: number;
   /** Hosted tools neither Portico nor the model's provider runs: dropped with a warning (the default) or refused. */
   hostedToolsPolicy?: HostedToolsPolicy;
   /** Counts this process's running generations for a graceful shutdown, and stops them when it is over. */

@@ -6,6 +6,7 @@ import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
 import type { EngineContext } from './engine-context.ts';
+import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { initialResponse } from './initial-response.ts';
@@ -81,16 +82,26 @@ async function openTurn(
   try {
     return { first: await upstream.next(), upstream };
   } catch (error) {
-    throw ctx.work?.stopSignal.aborted
-      ? shutdownError()
-      : signal.aborted
+    throw (
+      stoppedBy(signal, ctx) ??
+      (signal.aborted
         ? new ApiError({
             status: 499,
             type: 'invalid_request_error',
             message: 'The client closed the request.',
           })
-        : toApiError(error);
+        : toApiError(error))
+    );
   }
+}
+
+/**
+ * Why Portico stopped a run, when it was not the client: a shutdown, or a limit that aborted
+ * the signal with an ApiError (the generation deadline). Undefined: the client went away.
+ */
+function stoppedBy(signal: AbortSignal, ctx: EngineContext): ApiError | undefined {
+  if (ctx.work?.stopSignal.aborted) return shutdownError();
+  return signal.aborted && signal.reason instanceof ApiError ? signal.reason : undefined;
 }
 
 /** A warm-up's model events: none, a finish. The response completes with no output. */
@@ -131,6 +142,8 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
         if (ending) break;
       }
       await current.upstream.return?.();
+      // A provider may end quietly when stopped: the stop, not the provider, says how the run ends.
+      if (!ending && signal.aborted) throw signal.reason;
       ending ??= { status: 'failed', incomplete_details: null, error: failure(undefined) };
       const runner = context.hostedTools;
       if (ending.status !== 'completed' || !runner || capture.calls.length === 0) break;
@@ -157,15 +170,15 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
     // Items the model finished stay completed even when the response fails their check.
     yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
   } catch (error) {
-    const shuttingDown = ctx.work?.stopSignal.aborted === true;
-    // The client left: `finally` records the cancellation. A shutdown is no choice of the client's: it fails.
-    if (signal.aborted && !shuttingDown) return;
+    const stopped = stoppedBy(signal, ctx);
+    // The client left: `finally` records the cancellation. A shutdown or a limit is no choice of the client's: it fails.
+    if (signal.aborted && !stopped) return;
     if (!(error instanceof ApiError) && !signal.aborted)
       ctx.logger?.error('response failed on an internal error', {
         response: writer.snapshot.id,
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
-    const cause = shuttingDown ? shutdownError() : toApiError(error);
+    const cause = stopped ?? toApiError(error);
     const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
     yield* end(run, ending, 'incomplete');
   } finally {
@@ -179,7 +192,7 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
     try {
-      if (run.store) await ctx.store.finish(final, ctx.owner);
+      if (run.store) await finishDurably(ctx.store, final, ctx.owner);
     } finally {
       run.leave();
     }

@@ -4,6 +4,7 @@ import type { EngineContext } from '../engine/create-response.ts';
 import type { IdGenerator } from '../engine/ids.ts';
 import type { Logger } from '../logger.ts';
 import type { Owner } from '../store/owner.ts';
+import type { CacheStore } from '../store/cache-store.ts';
 import type { Stores } from '../store/stores.ts';
 import { authenticate, principalForToken } from './authenticate.ts';
 import { authorizeModel } from './authorize-model.ts';
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   now: () => number;
   newId: IdGenerator;
   rateLimiter?: RateLimiter;
+  /** Where answers are cached; default the database's (`stores.cache`). */
+  cache?: CacheStore;
 }
 
 /** The one way to a model: every entry point hands its request to `run`. */
@@ -59,6 +62,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const gateways = new GatewayRegistry(deps.configured, stores.gateways, now);
   const writer = new LogWriter(stores.logs, logger);
   const metrics = new Metrics();
+  const answers = deps.cache ?? stores.cache;
   const pipeline = compose([
     authenticate,
     resolveGateway(gateways),
@@ -66,7 +70,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     authorizeModel,
     rateLimit(deps.rateLimiter ?? new MemoryRateLimiter(), now),
     spendLimit(stores.logs, now),
-    cache(stores.cache, now, logger),
+    cache(answers, now, logger),
     retryAndFallback(catalog),
     runEngine(deps.engineFor),
   ]);
@@ -74,7 +78,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const maintain = async () => {
     try {
       const at = now();
-      await stores.cache.prune(at);
+      await answers.prune(at);
       if (deps.logRetentionDays !== undefined)
         await stores.logs.prune(at - deps.logRetentionDays * 24 * HOUR_MS);
     } catch (error) {

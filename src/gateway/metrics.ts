@@ -100,6 +100,8 @@ export class Metrics {
       [this.#requests, this.#tokens, this.#cost, this.#duration, this.#ttft].map((m) => m.render()).join('') +
       `# HELP portico_resident_memory_bytes Resident set size.\n# TYPE portico_resident_memory_bytes gauge\n` +
       `portico_resident_memory_bytes ${memory.rss}\n` +
+      `# HELP portico_heap_used_bytes JavaScript heap in use (objects live or not yet collected).\n# TYPE portico_heap_used_bytes gauge\n` +
+      `portico_heap_used_bytes ${memory.heapUsed}\n` +
       `# HELP portico_uptime_seconds Seconds since the process started.\n# TYPE portico_uptime_seconds gauge\n` +
       `portico_uptime_seconds ${(Date.now() - this.#started) / 1000}\n`
     );

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { ApiError } from '../api/errors.ts';
 import type { Logger } from '../logger.ts';
+import { storeUnavailable } from './store-unavailable.ts';
 
 export interface PostgresOptions {
   /** `postgres://user@host:5432/database`, as libpq reads it. */
@@ -85,6 +86,9 @@ export class PostgresDatabase {
       throw storeError(error);
     }
     let broken = false;
+    // A connection lost while lent out reports it here, not to the pool: unheard, it would crash the process.
+    const lost = () => (broken = true);
+    client.on('error', lost);
     try {
       await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const result = await work(client);
@@ -95,6 +99,7 @@ export class PostgresDatabase {
       throw storeError(error);
     } finally {
       // A connection that could not roll back is dropped, never lent again.
+      client.off('error', lost);
       client.release(broken);
     }
   }
@@ -117,12 +122,5 @@ function storeError(error: unknown): unknown {
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
       message,
     );
-  if (!unavailable) return error;
-  return new ApiError({
-    status: 503,
-    type: 'server_error',
-    code: 'store_unavailable',
-    message: 'The database is unavailable; nothing was stored. Try again shortly.',
-    retryable: true,
-  });
+  return unavailable ? storeUnavailable('The database') : error;
 }

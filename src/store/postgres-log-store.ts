@@ -18,6 +18,8 @@ import { dollar, sql } from './postgres-query.ts';
 
 const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, dollar, values);
 
+const WRITE_LOCK = sql(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portico_logs'))`);
+
 const SELECT_ONE = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
   WHERE logs.id = $1 AND ($2::text IS NULL OR project = $2)`;
 
@@ -28,6 +30,9 @@ export class PostgresLogStore implements LogStore {
   async insert(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.db.transaction(async (client) => {
+      // Replicas write batches one at a time, so `seq` rises in commit order and `tail` never
+      // passes an entry that a slower transaction commits later.
+      await this.db.query(WRITE_LOCK, [], client);
       for (const entry of entries) {
         await this.db.execute(
           sql(`INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,

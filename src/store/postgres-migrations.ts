@@ -24,6 +24,9 @@ export async function migratePostgres(
 ): Promise<number> {
   const latest = latestVersion(migrations);
   const client = await pool.connect();
+  // A connection lost while held reports here; unheard, it would crash the process.
+  const lost = () => undefined;
+  client.on('error', lost);
   try {
     await inTransaction(client, async () => {
       await client.query(MIGRATION_LOCK);
@@ -47,6 +50,7 @@ export async function migratePostgres(
     if (reached > latest) throw newerVersion(await where(client), component, reached, latest);
     return reached;
   } finally {
+    client.off('error', lost);
     client.release();
   }
 }

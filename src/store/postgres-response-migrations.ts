@@ -30,4 +30,9 @@ export const POSTGRES_RESPONSE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX items_by_item_id ON items (response_id, kind, item_id);
     `,
   },
+  {
+    version: 2,
+    description: 'the instance running each response, so recovery leaves live replicas alone',
+    sql: `ALTER TABLE responses ADD COLUMN instance TEXT;`,
+  },
 ];

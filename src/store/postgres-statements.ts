@@ -7,8 +7,8 @@ const q = (name: string, text: string): Query => ({ name: `portico_responses_${n
 export const SQL = {
   insertResponse: q(
     'insert',
-    `INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json, instance)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   ),
   /** Items of one kind in one round trip: positions, ids and JSON as parallel arrays. */
   insertItems: q(
@@ -55,9 +55,13 @@ export const SQL = {
      ORDER BY position DESC LIMIT $3`,
   ),
   deleteResponse: q('delete', `DELETE FROM responses WHERE id = $1 AND owner = $2`),
+  /** The interrupted work of lapsed instances ($1: this instance, $2: now); see sqlite-statements.ts INTERRUPTED. */
   selectUnfinished: q(
     'unfinished',
-    `SELECT id, response_json FROM responses WHERE status IN ('queued', 'in_progress') FOR UPDATE`,
+    `SELECT id, response_json FROM responses
+     WHERE status IN ('queued', 'in_progress') AND instance IS DISTINCT FROM $1 AND NOT EXISTS (
+       SELECT 1 FROM instances WHERE instances.id = responses.instance AND instances.expires_at > $2)
+     FOR UPDATE OF responses SKIP LOCKED`,
   ),
   failResponse: q(
     'fail',

@@ -15,9 +15,11 @@ interface JsonRow {
 
 /** The ResponseStore on PostgreSQL, on a pool shared with the other stores (see postgres-stores.ts). */
 export class PostgresResponseStore implements ResponseStore {
+  /** `instance`: the process writing, recorded on each response it begins (see instance-store.ts). */
   constructor(
     private readonly db: PostgresDatabase,
     private readonly clock: () => number,
+    private readonly instance: string,
   ) {}
 
   async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
@@ -32,6 +34,7 @@ export class PostgresResponseStore implements ResponseStore {
           response.created_at,
           this.clock(),
           JSON.stringify(response),
+          this.instance,
         ],
         client,
       );
@@ -89,12 +92,15 @@ export class PostgresResponseStore implements ResponseStore {
     }, true);
   }
 
-  /** Rewrites each unfinished response's JSON in place, in one transaction that locks them. */
+  /**
+   * Rewrites each interrupted response's JSON in place, in one transaction that locks them; rows
+   * another replica is recovering (or finishing) right now are skipped.
+   */
   async recoverInterrupted(): Promise<number> {
     return this.db.transaction(async (client) => {
       const rows = await this.db.query<{ id: string; response_json: string }>(
         SQL.selectUnfinished,
-        [],
+        [this.instance, this.clock()],
         client,
       );
       for (const row of rows) {

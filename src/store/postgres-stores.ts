@@ -6,6 +6,9 @@ import { PostgresGatewayStore } from './postgres-gateway-store.ts';
 import { PostgresKeyStore } from './postgres-key-store.ts';
 import { PostgresLogStore } from './postgres-log-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { INSTANCE_MIGRATIONS } from './instance-migrations.ts';
+import { newInstanceId } from './instance-store.ts';
+import { PostgresInstanceStore } from './postgres-instance-store.ts';
 import { POSTGRES_RESPONSE_MIGRATIONS } from './postgres-response-migrations.ts';
 import { PostgresResponseStore } from './postgres-store.ts';
 import type { Stores } from './stores.ts';
@@ -20,6 +23,8 @@ export interface PostgresStoresOptions {
   /** Milliseconds since the epoch, for bookkeeping columns such as `updated_at`. */
   clock?: () => number;
   logger?: Logger;
+  /** This process's instance id; default a new random one. */
+  instance?: string;
 }
 
 /**
@@ -34,6 +39,8 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
   });
   try {
+    // Instances first: the responses store's recovery reads their leases.
+    await migratePostgres(db.pool, 'instances', INSTANCE_MIGRATIONS);
     await migratePostgres(db.pool, 'responses', POSTGRES_RESPONSE_MIGRATIONS);
     for (const [component, migrations] of Object.entries(POSTGRES_GATEWAY_MIGRATIONS))
       await migratePostgres(db.pool, component, migrations);
@@ -42,8 +49,11 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     throw error;
   }
   let closed = false;
+  const instance = options.instance ?? newInstanceId();
   return {
-    responses: new PostgresResponseStore(db, options.clock ?? Date.now),
+    instance,
+    instances: new PostgresInstanceStore(db),
+    responses: new PostgresResponseStore(db, options.clock ?? Date.now, instance),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db),
     logs: new PostgresLogStore(db),

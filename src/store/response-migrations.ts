@@ -33,4 +33,9 @@ export const RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: 'requests without a key belong to the default project',
     sql: `UPDATE responses SET owner = 'default' WHERE owner = 'anonymous';`,
   },
+  {
+    version: 3,
+    description: 'the instance running each response, so recovery leaves live replicas alone',
+    sql: `ALTER TABLE responses ADD COLUMN instance TEXT;`,
+  },
 ];

@@ -22,8 +22,8 @@ export interface ItemPage {
 }
 
 /**
- * Responses and their items. One interface, several backends (SQLite embedded; PostgreSQL
- * later); the same contract suite runs over each.
+ * Responses and their items. One interface, several backends (SQLite embedded;
+ * PostgreSQL); the same contract suite runs over each.
  */
 export interface ResponseStore {
   /**
@@ -43,6 +43,10 @@ export interface ResponseStore {
   delete(id: string, owner: Owner): Promise<boolean>;
   /** Undefined when the response is unknown to this owner; an `after` that is not one of its items is a 400. */
   inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined>;
-  /** Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns how many. */
+  /**
+   * Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns
+   * how many. Only those whose instance's lease has lapsed (InstanceStore): another replica's
+   * live work, and this instance's own, are never touched.
+   */
   recoverInterrupted(): Promise<number>;
 }

@@ -6,6 +6,15 @@ import type { Database, Statement } from 'better-sqlite3';
  */
 export const MAX_CHAIN_DEPTH = 100_000;
 
+/**
+ * Unfinished work is interrupted when it is not this instance's (`:self`) and its instance
+ * holds no lease live at `:updated_at` (none at all: written before leases, or by a process
+ * that died before its first renewal). One statement, so a replica that registers after it
+ * began cannot have begun anything it would see.
+ */
+const INTERRUPTED = `(instance IS NULL OR instance <> :self) AND NOT EXISTS (
+  SELECT 1 FROM instances WHERE instances.id = responses.instance AND instances.expires_at > :updated_at)`;
+
 export interface ItemRow {
   item_json: string;
 }
@@ -33,6 +42,7 @@ export interface Statements {
         owner: string;
         previous_response_id: string | null;
         status: string;
+        instance: string;
         created_at: number;
         updated_at: number;
         response_json: string;
@@ -52,15 +62,15 @@ export interface Statements {
   selectInputPageAsc: Statement<[PageParams], ItemRow>;
   selectInputPageDesc: Statement<[PageParams], ItemRow>;
   deleteResponse: Statement<[string, string]>;
-  failUnfinished: Statement<[{ error: string; updated_at: number }]>;
+  failUnfinished: Statement<[{ error: string; updated_at: number; self: string }]>;
 }
 
 /** Every statement the store runs, prepared once when it opens. */
 export function prepareStatements(db: Database): Statements {
   return {
     insertResponse: db.prepare(`
-      INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json)
-      VALUES (:id, :owner, :previous_response_id, :status, :created_at, :updated_at, :response_json)`),
+      INSERT INTO responses (id, owner, previous_response_id, status, instance, created_at, updated_at, response_json)
+      VALUES (:id, :owner, :previous_response_id, :status, :instance, :created_at, :updated_at, :response_json)`),
     updateResponse: db.prepare(`
       UPDATE responses SET status = :status, updated_at = :updated_at, response_json = :response_json
       WHERE id = :id AND owner = :owner`),
@@ -92,11 +102,12 @@ export function prepareStatements(db: Database): Statements {
       WHERE response_id = :response_id AND kind = 'input' AND position < :cursor
       ORDER BY position DESC LIMIT :limit`),
     deleteResponse: db.prepare(`DELETE FROM responses WHERE id = ? AND owner = ?`),
-    // json_set keeps the stored object in step with the status column.
+    // json_set keeps the stored object in step with the status column. Only work whose
+    // instance holds no live lease (instances table, instance-store.ts) was interrupted.
     failUnfinished: db.prepare(`
       UPDATE responses
       SET status = 'failed', updated_at = :updated_at,
         response_json = json_set(response_json, '$.status', 'failed', '$.error', json(:error))
-      WHERE status IN ('queued', 'in_progress')`),
+      WHERE status IN ('queued', 'in_progress') AND ${INTERRUPTED}`),
   };
 }

@@ -19,11 +19,14 @@ export class SqliteResponseStore implements ResponseStore {
   readonly #db: Database;
   readonly #clock: () => number;
   readonly #sql: Statements;
+  readonly #instance: string;
 
-  constructor(db: Database, clock: () => number) {
+  /** `instance`: the process writing, recorded on each response it begins (see instance-store.ts). */
+  constructor(db: Database, clock: () => number, instance: string) {
     migrate(db, 'responses', RESPONSE_MIGRATIONS);
     this.#db = db;
     this.#clock = clock;
+    this.#instance = instance;
     this.#sql = prepareStatements(db);
   }
 
@@ -34,6 +37,7 @@ export class SqliteResponseStore implements ResponseStore {
         owner,
         previous_response_id: response.previous_response_id,
         status: response.status,
+        instance: this.#instance,
         created_at: response.created_at,
         updated_at: this.#clock(),
         response_json: JSON.stringify(response),
@@ -104,7 +108,7 @@ export class SqliteResponseStore implements ResponseStore {
 
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
-    return this.#sql.failUnfinished.run({ error, updated_at: this.#clock() }).changes;
+    return this.#sql.failUnfinished.run({ error, updated_at: this.#clock(), self: this.#instance }).changes;
   }
 
   /** Where `after` sits; with a repeated id, its last place in the requested order, so paging always advances. */

@@ -1,6 +1,8 @@
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
+import { newInstanceId } from './instance-store.ts';
+import { SqliteInstanceStore } from './sqlite-instance-store.ts';
 import { SqliteKeyStore } from './sqlite-key-store.ts';
 import { SqliteLogStore } from './sqlite-log-store.ts';
 import { SqliteResponseStore } from './sqlite-store.ts';
@@ -11,15 +13,22 @@ export interface SqliteStoresOptions {
   dataDir: string;
   /** Milliseconds since the epoch, for bookkeeping columns such as `updated_at`. */
   clock?: () => number;
+  /** This process's instance id; default a new random one. */
+  instance?: string;
 }
 
 /** The embedded backend: every store on one SQLite file (WAL journal, every commit synced to disk). */
 export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const db = openSqliteDatabase(options.dataDir);
   const clock = options.clock ?? Date.now;
+  const instance = options.instance ?? newInstanceId();
   try {
+    // Instances first: the responses store's recovery reads their leases.
+    const instances = new SqliteInstanceStore(db);
     return {
-      responses: new SqliteResponseStore(db, clock),
+      instance,
+      instances,
+      responses: new SqliteResponseStore(db, clock, instance),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db),

@@ -1,11 +1,15 @@
 import type { CacheStore } from './cache-store.ts';
 import type { GatewayStore } from './gateway-store.ts';
+import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
 export interface Stores {
+  /** This process's instance id: the responses it begins carry it, and its lease is renewed under it. */
+  instance: string;
+  instances: InstanceStore;
   responses: ResponseStore;
   keys: KeyStore;
   gateways: GatewayStore;

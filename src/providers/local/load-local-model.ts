@@ -1,7 +1,15 @@
 import { LlamaChat, resolveChatWrapper } from 'node-llama-cpp';
 import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ApiError } from '../../api/errors.ts';
+import { fairBatchStrategy } from './fair-batch-strategy.ts';
 import { LeasePool } from './lease-pool.ts';
+
+/**
+ * Tokens per llama.cpp decode. A request beside a long prompt waits about one batch per step,
+ * so batches are kept small (node-llama-cpp's default is 512): here, a 2-token answer beside a
+ * 922-token prompt came after 0.2 s instead of 2.7 s, and the prompt took no longer.
+ */
+export const BATCH_TOKENS = 128;
 
 /** Per-sequence context size when none is configured: the trained size, up to this. */
 export const DEFAULT_MAX_CONTEXT_SIZE = 8192;
@@ -46,6 +54,8 @@ export async function loadLocalModel(
         max: Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT_SIZE),
       },
       threads: settings.threads,
+      batchSize: BATCH_TOKENS,
+      batching: { itemPrioritizationStrategy: fairBatchStrategy },
     });
   } catch (error) {
     await model.dispose();

@@ -19,7 +19,7 @@ import { turnToChatHistory } from './turn-to-chat-history.ts';
 export interface LocalProviderOptions {
   /** llama.cpp threads; default one less than the cores (at least 1), see default-thread-count.ts. */
   threads?: number;
-  /** Requests each model serves at once (its context's sequences); more wait in a FIFO queue. Default 2. */
+  /** Requests each model serves at once (its context's sequences); more wait, the least costly first (lease-pool.ts). Default 2. */
   parallelSequences?: number;
   /** Tokens per sequence (prompt and output); default the trained context size, up to 8192. */
   contextSize?: number;
@@ -77,12 +77,18 @@ export class LocalProvider implements Provider {
       }
       const { llama } = await this.llama();
       const output = await createChatOutput(llama, plan, newCallId);
-      const chat = await local.chats.acquire(signal);
+      // A sequence is held for the prompt's evaluation and the answer's tokens: that is the request's cost.
+      const chat = await local.chats.acquire(signal, promptTokens + maxTokens);
       try {
         const generation = { history, promptTokens, maxTokens, sampling: turn.sampling, output };
         yield* streamChatResponse(chat, generation, signal);
       } finally {
-        local.chats.release(chat);
+        // The sequence is cleared after the answer, not before the next one: the clear waits
+        // for the context's lock, and this way only the sequence's next borrower waits for it.
+        void chat.sequence
+          .clearHistory()
+          .catch((error: unknown) => this.logger.warn('local sequence not cleared', { error: String(error) }))
+          .finally(() => local.chats.release(chat));
       }
     } catch (error) {
       throw this.failure(error, turn.model, signal);

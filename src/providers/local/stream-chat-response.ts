@@ -24,8 +24,8 @@ export interface ChatGeneration {
 /**
  * Generates one response on a borrowed chat (its sequence is this request's alone) and
  * yields its events as they come (text or tool calls, as `generation.output` reads them),
- * then usage and the finish reason. The sequence is cleared
- * first, so every request starts from nothing and the same request gives the same tokens.
+ * then usage and the finish reason. The sequence starts empty (cleared by whoever used it
+ * before), so every request starts from nothing and the same request gives the same tokens.
  * When `signal` aborts, generation stops within a token and this throws `signal.reason`;
  * when the reader stops early, generation is stopped too. Either way the generator ends
  * only after node-llama-cpp has let go of the sequence, so it can be lent again at once.
@@ -35,7 +35,9 @@ export async function* streamChatResponse(
   generation: ChatGeneration,
   signal: AbortSignal,
 ): AsyncGenerator<ModelEvent, void, undefined> {
-  await chat.sequence.clearHistory();
+  // Sequences come back cleared (local-provider.ts): clearing takes the context's lock, which a
+  // long prompt evaluating on another sequence holds until its last batch.
+  if (chat.sequence.nextTokenIndex > 0) await chat.sequence.clearHistory();
   signal.throwIfAborted();
   const outputBefore = chat.sequence.tokenMeter.usedOutputTokens;
   const stop = new AbortController();

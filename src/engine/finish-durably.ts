@@ -1,0 +1,29 @@
+import { ApiError } from '../api/errors.ts';
+import type { ResponseObject } from '../api/response.ts';
+import type { Owner, ResponseStore } from '../store/response-store.ts';
+
+/** How long the record of a finished response is retried while the store is away (a database restarting). */
+export const FINISH_RETRY_MS = 30_000;
+
+/**
+ * Records how a response ended, retrying while the store answers `store_unavailable`, so that
+ * an answer whose end the client already saw (a streamed `response.completed`) is not left
+ * `in_progress` by a database restart. The caller's answer waits for it: a JSON answer is sent
+ * only once its record is durable.
+ */
+export async function finishDurably(
+  store: ResponseStore,
+  response: ResponseObject,
+  owner: Owner,
+): Promise<void> {
+  const deadline = Date.now() + FINISH_RETRY_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await store.finish(response, owner);
+    } catch (error) {
+      const unavailable = error instanceof ApiError && error.code === 'store_unavailable';
+      if (!unavailable || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
