@@ -3,6 +3,7 @@ import { Catalog } from './catalog/catalog.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
+import { KeyedLock } from './engine/keyed-lock.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
@@ -62,6 +63,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     options.stores ??
     openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
   const store = stores.responses;
+  const conversationLocks = new KeyedLock();
   const interrupted = await store.recoverInterrupted();
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
@@ -73,6 +75,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     engine: (owner) => ({
       catalog,
       store,
+      conversations: stores.conversations,
+      conversationLocks,
       newId,
       now,
       owner,

@@ -39,7 +39,8 @@ export const INCLUDABLE = [
   'message.output_text.logprobs',
 ] as const;
 
-const Metadata = z
+/** `metadata` of responses and conversations. */
+export const Metadata = z
   .record(
     z.string().max(64, 'metadata keys are at most 64 characters'),
     z.string().max(512, 'metadata values are at most 512 characters'),

@@ -7,6 +7,7 @@ import type { Provider, Turn } from '../providers/provider.ts';
 import { buildTurn } from './build-turn.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
+import { conversationItems, conversationOf } from './conversation-context.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { resolveModel } from './resolve-model.ts';
@@ -25,6 +26,8 @@ export interface ResponseContext {
   turn: Turn;
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
+  /** The conversation the response reads and appends to, if any. */
+  conversation: string | undefined;
   /** The tools as the response echoes them. */
   echoTools: Tool[];
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
@@ -49,9 +52,12 @@ export async function buildContext(
   validateToolChoice(toolChoice, tools.turn);
   const text = validateTextFormat(request.text);
   const input = normalizeInput(request.input, ctx.newId);
+  const conversation = conversationOf(request);
   const history = request.previous_response_id
     ? await previousResponseItems(request.previous_response_id, ctx)
-    : [];
+    : conversation
+      ? await conversationItems(conversation, ctx)
+      : [];
   let turn = buildTurn(request, {
     model,
     items: [...history, ...input],
@@ -78,6 +84,7 @@ export async function buildContext(
     provider,
     turn: settled.turn,
     input,
+    conversation,
     echoTools: tools.echo,
     warnings: settled.warnings,
     hostedTools,
@@ -88,12 +95,6 @@ export async function buildContext(
 function refuseUnsupported(request: CreateResponseRequest): void {
   if (request.background)
     throw badRequest('background', 'Background responses are not supported yet.', 'unsupported_parameter');
-  if (request.conversation)
-    throw badRequest(
-      'conversation',
-      'Conversations are not supported yet: use previous_response_id.',
-      'unsupported_parameter',
-    );
   if (request.prompt)
     throw badRequest('prompt', 'Stored prompt templates are not supported.', 'unsupported_parameter');
 }

@@ -1,6 +1,7 @@
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
+import { lockConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { startRun } from './run-response.ts';
 
@@ -17,7 +18,8 @@ export interface StartedResponse {
  * Starts a response in the engine's two steps: builds its context (build-context.ts), then
  * runs it as a loop of model turns (run-response.ts), waiting for the provider's first event,
  * so that anything failing before generation (unknown model, missing previous response, an
- * upstream 429) is an HTTP error with its status. `signal` aborts generation; the stored
+ * upstream 429) is an HTTP error with its status. Responses on one conversation run one
+ * after another: each reads what the one before appended. `signal` aborts generation; the stored
  * record then says the response was cancelled.
  */
 export async function startResponse(
@@ -25,6 +27,12 @@ export async function startResponse(
   ctx: EngineContext,
   signal: AbortSignal,
 ): Promise<StartedResponse> {
-  const context = await buildContext(request, ctx);
-  return { events: await startRun(context, ctx, signal), warnings: context.warnings };
+  const release = await lockConversation(request, ctx);
+  try {
+    const context = await buildContext(request, ctx);
+    return { events: await startRun(context, ctx, signal, { release }), warnings: context.warnings };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
+import { appendToConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
@@ -31,6 +32,7 @@ interface Run {
   writer: ResponseWriter;
   signal: AbortSignal;
   store: boolean;
+  release: () => void;
   usage: ModelUsage | undefined;
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
@@ -44,10 +46,16 @@ interface Run {
  * the stream: `signal` stops generation and the stored record says the response was
  * cancelled.
  */
+export interface RunOptions {
+  /** Called once the response has ended and everything about it is recorded. */
+  release?: () => void;
+}
+
 export async function startRun(
   context: ResponseContext,
   ctx: EngineContext,
   signal: AbortSignal,
+  options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
   const first = await openTurn(context, context.turn, 0, signal);
@@ -58,7 +66,8 @@ export async function startRun(
   );
   const store = request.store !== false;
   if (store) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
-  return runTurns({ context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0 }, first);
+  const release = options.release ?? (() => {});
+  return runTurns({ context, ctx, writer, signal, store, release, usage: undefined, hostedCalls: 0 }, first);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -148,7 +157,12 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       writer.closeAll('incomplete');
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
-    if (run.store) await ctx.store.finish(final, ctx.owner);
+    try {
+      if (run.store) await ctx.store.finish(final, ctx.owner);
+      if (context.conversation) await appendToConversation(context.conversation, context.input, final, ctx);
+    } finally {
+      run.release();
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
 import type { AppEnv } from './app-env.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { conversationsRoutes } from './routes/conversations.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 
@@ -16,6 +17,7 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
     await next();
   });
   app.route('/v1', responsesRoutes(runtime));
+  app.route('/v1', conversationsRoutes(runtime));
   app.route('/v1', chatCompletionsRoutes(runtime));
   app.route('/v1', modelsRoutes(runtime));
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
 import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
 import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
-import { prepareStatements, type ItemRow, type Statements } from './sqlite-statements.ts';
+import { parseItem, readItemPage } from './item-page.ts';
+import { prepareStatements, type Statements } from './sqlite-statements.ts';
 
 export const INTERRUPTED_ERROR = {
   code: 'server_error',
@@ -80,40 +80,25 @@ export class SqliteResponseStore implements ResponseStore {
   async inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
     return this.#read(() => {
       if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
-      const asc = page.order === 'asc';
-      // Without a cursor the page starts at either end: positions run from 0 upwards.
-      const cursor =
-        page.after !== undefined
-          ? this.#cursorPosition(id, page.after, asc)
-          : asc
-            ? -1
-            : Number.MAX_SAFE_INTEGER;
-      const query = { response_id: id, cursor, limit: page.limit + 1 };
-      const rows = (asc ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc).all(query);
-      const data = rows.slice(0, page.limit).map(parseItem);
-      return {
-        object: 'list' as const,
-        data,
-        has_more: rows.length > page.limit,
-        first_id: data[0]?.id ?? null,
-        last_id: data.at(-1)?.id ?? null,
-      };
+      return readItemPage(
+        {
+          label: `the input of response '${id}'`,
+          cursor: (item_id) => this.#sql.selectCursor.get({ response_id: id, item_id }),
+          rows: (order, cursor, limit) =>
+            (order === 'asc' ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc).all({
+              response_id: id,
+              cursor,
+              limit,
+            }),
+        },
+        page,
+      );
     });
   }
 
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
     return this.#sql.failUnfinished.run({ error, updated_at: this.#clock() }).changes;
-  }
-
-  /** Where `after` sits; with a repeated id, its last place in the requested order, so paging always advances. */
-  #cursorPosition(id: string, after: string, asc: boolean): number {
-    const found = this.#sql.selectCursor.get({ response_id: id, item_id: after });
-    const position = asc ? found?.last : found?.first;
-    if (position === undefined || position === null) {
-      throw badRequest('after', `No input item with id '${after}' in response '${id}'.`);
-    }
-    return position;
   }
 
   #insertItem(responseId: string, kind: 'input' | 'output', position: number, item: { id: string }): void {
@@ -129,8 +114,4 @@ export class SqliteResponseStore implements ResponseStore {
   #read<T>(work: () => T): T {
     return this.#db.transaction(work).deferred();
   }
-}
-
-function parseItem(row: ItemRow): Item {
-  return JSON.parse(row.item_json) as Item;
 }

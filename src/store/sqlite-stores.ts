@@ -1,4 +1,5 @@
 import { openSqliteDatabase } from './sqlite-connection.ts';
+import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteResponseStore } from './sqlite-store.ts';
 import type { Stores } from './stores.ts';
 
@@ -16,6 +17,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   try {
     return {
       responses: new SqliteResponseStore(db, clock),
+      conversations: new SqliteConversationStore(db),
       async close() {
         db.close();
       },

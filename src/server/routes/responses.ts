@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { badRequest, notFound } from '../../api/errors.ts';
+import { notFound } from '../../api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../../api/request.ts';
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
+import { pageQuery } from '../page-query.ts';
 import { readJson } from '../read-json.ts';
 import { finalResponse } from '../../engine/final-response.ts';
 import { sseStream } from '../../stream/response-sse.ts';
@@ -46,14 +46,4 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
 
 function responseNotFound(id: string) {
   return notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
-}
-
-/** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */
-export function pageQuery(query: Record<string, string>): PageQuery {
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest('limit', 'limit must be an integer from 1 to 100.');
-  const order = query.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw badRequest('order', "order must be 'asc' or 'desc'.");
-  return { limit, order, ...(query.after ? { after: query.after } : {}) };
 }
