@@ -49,7 +49,15 @@ export function createAI(options: RuntimeOptions = {}): AI {
       runOptions.signal?.addEventListener('abort', () => abort.abort(runOptions.signal?.reason), {
         once: true,
       });
-      const { events } = await startResponse(request, (await ready()).engine(DEFAULT_PROJECT), abort.signal);
+      const runtime = await ready();
+      if (request.background) {
+        // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
+        const queued = await runtime.background.enqueue(request, DEFAULT_PROJECT);
+        if (!request.stream) return queued as unknown as Record<string, unknown>;
+        const followed = await runtime.background.follow(queued.id, DEFAULT_PROJECT, -1, abort.signal);
+        return sseStream(followed, () => abort.abort());
+      }
+      const { events } = await startResponse(request, runtime.engine(DEFAULT_PROJECT), abort.signal);
       if (request.stream) return sseStream(events, () => abort.abort());
       return (await finalResponse(events)) as unknown as Record<string, unknown>;
     },

@@ -1,6 +1,8 @@
 import { delimiter, resolve } from 'node:path';
 import { Catalog } from './catalog/catalog.ts';
 import { loadConfig } from './config/load-config.ts';
+import type { BackgroundResponses } from './background/background-responses.ts';
+import { startBackground } from './background/start-background.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { KeyedLock } from './engine/keyed-lock.ts';
@@ -27,6 +29,17 @@ export interface RuntimeOptions {
   logger?: Logger;
   newId?: IdGenerator;
   now?: () => number;
+  /** Background responses: workers per model, lease length, and whether this process runs them at all. */
+  background?: BackgroundOptions;
+}
+
+export interface BackgroundOptions {
+  /** Background runs of one model this process runs at once; default `PORTICO_BACKGROUND_CONCURRENCY` or 2. */
+  concurrency?: number;
+  /** How long a run's claim holds without renewal; default `PORTICO_BACKGROUND_LEASE_MS` or 30 000. */
+  leaseMs?: number;
+  /** False: this process queues background responses but leaves running them to others (`portico run`). */
+  run?: boolean;
 }
 
 /** Everything a request needs, built once per process and shared by the server, binding and CLI. */
@@ -34,6 +47,8 @@ export interface Runtime {
   catalog: Catalog;
   stores: Stores;
   logger: Logger;
+  /** Queue, follow and cancel background responses. */
+  background: BackgroundResponses;
   /** The engine's view for one owner's request. */
   engine(owner: Owner): EngineContext;
   close(): Promise<void>;
@@ -68,24 +83,41 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
 
+  const engine = (owner: Owner): EngineContext => ({
+    catalog,
+    store,
+    conversations: stores.conversations,
+    conversationLocks,
+    newId,
+    now,
+    owner,
+    logger,
+    dropUnsupported: config.dropUnsupported,
+  });
+  const settings = options.background ?? {};
+  const background = startBackground(
+    {
+      concurrency: settings.concurrency ?? positive(env.PORTICO_BACKGROUND_CONCURRENCY) ?? 2,
+      leaseMs: settings.leaseMs ?? positive(env.PORTICO_BACKGROUND_LEASE_MS) ?? 30_000,
+      run: settings.run ?? true,
+    },
+    { stores, engine, newId, now, logger },
+  );
   return {
     catalog,
     stores,
     logger,
-    engine: (owner) => ({
-      catalog,
-      store,
-      conversations: stores.conversations,
-      conversationLocks,
-      newId,
-      now,
-      owner,
-      logger,
-      dropUnsupported: config.dropUnsupported,
-    }),
+    background: background.responses,
+    engine,
     async close() {
+      await background.runner.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await stores.close();
     },
   };
+}
+
+function positive(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return value !== undefined && Number.isInteger(number) && number > 0 ? number : undefined;
 }

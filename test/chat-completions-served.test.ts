@@ -23,6 +23,7 @@ import { silentLogger } from '../src/logger.ts';
 import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { createApp } from '../src/server/app.ts';
+import { startBackground } from '../src/background/start-background.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
@@ -555,11 +556,17 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
         ['endless', endless],
       ]),
     );
+    const engine = (owner: string) => ({ catalog, store, newId: randomId, now: Date.now, owner });
+    const background = startBackground(
+      { concurrency: 1, leaseMs: 30_000, run: false },
+      { stores, engine, newId: randomId, now: Date.now, logger: silentLogger },
+    );
     runtime = {
       catalog,
       stores,
       logger: silentLogger,
-      engine: (owner) => ({ catalog, store, newId: randomId, now: Date.now, owner }),
+      background: background.responses,
+      engine,
       close: () => stores.close(),
     };
     const app = createApp(runtime, silentLogger);

@@ -264,11 +264,13 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       assert.deepEqual(ids(page?.data), ['u1']);
     });
 
-    test('recoverInterrupted fails every unfinished response, for every owner, once', async () => {
+    test('recoverInterrupted fails every unfinished response, for every owner, once; background ones are left to their lease', async () => {
       const running = responseFixture('resp_running');
-      const queued = responseFixture('resp_queued', { status: 'queued', background: true });
+      const queued = responseFixture('resp_queued', { status: 'queued' });
+      const background = responseFixture('resp_background', { background: true });
       await store.begin(running, [userItem('u1', 'x')], ALICE);
       await store.begin(queued, [], BOB);
+      await store.begin(background, [], BOB);
       const done = await turn(3, null);
       assert.equal(await store.recoverInterrupted(), 2);
       const error = {
@@ -277,6 +279,7 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       };
       assert.deepEqual(await store.get('resp_running', ALICE), { ...running, status: 'failed', error });
       assert.deepEqual(await store.get('resp_queued', BOB), { ...queued, status: 'failed', error });
+      assert.deepEqual(await store.get('resp_background', BOB), background);
       assert.deepEqual(await store.get('resp_3', ALICE), done);
       assert.deepEqual(ids(await store.history('resp_running', ALICE)), ['u1']);
       assert.equal(await store.recoverInterrupted(), 0);

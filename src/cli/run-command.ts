@@ -14,7 +14,8 @@ export async function runCommand(positionals: string[], values: CliValues): Prom
     process.stderr.write('Usage: portico run MODEL "prompt"\n');
     return 2;
   }
-  const runtime = await createRuntime(runtimeOptions(values));
+  // A one-shot command queues nothing and leaves queued background runs to the server.
+  const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
   const spinner = ora({ text: `Loading ${model}`, stream: process.stderr }).start();
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());

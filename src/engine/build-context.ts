@@ -93,8 +93,8 @@ export async function buildContext(
 
 /** Parameters Portico accepts in the schema but cannot honour yet are refused, never ignored. */
 function refuseUnsupported(request: CreateResponseRequest): void {
-  if (request.background)
-    throw badRequest('background', 'Background responses are not supported yet.', 'unsupported_parameter');
+  if (request.background && request.store === false)
+    throw badRequest('background', 'Background responses are stored: background needs store to be true.');
   if (request.prompt)
     throw badRequest('prompt', 'Stored prompt templates are not supported.', 'unsupported_parameter');
 }

@@ -3,7 +3,7 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
 import { lockConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
-import { startRun } from './run-response.ts';
+import { startRun, type RunOptions } from './run-response.ts';
 
 export type { EngineContext };
 
@@ -19,18 +19,21 @@ export interface StartedResponse {
  * runs it as a loop of model turns (run-response.ts), waiting for the provider's first event,
  * so that anything failing before generation (unknown model, missing previous response, an
  * upstream 429) is an HTTP error with its status. Responses on one conversation run one
- * after another: each reads what the one before appended. `signal` aborts generation; the stored
+ * after another: each reads what the one before appended. A background worker passes
+ * `resume` to run a queued response. `signal` aborts generation; the stored
  * record then says the response was cancelled.
  */
 export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
   signal: AbortSignal,
+  options: Pick<RunOptions, 'resume'> = {},
 ): Promise<StartedResponse> {
   const release = await lockConversation(request, ctx);
   try {
     const context = await buildContext(request, ctx);
-    return { events: await startRun(context, ctx, signal, { release }), warnings: context.warnings };
+    const events = await startRun(context, ctx, signal, { ...options, release });
+    return { events, warnings: context.warnings };
   } catch (error) {
     release();
     throw error;

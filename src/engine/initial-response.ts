@@ -14,7 +14,7 @@ export function initialResponse(
     created_at: createdAt,
     status: 'in_progress',
     completed_at: null,
-    background: false,
+    background: request.background ?? false,
     model,
     output: [],
     error: null,

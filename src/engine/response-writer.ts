@@ -37,17 +37,21 @@ export class ResponseWriter {
   private open: Open[] = [];
   private readonly out: ResponseStreamEvent[] = [];
 
+  /** `firstSequence` continues a stream that was begun elsewhere (a queued background response). */
   constructor(
     initial: ResponseObject,
     private readonly newId: IdGenerator,
+    firstSequence = 0,
   ) {
     this.snapshot = initial;
+    this.sequence = firstSequence;
   }
 
   /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied. */
   lifecycle(
     type:
       | 'response.created'
+      | 'response.queued'
       | 'response.in_progress'
       | 'response.completed'
       | 'response.incomplete'

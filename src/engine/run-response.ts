@@ -1,6 +1,6 @@
 import { ApiError, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
-import { outputText } from '../api/response.ts';
+import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
@@ -49,6 +49,12 @@ interface Run {
 export interface RunOptions {
   /** Called once the response has ended and everything about it is recorded. */
   release?: () => void;
+  /**
+   * A queued background response that this run carries on: its stored object (already begun
+   * and announced with `response.created` and `response.queued`) and the sequence number of
+   * its next event.
+   */
+  resume?: { response: ResponseObject; sequence: number };
 }
 
 export async function startRun(
@@ -59,15 +65,21 @@ export async function startRun(
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
   const first = await openTurn(context, context.turn, 0, signal);
-  const createdAt = Math.floor(ctx.now() / 1000);
-  const writer = new ResponseWriter(
-    initialResponse(ctx.newId('resp'), createdAt, context.model.id, { ...request, tools: context.echoTools }),
-    ctx.newId,
-  );
+  const { resume } = options;
+  const writer = resume
+    ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
+    : new ResponseWriter(
+        initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
+          ...request,
+          tools: context.echoTools,
+        }),
+        ctx.newId,
+      );
   const store = request.store !== false;
-  if (store) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+  if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
   const release = options.release ?? (() => {});
-  return runTurns({ context, ctx, writer, signal, store, release, usage: undefined, hostedCalls: 0 }, first);
+  const run: Run = { context, ctx, writer, signal, store, release, usage: undefined, hostedCalls: 0 };
+  return runTurns(run, first, resume !== undefined);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -95,12 +107,18 @@ async function openTurn(
   }
 }
 
-async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+async function* runTurns(
+  run: Run,
+  opened: OpenTurn,
+  resumed: boolean,
+): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   const { writer, context, ctx, signal } = run;
   let current = opened;
   try {
-    writer.lifecycle('response.created');
-    writer.lifecycle('response.in_progress');
+    if (!resumed) writer.lifecycle('response.created');
+    writer.lifecycle('response.in_progress', { status: 'in_progress' });
+    // A background response's record says it is running now, no longer queued.
+    if (resumed && run.store) await ctx.store.finish(writer.snapshot, ctx.owner);
     yield* writer.drain();
 
     let turn = context.turn;

@@ -33,4 +33,12 @@ export const RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: 'requests without a key belong to the default project',
     sql: `UPDATE responses SET owner = 'default' WHERE owner = 'anonymous';`,
   },
+  {
+    version: 3,
+    description: 'background responses are recovered by their lease, not at start-up',
+    sql: `
+      ALTER TABLE responses ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+      UPDATE responses SET background = 1 WHERE json_extract(response_json, '$.background') = 1;
+    `,
+  },
 ];

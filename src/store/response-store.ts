@@ -31,7 +31,10 @@ export interface ResponseStore {
    * already assigned. Once this resolves the response is durable: a crash cannot lose it.
    */
   begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void>;
-  /** Records how a response ended: its final object and output items. */
+  /**
+   * Records a response's current object and output items: how it ended, or (for a background
+   * response) that it started running.
+   */
   finish(response: ResponseObject, owner: Owner): Promise<void>;
   get(id: string, owner: Owner): Promise<ResponseObject | undefined>;
   /**
@@ -43,6 +46,9 @@ export interface ResponseStore {
   delete(id: string, owner: Owner): Promise<boolean>;
   /** Undefined when the response is unknown to this owner; an `after` that is not one of its items is a 400. */
   inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined>;
-  /** Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns how many. */
+  /**
+   * Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns
+   * how many. Background responses are left to their run's lease (BackgroundStore).
+   */
   recoverInterrupted(): Promise<number>;
 }

@@ -30,6 +30,7 @@ export interface Statements {
         owner: string;
         previous_response_id: string | null;
         status: string;
+        background: number;
         created_at: number;
         updated_at: number;
         response_json: string;
@@ -56,8 +57,8 @@ export interface Statements {
 export function prepareStatements(db: Database): Statements {
   return {
     insertResponse: db.prepare(`
-      INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json)
-      VALUES (:id, :owner, :previous_response_id, :status, :created_at, :updated_at, :response_json)`),
+      INSERT INTO responses (id, owner, previous_response_id, status, background, created_at, updated_at, response_json)
+      VALUES (:id, :owner, :previous_response_id, :status, :background, :created_at, :updated_at, :response_json)`),
     updateResponse: db.prepare(`
       UPDATE responses SET status = :status, updated_at = :updated_at, response_json = :response_json
       WHERE id = :id AND owner = :owner`),
@@ -89,11 +90,12 @@ export function prepareStatements(db: Database): Statements {
       WHERE response_id = :response_id AND kind = 'input' AND position < :cursor
       ORDER BY position DESC LIMIT :limit`),
     deleteResponse: db.prepare(`DELETE FROM responses WHERE id = ? AND owner = ?`),
-    // json_set keeps the stored object in step with the status column.
+    // json_set keeps the stored object in step with the status column. Background responses
+    // are recovered by their run's lease instead (see BackgroundStore).
     failUnfinished: db.prepare(`
       UPDATE responses
       SET status = 'failed', updated_at = :updated_at,
         response_json = json_set(response_json, '$.status', 'failed', '$.error', json(:error))
-      WHERE status IN ('queued', 'in_progress')`),
+      WHERE status IN ('queued', 'in_progress') AND background = 0`),
   };
 }

@@ -27,18 +27,22 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    this.#write(() => {
-      this.#sql.insertResponse.run({
-        id: response.id,
-        owner,
-        previous_response_id: response.previous_response_id,
-        status: response.status,
-        created_at: response.created_at,
-        updated_at: this.#clock(),
-        response_json: JSON.stringify(response),
-      });
-      input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
+    this.#write(() => this.beginWithin(response, input, owner));
+  }
+
+  /** `begin`'s writes, inside a transaction the caller holds (the background store's enqueue). */
+  beginWithin(response: ResponseObject, input: readonly Item[], owner: Owner): void {
+    this.#sql.insertResponse.run({
+      id: response.id,
+      owner,
+      previous_response_id: response.previous_response_id,
+      status: response.status,
+      background: response.background ? 1 : 0,
+      created_at: response.created_at,
+      updated_at: this.#clock(),
+      response_json: JSON.stringify(response),
     });
+    input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
   }
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */

@@ -1,4 +1,5 @@
 import { openSqliteDatabase } from './sqlite-connection.ts';
+import { SqliteBackgroundStore } from './sqlite-background-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteResponseStore } from './sqlite-store.ts';
 import type { Stores } from './stores.ts';
@@ -15,9 +16,11 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const db = openSqliteDatabase(options.dataDir);
   const clock = options.clock ?? Date.now;
   try {
+    const responses = new SqliteResponseStore(db, clock);
     return {
-      responses: new SqliteResponseStore(db, clock),
+      responses,
       conversations: new SqliteConversationStore(db),
+      background: new SqliteBackgroundStore(db, responses, clock),
       async close() {
         db.close();
       },

@@ -1,3 +1,4 @@
+import type { BackgroundStore } from './background-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
@@ -5,6 +6,7 @@ import type { ResponseStore } from './response-store.ts';
 export interface Stores {
   responses: ResponseStore;
   conversations: ConversationStore;
+  background: BackgroundStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */
   close(): Promise<void>;
 }

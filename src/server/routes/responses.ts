@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { notFound } from '../../api/errors.ts';
+import { badRequest, notFound } from '../../api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../../api/request.ts';
 import { warningsHeader } from '../../api/warnings-header.ts';
 import { startResponse } from '../../engine/create-response.ts';
@@ -17,15 +17,33 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post('/responses', async (c) => {
     const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));
     const { signal, abort } = generationAbort(c.req.raw);
+    if (request.background) {
+      // Answered at once; the run goes on whoever is connected. A stream only follows it.
+      const queued = await runtime.background.enqueue(request, c.var.owner);
+      if (!request.stream) return c.json(queued);
+      const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
+      return eventStreamResponse(sseStream(events, abort), {});
+    }
     const { events, warnings } = await startResponse(request, runtime.engine(c.var.owner), signal);
     if (!request.stream) return c.json(await finalResponse(events), 200, warningsHeader(warnings));
     return eventStreamResponse(sseStream(events, abort), warningsHeader(warnings));
   });
 
   app.get('/responses/:id', async (c) => {
-    const response = await runtime.stores.responses.get(c.req.param('id'), c.var.owner);
-    if (!response) throw responseNotFound(c.req.param('id'));
+    const id = c.req.param('id');
+    const { stream, after } = streamQuery(c.req.query());
+    if (stream) {
+      const { signal, abort } = generationAbort(c.req.raw);
+      const events = await runtime.background.follow(id, c.var.owner, after, signal);
+      return eventStreamResponse(sseStream(events, abort), {});
+    }
+    const response = await runtime.stores.responses.get(id, c.var.owner);
+    if (!response) throw responseNotFound(id);
     return c.json(response);
+  });
+
+  app.post('/responses/:id/cancel', async (c) => {
+    return c.json(await runtime.background.cancel(c.req.param('id'), c.var.owner));
   });
 
   app.delete('/responses/:id', async (c) => {
@@ -42,6 +60,16 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** `stream` and `starting_after` of `GET /responses/:id`: replay a background response's events after a sequence number. */
+function streamQuery(query: Record<string, string>): { stream: boolean; after: number } {
+  if (query.stream !== undefined && query.stream !== 'true' && query.stream !== 'false')
+    throw badRequest('stream', "stream must be 'true' or 'false'.");
+  const after = query.starting_after === undefined ? -1 : Number(query.starting_after);
+  if (!Number.isInteger(after) || after < -1)
+    throw badRequest('starting_after', 'starting_after must be a sequence number: an integer of 0 or more.');
+  return { stream: query.stream === 'true', after };
 }
 
 function responseNotFound(id: string) {
