@@ -1,7 +1,24 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> engine ->
+ * gateway -> formats (entry wire formats) -> server, binding, cli. A module never imports
+ * from a layer above its own; entry points reach the engine only through the gateway.
+ */
+const above = (...folders) => folders.map((folder) => `**/${folder}`);
+const layer = (files, folders, message) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { patterns: [{ group: above(...folders), message }] },
+    ],
+  },
+});
+const ENTRY = ['server/**', 'cli/**', 'binding.ts', 'runtime.ts', 'index.ts'];
+
 export default tseslint.config(
-  { ignores: ['node_modules', '.portico', 'models', 'dashboard/dist'] },
+  { ignores: ['node_modules', '.portico', 'models', 'dashboard/dist', 'dist'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -11,4 +28,40 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli/**', 'bench/**', 'bin/**', 'test/**'], rules: { 'no-console': 'off' } },
+  layer(
+    ['src/api/**', 'src/stream/**'],
+    [
+      'catalog/**',
+      'config/**',
+      'providers/**',
+      'store/**',
+      'engine/**',
+      'gateway/**',
+      'formats/**',
+      ...ENTRY,
+    ],
+    'api/ and stream/ are the bottom layer: wire formats import nothing above them.',
+  ),
+  layer(
+    ['src/providers/**', 'src/catalog/**', 'src/config/**'],
+    ['store/**', 'engine/**', 'gateway/**', 'formats/**', ...ENTRY],
+    'providers, catalog and config sit below the store, the engine and the gateway.',
+  ),
+  layer(
+    ['src/store/**'],
+    ['engine/**', 'gateway/**', 'formats/**', ...ENTRY],
+    'the store sits below the engine and the gateway.',
+  ),
+  layer(
+    ['src/engine/**'],
+    ['gateway/**', 'formats/**', ...ENTRY],
+    'the engine sits below the gateway and the entry points.',
+  ),
+  layer(['src/gateway/**'], ['formats/**', ...ENTRY], 'the gateway sits below the entry points.'),
+  layer(['src/formats/**'], ENTRY, 'wire-format translation sits below the server, the binding and the CLI.'),
+  layer(
+    ['src/server/**', 'src/cli/**', 'src/binding.ts'],
+    ['engine/create-response.ts'],
+    'entry points reach the engine only through the gateway: call runtime.gateway.run().',
+  ),
 );

@@ -1,71 +1,216 @@
-import { ApiError } from './api/errors.ts';
-import { CreateResponseRequest, parseBody } from './api/request.ts';
-import { modelObject } from './catalog/model-object.ts';
-import { startResponse } from './engine/create-response.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-import { finalResponse } from './engine/final-response.ts';
+import { badRequest } from './api/errors.ts';
+import { PatchLogRequest } from './api/logs.ts';
+import { checkJsonDepth } from './api/parse-json-text.ts';
+import { parseBody } from './api/request.ts';
+import { answerBody } from './formats/answer-body.ts';
 import { sseStream } from './stream/response-sse.ts';
+import { workersAiStep } from './formats/parse-step.ts';
+import { universalSteps } from './formats/universal-steps.ts';
+import type { GatewayCall } from './gateway/gateway-call.ts';
+import { logObject } from './gateway/log-objects.ts';
+import { optionsFromBinding, type GatewayOptions } from './gateway/options-from-binding.ts';
+import { optionsFromHeaders } from './gateway/options-from-headers.ts';
+import type { Principal } from './gateway/principal.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { DEFAULT_PROJECT } from './store/owner.ts';
+import { searchModels, type searchResult } from './formats/workers-ai/model-search.ts';
 
 /** `AiOptions` of Workers AI's `env.AI.run`, the parts Portico honours. */
 export interface RunOptions {
-  gateway?: { id: string; [setting: string]: unknown };
+  gateway?: GatewayOptions;
   signal?: AbortSignal;
+  /** Resolve to the HTTP `Response` instead of its parsed body. */
+  returnRawResponse?: boolean;
+  /** More request headers: `cf-aig-*` ones act as on HTTP (the `gateway` options win). */
+  extraHeaders?: Record<string, string>;
+}
+
+export interface AiModelsSearchParams {
+  search?: string;
+  task?: string;
+  author?: string;
+  page?: number;
+  per_page?: number;
+}
+
+/** `AiGateway` of the binding: one gateway's logs, URL and universal requests. */
+export interface AiGateway {
+  getLog(logId: string): Promise<Omit<ReturnType<typeof logObject>, 'created_at'> & { created_at: Date }>;
+  patchLog(
+    logId: string,
+    data: { score?: number | null; feedback?: -1 | 1 | null; metadata?: Record<string, unknown> | null },
+  ): Promise<void>;
+  getUrl(provider?: string): Promise<string>;
+  run(
+    request: UniversalRequest | UniversalRequest[],
+    options?: {
+      gateway?: Omit<GatewayOptions, 'id'>;
+      extraHeaders?: Record<string, string>;
+      signal?: AbortSignal;
+    },
+  ): Promise<Response>;
+}
+
+export interface UniversalRequest {
+  provider: string;
+  endpoint: string;
+  headers?: Record<string, unknown>;
+  query: unknown;
 }
 
 export interface AI {
   /**
-   * Runs a model in-process, as Workers AI's `env.AI.run(model, inputs, options)`: resolves
-   * to the Response object, or to a ReadableStream of the SSE bytes when `inputs.stream`.
+   * Runs a model in-process, as Workers AI's `env.AI.run(model, inputs, options)`, through
+   * the gateway (`options.gateway.id`, default `default`): resolves to the Response object
+   * (or, for `prompt` / `messages` inputs, `{response, usage}`), or to a ReadableStream of
+   * the SSE bytes when `inputs.stream`.
    */
   run(
     model: string,
     inputs: Record<string, unknown>,
     options?: RunOptions,
-  ): Promise<Record<string, unknown> | ReadableStream<Uint8Array>>;
-  /** The catalog, as `GET /v1/models` lists it. */
-  models(): Promise<Array<ReturnType<typeof modelObject>>>;
+  ): Promise<Record<string, unknown> | ReadableStream<Uint8Array> | Response>;
+  /** The catalog, as Workers AI's model search lists it. */
+  models(params?: AiModelsSearchParams): Promise<Array<ReturnType<typeof searchResult>>>;
+  gateway(gatewayId: string): AiGateway;
+  /** The log id of the latest request through a gateway (null before one, or when it was not logged). */
+  readonly aiGatewayLogId: string | null;
   close(): Promise<void>;
 }
 
-/** The Workers-AI-style binding over the same engine the HTTP server uses. */
-export function createAI(options: RuntimeOptions = {}): AI {
+export interface BindingOptions extends RuntimeOptions {
+  /** The project of everything this binding stores; default `default`. */
+  project?: string;
+  /** Where a Portico server for this data lives, for `gateway(id).getUrl()`; default http://127.0.0.1:8787. */
+  baseUrl?: string;
+  /** The account segment of gateway URLs; default `portico`. */
+  accountId?: string;
+}
+
+/**
+ * The Workers-AI-style binding: every call goes through the same gateway as HTTP requests
+ * (logs, limits, cache, retries), pre-authenticated as a Workers binding is by its account.
+ */
+export function createAI(options: BindingOptions = {}): AI {
   let runtime: Promise<Runtime> | undefined;
   const ready = () => (runtime ??= createRuntime(options));
+  const project = options.project ?? DEFAULT_PROJECT;
+  const principal: Principal = { project, keyId: null, scopes: { admin: true }, authenticated: true };
+  let lastLogId: string | null = null;
 
-  return {
+  const headerOptions = (extra: Record<string, string> | undefined, warnings: string[]) =>
+    extra ? optionsFromHeaders(new Headers(extra), warnings) : {};
+
+  const linkedAbort = (signal: AbortSignal | undefined) => {
+    const abort = new AbortController();
+    signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
+    return abort;
+  };
+
+  const ai: AI = {
     async run(model, inputs, runOptions = {}) {
-      const gatewayId = runOptions.gateway?.id;
-      if (gatewayId !== undefined && (typeof gatewayId !== 'string' || gatewayId === '')) {
-        throw new ApiError({
-          status: 400,
-          type: 'invalid_request_error',
-          param: 'gateway.id',
-          message: 'gateway.id must be a non-empty string.',
-        });
-      }
-      const request = parseBody(CreateResponseRequest, { ...inputs, model });
-      const abort = new AbortController();
-      runOptions.signal?.addEventListener('abort', () => abort.abort(runOptions.signal?.reason), {
-        once: true,
-      });
-      const runtime = await ready();
-      if (request.background) {
+      if (typeof model !== 'string' || model === '')
+        throw badRequest('model', 'model must be a non-empty string.');
+      const warnings: string[] = [];
+      const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
+      checkJsonDepth(inputs);
+      const parsed = workersAiStep(model, inputs, false);
+      const abort = linkedAbort(runOptions.signal);
+      if (parsed.step.request.background) {
         // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
-        const queued = await runtime.background.enqueue(request, DEFAULT_PROJECT);
-        if (!request.stream) return queued as unknown as Record<string, unknown>;
-        const followed = await runtime.background.follow(queued.id, DEFAULT_PROJECT, -1, abort.signal);
-        return sseStream(followed, () => abort.abort());
+        const background = (await ready()).background;
+        const queued = await background.enqueue(parsed.step.request, project, gatewayId);
+        if (!parsed.stream) return queued as unknown as Record<string, unknown>;
+        return sseStream(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort());
       }
-      const { events } = await startResponse(request, runtime.engine(DEFAULT_PROJECT), abort.signal);
-      if (request.stream) return sseStream(events, () => abort.abort());
-      return (await finalResponse(events)) as unknown as Record<string, unknown>;
+      const call: GatewayCall = {
+        path: 'binding',
+        credentials: { kind: 'trusted', project },
+        gatewayId,
+        options: { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions },
+        steps: [parsed.step],
+        stream: parsed.stream,
+        modelFallbacks: true,
+        signal: abort.signal,
+        warnings,
+        body: inputs,
+      };
+      const answer = await (await ready()).gateway.run(call);
+      lastLogId = answer.headers['cf-aig-log-id'] ?? null;
+      const body = await answerBody(parsed, answer.events, () => abort.abort());
+      if (runOptions.returnRawResponse) return toResponse(body, answer.headers);
+      return 'json' in body ? (body.json as Record<string, unknown>) : body.stream;
     },
-    async models() {
-      return (await ready()).catalog.list().map(modelObject);
+
+    async models(params = {}) {
+      const { results } = searchModels((await ready()).catalog.list(), {
+        page: params.page ?? 1,
+        perPage: params.per_page ?? 1000,
+        ...(params.search !== undefined ? { search: params.search } : {}),
+        ...(params.task !== undefined ? { task: params.task } : {}),
+        ...(params.author !== undefined ? { author: params.author } : {}),
+      });
+      return results;
     },
+
+    gateway(gatewayId) {
+      return {
+        async getLog(logId) {
+          const entry = await (await ready()).gateway.logs.get(principal, logId);
+          const log = logObject(entry, true);
+          return { ...log, created_at: new Date(entry.createdAt) };
+        },
+        async patchLog(logId, data) {
+          const patch = parseBody(PatchLogRequest, data);
+          await (await ready()).gateway.logs.patch(principal, logId, patch);
+        },
+        async getUrl(provider) {
+          const base = (options.baseUrl ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+          return `${base}/v1/${options.accountId ?? 'portico'}/${gatewayId}/${provider ?? ''}`;
+        },
+        async run(request, runOptions = {}) {
+          const rt = await ready();
+          const warnings: string[] = [];
+          checkJsonDepth(request);
+          const parsed = universalSteps(request, rt.catalog, warnings);
+          const { options: gatewayOptions } = optionsFromBinding(runOptions.gateway ?? {}, warnings);
+          const abort = linkedAbort(runOptions.signal);
+          const call: GatewayCall = {
+            path: 'binding universal',
+            credentials: { kind: 'trusted', project },
+            gatewayId,
+            options: { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions },
+            steps: parsed.map((p) => p.step),
+            modelFallbacks: false,
+            signal: abort.signal,
+            warnings,
+            body: request,
+          };
+          const answer = await rt.gateway.run(call);
+          lastLogId = answer.headers['cf-aig-log-id'] ?? null;
+          const body = await answerBody(parsed[answer.step]!, answer.events, () => abort.abort());
+          return toResponse(body, answer.headers);
+        },
+      };
+    },
+
+    get aiGatewayLogId() {
+      return lastLogId;
+    },
+
     async close() {
       if (runtime) await (await runtime).close();
     },
   };
+  return ai;
+}
+
+function toResponse(body: Awaited<ReturnType<typeof answerBody>>, headers: Record<string, string>): Response {
+  if ('json' in body)
+    return new Response(JSON.stringify(body.json), {
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+  return new Response(body.stream, {
+    headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
+  });
 }

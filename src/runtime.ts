@@ -1,22 +1,27 @@
 import { delimiter, resolve } from 'node:path';
+import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
+import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { BackgroundResponses } from './background/background-responses.ts';
 import { startBackground } from './background/start-background.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { KeyedLock } from './engine/keyed-lock.ts';
+import { createGateway, type Gateway } from './gateway/create-gateway.ts';
+import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
-import { openSqliteStores } from './store/sqlite-stores.ts';
+import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
+import { WorkTracker } from './work-tracker.ts';
 
 export interface RuntimeOptions {
-  /** Where state lives; default `PORTICO_DATA_DIR` or `./.portico`. */
+  /** Where SQLite state lives; default `PORTICO_DATA_DIR` or `./.portico`. Unused when `PORTICO_DATABASE_URL` names PostgreSQL. */
   dataDir?: string;
   /** The stores to use instead of opening SQLite in `dataDir`; the runtime closes them. */
   stores?: Stores;
@@ -24,11 +29,23 @@ export interface RuntimeOptions {
   modelsDirs?: string[];
   /** A JSON or YAML config file; default `PORTICO_CONFIG`. */
   configPath?: string;
+  /** The config itself, as the file would hold it (wins over `configPath`). */
+  config?: unknown;
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
   logger?: Logger;
   newId?: IdGenerator;
   now?: () => number;
+  /** Rate-limit counters; default in this process. */
+  rateLimiter?: RateLimiter;
+  /**
+   * Mark responses a crash left running as failed (default true). Commands that only read or
+   * manage keys beside a running server turn it off, so they never touch its live work.
+   */
+  recover?: boolean;
+  /** Providers given in code, by id, with the models they serve (beside those found and configured). */
+  providers?: ReadonlyMap<string, Provider>;
+  models?: readonly CatalogModel[];
   /** Background responses: workers per model, lease length, and whether this process runs them at all. */
   background?: BackgroundOptions;
 }
@@ -47,10 +64,17 @@ export interface Runtime {
   catalog: Catalog;
   stores: Stores;
   logger: Logger;
+  /** The one way to a model: every entry point runs its requests through it. */
+  gateway: Gateway;
+  /** Browser origins allowed by CORS; undefined: loopback pages only. */
+  corsOrigins: string[] | undefined;
+  /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
+  work: WorkTracker;
   /** Queue, follow and cancel background responses. */
   background: BackgroundResponses;
-  /** The engine's view for one owner's request. */
-  engine(owner: Owner): EngineContext;
+  /** Ids and the clock, for the objects routes create themselves (conversations). */
+  newId: IdGenerator;
+  now: () => number;
   close(): Promise<void>;
 }
 
@@ -66,24 +90,36 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const logger = options.logger ?? silentLogger;
   const newId = options.newId ?? randomId;
   const now = options.now ?? Date.now;
-  const config = await loadConfig({ ...(options.configPath ? { path: options.configPath } : {}), env });
+  const config = await loadConfig({
+    ...(options.configPath ? { path: options.configPath } : {}),
+    ...(options.config !== undefined ? { document: options.config } : {}),
+    env,
+  });
   const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env, logger });
 
   const local = new LocalProvider({ logger });
-  const providers = new Map<string, Provider>([...upstreams.providers, ['local', local]]);
+  const providers = new Map<string, Provider>([
+    ...upstreams.providers,
+    ['local', local],
+    ...(options.providers ?? new Map<string, Provider>()),
+  ]);
   const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
-  const catalog = new Catalog([...localModels, ...upstreams.models], providers, upstreams.unavailable);
+  const found = [...(options.models ?? []), ...localModels, ...upstreams.models];
+  const models = withAliases(found, config.aliases, logger);
+  const catalog = new Catalog(models, providers, upstreams.unavailable);
 
   const stores =
     options.stores ??
-    openSqliteStores({ dataDir: resolve(options.dataDir ?? env.PORTICO_DATA_DIR ?? '.portico'), clock: now });
+    (await openStores({ env, clock: now, logger, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }));
   const store = stores.responses;
-  const conversationLocks = new KeyedLock();
-  const interrupted = await store.recoverInterrupted();
+  const interrupted = options.recover === false ? 0 : await store.recoverInterrupted();
   if (interrupted > 0)
     logger.warn('responses interrupted by the last shutdown were marked failed', { count: interrupted });
 
+  const work = new WorkTracker();
+  const conversationLocks = new KeyedLock();
   const engine = (owner: Owner): EngineContext => ({
+    work,
     catalog,
     store,
     conversations: stores.conversations,
@@ -94,23 +130,42 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     logger,
     dropUnsupported: config.dropUnsupported,
   });
+  const gateway = createGateway({
+    catalog,
+    stores,
+    engineFor: engine,
+    configured: config.gateways,
+    logRetentionDays: config.logRetentionDays,
+    logger,
+    now,
+    newId,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+  });
+
   const settings = options.background ?? {};
   const background = startBackground(
     {
       concurrency: settings.concurrency ?? positive(env.PORTICO_BACKGROUND_CONCURRENCY) ?? 2,
       leaseMs: settings.leaseMs ?? positive(env.PORTICO_BACKGROUND_LEASE_MS) ?? 30_000,
-      run: settings.run ?? true,
+      // Commands that only read beside a running server leave its queue alone.
+      run: settings.run ?? options.recover !== false,
     },
-    { stores, engine, newId, now, logger },
+    { stores, engine, gateway, newId, now, logger },
   );
+
   return {
     catalog,
     stores,
     logger,
+    gateway,
+    corsOrigins: config.corsOrigins,
+    work,
     background: background.responses,
-    engine,
+    newId,
+    now,
     async close() {
       await background.runner.close();
+      await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await stores.close();
     },

@@ -48,7 +48,7 @@ function provider(timeoutMs = 5000): AnthropicProvider {
     baseUrl: server.url,
     apiKey: SECRET,
     headers: { 'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14' },
-    timeoutMs,
+    timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
     fetch,
     logger,
   });

@@ -1,3 +1,4 @@
+// The PostgreSQL run needs PostgreSQL at 127.0.0.1:5432 (PORTICO_TEST_DATABASE_URL).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,10 +6,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { describeBackgroundStore } from './background-store-contract.ts';
+import { postgresUnderTest } from './support/postgres-under-test.ts';
 import { sqliteUnderTest } from './support/sqlite-under-test.ts';
 import { responseFixture } from './support/store-fixtures.ts';
 
 describeBackgroundStore('sqlite', sqliteUnderTest);
+describeBackgroundStore('postgres', postgresUnderTest);
 
 test('two connections to one SQLite file never claim the same run', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-claims-'));

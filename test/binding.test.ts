@@ -22,7 +22,7 @@ describe('createAI().run, the Workers-AI-style binding', () => {
       { input: 'Once upon a time', max_output_tokens: 12 },
       { gateway: { id: 'default' } },
     );
-    assert.ok(!(response instanceof ReadableStream));
+    assert.ok(!(response instanceof ReadableStream) && !(response instanceof Response));
     assertMatchesSchema('Response', response);
     assert.equal(response.object, 'response');
     assert.equal(typeof response.output_text, 'string');

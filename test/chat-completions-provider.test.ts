@@ -46,7 +46,7 @@ function provider(preset?: string, timeoutMs = 5000): ChatCompletionsProvider {
     baseUrl: `${server.url}/v1/`,
     apiKey: SECRET,
     headers: { 'x-extra': 'yes' },
-    timeoutMs,
+    timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
     fetch,
     newCallId: () => `call_gen${++ids}`,
     ...(preset ? { preset } : {}),
@@ -501,7 +501,7 @@ describe('chat-completions: faults', () => {
       baseUrl: closed.url,
       apiKey: SECRET,
       headers: {},
-      timeoutMs: 1000,
+      timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
       fetch,
     });
     const error = await rejection(collect(unreachable.generate(makeTurn(), new AbortController().signal)));

@@ -11,23 +11,18 @@ import { ApiError, badRequest } from '../src/api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
 import type { OutputItem, ResponseObject } from '../src/api/response.ts';
 import type { ResponseStreamEvent, ResponseStreamEventBody } from '../src/api/stream-events.ts';
-import type { CatalogModel } from '../src/catalog/catalog-model.ts';
-import { Catalog } from '../src/catalog/catalog.ts';
-import { ChatChunkTranslator } from '../src/chat-completions/chat-chunk-translator.ts';
-import { chatParam } from '../src/chat-completions/map-error-param.ts';
-import { toChatCompletion } from '../src/chat-completions/to-chat-completion.ts';
-import { toResponseRequest } from '../src/chat-completions/to-response-request.ts';
-import { randomId } from '../src/engine/ids.ts';
+import { ChatChunkTranslator } from '../src/formats/chat/chat-chunk-translator.ts';
+import { chatParam } from '../src/formats/chat/map-error-param.ts';
+import { toChatCompletion } from '../src/formats/chat/to-chat-completion.ts';
+import { toResponseRequest } from '../src/formats/chat/to-response-request.ts';
 import { initialResponse } from '../src/engine/initial-response.ts';
 import { silentLogger } from '../src/logger.ts';
 import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { createRuntime, type Runtime } from '../src/runtime.ts';
 import { createApp } from '../src/server/app.ts';
-import { startBackground } from '../src/background/start-background.ts';
-import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
-import { ScriptedProvider } from './support/scripted-provider.ts';
+import { scriptedModel, ScriptedProvider } from './support/scripted-provider.ts';
 
 /** Reads a Chat Completions stream strictly: `data:` lines only, ending in `data: [DONE]`. */
 async function readChatStream(body: ReadableStream<Uint8Array>) {
@@ -489,17 +484,6 @@ describe('Responses events as chat.completion chunks', () => {
 // ---------------------------------------------------------------------------------------------
 // The real route and engine over a scripted provider: tool calls, failures, disconnects.
 
-const scriptedModel = (id: string, provider: string): CatalogModel => ({
-  id,
-  provider,
-  upstreamModel: id,
-  task: 'Text Generation',
-  ownedBy: 'Test',
-  proxied: false,
-  contextWindow: 4096,
-  capabilities: { tools: true, vision: true, structuredOutput: true, reasoningEfforts: ['low'] },
-});
-
 let script: (turn: Turn) => Array<ModelEvent | Error | { delayMs: number }> = () => [];
 const scripted = new ScriptedProvider((turn) => script(turn));
 
@@ -547,28 +531,16 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'portico-chat-'));
-    const stores = openSqliteStores({ dataDir });
-    const store = stores.responses;
-    const catalog = new Catalog(
-      [scriptedModel('test/scripted', 'scripted'), scriptedModel('test/endless', 'endless')],
-      new Map<string, Provider>([
+    runtime = await createRuntime({
+      dataDir,
+      modelsDirs: [],
+      env: {},
+      models: [scriptedModel('test/scripted', 'scripted'), scriptedModel('test/endless', 'endless')],
+      providers: new Map<string, Provider>([
         ['scripted', scripted],
         ['endless', endless],
       ]),
-    );
-    const engine = (owner: string) => ({ catalog, store, newId: randomId, now: Date.now, owner });
-    const background = startBackground(
-      { concurrency: 1, leaseMs: 30_000, run: false },
-      { stores, engine, newId: randomId, now: Date.now, logger: silentLogger },
-    );
-    runtime = {
-      catalog,
-      stores,
-      logger: silentLogger,
-      background: background.responses,
-      engine,
-      close: () => stores.close(),
-    };
+    });
     const app = createApp(runtime, silentLogger);
     server = await new Promise<ServerType>((resolve) => {
       const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));

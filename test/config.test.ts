@@ -177,7 +177,7 @@ describe('config files', () => {
       baseUrl: 'https://api.groq.com/openai/v1',
       apiKeyEnv: 'GROQ_API_KEY',
       headers: {},
-      timeoutMs: 600_000,
+      timeouts: { connectMs: 10_000, firstByteMs: 60_000, idleMs: 300_000 },
       declaredAt: 'providers.groq',
       preset: 'groq',
     });
@@ -254,7 +254,11 @@ describe('config files', () => {
     const config = await loadConfig({ env: { PORTICO_CONFIG: path } });
     assert.equal(config.file, path);
     assert.equal(config.providers.get('ollama')?.baseUrl, 'http://localhost:11434/v1');
-    assert.equal(config.providers.get('ollama')?.timeoutMs, 30000);
+    assert.deepEqual(config.providers.get('ollama')?.timeouts, {
+      connectMs: 10_000,
+      firstByteMs: 30000,
+      idleMs: 30000,
+    });
     assert.equal(config.models.find((m) => m.id === 'ollama/llama3.2')?.upstreamModel, 'llama3.2');
   });
 
@@ -308,7 +312,7 @@ describe('config files', () => {
     const fromEnv = await loadConfig({ path: silent, env });
     assert.equal(fromEnv.providers.get('openai')?.baseUrl, 'http://proxy.internal:8080/v1');
     assert.equal(fromEnv.providers.get('openai')?.apiKeyEnv, 'OPENAI_API_KEY');
-    assert.equal(fromEnv.providers.get('openai')?.timeoutMs, 1000);
+    assert.equal(fromEnv.providers.get('openai')?.timeouts.firstByteMs, 1000);
 
     const explicit = await file(
       'explicit.yaml',

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../src/config/config-error.ts';
 import { resolveConfig } from '../src/config/resolve-config.ts';
+import type { Provider } from '../src/providers/provider.ts';
 import { createRuntime } from '../src/runtime.ts';
+import { scriptedModel, ScriptedProvider, textEvents } from './support/scripted-provider.ts';
 
 const document = (global?: boolean) => ({
   ...(global !== undefined ? { drop_unsupported: global } : {}),
@@ -49,11 +51,37 @@ describe('drop_unsupported in the config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portico-drop-config-'));
     const configPath = join(dir, 'portico.yaml');
     writeFileSync(configPath, 'drop_unsupported: true\n');
-    const runtime = await createRuntime({ dataDir: join(dir, 'data'), modelsDirs: [], configPath, env: {} });
+    const lines: string[] = [];
+    const logger = { info() {}, warn: (message: string) => lines.push(message), error() {} };
+    const provider = new ScriptedProvider(() => textEvents('fine'));
+    const noSeed: Provider = {
+      generate: (turn, signal) => provider.generate(turn, signal),
+      unsupported: (turn) =>
+        turn.sampling.seed !== undefined ? [{ param: 'seed', message: 'no seed here' }] : [],
+    };
+    const runtime = await createRuntime({
+      dataDir: join(dir, 'data'),
+      modelsDirs: [],
+      configPath,
+      env: {},
+      logger,
+      models: [scriptedModel('test/no-seed', 'no-seed')],
+      providers: new Map([['no-seed', noSeed]]),
+    });
     try {
-      const engine = runtime.engine('someone');
-      assert.equal(engine.dropUnsupported, true);
-      assert.equal(engine.logger, runtime.logger);
+      const answer = await runtime.gateway.run({
+        path: 'test',
+        credentials: { kind: 'trusted', project: 'someone' },
+        gatewayId: undefined,
+        options: {},
+        steps: [{ request: { model: 'test/no-seed', input: 'hi', seed: 7 }, options: {} }],
+        modelFallbacks: true,
+        signal: new AbortController().signal,
+        warnings: [],
+      });
+      for await (const _event of answer.events);
+      assert.deepEqual(answer.warnings, ['seed: dropped, no seed here']);
+      assert.ok(lines.includes('request served without what the model cannot take'));
     } finally {
       await runtime.close();
       rmSync(dir, { recursive: true, force: true });

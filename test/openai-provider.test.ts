@@ -46,7 +46,7 @@ function provider(overrides: Partial<UpstreamOptions> = {}): OpenAiProvider {
     baseUrl: `${server.url}/v1`,
     apiKey: KEY,
     headers: { 'OpenAI-Project': 'proj_portico' },
-    timeoutMs: 5_000,
+    timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
     fetch,
     ...overrides,
   });
@@ -554,14 +554,18 @@ describe('openai provider: faults', () => {
   });
 
   test('no answer within timeoutMs is a 504, not a hang', async () => {
-    const error = await thrown(fixture('hang'), { timeoutMs: 300 });
+    const error = await thrown(fixture('hang'), {
+      timeouts: { connectMs: 300, firstByteMs: 300, idleMs: 300 },
+    });
     assert.equal(error.status, 504);
     assert.equal(error.code, 'upstream_timeout');
   });
 
   test('a stream that stalls after its first delta ends with a timeout, not a hang', async () => {
     const { resetAfterChunks: _reset, ...stalled } = fixture('cut-stream');
-    const { events } = await run({ ...stalled, hangAfterChunks: 5 }, turn(), { timeoutMs: 300 });
+    const { events } = await run({ ...stalled, hangAfterChunks: 5 }, turn(), {
+      timeouts: { connectMs: 300, firstByteMs: 300, idleMs: 300 },
+    });
     assert.deepEqual(events[0], { type: 'text-delta', delta: 'The quick' });
     const end = finish(events);
     assert.equal(end.error?.status, 504);

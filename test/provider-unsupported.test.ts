@@ -15,7 +15,7 @@ const options: UpstreamOptions = {
   baseUrl: 'http://127.0.0.1:9',
   apiKey: 'k',
   headers: {},
-  timeoutMs: 1000,
+  timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
   fetch,
 };
 

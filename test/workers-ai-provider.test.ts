@@ -45,7 +45,7 @@ function provider(): WorkersAiProvider {
     baseUrl: `${server.url}/client/v4`,
     apiKey: SECRET,
     headers: {},
-    timeoutMs: 5000,
+    timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
     fetch,
     accountId: ACCOUNT,
     newCallId: () => 'call_gen1',

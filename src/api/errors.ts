@@ -1,3 +1,5 @@
+import { clip, LIMITS } from './limits.ts';
+
 /** The one error type of Portico: rendered as the OpenAI error object on every route. */
 export type ApiErrorType =
   | 'invalid_request_error'
@@ -28,13 +30,14 @@ export class ApiError extends Error {
   readonly retryAfter: number | undefined;
   readonly retryable: boolean;
 
+  /** The message and param are cut short: neither may carry a client's huge value back to it. */
   constructor(init: ApiErrorInit) {
-    super(init.message);
+    super(clip(init.message, LIMITS.messageChars));
     this.name = 'ApiError';
     this.status = init.status;
     this.type = init.type;
     this.code = init.code ?? null;
-    this.param = init.param ?? null;
+    this.param = init.param == null ? null : clip(init.param, LIMITS.messageChars / 4);
     this.retryAfter = init.retryAfter;
     this.retryable = init.retryable ?? (init.status === 429 || init.status >= 500);
   }
@@ -56,7 +59,9 @@ export function notFound(message: string, code: string | null = null, param: str
   return new ApiError({ status: 404, type: 'invalid_request_error', message, param, code });
 }
 
-export function serverError(message = 'The server had an error while processing your request.'): ApiError {
+export const SERVER_ERROR = 'The server had an error while processing your request';
+
+export function serverError(message = `${SERVER_ERROR}.`): ApiError {
   return new ApiError({ status: 500, type: 'server_error', message, code: 'server_error' });
 }
 

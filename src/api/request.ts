@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from './errors.ts';
+import { clip } from './limits.ts';
 import { InputItem } from './items.ts';
 import { Tool, ToolChoice } from './tools.ts';
 
@@ -123,7 +124,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data;
   const issue = innermostIssue(result.error.issues[0]!);
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
+    const key = clip(issue.keys[0] ?? '');
     const param = paramPath([...issue.path, key]);
     throw badRequest(param, `Unrecognized request argument supplied: ${param}`, 'unknown_parameter');
   }

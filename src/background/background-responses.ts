@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
@@ -10,6 +11,7 @@ import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { BackgroundRunner } from './background-runner.ts';
 import type { EventLog } from './event-log.ts';
+import type { QueuedRequest } from './queued-request.ts';
 
 const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
 
@@ -30,7 +32,7 @@ export class BackgroundResponses {
    * Validates the request as a foreground response would be (a 400 or 404 now, not a failed
    * run later), records it as `queued` with its first events, and wakes the workers.
    */
-  async enqueue(request: CreateResponseRequest, owner: Owner): Promise<ResponseObject> {
+  async enqueue(request: CreateResponseRequest, owner: Owner, gateway?: string): Promise<ResponseObject> {
     const ctx = this.deps.engine(owner);
     const context = await buildContext(request, ctx);
     const response: ResponseObject = {
@@ -47,7 +49,10 @@ export class BackgroundResponses {
       responseId: response.id,
       owner,
       model: context.model.id,
-      request: { ...request, input: context.input, stream: false },
+      request: {
+        body: { ...request, input: context.input, stream: false },
+        gateway: gateway ?? null,
+      } satisfies QueuedRequest,
     };
     await this.deps.store.enqueue(response, context.input, run, writer.drain());
     this.deps.runner.wake();
@@ -88,11 +93,12 @@ export class BackgroundResponses {
 
   async #background(id: string, owner: Owner): Promise<ResponseObject> {
     const response = await this.deps.engine(owner).store.get(id, owner);
-    if (!response) throw notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
+    if (!response)
+      throw notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
     if (!response.background)
       throw badRequest(
         null,
-        `Only background responses can be streamed or cancelled; '${id}' was not created with background: true.`,
+        `Only background responses can be streamed or cancelled; '${clip(id)}' was not created with background: true.`,
       );
     return response;
   }

@@ -1,5 +1,5 @@
 import { toApiError } from '../api/errors.ts';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { failure } from '../engine/finish-status.ts';
@@ -9,10 +9,12 @@ import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
 import type { EventLog } from './event-log.ts';
 import { interruptRun } from './interrupt-run.ts';
+import { readQueuedRequest } from './queued-request.ts';
 
 /** Runs a claimed response: the engine's two steps, carrying on from its queued record. */
 export type StartBackground = (
   request: CreateResponseRequest,
+  gateway: string | undefined,
   owner: Owner,
   signal: AbortSignal,
   resume: { response: ResponseObject; sequence: number },
@@ -147,8 +149,11 @@ export class BackgroundRunner {
       response = await responses.get(run.responseId, run.owner);
       if (response?.status !== 'queued') return; // deleted, or cancelled while it waited
       next = ((await background.events(run.responseId, run.owner, -1)).at(-1)?.sequence_number ?? -1) + 1;
-      const request = parseBody(CreateResponseRequest, run.request);
-      const events = await this.options.start(request, run.owner, signal, { response, sequence: next });
+      const { request, gateway } = readQueuedRequest(run.request);
+      const events = await this.options.start(request, gateway, run.owner, signal, {
+        response,
+        sequence: next,
+      });
       for await (const event of events) recorder.push(event);
     } catch (error) {
       // Failed before generation: there is no stream to end it, so the record and the log say so.

@@ -1,6 +1,6 @@
-import { startResponse } from '../engine/create-response.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import type { IdGenerator } from '../engine/ids.ts';
+import type { Gateway } from '../gateway/create-gateway.ts';
 import type { Logger } from '../logger.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Stores } from '../store/stores.ts';
@@ -20,6 +20,8 @@ export interface BackgroundSettings {
 export interface BackgroundParts {
   stores: Stores;
   engine: (owner: Owner) => EngineContext;
+  /** Runs go through the gateway as any request does: logs, cost, limits, cache, retries. */
+  gateway: Gateway;
   newId: IdGenerator;
   now: () => number;
   logger: Logger;
@@ -41,9 +43,21 @@ export function startBackground(
     background: stores.background,
     responses: stores.responses,
     log,
-    // The engine's two steps, as for any response; the gateway may put its pipeline here.
-    start: async (request, owner, signal, resume) =>
-      (await startResponse(request, engine(owner), signal, { resume })).events,
+    start: async (request, gateway, owner, signal, resume) =>
+      (
+        await parts.gateway.run({
+          path: 'background',
+          credentials: { kind: 'trusted', project: owner },
+          gatewayId: gateway,
+          options: {},
+          steps: [{ request, options: {} }],
+          stream: true,
+          modelFallbacks: true,
+          signal,
+          warnings: [],
+          resume,
+        })
+      ).events,
     instance: parts.newId('instance'),
     concurrency: settings.concurrency,
     leaseMs: settings.leaseMs,

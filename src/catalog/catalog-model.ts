@@ -14,7 +14,11 @@ export interface CatalogModel {
   contextWindow: number;
   maxOutputTokens?: number;
   /** US dollars per million tokens. */
-  pricing?: { input: number; cachedInput?: number; output: number };
+  pricing?: { input: number; cachedInput?: number; cacheWrite?: number; output: number };
+  /** Models tried in order when this one's upstream fails (unavailable, overloaded, timed out). */
+  fallbacks?: string[];
+  /** For an alias: the catalog id it stands for (the alias keeps that model's capabilities and pricing). */
+  aliasOf?: string;
   capabilities: ModelCapabilities;
   description?: string;
   /**
@@ -22,6 +26,18 @@ export interface CatalogModel {
    * (false) or send it without them and say so in a warning (true). Unset: the global setting.
    */
   dropUnsupported?: boolean;
+  /** This model's upstream timeouts, over its provider's (a slow reasoning model may need longer). */
+  timeouts?: Partial<UpstreamTimeouts>;
+}
+
+/** How long an upstream may keep Portico waiting, in milliseconds, at each stage of a request. */
+export interface UpstreamTimeouts {
+  /** To open the connection (TCP and TLS). */
+  connectMs: number;
+  /** From sending the request to the answer's status and headers. */
+  firstByteMs: number;
+  /** Between two chunks of a streamed answer. */
+  idleMs: number;
 }
 
 export interface ModelCapabilities {

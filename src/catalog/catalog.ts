@@ -1,4 +1,5 @@
 import { ApiError, notFound } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { CatalogModel } from './catalog-model.ts';
 
@@ -33,7 +34,7 @@ export class Catalog {
     const model = this.models.get(id);
     if (!model) {
       throw notFound(
-        `The model '${id}' does not exist or you do not have access to it.`,
+        `The model '${clip(id)}' does not exist or you do not have access to it.`,
         'model_not_found',
         'model',
       );

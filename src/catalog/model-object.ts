@@ -15,6 +15,7 @@ export function modelObject(model: CatalogModel) {
       ? {
           input: model.pricing.input,
           cached_input: model.pricing.cachedInput ?? null,
+          cache_write: model.pricing.cacheWrite ?? null,
           output: model.pricing.output,
         }
       : null,
@@ -24,6 +25,8 @@ export function modelObject(model: CatalogModel) {
       structured_output: model.capabilities.structuredOutput,
       reasoning_efforts: model.capabilities.reasoningEfforts,
     },
+    ...(model.aliasOf ? { alias_of: model.aliasOf } : {}),
+    ...(model.fallbacks ? { fallbacks: model.fallbacks } : {}),
     ...(model.description ? { description: model.description } : {}),
   };
 }

@@ -1,60 +1,59 @@
 import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { keysCommand } from './keys-command.ts';
+import { logsCommand } from './logs-command.ts';
 import { modelsCommand } from './models-command.ts';
 import { runCommand } from './run-command.ts';
 import { serveCommand } from './serve-command.ts';
 
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  run: runCommand,
+  models: modelsCommand,
+  keys: keysCommand,
+  logs: logsCommand,
+};
+
 const USAGE = `portico: a self-hosted AI gateway with the OpenAI Responses API
 
 Usage:
-  portico serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--models-dir DIR]... [--config FILE]
-  portico run MODEL "prompt" [--instructions TEXT] [--max-output-tokens N] [--temperature T]
-  portico models [--json]
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.usage.split('\n')[0]}`)
+  .join('\n')}
+
+Run \`portico COMMAND --help\` for a command's options.
 
 Environment: PORTICO_DATA_DIR (default ./.portico), PORTICO_MODELS_DIR (default ./models,
 a ${process.platform === 'win32' ? ';' : ':'}-separated list), PORTICO_CONFIG, OPENAI_API_KEY, OPENAI_BASE_URL.
 `;
 
-const options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'models-dir': { type: 'string', multiple: true },
-  config: { type: 'string' },
-  instructions: { type: 'string' },
-  'max-output-tokens': { type: 'string' },
-  temperature: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export type CliValues = ReturnType<
-  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
->['values'];
-
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command '${name}'.\n\n${USAGE}`);
     return 2;
   }
-  const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || !command) {
-    process.stdout.write(USAGE);
-    return command || parsed.values.help ? 0 : 2;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\nUsage: ${command.usage}\n`);
+    return 2;
   }
-  switch (command) {
-    case 'serve':
-      return serveCommand(parsed.values);
-    case 'run':
-      return runCommand(rest, parsed.values);
-    case 'models':
-      return modelsCommand(parsed.values);
-    default:
-      process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
-      return 2;
+  if (parsed.values.help) {
+    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    return 0;
   }
+  return command.run(parsed.positionals, parsed.values);
 }
 
 process.exitCode = await main(process.argv.slice(2));

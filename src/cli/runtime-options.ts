@@ -1,11 +1,14 @@
 import type { RuntimeOptions } from '../runtime.ts';
-import type { CliValues } from './main.ts';
+import { text, type Values } from './command.ts';
 
 /** The runtime settings given on the command line; the environment fills the rest. */
-export function runtimeOptions(values: CliValues): RuntimeOptions {
+export function runtimeOptions(values: Values): RuntimeOptions {
+  const dataDir = text(values, 'data-dir');
+  const config = text(values, 'config');
+  const modelsDirs = values['models-dir'];
   return {
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-    ...(values['models-dir'] ? { modelsDirs: values['models-dir'] } : {}),
-    ...(values.config ? { configPath: values.config } : {}),
+    ...(dataDir ? { dataDir } : {}),
+    ...(Array.isArray(modelsDirs) ? { modelsDirs } : {}),
+    ...(config ? { configPath: config } : {}),
   };
 }

@@ -1,32 +1,54 @@
 import { jsonLogger } from '../logger.ts';
 import { startServer } from '../server/start-server.ts';
-import type { CliValues } from './main.ts';
+import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
-export async function serveCommand(values: CliValues): Promise<number> {
-  const port = values.port === undefined ? Number(process.env.PORT ?? 8787) : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be a port number, not '${values.port}'\n`);
-    return 2;
-  }
-  const server = await startServer({
-    ...runtimeOptions(values),
-    port,
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    logger: jsonLogger(),
-  });
-  const models = server.runtime.catalog.list();
-  process.stderr.write(`Portico listening on ${server.url}/v1\n`);
-  process.stderr.write(
-    `Models: ${models.map((model) => model.id).join(', ') || '(none: put .gguf files in ./models)'}\n`,
-  );
+/** How long running responses may take to finish after SIGTERM before they are stopped. */
+const DEFAULT_GRACE_MS = 30_000;
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  process.stderr.write('Shutting down...\n');
-  await server.close();
-  return 0;
-}
+export const serveCommand: Command = {
+  summary:
+    'Serves the OpenAI-compatible API, Workers AI and AI Gateway routes. Beyond loopback it needs an admin key first.',
+  usage:
+    'portico serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--models-dir DIR]... [--config FILE]',
+  options: { ...RUNTIME_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
+  async run(_positionals, values) {
+    const given = text(values, 'port');
+    const port = given === undefined ? Number(process.env.PORT ?? 8787) : Number(given);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`--port must be a port number, not '${given}'\n`);
+      return 2;
+    }
+    let server;
+    try {
+      server = await startServer({
+        ...runtimeOptions(values),
+        port,
+        host: text(values, 'host') ?? process.env.HOST ?? '127.0.0.1',
+        logger: jsonLogger(),
+      });
+    } catch (error) {
+      process.stderr.write(`portico: ${(error as Error).message}\n`);
+      return 2;
+    }
+    const models = server.runtime.catalog.list();
+    process.stderr.write(`Portico listening on ${server.url}/v1\n`);
+    process.stderr.write(
+      `Models: ${models.map((model) => model.id).join(', ') || '(none: put .gguf files in ./models)'}\n`,
+    );
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
+    process.stderr.write('Shutting down: finishing running responses...\n');
+    // A second signal stops at once.
+    const now = () => void server.close().then(() => process.exit(1));
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
+    return 0;
+  },
+};

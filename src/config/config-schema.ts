@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATEWAY_ID, GatewaySettingsInput } from '../api/gateway-settings.ts';
 
 /**
  * The config file as written (JSON or YAML, snake_case). Every object is strict, so a
@@ -15,11 +16,22 @@ const providerId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'provider ids are letters, digits, dots, dashes and underscores');
 
+const milliseconds = z.int('must be a whole number of milliseconds').positive('must be positive');
+
+/** Upstream timeouts, on a provider or (winning over it) on one model. */
+const Timeouts = z.strictObject({
+  connect_ms: milliseconds.optional(),
+  first_byte_ms: milliseconds.optional(),
+  idle_ms: milliseconds.optional(),
+});
+
 const common = {
   base_url: httpUrl.optional(),
   api_key_env: envName.optional(),
   headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).optional(),
-  timeout_ms: z.int('must be a whole number of milliseconds').positive('must be positive').optional(),
+  /** Shorthand for the first-byte and idle timeouts together; `timeouts` wins. */
+  timeout_ms: milliseconds.optional(),
+  timeouts: Timeouts.optional(),
 };
 
 export const PROVIDER_TYPES = ['openai', 'chat-completions', 'anthropic', 'workers-ai'] as const;
@@ -56,7 +68,16 @@ export const FileModel = z.strictObject({
   description: z.string().optional(),
   context_window: z.int('must be a whole number of tokens').positive('must be positive').optional(),
   max_output_tokens: z.int('must be a whole number of tokens').positive('must be positive').optional(),
-  pricing: z.strictObject({ input: price, cached_input: price.optional(), output: price }).optional(),
+  pricing: z
+    .strictObject({
+      input: price,
+      cached_input: price.optional(),
+      cache_write: price.optional(),
+      output: price,
+    })
+    .optional(),
+  /** Models tried in order when this one's upstream fails. */
+  fallbacks: z.array(z.string().min(1), 'must be a list of model ids').optional(),
   capabilities: z
     .strictObject({
       tools: z.boolean().optional(),
@@ -68,6 +89,7 @@ export const FileModel = z.strictObject({
     })
     .optional(),
   drop_unsupported: z.boolean('must be true or false').optional(),
+  timeouts: Timeouts.optional(),
 });
 
 export const ConfigFile = z.strictObject({
@@ -75,8 +97,39 @@ export const ConfigFile = z.strictObject({
   models: z.array(FileModel, 'must be a list of models').optional(),
   /** Tools and parameters a model cannot take are dropped (with a warning) instead of refused. */
   drop_unsupported: z.boolean('must be true or false').optional(),
+  /** Gateways by id: `default` and any others, with their settings. */
+  gateways: z.record(GATEWAY_ID, GatewaySettingsInput).optional(),
+  /** Other names for catalog models (`gpt-5.5: local/stories260K`): same capabilities and pricing. */
+  aliases: z
+    .record(
+      z.string().min(1).max(200),
+      z.union(
+        [
+          z.string().min(1, 'must name a model'),
+          z.strictObject({
+            model: z.string().min(1, 'must name a model'),
+            fallbacks: z.array(z.string().min(1), 'must be a list of model ids').optional(),
+          }),
+        ],
+        'must be a model id, or {model, fallbacks}',
+      ),
+    )
+    .optional(),
+  logs: z
+    .strictObject({
+      /** Days a log entry is kept; absent: kept until deleted. */
+      retention_days: z.number('must be a number of days').positive('must be positive').optional(),
+    })
+    .optional(),
+  cors: z
+    .strictObject({
+      /** Origins allowed to call Portico from a browser (`*` for any); default: loopback pages only. */
+      origins: z.array(z.string().min(1), 'must be a list of origins').optional(),
+    })
+    .optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;
 export type FileModel = z.output<typeof FileModel>;
+export type FileTimeouts = z.output<typeof Timeouts>;
 export type ConfigFile = z.output<typeof ConfigFile>;

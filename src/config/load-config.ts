@@ -9,6 +9,8 @@ export { ConfigError } from './config-error.ts';
 export interface LoadConfigOptions {
   /** The `--config` path; falls back to `PORTICO_CONFIG`, then to no file at all. */
   path?: string;
+  /** A config document given in code (the same shape as the file); wins over any path. */
+  document?: unknown;
   env: NodeJS.ProcessEnv;
 }
 
@@ -18,6 +20,7 @@ export interface LoadConfigOptions {
  * Throws a ConfigError naming the file, the path inside it and the problem.
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<PorticoConfig> {
+  if (options.document !== undefined) return resolveConfig(options.document, { env: options.env });
   const given = options.path ?? (options.env.PORTICO_CONFIG?.trim() || undefined);
   if (!given) return resolveConfig({}, { env: options.env });
   const file = resolve(given);

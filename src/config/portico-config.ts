@@ -1,4 +1,5 @@
-import type { CatalogModel } from '../catalog/catalog-model.ts';
+import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { CatalogModel, UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import type { ProviderType } from './config-schema.ts';
 
 export type { ProviderType };
@@ -14,8 +15,8 @@ interface ProviderSettings {
    */
   apiKeyEnv: string | undefined;
   headers: Record<string, string>;
-  /** Milliseconds to wait for the upstream's first byte. */
-  timeoutMs: number;
+  /** How long the upstream may take to connect, to answer, and between stream chunks. */
+  timeouts: UpstreamTimeouts;
   /** Where it was declared (`providers.groq` in the file), or undefined for a built-in default. */
   declaredAt: string | undefined;
 }
@@ -40,4 +41,12 @@ export interface PorticoConfig {
   models: CatalogModel[];
   /** The global `drop_unsupported`: a model's own setting wins; false unless the file says so. */
   dropUnsupported: boolean;
+  /** Gateways of the file, every setting decided. */
+  gateways: Map<string, GatewaySettings>;
+  /** Alias -> the catalog id it stands for, and its own fallbacks (else the target's). */
+  aliases: Map<string, { model: string; fallbacks?: string[] | undefined }>;
+  /** Days logs are kept; undefined: until deleted. */
+  logRetentionDays: number | undefined;
+  /** Browser origins allowed by CORS; undefined: loopback pages only. */
+  corsOrigins: string[] | undefined;
 }

@@ -1,3 +1,4 @@
+import { applyGatewaySettings, defaultGateway, type GatewaySettings } from '../api/gateway-settings.ts';
 import { ConfigError, issuesFromZod, type ConfigIssue } from './config-error.ts';
 import { ConfigFile } from './config-schema.ts';
 import type { PorticoConfig } from './portico-config.ts';
@@ -22,5 +23,25 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
   const providers = resolveProviders(parsed.data.providers ?? {}, options.env, issues);
   const models = resolveModels(parsed.data.models ?? [], providers, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { file: options.file, providers, models, dropUnsupported: parsed.data.drop_unsupported ?? false };
+  const gateways = new Map<string, GatewaySettings>(
+    Object.entries(parsed.data.gateways ?? {}).map(([id, input]) => [
+      id,
+      applyGatewaySettings(defaultGateway(id, 'config', 0), input),
+    ]),
+  );
+  return {
+    file: options.file,
+    providers,
+    models,
+    dropUnsupported: parsed.data.drop_unsupported ?? false,
+    gateways,
+    aliases: new Map(
+      Object.entries(parsed.data.aliases ?? {}).map(([alias, target]) => [
+        alias,
+        typeof target === 'string' ? { model: target } : target,
+      ]),
+    ),
+    logRetentionDays: parsed.data.logs?.retention_days,
+    corsOrigins: parsed.data.cors?.origins,
+  };
 }

@@ -1,7 +1,7 @@
-import type { CatalogModel, ModelCapabilities } from '../catalog/catalog-model.ts';
+import type { CatalogModel, ModelCapabilities, UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import { BUILTIN_MODELS } from './builtin-models.ts';
 import type { ConfigIssue } from './config-error.ts';
-import type { FileModel } from './config-schema.ts';
+import type { FileModel, FileTimeouts } from './config-schema.ts';
 import type { ProviderConfig } from './portico-config.ts';
 
 const OWNER_BY_TYPE: Record<ProviderConfig['type'], string | undefined> = {
@@ -29,6 +29,8 @@ function merge(
     ...(entry.owned_by !== undefined ? { ownedBy: entry.owned_by } : {}),
     ...(entry.description !== undefined ? { description: entry.description } : {}),
     ...(entry.drop_unsupported !== undefined ? { dropUnsupported: entry.drop_unsupported } : {}),
+    ...(entry.fallbacks !== undefined ? { fallbacks: entry.fallbacks } : {}),
+    ...(entry.timeouts ? { timeouts: { ...base?.timeouts, ...modelTimeouts(entry.timeouts) } } : {}),
     ...(entry.context_window !== undefined ? { contextWindow: entry.context_window } : {}),
     ...(entry.max_output_tokens !== undefined ? { maxOutputTokens: entry.max_output_tokens } : {}),
     ...(entry.pricing
@@ -37,6 +39,7 @@ function merge(
             input: entry.pricing.input,
             output: entry.pricing.output,
             ...(entry.pricing.cached_input !== undefined ? { cachedInput: entry.pricing.cached_input } : {}),
+            ...(entry.pricing.cache_write !== undefined ? { cacheWrite: entry.pricing.cache_write } : {}),
           },
         }
       : {}),
@@ -46,6 +49,14 @@ function merge(
       structuredOutput: caps?.structured_output ?? base?.capabilities.structuredOutput ?? false,
       reasoningEfforts: caps?.reasoning_efforts ?? base?.capabilities.reasoningEfforts ?? [],
     },
+  };
+}
+
+function modelTimeouts(given: FileTimeouts): Partial<UpstreamTimeouts> {
+  return {
+    ...(given.connect_ms !== undefined ? { connectMs: given.connect_ms } : {}),
+    ...(given.first_byte_ms !== undefined ? { firstByteMs: given.first_byte_ms } : {}),
+    ...(given.idle_ms !== undefined ? { idleMs: given.idle_ms } : {}),
   };
 }
 

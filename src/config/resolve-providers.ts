@@ -1,10 +1,12 @@
 import { CHAT_PRESETS } from '../providers/chat-completions/presets.ts';
+import type { UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import type { ConfigIssue } from './config-error.ts';
 import type { FileProvider } from './config-schema.ts';
 import type { ProviderConfig } from './portico-config.ts';
 import {
   DEFAULT_BASE_URLS,
-  DEFAULT_TIMEOUT_MS,
+  DEFAULT_TIMEOUTS,
+  TIMEOUT_ENV,
   WELL_KNOWN_PROVIDERS,
   type WellKnownProvider,
 } from './well-known-providers.ts';
@@ -26,6 +28,36 @@ function urlFromEnv(name: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[])
   }
   issues.push({ path: `${name} (environment)`, problem: 'must be an http:// or https:// URL' });
   return undefined;
+}
+
+/**
+ * A provider's timeouts: its file entry (`timeouts`, or the `timeout_ms` shorthand for first
+ * byte and idle), then the PORTICO_UPSTREAM_*_TIMEOUT_MS variables, then the defaults.
+ */
+function providerTimeouts(
+  entry: FileProvider | undefined,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): UpstreamTimeouts {
+  const fromEnv = (key: keyof UpstreamTimeouts): number | undefined => {
+    const name = TIMEOUT_ENV[key];
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    const ms = Number(value);
+    if (Number.isInteger(ms) && ms > 0) return ms;
+    issues.push({
+      path: `${name} (environment)`,
+      problem: 'must be a positive whole number of milliseconds',
+    });
+    return undefined;
+  };
+  const file = entry?.timeouts;
+  const shorthand = entry?.timeout_ms;
+  return {
+    connectMs: file?.connect_ms ?? fromEnv('connectMs') ?? DEFAULT_TIMEOUTS.connectMs,
+    firstByteMs: file?.first_byte_ms ?? shorthand ?? fromEnv('firstByteMs') ?? DEFAULT_TIMEOUTS.firstByteMs,
+    idleMs: file?.idle_ms ?? shorthand ?? fromEnv('idleMs') ?? DEFAULT_TIMEOUTS.idleMs,
+  };
 }
 
 function resolveOne(
@@ -66,7 +98,7 @@ function resolveOne(
     baseUrl: trimUrl(baseUrl),
     apiKeyEnv: entry?.api_key_env ?? defaults?.apiKeyEnv,
     headers: entry?.headers ?? {},
-    timeoutMs: entry?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    timeouts: providerTimeouts(entry, env, issues),
     declaredAt,
   };
   switch (type) {

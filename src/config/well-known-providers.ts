@@ -1,7 +1,23 @@
+import type { UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import type { ProviderType } from './config-schema.ts';
 
-/** Ten minutes, as the OpenAI SDK waits: reasoning models may think for minutes before answering. */
-export const DEFAULT_TIMEOUT_MS = 600_000;
+/**
+ * Upstream timeouts when neither the file nor the environment sets them. Streams start at
+ * once (OpenAI sends `response.created` before it reasons); silences between events are
+ * where reasoning models take long (minutes, at high effort), so idle gets the most room.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<UpstreamTimeouts> = {
+  connectMs: 10_000,
+  firstByteMs: 60_000,
+  idleMs: 300_000,
+};
+
+/** The environment variables that set every provider's timeouts (a file's settings win). */
+export const TIMEOUT_ENV: Readonly<Record<keyof UpstreamTimeouts, string>> = {
+  connectMs: 'PORTICO_UPSTREAM_CONNECT_TIMEOUT_MS',
+  firstByteMs: 'PORTICO_UPSTREAM_FIRST_BYTE_TIMEOUT_MS',
+  idleMs: 'PORTICO_UPSTREAM_IDLE_TIMEOUT_MS',
+};
 
 /** Where each provider type lives when `base_url` is left out; chat-completions always needs one. */
 export const DEFAULT_BASE_URLS: Readonly<Partial<Record<ProviderType, string>>> = {

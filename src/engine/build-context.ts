@@ -1,3 +1,4 @@
+import { checkRequestBounds } from '../api/check-request-bounds.ts';
 import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
@@ -45,6 +46,7 @@ export async function buildContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
 ): Promise<ResponseContext> {
+  checkRequestBounds(request);
   refuseUnsupported(request);
   const { model, provider } = resolveModel(request.model, ctx);
   const tools = prepareTools(request.tools ?? []);

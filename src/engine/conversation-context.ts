@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
@@ -28,7 +29,7 @@ function store(ctx: EngineContext) {
 export async function conversationItems(id: string, ctx: EngineContext): Promise<Item[]> {
   const items = await store(ctx).items(id, ctx.owner);
   if (!items)
-    throw notFound(`Conversation with id '${id}' not found.`, 'conversation_not_found', 'conversation');
+    throw notFound(`Conversation with id '${clip(id)}' not found.`, 'conversation_not_found', 'conversation');
   return items;
 }
 

@@ -26,16 +26,25 @@ export interface StartedResponse {
 export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
-  signal: AbortSignal,
+  clientSignal: AbortSignal,
   options: Pick<RunOptions, 'resume'> = {},
 ): Promise<StartedResponse> {
-  const release = await lockConversation(request, ctx);
+  // Counted as running work from here until its record is written (see work-tracker.ts).
+  const leave = ctx.work?.enter() ?? (() => undefined);
+  let release = () => {};
   try {
+    const signal = ctx.work ? AbortSignal.any([clientSignal, ctx.work.stopSignal]) : clientSignal;
+    release = await lockConversation(request, ctx);
     const context = await buildContext(request, ctx);
-    const events = await startRun(context, ctx, signal, { ...options, release });
+    const done = () => {
+      release();
+      leave();
+    };
+    const events = await startRun(context, ctx, signal, { ...options, leave: done });
     return { events, warnings: context.warnings };
   } catch (error) {
     release();
+    leave();
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { EngineContext } from './engine-context.ts';
 
@@ -14,7 +15,7 @@ export async function previousResponseItems(id: string, ctx: EngineContext): Pro
       type: 'invalid_request_error',
       code: 'previous_response_not_found',
       param: 'previous_response_id',
-      message: `Previous response with id '${id}' not found.`,
+      message: `Previous response with id '${clip(id)}' not found.`,
     });
   }
   return items;

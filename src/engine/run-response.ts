@@ -32,10 +32,11 @@ interface Run {
   writer: ResponseWriter;
   signal: AbortSignal;
   store: boolean;
-  release: () => void;
   usage: ModelUsage | undefined;
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
+  /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
+  leave: () => void;
 }
 
 /**
@@ -48,7 +49,7 @@ interface Run {
  */
 export interface RunOptions {
   /** Called once the response has ended and everything about it is recorded. */
-  release?: () => void;
+  leave?: () => void;
   /**
    * A queued background response that this run carries on: its stored object (already begun
    * and announced with `response.created` and `response.queued`) and the sequence number of
@@ -64,7 +65,7 @@ export async function startRun(
   options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
-  const first = await openTurn(context, context.turn, 0, signal);
+  const first = await openTurn(context, context.turn, 0, signal, ctx);
   const { resume } = options;
   const writer = resume
     ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
@@ -77,8 +78,8 @@ export async function startRun(
       );
   const store = request.store !== false;
   if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
-  const release = options.release ?? (() => {});
-  const run: Run = { context, ctx, writer, signal, store, release, usage: undefined, hostedCalls: 0 };
+  const leave = options.leave ?? (() => undefined);
+  const run: Run = { context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave };
   return runTurns(run, first, resume !== undefined);
 }
 
@@ -88,6 +89,7 @@ async function openTurn(
   turn: Turn,
   usedCalls: number,
   signal: AbortSignal,
+  ctx: EngineContext,
 ): Promise<OpenTurn> {
   const events = limitToolCalls(
     context.provider.generate(turn, signal),
@@ -97,14 +99,25 @@ async function openTurn(
   try {
     return { first: await upstream.next(), upstream };
   } catch (error) {
-    throw signal.aborted
-      ? new ApiError({
-          status: 499,
-          type: 'invalid_request_error',
-          message: 'The client closed the request.',
-        })
-      : toApiError(error);
+    throw ctx.work?.stopSignal.aborted
+      ? shutdownError()
+      : signal.aborted
+        ? new ApiError({
+            status: 499,
+            type: 'invalid_request_error',
+            message: 'The client closed the request.',
+          })
+        : toApiError(error);
   }
+}
+
+function shutdownError(): ApiError {
+  return new ApiError({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    message: 'Portico shut down before the response finished; send it again.',
+  });
 }
 
 async function* runTurns(
@@ -157,13 +170,21 @@ async function* runTurns(
       // A call the client runs ends the response: the client answers it in its next request.
       if (capture.clientCalls > 0) break;
       turn = { ...turn, items: [...turn.items, ...spoken, ...results] };
-      current = await openTurn(context, turn, run.hostedCalls, signal);
+      current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
     yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
   } catch (error) {
-    if (signal.aborted) return; // the client left: `finally` records the cancellation
-    const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(toApiError(error)) };
+    const shuttingDown = ctx.work?.stopSignal.aborted === true;
+    // The client left: `finally` records the cancellation. A shutdown is no choice of the client's: it fails.
+    if (signal.aborted && !shuttingDown) return;
+    if (!(error instanceof ApiError) && !signal.aborted)
+      ctx.logger?.error('response failed on an internal error', {
+        response: writer.snapshot.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    const cause = shuttingDown ? shutdownError() : toApiError(error);
+    const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
     yield* end(run, ending, 'incomplete');
   } finally {
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
@@ -179,7 +200,7 @@ async function* runTurns(
       if (run.store) await ctx.store.finish(final, ctx.owner);
       if (context.conversation) await appendToConversation(context.conversation, context.input, final, ctx);
     } finally {
-      run.release();
+      run.leave();
     }
   }
 }

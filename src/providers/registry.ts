@@ -45,7 +45,7 @@ function build(config: ProviderConfig, deps: UpstreamDeps): Built {
     baseUrl: config.baseUrl,
     apiKey,
     headers: config.headers,
-    timeoutMs: config.timeoutMs,
+    timeouts: config.timeouts,
     fetch: deps.fetch,
   };
   const logger = deps.logger ? { logger: deps.logger } : {};

@@ -1,3 +1,5 @@
+import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { Principal } from '../gateway/principal.ts';
 import type { Owner } from '../store/owner.ts';
 
 /** What the app's middleware puts on every request's context for the routes to read. */
@@ -5,5 +7,11 @@ export interface AppEnv {
   Variables: {
     /** The project every stored object of this request belongs to. */
     owner: Owner;
+    /** Who is asking (see middleware/authenticate-request.ts). */
+    principal: Principal;
+    /** The gateway whose settings govern this request (see middleware/admit-gateway.ts). */
+    gateway: GatewaySettings;
+    /** This request's id, sent back as `x-request-id` and named in every log line about it. */
+    requestId: string;
   };
 }

@@ -1,34 +1,85 @@
 import { Hono } from 'hono';
-import { ApiError, notFound, toApiError } from '../api/errors.ts';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
-import { DEFAULT_PROJECT } from '../store/owner.ts';
 import type { AppEnv } from './app-env.ts';
+import { admitGateway } from './middleware/admit-gateway.ts';
+import { authenticateRequest } from './middleware/authenticate-request.ts';
+import { corsPolicy } from './middleware/cors-policy.ts';
+import { requestId } from './middleware/request-id.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { conversationsRoutes } from './routes/conversations.ts';
+import { logsRoutes } from './routes/logs.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
+import { workersAiRoutes } from './routes/workers-ai.ts';
 
-/** The HTTP app: OpenAI-compatible routes under /v1; every error leaves in the OpenAI shape. */
+/** The OpenAI-compatible API under /v1, with the gateway named by `cf-aig-gateway-id` (or the key's, or `default`). */
+function openAiRoutes(runtime: Runtime): Hono<AppEnv> {
+  const v1 = new Hono<AppEnv>();
+  v1.use(admitGateway(runtime.gateway));
+  v1.route('/', responsesRoutes(runtime));
+  v1.route('/', conversationsRoutes(runtime));
+  v1.route('/', chatCompletionsRoutes(runtime));
+  v1.route('/', modelsRoutes(runtime));
+  v1.route('/', logsRoutes(runtime));
+  v1.route('/', adminRoutes(runtime));
+  return v1;
+}
+
+/**
+ * The HTTP app. Every answer carries `x-request-id`; every error leaves in the OpenAI shape
+ * (the Workers AI routes wrap theirs in Cloudflare's envelope); a known path asked with the
+ * wrong method is a 405 naming the methods it takes.
+ */
 export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(async (c, next) => {
-    c.set('owner', DEFAULT_PROJECT);
-    await next();
-  });
-  app.route('/v1', responsesRoutes(runtime));
-  app.route('/v1', conversationsRoutes(runtime));
-  app.route('/v1', chatCompletionsRoutes(runtime));
-  app.route('/v1', modelsRoutes(runtime));
+  app.use(requestId);
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const error = new ApiError({
+          status: 405,
+          type: 'invalid_request_error',
+          code: 'method_not_allowed',
+          message: `${clip(c.req.method)} is not allowed on ${clip(c.req.path)}: use ${methods.join(', ')}.`,
+        });
+        return c.json(error.toJSON(), 405, { allow: methods.join(', ') });
+      },
+    }),
+  );
+  app.use(corsPolicy(runtime.corsOrigins));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.use(authenticateRequest(runtime.gateway));
+  app.route('/', metricsRoute(runtime));
+
+  const v1 = openAiRoutes(runtime);
+  const openAiResources = new Set(v1.routes.map((route) => route.path.split('/')[1] ?? ''));
+  // AI Gateway's own URL shapes carry their gateway in the path: they come first, so that
+  // the /v1 routes' header-based admission never runs for them.
+  app.route('/v1/:account/:gateway', aiGatewayRoutes(runtime, openAiResources));
+  app.route('/v1', v1);
+  app.route('/client/v4/accounts/:account', workersAiRoutes(runtime));
+
   app.notFound((c) => {
-    const error = notFound(`Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, 'unknown_route');
+    const error = notFound(`Unknown route: ${clip(c.req.method)} ${clip(c.req.path)}`, 'unknown_route');
     return c.json(error.toJSON(), 404);
   });
   app.onError((thrown, c) => {
-    const error = toApiError(thrown);
+    const requestId = c.get('requestId');
+    // Only Portico's own bugs are 500s: logged in full, answered with the id to quote.
+    const error = thrown instanceof ApiError ? thrown : serverError(`${SERVER_ERROR} (request ${requestId})`);
     if (!(thrown instanceof ApiError))
-      logger.error('unhandled error', { error: String(thrown), stack: thrown.stack });
+      logger.error('unhandled error', { requestId, error: String(thrown), stack: thrown.stack });
+    else if (error.status >= 500)
+      logger.warn('request failed', { requestId, status: error.status, code: error.code });
+    c.header('x-request-id', requestId);
     if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
     return c.json(error.toJSON(), error.status as 400);
   });

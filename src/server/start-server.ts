@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp } from './app.ts';
 
@@ -13,13 +13,42 @@ export interface ServerOptions extends RuntimeOptions {
 export interface RunningServer {
   url: string;
   runtime: Runtime;
+  /** Stops at once: connections are cut, running responses are recorded as cancelled. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): no new connections or requests, running responses get up to
+   * `graceMs` to finish; those still running then end as failed (`server_shutting_down`),
+   * with their records written, before the stores close.
+   */
+  shutdown(graceMs: number): Promise<void>;
 }
 
+/** How long running responses get to finish after the shutdown's grace period stopped them. */
+const STOP_WAIT_MS = 5_000;
+/** How long finished answers get to reach their clients before the last connections are cut. */
+const FLUSH_MS = 2_000;
+
+/** Whether a listen address is reachable from this machine only. */
+function loopbackOnly(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Starts the HTTP server. Secure by default: beyond loopback it refuses to start until an
+ * admin key exists, because a server without keys answers anyone as its admin.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const runtime = await createRuntime(options);
-  const app = createApp(runtime, runtime.logger);
   const host = options.host ?? '127.0.0.1';
+  const runtime = await createRuntime(options);
+  if (!loopbackOnly(host) && !(await runtime.stores.keys.anyAdmin(Date.now()))) {
+    await runtime.close();
+    throw new Error(
+      `refusing to listen on ${host} without an admin key: anyone who can reach it would be its admin. ` +
+        'Create one with `portico keys create --admin --name admin` (same --data-dir), then start again; ' +
+        'or listen on 127.0.0.1.',
+    );
+  }
+  const app = createApp(runtime, runtime.logger);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () =>
       resolve(started),
@@ -28,14 +57,39 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const closeServer = (cut: boolean) =>
+    new Promise<void>((resolve) => {
+      // http.Server#close also closes "idle" connections, and Node 20 counts a connection whose
+      // request was read as idle while its response still streams: stop listening alone.
+      if (cut) server.close(() => resolve());
+      else NetServer.prototype.close.call(server, () => resolve());
+      if (cut && 'closeAllConnections' in server) server.closeAllConnections();
+    });
   return {
     url: `http://${shownHost}:${port}`,
     runtime,
     async close() {
-      await new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await closeServer(true);
+      await runtime.close();
+    },
+    async shutdown(graceMs) {
+      const closed = closeServer(false);
+      if (!(await runtime.work.idle(graceMs))) {
+        runtime.logger.warn('shutdown: stopping responses still running', { count: runtime.work.active });
+        runtime.work.stop();
+        await runtime.work.idle(STOP_WAIT_MS);
+      }
+      // The last bytes of finished answers may still be on their way: close connections as they go
+      // idle, and cut what is left after a moment (keep-alives, clients that stopped reading).
+      const flushed = Date.now() + FLUSH_MS;
+      let done = false;
+      void closed.then(() => (done = true));
+      while (!done && Date.now() < flushed) {
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
       await runtime.close();
     },
   };

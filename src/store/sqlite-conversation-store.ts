@@ -1,8 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import { CONVERSATION_MIGRATIONS } from './conversation-migrations.ts';
 import type { ConversationObject, ConversationStore } from './conversation-store.ts';
-import { parseItem, readItemPage, type ItemRow } from './item-page.ts';
+import { pageStart, parseItem, toItemPage, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { ItemPage, PageQuery } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
@@ -82,15 +83,10 @@ export class SqliteConversationStore implements ConversationStore {
   async page(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
     return this.#read(() => {
       if (!this.#sql.select.get(id, owner)) return undefined;
-      return readItemPage(
-        {
-          label: `conversation '${id}'`,
-          cursor: (itemId) => this.#sql.cursor.get(id, itemId),
-          rows: (order, cursor, limit) =>
-            (order === 'asc' ? this.#sql.pageAsc : this.#sql.pageDesc).all({ id, cursor, limit }),
-        },
-        page,
-      );
+      const found = page.after === undefined ? undefined : this.#sql.cursor.get(id, page.after);
+      const cursor = pageStart(page, found, `conversation '${clip(id)}'`);
+      const query = page.order === 'asc' ? this.#sql.pageAsc : this.#sql.pageDesc;
+      return toItemPage(query.all({ id, cursor, limit: page.limit + 1 }), page.limit);
     });
   }
 

@@ -1,12 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { ApiError } from '../api/errors.ts';
+import { latestVersion, newerVersion, type Migration } from './migration.ts';
 
-/** One schema step of a component. Versions start at 1 and rise by one; a shipped step is never edited. */
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
+export type { Migration };
 
 /**
  * Each store owns its tables and its list of migrations (`responses`, `gateway`, ...): the
@@ -26,7 +21,7 @@ const VERSIONS_TABLE = `
  * Returns the version the component is at.
  */
 export function migrate(db: Database, component: string, migrations: readonly Migration[]): number {
-  const latest = migrations.at(-1)?.version ?? 0;
+  const latest = latestVersion(migrations);
   db.exec(VERSIONS_TABLE);
   const step = db.transaction((migration: Migration): void => {
     // Read again under the write lock: another process may have migrated meanwhile.
@@ -50,16 +45,4 @@ export function readVersion(db: Database, component: string): number {
   const row = db.prepare(`SELECT version FROM schema_migrations WHERE component = ?`).get(component) as
     { version: number } | undefined;
   return row?.version ?? 0;
-}
-
-function newerVersion(file: string, component: string, found: number, latest: number): ApiError {
-  return new ApiError({
-    status: 500,
-    type: 'server_error',
-    code: 'store_version_unsupported',
-    retryable: false,
-    message:
-      `The database ${file} has ${component} schema version ${found}, but this Portico knows versions up to ` +
-      `${latest}: it was written by a newer Portico. Upgrade Portico or use another data directory.`,
-  });
 }

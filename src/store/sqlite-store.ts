@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3';
+import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
 import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
 import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
-import { parseItem, readItemPage } from './item-page.ts';
+import { pageStart, parseItem, toItemPage } from './item-page.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 
 export const INTERRUPTED_ERROR = {
@@ -84,19 +85,10 @@ export class SqliteResponseStore implements ResponseStore {
   async inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
     return this.#read(() => {
       if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
-      return readItemPage(
-        {
-          label: `the input of response '${id}'`,
-          cursor: (item_id) => this.#sql.selectCursor.get({ response_id: id, item_id }),
-          rows: (order, cursor, limit) =>
-            (order === 'asc' ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc).all({
-              response_id: id,
-              cursor,
-              limit,
-            }),
-        },
-        page,
-      );
+      const found = page.after && this.#sql.selectCursor.get({ response_id: id, item_id: page.after });
+      const cursor = pageStart(page, found || undefined, `the input of response '${clip(id)}'`);
+      const query = page.order === 'asc' ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc;
+      return toItemPage(query.all({ response_id: id, cursor, limit: page.limit + 1 }), page.limit);
     });
   }
 

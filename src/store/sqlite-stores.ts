@@ -1,6 +1,10 @@
+import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
+import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
+import { SqliteKeyStore } from './sqlite-key-store.ts';
+import { SqliteLogStore } from './sqlite-log-store.ts';
 import { SqliteResponseStore } from './sqlite-store.ts';
 import type { Stores } from './stores.ts';
 
@@ -21,6 +25,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
+      keys: new SqliteKeyStore(db),
+      gateways: new SqliteGatewayStore(db),
+      logs: new SqliteLogStore(db),
+      cache: new SqliteCacheStore(db),
       async close() {
         db.close();
       },

@@ -1,3 +1,7 @@
+import type { CacheStore } from './cache-store.ts';
+import type { GatewayStore } from './gateway-store.ts';
+import type { KeyStore } from './key-store.ts';
+import type { LogStore } from './log-store.ts';
 import type { BackgroundStore } from './background-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { ResponseStore } from './response-store.ts';
@@ -5,6 +9,10 @@ import type { ResponseStore } from './response-store.ts';
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
 export interface Stores {
   responses: ResponseStore;
+  keys: KeyStore;
+  gateways: GatewayStore;
+  logs: LogStore;
+  cache: CacheStore;
   conversations: ConversationStore;
   background: BackgroundStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */

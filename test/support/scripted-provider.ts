@@ -1,4 +1,17 @@
+import type { CatalogModel } from '../../src/catalog/catalog-model.ts';
 import type { ModelEvent, Provider, Turn } from '../../src/providers/provider.ts';
+
+/** A catalog entry served by the provider registered as `provider`. */
+export const scriptedModel = (id: string, provider: string): CatalogModel => ({
+  id,
+  provider,
+  upstreamModel: id,
+  task: 'Text Generation',
+  ownedBy: 'Test',
+  proxied: false,
+  contextWindow: 4096,
+  capabilities: { tools: true, vision: true, structuredOutput: true, reasoningEfforts: ['low'] },
+});
 
 /**
  * A provider that plays back a fixed list of model events and records the turns it was

@@ -127,7 +127,11 @@ export class AnthropicProvider implements Provider {
       ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}),
       ...this.options.headers,
     };
-    const stream = await streamUpstream(this.options, { url: this.url, headers, body }, signal);
+    const stream = await streamUpstream(
+      this.options,
+      { url: this.url, headers, body, timeouts: turn.model.timeouts },
+      signal,
+    );
     const translator = new AnthropicEventTranslator(this.options.id, customToolNames);
     yield* translateStream(this.options, stream, translator, signal);
   }

@@ -118,7 +118,7 @@ export class ChatCompletionsProvider implements Provider {
       });
     const stream = await streamUpstream(
       this.options,
-      { url: this.url, headers: bearerHeaders(this.options), body },
+      { url: this.url, headers: bearerHeaders(this.options), body, timeouts: turn.model.timeouts },
       signal,
     );
     const translator = new ChatChunkTranslator(

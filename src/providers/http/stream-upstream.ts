@@ -1,43 +1,24 @@
-import { ApiError } from '../../api/errors.ts';
+import { cleanUpstreamError } from './clean-upstream-error.ts';
 import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
-import type { UpstreamOptions } from './upstream-options.ts';
+import { upstreamDispatcher } from './upstream-dispatcher.ts';
+import type { UpstreamOptions, UpstreamTimeouts } from './upstream-options.ts';
 
 /** One streaming POST to an upstream: where, with which headers, and the JSON body. */
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
-}
-
-/** Shorter values (`x`, `none`, for local servers that want any key) are no secret, and hiding them would garble messages. */
-const MIN_SECRET_LENGTH = 8;
-
-/** Secret keys whole or masked as upstreams echo them in 401 answers (`sk-proj-abc***wxyz`, `sk-ant-…`). */
-const KEY_LIKE = /\b(?:sk|rk)-[A-Za-z0-9_*-]{3,}/g;
-
-/** An error whose message no longer holds the secret, or a masked form of a key, an upstream echoed back. */
-export function redactSecret(error: ApiError, secret: string | undefined): ApiError {
-  let message = error.message;
-  if (secret && secret.length >= MIN_SECRET_LENGTH) message = message.split(secret).join('[redacted]');
-  message = message.replace(KEY_LIKE, '[redacted]');
-  if (message === error.message) return error;
-  return new ApiError({
-    status: error.status,
-    type: error.type,
-    message,
-    code: error.code,
-    param: error.param,
-    retryable: error.retryable,
-    ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
-  });
+  /** The model's own timeouts, over the provider's. */
+  timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
 /**
  * POSTs `request` and returns the response body as it arrives. Before the first byte every
- * failure throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no answer
- * within `timeoutMs`, or no connection. While the body streams, `timeoutMs` bounds each wait
- * for the next chunk (never the time the consumer spends), so a stalled upstream ends in an
- * `upstream_timeout` error instead of a hang. Aborting `signal` rethrows its reason as is.
+ * failure throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no
+ * connection within `connectMs`, no answer within `firstByteMs`, or no connection at all.
+ * While the body streams, `idleMs` bounds each wait for the next chunk (never the time the
+ * consumer spends), so a stalled upstream ends in an `upstream_timeout` error instead of a
+ * hang. Aborting `signal` rethrows its reason as is.
  */
 export async function streamUpstream(
   options: UpstreamOptions,
@@ -45,15 +26,18 @@ export async function streamUpstream(
   signal: AbortSignal,
 ): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
   signal.throwIfAborted();
+  const timeouts = { ...options.timeouts, ...request.timeouts };
+  // Serialized before anything can fail as the upstream's fault: a failure here is Portico's.
+  const body = JSON.stringify(request.body);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (): void => {
+  const arm = (ms: number, what: string): void => {
     clearTimeout(timer);
     timer = setTimeout(
-      () => controller.abort(new DOMException('upstream timed out', 'TimeoutError')),
-      options.timeoutMs,
+      () => controller.abort(new DOMException(`${what} within ${seconds(ms)}`, 'TimeoutError')),
+      ms,
     );
   };
   const release = (): void => {
@@ -66,26 +50,28 @@ export async function streamUpstream(
     const cause = controller.signal.aborted ? controller.signal.reason : error;
     release();
     if (signal.aborted) return signal.reason;
-    return redactSecret(upstreamTransportError(options.id, cause), options.apiKey);
+    return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options.apiKey);
   };
 
-  arm();
+  // Counted from the request's start; a connection that takes too long fails first by its own timeout.
+  arm(timeouts.firstByteMs, 'no answer');
   let response: Response;
   let errorText: string | undefined;
   try {
     response = await options.fetch(request.url, {
       method: 'POST',
       headers: request.headers,
-      body: JSON.stringify(request.body),
+      body,
       signal: controller.signal,
-    });
+      dispatcher: upstreamDispatcher(timeouts.connectMs),
+    } as RequestInit);
     if (!response.ok) errorText = await response.text();
   } catch (error) {
     throw fail(error);
   }
   if (errorText !== undefined) {
     release();
-    throw redactSecret(
+    throw cleanUpstreamError(
       upstreamHttpError(options.id, response.status, response.headers, errorText),
       options.apiKey,
     );
@@ -97,7 +83,7 @@ export async function streamUpstream(
     try {
       if (!reader) return;
       for (;;) {
-        arm();
+        arm(timeouts.idleMs, 'no stream data');
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
           next = await reader.read();
@@ -112,4 +98,8 @@ export async function streamUpstream(
       release();
     }
   })();
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -4,7 +4,7 @@ import { readSse, type SseEvent } from './read-sse.ts';
 import { upstreamTransportError } from './upstream-error.ts';
 import type { UpstreamOptions } from './upstream-options.ts';
 import type { ModelEvent } from '../provider.ts';
-import { redactSecret } from './stream-upstream.ts';
+import { cleanUpstreamError } from './clean-upstream-error.ts';
 
 /** Turns one upstream protocol's server-sent events into model events, one event at a time. */
 export interface EventTranslator {
@@ -80,7 +80,7 @@ export async function* translateStream(
     }
   } catch (error) {
     if (signal.aborted) throw error;
-    const apiError = redactSecret(
+    const apiError = cleanUpstreamError(
       error instanceof ApiError ? error : upstreamTransportError(upstream.id, error),
       upstream.apiKey,
     );

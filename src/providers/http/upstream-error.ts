@@ -86,15 +86,25 @@ export function upstreamHttpError(
 }
 
 /** A network failure, timeout or unreadable stream from an upstream, as a retryable 502/504. */
-export function upstreamTransportError(provider: string, error: unknown): ApiError {
-  const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+export function upstreamTransportError(provider: string, error: unknown, connectMs?: number): ApiError {
+  const timedOut = (what: string) =>
+    new ApiError({
+      status: 504,
+      type: 'upstream_error',
+      code: 'upstream_timeout',
+      message: `${provider} upstream timed out: ${what}`,
+      retryable: true,
+    });
+  if (error instanceof Error && error.name === 'TimeoutError') return timedOut(error.message);
+  if (error instanceof Error && error.name === 'AbortError') return timedOut('the request was aborted');
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (cause?.code === 'UND_ERR_CONNECT_TIMEOUT')
+    return timedOut(`no connection within ${connectMs === undefined ? 'its timeout' : `${connectMs} ms`}`);
   return new ApiError({
-    status: timeout ? 504 : 502,
+    status: 502,
     type: 'upstream_error',
-    code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
-    message: timeout
-      ? `${provider} upstream timed out`
-      : `${provider} upstream could not be reached or broke off`,
+    code: 'upstream_unavailable',
+    message: `${provider} upstream could not be reached or broke off`,
     retryable: true,
   });
 }

@@ -1,3 +1,7 @@
+import type { UpstreamTimeouts } from '../../catalog/catalog-model.ts';
+
+export type { UpstreamTimeouts };
+
 /** What every HTTP upstream provider is built from, resolved from the config and environment. */
 export interface UpstreamOptions {
   /** The provider's id in the config (`openai`, `groq`, ...), used in errors and logs. */
@@ -6,7 +10,7 @@ export interface UpstreamOptions {
   /** The secret itself; it never reaches a log, an error message or a stored record. */
   apiKey: string | undefined;
   headers: Record<string, string>;
-  /** Milliseconds to wait for the upstream's first byte. */
-  timeoutMs: number;
+  /** The provider's timeouts; a model's own (`CatalogModel.timeouts`) win per request. */
+  timeouts: UpstreamTimeouts;
   fetch: typeof fetch;
 }

@@ -9,6 +9,15 @@ export class UnsupportedGrammar extends Error {
   override readonly name = 'UnsupportedGrammar';
 }
 
+/** Groups nested inside groups, in a regex or a Lark rule: enough for any real grammar, and bounds every walk. */
+export const MAX_GRAMMAR_NESTING = 32;
+
+/** Refuses a group nested deeper than MAX_GRAMMAR_NESTING. */
+export function checkNesting(depth: number): void {
+  if (depth > MAX_GRAMMAR_NESTING)
+    throw new UnsupportedGrammar(`groups nested more than ${MAX_GRAMMAR_NESTING} deep`);
+}
+
 const PLAIN = /^[A-Za-z0-9 _.,;:!?@#%&=~`'<>/{}()|*+$-]$/u;
 
 /** One code point as GBNF writes it in a string literal or a character class. */

@@ -1,4 +1,4 @@
-import { gbnfClass, gbnfLiteral, UnsupportedGrammar, type GbnfPiece } from './gbnf-text.ts';
+import { checkNesting, gbnfClass, gbnfLiteral, UnsupportedGrammar, type GbnfPiece } from './gbnf-text.ts';
 import { larkStatements, type LarkToken } from './lark-tokens.ts';
 import { regexToGbnf } from './regex-to-gbnf.ts';
 
@@ -52,6 +52,7 @@ export function parseLark(source: string): LarkGrammar {
 
 class StatementParser {
   private pos = 0;
+  private nesting = 0;
 
   constructor(
     private readonly tokens: LarkToken[],
@@ -178,7 +179,9 @@ class StatementParser {
     const token = this.tokens[this.pos++];
     if (!token) throw new UnsupportedGrammar('an expansion that ends too early');
     if (token.type === 'op' && (token.text === '(' || token.text === '[')) {
+      checkNesting(++this.nesting);
       const inner = this.expansions();
+      this.nesting--;
       this.expect('op', token.text === '(' ? ')' : ']');
       return token.text === '(' ? inner : { kind: 'repeat', expr: inner, min: 0, max: 1 };
     }

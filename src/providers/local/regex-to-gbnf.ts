@@ -1,4 +1,5 @@
 import {
+  checkNesting,
   gbnfAlternatives,
   gbnfClass,
   gbnfLiteral,
@@ -149,6 +150,7 @@ class RegexParser {
       else if (named) this.pos += named[0].length;
       else throw new UnsupportedGrammar('an inline flag or special group "(?"');
     }
+    checkNesting(depth + 1);
     const inner = this.alternation(depth + 1);
     if (this.next() !== ')') throw new UnsupportedGrammar("an unclosed '(' in the regex");
     return { gbnf: `( ${inner.gbnf} )`, nullable: inner.nullable };

@@ -1,5 +1,6 @@
 import { ApiError } from '../../api/errors.ts';
-import { redactSecret, streamUpstream } from '../http/stream-upstream.ts';
+import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
+import { streamUpstream } from '../http/stream-upstream.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
@@ -28,7 +29,10 @@ export class OpenAiProvider implements Provider {
     try {
       const body = await streamUpstream(
         this.options,
-        this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
+        {
+          ...this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
+          timeouts: turn.model.timeouts,
+        },
         signal,
       );
       for await (const event of translateStream(this.options, body, new OpenAiStreamTranslator(id), signal)) {
@@ -54,7 +58,10 @@ export class OpenAiProvider implements Provider {
     try {
       const chunks = await streamUpstream(
         this.options,
-        this.request('/responses/input_tokens', body, 'application/json'),
+        {
+          ...this.request('/responses/input_tokens', body, 'application/json'),
+          timeouts: turn.model.timeouts,
+        },
         signal,
       );
       const parts: Uint8Array[] = [];
@@ -88,6 +95,6 @@ export class OpenAiProvider implements Provider {
   }
 
   private clean(error: ApiError): ApiError {
-    return redactSecret(error, this.options.apiKey);
+    return cleanUpstreamError(error, this.options.apiKey);
   }
 }

@@ -80,7 +80,7 @@ export class WorkersAiProvider implements Provider {
     const url = `${this.aiUrl}/run/${turn.model.upstreamModel}`;
     const stream = await streamUpstream(
       this.options,
-      { url, headers: bearerHeaders(this.options), body },
+      { url, headers: bearerHeaders(this.options), body, timeouts: turn.model.timeouts },
       signal,
     );
     const translator = new RunChunkTranslator(

@@ -1,47 +1,27 @@
-import { Hono } from 'hono';
-import { ChatCompletionRequest } from '../../api/chat-completions.ts';
-import { parseBody } from '../../api/request.ts';
-import { ChatChunkTranslator, chatChunks } from '../../chat-completions/chat-chunk-translator.ts';
-import type { InputOrigin } from '../../chat-completions/chat-messages-to-items.ts';
-import { chatSseStream } from '../../chat-completions/chat-sse.ts';
-import { chatParam, toChatError } from '../../chat-completions/map-error-param.ts';
-import { refuseUnsupported } from '../../chat-completions/refuse-unsupported.ts';
-import { toChatCompletion } from '../../chat-completions/to-chat-completion.ts';
-import { toResponseRequest } from '../../chat-completions/to-response-request.ts';
-import { warningsHeader } from '../../api/warnings-header.ts';
-import { startResponse } from '../../engine/create-response.ts';
+import { Hono, type Context } from 'hono';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
 import { readJson } from '../read-json.ts';
-import { finalResponse } from '../../engine/final-response.ts';
-import { eventStreamResponse, generationAbort } from '../stream-response.ts';
+import { chatStep, stepError, type ModelName } from '../../formats/parse-step.ts';
+import { renderAnswer } from '../render-answer.ts';
 
-/** `POST /v1/chat/completions`: the Responses engine behind the Chat Completions wire format. */
-export function chatCompletionsRoutes(runtime: Runtime): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-
-  app.post('/chat/completions', async (c) => {
-    const chat = parseBody(ChatCompletionRequest, await readJson(c.req.raw));
-    refuseUnsupported(chat);
-    const { request, origins } = toResponseRequest(chat);
-    const { signal, abort } = generationAbort(c.req.raw);
-    const { events, warnings } = await startResponse(request, runtime.engine(c.var.owner), signal).catch(
-      (error: unknown) => {
-        throw toChatError(error, chat, origins);
-      },
-    );
-    const headers = warningsHeader(warnings.map((warning) => inChatTerms(warning, chat, origins)));
-    if (!chat.stream) return c.json(toChatCompletion(await finalResponse(events)), 200, headers);
-    const translator = new ChatChunkTranslator(chat.stream_options?.include_usage === true);
-    return eventStreamResponse(chatSseStream(chatChunks(events, translator), abort), headers);
-  });
-
-  return app;
+/** Serves a Chat Completions request: the Responses engine behind the chat wire format. */
+export function chatCompletionHandler(runtime: Runtime, modelName?: ModelName) {
+  return async (c: Context<AppEnv>) => {
+    const body = await readJson(c.req.raw);
+    const parsed = chatStep(body.value, modelName);
+    const { call, abort } = httpCall(c, [parsed], body);
+    const answer = await runtime.gateway.run(call).catch((error: unknown) => {
+      throw stepError(parsed.format, error);
+    });
+    return renderAnswer(c, parsed, call, answer, abort);
+  };
 }
 
-/** A warning starts with the Responses parameter it is about; the chat client reads its own name for it. */
-function inChatTerms(warning: string, chat: ChatCompletionRequest, origins: readonly InputOrigin[]): string {
-  const [param = '', ...rest] = warning.split(': ');
-  if (!/^[a-z_]+(\[\d+\]|\.[a-z_]+)*$/.test(param)) return warning;
-  return [chatParam(param, chat, origins), ...rest].join(': ');
+/** `POST /v1/chat/completions`. */
+export function chatCompletionsRoutes(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/chat/completions', chatCompletionHandler(runtime));
+  return app;
 }

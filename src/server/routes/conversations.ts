@@ -6,6 +6,7 @@ import {
 } from '../../api/conversations.ts';
 import { notFound } from '../../api/errors.ts';
 import { itemsForClient } from '../../api/include.ts';
+import { clip } from '../../api/limits.ts';
 import { parseBody } from '../../api/request.ts';
 import { normalizeInput } from '../../engine/normalize-input.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -21,17 +22,16 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   const conversations = runtime.stores.conversations;
 
   app.post('/conversations', async (c) => {
-    const body = parseBody(CreateConversationBody, await readJson(c.req.raw));
-    const engine = runtime.engine(c.var.owner);
+    const body = parseBody(CreateConversationBody, (await readJson(c.req.raw)).value);
     const conversation: ConversationObject = {
-      id: engine.newId('conv'),
+      id: runtime.newId('conv'),
       object: 'conversation',
       metadata: body.metadata ?? {},
-      created_at: Math.floor(engine.now() / 1000),
+      created_at: Math.floor(runtime.now() / 1000),
     };
     await conversations.create(
       conversation,
-      normalizeInput(body.items ?? [], engine.newId, 'items'),
+      normalizeInput(body.items ?? [], runtime.newId, 'items'),
       c.var.owner,
     );
     return c.json(conversation);
@@ -44,7 +44,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/conversations/:id', async (c) => {
-    const { metadata } = parseBody(UpdateConversationBody, await readJson(c.req.raw));
+    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.req.raw)).value);
     const conversation = await conversations.update(c.req.param('id'), metadata, c.var.owner);
     if (!conversation) throw conversationNotFound(c.req.param('id'));
     return c.json(conversation);
@@ -59,8 +59,8 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post('/conversations/:id/items', async (c) => {
     const id = c.req.param('id');
     const include = includeQuery(c.req.queries());
-    const { items } = parseBody(CreateConversationItemsBody, await readJson(c.req.raw));
-    const added = normalizeInput(items, runtime.engine(c.var.owner).newId, 'items');
+    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.req.raw)).value);
+    const added = normalizeInput(items, runtime.newId, 'items');
     if (!(await conversations.append(id, added, c.var.owner))) throw conversationNotFound(id);
     const data = itemsForClient(added, include);
     return c.json({
@@ -101,11 +101,19 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
 }
 
 function conversationNotFound(id: string) {
-  return notFound(`Conversation with id '${id}' not found.`, 'conversation_not_found', 'conversation_id');
+  return notFound(
+    `Conversation with id '${clip(id)}' not found.`,
+    'conversation_not_found',
+    'conversation_id',
+  );
 }
 
 /** Which of the two is missing: the conversation, or the item in it. */
 async function itemNotFound(runtime: Runtime, id: string, itemId: string, owner: string) {
   if (!(await runtime.stores.conversations.get(id, owner))) return conversationNotFound(id);
-  return notFound(`Item with id '${itemId}' not found in conversation '${id}'.`, 'item_not_found', 'item_id');
+  return notFound(
+    `Item with id '${clip(itemId)}' not found in conversation '${clip(id)}'.`,
+    'item_not_found',
+    'item_id',
+  );
 }

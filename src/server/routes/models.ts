@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { notFound } from '../../api/errors.ts';
+import { clip } from '../../api/limits.ts';
 import { modelObject } from '../../catalog/model-object.ts';
 import type { Runtime } from '../../runtime.ts';
 
@@ -10,7 +11,7 @@ export function modelsRoutes(runtime: Runtime): Hono {
   app.get('/models/:id{.+}', (c) => {
     const model = runtime.catalog.get(c.req.param('id'));
     if (!model)
-      throw notFound(`The model '${c.req.param('id')}' does not exist.`, 'model_not_found', 'model');
+      throw notFound(`The model '${clip(c.req.param('id'))}' does not exist.`, 'model_not_found', 'model');
     return c.json(modelObject(model));
   });
   return app;

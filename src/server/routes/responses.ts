@@ -1,33 +1,32 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
-import { CreateResponseRequest, parseBody } from '../../api/request.ts';
-import { warningsHeader } from '../../api/warnings-header.ts';
-import { startResponse } from '../../engine/create-response.ts';
+import { clip } from '../../api/limits.ts';
+import { envelope } from '../../api/workers-ai-envelope.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
 import { pageQuery } from '../page-query.ts';
 import { readJson } from '../read-json.ts';
-import { finalResponse } from '../../engine/final-response.ts';
 import { sseStream } from '../../stream/response-sse.ts';
 import { eventStreamResponse, generationAbort } from '../stream-response.ts';
+import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
+import { renderAnswer } from '../render-answer.ts';
+
+/** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */
+export function createResponseHandler(runtime: Runtime, modelName?: ModelName, wrapped = false) {
+  return async (c: Context<AppEnv>) => {
+    const body = await readJson(c.req.raw);
+    const parsed = responsesStep(body.value, modelName, wrapped);
+    if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed);
+    const { call, abort } = httpCall(c, [parsed], body);
+    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+  };
+}
 
 export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post('/responses', async (c) => {
-    const request = parseBody(CreateResponseRequest, await readJson(c.req.raw));
-    const { signal, abort } = generationAbort(c.req.raw);
-    if (request.background) {
-      // Answered at once; the run goes on whoever is connected. A stream only follows it.
-      const queued = await runtime.background.enqueue(request, c.var.owner);
-      if (!request.stream) return c.json(queued);
-      const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
-      return eventStreamResponse(sseStream(events, abort), {});
-    }
-    const { events, warnings } = await startResponse(request, runtime.engine(c.var.owner), signal);
-    if (!request.stream) return c.json(await finalResponse(events), 200, warningsHeader(warnings));
-    return eventStreamResponse(sseStream(events, abort), warningsHeader(warnings));
-  });
+  app.post('/responses', createResponseHandler(runtime));
 
   app.get('/responses/:id', async (c) => {
     const id = c.req.param('id');
@@ -62,6 +61,24 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   return app;
 }
 
+function responseNotFound(id: string) {
+  return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
+}
+
+/**
+ * A background request: queued and answered at once (the queued response, or a stream that
+ * follows the run without owning it: a client that leaves stops only its stream). The run
+ * goes through the gateway of this request when a worker takes it.
+ */
+async function backgroundAnswer(c: Context<AppEnv>, runtime: Runtime, parsed: ParsedStep): Promise<Response> {
+  const queued = await runtime.background.enqueue(parsed.step.request, c.var.owner, c.var.gateway.id);
+  if (!parsed.stream)
+    return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
+  const { signal, abort } = generationAbort(c.req.raw);
+  const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
+  return eventStreamResponse(sseStream(events, abort), {});
+}
+
 /** `stream` and `starting_after` of `GET /responses/:id`: replay a background response's events after a sequence number. */
 function streamQuery(query: Record<string, string>): { stream: boolean; after: number } {
   if (query.stream !== undefined && query.stream !== 'true' && query.stream !== 'false')
@@ -70,8 +87,4 @@ function streamQuery(query: Record<string, string>): { stream: boolean; after: n
   if (!Number.isInteger(after) || after < -1)
     throw badRequest('starting_after', 'starting_after must be a sequence number: an integer of 0 or more.');
   return { stream: query.stream === 'true', after };
-}
-
-function responseNotFound(id: string) {
-  return notFound(`No response found with id '${id}'.`, 'response_not_found', 'response_id');
 }

@@ -1,0 +1,63 @@
+import { badRequest } from './errors.ts';
+import { LIMITS } from './limits.ts';
+import type { CreateResponseRequest } from './request.ts';
+
+/**
+ * The counts a request may not exceed beyond what its schema says: input items and their
+ * content parts, tools, the size of every JSON schema (values, properties, enum values) and of
+ * every custom grammar. Checked before any work, each over-limit count a 400 naming where it is.
+ */
+export function checkRequestBounds(request: CreateResponseRequest): void {
+  const { input, tools } = request;
+  if (Array.isArray(input)) {
+    atMost('input', input.length, LIMITS.inputItems, 'input items');
+    input.forEach((item, index) => {
+      const field = 'content' in item ? 'content' : 'output' in item ? 'output' : undefined;
+      const parts: unknown = field && (item as Record<string, unknown>)[field];
+      if (Array.isArray(parts))
+        atMost(`input[${index}].${field}`, parts.length, LIMITS.contentParts, 'content parts');
+    });
+  }
+  atMost('tools', tools?.length ?? 0, LIMITS.tools, 'tools');
+  tools?.forEach((tool, index) => {
+    if (tool.type === 'function' && tool.parameters)
+      checkSchemaSize(`tools[${index}].parameters`, tool.parameters);
+    if (tool.type === 'custom' && tool.format?.type === 'grammar')
+      atMost(
+        `tools[${index}].format.definition`,
+        tool.format.definition.length,
+        LIMITS.grammarChars,
+        'characters',
+      );
+  });
+  const format = request.text?.format;
+  if (format?.type === 'json_schema') checkSchemaSize('text.format.schema', format.schema);
+}
+
+function atMost(param: string, count: number, limit: number, what: string): void {
+  if (count > limit)
+    throw badRequest(param, `'${param}' has ${count} ${what}; the limit is ${limit}.`, 'limit_exceeded');
+}
+
+/** Counts a schema's values, the keys of its `properties` objects and its `enum` values, iteratively. */
+export function checkSchemaSize(param: string, schema: unknown): void {
+  let nodes = 0;
+  let properties = 0;
+  let enumValues = 0;
+  const stack: Array<{ value: unknown; key: string | undefined }> = [{ value: schema, key: undefined }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    nodes++;
+    const { value, key } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      if (key === 'enum') enumValues += value.length;
+      for (const child of value) stack.push({ value: child, key: undefined });
+      continue;
+    }
+    if (key === 'properties') properties += Object.keys(value).length;
+    for (const [childKey, child] of Object.entries(value)) stack.push({ value: child, key: childKey });
+  }
+  atMost(param, nodes, LIMITS.schemaNodes, 'schema values');
+  atMost(param, properties, LIMITS.schemaProperties, 'object properties in all');
+  atMost(param, enumValues, LIMITS.schemaEnumValues, 'enum values in all');
+}

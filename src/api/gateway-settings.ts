@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/** How the delay between retries grows: `delay`, `delay * n`, `delay * 2^(n-1)`. */
+export const BACKOFFS = ['constant', 'linear', 'exponential'] as const;
+export type Backoff = (typeof BACKOFFS)[number];
+
+/** Cloudflare's limits: at most 5 attempts, at most 5 s between them, cache TTLs up to a month. */
+export const MAX_ATTEMPTS = 5;
+export const MAX_RETRY_DELAY_MS = 5000;
+export const MAX_CACHE_TTL_S = 30 * 24 * 3600;
+
+export const GATEWAY_ID = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    'gateway ids are 1 to 64 lowercase letters, digits, dashes and underscores',
+  );
+
+export const RateLimitRule = z.strictObject({
+  limit: z.int('must be a whole number of requests').positive('must be positive'),
+  /** Seconds. */
+  period: z.int('must be a whole number of seconds').positive('must be positive'),
+  technique: z.enum(['fixed', 'sliding'], "must be 'fixed' or 'sliding'").default('fixed'),
+});
+
+export const SpendLimitRule = z.strictObject({
+  limit_usd: z.number('must be a number of US dollars').positive('must be positive'),
+  /** Seconds: the budget is counted over this fixed-length trailing window. */
+  period: z.int('must be a whole number of seconds').positive('must be positive'),
+});
+
+export const RetrySettings = z.strictObject({
+  max_attempts: z.int().min(1).max(MAX_ATTEMPTS, `at most ${MAX_ATTEMPTS} attempts`).optional(),
+  delay_ms: z.int().min(0).max(MAX_RETRY_DELAY_MS, `at most ${MAX_RETRY_DELAY_MS} ms`).optional(),
+  backoff: z.enum(BACKOFFS, `must be one of ${BACKOFFS.join(', ')}`).optional(),
+});
+
+/**
+ * A gateway's settings as the config file and the admin API write them (snake_case, every
+ * field optional: what is left out keeps its default, or its current value on an update).
+ */
+export const GatewaySettingsInput = z.strictObject({
+  /** Requests must carry a valid key; without one they are refused (401). */
+  authentication: z.boolean('must be true or false').optional(),
+  /** Seconds a completed answer is served from the cache; 0 turns caching off. */
+  cache_ttl: z.int('must be a whole number of seconds').min(0).max(MAX_CACHE_TTL_S).optional(),
+  rate_limit: RateLimitRule.nullable().optional(),
+  /** Every request is logged (false: none is, unless the request asks). */
+  collect_logs: z.boolean('must be true or false').optional(),
+  /** Logs keep the request and response bodies (false: metadata only). */
+  log_payloads: z.boolean('must be true or false').optional(),
+  retries: RetrySettings.optional(),
+  /** Milliseconds to the first byte of the answer, per attempt. */
+  request_timeout_ms: z.int().positive('must be positive').nullable().optional(),
+  spend_limit: SpendLimitRule.nullable().optional(),
+});
+export type GatewaySettingsInput = z.input<typeof GatewaySettingsInput>;
+
+export interface RateLimit {
+  limit: number;
+  periodMs: number;
+  technique: 'fixed' | 'sliding';
+}
+
+export interface SpendLimit {
+  limitUsd: number;
+  periodMs: number;
+}
+
+export interface Retries {
+  maxAttempts: number;
+  delayMs: number;
+  backoff: Backoff;
+}
+
+/** A gateway as the pipeline reads it: every setting decided. */
+export interface GatewaySettings {
+  id: string;
+  authentication: boolean;
+  cacheTtlS: number;
+  rateLimit: RateLimit | null;
+  collectLogs: boolean;
+  logPayloads: boolean;
+  retries: Retries;
+  requestTimeoutMs: number | null;
+  spendLimit: SpendLimit | null;
+  /** Where it is defined: the config file's gateways are read-only through the admin API. */
+  source: 'builtin' | 'config' | 'api';
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Cloudflare's defaults for a new gateway: authentication and logs on, cache and limits off. */
+export function defaultGateway(id: string, source: GatewaySettings['source'], now: number): GatewaySettings {
+  return {
+    id,
+    authentication: true,
+    cacheTtlS: 0,
+    rateLimit: null,
+    collectLogs: true,
+    logPayloads: true,
+    retries: { maxAttempts: 1, delayMs: 100, backoff: 'exponential' },
+    requestTimeoutMs: null,
+    spendLimit: null,
+    source,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** `input` applied over `base`: fields left out keep their value, `null` clears a limit. */
+export function applyGatewaySettings(
+  base: GatewaySettings,
+  input: z.output<typeof GatewaySettingsInput>,
+): GatewaySettings {
+  const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
+  return {
+    ...base,
+    authentication: pick(input.authentication, base.authentication),
+    cacheTtlS: pick(input.cache_ttl, base.cacheTtlS),
+    rateLimit:
+      input.rate_limit === undefined
+        ? base.rateLimit
+        : input.rate_limit && {
+            limit: input.rate_limit.limit,
+            periodMs: input.rate_limit.period * 1000,
+            technique: input.rate_limit.technique,
+          },
+    collectLogs: pick(input.collect_logs, base.collectLogs),
+    logPayloads: pick(input.log_payloads, base.logPayloads),
+    retries: {
+      maxAttempts: pick(input.retries?.max_attempts, base.retries.maxAttempts),
+      delayMs: pick(input.retries?.delay_ms, base.retries.delayMs),
+      backoff: pick(input.retries?.backoff, base.retries.backoff),
+    },
+    requestTimeoutMs: pick(input.request_timeout_ms, base.requestTimeoutMs),
+    spendLimit:
+      input.spend_limit === undefined
+        ? base.spendLimit
+        : input.spend_limit && {
+            limitUsd: input.spend_limit.limit_usd,
+            periodMs: input.spend_limit.period * 1000,
+          },
+  };
+}
+
+/** A gateway as the admin API answers it. */
+export function gatewayObject(settings: GatewaySettings) {
+  return {
+    id: settings.id,
+    object: 'gateway' as const,
+    authentication: settings.authentication,
+    cache_ttl: settings.cacheTtlS,
+    rate_limit: settings.rateLimit && {
+      limit: settings.rateLimit.limit,
+      period: settings.rateLimit.periodMs / 1000,
+      technique: settings.rateLimit.technique,
+    },
+    collect_logs: settings.collectLogs,
+    log_payloads: settings.logPayloads,
+    retries: {
+      max_attempts: settings.retries.maxAttempts,
+      delay_ms: settings.retries.delayMs,
+      backoff: settings.retries.backoff,
+    },
+    request_timeout_ms: settings.requestTimeoutMs,
+    spend_limit: settings.spendLimit && {
+      limit_usd: settings.spendLimit.limitUsd,
+      period: settings.spendLimit.periodMs / 1000,
+    },
+    source: settings.source,
+    created_at: Math.floor(settings.createdAt / 1000),
+    updated_at: Math.floor(settings.updatedAt / 1000),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Every bound Portico puts on what a client sends, in one place (docs/limits.md lists them).
+ * Each is checked where the data enters, before anything walks it, and a request over one is
+ * a 400 (413 for the body) naming what is too big.
+ */
+export const LIMITS = {
+  /** Request body bytes, counted as they arrive: OpenAI allows 10 MiB strings in `input`, with room for the rest. */
+  bodyBytes: 64 * 1024 * 1024,
+  /** Nesting of arrays and objects in a request: deep enough for any real schema, shallow enough for every recursive walk. */
+  jsonDepth: 128,
+  /** Items in `input` (messages in a chat request). */
+  inputItems: 10_000,
+  /** Content parts of one message or tool output. */
+  contentParts: 1_000,
+  /** Tools in one request, as OpenAI allows functions. */
+  tools: 128,
+  /** Values (objects, arrays, strings, numbers, ...) in one JSON schema: a tool's parameters or a response format. */
+  schemaNodes: 50_000,
+  /** Object properties in all in one schema, as OpenAI documents for strict schemas. */
+  schemaProperties: 5_000,
+  /** Enum values in all in one schema, as OpenAI documents for strict schemas. */
+  schemaEnumValues: 1_000,
+  /** Characters of a custom tool's grammar definition. */
+  grammarChars: 100_000,
+  /** Characters of a client-sent value quoted back in an error message. */
+  echoedChars: 64,
+  /** Characters of an error message (an upstream's included) sent to a client. */
+  messageChars: 1_000,
+} as const;
+
+/** A client value as an error message quotes it: cut short, with how much was left out. */
+export function clip(value: string, max: number = LIMITS.echoedChars): string {
+  if (value.length <= max) return value;
+  return `${value.slice(0, max)}…(${value.length - max} more characters)`;
+}

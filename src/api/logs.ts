@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** `patchLog(id, {feedback, score, metadata})` and `PATCH /v1/logs/:id`. */
+export const PatchLogRequest = z.strictObject({
+  feedback: z
+    .union([z.literal(-1), z.literal(1), z.null()], { error: 'feedback is -1, 1 or null' })
+    .optional(),
+  score: z.number('score is a number').min(0).max(100, 'score is from 0 to 100').nullable().optional(),
+  metadata: z
+    .record(z.string().min(1).max(64), z.union([z.string().max(512), z.number(), z.boolean(), z.null()]))
+    .refine((m) => Object.keys(m).length <= 5, 'metadata has at most 5 entries')
+    .nullable()
+    .optional(),
+});
+export type PatchLogRequest = z.output<typeof PatchLogRequest>;
+
+/** A time in a query: seconds since the epoch, or an ISO 8601 date; as milliseconds. */
+const QueryTime = z.string().transform((text, ctx) => {
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be seconds since the epoch or an ISO 8601 date' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const QueryBoolean = z
+  .enum(['true', 'false'], "must be 'true' or 'false'")
+  .transform((text) => text === 'true');
+
+/** The filters of `GET /v1/logs` and `GET /v1/analytics`. */
+export const LogFilterQuery = z.object({
+  project: z.string().min(1).max(64).optional(),
+  gateway: z.string().min(1).max(64).optional(),
+  model: z.string().min(1).max(200).optional(),
+  provider: z.string().min(1).max(64).optional(),
+  key_id: z.string().min(1).max(100).optional(),
+  success: QueryBoolean.optional(),
+  cached: QueryBoolean.optional(),
+  event_id: z.string().min(1).max(256).optional(),
+  from: QueryTime.optional(),
+  to: QueryTime.optional(),
+});
+
+export const LogListQuery = LogFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(100, 'limit is at most 100').default(20),
+  order: z.enum(['asc', 'desc'], "order must be 'asc' or 'desc'").default('desc'),
+  after: z.string().min(1).max(100).optional(),
+});
+
+const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+export const AnalyticsQuery = LogFilterQuery.extend({
+  bucket: z
+    .enum(['minute', 'hour', 'day'], "bucket is 'minute', 'hour' or 'day'")
+    .default('hour')
+    .transform((b) => BUCKETS[b]),
+  group_by: z
+    .enum(
+      ['model', 'provider', 'gateway', 'key', 'project'],
+      'group_by is model, provider, gateway, key or project',
+    )
+    .optional(),
+});

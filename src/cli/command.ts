@@ -1,0 +1,26 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed values: strings, string lists and flags, by option name. */
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** One `portico` subcommand: its own options, usage and run function. */
+export interface Command {
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  run(positionals: string[], values: Values): Promise<number>;
+}
+
+/** Where state and models live: every command that opens the runtime takes these. */
+export const RUNTIME_OPTIONS: OptionSpec = {
+  'data-dir': { type: 'string' },
+  'models-dir': { type: 'string', multiple: true },
+  config: { type: 'string' },
+};
+
+export function text(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,146 @@
+import { ApiError } from '../api/errors.ts';
+import { CreateKeyRequest } from '../api/keys.ts';
+import { parseBody } from '../api/request.ts';
+import { keyObject } from '../gateway/key-objects.ts';
+import { createRuntime } from '../runtime.ts';
+import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { parseBudget, parseDuration, parseRateLimit } from './parse-limits.ts';
+import { formatTable } from './print-table.ts';
+import { runtimeOptions } from './runtime-options.ts';
+
+const USAGE = `portico keys create [--name NAME] [--project ID] [--admin] [--models a,b] [--gateways g,h]
+                     [--expires 30d] [--budget 10/30d] [--rate-limit 100/60s[:sliding]] [--json]
+       portico keys list [--project ID] [--all] [--json]
+       portico keys revoke KEY_ID`;
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+}
+
+/** The options of `keys create` as the admin API's request, each checked with a clear message. */
+function createRequest(values: Values): CreateKeyRequest {
+  const expires = text(values, 'expires');
+  const budget = text(values, 'budget');
+  const rateLimit = text(values, 'rate-limit');
+  const seconds = expires === undefined ? undefined : parseDuration(expires);
+  if (expires !== undefined && seconds === undefined)
+    throw new Error(`--expires takes a duration like 30d or 12h, not '${expires}'`);
+  const parsedBudget = budget === undefined ? undefined : parseBudget(budget);
+  if (budget !== undefined && !parsedBudget)
+    throw new Error(`--budget takes dollars per period like 10/30d, not '${budget}'`);
+  const parsedRate = rateLimit === undefined ? undefined : parseRateLimit(rateLimit);
+  if (rateLimit !== undefined && !parsedRate)
+    throw new Error(
+      `--rate-limit takes requests per period like 100/60s or 100/1m:sliding, not '${rateLimit}'`,
+    );
+  const models = list(text(values, 'models'));
+  const gateways = list(text(values, 'gateways'));
+  return parseBody(CreateKeyRequest, {
+    name: text(values, 'name'),
+    project: text(values, 'project'),
+    scopes: {
+      ...(models ? { models } : {}),
+      ...(gateways ? { gateways } : {}),
+      ...(values.admin ? { admin: true } : {}),
+    },
+    ...(seconds !== undefined ? { expires_at: Math.floor(Date.now() / 1000) + seconds } : {}),
+    ...(parsedBudget ? { budget: parsedBudget } : {}),
+    ...(parsedRate ? { rate_limit: parsedRate } : {}),
+  });
+}
+
+export const keysCommand: Command = {
+  summary: 'Creates, lists and revokes virtual API keys (stored hashed; a key is shown once, when created).',
+  usage: USAGE,
+  options: {
+    ...RUNTIME_OPTIONS,
+    name: { type: 'string' },
+    project: { type: 'string' },
+    admin: { type: 'boolean' },
+    models: { type: 'string' },
+    gateways: { type: 'string' },
+    expires: { type: 'string' },
+    budget: { type: 'string' },
+    'rate-limit': { type: 'string' },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run(positionals, values) {
+    const [action, id] = positionals;
+    if (action !== 'create' && action !== 'list' && action !== 'revoke') {
+      process.stderr.write(`Usage: ${USAGE}\n`);
+      return 2;
+    }
+    if (action === 'revoke' && !id) {
+      process.stderr.write('Usage: portico keys revoke KEY_ID (the id from `portico keys list`)\n');
+      return 2;
+    }
+    let request: CreateKeyRequest | undefined;
+    try {
+      if (action === 'create') request = createRequest(values);
+    } catch (error) {
+      process.stderr.write(`portico: ${(error as Error).message}\n`);
+      return 2;
+    }
+    const runtime = await createRuntime({ ...runtimeOptions(values), recover: false });
+    try {
+      if (action === 'create') {
+        const { record, key } = await runtime.gateway.keys.create(request!);
+        if (values.json) process.stdout.write(`${JSON.stringify({ ...keyObject(record), key }, null, 2)}\n`);
+        else {
+          process.stdout.write(`${key}\n`);
+          process.stderr.write(
+            `Created ${record.id} (${record.name}) in project '${record.project}'${record.scopes.admin ? ', admin' : ''}.\n` +
+              'This is the only time the key is shown: store it now.\n',
+          );
+        }
+        return 0;
+      }
+      if (action === 'revoke') {
+        const record = await runtime.gateway.keys.revoke(id!);
+        process.stderr.write(`Revoked ${record.id} (${record.name}).\n`);
+        return 0;
+      }
+      const project = text(values, 'project');
+      const keys = await runtime.stores.keys.list({
+        ...(project !== undefined ? { project } : {}),
+        includeRevoked: values.all === true,
+      });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(keys.map(keyObject), null, 2)}\n`);
+        return 0;
+      }
+      const rows = keys.map((key) => [
+        key.id,
+        key.name,
+        key.project,
+        key.hint,
+        key.scopes.admin
+          ? 'admin'
+          : [key.scopes.models?.join(',') ?? '', key.scopes.gateways?.join(',') ?? '']
+              .filter(Boolean)
+              .join(' ') || 'all models',
+        key.revokedAt !== null
+          ? 'revoked'
+          : key.expiresAt !== null && key.expiresAt <= Date.now()
+            ? 'expired'
+            : 'active',
+        new Date(key.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+      ]);
+      process.stdout.write(formatTable(['ID', 'NAME', 'PROJECT', 'KEY', 'SCOPES', 'STATE', 'CREATED'], rows));
+      return 0;
+    } catch (error) {
+      process.stderr.write(
+        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 1;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

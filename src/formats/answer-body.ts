@@ -1,0 +1,51 @@
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { envelope } from '../api/workers-ai-envelope.ts';
+import { ChatChunkTranslator, chatChunks } from './chat/chat-chunk-translator.ts';
+import { chatParam } from './chat/map-error-param.ts';
+import { chatSseStream } from './chat/chat-sse.ts';
+import { toChatCompletion } from './chat/to-chat-completion.ts';
+import { finalResponse } from '../engine/final-response.ts';
+import { eventStream } from '../stream/event-stream.ts';
+import { sseStream } from '../stream/response-sse.ts';
+import { runFrames, toRunResult } from './workers-ai/run-output.ts';
+import type { AnswerFormat, ParsedStep } from './parse-step.ts';
+
+/** An answer's body: a JSON value, or the bytes of a server-sent event stream. */
+export type AnswerBody = { json: unknown } | { stream: ReadableStream<Uint8Array> };
+
+/**
+ * The events of an answer in its step's wire format: folded to the JSON answer, or encoded
+ * as that format's event stream (cancelling it calls `onCancel`, which stops generation).
+ */
+export async function answerBody(
+  parsed: ParsedStep,
+  events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
+  onCancel: () => void,
+): Promise<AnswerBody> {
+  const { format, stream } = parsed;
+  switch (format.kind) {
+    case 'responses': {
+      if (stream) return { stream: sseStream(events, onCancel) };
+      const response = await finalResponse(events);
+      return { json: format.envelope ? envelope(response) : response };
+    }
+    case 'chat': {
+      if (!stream) return { json: toChatCompletion(await finalResponse(events)) };
+      const translator = new ChatChunkTranslator(format.chat.stream_options?.include_usage === true);
+      return { stream: chatSseStream(chatChunks(events, translator), onCancel) };
+    }
+    case 'workers-ai': {
+      if (stream) return { stream: eventStream(runFrames(events), (frame) => frame, { onCancel }) };
+      const result = toRunResult(await finalResponse(events));
+      return { json: format.envelope ? envelope(result) : result };
+    }
+  }
+}
+
+/** A warning starts with the Responses parameter it is about; a chat client reads its own name for it. */
+export function warningInTerms(format: AnswerFormat, warning: string): string {
+  if (format.kind !== 'chat') return warning;
+  const [param = '', ...rest] = warning.split(': ');
+  if (!/^[a-z_]+(\[\d+\]|\.[a-z_]+)*$/.test(param)) return warning;
+  return [chatParam(param, format.chat, format.origins), ...rest].join(': ');
+}

@@ -1,0 +1,13 @@
+import { ApiError } from '../../api/errors.ts';
+import type { ResponseObject } from '../../api/response.ts';
+
+/** A failed response as the HTTP error a chat client gets, by the response's error code. */
+export function failedResponseError(response: ResponseObject): ApiError {
+  const code = response.error?.code ?? 'server_error';
+  const message = response.error?.message ?? 'The model failed to generate a response.';
+  if (code === 'rate_limit_exceeded')
+    return new ApiError({ status: 429, type: 'rate_limit_error', code, message });
+  if (code === 'invalid_prompt')
+    return new ApiError({ status: 400, type: 'invalid_request_error', code, message });
+  return new ApiError({ status: 500, type: 'server_error', code, message });
+}

@@ -1,0 +1,41 @@
+import type { ChatCompletionRequest } from '../../api/chat-completions.ts';
+import type { CreateResponseRequest } from '../../api/request.ts';
+import { toInputItems, type InputOrigin } from './chat-messages-to-items.ts';
+import { toFunctionTool, toToolChoice } from './map-chat-tools.ts';
+import { toTextConfig } from './map-response-format.ts';
+
+export interface TranslatedRequest {
+  request: CreateResponseRequest;
+  /** For each input item, where it came from in `messages`. */
+  origins: InputOrigin[];
+}
+
+/**
+ * A Chat Completions request as the Responses request the engine runs. Nothing is stored:
+ * a chat completion has no response id to continue from.
+ */
+export function toResponseRequest(chat: ChatCompletionRequest): TranslatedRequest {
+  const { items, origins } = toInputItems(chat.messages);
+  const request: CreateResponseRequest = {
+    model: chat.model,
+    input: items,
+    store: false,
+    tools: chat.tools?.map(toFunctionTool),
+    tool_choice: toToolChoice(chat.tool_choice),
+    parallel_tool_calls: chat.parallel_tool_calls,
+    text: toTextConfig(chat.response_format, chat.verbosity),
+    reasoning: chat.reasoning_effort != null ? { effort: chat.reasoning_effort } : undefined,
+    max_output_tokens: chat.max_completion_tokens ?? chat.max_tokens,
+    temperature: chat.temperature,
+    top_p: chat.top_p,
+    seed: chat.seed,
+    metadata: chat.metadata,
+    user: chat.user,
+    safety_identifier: chat.safety_identifier,
+    prompt_cache_key: chat.prompt_cache_key,
+    prompt_cache_retention:
+      chat.prompt_cache_retention === 'in-memory' ? 'in_memory' : chat.prompt_cache_retention,
+    service_tier: chat.service_tier,
+  };
+  return { request, origins };
+}

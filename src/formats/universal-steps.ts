@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ApiError, badRequest } from '../api/errors.ts';
+import { parseBody } from '../api/request.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { optionsFromHeaders, withoutUndefined } from '../gateway/options-from-headers.ts';
+import { OptionValues } from '../gateway/request-options.ts';
+import { chatStep, responsesStep, workersAiStep, type ModelName, type ParsedStep } from './parse-step.ts';
+
+const UniversalStep = z.strictObject({
+  provider: z.string().min(1).max(64),
+  endpoint: z.string().min(1).max(512),
+  headers: z.record(z.string(), z.unknown()).optional(),
+  query: z.unknown(),
+  config: z
+    .strictObject({
+      requestTimeout: OptionValues.requestTimeoutMs.optional(),
+      maxAttempts: OptionValues.maxAttempts.optional(),
+      retryDelay: OptionValues.retryDelayMs.optional(),
+      backoff: OptionValues.backoff.optional(),
+    })
+    .optional(),
+});
+type UniversalStep = z.output<typeof UniversalStep>;
+
+/** Steps a universal request may list. */
+const MAX_STEPS = 20;
+
+/**
+ * A model name as a provider's own API spells it (`gpt-5.4-pro` on the `openai` path) as the
+ * catalog id (`openai/gpt-5.4-pro`); a name the catalog already knows stays as it is.
+ */
+export function providerModel(catalog: Catalog, provider: string): ModelName {
+  return (model) =>
+    catalog.get(model) || !catalog.get(`${provider}/${model}`) ? model : `${provider}/${model}`;
+}
+
+/** An error inside a step names its place: `[1].query.input`, `[0].headers.cf-aig-cache-ttl`. */
+function within<T>(prefix: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 400) throw error;
+    const param = error.param === null ? prefix : `${prefix}.${error.param}`;
+    throw new ApiError({ status: 400, type: error.type, code: error.code, param, message: error.message });
+  }
+}
+
+function parseStep(step: UniversalStep, index: number, catalog: Catalog, warnings: string[]): ParsedStep {
+  const endpoint = step.endpoint.replace(/^\/+/, '').replace(/^v1\//, '');
+  const modelName = step.provider === 'compat' ? undefined : providerModel(catalog, step.provider);
+  const parsed = within(`[${index}].query`, () => {
+    if (endpoint === 'chat/completions') return chatStep(step.query, modelName);
+    if (endpoint === 'responses') return responsesStep(step.query, modelName);
+    if (step.provider === 'workers-ai') return workersAiStep(endpoint, step.query);
+    throw badRequest(
+      null,
+      `Portico's universal endpoint runs 'responses' and 'chat/completions' endpoints, and Workers AI models; not '${endpoint.slice(0, 100)}'.`,
+      'unsupported_endpoint',
+    );
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(step.headers ?? {}))
+    headers.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  const fromHeaders = within(`[${index}].headers`, () => optionsFromHeaders(headers, warnings));
+  const config = step.config;
+  parsed.step.options = {
+    ...fromHeaders,
+    ...withoutUndefined({
+      requestTimeoutMs: config?.requestTimeout,
+      maxAttempts: config?.maxAttempts,
+      retryDelayMs: config?.retryDelay,
+      backoff: config?.backoff,
+    }),
+  };
+  return parsed;
+}
+
+/** The steps of a universal request body; a bad one is a 400 naming its place in the list. */
+export function universalSteps(body: unknown, catalog: Catalog, warnings: string[]): ParsedStep[] {
+  if (typeof body !== 'object' || body === null)
+    throw badRequest(
+      null,
+      'The universal endpoint takes a list of steps: [{provider, endpoint, headers, query}].',
+    );
+  const list: unknown[] = Array.isArray(body) ? body : [body];
+  if (list.length === 0 || list.length > MAX_STEPS)
+    throw badRequest(null, `A universal request lists 1 to ${MAX_STEPS} steps.`);
+  return list.map((raw, index) => {
+    const step = within(`[${index}]`, () => parseBody(UniversalStep, raw));
+    return parseStep(step, index, catalog, warnings);
+  });
+}

@@ -1,0 +1,59 @@
+import type { CatalogModel } from '../../catalog/catalog-model.ts';
+
+export interface ModelSearch {
+  search?: string;
+  task?: string;
+  author?: string;
+  page: number;
+  perPage: number;
+}
+
+/** A catalog model as Workers AI's model search lists it. */
+export function searchResult(model: CatalogModel) {
+  const properties: Array<{ property_id: string; value: unknown }> = [
+    { property_id: 'context_window', value: String(model.contextWindow) },
+    { property_id: 'proxied', value: String(model.proxied) },
+  ];
+  if (model.maxOutputTokens !== undefined)
+    properties.push({ property_id: 'max_output_tokens', value: String(model.maxOutputTokens) });
+  if (model.pricing)
+    properties.push({
+      property_id: 'price',
+      value: [
+        { unit: 'per M input tokens', price: model.pricing.input, currency: 'USD' },
+        { unit: 'per M output tokens', price: model.pricing.output, currency: 'USD' },
+      ],
+    });
+  if (model.capabilities.tools) properties.push({ property_id: 'function_calling', value: 'true' });
+  if (model.capabilities.reasoningEfforts.length > 0)
+    properties.push({ property_id: 'reasoning', value: 'true' });
+  if (model.capabilities.vision) properties.push({ property_id: 'vision', value: 'true' });
+  return {
+    id: model.id,
+    source: 1,
+    name: model.id,
+    description: model.description ?? '',
+    task: {
+      id: 'text-generation',
+      name: model.task,
+      description: 'Family of generative text models, such as large language models (LLM).',
+    },
+    tags: [model.ownedBy, model.proxied ? 'Proxied' : 'Local'],
+    properties,
+  };
+}
+
+/** The catalog filtered as `GET …/ai/models/search` asks (case-insensitive), one page of it. */
+export function searchModels(models: readonly CatalogModel[], query: ModelSearch) {
+  const text = query.search?.toLowerCase();
+  const matching = models.filter(
+    (model) =>
+      (!text ||
+        model.id.toLowerCase().includes(text) ||
+        (model.description ?? '').toLowerCase().includes(text)) &&
+      (!query.task || model.task.toLowerCase() === query.task.toLowerCase().replace(/-/g, ' ')) &&
+      (!query.author || model.ownedBy.toLowerCase() === query.author.toLowerCase()),
+  );
+  const start = (query.page - 1) * query.perPage;
+  return { results: matching.slice(start, start + query.perPage).map(searchResult), total: matching.length };
+}

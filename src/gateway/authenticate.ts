@@ -1,0 +1,71 @@
+import { ApiError } from '../api/errors.ts';
+import type { KeyStore } from '../store/key-store.ts';
+import { DEFAULT_PROJECT } from '../store/owner.ts';
+import { hashApiKey, KEY_PREFIX } from './api-keys.ts';
+import type { Layer } from './gateway-call.ts';
+import type { Principal } from './principal.ts';
+
+/** Open mode (no key exists yet): the local user owns the server, as its admin. */
+const LOCAL_ADMIN: Principal = {
+  project: DEFAULT_PROJECT,
+  keyId: null,
+  scopes: { admin: true },
+  authenticated: true,
+};
+
+/** A request without a key on a server that has keys: only gateways without authentication take it. */
+const ANONYMOUS: Principal = { project: DEFAULT_PROJECT, keyId: null, scopes: {}, authenticated: false };
+
+function unauthorized(message: string, code: string): ApiError {
+  return new ApiError({ status: 401, type: 'authentication_error', code, message, retryable: false });
+}
+
+export interface KeyCheck {
+  keys: KeyStore;
+  now: () => number;
+}
+
+/**
+ * Who presents `token`. Without any key on the server, every request is the local admin's,
+ * from loopback only. A token that is not a Portico key (an SDK's placeholder, a provider
+ * key meant for the upstream) is no key at all; a Portico key that is unknown, revoked or
+ * expired is refused, never downgraded to anonymous.
+ */
+export async function principalForToken(
+  { keys, now }: KeyCheck,
+  token: string | undefined,
+  fromLoopback: boolean,
+): Promise<Principal> {
+  if (!(await keys.anyActive())) {
+    if (fromLoopback) return LOCAL_ADMIN;
+    throw unauthorized(
+      'This Portico has no API keys yet, so it only answers on loopback. Create one with `portico keys create --admin`.',
+      'missing_api_key',
+    );
+  }
+  if (token === undefined || !token.startsWith(KEY_PREFIX)) return ANONYMOUS;
+  const key = await keys.findByHash(hashApiKey(token));
+  if (!key || key.revokedAt !== null)
+    throw unauthorized('Incorrect API key provided: it is unknown or was revoked.', 'invalid_api_key');
+  if (key.expiresAt !== null && key.expiresAt <= now())
+    throw unauthorized('The API key provided has expired.', 'expired_api_key');
+  return {
+    project: key.project,
+    keyId: key.id,
+    scopes: key.scopes,
+    authenticated: true,
+    ...(key.defaultGateway !== null ? { defaultGateway: key.defaultGateway } : {}),
+    rateLimit: key.rateLimit,
+    budget: key.budget,
+  };
+}
+
+/** The pipeline's first layer: who is asking. HTTP requests arrive with their key already checked. */
+export const authenticate: Layer = async (ctx, next) => {
+  const credentials = ctx.call.credentials;
+  ctx.principal =
+    credentials.kind === 'principal'
+      ? credentials.principal
+      : { project: credentials.project, keyId: null, scopes: { admin: true }, authenticated: true };
+  return next();
+};

@@ -1,0 +1,76 @@
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { Logger } from '../logger.ts';
+import type { CacheStore } from '../store/cache-store.ts';
+import { cacheKey } from './cache-key.ts';
+import { admitted, type GatewayContext, type Layer, type ModelEventRecorder } from './gateway-call.ts';
+
+/** With `cf-aig-cache-key` on a gateway that does not cache, an answer is kept five minutes (Cloudflare's rule). */
+const CUSTOM_KEY_DEFAULT_TTL_S = 300;
+
+/** Seconds to keep this call's answer; 0 when the call does not use the cache. */
+function ttlFor(ctx: GatewayContext): number {
+  const { gateway } = admitted(ctx);
+  const options = ctx.call.options;
+  if (options.skipCache) return 0;
+  const ttl = options.cacheTtlS ?? gateway.cacheTtlS;
+  if (ttl === 0 && options.cacheKey !== undefined && options.cacheTtlS === undefined)
+    return CUSTOM_KEY_DEFAULT_TTL_S;
+  return ttl;
+}
+
+/**
+ * Exact-match caching of completed answers. A hit is replayed through the engine, so it gets
+ * its own response id, is stored (previous_response_id works from it), and streams or folds
+ * to JSON as the client asked; a miss records the model's events and keeps them once the
+ * answer completes. Errors, cancelled answers and tool loops are never cached. Two identical
+ * requests in flight at once may both miss.
+ */
+export function cache(store: CacheStore, now: () => number, logger: Logger): Layer {
+  return async (ctx, next) => {
+    const ttl = ttlFor(ctx);
+    if (ttl === 0) return next();
+    const { principal } = admitted(ctx);
+    const key = cacheKey(
+      principal.project,
+      ctx.call.steps.map((step) => step.request),
+      ctx.call.options.cacheKey,
+    );
+    const hit = await store.get(key, now());
+    if (hit) {
+      ctx.replay = hit;
+      ctx.trace.cacheStatus = 'HIT';
+      const answer = await next();
+      return { ...answer, headers: { ...answer.headers, 'cf-aig-cache-status': 'HIT' } };
+    }
+    const recorder: ModelEventRecorder = { calls: 0, model: null, events: [], cacheable: true };
+    ctx.recorder = recorder;
+    ctx.trace.cacheStatus = 'MISS';
+    const answer = await next();
+    const keep = (answer: { model: string; events: ModelEventRecorder['events'] }) =>
+      store
+        .set(key, answer, now() + ttl * 1000)
+        .catch((error: unknown) => logger.error('an answer could not be cached', { error: String(error) }));
+    return {
+      ...answer,
+      headers: { ...answer.headers, 'cf-aig-cache-status': 'MISS' },
+      events: keepWhenComplete(answer.events, recorder, keep),
+    };
+  };
+}
+
+/** Passes the events on; once the last has gone and the answer completed, keeps what was recorded. */
+async function* keepWhenComplete(
+  events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
+  recorder: ModelEventRecorder,
+  keep: (answer: { model: string; events: ModelEventRecorder['events'] }) => void,
+): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+  let completed = false;
+  for await (const event of events) {
+    if (event.type === 'response.completed') completed = true;
+    else if (event.type === 'response.incomplete')
+      completed = event.response.incomplete_details?.reason === 'max_output_tokens';
+    yield event;
+  }
+  if (completed && recorder.cacheable && recorder.calls === 1 && recorder.model !== null)
+    keep({ model: recorder.model, events: recorder.events });
+}

@@ -1,0 +1,107 @@
+import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { EngineContext } from '../engine/create-response.ts';
+import type { IdGenerator } from '../engine/ids.ts';
+import type { Logger } from '../logger.ts';
+import type { Owner } from '../store/owner.ts';
+import type { Stores } from '../store/stores.ts';
+import { authenticate, principalForToken } from './authenticate.ts';
+import { authorizeModel } from './authorize-model.ts';
+import { cache } from './cache.ts';
+import { compose, type GatewayAnswer, type GatewayCall } from './gateway-call.ts';
+import { GatewayRegistry } from './gateway-registry.ts';
+import { KeyAdmin } from './key-admin.ts';
+import { LogAccess } from './log-access.ts';
+import { logRequest } from './log-request.ts';
+import { LogWriter } from './log-writer.ts';
+import { MemoryRateLimiter } from './memory-rate-limiter.ts';
+import { Metrics } from './metrics.ts';
+import type { Principal } from './principal.ts';
+import { rateLimit } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { resolveGateway } from './resolve-gateway.ts';
+import { retryAndFallback } from './retry-and-fallback.ts';
+import { runEngine } from './run-engine.ts';
+import { spendLimit } from './spend-limit.ts';
+
+const HOUR_MS = 3_600_000;
+
+export interface GatewayDeps {
+  catalog: Catalog;
+  stores: Stores;
+  engineFor: (owner: Owner) => EngineContext;
+  /** Gateways from the config file. */
+  configured: ReadonlyMap<string, GatewaySettings>;
+  /** Logs older than this many days are deleted; undefined keeps them. */
+  logRetentionDays: number | undefined;
+  logger: Logger;
+  now: () => number;
+  newId: IdGenerator;
+  rateLimiter?: RateLimiter;
+}
+
+/** The one way to a model: every entry point hands its request to `run`. */
+export interface Gateway {
+  run(call: GatewayCall): Promise<GatewayAnswer>;
+  /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
+  principalFor(token: string | undefined, fromLoopback: boolean): Promise<Principal>;
+  gateways: GatewayRegistry;
+  keys: KeyAdmin;
+  logs: LogAccess;
+  metrics: Metrics;
+  /** Resolves once every log entry of a finished request is in the store. */
+  flushLogs(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { stores, catalog, now, logger } = deps;
+  const gateways = new GatewayRegistry(deps.configured, stores.gateways, now);
+  const writer = new LogWriter(stores.logs, logger);
+  const metrics = new Metrics();
+  const pipeline = compose([
+    authenticate,
+    resolveGateway(gateways),
+    logRequest({ writer, metrics, catalog, now }),
+    authorizeModel,
+    rateLimit(deps.rateLimiter ?? new MemoryRateLimiter(), now),
+    spendLimit(stores.logs, now),
+    cache(stores.cache, now, logger),
+    retryAndFallback(catalog),
+    runEngine(deps.engineFor),
+  ]);
+
+  const maintain = async () => {
+    try {
+      const at = now();
+      await stores.cache.prune(at);
+      if (deps.logRetentionDays !== undefined)
+        await stores.logs.prune(at - deps.logRetentionDays * 24 * HOUR_MS);
+    } catch (error) {
+      logger.error('gateway maintenance failed', { error: String(error) });
+    }
+  };
+  const timer = setInterval(() => void maintain(), HOUR_MS).unref();
+  void maintain();
+
+  return {
+    run(call) {
+      return pipeline({
+        call,
+        startedAt: now(),
+        logId: deps.newId('log'),
+        trace: { cacheStatus: null, step: 0, attempts: 0, model: null },
+      });
+    },
+    principalFor: (token, fromLoopback) => principalForToken({ keys: stores.keys, now }, token, fromLoopback),
+    gateways,
+    keys: new KeyAdmin(stores.keys, deps.newId, now),
+    logs: new LogAccess(stores.logs, () => writer.flush()),
+    metrics,
+    flushLogs: () => writer.flush(),
+    async close() {
+      clearInterval(timer);
+      await writer.flush();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { notFound } from '../api/errors.ts';
+import type { PatchLogRequest } from '../api/logs.ts';
+import type { LogEntry, LogFilter, LogPage, LogStore } from '../store/log-store.ts';
+import type { Owner } from '../store/owner.ts';
+import { isAdmin, type Principal } from './principal.ts';
+
+/** Reading and annotating logs as a principal: its own project's, or every project's for an admin. */
+export class LogAccess {
+  constructor(
+    private readonly store: LogStore,
+    /** Writes what is queued, so a log read right after its request finds it. */
+    private readonly flush: () => Promise<void>,
+  ) {}
+
+  /** The project a principal's reads are limited to; undefined (all) for admins. */
+  scope(principal: Principal, requested?: Owner): Owner | undefined {
+    return isAdmin(principal) ? requested : principal.project;
+  }
+
+  async get(principal: Principal, id: string): Promise<LogEntry> {
+    await this.flush();
+    const entry = await this.store.get(id, this.scope(principal));
+    if (!entry) throw logNotFound(id);
+    return entry;
+  }
+
+  async query(
+    principal: Principal,
+    filter: LogFilter,
+    page: { limit: number; order: 'asc' | 'desc'; after?: string },
+  ): Promise<LogPage> {
+    await this.flush();
+    const project = this.scope(principal, filter.project);
+    const { project: _requested, ...rest } = filter;
+    return this.store.query({ ...rest, ...(project !== undefined ? { project } : {}) }, page);
+  }
+
+  async patch(principal: Principal, id: string, patch: PatchLogRequest): Promise<LogEntry> {
+    await this.flush();
+    const entry = await this.store.patch(id, this.scope(principal), {
+      ...(patch.feedback !== undefined ? { feedback: patch.feedback } : {}),
+      ...(patch.score !== undefined ? { score: patch.score } : {}),
+      ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
+    });
+    if (!entry) throw logNotFound(id);
+    return entry;
+  }
+}
+
+function logNotFound(id: string) {
+  return notFound(`No log found with id '${id.slice(0, 100)}'.`, 'log_not_found', 'id');
+}

@@ -1,0 +1,144 @@
+import { toApiError, type ApiError } from '../api/errors.ts';
+import type { ResponseObject } from '../api/response.ts';
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { LogEntry, TimelineEntry } from '../store/log-store.ts';
+import { costOf } from './cost.ts';
+import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
+import type { LogWriter } from './log-writer.ts';
+import type { Metrics } from './metrics.ts';
+
+/** A stream's timeline keeps this many entries (runs of one event type count as one). */
+const MAX_TIMELINE = 2000;
+
+export interface LogDeps {
+  writer: LogWriter;
+  metrics: Metrics;
+  catalog: Catalog;
+  now: () => number;
+}
+
+/** How a request ended, as far as the log is concerned. */
+interface Outcome {
+  statusCode: number;
+  final?: ResponseObject;
+  error?: ApiError;
+  ttftMs: number | null;
+  timeline: TimelineEntry[] | null;
+}
+
+/**
+ * Logs every request that reaches a gateway, through every entry point: written when the
+ * answer ends (or fails, or its client leaves), off the response path. `cf-aig-collect-log`
+ * and the gateway decide whether an entry is kept and whether it keeps the bodies; metrics
+ * count every request either way. The answer carries its log id in `cf-aig-log-id`.
+ */
+export function logRequest(deps: LogDeps): Layer {
+  return async (ctx, next) => {
+    const { gateway } = admitted(ctx);
+    const options = ctx.call.options;
+    const collect = options.collectLog ?? gateway.collectLogs;
+    const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
+    const finish = (outcome: Outcome) => {
+      const entry = buildEntry(ctx, outcome, payloads, deps);
+      deps.metrics.record(entry);
+      if (collect) deps.writer.add(entry);
+    };
+    let answer;
+    try {
+      answer = await next();
+    } catch (error) {
+      const apiError = toApiError(error);
+      finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
+      throw error;
+    }
+    return {
+      ...answer,
+      headers: { ...answer.headers, ...(collect ? { 'cf-aig-log-id': ctx.logId } : {}) },
+      events: observe(answer.events, ctx.startedAt, payloads, deps.now, finish),
+    };
+  };
+}
+
+async function* observe(
+  events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
+  startedAt: number,
+  keepTimeline: boolean,
+  now: () => number,
+  finish: (outcome: Outcome) => void,
+): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+  let final: ResponseObject | undefined;
+  let ttftMs: number | null = null;
+  const timeline: TimelineEntry[] | null = keepTimeline ? [] : null;
+  try {
+    for await (const event of events) {
+      if (ttftMs === null && event.type.endsWith('.delta')) ttftMs = now() - startedAt;
+      if (timeline) addToTimeline(timeline, event.type, now() - startedAt);
+      if (
+        event.type === 'response.completed' ||
+        event.type === 'response.incomplete' ||
+        event.type === 'response.failed'
+      )
+        final = event.response;
+      yield event;
+    }
+  } finally {
+    // No terminal event: the client went away before the answer ended.
+    finish({ statusCode: final ? 200 : 499, ...(final ? { final } : {}), ttftMs, timeline });
+  }
+}
+
+function addToTimeline(timeline: TimelineEntry[], type: string, at: number): void {
+  const last = timeline.at(-1);
+  if (last?.type === type) last.count += 1;
+  else if (timeline.length < MAX_TIMELINE) timeline.push({ type, at, count: 1 });
+}
+
+function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, deps: LogDeps): LogEntry {
+  const { principal, gateway } = admitted(ctx);
+  const { final, error } = outcome;
+  const modelId = ctx.trace.model ?? ctx.call.steps[0]?.request.model ?? null;
+  const model = modelId === null ? undefined : deps.catalog.get(modelId);
+  const usage = final?.usage;
+  const hit = ctx.trace.cacheStatus === 'HIT';
+  const custom = ctx.call.options.customCost;
+  const response = payloads && final ? final : null;
+  return {
+    id: ctx.logId,
+    createdAt: ctx.startedAt,
+    gateway: gateway.id,
+    project: principal.project,
+    keyId: principal.keyId,
+    provider: model?.provider ?? null,
+    // An unknown model id is the client's text: keep it, cut short.
+    model: model ? model.id : modelId && modelId.slice(0, 200),
+    path: ctx.call.path,
+    stream: ctx.call.stream ?? ctx.call.steps[0]?.request.stream === true,
+    statusCode: outcome.statusCode,
+    success: final ? final.status === 'completed' || final.status === 'incomplete' : false,
+    status: final?.status ?? (outcome.statusCode === 499 ? 'cancelled' : null),
+    responseId: final?.id ?? null,
+    tokensIn: usage?.input_tokens ?? 0,
+    tokensCached: usage?.input_tokens_details.cached_tokens ?? 0,
+    tokensOut: usage?.output_tokens ?? 0,
+    tokensReasoning: usage?.output_tokens_details.reasoning_tokens ?? 0,
+    cost: costOf(usage, model, custom, hit),
+    customCost: custom !== undefined && !hit,
+    durationMs: deps.now() - ctx.startedAt,
+    ttftMs: outcome.ttftMs,
+    cacheStatus: ctx.trace.cacheStatus,
+    step: ctx.trace.step,
+    attempts: ctx.trace.attempts,
+    metadata: ctx.call.options.metadata ?? {},
+    eventId: ctx.call.options.eventId ?? null,
+    errorCode: error?.code ?? final?.error?.code ?? null,
+    errorMessage: error?.message ?? final?.error?.message ?? null,
+    requestSize: ctx.call.requestSize ?? 0,
+    responseSize: response ? JSON.stringify(response).length : 0,
+    requestBody: payloads ? (ctx.call.body ?? ctx.call.steps[0]?.request ?? null) : null,
+    responseBody: response,
+    timeline: payloads ? outcome.timeline : null,
+    feedback: null,
+    score: null,
+  };
+}

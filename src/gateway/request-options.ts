@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import {
+  BACKOFFS,
+  MAX_ATTEMPTS,
+  MAX_CACHE_TTL_S,
+  MAX_RETRY_DELAY_MS,
+  type Backoff,
+} from '../api/gateway-settings.ts';
+
+/** Cloudflare keeps the first five metadata entries of a request and drops the rest. */
+export const MAX_METADATA_ENTRIES = 5;
+export const MAX_METADATA_VALUE_LENGTH = 512;
+export const MAX_EVENT_ID_LENGTH = 256;
+export const MAX_CACHE_KEY_LENGTH = 1024;
+/** Below a minute a cached answer is worth less than the bookkeeping (Cloudflare's floor). */
+export const MIN_CACHE_TTL_S = 60;
+
+export type MetadataValue = string | number | boolean | null;
+
+export type CustomCost = { perTokenIn: number; perTokenOut: number } | { totalCost: number };
+
+/**
+ * What one request asks of its gateway, from `cf-aig-*` headers or the binding's
+ * `GatewayOptions`; each overrides the gateway's setting for this request only.
+ */
+export interface RequestOptions {
+  /** Seconds; 0 turns caching off for this request. */
+  cacheTtlS?: number;
+  skipCache?: boolean;
+  cacheKey?: string;
+  metadata?: Record<string, MetadataValue>;
+  collectLog?: boolean;
+  collectLogPayload?: boolean;
+  customCost?: CustomCost;
+  eventId?: string;
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  backoff?: Backoff;
+}
+
+/** The checks both spellings share; `name` is what a client wrote (a header or an option). */
+export const OptionValues = {
+  cacheTtlS: z
+    .int('must be a whole number of seconds')
+    .refine((ttl) => ttl === 0 || (ttl >= MIN_CACHE_TTL_S && ttl <= MAX_CACHE_TTL_S), {
+      error: `must be 0 (no caching) or from ${MIN_CACHE_TTL_S} to ${MAX_CACHE_TTL_S} seconds`,
+    }),
+  cacheKey: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_CACHE_KEY_LENGTH, `at most ${MAX_CACHE_KEY_LENGTH} characters`),
+  eventId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_EVENT_ID_LENGTH, `at most ${MAX_EVENT_ID_LENGTH} characters`),
+  requestTimeoutMs: z.int('must be a whole number of milliseconds').positive('must be positive'),
+  maxAttempts: z
+    .int('must be a whole number')
+    .min(1, 'at least 1')
+    .max(MAX_ATTEMPTS, `at most ${MAX_ATTEMPTS}`),
+  retryDelayMs: z
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must not be negative')
+    .max(MAX_RETRY_DELAY_MS, `at most ${MAX_RETRY_DELAY_MS} ms`),
+  backoff: z.enum(BACKOFFS, `must be one of ${BACKOFFS.join(', ')}`),
+  metadata: z.record(
+    z.string().min(1).max(64, 'keys are at most 64 characters'),
+    z.union(
+      [
+        z
+          .string()
+          .max(MAX_METADATA_VALUE_LENGTH, `values are at most ${MAX_METADATA_VALUE_LENGTH} characters`),
+        z.number(),
+        z.boolean(),
+        z.null(),
+      ],
+      'values must be strings, numbers, booleans or null (no objects)',
+    ),
+    'must be an object of at most 5 entries',
+  ),
+  customCost: z.union(
+    [
+      z.strictObject({ per_token_in: z.number().nonnegative(), per_token_out: z.number().nonnegative() }),
+      z.strictObject({ total_cost: z.number().nonnegative() }),
+    ],
+    'must be {"per_token_in": x, "per_token_out": y} or {"total_cost": z}, in US dollars',
+  ),
+};
+
+/** The first five entries: Cloudflare drops the rest, and so does Portico (with a warning). */
+export function firstMetadata(
+  metadata: Record<string, MetadataValue>,
+  warnings: string[],
+  name: string,
+): Record<string, MetadataValue> {
+  const entries = Object.entries(metadata);
+  if (entries.length <= MAX_METADATA_ENTRIES) return metadata;
+  warnings.push(`${name}: only the first ${MAX_METADATA_ENTRIES} metadata entries are kept`);
+  return Object.fromEntries(entries.slice(0, MAX_METADATA_ENTRIES));
+}
+
+export function toCustomCost(value: z.output<typeof OptionValues.customCost>): CustomCost {
+  return 'total_cost' in value
+    ? { totalCost: value.total_cost }
+    : { perTokenIn: value.per_token_in, perTokenOut: value.per_token_out };
+}

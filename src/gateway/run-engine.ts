@@ -1,0 +1,26 @@
+import { startResponse, type EngineContext } from '../engine/create-response.ts';
+import type { Owner } from '../store/owner.ts';
+import { admitted, type Layer } from './gateway-call.ts';
+import { recordingProvider, replayingProvider } from './recording-provider.ts';
+
+/** The last layer: the engine runs the attempt's request for the principal's project. */
+export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
+  return async (ctx) => {
+    const { principal } = admitted(ctx);
+    const attempt = ctx.attempt ?? { request: ctx.call.steps[0]!.request, signal: ctx.call.signal };
+    const { replay, recorder } = ctx;
+    // Each attempt records afresh: a failed attempt's model call is not part of the answer.
+    if (recorder) Object.assign(recorder, { calls: 0, model: null, events: [], cacheable: true });
+    const engine: EngineContext = {
+      ...engineFor(principal.project),
+      ...(replay
+        ? { wrapProvider: (provider) => replayingProvider(provider, replay) }
+        : recorder
+          ? { wrapProvider: (provider, model) => recordingProvider(provider, model, recorder) }
+          : {}),
+    };
+    const resume = ctx.call.resume;
+    const started = await startResponse(attempt.request, engine, attempt.signal, resume ? { resume } : {});
+    return { events: started.events, warnings: started.warnings, headers: {}, step: 0 };
+  };
+}

@@ -1,0 +1,18 @@
+import { Agent } from 'undici';
+
+const agents = new Map<number, Agent>();
+
+/**
+ * The connection pool upstream requests go through: its connect timeout is the upstream's,
+ * and undici's own header and body timeouts (300 s each) are off, so Portico's first-byte and
+ * idle timers alone decide when an upstream is too slow. One pool per connect timeout, shared
+ * by every provider that uses it, kept for the life of the process.
+ */
+export function upstreamDispatcher(connectMs: number): Agent {
+  let agent = agents.get(connectMs);
+  if (!agent) {
+    agent = new Agent({ connect: { timeout: connectMs }, headersTimeout: 0, bodyTimeout: 0 });
+    agents.set(connectMs, agent);
+  }
+  return agent;
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { ParsedStep } from '../formats/parse-step.ts';
+import type { GatewayCall } from '../gateway/gateway-call.ts';
+import { optionsFromHeaders } from '../gateway/options-from-headers.ts';
+import type { AppEnv } from './app-env.ts';
+import type { JsonBody } from './read-json.ts';
+import { generationAbort } from './stream-response.ts';
+
+/**
+ * A gateway call for an HTTP request: its principal and admitted gateway, the `cf-aig-*`
+ * headers as options, and an abort signal that fires when the client goes away (or the
+ * answer stream is cancelled: call `abort`).
+ */
+export function httpCall(
+  c: Context<AppEnv>,
+  parsed: readonly ParsedStep[],
+  body: JsonBody,
+  extra: Partial<Pick<GatewayCall, 'modelFallbacks'>> = {},
+): { call: GatewayCall; abort: () => void } {
+  const warnings: string[] = [];
+  const options = optionsFromHeaders(c.req.raw.headers, warnings);
+  const { signal, abort } = generationAbort(c.req.raw);
+  return {
+    call: {
+      path: `${c.req.method} ${c.req.routePath}`,
+      credentials: { kind: 'principal', principal: c.var.principal },
+      gatewayId: c.var.gateway.id,
+      options,
+      steps: parsed.map((p) => p.step),
+      stream: parsed[0]?.stream === true,
+      modelFallbacks: extra.modelFallbacks ?? true,
+      signal,
+      warnings,
+      body: body.value,
+      requestSize: body.size,
+    },
+    abort,
+  };
+}

@@ -1,0 +1,21 @@
+import type { Context } from 'hono';
+import { warningsHeader } from '../api/warnings-header.ts';
+import { answerBody, warningInTerms } from '../formats/answer-body.ts';
+import type { ParsedStep } from '../formats/parse-step.ts';
+import type { GatewayAnswer, GatewayCall } from '../gateway/gateway-call.ts';
+import type { AppEnv } from './app-env.ts';
+import { eventStreamResponse } from './stream-response.ts';
+
+/** The HTTP answer: the step's format, with the gateway's headers and the warnings. */
+export async function renderAnswer(
+  c: Context<AppEnv>,
+  parsed: ParsedStep,
+  call: GatewayCall,
+  answer: GatewayAnswer,
+  abort: () => void,
+): Promise<Response> {
+  const warnings = [...call.warnings, ...answer.warnings].map((w) => warningInTerms(parsed.format, w));
+  const headers = { ...answer.headers, ...warningsHeader(warnings) };
+  const body = await answerBody(parsed, answer.events, abort);
+  return 'json' in body ? c.json(body.json, 200, headers) : eventStreamResponse(body.stream, headers);
+}

@@ -1,0 +1,53 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Runtime } from '../../runtime.ts';
+import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
+import { admitGateway, admitInto } from '../middleware/admit-gateway.ts';
+import { readJson } from '../read-json.ts';
+import { stepError, workersAiStep } from '../../formats/parse-step.ts';
+import { renderAnswer } from '../render-answer.ts';
+import { providerModel, universalSteps } from '../../formats/universal-steps.ts';
+import { chatCompletionHandler } from './chat-completions.ts';
+import { createResponseHandler } from './responses.ts';
+
+/**
+ * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
+ * written for it changes only its host: provider paths (`/openai/responses`,
+ * `/groq/chat/completions`, `/workers-ai/@cf/...`), the OpenAI-compatible
+ * `/compat/chat/completions`, and the universal endpoint (`POST /v1/:account/:gateway` with a
+ * list of steps tried in order). The gateway is the one in the path.
+ */
+export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<string>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const admit: MiddlewareHandler<AppEnv> = admitGateway(runtime.gateway, (c) => c.req.param('gateway'));
+  const named = (c: Context<AppEnv>) => providerModel(runtime.catalog, c.req.param('provider') ?? '');
+
+  app.post('/compat/chat/completions', admit, chatCompletionHandler(runtime));
+  app.post('/workers-ai/v1/chat/completions', admit, chatCompletionHandler(runtime));
+  app.post('/workers-ai/v1/responses', admit, createResponseHandler(runtime));
+  app.post('/workers-ai/:model{.+}', admit, async (c) => {
+    const body = await readJson(c.req.raw);
+    const parsed = workersAiStep(c.req.param('model'), body.value);
+    const { call, abort } = httpCall(c, [parsed], body);
+    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+  });
+  app.post('/:provider/chat/completions', admit, (c) => chatCompletionHandler(runtime, named(c))(c));
+  app.post('/:provider/responses', admit, (c) => createResponseHandler(runtime, named(c))(c));
+
+  // The universal endpoint's path (`/v1/{a}/{b}`) is also the shape of `/v1/chat/completions`:
+  // those belong to the OpenAI routes, which come next.
+  app.post('/', async (c, next) => {
+    if (openAiResources.has(c.req.param('account') ?? '')) return next();
+    await admitInto(c, runtime.gateway, c.req.param('gateway'));
+    const body = await readJson(c.req.raw);
+    const warnings: string[] = [];
+    const parsed = universalSteps(body.value, runtime.catalog, warnings);
+    const { call, abort } = httpCall(c, parsed, body, { modelFallbacks: false });
+    call.warnings.push(...warnings);
+    const answer = await runtime.gateway.run(call).catch((error: unknown) => {
+      throw stepError(parsed[parsed.length - 1]!.format, error);
+    });
+    return renderAnswer(c, parsed[answer.step]!, call, answer, abort);
+  });
+  return app;
+}

@@ -1,0 +1,16 @@
+import { Hono } from 'hono';
+import { requireAdmin } from '../../gateway/principal.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { AppEnv } from '../app-env.ts';
+
+/** `GET /metrics`: Prometheus text format, for admin keys (or anyone on loopback while no key exists). */
+export function metricsRoute(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/metrics', (c) => {
+    requireAdmin(c.var.principal);
+    return c.text(runtime.gateway.metrics.render(), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    });
+  });
+  return app;
+}

@@ -1,0 +1,146 @@
+import { Hono, type Context, type Handler } from 'hono';
+import { z } from 'zod';
+import { ApiError, badRequest, toApiError } from '../../api/errors.ts';
+import { LogListQuery, PatchLogRequest } from '../../api/logs.ts';
+import { parseBody } from '../../api/request.ts';
+import { envelope, errorEnvelope } from '../../api/workers-ai-envelope.ts';
+import { logObject } from '../../gateway/log-objects.ts';
+import type { Runtime } from '../../runtime.ts';
+import { TEXT_GENERATION_SCHEMAS } from '../../formats/workers-ai/model-schemas.ts';
+import { searchModels } from '../../formats/workers-ai/model-search.ts';
+import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
+import { admitGateway } from '../middleware/admit-gateway.ts';
+import { readJson } from '../read-json.ts';
+import { workersAiStep } from '../../formats/parse-step.ts';
+import { renderAnswer } from '../render-answer.ts';
+import { chatCompletionHandler } from './chat-completions.ts';
+import { logFilter } from './logs.ts';
+import { createResponseHandler } from './responses.ts';
+
+/** Workers AI's REST answers, errors included, come in Cloudflare's `{result, success, errors, messages}`. */
+function enveloped(handler: Handler<AppEnv>): Handler<AppEnv> {
+  return async (c, next) => {
+    try {
+      return await handler(c, next);
+    } catch (thrown) {
+      const error = toApiError(thrown);
+      if (!(thrown instanceof ApiError)) throw thrown; // the app's handler logs Portico's own bugs
+      if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
+      return c.json(errorEnvelope(error), error.status as 400);
+    }
+  };
+}
+
+const SearchQuery = z.object({
+  search: z.string().max(200).optional(),
+  task: z.string().max(100).optional(),
+  author: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+/**
+ * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
+ * its OpenAI-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
+ * The account id is accepted as given: Portico has one account, the server itself.
+ */
+export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(admitGateway(runtime.gateway));
+
+  const run = async (c: Context<AppEnv>, model: string, inputs: unknown, size: number) => {
+    const parsed = workersAiStep(model, inputs);
+    const { call, abort } = httpCall(c, [parsed], { value: inputs, size });
+    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+  };
+
+  app.post(
+    '/ai/run/:model{.+}',
+    enveloped(async (c) => {
+      const body = await readJson(c.req.raw);
+      return run(c, c.req.param('model') ?? '', body.value, body.size);
+    }),
+  );
+  app.post(
+    '/ai/run',
+    enveloped(async (c) => {
+      const body = await readJson(c.req.raw);
+      const { model, input } = parseBody(
+        z.strictObject({ model: z.string().min(1), input: z.unknown() }),
+        body.value,
+      );
+      return run(c, model, input ?? {}, body.size);
+    }),
+  );
+  app.post('/ai/v1/responses', createResponseHandler(runtime));
+  app.post('/ai/v1/chat/completions', chatCompletionHandler(runtime));
+
+  app.get(
+    '/ai/models/search',
+    enveloped(async (c) => {
+      const query = parseBody(SearchQuery, c.req.query());
+      const { results, total } = searchModels(runtime.catalog.list(), {
+        page: query.page,
+        perPage: query.per_page,
+        ...(query.search !== undefined ? { search: query.search } : {}),
+        ...(query.task !== undefined ? { task: query.task } : {}),
+        ...(query.author !== undefined ? { author: query.author } : {}),
+      });
+      return c.json({
+        ...envelope(results),
+        result_info: {
+          page: query.page,
+          per_page: query.per_page,
+          count: results.length,
+          total_count: total,
+        },
+      });
+    }),
+  );
+  app.get(
+    '/ai/models/schema',
+    enveloped(async (c) => {
+      const model = c.req.query('model');
+      if (!model)
+        throw badRequest('model', 'Missing required query parameter: model.', 'missing_required_parameter');
+      runtime.catalog.resolve(model);
+      return c.json(envelope(TEXT_GENERATION_SCHEMAS));
+    }),
+  );
+
+  // AI Gateway's log API, as the binding's getLog / patchLog call it.
+  app.get(
+    '/ai-gateway/gateways/:gateway/logs',
+    enveloped(async (c) => {
+      const query = parseBody(LogListQuery, c.req.query());
+      const page = await runtime.gateway.logs.query(
+        c.var.principal,
+        { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
+        {
+          limit: query.limit,
+          order: query.order,
+          ...(query.after !== undefined ? { after: query.after } : {}),
+        },
+      );
+      return c.json(envelope(page.data.map((entry) => logObject(entry, false))));
+    }),
+  );
+  app.get(
+    '/ai-gateway/gateways/:gateway/logs/:id',
+    enveloped(async (c) =>
+      c.json(
+        envelope(logObject(await runtime.gateway.logs.get(c.var.principal, c.req.param('id') ?? ''), true)),
+      ),
+    ),
+  );
+  app.patch(
+    '/ai-gateway/gateways/:gateway/logs/:id',
+    enveloped(async (c) => {
+      const patch = parseBody(PatchLogRequest, (await readJson(c.req.raw)).value);
+      await runtime.gateway.logs.patch(c.var.principal, c.req.param('id') ?? '', patch);
+      return c.json(envelope({}));
+    }),
+  );
+  return app;
+}

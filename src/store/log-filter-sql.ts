@@ -1,0 +1,49 @@
+import type { LogFilter } from './log-store.ts';
+
+/**
+ * A log filter as SQL for either backend: the WHERE text, with each value bound through
+ * `placeholder` (SQLite's `?`, PostgreSQL's `$n`), and the values in order.
+ */
+export function logFilterSql(
+  filter: LogFilter,
+  placeholder: (index: number) => string,
+  values: unknown[] = [],
+): { where: string; values: unknown[] } {
+  const clauses: string[] = [];
+  const bind = (value: unknown) => {
+    values.push(value);
+    return placeholder(values.length);
+  };
+  if (filter.project !== undefined) clauses.push(`project = ${bind(filter.project)}`);
+  if (filter.gateway !== undefined) clauses.push(`gateway = ${bind(filter.gateway)}`);
+  if (filter.model !== undefined) clauses.push(`model = ${bind(filter.model)}`);
+  if (filter.provider !== undefined) clauses.push(`provider = ${bind(filter.provider)}`);
+  if (filter.keyId !== undefined) clauses.push(`key_id = ${bind(filter.keyId)}`);
+  if (filter.success !== undefined) clauses.push(filter.success ? 'success' : 'NOT success');
+  if (filter.cached !== undefined)
+    clauses.push(filter.cached ? `cache_status = 'HIT'` : `(cache_status IS NULL OR cache_status <> 'HIT')`);
+  if (filter.eventId !== undefined) clauses.push(`event_id = ${bind(filter.eventId)}`);
+  if (filter.from !== undefined) clauses.push(`created_at >= ${bind(filter.from)}`);
+  if (filter.to !== undefined) clauses.push(`created_at < ${bind(filter.to)}`);
+  return { where: clauses.length ? clauses.join(' AND ') : 'TRUE', values };
+}
+
+/** What a spend limit counts against, as the `scope` column of the spend table. */
+export function spendScopeKey(scope: { keyId: string } | { gateway: string }): string {
+  return 'keyId' in scope ? `key:${scope.keyId}` : `gateway:${scope.gateway}`;
+}
+
+/** Spend is counted in hourly buckets: a window starts at most an hour early. */
+export const SPEND_BUCKET_MS = 3_600_000;
+
+export function spendBucket(at: number): number {
+  return Math.floor(at / SPEND_BUCKET_MS) * SPEND_BUCKET_MS;
+}
+
+export const GROUP_COLUMN = {
+  model: 'model',
+  provider: 'provider',
+  gateway: 'gateway',
+  key: 'key_id',
+  project: 'project',
+} as const;

@@ -1,0 +1,42 @@
+import type { LogEntry } from './log-store.ts';
+
+/** Entry fields kept beside the bodies: what lists and filters read. */
+export type LogSummary = Omit<LogEntry, 'requestBody' | 'responseBody' | 'timeline'>;
+export type LogBodies = Pick<LogEntry, 'requestBody' | 'responseBody' | 'timeline'>;
+
+/** A log row as both backends store it: the summary as JSON, the bodies (when kept) apart. */
+export interface LogRow {
+  entry_json: string;
+  bodies_json?: string | null;
+}
+
+export function toLogEntry(row: LogRow): LogEntry {
+  const bodies: LogBodies = row.bodies_json
+    ? (JSON.parse(row.bodies_json) as LogBodies)
+    : { requestBody: null, responseBody: null, timeline: null };
+  return { ...(JSON.parse(row.entry_json) as LogSummary), ...bodies };
+}
+
+export function logSummary(entry: LogEntry): LogSummary {
+  const { requestBody: _request, responseBody: _response, timeline: _timeline, ...rest } = entry;
+  return rest;
+}
+
+/** The bodies to keep apart, or undefined when the entry kept none. */
+export function logBodies(entry: LogEntry): LogBodies | undefined {
+  if (entry.requestBody == null && entry.responseBody == null && entry.timeline === null) return undefined;
+  return { requestBody: entry.requestBody, responseBody: entry.responseBody, timeline: entry.timeline };
+}
+
+/** A patch applied to an entry. */
+export function patchedLog(
+  entry: LogEntry,
+  patch: { feedback?: -1 | 1 | null; score?: number | null; metadata?: LogEntry['metadata'] | null },
+): LogEntry {
+  return {
+    ...entry,
+    ...(patch.feedback !== undefined ? { feedback: patch.feedback } : {}),
+    ...(patch.score !== undefined ? { score: patch.score } : {}),
+    ...(patch.metadata !== undefined ? { metadata: patch.metadata ?? {} } : {}),
+  };
+}

@@ -1,0 +1,136 @@
+import type { Owner } from './owner.ts';
+
+export type LogMetadata = Record<string, string | number | boolean | null>;
+
+/** One stream event in a log's timeline: its type, when it left (ms after the request began), how many in a row. */
+export interface TimelineEntry {
+  type: string;
+  at: number;
+  count: number;
+}
+
+/** One request through a gateway, as logged. Tokens and cost are those of the answer that was served. */
+export interface LogEntry {
+  id: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  gateway: string;
+  project: Owner;
+  keyId: string | null;
+  provider: string | null;
+  model: string | null;
+  /** The entry point: `POST /v1/responses`, `binding`, `cli`, ... */
+  path: string;
+  stream: boolean;
+  statusCode: number;
+  success: boolean;
+  /** The response's status (`completed`, `failed`, ...); null when no response was started. */
+  status: string | null;
+  responseId: string | null;
+  tokensIn: number;
+  tokensCached: number;
+  tokensOut: number;
+  tokensReasoning: number;
+  /** US dollars. */
+  cost: number;
+  customCost: boolean;
+  durationMs: number;
+  /** Milliseconds to the first output delta. */
+  ttftMs: number | null;
+  cacheStatus: 'HIT' | 'MISS' | null;
+  /** Which step of a fallback chain answered (0: the first). */
+  step: number;
+  attempts: number;
+  metadata: LogMetadata;
+  eventId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  requestSize: number;
+  responseSize: number;
+  /** Bodies, when the gateway collects payloads. */
+  requestBody: unknown;
+  responseBody: unknown;
+  timeline: TimelineEntry[] | null;
+  feedback: -1 | 1 | null;
+  score: number | null;
+}
+
+export interface LogFilter {
+  /** Undefined: every project (admin keys only). */
+  project?: Owner;
+  gateway?: string;
+  model?: string;
+  provider?: string;
+  keyId?: string;
+  success?: boolean;
+  cached?: boolean;
+  eventId?: string;
+  /** Milliseconds since the epoch, inclusive / exclusive. */
+  from?: number;
+  to?: number;
+}
+
+export interface LogPage {
+  data: LogEntry[];
+  hasMore: boolean;
+}
+
+export interface LogPatch {
+  feedback?: -1 | 1 | null;
+  score?: number | null;
+  metadata?: LogMetadata | null;
+}
+
+export type AnalyticsDimension = 'model' | 'provider' | 'gateway' | 'key' | 'project';
+
+export interface AnalyticsQuery extends LogFilter {
+  /** Bucket width in milliseconds. */
+  bucketMs: number;
+  groupBy?: AnalyticsDimension;
+}
+
+export interface AnalyticsRow {
+  /** Start of the bucket, milliseconds since the epoch. */
+  bucket: number;
+  /** The value of the grouping dimension; null when not grouped (or unknown, e.g. a failed request's provider). */
+  group: string | null;
+  requests: number;
+  errors: number;
+  cacheHits: number;
+  tokensIn: number;
+  tokensCached: number;
+  tokensOut: number;
+  tokensReasoning: number;
+  cost: number;
+  latencyP50: number;
+  latencyP95: number;
+  ttftP50: number | null;
+}
+
+/** What a spend limit counts against: a key's budget or a gateway's. */
+export type SpendScope = { keyId: string } | { gateway: string };
+
+/** The gateway's request logs, with the spend they add up to. */
+export interface LogStore {
+  /** Writes a batch in one transaction and adds each entry's cost to its key's and gateway's spend. */
+  insert(entries: readonly LogEntry[]): Promise<void>;
+  get(id: string, project?: Owner): Promise<LogEntry | undefined>;
+  /** Ordered by time (then id); `after` is the id of the last entry of the previous page. */
+  query(filter: LogFilter, page: { limit: number; order: 'asc' | 'desc'; after?: string }): Promise<LogPage>;
+  patch(id: string, project: Owner | undefined, patch: LogPatch): Promise<LogEntry | undefined>;
+  analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]>;
+  /** US dollars spent in `scope` since `since` (counted in hourly buckets: at most an hour early). */
+  spend(scope: SpendScope, since: number): Promise<number>;
+  /**
+   * Entries in the order they were written, after `cursor` (a position from an earlier call);
+   * without one, none, just the position now. For following logs live: a long request that
+   * started early is written late, and still shows up.
+   */
+  tail(
+    filter: LogFilter,
+    cursor: number | undefined,
+    limit: number,
+  ): Promise<{ data: LogEntry[]; cursor: number }>;
+  /** Deletes entries older than `before`; returns how many. */
+  prune(before: number): Promise<number>;
+}

@@ -1,0 +1,84 @@
+import type { Migration } from './migration.ts';
+
+/** The gateway's tables on PostgreSQL: the same as the SQLite stores' (sqlite-*-store.ts). */
+export const POSTGRES_GATEWAY_MIGRATIONS: Record<
+  'keys' | 'gateways' | 'logs' | 'cache',
+  readonly Migration[]
+> = {
+  keys: [
+    {
+      version: 1,
+      description: 'virtual API keys, stored as their SHA-256',
+      sql: `
+        CREATE TABLE keys (
+          id TEXT PRIMARY KEY,
+          hash TEXT NOT NULL UNIQUE,
+          project TEXT NOT NULL,
+          created_at BIGINT NOT NULL,
+          revoked_at BIGINT,
+          record_json TEXT NOT NULL
+        );
+        CREATE INDEX keys_by_project ON keys (project, created_at);
+        CREATE INDEX keys_active ON keys (revoked_at) WHERE revoked_at IS NULL;
+      `,
+    },
+  ],
+  gateways: [
+    {
+      version: 1,
+      description: 'gateways made through the admin API',
+      sql: `CREATE TABLE gateways (id TEXT PRIMARY KEY, settings_json TEXT NOT NULL);`,
+    },
+  ],
+  logs: [
+    {
+      version: 1,
+      description: 'request logs, their bodies, and spend in hourly buckets',
+      sql: `
+        CREATE TABLE logs (
+          seq BIGSERIAL UNIQUE,
+          id TEXT PRIMARY KEY,
+          created_at BIGINT NOT NULL,
+          gateway TEXT NOT NULL,
+          project TEXT NOT NULL,
+          key_id TEXT,
+          provider TEXT,
+          model TEXT,
+          success BOOLEAN NOT NULL,
+          cache_status TEXT,
+          event_id TEXT,
+          cost DOUBLE PRECISION NOT NULL,
+          duration_ms BIGINT NOT NULL,
+          ttft_ms BIGINT,
+          tokens_in BIGINT NOT NULL,
+          tokens_cached BIGINT NOT NULL,
+          tokens_out BIGINT NOT NULL,
+          tokens_reasoning BIGINT NOT NULL,
+          entry_json TEXT NOT NULL
+        );
+        CREATE INDEX logs_by_time ON logs (created_at, id);
+        CREATE INDEX logs_by_project ON logs (project, created_at, id);
+        CREATE TABLE log_bodies (
+          log_id TEXT PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+          bodies_json TEXT NOT NULL
+        );
+        CREATE TABLE spend (
+          scope TEXT NOT NULL,
+          bucket BIGINT NOT NULL,
+          cost DOUBLE PRECISION NOT NULL,
+          PRIMARY KEY (scope, bucket)
+        );
+      `,
+    },
+  ],
+  cache: [
+    {
+      version: 1,
+      description: 'cached answers by key',
+      sql: `
+        CREATE TABLE cache (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL, answer_json TEXT NOT NULL);
+        CREATE INDEX cache_by_expiry ON cache (expires_at);
+      `,
+    },
+  ],
+};

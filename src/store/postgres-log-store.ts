@@ -1,0 +1,191 @@
+import { badRequest } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
+import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
+import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
+import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
+import type {
+  AnalyticsQuery,
+  AnalyticsRow,
+  LogEntry,
+  LogFilter,
+  LogPage,
+  LogPatch,
+  LogStore,
+  SpendScope,
+} from './log-store.ts';
+import type { PostgresDatabase } from './postgres-connection.ts';
+import { dollar, sql } from './postgres-query.ts';
+
+const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, dollar, values);
+
+const SELECT_ONE = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
+  WHERE logs.id = $1 AND ($2::text IS NULL OR project = $2)`;
+
+/** The request logs on PostgreSQL: the same rows as sqlite-log-store.ts, shared by every replica. */
+export class PostgresLogStore implements LogStore {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  async insert(entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.transaction(async (client) => {
+      for (const entry of entries) {
+        await this.db.execute(
+          sql(`INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
+            event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
+          [
+            entry.id,
+            entry.createdAt,
+            entry.gateway,
+            entry.project,
+            entry.keyId,
+            entry.provider,
+            entry.model,
+            entry.success,
+            entry.cacheStatus,
+            entry.eventId,
+            entry.cost,
+            entry.durationMs,
+            entry.ttftMs,
+            entry.tokensIn,
+            entry.tokensCached,
+            entry.tokensOut,
+            entry.tokensReasoning,
+            JSON.stringify(logSummary(entry)),
+          ],
+          client,
+        );
+        const bodies = logBodies(entry);
+        if (bodies)
+          await this.db.execute(
+            sql(`INSERT INTO log_bodies (log_id, bodies_json) VALUES ($1, $2)`),
+            [entry.id, JSON.stringify(bodies)],
+            client,
+          );
+        if (entry.cost > 0) {
+          const scopes = [spendScopeKey({ gateway: entry.gateway })];
+          if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
+          for (const scope of scopes)
+            await this.db.execute(
+              sql(`INSERT INTO spend (scope, bucket, cost) VALUES ($1, $2, $3)
+                ON CONFLICT (scope, bucket) DO UPDATE SET cost = spend.cost + excluded.cost`),
+              [scope, spendBucket(entry.createdAt), entry.cost],
+              client,
+            );
+        }
+      }
+    });
+  }
+
+  async get(id: string, project?: string): Promise<LogEntry | undefined> {
+    const [row] = await this.db.query<LogRow>(sql(SELECT_ONE), [id, project ?? null]);
+    return row && toLogEntry(row);
+  }
+
+  async query(
+    filter: LogFilter,
+    page: { limit: number; order: 'asc' | 'desc'; after?: string },
+  ): Promise<LogPage> {
+    const { where: clauses, values } = where(filter);
+    const asc = page.order === 'asc';
+    let cursor = '';
+    if (page.after !== undefined) {
+      const [at] = await this.db.query<{ created_at: string }>(
+        sql(`SELECT created_at FROM logs WHERE id = $1`),
+        [page.after],
+      );
+      if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
+      values.push(Number(at.created_at), page.after);
+      cursor = `AND (created_at, id) ${asc ? '>' : '<'} ($${values.length - 1}, $${values.length})`;
+    }
+    const direction = asc ? 'ASC' : 'DESC';
+    values.push(page.limit + 1);
+    const rows = await this.db.query<LogRow>(
+      sql(`SELECT entry_json FROM logs WHERE ${clauses} ${cursor}
+        ORDER BY created_at ${direction}, id ${direction} LIMIT $${values.length}`),
+      values,
+    );
+    return { data: rows.slice(0, page.limit).map(toLogEntry), hasMore: rows.length > page.limit };
+  }
+
+  async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {
+    return this.db.transaction(async (client) => {
+      const [row] = await this.db.query<LogRow>(
+        sql(`${SELECT_ONE} FOR UPDATE OF logs`),
+        [id, project ?? null],
+        client,
+      );
+      if (!row) return undefined;
+      const updated = patchedLog(toLogEntry(row), patch);
+      await this.db.execute(
+        sql(`UPDATE logs SET entry_json = $2 WHERE id = $1`),
+        [id, JSON.stringify(logSummary(updated))],
+        client,
+      );
+      return updated;
+    });
+  }
+
+  async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    const { where: clauses, values } = where(query);
+    const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL::text';
+    const width = Math.trunc(query.bucketMs);
+    const bucket = `(created_at / ${width}) * ${width}`;
+    const sums = await this.db.query<AnalyticsSums & Record<string, unknown>>(
+      sql(`SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
+          count(*) FILTER (WHERE NOT success) AS errors, count(*) FILTER (WHERE cache_status = 'HIT') AS cache_hits,
+          coalesce(sum(tokens_in), 0) AS tokens_in, coalesce(sum(tokens_cached), 0) AS tokens_cached,
+          coalesce(sum(tokens_out), 0) AS tokens_out, coalesce(sum(tokens_reasoning), 0) AS tokens_reasoning,
+          coalesce(sum(cost), 0) AS cost
+        FROM logs WHERE ${clauses} GROUP BY 1, 2 ORDER BY 1, 2`),
+      values,
+    );
+    const samples = await this.db.query<LatencySample & Record<string, unknown>>(
+      sql(`SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${clauses}`),
+      values,
+    );
+    return analyticsRows(sums, samples);
+  }
+
+  async tail(
+    filter: LogFilter,
+    cursor: number | undefined,
+    limit: number,
+  ): Promise<{ data: LogEntry[]; cursor: number }> {
+    if (cursor === undefined) {
+      const [row] = await this.db.query<{ last: string }>(
+        sql(`SELECT coalesce(max(seq), 0) AS last FROM logs`),
+        [],
+      );
+      return { data: [], cursor: Number(row?.last ?? 0) };
+    }
+    const { where: clauses, values } = where(filter, [cursor]);
+    values.push(limit);
+    const rows = await this.db.query<LogRow & { seq: string }>(
+      sql(
+        `SELECT seq, entry_json FROM logs WHERE seq > $1 AND ${clauses} ORDER BY seq LIMIT $${values.length}`,
+      ),
+      values,
+    );
+    return { data: rows.map(toLogEntry), cursor: rows.length ? Number(rows.at(-1)!.seq) : cursor };
+  }
+
+  async spend(scope: SpendScope, since: number): Promise<number> {
+    const [row] = await this.db.query<{ cost: number | null }>(
+      sql(`SELECT sum(cost) AS cost FROM spend WHERE scope = $1 AND bucket >= $2`),
+      [spendScopeKey(scope), spendBucket(since)],
+    );
+    return Number(row?.cost ?? 0);
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.db.transaction(async (client) => {
+      await this.db.execute(
+        sql(`DELETE FROM spend WHERE bucket < $1`),
+        [spendBucket(before) - SPEND_BUCKET_MS],
+        client,
+      );
+      return this.db.execute(sql(`DELETE FROM logs WHERE created_at < $1`), [before], client);
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { silentLogger, type Logger } from '../logger.ts';
+import { PostgresDatabase } from './postgres-connection.ts';
+import { PostgresBackgroundStore } from './postgres-background-store.ts';
+import { PostgresCacheStore } from './postgres-cache-store.ts';
+import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
+import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
+import { PostgresGatewayStore } from './postgres-gateway-store.ts';
+import { PostgresKeyStore } from './postgres-key-store.ts';
+import { PostgresLogStore } from './postgres-log-store.ts';
+import { migratePostgres } from './postgres-migrations.ts';
+import { POSTGRES_RESPONSE_MIGRATIONS } from './postgres-response-migrations.ts';
+import { PostgresResponseStore } from './postgres-store.ts';
+import type { Stores } from './stores.ts';
+
+export interface PostgresStoresOptions {
+  /** `postgres://user@host:5432/database`. */
+  url: string;
+  /** The schema that holds Portico's tables (created when missing); default the connection's search_path. */
+  schema?: string;
+  /** Connections in the pool; default 10. */
+  maxConnections?: number;
+  /** Milliseconds since the epoch, for bookkeeping columns such as `updated_at`. */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * The backend for several replicas: every store on one PostgreSQL database through one pool,
+ * each store's tables migrated to its latest version before the stores are handed out.
+ */
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<Stores> {
+  const db = await PostgresDatabase.open({
+    url: options.url,
+    logger: options.logger ?? silentLogger,
+    ...(options.schema !== undefined ? { schema: options.schema } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+  });
+  try {
+    await migratePostgres(db.pool, 'responses', POSTGRES_RESPONSE_MIGRATIONS);
+    for (const [component, migrations] of Object.entries(POSTGRES_GATEWAY_MIGRATIONS))
+      await migratePostgres(db.pool, component, migrations);
+    for (const [component, migrations] of Object.entries(POSTGRES_CONTEXT_MIGRATIONS))
+      await migratePostgres(db.pool, component, migrations);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  let closed = false;
+  const clock = options.clock ?? Date.now;
+  const responses = new PostgresResponseStore(db, clock);
+  return {
+    responses,
+    conversations: new PostgresConversationStore(db),
+    background: new PostgresBackgroundStore(db, responses, clock),
+    keys: new PostgresKeyStore(db),
+    gateways: new PostgresGatewayStore(db),
+    logs: new PostgresLogStore(db),
+    cache: new PostgresCacheStore(db),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Database } from 'better-sqlite3';
+import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { GatewayStore } from './gateway-store.ts';
+import { migrate, type Migration } from './sqlite-migrations.ts';
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'gateways made through the admin API',
+    sql: `CREATE TABLE gateways (id TEXT PRIMARY KEY, settings_json TEXT NOT NULL) STRICT;`,
+  },
+];
+
+export class SqliteGatewayStore implements GatewayStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    migrate(db, 'gateways', MIGRATIONS);
+    this.#db = db;
+  }
+
+  async list(): Promise<GatewaySettings[]> {
+    const rows = this.#db.prepare(`SELECT settings_json FROM gateways ORDER BY id`).all() as {
+      settings_json: string;
+    }[];
+    return rows.map((row) => JSON.parse(row.settings_json) as GatewaySettings);
+  }
+
+  async get(id: string): Promise<GatewaySettings | undefined> {
+    const row = this.#db.prepare(`SELECT settings_json FROM gateways WHERE id = ?`).get(id) as
+      { settings_json: string } | undefined;
+    return row && (JSON.parse(row.settings_json) as GatewaySettings);
+  }
+
+  async put(settings: GatewaySettings): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO gateways (id, settings_json) VALUES (?, ?)
+         ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json`,
+      )
+      .run(settings.id, JSON.stringify(settings));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#db.prepare(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0;
+  }
+}

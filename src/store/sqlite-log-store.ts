@@ -1,0 +1,235 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { badRequest } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
+import type {
+  AnalyticsQuery,
+  AnalyticsRow,
+  LogEntry,
+  LogFilter,
+  LogPage,
+  LogPatch,
+  LogStore,
+  SpendScope,
+} from './log-store.ts';
+import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
+import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
+import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
+import { migrate, type Migration } from './sqlite-migrations.ts';
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'request logs, their bodies, and spend in hourly buckets',
+    sql: `
+      CREATE TABLE logs (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        gateway TEXT NOT NULL,
+        project TEXT NOT NULL,
+        key_id TEXT,
+        provider TEXT,
+        model TEXT,
+        success INTEGER NOT NULL,
+        cache_status TEXT,
+        event_id TEXT,
+        cost REAL NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        ttft_ms INTEGER,
+        tokens_in INTEGER NOT NULL,
+        tokens_cached INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL,
+        tokens_reasoning INTEGER NOT NULL,
+        entry_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX logs_by_time ON logs (created_at, id);
+      CREATE INDEX logs_by_project ON logs (project, created_at, id);
+      CREATE TABLE log_bodies (
+        log_id TEXT PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+        bodies_json TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE spend (
+        scope TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        cost REAL NOT NULL,
+        PRIMARY KEY (scope, bucket)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
+
+type Row = LogRow;
+const toEntry = toLogEntry;
+
+const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, () => '?', values);
+
+export class SqliteLogStore implements LogStore {
+  readonly #db: Database;
+  readonly #insertLog: Statement;
+  readonly #insertBodies: Statement;
+  readonly #addSpend: Statement;
+  readonly #cache = new Map<string, Statement>();
+
+  constructor(db: Database) {
+    migrate(db, 'logs', MIGRATIONS);
+    this.#db = db;
+    this.#insertLog = db.prepare(`
+      INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
+        event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
+      VALUES (@id, @created_at, @gateway, @project, @key_id, @provider, @model, @success, @cache_status,
+        @event_id, @cost, @duration_ms, @ttft_ms, @tokens_in, @tokens_cached, @tokens_out, @tokens_reasoning, @entry_json)`);
+    this.#insertBodies = db.prepare(`INSERT INTO log_bodies (log_id, bodies_json) VALUES (?, ?)`);
+    this.#addSpend = db.prepare(`
+      INSERT INTO spend (scope, bucket, cost) VALUES (?, ?, ?)
+      ON CONFLICT (scope, bucket) DO UPDATE SET cost = cost + excluded.cost`);
+  }
+
+  async insert(entries: readonly LogEntry[]): Promise<void> {
+    this.#db
+      .transaction(() => {
+        for (const entry of entries) this.#insertOne(entry);
+      })
+      .immediate();
+  }
+
+  async get(id: string, project?: string): Promise<LogEntry | undefined> {
+    return this.#getSync(id, project);
+  }
+
+  async query(
+    filter: LogFilter,
+    page: { limit: number; order: 'asc' | 'desc'; after?: string },
+  ): Promise<LogPage> {
+    const { where: sql, values } = where(filter);
+    const asc = page.order === 'asc';
+    let cursor = '';
+    if (page.after !== undefined) {
+      const at = this.#statement(`SELECT created_at FROM logs WHERE id = ?`).get(page.after) as
+        { created_at: number } | undefined;
+      if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
+      cursor = `AND (created_at, id) ${asc ? '>' : '<'} (?, ?)`;
+      values.push(at.created_at, page.after);
+    }
+    const direction = asc ? 'ASC' : 'DESC';
+    const rows = this.#statement(
+      `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
+       ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
+    ).all(...values, page.limit + 1) as Row[];
+    return { data: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
+  }
+
+  async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {
+    return this.#db
+      .transaction(() => {
+        const found = this.#getSync(id, project);
+        if (!found) return undefined;
+        const updated = patchedLog(found, patch);
+        this.#statement(`UPDATE logs SET entry_json = ? WHERE id = ?`).run(
+          JSON.stringify(logSummary(updated)),
+          id,
+        );
+        return updated;
+      })
+      .immediate();
+  }
+
+  async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    const { where: sql, values } = where(query);
+    const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL';
+    const width = Math.trunc(query.bucketMs);
+    const bucket = `(created_at / ${width}) * ${width}`;
+    const sums = this.#statement(
+      `SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
+         sum(NOT success) AS errors, sum(cache_status = 'HIT') AS cache_hits,
+         total(tokens_in) AS tokens_in, total(tokens_cached) AS tokens_cached, total(tokens_out) AS tokens_out,
+         total(tokens_reasoning) AS tokens_reasoning, total(cost) AS cost
+       FROM logs WHERE ${sql} GROUP BY bucket, grp ORDER BY bucket, grp`,
+    ).all(...values) as AnalyticsSums[];
+    const samples = this.#statement(
+      `SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${sql}`,
+    ).iterate(...values) as IterableIterator<LatencySample>;
+    return analyticsRows(sums, samples);
+  }
+
+  async tail(
+    filter: LogFilter,
+    cursor: number | undefined,
+    limit: number,
+  ): Promise<{ data: LogEntry[]; cursor: number }> {
+    if (cursor === undefined) {
+      const row = this.#statement(`SELECT coalesce(max(rowid), 0) AS last FROM logs`).get() as {
+        last: number;
+      };
+      return { data: [], cursor: row.last };
+    }
+    const { where: sql, values } = where(filter, [cursor]);
+    const rows = this.#statement(
+      `SELECT rowid AS seq, entry_json FROM logs WHERE rowid > ? AND ${sql} ORDER BY rowid LIMIT ?`,
+    ).all(...values, limit) as Array<Row & { seq: number }>;
+    return { data: rows.map(toEntry), cursor: rows.at(-1)?.seq ?? cursor };
+  }
+
+  async spend(scope: SpendScope, since: number): Promise<number> {
+    const row = this.#statement(`SELECT total(cost) AS cost FROM spend WHERE scope = ? AND bucket >= ?`).get(
+      spendScopeKey(scope),
+      spendBucket(since),
+    ) as { cost: number };
+    return row.cost;
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.#db
+      .transaction(() => {
+        this.#statement(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS);
+        return this.#statement(`DELETE FROM logs WHERE created_at < ?`).run(before).changes;
+      })
+      .immediate();
+  }
+
+  #insertOne(entry: LogEntry): void {
+    this.#insertLog.run({
+      id: entry.id,
+      created_at: entry.createdAt,
+      gateway: entry.gateway,
+      project: entry.project,
+      key_id: entry.keyId,
+      provider: entry.provider,
+      model: entry.model,
+      success: entry.success ? 1 : 0,
+      cache_status: entry.cacheStatus,
+      event_id: entry.eventId,
+      cost: entry.cost,
+      duration_ms: entry.durationMs,
+      ttft_ms: entry.ttftMs,
+      tokens_in: entry.tokensIn,
+      tokens_cached: entry.tokensCached,
+      tokens_out: entry.tokensOut,
+      tokens_reasoning: entry.tokensReasoning,
+      entry_json: JSON.stringify(logSummary(entry)),
+    });
+    const bodies = logBodies(entry);
+    if (bodies) this.#insertBodies.run(entry.id, JSON.stringify(bodies));
+    if (entry.cost > 0) {
+      const bucket = spendBucket(entry.createdAt);
+      this.#addSpend.run(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
+      if (entry.keyId !== null) this.#addSpend.run(spendScopeKey({ keyId: entry.keyId }), bucket, entry.cost);
+    }
+  }
+
+  #getSync(id: string, project: string | undefined): LogEntry | undefined {
+    const sql = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
+      WHERE logs.id = @id ${project !== undefined ? 'AND project = @project' : ''}`;
+    const row = this.#statement(sql).get({ id, ...(project !== undefined ? { project } : {}) }) as
+      Row | undefined;
+    return row && toEntry(row);
+  }
+
+  /** Statements built from filters are prepared once per distinct SQL text. */
+  #statement(sql: string): Statement {
+    let statement = this.#cache.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      if (this.#cache.size < 256) this.#cache.set(sql, statement);
+    }
+    return statement;
+  }
+}

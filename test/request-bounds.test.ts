@@ -1,0 +1,287 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { createAI } from '../src/binding.ts';
+import { ApiError } from '../src/api/errors.ts';
+import { LIMITS } from '../src/api/limits.ts';
+import { parseJsonText } from '../src/api/parse-json-text.ts';
+import { sharedModelsDir, startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
+
+let portico: TestPortico;
+before(async () => {
+  portico = await startPortico();
+});
+after(() => portico.stop());
+
+interface Answer {
+  status: number;
+  body: { error: { message: string; type: string; param: string | null; code: string | null } };
+  text: string;
+}
+
+async function post(path: string, body: string): Promise<Answer> {
+  const response = await fetch(`${portico.server.url}/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: JSON.parse(text) as Answer['body'], text };
+}
+
+/** A schema nested `levels` objects deep, as JSON text (JSON.stringify itself overflows at 10,000). */
+function nestedText(levels: number): string {
+  const open = '{"type":"object","required":["a"],"properties":{"a":';
+  return `${open.repeat(levels)}{"type":"string"}${'}}'.repeat(levels)}`;
+}
+
+/** A schema nested `levels` objects deep. */
+function nested(levels: number): Record<string, unknown> {
+  let schema: Record<string, unknown> = { type: 'string' };
+  for (let level = 0; level < levels; level++)
+    schema = { type: 'object', properties: { a: schema }, required: ['a'], additionalProperties: false };
+  return schema;
+}
+
+describe('request bodies', () => {
+  test('a chunked body is counted as it arrives and refused at the limit, not read whole', async () => {
+    const url = new URL(`${portico.server.url}/v1/responses`);
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let written = 0;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      req.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const pump = (): void => {
+        // Never more than twice the limit: a server that read on would not answer before that.
+        while (written < LIMITS.bodyBytes * 2) {
+          written += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    assert.equal(status, 413);
+    assert.ok(written < LIMITS.bodyBytes * 2, `the server read ${written} bytes before answering`);
+  });
+
+  test('nesting deeper than the limit is a 400 naming where, in tools, text.format and chat response_format', async () => {
+    for (const levels of [1_000, 10_000]) {
+      const schema = nestedText(levels);
+      const bodies: Array<[string, string]> = [
+        [
+          '/responses',
+          `{"model":"${TINY_MODEL}","input":"hi","tools":[{"type":"function","name":"f","parameters":${schema}}]}`,
+        ],
+        [
+          '/responses',
+          `{"model":"${TINY_MODEL}","input":"hi","text":{"format":{"type":"json_schema","name":"x","schema":${schema}}}}`,
+        ],
+        [
+          '/chat/completions',
+          `{"model":"${TINY_MODEL}","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":${schema}}}}`,
+        ],
+      ];
+      for (const [path, body] of bodies) {
+        const answer = await post(path, body);
+        assert.equal(answer.status, 400, answer.text.slice(0, 300));
+        assert.equal(answer.body.error.code, 'json_too_deep');
+        assert.match(
+          answer.body.error.param ?? '',
+          /^(tools\[0\]\.parameters|text\.format\.schema|response_format\.json_schema\.schema)\.properties\.a/,
+        );
+        assert.ok(answer.text.length < 2_000);
+      }
+    }
+  });
+
+  test('a schema as deep as the limit allows is served without overflowing any walk', async () => {
+    const response = await portico.client.responses.create({
+      model: TINY_MODEL,
+      input: 'hi',
+      max_output_tokens: 8,
+      text: { format: { type: 'json_schema', name: 'deep', schema: nested(55), strict: false } },
+    });
+    assert.ok(['completed', 'incomplete'].includes(response.status ?? ''));
+  });
+
+  test('a key given twice is a 400 naming it, at any depth', async () => {
+    const top = await post('/responses', '{"model": "a", "input": "x", "model": "b"}');
+    assert.deepEqual(
+      [top.status, top.body.error.code, top.body.error.param],
+      [400, 'duplicate_key', 'model'],
+    );
+    const deep = await post(
+      '/responses',
+      `{"model": "${TINY_MODEL}", "input": [{"type": "message", "role": "user", "content": "x", "role": "system"}]}`,
+    );
+    assert.deepEqual([deep.status, deep.body.error.param], [400, 'input[0].role']);
+    const escaped = await post(
+      '/responses',
+      '{"model": "a", "input": "x", "metadata": {"k": "1", "\\u006b": "2"}}',
+    );
+    assert.deepEqual([escaped.status, escaped.body.error.param], [400, 'metadata.k']);
+    // The same key in two objects is no duplicate.
+    const fine = parseJsonText('{"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": 2}], "k\\"": "\\"k"}');
+    assert.deepEqual(fine, { a: { k: 1 }, b: { k: 2 }, c: [{ k: 1 }, { k: 2 }], 'k"': '"k' });
+  });
+
+  test('echoed values are cut short: a 10 MB model name gets a short 404', async () => {
+    const answer = await post('/responses', JSON.stringify({ model: 'm'.repeat(10_000_000), input: 'hi' }));
+    assert.equal(answer.status, 404);
+    assert.ok(answer.text.length < 2_000, `${answer.text.length} bytes`);
+    const unknownKey = await post(
+      '/responses',
+      JSON.stringify({ model: TINY_MODEL, input: 'x', ['k'.repeat(100_000)]: 1 }),
+    );
+    assert.equal(unknownKey.status, 400);
+    assert.ok(unknownKey.text.length < 2_000);
+  });
+});
+
+describe('request counts', () => {
+  const base = { model: TINY_MODEL, input: 'hi' };
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'tools',
+      {
+        ...base,
+        tools: Array.from({ length: LIMITS.tools + 1 }, (_, i) => ({ type: 'function', name: `f${i}` })),
+      },
+      'tools',
+    ],
+    [
+      'input items',
+      {
+        ...base,
+        input: Array.from({ length: LIMITS.inputItems + 1 }, () => ({ role: 'user', content: 'x' })),
+      },
+      'input',
+    ],
+    [
+      'content parts',
+      {
+        ...base,
+        input: [
+          {
+            role: 'user',
+            content: Array.from({ length: LIMITS.contentParts + 1 }, () => ({
+              type: 'input_text',
+              text: 'x',
+            })),
+          },
+        ],
+      },
+      'input[0].content',
+    ],
+    [
+      'enum values (the 100,000-value enum that stalled local models)',
+      {
+        ...base,
+        text: {
+          format: {
+            type: 'json_schema',
+            name: 'e',
+            schema: {
+              type: 'object',
+              properties: { a: { enum: Array.from({ length: 100_000 }, (_, i) => `v${i}`) } },
+            },
+          },
+        },
+      },
+      'text.format.schema',
+    ],
+    [
+      'object properties',
+      {
+        ...base,
+        tools: [
+          {
+            type: 'function',
+            name: 'f',
+            parameters: {
+              type: 'object',
+              properties: Object.fromEntries(
+                Array.from({ length: LIMITS.schemaProperties + 1 }, (_, i) => [`p${i}`, { type: 'integer' }]),
+              ),
+            },
+          },
+        ],
+      },
+      'tools[0].parameters',
+    ],
+    [
+      'grammar characters',
+      {
+        ...base,
+        tools: [
+          {
+            type: 'custom',
+            name: 'g',
+            format: { type: 'grammar', syntax: 'regex', definition: 'a'.repeat(LIMITS.grammarChars + 1) },
+          },
+        ],
+      },
+      'tools[0].format.definition',
+    ],
+    [
+      'metadata pairs',
+      { ...base, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata',
+    ],
+  ];
+  for (const [what, body, param] of cases) {
+    test(`too many ${what} is a 400 naming ${param}`, async () => {
+      const answer = await post('/responses', JSON.stringify(body));
+      assert.equal(answer.status, 400, answer.text.slice(0, 300));
+      assert.equal(answer.body.error.param, param);
+      assert.equal(answer.body.error.type, 'invalid_request_error');
+    });
+  }
+
+  test('grammar groups nested past the limit are a 400 before any work', async () => {
+    const answer = await post(
+      '/responses',
+      JSON.stringify({
+        ...base,
+        tools: [
+          {
+            type: 'custom',
+            name: 'g',
+            format: {
+              type: 'grammar',
+              syntax: 'regex',
+              definition: `${'('.repeat(5_000)}a${')'.repeat(5_000)}`,
+            },
+          },
+        ],
+        tool_choice: 'required',
+      }),
+    );
+    assert.equal(answer.status, 400, answer.text.slice(0, 300));
+    assert.match(answer.body.error.message, /nested more than/);
+  });
+});
+
+describe('the binding', () => {
+  test('refuses input nested deeper than the limit, and a cycle, with a 400', async () => {
+    const ai = createAI({ modelsDirs: [sharedModelsDir], env: {}, dataDir: portico.dataDir });
+    try {
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      for (const input of [[{ role: 'user', content: 'x', deep: nested(200) }], [cycle]]) {
+        await assert.rejects(
+          ai.run(TINY_MODEL, { input }),
+          (error: unknown) =>
+            error instanceof ApiError && error.status === 400 && error.code === 'json_too_deep',
+        );
+      }
+    } finally {
+      await ai.close();
+    }
+  });
+});
