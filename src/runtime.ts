@@ -1,4 +1,5 @@
 import { delimiter, resolve } from 'node:path';
+import type { CreateResponseRequest } from './api/request.ts';
 import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { withAliases } from './catalog/with-aliases.ts';
@@ -7,6 +8,7 @@ import type { BackgroundResponses } from './background/background-responses.ts';
 import { startBackground } from './background/start-background.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
+import { countInputTokens } from './engine/count-input-tokens.ts';
 import { KeyedLock } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
@@ -72,6 +74,12 @@ export interface Runtime {
   work: WorkTracker;
   /** Queue, follow and cancel background responses. */
   background: BackgroundResponses;
+  /** Counts a request's input tokens as its model would (`POST /v1/responses/input_tokens`). */
+  inputTokens(
+    request: CreateResponseRequest,
+    owner: Owner,
+    signal: AbortSignal,
+  ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -161,6 +169,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     corsOrigins: config.corsOrigins,
     work,
     background: background.responses,
+    inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
     newId,
     now,
     async close() {

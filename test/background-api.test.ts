@@ -187,7 +187,7 @@ describe('background responses', () => {
     async function claimedElsewhere(id: string, instance: string, leaseMs: number) {
       const response = responseFixture(id, { model: SLOW, status: 'queued', background: true });
       const input = [userItem(`msg_${id}`, 'go')];
-      const request = { model: SLOW, input, background: true };
+      const request = { body: { model: SLOW, input, background: true }, gateway: null };
       const events = [
         { type: 'response.created' as const, response, sequence_number: 0 },
         { type: 'response.queued' as const, response, sequence_number: 1 },

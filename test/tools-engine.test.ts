@@ -730,7 +730,8 @@ describe('unsupported tools and parameters', () => {
     });
     assert.deepEqual(
       warnings.map((warning) => warning.split(':')[0]),
-      ['service_tier', 'top_logprobs', 'truncation'],
+      ['service_tier', 'top_logprobs'],
+      'truncation is acted on (fit-context.ts), no longer a warning',
     );
   });
 });

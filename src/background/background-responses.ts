@@ -3,7 +3,7 @@ import { clip } from '../api/limits.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
-import { buildContext } from '../engine/build-context.ts';
+import { prepareContext } from '../engine/build-context.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { initialResponse } from '../engine/initial-response.ts';
 import { ResponseWriter } from '../engine/response-writer.ts';
@@ -34,7 +34,7 @@ export class BackgroundResponses {
    */
   async enqueue(request: CreateResponseRequest, owner: Owner, gateway?: string): Promise<ResponseObject> {
     const ctx = this.deps.engine(owner);
-    const context = await buildContext(request, ctx);
+    const context = await prepareContext(request, ctx);
     const response: ResponseObject = {
       ...initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
         ...request,

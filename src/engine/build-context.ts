@@ -9,6 +9,7 @@ import { buildTurn } from './build-turn.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
 import { conversationItems, conversationOf } from './conversation-context.ts';
+import { fitContext } from './fit-context.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { resolveModel } from './resolve-model.ts';
@@ -27,6 +28,8 @@ export interface ResponseContext {
   turn: Turn;
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
+  /** How many of `turn.items` come before this request's input (the history). */
+  historyLength: number;
   /** The conversation the response reads and appends to, if any. */
   conversation: string | undefined;
   /** The tools as the response echoes them. */
@@ -37,12 +40,27 @@ export interface ResponseContext {
   hostedTools: HostedToolRunner | undefined;
 }
 
+const never = new AbortController().signal;
+
 /**
- * Builds a response's context: validates what needs the catalog and the store, resolves the
- * model, rebuilds the history and settles what the model cannot take. Every failure here is
- * an HTTP error (400, 404) raised before any model runs.
+ * Builds a response's context: prepares it, then makes it fit the model's context window
+ * (fit-context.ts). Every failure here is an HTTP error (400, 404) raised before the
+ * response's model turn runs.
  */
 export async function buildContext(
+  request: CreateResponseRequest,
+  ctx: EngineContext,
+  signal: AbortSignal = never,
+): Promise<ResponseContext> {
+  return fitContext(await prepareContext(request, ctx), signal);
+}
+
+/**
+ * What of a context can be checked without counting tokens: validates what needs the catalog
+ * and the store, resolves the model, rebuilds the history and settles what the model cannot
+ * take. A background response is checked so when it is queued.
+ */
+export async function prepareContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
 ): Promise<ResponseContext> {
@@ -86,6 +104,7 @@ export async function buildContext(
     provider,
     turn: settled.turn,
     input,
+    historyLength: history.length,
     conversation,
     echoTools: tools.echo,
     warnings: settled.warnings,

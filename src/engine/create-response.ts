@@ -35,7 +35,7 @@ export async function startResponse(
   try {
     const signal = ctx.work ? AbortSignal.any([clientSignal, ctx.work.stopSignal]) : clientSignal;
     release = await lockConversation(request, ctx);
-    const context = await buildContext(request, ctx);
+    const context = await buildContext(request, ctx, signal);
     const done = () => {
       release();
       leave();

@@ -44,10 +44,5 @@ export function engineUnsupported(request: CreateResponseRequest): Unsupported[]
   if (request.prompt_cache_retention)
     ignored('prompt_cache_retention', 'Portico does not pass prompt cache retention upstream.');
   if (request.top_logprobs) ignored('top_logprobs', 'Portico does not return log probabilities yet.');
-  if (request.truncation === 'auto')
-    ignored(
-      'truncation',
-      "Portico does not truncate context yet: input over the context window fails as with 'disabled'.",
-    );
   return found;
 }

@@ -1,13 +1,12 @@
 import { ApiError } from '../../api/errors.ts';
 import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
-import { malformedEvent, translateStream } from '../http/translate-stream.ts';
+import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildRequestBody } from './build-request-body.ts';
-import { mapInputItems } from './map-input-items.ts';
+import { countOpenAiTokens } from './count-openai-tokens.ts';
 import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
-import { TokenCount } from './openai-wire.ts';
 
 /**
  * OpenAI's Responses API (or any server that speaks it) as a provider. Portico keeps the
@@ -43,41 +42,12 @@ export class OpenAiProvider implements Provider {
     }
   }
 
-  /** The turn's input tokens as OpenAI counts them (`POST /responses/input_tokens`). */
-  async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
-    const full = buildRequestBody(turn);
-    const body = {
-      model: full.model,
-      input: mapInputItems(turn.items),
-      ...(full.instructions ? { instructions: full.instructions } : {}),
-      ...(full.tools ? { tools: full.tools, tool_choice: full.tool_choice } : {}),
-      ...(full.parallel_tool_calls !== undefined ? { parallel_tool_calls: full.parallel_tool_calls } : {}),
-      ...(full.text ? { text: full.text } : {}),
-      ...(full.reasoning ? { reasoning: full.reasoning } : {}),
-    };
-    try {
-      const chunks = await streamUpstream(
-        this.options,
-        {
-          ...this.request('/responses/input_tokens', body, 'application/json'),
-          timeouts: turn.model.timeouts,
-        },
-        signal,
-      );
-      const parts: Uint8Array[] = [];
-      for await (const chunk of chunks) parts.push(chunk);
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      } catch {
-        json = undefined;
-      }
-      const parsed = TokenCount.safeParse(json);
-      if (!parsed.success) throw malformedEvent(this.options.id, 'an unreadable input token count');
-      return parsed.data.input_tokens;
-    } catch (error) {
-      throw error instanceof ApiError ? this.clean(error) : error;
-    }
+  /**
+   * The turn's input tokens with OpenAI's own o200k tokenizer, counted here: truncation and
+   * `POST /v1/responses/input_tokens` need no upstream call (nor the key), and agree.
+   */
+  async countInputTokens(turn: Turn): Promise<number> {
+    return countOpenAiTokens(turn);
   }
 
   private request(

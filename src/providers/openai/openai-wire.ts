@@ -72,8 +72,6 @@ export const TerminalEvent = z.looseObject({
   }),
 });
 
-export const TokenCount = z.looseObject({ input_tokens: count });
-
 export type WireItem = z.output<typeof WireItem>;
 export type WireUsage = z.output<typeof WireUsage>;
 export type WireError = z.output<typeof WireError>;

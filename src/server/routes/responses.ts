@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
 import { clip } from '../../api/limits.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
+import { parseBody } from '../../api/request.ts';
+import { TokenCountsBody } from '../../api/token-counts.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
@@ -27,6 +29,15 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/responses', createResponseHandler(runtime));
+
+  app.post('/responses/input_tokens', async (c) => {
+    const { personality: _personality, ...fields } = parseBody(
+      TokenCountsBody,
+      (await readJson(c.req.raw)).value,
+    );
+    const request = { ...fields, input: fields.input ?? [] };
+    return c.json(await runtime.inputTokens(request, c.var.owner, generationAbort(c.req.raw).signal));
+  });
 
   app.get('/responses/:id', async (c) => {
     const id = c.req.param('id');
