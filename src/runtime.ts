@@ -1,4 +1,5 @@
 import { delimiter, resolve } from 'node:path';
+import type { CompactRequest } from './api/compact.ts';
 import type { CreateResponseRequest } from './api/request.ts';
 import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
@@ -8,6 +9,7 @@ import type { BackgroundResponses } from './background/background-responses.ts';
 import { startBackground } from './background/start-background.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
+import { compactResponse, type CompactResource } from './engine/compact-response.ts';
 import { countInputTokens } from './engine/count-input-tokens.ts';
 import { KeyedLock } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
@@ -80,6 +82,8 @@ export interface Runtime {
     owner: Owner,
     signal: AbortSignal,
   ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
+  /** Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`). */
+  compact(request: CompactRequest, owner: Owner, signal: AbortSignal): Promise<CompactResource>;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -170,6 +174,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     work,
     background: background.responses,
     inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
+    compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
     newId,
     now,
     async close() {

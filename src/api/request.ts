@@ -79,6 +79,15 @@ export const CreateResponseRequest = z.strictObject({
   user: z.string().nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),
   seed: z.int().nullish(),
+  context_management: z
+    .array(
+      z.strictObject({
+        type: z.literal('compaction'),
+        compact_threshold: z.int().min(1000, 'compact_threshold is at least 1000 tokens').nullish(),
+      }),
+    )
+    .min(1)
+    .nullish(),
 });
 
 export type CreateResponseRequest = z.output<typeof CreateResponseRequest>;

@@ -1,6 +1,7 @@
 import { checkRequestBounds } from '../api/check-request-bounds.ts';
 import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
+import type { NativeOutputItem, Usage } from '../api/response.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Tool } from '../api/tools.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
@@ -8,6 +9,7 @@ import type { Provider, Turn } from '../providers/provider.ts';
 import { buildTurn } from './build-turn.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
+import { fromLastCheckpoint } from './compaction-item.ts';
 import { conversationItems, conversationOf } from './conversation-context.ts';
 import { fitContext } from './fit-context.ts';
 import { previousResponseItems } from './load-history.ts';
@@ -38,6 +40,8 @@ export interface ResponseContext {
   warnings: string[];
   /** The built-in tools Portico runs in this response's loop, if any. */
   hostedTools: HostedToolRunner | undefined;
+  /** The compaction item this response made of its history (`context_management`): its first output item. */
+  compaction?: { item: NativeOutputItem; usage: Usage | undefined };
 }
 
 const never = new AbortController().signal;
@@ -52,7 +56,7 @@ export async function buildContext(
   ctx: EngineContext,
   signal: AbortSignal = never,
 ): Promise<ResponseContext> {
-  return fitContext(await prepareContext(request, ctx), signal);
+  return fitContext(await prepareContext(request, ctx), ctx, signal);
 }
 
 /**
@@ -78,9 +82,11 @@ export async function prepareContext(
     : conversation
       ? await conversationItems(conversation, ctx)
       : [];
+  // Portico's latest compaction checkpoint stands for everything before it.
+  const context = fromLastCheckpoint([...history, ...input], history.length);
   let turn = buildTurn(request, {
     model,
-    items: [...history, ...input],
+    items: context.items,
     tools: tools.turn,
     toolChoice,
     text,
@@ -91,7 +97,7 @@ export async function prepareContext(
     request,
     provider,
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
-    historyLength: history.length,
+    historyLength: context.historyLength,
   });
   if (settled.warnings.length > 0)
     ctx.logger?.warn('request served without what the model cannot take', {
@@ -104,7 +110,7 @@ export async function prepareContext(
     provider,
     turn: settled.turn,
     input,
-    historyLength: history.length,
+    historyLength: context.historyLength,
     conversation,
     echoTools: tools.echo,
     warnings: settled.warnings,

@@ -28,5 +28,13 @@ export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Tur
       ...(request.seed != null ? { seed: request.seed } : {}),
     },
     include: request.include ?? [],
+    ...(request.context_management
+      ? {
+          contextManagement: request.context_management.map((entry) => ({
+            type: entry.type,
+            ...(entry.compact_threshold != null ? { compactThreshold: entry.compact_threshold } : {}),
+          })),
+        }
+      : {}),
   };
 }

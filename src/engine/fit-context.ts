@@ -3,7 +3,10 @@ import type { Item } from '../api/items.ts';
 import { clip } from '../api/limits.ts';
 import type { Provider, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
+import { checkpointItems, sealCheckpoint } from './compaction-item.ts';
+import type { EngineContext } from './engine-context.ts';
 import { estimateTokens, upperBoundTokens } from './estimate-tokens.ts';
+import { summarizeItems } from './summarize-context.ts';
 
 /** The tokens a turn takes as it would be sent: the provider's own count where it has one, else Portico's estimate. */
 export async function countTurnTokens(turn: Turn, provider: Provider, signal: AbortSignal): Promise<number> {
@@ -26,9 +29,14 @@ export function answerReserve(context: Pick<ResponseContext, 'request' | 'model'
  * so a tool call never loses its output), until the input leaves `answerReserve` tokens free;
  * this request's own input is never dropped. With `"disabled"` (the default) an input over the
  * window is a 400 `context_length_exceeded`, before any model runs. A context that is clearly
- * small is not counted at all.
+ * small is not counted at all. Compaction (`context_management`) comes first.
  */
-export async function fitContext(context: ResponseContext, signal: AbortSignal): Promise<ResponseContext> {
+export async function fitContext(
+  built: ResponseContext,
+  ctx: EngineContext,
+  signal: AbortSignal,
+): Promise<ResponseContext> {
+  const context = await compactIfAsked(built, ctx, signal);
   const { turn, provider, model } = context;
   const auto = context.request.truncation === 'auto';
   const budget = auto ? model.contextWindow - answerReserve(context) : model.contextWindow - 1;
@@ -61,6 +69,39 @@ export async function fitContext(context: ResponseContext, signal: AbortSignal):
     model.contextWindow,
     true,
   );
+}
+
+/**
+ * `context_management: [{type: "compaction", compact_threshold}]`: when the context passes the
+ * threshold (default 80% of the window), the model summarizes the history and a compaction
+ * item (compaction-item.ts) holding the summary and this request's input takes its place; the
+ * response shows it as its first output item, and later turns read it instead of the history.
+ * A provider that compacts natively (OpenAI) is handed the setting instead.
+ */
+async function compactIfAsked(
+  context: ResponseContext,
+  ctx: EngineContext,
+  signal: AbortSignal,
+): Promise<ResponseContext> {
+  const asked = context.request.context_management?.find((entry) => entry.type === 'compaction');
+  const { turn, provider, model } = context;
+  const historyLength = Math.min(context.historyLength, turn.items.length);
+  if (!asked || provider.compact || historyLength === 0) return context;
+  const threshold = asked.compact_threshold ?? Math.floor(model.contextWindow * 0.8);
+  if (upperBoundTokens(turn) <= threshold) return context;
+  if ((await countTurnTokens(turn, provider, signal)) <= threshold) return context;
+  const history = turn.items.slice(0, historyLength);
+  const kept = turn.items.slice(historyLength);
+  const { summary, usage } = await summarizeItems(model.id, model.contextWindow, history, ctx, signal);
+  const id = ctx.newId('cmp');
+  const item = { type: 'compaction', id, encrypted_content: sealCheckpoint({ summary, kept }) };
+  const items = checkpointItems(id, { summary, kept });
+  return {
+    ...context,
+    turn: { ...turn, items },
+    historyLength: items.length - kept.length,
+    compaction: { item, usage },
+  };
 }
 
 /** The history as whole turns: each starts at a user message (what precedes the first is a turn of its own). */

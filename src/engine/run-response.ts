@@ -12,7 +12,7 @@ import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
-import { addUsage, toUsage } from './usage.ts';
+import { addUsage, fromUsage, toUsage } from './usage.ts';
 
 /** Model turns one response may take while Portico runs built-in tools between them. */
 export const MAX_MODEL_TURNS = 16;
@@ -133,6 +133,11 @@ async function* runTurns(
     // A background response's record says it is running now, no longer queued.
     if (resumed && run.store) await ctx.store.finish(writer.snapshot, ctx.owner);
     yield* writer.drain();
+    if (context.compaction) {
+      // The history this response compacted: its first output item, which later turns read instead.
+      yield* writer.write({ type: 'native-item', item: context.compaction.item });
+      if (context.compaction.usage) run.usage = addUsage(run.usage, fromUsage(context.compaction.usage));
+    }
 
     let turn = context.turn;
     let ending: Ending | undefined;

@@ -1,11 +1,15 @@
 import { ApiError } from '../../api/errors.ts';
 import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
-import { translateStream } from '../http/translate-stream.ts';
+import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
+import type { NativeOutputItem } from '../../api/response.ts';
+import type { ModelEvent, ModelUsage, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildRequestBody } from './build-request-body.ts';
 import { countOpenAiTokens } from './count-openai-tokens.ts';
+import { mapInputItems } from './map-input-items.ts';
+import { mapOpenAiUsage } from './map-openai-usage.ts';
+import { CompactAnswer } from './openai-wire.ts';
 import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
 
 /**
@@ -48,6 +52,42 @@ export class OpenAiProvider implements Provider {
    */
   async countInputTokens(turn: Turn): Promise<number> {
     return countOpenAiTokens(turn);
+  }
+
+  /** OpenAI's own compaction (`POST /responses/compact`): its encrypted `compaction` item passes through. */
+  async compact(
+    turn: Turn,
+    signal: AbortSignal,
+  ): Promise<{ output: NativeOutputItem[]; usage: ModelUsage | undefined }> {
+    const body = {
+      model: turn.model.upstreamModel,
+      input: mapInputItems(turn.items),
+      ...(turn.instructions ? { instructions: turn.instructions } : {}),
+    };
+    try {
+      const chunks = await streamUpstream(
+        this.options,
+        this.request('/responses/compact', body, 'application/json'),
+        signal,
+      );
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.concat(parts).toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+      const parsed = CompactAnswer.safeParse(json);
+      if (!parsed.success) throw malformedEvent(this.options.id, 'an unreadable compaction');
+      const usage = parsed.data.usage;
+      return {
+        output: parsed.data.output as NativeOutputItem[],
+        usage: usage ? mapOpenAiUsage(usage) : undefined,
+      };
+    } catch (error) {
+      throw error instanceof ApiError ? this.clean(error) : error;
+    }
   }
 
   private request(

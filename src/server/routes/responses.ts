@@ -4,6 +4,7 @@ import { clip } from '../../api/limits.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
 import { parseBody } from '../../api/request.ts';
 import { TokenCountsBody } from '../../api/token-counts.ts';
+import { CompactRequest } from '../../api/compact.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
@@ -29,6 +30,11 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/responses', createResponseHandler(runtime));
+
+  app.post('/responses/compact', async (c) => {
+    const request = parseBody(CompactRequest, (await readJson(c.req.raw)).value);
+    return c.json(await runtime.compact(request, c.var.owner, generationAbort(c.req.raw).signal));
+  });
 
   app.post('/responses/input_tokens', async (c) => {
     const { personality: _personality, ...fields } = parseBody(
