@@ -18,6 +18,12 @@ export function catalogUnsupported(turn: Turn): Unsupported[] {
       param: 'reasoning.effort',
       message: `The model '${model.id}' does not take reasoning effort '${effort}'; it takes ${efforts.join(', ')}.`,
     });
+  const summary = turn.reasoning?.summary ?? turn.reasoning?.generate_summary;
+  if (efforts.length === 0 && summary)
+    found.push({
+      param: 'reasoning.summary',
+      message: `The model '${model.id}' does not reason, so it has no reasoning to summarize.`,
+    });
   if (!model.capabilities.vision)
     for (const { path, part } of contentParts(turn.items))
       if (part.type === 'input_image')

@@ -36,6 +36,10 @@ export class ResponseWriter {
   private sequence = 0;
   private open: Open[] = [];
   private readonly out: ResponseStreamEvent[] = [];
+  /** Encrypted reasoning the client did not ask for, by output index: stored, never shown. */
+  private readonly hidden = new Map<number, string>();
+  /** Whether `include` asked for `reasoning.encrypted_content`. */
+  showEncrypted = false;
 
   /** `firstSequence` continues a stream that was begun elsewhere (a queued background response). */
   constructor(
@@ -81,8 +85,10 @@ export class ResponseWriter {
         break;
       case 'reasoning-encrypted': {
         const open = this.current('reasoning') ?? this.openReasoning();
-        this.item<{ encrypted_content?: string | null }>(open.index).encrypted_content =
-          event.encryptedContent;
+        if (this.showEncrypted)
+          this.item<{ encrypted_content?: string | null }>(open.index).encrypted_content =
+            event.encryptedContent;
+        else this.hidden.set(open.index, event.encryptedContent);
         break;
       }
       case 'tool-call-start':
@@ -137,6 +143,16 @@ export class ResponseWriter {
   closeAll(status: 'completed' | 'incomplete'): ResponseStreamEvent[] {
     for (const open of [...this.open]) this.close(open, status);
     return this.drain();
+  }
+
+  /** The response as Portico stores it: reasoning keeps the encrypted content it needs for later turns. */
+  recordable(response: ResponseObject): ResponseObject {
+    if (this.hidden.size === 0) return response;
+    const output = response.output.map((item, index) => {
+      const encrypted = this.hidden.get(index);
+      return encrypted === undefined ? item : { ...item, encrypted_content: encrypted };
+    });
+    return { ...response, output };
   }
 
   drain(): ResponseStreamEvent[] {

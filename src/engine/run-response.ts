@@ -76,6 +76,7 @@ export async function startRun(
         }),
         ctx.newId,
       );
+  writer.showEncrypted = context.turn.include.includes('reasoning.encrypted_content');
   const store = request.store !== false;
   if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
   const leave = options.leave ?? (() => undefined);
@@ -202,8 +203,10 @@ async function* runTurns(
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
     try {
-      if (run.store) await ctx.store.finish(final, ctx.owner);
-      if (context.conversation) await appendToConversation(context.conversation, context.input, final, ctx);
+      const recorded = writer.recordable(final);
+      if (run.store) await ctx.store.finish(recorded, ctx.owner);
+      if (context.conversation)
+        await appendToConversation(context.conversation, context.input, recorded, ctx);
     } finally {
       run.leave();
     }

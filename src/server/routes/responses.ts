@@ -9,7 +9,9 @@ import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
 import { pageQuery } from '../page-query.ts';
+import { includeQuery } from '../include-query.ts';
 import { readJson } from '../read-json.ts';
+import { itemsForClient } from '../../api/include.ts';
 import { sseStream } from '../../stream/response-sse.ts';
 import { eventStreamResponse, generationAbort } from '../stream-response.ts';
 import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
@@ -55,7 +57,7 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
     }
     const response = await runtime.stores.responses.get(id, c.var.owner);
     if (!response) throw responseNotFound(id);
-    return c.json(response);
+    return c.json({ ...response, output: itemsForClient(response.output, includeQuery(c.req.queries())) });
   });
 
   app.post('/responses/:id/cancel', async (c) => {
@@ -72,7 +74,7 @@ export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
     const id = c.req.param('id');
     const page = await runtime.stores.responses.inputItems(id, c.var.owner, pageQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
-    return c.json(page);
+    return c.json({ ...page, data: itemsForClient(page.data, includeQuery(c.req.queries())) });
   });
 
   return app;
