@@ -4,13 +4,13 @@ import { checkJsonDepth } from './api/parse-json-text.ts';
 import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
 import { sseStream } from './stream/response-sse.ts';
-import { workersAiStep } from './formats/parse-step.ts';
+import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
-import type { GatewayCall } from './gateway/gateway-call.ts';
 import { logObject } from './gateway/log-objects.ts';
 import { optionsFromBinding, type GatewayOptions } from './gateway/options-from-binding.ts';
 import { optionsFromHeaders } from './gateway/options-from-headers.ts';
 import type { Principal } from './gateway/principal.ts';
+import type { RequestOptions } from './gateway/request-options.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { DEFAULT_PROJECT } from './store/owner.ts';
 import { searchModels, type searchResult } from './formats/workers-ai/model-search.ts';
@@ -107,6 +107,35 @@ export function createAI(options: BindingOptions = {}): AI {
     return abort;
   };
 
+  /** One call through the gateway, as the binding makes them; the answer in its step's format. */
+  const through = async (
+    path: string,
+    parsed: ParsedStep[],
+    gatewayId: string | undefined,
+    options: RequestOptions,
+    warnings: string[],
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ) => {
+    const abort = linkedAbort(signal);
+    const answer = await (
+      await ready()
+    ).gateway.run({
+      path,
+      credentials: { kind: 'trusted', project },
+      gatewayId,
+      options,
+      steps: parsed.map((p) => p.step),
+      stream: parsed[0]?.stream === true,
+      modelFallbacks: parsed.length === 1,
+      signal: abort.signal,
+      warnings,
+      body,
+    });
+    lastLogId = answer.headers['cf-aig-log-id'] ?? null;
+    return { answer, body: await answerBody(parsed[answer.step]!, answer.events, () => abort.abort()) };
+  };
+
   const ai: AI = {
     async run(model, inputs, runOptions = {}) {
       if (typeof model !== 'string' || model === '')
@@ -115,29 +144,25 @@ export function createAI(options: BindingOptions = {}): AI {
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
       checkJsonDepth(inputs);
       const parsed = workersAiStep(model, inputs, false);
-      const abort = linkedAbort(runOptions.signal);
       if (parsed.step.request.background) {
         // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
         const background = (await ready()).background;
         const queued = await background.enqueue(parsed.step.request, project, gatewayId);
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
+        const abort = new AbortController();
+        runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });
         return sseStream(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort());
       }
-      const call: GatewayCall = {
-        path: 'binding',
-        credentials: { kind: 'trusted', project },
+      const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
+      const { answer, body } = await through(
+        'binding',
+        [parsed],
         gatewayId,
-        options: { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions },
-        steps: [parsed.step],
-        stream: parsed.stream,
-        modelFallbacks: true,
-        signal: abort.signal,
+        options,
         warnings,
-        body: inputs,
-      };
-      const answer = await (await ready()).gateway.run(call);
-      lastLogId = answer.headers['cf-aig-log-id'] ?? null;
-      const body = await answerBody(parsed, answer.events, () => abort.abort());
+        inputs,
+        runOptions.signal,
+      );
       if (runOptions.returnRawResponse) return toResponse(body, answer.headers);
       return 'json' in body ? (body.json as Record<string, unknown>) : body.stream;
     },
@@ -169,26 +194,20 @@ export function createAI(options: BindingOptions = {}): AI {
           return `${base}/v1/${options.accountId ?? 'portico'}/${gatewayId}/${provider ?? ''}`;
         },
         async run(request, runOptions = {}) {
-          const rt = await ready();
           const warnings: string[] = [];
           checkJsonDepth(request);
-          const parsed = universalSteps(request, rt.catalog, warnings);
+          const parsed = universalSteps(request, (await ready()).catalog, warnings);
           const { options: gatewayOptions } = optionsFromBinding(runOptions.gateway ?? {}, warnings);
-          const abort = linkedAbort(runOptions.signal);
-          const call: GatewayCall = {
-            path: 'binding universal',
-            credentials: { kind: 'trusted', project },
+          const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
+          const { answer, body } = await through(
+            'binding universal',
+            parsed,
             gatewayId,
-            options: { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions },
-            steps: parsed.map((p) => p.step),
-            modelFallbacks: false,
-            signal: abort.signal,
+            options,
             warnings,
-            body: request,
-          };
-          const answer = await rt.gateway.run(call);
-          lastLogId = answer.headers['cf-aig-log-id'] ?? null;
-          const body = await answerBody(parsed[answer.step]!, answer.events, () => abort.abort());
+            request,
+            runOptions.signal,
+          );
           return toResponse(body, answer.headers);
         },
       };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError, badRequest } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import { parseBody } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { optionsFromHeaders, withoutUndefined } from '../gateway/options-from-headers.ts';
@@ -48,16 +49,27 @@ function within<T>(prefix: string, work: () => T): T {
 function parseStep(step: UniversalStep, index: number, catalog: Catalog, warnings: string[]): ParsedStep {
   const endpoint = step.endpoint.replace(/^\/+/, '').replace(/^v1\//, '');
   const modelName = step.provider === 'compat' ? undefined : providerModel(catalog, step.provider);
-  const parsed = within(`[${index}].query`, () => {
-    if (endpoint === 'chat/completions') return chatStep(step.query, modelName);
-    if (endpoint === 'responses') return responsesStep(step.query, modelName);
-    if (step.provider === 'workers-ai') return workersAiStep(endpoint, step.query);
+  const kind =
+    endpoint === 'chat/completions'
+      ? 'chat'
+      : endpoint === 'responses'
+        ? 'responses'
+        : step.provider === 'workers-ai'
+          ? 'run'
+          : undefined;
+  if (kind === undefined)
     throw badRequest(
-      null,
-      `Portico's universal endpoint runs 'responses' and 'chat/completions' endpoints, and Workers AI models; not '${endpoint.slice(0, 100)}'.`,
+      `[${index}].endpoint`,
+      `Portico's universal endpoint runs 'responses' and 'chat/completions' endpoints, and Workers AI models; not '${clip(endpoint)}'.`,
       'unsupported_endpoint',
     );
-  });
+  const parsed = within(`[${index}].query`, () =>
+    kind === 'chat'
+      ? chatStep(step.query, modelName)
+      : kind === 'responses'
+        ? responsesStep(step.query, modelName)
+        : workersAiStep(endpoint, step.query),
+  );
   const headers = new Headers();
   for (const [name, value] of Object.entries(step.headers ?? {}))
     headers.set(name, typeof value === 'string' ? value : JSON.stringify(value));

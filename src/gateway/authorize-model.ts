@@ -1,4 +1,5 @@
-import { ApiError } from '../api/errors.ts';
+import { forbidden } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
 import { admitted, type Layer } from './gateway-call.ts';
 import { isAdmin, matchesPattern } from './principal.ts';
 
@@ -10,14 +11,7 @@ export const authorizeModel: Layer = async (ctx, next) => {
     for (const step of ctx.call.steps) {
       const model = step.request.model;
       if (!allowed.some((pattern) => matchesPattern(pattern, model))) {
-        throw new ApiError({
-          status: 403,
-          type: 'permission_error',
-          code: 'model_not_allowed',
-          param: 'model',
-          message: `This key may not use the model '${model.slice(0, 200)}'.`,
-          retryable: false,
-        });
+        throw forbidden(`This key may not use the model '${clip(model)}'.`, 'model_not_allowed', 'model');
       }
     }
   }

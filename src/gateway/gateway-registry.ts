@@ -1,4 +1,4 @@
-import { ApiError, notFound } from '../api/errors.ts';
+import { ApiError, forbidden, notFound } from '../api/errors.ts';
 import { defaultGateway, type GatewaySettings } from '../api/gateway-settings.ts';
 import type { GatewayStore } from '../store/gateway-store.ts';
 import { isAdmin, type Principal } from './principal.ts';
@@ -64,14 +64,7 @@ export class GatewayRegistry {
     }
     const allowed = principal.scopes.gateways;
     if (allowed && !allowed.includes(id) && !isAdmin(principal)) {
-      throw new ApiError({
-        status: 403,
-        type: 'permission_error',
-        code: 'gateway_not_allowed',
-        param: 'gateway',
-        message: `This key may not use the gateway '${id}'.`,
-        retryable: false,
-      });
+      throw forbidden(`This key may not use the gateway '${id}'.`, 'gateway_not_allowed', 'gateway');
     }
     return gateway;
   }

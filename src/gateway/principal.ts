@@ -1,4 +1,4 @@
-import { ApiError } from '../api/errors.ts';
+import { forbidden } from '../api/errors.ts';
 import type { Owner } from '../store/owner.ts';
 import type { RateLimit, SpendLimit } from '../api/gateway-settings.ts';
 import type { KeyScopes } from '../api/keys.ts';
@@ -26,13 +26,10 @@ export function isAdmin(principal: Principal): boolean {
 /** Admin APIs (keys, gateways) refuse other principals with a 403. */
 export function requireAdmin(principal: Principal): void {
   if (!isAdmin(principal))
-    throw new ApiError({
-      status: 403,
-      type: 'permission_error',
-      code: 'admin_required',
-      message: 'This needs an admin key (create one with `portico keys create --admin`).',
-      retryable: false,
-    });
+    throw forbidden(
+      'This needs an admin key (create one with `portico keys create --admin`).',
+      'admin_required',
+    );
 }
 
 /** `local/*` matches every local model; a pattern without `*` matches itself only. */

@@ -19,6 +19,9 @@ import { modelsRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 import { workersAiRoutes } from './routes/workers-ai.ts';
 
+const AI_GATEWAY_PATH = '/v1/:account/:gateway';
+const UNIVERSAL_PATH = AI_GATEWAY_PATH;
+
 /** The OpenAI-compatible API under /v1, with the gateway named by `cf-aig-gateway-id` (or the key's, or `default`). */
 function openAiRoutes(runtime: Runtime): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
@@ -42,7 +45,13 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   app.use(requestId);
   app.use(
     methodNotAllowed({
-      app,
+      // The universal endpoint's pattern (`POST /v1/:account/:gateway`) matches any two-segment
+      // path; it never decides which methods a path takes.
+      app: {
+        get routes() {
+          return app.routes.filter((route) => route.path !== UNIVERSAL_PATH);
+        },
+      } as Hono<AppEnv>,
       onMethodNotAllowed: (c, methods) => {
         const error = new ApiError({
           status: 405,
@@ -63,7 +72,7 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   const openAiResources = new Set(v1.routes.map((route) => route.path.split('/')[1] ?? ''));
   // AI Gateway's own URL shapes carry their gateway in the path: they come first, so that
   // the /v1 routes' header-based admission never runs for them.
-  app.route('/v1/:account/:gateway', aiGatewayRoutes(runtime, openAiResources));
+  app.route(AI_GATEWAY_PATH, aiGatewayRoutes(runtime, openAiResources));
   app.route('/v1', v1);
   app.route('/client/v4/accounts/:account', workersAiRoutes(runtime));
 

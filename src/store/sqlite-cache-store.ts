@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { CacheStore, CachedAnswer } from './cache-store.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
+import { StatementCache } from './statement-cache.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -15,10 +16,12 @@ const MIGRATIONS: readonly Migration[] = [
 
 export class SqliteCacheStore implements CacheStore {
   readonly #db: Database;
+  readonly #sql: StatementCache;
 
   constructor(db: Database) {
     migrate(db, 'cache', MIGRATIONS);
     this.#db = db;
+    this.#sql = new StatementCache(db);
   }
 
   async get(key: string, now: number): Promise<CachedAnswer | undefined> {
@@ -38,6 +41,6 @@ export class SqliteCacheStore implements CacheStore {
   }
 
   async prune(now: number): Promise<number> {
-    return this.#db.prepare(`DELETE FROM cache WHERE expires_at <= ?`).run(now).changes;
+    return this.#sql.get(`DELETE FROM cache WHERE expires_at <= ?`).run(now).changes;
   }
 }

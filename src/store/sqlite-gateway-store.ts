@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { GatewayStore } from './gateway-store.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
+import { StatementCache } from './statement-cache.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -13,21 +14,23 @@ const MIGRATIONS: readonly Migration[] = [
 
 export class SqliteGatewayStore implements GatewayStore {
   readonly #db: Database;
+  readonly #sql: StatementCache;
 
   constructor(db: Database) {
     migrate(db, 'gateways', MIGRATIONS);
     this.#db = db;
+    this.#sql = new StatementCache(db);
   }
 
   async list(): Promise<GatewaySettings[]> {
-    const rows = this.#db.prepare(`SELECT settings_json FROM gateways ORDER BY id`).all() as {
+    const rows = this.#sql.get(`SELECT settings_json FROM gateways ORDER BY id`).all() as {
       settings_json: string;
     }[];
     return rows.map((row) => JSON.parse(row.settings_json) as GatewaySettings);
   }
 
   async get(id: string): Promise<GatewaySettings | undefined> {
-    const row = this.#db.prepare(`SELECT settings_json FROM gateways WHERE id = ?`).get(id) as
+    const row = this.#sql.get(`SELECT settings_json FROM gateways WHERE id = ?`).get(id) as
       { settings_json: string } | undefined;
     return row && (JSON.parse(row.settings_json) as GatewaySettings);
   }
@@ -42,6 +45,6 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#db.prepare(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0;
+    return this.#sql.get(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0;
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { KeyPatch, KeyRecord, KeyStore } from './key-store.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
+import { StatementCache } from './statement-cache.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -32,10 +33,12 @@ function toRecord(row: Row): KeyRecord {
 
 export class SqliteKeyStore implements KeyStore {
   readonly #db: Database;
+  readonly #sql: StatementCache;
 
   constructor(db: Database) {
     migrate(db, 'keys', MIGRATIONS);
     this.#db = db;
+    this.#sql = new StatementCache(db);
   }
 
   async insert(record: KeyRecord, hash: string): Promise<void> {
@@ -47,13 +50,13 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async findByHash(hash: string): Promise<KeyRecord | undefined> {
-    const row = this.#db.prepare(`SELECT record_json, revoked_at FROM keys WHERE hash = ?`).get(hash) as
+    const row = this.#sql.get(`SELECT record_json, revoked_at FROM keys WHERE hash = ?`).get(hash) as
       Row | undefined;
     return row && toRecord(row);
   }
 
   async get(id: string): Promise<KeyRecord | undefined> {
-    const row = this.#db.prepare(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
+    const row = this.#sql.get(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
       Row | undefined;
     return row && toRecord(row);
   }
@@ -74,11 +77,11 @@ export class SqliteKeyStore implements KeyStore {
   async update(id: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
     return this.#db
       .transaction(() => {
-        const row = this.#db.prepare(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
+        const row = this.#sql.get(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
           Row | undefined;
         if (!row) return undefined;
         const record = { ...toRecord(row), ...patch };
-        this.#db.prepare(`UPDATE keys SET record_json = ? WHERE id = ?`).run(JSON.stringify(record), id);
+        this.#sql.get(`UPDATE keys SET record_json = ? WHERE id = ?`).run(JSON.stringify(record), id);
         return record;
       })
       .immediate();
@@ -92,7 +95,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async anyActive(): Promise<boolean> {
-    return this.#db.prepare(`SELECT 1 FROM keys WHERE revoked_at IS NULL LIMIT 1`).get() !== undefined;
+    return this.#sql.get(`SELECT 1 FROM keys WHERE revoked_at IS NULL LIMIT 1`).get() !== undefined;
   }
 
   async anyAdmin(now: number): Promise<boolean> {

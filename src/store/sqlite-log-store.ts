@@ -15,6 +15,7 @@ import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './lo
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
+import { StatementCache } from './statement-cache.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -67,11 +68,12 @@ export class SqliteLogStore implements LogStore {
   readonly #insertLog: Statement;
   readonly #insertBodies: Statement;
   readonly #addSpend: Statement;
-  readonly #cache = new Map<string, Statement>();
+  readonly #sql: StatementCache;
 
   constructor(db: Database) {
     migrate(db, 'logs', MIGRATIONS);
     this.#db = db;
+    this.#sql = new StatementCache(db);
     this.#insertLog = db.prepare(`
       INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
         event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
@@ -103,17 +105,19 @@ export class SqliteLogStore implements LogStore {
     const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
-      const at = this.#statement(`SELECT created_at FROM logs WHERE id = ?`).get(page.after) as
+      const at = this.#sql.get(`SELECT created_at FROM logs WHERE id = ?`).get(page.after) as
         { created_at: number } | undefined;
       if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
       cursor = `AND (created_at, id) ${asc ? '>' : '<'} (?, ?)`;
       values.push(at.created_at, page.after);
     }
     const direction = asc ? 'ASC' : 'DESC';
-    const rows = this.#statement(
-      `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
+    const rows = this.#sql
+      .get(
+        `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
        ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
-    ).all(...values, page.limit + 1) as Row[];
+      )
+      .all(...values, page.limit + 1) as Row[];
     return { data: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
   }
 
@@ -123,10 +127,9 @@ export class SqliteLogStore implements LogStore {
         const found = this.#getSync(id, project);
         if (!found) return undefined;
         const updated = patchedLog(found, patch);
-        this.#statement(`UPDATE logs SET entry_json = ? WHERE id = ?`).run(
-          JSON.stringify(logSummary(updated)),
-          id,
-        );
+        this.#sql
+          .get(`UPDATE logs SET entry_json = ? WHERE id = ?`)
+          .run(JSON.stringify(logSummary(updated)), id);
         return updated;
       })
       .immediate();
@@ -137,16 +140,18 @@ export class SqliteLogStore implements LogStore {
     const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL';
     const width = Math.trunc(query.bucketMs);
     const bucket = `(created_at / ${width}) * ${width}`;
-    const sums = this.#statement(
-      `SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
+    const sums = this.#sql
+      .get(
+        `SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
          sum(NOT success) AS errors, sum(cache_status = 'HIT') AS cache_hits,
          total(tokens_in) AS tokens_in, total(tokens_cached) AS tokens_cached, total(tokens_out) AS tokens_out,
          total(tokens_reasoning) AS tokens_reasoning, total(cost) AS cost
        FROM logs WHERE ${sql} GROUP BY bucket, grp ORDER BY bucket, grp`,
-    ).all(...values) as AnalyticsSums[];
-    const samples = this.#statement(
-      `SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${sql}`,
-    ).iterate(...values) as IterableIterator<LatencySample>;
+      )
+      .all(...values) as AnalyticsSums[];
+    const samples = this.#sql
+      .get(`SELECT ${bucket} AS bucket, ${group} AS grp, duration_ms, ttft_ms FROM logs WHERE ${sql}`)
+      .iterate(...values) as IterableIterator<LatencySample>;
     return analyticsRows(sums, samples);
   }
 
@@ -156,31 +161,30 @@ export class SqliteLogStore implements LogStore {
     limit: number,
   ): Promise<{ data: LogEntry[]; cursor: number }> {
     if (cursor === undefined) {
-      const row = this.#statement(`SELECT coalesce(max(rowid), 0) AS last FROM logs`).get() as {
+      const row = this.#sql.get(`SELECT coalesce(max(rowid), 0) AS last FROM logs`).get() as {
         last: number;
       };
       return { data: [], cursor: row.last };
     }
     const { where: sql, values } = where(filter, [cursor]);
-    const rows = this.#statement(
-      `SELECT rowid AS seq, entry_json FROM logs WHERE rowid > ? AND ${sql} ORDER BY rowid LIMIT ?`,
-    ).all(...values, limit) as Array<Row & { seq: number }>;
+    const rows = this.#sql
+      .get(`SELECT rowid AS seq, entry_json FROM logs WHERE rowid > ? AND ${sql} ORDER BY rowid LIMIT ?`)
+      .all(...values, limit) as Array<Row & { seq: number }>;
     return { data: rows.map(toEntry), cursor: rows.at(-1)?.seq ?? cursor };
   }
 
   async spend(scope: SpendScope, since: number): Promise<number> {
-    const row = this.#statement(`SELECT total(cost) AS cost FROM spend WHERE scope = ? AND bucket >= ?`).get(
-      spendScopeKey(scope),
-      spendBucket(since),
-    ) as { cost: number };
+    const row = this.#sql
+      .get(`SELECT total(cost) AS cost FROM spend WHERE scope = ? AND bucket >= ?`)
+      .get(spendScopeKey(scope), spendBucket(since)) as { cost: number };
     return row.cost;
   }
 
   async prune(before: number): Promise<number> {
     return this.#db
       .transaction(() => {
-        this.#statement(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS);
-        return this.#statement(`DELETE FROM logs WHERE created_at < ?`).run(before).changes;
+        this.#sql.get(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS);
+        return this.#sql.get(`DELETE FROM logs WHERE created_at < ?`).run(before).changes;
       })
       .immediate();
   }
@@ -218,18 +222,8 @@ export class SqliteLogStore implements LogStore {
   #getSync(id: string, project: string | undefined): LogEntry | undefined {
     const sql = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
       WHERE logs.id = @id ${project !== undefined ? 'AND project = @project' : ''}`;
-    const row = this.#statement(sql).get({ id, ...(project !== undefined ? { project } : {}) }) as
+    const row = this.#sql.get(sql).get({ id, ...(project !== undefined ? { project } : {}) }) as
       Row | undefined;
     return row && toEntry(row);
-  }
-
-  /** Statements built from filters are prepared once per distinct SQL text. */
-  #statement(sql: string): Statement {
-    let statement = this.#cache.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      if (this.#cache.size < 256) this.#cache.set(sql, statement);
-    }
-    return statement;
   }
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import { ApiError } from '../../api/errors.ts';
+import { forbidden } from '../../api/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 
 const LOOPBACK_PAGE = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
@@ -63,13 +63,10 @@ export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHa
     // A page may send a form-like POST without asking first; CORS alone would only hide the answer.
     const origin = c.req.header('origin');
     if (origin !== undefined && !allows(origin) && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
-      throw new ApiError({
-        status: 403,
-        type: 'permission_error',
-        code: 'origin_not_allowed',
-        message: `Requests from the web page origin '${origin.slice(0, 200)}' are not allowed: add it to cors.origins in the config.`,
-        retryable: false,
-      });
+      throw forbidden(
+        `Requests from the web page origin '${origin.slice(0, 200)}' are not allowed: add it to cors.origins in the config.`,
+        'origin_not_allowed',
+      );
     }
     return headers(c, next);
   };

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MemoryRateLimiter } from '../src/gateway/memory-rate-limiter.ts';
+import { costOf } from '../src/gateway/cost.ts';
+import { scriptedModel } from './support/scripted-provider.ts';
+import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
+
+const MINUTE = 60_000;
+
+describe('rate-limit windows', () => {
+  // Cloudflare's example: 10 at 12:09 and 10 at 12:11 under 10 per 2 minutes.
+  const rule = (technique: 'fixed' | 'sliding') => ({ limit: 10, periodMs: 2 * MINUTE, technique });
+  const at = (minute: number) => Date.UTC(2026, 10, 28, 12, 0) + minute * MINUTE;
+  const burst = async (limiter: MemoryRateLimiter, technique: 'fixed' | 'sliding', minute: number) => {
+    const decisions = [];
+    for (let i = 0; i < 10; i++)
+      decisions.push(await limiter.consume('gateway:g', rule(technique), at(minute)));
+    return decisions;
+  };
+
+  test('fixed windows are aligned: both bursts pass', async () => {
+    const limiter = new MemoryRateLimiter();
+    assert.ok((await burst(limiter, 'fixed', 9.5)).every((d) => d.allowed));
+    assert.ok((await burst(limiter, 'fixed', 11)).every((d) => d.allowed));
+    const over = await limiter.consume('gateway:g', rule('fixed'), at(11));
+    assert.equal(over.allowed, false);
+    assert.equal(over.retryAfterMs, at(12) - at(11), 'until the next aligned window');
+  });
+
+  test('sliding windows count the trailing period: the second burst fails until the first ages out', async () => {
+    const limiter = new MemoryRateLimiter();
+    assert.ok((await burst(limiter, 'sliding', 9.5)).every((d) => d.allowed));
+    const second = await limiter.consume('gateway:g', rule('sliding'), at(11));
+    assert.equal(second.allowed, false);
+    assert.equal(second.retryAfterMs, MINUTE / 2, 'until the oldest request leaves the window');
+    assert.equal((await limiter.consume('gateway:g', rule('sliding'), at(11.5))).allowed, true);
+  });
+
+  test('a refused request does not count, and keys have their own counters', async () => {
+    const limiter = new MemoryRateLimiter();
+    const one = { limit: 1, periodMs: MINUTE, technique: 'sliding' as const };
+    assert.equal((await limiter.consume('key:a', one, 0)).allowed, true);
+    for (let i = 0; i < 5; i++) assert.equal((await limiter.consume('key:a', one, 1000)).allowed, false);
+    assert.equal((await limiter.consume('key:a', one, MINUTE)).allowed, true);
+    assert.equal((await limiter.consume('key:b', one, 1000)).allowed, true);
+  });
+});
+
+describe('cost', () => {
+  const model = {
+    ...scriptedModel('m', 'p'),
+    pricing: { input: 2, cachedInput: 0.5, cacheWrite: 2.5, output: 8 },
+  };
+  const usage = {
+    input_tokens: 1_000_000,
+    input_tokens_details: { cached_tokens: 200_000, cache_write_tokens: 100_000 },
+    output_tokens: 500_000,
+    output_tokens_details: { reasoning_tokens: 100_000 },
+    total_tokens: 1_500_000,
+  };
+
+  test('every token class is priced: fresh input, cached input, cache writes and output', () => {
+    assert.equal(costOf(usage, model, undefined, false), 0.7 * 2 + 0.2 * 0.5 + 0.1 * 2.5 + 0.5 * 8);
+  });
+
+  test('a custom cost replaces the price; a cache hit costs nothing', () => {
+    assert.equal(costOf(usage, model, { totalCost: 0.25 }, false), 0.25);
+    assert.equal(costOf(usage, model, { perTokenIn: 1e-6, perTokenOut: 2e-6 }, false), 1 + 1);
+    assert.equal(costOf(usage, model, undefined, true), 0);
+  });
+});
+
+describe('limits through the gateway', () => {
+  let gateway: GatewayUnderTest;
+  let admin: string;
+  const priced = { ...scriptedModel('test/priced', 'scripted'), pricing: { input: 1_000, output: 1_000 } };
+
+  before(async () => {
+    gateway = await startGateway({
+      config: {
+        gateways: {
+          default: {},
+          tight: { authentication: false, rate_limit: { limit: 2, period: 60, technique: 'sliding' } },
+          capped: { authentication: false, spend_limit: { limit_usd: 0.001, period: 3600 } },
+        },
+      },
+      models: [scriptedModel('test/echo', 'scripted'), priced],
+      providers: new Map([['scripted', echoProvider()]]),
+    });
+    const created = await gateway.request('POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
+    admin = created.json.key as string;
+  });
+  after(() => gateway.stop());
+
+  test('over a gateway rate limit: a 429 in the OpenAI shape with retry-after', async () => {
+    const headers = { 'cf-aig-gateway-id': 'tight' };
+    for (let i = 0; i < 2; i++) {
+      const ok = await gateway.request(
+        'POST',
+        '/v1/responses',
+        { model: 'test/echo', input: `r${i}` },
+        headers,
+      );
+      assert.equal(ok.status, 200);
+    }
+    const refused = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/echo', input: 'r3' },
+      headers,
+    );
+    assert.equal(refused.status, 429);
+    assert.equal((refused.json.error as { code: string }).code, 'rate_limit_exceeded');
+    assert.match(
+      (refused.json.error as { message: string }).message,
+      /gateway 'tight'.*2 requests per 60 s \(sliding window\)/,
+    );
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    const logged = (await gateway.logs()).filter((l) => l.gateway === 'tight');
+    assert.deepEqual(
+      logged.map((l) => l.statusCode),
+      [200, 200, 429],
+      'a refused request is logged too',
+    );
+  });
+
+  test("over a key's rate limit: refused for that key only", async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'slow', rate_limit: { limit: 1, period: 60 } },
+      { authorization: `Bearer ${admin}` },
+    );
+    const slow = gateway.client(created.json.key as string);
+    await slow.responses.create({ model: 'test/echo', input: 'one' });
+    await assert.rejects(
+      slow.responses.create({ model: 'test/echo', input: 'two' }),
+      (error: { status: number; message: string }) => {
+        assert.equal(error.status, 429);
+        assert.match(error.message, /this key/);
+        return true;
+      },
+    );
+    const other = await gateway.client(admin).responses.create({ model: 'test/echo', input: 'two' });
+    assert.equal(other.status, 'completed');
+  });
+
+  test("a key's budget and a gateway's spend limit refuse once spent, naming the budget", async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'frugal', budget: { limit_usd: 0.0001, period: 86400 } },
+      { authorization: `Bearer ${admin}` },
+    );
+    const frugal = gateway.client(created.json.key as string);
+    await frugal.responses.create({ model: 'test/priced', input: 'an expensive question' });
+    await gateway.server.runtime.gateway.flushLogs();
+    await assert.rejects(
+      frugal.responses.create({ model: 'test/priced', input: 'again' }),
+      (error: { status: number; code: string; message: string }) => {
+        assert.equal(error.status, 429);
+        assert.equal(error.code, 'budget_exceeded');
+        assert.match(error.message, /this key.*\$0\.00 per 1 day/);
+        return true;
+      },
+    );
+
+    const capped = { 'cf-aig-gateway-id': 'capped' };
+    assert.equal(
+      (await gateway.request('POST', '/v1/responses', { model: 'test/priced', input: 'x' }, capped)).status,
+      200,
+    );
+    await gateway.server.runtime.gateway.flushLogs();
+    const refused = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/priced', input: 'y' },
+      capped,
+    );
+    assert.equal(refused.status, 429);
+    assert.match((refused.json.error as { message: string }).message, /gateway 'capped'/);
+  });
+});
