@@ -6,10 +6,12 @@ import type { Tool } from '../api/tools.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { Provider, Turn } from '../providers/provider.ts';
 import { buildTurn } from './build-turn.ts';
+import { flattenClientItems, type ClientCall } from './client-tools.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
+import { offerTools } from './offer-tools.ts';
 import { resolveModel } from './resolve-model.ts';
 import { settleUnsupported } from './settle-unsupported.ts';
 import { validateTextFormat } from './validate-text-format.ts';
@@ -24,8 +26,14 @@ export interface ResponseContext {
   provider: Provider;
   /** The first model turn: the history, this request's input, settled tools and settings. */
   turn: Turn;
+  /** The previous response's context, as `previous_response_id` rebuilt it. */
+  history: Item[];
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
+  /** How the model's calls map back to the client's namespaces and tool searches (client-tools.ts). */
+  clientCalls: Map<string, ClientCall>;
+  /** False for a warm-up: the context is built and checked, no model runs. */
+  generate: boolean;
   /** The tools as the response echoes them. */
   echoTools: Tool[];
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
@@ -54,20 +62,26 @@ export async function buildContext(
   const history = request.previous_response_id
     ? await previousResponseItems(request.previous_response_id, ctx)
     : [];
+  const context = [...history, ...input];
+  const offered = offerTools(tools.turn, toolChoice, context);
   let turn = buildTurn(request, {
     model,
-    items: [...history, ...input],
-    tools: tools.turn,
-    toolChoice,
+    items: flattenClientItems(context, offered.calls),
+    tools: offered.tools.map(({ tool }) => tool),
+    toolChoice: offered.toolChoice,
     text,
+    stop: request.stop,
   });
   const hostedTools = ctx.hostedTools?.(turn);
   if (hostedTools) turn = hostedTools.offer(turn);
   const settled = settleUnsupported(turn, {
     request,
+    model: model.id,
     provider,
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
     historyLength: history.length,
+    hostedTools: ctx.hostedToolsPolicy ?? 'drop',
+    toolPaths: offered.tools.map(({ path }) => path),
   });
   if (settled.warnings.length > 0)
     ctx.logger?.warn('request served without what the model cannot take', {
@@ -79,7 +93,10 @@ export async function buildContext(
     model,
     provider,
     turn: settled.turn,
+    history,
     input,
+    clientCalls: offered.calls,
+    generate: request.generate !== false,
     echoTools: tools.echo,
     warnings: settled.warnings,
     hostedTools,

@@ -1,4 +1,5 @@
 import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { CachedAnswer } from '../store/cache-store.ts';
@@ -40,6 +41,8 @@ export interface GatewayCall {
   requestSize?: number;
   /** Whether the client asked for a stream (in its own wire format's terms), for the log. */
   stream?: boolean;
+  /** WebSocket mode's connection-local cache of `store: false` responses, for `previous_response_id`. */
+  previousItems?(id: string): Promise<Item[] | undefined>;
 }
 
 export interface GatewayAnswer {
@@ -50,6 +53,8 @@ export interface GatewayAnswer {
   headers: Record<string, string>;
   /** The index of the step that answered (0: the first; with model fallbacks, the fallback's place). */
   step: number;
+  /** What the model was given (the previous response's context, then the input): WebSocket mode caches it. */
+  context?: Item[];
 }
 
 /** How an answer was made, as the log records it. */

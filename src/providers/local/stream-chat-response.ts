@@ -42,7 +42,8 @@ export async function* streamChatResponse(
   const forwardAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', forwardAbort, { once: true });
   const channel = new ModelEventChannel();
-  const { temperature, topP, seed } = generation.sampling;
+  const { temperature, topP, seed, stop: stopAt, presencePenalty, frequencyPenalty } = generation.sampling;
+  const penalties = presencePenalty !== undefined || frequencyPenalty !== undefined;
   const { output } = generation;
   const base = {
     signal: stop.signal,
@@ -50,6 +51,15 @@ export async function* streamChatResponse(
     temperature: temperature ?? DEFAULT_TEMPERATURE,
     ...(topP !== undefined ? { topP } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(stopAt?.length ? { customStopTriggers: stopAt } : {}),
+    ...(penalties
+      ? {
+          repeatPenalty: {
+            ...(presencePenalty !== undefined ? { presencePenalty } : {}),
+            ...(frequencyPenalty !== undefined ? { frequencyPenalty } : {}),
+          },
+        }
+      : {}),
     onTextChunk: (text: string) => channel.push(...output.onText(text)),
   };
   const offered = output.functions;

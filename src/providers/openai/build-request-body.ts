@@ -19,6 +19,7 @@ export interface ResponsesRequestBody {
   temperature?: number;
   top_p?: number;
   max_output_tokens?: number;
+  top_logprobs?: number;
 }
 
 function withoutNulls(value: object): Record<string, unknown> | undefined {
@@ -65,5 +66,6 @@ export function buildRequestBody(turn: Turn): ResponsesRequestBody {
     ...(temperature !== undefined ? { temperature } : {}),
     ...(topP !== undefined ? { top_p: topP } : {}),
     ...(maxOutputTokens !== undefined ? { max_output_tokens: maxOutputTokens } : {}),
+    ...(turn.topLogprobs ? { top_logprobs: turn.topLogprobs } : {}),
   };
 }

@@ -5,7 +5,9 @@ import type { Runtime } from '../../runtime.ts';
 import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
+import type { AppOptions } from '../app.ts';
 import { readJson } from '../read-json.ts';
+import { responsesSocketRoute } from './responses-socket-route.ts';
 import { responsesStep, type ModelName } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 
@@ -19,8 +21,10 @@ export function createResponseHandler(runtime: Runtime, modelName?: ModelName, w
   };
 }
 
-export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
+export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get('/responses', responsesSocketRoute(runtime, options.socketLifetimeMs));
 
   app.post('/responses', createResponseHandler(runtime));
 
