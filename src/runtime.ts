@@ -17,6 +17,7 @@ import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
+import { storedModels } from './providers/local/model-stores.ts';
 import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
@@ -90,6 +91,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** The model name `default_model` answers to. */
+export const DEFAULT_MODEL_ALIAS = 'default';
+
 export function defaultModelsDirs(env: NodeJS.ProcessEnv): string[] {
   const list = env.PORTICO_MODELS_DIR
     ? env.PORTICO_MODELS_DIR.split(delimiter).filter(Boolean)
@@ -115,9 +119,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ['local', local],
     ...(options.providers ?? new Map<string, Provider>()),
   ]);
-  const localModels = listLocalModels(options.modelsDirs ?? defaultModelsDirs(env));
+  // Files in the models folders first: they win over a runner's model of the same name.
+  const localModels = [
+    ...listLocalModels(options.modelsDirs ?? defaultModelsDirs(env)),
+    ...storedModels(env),
+  ];
   const found = [...(options.models ?? []), ...localModels, ...upstreams.models];
-  const models = withAliases(found, config.aliases, logger);
+  // `default_model` is the model called `default`: one name every client can be pointed at.
+  const aliases = new Map(config.aliases);
+  if (config.defaultModel) aliases.set(DEFAULT_MODEL_ALIAS, { model: config.defaultModel });
+  const models = withAliases(found, aliases, logger);
   const catalog = new Catalog(models, providers, upstreams.unavailable);
 
   const stores =
@@ -141,6 +152,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     owner,
     logger,
     dropUnsupported: config.dropUnsupported,
+    hostedToolsPolicy: config.hostedTools,
   });
   const gateway = createGateway({
     catalog,

@@ -832,6 +832,64 @@ describe('POST /v1/chat/completions on a local model', () => {
     assert.deepEqual(usage.completion_tokens_details, { reasoning_tokens: 0 });
   });
 
+  test('stop sequences end the answer of a local model where they appear, and are not included', async () => {
+    const free = await client.chat.completions.create({
+      model: TINY_MODEL,
+      messages,
+      max_tokens: 40,
+      temperature: 0,
+    });
+    const text = free.choices[0]!.message.content!;
+    const at = text.indexOf(' ', 8);
+    assert.ok(at > 0, text);
+    const stop = text.slice(at, at + 4);
+    const stopped = await client.chat.completions.create({
+      model: TINY_MODEL,
+      messages,
+      max_tokens: 40,
+      temperature: 0,
+      stop,
+    });
+    assert.equal(stopped.choices[0]!.message.content, text.slice(0, at));
+    assert.equal(stopped.choices[0]!.finish_reason, 'stop');
+  });
+
+  test('n choices, each its own answer, with the usage of all', async () => {
+    const completion = await client.chat.completions.create({
+      model: TINY_MODEL,
+      messages,
+      max_tokens: 6,
+      n: 3,
+    });
+    assert.deepEqual(
+      completion.choices.map((choice) => choice.index),
+      [0, 1, 2],
+    );
+    assert.ok(completion.choices.every((choice) => (choice.message.content ?? '').length > 0));
+    assert.equal(completion.usage!.completion_tokens, 18);
+    const stream = await client.chat.completions.create({
+      model: TINY_MODEL,
+      messages,
+      max_tokens: 4,
+      n: 2,
+      stream: true,
+      stream_options: { include_usage: true },
+      frequency_penalty: 0.5,
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const finished = chunks.flatMap((chunk) => chunk.choices.filter((choice) => choice.finish_reason));
+    assert.deepEqual(
+      finished.map((choice) => [choice.index, choice.finish_reason]),
+      [
+        [0, 'length'],
+        [1, 'length'],
+      ],
+    );
+    assert.deepEqual(chunks.at(-1)!.choices, []);
+    assert.equal(chunks.at(-1)!.usage!.completion_tokens, 8);
+  });
+
   test('max_tokens ends with finish_reason length after exactly that many tokens', async () => {
     for (const limit of [{ max_tokens: 5 }, { max_completion_tokens: 7 }]) {
       // Greedy, so that the story cannot end before the limit by chance.
@@ -952,10 +1010,18 @@ describe('POST /v1/chat/completions on a local model', () => {
       ['temperature 3', { model: TINY_MODEL, messages: user, temperature: 3 }, 'temperature'],
       ['top_p above 1', { model: TINY_MODEL, messages: user, top_p: 1.5 }, 'top_p'],
       ['max_tokens of 0', { model: TINY_MODEL, messages: user, max_tokens: 0 }, 'max_tokens'],
-      ['n of 2', { model: TINY_MODEL, messages: user, n: 2 }, 'n'],
-      ['stop sequences', { model: TINY_MODEL, messages: user, stop: ['\n'] }, 'stop'],
-      ['logprobs', { model: TINY_MODEL, messages: user, logprobs: true }, 'logprobs'],
-      ['a penalty', { model: TINY_MODEL, messages: user, presence_penalty: 0.5 }, 'presence_penalty'],
+      ['n of 9', { model: TINY_MODEL, messages: user, n: 9 }, 'n'],
+      ['five stop sequences', { model: TINY_MODEL, messages: user, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
+      [
+        'top_logprobs without logprobs',
+        { model: TINY_MODEL, messages: user, top_logprobs: 2 },
+        'top_logprobs',
+      ],
+      [
+        'a penalty out of range',
+        { model: TINY_MODEL, messages: user, presence_penalty: 2.5 },
+        'presence_penalty',
+      ],
       ['store: true', { model: TINY_MODEL, messages: user, store: true }, 'store'],
       [
         'stream_options without stream',

@@ -32,7 +32,8 @@ describe('HTTP manners', () => {
   test('a wrong method is a 405 with allow, in the OpenAI error shape', async () => {
     const answer = await gateway.request('PUT', '/v1/responses', {});
     assert.equal(answer.status, 405);
-    assert.equal(answer.headers.get('allow'), 'POST');
+    // GET opens WebSocket mode.
+    assert.equal(answer.headers.get('allow'), 'GET, HEAD, POST');
     assert.equal((answer.json.error as { code: string }).code, 'method_not_allowed');
     const item = await gateway.request('POST', '/v1/responses/resp_1');
     assert.equal(item.status, 405);

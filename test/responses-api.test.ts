@@ -329,11 +329,6 @@ describe('bad input is a 400 naming the parameter', () => {
     ],
     ['stream of the wrong type', { model: TINY_MODEL, input: 'hi', stream: 'yes' }, 'stream'],
     [
-      'a hosted tool a local model cannot run',
-      { model: TINY_MODEL, input: 'hi', tools: [{ type: 'web_search' }] },
-      'tools[0].type',
-    ],
-    [
       'a file a local model cannot read',
       {
         model: TINY_MODEL,

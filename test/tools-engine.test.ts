@@ -62,6 +62,7 @@ after(async () => {
 interface Setup {
   models?: CatalogModel[];
   dropUnsupported?: boolean;
+  hostedTools?: 'drop' | 'refuse';
   logged?: Array<{ message: string; fields?: Record<string, unknown> }>;
 }
 
@@ -77,6 +78,7 @@ function context(provider: ScriptedProvider, setup: Setup = {}): EngineContext {
     owner: 'tools-tester',
     logger: { info: log, warn: log, error: log },
     ...(setup.dropUnsupported !== undefined ? { dropUnsupported: setup.dropUnsupported } : {}),
+    ...(setup.hostedTools !== undefined ? { hostedToolsPolicy: setup.hostedTools } : {}),
   };
 }
 
@@ -404,7 +406,12 @@ describe('tool_choice', () => {
     for (const choice of forms) await run(provider, { tools, tool_choice: choice });
     assert.deepEqual(
       provider.turns.map((turn) => turn.toolChoice),
-      forms,
+      [...forms.slice(0, -1), 'auto'],
+      'allowed_tools reaches the provider as its mode, over the allowed tools alone',
+    );
+    assert.deepEqual(
+      provider.turns.at(-1)!.tools.map((tool) => (tool as { name: string }).name),
+      ['apply_patch_tool'],
     );
   });
 });
@@ -580,10 +587,27 @@ describe('unsupported tools and parameters', () => {
     const provider = new PickyProvider(() => textEvents('ok'), hostedAndSeed);
     const error = await rejection(run(provider, body));
     assert.equal(error.status, 400);
+    assert.equal(error.param, 'seed', 'the hosted tool is dropped, not refused');
+    assert.equal(error.code, 'unsupported_parameter');
+    assert.match(error.message, /No seed here\..*drop_unsupported: true/);
+    assert.equal(provider.turns.length, 0);
+  });
+
+  test('a hosted tool the provider cannot run is dropped with a warning, or refused when configured', async () => {
+    const tools = [fn('get_weather', weather), { type: 'web_search' }];
+    const provider = new PickyProvider(() => textEvents('ok'), hostedAndSeed);
+    const { warnings, response } = await run(provider, { tools });
+    assert.equal(response.status, 'completed');
+    assert.deepEqual(warnings, [
+      "tools[1].type: dropped, No web search here. Portico does not run 'web_search' tools for this model.",
+    ]);
+    assert.deepEqual(
+      provider.turns[0]!.tools.map((tool) => tool.type),
+      ['function'],
+    );
+    const error = await rejection(run(provider, { tools }, { hostedTools: 'refuse' }));
     assert.equal(error.param, 'tools[1].type');
     assert.equal(error.code, 'unsupported_parameter');
-    assert.match(error.message, /No web search here\..*drop_unsupported: true/);
-    assert.equal(provider.turns.length, 0);
   });
 
   test('harmless items alone are warnings, removed from the turn', async () => {
@@ -607,7 +631,7 @@ describe('unsupported tools and parameters', () => {
     const { warnings, response } = await run(provider, body, { models: [lenient], logged });
     assert.equal(response.status, 'completed');
     assert.deepEqual(warnings, [
-      'tools[1].type: dropped, No web search here.',
+      "tools[1].type: dropped, No web search here. Portico does not run 'web_search' tools for this model.",
       'seed: dropped, No seed here.',
       'text.verbosity: ignored, No verbosity.',
     ]);
@@ -631,7 +655,7 @@ describe('unsupported tools and parameters', () => {
     assert.equal(global.response.status, 'completed');
     const strictModel = { ...model, dropUnsupported: false };
     const error = await rejection(run(picky(), body, { dropUnsupported: true, models: [strictModel] }));
-    assert.equal(error.param, 'tools[1].type');
+    assert.equal(error.param, 'seed');
   });
 
   test('a dropped forced tool leaves tool_choice on auto', async () => {
@@ -726,11 +750,11 @@ describe('unsupported tools and parameters', () => {
     const { warnings } = await run(new ScriptedProvider(() => textEvents('ok')), {
       service_tier: 'flex',
       truncation: 'auto',
-      top_logprobs: 3,
+      moderation: { model: 'omni-moderation-latest' },
     });
     assert.deepEqual(
       warnings.map((warning) => warning.split(':')[0]),
-      ['service_tier', 'top_logprobs'],
+      ['service_tier', 'moderation'],
       'truncation is acted on (fit-context.ts), no longer a warning',
     );
   });

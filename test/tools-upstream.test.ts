@@ -369,17 +369,22 @@ describe('tools and parameters an upstream cannot serve', () => {
     tools: [{ type: 'web_search' as const }, strictTool('get_weather')],
   };
 
-  test('a hosted tool on Anthropic is a 400 naming tools[0].type by default', async () => {
-    const bodies = await upstreamBodies(async () => {
-      const error = await client.responses
+  test('a hosted tool on Anthropic is dropped by default, and the warning header says so', async () => {
+    queue.push(fixture('anthropic-answer'));
+    const [body] = await upstreamBodies(async () => {
+      const { data, response } = await client.responses
         .create({ model: 'claude/sonnet', ...request })
-        .catch((thrown: unknown) => thrown);
-      assert.ok(error instanceof OpenAI.BadRequestError);
-      assert.equal(error.param, 'tools[0].type');
-      assert.equal(error.code, 'unsupported_parameter');
-      assert.match(error.message, /'web_search' tool cannot be sent to Anthropic.*drop_unsupported/);
+        .withResponse();
+      assert.equal(data.status, 'completed');
+      assert.match(
+        response.headers.get(WARNINGS_HEADER) ?? '',
+        /^tools\[0\]\.type: dropped, A 'web_search' tool cannot be sent to Anthropic\. Portico does not run 'web_search' tools/,
+      );
     });
-    assert.equal(bodies.length, 0);
+    assert.deepEqual(
+      list(body!.tools).map((tool) => tool.name),
+      ['get_weather'],
+    );
   });
 
   test('with drop_unsupported it is dropped, and the warning header says so, streamed or not', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors.ts';
+import type { TokenLogprob } from './items.ts';
 import { CreateResponseRequest, ReasoningConfig } from './request.ts';
 import { FunctionTool } from './tools.ts';
 
@@ -108,7 +109,7 @@ const responses = CreateResponseRequest.shape;
 
 /**
  * `POST /v1/chat/completions`. Unknown parameters are refused, as on /v1/responses; known ones
- * Portico cannot honour (n > 1, stop, logprobs, penalties, ...) are refused after parsing.
+ * Portico cannot honour (logit_bias, audio, ...) are refused after parsing.
  */
 export const ChatCompletionRequest = z.strictObject({
   model: responses.model,
@@ -136,8 +137,10 @@ export const ChatCompletionRequest = z.strictObject({
   stream_options: z
     .strictObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() })
     .nullish(),
-  n: z.int().min(1).nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  n: z.int().min(1).max(8, 'n is at most 8').nullish(),
+  stop: z
+    .union([z.string().min(1), z.array(z.string().min(1)).max(4, 'stop takes up to 4 sequences')])
+    .nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
@@ -152,6 +155,12 @@ export type ChatMessage = z.output<typeof ChatMessage>;
 export type ChatTool = z.output<typeof ChatTool>;
 export type ChatToolChoice = z.output<typeof ChatToolChoice>;
 export type ChatResponseFormat = z.output<typeof ChatResponseFormat>;
+
+/** A choice's token log probabilities (with `logprobs: true`): the Responses ones, as Chat Completions nests them. */
+export interface ChatLogprobs {
+  content: TokenLogprob[];
+  refusal: null;
+}
 
 export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -179,10 +188,10 @@ export interface ChatCompletion {
   created: number;
   model: string;
   choices: Array<{
-    index: 0;
+    index: number;
     message: ChatCompletionMessage;
     finish_reason: ChatFinishReason;
-    logprobs: null;
+    logprobs: ChatLogprobs | null;
   }>;
   usage: ChatUsage;
 }
@@ -208,7 +217,12 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{ index: 0; delta: ChatDelta; logprobs: null; finish_reason: ChatFinishReason | null }>;
+  choices: Array<{
+    index: number;
+    delta: ChatDelta;
+    logprobs: ChatLogprobs | null;
+    finish_reason: ChatFinishReason | null;
+  }>;
   usage?: ChatUsage | null;
 }
 

@@ -16,6 +16,14 @@ export const InputFilePart = z.object({
   filename: z.string().nullish(),
 });
 export const Logprob = z.looseObject({ token: z.string(), logprob: z.number() });
+
+/** A token's log probability and the most likely alternatives, as the Responses API spells it. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] }>;
+}
 export const OutputTextPart = z.object({
   type: z.literal('output_text'),
   text: z.string(),

@@ -48,7 +48,11 @@ export const Metadata = z
   )
   .refine((value) => Object.keys(value).length <= 16, 'metadata has at most 16 pairs');
 
-/** `POST /v1/responses`. Unknown parameters are refused, as OpenAI does. */
+/**
+ * `POST /v1/responses`: every parameter of OpenAI's published CreateResponse, and
+ * `client_metadata` (Codex sends it; OpenAI takes it). Unknown parameters are refused, as
+ * OpenAI does.
+ */
 export const CreateResponseRequest = z.strictObject({
   model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
@@ -58,14 +62,17 @@ export const CreateResponseRequest = z.strictObject({
   store: z.boolean().nullish(),
   background: z.boolean().nullish(),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_obfuscation: z.boolean().nullish() }).nullish(),
+  stream_options: z.looseObject({ include_obfuscation: z.boolean().nullish() }).nullish(),
   include: z.array(z.enum(INCLUDABLE)).nullish(),
   max_output_tokens: z.int().min(1, 'max_output_tokens must be at least 1').nullish(),
-  max_tool_calls: z.int().min(1).nullish(),
+  max_tool_calls: z.int().min(0).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
+  /** Open Responses sampling penalties; OpenAI's Responses API has none. */
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   text: TextConfig.nullish(),
   reasoning: ReasoningConfig.nullish(),
@@ -75,6 +82,9 @@ export const CreateResponseRequest = z.strictObject({
   metadata: Metadata.nullish(),
   prompt_cache_key: z.string().nullish(),
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
+  prompt_cache_options: z.looseObject({}).nullish(),
+  moderation: z.looseObject({ model: z.string() }).nullish(),
+  client_metadata: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().max(64).nullish(),
   user: z.string().nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),
@@ -90,7 +100,19 @@ export const CreateResponseRequest = z.strictObject({
     .nullish(),
 });
 
-export type CreateResponseRequest = z.output<typeof CreateResponseRequest>;
+export type CreateResponseRequest = z.output<typeof CreateResponseRequest> & EntryPointFields;
+
+/**
+ * What entry points other than `POST /v1/responses` add to a request (never accepted from
+ * its body): Chat Completions' `stop`, and `generate: false` of a WebSocket warm-up. They
+ * travel with the request, so the gateway's cache tells such requests apart.
+ */
+export interface EntryPointFields {
+  /** Sequences that end the output where they appear. */
+  stop?: string[] | undefined;
+  /** `false`: build and check the context without running the model. */
+  generate?: boolean | undefined;
+}
 export type TextConfig = z.output<typeof TextConfig>;
 export type ReasoningConfig = z.output<typeof ReasoningConfig>;
 

@@ -10,6 +10,8 @@ export const OutputMessage = z.object({
   id: z.string(),
   role: z.literal('assistant'),
   status: itemStatus,
+  /** Intermediate commentary, or the final answer (the last message of a response). */
+  phase: z.enum(['commentary', 'final_answer']).nullish(),
   content: z.array(z.discriminatedUnion('type', [OutputTextPart, RefusalPart])),
 });
 
@@ -26,6 +28,7 @@ export const OutputFunctionCall = z.object({
   type: z.literal('function_call'),
   id: z.string(),
   call_id: z.string(),
+  namespace: z.string().optional(),
   name: z.string(),
   arguments: z.string(),
   status: itemStatus,
@@ -35,6 +38,7 @@ export const OutputCustomToolCall = z.object({
   type: z.literal('custom_tool_call'),
   id: z.string(),
   call_id: z.string(),
+  namespace: z.string().optional(),
   name: z.string(),
   input: z.string(),
 });
@@ -96,12 +100,16 @@ export const ResponseObject = z.object({
   truncation: z.enum(['auto', 'disabled']),
   service_tier: z.string(),
   store: z.boolean(),
-  /** Deprecated in the API: echoed only when sent (the schema does not allow null). */
-  user: z.string().optional(),
+  /** Deprecated in the API; null when not sent (Open Responses requires the key, OpenAI's examples send null). */
+  user: z.string().nullable(),
   safety_identifier: z.string().nullable(),
   prompt_cache_key: z.string().nullable(),
-  top_logprobs: z.int().nullable(),
-  usage: Usage.optional(),
+  /** Open Responses requires these three as numbers (OpenAI's schema allows null). */
+  top_logprobs: z.int(),
+  presence_penalty: z.number(),
+  frequency_penalty: z.number(),
+  /** Null until the response ends (Open Responses requires the key; OpenAI streams it so). */
+  usage: Usage.nullable(),
 });
 
 export type OutputMessage = z.output<typeof OutputMessage>;

@@ -29,6 +29,11 @@ export class Catalog {
     return this.models.get(id);
   }
 
+  /** The models that can be served now: local ones, and proxied ones whose provider is configured. */
+  servable(): CatalogModel[] {
+    return this.list().filter((model) => this.providers.has(model.provider));
+  }
+
   /** The model and its provider, or a 404 for an unknown model / a 400 naming what to configure. */
   resolve(id: string): ResolvedModel {
     const model = this.models.get(id);

@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { keysCommand } from './keys-command.ts';
 import { logsCommand } from './logs-command.ts';
 import { modelsCommand } from './models-command.ts';
+import { pullCommand } from './pull-command.ts';
 import { runCommand } from './run-command.ts';
 import { serveCommand } from './serve-command.ts';
 
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   run: runCommand,
   models: modelsCommand,
+  pull: pullCommand,
   keys: keysCommand,
   logs: logsCommand,
 };

@@ -6,6 +6,14 @@ import { runtimeOptions } from './runtime-options.ts';
 /** How long running responses may take to finish after SIGTERM before they are stopped. */
 const DEFAULT_GRACE_MS = 30_000;
 
+/** What a fresh install says, once, when it has nothing to serve. */
+const NO_MODEL = `No model to serve yet. Get one and restart:
+  npx portico pull hf:ggml-org/models/tinyllamas/stories260K.gguf   (1 MB story model, to try things out)
+  npx portico pull hf:OWNER/REPO/FILE.gguf                          (any GGUF model on Hugging Face)
+or put .gguf files in ./models, or set OPENAI_API_KEY to serve openai/gpt-5.4-pro.
+Models that Ollama or LM Studio already downloaded are served as they are.
+`;
+
 export const serveCommand: Command = {
   summary:
     'Serves the OpenAI-compatible API, Workers AI and AI Gateway routes. Beyond loopback it needs an admin key first.',
@@ -31,10 +39,10 @@ export const serveCommand: Command = {
       process.stderr.write(`portico: ${(error as Error).message}\n`);
       return 2;
     }
-    const models = server.runtime.catalog.list();
+    const models = server.runtime.catalog.servable();
     process.stderr.write(`Portico listening on ${server.url}/v1\n`);
     process.stderr.write(
-      `Models: ${models.map((model) => model.id).join(', ') || '(none: put .gguf files in ./models)'}\n`,
+      models.length > 0 ? `Models: ${models.map((model) => model.id).join(', ')}\n` : NO_MODEL,
     );
 
     await new Promise<void>((resolve) => {

@@ -127,6 +127,10 @@ export const ConfigFile = z.strictObject({
       origins: z.array(z.string().min(1), 'must be a list of origins').optional(),
     })
     .optional(),
+  /** Hosted tools (web_search, ...) a model's provider cannot run: dropped with a warning, or refused. */
+  hosted_tools: z.enum(['drop', 'refuse'], { error: "must be 'drop' or 'refuse'" }).optional(),
+  /** The model that `model: "default"` names. */
+  default_model: z.string('must be a model id').min(1, 'must not be empty').optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;

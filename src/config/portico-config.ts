@@ -49,4 +49,8 @@ export interface PorticoConfig {
   logRetentionDays: number | undefined;
   /** Browser origins allowed by CORS; undefined: loopback pages only. */
   corsOrigins: string[] | undefined;
+  /** Hosted tools a model's provider cannot run: `drop` (with a warning; the default) or `refuse`. */
+  hostedTools: 'drop' | 'refuse';
+  /** The model that `model: "default"` names. */
+  defaultModel: string | undefined;
 }

@@ -43,5 +43,7 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
     ),
     logRetentionDays: parsed.data.logs?.retention_days,
     corsOrigins: parsed.data.cors?.origins,
+    hostedTools: parsed.data.hosted_tools ?? 'drop',
+    defaultModel: parsed.data.default_model,
   };
 }

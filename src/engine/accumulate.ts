@@ -38,8 +38,11 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
     case 'response.output_text.delta':
     case 'response.refusal.delta': {
       const part = messagePart(output, event.output_index, event.content_index);
-      if (part.type === 'output_text') part.text += event.delta;
-      else part.refusal += event.delta;
+      if (part.type === 'output_text') {
+        part.text += event.delta;
+        const logprobs = (event as { logprobs?: unknown[] }).logprobs;
+        if (logprobs?.length) part.logprobs.push(...(structuredClone(logprobs) as typeof part.logprobs));
+      } else part.refusal += event.delta;
       break;
     }
     case 'response.output_text.done': {

@@ -7,6 +7,7 @@ import type { Tool } from '../api/tools.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { Provider, Turn } from '../providers/provider.ts';
 import { buildTurn } from './build-turn.ts';
+import { flattenClientItems, type ClientCall } from './client-tools.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
 import { fromLastCheckpoint } from './compaction-item.ts';
@@ -14,6 +15,7 @@ import { conversationItems, conversationOf } from './conversation-context.ts';
 import { fitContext } from './fit-context.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
+import { offerTools } from './offer-tools.ts';
 import { resolveModel } from './resolve-model.ts';
 import { settleUnsupported } from './settle-unsupported.ts';
 import { validateTextFormat } from './validate-text-format.ts';
@@ -28,12 +30,18 @@ export interface ResponseContext {
   provider: Provider;
   /** The first model turn: the history, this request's input, settled tools and settings. */
   turn: Turn;
+  /** The history this response reads (its chain or conversation), from its latest compaction on. */
+  history: Item[];
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
   /** How many of `turn.items` come before this request's input (the history). */
   historyLength: number;
   /** The conversation the response reads and appends to, if any. */
   conversation: string | undefined;
+  /** How the model's calls map back to the client's namespaces and tool searches (client-tools.ts). */
+  clientCalls: Map<string, ClientCall>;
+  /** False for a warm-up: the context is built and checked, no model runs. */
+  generate: boolean;
   /** The tools as the response echoes them. */
   echoTools: Tool[];
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
@@ -84,20 +92,25 @@ export async function prepareContext(
       : [];
   // Portico's latest compaction checkpoint stands for everything before it.
   const context = fromLastCheckpoint([...history, ...input], history.length);
+  const offered = offerTools(tools.turn, toolChoice, context.items);
   let turn = buildTurn(request, {
     model,
-    items: context.items,
-    tools: tools.turn,
-    toolChoice,
+    items: flattenClientItems(context.items, offered.calls),
+    tools: offered.tools.map(({ tool }) => tool),
+    toolChoice: offered.toolChoice,
     text,
+    stop: request.stop,
   });
   const hostedTools = ctx.hostedTools?.(turn);
   if (hostedTools) turn = hostedTools.offer(turn);
   const settled = settleUnsupported(turn, {
     request,
+    model: model.id,
     provider,
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
     historyLength: context.historyLength,
+    hostedTools: ctx.hostedToolsPolicy ?? 'drop',
+    toolPaths: offered.tools.map(({ path }) => path),
   });
   if (settled.warnings.length > 0)
     ctx.logger?.warn('request served without what the model cannot take', {
@@ -109,9 +122,12 @@ export async function prepareContext(
     model,
     provider,
     turn: settled.turn,
+    history: context.items.slice(0, context.historyLength),
     input,
     historyLength: context.historyLength,
     conversation,
+    clientCalls: offered.calls,
+    generate: request.generate !== false,
     echoTools: tools.echo,
     warnings: settled.warnings,
     hostedTools,

@@ -12,10 +12,12 @@ export interface TurnParts {
   tools: Tool[];
   toolChoice: ToolChoice;
   text: TextConfig;
+  /** Stop sequences (Chat Completions' `stop`); none when undefined or empty. */
+  stop?: string[] | undefined;
 }
 
 /** The turn a request asks for, before anything the model cannot take is settled. */
-export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Turn {
+export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: TurnParts): Turn {
   return {
     ...parts,
     instructions: request.instructions ?? undefined,
@@ -26,6 +28,9 @@ export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Tur
       ...(request.top_p != null ? { topP: request.top_p } : {}),
       ...(request.max_output_tokens != null ? { maxOutputTokens: request.max_output_tokens } : {}),
       ...(request.seed != null ? { seed: request.seed } : {}),
+      ...(request.presence_penalty ? { presencePenalty: request.presence_penalty } : {}),
+      ...(request.frequency_penalty ? { frequencyPenalty: request.frequency_penalty } : {}),
+      ...(stop?.length ? { stop } : {}),
     },
     include: request.include ?? [],
     ...(request.context_management
@@ -36,5 +41,6 @@ export function buildTurn(request: CreateResponseRequest, parts: TurnParts): Tur
           })),
         }
       : {}),
+    ...(request.top_logprobs ? { topLogprobs: request.top_logprobs } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
@@ -12,6 +13,8 @@ export interface StartedResponse {
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>;
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
   warnings: string[];
+  /** What the model was given: the previous response's context, then this request's input. */
+  context: Item[];
 }
 
 /**
@@ -40,8 +43,11 @@ export async function startResponse(
       release();
       leave();
     };
-    const events = await startRun(context, ctx, signal, { ...options, leave: done });
-    return { events, warnings: context.warnings };
+    return {
+      events: await startRun(context, ctx, signal, { ...options, leave: done }),
+      warnings: context.warnings,
+      context: [...context.history, ...context.input],
+    };
   } catch (error) {
     release();
     leave();

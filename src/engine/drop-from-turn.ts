@@ -7,6 +7,9 @@ const SAMPLING: Record<string, keyof Sampling> = {
   top_p: 'topP',
   seed: 'seed',
   max_output_tokens: 'maxOutputTokens',
+  presence_penalty: 'presencePenalty',
+  frequency_penalty: 'frequencyPenalty',
+  stop: 'stop',
 };
 
 interface Removals {

@@ -6,6 +6,7 @@ import type { Provider } from '../providers/provider.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 import type { HostedToolsFactory } from './hosted-tool-runner.ts';
+import type { HostedToolsPolicy } from './hosted-tools.ts';
 import type { WorkTracker } from '../work-tracker.ts';
 import type { IdGenerator } from './ids.ts';
 import type { KeyedLock } from './keyed-lock.ts';
@@ -41,6 +42,8 @@ export interface EngineContext {
   previousItems?(id: string): Promise<Item[] | undefined>;
   /** The built-in tools Portico runs for a turn, if any (see hosted-tool-runner.ts). */
   hostedTools?: HostedToolsFactory;
+  /** Hosted tools neither Portico nor the model's provider runs: dropped with a warning (the default) or refused. */
+  hostedToolsPolicy?: HostedToolsPolicy;
   /** Counts this process's running generations for a graceful shutdown, and stops them when it is over. */
   work?: WorkTracker;
 }

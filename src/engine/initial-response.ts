@@ -49,9 +49,12 @@ export function initialResponse(
     truncation: request.truncation ?? 'disabled',
     service_tier: 'default',
     store: request.store ?? true,
-    ...(request.user ? { user: request.user } : {}),
+    user: request.user ?? null,
     safety_identifier: request.safety_identifier ?? null,
     prompt_cache_key: request.prompt_cache_key ?? null,
-    top_logprobs: request.top_logprobs ?? null,
+    top_logprobs: request.top_logprobs ?? 0,
+    usage: null,
+    presence_penalty: request.presence_penalty ?? 0,
+    frequency_penalty: request.frequency_penalty ?? 0,
   };
 }

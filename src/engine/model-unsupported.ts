@@ -49,6 +49,8 @@ export function engineUnsupported(request: CreateResponseRequest): Unsupported[]
     ignored('prompt_cache_key', 'Portico does not pass prompt cache keys upstream.');
   if (request.prompt_cache_retention)
     ignored('prompt_cache_retention', 'Portico does not pass prompt cache retention upstream.');
-  if (request.top_logprobs) ignored('top_logprobs', 'Portico does not return log probabilities yet.');
+  if (request.prompt_cache_options)
+    ignored('prompt_cache_options', 'Portico does not pass prompt cache options upstream.');
+  if (request.moderation) ignored('moderation', 'Portico does not run moderation models yet.');
   return found;
 }

@@ -4,7 +4,7 @@ import {
   type ResponseStreamEvent,
   type ResponseStreamEventBody,
 } from '../api/stream-events.ts';
-import type { ModelEvent, NativeItemEvent } from '../providers/provider.ts';
+import type { ModelEvent, NativeItemEvent, TokenLogprob } from '../providers/provider.ts';
 import { accumulate } from './accumulate.ts';
 import type { IdGenerator } from './ids.ts';
 
@@ -14,6 +14,8 @@ type Open =
       index: number;
       id: string;
       part?: { index: number; type: 'output_text' | 'refusal' } | undefined;
+      /** The provider finished it without saying its phase: it closes once what follows is known. */
+      ended?: boolean;
     }
   | {
       kind: 'reasoning';
@@ -69,15 +71,22 @@ export class ResponseWriter {
   write(event: ModelEvent): ResponseStreamEvent[] {
     switch (event.type) {
       case 'text-delta':
+        this.messageDelta('output_text', event.delta, event.logprobs);
+        break;
       case 'refusal-delta':
-        this.messageDelta(event.type === 'text-delta' ? 'output_text' : 'refusal', event.delta);
+        this.messageDelta('refusal', event.delta);
         break;
       case 'text-annotation':
         this.annotate(event.annotation);
         break;
       case 'item-end': {
         const open = this.open.at(-1);
-        if (open?.kind === 'message' || open?.kind === 'reasoning') this.close(open);
+        if (open?.kind === 'reasoning' || (open?.kind === 'message' && event.phase))
+          this.close(open, 'completed', event.phase);
+        else if (open?.kind === 'message' && !open.ended) {
+          this.closePart(open);
+          open.ended = true;
+        }
         break;
       }
       case 'reasoning-delta':
@@ -92,7 +101,7 @@ export class ResponseWriter {
         break;
       }
       case 'tool-call-start':
-        this.openToolCall(event.callId, event.name, event.kind === 'custom');
+        this.openToolCall(event.callId, event.name, event.kind === 'custom', event.namespace);
         break;
       case 'tool-call-delta': {
         const open = this.toolCall(event.callId);
@@ -139,9 +148,12 @@ export class ResponseWriter {
     return this.drain();
   }
 
-  /** Closes every open item: `status` is `completed`, or `incomplete` when generation stopped early. */
+  /**
+   * Closes every open item: `status` is `completed`, or `incomplete` when generation stopped
+   * early. A message still open is the answer: its phase is `final_answer`.
+   */
   closeAll(status: 'completed' | 'incomplete'): ResponseStreamEvent[] {
-    for (const open of [...this.open]) this.close(open, status);
+    for (const open of [...this.open]) this.close(open, status, 'final_answer');
     return this.drain();
   }
 
@@ -171,6 +183,7 @@ export class ResponseWriter {
 
   private current<K extends Open['kind']>(kind: K): Extract<Open, { kind: K }> | undefined {
     const last = this.open.at(-1);
+    if (last?.kind === 'message' && last.ended) return undefined;
     return last?.kind === kind ? (last as Extract<Open, { kind: K }>) : undefined;
   }
 
@@ -180,15 +193,18 @@ export class ResponseWriter {
     );
   }
 
-  /** Starts a new item at the next output index, closing whatever cannot stay open beside it. */
+  /**
+   * Starts a new item at the next output index, closing whatever cannot stay open beside it. A
+   * message that more output follows is commentary, not the final answer.
+   */
   private add<T extends Open>(open: T, item: OutputItem, keepOpen: (o: Open) => boolean = () => false): T {
-    for (const other of [...this.open]) if (!keepOpen(other)) this.close(other);
+    for (const other of [...this.open]) if (!keepOpen(other)) this.close(other, 'completed', 'commentary');
     this.open.push(open);
     this.emit({ type: 'response.output_item.added', output_index: open.index, item });
     return open;
   }
 
-  private messageDelta(type: 'output_text' | 'refusal', delta: string): void {
+  private messageDelta(type: 'output_text' | 'refusal', delta: string, logprobs: TokenLogprob[] = []): void {
     let open = this.current('message');
     if (!open) {
       const id = this.newId('msg');
@@ -214,7 +230,7 @@ export class ResponseWriter {
     const at = { item_id: open.id, output_index: open.index, content_index: open.part.index };
     this.emit(
       type === 'output_text'
-        ? { type: 'response.output_text.delta', ...at, delta, logprobs: [] }
+        ? { type: 'response.output_text.delta', ...at, delta, logprobs }
         : { type: 'response.refusal.delta', ...at, delta },
     );
   }
@@ -277,12 +293,13 @@ export class ResponseWriter {
     );
   }
 
-  private openToolCall(callId: string, name: string, custom: boolean): void {
+  private openToolCall(callId: string, name: string, custom: boolean, namespace: string | undefined): void {
     const id = this.newId(custom ? 'ctc' : 'fc');
     const index = this.snapshot.output.length;
+    const within = namespace !== undefined ? { namespace } : {};
     const item: OutputItem = custom
-      ? { type: 'custom_tool_call', id, call_id: callId, name, input: '' }
-      : { type: 'function_call', id, call_id: callId, name, arguments: '', status: 'in_progress' };
+      ? { type: 'custom_tool_call', id, call_id: callId, ...within, name, input: '' }
+      : { type: 'function_call', id, call_id: callId, ...within, name, arguments: '', status: 'in_progress' };
     // Parallel tool calls may stream side by side; anything else closes first.
     this.add({ kind: 'tool', index, id, callId, name, custom }, item, (o) => o.kind === 'tool');
   }
@@ -306,16 +323,16 @@ export class ResponseWriter {
     open.part = undefined;
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message') {
-      const content = this.item<{ content: Array<{ type: string; text?: string; refusal?: string }> }>(
-        open.index,
-      ).content[part.index]!;
+      const content = this.item<{
+        content: Array<{ type: string; text?: string; refusal?: string; logprobs?: unknown[] }>;
+      }>(open.index).content[part.index]!;
       if (part.type === 'output_text')
         this.emit({
           type: 'response.output_text.done',
           ...at,
           content_index: part.index,
           text: content.text ?? '',
-          logprobs: [],
+          logprobs: structuredClone(content.logprobs ?? []),
         });
       else
         this.emit({
@@ -356,11 +373,19 @@ export class ResponseWriter {
     }
   }
 
-  private close(open: Open, status: 'completed' | 'incomplete' = 'completed'): void {
+  private close(
+    open: Open,
+    status: 'completed' | 'incomplete' = 'completed',
+    phase?: 'commentary' | 'final_answer',
+  ): void {
     this.open = this.open.filter((o) => o !== open);
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message' || open.kind === 'reasoning') this.closePart(open);
-    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & { status?: string };
+    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & {
+      status?: string;
+      phase?: string | null;
+    };
+    if (open.kind === 'message' && phase && item.phase == null) item.phase = phase;
     if (open.kind === 'tool') {
       if (open.custom)
         this.emit({

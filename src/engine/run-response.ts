@@ -12,6 +12,7 @@ import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
+import { restoreClientCalls } from './restore-client-calls.ts';
 import { addUsage, fromUsage, toUsage } from './usage.ts';
 
 /** Model turns one response may take while Portico runs built-in tools between them. */
@@ -92,10 +93,10 @@ async function openTurn(
   signal: AbortSignal,
   ctx: EngineContext,
 ): Promise<OpenTurn> {
-  const events = limitToolCalls(
-    context.provider.generate(turn, signal),
-    toolCallLimit(context.request, usedCalls),
-  );
+  const generated = context.generate
+    ? limitToolCalls(context.provider.generate(turn, signal), toolCallLimit(context.request, usedCalls))
+    : warmUp();
+  const events = restoreClientCalls(generated, context.clientCalls, ctx.newId);
   const upstream = events[Symbol.asyncIterator]();
   try {
     return { first: await upstream.next(), upstream };
@@ -110,6 +111,12 @@ async function openTurn(
           })
         : toApiError(error);
   }
+}
+
+/** A warm-up's model events: none, a finish. The response completes with no output. */
+async function* warmUp(): AsyncGenerator<ModelEvent, void, undefined> {
+  yield { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } };
+  yield { type: 'finish', reason: 'stop' };
 }
 
 function shutdownError(): ApiError {

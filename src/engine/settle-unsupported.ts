@@ -2,15 +2,22 @@ import { badRequest } from '../api/errors.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Provider, Turn, Unsupported } from '../providers/provider.ts';
 import { dropFromTurn } from './drop-from-turn.ts';
+import { settleHostedTool, toolAt, type HostedToolsPolicy } from './hosted-tools.ts';
 import { catalogUnsupported, engineUnsupported } from './model-unsupported.ts';
 
 export interface SettleOptions {
   request: CreateResponseRequest;
+  /** The id of the model that serves the request. */
+  model: string;
   provider: Provider;
   /** The model's `drop_unsupported` setting (or the global one). */
   dropUnsupported: boolean;
   /** How many of `turn.items` come from the previous response's context. */
   historyLength: number;
+  /** Hosted tools the provider cannot run: dropped with a warning, or refused. */
+  hostedTools: HostedToolsPolicy;
+  /** Where the client gave each of `turn.tools` (namespaces and tool searches are flattened). */
+  toolPaths: readonly string[];
 }
 
 export interface Settled {
@@ -22,6 +29,9 @@ export interface Settled {
 
 /** `input[k]...` on `turn.items` as the client sent it: its own input, or the previous response's context. */
 function locate(param: string, options: SettleOptions): { param: string; label: string } {
+  const tool = /^tools\[(\d+)\](.*)$/.exec(param);
+  const path = tool ? options.toolPaths[Number(tool[1])] : undefined;
+  if (tool && path) return { param: `${path}${tool[2] ?? ''}`, label: `${path}${tool[2] ?? ''}` };
   const match = /^input\[(\d+)\](.*)$/.exec(param);
   if (!match) return { param, label: param };
   const index = Number(match[1]);
@@ -38,7 +48,7 @@ function locate(param: string, options: SettleOptions): { param: string; label: 
 
 function refusal(found: Unsupported, options: SettleOptions, why: string): Error {
   const { param, label } = locate(found.param, options);
-  const model = options.request.model;
+  const model = options.model;
   return badRequest(
     param,
     `${label}: ${found.message} ${why.replace('{model}', model)}`,
@@ -61,7 +71,9 @@ export function settleUnsupported(turn: Turn, options: SettleOptions): Settled {
     ...engineUnsupported(options.request),
     ...catalogUnsupported(turn),
     ...(options.provider.unsupported?.(turn) ?? []),
-  ].filter((entry) => !seen.has(entry.param) && seen.add(entry.param));
+  ]
+    .map((entry) => settleHostedTool(entry, turn, options.hostedTools))
+    .filter((entry) => !seen.has(entry.param) && seen.add(entry.param));
   const refused = found.filter((entry) => !entry.harmless);
   if (!options.dropUnsupported && refused[0]) throw refusal(refused[0], options, DROP_HINT);
 
@@ -73,7 +85,7 @@ export function settleUnsupported(turn: Turn, options: SettleOptions): Settled {
   if (stuck) throw refusal(stuck, options, 'Portico cannot send the request without it.');
   const warnings = found.map(
     (entry) =>
-      `${locate(entry.param, options).label}: ${entry.harmless ? 'ignored' : 'dropped'}, ${entry.message}`,
+      `${locate(entry.param, options).label}: ${entry.harmless && !toolAt(entry.param, turn.tools) && entry.param !== 'tool_choice' ? 'ignored' : 'dropped'}, ${entry.message}`,
   );
   return { turn: served, warnings };
 }

@@ -55,7 +55,7 @@ export async function summarizeItems(
       code: 'compaction_failed',
       message: `The model could not summarize the conversation: ${response.error?.message ?? 'it failed'}.`,
     });
-  return { summary: outputText(response.output).trim(), usage: response.usage };
+  return { summary: outputText(response.output).trim(), usage: response.usage ?? undefined };
 }
 
 /** A summary calls no tools. */

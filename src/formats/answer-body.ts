@@ -1,9 +1,8 @@
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { envelope } from '../api/workers-ai-envelope.ts';
-import { ChatChunkTranslator, chatChunks } from './chat/chat-chunk-translator.ts';
+import { chatCompletion, chatCompletionChunks, type StartChoice } from './chat/chat-choices.ts';
 import { chatParam } from './chat/map-error-param.ts';
 import { chatSseStream } from './chat/chat-sse.ts';
-import { toChatCompletion } from './chat/to-chat-completion.ts';
 import { finalResponse } from '../engine/final-response.ts';
 import { eventStream } from '../stream/event-stream.ts';
 import { sseStream } from '../stream/response-sse.ts';
@@ -21,6 +20,8 @@ export async function answerBody(
   parsed: ParsedStep,
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   onCancel: () => void,
+  /** Another answer to the same request: Chat Completions' `n` choices after the first. */
+  more: StartChoice = () => Promise.reject(new Error('one choice only')),
 ): Promise<AnswerBody> {
   const { format, stream } = parsed;
   switch (format.kind) {
@@ -30,9 +31,12 @@ export async function answerBody(
       return { json: format.envelope ? envelope(response) : response };
     }
     case 'chat': {
-      if (!stream) return { json: toChatCompletion(await finalResponse(events)) };
-      const translator = new ChatChunkTranslator(format.chat.stream_options?.include_usage === true);
-      return { stream: chatSseStream(chatChunks(events, translator), onCancel) };
+      const n = format.chat.n ?? 1;
+      const logprobs = format.chat.logprobs === true;
+      if (!stream) return { json: await chatCompletion({ events }, more, n, logprobs) };
+      const includeUsage = format.chat.stream_options?.include_usage === true;
+      const chunks = chatCompletionChunks({ events }, more, n, includeUsage, logprobs);
+      return { stream: chatSseStream(chunks, onCancel) };
     }
     case 'workers-ai': {
       if (stream) return { stream: eventStream(runFrames(events), (frame) => frame, { onCancel }) };

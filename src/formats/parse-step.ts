@@ -36,9 +36,9 @@ export function responsesStep(body: unknown, modelName: ModelName = asIs, wrappe
 export function chatStep(body: unknown, modelName: ModelName = asIs): ParsedStep {
   const chat = parseBody(ChatCompletionRequest, body);
   refuseUnsupported(chat);
-  const { request, origins } = toResponseRequest({ ...chat, model: modelName(chat.model) });
+  const { request, origins, stop } = toResponseRequest({ ...chat, model: modelName(chat.model) });
   return {
-    step: { request, options: {} },
+    step: { request: stop ? { ...request, stop } : request, options: {} },
     format: { kind: 'chat', chat, origins },
     stream: chat.stream === true,
   };

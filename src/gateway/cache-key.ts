@@ -14,6 +14,8 @@ const DELIVERY_FIELDS = new Set([
   'prompt_cache_key',
   'prompt_cache_retention',
   'service_tier',
+  'client_metadata',
+  'prompt_cache_options',
 ]);
 
 /** JSON with sorted keys and no nulls: equal requests, however spelled, give equal text. */

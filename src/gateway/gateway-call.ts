@@ -1,4 +1,5 @@
 import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
@@ -43,6 +44,8 @@ export interface GatewayCall {
   stream?: boolean;
   /** A queued background response that a worker runs now (see engine/run-response.ts `resume`). */
   resume?: { response: ResponseObject; sequence: number };
+  /** WebSocket mode's connection-local cache of `store: false` responses, for `previous_response_id`. */
+  previousItems?(id: string): Promise<Item[] | undefined>;
 }
 
 export interface GatewayAnswer {
@@ -53,6 +56,8 @@ export interface GatewayAnswer {
   headers: Record<string, string>;
   /** The index of the step that answered (0: the first; with model fallbacks, the fallback's place). */
   step: number;
+  /** What the model was given (the previous response's context, then the input): WebSocket mode caches it. */
+  context?: Item[];
 }
 
 /** How an answer was made, as the log records it. */

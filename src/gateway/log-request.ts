@@ -122,7 +122,7 @@ function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, de
     tokensCached: usage?.input_tokens_details.cached_tokens ?? 0,
     tokensOut: usage?.output_tokens ?? 0,
     tokensReasoning: usage?.output_tokens_details.reasoning_tokens ?? 0,
-    cost: costOf(usage, model, custom, hit),
+    cost: costOf(usage ?? undefined, model, custom, hit),
     customCost: custom !== undefined && !hit,
     durationMs: deps.now() - ctx.startedAt,
     ttftMs: outcome.ttftMs,

@@ -13,6 +13,7 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
     if (recorder) Object.assign(recorder, { calls: 0, model: null, events: [], cacheable: true });
     const engine: EngineContext = {
       ...engineFor(principal.project),
+      ...(ctx.call.previousItems ? { previousItems: ctx.call.previousItems } : {}),
       ...(replay
         ? { wrapProvider: (provider) => replayingProvider(provider, replay) }
         : recorder
@@ -21,6 +22,12 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
     };
     const resume = ctx.call.resume;
     const started = await startResponse(attempt.request, engine, attempt.signal, resume ? { resume } : {});
-    return { events: started.events, warnings: started.warnings, headers: {}, step: 0 };
+    return {
+      events: started.events,
+      warnings: started.warnings,
+      headers: {},
+      step: 0,
+      context: started.context,
+    };
   };
 }

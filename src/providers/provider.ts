@@ -1,5 +1,5 @@
 import type { ApiError } from '../api/errors.ts';
-import type { Item } from '../api/items.ts';
+import type { Item, TokenLogprob } from '../api/items.ts';
 import type { NativeOutputItem } from '../api/response.ts';
 import type { ReasoningConfig, TextConfig } from '../api/request.ts';
 import type { Tool, ToolChoice } from '../api/tools.ts';
@@ -60,6 +60,8 @@ export interface Turn {
   include: string[];
   /** `context_management`, for providers that compact natively (see `compact`). */
   contextManagement?: Array<{ type: 'compaction'; compactThreshold?: number }>;
+  /** Alternatives per token with `include: ["message.output_text.logprobs"]`; 0 or unset: none. */
+  topLogprobs?: number;
 }
 
 export interface Sampling {
@@ -67,6 +69,10 @@ export interface Sampling {
   topP?: number;
   maxOutputTokens?: number;
   seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Sequences that end the output where they appear (not included); Chat Completions' `stop`. */
+  stop?: string[];
 }
 
 export interface ModelUsage {
@@ -83,6 +89,8 @@ export interface NativeItemEvent {
   [field: string]: unknown;
 }
 
+export type { TokenLogprob };
+
 export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
 
 /**
@@ -90,16 +98,19 @@ export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' |
  * text opens (or continues) a message, reasoning a reasoning item, a tool call its own item.
  */
 export type ModelEvent =
-  | { type: 'text-delta'; delta: string }
+  /** `logprobs`: the tokens of the delta with their log probabilities, when the upstream gave them. */
+  | { type: 'text-delta'; delta: string; logprobs?: TokenLogprob[] }
   | { type: 'refusal-delta'; delta: string }
   /** A citation on the text streamed so far (an upstream's `url_citation`, `file_citation`, ...). */
   | { type: 'text-annotation'; annotation: { type: string; [field: string]: unknown } }
   /** The current message or reasoning item is finished: what follows starts a new one. */
-  | { type: 'item-end' }
+  /** `phase` when the upstream said whether a message is commentary or the final answer. */
+  | { type: 'item-end'; phase?: 'commentary' | 'final_answer' }
   | { type: 'reasoning-delta'; delta: string; part: 'summary' | 'content' }
   /** Opaque reasoning state (OpenAI encrypted_content, Anthropic thinking signature) for the current reasoning item. */
   | { type: 'reasoning-encrypted'; encryptedContent: string }
-  | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom' }
+  /** `namespace` is set by the engine alone, for a tool the client offered inside a namespace. */
+  | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom'; namespace?: string }
   | { type: 'tool-call-delta'; callId: string; delta: string }
   | { type: 'tool-call-end'; callId: string }
   /** An upstream item Portico does not run itself (web search, image generation, ...): opened... */

@@ -22,11 +22,16 @@ import { workersAiRoutes } from './routes/workers-ai.ts';
 const AI_GATEWAY_PATH = '/v1/:account/:gateway';
 const UNIVERSAL_PATH = AI_GATEWAY_PATH;
 
+export interface AppOptions {
+  /** How long a Responses WebSocket connection may stay open; default 60 minutes, as OpenAI's. */
+  socketLifetimeMs?: number;
+}
+
 /** The OpenAI-compatible API under /v1, with the gateway named by `cf-aig-gateway-id` (or the key's, or `default`). */
-function openAiRoutes(runtime: Runtime): Hono<AppEnv> {
+function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
   v1.use(admitGateway(runtime.gateway));
-  v1.route('/', responsesRoutes(runtime));
+  v1.route('/', responsesRoutes(runtime, options));
   v1.route('/', conversationsRoutes(runtime));
   v1.route('/', chatCompletionsRoutes(runtime));
   v1.route('/', modelsRoutes(runtime));
@@ -40,7 +45,7 @@ function openAiRoutes(runtime: Runtime): Hono<AppEnv> {
  * (the Workers AI routes wrap theirs in Cloudflare's envelope); a known path asked with the
  * wrong method is a 405 naming the methods it takes.
  */
-export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
+export function createApp(runtime: Runtime, logger: Logger, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId);
   app.use(
@@ -68,7 +73,7 @@ export function createApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
   app.use(authenticateRequest(runtime.gateway));
   app.route('/', metricsRoute(runtime));
 
-  const v1 = openAiRoutes(runtime);
+  const v1 = openAiRoutes(runtime, options);
   const openAiResources = new Set(v1.routes.map((route) => route.path.split('/')[1] ?? ''));
   // AI Gateway's own URL shapes carry their gateway in the path: they come first, so that
   // the /v1 routes' header-based admission never runs for them.

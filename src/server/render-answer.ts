@@ -13,9 +13,11 @@ export async function renderAnswer(
   call: GatewayCall,
   answer: GatewayAnswer,
   abort: () => void,
+  /** Another answer to the same call (Chat Completions' further `n` choices). */
+  more?: () => Promise<GatewayAnswer>,
 ): Promise<Response> {
   const warnings = [...call.warnings, ...answer.warnings].map((w) => warningInTerms(parsed.format, w));
   const headers = { ...answer.headers, ...warningsHeader(warnings) };
-  const body = await answerBody(parsed, answer.events, abort);
+  const body = await answerBody(parsed, answer.events, abort, more);
   return 'json' in body ? c.json(body.json, 200, headers) : eventStreamResponse(body.stream, headers);
 }

@@ -1,9 +1,11 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type ServerType, type WebSocketServerLike } from '@hono/node-server';
 import { Server as NetServer, type AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
-import { createApp } from './app.ts';
+import { createApp, type AppOptions } from './app.ts';
+import { LIMITS } from '../api/limits.ts';
 
-export interface ServerOptions extends RuntimeOptions {
+export interface ServerOptions extends RuntimeOptions, AppOptions {
   /** Default 8787; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1: reachable from this machine only, unless asked otherwise. */
@@ -28,6 +30,16 @@ const STOP_WAIT_MS = 5_000;
 /** How long finished answers get to reach their clients before the last connections are cut. */
 const FLUSH_MS = 2_000;
 
+/** The WebSocket side of the server: upgrades are answered by the app's routes (see responses-socket-route.ts). */
+export function socketServer(): WebSocketServer {
+  return new WebSocketServer({ noServer: true, maxPayload: LIMITS.bodyBytes });
+}
+
+/** node-server's view of a WebSocket server (ws types `options.noServer` as possibly undefined; it is set). */
+export function asServerLike(sockets: WebSocketServer): WebSocketServerLike {
+  return sockets as WebSocketServerLike;
+}
+
 /** Whether a listen address is reachable from this machine only. */
 function loopbackOnly(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -48,10 +60,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         'or listen on 127.0.0.1.',
     );
   }
-  const app = createApp(runtime, runtime.logger);
+  const app = createApp(runtime, runtime.logger, options);
+  const sockets = socketServer();
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () =>
-      resolve(started),
+    const started = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 8787,
+        hostname: host,
+        websocket: { server: asServerLike(sockets) },
+      },
+      () => resolve(started),
     );
     started.once('error', reject);
   });
@@ -59,6 +78,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const closeServer = (cut: boolean) =>
     new Promise<void>((resolve) => {
+      // Upgraded connections are no longer the HTTP server's: a WebSocket closes like a request.
+      for (const socket of sockets.clients)
+        if (cut) socket.terminate();
+        else socket.close(1001, 'server shutting down');
       // http.Server#close also closes "idle" connections, and Node 20 counts a connection whose
       // request was read as idle while its response still streams: stop listening alone.
       if (cut) server.close(() => resolve());

@@ -14,6 +14,20 @@ const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
   components: { schemas: Record<string, unknown> };
 };
 
+type Properties = { properties: Record<string, unknown> };
+const schemas = spec.components.schemas as Record<string, Properties & { allOf?: Properties[] }>;
+/** A property that the spec gives one type and the API (and Open Responses, which requires the key) also sets to null. */
+function nullable(owner: Properties, name: string): void {
+  owner.properties[name] = { anyOf: [owner.properties[name], { type: 'null' }] };
+}
+// The README's documented quirk: OpenAI's own examples send `user: null`, which Open Responses requires.
+nullable(schemas.ModelResponseProperties!, 'user');
+// Open Responses requires `usage` on every Response, null until it ends, as OpenAI streams `response.created`.
+nullable(
+  schemas.Response!.allOf!.find((part) => part.properties?.usage)!,
+  'usage',
+);
+
 const ajv = new Ajv2020.default({ strict: false, allErrors: false, validateFormats: false });
 ajv.addSchema({ $id: 'openai', components: spec.components }, 'openai');
 

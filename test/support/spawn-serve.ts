@@ -7,6 +7,8 @@ export interface ServeProcess {
   /** The server's root, e.g. `http://127.0.0.1:40123` (the API is under `/v1`). */
   url: string;
   child: ChildProcess;
+  /** Everything the server wrote to stderr so far (its JSON log lines). */
+  stderr(): string;
   /** SIGTERM, then the exit code once it has shut down. */
   stop(): Promise<number | null>;
 }
@@ -29,6 +31,7 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
   return {
     url,
     child,
+    stderr: () => stderr,
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -31,7 +31,11 @@ export function responseFixture(id: string, overrides: Partial<ResponseObject> =
     store: true,
     safety_identifier: null,
     prompt_cache_key: null,
-    top_logprobs: null,
+    top_logprobs: 0,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    user: null,
+    usage: null,
     ...overrides,
   };
 }

@@ -1,4 +1,6 @@
 import type {
+  ChatUsage,
+  ChatLogprobs,
   ChatCompletionChunk,
   ChatDelta,
   ChatFinishReason,
@@ -6,6 +8,7 @@ import type {
 } from '../../api/chat-completions.ts';
 import type { OutputFunctionCall, OutputItem, ResponseObject } from '../../api/response.ts';
 import type { ResponseStreamEvent } from '../../api/stream-events.ts';
+import type { TokenLogprob } from '../../providers/provider.ts';
 import { chatCompletionId } from './chat-completion-id.ts';
 import { failedResponseError } from './failed-response-error.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
@@ -25,10 +28,22 @@ interface StreamedCall {
  * when asked for. A failed response becomes one `{error}` item, after which nothing follows.
  */
 export class ChatChunkTranslator {
+  /** The usage of the response, once it ended. */
+  usage: ChatUsage | undefined;
   private head: Pick<ChatCompletionChunk, 'id' | 'created' | 'model'> | undefined;
   private readonly calls = new Map<string, StreamedCall>();
 
-  constructor(private readonly includeUsage: boolean) {}
+  /**
+   * `index` is the choice the chunks belong to (`n` choices run one after another);
+   * `usageChunk: false` leaves the final usage chunk to the caller, which sums the choices.
+   */
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly index = 0,
+    private readonly usageChunk = true,
+    /** Whether the client asked for log probabilities (`logprobs: true`). */
+    private readonly logprobs = false,
+  ) {}
 
   translate(event: ResponseStreamEvent): ChatStreamItem[] {
     switch (event.type) {
@@ -40,7 +55,14 @@ export class ChatChunkTranslator {
         };
         return [this.chunk({ role: 'assistant', content: '', refusal: null })];
       case 'response.output_text.delta':
-        return event.delta ? [this.chunk({ content: event.delta })] : [];
+        if (!event.delta) return [];
+        return [
+          this.chunk(
+            { content: event.delta },
+            null,
+            this.logprobs ? { content: event.logprobs as TokenLogprob[], refusal: null } : null,
+          ),
+        ];
       case 'response.refusal.delta':
         return event.delta ? [this.chunk({ refusal: event.delta })] : [];
       case 'response.reasoning_text.delta':
@@ -90,16 +112,26 @@ export class ChatChunkTranslator {
   private finish(response: ResponseObject): ChatStreamItem[] {
     const reason = mapFinishReason(response) ?? 'stop';
     const chunks = [this.chunk({}, reason)];
-    if (this.includeUsage) chunks.push({ ...this.chunk({}), choices: [], usage: mapUsage(response.usage) });
+    this.usage = mapUsage(response.usage);
+    if (this.includeUsage && this.usageChunk) chunks.push(this.usageOnly(this.usage));
     return chunks;
   }
 
-  private chunk(delta: ChatDelta, finishReason: ChatFinishReason | null = null): ChatCompletionChunk {
+  /** The last chunk under `include_usage`: no choices, the usage. */
+  usageOnly(usage: ChatUsage): ChatCompletionChunk {
+    return { ...this.chunk({}), choices: [], usage };
+  }
+
+  private chunk(
+    delta: ChatDelta,
+    finishReason: ChatFinishReason | null = null,
+    logprobs: ChatLogprobs | null = null,
+  ): ChatCompletionChunk {
     if (!this.head) throw new Error('a chat chunk before response.created');
     return {
       ...this.head,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: this.index, delta, logprobs, finish_reason: finishReason }],
       // With include_usage every chunk says `usage: null` but the last, as OpenAI streams them.
       ...(this.includeUsage ? { usage: null } : {}),
     };

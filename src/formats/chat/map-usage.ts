@@ -1,7 +1,7 @@
 import type { ChatUsage } from '../../api/chat-completions.ts';
 import type { Usage } from '../../api/response.ts';
 
-export function mapUsage(usage: Usage | undefined): ChatUsage {
+export function mapUsage(usage: Usage | null | undefined): ChatUsage {
   const prompt = usage?.input_tokens ?? 0;
   const completion = usage?.output_tokens ?? 0;
   return {

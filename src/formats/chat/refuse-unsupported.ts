@@ -3,22 +3,14 @@ import { badRequest } from '../../api/errors.ts';
 
 /**
  * Chat parameters that parse but that Portico cannot honour exactly are refused, never
- * silently ignored; their neutral values (n: 1, logprobs: false, penalties of 0, ...) pass.
+ * silently ignored; their neutral values (no logit bias, ...) pass.
  */
 export function refuseUnsupported(chat: ChatCompletionRequest): void {
   const refuse = (param: string, why: string) =>
     badRequest(param, `Unsupported value for '${param}': ${why}`, 'unsupported_value');
 
-  if (chat.n != null && chat.n !== 1) throw refuse('n', 'only one choice (n: 1) is supported.');
-  if (chat.stop != null && chat.stop.length > 0)
-    throw refuse(
-      'stop',
-      'stop sequences are not supported; stop on the client or use max_completion_tokens.',
-    );
-  if (chat.logprobs) throw refuse('logprobs', 'log probabilities are not supported.');
-  if (chat.top_logprobs) throw refuse('top_logprobs', 'log probabilities are not supported.');
-  for (const penalty of ['frequency_penalty', 'presence_penalty'] as const)
-    if (chat[penalty]) throw refuse(penalty, 'only 0 is supported.');
+  if (chat.top_logprobs && !chat.logprobs)
+    throw badRequest('top_logprobs', "'top_logprobs' needs 'logprobs' set to true.", 'invalid_value');
   if (chat.logit_bias && Object.keys(chat.logit_bias).length > 0)
     throw refuse('logit_bias', 'token biases are not supported.');
   if (chat.store)

@@ -1,4 +1,5 @@
-import type { ChatCompletion, ChatCompletionMessage } from '../../api/chat-completions.ts';
+import type { ChatCompletion, ChatCompletionMessage, ChatLogprobs } from '../../api/chat-completions.ts';
+import type { TokenLogprob } from '../../providers/provider.ts';
 import type {
   OutputFunctionCall,
   OutputItem,
@@ -11,8 +12,23 @@ import { failedResponseError } from './failed-response-error.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import { mapUsage } from './map-usage.ts';
 
-/** A finished response as the non-streaming chat answer; a failed one is thrown as its HTTP error. */
-export function toChatCompletion(response: ResponseObject): ChatCompletion {
+/** The log probabilities of every output_text part, in order. */
+function logprobsOf(output: readonly OutputItem[]): ChatLogprobs {
+  const content = output.flatMap((item) =>
+    item.type === 'message'
+      ? (item as OutputMessage).content.flatMap((part) =>
+          part.type === 'output_text' ? (part.logprobs as unknown as TokenLogprob[]) : [],
+        )
+      : [],
+  );
+  return { content, refusal: null };
+}
+
+/**
+ * A finished response as the non-streaming chat answer (with its log probabilities when the
+ * client asked for them); a failed one is thrown as its HTTP error.
+ */
+export function toChatCompletion(response: ResponseObject, logprobs = false): ChatCompletion {
   const finishReason = mapFinishReason(response);
   if (!finishReason) throw failedResponseError(response);
   return {
@@ -20,7 +36,14 @@ export function toChatCompletion(response: ResponseObject): ChatCompletion {
     object: 'chat.completion',
     created: response.created_at,
     model: response.model,
-    choices: [{ index: 0, message: toMessage(response.output), finish_reason: finishReason, logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: toMessage(response.output),
+        finish_reason: finishReason,
+        logprobs: logprobs ? logprobsOf(response.output) : null,
+      },
+    ],
     usage: mapUsage(response.usage),
   };
 }

@@ -6,6 +6,8 @@ import { toTextConfig } from './map-response-format.ts';
 
 export interface TranslatedRequest {
   request: CreateResponseRequest;
+  /** `stop` as a list, which the Responses request has no field for. */
+  stop: string[] | undefined;
   /** For each input item, where it came from in `messages`. */
   origins: InputOrigin[];
 }
@@ -29,6 +31,10 @@ export function toResponseRequest(chat: ChatCompletionRequest): TranslatedReques
     temperature: chat.temperature,
     top_p: chat.top_p,
     seed: chat.seed,
+    include: chat.logprobs ? ['message.output_text.logprobs'] : undefined,
+    top_logprobs: chat.logprobs ? chat.top_logprobs : undefined,
+    presence_penalty: chat.presence_penalty,
+    frequency_penalty: chat.frequency_penalty,
     metadata: chat.metadata,
     user: chat.user,
     safety_identifier: chat.safety_identifier,
@@ -37,5 +43,6 @@ export function toResponseRequest(chat: ChatCompletionRequest): TranslatedReques
       chat.prompt_cache_retention === 'in-memory' ? 'in_memory' : chat.prompt_cache_retention,
     service_tier: chat.service_tier,
   };
-  return { request, origins };
+  const stop = chat.stop == null ? undefined : typeof chat.stop === 'string' ? [chat.stop] : chat.stop;
+  return { request, origins, stop };
 }

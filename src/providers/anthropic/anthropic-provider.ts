@@ -4,6 +4,7 @@ import { selectTools } from '../http/select-tools.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
+import { logprobsUnsupported, samplingUnsupported } from '../sampling-unsupported.ts';
 import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { AnthropicEventTranslator } from './anthropic-event-translator.ts';
 import { buildAnthropicRequest } from './build-anthropic-request.ts';
@@ -71,7 +72,7 @@ export class AnthropicProvider implements Provider {
       });
     const thinking = thinks(turn);
     found.push(...thinking.found);
-    const { temperature, topP, seed } = turn.sampling;
+    const { temperature, topP } = turn.sampling;
     if (temperature !== undefined && thinking.on)
       found.push({
         param: 'temperature',
@@ -81,7 +82,10 @@ export class AnthropicProvider implements Provider {
       found.push({ param: 'top_p', message: 'Anthropic takes temperature or top_p, not both.' });
     else if (topP !== undefined && thinking.on && topP < 0.95)
       found.push({ param: 'top_p', message: 'Anthropic takes no top_p below 0.95 with extended thinking.' });
-    if (seed !== undefined) found.push({ param: 'seed', message: 'Anthropic takes no seed.' });
+    found.push(
+      ...samplingUnsupported(turn, ['temperature', 'topP', 'maxOutputTokens', 'stop'], 'Anthropic'),
+      ...logprobsUnsupported(turn, 'Anthropic'),
+    );
     if (turn.text.verbosity)
       found.push({ param: 'text.verbosity', message: 'Anthropic takes no verbosity.', harmless: true });
     if (turn.reasoning?.summary ?? turn.reasoning?.generate_summary)

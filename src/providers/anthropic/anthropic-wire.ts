@@ -66,6 +66,7 @@ export interface AnthropicRequest {
   output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
   temperature?: number;
   top_p?: number;
+  stop_sequences?: string[];
   stream: true;
 }
 

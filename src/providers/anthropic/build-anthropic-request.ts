@@ -67,7 +67,8 @@ export function buildAnthropicRequest(turn: Turn): AnthropicTranslation {
   }
   if (thinking) body.thinking = { type: 'enabled', budget_tokens: plan.budgetTokens! };
 
-  const { temperature, topP, seed } = turn.sampling;
+  const { temperature, topP, seed, stop } = turn.sampling;
+  if (stop?.length) body.stop_sequences = stop;
   if (temperature !== undefined) {
     if (thinking) warnings.push('temperature: not allowed with extended thinking; it was not sent');
     else body.temperature = temperature;

@@ -36,11 +36,18 @@ export function buildChatRequest(turn: Turn, preset: ChatPreset): ChatTranslatio
     else warnings.push('reasoning.effort: this upstream takes no reasoning effort; it was not sent');
   }
 
-  const { maxOutputTokens, temperature, topP, seed } = turn.sampling;
+  const { maxOutputTokens, temperature, topP, seed, presencePenalty, frequencyPenalty, stop } = turn.sampling;
   if (maxOutputTokens !== undefined) body[preset.maxTokensField] = maxOutputTokens;
   if (temperature !== undefined) body.temperature = temperature;
   if (topP !== undefined) body.top_p = topP;
   if (seed !== undefined) body.seed = seed;
+  if (presencePenalty !== undefined) body.presence_penalty = presencePenalty;
+  if (frequencyPenalty !== undefined) body.frequency_penalty = frequencyPenalty;
+  if (stop?.length) body.stop = stop;
+  if (turn.include.includes('message.output_text.logprobs') || turn.topLogprobs) {
+    body.logprobs = true;
+    if (turn.topLogprobs) body.top_logprobs = turn.topLogprobs;
+  }
   if (turn.text.verbosity) body.verbosity = turn.text.verbosity;
 
   for (const param of preset.dropParams) {

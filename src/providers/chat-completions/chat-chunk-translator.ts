@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../api/errors.ts';
+import { readLogprobs } from '../http/read-logprobs.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import { upstreamHttpError } from '../http/upstream-error.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
@@ -57,7 +58,14 @@ export class ChatChunkTranslator implements EventTranslator {
         ? delta[this.preset.reasoningField]
         : delta.reasoning_content || delta.reasoning;
       if (reasoning) out.push({ type: 'reasoning-delta', delta: reasoning, part: 'content' });
-      if (delta.content) out.push({ type: 'text-delta', delta: delta.content });
+      if (delta.content) {
+        const logprobs = readLogprobs(choice?.logprobs?.content);
+        out.push(
+          logprobs.length > 0
+            ? { type: 'text-delta', delta: delta.content, logprobs }
+            : { type: 'text-delta', delta: delta.content },
+        );
+      }
       if (delta.refusal) out.push({ type: 'refusal-delta', delta: delta.refusal });
       if (delta.tool_calls) out.push(...this.calls.push(delta.tool_calls));
     }

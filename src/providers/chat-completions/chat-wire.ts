@@ -49,6 +49,11 @@ export interface ChatRequest {
   temperature?: number;
   top_p?: number;
   seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  stop?: string[];
+  logprobs?: true;
+  top_logprobs?: number;
   verbosity?: string;
 }
 
@@ -87,6 +92,7 @@ export const ChatChunk = z.looseObject({
           })
           .nullish(),
         finish_reason: z.string().nullish(),
+        logprobs: z.looseObject({ content: z.unknown() }).nullish().catch(null),
       }),
     )
     .nullish(),

@@ -8,6 +8,8 @@ import { readGgufContextLength } from './read-gguf-context-length.ts';
 export const DEFAULT_LOCAL_CONTEXT_WINDOW = 4096;
 
 const GGUF_FILE = /\.gguf$/i;
+/** `mmproj-*.gguf`: a vision model's image projector, not a model of its own. */
+const VISION_PROJECTOR = /^mmproj/i;
 /** `name-00002-of-00003.gguf`: later parts of a split model load through the first part. */
 const SPLIT_PART = /-(\d{5})-of-\d{5}$/;
 
@@ -45,22 +47,27 @@ export function listLocalModels(dirs: readonly string[]): CatalogModel[] {
       }
       const id = `local/${name}`;
       const path = resolve(join(dir, file));
-      if (models.has(id) || !isFile(path)) continue;
-      models.set(id, {
-        id,
-        provider: 'local',
-        upstreamModel: path,
-        task: 'Text Generation',
-        ownedBy: 'Local',
-        proxied: false,
-        // What a request can use: the trained length, as far as Portico loads it by default.
-        contextWindow: Math.min(
-          readGgufContextLength(path) ?? DEFAULT_LOCAL_CONTEXT_WINDOW,
-          DEFAULT_MAX_CONTEXT_SIZE,
-        ),
-        capabilities: { tools: true, vision: false, structuredOutput: true, reasoningEfforts: [] },
-      });
+      if (models.has(id) || !isFile(path) || VISION_PROJECTOR.test(file)) continue;
+      models.set(id, localModel(id, path));
     }
   }
   return [...models.values()];
+}
+
+/** A GGUF file as a catalog entry. Only its header is read (for the context window). */
+export function localModel(id: string, path: string): CatalogModel {
+  return {
+    id,
+    provider: 'local',
+    upstreamModel: path,
+    task: 'Text Generation',
+    ownedBy: 'Local',
+    proxied: false,
+    // What a request can use: the trained length, as far as Portico loads it by default.
+    contextWindow: Math.min(
+      readGgufContextLength(path) ?? DEFAULT_LOCAL_CONTEXT_WINDOW,
+      DEFAULT_MAX_CONTEXT_SIZE,
+    ),
+    capabilities: { tools: true, vision: false, structuredOutput: true, reasoningEfforts: [] },
+  };
 }

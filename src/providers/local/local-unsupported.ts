@@ -1,5 +1,6 @@
 import { contentParts } from '../../api/item-parts.ts';
 import type { Turn, Unsupported } from '../provider.ts';
+import { logprobsUnsupported } from '../sampling-unsupported.ts';
 import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
 /**
@@ -39,5 +40,6 @@ export function localUnsupported(turn: Turn): Unsupported[] {
   for (const { path, part } of contentParts(turn.items)) {
     if (part.type === 'input_file') found.push({ param: path, message: 'Local models cannot read files.' });
   }
+  found.push(...logprobsUnsupported(turn, 'A local model'));
   return found;
 }

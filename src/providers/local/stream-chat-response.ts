@@ -44,7 +44,8 @@ export async function* streamChatResponse(
   signal.addEventListener('abort', forwardAbort, { once: true });
   const channel = new ModelEventChannel();
   let reasoningTokens = 0;
-  const { temperature, topP, seed } = generation.sampling;
+  const { temperature, topP, seed, stop: stopAt, presencePenalty, frequencyPenalty } = generation.sampling;
+  const penalties = presencePenalty !== undefined || frequencyPenalty !== undefined;
   const { output } = generation;
   const base = {
     signal: stop.signal,
@@ -52,6 +53,15 @@ export async function* streamChatResponse(
     temperature: temperature ?? DEFAULT_TEMPERATURE,
     ...(topP !== undefined ? { topP } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(stopAt?.length ? { customStopTriggers: stopAt } : {}),
+    ...(penalties
+      ? {
+          repeatPenalty: {
+            ...(presencePenalty !== undefined ? { presencePenalty } : {}),
+            ...(frequencyPenalty !== undefined ? { frequencyPenalty } : {}),
+          },
+        }
+      : {}),
     onTextChunk: (text: string) => channel.push(...output.onText(text)),
     // A reasoning model's thought segments (`<think>...</think>` and the like, as its chat
     // template marks them) are its reasoning: raw reasoning content, counted apart.

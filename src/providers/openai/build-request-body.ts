@@ -21,6 +21,7 @@ export interface ResponsesRequestBody {
   max_output_tokens?: number;
   /** OpenAI compacts natively when the client asks for it. */
   context_management?: Array<{ type: string; compact_threshold?: number }>;
+  top_logprobs?: number;
 }
 
 function withoutNulls(value: object): Record<string, unknown> | undefined {
@@ -75,5 +76,6 @@ export function buildRequestBody(turn: Turn): ResponsesRequestBody {
           })),
         }
       : {}),
+    ...(turn.topLogprobs ? { top_logprobs: turn.topLogprobs } : {}),
   };
 }

@@ -43,7 +43,12 @@ export function completeItem(provider: string, item: WireItem, tracked: TrackedI
       const refusal = rest(tracked.refusal, refusals.join(''));
       if (text) out.push({ type: 'text-delta', delta: text });
       if (refusal) out.push({ type: 'refusal-delta', delta: refusal });
-      out.push({ type: 'item-end' });
+      const phase = (item as { phase?: unknown }).phase;
+      out.push(
+        phase === 'commentary' || phase === 'final_answer'
+          ? { type: 'item-end', phase }
+          : { type: 'item-end' },
+      );
       return out;
     }
     case 'reasoning': {

@@ -5,6 +5,7 @@ import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
 import type { ModelEvent, ModelUsage, Provider, Turn, Unsupported } from '../provider.ts';
+import { samplingUnsupported } from '../sampling-unsupported.ts';
 import { buildRequestBody } from './build-request-body.ts';
 import { countOpenAiTokens } from './count-openai-tokens.ts';
 import { mapInputItems } from './map-input-items.ts';
@@ -20,11 +21,9 @@ import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
 export class OpenAiProvider implements Provider {
   constructor(private readonly options: UpstreamOptions) {}
 
-  /** Everything a turn holds passes through, but for `seed`: the Responses API has none. */
+  /** Everything a turn holds passes through, but for the sampling settings the Responses API lacks. */
   unsupported(turn: Turn): Unsupported[] {
-    return turn.sampling.seed === undefined
-      ? []
-      : [{ param: 'seed', message: "OpenAI's Responses API takes no seed." }];
+    return samplingUnsupported(turn, ['temperature', 'topP', 'maxOutputTokens'], "OpenAI's Responses API");
   }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import { readLogprobs } from '../http/read-logprobs.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, NativeItemEvent } from '../provider.ts';
 import { completeItem, nativeItem, SUMMARY_SEPARATOR, type TrackedItem } from './complete-item.ts';
@@ -127,7 +128,12 @@ export class OpenAiStreamTranslator implements EventTranslator {
         return [{ type: 'refusal-delta', delta: event.delta }];
       }
       tracked.text += event.delta;
-      return [{ type: 'text-delta', delta: event.delta }];
+      const logprobs = readLogprobs((event as { logprobs?: unknown }).logprobs);
+      return [
+        logprobs.length > 0
+          ? { type: 'text-delta', delta: event.delta, logprobs }
+          : { type: 'text-delta', delta: event.delta },
+      ];
     }
     if (type === 'response.reasoning_summary_text.delta' || type === 'response.reasoning_text.delta') {
       if (tracked?.kind !== 'reasoning') return [];

@@ -6,6 +6,7 @@ import { chatPreset, type ChatPreset } from '../chat-completions/presets.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
+import { logprobsUnsupported, samplingUnsupported } from '../sampling-unsupported.ts';
 import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { buildRunRequest } from './build-run-request.ts';
 import { RunChunkTranslator } from './run-chunk-translator.ts';
@@ -50,6 +51,10 @@ export class WorkersAiProvider implements Provider {
     const found = this.chat.unsupported(turn);
     if (!this.usesRunRoute(turn.model.upstreamModel)) return found;
     const route = `Workers AI ai/run models like '${turn.model.upstreamModel}'`;
+    found.push(
+      ...samplingUnsupported(turn, ['temperature', 'topP', 'maxOutputTokens', 'seed'], route),
+      ...logprobsUnsupported(turn, route),
+    );
     if (turn.toolChoice !== 'auto' && !found.some((entry) => entry.param === 'tool_choice'))
       found.push({ param: 'tool_choice', message: `${route} take no tool_choice: the model chooses.` });
     if (turn.reasoning?.effort && turn.reasoning.effort !== 'none')

@@ -12,10 +12,12 @@ export function chatCompletionHandler(runtime: Runtime, modelName?: ModelName) {
     const body = await readJson(c.req.raw);
     const parsed = chatStep(body.value, modelName);
     const { call, abort } = httpCall(c, [parsed], body);
-    const answer = await runtime.gateway.run(call).catch((error: unknown) => {
-      throw stepError(parsed.format, error);
-    });
-    return renderAnswer(c, parsed, call, answer, abort);
+    // Each of `n` choices is an answer of its own, run one after another.
+    const run = () =>
+      runtime.gateway.run(call).catch((error: unknown) => {
+        throw stepError(parsed.format, error);
+      });
+    return renderAnswer(c, parsed, call, await run(), abort, run);
   };
 }
 

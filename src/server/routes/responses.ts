@@ -8,9 +8,11 @@ import { CompactRequest } from '../../api/compact.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
+import type { AppOptions } from '../app.ts';
 import { pageQuery } from '../page-query.ts';
 import { includeQuery } from '../include-query.ts';
 import { readJson } from '../read-json.ts';
+import { responsesSocketRoute } from './responses-socket-route.ts';
 import { itemsForClient } from '../../api/include.ts';
 import { sseStream } from '../../stream/response-sse.ts';
 import { eventStreamResponse, generationAbort } from '../stream-response.ts';
@@ -28,8 +30,10 @@ export function createResponseHandler(runtime: Runtime, modelName?: ModelName, w
   };
 }
 
-export function responsesRoutes(runtime: Runtime): Hono<AppEnv> {
+export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get('/responses', responsesSocketRoute(runtime, options.socketLifetimeMs));
 
   app.post('/responses', createResponseHandler(runtime));
 

@@ -1,0 +1,63 @@
+import { basename } from 'node:path';
+import { createModelDownloader } from 'node-llama-cpp';
+import { defaultModelsDirs } from '../runtime.ts';
+import type { Command, Values } from './command.ts';
+
+/** What `portico pull` takes: a Hugging Face file (`hf:owner/repo/path/file.gguf`) or a plain URL. */
+const USAGE = `portico pull hf:OWNER/REPO/FILE.gguf | URL [--models-dir DIR]
+
+URI is hf:OWNER/REPO/FILE.gguf (hf:OWNER/REPO:QUANT picks a quantization), or an https:// URL.
+The file is saved in the first models folder and served as local/<file name>.
+Example: portico pull hf:ggml-org/models/tinyllamas/stories260K.gguf`;
+
+/** A single file keeps its own name (served as `local/<name>`); split and quantization URIs are named by the downloader. */
+function fileName(uri: string): { fileName?: string } {
+  const path = uri.replace(/[?#].*$/, '');
+  let name = basename(path);
+  try {
+    name = basename(decodeURIComponent(path));
+  } catch {
+    // a malformed escape: the name as written
+  }
+  return /\.gguf$/i.test(name) && !/-\d{5}-of-\d{5}\.gguf$/i.test(name) ? { fileName: name } : {};
+}
+
+/**
+ * `portico pull URI`: downloads a GGUF model through node-llama-cpp's downloader (parallel
+ * ranges, a progress bar, and a broken download resumed where it stopped on the next pull),
+ * into the first models folder. A file already there in full is not downloaded again.
+ */
+export const pullCommand: Command = {
+  summary: 'Downloads a GGUF model from Hugging Face or a URL into the models folder.',
+  usage: USAGE,
+  options: { 'models-dir': { type: 'string', multiple: true } },
+  run: pull,
+};
+
+async function pull(positionals: string[], values: Values): Promise<number> {
+  const [uri, ...rest] = positionals;
+  if (!uri || rest.length > 0) {
+    process.stderr.write(`Usage: ${USAGE}\n`);
+    return 2;
+  }
+  const dirs = values['models-dir'];
+  const dirPath = (Array.isArray(dirs) ? dirs[0] : undefined) ?? defaultModelsDirs(process.env)[0]!;
+  try {
+    const downloader = await createModelDownloader({
+      modelUri: uri,
+      dirPath,
+      ...fileName(uri),
+      showCliProgress: process.stderr.isTTY === true,
+      deleteTempFileOnCancel: false,
+    });
+    const path = await downloader.download();
+    const name = basename(downloader.entrypointFilename).replace(/(-00001-of-\d{5})?\.gguf$/i, '');
+    process.stderr.write(`Saved ${path}\nServed as local/${name}: npx portico serve\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `portico: could not pull ${uri}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+}

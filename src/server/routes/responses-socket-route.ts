@@ -1,0 +1,80 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../api/errors.ts';
+import type { GatewayCall } from '../../gateway/gateway-call.ts';
+import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { AppEnv } from '../app-env.ts';
+import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
+
+const OPEN = 1;
+
+/**
+ * `GET /v1/responses` with `Upgrade: websocket`: OpenAI's WebSocket mode. The upgrade passes
+ * through the app's middleware like any request (authentication, gateway admission), and each
+ * turn is a gateway call for the principal and gateway it admitted, as `POST /v1/responses` is.
+ */
+export function responsesSocketRoute(
+  runtime: Runtime,
+  lifetimeMs: number | undefined,
+): MiddlewareHandler<AppEnv> {
+  const upgrade = upgradeWebSocket((c) => {
+    const { principal, gateway } = c.var;
+    const headers = c.req.raw.headers;
+    const run: RunTurn = (request, body, previousItems, signal) => {
+      const warnings: string[] = [];
+      const call: GatewayCall = {
+        path: 'WS /v1/responses',
+        credentials: { kind: 'principal', principal },
+        gatewayId: gateway.id,
+        options: optionsFromHeaders(headers, warnings),
+        steps: [{ request, options: {} }],
+        stream: true,
+        modelFallbacks: true,
+        signal,
+        warnings,
+        body,
+        previousItems,
+      };
+      return runtime.gateway.run(call);
+    };
+    let session: ResponsesSocketSession | undefined;
+    return {
+      onOpen(_event, ws) {
+        const ends = {
+          send: (message: object) => {
+            if (ws.readyState === OPEN) ws.send(JSON.stringify(message));
+          },
+          close: (code: number, reason: string) => ws.close(code, reason),
+        };
+        session = new ResponsesSocketSession(run, ends, lifetimeMs);
+        runtime.logger.info('responses websocket opened', { project: principal.project });
+      },
+      onMessage(event) {
+        const data = event.data;
+        session?.receive(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8'));
+      },
+      onClose() {
+        session?.closed();
+        runtime.logger.info('responses websocket closed', {
+          project: principal.project,
+          responses: session?.served ?? 0,
+        });
+      },
+    };
+  }) as MiddlewareHandler<AppEnv>;
+  // A plain GET is told what this path takes, instead of a 404.
+  return (c) =>
+    upgrade(c, async () => {
+      throw upgradeRequired();
+    });
+}
+
+function upgradeRequired(): ApiError {
+  return new ApiError({
+    status: 426,
+    type: 'invalid_request_error',
+    code: 'upgrade_required',
+    message: 'GET /v1/responses opens a WebSocket (Upgrade: websocket); create a response with POST.',
+  });
+}

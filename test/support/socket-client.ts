@@ -1,0 +1,60 @@
+import WebSocket from 'ws';
+
+type Message = Record<string, unknown> & { type: string };
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
+
+/** A Responses WebSocket client for tests: sends `response.create` messages, reads what comes back. */
+export interface SocketClient {
+  socket: WebSocket;
+  /** Every message received so far. */
+  received: Message[];
+  create(body: Record<string, unknown>): void;
+  /** The messages of the next response: up to its terminal event, or an `error` message. */
+  turn(): Promise<Message[]>;
+  /** Resolves with the close code once the server closes the connection. */
+  closed: Promise<number>;
+  close(): void;
+}
+
+/** Opens `ws://.../v1/responses`; rejects with the HTTP status when the upgrade is refused. */
+export async function openSocket(
+  httpUrl: string,
+  headers: Record<string, string> = {},
+): Promise<SocketClient> {
+  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/v1/responses`, { headers });
+  const received: Message[] = [];
+  const waiting: Array<() => void> = [];
+  let read = 0;
+  socket.on('message', (data) => {
+    received.push(JSON.parse(data.toString()) as Message);
+    waiting.splice(0).forEach((wake) => wake());
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_request, response) =>
+      reject(new Error(`upgrade refused: ${response.statusCode}`)),
+    );
+    socket.once('error', reject);
+  });
+  const nextMessage = async (): Promise<Message> => {
+    while (read >= received.length) await new Promise<void>((wake) => waiting.push(wake));
+    return received[read++]!;
+  };
+  return {
+    socket,
+    received,
+    create: (body) => socket.send(JSON.stringify({ type: 'response.create', ...body })),
+    async turn() {
+      const messages: Message[] = [];
+      for (;;) {
+        const message = await nextMessage();
+        messages.push(message);
+        if (TERMINAL.has(message.type)) return messages;
+      }
+    },
+    closed,
+    close: () => socket.close(),
+  };
+}
