@@ -91,8 +91,9 @@ export const CreateResponseRequest = z.strictObject({
   seed: z.int().nullish(),
   context_management: z
     .array(
-      z.strictObject({
-        type: z.literal('compaction'),
+      // Only `compaction` is acted on (the only type OpenAI defines yet); others pass unused.
+      z.looseObject({
+        type: z.string(),
         compact_threshold: z.int().min(1000, 'compact_threshold is at least 1000 tokens').nullish(),
       }),
     )

@@ -35,10 +35,16 @@ export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: Tu
     include: request.include ?? [],
     ...(request.context_management
       ? {
-          contextManagement: request.context_management.map((entry) => ({
-            type: entry.type,
-            ...(entry.compact_threshold != null ? { compactThreshold: entry.compact_threshold } : {}),
-          })),
+          contextManagement: request.context_management.flatMap((entry) =>
+            entry.type === 'compaction'
+              ? [
+                  {
+                    type: 'compaction' as const,
+                    ...(entry.compact_threshold != null ? { compactThreshold: entry.compact_threshold } : {}),
+                  },
+                ]
+              : [],
+          ),
         }
       : {}),
     ...(request.top_logprobs ? { topLogprobs: request.top_logprobs } : {}),

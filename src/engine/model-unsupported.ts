@@ -19,7 +19,8 @@ export function catalogUnsupported(turn: Turn): Unsupported[] {
       message: `The model '${model.id}' does not take reasoning effort '${effort}'; it takes ${efforts.join(', ')}.`,
     });
   const summary = turn.reasoning?.summary ?? turn.reasoning?.generate_summary;
-  if (efforts.length === 0 && summary)
+  // With effort `none` nothing reasons either way, so a summary asks for nothing.
+  if (efforts.length === 0 && summary && effort !== 'none')
     found.push({
       param: 'reasoning.summary',
       message: `The model '${model.id}' does not reason, so it has no reasoning to summarize.`,
