@@ -57,7 +57,16 @@ export default tseslint.config(
     ['gateway/**', 'formats/**', ...ENTRY],
     'the engine sits below the gateway and the entry points.',
   ),
-  layer(['src/gateway/**'], ['formats/**', ...ENTRY], 'the gateway sits below the entry points.'),
+  layer(
+    ['src/gateway/**'],
+    ['formats/**', 'background/**', ...ENTRY],
+    'the gateway sits below background runs and the entry points.',
+  ),
+  layer(
+    ['src/background/**'],
+    ['formats/**', ...ENTRY],
+    'background runs sit above the gateway and below the entry points.',
+  ),
   layer(['src/formats/**'], ENTRY, 'wire-format translation sits below the server, the binding and the CLI.'),
   layer(
     ['src/server/**', 'src/cli/**', 'src/binding.ts'],

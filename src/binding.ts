@@ -3,6 +3,7 @@ import { PatchLogRequest } from './api/logs.ts';
 import { checkJsonDepth } from './api/parse-json-text.ts';
 import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
+import { sseStream } from './stream/response-sse.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
@@ -143,6 +144,15 @@ export function createAI(options: BindingOptions = {}): AI {
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
       checkJsonDepth(inputs);
       const parsed = workersAiStep(model, inputs, false);
+      if (parsed.step.request.background) {
+        // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
+        const background = (await ready()).background;
+        const queued = await background.enqueue(parsed.step.request, project, gatewayId);
+        if (!parsed.stream) return queued as unknown as Record<string, unknown>;
+        const abort = new AbortController();
+        runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+        return sseStream(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort());
+      }
       const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
       const { answer, body } = await through(
         'binding',

@@ -1,10 +1,17 @@
 import { delimiter, resolve } from 'node:path';
+import type { CompactRequest } from './api/compact.ts';
+import type { CreateResponseRequest } from './api/request.ts';
 import type { CatalogModel } from './catalog/catalog-model.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
+import type { BackgroundResponses } from './background/background-responses.ts';
+import { startBackground } from './background/start-background.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
+import { compactResponse, type CompactResource } from './engine/compact-response.ts';
+import { countInputTokens } from './engine/count-input-tokens.ts';
+import { KeyedLock } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -51,6 +58,17 @@ export interface RuntimeOptions {
   /** Providers given in code, by id, with the models they serve (beside those found and configured). */
   providers?: ReadonlyMap<string, Provider>;
   models?: readonly CatalogModel[];
+  /** Background responses: workers per model, lease length, and whether this process runs them at all. */
+  background?: BackgroundOptions;
+}
+
+export interface BackgroundOptions {
+  /** Background runs of one model this process runs at once; default `PORTICO_BACKGROUND_CONCURRENCY` or 2. */
+  concurrency?: number;
+  /** How long a run's claim holds without renewal; default `PORTICO_BACKGROUND_LEASE_MS` or 30 000. */
+  leaseMs?: number;
+  /** False: this process queues background responses but leaves running them to others (`portico run`). */
+  run?: boolean;
 }
 
 /** Everything a request needs, built once per process and shared by the server, binding and CLI. */
@@ -64,6 +82,19 @@ export interface Runtime {
   corsOrigins: string[] | undefined;
   /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
   work: WorkTracker;
+  /** Queue, follow and cancel background responses. */
+  background: BackgroundResponses;
+  /** Counts a request's input tokens as its model would (`POST /v1/responses/input_tokens`). */
+  inputTokens(
+    request: CreateResponseRequest,
+    owner: Owner,
+    signal: AbortSignal,
+  ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
+  /** Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`). */
+  compact(request: CompactRequest, owner: Owner, signal: AbortSignal): Promise<CompactResource>;
+  /** Ids and the clock, for the objects routes create themselves (conversations). */
+  newId: IdGenerator;
+  now: () => number;
   close(): Promise<void>;
 }
 
@@ -132,10 +163,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
+  const conversationLocks = new KeyedLock();
   const engine = (owner: Owner): EngineContext => ({
     work,
     catalog,
     store,
+    conversations: stores.conversations,
+    conversationLocks,
     newId,
     now,
     owner,
@@ -157,6 +191,17 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(redis ? { cache: redis.cache } : {}),
   });
 
+  const settings = options.background ?? {};
+  const background = startBackground(
+    {
+      concurrency: settings.concurrency ?? positiveNumber(env, 'PORTICO_BACKGROUND_CONCURRENCY') ?? 2,
+      leaseMs: settings.leaseMs ?? positiveNumber(env, 'PORTICO_BACKGROUND_LEASE_MS') ?? 30_000,
+      // Commands that only read beside a running server leave its queue alone.
+      run: settings.run ?? options.recover !== false,
+    },
+    { stores, engine, gateway, newId, now, logger },
+  );
+
   return {
     catalog,
     stores,
@@ -164,7 +209,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     gateway,
     corsOrigins: config.corsOrigins,
     work,
+    background: background.responses,
+    inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
+    compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
+    newId,
+    now,
     async close() {
+      await background.runner.close();
       await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await heartbeat.stop();

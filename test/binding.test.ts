@@ -40,6 +40,31 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     assert.equal(response.status, 'incomplete');
   });
 
+  test('background: true resolves queued at once; the run finishes on its own', async () => {
+    const queued = (await ai.run(TINY_MODEL, {
+      input: 'Once upon a time',
+      max_output_tokens: 12,
+      background: true,
+    })) as {
+      id: string;
+      status: string;
+    };
+    assert.equal(queued.status, 'queued');
+    const stream = await ai.run(TINY_MODEL, {
+      input: 'Hi',
+      max_output_tokens: 8,
+      background: true,
+      stream: true,
+    });
+    assert.ok(stream instanceof ReadableStream);
+    const events = await readEventStream(stream);
+    assert.deepEqual(
+      events.slice(0, 3).map((event) => event.type),
+      ['response.created', 'response.queued', 'response.in_progress'],
+    );
+    assert.equal(events.at(-1)!.type, 'response.incomplete');
+  });
+
   test('bad input rejects with the OpenAI error naming the parameter', async () => {
     await assert.rejects(ai.run(TINY_MODEL, { input: 'hi', temperature: 9 }), {
       status: 400,

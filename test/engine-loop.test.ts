@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Item } from '../src/api/items.ts';
 import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
-import type { CatalogModel } from '../src/catalog/catalog-model.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
 import { startResponse } from '../src/engine/create-response.ts';
 import type { EngineContext } from '../src/engine/engine-context.ts';
@@ -14,19 +13,10 @@ import { randomId } from '../src/engine/ids.ts';
 import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import type { Stores } from '../src/store/stores.ts';
-import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
+import { scriptedModel, ScriptedProvider, textEvents } from './support/scripted-provider.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
-const model: CatalogModel = {
-  id: 'test/scripted',
-  provider: 'scripted',
-  upstreamModel: 'scripted',
-  task: 'Text Generation',
-  ownedBy: 'Test',
-  proxied: false,
-  contextWindow: 4096,
-  capabilities: { tools: true, vision: false, structuredOutput: true, reasoningEfforts: [] },
-};
+const model = scriptedModel('test/scripted', 'scripted');
 
 let dataDir: string;
 let stores: Stores;

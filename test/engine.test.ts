@@ -136,7 +136,10 @@ describe('engine', () => {
       { type: 'usage', usage: { inputTokens: 10, outputTokens: 20, reasoningTokens: 5 } },
       { type: 'finish', reason: 'tool-calls' },
     ];
-    const events = await collect(new ScriptedProvider(() => script), { input: 'weather?' });
+    const events = await collect(new ScriptedProvider(() => script), {
+      input: 'weather?',
+      include: ['reasoning.encrypted_content'],
+    });
     const response = checkResponseStream(events);
     const output = response.output as Array<Record<string, unknown>>;
     assert.deepEqual(
@@ -188,8 +191,18 @@ describe('engine', () => {
       output.map((item) => item.type),
       ['reasoning', 'reasoning', 'message', 'message'],
     );
+    // Without include: reasoning.encrypted_content the client never sees it; the store keeps it for later turns.
+    assert.ok(output.every((item) => !('encrypted_content' in item)));
+    assert.ok(!JSON.stringify(events).includes('"encrypted_content"'));
+    const stored = await store.get(response.id as string, 'tester');
     assert.deepEqual(
-      output.slice(0, 2).map((item) => item.encrypted_content),
+      stored?.output.slice(0, 2).map((item) => (item as { encrypted_content?: string }).encrypted_content),
+      ['one', 'two'],
+    );
+    assert.deepEqual(
+      (await store.history(response.id as string, 'tester'))
+        ?.filter((item) => item.type === 'reasoning')
+        .map((item) => (item as { encrypted_content?: string }).encrypted_content),
       ['one', 'two'],
     );
     const part = (output[2]!.content as Array<{ annotations: unknown[] }>)[0]!;

@@ -604,22 +604,26 @@ describe('openai provider: faults', () => {
 });
 
 describe('openai provider: input tokens', () => {
-  test('countInputTokens asks /responses/input_tokens with the turn input', async () => {
-    route = () => fixture('input-tokens');
+  test('countInputTokens counts with the o200k tokenizer, without an upstream call', async () => {
     const seen = server.requests.length;
-    const count = await provider().countInputTokens(
-      turn({ instructions: 'Be brief.' }),
-      new AbortController().signal,
+    const short = await provider().countInputTokens(turn({ instructions: 'Be brief.' }));
+    // "Be brief." is 3 o200k tokens and "Hi" 1; each message's envelope 4, the reply's priming 3.
+    assert.equal(short, 3 + 4 + 1 + 4 + 3);
+    const long = await provider().countInputTokens(
+      turn({
+        instructions: 'Be brief.',
+        items: [
+          {
+            type: 'message',
+            id: 'm',
+            role: 'user',
+            content: [{ type: 'input_text', text: 'word '.repeat(1000) }],
+          },
+        ],
+      }),
     );
-    assert.equal(count, 1187);
-    const request = server.requests[seen]!;
-    assert.equal(request.url, '/v1/responses/input_tokens');
-    assert.deepEqual(request.json, {
-      model: 'gpt-5.4-pro',
-      input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
-      instructions: 'Be brief.',
-      text: { format: { type: 'text' } },
-    });
+    assert.ok(long > 1000 && long < 1100);
+    assert.equal(server.requests.length, seen);
   });
 });
 

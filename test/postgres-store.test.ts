@@ -7,37 +7,17 @@ import { PostgresDatabase } from '../src/store/postgres-connection.ts';
 import { POSTGRES_RESPONSE_MIGRATIONS as MIGRATIONS } from '../src/store/postgres-response-migrations.ts';
 import { openPostgresStores } from '../src/store/postgres-stores.ts';
 import { openStores } from '../src/store/open-stores.ts';
-import type { Stores } from '../src/store/stores.ts';
 import { silentLogger } from '../src/logger.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
 import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
+import { postgresUnderTest } from './support/postgres-under-test.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 import { responseFixture, userItem } from './support/store-fixtures.ts';
 
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
-describeResponseStore('postgres', async () => {
-  const { schema, drop } = await freshSchema();
-  const opened: Stores[] = [await openPostgresStores({ url: TEST_DATABASE_URL, schema })];
-  return {
-    stores: opened[0] as Stores,
-    reopen: async () => {
-      const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema });
-      opened.push(stores);
-      return stores;
-    },
-    sibling: async (instance) => {
-      const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema, instance });
-      opened.push(stores);
-      return stores;
-    },
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
-      await drop();
-    },
-  };
-});
+describeResponseStore('postgres', postgresUnderTest);
 
 describeGatewayStores('postgres', async () => {
   const { schema, drop } = await freshSchema();

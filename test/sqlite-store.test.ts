@@ -14,9 +14,9 @@ import { INSTANCE_MIGRATIONS } from '../src/store/instance-migrations.ts';
 import { prepareStatements } from '../src/store/sqlite-statements.ts';
 import { INTERRUPTED_ERROR } from '../src/store/sqlite-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
-import type { Stores } from '../src/store/stores.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
+import { sqliteUnderTest } from './support/sqlite-under-test.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
@@ -25,27 +25,7 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'portico-sqlite-'));
 }
 
-describeResponseStore('sqlite', async () => {
-  const dataDir = await tempDir();
-  const opened: Stores[] = [openSqliteStores({ dataDir })];
-  return {
-    stores: opened[0] as Stores,
-    reopen: async () => {
-      const stores = openSqliteStores({ dataDir });
-      opened.push(stores);
-      return stores;
-    },
-    sibling: async (instance) => {
-      const stores = openSqliteStores({ dataDir, instance });
-      opened.push(stores);
-      return stores;
-    },
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeResponseStore('sqlite', sqliteUnderTest);
 
 describeGatewayStores('sqlite', async () => {
   const dataDir = await tempDir();

@@ -271,12 +271,14 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       message: 'The response was interrupted by a server restart before it finished.',
     };
 
-    test('recoverInterrupted fails the unfinished work of an instance without a lease, for every owner, once', async () => {
+    test('recoverInterrupted fails the unfinished work of an instance without a lease, for every owner, once; background ones are left to their lease', async () => {
       const dead = await handle.sibling('inst_dead');
       const running = responseFixture('resp_running');
-      const queued = responseFixture('resp_queued', { status: 'queued', background: true });
+      const queued = responseFixture('resp_queued', { status: 'queued' });
+      const background = responseFixture('resp_background', { background: true });
       await dead.responses.begin(running, [userItem('u1', 'x')], ALICE);
       await dead.responses.begin(queued, [], BOB);
+      await dead.responses.begin(background, [], BOB);
       const done = await turn(3, null);
       assert.equal(await store.recoverInterrupted(), 2);
       assert.deepEqual(await store.get('resp_running', ALICE), {
@@ -289,6 +291,7 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
         status: 'failed',
         error: INTERRUPTED,
       });
+      assert.deepEqual(await store.get('resp_background', BOB), background);
       assert.deepEqual(await store.get('resp_3', ALICE), done);
       assert.deepEqual(ids(await store.history('resp_running', ALICE)), ['u1']);
       assert.equal(await store.recoverInterrupted(), 0);

@@ -754,7 +754,8 @@ describe('unsupported tools and parameters', () => {
     });
     assert.deepEqual(
       warnings.map((warning) => warning.split(':')[0]),
-      ['service_tier', 'moderation', 'truncation'],
+      ['service_tier', 'moderation'],
+      'truncation is acted on (fit-context.ts), no longer a warning',
     );
   });
 });

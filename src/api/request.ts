@@ -40,7 +40,8 @@ export const INCLUDABLE = [
   'message.output_text.logprobs',
 ] as const;
 
-const Metadata = z
+/** `metadata` of responses and conversations. */
+export const Metadata = z
   .record(
     z.string().max(64, 'metadata keys are at most 64 characters'),
     z.string().max(512, 'metadata values are at most 512 characters'),
@@ -83,15 +84,21 @@ export const CreateResponseRequest = z.strictObject({
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
   prompt_cache_options: z.looseObject({}).nullish(),
   moderation: z.looseObject({ model: z.string() }).nullish(),
-  context_management: z
-    .array(z.looseObject({ type: z.string() }))
-    .min(1)
-    .nullish(),
   client_metadata: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().max(64).nullish(),
   user: z.string().nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),
   seed: z.int().nullish(),
+  context_management: z
+    .array(
+      // Only `compaction` is acted on (the only type OpenAI defines yet); others pass unused.
+      z.looseObject({
+        type: z.string(),
+        compact_threshold: z.int().min(1000, 'compact_threshold is at least 1000 tokens').nullish(),
+      }),
+    )
+    .min(1)
+    .nullish(),
 });
 
 export type CreateResponseRequest = z.output<typeof CreateResponseRequest> & EntryPointFields;

@@ -90,6 +90,8 @@ export const ResponseObject = z.object({
   max_output_tokens: z.int().nullable(),
   max_tool_calls: z.int().nullable(),
   previous_response_id: z.string().nullable(),
+  /** The conversation the response read and appended to, when it used one. */
+  conversation: z.object({ id: z.string() }).nullable().optional(),
   parallel_tool_calls: z.boolean(),
   reasoning: ReasoningConfig.nullable(),
   text: TextConfig,

@@ -23,7 +23,8 @@ export const runCommand: Command = {
       process.stderr.write(`Usage: ${this.usage}\n`);
       return 2;
     }
-    const runtime = await createRuntime(runtimeOptions(values));
+    // A one-shot command leaves queued background runs to the server.
+    const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
     const spinner = ora({ text: `Loading ${model}`, stream: process.stderr }).start();
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());

@@ -1,6 +1,7 @@
 import { checkRequestBounds } from '../api/check-request-bounds.ts';
 import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
+import type { NativeOutputItem, Usage } from '../api/response.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Tool } from '../api/tools.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
@@ -9,6 +10,9 @@ import { buildTurn } from './build-turn.ts';
 import { flattenClientItems, type ClientCall } from './client-tools.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
+import { fromLastCheckpoint } from './compaction-item.ts';
+import { conversationItems, conversationOf } from './conversation-context.ts';
+import { fitContext } from './fit-context.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { offerTools } from './offer-tools.ts';
@@ -26,10 +30,14 @@ export interface ResponseContext {
   provider: Provider;
   /** The first model turn: the history, this request's input, settled tools and settings. */
   turn: Turn;
-  /** The previous response's context, as `previous_response_id` rebuilt it. */
+  /** The history this response reads (its chain or conversation), from its latest compaction on. */
   history: Item[];
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
+  /** How many of `turn.items` come before this request's input (the history). */
+  historyLength: number;
+  /** The conversation the response reads and appends to, if any. */
+  conversation: string | undefined;
   /** How the model's calls map back to the client's namespaces and tool searches (client-tools.ts). */
   clientCalls: Map<string, ClientCall>;
   /** False for a warm-up: the context is built and checked, no model runs. */
@@ -40,14 +48,31 @@ export interface ResponseContext {
   warnings: string[];
   /** The built-in tools Portico runs in this response's loop, if any. */
   hostedTools: HostedToolRunner | undefined;
+  /** The compaction item this response made of its history (`context_management`): its first output item. */
+  compaction?: { item: NativeOutputItem; usage: Usage | undefined };
+}
+
+const never = new AbortController().signal;
+
+/**
+ * Builds a response's context: prepares it, then makes it fit the model's context window
+ * (fit-context.ts). Every failure here is an HTTP error (400, 404) raised before the
+ * response's model turn runs.
+ */
+export async function buildContext(
+  request: CreateResponseRequest,
+  ctx: EngineContext,
+  signal: AbortSignal = never,
+): Promise<ResponseContext> {
+  return fitContext(await prepareContext(request, ctx), ctx, signal);
 }
 
 /**
- * Builds a response's context: validates what needs the catalog and the store, resolves the
- * model, rebuilds the history and settles what the model cannot take. Every failure here is
- * an HTTP error (400, 404) raised before any model runs.
+ * What of a context can be checked without counting tokens: validates what needs the catalog
+ * and the store, resolves the model, rebuilds the history and settles what the model cannot
+ * take. A background response is checked so when it is queued.
  */
-export async function buildContext(
+export async function prepareContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
 ): Promise<ResponseContext> {
@@ -59,14 +84,18 @@ export async function buildContext(
   validateToolChoice(toolChoice, tools.turn);
   const text = validateTextFormat(request.text);
   const input = normalizeInput(request.input, ctx.newId);
+  const conversation = conversationOf(request);
   const history = request.previous_response_id
     ? await previousResponseItems(request.previous_response_id, ctx)
-    : [];
-  const context = [...history, ...input];
-  const offered = offerTools(tools.turn, toolChoice, context);
+    : conversation
+      ? await conversationItems(conversation, ctx)
+      : [];
+  // Portico's latest compaction checkpoint stands for everything before it.
+  const context = fromLastCheckpoint([...history, ...input], history.length);
+  const offered = offerTools(tools.turn, toolChoice, context.items);
   let turn = buildTurn(request, {
     model,
-    items: flattenClientItems(context, offered.calls),
+    items: flattenClientItems(context.items, offered.calls),
     tools: offered.tools.map(({ tool }) => tool),
     toolChoice: offered.toolChoice,
     text,
@@ -79,7 +108,7 @@ export async function buildContext(
     model: model.id,
     provider,
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
-    historyLength: history.length,
+    historyLength: context.historyLength,
     hostedTools: ctx.hostedToolsPolicy ?? 'drop',
     toolPaths: offered.tools.map(({ path }) => path),
   });
@@ -93,8 +122,10 @@ export async function buildContext(
     model,
     provider,
     turn: settled.turn,
-    history,
+    history: context.items.slice(0, context.historyLength),
     input,
+    historyLength: context.historyLength,
+    conversation,
     clientCalls: offered.calls,
     generate: request.generate !== false,
     echoTools: tools.echo,
@@ -105,14 +136,8 @@ export async function buildContext(
 
 /** Parameters Portico accepts in the schema but cannot honour yet are refused, never ignored. */
 function refuseUnsupported(request: CreateResponseRequest): void {
-  if (request.background)
-    throw badRequest('background', 'Background responses are not supported yet.', 'unsupported_parameter');
-  if (request.conversation)
-    throw badRequest(
-      'conversation',
-      'Conversations are not supported yet: use previous_response_id.',
-      'unsupported_parameter',
-    );
+  if (request.background && request.store === false)
+    throw badRequest('background', 'Background responses are stored: background needs store to be true.');
   if (request.prompt)
     throw badRequest('prompt', 'Stored prompt templates are not supported.', 'unsupported_parameter');
 }

@@ -33,6 +33,20 @@ export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: Tu
       ...(stop?.length ? { stop } : {}),
     },
     include: request.include ?? [],
+    ...(request.context_management
+      ? {
+          contextManagement: request.context_management.flatMap((entry) =>
+            entry.type === 'compaction'
+              ? [
+                  {
+                    type: 'compaction' as const,
+                    ...(entry.compact_threshold != null ? { compactThreshold: entry.compact_threshold } : {}),
+                  },
+                ]
+              : [],
+          ),
+        }
+      : {}),
     ...(request.top_logprobs ? { topLogprobs: request.top_logprobs } : {}),
   };
 }

@@ -2,9 +2,10 @@ import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
+import { lockConversation } from './conversation-context.ts';
 import { generationDeadline } from './generation-deadline.ts';
 import type { EngineContext } from './engine-context.ts';
-import { startRun } from './run-response.ts';
+import { startRun, type RunOptions } from './run-response.ts';
 
 export type { EngineContext };
 
@@ -21,30 +22,35 @@ export interface StartedResponse {
  * Starts a response in the engine's two steps: builds its context (build-context.ts), then
  * runs it as a loop of model turns (run-response.ts), waiting for the provider's first event,
  * so that anything failing before generation (unknown model, missing previous response, an
- * upstream 429) is an HTTP error with its status. `signal` aborts generation; the stored
- * record then says the response was cancelled. A run past its generation time limit (the
- * model's, else the engine's) is stopped: a 504 `generation_timeout` before its first event,
- * else `response.failed`.
+ * upstream 429) is an HTTP error with its status. Responses on one conversation run one
+ * after another: each reads what the one before appended. A background worker passes
+ * `resume` to run a queued response. `signal` aborts generation; the stored record then says
+ * the response was cancelled. A run past its generation time limit (the model's, else the
+ * engine's) is stopped: a 504 `generation_timeout` before its first event, else
+ * `response.failed`.
  */
 export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
   clientSignal: AbortSignal,
+  options: Pick<RunOptions, 'resume'> = {},
 ): Promise<StartedResponse> {
   // Counted as running work from here until its record is written (see work-tracker.ts).
   const counted = ctx.work?.enter() ?? (() => undefined);
-  let deadline = generationDeadline(undefined);
+  const deadline = generationDeadline(ctx.catalog.get(request.model)?.maxGenerationMs ?? ctx.maxGenerationMs);
+  let release = () => {};
   const leave = () => {
     deadline.clear();
+    release();
     counted();
   };
   try {
-    const context = await buildContext(request, ctx);
-    deadline = generationDeadline(context.model.maxGenerationMs ?? ctx.maxGenerationMs);
     const stops = [clientSignal, ctx.work?.stopSignal, deadline.signal].filter((s) => s !== undefined);
     const signal = AbortSignal.any(stops);
+    release = await lockConversation(request, ctx);
+    const context = await buildContext(request, ctx, signal);
     return {
-      events: await startRun(context, ctx, signal, leave),
+      events: await startRun(context, ctx, signal, { ...options, leave }),
       warnings: context.warnings,
       context: [...context.history, ...context.input],
     };

@@ -3,16 +3,22 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { Logger } from '../logger.ts';
 import type { Provider } from '../providers/provider.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 import type { HostedToolsFactory } from './hosted-tool-runner.ts';
 import type { HostedToolsPolicy } from './hosted-tools.ts';
 import type { WorkTracker } from '../work-tracker.ts';
 import type { IdGenerator } from './ids.ts';
+import type { KeyedLock } from './keyed-lock.ts';
 
 /** What the engine needs for one owner's requests: built by the runtime, never by a route. */
 export interface EngineContext {
   catalog: Catalog;
   store: ResponseStore;
+  /** Conversations, for requests that name one; without it `conversation` is a 400. */
+  conversations?: ConversationStore;
+  /** Serializes responses on one conversation; shared by every request of the process. */
+  conversationLocks?: KeyedLock;
   newId: IdGenerator;
   /** Milliseconds since the epoch. */
   now: () => number;

@@ -14,7 +14,7 @@ export function initialResponse(
     created_at: createdAt,
     status: 'in_progress',
     completed_at: null,
-    background: false,
+    background: request.background ?? false,
     model,
     output: [],
     error: null,
@@ -26,6 +26,13 @@ export function initialResponse(
     max_output_tokens: request.max_output_tokens ?? null,
     max_tool_calls: request.max_tool_calls ?? null,
     previous_response_id: request.previous_response_id ?? null,
+    ...(request.conversation
+      ? {
+          conversation: {
+            id: typeof request.conversation === 'string' ? request.conversation : request.conversation.id,
+          },
+        }
+      : {}),
     parallel_tool_calls: request.parallel_tool_calls ?? true,
     reasoning: request.reasoning
       ? {

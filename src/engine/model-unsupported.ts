@@ -18,6 +18,13 @@ export function catalogUnsupported(turn: Turn): Unsupported[] {
       param: 'reasoning.effort',
       message: `The model '${model.id}' does not take reasoning effort '${effort}'; it takes ${efforts.join(', ')}.`,
     });
+  const summary = turn.reasoning?.summary ?? turn.reasoning?.generate_summary;
+  // With effort `none` nothing reasons either way, so a summary asks for nothing.
+  if (efforts.length === 0 && summary && effort !== 'none')
+    found.push({
+      param: 'reasoning.summary',
+      message: `The model '${model.id}' does not reason, so it has no reasoning to summarize.`,
+    });
   if (!model.capabilities.vision)
     for (const { path, part } of contentParts(turn.items))
       if (part.type === 'input_image')
@@ -46,11 +53,5 @@ export function engineUnsupported(request: CreateResponseRequest): Unsupported[]
   if (request.prompt_cache_options)
     ignored('prompt_cache_options', 'Portico does not pass prompt cache options upstream.');
   if (request.moderation) ignored('moderation', 'Portico does not run moderation models yet.');
-  if (request.context_management) ignored('context_management', 'Portico does not compact context yet.');
-  if (request.truncation === 'auto')
-    ignored(
-      'truncation',
-      "Portico does not truncate context yet: input over the context window fails as with 'disabled'.",
-    );
   return found;
 }

@@ -27,15 +27,16 @@ function textPart(role: string, text: string): ContentPart {
 /**
  * A request's `input` as stored items: a string becomes one user message, message content is
  * always a list of parts, and every item gets an id (the client's own, when it sent one).
+ * `param` names the list in errors (`input`, or `items` of the conversations API).
  */
-export function normalizeInput(input: string | InputItem[], newId: IdGenerator): Item[] {
+export function normalizeInput(input: string | InputItem[], newId: IdGenerator, param = 'input'): Item[] {
   if (typeof input === 'string') {
     return [{ type: 'message', id: newId('msg'), role: 'user', content: [textPart('user', input)] }];
   }
   return input.map((item, index): Item => {
     if (item.type === 'item_reference') {
       throw badRequest(
-        `input[${index}]`,
+        `${param}[${index}]`,
         'Item references are not supported: send the item itself.',
         'unsupported_value',
       );

@@ -38,18 +38,26 @@ export class ResponseWriter {
   private sequence = 0;
   private open: Open[] = [];
   private readonly out: ResponseStreamEvent[] = [];
+  /** Encrypted reasoning the client did not ask for, by output index: stored, never shown. */
+  private readonly hidden = new Map<number, string>();
+  /** Whether `include` asked for `reasoning.encrypted_content`. */
+  showEncrypted = false;
 
+  /** `firstSequence` continues a stream that was begun elsewhere (a queued background response). */
   constructor(
     initial: ResponseObject,
     private readonly newId: IdGenerator,
+    firstSequence = 0,
   ) {
     this.snapshot = initial;
+    this.sequence = firstSequence;
   }
 
   /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied. */
   lifecycle(
     type:
       | 'response.created'
+      | 'response.queued'
       | 'response.in_progress'
       | 'response.completed'
       | 'response.incomplete'
@@ -86,8 +94,10 @@ export class ResponseWriter {
         break;
       case 'reasoning-encrypted': {
         const open = this.current('reasoning') ?? this.openReasoning();
-        this.item<{ encrypted_content?: string | null }>(open.index).encrypted_content =
-          event.encryptedContent;
+        if (this.showEncrypted)
+          this.item<{ encrypted_content?: string | null }>(open.index).encrypted_content =
+            event.encryptedContent;
+        else this.hidden.set(open.index, event.encryptedContent);
         break;
       }
       case 'tool-call-start':
@@ -145,6 +155,16 @@ export class ResponseWriter {
   closeAll(status: 'completed' | 'incomplete'): ResponseStreamEvent[] {
     for (const open of [...this.open]) this.close(open, status, 'final_answer');
     return this.drain();
+  }
+
+  /** The response as Portico stores it: reasoning keeps the encrypted content it needs for later turns. */
+  recordable(response: ResponseObject): ResponseObject {
+    if (this.hidden.size === 0) return response;
+    const output = response.output.map((item, index) => {
+      const encrypted = this.hidden.get(index);
+      return encrypted === undefined ? item : { ...item, encrypted_content: encrypted };
+    });
+    return { ...response, output };
   }
 
   drain(): ResponseStreamEvent[] {

@@ -1,10 +1,11 @@
 import { ApiError, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
-import { outputText } from '../api/response.ts';
+import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
+import { appendToConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
@@ -13,7 +14,7 @@ import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { restoreClientCalls } from './restore-client-calls.ts';
-import { addUsage, toUsage } from './usage.ts';
+import { addUsage, fromUsage, toUsage } from './usage.ts';
 
 /** Model turns one response may take while Portico runs built-in tools between them. */
 export const MAX_MODEL_TURNS = 16;
@@ -36,7 +37,7 @@ interface Run {
   usage: ModelUsage | undefined;
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
-  /** Counts the generation out of the work tracker once its record is written. */
+  /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
   leave: () => void;
 }
 
@@ -48,22 +49,41 @@ interface Run {
  * the stream: `signal` stops generation and the stored record says the response was
  * cancelled.
  */
+export interface RunOptions {
+  /** Called once the response has ended and everything about it is recorded. */
+  leave?: () => void;
+  /**
+   * A queued background response that this run carries on: its stored object (already begun
+   * and announced with `response.created` and `response.queued`) and the sequence number of
+   * its next event.
+   */
+  resume?: { response: ResponseObject; sequence: number };
+}
+
 export async function startRun(
   context: ResponseContext,
   ctx: EngineContext,
   signal: AbortSignal,
-  leave: () => void = () => undefined,
+  options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
   const first = await openTurn(context, context.turn, 0, signal, ctx);
-  const createdAt = Math.floor(ctx.now() / 1000);
-  const writer = new ResponseWriter(
-    initialResponse(ctx.newId('resp'), createdAt, context.model.id, { ...request, tools: context.echoTools }),
-    ctx.newId,
-  );
+  const { resume } = options;
+  const writer = resume
+    ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
+    : new ResponseWriter(
+        initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
+          ...request,
+          tools: context.echoTools,
+        }),
+        ctx.newId,
+      );
+  writer.showEncrypted = context.turn.include.includes('reasoning.encrypted_content');
   const store = request.store !== false;
-  if (store) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
-  return runTurns({ context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave }, first);
+  if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+  const leave = options.leave ?? (() => undefined);
+  const run: Run = { context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave };
+  return runTurns(run, first, resume !== undefined);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -119,13 +139,24 @@ function shutdownError(): ApiError {
   });
 }
 
-async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+async function* runTurns(
+  run: Run,
+  opened: OpenTurn,
+  resumed: boolean,
+): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   const { writer, context, ctx, signal } = run;
   let current = opened;
   try {
-    writer.lifecycle('response.created');
-    writer.lifecycle('response.in_progress');
+    if (!resumed) writer.lifecycle('response.created');
+    writer.lifecycle('response.in_progress', { status: 'in_progress' });
+    // A background response's record says it is running now, no longer queued.
+    if (resumed && run.store) await ctx.store.finish(writer.snapshot, ctx.owner);
     yield* writer.drain();
+    if (context.compaction) {
+      // The history this response compacted: its first output item, which later turns read instead.
+      yield* writer.write({ type: 'native-item', item: context.compaction.item });
+      if (context.compaction.usage) run.usage = addUsage(run.usage, fromUsage(context.compaction.usage));
+    }
 
     let turn = context.turn;
     let ending: Ending | undefined;
@@ -192,7 +223,10 @@ async function* runTurns(run: Run, opened: OpenTurn): AsyncGenerator<ResponseStr
       final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
     }
     try {
-      if (run.store) await finishDurably(ctx.store, final, ctx.owner);
+      const recorded = writer.recordable(final);
+      if (run.store) await finishDurably(ctx.store, recorded, ctx.owner);
+      if (context.conversation)
+        await appendToConversation(context.conversation, context.input, recorded, ctx);
     } finally {
       run.leave();
     }

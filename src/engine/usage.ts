@@ -33,3 +33,14 @@ export function toUsage(usage: ModelUsage | undefined): Usage {
     total_tokens: input + output,
   };
 }
+
+/** A Response's `usage` back as model usage, to add it to another's. */
+export function fromUsage(usage: Usage): ModelUsage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cachedInputTokens: usage.input_tokens_details.cached_tokens,
+    cacheWriteTokens: usage.input_tokens_details.cache_write_tokens,
+    reasoningTokens: usage.output_tokens_details.reasoning_tokens,
+  };
+}

@@ -1,6 +1,7 @@
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
+import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { CachedAnswer } from '../store/cache-store.ts';
 import type { Owner } from '../store/owner.ts';
@@ -41,6 +42,8 @@ export interface GatewayCall {
   requestSize?: number;
   /** Whether the client asked for a stream (in its own wire format's terms), for the log. */
   stream?: boolean;
+  /** A queued background response that a worker runs now (see engine/run-response.ts `resume`). */
+  resume?: { response: ResponseObject; sequence: number };
   /** WebSocket mode's connection-local cache of `store: false` responses, for `previous_response_id`. */
   previousItems?(id: string): Promise<Item[] | undefined>;
 }

@@ -20,7 +20,8 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
           ? { wrapProvider: (provider, model) => recordingProvider(provider, model, recorder) }
           : {}),
     };
-    const started = await startResponse(attempt.request, engine, attempt.signal);
+    const resume = ctx.call.resume;
+    const started = await startResponse(attempt.request, engine, attempt.signal, resume ? { resume } : {});
     return {
       events: started.events,
       warnings: started.warnings,

@@ -10,6 +10,14 @@ export interface Provider {
   generate(turn: Turn, signal: AbortSignal): AsyncIterable<ModelEvent>;
   /** Counts the tokens of a turn's input as the model would, when the provider can. */
   countInputTokens?(turn: Turn, signal: AbortSignal): Promise<number>;
+  /**
+   * Compacts a turn's items natively (OpenAI's `/responses/compact`): the items that replace
+   * them. Providers without it are compacted by Portico, with a summary the model writes.
+   */
+  compact?(
+    turn: Turn,
+    signal: AbortSignal,
+  ): Promise<{ output: NativeOutputItem[]; usage: ModelUsage | undefined }>;
   /** Releases models, sockets and workers. */
   close?(): Promise<void>;
   /**
@@ -50,6 +58,8 @@ export interface Turn {
   sampling: Sampling;
   /** `include` values the client asked for, e.g. `reasoning.encrypted_content`. */
   include: string[];
+  /** `context_management`, for providers that compact natively (see `compact`). */
+  contextManagement?: Array<{ type: 'compaction'; compactThreshold?: number }>;
   /** Alternatives per token with `include: ["message.output_text.logprobs"]`; 0 or unset: none. */
   topLogprobs?: number;
 }

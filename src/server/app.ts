@@ -12,6 +12,7 @@ import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { conversationsRoutes } from './routes/conversations.ts';
 import { logsRoutes } from './routes/logs.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -31,6 +32,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
   v1.use(admitGateway(runtime.gateway));
   v1.route('/', responsesRoutes(runtime, options));
+  v1.route('/', conversationsRoutes(runtime));
   v1.route('/', chatCompletionsRoutes(runtime));
   v1.route('/', modelsRoutes(runtime));
   v1.route('/', logsRoutes(runtime));

@@ -35,4 +35,12 @@ export const POSTGRES_RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: 'the instance running each response, so recovery leaves live replicas alone',
     sql: `ALTER TABLE responses ADD COLUMN instance TEXT;`,
   },
+  {
+    version: 3,
+    description: 'background responses are recovered by their lease, not at start-up',
+    sql: `
+      ALTER TABLE responses ADD COLUMN background BOOLEAN NOT NULL DEFAULT false;
+      UPDATE responses SET background = true WHERE response_json::json ->> 'background' = 'true';
+    `,
+  },
 ];

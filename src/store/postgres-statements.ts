@@ -7,8 +7,8 @@ const q = (name: string, text: string): Query => ({ name: `portico_responses_${n
 export const SQL = {
   insertResponse: q(
     'insert',
-    `INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json, instance)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json, instance, background)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   ),
   /** Items of one kind in one round trip: positions, ids and JSON as parallel arrays. */
   insertItems: q(
@@ -58,8 +58,10 @@ export const SQL = {
   /** The interrupted work of lapsed instances ($1: this instance, $2: now); see sqlite-statements.ts INTERRUPTED. */
   selectUnfinished: q(
     'unfinished',
+    // Only work whose instance holds no live lease was interrupted; background responses are
+    // recovered by their run's lease instead (see BackgroundStore).
     `SELECT id, response_json FROM responses
-     WHERE status IN ('queued', 'in_progress') AND instance IS DISTINCT FROM $1 AND NOT EXISTS (
+     WHERE status IN ('queued', 'in_progress') AND NOT background AND instance IS DISTINCT FROM $1 AND NOT EXISTS (
        SELECT 1 FROM instances WHERE instances.id = responses.instance AND instances.expires_at > $2)
      FOR UPDATE OF responses SKIP LOCKED`,
   ),

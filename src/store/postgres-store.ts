@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import { badRequest } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { clip } from '../api/limits.ts';
 import type { ResponseObject } from '../api/response.ts';
+import { pageStart, toItemPage, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { SQL } from './postgres-statements.ts';
@@ -23,23 +23,32 @@ export class PostgresResponseStore implements ResponseStore {
   ) {}
 
   async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    await this.db.transaction(async (client) => {
-      await this.db.query(
-        SQL.insertResponse,
-        [
-          response.id,
-          owner,
-          response.previous_response_id,
-          response.status,
-          response.created_at,
-          this.clock(),
-          JSON.stringify(response),
-          this.instance,
-        ],
-        client,
-      );
-      await this.insertItems(client, response.id, 'input', input);
-    });
+    await this.db.transaction((client) => this.beginWithin(client, response, input, owner));
+  }
+
+  /** `begin`'s writes, inside a transaction the caller holds (the background store's enqueue). */
+  async beginWithin(
+    client: PoolClient,
+    response: ResponseObject,
+    input: readonly Item[],
+    owner: Owner,
+  ): Promise<void> {
+    await this.db.query(
+      SQL.insertResponse,
+      [
+        response.id,
+        owner,
+        response.previous_response_id,
+        response.status,
+        response.created_at,
+        this.clock(),
+        JSON.stringify(response),
+        this.instance,
+        response.background,
+      ],
+      client,
+    );
+    await this.insertItems(client, response.id, 'input', input);
   }
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
@@ -72,23 +81,20 @@ export class PostgresResponseStore implements ResponseStore {
     return this.db.transaction(async (client) => {
       const found = await this.db.query(SQL.selectResponse, [id, owner], client);
       if (found.length === 0) return undefined;
-      const asc = page.order === 'asc';
-      const cursor =
-        page.after !== undefined
-          ? await this.cursorPosition(client, id, page.after, asc)
-          : asc
-            ? -1
-            : 2 ** 31 - 1;
-      const query = asc ? SQL.selectInputPageAsc : SQL.selectInputPageDesc;
-      const rows = await this.db.query<JsonRow>(query, [id, cursor, page.limit + 1], client);
-      const data = rows.slice(0, page.limit).map((row) => JSON.parse(row.item_json!) as Item);
-      return {
-        object: 'list' as const,
-        data,
-        has_more: rows.length > page.limit,
-        first_id: data[0]?.id ?? null,
-        last_id: data.at(-1)?.id ?? null,
-      };
+      const [at] =
+        page.after === undefined
+          ? []
+          : await this.db.query<{ first: number | null; last: number | null }>(
+              SQL.selectCursor,
+              [id, page.after],
+              client,
+            );
+      const cursor = pageStart(page, at, `the input of response '${clip(id)}'`);
+      const query = page.order === 'asc' ? SQL.selectInputPageAsc : SQL.selectInputPageDesc;
+      return toItemPage(
+        await this.db.query<ItemRow>(query, [id, cursor, page.limit + 1], client),
+        page.limit,
+      );
     }, true);
   }
 
@@ -113,18 +119,6 @@ export class PostgresResponseStore implements ResponseStore {
       }
       return rows.length;
     });
-  }
-
-  private async cursorPosition(client: PoolClient, id: string, after: string, asc: boolean): Promise<number> {
-    const [found] = await this.db.query<{ first: number | null; last: number | null }>(
-      SQL.selectCursor,
-      [id, after],
-      client,
-    );
-    const position = asc ? found?.last : found?.first;
-    if (position === undefined || position === null)
-      throw badRequest('after', `No input item with id '${clip(after)}' in response '${clip(id)}'.`);
-    return position;
   }
 
   private async insertItems(

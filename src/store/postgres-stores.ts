@@ -1,6 +1,9 @@
 import { silentLogger, type Logger } from '../logger.ts';
 import { PostgresDatabase } from './postgres-connection.ts';
+import { PostgresBackgroundStore } from './postgres-background-store.ts';
 import { PostgresCacheStore } from './postgres-cache-store.ts';
+import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
+import { PostgresConversationStore } from './postgres-conversation-store.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
 import { PostgresKeyStore } from './postgres-key-store.ts';
@@ -44,16 +47,22 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     await migratePostgres(db.pool, 'responses', POSTGRES_RESPONSE_MIGRATIONS);
     for (const [component, migrations] of Object.entries(POSTGRES_GATEWAY_MIGRATIONS))
       await migratePostgres(db.pool, component, migrations);
+    for (const [component, migrations] of Object.entries(POSTGRES_CONTEXT_MIGRATIONS))
+      await migratePostgres(db.pool, component, migrations);
   } catch (error) {
     await db.close();
     throw error;
   }
   let closed = false;
   const instance = options.instance ?? newInstanceId();
+  const clock = options.clock ?? Date.now;
+  const responses = new PostgresResponseStore(db, clock, instance);
   return {
     instance,
     instances: new PostgresInstanceStore(db),
-    responses: new PostgresResponseStore(db, options.clock ?? Date.now, instance),
+    responses,
+    conversations: new PostgresConversationStore(db),
+    background: new PostgresBackgroundStore(db, responses, clock),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db),
     logs: new PostgresLogStore(db),

@@ -38,4 +38,12 @@ export const RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: 'the instance running each response, so recovery leaves live replicas alone',
     sql: `ALTER TABLE responses ADD COLUMN instance TEXT;`,
   },
+  {
+    version: 4,
+    description: 'background responses are recovered by their lease, not at start-up',
+    sql: `
+      ALTER TABLE responses ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+      UPDATE responses SET background = 1 WHERE json_extract(response_json, '$.background') = 1;
+    `,
+  },
 ];

@@ -31,7 +31,10 @@ export interface ResponseStore {
    * already assigned. Once this resolves the response is durable: a crash cannot lose it.
    */
   begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void>;
-  /** Records how a response ended: its final object and output items. */
+  /**
+   * Records a response's current object and output items: how it ended, or (for a background
+   * response) that it started running.
+   */
   finish(response: ResponseObject, owner: Owner): Promise<void>;
   get(id: string, owner: Owner): Promise<ResponseObject | undefined>;
   /**
@@ -46,7 +49,8 @@ export interface ResponseStore {
   /**
    * Marks responses that a crash or restart left `in_progress` or `queued` as failed; returns
    * how many. Only those whose instance's lease has lapsed (InstanceStore): another replica's
-   * live work, and this instance's own, are never touched.
+   * live work, and this instance's own, are never touched. Background responses are left to
+   * their run's lease (BackgroundStore).
    */
   recoverInterrupted(): Promise<number>;
 }

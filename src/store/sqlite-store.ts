@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { badRequest } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
@@ -7,7 +6,8 @@ import type { Owner } from './owner.ts';
 import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
 import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
-import { prepareStatements, type ItemRow, type Statements } from './sqlite-statements.ts';
+import { pageStart, parseItem, toItemPage } from './item-page.ts';
+import { prepareStatements, type Statements } from './sqlite-statements.ts';
 
 export const INTERRUPTED_ERROR = {
   code: 'server_error',
@@ -31,19 +31,23 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    this.#write(() => {
-      this.#sql.insertResponse.run({
-        id: response.id,
-        owner,
-        previous_response_id: response.previous_response_id,
-        status: response.status,
-        instance: this.#instance,
-        created_at: response.created_at,
-        updated_at: this.#clock(),
-        response_json: JSON.stringify(response),
-      });
-      input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
+    this.#write(() => this.beginWithin(response, input, owner));
+  }
+
+  /** `begin`'s writes, inside a transaction the caller holds (the background store's enqueue). */
+  beginWithin(response: ResponseObject, input: readonly Item[], owner: Owner): void {
+    this.#sql.insertResponse.run({
+      id: response.id,
+      owner,
+      previous_response_id: response.previous_response_id,
+      status: response.status,
+      instance: this.#instance,
+      background: response.background ? 1 : 0,
+      created_at: response.created_at,
+      updated_at: this.#clock(),
+      response_json: JSON.stringify(response),
     });
+    input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
   }
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
@@ -85,40 +89,16 @@ export class SqliteResponseStore implements ResponseStore {
   async inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
     return this.#read(() => {
       if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
-      const asc = page.order === 'asc';
-      // Without a cursor the page starts at either end: positions run from 0 upwards.
-      const cursor =
-        page.after !== undefined
-          ? this.#cursorPosition(id, page.after, asc)
-          : asc
-            ? -1
-            : Number.MAX_SAFE_INTEGER;
-      const query = { response_id: id, cursor, limit: page.limit + 1 };
-      const rows = (asc ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc).all(query);
-      const data = rows.slice(0, page.limit).map(parseItem);
-      return {
-        object: 'list' as const,
-        data,
-        has_more: rows.length > page.limit,
-        first_id: data[0]?.id ?? null,
-        last_id: data.at(-1)?.id ?? null,
-      };
+      const found = page.after && this.#sql.selectCursor.get({ response_id: id, item_id: page.after });
+      const cursor = pageStart(page, found || undefined, `the input of response '${clip(id)}'`);
+      const query = page.order === 'asc' ? this.#sql.selectInputPageAsc : this.#sql.selectInputPageDesc;
+      return toItemPage(query.all({ response_id: id, cursor, limit: page.limit + 1 }), page.limit);
     });
   }
 
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
     return this.#sql.failUnfinished.run({ error, updated_at: this.#clock(), self: this.#instance }).changes;
-  }
-
-  /** Where `after` sits; with a repeated id, its last place in the requested order, so paging always advances. */
-  #cursorPosition(id: string, after: string, asc: boolean): number {
-    const found = this.#sql.selectCursor.get({ response_id: id, item_id: after });
-    const position = asc ? found?.last : found?.first;
-    if (position === undefined || position === null) {
-      throw badRequest('after', `No input item with id '${clip(after)}' in response '${clip(id)}'.`);
-    }
-    return position;
   }
 
   #insertItem(responseId: string, kind: 'input' | 'output', position: number, item: { id: string }): void {
@@ -134,8 +114,4 @@ export class SqliteResponseStore implements ResponseStore {
   #read<T>(work: () => T): T {
     return this.#db.transaction(work).deferred();
   }
-}
-
-function parseItem(row: ItemRow): Item {
-  return JSON.parse(row.item_json) as Item;
 }

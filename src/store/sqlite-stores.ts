@@ -1,5 +1,7 @@
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
+import { SqliteBackgroundStore } from './sqlite-background-store.ts';
+import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -25,10 +27,13 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   try {
     // Instances first: the responses store's recovery reads their leases.
     const instances = new SqliteInstanceStore(db);
+    const responses = new SqliteResponseStore(db, clock, instance);
     return {
       instance,
       instances,
-      responses: new SqliteResponseStore(db, clock, instance),
+      responses,
+      conversations: new SqliteConversationStore(db),
+      background: new SqliteBackgroundStore(db, responses, clock),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db),

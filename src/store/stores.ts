@@ -3,6 +3,8 @@ import type { GatewayStore } from './gateway-store.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
+import type { BackgroundStore } from './background-store.ts';
+import type { ConversationStore } from './conversation-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
@@ -15,6 +17,8 @@ export interface Stores {
   gateways: GatewayStore;
   logs: LogStore;
   cache: CacheStore;
+  conversations: ConversationStore;
+  background: BackgroundStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */
   close(): Promise<void>;
 }

@@ -15,6 +15,8 @@ export interface Fixture {
   chunks?: string[];
   /** Milliseconds to wait between chunks (default 0). */
   chunkDelayMs?: number;
+  /** Milliseconds to wait after the headers, before the first chunk (default 0). */
+  firstChunkDelayMs?: number;
   /** Destroy the socket after sending this many chunks (a connection reset mid-stream). */
   resetAfterChunks?: number;
   /** Never answer (for timeout tests). */
@@ -63,6 +65,10 @@ export async function startReplayServer(route: (request: RecordedRequest) => Fix
     async function answer(fixture: Fixture): Promise<void> {
       if (fixture.hang) return;
       res.writeHead(fixture.status, fixture.headers ?? {});
+      if (fixture.firstChunkDelayMs) {
+        res.flushHeaders();
+        await new Promise((resolve) => setTimeout(resolve, fixture.firstChunkDelayMs));
+      }
       const chunks = fixture.chunks ?? [fixture.body ?? ''];
       for (const [index, chunk] of chunks.entries()) {
         if (fixture.resetAfterChunks === index) {

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CatalogModel } from '../../catalog/catalog-model.ts';
+import { DEFAULT_MAX_CONTEXT_SIZE } from './load-local-model.ts';
 import { readGgufContextLength } from './read-gguf-context-length.ts';
 
 /** The context window of a model whose GGUF header does not give its trained length. */
@@ -62,7 +63,11 @@ export function localModel(id: string, path: string): CatalogModel {
     task: 'Text Generation',
     ownedBy: 'Local',
     proxied: false,
-    contextWindow: readGgufContextLength(path) ?? DEFAULT_LOCAL_CONTEXT_WINDOW,
+    // What a request can use: the trained length, as far as Portico loads it by default.
+    contextWindow: Math.min(
+      readGgufContextLength(path) ?? DEFAULT_LOCAL_CONTEXT_WINDOW,
+      DEFAULT_MAX_CONTEXT_SIZE,
+    ),
     capabilities: { tools: true, vision: false, structuredOutput: true, reasoningEfforts: [] },
   };
 }

@@ -2,6 +2,7 @@ import type {
   ChatHistoryItem,
   ChatModelFunctions,
   LLamaChatGenerateResponseOptions,
+  LlamaChatResponseChunk,
   LlamaChat,
 } from 'node-llama-cpp';
 import type { ModelEvent, Sampling } from '../provider.ts';
@@ -44,6 +45,7 @@ export async function* streamChatResponse(
   const forwardAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', forwardAbort, { once: true });
   const channel = new ModelEventChannel();
+  let reasoningTokens = 0;
   const { temperature, topP, seed, stop: stopAt, presencePenalty, frequencyPenalty } = generation.sampling;
   const penalties = presencePenalty !== undefined || frequencyPenalty !== undefined;
   const { output } = generation;
@@ -63,6 +65,13 @@ export async function* streamChatResponse(
         }
       : {}),
     onTextChunk: (text: string) => channel.push(...output.onText(text)),
+    // A reasoning model's thought segments (`<think>...</think>` and the like, as its chat
+    // template marks them) are its reasoning: raw reasoning content, counted apart.
+    onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+      if (chunk.type !== 'segment' || chunk.segmentType !== 'thought') return;
+      reasoningTokens += chunk.tokens.length;
+      if (chunk.text) channel.push({ type: 'reasoning-delta', part: 'content', delta: chunk.text });
+    },
   };
   const offered = output.functions;
   const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = offered
@@ -85,7 +94,14 @@ export async function* streamChatResponse(
     const { events, reason } = output.finish(result);
     yield* events;
     const outputTokens = chat.sequence.tokenMeter.usedOutputTokens - outputBefore;
-    yield { type: 'usage', usage: { inputTokens: generation.promptTokens, outputTokens } };
+    yield {
+      type: 'usage',
+      usage: {
+        inputTokens: generation.promptTokens,
+        outputTokens,
+        ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+      },
+    };
     yield { type: 'finish', reason };
   } finally {
     signal.removeEventListener('abort', forwardAbort);

@@ -19,6 +19,8 @@ export interface ResponsesRequestBody {
   temperature?: number;
   top_p?: number;
   max_output_tokens?: number;
+  /** OpenAI compacts natively when the client asks for it. */
+  context_management?: Array<{ type: string; compact_threshold?: number }>;
   top_logprobs?: number;
 }
 
@@ -66,6 +68,14 @@ export function buildRequestBody(turn: Turn): ResponsesRequestBody {
     ...(temperature !== undefined ? { temperature } : {}),
     ...(topP !== undefined ? { top_p: topP } : {}),
     ...(maxOutputTokens !== undefined ? { max_output_tokens: maxOutputTokens } : {}),
+    ...(turn.contextManagement
+      ? {
+          context_management: turn.contextManagement.map((entry) => ({
+            type: entry.type,
+            ...(entry.compactThreshold !== undefined ? { compact_threshold: entry.compactThreshold } : {}),
+          })),
+        }
+      : {}),
     ...(turn.topLogprobs ? { top_logprobs: turn.topLogprobs } : {}),
   };
 }

@@ -121,6 +121,15 @@ export function mapInputItems(items: readonly Item[]): WireInputItem[] {
         if (mapped) out.push(mapped);
         break;
       }
+      case 'compaction':
+        // OpenAI's own compaction item, sent by value: its id means nothing with store: false.
+        out.push(
+          compact({
+            type: item.type,
+            encrypted_content: (item as { encrypted_content?: unknown }).encrypted_content,
+          }),
+        );
+        break;
       default:
         out.push(item);
     }

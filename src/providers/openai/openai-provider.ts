@@ -3,12 +3,15 @@ import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
 import { streamUpstream } from '../http/stream-upstream.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
+import type { NativeOutputItem } from '../../api/response.ts';
+import type { ModelEvent, ModelUsage, Provider, Turn, Unsupported } from '../provider.ts';
 import { samplingUnsupported } from '../sampling-unsupported.ts';
 import { buildRequestBody } from './build-request-body.ts';
+import { countOpenAiTokens } from './count-openai-tokens.ts';
 import { mapInputItems } from './map-input-items.ts';
+import { mapOpenAiUsage } from './map-openai-usage.ts';
+import { CompactAnswer } from './openai-wire.ts';
 import { OpenAiStreamTranslator } from './openai-stream-translator.ts';
-import { TokenCount } from './openai-wire.ts';
 
 /**
  * OpenAI's Responses API (or any server that speaks it) as a provider. Portico keeps the
@@ -42,25 +45,28 @@ export class OpenAiProvider implements Provider {
     }
   }
 
-  /** The turn's input tokens as OpenAI counts them (`POST /responses/input_tokens`). */
-  async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
-    const full = buildRequestBody(turn);
+  /**
+   * The turn's input tokens with OpenAI's own o200k tokenizer, counted here: truncation and
+   * `POST /v1/responses/input_tokens` need no upstream call (nor the key), and agree.
+   */
+  async countInputTokens(turn: Turn): Promise<number> {
+    return countOpenAiTokens(turn);
+  }
+
+  /** OpenAI's own compaction (`POST /responses/compact`): its encrypted `compaction` item passes through. */
+  async compact(
+    turn: Turn,
+    signal: AbortSignal,
+  ): Promise<{ output: NativeOutputItem[]; usage: ModelUsage | undefined }> {
     const body = {
-      model: full.model,
+      model: turn.model.upstreamModel,
       input: mapInputItems(turn.items),
-      ...(full.instructions ? { instructions: full.instructions } : {}),
-      ...(full.tools ? { tools: full.tools, tool_choice: full.tool_choice } : {}),
-      ...(full.parallel_tool_calls !== undefined ? { parallel_tool_calls: full.parallel_tool_calls } : {}),
-      ...(full.text ? { text: full.text } : {}),
-      ...(full.reasoning ? { reasoning: full.reasoning } : {}),
+      ...(turn.instructions ? { instructions: turn.instructions } : {}),
     };
     try {
       const chunks = await streamUpstream(
         this.options,
-        {
-          ...this.request('/responses/input_tokens', body, 'application/json'),
-          timeouts: turn.model.timeouts,
-        },
+        this.request('/responses/compact', body, 'application/json'),
         signal,
       );
       const parts: Uint8Array[] = [];
@@ -71,9 +77,13 @@ export class OpenAiProvider implements Provider {
       } catch {
         json = undefined;
       }
-      const parsed = TokenCount.safeParse(json);
-      if (!parsed.success) throw malformedEvent(this.options.id, 'an unreadable input token count');
-      return parsed.data.input_tokens;
+      const parsed = CompactAnswer.safeParse(json);
+      if (!parsed.success) throw malformedEvent(this.options.id, 'an unreadable compaction');
+      const usage = parsed.data.usage;
+      return {
+        output: parsed.data.output as NativeOutputItem[],
+        usage: usage ? mapOpenAiUsage(usage) : undefined,
+      };
     } catch (error) {
       throw error instanceof ApiError ? this.clean(error) : error;
     }

@@ -72,8 +72,6 @@ export const TerminalEvent = z.looseObject({
   }),
 });
 
-export const TokenCount = z.looseObject({ input_tokens: count });
-
 export type WireItem = z.output<typeof WireItem>;
 export type WireUsage = z.output<typeof WireUsage>;
 export type WireError = z.output<typeof WireError>;
@@ -89,3 +87,9 @@ export function readWire<S extends z.ZodType>(
   if (!parsed.success) throw malformedEvent(provider, `a malformed ${what}`);
   return parsed.data;
 }
+
+/** `POST /responses/compact`'s answer (CompactResource), as far as Portico reads it. */
+export const CompactAnswer = z.looseObject({
+  output: z.array(z.looseObject({ type: z.string(), id: z.string() })),
+  usage: WireUsage.nullish(),
+});

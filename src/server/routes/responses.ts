@@ -1,14 +1,22 @@
 import { Hono, type Context } from 'hono';
 import { badRequest, notFound } from '../../api/errors.ts';
 import { clip } from '../../api/limits.ts';
+import { envelope } from '../../api/workers-ai-envelope.ts';
+import { parseBody } from '../../api/request.ts';
+import { TokenCountsBody } from '../../api/token-counts.ts';
+import { CompactRequest } from '../../api/compact.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { PageQuery } from '../../store/response-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
 import type { AppOptions } from '../app.ts';
+import { pageQuery } from '../page-query.ts';
+import { includeQuery } from '../include-query.ts';
 import { readJson } from '../read-json.ts';
 import { responsesSocketRoute } from './responses-socket-route.ts';
-import { responsesStep, type ModelName } from '../../formats/parse-step.ts';
+import { itemsForClient } from '../../api/include.ts';
+import { sseStream } from '../../stream/response-sse.ts';
+import { eventStreamResponse, generationAbort } from '../stream-response.ts';
+import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 
 /** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */
@@ -16,6 +24,7 @@ export function createResponseHandler(runtime: Runtime, modelName?: ModelName, w
   return async (c: Context<AppEnv>) => {
     const body = await readJson(c.req.raw);
     const parsed = responsesStep(body.value, modelName, wrapped);
+    if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed);
     const { call, abort } = httpCall(c, [parsed], body);
     return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
   };
@@ -28,10 +37,35 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
 
   app.post('/responses', createResponseHandler(runtime));
 
+  app.post('/responses/compact', async (c) => {
+    const request = parseBody(CompactRequest, (await readJson(c.req.raw)).value);
+    return c.json(await runtime.compact(request, c.var.owner, generationAbort(c.req.raw).signal));
+  });
+
+  app.post('/responses/input_tokens', async (c) => {
+    const { personality: _personality, ...fields } = parseBody(
+      TokenCountsBody,
+      (await readJson(c.req.raw)).value,
+    );
+    const request = { ...fields, input: fields.input ?? [] };
+    return c.json(await runtime.inputTokens(request, c.var.owner, generationAbort(c.req.raw).signal));
+  });
+
   app.get('/responses/:id', async (c) => {
-    const response = await runtime.stores.responses.get(c.req.param('id'), c.var.owner);
-    if (!response) throw responseNotFound(c.req.param('id'));
-    return c.json(response);
+    const id = c.req.param('id');
+    const { stream, after } = streamQuery(c.req.query());
+    if (stream) {
+      const { signal, abort } = generationAbort(c.req.raw);
+      const events = await runtime.background.follow(id, c.var.owner, after, signal);
+      return eventStreamResponse(sseStream(events, abort), {});
+    }
+    const response = await runtime.stores.responses.get(id, c.var.owner);
+    if (!response) throw responseNotFound(id);
+    return c.json({ ...response, output: itemsForClient(response.output, includeQuery(c.req.queries())) });
+  });
+
+  app.post('/responses/:id/cancel', async (c) => {
+    return c.json(await runtime.background.cancel(c.req.param('id'), c.var.owner));
   });
 
   app.delete('/responses/:id', async (c) => {
@@ -44,7 +78,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const id = c.req.param('id');
     const page = await runtime.stores.responses.inputItems(id, c.var.owner, pageQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
-    return c.json(page);
+    return c.json({ ...page, data: itemsForClient(page.data, includeQuery(c.req.queries())) });
   });
 
   return app;
@@ -54,12 +88,26 @@ function responseNotFound(id: string) {
   return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
 }
 
-/** `limit` (1-100, default 20), `order` (asc|desc, default desc) and `after` of the list endpoints. */
-export function pageQuery(query: Record<string, string>): PageQuery {
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest('limit', 'limit must be an integer from 1 to 100.');
-  const order = query.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw badRequest('order', "order must be 'asc' or 'desc'.");
-  return { limit, order, ...(query.after ? { after: query.after } : {}) };
+/**
+ * A background request: queued and answered at once (the queued response, or a stream that
+ * follows the run without owning it: a client that leaves stops only its stream). The run
+ * goes through the gateway of this request when a worker takes it.
+ */
+async function backgroundAnswer(c: Context<AppEnv>, runtime: Runtime, parsed: ParsedStep): Promise<Response> {
+  const queued = await runtime.background.enqueue(parsed.step.request, c.var.owner, c.var.gateway.id);
+  if (!parsed.stream)
+    return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
+  const { signal, abort } = generationAbort(c.req.raw);
+  const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
+  return eventStreamResponse(sseStream(events, abort), {});
+}
+
+/** `stream` and `starting_after` of `GET /responses/:id`: replay a background response's events after a sequence number. */
+function streamQuery(query: Record<string, string>): { stream: boolean; after: number } {
+  if (query.stream !== undefined && query.stream !== 'true' && query.stream !== 'false')
+    throw badRequest('stream', "stream must be 'true' or 'false'.");
+  const after = query.starting_after === undefined ? -1 : Number(query.starting_after);
+  if (!Number.isInteger(after) || after < -1)
+    throw badRequest('starting_after', 'starting_after must be a sequence number: an integer of 0 or more.');
+  return { stream: query.stream === 'true', after };
 }

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { CreateResponseRequest } from './request.ts';
+
+/**
+ * `POST /v1/responses/input_tokens` (TokenCountsBody): the context fields of a create request.
+ * `personality` is accepted and has no effect on the count.
+ */
+export const TokenCountsBody = CreateResponseRequest.pick({
+  model: true,
+  input: true,
+  previous_response_id: true,
+  conversation: true,
+  instructions: true,
+  tools: true,
+  tool_choice: true,
+  parallel_tool_calls: true,
+  text: true,
+  reasoning: true,
+  truncation: true,
+})
+  .extend({
+    input: CreateResponseRequest.shape.input.nullish(),
+    personality: z.string().nullish(),
+  })
+  .strict();
+
+export type TokenCountsBody = z.output<typeof TokenCountsBody>;

@@ -1,0 +1,116 @@
+import { badRequest, notFound } from '../api/errors.ts';
+import { clip } from '../api/limits.ts';
+import type { CreateResponseRequest } from '../api/request.ts';
+import type { ResponseObject } from '../api/response.ts';
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { prepareContext } from '../engine/build-context.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { initialResponse } from '../engine/initial-response.ts';
+import { ResponseWriter } from '../engine/response-writer.ts';
+import type { BackgroundStore } from '../store/background-store.ts';
+import type { Owner } from '../store/owner.ts';
+import type { BackgroundRunner } from './background-runner.ts';
+import type { EventLog } from './event-log.ts';
+import type { QueuedRequest } from './queued-request.ts';
+
+const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
+
+export interface BackgroundDeps {
+  store: BackgroundStore;
+  log: EventLog;
+  runner: BackgroundRunner;
+  engine: (owner: Owner) => EngineContext;
+  /** How long a cancel waits for a run held by another instance to stop. */
+  cancelWaitMs: number;
+}
+
+/** Background responses as the routes and the binding use them: queue, follow, cancel. */
+export class BackgroundResponses {
+  constructor(private readonly deps: BackgroundDeps) {}
+
+  /**
+   * Validates the request as a foreground response would be (a 400 or 404 now, not a failed
+   * run later), records it as `queued` with its first events, and wakes the workers.
+   */
+  async enqueue(request: CreateResponseRequest, owner: Owner, gateway?: string): Promise<ResponseObject> {
+    const ctx = this.deps.engine(owner);
+    const context = await prepareContext(request, ctx);
+    const response: ResponseObject = {
+      ...initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
+        ...request,
+        tools: context.echoTools,
+      }),
+      status: 'queued',
+    };
+    const writer = new ResponseWriter(response, ctx.newId);
+    writer.lifecycle('response.created');
+    writer.lifecycle('response.queued');
+    const run = {
+      responseId: response.id,
+      owner,
+      model: context.model.id,
+      request: {
+        body: { ...request, input: context.input, stream: false },
+        gateway: gateway ?? null,
+      } satisfies QueuedRequest,
+    };
+    await this.deps.store.enqueue(response, context.input, run, writer.drain());
+    this.deps.runner.wake();
+    return response;
+  }
+
+  /** The events of a background response after `after`, live until it ends; a 404 or 400 first. */
+  async follow(
+    id: string,
+    owner: Owner,
+    after: number,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
+    await this.#background(id, owner);
+    return this.deps.log.follow(id, owner, after, signal);
+  }
+
+  /**
+   * Cancels a background response: a queued one at once, a running one by stopping its run
+   * (here, or through its lease on the instance that holds it). A finished one is returned as
+   * it is, so cancelling twice is harmless.
+   */
+  async cancel(id: string, owner: Owner): Promise<ResponseObject> {
+    const { store, runner } = this.deps;
+    const responses = this.deps.engine(owner).store;
+    const response = await this.#background(id, owner);
+    if (TERMINAL.has(response.status)) return response;
+    const outcome = await store.cancel(id, owner);
+    if (outcome === 'queued') {
+      const cancelled: ResponseObject = { ...response, status: 'cancelled' };
+      await responses.finish(cancelled, owner);
+      return cancelled;
+    }
+    if (outcome === 'running' && runner.stop(id)) await runner.settled(id);
+    else if (outcome === 'running') await this.#untilEnded(id, owner);
+    return (await responses.get(id, owner)) ?? response;
+  }
+
+  async #background(id: string, owner: Owner): Promise<ResponseObject> {
+    const response = await this.deps.engine(owner).store.get(id, owner);
+    if (!response)
+      throw notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
+    if (!response.background)
+      throw badRequest(
+        null,
+        `Only background responses can be streamed or cancelled; '${clip(id)}' was not created with background: true.`,
+      );
+    return response;
+  }
+
+  /** Waits (a bounded while) for another instance to stop a run it holds. */
+  async #untilEnded(id: string, owner: Owner): Promise<void> {
+    const store = this.deps.engine(owner).store;
+    const deadline = Date.now() + this.deps.cancelWaitMs;
+    while (Date.now() < deadline) {
+      const current = await store.get(id, owner);
+      if (!current || TERMINAL.has(current.status)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

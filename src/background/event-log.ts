@@ -1,0 +1,146 @@
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { BackgroundStore } from '../store/background-store.ts';
+import type { Owner } from '../store/owner.ts';
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
+const FLUSH_NOW = new Set([...TERMINAL, 'response.created', 'response.queued', 'response.in_progress']);
+/** Events written in one batch at most. */
+const BATCH = 256;
+
+export interface EventLogOptions {
+  /** Milliseconds a delta may wait before its batch is written. */
+  flushMs: number;
+  /** Milliseconds between reads of the store while following a response run elsewhere. */
+  pollMs: number;
+  /** Whether the response has ended (nothing more will be written), as the store says. */
+  isOver(responseId: string, owner: Owner): Promise<boolean>;
+}
+
+/** The events a running background response has produced here but not yet written. */
+interface Live {
+  pending: ResponseStreamEvent[];
+  timer: NodeJS.Timeout | undefined;
+  writing: Promise<void>;
+}
+
+/** Records the events of one background response as its run produces them. */
+export interface EventRecorder {
+  push(event: ResponseStreamEvent): void;
+  /** Writes what is left; the recorder is done. */
+  close(): Promise<void>;
+}
+
+/**
+ * The stored event streams of background responses. A run's events are written in batches
+ * (lifecycle and terminal events at once, deltas within `flushMs`) and kept in memory until
+ * written, so a follower in this process sees each event as it comes, and a follower
+ * anywhere sees it from the store. Followers replay from any sequence number, then follow.
+ */
+export class EventLog {
+  readonly #live = new Map<string, Live>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly store: BackgroundStore,
+    private readonly options: EventLogOptions,
+  ) {}
+
+  open(responseId: string): EventRecorder {
+    const live: Live = { pending: [], timer: undefined, writing: Promise.resolve() };
+    this.#live.set(responseId, live);
+    this.#wake(responseId);
+    // One write at a time, each taking what is pending when it starts; an event leaves memory
+    // only once it is stored, so a follower that misses it in one place finds it in the other.
+    const flush = (): Promise<void> => {
+      clearTimeout(live.timer);
+      live.timer = undefined;
+      live.writing = live.writing.then(async () => {
+        while (live.pending.length > 0) {
+          const batch = live.pending.slice(0, BATCH);
+          try {
+            await this.store.appendEvents(responseId, batch);
+          } catch {
+            // The response was deleted while it ran: its run is stopped through its lease.
+            live.pending.length = 0;
+            return;
+          }
+          live.pending.splice(0, batch.length);
+        }
+      });
+      return live.writing;
+    };
+    return {
+      push: (event) => {
+        live.pending.push(event);
+        this.#wake(responseId);
+        if (FLUSH_NOW.has(event.type) || live.pending.length >= BATCH) void flush();
+        else live.timer ??= setTimeout(() => void flush(), this.options.flushMs);
+      },
+      close: async () => {
+        await flush();
+        if (this.#live.get(responseId) === live) this.#live.delete(responseId);
+        this.#wake(responseId);
+      },
+    };
+  }
+
+  /**
+   * The events of a background response after sequence number `after` (-1 for all): the
+   * stored ones, then each new one as it comes, until its terminal event or until the
+   * response has ended. Stopping the generator stops only this follower, never the run.
+   */
+  async *follow(
+    responseId: string,
+    owner: Owner,
+    after: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+    let cursor = after;
+    while (!signal.aborted) {
+      for (const event of await this.store.events(responseId, owner, cursor)) {
+        yield event;
+        cursor = event.sequence_number;
+        if (TERMINAL.has(event.type)) return;
+      }
+      const live = this.#live.get(responseId);
+      if (live) {
+        const fresh = live.pending.filter((event) => event.sequence_number > cursor);
+        // A gap means the missing events were written meanwhile: read the store again.
+        if (fresh.length > 0 && fresh[0]!.sequence_number !== cursor + 1) continue;
+        for (const event of fresh) {
+          yield event;
+          cursor = event.sequence_number;
+          if (TERMINAL.has(event.type)) return;
+        }
+        if (fresh.length > 0) continue;
+      } else if (await this.options.isOver(responseId, owner)) {
+        // Ended without a terminal event (cancelled): what was written last is all there is.
+        for (const event of await this.store.events(responseId, owner, cursor)) yield event;
+        return;
+      }
+      await this.#wait(responseId, signal);
+    }
+  }
+
+  /** Until something happens to the response here, or `pollMs` passes (it may run elsewhere). */
+  #wait(responseId: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(responseId) ?? new Set<() => void>();
+      this.#waiters.set(responseId, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(responseId) === waiters) this.#waiters.delete(responseId);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs);
+      signal.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  #wake(responseId: string): void {
+    for (const waiter of [...(this.#waiters.get(responseId) ?? [])]) waiter();
+  }
+}

@@ -1,0 +1,77 @@
+import type { EngineContext } from '../engine/engine-context.ts';
+import type { IdGenerator } from '../engine/ids.ts';
+import type { Gateway } from '../gateway/create-gateway.ts';
+import type { Logger } from '../logger.ts';
+import type { Owner } from '../store/owner.ts';
+import type { Stores } from '../store/stores.ts';
+import { BackgroundResponses } from './background-responses.ts';
+import { BackgroundRunner } from './background-runner.ts';
+import { EventLog } from './event-log.ts';
+
+export interface BackgroundSettings {
+  /** Background runs of one model this process runs at once. */
+  concurrency: number;
+  /** How long a run's claim holds without renewal; leases are renewed every third of it (at most every second). */
+  leaseMs: number;
+  /** False: this process queues background responses but leaves running them to others. */
+  run: boolean;
+}
+
+export interface BackgroundParts {
+  stores: Stores;
+  engine: (owner: Owner) => EngineContext;
+  /** Runs go through the gateway as any request does: logs, cost, limits, cache, retries. */
+  gateway: Gateway;
+  newId: IdGenerator;
+  now: () => number;
+  logger: Logger;
+}
+
+/** The event log, the workers (started unless `run` is false) and the facade the routes use. */
+export function startBackground(
+  settings: BackgroundSettings,
+  parts: BackgroundParts,
+): { runner: BackgroundRunner; responses: BackgroundResponses } {
+  const { stores, engine, now, logger } = parts;
+  const pollMs = Math.max(50, Math.min(1000, Math.floor(settings.leaseMs / 3)));
+  const isOver = async (id: string, owner: Owner) => {
+    const status = (await stores.responses.get(id, owner))?.status;
+    return status !== 'queued' && status !== 'in_progress';
+  };
+  const log = new EventLog(stores.background, { flushMs: 50, pollMs, isOver });
+  const runner = new BackgroundRunner({
+    background: stores.background,
+    responses: stores.responses,
+    log,
+    start: async (request, gateway, owner, signal, resume) =>
+      (
+        await parts.gateway.run({
+          path: 'background',
+          credentials: { kind: 'trusted', project: owner },
+          gatewayId: gateway,
+          options: {},
+          steps: [{ request, options: {} }],
+          stream: true,
+          modelFallbacks: true,
+          signal,
+          warnings: [],
+          resume,
+        })
+      ).events,
+    instance: parts.newId('instance'),
+    concurrency: settings.concurrency,
+    leaseMs: settings.leaseMs,
+    pollMs,
+    now,
+    logger,
+  });
+  if (settings.run) runner.start();
+  const responses = new BackgroundResponses({
+    store: stores.background,
+    log,
+    runner,
+    engine,
+    cancelWaitMs: pollMs * 3,
+  });
+  return { runner, responses };
+}

@@ -1,0 +1,119 @@
+import { Hono } from 'hono';
+import {
+  CreateConversationBody,
+  CreateConversationItemsBody,
+  UpdateConversationBody,
+} from '../../api/conversations.ts';
+import { notFound } from '../../api/errors.ts';
+import { itemsForClient } from '../../api/include.ts';
+import { clip } from '../../api/limits.ts';
+import { parseBody } from '../../api/request.ts';
+import { normalizeInput } from '../../engine/normalize-input.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { ConversationObject } from '../../store/conversation-store.ts';
+import type { AppEnv } from '../app-env.ts';
+import { includeQuery } from '../include-query.ts';
+import { pageQuery } from '../page-query.ts';
+import { readJson } from '../read-json.ts';
+
+/** The Conversations API: durable item lists that responses read and append to. */
+export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const conversations = runtime.stores.conversations;
+
+  app.post('/conversations', async (c) => {
+    const body = parseBody(CreateConversationBody, (await readJson(c.req.raw)).value);
+    const conversation: ConversationObject = {
+      id: runtime.newId('conv'),
+      object: 'conversation',
+      metadata: body.metadata ?? {},
+      created_at: Math.floor(runtime.now() / 1000),
+    };
+    await conversations.create(
+      conversation,
+      normalizeInput(body.items ?? [], runtime.newId, 'items'),
+      c.var.owner,
+    );
+    return c.json(conversation);
+  });
+
+  app.get('/conversations/:id', async (c) => {
+    const conversation = await conversations.get(c.req.param('id'), c.var.owner);
+    if (!conversation) throw conversationNotFound(c.req.param('id'));
+    return c.json(conversation);
+  });
+
+  app.post('/conversations/:id', async (c) => {
+    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.req.raw)).value);
+    const conversation = await conversations.update(c.req.param('id'), metadata, c.var.owner);
+    if (!conversation) throw conversationNotFound(c.req.param('id'));
+    return c.json(conversation);
+  });
+
+  app.delete('/conversations/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await conversations.delete(id, c.var.owner))) throw conversationNotFound(id);
+    return c.json({ id, object: 'conversation.deleted', deleted: true });
+  });
+
+  app.post('/conversations/:id/items', async (c) => {
+    const id = c.req.param('id');
+    const include = includeQuery(c.req.queries());
+    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.req.raw)).value);
+    const added = normalizeInput(items, runtime.newId, 'items');
+    if (!(await conversations.append(id, added, c.var.owner))) throw conversationNotFound(id);
+    const data = itemsForClient(added, include);
+    return c.json({
+      object: 'list',
+      data,
+      has_more: false,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+    });
+  });
+
+  app.get('/conversations/:id/items', async (c) => {
+    const id = c.req.param('id');
+    const include = includeQuery(c.req.queries());
+    const page = await conversations.page(id, c.var.owner, pageQuery(c.req.query()));
+    if (!page) throw conversationNotFound(id);
+    return c.json({ ...page, data: itemsForClient(page.data, include) });
+  });
+
+  app.get('/conversations/:id/items/:item', async (c) => {
+    const { id, item: itemId } = c.req.param();
+    const include = includeQuery(c.req.queries());
+    const item = await conversations.item(id, itemId, c.var.owner);
+    if (!item) throw await itemNotFound(runtime, id, itemId, c.var.owner);
+    return c.json(itemsForClient([item], include)[0]);
+  });
+
+  app.delete('/conversations/:id/items/:item', async (c) => {
+    const { id, item: itemId } = c.req.param();
+    if (!(await conversations.deleteItem(id, itemId, c.var.owner)))
+      throw await itemNotFound(runtime, id, itemId, c.var.owner);
+    const conversation = await conversations.get(id, c.var.owner);
+    if (!conversation) throw conversationNotFound(id);
+    return c.json(conversation);
+  });
+
+  return app;
+}
+
+function conversationNotFound(id: string) {
+  return notFound(
+    `Conversation with id '${clip(id)}' not found.`,
+    'conversation_not_found',
+    'conversation_id',
+  );
+}
+
+/** Which of the two is missing: the conversation, or the item in it. */
+async function itemNotFound(runtime: Runtime, id: string, itemId: string, owner: string) {
+  if (!(await runtime.stores.conversations.get(id, owner))) return conversationNotFound(id);
+  return notFound(
+    `Item with id '${clip(itemId)}' not found in conversation '${clip(id)}'.`,
+    'item_not_found',
+    'item_id',
+  );
+}

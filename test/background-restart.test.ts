@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import OpenAI from 'openai';
+import { assertMatchesSchema } from './support/openapi-validator.ts';
+import { readEventStream } from './support/portico.ts';
+import type { ReplayServer } from './support/replay-server.ts';
+import { startSlowChatUpstream } from './support/slow-chat-upstream.ts';
+import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
+
+const WORDS = 60;
+let upstream: ReplayServer;
+let configPath: string;
+let dataDir: string;
+let serving: ServeProcess | undefined;
+
+before(async () => {
+  ({ upstream, configPath } = await startSlowChatUpstream({ words: WORDS, delayMs: 50 }));
+  dataDir = mkdtempSync(join(tmpdir(), 'portico-restart-'));
+});
+after(async () => {
+  if (serving?.child.exitCode === null) await serving.stop();
+  await upstream.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function serve(): Promise<OpenAI> {
+  const env = {
+    PATH: process.env.PATH,
+    PORTICO_MODELS_DIR: join(dataDir, 'no-models'),
+    PORTICO_BACKGROUND_LEASE_MS: '1500',
+    PORTICO_BACKGROUND_CONCURRENCY: '1',
+  };
+  serving = await spawnServe(['--data-dir', dataDir, '--config', configPath], env);
+  return new OpenAI({ baseURL: `${serving.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+}
+
+async function until(client: OpenAI, id: string, done: (status: string) => boolean) {
+  for (;;) {
+    const response = await client.responses.retrieve(id);
+    if (done(response.status!)) return response;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('kill -9 during a background run: after a restart the run that had started fails, the queued one runs', async () => {
+  let client = await serve();
+  const started = await client.responses.create({ model: 'slow/model', input: 'one', background: true });
+  const waiting = await client.responses.create({ model: 'slow/model', input: 'two', background: true });
+  // Wait until the first run's answer has begun on disk (events reach it in batches).
+  const db = new Sqlite(join(dataDir, 'portico.db'), { readonly: true });
+  const deltas = db.prepare<[string], { n: number }>(
+    `SELECT count(*) AS n FROM response_events WHERE response_id = ? AND event_json LIKE '%output_text.delta%'`,
+  );
+  while (deltas.get(started.id)!.n < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+  db.close();
+  assert.equal((await client.responses.retrieve(waiting.id)).status, 'queued');
+  serving!.child.kill('SIGKILL');
+  await new Promise((resolve) => serving!.child.once('exit', resolve));
+
+  client = await serve();
+  const resumed = await until(client, waiting.id, (status) => status === 'completed');
+  assert.equal(resumed.output_text, Array.from({ length: WORDS }, (_, n) => `word${n} `).join(''));
+  const failed = await until(client, started.id, (status) => status !== 'in_progress');
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error!.message, /interrupted/);
+  assert.ok(failed.output_text.length > 0 && failed.output_text.length < resumed.output_text.length);
+
+  // The interrupted run's stream is whole: every event numbered in order, every item closed, a terminal event.
+  const replayed = await fetch(`${serving!.url}/v1/responses/${started.id}?stream=true`);
+  const events = await readEventStream(replayed.body!);
+  events.forEach((event, index) => {
+    assertMatchesSchema('ResponseStreamEvent', event);
+    assert.equal(event.sequence_number, index);
+  });
+  const added = events.filter((event) => event.type === 'response.output_item.added').length;
+  const done = events.filter((event) => event.type === 'response.output_item.done').length;
+  assert.equal(added, done);
+  assert.equal(events.at(-1)!.type, 'response.failed');
+  // The SDK's resumable stream reads it whole, to the failure.
+  const types: string[] = [];
+  for await (const event of client.responses.stream({ response_id: started.id })) types.push(event.type);
+  assert.deepEqual(
+    types,
+    events.map((event) => event.type),
+  );
+  await serving!.stop();
+});
