@@ -147,7 +147,16 @@ export function createAI(options: BindingOptions = {}): AI {
       if (parsed.step.request.background) {
         // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
         const background = (await ready()).background;
-        const queued = await background.enqueue(parsed.step.request, project, gatewayId);
+        const queued = await background.submit({
+          path: 'binding',
+          credentials: { kind: 'trusted', project },
+          gatewayId,
+          options: gatewayOptions,
+          steps: [parsed.step],
+          modelFallbacks: false,
+          signal: runOptions.signal ?? new AbortController().signal,
+          warnings,
+        });
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
         const abort = new AbortController();
         runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });

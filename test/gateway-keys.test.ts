@@ -165,6 +165,41 @@ describe('keys, projects and scopes', () => {
     assert.equal(errorOf(keysList.json).code, 'admin_required');
   });
 
+  test('background responses are admitted like any request, and run for the key that queued them', async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'queuer', scopes: { models: ['test/echo'] } },
+      bearer(admin),
+    );
+    const queuer = bearer(created.json.key as string);
+    const refused = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/other', input: 'x', background: true },
+      queuer,
+    );
+    assert.equal(refused.status, 403);
+    assert.equal(errorOf(refused.json).code, 'model_not_allowed');
+    const queued = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/echo', input: 'later', background: true },
+      queuer,
+    );
+    assert.equal(queued.json.status, 'queued');
+    let status = 'queued';
+    for (let i = 0; i < 100 && (status === 'queued' || status === 'in_progress'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await gateway.request('GET', `/v1/responses/${queued.json.id}`, undefined, queuer)).json
+        .status as string;
+    }
+    assert.equal(status, 'completed');
+    const run = (await gateway.logs()).find((log) => log.responseId === queued.json.id);
+    assert.equal(run?.keyId, created.json.id, "the run's cost counts against the key that queued it");
+    assert.equal(run?.path, 'background');
+  });
+
   test('an expired or revoked key stops working at once', async () => {
     const created = await gateway.request('POST', '/v1/keys', { name: 'brief' }, bearer(admin));
     const brief = created.json.key as string;

@@ -11,11 +11,15 @@ import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { BackgroundRunner } from './background-runner.ts';
 import type { EventLog } from './event-log.ts';
+import type { Gateway } from '../gateway/create-gateway.ts';
+import type { GatewayCall, QueuedCaller } from '../gateway/gateway-call.ts';
 import type { QueuedRequest } from './queued-request.ts';
 
 const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
 
 export interface BackgroundDeps {
+  /** Admits a background request as the gateway admits any (key, gateway, model scope, limits). */
+  admit: Gateway['admit'];
   store: BackgroundStore;
   log: EventLog;
   runner: BackgroundRunner;
@@ -29,10 +33,30 @@ export class BackgroundResponses {
   constructor(private readonly deps: BackgroundDeps) {}
 
   /**
+   * A background request from any entry point: admitted by the gateway (a refused key, an
+   * unknown gateway, a model out of the key's scope or a limit reached is an error now), then
+   * queued to run for whoever sent it.
+   */
+  async submit(call: GatewayCall): Promise<ResponseObject> {
+    const { principal, gateway } = await this.deps.admit(call);
+    const caller: QueuedCaller = {
+      keyId: principal.keyId,
+      admin: principal.scopes.admin === true,
+      authenticated: principal.authenticated,
+    };
+    return this.enqueue(call.steps[0]!.request, principal.project, gateway.id, caller);
+  }
+
+  /**
    * Validates the request as a foreground response would be (a 400 or 404 now, not a failed
    * run later), records it as `queued` with its first events, and wakes the workers.
    */
-  async enqueue(request: CreateResponseRequest, owner: Owner, gateway?: string): Promise<ResponseObject> {
+  async enqueue(
+    request: CreateResponseRequest,
+    owner: Owner,
+    gateway: string | undefined,
+    caller: QueuedCaller,
+  ): Promise<ResponseObject> {
     const ctx = this.deps.engine(owner);
     const context = await prepareContext(request, ctx);
     const response: ResponseObject = {
@@ -52,6 +76,7 @@ export class BackgroundResponses {
       request: {
         body: { ...request, input: context.input, stream: false },
         gateway: gateway ?? null,
+        caller,
       } satisfies QueuedRequest,
     };
     await this.deps.store.enqueue(response, context.input, run, writer.drain());

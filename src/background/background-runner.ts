@@ -9,6 +9,7 @@ import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
 import type { EventLog } from './event-log.ts';
 import { interruptRun } from './interrupt-run.ts';
+import type { QueuedCaller } from '../gateway/gateway-call.ts';
 import { readQueuedRequest } from './queued-request.ts';
 
 /** Runs a claimed response: the engine's two steps, carrying on from its queued record. */
@@ -16,6 +17,7 @@ export type StartBackground = (
   request: CreateResponseRequest,
   gateway: string | undefined,
   owner: Owner,
+  caller: QueuedCaller,
   signal: AbortSignal,
   resume: { response: ResponseObject; sequence: number },
 ) => Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>>;
@@ -149,8 +151,8 @@ export class BackgroundRunner {
       response = await responses.get(run.responseId, run.owner);
       if (response?.status !== 'queued') return; // deleted, or cancelled while it waited
       next = ((await background.events(run.responseId, run.owner, -1)).at(-1)?.sequence_number ?? -1) + 1;
-      const { request, gateway } = readQueuedRequest(run.request);
-      const events = await this.options.start(request, gateway, run.owner, signal, {
+      const { request, gateway, caller } = readQueuedRequest(run.request);
+      const events = await this.options.start(request, gateway, run.owner, caller, signal, {
         response,
         sequence: next,
       });

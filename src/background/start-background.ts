@@ -43,11 +43,11 @@ export function startBackground(
     background: stores.background,
     responses: stores.responses,
     log,
-    start: async (request, gateway, owner, signal, resume) =>
+    start: async (request, gateway, owner, caller, signal, resume) =>
       (
         await parts.gateway.run({
           path: 'background',
-          credentials: { kind: 'trusted', project: owner },
+          credentials: { kind: 'queued', project: owner, caller },
           gatewayId: gateway,
           options: {},
           steps: [{ request, options: {} }],
@@ -67,6 +67,7 @@ export function startBackground(
   });
   if (settings.run) runner.start();
   const responses = new BackgroundResponses({
+    admit: (call) => parts.gateway.admit(call),
     store: stores.background,
     log,
     runner,

@@ -1,5 +1,5 @@
 import { ApiError } from '../api/errors.ts';
-import type { KeyStore } from '../store/key-store.ts';
+import type { KeyRecord, KeyStore } from '../store/key-store.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
 import { hashApiKey, KEY_PREFIX } from './api-keys.ts';
 import type { Layer } from './gateway-call.ts';
@@ -44,10 +44,14 @@ export async function principalForToken(
     );
   }
   if (token === undefined || !token.startsWith(KEY_PREFIX)) return ANONYMOUS;
-  const key = await keys.findByHash(hashApiKey(token));
+  return principalOfKey(await keys.findByHash(hashApiKey(token)), now());
+}
+
+/** The principal of a key record, or a 401 when it is unknown, revoked or expired. */
+function principalOfKey(key: KeyRecord | undefined, now: number): Principal {
   if (!key || key.revokedAt !== null)
     throw unauthorized('Incorrect API key provided: it is unknown or was revoked.', 'invalid_api_key');
-  if (key.expiresAt !== null && key.expiresAt <= now())
+  if (key.expiresAt !== null && key.expiresAt <= now)
     throw unauthorized('The API key provided has expired.', 'expired_api_key');
   return {
     project: key.project,
@@ -60,12 +64,40 @@ export async function principalForToken(
   };
 }
 
-/** The pipeline's first layer: who is asking. HTTP requests arrive with their key already checked. */
-export const authenticate: Layer = async (ctx, next) => {
-  const credentials = ctx.call.credentials;
-  ctx.principal =
-    credentials.kind === 'principal'
-      ? credentials.principal
-      : { project: credentials.project, keyId: null, scopes: { admin: true }, authenticated: true };
-  return next();
-};
+/**
+ * The pipeline's first layer: who is asking. HTTP requests arrive with their key already
+ * checked; a background run's key is read again, so a key revoked while its run waited in the
+ * queue stops it, and its scopes, limits and budget are today's.
+ */
+export function authenticate({ keys, now }: KeyCheck): Layer {
+  return async (ctx, next) => {
+    const credentials = ctx.call.credentials;
+    switch (credentials.kind) {
+      case 'principal':
+        ctx.principal = credentials.principal;
+        break;
+      case 'trusted':
+        ctx.principal = {
+          project: credentials.project,
+          keyId: null,
+          scopes: { admin: true },
+          authenticated: true,
+        };
+        break;
+      case 'queued': {
+        const { caller, project } = credentials;
+        ctx.principal =
+          caller.keyId !== null
+            ? principalOfKey(await keys.get(caller.keyId), now())
+            : {
+                project,
+                keyId: null,
+                scopes: caller.admin ? { admin: true } : {},
+                authenticated: caller.authenticated,
+              };
+        break;
+      }
+    }
+    return next();
+  };
+}

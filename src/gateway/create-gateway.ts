@@ -9,7 +9,13 @@ import type { Stores } from '../store/stores.ts';
 import { authenticate, principalForToken } from './authenticate.ts';
 import { authorizeModel } from './authorize-model.ts';
 import { cache } from './cache.ts';
-import { compose, type GatewayAnswer, type GatewayCall } from './gateway-call.ts';
+import {
+  admitted,
+  compose,
+  type GatewayAnswer,
+  type GatewayCall,
+  type GatewayContext,
+} from './gateway-call.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
 import { KeyAdmin } from './key-admin.ts';
 import { LogAccess } from './log-access.ts';
@@ -26,6 +32,9 @@ import { runEngine } from './run-engine.ts';
 import { spendLimit } from './spend-limit.ts';
 
 const HOUR_MS = 3_600_000;
+
+/** What admission alone answers: no events, nothing to say. */
+async function* noEvents(): AsyncGenerator<never, void, undefined> {}
 
 export interface GatewayDeps {
   catalog: Catalog;
@@ -46,6 +55,11 @@ export interface GatewayDeps {
 /** The one way to a model: every entry point hands its request to `run`. */
 export interface Gateway {
   run(call: GatewayCall): Promise<GatewayAnswer>;
+  /**
+   * Everything `run` checks before any work (the key, the gateway, the model's scope, rate
+   * and spend limits), for work that runs later: the principal and gateway it was admitted to.
+   */
+  admit(call: GatewayCall): Promise<{ principal: Principal; gateway: GatewaySettings }>;
   /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
   principalFor(token: string | undefined, fromLoopback: boolean): Promise<Principal>;
   gateways: GatewayRegistry;
@@ -63,16 +77,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const writer = new LogWriter(stores.logs, logger);
   const metrics = new Metrics();
   const answers = deps.cache ?? stores.cache;
-  const pipeline = compose([
-    authenticate,
-    resolveGateway(gateways),
-    logRequest({ writer, metrics, catalog, now }),
+  const keyCheck = { keys: stores.keys, now };
+  const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
+  const limits = [
     authorizeModel,
     rateLimit(deps.rateLimiter ?? new MemoryRateLimiter(), now),
     spendLimit(stores.logs, now),
+  ];
+  const pipeline = compose([
+    ...admission,
+    logRequest({ writer, metrics, catalog, now }),
+    ...limits,
     cache(answers, now, logger),
     retryAndFallback(catalog),
     runEngine(deps.engineFor),
+  ]);
+
+  // The same layers up to the limits, for work that runs later or elsewhere (a background
+  // response is admitted when it is queued; its run goes through the whole pipeline).
+  const admitOnly = compose([
+    ...admission,
+    ...limits,
+    async () => ({ events: noEvents(), warnings: [], headers: {}, step: 0 }),
   ]);
 
   const maintain = async () => {
@@ -88,14 +114,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const timer = setInterval(() => void maintain(), HOUR_MS).unref();
   void maintain();
 
+  const context = (call: GatewayCall): GatewayContext => ({
+    call,
+    startedAt: now(),
+    logId: deps.newId('log'),
+    trace: { cacheStatus: null, step: 0, attempts: 0, model: null },
+  });
+
   return {
-    run(call) {
-      return pipeline({
-        call,
-        startedAt: now(),
-        logId: deps.newId('log'),
-        trace: { cacheStatus: null, step: 0, attempts: 0, model: null },
-      });
+    run: (call) => pipeline(context(call)),
+    async admit(call) {
+      const ctx = context(call);
+      await admitOnly(ctx);
+      return admitted(ctx);
     },
     principalFor: (token, fromLoopback) => principalForToken({ keys: stores.keys, now }, token, fromLoopback),
     gateways,

@@ -12,7 +12,16 @@ export type Credentials =
   /** The binding and the CLI: pre-authenticated, as a Workers AI binding is by its account. */
   | { kind: 'trusted'; project: Owner }
   /** An HTTP request whose key the app's middleware has checked. */
-  | { kind: 'principal'; principal: Principal };
+  | { kind: 'principal'; principal: Principal }
+  /** A background run, on behalf of whoever queued it: its key is checked again as the run starts. */
+  | { kind: 'queued'; project: Owner; caller: QueuedCaller };
+
+/** Who queued a background response, as its run remembers them. */
+export interface QueuedCaller {
+  keyId: string | null;
+  admin: boolean;
+  authenticated: boolean;
+}
 
 /** One request to try; a universal request has several, tried in order. */
 export interface Step {

@@ -10,6 +10,8 @@ function describe(rule: RateLimit): string {
 /** Per gateway and per key: over either rule, a 429 with `retry-after`, and the request is not run. */
 export function rateLimit(limiter: RateLimiter, now: () => number): Layer {
   return async (ctx, next) => {
+    // A background run was counted when it was queued.
+    if (ctx.call.resume) return next();
     const { principal, gateway } = admitted(ctx);
     const rules: Array<[string, RateLimit | null | undefined, string]> = [
       [`gateway:${gateway.id}`, gateway.rateLimit, `the gateway '${gateway.id}'`],

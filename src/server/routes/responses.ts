@@ -5,6 +5,7 @@ import { envelope } from '../../api/workers-ai-envelope.ts';
 import { parseBody } from '../../api/request.ts';
 import { TokenCountsBody } from '../../api/token-counts.ts';
 import { CompactRequest } from '../../api/compact.ts';
+import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
@@ -24,8 +25,8 @@ export function createResponseHandler(runtime: Runtime, modelName?: ModelName, w
   return async (c: Context<AppEnv>) => {
     const body = await readJson(c.req.raw);
     const parsed = responsesStep(body.value, modelName, wrapped);
-    if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed);
     const { call, abort } = httpCall(c, [parsed], body);
+    if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed, call);
     return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
   };
 }
@@ -38,8 +39,11 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   app.post('/responses', createResponseHandler(runtime));
 
   app.post('/responses/compact', async (c) => {
-    const request = parseBody(CompactRequest, (await readJson(c.req.raw)).value);
-    return c.json(await runtime.compact(request, c.var.owner, generationAbort(c.req.raw).signal));
+    const body = await readJson(c.req.raw);
+    const request = parseBody(CompactRequest, body.value);
+    const { call } = httpCall(c, [modelStep(request.model)], body);
+    await runtime.gateway.admit(call);
+    return c.json(await runtime.compact(request, c.var.owner, call.signal));
   });
 
   app.post('/responses/input_tokens', async (c) => {
@@ -84,6 +88,15 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   return app;
 }
 
+/** A step that names only its model: what admission checks a model operation by. */
+function modelStep(model: string): ParsedStep {
+  return {
+    step: { request: { model, input: [] }, options: {} },
+    format: { kind: 'responses', envelope: false },
+    stream: false,
+  };
+}
+
 function responseNotFound(id: string) {
   return notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
 }
@@ -93,8 +106,13 @@ function responseNotFound(id: string) {
  * follows the run without owning it: a client that leaves stops only its stream). The run
  * goes through the gateway of this request when a worker takes it.
  */
-async function backgroundAnswer(c: Context<AppEnv>, runtime: Runtime, parsed: ParsedStep): Promise<Response> {
-  const queued = await runtime.background.enqueue(parsed.step.request, c.var.owner, c.var.gateway.id);
+async function backgroundAnswer(
+  c: Context<AppEnv>,
+  runtime: Runtime,
+  parsed: ParsedStep,
+  call: GatewayCall,
+): Promise<Response> {
+  const queued = await runtime.background.submit(call);
   if (!parsed.stream)
     return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
   const { signal, abort } = generationAbort(c.req.raw);
