@@ -187,7 +187,9 @@ describe('background responses', () => {
     async function claimedElsewhere(id: string, instance: string, leaseMs: number) {
       const response = responseFixture(id, { model: SLOW, status: 'queued', background: true });
       const input = [userItem(`msg_${id}`, 'go')];
-      const request = { body: { model: SLOW, input, background: true }, gateway: null };
+      // Open mode on loopback: the local admin queued it.
+      const caller = { keyId: null, admin: true, authenticated: true };
+      const request = { body: { model: SLOW, input, background: true }, gateway: null, caller };
       const events = [
         { type: 'response.created' as const, response, sequence_number: 0 },
         { type: 'response.queued' as const, response, sequence_number: 1 },

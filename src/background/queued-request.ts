@@ -13,10 +13,18 @@ export interface QueuedRequest {
   caller: QueuedCaller;
 }
 
+/**
+ * Runs queued before callers were recorded were admitted by the server that took them, which
+ * then ran them with full trust; they keep running that way rather than being lost.
+ */
+const ADMITTED_BEFORE_CALLERS: QueuedCaller = { keyId: null, admin: true, authenticated: true };
+
 const Queued = z.object({
   body: z.unknown(),
   gateway: z.string().nullable(),
-  caller: z.object({ keyId: z.string().nullable(), admin: z.boolean(), authenticated: z.boolean() }),
+  caller: z
+    .object({ keyId: z.string().nullable(), admin: z.boolean(), authenticated: z.boolean() })
+    .default(ADMITTED_BEFORE_CALLERS),
 });
 
 /** A stored run's request, checked again as it leaves the queue. */
