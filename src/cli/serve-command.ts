@@ -45,17 +45,21 @@ export const serveCommand: Command = {
       models.length > 0 ? `Models: ${models.map((model) => model.id).join(', ')}\n` : NO_MODEL,
     );
 
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    // The first signal shuts down gracefully, a second stops at once. The listeners stay
+    // registered: node-llama-cpp, imported at the first local model use, brings signal-exit,
+    // which re-raises a signal that no other listener is left to handle.
+    let signals = 0;
+    const stopped = new Promise<void>((resolve) => {
+      const onSignal = () => {
+        if (signals++ === 0) resolve();
+        else void server.close().then(() => process.exit(1));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
+    await stopped;
     const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
     process.stderr.write('Shutting down: finishing running responses...\n');
-    // A second signal stops at once.
-    const now = () => void server.close().then(() => process.exit(1));
-    process.once('SIGINT', now);
-    process.once('SIGTERM', now);
     await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
     return 0;
   },
