@@ -99,6 +99,26 @@ const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'be
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
 const serveArgs = [bin, 'serve', '--port', '0', '--config', config, '--models-dir', join(dir, 'none')];
 
+const run = async (
+  hop: Hop,
+  stream: boolean,
+  secs: number,
+): Promise<WrkResult & { cpuPerRequest: number }> => {
+  const tree = processTree(hop.server.pid);
+  const before = treeCpuMicros(tree);
+  const result = await wrk({
+    url: `${hop.server.url}${hop.path}`,
+    headers: hop.headers,
+    bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
+    connections,
+    seconds: secs,
+    core: LOAD_CORE,
+  });
+  if (result.errors > 0)
+    throw new Error(`${hop.name}: ${result.errors} of ${result.requests} requests failed`);
+  return { ...result, cpuPerRequest: (treeCpuMicros(tree) - before) / result.requests };
+};
+
 const hops: Hop[] = [];
 try {
   const pipe = await startPinned(
@@ -138,26 +158,6 @@ try {
     headers: { authorization: `Bearer ${key}` },
     streams: true,
   });
-
-  const run = async (
-    hop: Hop,
-    stream: boolean,
-    secs: number,
-  ): Promise<WrkResult & { cpuPerRequest: number }> => {
-    const tree = processTree(hop.server.pid);
-    const before = treeCpuMicros(tree);
-    const result = await wrk({
-      url: `${hop.server.url}${hop.path}`,
-      headers: hop.headers,
-      bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
-      connections,
-      seconds: secs,
-      core: LOAD_CORE,
-    });
-    if (result.errors > 0)
-      throw new Error(`${hop.name}: ${result.errors} of ${result.requests} requests failed`);
-    return { ...result, cpuPerRequest: (treeCpuMicros(tree) - before) / result.requests };
-  };
 
   for (const stream of [false, true]) {
     const measured = hops.filter((hop) => hop.streams || !stream);
@@ -202,9 +202,49 @@ try {
   for (const hop of hops) await hop.server.stop();
 }
 
+// Every core: the servers may use both; wrk shares the second. Requests/s of --workers 2 over 1.
+const scaling = new Map<number, number[]>([
+  [1, []],
+  [2, []],
+]);
+for (const workers of scaling.keys()) {
+  const server = await startPinned(
+    `${SERVER_CORE},${LOAD_CORE}`,
+    [...serveArgs, '--workers', String(workers)],
+    listening,
+    {
+      env,
+    },
+  );
+  const hop: Hop = {
+    name: `Portico, ${workers} workers`,
+    server,
+    path: '/v1/responses',
+    model: 'fast/model',
+    headers: { authorization: `Bearer ${key}` },
+    streams: true,
+  };
+  try {
+    await run(hop, false, 2);
+    for (let round = 0; round < rounds; round++)
+      scaling.get(workers)!.push((await run(hop, false, seconds)).requestsPerSecond);
+  } finally {
+    await server.stop();
+  }
+}
+const [one, two] = [median(scaling.get(1)!), median(scaling.get(2)!)];
+console.log(
+  `\n--workers, servers on both cores, wrk beside them (non-streaming; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}):`,
+);
+console.log(
+  `  1 worker ${one.toFixed(0)} req/s, 2 workers ${two.toFixed(0)} req/s: ${(two / one).toFixed(2)}x`,
+);
+
 const start = await measureStart(
   SERVER_CORE,
-  serveArgs,
+  [...serveArgs, '--workers', '1'],
   env,
   { authorization: `Bearer ${key}` },
   Number(values.starts),

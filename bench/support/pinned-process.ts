@@ -8,11 +8,12 @@ export interface PinnedProcess {
 }
 
 /**
- * Starts `node ...args` pinned to one CPU core (taskset execs node, so the pid is node's) and
+ * Starts `node ...args` pinned to CPU cores (`0`, or a list such as `0,1`; taskset execs node,
+ * so the pid is node's) and
  * resolves once `ready` finds the server's URL in what it wrote to stdout or stderr.
  */
 export async function startPinned(
-  core: number,
+  core: number | string,
   args: string[],
   ready: (output: string) => string | undefined,
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
@@ -42,7 +43,9 @@ export async function startPinned(
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        // SIGTERM lets a server stop its workers; one that lingers is killed.
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       }),
   };
 }
