@@ -90,8 +90,8 @@ export class SqliteGroupCommit {
     const batch = this.#queue;
     this.#queue = [];
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    this.#syncNormal.run();
     try {
+      this.#syncNormal.run();
       this.#db
         .transaction(() => {
           for (const pending of batch) {
@@ -104,11 +104,11 @@ export class SqliteGroupCommit {
         })
         .immediate();
     } catch (error) {
-      // The batch's transaction could not commit (the database is busy or full): all of it failed.
+      // The batch's transaction could not commit (the database is busy, full or closed): all of it failed.
       for (const pending of batch) pending.reject(error);
       return;
     } finally {
-      this.#syncFull.run();
+      if (this.#db.open) this.#syncFull.run();
     }
     const durable = this.#sync();
     batch.forEach((pending, i) => {

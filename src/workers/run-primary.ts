@@ -31,6 +31,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     local: new LocalProvider({ logger: options.logger }),
   };
   let stopping = false;
+  let started = false;
   const live = new Set<Worker>();
   const exited = new Set<Promise<number>>();
 
@@ -52,7 +53,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     return worker;
   };
 
-  let started = false;
   const workers = Array.from({ length: options.workers }, (_, index) => fork(index));
   const ready = await Promise.race([
     Promise.all(
