@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { upstreamDispatcher } from './upstream-dispatcher.ts';
 
 /** An upstream's answer as it starts: status, headers, and the body as it arrives. */
@@ -26,12 +25,15 @@ export type UpstreamPost = (url: string, init: UpstreamPostInit) => Promise<Upst
  * streams, Request and Response objects and signals that a proxy does not need.
  */
 export const undiciPost: UpstreamPost = async (url, init) => {
-  const answer = await request(url, {
+  const dispatcher = await upstreamDispatcher(init.connectMs);
+  const { origin, pathname, search } = new URL(url);
+  const answer = await dispatcher.request({
+    origin,
+    path: `${pathname}${search}`,
     method: 'POST',
     headers: init.headers,
     body: init.body,
     signal: init.signal,
-    dispatcher: upstreamDispatcher(init.connectMs),
   });
   return {
     status: answer.statusCode,
