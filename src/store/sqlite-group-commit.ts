@@ -82,6 +82,8 @@ export class SqliteGroupCommit {
   /** Waits for every queued write to be committed and synced, then lets go of the WAL file. */
   async close(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    // A sync can outlive its writes' promises (when they were rejected): let it end first.
+    await Promise.allSettled([this.#running, this.#next]);
     await this.#wal.close();
   }
 
@@ -109,6 +111,10 @@ export class SqliteGroupCommit {
       return;
     } finally {
       if (this.#db.open) this.#syncFull.run();
+    }
+    if (results.every((result) => !result.ok)) {
+      batch.forEach((pending, i) => pending.reject((results[i] as { error: unknown }).error));
+      return;
     }
     const durable = this.#sync();
     batch.forEach((pending, i) => {
