@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> engine ->
- * gateway -> formats (entry wire formats) -> server, binding, cli. A module never imports
+ * gateway -> formats (entry wire formats) -> server, binding, cli, workers. A module never imports
  * from a layer above its own; entry points reach the engine only through the gateway.
  */
 const above = (...folders) => folders.map((folder) => `**/${folder}`);
