@@ -73,6 +73,13 @@ export class SqliteResponseStore implements ResponseStore {
     });
   }
 
+  async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
+    await this.#commits.write(() => {
+      this.beginWithin(response, input, owner);
+      response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
+    });
+  }
+
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
     const row = this.#sql.selectResponse.get(id, owner);
     return row === undefined ? undefined : (JSON.parse(row.response_json) as ResponseObject);
