@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> engine ->
- * gateway -> formats (entry wire formats) -> server, binding, cli. A module never imports
+ * gateway -> formats (entry wire formats) -> server, binding, cli, workers. A module never imports
  * from a layer above its own; entry points reach the engine only through the gateway.
  */
 const above = (...folders) => folders.map((folder) => `**/${folder}`);
@@ -15,7 +15,7 @@ const layer = (files, folders, message) => ({
     ],
   },
 });
-const ENTRY = ['server/**', 'cli/**', 'binding.ts', 'runtime.ts', 'index.ts'];
+const ENTRY = ['server/**', 'cli/**', 'workers/**', 'binding.ts', 'runtime.ts', 'index.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules', '.portico', 'models', 'dashboard/dist', 'dist'] },
@@ -69,7 +69,7 @@ export default tseslint.config(
   ),
   layer(['src/formats/**'], ENTRY, 'wire-format translation sits below the server, the binding and the CLI.'),
   layer(
-    ['src/server/**', 'src/cli/**', 'src/binding.ts'],
+    ['src/server/**', 'src/cli/**', 'src/workers/**', 'src/binding.ts'],
     ['engine/create-response.ts'],
     'entry points reach the engine only through the gateway: call runtime.gateway.run().',
   ),

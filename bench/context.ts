@@ -28,6 +28,7 @@ import { OpenAiProvider } from '../src/providers/openai/openai-provider.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { DATABASE_FILE } from '../src/store/sqlite-connection.ts';
 import { responseFixture } from '../test/support/store-fixtures.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -49,7 +50,7 @@ const provider = new OpenAiProvider({
   apiKey: undefined,
   headers: {},
   timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
-  fetch,
+  post: undiciPost,
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-context-'));

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// The `portico` command: runs the TypeScript sources directly through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `portico` command: runs the compiled JavaScript in dist/ (built by `npm run build`,
+// which `npm ci` and `npm install` run through the `prepare` script).
+await import('../dist/cli/main.js');

@@ -27,6 +27,7 @@ import { WorkTracker } from './work-tracker.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
+import type { UpstreamPost } from './providers/http/upstream-post.ts';
 
 const DEFAULT_LEASE_MS = 30_000;
 
@@ -42,7 +43,8 @@ export interface RuntimeOptions {
   /** The config itself, as the file would hold it (wins over `configPath`). */
   config?: unknown;
   env?: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
+  /** How providers reach their upstreams; default undici's pooled `request`. */
+  post?: UpstreamPost;
   logger?: Logger;
   newId?: IdGenerator;
   now?: () => number;
@@ -118,7 +120,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(options.config !== undefined ? { document: options.config } : {}),
     env,
   });
-  const upstreams = createUpstreams(config, { fetch: options.fetch ?? fetch, env, logger });
+  const upstreams = createUpstreams(config, { ...(options.post ? { post: options.post } : {}), env, logger });
 
   const local = new LocalProvider({ logger });
   const providers = new Map<string, Provider>([

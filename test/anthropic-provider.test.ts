@@ -10,6 +10,7 @@ import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
 import { collect, providerTurn, userText } from './support/provider-turn.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const SECRET = 'sk-ant-test-portico-secret';
 
@@ -49,7 +50,7 @@ function provider(timeoutMs = 5000): AnthropicProvider {
     apiKey: SECRET,
     headers: { 'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14' },
     timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
-    fetch,
+    post: undiciPost,
     logger,
   });
 }

@@ -9,6 +9,7 @@ import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
 import { collect, providerTurn, userText } from './support/provider-turn.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const SECRET = 'sk-test-portico-secret';
 
@@ -47,7 +48,7 @@ function provider(preset?: string, timeoutMs = 5000): ChatCompletionsProvider {
     apiKey: SECRET,
     headers: { 'x-extra': 'yes' },
     timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
-    fetch,
+    post: undiciPost,
     newCallId: () => `call_gen${++ids}`,
     ...(preset ? { preset } : {}),
   });
@@ -502,7 +503,7 @@ describe('chat-completions: faults', () => {
       apiKey: SECRET,
       headers: {},
       timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
-      fetch,
+      post: undiciPost,
     });
     const error = await rejection(collect(unreachable.generate(makeTurn(), new AbortController().signal)));
     assert.equal(error.status, 502);

@@ -3,14 +3,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { porticoFromSource } from './support/portico-from-source.ts';
 import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
 import { spawnServe } from './support/spawn-serve.ts';
 
-const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
 const env = {
   ...process.env,
@@ -20,7 +19,8 @@ const env = {
 };
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const run = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { env });
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, [...porticoFromSource, ...args], { env });
 
 describe('the portico command', () => {
   test('portico models lists the catalog', async () => {

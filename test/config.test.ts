@@ -103,7 +103,7 @@ describe('config without a file', () => {
 
   test('without OPENAI_API_KEY the model is listed and a request for it names the variable to set', async () => {
     const config = await loadConfig({ env: {} });
-    const upstreams = createUpstreams(config, { fetch, env: {} });
+    const upstreams = createUpstreams(config, { env: {} });
     assert.equal(upstreams.providers.has('openai'), false);
     assert.match(upstreams.unavailable.get('openai') ?? '', /OPENAI_API_KEY/);
     // Providers no model refers to are not reported.
@@ -128,7 +128,7 @@ describe('config without a file', () => {
       const env = { OPENAI_API_KEY: 'sk-from-env', OPENAI_BASE_URL: `${server.url}/v1/` };
       const config = await loadConfig({ env });
       assert.equal(config.providers.get('openai')?.baseUrl, `${server.url}/v1`);
-      const upstreams = createUpstreams(config, { fetch, env });
+      const upstreams = createUpstreams(config, { env });
       const provider = upstreams.providers.get('openai');
       assert.ok(provider instanceof OpenAiProvider);
       assert.equal(upstreams.unavailable.size, 0);
@@ -223,7 +223,7 @@ describe('config files', () => {
   test('the registry builds each type and names what is missing for the rest', async () => {
     const path = await file('registry.yaml', EXAMPLE_YAML);
     const env = { GROQ_API_KEY: 'gsk-test', CLOUDFLARE_API_TOKEN: 'cf-token', OPENAI_API_KEY: 'sk-test' };
-    const upstreams = createUpstreams(await loadConfig({ path, env }), { fetch, env });
+    const upstreams = createUpstreams(await loadConfig({ path, env }), { env });
     assert.ok(upstreams.providers.get('openai') instanceof OpenAiProvider);
     assert.ok(upstreams.providers.get('groq') instanceof ChatCompletionsProvider);
     assert.ok(
@@ -236,7 +236,6 @@ describe('config files', () => {
       claude: 'the claude provider needs an API key: set the environment variable ANTHROPIC_API_KEY',
     });
     const withKey = createUpstreams(await loadConfig({ path, env }), {
-      fetch,
       env: { ...env, ANTHROPIC_API_KEY: 'sk-ant-test' },
     });
     assert.ok(withKey.providers.get('claude') instanceof AnthropicProvider);
@@ -338,13 +337,12 @@ describe('config files', () => {
       'models:\n  - { id: "@cf/meta/llama-3.1-8b-instruct", provider: workers-ai, context_window: 8192 }\n',
     );
     const config = await loadConfig({ path, env: {} });
-    const missing = createUpstreams(config, { fetch, env: { CLOUDFLARE_API_TOKEN: 't' } });
+    const missing = createUpstreams(config, { env: { CLOUDFLARE_API_TOKEN: 't' } });
     assert.equal(
       missing.unavailable.get('workers-ai'),
       'the workers-ai provider needs a Cloudflare account id: set the environment variable CLOUDFLARE_ACCOUNT_ID',
     );
     const found = createUpstreams(config, {
-      fetch,
       env: { CLOUDFLARE_API_TOKEN: 't', CLOUDFLARE_ACCOUNT_ID: 'acc' },
     });
     assert.ok(found.providers.get('workers-ai') instanceof WorkersAiProvider);
@@ -359,7 +357,7 @@ describe('config files', () => {
       'claude.yaml',
       'providers:\n  claude: { type: anthropic }\nmodels:\n  - { id: claude/haiku, provider: claude, context_window: 200000 }\n',
     );
-    const upstreams = createUpstreams(await loadConfig({ path, env: {} }), { fetch, env: {} });
+    const upstreams = createUpstreams(await loadConfig({ path, env: {} }), { env: {} });
     assert.equal(
       upstreams.unavailable.get('claude'),
       'the claude provider needs an API key: set providers.claude.api_key_env to the environment variable that holds it',

@@ -3,12 +3,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { createAI } from '../src/index.ts';
 import { scriptedModel } from './support/scripted-provider.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
+import { porticoFromSource } from './support/portico-from-source.ts';
 import { spawnServe } from './support/spawn-serve.ts';
 
 const errorOf = (json: Record<string, unknown>) =>
@@ -288,11 +288,11 @@ describe('keys, projects and scopes', () => {
 });
 
 describe('portico keys and serve beyond loopback', () => {
-  const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-keys-cli-'));
   const env = { ...process.env, PORTICO_DATA_DIR: dataDir, PORTICO_MODELS_DIR: '' };
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const run = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { env });
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, [...porticoFromSource, ...args], { env });
 
   test('without an admin key, `portico serve --host 0.0.0.0` refuses to start and says how to make one', async () => {
     await assert.rejects(spawnServe(['--host', '0.0.0.0'], env), /portico keys create --admin/);

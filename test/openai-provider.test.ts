@@ -26,6 +26,7 @@ import { providerTurn, userText } from './support/provider-turn.ts';
 import { replayThroughSdk } from './support/sdk-replay.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const KEY = 'sk-test-portico0123456789abcdef6789';
 const fixturesDir = new URL('./fixtures/openai/', import.meta.url);
@@ -47,7 +48,7 @@ function provider(overrides: Partial<UpstreamOptions> = {}): OpenAiProvider {
     apiKey: KEY,
     headers: { 'OpenAI-Project': 'proj_portico' },
     timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
-    fetch,
+    post: undiciPost,
     ...overrides,
   });
 }

@@ -9,6 +9,7 @@ import { OpenAiProvider } from '../src/providers/openai/openai-provider.ts';
 import type { Unsupported } from '../src/providers/provider.ts';
 import { WorkersAiProvider } from '../src/providers/workers-ai/workers-ai-provider.ts';
 import { providerTurn, userText } from './support/provider-turn.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const options: UpstreamOptions = {
   id: 'up',
@@ -16,7 +17,7 @@ const options: UpstreamOptions = {
   apiKey: 'k',
   headers: {},
   timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
-  fetch,
+  post: undiciPost,
 };
 
 const model = (upstreamModel = 'm'): CatalogModel => ({

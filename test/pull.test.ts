@@ -4,13 +4,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { listLocalModels } from '../src/providers/local/list-local-models.ts';
 import { startHuggingFaceServer, type HuggingFaceServer } from './support/hugging-face-server.ts';
+import { porticoFromSource } from './support/portico-from-source.ts';
 import { sharedModelsDir } from './support/portico.ts';
 
-const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
 const stories = join(sharedModelsDir, 'stories260K.gguf');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -26,7 +25,7 @@ interface Pull {
 }
 
 function pull(uri: string, modelsDir: string, hf: HuggingFaceServer): Pull & Promise<Pull> {
-  const child = spawn(process.execPath, [bin, 'pull', uri, '--models-dir', modelsDir], {
+  const child = spawn(process.execPath, [...porticoFromSource, 'pull', uri, '--models-dir', modelsDir], {
     env: { PATH: process.env.PATH, HF_ENDPOINT: hf.url },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
 import { collect, providerTurn, userText } from './support/provider-turn.ts';
 import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
+import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const SECRET = 'cf-test-portico-token';
 const ACCOUNT = 'acc-123';
@@ -46,7 +47,7 @@ function provider(): WorkersAiProvider {
     apiKey: SECRET,
     headers: {},
     timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-    fetch,
+    post: undiciPost,
     accountId: ACCOUNT,
     newCallId: () => 'call_gen1',
   });

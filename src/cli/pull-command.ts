@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { createModelDownloader } from 'node-llama-cpp';
 import { defaultModelsDirs } from '../runtime.ts';
 import type { Command, Values } from './command.ts';
 
@@ -43,6 +42,7 @@ async function pull(positionals: string[], values: Values): Promise<number> {
   const dirs = values['models-dir'];
   const dirPath = (Array.isArray(dirs) ? dirs[0] : undefined) ?? defaultModelsDirs(process.env)[0]!;
   try {
+    const { createModelDownloader } = await import('node-llama-cpp');
     const downloader = await createModelDownloader({
       modelUri: uri,
       dirPath,

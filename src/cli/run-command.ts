@@ -1,4 +1,3 @@
-import ora from 'ora';
 import { ApiError } from '../api/errors.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
@@ -25,6 +24,7 @@ export const runCommand: Command = {
     }
     // A one-shot command leaves queued background runs to the server.
     const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
+    const { default: ora } = await import('ora');
     const spinner = ora({ text: `Loading ${model}`, stream: process.stderr }).start();
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());

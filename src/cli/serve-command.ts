@@ -1,6 +1,13 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { jsonLogger } from '../logger.ts';
+import type { RuntimeOptions } from '../runtime.ts';
 import { startServer } from '../server/start-server.ts';
-import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
+import { PrimaryLocalProvider } from '../workers/primary-local-provider.ts';
+import { PrimaryRateLimiter } from '../workers/primary-rate-limiter.ts';
+import { runPrimary } from '../workers/run-primary.ts';
+import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 /** How long running responses may take to finish after SIGTERM before they are stopped. */
@@ -18,8 +25,13 @@ export const serveCommand: Command = {
   summary:
     'Serves the OpenAI-compatible API, Workers AI and AI Gateway routes. Beyond loopback it needs an admin key first.',
   usage:
-    'portico serve [--port 8787] [--host 127.0.0.1] [--data-dir DIR] [--models-dir DIR]... [--config FILE]',
-  options: { ...RUNTIME_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
+    'portico serve [--port 8787] [--host 127.0.0.1] [--workers N] [--data-dir DIR] [--models-dir DIR]... [--config FILE]',
+  options: {
+    ...RUNTIME_OPTIONS,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    workers: { type: 'string' },
+  },
   async run(_positionals, values) {
     const given = text(values, 'port');
     const port = given === undefined ? Number(process.env.PORT ?? 8787) : Number(given);
@@ -27,36 +39,85 @@ export const serveCommand: Command = {
       process.stderr.write(`--port must be a port number, not '${given}'\n`);
       return 2;
     }
-    let server;
-    try {
-      server = await startServer({
-        ...runtimeOptions(values),
-        port,
-        host: text(values, 'host') ?? process.env.HOST ?? '127.0.0.1',
-        logger: jsonLogger(),
-      });
-    } catch (error) {
-      process.stderr.write(`portico: ${(error as Error).message}\n`);
+    const workersGiven = text(values, 'workers');
+    const workers = workersGiven === undefined ? availableParallelism() : Number(workersGiven);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      process.stderr.write(
+        `--workers must be a whole number from 1 to ${MAX_WORKERS}, not '${workersGiven}'\n`,
+      );
       return 2;
     }
-    const models = server.runtime.catalog.servable();
-    process.stderr.write(`Portico listening on ${server.url}/v1\n`);
-    process.stderr.write(
-      models.length > 0 ? `Models: ${models.map((model) => model.id).join(', ')}\n` : NO_MODEL,
-    );
-
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
-    process.stderr.write('Shutting down: finishing running responses...\n');
-    // A second signal stops at once.
-    const now = () => void server.close().then(() => process.exit(1));
-    process.once('SIGINT', now);
-    process.once('SIGTERM', now);
-    await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
-    return 0;
+    if (cluster.isPrimary && workers > 1) {
+      return runPrimary({
+        workers,
+        logger: jsonLogger(),
+        onListening: (url, models) => announce(url, models, workers),
+        onStopping: () => process.stderr.write(SHUTTING_DOWN),
+      });
+    }
+    if (!cluster.isWorker) return serve(port, values, undefined);
+    try {
+      return await serve(port, values, new PrimaryLink(process as unknown as WorkerPort));
+    } finally {
+      // The IPC channel would keep a finished worker alive.
+      process.disconnect?.();
+    }
   },
 };
+
+const SHUTTING_DOWN = 'Shutting down: finishing running responses...\n';
+
+/** The most processes `--workers` starts. */
+const MAX_WORKERS = 256;
+
+function announce(url: string, models: string[], workers: number): void {
+  process.stderr.write(`Portico listening on ${url}/v1${workers > 1 ? ` (${workers} workers)` : ''}\n`);
+  process.stderr.write(models.length > 0 ? `Models: ${models.join(', ')}\n` : NO_MODEL);
+}
+
+/** A worker's rate limits and local models are the primary's (unless Redis holds the counters). */
+function fromPrimary(link: PrimaryLink): Partial<RuntimeOptions> {
+  return {
+    providers: new Map([['local', new PrimaryLocalProvider(link)]]),
+    ...(process.env.PORTICO_REDIS_URL?.trim() ? {} : { rateLimiter: new PrimaryRateLimiter(link) }),
+  };
+}
+
+/** One process serving HTTP until a signal; as a worker, it reports to the primary instead of the terminal. */
+async function serve(port: number, values: Values, link: PrimaryLink | undefined): Promise<number> {
+  let server;
+  try {
+    server = await startServer({
+      ...runtimeOptions(values),
+      ...(link ? fromPrimary(link) : {}),
+      port,
+      host: text(values, 'host') ?? process.env.HOST ?? '127.0.0.1',
+      logger: jsonLogger(),
+    });
+  } catch (error) {
+    process.stderr.write(`portico: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const models = server.runtime.catalog.servable().map((model) => model.id);
+  if (link) link.send({ kind: 'listening', url: server.url, models });
+  else announce(server.url, models, 1);
+
+  // The first signal shuts down gracefully, a second stops at once. The listeners stay
+  // registered: node-llama-cpp, imported at the first local model use, brings signal-exit,
+  // which re-raises a signal that no other listener is left to handle. A worker takes its
+  // signals from the primary only (a terminal's Ctrl-C reaches the whole process group).
+  let signals = 0;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      if (signals++ === 0) resolve();
+      else void server.close().then(() => process.exit(1));
+    };
+    process.on('SIGINT', link ? () => {} : onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await stopped;
+  const graceMs = Number(process.env.PORTICO_SHUTDOWN_GRACE_MS ?? DEFAULT_GRACE_MS);
+  if (!link) process.stderr.write(SHUTTING_DOWN);
+  await server.shutdown(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_GRACE_MS);
+  return 0;
+}

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from './config-error.ts';
 
 /** `at position 12` in a JSON.parse message as `line 2, column 3`, which people can find. */
@@ -35,9 +34,11 @@ export async function readConfigFile(path: string): Promise<unknown> {
   }
   let document: unknown;
   try {
-    document = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    // The YAML parser is imported only for a YAML file: a JSON config starts without it.
+    document =
+      extname(path).toLowerCase() === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (error) {
-    if (error instanceof YAMLParseError) {
+    if (error instanceof Error && error.name === 'YAMLParseError') {
       const first = error.message.split('\n')[0]!.replace(/:$/, '');
       throw new ConfigError(path, [{ path: '', problem: `is not valid YAML: ${first}` }]);
     }

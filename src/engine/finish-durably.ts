@@ -1,4 +1,5 @@
 import { ApiError } from '../api/errors.ts';
+import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner, ResponseStore } from '../store/response-store.ts';
 
@@ -9,17 +10,19 @@ export const FINISH_RETRY_MS = 30_000;
  * Records how a response ended, retrying while the store answers `store_unavailable`, so that
  * an answer whose end the client already saw (a streamed `response.completed`) is not left
  * `in_progress` by a database restart. The caller's answer waits for it: a JSON answer is sent
- * only once its record is durable.
+ * only once its record is durable. With `input`, the response was not begun: it is recorded
+ * whole, in one write.
  */
 export async function finishDurably(
   store: ResponseStore,
   response: ResponseObject,
   owner: Owner,
+  input?: readonly Item[],
 ): Promise<void> {
   const deadline = Date.now() + FINISH_RETRY_MS;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
-      return await store.finish(response, owner);
+      return await (input ? store.record(response, input, owner) : store.finish(response, owner));
     } catch (error) {
       const unavailable = error instanceof ApiError && error.code === 'store_unavailable';
       if (!unavailable || Date.now() + delay > deadline) throw error;

@@ -34,6 +34,11 @@ interface Run {
   writer: ResponseWriter;
   signal: AbortSignal;
   store: boolean;
+  /**
+   * A JSON answer's input, when its record waits for the end: nothing of it is acknowledged
+   * before then, so `begin` and `finish` are one write (`ResponseStore.record`).
+   */
+  recordAtEnd: readonly Item[] | undefined;
   usage: ModelUsage | undefined;
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
@@ -80,9 +85,21 @@ export async function startRun(
       );
   writer.showEncrypted = context.turn.include.includes('reasoning.encrypted_content');
   const store = request.store !== false;
-  if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+  // A stream acknowledges the response with its first event: it is on disk before that leaves.
+  const recordAtEnd = store && !resume && request.stream !== true ? context.input : undefined;
+  if (store && !resume && !recordAtEnd) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
   const leave = options.leave ?? (() => undefined);
-  const run: Run = { context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave };
+  const run: Run = {
+    context,
+    ctx,
+    writer,
+    signal,
+    store,
+    recordAtEnd,
+    usage: undefined,
+    hostedCalls: 0,
+    leave,
+  };
   return runTurns(run, first, resume !== undefined);
 }
 
@@ -224,7 +241,7 @@ async function* runTurns(
     }
     try {
       const recorded = writer.recordable(final);
-      if (run.store) await finishDurably(ctx.store, recorded, ctx.owner);
+      if (run.store) await finishDurably(ctx.store, recorded, ctx.owner, run.recordAtEnd);
       if (context.conversation)
         await appendToConversation(context.conversation, context.input, recorded, ctx);
     } finally {

@@ -4,15 +4,19 @@ import { STRICT_FORMATS } from './strict-formats.ts';
 /** Compiled validators kept for reuse; the least recently used one is dropped past this many. */
 export const MAX_CACHED_VALIDATORS = 256;
 
-// `strict: false` lets annotations (`examples`, `deprecated`) through; `addUsedSchema: false`
-// keeps a client's `$id` from colliding with another request's; no logger, no console output.
-const ajv = new Ajv2020.default({
-  strict: false,
-  allErrors: false,
-  addUsedSchema: false,
-  logger: false,
-});
-for (const [name, check] of Object.entries(STRICT_FORMATS)) ajv.addFormat(name, check);
+let instance: Ajv2020.default | undefined;
+
+/**
+ * The one ajv instance, made at the first schema (not at start, where it cost ~50 ms).
+ * `strict: false` lets annotations (`examples`, `deprecated`) through; `addUsedSchema: false`
+ * keeps a client's `$id` from colliding with another request's; no logger, no console output.
+ */
+function ajv(): Ajv2020.default {
+  if (instance) return instance;
+  instance = new Ajv2020.default({ strict: false, allErrors: false, addUsedSchema: false, logger: false });
+  for (const [name, check] of Object.entries(STRICT_FORMATS)) instance.addFormat(name, check);
+  return instance;
+}
 
 interface Cached {
   validate: ValidateFunction;
@@ -45,16 +49,16 @@ export function schemaValidator(schema: Record<string, unknown>): ValidateFuncti
   const compiled = compilable(schema);
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(compiled);
+    validate = ajv().compile(compiled);
   } catch (error) {
-    ajv.removeSchema(compiled); // ajv keeps what it failed to compile otherwise
+    ajv().removeSchema(compiled); // ajv keeps what it failed to compile otherwise
     throw error;
   }
   cache.set(key, { validate, compiled });
   if (cache.size > MAX_CACHED_VALIDATORS) {
     const [oldest, entry] = cache.entries().next().value as [string, Cached];
     cache.delete(oldest);
-    ajv.removeSchema(entry.compiled);
+    ajv().removeSchema(entry.compiled);
   }
   return validate;
 }

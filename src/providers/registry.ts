@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { AnthropicProvider } from './anthropic/anthropic-provider.ts';
 import { ChatCompletionsProvider } from './chat-completions/chat-completions-provider.ts';
 import type { UpstreamOptions } from './http/upstream-options.ts';
+import { undiciPost, type UpstreamPost } from './http/upstream-post.ts';
 import { OpenAiProvider } from './openai/openai-provider.ts';
 import type { Provider } from './provider.ts';
 import { WorkersAiProvider } from './workers-ai/workers-ai-provider.ts';
@@ -19,7 +20,8 @@ export interface Upstreams {
 }
 
 export interface UpstreamDeps {
-  fetch: typeof fetch;
+  /** How providers reach their upstreams; default undici's pooled `request`. */
+  post?: UpstreamPost;
   env: NodeJS.ProcessEnv;
   /** Where providers report settings they had to translate with losses. */
   logger?: Logger;
@@ -46,7 +48,7 @@ function build(config: ProviderConfig, deps: UpstreamDeps): Built {
     apiKey,
     headers: config.headers,
     timeouts: config.timeouts,
-    fetch: deps.fetch,
+    post: deps.post ?? undiciPost,
   };
   const logger = deps.logger ? { logger: deps.logger } : {};
   switch (config.type) {

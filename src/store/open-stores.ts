@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Logger } from '../logger.ts';
-import { openPostgresStores } from './postgres-stores.ts';
 import { openSqliteStores } from './sqlite-stores.ts';
 import type { Stores } from './stores.ts';
 
@@ -15,7 +14,8 @@ export interface OpenStoresOptions {
 /**
  * The backend the environment asks for: PostgreSQL when `PORTICO_DATABASE_URL` is set
  * (`postgres://...`; `PORTICO_DATABASE_SCHEMA` names a schema to keep the tables in), else one
- * SQLite file in the data folder, the embedded default.
+ * SQLite file in the data folder, the embedded default. The PostgreSQL driver is imported only
+ * when it is asked for, so the embedded default starts without it.
  */
 export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const url = options.env.PORTICO_DATABASE_URL?.trim();
@@ -23,6 +23,7 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
     if (!/^postgres(ql)?:\/\//.test(url))
       throw new Error('PORTICO_DATABASE_URL must be a postgres:// or postgresql:// URL.');
     const schema = options.env.PORTICO_DATABASE_SCHEMA?.trim();
+    const { openPostgresStores } = await import('./postgres-stores.ts');
     return openPostgresStores({
       url,
       clock: options.clock,

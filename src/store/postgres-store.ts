@@ -61,6 +61,13 @@ export class PostgresResponseStore implements ResponseStore {
     });
   }
 
+  async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await this.beginWithin(client, response, input, owner);
+      await this.insertItems(client, response.id, 'output', response.output);
+    });
+  }
+
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
     const [row] = await this.db.query<{ response_json: string }>(SQL.selectResponse, [id, owner]);
     return row === undefined ? undefined : (JSON.parse(row.response_json) as ResponseObject);

@@ -36,6 +36,11 @@ export interface ResponseStore {
    * response) that it started running.
    */
   finish(response: ResponseObject, owner: Owner): Promise<void>;
+  /**
+   * `begin` and `finish` in one write, for a response nothing of which was acknowledged before
+   * it ended (a JSON answer): the response as it ended, its input and its output items.
+   */
+  record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void>;
   get(id: string, owner: Owner): Promise<ResponseObject | undefined>;
   /**
    * The context behind `previous_response_id = id`: for every response of the chain, oldest

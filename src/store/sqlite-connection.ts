@@ -4,6 +4,7 @@ import Sqlite, { type Database } from 'better-sqlite3';
 
 export const DATABASE_FILE = 'portico.db';
 const BUSY_TIMEOUT_MS = 5000;
+const WAL_CHECKPOINT_PAGES = 10_000;
 
 /**
  * Opens `<dataDir>/portico.db` (creating the folder), configured for durability. Each store
@@ -16,6 +17,10 @@ export function openSqliteDatabase(dataDir: string): Database {
     db.pragma('journal_mode = WAL');
     // FULL syncs the WAL on every commit: a write that was acknowledged survives power loss.
     db.pragma('synchronous = FULL');
+    // A checkpoint syncs the WAL and the database file on the event loop; at SQLite's default
+    // (every 1,000 pages, 4 MB) it came every few hundred stored responses and took a quarter
+    // of the time spent writing them. Ten times fewer, on a WAL of up to ~40 MB.
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     adoptLegacyVersion(db);

@@ -14,6 +14,7 @@ import type {
 import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 
@@ -69,10 +70,13 @@ export class SqliteLogStore implements LogStore {
   readonly #insertBodies: Statement;
   readonly #addSpend: Statement;
   readonly #sql: StatementCache;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database) {
+  /** Batches of entries share transactions and syncs with the responses' writes through `commits`. */
+  constructor(db: Database, commits: SqliteGroupCommit) {
     migrate(db, 'logs', MIGRATIONS);
     this.#db = db;
+    this.#commits = commits;
     this.#sql = new StatementCache(db);
     this.#insertLog = db.prepare(`
       INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
@@ -86,11 +90,9 @@ export class SqliteLogStore implements LogStore {
   }
 
   async insert(entries: readonly LogEntry[]): Promise<void> {
-    this.#db
-      .transaction(() => {
-        for (const entry of entries) this.#insertOne(entry);
-      })
-      .immediate();
+    await this.#commits.write(() => {
+      for (const entry of entries) this.#insertOne(entry);
+    });
   }
 
   async get(id: string, project?: string): Promise<LogEntry | undefined> {

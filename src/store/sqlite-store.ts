@@ -5,6 +5,7 @@ import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
 import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
 import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { pageStart, parseItem, toItemPage } from './item-page.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
@@ -20,18 +21,24 @@ export class SqliteResponseStore implements ResponseStore {
   readonly #clock: () => number;
   readonly #sql: Statements;
   readonly #instance: string;
+  readonly #commits: SqliteGroupCommit;
 
-  /** `instance`: the process writing, recorded on each response it begins (see instance-store.ts). */
-  constructor(db: Database, clock: () => number, instance: string) {
+  /**
+   * `instance`: the process writing, recorded on each response it begins (see
+   * instance-store.ts). `begin` and `finish` share transactions and syncs with concurrent
+   * writes through `commits`.
+   */
+  constructor(db: Database, clock: () => number, instance: string, commits: SqliteGroupCommit) {
     migrate(db, 'responses', RESPONSE_MIGRATIONS);
     this.#db = db;
+    this.#commits = commits;
     this.#clock = clock;
     this.#instance = instance;
     this.#sql = prepareStatements(db);
   }
 
   async begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    this.#write(() => this.beginWithin(response, input, owner));
+    await this.#commits.write(() => this.beginWithin(response, input, owner));
   }
 
   /** `begin`'s writes, inside a transaction the caller holds (the background store's enqueue). */
@@ -52,7 +59,7 @@ export class SqliteResponseStore implements ResponseStore {
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
-    this.#write(() => {
+    await this.#commits.write(() => {
       const updated = this.#sql.updateResponse.run({
         id: response.id,
         owner,
@@ -62,6 +69,13 @@ export class SqliteResponseStore implements ResponseStore {
       });
       if (updated.changes === 0) return;
       this.#sql.deleteOutputItems.run(response.id);
+      response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
+    });
+  }
+
+  async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
+    await this.#commits.write(() => {
+      this.beginWithin(response, input, owner);
       response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
     });
   }
@@ -104,10 +118,6 @@ export class SqliteResponseStore implements ResponseStore {
   #insertItem(responseId: string, kind: 'input' | 'output', position: number, item: { id: string }): void {
     const row = { response_id: responseId, kind, position, item_id: item.id };
     this.#sql.insertItem.run({ ...row, item_json: JSON.stringify(item) });
-  }
-
-  #write(work: () => void): void {
-    this.#db.transaction(work).immediate();
   }
 
   /** Several reads from one snapshot, so a concurrent delete cannot split an answer. */

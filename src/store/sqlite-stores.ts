@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
-import { openSqliteDatabase } from './sqlite-connection.ts';
+import { DATABASE_FILE, openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
+import { SqliteGroupCommit, walFile } from './sqlite-group-commit.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
 import { SqliteKeyStore } from './sqlite-key-store.ts';
@@ -24,10 +26,11 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const db = openSqliteDatabase(options.dataDir);
   const clock = options.clock ?? Date.now;
   const instance = options.instance ?? newInstanceId();
+  const commits = new SqliteGroupCommit(db, walFile(join(options.dataDir, `${DATABASE_FILE}-wal`)));
   try {
     // Instances first: the responses store's recovery reads their leases.
     const instances = new SqliteInstanceStore(db);
-    const responses = new SqliteResponseStore(db, clock, instance);
+    const responses = new SqliteResponseStore(db, clock, instance, commits);
     return {
       instance,
       instances,
@@ -36,9 +39,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       background: new SqliteBackgroundStore(db, responses, clock),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
-      logs: new SqliteLogStore(db),
+      logs: new SqliteLogStore(db, commits),
       cache: new SqliteCacheStore(db),
       async close() {
+        await commits.close();
         db.close();
       },
     };

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const bin = fileURLToPath(new URL('../../bin/portico.js', import.meta.url));
+import { porticoFromSource } from './portico-from-source.ts';
 
 export interface ServeProcess {
   /** The server's root, e.g. `http://127.0.0.1:40123` (the API is under `/v1`). */
@@ -13,9 +11,11 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** `portico serve --port 0 ...args` in a child process, resolved once it says where it listens. */
+/** `portico serve --port 0 [--workers 1] ...args` in a child process, resolved once it says where it listens. */
 export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+  // One process unless a test asks for workers: the default, one per core, is for production.
+  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [...porticoFromSource, 'serve', '--port', '0', ...workers, ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -8,8 +8,12 @@ import { RunTextResult } from './run-output.ts';
  * A text generation model's input and output JSON Schemas, as `GET …/ai/models/schema`
  * answers them: generated from the same zod schemas that check every request, so they
  * cannot drift. Every model takes a Responses request or Workers AI's `prompt` / `messages`.
+ * Generated at the first request for them, not at start.
  */
-export const TEXT_GENERATION_SCHEMAS = (() => {
+let generated: ReturnType<typeof generate> | undefined;
+export const textGenerationSchemas = () => (generated ??= generate());
+
+function generate() {
   const options = { unrepresentable: 'any' } as const;
   const strip = ({ $schema: _schema, ...rest }: Record<string, unknown>) => rest;
   return {
@@ -28,4 +32,4 @@ export const TEXT_GENERATION_SCHEMAS = (() => {
       ],
     },
   };
-})();
+}

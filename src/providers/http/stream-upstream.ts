@@ -1,6 +1,6 @@
 import { cleanUpstreamError } from './clean-upstream-error.ts';
 import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
-import { upstreamDispatcher } from './upstream-dispatcher.ts';
+import { answerHeaders, type UpstreamAnswer } from './upstream-post.ts';
 import type { UpstreamOptions, UpstreamTimeouts } from './upstream-options.ts';
 
 /** One streaming POST to an upstream: where, with which headers, and the JSON body. */
@@ -55,38 +55,36 @@ export async function streamUpstream(
 
   // Counted from the request's start; a connection that takes too long fails first by its own timeout.
   arm(timeouts.firstByteMs, 'no answer');
-  let response: Response;
+  let response: UpstreamAnswer;
   let errorText: string | undefined;
   try {
-    response = await options.fetch(request.url, {
-      method: 'POST',
+    response = await options.post(request.url, {
       headers: request.headers,
       body,
       signal: controller.signal,
-      dispatcher: upstreamDispatcher(timeouts.connectMs),
-    } as RequestInit);
-    if (!response.ok) errorText = await response.text();
+      connectMs: timeouts.connectMs,
+    });
+    if (response.status < 200 || response.status > 299) errorText = await response.text();
   } catch (error) {
     throw fail(error);
   }
   if (errorText !== undefined) {
     release();
     throw cleanUpstreamError(
-      upstreamHttpError(options.id, response.status, response.headers, errorText),
+      upstreamHttpError(options.id, response.status, answerHeaders(response.headers), errorText),
       options.apiKey,
     );
   }
   clearTimeout(timer);
-  const reader = response.body?.getReader();
+  const reader = response.body[Symbol.asyncIterator]();
 
   return (async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
     try {
-      if (!reader) return;
       for (;;) {
         arm(timeouts.idleMs, 'no stream data');
-        let next: ReadableStreamReadResult<Uint8Array>;
+        let next: IteratorResult<Uint8Array>;
         try {
-          next = await reader.read();
+          next = await reader.next();
         } catch (error) {
           throw fail(error);
         }

@@ -1,17 +1,20 @@
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 
-const agents = new Map<number, Agent>();
+const agents = new Map<number, Promise<Agent>>();
 
 /**
  * The connection pool upstream requests go through: its connect timeout is the upstream's,
  * and undici's own header and body timeouts (300 s each) are off, so Portico's first-byte and
  * idle timers alone decide when an upstream is too slow. One pool per connect timeout, shared
- * by every provider that uses it, kept for the life of the process.
+ * by every provider that uses it, kept for the life of the process. undici is imported at the
+ * first upstream call: a server of local models only never loads it.
  */
-export function upstreamDispatcher(connectMs: number): Agent {
+export function upstreamDispatcher(connectMs: number): Promise<Agent> {
   let agent = agents.get(connectMs);
   if (!agent) {
-    agent = new Agent({ connect: { timeout: connectMs }, headersTimeout: 0, bodyTimeout: 0 });
+    agent = import('undici').then(
+      ({ Agent }) => new Agent({ connect: { timeout: connectMs }, headersTimeout: 0, bodyTimeout: 0 }),
+    );
     agents.set(connectMs, agent);
   }
   return agent;

@@ -97,8 +97,10 @@ export function upstreamTransportError(provider: string, error: unknown, connect
     });
   if (error instanceof Error && error.name === 'TimeoutError') return timedOut(error.message);
   if (error instanceof Error && error.name === 'AbortError') return timedOut('the request was aborted');
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  if (cause?.code === 'UND_ERR_CONNECT_TIMEOUT')
+  // undici's `request` throws its error itself; `fetch` wraps it as the cause of a TypeError.
+  const code = (value: unknown) => (value as { code?: unknown } | undefined)?.code;
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (code(error) === 'UND_ERR_CONNECT_TIMEOUT' || code(cause) === 'UND_ERR_CONNECT_TIMEOUT')
     return timedOut(`no connection within ${connectMs === undefined ? 'its timeout' : `${connectMs} ms`}`);
   return new ApiError({
     status: 502,

@@ -1,4 +1,5 @@
 import type { UpstreamTimeouts } from '../../catalog/catalog-model.ts';
+import type { UpstreamPost } from './upstream-post.ts';
 
 export type { UpstreamTimeouts };
 
@@ -12,5 +13,5 @@ export interface UpstreamOptions {
   headers: Record<string, string>;
   /** The provider's timeouts; a model's own (`CatalogModel.timeouts`) win per request. */
   timeouts: UpstreamTimeouts;
-  fetch: typeof fetch;
+  post: UpstreamPost;
 }

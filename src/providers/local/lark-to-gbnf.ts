@@ -14,7 +14,9 @@ interface Definition {
   expr: LarkExpr;
 }
 
-const COMMON = parseLark(LARK_COMMON_TERMINALS);
+let common: ReturnType<typeof parseLark> | undefined;
+/** Lark's common terminals, parsed at their first use rather than at start. */
+const COMMON = () => (common ??= parseLark(LARK_COMMON_TERMINALS));
 const slug = (name: string): string => name.toLowerCase().replaceAll('_', '-');
 
 /**
@@ -30,7 +32,7 @@ export function larkToGbnf(source: string, prefix: string): GbnfRuleSet {
   const resolve = (name: string, scope: 'user' | 'common', from: string): string => {
     if (scope === 'user' && grammar.definitions.has(name)) return name;
     const common = scope === 'common' ? name : grammar.imports.get(name);
-    if (common === undefined || !COMMON.definitions.has(common))
+    if (common === undefined || !COMMON().definitions.has(common))
       throw new UnsupportedGrammar(`'${name}', used by '${from}' but never defined`);
     return `common.${common}`;
   };
@@ -45,7 +47,7 @@ export function larkToGbnf(source: string, prefix: string): GbnfRuleSet {
         throw new UnsupportedGrammar(`terminal '${name}' refers to rule '${ref}'`);
       const target = resolve(ref, scope, name);
       const source = target.startsWith('common.')
-        ? COMMON.definitions.get(target.slice(7))!
+        ? COMMON().definitions.get(target.slice(7))!
         : grammar.definitions.get(ref)!;
       add(
         target,
@@ -66,7 +68,7 @@ export function larkToGbnf(source: string, prefix: string): GbnfRuleSet {
       const name = scope === 'common' ? target.slice(7) : ref;
       add(
         target,
-        scope === 'common' ? COMMON.definitions.get(name)! : grammar.definitions.get(ref)!,
+        scope === 'common' ? COMMON().definitions.get(name)! : grammar.definitions.get(ref)!,
         scope,
         name,
       );

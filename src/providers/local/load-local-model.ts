@@ -1,5 +1,4 @@
-import { LlamaChat, resolveChatWrapper } from 'node-llama-cpp';
-import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ApiError } from '../../api/errors.ts';
 import { fairBatchStrategy } from './fair-batch-strategy.ts';
 import { LeasePool } from './lease-pool.ts';
@@ -45,6 +44,7 @@ export async function loadLocalModel(
   path: string,
   settings: LocalModelSettings,
 ): Promise<LocalModel> {
+  const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
   const model = await llama.loadModel({ modelPath: path });
   let context: LlamaContext;
   try {

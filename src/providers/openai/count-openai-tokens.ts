@@ -1,4 +1,3 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { IMAGE_TOKENS, imageCount, itemText } from '../../api/item-text.ts';
 import type { Turn } from '../provider.ts';
 
@@ -10,9 +9,13 @@ const REPLY_TOKENS = 3;
 /**
  * A turn's input tokens with OpenAI's o200k tokenizer (gpt-4o, o-series, GPT-5): the text of
  * the instructions and every item, the tool definitions as JSON, and each message's envelope,
- * counted locally with no upstream call. Images count as low-detail ones.
+ * counted locally with no upstream call. Images count as low-detail ones. The tokenizer's
+ * tables (~70 MB of memory, ~0.3 s to load) are imported at the first count, not at start.
  */
-export function countOpenAiTokens(turn: Pick<Turn, 'instructions' | 'items' | 'tools'>): number {
+export async function countOpenAiTokens(
+  turn: Pick<Turn, 'instructions' | 'items' | 'tools'>,
+): Promise<number> {
+  const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
   let total = REPLY_TOKENS;
   if (turn.instructions) total += MESSAGE_TOKENS + countTokens(turn.instructions);
   for (const item of turn.items) {

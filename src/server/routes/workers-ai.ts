@@ -6,7 +6,7 @@ import { parseBody } from '../../api/request.ts';
 import { envelope, errorEnvelope } from '../../api/workers-ai-envelope.ts';
 import { logObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
-import { TEXT_GENERATION_SCHEMAS } from '../../formats/workers-ai/model-schemas.ts';
+import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
 import { searchModels } from '../../formats/workers-ai/model-search.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
@@ -105,7 +105,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
       if (!model)
         throw badRequest('model', 'Missing required query parameter: model.', 'missing_required_parameter');
       runtime.catalog.resolve(model);
-      return c.json(envelope(TEXT_GENERATION_SCHEMAS));
+      return c.json(envelope(textGenerationSchemas()));
     }),
   );
 

@@ -1,0 +1,261 @@
+/**
+ * What a gateway hop costs: Portico (store, request logs and key auth on) beside a bare node:http
+ * pipe proxy and Portkey's gateway, in one run, against a fast stand-in for OpenAI's Responses
+ * API; then how fast `portico serve` starts and how much memory it holds idle.
+ *
+ *   npm run bench:gateway [-- --seconds 5 --rounds 3 --connections 32 --deltas 20]
+ *
+ * Servers are pinned to core 0, the load generator (wrk, one thread) and the upstream to
+ * core 1. CPU per request is the server's process tree's user + system time from /proc over a
+ * phase, divided by the requests wrk completed in it (not wall time). Phases alternate between
+ * the servers for `--rounds` rounds, so noise from other work on the machine hits each alike;
+ * medians are printed, as ratios to the pipe and to Portkey. Portkey 1.15.2 fails on streamed
+ * answers with current @hono/node-server (its issue #1389), so streaming compares with the pipe
+ * only. Needs Linux, taskset and wrk (`apt-get install -y wrk`); Portkey is installed from npm
+ * into a scratch folder under the temp folder on first use.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
+import { startPortkey } from './support/portkey.ts';
+import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
+import { measureStart } from './support/measure-start.ts';
+import { wrk, type WrkResult } from './support/wrk.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    deltas: { type: 'string', default: '20' },
+    starts: { type: 'string', default: '5' },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'portico.js');
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+for (const tool of ['wrk', 'taskset'])
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${tool} is needed: apt-get install -y ${tool === 'wrk' ? 'wrk' : 'util-linux'}`);
+  }
+if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+
+interface Hop {
+  name: string;
+  server: PinnedProcess;
+  path: string;
+  model: string;
+  headers: Record<string, string>;
+  streams: boolean;
+}
+
+const upstream = await startPinned(
+  LOAD_CORE,
+  ['--import', 'tsx', here('./support/fast-upstream-process.ts'), values.deltas],
+  (out) => /^(http:\S+)\n/m.exec(out)?.[1],
+);
+const dir = mkdtempSync(join(tmpdir(), 'portico-bench-gateway-'));
+const env = {
+  ...process.env,
+  PORTICO_DATA_DIR: dir,
+  FAST_UPSTREAM_KEY: 'bench-key-not-secret',
+  OPENAI_API_KEY: '',
+};
+const config = join(dir, 'portico.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    providers: { fast: { type: 'openai', base_url: upstream.url, api_key_env: 'FAST_UPSTREAM_KEY' } },
+    models: [
+      {
+        id: 'fast/model',
+        provider: 'fast',
+        upstream_model: 'fast',
+        context_window: 128000,
+        pricing: { input: 1, output: 2 },
+      },
+    ],
+    gateways: { default: { collect_logs: true, log_payloads: true } },
+  }),
+);
+const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
+  env,
+  encoding: 'utf8',
+}).trim();
+const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
+const serveArgs = [bin, 'serve', '--port', '0', '--config', config, '--models-dir', join(dir, 'none')];
+
+const run = async (
+  hop: Hop,
+  stream: boolean,
+  secs: number,
+): Promise<WrkResult & { cpuPerRequest: number }> => {
+  const tree = processTree(hop.server.pid);
+  const before = treeCpuMicros(tree);
+  const result = await wrk({
+    url: `${hop.server.url}${hop.path}`,
+    headers: hop.headers,
+    bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
+    connections,
+    seconds: secs,
+    core: LOAD_CORE,
+  });
+  if (result.errors > 0)
+    throw new Error(`${hop.name}: ${result.errors} of ${result.requests} requests failed`);
+  return { ...result, cpuPerRequest: (treeCpuMicros(tree) - before) / result.requests };
+};
+
+const hops: Hop[] = [];
+try {
+  const pipe = await startPinned(
+    SERVER_CORE,
+    ['--import', 'tsx', here('./support/pipe-proxy.ts'), '0', upstream.url.replace(/\/v1$/, '')],
+    (out) => (/^(\d+)\n/m.test(out) ? `http://127.0.0.1:${/^(\d+)\n/m.exec(out)![1]}` : undefined),
+  );
+  hops.push({
+    name: 'node:http pipe',
+    server: pipe,
+    path: '/v1/responses',
+    model: 'fast',
+    headers: {},
+    streams: true,
+  });
+  const portkey = await startPortkey(SERVER_CORE);
+  hops.push({
+    name: 'Portkey 1.15.2',
+    server: portkey,
+    path: '/v1/responses',
+    model: 'fast',
+    headers: {
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': upstream.url,
+      authorization: 'Bearer bench-key-not-secret',
+    },
+    streams: false,
+  });
+  const portico = await startPinned(SERVER_CORE, serveArgs, listening, {
+    env,
+  });
+  hops.push({
+    name: 'Portico (store, logs, auth)',
+    server: portico,
+    path: '/v1/responses',
+    model: 'fast/model',
+    headers: { authorization: `Bearer ${key}` },
+    streams: true,
+  });
+
+  for (const stream of [false, true]) {
+    const measured = hops.filter((hop) => hop.streams || !stream);
+    const results = new Map(
+      measured.map((hop) => [hop.name, [] as Array<WrkResult & { cpuPerRequest: number }>]),
+    );
+    for (const hop of measured) await run(hop, stream, 2); // warm up
+    for (let round = 0; round < rounds; round++)
+      for (const hop of measured) results.get(hop.name)!.push(await run(hop, stream, seconds));
+    const summary = new Map(
+      measured.map((hop) => {
+        const rs = results.get(hop.name)!;
+        return [
+          hop.name,
+          {
+            cpu: median(rs.map((r) => r.cpuPerRequest)),
+            rps: median(rs.map((r) => r.requestsPerSecond)),
+            p50: median(rs.map((r) => r.p50Ms)),
+            p99: median(rs.map((r) => r.p99Ms)),
+          },
+        ];
+      }),
+    );
+    const pipeCpu = summary.get('node:http pipe')!.cpu;
+    const portkeyCpu = summary.get('Portkey 1.15.2')?.cpu;
+    console.log(
+      `\n${stream ? `streaming (${values.deltas} deltas)` : 'non-streaming'}: ${rounds} rounds of ${seconds} s, ${connections} connections, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      `  ${'hop'.padEnd(30)} ${'CPU µs/req'.padStart(11)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'x pipe'.padStart(7)} ${'x Portkey'.padStart(9)}`,
+    );
+    for (const [name, s] of summary)
+      console.log(
+        `  ${name.padEnd(30)} ${s.cpu.toFixed(0).padStart(11)} ${s.rps.toFixed(0).padStart(8)} ${s.p50.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)} ${(s.cpu / pipeCpu).toFixed(2).padStart(7)} ${(portkeyCpu ? (s.cpu / portkeyCpu).toFixed(2) : 'n/a').padStart(9)}`,
+      );
+    if (stream)
+      console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
+  }
+} finally {
+  for (const hop of hops) await hop.server.stop();
+}
+
+// Every core: the servers may use both; wrk shares the second. Requests/s of --workers 2 over 1.
+const scaling = new Map<number, number[]>([
+  [1, []],
+  [2, []],
+]);
+for (const workers of scaling.keys()) {
+  const server = await startPinned(
+    `${SERVER_CORE},${LOAD_CORE}`,
+    [...serveArgs, '--workers', String(workers)],
+    listening,
+    {
+      env,
+    },
+  );
+  const hop: Hop = {
+    name: `Portico, ${workers} workers`,
+    server,
+    path: '/v1/responses',
+    model: 'fast/model',
+    headers: { authorization: `Bearer ${key}` },
+    streams: true,
+  };
+  try {
+    await run(hop, false, 2);
+    for (let round = 0; round < rounds; round++)
+      scaling.get(workers)!.push((await run(hop, false, seconds)).requestsPerSecond);
+  } finally {
+    await server.stop();
+  }
+}
+const [one, two] = [median(scaling.get(1)!), median(scaling.get(2)!)];
+console.log(
+  `\n--workers, servers on both cores, wrk beside them (non-streaming; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}):`,
+);
+console.log(
+  `  1 worker ${one.toFixed(0)} req/s, 2 workers ${two.toFixed(0)} req/s: ${(two / one).toFixed(2)}x`,
+);
+
+const start = await measureStart(
+  SERVER_CORE,
+  [...serveArgs, '--workers', '1'],
+  env,
+  { authorization: `Bearer ${key}` },
+  Number(values.starts),
+);
+console.log(
+  `\nportico serve, no model loaded (${values.starts} starts, medians; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}):`,
+);
+console.log(
+  `  start to first answer: ${start.wallMs.toFixed(0)} ms wall, ${start.cpuMs.toFixed(0)} ms CPU; idle RSS ${(start.rssBytes / 1e6).toFixed(0)} MB`,
+);
+await upstream.stop();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,62 @@
+import { ApiError, type ApiErrorInit } from '../api/errors.ts';
+import type { RateLimit } from '../api/gateway-settings.ts';
+import type { RateDecision } from '../gateway/rate-limiter.ts';
+import type { ModelEvent, Turn } from '../providers/provider.ts';
+
+/**
+ * What a worker asks the primary over the cluster's IPC channel (structured clone): rate-limit
+ * counts, and the local models that only the primary loads.
+ */
+export type ToPrimary =
+  | { kind: 'rate'; id: number; key: string; rule: RateLimit; now: number }
+  | { kind: 'generate'; id: number; turn: Turn }
+  | { kind: 'count'; id: number; turn: Turn }
+  | { kind: 'abort'; id: number }
+  | { kind: 'listening'; url: string; models: string[] };
+
+/** The primary's answers, each for the request `id` of the worker it answers. */
+export type ToWorker =
+  | { kind: 'rate'; id: number; decision: RateDecision }
+  | { kind: 'event'; id: number; event: WireModelEvent }
+  | { kind: 'done'; id: number; tokens?: number }
+  | { kind: 'failed'; id: number; error: WireError };
+
+/** An error as it crosses the channel: an ApiError keeps everything a client sees. */
+export type WireError = { api: ApiErrorInit } | { message: string };
+
+/** ModelEvents cross as they are, except a finish's ApiError, which crosses as its fields. */
+export type WireModelEvent =
+  | Exclude<ModelEvent, { type: 'finish' }>
+  | { type: 'finish'; reason: Extract<ModelEvent, { type: 'finish' }>['reason']; error?: WireError };
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof ApiError) {
+    const { status, type, message, code, param, retryAfter, retryable } = error;
+    return {
+      api: {
+        status,
+        type,
+        message,
+        code,
+        param,
+        retryable,
+        ...(retryAfter !== undefined ? { retryAfter } : {}),
+      },
+    };
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+export function fromWireError(error: WireError): Error {
+  return 'api' in error ? new ApiError(error.api) : new Error(error.message);
+}
+
+export function toWireEvent(event: ModelEvent): WireModelEvent {
+  if (event.type !== 'finish' || !event.error) return event as WireModelEvent;
+  return { type: 'finish', reason: event.reason, error: toWireError(event.error) };
+}
+
+export function fromWireEvent(event: WireModelEvent): ModelEvent {
+  if (event.type !== 'finish' || !event.error) return event as ModelEvent;
+  return { type: 'finish', reason: event.reason, error: fromWireError(event.error) as ApiError };
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+
+/**
+ * Resolve hooks that print every package a process loads, one `loaded <name>` line on stderr,
+ * so a test can see what `portico serve` imports without a model.
+ */
+const RECORD_PACKAGES = `data:text/javascript,${encodeURIComponent(`
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  const name = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)/.exec(found.url)?.[1];
+  if (name) process._rawDebug('loaded ' + name);
+  return found;
+}\`));
+`)}`;
+
+describe('the published package (npm run build)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-build-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  before(async () => {
+    await run('npm', ['run', 'build'], { cwd: root });
+  });
+
+  test("`import { createAI } from 'portico'` works from plain Node, with type declarations beside it", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createAI, startServer, ApiError } from 'portico';
+         const ai = createAI({ dataDir: ${JSON.stringify(dataDir)}, modelsDirs: [], env: {} });
+         const models = await ai.models();
+         console.log(typeof createAI, typeof startServer, typeof ApiError, Array.isArray(models));
+         await ai.close();`,
+      ],
+      { cwd: root },
+    );
+    assert.equal(stdout.trim(), 'function function function true');
+    assert.ok(existsSync(join(root, 'dist', 'index.d.ts')), 'type declarations are built');
+  });
+
+  test('bin/portico.js serves from dist/ without loading node-llama-cpp or other packages it does not need yet', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        RECORD_PACKAGES,
+        join(root, 'bin', 'portico.js'),
+        'serve',
+        '--port',
+        '0',
+        '--workers',
+        '1',
+      ],
+      {
+        env: {
+          ...process.env,
+          PORTICO_DATA_DIR: dataDir,
+          PORTICO_MODELS_DIR: join(dataDir, 'none'),
+          OPENAI_API_KEY: '',
+        },
+      },
+    );
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error(stderr)));
+    });
+    try {
+      const answer = await fetch(`${url}/v1/models`);
+      assert.equal(answer.status, 200);
+      await answer.arrayBuffer();
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const loaded = new Set([...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]));
+    assert.ok(loaded.has('better-sqlite3') && loaded.has('hono'), [...loaded].join(', '));
+    for (const lazy of ['node-llama-cpp', 'gpt-tokenizer', 'pg', 'ioredis', 'yaml', 'ora', 'tsx', 'undici'])
+      assert.equal(loaded.has(lazy), false, `${lazy} was loaded at start`);
+  });
+});

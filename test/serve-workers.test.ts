@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { assertMatchesSchema } from './support/openapi-validator.ts';
+import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
+
+/** A POST on a connection of its own (so the cluster hands it to the next worker), its status and JSON. */
+function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', connection: 'close', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('portico serve --workers 2', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-workers-'));
+  let portico: ServeProcess;
+  const config = join(dataDir, 'portico.json');
+  const RATE = 6;
+
+  before(async () => {
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gateways: {
+          default: { authentication: false },
+          tight: { authentication: false, rate_limit: { limit: RATE, period: 3600, technique: 'fixed' } },
+        },
+      }),
+    );
+    portico = await spawnServe(['--workers', '2', '--config', config, '--models-dir', sharedModelsDir], {
+      ...process.env,
+      PORTICO_DATA_DIR: dataDir,
+      OPENAI_API_KEY: '',
+    });
+  });
+  after(async () => {
+    if (portico?.child.exitCode === null) await portico.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const ask = (gateway: string) =>
+    post(
+      `${portico.url}/v1/responses`,
+      { model: TINY_MODEL, input: 'Once upon a time', max_output_tokens: 3 },
+      { 'cf-aig-gateway-id': gateway },
+    );
+
+  test('two processes answer on one port from one data directory, and read each other’s responses', async () => {
+    assert.match(portico.stderr(), /listening on http:\/\/127\.0\.0\.1:\d+\/v1 \(2 workers\)/);
+    const answers = [];
+    for (let i = 0; i < 6; i++) {
+      const answer = await post(`${portico.url}/v1/responses`, {
+        model: TINY_MODEL,
+        input: 'Once upon a time',
+        max_output_tokens: 3,
+      });
+      assert.equal(answer.status, 200);
+      assertMatchesSchema('Response', answer.json);
+      answers.push(answer.json);
+    }
+    const db = new Sqlite(join(dataDir, 'portico.db'), { readonly: true });
+    const instances = db.prepare('SELECT COUNT(DISTINCT instance) AS n FROM responses').get() as {
+      n: number;
+    };
+    db.close();
+    assert.equal(instances.n, 2, 'both workers stored responses');
+    // Each continuation lands on the other worker half the time: the chain is in the shared store.
+    for (const previous of answers.slice(0, 4)) {
+      const next = await post(`${portico.url}/v1/responses`, {
+        model: TINY_MODEL,
+        input: 'And then',
+        max_output_tokens: 2,
+        previous_response_id: previous.id,
+      });
+      assert.equal(next.status, 200, JSON.stringify(next.json));
+    }
+  });
+
+  test('the local model is loaded once, by the primary, for both workers', () => {
+    const loads = portico.stderr().match(/"message":"local model loaded"/g) ?? [];
+    assert.equal(loads.length, 1);
+  });
+
+  test("a gateway's rate limit counts the requests of both workers together", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < RATE + 3; i++) statuses.push((await ask('tight')).status);
+    assert.deepEqual(statuses, [...Array<number>(RATE).fill(200), 429, 429, 429]);
+  });
+
+  test('SIGTERM shuts every worker down and the primary exits 0', async () => {
+    assert.equal(await portico.stop(), 0);
+    assert.match(portico.stderr(), /Shutting down/);
+  });
+});

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, beforeEach, describe, test } from 'node:test';
+import Sqlite, { type Database } from 'better-sqlite3';
+import { SqliteGroupCommit, walFile, type DurableFile } from '../src/store/sqlite-group-commit.ts';
+
+/** A WAL file whose syncs are counted and, when `held`, wait until released. */
+function gatedFile() {
+  let held = false;
+  const waiting: Array<() => void> = [];
+  const file = {
+    syncs: 0,
+    hold: () => (held = true),
+    release() {
+      held = false;
+      for (const go of waiting.splice(0)) go();
+    },
+    async sync() {
+      file.syncs += 1;
+      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    async close() {},
+  };
+  return file satisfies DurableFile;
+}
+
+describe('SQLite group commit', () => {
+  const root = mkdtempSync(join(tmpdir(), 'portico-group-commit-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  let db: Database;
+  let n = 0;
+  const insert = (value: string) => () =>
+    db.prepare('INSERT INTO t (v) VALUES (?)').run(value).lastInsertRowid;
+  const rows = () =>
+    (db.prepare('SELECT v FROM t ORDER BY id').all() as Array<{ v: string }>).map((r) => r.v);
+  /** Frames in the WAL: one commit of several rows writes fewer than a commit per row. */
+  const walFrames = () => (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+
+  beforeEach(() => {
+    db = new Sqlite(join(root, `db-${n++}.db`));
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)');
+  });
+
+  test('concurrent writes share one transaction and one sync; each resolves with its result', async () => {
+    const file = gatedFile();
+    const commits = new SqliteGroupCommit(db, file);
+    const frames = walFrames();
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => commits.write(insert(`v${i}`))));
+    assert.equal(file.syncs, 1);
+    assert.deepEqual(
+      ids.map(Number),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.equal(rows().length, 20);
+    const batchFrames = walFrames() - frames;
+    for (let i = 0; i < 20; i++) await commits.write(insert(`w${i}`));
+    assert.equal(file.syncs, 21, 'a write awaited alone gets its own sync');
+    assert.ok(walFrames() - frames - batchFrames > 5 * batchFrames, 'twenty commits wrote more than one');
+    assert.equal(db.pragma('synchronous', { simple: true }), 2, 'the connection stays synchronous = FULL');
+    await commits.close();
+  });
+
+  test('a write is acknowledged only after a sync that began after it; later writes share the next sync', async () => {
+    const file = gatedFile();
+    const commits = new SqliteGroupCommit(db, file);
+    file.hold();
+    let firstDone = false;
+    const first = commits.write(insert('a')).then(() => (firstDone = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(file.syncs, 1);
+    assert.equal(firstDone, false, 'not acknowledged while its sync runs');
+    let laterDone = 0;
+    const later = [commits.write(insert('b')), commits.write(insert('c'))].map((p) =>
+      p.then(() => laterDone++),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(file.syncs, 1, 'the next sync waits for the running one');
+    file.release();
+    await first;
+    assert.equal(laterDone, 0);
+    file.release();
+    await Promise.all(later);
+    assert.equal(file.syncs, 2, 'b and c shared one sync');
+    await commits.close();
+  });
+
+  test('a write that fails fails alone; the rest of its batch commits', async () => {
+    const commits = new SqliteGroupCommit(db, gatedFile());
+    db.prepare('INSERT INTO t (v) VALUES (?)').run('taken');
+    const results = await Promise.allSettled([
+      commits.write(insert('x')),
+      commits.write(insert('taken')),
+      commits.write(insert('y')),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(rows(), ['taken', 'x', 'y']);
+    await commits.close();
+  });
+
+  test('the real WAL file is synced, and close waits for writes in flight', async () => {
+    const path = join(root, `db-${n - 1}.db`);
+    const commits = new SqliteGroupCommit(db, walFile(`${path}-wal`));
+    const writes = Promise.all([commits.write(insert('p')), commits.write(insert('q'))]);
+    await commits.close();
+    assert.deepEqual(rows(), ['p', 'q']);
+    await writes;
+    db.close();
+    const reopened = new Sqlite(path, { readonly: true });
+    assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2);
+    reopened.close();
+  });
+});
