@@ -33,13 +33,19 @@ export function headers(json: boolean): Record<string, string> {
   };
 }
 
+/** Fired when the API refuses the dashboard's key (or its lack of one): the app asks for a key. */
+export const UNAUTHORIZED_EVENT = 'portico:unauthorized';
+
+/** An error answer as a RequestError: OpenAI's `{error}` shape, or Cloudflare's `{errors: [...]}` envelope. */
 export async function failure(response: Response): Promise<RequestError> {
   const body = (await response.json().catch(() => null)) as {
     error?: { message?: string; code?: string };
+    errors?: { message?: string }[];
   } | null;
+  if (response.status === 401) dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
   return new RequestError(
     response.status,
-    body?.error?.message ?? `${response.status} ${response.statusText}`,
+    body?.error?.message ?? body?.errors?.[0]?.message ?? `${response.status} ${response.statusText}`,
     body?.error?.code ?? null,
   );
 }

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api, RequestError, storedKey, storeKey } from './api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { api, RequestError, storedKey, storeKey, UNAUTHORIZED_EVENT } from './api.ts';
 import { ErrorNote, Loading } from './components/notice.tsx';
 import { GatewaysPage } from './pages/gateways.tsx';
 import { KeysPage } from './pages/keys.tsx';
@@ -22,10 +22,18 @@ const PAGES = [
 
 /**
  * The dashboard: it needs what the admin API needs. Without keys on the server a loopback
- * visitor is the admin; otherwise it asks for an admin key, once per tab.
+ * visitor is the admin; otherwise it asks for an admin key, once per tab. When the API refuses
+ * the key later (the first key was just created, or this one revoked), it asks again above the
+ * page, which stays (so a key just shown once is still on screen).
  */
 export function App() {
   const [key, setKey] = useState(storedKey());
+  const [refused, setRefused] = useState(false);
+  useEffect(() => {
+    const ask = () => setRefused(true);
+    addEventListener(UNAUTHORIZED_EVENT, ask);
+    return () => removeEventListener(UNAUTHORIZED_EVENT, ask);
+  }, []);
   const access = useLoad(
     (signal) => api('/v1/keys?include_revoked=false', { signal }).then(() => true),
     [key],
@@ -35,6 +43,7 @@ export function App() {
   const signIn = (value: string | null) => {
     storeKey(value);
     setKey(value);
+    setRefused(false);
   };
   return (
     <>
@@ -51,8 +60,9 @@ export function App() {
         ) : null}
       </header>
       <main id="main" tabIndex={-1}>
+        {access.data && refused ? <KeyPrompt error={undefined} onKey={signIn} /> : null}
         {access.data ? (
-          <Page />
+          <Page key={key ?? ''} />
         ) : denied ? (
           <KeyPrompt error={key ? access.error : undefined} onKey={signIn} />
         ) : access.error ? (

@@ -33,9 +33,10 @@ export function OverviewPage() {
   const range = RANGES.find((r) => r.id === rangeId)!;
   const loaded = useLoad(
     async (signal) => {
-      // The range ends at the end of the current bucket, so the newest point is complete in time.
-      const to = (Math.floor(Date.now() / 1000 / range.step) + 1) * range.step;
-      const from = to - range.seconds;
+      // Whole buckets: from the one the range starts in to the end of the current one.
+      const now = Date.now() / 1000;
+      const from = Math.floor((now - range.seconds) / range.step) * range.step;
+      const to = (Math.floor(now / range.step) + 1) * range.step;
       const ask = (bucket: string, group?: string) =>
         api<Analytics>(`/v1/analytics${query({ from, to, bucket, group_by: group })}`, { signal });
       const [totals, series, breakdown] = await Promise.all([

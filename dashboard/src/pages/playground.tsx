@@ -44,7 +44,7 @@ export function PlaygroundPage() {
     if (!message.trim() || busy) return;
     let request;
     try {
-      const previous = turns.findLast((turn) => turn.responseId && turn.status === 'completed')?.responseId;
+      const previous = turns.findLast((turn) => turn.responseId && turn.status !== 'failed')?.responseId;
       request = playgroundRequest({ ...settings, model }, message, previous);
     } catch (thrown) {
       setError(thrown as Error);
