@@ -1,5 +1,6 @@
 import { failure, headers } from './api.ts';
-import { readSse } from './sse.ts';
+// The one SSE reader Portico has, shared with its upstream providers.
+import { readSse } from '../../src/providers/http/read-sse.ts';
 
 /** A Responses stream event, as far as the playground reads it. */
 export interface StreamEvent {
@@ -28,8 +29,18 @@ export async function* streamResponse(
     signal,
   });
   if (!response.ok || !response.body) throw await failure(response);
-  for await (const message of readSse(response.body)) {
+  for await (const message of readSse(chunks(response.body))) {
     if (message.data === '[DONE]') return;
     yield JSON.parse(message.data) as StreamEvent;
+  }
+}
+
+/** A body's chunks as an async iterable (not every browser iterates a ReadableStream itself). */
+async function* chunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
   }
 }

@@ -25,6 +25,7 @@ export function TimeChart(props: {
     const ink = getComputedStyle(element).color;
     const grid = getComputedStyle(element).getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
     const axis = (values?: (u: uPlot, splits: number[]) => string[]) => ({
+      size: 64,
       stroke: ink,
       grid: { stroke: grid, width: 1 },
       ticks: { stroke: grid, width: 1 },
