@@ -54,7 +54,7 @@ export const statsCommand: Command = {
     const to = (Math.floor(now / step) + 1) * step;
     const spinner = values.json
       ? undefined
-      : ora({ text: 'Reading the logs', stream: process.stderr }).start();
+      : ora({ text: 'Reading the logs', stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
     const backend = await openBackend(values);
     try {
       const groupBy = by as Dimension | undefined;
