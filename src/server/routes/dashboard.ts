@@ -50,7 +50,11 @@ export function dashboardRoutes(dir: URL = DASHBOARD_DIST): Hono {
     const name = c.req.param('name');
     const type = TYPES[extname(name)];
     const body = /^[\w.-]+$/.test(name) && type ? await readAsset(new URL('assets/', dir), name) : undefined;
-    if (!body || !type) throw notFound(`No dashboard asset named '${name.slice(0, 100)}'.`, 'unknown_route');
+    if (!body || !type)
+      return c.json(
+        notFound(`No dashboard asset named '${name.slice(0, 100)}'.`, 'unknown_route').toJSON(),
+        404,
+      );
     return c.body(new Uint8Array(body), 200, {
       'content-type': type,
       'cache-control': 'public, max-age=31536000, immutable',
