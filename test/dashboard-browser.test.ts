@@ -143,7 +143,32 @@ describe('the dashboard in a browser', () => {
     await shot('models');
     await page.goto(`${portico.server.url}/#/gateways`);
     await page.locator('tbody th', { hasText: 'default' }).waitFor();
+    await page.click('button:has-text("Create gateway")');
+    await page.fill('form[aria-label="New gateway"] input[name=id]', 'browser');
+    await page.fill('form[aria-label="New gateway"] input[name=cache_ttl]', '300');
+    await page.click('form[aria-label="New gateway"] button[type=submit]');
+    const row = page.locator('tbody tr', { hasText: 'browser' });
+    await row.locator('td', { hasText: '300s' }).waitFor();
+    await row.locator('button:has-text("Edit")').click();
+    await page.fill('form[aria-label="Edit gateway browser"] input[name=rate_limit]', '50');
+    await page.click('form[aria-label="Edit gateway browser"] button[type=submit]');
+    await row.locator('td', { hasText: '50 / 60s fixed' }).waitFor();
     await shot('gateways');
+    await row.locator('button:has-text("Delete")').click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await fetch(`${portico.server.url}/v1/gateways/browser`)).status, 404);
+  });
+
+  test('the pages are reachable by keyboard', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${portico.server.url}/#/overview`);
+    await page.locator('#stat-requests').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    for (let n = 0; n < 3; n += 1) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Playground');
+    await page.keyboard.press('Enter');
+    await page.locator('h1', { hasText: 'Playground' }).waitFor();
   });
 
   test('a key is created (shown once) and revoked', async () => {

@@ -152,11 +152,19 @@ function GatewayEditor(props: {
         <input type="checkbox" checked={form.logPayloads} onChange={flag('logPayloads')} /> Logs bodies
       </label>
       <label>
-        Cache TTL (s) <input type="number" min={0} value={form.cacheTtl} onInput={text('cacheTtl')} />
+        Cache TTL (s){' '}
+        <input name="cache_ttl" type="number" min={0} value={form.cacheTtl} onInput={text('cacheTtl')} />
       </label>
       <label>
         Rate limit (requests){' '}
-        <input type="number" min={1} value={form.rateLimit} onInput={text('rateLimit')} placeholder="none" />
+        <input
+          name="rate_limit"
+          type="number"
+          min={1}
+          value={form.rateLimit}
+          onInput={text('rateLimit')}
+          placeholder="none"
+        />
       </label>
       <label>
         per (s) <input type="number" min={1} value={form.ratePeriod} onInput={text('ratePeriod')} />
