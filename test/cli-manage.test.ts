@@ -172,8 +172,24 @@ describe('portico chat, gateways, stats and logs', () => {
     const refused = await runCli(['gateways', 'list', ...remote], env);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /--key or PORTICO_API_KEY/);
-    const allowed = await runCli(['gateways', 'list', ...remote], { ...env, PORTICO_API_KEY: key });
+    const withKey = { ...env, PORTICO_API_KEY: key };
+    const allowed = await runCli(['gateways', 'list', ...remote], withKey);
     assert.equal(allowed.code, 0, allowed.stderr);
+    const other = await runCli(
+      ['keys', 'create', '--name', 'remote one', '--models', 'local/*', '--json', ...remote],
+      withKey,
+    );
+    const { id, key: otherKey } = JSON.parse(other.stdout) as { id: string; key: string };
+    assert.match(otherKey, /^ptk_/);
+    assert.match(
+      (await runCli(['keys', 'list', ...remote], withKey)).stdout,
+      new RegExp(`^${id}\\s+remote one\\s+default\\s+\\S+\\s+local/\\*\\s+active`, 'm'),
+    );
+    assert.equal((await runCli(['keys', 'revoke', id, ...remote], withKey)).code, 0);
+    const logs = await runCli(['logs', '--json', '--limit', '3', ...remote], withKey);
+    assert.equal(logs.stdout.trim().split('\n').length, 3);
+    const narrow = await runCli(['keys', 'list', ...remote], { ...env, PORTICO_API_KEY: otherKey });
+    assert.equal(narrow.code, 1);
     const unreachable = await runCli(['stats', '--url', 'http://127.0.0.1:9'], env);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /cannot reach Portico at http:\/\/127\.0\.0\.1:9 .*portico serve/);

@@ -1,5 +1,7 @@
 import type { gatewayObject } from '../api/gateway-settings.ts';
-import type { analyticsObject } from '../gateway/log-objects.ts';
+import type { CreateKeyRequest } from '../api/keys.ts';
+import type { keyObject } from '../gateway/key-objects.ts';
+import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
 import { ApiClient, type Connection } from './api-client.ts';
 import { text, type OptionSpec, type Values } from './command.ts';
 import { LocalBackend } from './local-backend.ts';
@@ -7,6 +9,16 @@ import { RemoteBackend } from './remote-backend.ts';
 
 export type AnalyticsRow = ReturnType<typeof analyticsObject>;
 export type GatewayObject = ReturnType<typeof gatewayObject>;
+export type KeyObject = ReturnType<typeof keyObject>;
+export type LogObject = ReturnType<typeof logObject>;
+
+/** The log filters the CLI offers, as `GET /v1/logs` names them. */
+export interface LogQuery {
+  gateway?: string;
+  model?: string;
+  /** Only failed requests. */
+  errors?: boolean;
+}
 
 /** What the CLI reads of a streamed response's events. */
 export interface ChatEvent {
@@ -42,6 +54,13 @@ export interface CliBackend {
   createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
   updateGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
   deleteGateway(id: string): Promise<void>;
+  keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]>;
+  createKey(request: CreateKeyRequest): Promise<KeyObject & { key: string }>;
+  revokeKey(id: string): Promise<KeyObject>;
+  /** The newest `limit` entries, oldest first. */
+  logs(query: LogQuery, limit: number): Promise<LogObject[]>;
+  /** The newest `limit` entries (oldest first, perhaps none), then each batch logged after them, until `signal` aborts. */
+  followLogs(query: LogQuery, limit: number, signal: AbortSignal): AsyncIterable<LogObject[]>;
   close(): Promise<void>;
 }
 

@@ -70,10 +70,10 @@ function LogFacts({ log, onPatch }: { log: Log; onPatch: (body: Partial<Log>) =>
       <form class="feedback" aria-label="Feedback" onSubmit={(e) => e.preventDefault()}>
         <span>Feedback:</span>
         <button type="button" aria-pressed={log.feedback === 1} onClick={() => onPatch({ feedback: 1 })}>
-          👍 Good
+          Good
         </button>
         <button type="button" aria-pressed={log.feedback === -1} onClick={() => onPatch({ feedback: -1 })}>
-          👎 Bad
+          Bad
         </button>
         <button type="button" disabled={log.feedback === null} onClick={() => onPatch({ feedback: null })}>
           Clear
