@@ -62,6 +62,16 @@ describe('the dashboard in a browser', () => {
     assert.equal(await requests(), '10,000');
     assert.equal((await page.locator('.chart canvas').count()) >= 6, true);
     await shot('overview');
+    await page.selectOption('select[name=group_by]', 'model');
+    const breakdown = page.locator('table', { has: page.locator('caption', { hasText: 'By model' }) });
+    await breakdown.locator('tbody tr').nth(2).waitFor();
+    assert.deepEqual((await breakdown.locator('tbody th').allTextContents()).sort(), [
+      'anthropic/claude-sonnet',
+      'openai/gpt-5.4-mini',
+      'openai/gpt-5.4-pro',
+    ]);
+    await shot('overview-by-model');
+    await page.selectOption('select[name=group_by]', '');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('overview-narrow-dark');

@@ -99,7 +99,11 @@ export function OverviewPage() {
           </label>
           <label>
             By{' '}
-            <select value={groupBy} onChange={(e) => setGroupBy(e.currentTarget.value as typeof groupBy)}>
+            <select
+              name="group_by"
+              value={groupBy}
+              onChange={(e) => setGroupBy(e.currentTarget.value as typeof groupBy)}
+            >
               <option value="">everything</option>
               {GROUPS.map((g) => (
                 <option value={g}>{g}</option>
