@@ -1,10 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
-export interface Series {
-  label: string;
-  values: (number | null)[];
-}
+import type { Series } from './chart-series.ts';
 
 const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#eab308', '#06b6d4', '#64748b'];
 

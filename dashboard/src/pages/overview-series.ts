@@ -1,4 +1,4 @@
-import type { Series } from '../components/time-chart.tsx';
+import type { Series } from '../components/chart-series.ts';
 import type { AnalyticsRow } from '../types.ts';
 
 export interface ChartData {
