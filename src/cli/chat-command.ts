@@ -23,15 +23,20 @@ function turnSettings(values: Values): Record<string, unknown> {
 }
 
 /** One turn: the answer streamed to stdout as it arrives; the response id, to chain the next turn. */
-async function turn(backend: CliBackend, request: Record<string, unknown>, interactive: boolean) {
-  const abort = new AbortController();
+async function turn(
+  backend: CliBackend,
+  request: Record<string, unknown>,
+  interactive: boolean,
+  abort: AbortController,
+) {
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   const spinner = interactive ? ora({ text: 'Thinking', stream: process.stderr }).start() : undefined;
   let id: string | undefined;
   try {
     for await (const event of await backend.respond(request, abort.signal)) {
-      spinner?.stop();
+      // Stopped once: ora's stop also moves the cursor to the line's start.
+      if (spinner?.isSpinning) spinner.stop();
       if (event.type === 'response.output_text.delta') process.stdout.write(event.delta ?? '');
       if (event.response?.id) id = event.response.id;
       if (event.type === 'response.incomplete')
@@ -49,7 +54,7 @@ async function turn(backend: CliBackend, request: Record<string, unknown>, inter
     }
     throw error;
   } finally {
-    spinner?.stop();
+    if (spinner?.isSpinning) spinner.stop();
     process.off('SIGINT', stop);
   }
 }
@@ -77,6 +82,9 @@ export const chatCommand: Command = {
     if (interactive) process.stderr.write(`Chatting with ${model}. /new starts over, /exit leaves.\n`);
     // The iterator keeps lines piped in while a turn is still answering.
     const input = lines[Symbol.asyncIterator]();
+    // In a terminal readline takes Ctrl+C itself: it stops the answer being written, or leaves at the prompt.
+    let answering: AbortController | undefined;
+    lines.on('SIGINT', () => (answering ? answering.abort() : lines.close()));
     let previous: string | undefined;
     try {
       for (;;) {
@@ -93,6 +101,7 @@ export const chatCommand: Command = {
           process.stderr.write('New conversation.\n');
           continue;
         }
+        answering = new AbortController();
         previous = await turn(
           backend,
           {
@@ -103,7 +112,9 @@ export const chatCommand: Command = {
             ...(previous ? { previous_response_id: previous } : {}),
           },
           interactive,
+          answering,
         );
+        answering = undefined;
       }
     } catch (error) {
       process.stderr.write(
