@@ -298,6 +298,26 @@ export function describeGatewayStores(
           ]),
           [[T0, null, 5, 1, 30, 500]],
         );
+        const range = await logs.analytics({
+          bucketMs: 0,
+          from: T0 - 1,
+          to: T0 + 2 * HOUR,
+          groupBy: 'model',
+        });
+        assert.deepEqual(
+          range.map((row) => [
+            row.bucket,
+            row.group,
+            row.requests,
+            row.cacheHits,
+            row.latencyP50,
+            row.latencyP95,
+          ]),
+          [
+            [T0 - 1, 'm1', 5, 1, 20, 40],
+            [T0 - 1, 'm2', 1, 0, 500, 500],
+          ],
+        );
         assert.deepEqual(await logs.analytics({ bucketMs: HOUR, project: 'nobody' }), []);
       });
 

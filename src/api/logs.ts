@@ -48,11 +48,12 @@ export const LogListQuery = LogFilterQuery.extend({
   after: z.string().min(1).max(100).optional(),
 });
 
-const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+/** Bucket widths in milliseconds; `range` is one bucket for the whole range (totals and their percentiles). */
+const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, range: 0 } as const;
 
 export const AnalyticsQuery = LogFilterQuery.extend({
   bucket: z
-    .enum(['minute', 'hour', 'day'], "bucket is 'minute', 'hour' or 'day'")
+    .enum(['minute', 'hour', 'day', 'range'], "bucket is 'minute', 'hour', 'day' or 'range'")
     .default('hour')
     .transform((b) => BUCKETS[b]),
   group_by: z

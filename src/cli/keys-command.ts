@@ -1,17 +1,16 @@
 import { ApiError } from '../api/errors.ts';
 import { CreateKeyRequest } from '../api/keys.ts';
 import { parseBody } from '../api/request.ts';
-import { keyObject } from '../gateway/key-objects.ts';
-import { createRuntime } from '../runtime.ts';
+import { CONNECTION_OPTIONS, openBackend } from './backend.ts';
 import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 import { parseBudget, parseDuration, parseRateLimit } from './parse-limits.ts';
 import { formatTable } from './print-table.ts';
-import { runtimeOptions } from './runtime-options.ts';
 
 const USAGE = `portico keys create [--name NAME] [--project ID] [--admin] [--models a,b] [--gateways g,h]
                      [--expires 30d] [--budget 10/30d] [--rate-limit 100/60s[:sliding]] [--json]
        portico keys list [--project ID] [--all] [--json]
-       portico keys revoke KEY_ID`;
+       portico keys revoke KEY_ID
+  Add --url URL --key ADMIN_KEY to manage a running server instead of the data directory.`;
 
 function list(value: string | undefined): string[] | undefined {
   return value === undefined
@@ -59,6 +58,7 @@ export const keysCommand: Command = {
   usage: USAGE,
   options: {
     ...RUNTIME_OPTIONS,
+    ...CONNECTION_OPTIONS,
     name: { type: 'string' },
     project: { type: 'string' },
     admin: { type: 'boolean' },
@@ -87,34 +87,35 @@ export const keysCommand: Command = {
       process.stderr.write(`portico: ${(error as Error).message}\n`);
       return 2;
     }
-    const runtime = await createRuntime({ ...runtimeOptions(values), recover: false });
+    const backend = await openBackend(values);
     try {
       if (action === 'create') {
-        const { record, key } = await runtime.gateway.keys.create(request!);
-        if (values.json) process.stdout.write(`${JSON.stringify({ ...keyObject(record), key }, null, 2)}\n`);
+        const created = await backend.createKey(request!);
+        if (values.json) process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
         else {
-          process.stdout.write(`${key}\n`);
+          process.stdout.write(`${created.key}\n`);
           process.stderr.write(
-            `Created ${record.id} (${record.name}) in project '${record.project}'${record.scopes.admin ? ', admin' : ''}.\n` +
+            `Created ${created.id} (${created.name}) in project '${created.project}'${created.scopes.admin ? ', admin' : ''}.\n` +
               'This is the only time the key is shown: store it now.\n',
           );
         }
         return 0;
       }
       if (action === 'revoke') {
-        const record = await runtime.gateway.keys.revoke(id!);
-        process.stderr.write(`Revoked ${record.id} (${record.name}).\n`);
+        const revoked = await backend.revokeKey(id!);
+        process.stderr.write(`Revoked ${revoked.id} (${revoked.name}).\n`);
         return 0;
       }
       const project = text(values, 'project');
-      const keys = await runtime.stores.keys.list({
+      const keys = await backend.keys({
         ...(project !== undefined ? { project } : {}),
         includeRevoked: values.all === true,
       });
       if (values.json) {
-        process.stdout.write(`${JSON.stringify(keys.map(keyObject), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
         return 0;
       }
+      const now = Date.now() / 1000;
       const rows = keys.map((key) => [
         key.id,
         key.name,
@@ -125,12 +126,12 @@ export const keysCommand: Command = {
           : [key.scopes.models?.join(',') ?? '', key.scopes.gateways?.join(',') ?? '']
               .filter(Boolean)
               .join(' ') || 'all models',
-        key.revokedAt !== null
+        key.revoked_at !== null
           ? 'revoked'
-          : key.expiresAt !== null && key.expiresAt <= Date.now()
+          : key.expires_at !== null && key.expires_at <= now
             ? 'expired'
             : 'active',
-        new Date(key.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+        new Date(key.created_at * 1000).toISOString().slice(0, 16).replace('T', ' '),
       ]);
       process.stdout.write(formatTable(['ID', 'NAME', 'PROJECT', 'KEY', 'SCOPES', 'STATE', 'CREATED'], rows));
       return 0;
@@ -140,7 +141,7 @@ export const keysCommand: Command = {
       );
       return 1;
     } finally {
-      await runtime.close();
+      await backend.close();
     }
   },
 };

@@ -1,32 +1,30 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { logObject } from '../gateway/log-objects.ts';
-import { createRuntime } from '../runtime.ts';
-import type { LogEntry, LogFilter } from '../store/log-store.ts';
+import { ApiError } from '../api/errors.ts';
+import { CONNECTION_OPTIONS, openBackend, type LogObject, type LogQuery } from './backend.ts';
 import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { formatTable } from './print-table.ts';
-import { runtimeOptions } from './runtime-options.ts';
 
-const FOLLOW_EVERY_MS = 1000;
 const HEADER = ['TIME', 'GATEWAY', 'MODEL', 'STATUS', 'TOKENS', 'COST', 'LATENCY', 'CACHE'];
 
-function row(entry: LogEntry): string[] {
+function row(entry: LogObject): string[] {
   return [
-    new Date(entry.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+    new Date(entry.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19),
     entry.gateway,
     entry.model ?? '-',
-    entry.status ? `${entry.statusCode} ${entry.status}` : String(entry.statusCode),
-    `${entry.tokensIn}/${entry.tokensOut}`,
+    entry.status ? `${entry.status_code} ${entry.status}` : String(entry.status_code),
+    `${entry.tokens_in}/${entry.tokens_out}`,
     `$${entry.cost.toFixed(6)}`,
-    `${entry.durationMs} ms`,
-    entry.cacheStatus ?? '-',
+    `${entry.duration} ms`,
+    entry.cache_status ?? '-',
   ];
 }
 
 export const logsCommand: Command = {
   summary: 'Shows the gateway logs, newest last; --follow keeps printing new requests as they arrive.',
-  usage: 'portico logs [--limit 20] [--follow] [--json] [--gateway ID] [--model ID] [--errors]',
+  usage:
+    'portico logs [--limit 20] [--follow] [--json] [--gateway ID] [--model ID] [--errors] [--url URL --key KEY]',
   options: {
     ...RUNTIME_OPTIONS,
+    ...CONNECTION_OPTIONS,
     limit: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
     json: { type: 'boolean' },
@@ -42,41 +40,34 @@ export const logsCommand: Command = {
     }
     const gateway = text(values, 'gateway');
     const model = text(values, 'model');
-    const filter: LogFilter = {
+    const query: LogQuery = {
       ...(gateway ? { gateway } : {}),
       ...(model ? { model } : {}),
-      ...(values.errors ? { success: false } : {}),
+      ...(values.errors ? { errors: true } : {}),
     };
-    const runtime = await createRuntime({ ...runtimeOptions(values), recover: false });
-    const print = (entries: LogEntry[], header: boolean) => {
-      if (values.json)
-        for (const entry of entries) process.stdout.write(`${JSON.stringify(logObject(entry, false))}\n`);
+    const backend = await openBackend(values);
+    let header = true;
+    const print = (entries: LogObject[]) => {
+      if (values.json) for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
       else if (entries.length > 0) {
         const table = formatTable(HEADER, entries.map(row)).split('\n');
         process.stdout.write(`${(header ? table : table.slice(1)).join('\n')}`);
+        header = false;
       }
     };
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
     try {
-      let { cursor } = await runtime.stores.logs.tail(filter, undefined, 0);
-      const newest = await runtime.stores.logs.query(filter, { limit, order: 'desc' });
-      const shown = newest.data.reverse();
-      print(shown, true);
-      if (!values.follow) return 0;
-      let header = shown.length === 0;
-      const stop = new AbortController();
-      process.once('SIGINT', () => stop.abort());
-      while (!stop.signal.aborted) {
-        await sleep(FOLLOW_EVERY_MS, undefined, { signal: stop.signal }).catch(() => undefined);
-        const page = await runtime.stores.logs.tail(filter, cursor, 100);
-        cursor = page.cursor;
-        if (page.data.length > 0) {
-          print(page.data, header);
-          header = false;
-        }
-      }
+      if (!values.follow) print(await backend.logs(query, limit));
+      else for await (const entries of backend.followLogs(query, limit, stop.signal)) print(entries);
       return 0;
+    } catch (error) {
+      process.stderr.write(
+        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 1;
     } finally {
-      await runtime.close();
+      await backend.close();
     }
   },
 };

@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { conversationsRoutes } from './routes/conversations.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { logsRoutes } from './routes/logs.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -70,6 +71,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
   );
   app.use(corsPolicy(runtime.corsOrigins));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.route('/', dashboardRoutes());
   app.use(authenticateRequest(runtime.gateway));
   app.route('/', metricsRoute(runtime));
 

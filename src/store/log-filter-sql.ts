@@ -47,3 +47,9 @@ export const GROUP_COLUMN = {
   key: 'key_id',
   project: 'project',
 } as const;
+
+/** The SQL of an analytics bucket's start: `created_at` rounded down to the width, or `from` for one bucket over the whole range. */
+export function bucketSql(query: { bucketMs: number; from?: number }): string {
+  const width = Math.trunc(query.bucketMs);
+  return width > 0 ? `(created_at / ${width}) * ${width}` : `${Math.trunc(query.from ?? 0)}`;
+}

@@ -84,7 +84,7 @@ export interface LogPatch {
 export type AnalyticsDimension = 'model' | 'provider' | 'gateway' | 'key' | 'project';
 
 export interface AnalyticsQuery extends LogFilter {
-  /** Bucket width in milliseconds. */
+  /** Bucket width in milliseconds; 0: one bucket for the whole range, starting at `from` (0 without one). */
   bucketMs: number;
   groupBy?: AnalyticsDimension;
 }

@@ -1,7 +1,14 @@
 import { badRequest } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
-import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
+import {
+  GROUP_COLUMN,
+  logFilterSql,
+  SPEND_BUCKET_MS,
+  spendBucket,
+  spendScopeKey,
+  bucketSql,
+} from './log-filter-sql.ts';
 import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
 import type {
   AnalyticsQuery,
@@ -134,8 +141,7 @@ export class PostgresLogStore implements LogStore {
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
     const { where: clauses, values } = where(query);
     const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL::text';
-    const width = Math.trunc(query.bucketMs);
-    const bucket = `(created_at / ${width}) * ${width}`;
+    const bucket = `${bucketSql(query)}::bigint`;
     const sums = await this.db.query<AnalyticsSums & Record<string, unknown>>(
       sql(`SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,
           count(*) FILTER (WHERE NOT success) AS errors, count(*) FILTER (WHERE cache_status = 'HIT') AS cache_hits,

@@ -13,7 +13,14 @@ import type {
 } from './log-store.ts';
 import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
-import { GROUP_COLUMN, logFilterSql, SPEND_BUCKET_MS, spendBucket, spendScopeKey } from './log-filter-sql.ts';
+import {
+  GROUP_COLUMN,
+  logFilterSql,
+  SPEND_BUCKET_MS,
+  spendBucket,
+  spendScopeKey,
+  bucketSql,
+} from './log-filter-sql.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
@@ -140,8 +147,7 @@ export class SqliteLogStore implements LogStore {
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
     const { where: sql, values } = where(query);
     const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL';
-    const width = Math.trunc(query.bucketMs);
-    const bucket = `(created_at / ${width}) * ${width}`;
+    const bucket = bucketSql(query);
     const sums = this.#sql
       .get(
         `SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,

@@ -1,0 +1,221 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ErrorNote, Loading } from '../components/notice.tsx';
+import type { Gateway, List } from '../types.ts';
+import { useLoad } from '../use-load.ts';
+import { gatewayForm, gatewaySettings, NEW_GATEWAY, type GatewayForm } from './gateway-form.ts';
+
+const limitText = (g: Gateway) =>
+  g.rate_limit ? `${g.rate_limit.limit} / ${g.rate_limit.period}s ${g.rate_limit.technique}` : 'none';
+
+/** Gateways by id: their cache, limits, logging and retries; created, edited and deleted here (config-file ones are read-only). */
+export function GatewaysPage() {
+  const gateways = useLoad((signal) => api<List<Gateway>>('/v1/gateways', { signal }), []);
+  const [editing, setEditing] = useState<Gateway | 'new'>();
+  const [error, setError] = useState<Error>();
+  const act = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      setError(undefined);
+      setEditing(undefined);
+      gateways.reload();
+    } catch (thrown) {
+      setError(thrown as Error);
+    }
+  };
+  const save = (form: GatewayForm) =>
+    act(() =>
+      editing === 'new'
+        ? api('/v1/gateways', { method: 'POST', body: { id: form.id, ...gatewaySettings(form) } })
+        : api(`/v1/gateways/${encodeURIComponent(form.id)}`, {
+            method: 'PATCH',
+            body: gatewaySettings(form),
+          }),
+    );
+  const remove = (gateway: Gateway) =>
+    confirm(`Delete the gateway ${gateway.id}?`) &&
+    act(() => api(`/v1/gateways/${encodeURIComponent(gateway.id)}`, { method: 'DELETE' }));
+  return (
+    <section aria-labelledby="gateways-title">
+      <header class="page-head">
+        <h1 id="gateways-title">Gateways</h1>
+        <button type="button" onClick={() => setEditing('new')}>
+          Create gateway
+        </button>
+      </header>
+      <ErrorNote error={gateways.error ?? error} />
+      {editing ? (
+        <GatewayEditor
+          key={editing === 'new' ? 'new' : editing.id}
+          initial={editing === 'new' ? NEW_GATEWAY : gatewayForm(editing)}
+          creating={editing === 'new'}
+          onSave={save}
+          onCancel={() => setEditing(undefined)}
+        />
+      ) : null}
+      {!gateways.data ? (
+        gateways.error ? null : (
+          <Loading />
+        )
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                <th scope="col">Auth</th>
+                <th scope="col">Cache TTL</th>
+                <th scope="col">Rate limit</th>
+                <th scope="col">Logs</th>
+                <th scope="col">Retries</th>
+                <th scope="col">Spend limit</th>
+                <th scope="col">Source</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {gateways.data.data.map((g) => (
+                <tr key={g.id}>
+                  <th scope="row">{g.id}</th>
+                  <td>{g.authentication ? 'required' : 'open'}</td>
+                  <td>{g.cache_ttl ? `${g.cache_ttl}s` : 'off'}</td>
+                  <td>{limitText(g)}</td>
+                  <td>{g.collect_logs ? (g.log_payloads ? 'with bodies' : 'metadata') : 'off'}</td>
+                  <td>
+                    {g.retries.max_attempts}× {g.retries.backoff}
+                  </td>
+                  <td>{g.spend_limit ? `$${g.spend_limit.limit_usd} / ${g.spend_limit.period}s` : 'none'}</td>
+                  <td>{g.source}</td>
+                  <td class="actions">
+                    {g.source === 'config' ? (
+                      <span class="muted">config file</span>
+                    ) : (
+                      <>
+                        <button type="button" onClick={() => setEditing(g)}>
+                          Edit
+                        </button>
+                        {g.source === 'api' ? (
+                          <button type="button" class="danger" onClick={() => remove(g)}>
+                            Delete
+                          </button>
+                        ) : null}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function GatewayEditor(props: {
+  initial: GatewayForm;
+  creating: boolean;
+  onSave: (form: GatewayForm) => void;
+  onCancel: () => void;
+}) {
+  const [form, setForm] = useState(props.initial);
+  const text = (name: keyof GatewayForm) => (event: Event) =>
+    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
+  const flag = (name: 'authentication' | 'collectLogs' | 'logPayloads') => (event: Event) =>
+    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).checked });
+  return (
+    <form
+      class="editor"
+      aria-label={props.creating ? 'New gateway' : `Edit gateway ${form.id}`}
+      onSubmit={(e) => (e.preventDefault(), props.onSave(form))}
+    >
+      {props.creating ? (
+        <label>
+          Id{' '}
+          <input
+            name="id"
+            required
+            value={form.id}
+            onInput={text('id')}
+            pattern="[a-z0-9][a-z0-9_\-]{0,63}"
+          />
+        </label>
+      ) : null}
+      <label class="inline">
+        <input type="checkbox" checked={form.authentication} onChange={flag('authentication')} /> Requires a
+        key
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={form.collectLogs} onChange={flag('collectLogs')} /> Logs requests
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={form.logPayloads} onChange={flag('logPayloads')} /> Logs bodies
+      </label>
+      <label>
+        Cache TTL (s){' '}
+        <input name="cache_ttl" type="number" min={0} value={form.cacheTtl} onInput={text('cacheTtl')} />
+      </label>
+      <label>
+        Rate limit (requests){' '}
+        <input
+          name="rate_limit"
+          type="number"
+          min={1}
+          value={form.rateLimit}
+          onInput={text('rateLimit')}
+          placeholder="none"
+        />
+      </label>
+      <label>
+        per (s) <input type="number" min={1} value={form.ratePeriod} onInput={text('ratePeriod')} />
+      </label>
+      <label>
+        Window{' '}
+        <select value={form.rateTechnique} onChange={text('rateTechnique')}>
+          <option value="fixed">fixed</option>
+          <option value="sliding">sliding</option>
+        </select>
+      </label>
+      <label>
+        Attempts{' '}
+        <input type="number" min={1} max={5} value={form.maxAttempts} onInput={text('maxAttempts')} />
+      </label>
+      <label>
+        Retry delay (ms){' '}
+        <input type="number" min={0} max={5000} value={form.retryDelayMs} onInput={text('retryDelayMs')} />
+      </label>
+      <label>
+        Backoff{' '}
+        <select value={form.backoff} onChange={text('backoff')}>
+          <option value="constant">constant</option>
+          <option value="linear">linear</option>
+          <option value="exponential">exponential</option>
+        </select>
+      </label>
+      <label>
+        Timeout (ms){' '}
+        <input type="number" min={1} value={form.timeoutMs} onInput={text('timeoutMs')} placeholder="none" />
+      </label>
+      <label>
+        Spend limit ($){' '}
+        <input
+          type="number"
+          min={0}
+          step="any"
+          value={form.spendUsd}
+          onInput={text('spendUsd')}
+          placeholder="none"
+        />
+      </label>
+      <label>
+        per (s) <input type="number" min={1} value={form.spendPeriod} onInput={text('spendPeriod')} />
+      </label>
+      <div class="buttons">
+        <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

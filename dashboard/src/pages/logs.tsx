@@ -1,0 +1,144 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, query } from '../api.ts';
+import { ErrorNote, Loading } from '../components/notice.tsx';
+import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
+import { href } from '../router.ts';
+import type { List, Log } from '../types.ts';
+import { useLoad } from '../use-load.ts';
+
+const PAGE_SIZE = 50;
+const LIVE_EVERY_MS = 2000;
+
+interface Filters {
+  gateway: string;
+  model: string;
+  provider: string;
+  success: '' | 'true' | 'false';
+  cached: '' | 'true' | 'false';
+}
+const NO_FILTERS: Filters = { gateway: '', model: '', provider: '', success: '', cached: '' };
+
+/**
+ * The request logs, newest first, filtered and paged by cursor (`after`). While on the first
+ * page with "Live" on, the page is read again every two seconds, so new requests appear.
+ */
+export function LogsPage() {
+  const [filters, setFilters] = useState(NO_FILTERS);
+  // The cursors of the pages before this one: empty on the first page.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [live, setLive] = useState(true);
+  const [tick, setTick] = useState(0);
+  const first = cursors.length === 0;
+  useEffect(() => {
+    if (!live || !first) return;
+    const timer = setInterval(() => setTick((n) => n + 1), LIVE_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [live, first]);
+  const after = cursors.at(-1);
+  const page = useLoad(
+    (signal) =>
+      api<List<Log>>(`/v1/logs${query({ ...filters, limit: PAGE_SIZE, order: 'desc', after })}`, { signal }),
+    [filters, after, tick],
+  );
+  const set = (name: keyof Filters) => (event: Event) => {
+    setFilters({ ...filters, [name]: (event.currentTarget as HTMLInputElement).value });
+    setCursors([]);
+  };
+  return (
+    <section aria-labelledby="logs-title">
+      <header class="page-head">
+        <h1 id="logs-title">Logs</h1>
+        <label class="inline">
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> Live
+        </label>
+      </header>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter logs">
+        <label>
+          Gateway <input value={filters.gateway} onChange={set('gateway')} placeholder="any" />
+        </label>
+        <label>
+          Model <input value={filters.model} onChange={set('model')} placeholder="any" />
+        </label>
+        <label>
+          Provider <input value={filters.provider} onChange={set('provider')} placeholder="any" />
+        </label>
+        <label>
+          Status{' '}
+          <select value={filters.success} onChange={set('success')}>
+            <option value="">any</option>
+            <option value="true">succeeded</option>
+            <option value="false">failed</option>
+          </select>
+        </label>
+        <label>
+          Cache{' '}
+          <select value={filters.cached} onChange={set('cached')}>
+            <option value="">any</option>
+            <option value="true">hit</option>
+            <option value="false">miss</option>
+          </select>
+        </label>
+      </form>
+      <ErrorNote error={page.error} />
+      {page.data ? <LogTable logs={page.data.data} /> : page.error ? null : <Loading />}
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled={first} onClick={() => setCursors([])}>
+          Newest
+        </button>
+        <button type="button" disabled={first} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer
+        </button>
+        <button
+          type="button"
+          disabled={!page.data?.has_more}
+          onClick={() => page.data?.last_id && setCursors([...cursors, page.data.last_id])}
+        >
+          Older
+        </button>
+      </nav>
+    </section>
+  );
+}
+
+function LogTable({ logs }: { logs: Log[] }) {
+  if (logs.length === 0) return <p class="muted">No requests logged yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="logs" data-testid="logs-table">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Gateway</th>
+            <th scope="col">Model</th>
+            <th scope="col">Status</th>
+            <th scope="col">Tokens</th>
+            <th scope="col">Cost</th>
+            <th scope="col">Latency</th>
+            <th scope="col">Cache</th>
+          </tr>
+        </thead>
+        <tbody>
+          {logs.map((log) => (
+            <tr key={log.id} class={log.success ? '' : 'failed'} data-log-id={log.id}>
+              <td>
+                <a href={href('logs', log.id)}>{formatTime(log.created_at)}</a>
+              </td>
+              <td>{log.gateway}</td>
+              <td>{log.model ?? '–'}</td>
+              <td>
+                {log.status_code}
+                {log.status ? ` ${log.status}` : ''}
+              </td>
+              <td>
+                {formatCount(log.tokens_in)} / {formatCount(log.tokens_out)}
+              </td>
+              <td>{formatCost(log.cost)}</td>
+              <td>{formatMs(log.duration)}</td>
+              <td>{log.cache_status ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,223 @@
+import { useRef, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ErrorNote } from '../components/notice.tsx';
+import { formatCount } from '../format.ts';
+import { streamResponse, type StreamEvent } from '../stream-response.ts';
+import type { List, Model } from '../types.ts';
+import { useLoad } from '../use-load.ts';
+import { DEFAULT_SETTINGS, playgroundRequest, type PlaygroundSettings } from './playground-request.ts';
+
+interface Turn {
+  input: string;
+  output: string;
+  calls: string[];
+  responseId?: string;
+  status: string;
+  usage?: string;
+  error?: string;
+  events: StreamEvent[];
+}
+
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+
+/**
+ * Try any model: the answer streams in as it is generated, each turn continues the last with
+ * `previous_response_id`, and every turn's raw events can be shown.
+ */
+export function PlaygroundPage() {
+  const models = useLoad((signal) => api<List<Model>>('/v1/models', { signal }), []);
+  const [settings, setSettings] = useState<PlaygroundSettings>(DEFAULT_SETTINGS);
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [message, setMessage] = useState('');
+  const [showEvents, setShowEvents] = useState(false);
+  const [error, setError] = useState<Error>();
+  const running = useRef<AbortController | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const model = settings.model || models.data?.data[0]?.id || '';
+  const chosen = models.data?.data.find((m) => m.id === model);
+
+  const update = (name: keyof PlaygroundSettings) => (event: Event) =>
+    setSettings({ ...settings, [name]: (event.currentTarget as HTMLInputElement).value });
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    if (!message.trim() || busy) return;
+    let request;
+    try {
+      const previous = turns.findLast((turn) => turn.responseId && turn.status !== 'failed')?.responseId;
+      request = playgroundRequest({ ...settings, model }, message, previous);
+    } catch (thrown) {
+      setError(thrown as Error);
+      return;
+    }
+    setError(undefined);
+    const turn: Turn = { input: message, output: '', calls: [], status: 'sending', events: [] };
+    const done = [...turns];
+    const show = () => setTurns([...done, { ...turn, events: [...turn.events] }]);
+    show();
+    setMessage('');
+    setBusy(true);
+    running.current = new AbortController();
+    try {
+      for await (const streamed of streamResponse(request, running.current.signal)) {
+        turn.events.push(streamed);
+        if (streamed.type === 'response.output_text.delta') turn.output += streamed.delta ?? '';
+        if (streamed.response) {
+          turn.responseId = streamed.response.id;
+          turn.status = streamed.response.status;
+          const usage = streamed.response.usage;
+          if (usage)
+            turn.usage = `${formatCount(usage.input_tokens)} in · ${formatCount(usage.output_tokens)} out`;
+          if (streamed.response.error) turn.error = streamed.response.error.message;
+          for (const item of streamed.response.output ?? [])
+            if (item.type === 'function_call' && streamed.type === 'response.completed')
+              turn.calls.push(`${item.name}(${item.arguments})`);
+        }
+        if (streamed.type === 'error') turn.error = streamed.message ?? 'the stream failed';
+        show();
+      }
+    } catch (thrown) {
+      turn.status = 'failed';
+      turn.error = (thrown as Error).name === 'AbortError' ? 'stopped' : (thrown as Error).message;
+      show();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="playground-title" class="playground">
+      <header class="page-head">
+        <h1 id="playground-title">Playground</h1>
+        <div class="controls">
+          <label class="inline">
+            <input
+              type="checkbox"
+              checked={showEvents}
+              onChange={(e) => setShowEvents(e.currentTarget.checked)}
+            />{' '}
+            Raw events
+          </label>
+          <button type="button" onClick={() => setTurns([])} disabled={busy || turns.length === 0}>
+            New conversation
+          </button>
+        </div>
+      </header>
+      <ErrorNote error={models.error ?? error} />
+      <div class="playground-grid">
+        <form class="settings" aria-label="Settings" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Model
+            <select value={model} onChange={update('model')} name="model">
+              {models.data?.data.map((m) => (
+                <option value={m.id}>{m.id}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Instructions
+            <textarea rows={3} value={settings.instructions} onInput={update('instructions')} />
+          </label>
+          <label>
+            Temperature
+            <input
+              type="number"
+              min={0}
+              max={2}
+              step={0.1}
+              value={settings.temperature}
+              onInput={update('temperature')}
+            />
+          </label>
+          <label>
+            Max output tokens
+            <input
+              type="number"
+              min={1}
+              value={settings.maxOutputTokens}
+              onInput={update('maxOutputTokens')}
+              name="max_output_tokens"
+            />
+          </label>
+          <label>
+            Reasoning effort
+            <select value={settings.effort} onChange={update('effort')}>
+              <option value="">default</option>
+              {EFFORTS.filter((e) => !chosen || chosen.capabilities.reasoning_efforts.includes(e)).map(
+                (e) => (
+                  <option value={e}>{e}</option>
+                ),
+              )}
+            </select>
+          </label>
+          <label>
+            Tools (a JSON array)
+            <textarea
+              rows={3}
+              value={settings.tools}
+              onInput={update('tools')}
+              placeholder='[{"type":"function","name":"get_weather","parameters":{...}}]'
+            />
+          </label>
+          <label>
+            Structured output (a JSON schema)
+            <textarea
+              rows={3}
+              value={settings.schema}
+              onInput={update('schema')}
+              placeholder='{"type":"object","properties":{...}}'
+            />
+          </label>
+        </form>
+        <div class="conversation">
+          <ol class="turns" aria-live="polite">
+            {turns.map((turn, n) => (
+              <li key={n} class="turn">
+                <p class="user">{turn.input}</p>
+                <div class="assistant" data-testid="assistant-output">
+                  {turn.output}
+                  {turn.calls.map((call) => (
+                    <code class="call">{call}</code>
+                  ))}
+                </div>
+                <p class="muted turn-meta">
+                  {turn.status}
+                  {turn.responseId ? ` · ${turn.responseId}` : ''}
+                  {turn.usage ? ` · ${turn.usage}` : ''}
+                </p>
+                {turn.error ? <p class="error">{turn.error}</p> : null}
+                {showEvents ? (
+                  <pre class="json events" tabIndex={0} aria-label="Raw events">
+                    {turn.events.map((e) => JSON.stringify(e)).join('\n')}
+                  </pre>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+          <form class="composer" onSubmit={send}>
+            <label for="message" class="visually-hidden">
+              Message
+            </label>
+            <textarea
+              id="message"
+              rows={3}
+              value={message}
+              placeholder="Say something… (Ctrl+Enter sends)"
+              onInput={(e) => setMessage(e.currentTarget.value)}
+              onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && send(e)}
+            />
+            {busy ? (
+              <button type="button" onClick={() => running.current?.abort()}>
+                Stop
+              </button>
+            ) : (
+              <button type="submit" disabled={!model}>
+                Send
+              </button>
+            )}
+          </form>
+        </div>
+      </div>
+    </section>
+  );
+}

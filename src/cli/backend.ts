@@ -1,0 +1,82 @@
+import type { gatewayObject } from '../api/gateway-settings.ts';
+import type { CreateKeyRequest } from '../api/keys.ts';
+import type { keyObject } from '../gateway/key-objects.ts';
+import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
+import { ApiClient, type Connection } from './api-client.ts';
+import { text, type OptionSpec, type Values } from './command.ts';
+import { LocalBackend } from './local-backend.ts';
+import { RemoteBackend } from './remote-backend.ts';
+
+export type AnalyticsRow = ReturnType<typeof analyticsObject>;
+export type GatewayObject = ReturnType<typeof gatewayObject>;
+export type KeyObject = ReturnType<typeof keyObject>;
+export type LogObject = ReturnType<typeof logObject>;
+
+/** The log filters the CLI offers, as `GET /v1/logs` names them. */
+export interface LogQuery {
+  gateway?: string;
+  model?: string;
+  /** Only failed requests. */
+  errors?: boolean;
+}
+
+/** What the CLI reads of a streamed response's events. */
+export interface ChatEvent {
+  type: string;
+  delta?: string;
+  response?: {
+    id: string;
+    status?: string;
+    error?: { message: string } | null;
+    incomplete_details?: { reason?: string } | null;
+    usage?: { input_tokens: number; output_tokens: number } | null;
+  };
+  message?: string;
+}
+
+export interface AnalyticsRequest {
+  /** Seconds since the epoch. */
+  from: number;
+  to: number;
+  bucket: 'minute' | 'hour' | 'day' | 'range';
+  groupBy?: 'model' | 'provider' | 'gateway' | 'key' | 'project';
+}
+
+/**
+ * What the commands that work either way need: in this process, on the data directory
+ * (the operator's own, trusted), or against a running server over its HTTP API with a key.
+ * Both answer with the API's objects, so each command prints them one way.
+ */
+export interface CliBackend {
+  respond(request: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>>;
+  analytics(request: AnalyticsRequest): Promise<AnalyticsRow[]>;
+  gateways(): Promise<GatewayObject[]>;
+  createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
+  updateGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
+  deleteGateway(id: string): Promise<void>;
+  keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]>;
+  createKey(request: CreateKeyRequest): Promise<KeyObject & { key: string }>;
+  revokeKey(id: string): Promise<KeyObject>;
+  /** The newest `limit` entries, oldest first. */
+  logs(query: LogQuery, limit: number): Promise<LogObject[]>;
+  /** The newest `limit` entries (oldest first, perhaps none), then each batch logged after them, until `signal` aborts. */
+  followLogs(query: LogQuery, limit: number, signal: AbortSignal): AsyncIterable<LogObject[]>;
+  close(): Promise<void>;
+}
+
+/** `--url` and `--key`: talk to a running Portico instead of opening the data directory. */
+export const CONNECTION_OPTIONS: OptionSpec = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+};
+
+export function connection(values: Values): Connection | undefined {
+  const url = text(values, 'url') ?? process.env.PORTICO_URL;
+  if (!url) return undefined;
+  return { url, key: text(values, 'key') ?? process.env.PORTICO_API_KEY };
+}
+
+export async function openBackend(values: Values, runsModels = false): Promise<CliBackend> {
+  const remote = connection(values);
+  return remote ? new RemoteBackend(new ApiClient(remote)) : LocalBackend.open(values, runsModels);
+}

@@ -1,0 +1,129 @@
+import { createInterface } from 'node:readline/promises';
+import ora from 'ora';
+import { ApiError } from '../api/errors.ts';
+import { CliError } from './api-client.ts';
+import { CONNECTION_OPTIONS, openBackend, type CliBackend } from './backend.ts';
+import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+
+const USAGE = `portico chat MODEL [--instructions TEXT] [--max-output-tokens N] [--temperature T]
+                    [--url URL --key KEY]
+  Type a message and press Enter; each answer continues the conversation (previous_response_id).
+  /new starts a new conversation, /exit (or Ctrl+D) leaves.`;
+
+/** The settings every turn of the chat shares, from the command line. */
+function turnSettings(values: Values): Record<string, unknown> {
+  const instructions = text(values, 'instructions');
+  const maxTokens = text(values, 'max-output-tokens');
+  const temperature = text(values, 'temperature');
+  return {
+    ...(instructions ? { instructions } : {}),
+    ...(maxTokens ? { max_output_tokens: Number(maxTokens) } : {}),
+    ...(temperature ? { temperature: Number(temperature) } : {}),
+  };
+}
+
+/** One turn: the answer streamed to stdout as it arrives; the response id, to chain the next turn. */
+async function turn(
+  backend: CliBackend,
+  request: Record<string, unknown>,
+  interactive: boolean,
+  abort: AbortController,
+) {
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  const spinner = interactive ? ora({ text: 'Thinking', stream: process.stderr }).start() : undefined;
+  let id: string | undefined;
+  try {
+    for await (const event of await backend.respond(request, abort.signal)) {
+      // Stopped once: ora's stop also moves the cursor to the line's start.
+      if (spinner?.isSpinning) spinner.stop();
+      if (event.type === 'response.output_text.delta') process.stdout.write(event.delta ?? '');
+      if (event.response?.id) id = event.response.id;
+      if (event.type === 'response.incomplete')
+        process.stderr.write(`\n[incomplete: ${event.response?.incomplete_details?.reason ?? 'unknown'}]`);
+      if (event.type === 'response.failed')
+        throw new CliError(event.response?.error?.message ?? 'the response failed');
+      if (event.type === 'error') throw new CliError(event.message ?? 'the stream failed');
+    }
+    process.stdout.write('\n');
+    return id;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      process.stderr.write('\n[stopped]\n');
+      return id;
+    }
+    throw error;
+  } finally {
+    if (spinner?.isSpinning) spinner.stop();
+    process.off('SIGINT', stop);
+  }
+}
+
+export const chatCommand: Command = {
+  summary:
+    'Chats with a model in the terminal: streamed answers, one conversation chained by previous_response_id.',
+  usage: USAGE,
+  options: {
+    ...RUNTIME_OPTIONS,
+    ...CONNECTION_OPTIONS,
+    instructions: { type: 'string' },
+    'max-output-tokens': { type: 'string' },
+    temperature: { type: 'string' },
+  },
+  async run(positionals, values) {
+    const [model, ...extra] = positionals;
+    if (!model || extra.length > 0) {
+      process.stderr.write(`Usage: ${USAGE}\n`);
+      return 2;
+    }
+    const interactive = process.stdin.isTTY === true;
+    const backend = await openBackend(values, true);
+    const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: interactive });
+    if (interactive) process.stderr.write(`Chatting with ${model}. /new starts over, /exit leaves.\n`);
+    // The iterator keeps lines piped in while a turn is still answering.
+    const input = lines[Symbol.asyncIterator]();
+    // In a terminal readline takes Ctrl+C itself: it stops the answer being written, or leaves at the prompt.
+    let answering: AbortController | undefined;
+    lines.on('SIGINT', () => (answering ? answering.abort() : lines.close()));
+    let previous: string | undefined;
+    try {
+      for (;;) {
+        if (interactive) {
+          lines.setPrompt('> ');
+          lines.prompt();
+        }
+        const line = await input.next();
+        if (line.done || line.value.trim() === '/exit') return 0;
+        const message = line.value.trim();
+        if (!message) continue;
+        if (message === '/new') {
+          previous = undefined;
+          process.stderr.write('New conversation.\n');
+          continue;
+        }
+        answering = new AbortController();
+        previous = await turn(
+          backend,
+          {
+            model,
+            input: message,
+            store: true,
+            ...turnSettings(values),
+            ...(previous ? { previous_response_id: previous } : {}),
+          },
+          interactive,
+          answering,
+        );
+        answering = undefined;
+      }
+    } catch (error) {
+      process.stderr.write(
+        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 1;
+    } finally {
+      lines.close();
+      await backend.close();
+    }
+  },
+};

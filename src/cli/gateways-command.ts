@@ -1,0 +1,85 @@
+import { ApiError } from '../api/errors.ts';
+import { CONNECTION_OPTIONS, openBackend, type GatewayObject } from './backend.ts';
+import { RUNTIME_OPTIONS, type Command } from './command.ts';
+import {
+  GATEWAY_SETTING_OPTIONS,
+  GATEWAY_SETTINGS_USAGE,
+  gatewaySettingsFrom,
+} from './gateway-settings-options.ts';
+import { formatTable } from './print-table.ts';
+
+const USAGE = `portico gateways list [--json]
+       portico gateways create ID ${GATEWAY_SETTINGS_USAGE}
+       portico gateways update ID (the same settings)
+       portico gateways delete ID
+  Add --url URL --key ADMIN_KEY to manage a running server instead of the data directory.`;
+
+function row(g: GatewayObject): string[] {
+  return [
+    g.id,
+    g.authentication ? 'required' : 'open',
+    g.cache_ttl ? `${g.cache_ttl}s` : 'off',
+    g.rate_limit ? `${g.rate_limit.limit}/${g.rate_limit.period}s ${g.rate_limit.technique}` : '-',
+    g.collect_logs ? (g.log_payloads ? 'bodies' : 'metadata') : 'off',
+    `${g.retries.max_attempts}x ${g.retries.backoff}`,
+    g.spend_limit ? `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s` : '-',
+    g.source,
+  ];
+}
+
+export const gatewaysCommand: Command = {
+  summary: 'Lists, creates, updates and deletes gateways (cache, rate and spend limits, logs, retries).',
+  usage: USAGE,
+  options: {
+    ...RUNTIME_OPTIONS,
+    ...CONNECTION_OPTIONS,
+    ...GATEWAY_SETTING_OPTIONS,
+    json: { type: 'boolean' },
+  },
+  async run(positionals, values) {
+    const [action = 'list', id, ...extra] = positionals;
+    const needsId = action === 'create' || action === 'update' || action === 'delete';
+    if ((!needsId && action !== 'list') || (needsId && !id) || extra.length > 0) {
+      process.stderr.write(`Usage: ${USAGE}\n`);
+      return 2;
+    }
+    let settings: Record<string, unknown> = {};
+    try {
+      if (action === 'create' || action === 'update') settings = gatewaySettingsFrom(values);
+    } catch (error) {
+      process.stderr.write(`portico: ${(error as Error).message}\n`);
+      return 2;
+    }
+    const backend = await openBackend(values);
+    try {
+      if (action === 'delete') {
+        await backend.deleteGateway(id!);
+        process.stderr.write(`Deleted the gateway ${id}.\n`);
+        return 0;
+      }
+      const shown =
+        action === 'create'
+          ? [await backend.createGateway(id!, settings)]
+          : action === 'update'
+            ? [await backend.updateGateway(id!, settings)]
+            : await backend.gateways();
+      if (values.json)
+        process.stdout.write(`${JSON.stringify(action === 'list' ? shown : shown[0], null, 2)}\n`);
+      else
+        process.stdout.write(
+          formatTable(
+            ['ID', 'AUTH', 'CACHE', 'RATE LIMIT', 'LOGS', 'RETRIES', 'SPEND LIMIT', 'SOURCE'],
+            shown.map(row),
+          ),
+        );
+      return 0;
+    } catch (error) {
+      process.stderr.write(
+        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 1;
+    } finally {
+      await backend.close();
+    }
+  },
+};

@@ -1,0 +1,142 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts';
+import type { CreateKeyRequest } from '../api/keys.ts';
+import { AnalyticsQuery } from '../api/logs.ts';
+import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import { GatewayAdmin } from '../gateway/gateway-admin.ts';
+import { gatewayNotFound } from '../gateway/gateway-registry.ts';
+import { keyObject } from '../gateway/key-objects.ts';
+import { analyticsObject, logObject } from '../gateway/log-objects.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
+import type { LogFilter } from '../store/log-store.ts';
+import { DEFAULT_PROJECT } from '../store/owner.ts';
+import type {
+  AnalyticsRequest,
+  AnalyticsRow,
+  ChatEvent,
+  CliBackend,
+  GatewayObject,
+  KeyObject,
+  LogObject,
+  LogQuery,
+} from './backend.ts';
+import type { Values } from './command.ts';
+import { runtimeOptions } from './runtime-options.ts';
+
+const FOLLOW_EVERY_MS = 1000;
+
+function logFilter(query: LogQuery): LogFilter {
+  return {
+    ...(query.gateway ? { gateway: query.gateway } : {}),
+    ...(query.model ? { model: query.model } : {}),
+    ...(query.errors ? { success: false } : {}),
+  };
+}
+
+/** The CLI's backend in this process, on the data directory: the operator's own, so trusted. */
+export class LocalBackend implements CliBackend {
+  private readonly admin: GatewayAdmin;
+
+  private constructor(private readonly runtime: Runtime) {
+    this.admin = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways);
+  }
+
+  /** A command that runs models leaves queued background runs to the server; one that only reads recovers nothing. */
+  static async open(values: Values, runsModels: boolean): Promise<LocalBackend> {
+    const options = runtimeOptions(values);
+    return new LocalBackend(
+      await createRuntime(
+        runsModels ? { ...options, background: { run: false } } : { ...options, recover: false },
+      ),
+    );
+  }
+
+  async respond(body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
+    const request = parseBody(CreateResponseRequest, body);
+    const { events } = await this.runtime.gateway.run({
+      path: 'cli',
+      credentials: { kind: 'trusted', project: DEFAULT_PROJECT },
+      gatewayId: undefined,
+      options: {},
+      steps: [{ request, options: {} }],
+      modelFallbacks: true,
+      signal,
+      warnings: [],
+      stream: true,
+    });
+    return events as AsyncIterable<ChatEvent>;
+  }
+
+  async analytics({ from, to, bucket, groupBy }: AnalyticsRequest): Promise<AnalyticsRow[]> {
+    const query = parseBody(AnalyticsQuery, {
+      from: String(from),
+      to: String(to),
+      bucket,
+      ...(groupBy ? { group_by: groupBy } : {}),
+    });
+    const rows = await this.runtime.stores.logs.analytics({
+      from: query.from ?? from * 1000,
+      to: query.to ?? to * 1000,
+      bucketMs: query.bucket,
+      ...(query.group_by ? { groupBy: query.group_by } : {}),
+    });
+    return rows.map(analyticsObject);
+  }
+
+  async gateways(): Promise<GatewayObject[]> {
+    return (await this.runtime.gateway.gateways.list()).map(gatewayObject);
+  }
+
+  async createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject> {
+    return gatewayObject(await this.admin.create(id, parseBody(GatewaySettingsInput, settings)));
+  }
+
+  async updateGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject> {
+    if (!(await this.runtime.gateway.gateways.get(id))) throw gatewayNotFound(id);
+    return gatewayObject(await this.admin.update(id, parseBody(GatewaySettingsInput, settings)));
+  }
+
+  async deleteGateway(id: string): Promise<void> {
+    await this.admin.delete(id);
+  }
+
+  async keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]> {
+    return (await this.runtime.stores.keys.list(filter)).map(keyObject);
+  }
+
+  async createKey(request: CreateKeyRequest): Promise<KeyObject & { key: string }> {
+    const { record, key } = await this.runtime.gateway.keys.create(request);
+    return { ...keyObject(record), key };
+  }
+
+  async revokeKey(id: string): Promise<KeyObject> {
+    return keyObject(await this.runtime.gateway.keys.revoke(id));
+  }
+
+  async logs(query: LogQuery, limit: number): Promise<LogObject[]> {
+    const page = await this.runtime.stores.logs.query(logFilter(query), { limit, order: 'desc' });
+    return page.data.reverse().map((entry) => logObject(entry, false));
+  }
+
+  /**
+   * Reads the log in the order it was written (the store's tail), so a long request that
+   * started early and was written late still shows up.
+   */
+  async *followLogs(query: LogQuery, limit: number, signal: AbortSignal): AsyncGenerator<LogObject[]> {
+    const filter = logFilter(query);
+    // The position before the newest are read: nothing written in between is missed.
+    let { cursor } = await this.runtime.stores.logs.tail(filter, undefined, 0);
+    yield await this.logs(query, limit);
+    while (!signal.aborted) {
+      await sleep(FOLLOW_EVERY_MS, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      const page = await this.runtime.stores.logs.tail(filter, cursor, 100);
+      cursor = page.cursor;
+      if (page.data.length > 0) yield page.data.map((entry) => logObject(entry, false));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+}

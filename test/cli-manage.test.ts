@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { runCli, startCli } from './support/run-cli.ts';
+import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
+
+const COMMANDS = ['serve', 'run', 'chat', 'models', 'pull', 'keys', 'gateways', 'logs', 'stats'];
+
+/**
+ * The commands that cover the dashboard's ground, each run as a real `portico` process
+ * against a real `portico serve` (with --url) or on its data directory.
+ */
+describe('portico chat, gateways, stats and logs', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-cli-manage-'));
+  const env = {
+    ...process.env,
+    PORTICO_DATA_DIR: dataDir,
+    PORTICO_MODELS_DIR: sharedModelsDir,
+    OPENAI_API_KEY: '',
+  };
+  let server: ServeProcess;
+  let remote: string[];
+  before(async () => {
+    server = await spawnServe([], env);
+    remote = ['--url', server.url];
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('--version and --help answer on every command', async () => {
+    const version = await runCli(['--version'], env);
+    assert.match(version.stdout, /^portico \d+\.\d+\.\d+\n$/);
+    for (const command of COMMANDS) {
+      const help = await runCli([command, '--help'], env);
+      assert.equal(help.code, 0, command);
+      assert.match(help.stdout, new RegExp(`Usage: portico ${command}`));
+      assert.equal((await runCli([command, '--version'], env)).stdout, version.stdout);
+    }
+    const unknown = await runCli(['stat'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown command 'stat': the commands are .*stats/);
+  });
+
+  test('portico chat streams each answer and chains the turns with previous_response_id', async () => {
+    const chat = await runCli(
+      ['chat', TINY_MODEL, '--max-output-tokens', '12', '--temperature', '0', ...remote],
+      env,
+      'Once upon a time\n\nAnd then\n',
+    );
+    assert.equal(chat.code, 0, chat.stderr);
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    // The two requests, oldest first (the blank line sent nothing).
+    const [first, second] = (await runCli(['logs', '--json', '--limit', '2'], env)).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { response_id: string });
+    const [one, two] = await Promise.all([
+      client.responses.retrieve(first!.response_id),
+      client.responses.retrieve(second!.response_id),
+    ]);
+    assert.equal(two.previous_response_id, one.id);
+    assert.equal(chat.stdout, `${one.output_text}\n${two.output_text}\n`);
+  });
+
+  test('portico chat in-process says what to do about an unknown model', async () => {
+    const chat = await runCli(['chat', 'local/nope'], env, 'hello\n');
+    assert.equal(chat.code, 1);
+    assert.match(chat.stderr, /portico: .*local\/nope.*does not exist/);
+  });
+
+  test('portico gateways creates, updates, lists and deletes over the API and on the data directory', async () => {
+    const created = await runCli(
+      [
+        'gateways',
+        'create',
+        'search',
+        '--cache-ttl',
+        '5m',
+        '--rate-limit',
+        '100/60s:sliding',
+        '--json',
+        ...remote,
+      ],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(
+      (({ cache_ttl, rate_limit, source }) => ({ cache_ttl, rate_limit, source }))(
+        JSON.parse(created.stdout),
+      ),
+      { cache_ttl: 300, rate_limit: { limit: 100, period: 60, technique: 'sliding' }, source: 'api' },
+    );
+    const updated = await runCli(
+      ['gateways', 'update', 'search', '--auth', 'false', '--rate-limit', 'none'],
+      env,
+    );
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stdout, /^search\s+open\s+300s\s+-\s/m);
+    const listed = JSON.parse((await runCli(['gateways', 'list', '--json', ...remote], env)).stdout) as {
+      id: string;
+      authentication: boolean;
+    }[];
+    assert.deepEqual(
+      listed.map((g) => [g.id, g.authentication]),
+      [
+        ['default', true],
+        ['search', false],
+      ],
+    );
+    assert.equal((await runCli(['gateways', 'delete', 'search', ...remote], env)).code, 0);
+    const missing = await runCli(['gateways', 'update', 'search', '--attempts', '2', ...remote], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /search/);
+    const malformed = await runCli(['gateways', 'create', 'x', '--spend-limit', 'lots'], env);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--spend-limit takes dollars per period like 10\/30d/);
+    const outOfRange = await runCli(['gateways', 'create', 'x', '--attempts', '9', ...remote], env);
+    assert.equal(outOfRange.code, 1);
+    assert.match(outOfRange.stderr, /max_attempts|at most 5/);
+  });
+
+  test('portico stats shows the overview in the terminal and as JSON', async () => {
+    const json = await runCli(['stats', '--range', '1h', '--by', 'model', '--json', ...remote], env);
+    assert.equal(json.code, 0, json.stderr);
+    const stats = JSON.parse(json.stdout) as {
+      bucket: string;
+      totals: { requests: number };
+      breakdown: { group: string; requests: number }[];
+    };
+    assert.equal(stats.bucket, 'minute');
+    assert.ok(stats.totals.requests >= 3);
+    assert.ok(stats.breakdown.some((row) => row.group === TINY_MODEL && row.requests >= 2));
+    const text = await runCli(['stats', '--by', 'model'], env);
+    assert.match(text.stdout, /^Requests\s+\d+/m);
+    assert.match(text.stdout, /^Latency\s+p50 \d+ ms, p95 \d+ ms/m);
+    assert.match(text.stdout, new RegExp(`^${TINY_MODEL.replace('/', '\\/')}\\s+\\d+`, 'm'));
+    const bad = await runCli(['stats', '--by', 'colour'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--by takes one of model, provider, gateway, key/);
+  });
+
+  test('portico logs --follow prints requests as they arrive', async () => {
+    const follow = startCli(['logs', '--follow', '--json', '--limit', '1'], env);
+    try {
+      // The newest entry first; then a new request appears.
+      while (!follow.stdout().includes('\n')) await once(follow.child.stdout!, 'data');
+      const before = follow.stdout().split('\n').filter(Boolean).length;
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const response = await client.responses.create({
+        model: TINY_MODEL,
+        input: 'Hi',
+        max_output_tokens: 4,
+      });
+      while (!follow.stdout().includes(response.id)) await once(follow.child.stdout!, 'data');
+      assert.equal(follow.stdout().split('\n').filter(Boolean).length, before + 1);
+    } finally {
+      follow.child.kill('SIGINT');
+      await once(follow.child, 'exit');
+    }
+  });
+
+  test('with keys on the server, a remote command without one says how to pass it', async () => {
+    const created = await runCli(['keys', 'create', '--admin', '--name', 'cli test'], env);
+    const key = created.stdout.trim();
+    const refused = await runCli(['gateways', 'list', ...remote], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--key or PORTICO_API_KEY/);
+    const withKey = { ...env, PORTICO_API_KEY: key };
+    const allowed = await runCli(['gateways', 'list', ...remote], withKey);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    const other = await runCli(
+      ['keys', 'create', '--name', 'remote one', '--models', 'local/*', '--json', ...remote],
+      withKey,
+    );
+    const { id, key: otherKey } = JSON.parse(other.stdout) as { id: string; key: string };
+    assert.match(otherKey, /^ptk_/);
+    assert.match(
+      (await runCli(['keys', 'list', ...remote], withKey)).stdout,
+      new RegExp(`^${id}\\s+remote one\\s+default\\s+\\S+\\s+local/\\*\\s+active`, 'm'),
+    );
+    assert.equal((await runCli(['keys', 'revoke', id, ...remote], withKey)).code, 0);
+    const logs = await runCli(['logs', '--json', '--limit', '3', ...remote], withKey);
+    assert.equal(logs.stdout.trim().split('\n').length, 3);
+    const narrow = await runCli(['keys', 'list', ...remote], { ...env, PORTICO_API_KEY: otherKey });
+    assert.equal(narrow.code, 1);
+    const unreachable = await runCli(['stats', '--url', 'http://127.0.0.1:9'], env);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /cannot reach Portico at http:\/\/127\.0\.0\.1:9 .*portico serve/);
+  });
+});
