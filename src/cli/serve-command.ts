@@ -72,6 +72,7 @@ const MAX_WORKERS = 256;
 
 function announce(url: string, models: string[], workers: number): void {
   process.stderr.write(`Portico listening on ${url}/v1${workers > 1 ? ` (${workers} workers)` : ''}\n`);
+  process.stderr.write(`Dashboard: ${url}/\n`);
   process.stderr.write(models.length > 0 ? `Models: ${models.join(', ')}\n` : NO_MODEL);
 }
 
