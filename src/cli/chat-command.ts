@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import ora from 'ora';
+import { startSpinner } from './spinner.ts';
 import { ApiError } from '../api/errors.ts';
 import { CliError } from './api-client.ts';
 import { CONNECTION_OPTIONS, openBackend, type CliBackend } from './backend.ts';
@@ -31,7 +31,7 @@ async function turn(
 ) {
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
-  const spinner = interactive ? ora({ text: 'Thinking', stream: process.stderr }).start() : undefined;
+  const spinner = interactive ? await startSpinner('Thinking') : undefined;
   let id: string | undefined;
   try {
     for await (const event of await backend.respond(request, abort.signal)) {

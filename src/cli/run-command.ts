@@ -1,4 +1,5 @@
 import { ApiError } from '../api/errors.ts';
+import { startSpinner } from './spinner.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
@@ -24,8 +25,7 @@ export const runCommand: Command = {
     }
     // A one-shot command leaves queued background runs to the server.
     const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
-    const { default: ora } = await import('ora');
-    const spinner = ora({ text: `Loading ${model}`, stream: process.stderr }).start();
+    const spinner = await startSpinner(`Loading ${model}`);
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     try {

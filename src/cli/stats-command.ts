@@ -1,5 +1,5 @@
-import ora from 'ora';
 import { ApiError } from '../api/errors.ts';
+import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
 import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { parseDuration } from './parse-limits.ts';
@@ -54,7 +54,7 @@ export const statsCommand: Command = {
     const to = (Math.floor(now / step) + 1) * step;
     const spinner = values.json
       ? undefined
-      : ora({ text: 'Reading the logs', stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
+      : await startSpinner('Reading the logs', { isSilent: !process.stderr.isTTY });
     const backend = await openBackend(values);
     try {
       const groupBy = by as Dimension | undefined;
