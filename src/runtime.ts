@@ -26,6 +26,7 @@ import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
 import { TOOL_MODULES } from './tools/tool-modules.ts';
+import { guardedFetch } from './tools/network/guarded-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
@@ -166,6 +167,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
   const conversationLocks = new KeyedLock();
+  // Tools reach only public addresses and the networks the config allows, checked at every connection.
+  const toolsFetch = guardedFetch(config.tools.allowedNetworks);
   const engine = (owner: Owner): EngineContext => ({
     work,
     catalog,
@@ -183,7 +186,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       owner,
       stores,
       config: config.tools,
-      fetch: options.fetch ?? fetch,
+      fetch: toolsFetch,
       newId,
       now,
       logger,

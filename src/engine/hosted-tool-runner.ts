@@ -58,6 +58,8 @@ export interface HostedToolRunner {
    * response is cancelled.
    */
   run(call: HostedToolCall, signal: AbortSignal): AsyncGenerator<ModelEvent, HostedResult, undefined>;
+  /** Citations of what the tools found in a finished part of the model's text, with their ranges in it. */
+  cite?(text: string): Array<{ type: string; [field: string]: unknown }>;
 }
 
 /** What the runner of a response's hosted tools is built from. */

@@ -29,8 +29,14 @@ export function hostedToolsFactory(
       if (!module) continue;
       if (!cannot.has(definition) && !services.config.runForOpenAI) continue;
       const path = paths[index] ?? `tools[${index}]`;
-      const tool = await module.bind(definition, { services, path, items: turn.items, signal });
-      bound.push({ index, path, module, tool });
+      const tool = await module.bind(definition, {
+        services,
+        path,
+        items: turn.items,
+        include: turn.include,
+        signal,
+      });
+      if (tool) bound.push({ index, path, module, tool });
     }
     if (bound.length === 0) return undefined;
     checkNames(bound, turn.tools);
