@@ -66,6 +66,8 @@ export interface HostedToolRunner {
 export interface HostedToolsRequest {
   /** The first turn, with the client's tools in `turn.tools` and their paths. */
   offered: OfferedTurn;
+  /** How many of `offered.turn.items` are history; the rest is this request's input. */
+  historyLength: number;
   /** The model's provider: a hosted tool it runs itself may be left to it. */
   provider: Provider;
   /** Aborts when the client leaves before the response starts. */

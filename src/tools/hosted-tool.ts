@@ -31,6 +31,8 @@ export interface BindContext {
   path: string;
   /** The history and input the response reads (earlier calls, tool lists, approvals). */
   items: readonly Item[];
+  /** This request's own input: the last items of `items` (approvals the client answers now). */
+  input: readonly Item[];
   /** The request's `include` (`web_search_call.action.sources`, ...). */
   include: readonly string[];
   /** Aborts when the client leaves before the response starts. */

@@ -14,7 +14,7 @@ export function hostedToolsFactory(
   modules: readonly ToolModule[],
   services: ToolServices,
 ): HostedToolsFactory {
-  return async ({ offered, provider, signal }) => {
+  return async ({ offered, historyLength, provider, signal }) => {
     const { turn, paths } = offered;
     // What the provider reports it cannot serve; a hosted tool it does not report, it runs.
     const cannot = new Set(
@@ -33,6 +33,7 @@ export function hostedToolsFactory(
         services,
         path,
         items: turn.items,
+        input: turn.items.slice(historyLength),
         include: turn.include,
         signal,
       });
