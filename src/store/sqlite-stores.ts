@@ -1,6 +1,7 @@
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
+import { SqliteContainerStore } from './sqlite-container-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { newInstanceId } from './instance-store.ts';
@@ -34,6 +35,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
+      containers: new SqliteContainerStore(db),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db),
