@@ -4,8 +4,10 @@ import { PostgresBackgroundStore } from './postgres-background-store.ts';
 import { PostgresCacheStore } from './postgres-cache-store.ts';
 import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { POSTGRES_FILE_MIGRATIONS } from './file-migrations.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
+import { PostgresFileStore } from './postgres-file-store.ts';
 import { PostgresKeyStore } from './postgres-key-store.ts';
 import { PostgresLogStore } from './postgres-log-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
@@ -49,6 +51,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       await migratePostgres(db.pool, component, migrations);
     for (const [component, migrations] of Object.entries(POSTGRES_CONTEXT_MIGRATIONS))
       await migratePostgres(db.pool, component, migrations);
+    await migratePostgres(db.pool, 'files', POSTGRES_FILE_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -63,6 +66,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     responses,
     conversations: new PostgresConversationStore(db),
     background: new PostgresBackgroundStore(db, responses, clock),
+    files: new PostgresFileStore(db, clock),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db),
     logs: new PostgresLogStore(db),

@@ -2,6 +2,7 @@ import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
+import { SqliteFileStore } from './sqlite-file-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -34,6 +35,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
+      files: new SqliteFileStore(db, clock),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db),

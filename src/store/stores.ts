@@ -5,6 +5,7 @@ import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
 import type { BackgroundStore } from './background-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
+import type { FileStore } from './file-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
@@ -19,6 +20,7 @@ export interface Stores {
   cache: CacheStore;
   conversations: ConversationStore;
   background: BackgroundStore;
+  files: FileStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */
   close(): Promise<void>;
 }
