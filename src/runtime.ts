@@ -24,6 +24,8 @@ import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
+import { hostedToolsFactory } from './tools/tool-registry.ts';
+import { TOOL_MODULES } from './tools/tool-modules.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
@@ -177,6 +179,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     dropUnsupported: config.dropUnsupported,
     maxGenerationMs: config.maxGenerationMs,
     hostedToolsPolicy: config.hostedTools,
+    hostedTools: hostedToolsFactory(TOOL_MODULES, {
+      owner,
+      stores,
+      config: config.tools,
+      fetch: options.fetch ?? fetch,
+      newId,
+      now,
+      logger,
+    }),
   });
   const gateway = createGateway({
     catalog,

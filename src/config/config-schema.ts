@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GATEWAY_ID, GatewaySettingsInput } from '../api/gateway-settings.ts';
+import { ToolsConfigFile } from './tools-config.ts';
 
 /**
  * The config file as written (JSON or YAML, snake_case). Every object is strict, so a
@@ -133,6 +134,8 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** Hosted tools (web_search, ...) a model's provider cannot run: dropped with a warning, or refused. */
   hosted_tools: z.enum(['drop', 'refuse'], { error: "must be 'drop' or 'refuse'" }).optional(),
+  /** Built-in tools Portico runs itself: limits, the search backend, the networks they may reach. */
+  tools: ToolsConfigFile.optional(),
   /** The model that `model: "default"` names. */
   default_model: z.string('must be a model id').min(1, 'must not be empty').optional(),
 });

@@ -10,6 +10,7 @@ import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
+import type { HostedResult } from './hosted-tool-runner.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -157,6 +158,8 @@ async function* runTurns(
       yield* writer.write({ type: 'native-item', item: context.compaction.item });
       if (context.compaction.usage) run.usage = addUsage(run.usage, fromUsage(context.compaction.usage));
     }
+    // What the hosted tools made while the response was prepared (an MCP server's tool list).
+    for (const event of context.hostedTools?.opening ?? []) yield* writer.write(event);
 
     let turn = context.turn;
     let ending: Ending | undefined;
@@ -193,9 +196,9 @@ async function* runTurns(
       const spoken = writer.snapshot.output.slice(said) as Item[];
       run.hostedCalls += capture.calls.length;
       const results = yield* writeThrough(writer, runHostedCalls(runner, capture.calls, signal));
-      // A call the client runs ends the response: the client answers it in its next request.
-      if (capture.clientCalls > 0) break;
-      turn = { ...turn, items: [...turn.items, ...spoken, ...results] };
+      // A call the client runs (or must approve) ends the response: the client answers it in its next request.
+      if (capture.clientCalls > 0 || results.awaitsClient) break;
+      turn = { ...turn, items: [...turn.items, ...spoken, ...results.items] };
       current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
@@ -249,8 +252,8 @@ function checkOutput(run: Run, ending: Ending): Ending {
 /** Model events of a hosted tool run written as stream events; returns what the run returned. */
 async function* writeThrough(
   writer: ResponseWriter,
-  source: AsyncGenerator<ModelEvent, Item[], undefined>,
-): AsyncGenerator<ResponseStreamEvent, Item[], undefined> {
+  source: AsyncGenerator<ModelEvent, HostedResult, undefined>,
+): AsyncGenerator<ResponseStreamEvent, HostedResult, undefined> {
   for (let next = await source.next(); ; next = await source.next()) {
     if (next.done) return next.value;
     yield* writer.write(next.value);
