@@ -13,7 +13,9 @@ import { adminRoutes } from './routes/admin.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { conversationsRoutes } from './routes/conversations.ts';
+import { embeddingsRoutes } from './routes/embeddings.ts';
 import { filesRoutes } from './routes/files.ts';
+import { vectorStoresRoutes } from './routes/vector-stores.ts';
 import { logsRoutes } from './routes/logs.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -36,6 +38,8 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   v1.route('/', conversationsRoutes(runtime));
   v1.route('/', chatCompletionsRoutes(runtime));
   v1.route('/', filesRoutes(runtime));
+  v1.route('/', vectorStoresRoutes(runtime));
+  v1.route('/', embeddingsRoutes(runtime));
   v1.route('/', modelsRoutes(runtime));
   v1.route('/', logsRoutes(runtime));
   v1.route('/', adminRoutes(runtime));
