@@ -35,6 +35,7 @@ export default tseslint.config(
       'config/**',
       'providers/**',
       'store/**',
+      'retrieval/**',
       'engine/**',
       'tools/**',
       'gateway/**',
@@ -45,13 +46,18 @@ export default tseslint.config(
   ),
   layer(
     ['src/providers/**', 'src/catalog/**', 'src/config/**'],
-    ['store/**', 'engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
+    ['store/**', 'retrieval/**', 'engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
     'providers, catalog and config sit below the store, the engine and the gateway.',
   ),
   layer(
     ['src/store/**'],
-    ['engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
+    ['retrieval/**', 'engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
     'the store sits below the engine and the gateway.',
+  ),
+  layer(
+    ['src/retrieval/**'],
+    ['engine/**', 'tools/**', 'gateway/**', 'formats/**', 'background/**', ...ENTRY],
+    'retrieval (vector stores, embeddings) sits above the store and below the engine and tools.',
   ),
   layer(
     ['src/engine/**'],

@@ -24,6 +24,8 @@ import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
+import { Embedder } from './retrieval/embedder.ts';
+import { VectorStoreService } from './retrieval/vector-store-service.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
 import { TOOL_MODULES } from './tools/tool-modules.ts';
 import { guardedFetch } from './tools/network/guarded-fetch.ts';
@@ -95,6 +97,10 @@ export interface Runtime {
   ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
   /** Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`). */
   compact(request: CompactRequest, owner: Owner, signal: AbortSignal): Promise<CompactResource>;
+  /** Embeddings from every embedding model (`/v1/embeddings`), and the vector stores' model. */
+  embedder: Embedder;
+  /** Files put in vector stores (read, chunked, embedded) and searched. */
+  vectorStores: VectorStoreService;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -169,6 +175,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const conversationLocks = new KeyedLock();
   // Tools reach only public addresses and the networks the config allows, checked at every connection.
   const toolsFetch = guardedFetch(config.tools.allowedNetworks);
+  const embedder = new Embedder(catalog, config.embeddingModel);
+  const vectorStores = new VectorStoreService({ stores, embedder, newId, now, logger });
   const engine = (owner: Owner): EngineContext => ({
     work,
     catalog,
@@ -190,6 +198,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       newId,
       now,
       logger,
+      vectorStores,
     }),
   });
   const gateway = createGateway({
@@ -226,6 +235,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     background: background.responses,
     inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
     compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
+    embedder,
+    vectorStores,
     newId,
     now,
     async close() {

@@ -56,6 +56,8 @@ export interface PorticoConfig {
   hostedTools: 'drop' | 'refuse';
   /** Built-in tools Portico runs itself. */
   tools: ToolsConfig;
+  /** The model that embeds vector-store chunks and search queries; undefined: full-text search only. */
+  embeddingModel: string | undefined;
   /** The model that `model: "default"` names. */
   defaultModel: string | undefined;
 }

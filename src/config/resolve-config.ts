@@ -54,6 +54,9 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
     corsOrigins: parsed.data.cors?.origins,
     hostedTools: parsed.data.hosted_tools ?? 'drop',
     tools: resolveToolsConfig(parsed.data.tools, options.env),
+    embeddingModel:
+      parsed.data.vector_stores?.embedding_model ??
+      (options.env.PORTICO_EMBEDDING_MODEL?.trim() || undefined),
     defaultModel: parsed.data.default_model,
   };
 }

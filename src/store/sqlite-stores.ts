@@ -3,6 +3,8 @@ import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
 import { SqliteContainerStore } from './sqlite-container-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
+import { SqliteFileStore } from './sqlite-file-store.ts';
+import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -36,6 +38,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
       containers: new SqliteContainerStore(db),
+      files: new SqliteFileStore(db, clock),
+      vectorStores: new SqliteVectorStoreStore(db, clock),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db),

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { ModelEvent } from '../providers/provider.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Stores } from '../store/stores.ts';
+import type { VectorStoreService } from '../retrieval/vector-store-service.ts';
 
 /**
  * What every tool may use, the same for all requests of one owner: the owner's stores (every
@@ -22,6 +23,8 @@ export interface ToolServices {
   /** Milliseconds since the epoch. */
   now: () => number;
   logger: Logger;
+  /** Vector-store search (file_search). */
+  vectorStores: VectorStoreService;
 }
 
 /** What a tool is given for one response, besides its definition. */
