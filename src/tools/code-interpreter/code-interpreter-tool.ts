@@ -181,10 +181,14 @@ async function copyFile(
   await containers.addFile(containerId, services.owner, found.file.filename, found.content, 'user');
 }
 
-/** The traceback of a failed run without Pyodide's own frames: from the user's code on. */
+/** The traceback of a failed run without Pyodide's own frames: the user's code's frames on. */
 function trimTraceback(error: string): string {
-  const at = error.indexOf('File "<exec>"');
-  return at >= 0 ? `Traceback (most recent call last):\n  ${error.slice(at)}` : error;
+  const lines = error.split('\n');
+  const lastInternal = lines.findLastIndex((line) => /^\s*File ".*\/_pyodide\//.test(line));
+  if (lastInternal < 0) return error;
+  const rest = lines.slice(lastInternal + 1);
+  const start = rest.findIndex((line) => /^\s*File "/.test(line) || /^\S/.test(line));
+  return ['Traceback (most recent call last):', ...rest.slice(Math.max(0, start))].join('\n');
 }
 
 /**
