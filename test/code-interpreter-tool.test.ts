@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { toFile } from 'openai';
 import { createAI } from '../src/index.ts';
@@ -6,6 +9,7 @@ import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { TINY_MODEL, startPortico, type TestPortico } from './support/portico.ts';
 import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 import type { Script } from './support/scripted-upstream.ts';
+import { loadFixture, startReplayServer, type ReplayServer } from './support/replay-server.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
 type Loose = Record<string, unknown>;
@@ -224,8 +228,9 @@ describe('code_interpreter on the local model and through the binding', () => {
   });
 
   test('the binding runs the same loop in-process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'portico-binding-tools-'));
     const ai = createAI({
-      dataDir: scripted.portico.dataDir + '-binding',
+      dataDir,
       env: {},
       config: {
         providers: { scripted: { type: 'openai', base_url: `${scripted.upstream.url}/v1` } },
@@ -244,6 +249,58 @@ describe('code_interpreter on the local model and through the binding', () => {
       assert.equal(response.output_text, 'Done: 1024 (see /mnt/data/total.txt)');
     } finally {
       await ai.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('code_interpreter on a chat-completions upstream', () => {
+  let replay: ReplayServer;
+  let portico: TestPortico;
+  const dir = mkdtempSync(join(tmpdir(), 'portico-chat-tools-'));
+  before(async () => {
+    // A recorded tool loop: the call first, the answer once a tool message came back.
+    replay = await startReplayServer((request) => {
+      const messages = (request.json as { messages: Array<{ role: string }> }).messages;
+      const name = messages.some((message) => message.role === 'tool')
+        ? 'chat-python-answer'
+        : 'chat-python-call';
+      return loadFixture(new URL(`./fixtures/tools/${name}.json`, import.meta.url));
+    });
+    const config = join(dir, 'portico.yaml');
+    writeFileSync(
+      config,
+      `providers:\n  chat: { type: chat-completions, base_url: "${replay.url}/v1" }\nmodels:\n  - { id: chat/qwen, provider: chat, upstream_model: Qwen/Qwen3-8B, context_window: 32768 }\n`,
+    );
+    portico = await startPortico({ configPath: config });
+  });
+  after(async () => {
+    await portico.stop();
+    await replay.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('Portico runs the code the upstream asked for and sends the output back as a tool message', async () => {
+    const response = (await portico.client.responses.create({
+      model: 'chat/qwen',
+      input: 'What is the mean of 3, 4 and 8?',
+      tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
+      include: ['code_interpreter_call.outputs'],
+    })) as unknown as { output: Loose[]; output_text: string; usage: { input_tokens: number } };
+    assert.deepEqual(
+      response.output.map((item) => item.type),
+      ['code_interpreter_call', 'message'],
+    );
+    assert.deepEqual(response.output[0]!.outputs, [{ type: 'logs', logs: '5\n' }]);
+    assert.equal(response.output_text, 'The mean is 5.');
+    assert.equal(response.usage.input_tokens, 225, 'usage is summed over both turns');
+    const [first, second] = replay.requests.map((request) => request.json as Loose);
+    assert.deepEqual(
+      (first!.tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name),
+      ['python'],
+    );
+    const tool = (second!.messages as Loose[]).find((message) => message.role === 'tool')!;
+    assert.equal(tool.tool_call_id, 'call_chatPython01');
+    assert.equal(tool.content, '5\n');
   });
 });
