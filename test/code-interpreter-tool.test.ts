@@ -139,6 +139,37 @@ describe('code_interpreter run by Portico', () => {
     );
   });
 
+  test('a client that leaves stops the loop: the response is cancelled and the model is not asked again', async () => {
+    const asked = scripted.upstream.requests.length;
+    const controller = new AbortController();
+    const stream = await scripted.portico.client.responses.create(
+      {
+        model: SCRIPTED_MODEL,
+        input: 'run:while True: pass',
+        tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
+        stream: true,
+      },
+      { signal: controller.signal },
+    );
+    let id = '';
+    try {
+      for await (const event of stream) {
+        if (event.type === 'response.created') id = event.response.id;
+        if (event.type === 'response.code_interpreter_call.interpreting') controller.abort();
+      }
+    } catch {
+      // The SDK may report the abort, or end the stream quietly.
+    }
+    assert.ok(controller.signal.aborted, 'the call started before the client left');
+    let status = 'in_progress';
+    while (status === 'in_progress') {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await scripted.portico.client.responses.retrieve(id)).status ?? '';
+    }
+    assert.equal(status, 'cancelled');
+    assert.equal(scripted.upstream.requests.length, asked + 1, 'one model turn, none after the call');
+  });
+
   test('an unknown container is a 400 naming it', async () => {
     await assert.rejects(
       scripted.portico.client.responses.create({
