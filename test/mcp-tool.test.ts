@@ -77,6 +77,9 @@ describe('mcp run by Portico', () => {
     assert.equal(response.output_text, 'Result: 5');
     assert.deepEqual(mcp.calls.at(-1), { name: 'add', args: { a: 2, b: 3 } });
     assert.equal(mcp.authorizations.at(-1), 'Bearer secret-token');
+    // The credentials reach the server, never the response (nor its stored copy).
+    const stored = await scripted.portico.client.responses.retrieve(String(response.id));
+    assert.doesNotMatch(JSON.stringify([response.tools, stored.tools]), /secret-token/);
     const sent = scripted.upstream.requests.at(-2)!.json as { tools: Loose[] };
     assert.deepEqual(
       sent.tools.map((tool) => tool.name),
