@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { boundedFetch } from '../src/tools/network/bounded-fetch.ts';
 import { fetchFailure, guardedFetch } from '../src/tools/network/guarded-fetch.ts';
 import { AddressPolicy, embeddedIPv4 } from '../src/tools/network/private-address.ts';
 
@@ -9,6 +10,10 @@ let server: Server;
 let port: number;
 before(async () => {
   server = createServer((request, response) => {
+    if (request.url === '/large') {
+      response.end(Buffer.alloc(2 * 1024 * 1024, 'x'));
+      return;
+    }
     if (request.url?.startsWith('/hop')) {
       // A redirect to another loopback address, or to a name that resolves to loopback.
       const target = request.url === '/hop' ? `http://127.0.0.2:${port}/end` : `http://localhost:${port}/end`;
@@ -89,5 +94,15 @@ describe('guarded fetch', () => {
     assert.match(await failure(refused(`http://localhost:${port}/hop-name`)), /private, loopback/);
     const loopback = guardedFetch(['127.0.0.0/8', '::1/128']);
     assert.equal(await (await loopback(`http://127.0.0.1:${port}/hop-name`)).text(), 'reached');
+  });
+});
+
+describe('bounded fetch', () => {
+  test('a body past the limit is an error; one within it is read whole', async () => {
+    const allowed = guardedFetch(['127.0.0.1/32']);
+    const small = boundedFetch(allowed, 1024 * 1024);
+    await assert.rejects((await small(`http://127.0.0.1:${port}/large`)).text(), /passed 1048576 bytes/);
+    const large = boundedFetch(allowed, 4 * 1024 * 1024);
+    assert.equal((await (await large(`http://127.0.0.1:${port}/large`)).text()).length, 2 * 1024 * 1024);
   });
 });

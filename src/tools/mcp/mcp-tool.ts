@@ -1,6 +1,7 @@
 import type { Item } from '../../api/items.ts';
 import type { FunctionTool } from '../../api/tools.ts';
 import type { BoundTool, ToolModule } from '../hosted-tool.ts';
+import { boundedFetch } from '../network/bounded-fetch.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { runMcpCall } from './mcp-call.ts';
 import { isAllowed, McpDefinition, needsApproval } from './mcp-definition.ts';
@@ -9,6 +10,9 @@ import type { McpServer } from './mcp-session.ts';
 import { toolList } from './mcp-tool-list.ts';
 
 type Loose = Record<string, unknown>;
+
+/** Bytes of one HTTP answer of an MCP server (a tool list, a call's result, an event stream). */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /**
  * `mcp`: a remote MCP server's tools offered to the model as functions (`label__tool`), called
@@ -28,7 +32,7 @@ export const mcpTool: ToolModule = {
         ...(parsed.headers ?? {}),
         ...(parsed.authorization ? { authorization: `Bearer ${parsed.authorization}` } : {}),
       },
-      fetch: services.fetch,
+      fetch: boundedFetch(services.fetch, MAX_ANSWER_BYTES),
     };
     const timed = () => AbortSignal.any([signal, AbortSignal.timeout(services.config.callTimeoutMs)]);
     const listed = await toolList(server, label, {
@@ -46,7 +50,7 @@ export const mcpTool: ToolModule = {
       functions.push({
         type: 'function',
         name,
-        description: `${tool.description ?? tool.name} (tool '${tool.name}' of the MCP server '${label}')`,
+        description: `${tool.description ?? tool.name} (tool '${tool.name}' of the MCP server '${label}'${parsed.server_description ? `: ${parsed.server_description}` : ''})`,
         parameters: tool.inputSchema,
         strict: false,
       });
