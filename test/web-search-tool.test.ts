@@ -123,6 +123,40 @@ describe('web_search run by Portico', () => {
   });
 });
 
+describe('parallel web searches', () => {
+  let scripted: ScriptedPortico;
+  before(async () => {
+    // Two searches in one turn, then an answer naming what both found.
+    scripted = await startScriptedPortico(({ input }) => {
+      const outputs = input.filter((item) => item.type === 'function_call_output');
+      if (outputs.length === 0)
+        return [
+          { type: 'function_call', name: 'web_search', arguments: '{"query":"oslo"}' },
+          { type: 'function_call', name: 'web_search', arguments: '{"query":"bergen"}' },
+        ];
+      return [{ type: 'message', text: `${outputs.length} searches` }];
+    }, loopbackTools(search));
+  });
+  after(() => scripted.stop());
+
+  test('run together, shown in call order, both results fed back in one turn', async () => {
+    const response = await scripted.portico.client.responses.create({
+      model: SCRIPTED_MODEL,
+      input: 'Compare the two cities.',
+      tools: [{ type: 'web_search' }],
+    });
+    const calls = response.output.filter((item) => item.type === 'web_search_call') as unknown as Array<{
+      action: { query: string };
+    }>;
+    assert.deepEqual(
+      calls.map((call) => call.action.query),
+      ['oslo', 'bergen'],
+    );
+    assert.equal(response.output_text, '2 searches');
+    assert.equal(scripted.upstream.requests.length, 2, 'one turn for both calls, one to answer');
+  });
+});
+
 describe('web_search and private addresses', () => {
   let scripted: ScriptedPortico;
   before(async () => {
