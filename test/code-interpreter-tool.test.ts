@@ -251,6 +251,7 @@ describe('code_interpreter on the local model and through the binding', () => {
       tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
       tool_choice: { type: 'code_interpreter' } as never,
       max_output_tokens: 200,
+      temperature: 0,
     });
     const call = response.output.find((item) => item.type === 'code_interpreter_call') as unknown as Loose;
     assert.ok(call, 'the forced call ran');

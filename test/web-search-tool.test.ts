@@ -220,7 +220,8 @@ describe('web_search on the local model', () => {
       input: 'Search the web.',
       tools: [{ type: 'web_search' }],
       tool_choice: { type: 'web_search' } as never,
-      max_output_tokens: 60,
+      max_output_tokens: 200,
+      temperature: 0,
     });
     const call = response.output.find((item) => item.type === 'web_search_call') as unknown as Loose;
     assert.ok(call, 'the forced call ran');
