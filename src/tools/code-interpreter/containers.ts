@@ -12,6 +12,11 @@ export const MOUNT = '/mnt/data';
 export const MAX_CONTAINER_FILE_BYTES = 32 * 1024 * 1024;
 /** How often expired containers are looked for. */
 const SWEEP_MS = 60_000;
+/**
+ * Interpreter processes kept alive at once (each holds about 160 MiB): past it, the one idle
+ * longest ends (its container keeps its files; its Python state starts afresh on its next run).
+ */
+const MAX_PROCESSES = 8;
 
 export interface ContainerOptions {
   name: string;
@@ -26,6 +31,10 @@ interface Running {
   synced: Map<string, string>;
   /** Runs on one container are serialized: one interpreter, one program at a time. */
   queue: Promise<unknown>;
+  /** Runs queued or running now. */
+  busy: number;
+  /** When it last finished a run (milliseconds). */
+  lastUsed: number;
 }
 
 /** A run's result with the files it wrote, stored in the container. */
@@ -107,6 +116,7 @@ export class Containers {
       throw new Error(`The container ${containerId} has expired or does not exist.`);
     let running = this.running.get(containerId);
     if (!running) {
+      this.evictIdle();
       running = {
         process: new PythonProcess({
           ...this.config,
@@ -114,11 +124,19 @@ export class Containers {
         }),
         synced: new Map(),
         queue: Promise.resolve(),
+        busy: 0,
+        lastUsed: this.now(),
       };
       this.running.set(containerId, running);
     }
     const current = running;
-    const result = current.queue.then(() => this.runNow(current, containerId, owner, code, signal));
+    current.busy++;
+    const result = current.queue
+      .then(() => this.runNow(current, containerId, owner, code, signal))
+      .finally(() => {
+        current.busy--;
+        current.lastUsed = this.now();
+      });
     current.queue = result.catch(() => undefined);
     return result;
   }
@@ -169,6 +187,14 @@ export class Containers {
   close(): void {
     clearInterval(this.sweeper);
     for (const id of [...this.running.keys()]) this.stop(id);
+  }
+
+  /** Ends the process idle longest when the limit is reached. */
+  private evictIdle(): void {
+    if (this.running.size < MAX_PROCESSES) return;
+    const idle = [...this.running].filter(([, running]) => running.busy === 0);
+    idle.sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    if (idle[0]) this.stop(idle[0][0]);
   }
 
   private stop(id: string): void {
