@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> engine ->
- * gateway -> formats (entry wire formats) -> server, binding, cli, workers. A module never imports
+ * tools (built-in tools) -> gateway -> formats (entry wire formats) -> server, binding, cli, workers. A module never imports
  * from a layer above its own; entry points reach the engine only through the gateway.
  */
 const above = (...folders) => folders.map((folder) => `**/${folder}`);
@@ -35,7 +35,9 @@ export default tseslint.config(
       'config/**',
       'providers/**',
       'store/**',
+      'retrieval/**',
       'engine/**',
+      'tools/**',
       'gateway/**',
       'formats/**',
       ...ENTRY,
@@ -44,18 +46,28 @@ export default tseslint.config(
   ),
   layer(
     ['src/providers/**', 'src/catalog/**', 'src/config/**'],
-    ['store/**', 'engine/**', 'gateway/**', 'formats/**', ...ENTRY],
+    ['store/**', 'retrieval/**', 'engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
     'providers, catalog and config sit below the store, the engine and the gateway.',
   ),
   layer(
     ['src/store/**'],
-    ['engine/**', 'gateway/**', 'formats/**', ...ENTRY],
+    ['retrieval/**', 'engine/**', 'tools/**', 'gateway/**', 'formats/**', ...ENTRY],
     'the store sits below the engine and the gateway.',
   ),
   layer(
+    ['src/retrieval/**'],
+    ['engine/**', 'tools/**', 'gateway/**', 'formats/**', 'background/**', ...ENTRY],
+    'retrieval (vector stores, embeddings) sits above the store and below the engine and tools.',
+  ),
+  layer(
     ['src/engine/**'],
-    ['gateway/**', 'formats/**', ...ENTRY],
-    'the engine sits below the gateway and the entry points.',
+    ['tools/**', 'gateway/**', 'formats/**', ...ENTRY],
+    'the engine sits below built-in tools, the gateway and the entry points: tools plug in through hosted-tool-runner.ts.',
+  ),
+  layer(
+    ['src/tools/**'],
+    ['gateway/**', 'formats/**', 'background/**', ...ENTRY],
+    'built-in tools sit above the engine and below the gateway.',
   ),
   layer(
     ['src/gateway/**'],

@@ -24,6 +24,12 @@ import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
+import { Embedder } from './retrieval/embedder.ts';
+import { VectorStoreService } from './retrieval/vector-store-service.ts';
+import { hostedToolsFactory } from './tools/tool-registry.ts';
+import { toolModules } from './tools/tool-modules.ts';
+import { Containers } from './tools/code-interpreter/containers.ts';
+import { guardedFetch } from './tools/network/guarded-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
@@ -94,6 +100,12 @@ export interface Runtime {
   ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
   /** Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`). */
   compact(request: CompactRequest, owner: Owner, signal: AbortSignal): Promise<CompactResource>;
+  /** Embeddings from every embedding model (`/v1/embeddings`), and the vector stores' model. */
+  embedder: Embedder;
+  /** Files put in vector stores (read, chunked, embedded) and searched. */
+  vectorStores: VectorStoreService;
+  /** Code interpreter containers, for `/v1/containers` and the code_interpreter tool. */
+  containers: Containers;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -166,6 +178,12 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
   const conversationLocks = new KeyedLock();
+  // Tools reach only public addresses and the networks the config allows, checked at every connection.
+  const toolsFetch = guardedFetch(config.tools.allowedNetworks);
+  const containers = new Containers(stores.containers, config.tools.codeInterpreter, newId, now, logger);
+  const tools = toolModules({ containers });
+  const embedder = new Embedder(catalog, config.embeddingModel);
+  const vectorStores = new VectorStoreService({ stores, embedder, newId, now, logger });
   const engine = (owner: Owner): EngineContext => ({
     work,
     catalog,
@@ -179,6 +197,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     dropUnsupported: config.dropUnsupported,
     maxGenerationMs: config.maxGenerationMs,
     hostedToolsPolicy: config.hostedTools,
+    hostedTools: hostedToolsFactory(tools, {
+      owner,
+      stores,
+      config: config.tools,
+      fetch: toolsFetch,
+      newId,
+      now,
+      logger,
+      vectorStores,
+    }),
   });
   const gateway = createGateway({
     catalog,
@@ -214,9 +242,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     background: background.responses,
     inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
     compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
+    embedder,
+    vectorStores,
     newId,
     now,
+    containers,
     async close() {
+      containers.close();
       await background.runner.close();
       await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

@@ -3,14 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Item } from '../src/api/items.ts';
 import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
 import { startResponse } from '../src/engine/create-response.ts';
 import type { EngineContext } from '../src/engine/engine-context.ts';
-import type { HostedToolCall, HostedToolRunner } from '../src/engine/hosted-tool-runner.ts';
+import type {
+  HostedResult,
+  HostedToolCall,
+  HostedToolRunner,
+  OfferedTurn,
+} from '../src/engine/hosted-tool-runner.ts';
 import { randomId } from '../src/engine/ids.ts';
-import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
+import type { ModelEvent, Provider } from '../src/providers/provider.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import type { Stores } from '../src/store/stores.ts';
 import { scriptedModel, ScriptedProvider, textEvents } from './support/scripted-provider.ts';
@@ -59,14 +63,18 @@ function call(callId: string, name: string, args: string): ModelEvent[] {
 /** A hosted `search` tool: shown as a web_search_call, fed back to the model as a call and its output. */
 class SearchRunner implements HostedToolRunner {
   readonly calls: HostedToolCall[] = [];
-  offer(turn: Turn): Turn {
+  async open() {
+    return { events: [], items: [] };
+  }
+  offer({ turn, paths }: OfferedTurn): OfferedTurn {
     const search = { type: 'function' as const, name: 'search', parameters: {}, strict: false };
-    return { ...turn, tools: [...turn.tools.filter((tool) => tool.type !== 'web_search'), search] };
+    const tools = turn.tools.map((tool) => (tool.type === 'web_search' ? search : tool));
+    return { turn: { ...turn, tools }, paths: [...paths] };
   }
   runs(name: string): boolean {
     return name === 'search';
   }
-  async *run(hosted: HostedToolCall): AsyncGenerator<ModelEvent, Item[], undefined> {
+  async *run(hosted: HostedToolCall): AsyncGenerator<ModelEvent, HostedResult, undefined> {
     this.calls.push(hosted);
     const id = `ws_${hosted.callId}`;
     const action = { type: 'search', query: JSON.parse(hosted.input).q as string };
@@ -74,21 +82,23 @@ class SearchRunner implements HostedToolRunner {
     await new Promise((resolve) => setTimeout(resolve, hosted.callId === 'c1' ? 20 : 1));
     yield { type: 'native-item-event', itemId: id, event: { type: 'response.web_search_call.searching' } };
     yield { type: 'native-item', item: { type: 'web_search_call', id, status: 'completed', action } };
-    return [
-      {
-        type: 'function_call',
-        id: `fc_${hosted.callId}`,
-        call_id: hosted.callId,
-        name: 'search',
-        arguments: hosted.input,
-      },
-      {
-        type: 'function_call_output',
-        id: `fco_${hosted.callId}`,
-        call_id: hosted.callId,
-        output: `found ${action.query}`,
-      },
-    ];
+    return {
+      items: [
+        {
+          type: 'function_call',
+          id: `fc_${hosted.callId}`,
+          call_id: hosted.callId,
+          name: 'search',
+          arguments: hosted.input,
+        },
+        {
+          type: 'function_call_output',
+          id: `fco_${hosted.callId}`,
+          call_id: hosted.callId,
+          output: `found ${action.query}`,
+        },
+      ],
+    };
   }
 }
 
@@ -106,7 +116,7 @@ describe('the engine loop', () => {
             { type: 'finish', reason: 'tool-calls' },
           ],
     );
-    const events = await collect(context(provider, { hostedTools: () => runner }), {
+    const events = await collect(context(provider, { hostedTools: async () => runner }), {
       input: 'weather?',
       tools: [{ type: 'web_search' }],
     });
@@ -165,7 +175,7 @@ describe('the engine loop', () => {
       { type: 'finish', reason: 'tool-calls' },
     ]);
     const response = checkResponseStream(
-      await collect(context(provider, { hostedTools: () => runner }), {
+      await collect(context(provider, { hostedTools: async () => runner }), {
         input: 'x',
         tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: {} } }],
       }),
@@ -186,7 +196,7 @@ describe('the engine loop', () => {
       { type: 'finish', reason: 'tool-calls' },
     ]);
     const response = checkResponseStream(
-      await collect(context(provider, { hostedTools: () => runner }), { input: 'x' }),
+      await collect(context(provider, { hostedTools: async () => runner }), { input: 'x' }),
     );
     assert.equal(response.status, 'failed');
     assert.match((response.error as { message: string }).message, /after 16 turns/);
@@ -201,7 +211,10 @@ describe('the engine loop', () => {
       ...textEvents('done'),
     ]);
     const response = checkResponseStream(
-      await collect(context(provider, { hostedTools: () => runner }), { input: 'x', max_tool_calls: 2 }),
+      await collect(context(provider, { hostedTools: async () => runner }), {
+        input: 'x',
+        max_tool_calls: 2,
+      }),
     );
     assert.equal(runner.calls.length, 2);
     assert.equal(provider.turns.length, 3, 'the third turn may not call: its call is dropped and it answers');

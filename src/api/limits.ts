@@ -22,6 +22,8 @@ export const LIMITS = {
   schemaEnumValues: 1_000,
   /** Characters of a custom tool's grammar definition. */
   grammarChars: 100_000,
+  /** Bytes of one uploaded file (`/v1/files`); the upload's body may add a little for its form fields. */
+  fileBytes: 64 * 1024 * 1024,
   /** Characters of a client-sent value quoted back in an error message. */
   echoedChars: 64,
   /** Characters of an error message (an upstream's included) sent to a client. */

@@ -6,7 +6,10 @@ export interface CatalogModel {
   provider: string;
   /** The model name the provider knows it by (a file path for local models). */
   upstreamModel: string;
-  task: 'Text Generation';
+  /** Text Embeddings models are served by `/v1/embeddings` and embed vector-store chunks. */
+  task: 'Text Generation' | 'Text Embeddings';
+  /** An embedding model's vector size, when the config gives it. */
+  dimensions?: number;
   /** Who made the model, as shown in the catalog (`OpenAI`, `Local`, ...). */
   ownedBy: string;
   /** True when the model runs elsewhere and Portico forwards to it. */

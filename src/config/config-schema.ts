@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GATEWAY_ID, GatewaySettingsInput } from '../api/gateway-settings.ts';
+import { ToolsConfigFile } from './tools-config.ts';
 
 /**
  * The config file as written (JSON or YAML, snake_case). Every object is strict, so a
@@ -92,6 +93,12 @@ export const FileModel = z.strictObject({
   timeouts: Timeouts.optional(),
   /** How long one response of this model may generate, over the global `max_generation_ms`. */
   max_generation_ms: milliseconds.optional(),
+  /** `text-embeddings`: a model served by `/v1/embeddings` (its provider's `/embeddings`). */
+  task: z
+    .enum(['text-generation', 'text-embeddings'], { error: "must be 'text-generation' or 'text-embeddings'" })
+    .optional(),
+  /** An embedding model's vector size, shown in the catalog. */
+  dimensions: z.int('must be a whole number').positive('must be positive').optional(),
 });
 
 export const ConfigFile = z.strictObject({
@@ -133,6 +140,12 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** Hosted tools (web_search, ...) a model's provider cannot run: dropped with a warning, or refused. */
   hosted_tools: z.enum(['drop', 'refuse'], { error: "must be 'drop' or 'refuse'" }).optional(),
+  /** Built-in tools Portico runs itself: limits, the search backend, the networks they may reach. */
+  tools: ToolsConfigFile.optional(),
+  /** Vector stores: the model that embeds their chunks and queries (PORTICO_EMBEDDING_MODEL). */
+  vector_stores: z
+    .strictObject({ embedding_model: z.string('must be a model id').min(1, 'must not be empty').optional() })
+    .optional(),
   /** The model that `model: "default"` names. */
   default_model: z.string('must be a model id').min(1, 'must not be empty').optional(),
 });

@@ -1,3 +1,4 @@
+import type { ToolsConfig } from './tools-config.ts';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { CatalogModel, UpstreamTimeouts } from '../catalog/catalog-model.ts';
 import type { ProviderType } from './config-schema.ts';
@@ -53,6 +54,10 @@ export interface PorticoConfig {
   corsOrigins: string[] | undefined;
   /** Hosted tools a model's provider cannot run: `drop` (with a warning; the default) or `refuse`. */
   hostedTools: 'drop' | 'refuse';
+  /** Built-in tools Portico runs itself. */
+  tools: ToolsConfig;
+  /** The model that embeds vector-store chunks and search queries; undefined: full-text search only. */
+  embeddingModel: string | undefined;
   /** The model that `model: "default"` names. */
   defaultModel: string | undefined;
 }

@@ -5,6 +5,7 @@ import { ConfigFile } from './config-schema.ts';
 import type { PorticoConfig } from './portico-config.ts';
 import { resolveModels } from './resolve-models.ts';
 import { resolveProviders } from './resolve-providers.ts';
+import { resolveToolsConfig } from './tools-config.ts';
 
 export interface ResolveConfigOptions {
   /** The file the document came from, named in errors; undefined for a config given in code. */
@@ -52,6 +53,10 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
     logRetentionDays: parsed.data.logs?.retention_days,
     corsOrigins: parsed.data.cors?.origins,
     hostedTools: parsed.data.hosted_tools ?? 'drop',
+    tools: resolveToolsConfig(parsed.data.tools, options.env),
+    embeddingModel:
+      parsed.data.vector_stores?.embedding_model ??
+      (options.env.PORTICO_EMBEDDING_MODEL?.trim() || undefined),
     defaultModel: parsed.data.default_model,
   };
 }

@@ -11,6 +11,8 @@ const OWNER_BY_TYPE: Record<ProviderConfig['type'], string | undefined> = {
   'chat-completions': undefined,
 };
 
+const EMBEDDING_CONTEXT_WINDOW = 8191;
+
 /** `groq/llama-3.3-70b` on provider `groq` is `llama-3.3-70b` upstream unless told otherwise. */
 function defaultUpstreamName(id: string, provider: string): string {
   return id.startsWith(`${provider}/`) ? id.slice(provider.length + 1) : id;
@@ -81,6 +83,9 @@ export function resolveModels(
     seen.add(entry.id);
     const merged = merge(entry, models.get(entry.id));
     if (merged.provider === undefined) issues.push({ path: `${at}.provider`, problem: 'is required' });
+    const embeddings = entry.task === 'text-embeddings';
+    // OpenAI's embedding models take 8,191 tokens; an embedding model needs no window in the file.
+    if (embeddings) merged.contextWindow ??= EMBEDDING_CONTEXT_WINDOW;
     if (merged.contextWindow === undefined)
       issues.push({ path: `${at}.context_window`, problem: 'is required' });
     if (merged.provider === undefined || merged.contextWindow === undefined) return;
@@ -97,7 +102,8 @@ export function resolveModels(
       id: entry.id,
       provider: provider.id,
       upstreamModel: merged.upstreamModel ?? defaultUpstreamName(entry.id, provider.id),
-      task: 'Text Generation',
+      task: embeddings ? 'Text Embeddings' : 'Text Generation',
+      ...(entry.dimensions !== undefined ? { dimensions: entry.dimensions } : {}),
       ownedBy: merged.ownedBy ?? OWNER_BY_TYPE[provider.type] ?? provider.id,
       proxied: true,
       contextWindow: merged.contextWindow,

@@ -64,7 +64,7 @@ export async function buildContext(
   ctx: EngineContext,
   signal: AbortSignal = never,
 ): Promise<ResponseContext> {
-  return fitContext(await prepareContext(request, ctx), ctx, signal);
+  return fitContext(await prepareContext(request, ctx, signal), ctx, signal);
 }
 
 /**
@@ -75,6 +75,7 @@ export async function buildContext(
 export async function prepareContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
+  signal: AbortSignal = never,
 ): Promise<ResponseContext> {
   checkRequestBounds(request);
   refuseUnsupported(request);
@@ -101,8 +102,14 @@ export async function prepareContext(
     text,
     stop: request.stop,
   });
-  const hostedTools = ctx.hostedTools?.(turn);
-  if (hostedTools) turn = hostedTools.offer(turn);
+  let toolPaths = offered.tools.map(({ path }) => path);
+  const hostedTools = await ctx.hostedTools?.({
+    offered: { turn, paths: toolPaths },
+    historyLength: context.historyLength,
+    provider,
+    signal,
+  });
+  if (hostedTools) ({ turn, paths: toolPaths } = hostedTools.offer({ turn, paths: toolPaths }));
   const settled = settleUnsupported(turn, {
     request,
     model: model.id,
@@ -110,7 +117,7 @@ export async function prepareContext(
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
     historyLength: context.historyLength,
     hostedTools: ctx.hostedToolsPolicy ?? 'drop',
-    toolPaths: offered.tools.map(({ path }) => path),
+    toolPaths,
   });
   if (settled.warnings.length > 0)
     ctx.logger?.warn('request served without what the model cannot take', {

@@ -1,6 +1,6 @@
 import type { Item } from '../api/items.ts';
 import type { ModelEvent } from '../providers/provider.ts';
-import type { HostedToolCall, HostedToolRunner } from './hosted-tool-runner.ts';
+import type { HostedResult, HostedToolCall, HostedToolRunner } from './hosted-tool-runner.ts';
 
 /**
  * Takes a model turn's calls to hosted tools out of its events: the client never sees them as
@@ -45,17 +45,23 @@ export class HostedCallCapture {
 
 /**
  * Runs the calls all at once and yields their events call by call, in call order (the client
- * sees one item at a time); returns the items the model sees next, in the same order.
+ * sees one item at a time); returns the items the model sees next, in the same order, and
+ * whether one of the calls waits for the client.
  */
 export async function* runHostedCalls(
   runner: HostedToolRunner,
   calls: readonly HostedToolCall[],
   signal: AbortSignal,
-): AsyncGenerator<ModelEvent, Item[], undefined> {
+): AsyncGenerator<ModelEvent, HostedResult, undefined> {
   const runs = calls.map((call) => startBuffered(runner.run(call, signal)));
   const items: Item[] = [];
-  for (const run of runs) items.push(...(yield* run));
-  return items;
+  let awaitsClient = false;
+  for (const run of runs) {
+    const result = yield* run;
+    items.push(...result.items);
+    awaitsClient ||= result.awaitsClient === true;
+  }
+  return { items, awaitsClient };
 }
 
 /** Pulls `source` from now on, keeping what it yields until the returned generator asks. */

@@ -2,6 +2,7 @@ import { ApiError, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { ToolChoice } from '../api/tools.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
@@ -10,6 +11,8 @@ import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
+import { HostedCitations } from './cite-hosted-results.ts';
+import type { HostedResult } from './hosted-tool-runner.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -72,7 +75,10 @@ export async function startRun(
   options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
-  const first = await openTurn(context, context.turn, 0, signal, ctx);
+  // The hosted tools' work before the first turn (calls the client approved): part of it.
+  const opening = (await context.hostedTools?.open(signal)) ?? { events: [], items: [] };
+  const firstTurn = { ...context.turn, items: [...context.turn.items, ...opening.items] };
+  const first = await openTurn(context, firstTurn, 0, signal, ctx);
   const { resume } = options;
   const writer = resume
     ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
@@ -100,7 +106,7 @@ export async function startRun(
     hostedCalls: 0,
     leave,
   };
-  return runTurns(run, first, resume !== undefined);
+  return runTurns(run, { turn: firstTurn, opening: opening.events }, first, resume !== undefined);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -158,6 +164,7 @@ function shutdownError(): ApiError {
 
 async function* runTurns(
   run: Run,
+  start: { turn: Turn; opening: readonly ModelEvent[] },
   opened: OpenTurn,
   resumed: boolean,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
@@ -174,15 +181,19 @@ async function* runTurns(
       yield* writer.write({ type: 'native-item', item: context.compaction.item });
       if (context.compaction.usage) run.usage = addUsage(run.usage, fromUsage(context.compaction.usage));
     }
+    // What the hosted tools made while the response was prepared (an MCP server's tool list).
+    for (const event of start.opening) yield* writer.write(event);
 
-    let turn = context.turn;
+    let turn = start.turn;
     let ending: Ending | undefined;
     for (let round = 1; ; round++) {
       const said = writer.snapshot.output.length;
       const capture = new HostedCallCapture(context.hostedTools);
+      const citations = new HostedCitations(context.hostedTools);
       ending = undefined;
       for (let next = current.first; !next.done; next = await current.upstream.next()) {
         const event = next.value;
+        for (const citation of citations.before(event)) yield* writer.write(citation);
         if (capture.take(event)) continue;
         if (event.type === 'usage') run.usage = addUsage(run.usage, event.usage);
         if (event.type === 'finish') ending = finishStatus(event.reason, event.error);
@@ -210,9 +221,14 @@ async function* runTurns(
       const spoken = writer.snapshot.output.slice(said) as Item[];
       run.hostedCalls += capture.calls.length;
       const results = yield* writeThrough(writer, runHostedCalls(runner, capture.calls, signal));
-      // A call the client runs ends the response: the client answers it in its next request.
-      if (capture.clientCalls > 0) break;
-      turn = { ...turn, items: [...turn.items, ...spoken, ...results] };
+      // A call the client runs (or must approve) ends the response: the client answers it in its next request.
+      if (capture.clientCalls > 0 || results.awaitsClient) break;
+      // A forced tool was called: later turns choose freely, or the loop would never end.
+      turn = {
+        ...turn,
+        items: [...turn.items, ...spoken, ...results.items],
+        toolChoice: unforced(turn.toolChoice),
+      };
       current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
@@ -250,6 +266,13 @@ async function* runTurns(
   }
 }
 
+/** The tool choice of the turns after a forced call: `auto` over the same tools. */
+function unforced(choice: ToolChoice): ToolChoice {
+  if (choice === 'required' || (typeof choice === 'object' && choice.type !== 'allowed_tools')) return 'auto';
+  if (typeof choice === 'object' && choice.type === 'allowed_tools') return { ...choice, mode: 'auto' };
+  return choice;
+}
+
 /** A completed response whose output breaks a strict schema fails. */
 function checkOutput(run: Run, ending: Ending): Ending {
   const strict = strictOutputSpec(run.context.turn);
@@ -266,8 +289,8 @@ function checkOutput(run: Run, ending: Ending): Ending {
 /** Model events of a hosted tool run written as stream events; returns what the run returned. */
 async function* writeThrough(
   writer: ResponseWriter,
-  source: AsyncGenerator<ModelEvent, Item[], undefined>,
-): AsyncGenerator<ResponseStreamEvent, Item[], undefined> {
+  source: AsyncGenerator<ModelEvent, HostedResult, undefined>,
+): AsyncGenerator<ResponseStreamEvent, HostedResult, undefined> {
   for (let next = await source.next(); ; next = await source.next()) {
     if (next.done) return next.value;
     yield* writer.write(next.value);

@@ -78,9 +78,26 @@ export function prepareTools(tools: readonly Tool[]): PreparedTools {
       echo.push(normalized.echo);
       turn.push(normalized.turn);
     } else {
-      echo.push(tool);
+      echo.push(withoutSecrets(tool));
       turn.push(tool);
     }
   });
   return { echo, turn };
+}
+
+/**
+ * A hosted tool as the response echoes (and stores) it: an MCP server's `authorization` and
+ * `headers` carry the client's credentials, and credentials are never echoed.
+ */
+function withoutSecrets(tool: Tool): Tool {
+  if (tool.type !== 'mcp') return tool;
+  const {
+    authorization: _authorization,
+    headers: _headers,
+    ...rest
+  } = tool as Tool & {
+    authorization?: unknown;
+    headers?: unknown;
+  };
+  return rest as Tool;
 }

@@ -18,6 +18,8 @@ export interface Provider {
     turn: Turn,
     signal: AbortSignal,
   ): Promise<{ output: NativeOutputItem[]; usage: ModelUsage | undefined }>;
+  /** Embeds texts (or token arrays) with an embedding model, when the provider can. */
+  embed?(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult>;
   /** Releases models, sockets and workers. */
   close?(): Promise<void>;
   /**
@@ -27,6 +29,22 @@ export interface Provider {
    * turn) before `generate` is called, and reports the harmless ones as warnings.
    */
   unsupported?(turn: Turn): Unsupported[];
+}
+
+/** Inputs for an embedding model: each a text or the model's token ids. */
+export interface EmbeddingRequest {
+  model: CatalogModel;
+  input: ReadonlyArray<string | readonly number[]>;
+  /** Fewer dimensions than the model's own, where the upstream can shorten them. */
+  dimensions?: number;
+  /** Inputs longer than the model takes are cut to fit instead of refused (chunks of a file). */
+  truncate?: boolean;
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in order. */
+  vectors: number[][];
+  inputTokens: number;
 }
 
 /** One thing a provider cannot serve. */

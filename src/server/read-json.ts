@@ -5,12 +5,12 @@ import { ApiError, badRequest } from '../api/errors.ts';
 import { clip, LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
 
-function tooLarge(): ApiError {
+function tooLarge(limit: number): ApiError {
   return new ApiError({
     status: 413,
     type: 'invalid_request_error',
     code: 'request_too_large',
-    message: `The request body is larger than ${LIMITS.bodyBytes / 1024 / 1024} MiB.`,
+    message: `The request body is larger than ${limit / 1024 / 1024} MiB.`,
   });
 }
 
@@ -22,10 +22,15 @@ export interface JsonBody {
 
 /**
  * The bytes of a body, counted as they arrive, chunked or not, after gunzip when
- * `content-encoding: gzip`: reading stops at the limit, so an oversized body (or a gzip bomb)
+ * `content-encoding: gzip`: reading stops at `limit`, so an oversized body (or a gzip bomb)
  * never sits in memory whole, whatever its `content-length` claimed.
  */
-async function readBytes(request: Request): Promise<{ bytes: Buffer; size: number }> {
+export async function readBytes(
+  request: Request,
+  limit: number = LIMITS.bodyBytes,
+): Promise<{ bytes: Buffer; size: number }> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > limit) throw tooLarge(limit);
   if (!request.body) return { bytes: Buffer.alloc(0), size: 0 };
   const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
   if (encoding && encoding !== 'identity' && encoding !== 'gzip')
@@ -45,7 +50,7 @@ async function readBytes(request: Request): Promise<{ bytes: Buffer; size: numbe
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       length += chunk.length;
-      if (length > LIMITS.bodyBytes) throw tooLarge();
+      if (length > limit) throw tooLarge(limit);
       chunks.push(chunk);
     }
   } catch (error) {
@@ -62,8 +67,6 @@ async function readBytes(request: Request): Promise<{ bytes: Buffer; size: numbe
 
 /** The request body as JSON, or a 400 (413 when too large) saying why it is not. */
 export async function readJson(request: Request): Promise<JsonBody> {
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > LIMITS.bodyBytes) throw tooLarge();
   const { bytes, size } = await readBytes(request);
   return { value: parseJsonText(bytes.toString('utf8')), size };
 }

@@ -4,8 +4,14 @@ import { PostgresBackgroundStore } from './postgres-background-store.ts';
 import { PostgresCacheStore } from './postgres-cache-store.ts';
 import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { PostgresContainerStore } from './postgres-container-store.ts';
+import { POSTGRES_CONTAINER_MIGRATIONS } from './container-migrations.ts';
+import { POSTGRES_FILE_MIGRATIONS } from './file-migrations.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
+import { PostgresFileStore } from './postgres-file-store.ts';
+import { PostgresVectorStoreStore } from './postgres-vector-store-store.ts';
+import { POSTGRES_VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import { PostgresKeyStore } from './postgres-key-store.ts';
 import { PostgresLogStore } from './postgres-log-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
@@ -49,6 +55,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       await migratePostgres(db.pool, component, migrations);
     for (const [component, migrations] of Object.entries(POSTGRES_CONTEXT_MIGRATIONS))
       await migratePostgres(db.pool, component, migrations);
+    await migratePostgres(db.pool, 'containers', POSTGRES_CONTAINER_MIGRATIONS);
+    await migratePostgres(db.pool, 'files', POSTGRES_FILE_MIGRATIONS);
+    await migratePostgres(db.pool, 'vector_stores', POSTGRES_VECTOR_STORE_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -63,6 +72,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     responses,
     conversations: new PostgresConversationStore(db),
     background: new PostgresBackgroundStore(db, responses, clock),
+    containers: new PostgresContainerStore(db),
+    files: new PostgresFileStore(db, clock),
+    vectorStores: new PostgresVectorStoreStore(db, clock),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db),
     logs: new PostgresLogStore(db),

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { DATABASE_FILE, openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
+import { SqliteContainerStore } from './sqlite-container-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
+import { SqliteFileStore } from './sqlite-file-store.ts';
+import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { SqliteGroupCommit, walFile } from './sqlite-group-commit.ts';
 import { newInstanceId } from './instance-store.ts';
@@ -37,6 +40,9 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
+      containers: new SqliteContainerStore(db),
+      files: new SqliteFileStore(db, clock),
+      vectorStores: new SqliteVectorStoreStore(db, clock),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db, commits),

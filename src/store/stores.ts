@@ -4,7 +4,10 @@ import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
 import type { BackgroundStore } from './background-store.ts';
+import type { ContainerStore } from './container-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
+import type { FileStore } from './file-store.ts';
+import type { VectorStoreStore } from './vector-store-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
@@ -19,6 +22,10 @@ export interface Stores {
   cache: CacheStore;
   conversations: ConversationStore;
   background: BackgroundStore;
+  /** Code interpreter containers and their files. */
+  containers: ContainerStore;
+  files: FileStore;
+  vectorStores: VectorStoreStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */
   close(): Promise<void>;
 }

@@ -2,7 +2,15 @@ import { serverError } from '../../api/errors.ts';
 import { contentParts } from '../../api/item-parts.ts';
 import type { Logger } from '../../logger.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
-import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
+import type {
+  EmbeddingRequest,
+  EmbeddingResult,
+  ModelEvent,
+  Provider,
+  Turn,
+  Unsupported,
+} from '../provider.ts';
+import { upstreamEmbeddings } from '../http/upstream-embeddings.ts';
 import { buildChatRequest } from './build-chat-request.ts';
 import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
@@ -42,12 +50,14 @@ const PRESET_FIELDS: Record<string, { param: string; set: (turn: Turn) => boolea
 export class ChatCompletionsProvider implements Provider {
   readonly preset: ChatPreset;
   private readonly url: string;
+  private readonly baseUrl: string;
 
   constructor(private readonly options: ChatCompletionsOptions) {
     this.preset = chatPreset(options.preset);
     const baseUrl = options.baseUrl || this.preset.defaultBaseUrl;
     if (!baseUrl) throw serverError(`The chat-completions provider '${options.id}' needs a base URL.`);
-    this.url = `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.url = `${this.baseUrl}/chat/completions`;
   }
 
   unsupported(turn: Turn): Unsupported[] {
@@ -106,6 +116,11 @@ export class ChatCompletionsProvider implements Provider {
       if (message) found.push({ param: path, message });
     }
     return found;
+  }
+
+  /** `POST {baseUrl}/embeddings`, for embedding models configured on this provider. */
+  embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
+    return upstreamEmbeddings({ ...this.options, baseUrl: this.baseUrl }, request, signal);
   }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {

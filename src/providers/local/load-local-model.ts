@@ -2,6 +2,7 @@ import type { ChatWrapper, Llama, LlamaChat, LlamaContext, LlamaModel } from 'no
 import { ApiError } from '../../api/errors.ts';
 import { fairBatchStrategy } from './fair-batch-strategy.ts';
 import { LeasePool } from './lease-pool.ts';
+import { LocalEmbedder } from './local-embedder.ts';
 
 /**
  * Tokens per llama.cpp decode. A request beside a long prompt waits about one batch per step,
@@ -31,6 +32,8 @@ export interface LocalModel {
   /** Tokens one sequence holds: prompt and output together. */
   readonly contextSize: number;
   readonly chats: LeasePool<LlamaChat>;
+  /** Embeddings from the same weights, in a context of their own made on first use. */
+  readonly embedder: LocalEmbedder;
   dispose(): Promise<void>;
 }
 
@@ -68,13 +71,16 @@ export async function loadLocalModel(
       () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }),
     ),
   );
+  const embedder = new LocalEmbedder(model, settings.threads);
   return {
     path,
     model,
     chatWrapper,
     contextSize: context.contextSize,
     chats,
+    embedder,
     async dispose() {
+      await embedder.dispose();
       chats.close(
         new ApiError({
           status: 503,

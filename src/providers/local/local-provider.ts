@@ -2,7 +2,14 @@ import type { ChatHistoryItem, ChatWrapper, LlamaGpuType } from 'node-llama-cpp'
 import { ApiError, serverError } from '../../api/errors.ts';
 import type { CatalogModel } from '../../catalog/catalog-model.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
+import type {
+  EmbeddingRequest,
+  EmbeddingResult,
+  ModelEvent,
+  Provider,
+  Turn,
+  Unsupported,
+} from '../provider.ts';
 import { createChatOutput } from './create-chat-output.ts';
 import { addSystemText, forcedCallInstructions } from './forced-call-prompt.ts';
 import { offeredFunctions } from './function-calling-output.ts';
@@ -100,6 +107,14 @@ export class LocalProvider implements Provider {
       return this.prepare(turn, await this.model(turn.model, signal)).promptTokens;
     } catch (error) {
       throw this.failure(error, turn.model, signal);
+    }
+  }
+
+  async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
+    try {
+      return await (await this.model(request.model, signal)).embedder.embed(request, signal);
+    } catch (error) {
+      throw this.failure(error, request.model, signal);
     }
   }
 

@@ -4,7 +4,16 @@ import { streamUpstream } from '../http/stream-upstream.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
-import type { ModelEvent, ModelUsage, Provider, Turn, Unsupported } from '../provider.ts';
+import type {
+  EmbeddingRequest,
+  EmbeddingResult,
+  ModelEvent,
+  ModelUsage,
+  Provider,
+  Turn,
+  Unsupported,
+} from '../provider.ts';
+import { upstreamEmbeddings } from '../http/upstream-embeddings.ts';
 import { samplingUnsupported } from '../sampling-unsupported.ts';
 import { buildRequestBody } from './build-request-body.ts';
 import { countOpenAiTokens } from './count-openai-tokens.ts';
@@ -51,6 +60,11 @@ export class OpenAiProvider implements Provider {
    */
   async countInputTokens(turn: Turn): Promise<number> {
     return countOpenAiTokens(turn);
+  }
+
+  /** `POST /embeddings`, for embedding models configured on this provider. */
+  embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
+    return upstreamEmbeddings(this.options, request, signal);
   }
 
   /** OpenAI's own compaction (`POST /responses/compact`): its encrypted `compaction` item passes through. */

@@ -1,0 +1,471 @@
+import type { Database } from 'better-sqlite3';
+import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
+import type { Owner } from './owner.ts';
+import { seqBounds, toObjectPage } from './seq-page.ts';
+import { migrate } from './sqlite-migrations.ts';
+import { StatementCache } from './statement-cache.ts';
+import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
+import {
+  embeddingBytes,
+  ftsMatch,
+  readEmbedding,
+  scopeKey,
+  toFileBatch,
+  toVectorStore,
+  toVectorStoreFile,
+  VECTOR_STORE_COLUMNS,
+  VECTOR_STORE_FILE_COLUMNS,
+  type StatusCountRow,
+  type VectorStoreFileRow,
+  type VectorStoreRow,
+} from './vector-store-rows.ts';
+import type {
+  ChunkEmbedding,
+  ChunkHit,
+  ChunkText,
+  FileBatchObject,
+  FileListQuery,
+  FileOutcome,
+  ListQuery,
+  NewVectorStore,
+  ObjectPage,
+  SearchScope,
+  VectorStoreFileObject,
+  VectorStoreObject,
+  VectorStoreStore,
+} from './vector-store-store.ts';
+
+const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = ? AND owner = ?)`;
+/** Chunks of completed files in the scope's stores (`:stores`, a JSON list), of `:files` when given. */
+const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
+  AND c.vector_store_id IN (SELECT value FROM json_each(:stores))
+  AND (:files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(:files)))`;
+const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
+  JOIN vector_stores v ON v.id = c.vector_store_id`;
+
+/** The embedded VectorStoreStore, on the handle shared with the other stores. */
+export class SqliteVectorStoreStore implements VectorStoreStore {
+  readonly #db: Database;
+  readonly #sql: StatementCache;
+  readonly #clock: () => number;
+
+  constructor(db: Database, clock: () => number) {
+    migrate(db, 'vector_stores', VECTOR_STORE_MIGRATIONS);
+    this.#db = db;
+    this.#sql = new StatementCache(db);
+    this.#clock = clock;
+  }
+
+  async create(store: NewVectorStore, owner: Owner): Promise<void> {
+    this.#run(
+      `INSERT INTO vector_stores (id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      store.id,
+      owner,
+      store.name,
+      store.created_at,
+      store.last_active_at,
+      JSON.stringify(store.metadata),
+      store.expires_after?.days ?? null,
+      store.expires_at,
+    );
+  }
+
+  async get(id: string, owner: Owner): Promise<VectorStoreObject | undefined> {
+    return this.#read(() => this.#store(id, owner));
+  }
+
+  async update(
+    id: string,
+    change: { name?: string; metadata?: Record<string, string>; expires_after?: ExpiresAfter | null },
+    owner: Owner,
+  ): Promise<VectorStoreObject | undefined> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#row(id, owner);
+        if (!row) return undefined;
+        const days =
+          change.expires_after === undefined ? row.expires_after_days : (change.expires_after?.days ?? null);
+        const anchor = Number(row.last_active_at ?? row.created_at);
+        this.#run(
+          `UPDATE vector_stores SET name = ?, metadata_json = ?, expires_after_days = ?, expires_at = ? WHERE id = ?`,
+          change.name ?? row.name,
+          change.metadata === undefined ? row.metadata_json : JSON.stringify(change.metadata),
+          days,
+          days === null ? null : anchor + Number(days) * 86_400,
+          id,
+        );
+        return this.#store(id, owner);
+      })
+      .immediate();
+  }
+
+  async touch(id: string, now: number, owner: Owner): Promise<void> {
+    this.#run(
+      `UPDATE vector_stores SET last_active_at = ?,
+         expires_at = CASE WHEN expires_after_days IS NULL THEN expires_at ELSE ? + expires_after_days * 86400 END
+       WHERE id = ? AND owner = ?`,
+      now,
+      now,
+      id,
+      owner,
+    );
+  }
+
+  async delete(id: string, owner: Owner): Promise<boolean> {
+    return this.#run(`DELETE FROM vector_stores WHERE id = ? AND owner = ?`, id, owner) > 0;
+  }
+
+  async list(owner: Owner, query: ListQuery): Promise<ObjectPage<VectorStoreObject>> {
+    return this.#read(() => {
+      const bounds = seqBounds(query, (id) =>
+        this.#seq(`SELECT seq FROM vector_stores WHERE id = ? AND owner = ?`, id, owner),
+      );
+      const rows = this.#all<VectorStoreRow>(
+        `SELECT ${VECTOR_STORE_COLUMNS} FROM vector_stores WHERE owner = ? AND seq > ? AND seq < ?
+         ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+        owner,
+        bounds.lower,
+        bounds.upper,
+        query.limit + 1,
+      );
+      const now = this.#now();
+      return toObjectPage(
+        rows.map((row) => toVectorStore(row, this.#counts(row.id), now)),
+        query.limit,
+      );
+    });
+  }
+
+  async addFile(
+    file: VectorStoreFileObject,
+    filename: string,
+    batchId: string | null,
+    owner: Owner,
+  ): Promise<boolean> {
+    return this.#db
+      .transaction(() => {
+        if (!this.#row(file.vector_store_id, owner)) return false;
+        this.#run(
+          `DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?`,
+          file.vector_store_id,
+          file.id,
+        );
+        this.#run(
+          `INSERT INTO vector_store_files (vector_store_id, file_id, filename, batch_id, created_at, status,
+             last_error_json, attributes_json, chunking_json, usage_bytes)
+           VALUES (?, ?, ?, ?, ?, 'in_progress', NULL, ?, ?, 0)`,
+          file.vector_store_id,
+          file.id,
+          filename,
+          batchId,
+          file.created_at,
+          file.attributes === null ? null : JSON.stringify(file.attributes),
+          JSON.stringify(file.chunking_strategy),
+        );
+        return true;
+      })
+      .immediate();
+  }
+
+  async finishFile(
+    vectorStoreId: string,
+    fileId: string,
+    outcome: FileOutcome,
+    owner: Owner,
+  ): Promise<VectorStoreFileObject | undefined> {
+    return this.#db
+      .transaction(() => {
+        const file = this.#file(vectorStoreId, fileId, owner);
+        if (!file || file.status !== 'in_progress') return file;
+        let usage = 0;
+        if (outcome.status === 'completed')
+          outcome.chunks.forEach((chunk, position) => {
+            usage += Buffer.byteLength(chunk.text) + (chunk.embedding?.byteLength ?? 0);
+            this.#run(
+              `INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, embedding) VALUES (?, ?, ?, ?, ?)`,
+              vectorStoreId,
+              fileId,
+              position,
+              chunk.text,
+              chunk.embedding ? embeddingBytes(chunk.embedding) : null,
+            );
+          });
+        this.#run(
+          `UPDATE vector_store_files SET status = ?, last_error_json = ?, usage_bytes = ?, embedding_model = ?
+           WHERE vector_store_id = ? AND file_id = ?`,
+          outcome.status,
+          outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+          usage,
+          outcome.status === 'completed' ? outcome.embeddingModel : null,
+          vectorStoreId,
+          fileId,
+        );
+        return this.#file(vectorStoreId, fileId, owner);
+      })
+      .immediate();
+  }
+
+  async getFile(
+    vectorStoreId: string,
+    fileId: string,
+    owner: Owner,
+  ): Promise<VectorStoreFileObject | undefined> {
+    return this.#file(vectorStoreId, fileId, owner);
+  }
+
+  async updateFile(
+    vectorStoreId: string,
+    fileId: string,
+    attributes: Attributes | null,
+    owner: Owner,
+  ): Promise<VectorStoreFileObject | undefined> {
+    return this.#db
+      .transaction(() => {
+        const changed = this.#run(
+          `UPDATE vector_store_files SET attributes_json = ? WHERE ${OWNED} AND file_id = ?`,
+          attributes === null ? null : JSON.stringify(attributes),
+          vectorStoreId,
+          owner,
+          fileId,
+        );
+        return changed > 0 ? this.#file(vectorStoreId, fileId, owner) : undefined;
+      })
+      .immediate();
+  }
+
+  async deleteFile(vectorStoreId: string, fileId: string, owner: Owner): Promise<boolean> {
+    return (
+      this.#run(
+        `DELETE FROM vector_store_files WHERE ${OWNED} AND file_id = ?`,
+        vectorStoreId,
+        owner,
+        fileId,
+      ) > 0
+    );
+  }
+
+  async listFiles(
+    vectorStoreId: string,
+    owner: Owner,
+    query: FileListQuery,
+  ): Promise<ObjectPage<VectorStoreFileObject> | undefined> {
+    return this.#read(() => {
+      if (!this.#row(vectorStoreId, owner)) return undefined;
+      const bounds = seqBounds(query, (id) =>
+        this.#seq(
+          `SELECT seq FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?`,
+          vectorStoreId,
+          id,
+        ),
+      );
+      const rows = this.#all<VectorStoreFileRow>(
+        `SELECT ${VECTOR_STORE_FILE_COLUMNS} FROM vector_store_files
+         WHERE vector_store_id = ? AND seq > ? AND seq < ? AND (? IS NULL OR status = ?) AND (? IS NULL OR batch_id = ?)
+         ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+        vectorStoreId,
+        bounds.lower,
+        bounds.upper,
+        query.filter ?? null,
+        query.filter ?? null,
+        query.batchId ?? null,
+        query.batchId ?? null,
+        query.limit + 1,
+      );
+      return toObjectPage(rows.map(toVectorStoreFile), query.limit);
+    });
+  }
+
+  async fileChunks(vectorStoreId: string, fileId: string, owner: Owner): Promise<string[] | undefined> {
+    return this.#read(() => {
+      if (!this.#file(vectorStoreId, fileId, owner)) return undefined;
+      return this.#all<{ text: string }>(
+        `SELECT text FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ? ORDER BY position`,
+        vectorStoreId,
+        fileId,
+      ).map((row) => row.text);
+    });
+  }
+
+  async createBatch(
+    batch: { id: string; vector_store_id: string; created_at: number },
+    owner: Owner,
+  ): Promise<boolean> {
+    return this.#db
+      .transaction(() => {
+        if (!this.#row(batch.vector_store_id, owner)) return false;
+        this.#run(
+          `INSERT INTO vector_store_file_batches (id, vector_store_id, created_at) VALUES (?, ?, ?)`,
+          batch.id,
+          batch.vector_store_id,
+          batch.created_at,
+        );
+        return true;
+      })
+      .immediate();
+  }
+
+  async getBatch(vectorStoreId: string, batchId: string, owner: Owner): Promise<FileBatchObject | undefined> {
+    return this.#read(() => this.#batch(vectorStoreId, batchId, owner));
+  }
+
+  async cancelBatch(
+    vectorStoreId: string,
+    batchId: string,
+    owner: Owner,
+  ): Promise<FileBatchObject | undefined> {
+    return this.#db
+      .transaction(() => {
+        const batch = this.#batch(vectorStoreId, batchId, owner);
+        if (!batch || batch.status !== 'in_progress') return batch;
+        this.#run(`UPDATE vector_store_file_batches SET cancelled = 1 WHERE id = ?`, batchId);
+        this.#run(
+          `UPDATE vector_store_files SET status = 'cancelled' WHERE batch_id = ? AND status = 'in_progress'`,
+          batchId,
+        );
+        return this.#batch(vectorStoreId, batchId, owner);
+      })
+      .immediate();
+  }
+
+  async textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
+    if (terms.length === 0) return [];
+    const rows = this.#sql
+      .get(
+        `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id FROM vector_store_chunks_fts
+         JOIN vector_store_chunks c ON c.id = vector_store_chunks_fts.rowid ${SCOPE_JOINS}
+         WHERE vector_store_chunks_fts MATCH :match AND ${IN_SCOPE}
+         ORDER BY bm25(vector_store_chunks_fts) LIMIT :limit`,
+      )
+      .all({ ...scopeParams(scope), match: ftsMatch(terms), limit }) as ScopeRow[];
+    return rows.map((row, index) => ({ ...fromScopeRow(row), rank: index + 1 }));
+  }
+
+  async embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]> {
+    const rows = this.#sql
+      .get(
+        `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, c.embedding FROM vector_store_chunks c ${SCOPE_JOINS}
+         WHERE ${IN_SCOPE} AND f.embedding_model = :model AND c.embedding IS NOT NULL LIMIT :limit`,
+      )
+      .all({ ...scopeParams(scope), model, limit }) as Array<ScopeRow & { embedding: Buffer }>;
+    return rows.map((row) => ({ ...fromScopeRow(row), embedding: readEmbedding(row.embedding) }));
+  }
+
+  async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
+    const rows = this.#all<ScopeRow & { filename: string; attributes_json: string | null; text: string }>(
+      `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, f.filename, f.attributes_json, c.text
+       FROM vector_store_chunks c ${SCOPE_JOINS}
+       WHERE c.id IN (SELECT value FROM json_each(?)) AND v.owner = ?`,
+      JSON.stringify(chunkIds),
+      owner,
+    );
+    return rows.map((row) => ({
+      ...fromScopeRow(row),
+      filename: row.filename,
+      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      text: row.text,
+    }));
+  }
+
+  async fileAttributes(
+    vectorStoreIds: readonly string[],
+    owner: Owner,
+  ): Promise<Array<{ vectorStoreId: string; fileId: string; attributes: Attributes | null }>> {
+    const rows = this.#all<{ vector_store_id: string; file_id: string; attributes_json: string | null }>(
+      `SELECT f.vector_store_id, f.file_id, f.attributes_json FROM vector_store_files f
+       JOIN vector_stores v ON v.id = f.vector_store_id
+       WHERE v.owner = ? AND f.status = 'completed' AND f.vector_store_id IN (SELECT value FROM json_each(?))`,
+      owner,
+      JSON.stringify(vectorStoreIds),
+    );
+    return rows.map((row) => ({
+      vectorStoreId: row.vector_store_id,
+      fileId: row.file_id,
+      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+    }));
+  }
+
+  #store(id: string, owner: Owner): VectorStoreObject | undefined {
+    const row = this.#row(id, owner);
+    return row && toVectorStore(row, this.#counts(id), this.#now());
+  }
+
+  #row(id: string, owner: Owner): VectorStoreRow | undefined {
+    return this.#sql
+      .get(`SELECT ${VECTOR_STORE_COLUMNS} FROM vector_stores WHERE id = ? AND owner = ?`)
+      .get(id, owner) as VectorStoreRow | undefined;
+  }
+
+  #counts(id: string, batchId?: string): StatusCountRow[] {
+    if (batchId !== undefined)
+      return this.#all<StatusCountRow>(
+        `SELECT status, count(*) AS count, sum(usage_bytes) AS usage_bytes FROM vector_store_files
+         WHERE vector_store_id = ? AND batch_id = ? GROUP BY status`,
+        id,
+        batchId,
+      );
+    return this.#all<StatusCountRow>(
+      `SELECT status, count(*) AS count, sum(usage_bytes) AS usage_bytes FROM vector_store_files
+       WHERE vector_store_id = ? GROUP BY status`,
+      id,
+    );
+  }
+
+  #file(vectorStoreId: string, fileId: string, owner: Owner): VectorStoreFileObject | undefined {
+    const row = this.#sql
+      .get(`SELECT ${VECTOR_STORE_FILE_COLUMNS} FROM vector_store_files WHERE ${OWNED} AND file_id = ?`)
+      .get(vectorStoreId, owner, fileId) as VectorStoreFileRow | undefined;
+    return row && toVectorStoreFile(row);
+  }
+
+  #batch(vectorStoreId: string, batchId: string, owner: Owner): FileBatchObject | undefined {
+    const row = this.#sql
+      .get(
+        `SELECT id, vector_store_id, created_at, cancelled FROM vector_store_file_batches WHERE ${OWNED} AND id = ?`,
+      )
+      .get(vectorStoreId, owner, batchId) as
+      { id: string; vector_store_id: string; created_at: number; cancelled: number } | undefined;
+    return row && toFileBatch(row, this.#counts(vectorStoreId, batchId));
+  }
+
+  #seq(sql: string, ...values: unknown[]): number | undefined {
+    return (this.#sql.get(sql).get(...values) as { seq: number } | undefined)?.seq;
+  }
+
+  #all<R>(sql: string, ...values: unknown[]): R[] {
+    return this.#sql.get(sql).all(...values) as R[];
+  }
+
+  #run(sql: string, ...values: unknown[]): number {
+    return this.#sql.get(sql).run(...values).changes;
+  }
+
+  /** Several reads from one snapshot, so a concurrent write cannot split an answer. */
+  #read<T>(work: () => T): T {
+    return this.#db.transaction(work).deferred();
+  }
+
+  #now(): number {
+    return Math.floor(this.#clock() / 1000);
+  }
+}
+
+interface ScopeRow {
+  chunk_id: number;
+  vector_store_id: string;
+  file_id: string;
+}
+
+function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
+  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
+}
+
+function scopeParams(scope: SearchScope) {
+  return {
+    owner: scope.owner,
+    stores: JSON.stringify(scope.vectorStoreIds),
+    files: scope.fileIds
+      ? JSON.stringify(scope.fileIds.map((one) => scopeKey(one.vectorStoreId, one.fileId)))
+      : null,
+  };
+}

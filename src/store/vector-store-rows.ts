@@ -1,0 +1,143 @@
+import type { Attributes, ChunkingStrategy } from '../api/vector-stores.ts';
+import type {
+  FileBatchObject,
+  FileCounts,
+  VectorStoreFileObject,
+  VectorStoreFileStatus,
+  VectorStoreObject,
+} from './vector-store-store.ts';
+
+/** Numbers may arrive as strings from PostgreSQL's BIGINT. */
+type Num = number | string;
+
+export interface VectorStoreRow {
+  id: string;
+  name: string;
+  created_at: Num;
+  last_active_at: Num | null;
+  metadata_json: string;
+  expires_after_days: Num | null;
+  expires_at: Num | null;
+}
+
+export interface VectorStoreFileRow {
+  file_id: string;
+  vector_store_id: string;
+  created_at: Num;
+  status: string;
+  last_error_json: string | null;
+  attributes_json: string | null;
+  chunking_json: string;
+  usage_bytes: Num;
+}
+
+export interface StatusCountRow {
+  status: string;
+  count: Num;
+  usage_bytes: Num | null;
+}
+
+export const VECTOR_STORE_COLUMNS =
+  'id, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at';
+export const VECTOR_STORE_FILE_COLUMNS =
+  'file_id, vector_store_id, created_at, status, last_error_json, attributes_json, chunking_json, usage_bytes';
+
+export function fileCounts(rows: readonly StatusCountRow[]): { counts: FileCounts; usageBytes: number } {
+  const counts: FileCounts = { in_progress: 0, completed: 0, failed: 0, cancelled: 0, total: 0 };
+  let usageBytes = 0;
+  for (const row of rows) {
+    const count = Number(row.count);
+    if (row.status in counts) counts[row.status as VectorStoreFileStatus] += count;
+    counts.total += count;
+    usageBytes += Number(row.usage_bytes ?? 0);
+  }
+  return { counts, usageBytes };
+}
+
+/** `now` in Unix seconds decides `expired`. */
+export function toVectorStore(
+  row: VectorStoreRow,
+  counts: readonly StatusCountRow[],
+  now: number,
+): VectorStoreObject {
+  const { counts: file_counts, usageBytes } = fileCounts(counts);
+  const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
+  const status =
+    expiresAt !== null && expiresAt <= now
+      ? 'expired'
+      : file_counts.in_progress > 0
+        ? 'in_progress'
+        : 'completed';
+  return {
+    id: row.id,
+    object: 'vector_store',
+    name: row.name,
+    created_at: Number(row.created_at),
+    last_active_at: row.last_active_at === null ? null : Number(row.last_active_at),
+    metadata: JSON.parse(row.metadata_json) as Record<string, string>,
+    ...(row.expires_after_days !== null
+      ? { expires_after: { anchor: 'last_active_at' as const, days: Number(row.expires_after_days) } }
+      : {}),
+    expires_at: expiresAt,
+    status,
+    file_counts,
+    usage_bytes: usageBytes,
+  };
+}
+
+export function toVectorStoreFile(row: VectorStoreFileRow): VectorStoreFileObject {
+  return {
+    id: row.file_id,
+    object: 'vector_store.file',
+    vector_store_id: row.vector_store_id,
+    created_at: Number(row.created_at),
+    status: row.status as VectorStoreFileStatus,
+    last_error:
+      row.last_error_json === null
+        ? null
+        : (JSON.parse(row.last_error_json) as VectorStoreFileObject['last_error']),
+    attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+    chunking_strategy: JSON.parse(row.chunking_json) as ChunkingStrategy,
+    usage_bytes: Number(row.usage_bytes),
+  };
+}
+
+export function toFileBatch(
+  row: { id: string; vector_store_id: string; created_at: Num; cancelled: number | boolean },
+  counts: readonly StatusCountRow[],
+): FileBatchObject {
+  const { counts: file_counts } = fileCounts(counts);
+  const status = row.cancelled
+    ? 'cancelled'
+    : file_counts.in_progress > 0
+      ? 'in_progress'
+      : file_counts.total > 0 && file_counts.failed === file_counts.total
+        ? 'failed'
+        : 'completed';
+  return {
+    id: row.id,
+    object: 'vector_store.files_batch',
+    vector_store_id: row.vector_store_id,
+    created_at: Number(row.created_at),
+    status,
+    file_counts,
+  };
+}
+
+/** Float32 values as little-endian bytes, the way both backends keep embeddings. */
+export function embeddingBytes(embedding: Float32Array): Buffer {
+  return Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength);
+}
+
+export function readEmbedding(bytes: Buffer): Float32Array {
+  // Copied: a Buffer's offset into its pool need not be 4-byte aligned.
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** The key a (store, file) pair is matched by in a scope's file list. */
+export const scopeKey = (vectorStoreId: string, fileId: string) => `${vectorStoreId} ${fileId}`;
+
+/** An FTS5 query matching any of the words, each quoted so nothing in it is syntax. */
+export function ftsMatch(terms: readonly string[]): string {
+  return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
+}
