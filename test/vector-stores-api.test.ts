@@ -230,7 +230,7 @@ for (const backend of BACKENDS)
     });
 
     test('lists stores with limit, order, after and before; bad input is a 400 naming it', async () => {
-      const made = [];
+      const made: string[] = [];
       for (const n of [1, 2, 3]) made.push((await beta.vectorStores.create({ name: `page ${n}` })).id);
       const asc = await beta.vectorStores.list({ order: 'asc', limit: 100 });
       const ids = asc.data.map((one) => one.id).filter((id) => made.includes(id));
