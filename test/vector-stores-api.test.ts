@@ -235,9 +235,9 @@ for (const backend of BACKENDS)
       const asc = await beta.vectorStores.list({ order: 'asc', limit: 100 });
       const ids = asc.data.map((one) => one.id).filter((id) => made.includes(id));
       assert.deepEqual(ids, made);
-      const next = await beta.vectorStores.list({ order: 'asc', after: made[0], limit: 1 });
+      const next = await beta.vectorStores.list({ order: 'asc', after: made[0]!, limit: 1 });
       assert.deepEqual([next.data[0]?.id, next.has_more], [made[1], true]);
-      const back = await beta.vectorStores.list({ order: 'desc', before: made[0] });
+      const back = await beta.vectorStores.list({ order: 'desc', before: made[0]! });
       assert.ok(back.data.every((one) => one.id !== made[0]));
       for (const [call, param] of [
         [
