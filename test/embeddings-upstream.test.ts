@@ -70,7 +70,7 @@ describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
     });
   });
 
-  test('a text-generation model is refused; an upstream's refusal of its key is a 502 that hides the key', async () => {
+  test('a text-generation model is refused; a refused upstream key is a 502 that hides the key', async () => {
     const refused = await gateway.request('POST', '/v1/embeddings', {
       model: 'openai/gpt-5.4-pro',
       input: 'x',
