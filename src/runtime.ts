@@ -28,6 +28,7 @@ import { Embedder } from './retrieval/embedder.ts';
 import { VectorStoreService } from './retrieval/vector-store-service.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
 import { TOOL_MODULES } from './tools/tool-modules.ts';
+import { guardedFetch } from './tools/network/guarded-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
@@ -172,6 +173,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
   const conversationLocks = new KeyedLock();
+  // Tools reach only public addresses and the networks the config allows, checked at every connection.
+  const toolsFetch = guardedFetch(config.tools.allowedNetworks);
   const embedder = new Embedder(catalog, config.embeddingModel);
   const vectorStores = new VectorStoreService({ stores, embedder, newId, now, logger });
   const engine = (owner: Owner): EngineContext => ({
@@ -191,7 +194,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       owner,
       stores,
       config: config.tools,
-      fetch: options.fetch ?? fetch,
+      fetch: toolsFetch,
       newId,
       now,
       logger,

@@ -35,6 +35,12 @@ export const ToolsConfigFile = z.strictObject({
       max_output_bytes: count.optional(),
       /** Minutes of inactivity after which a container expires. */
       idle_minutes: count.optional(),
+      /**
+       * `namespace` (the default): the sandbox runs in a network namespace of its own (`unshare
+       * -rn`), and code is refused where the host cannot make one. `none`: without it (network
+       * globals are still removed, but code that reaches JavaScript could open sockets).
+       */
+      network_isolation: z.enum(['namespace', 'none'], { error: "must be 'namespace' or 'none'" }).optional(),
     })
     .optional(),
 });
@@ -49,7 +55,13 @@ export interface ToolsConfig {
   /** CIDR networks exempt from the private-address refusal. */
   allowedNetworks: string[];
   webSearch: { url: string | undefined; maxResults: number };
-  codeInterpreter: { memoryMb: number; timeoutMs: number; maxOutputBytes: number; idleMinutes: number };
+  codeInterpreter: {
+    memoryMb: number;
+    timeoutMs: number;
+    maxOutputBytes: number;
+    idleMinutes: number;
+    networkIsolation: 'namespace' | 'none';
+  };
 }
 
 /** The defaults: every setting a file leaves out. */
@@ -68,6 +80,7 @@ export function resolveToolsConfig(file: ToolsConfigFile | undefined, env: NodeJ
       timeoutMs: file?.code_interpreter?.timeout_ms ?? 30_000,
       maxOutputBytes: file?.code_interpreter?.max_output_bytes ?? 64_000,
       idleMinutes: file?.code_interpreter?.idle_minutes ?? 20,
+      networkIsolation: file?.code_interpreter?.network_isolation ?? 'namespace',
     },
   };
 }

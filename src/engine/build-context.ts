@@ -103,7 +103,12 @@ export async function prepareContext(
     stop: request.stop,
   });
   let toolPaths = offered.tools.map(({ path }) => path);
-  const hostedTools = await ctx.hostedTools?.({ offered: { turn, paths: toolPaths }, provider, signal });
+  const hostedTools = await ctx.hostedTools?.({
+    offered: { turn, paths: toolPaths },
+    historyLength: context.historyLength,
+    provider,
+    signal,
+  });
   if (hostedTools) ({ turn, paths: toolPaths } = hostedTools.offer({ turn, paths: toolPaths }));
   const settled = settleUnsupported(turn, {
     request,

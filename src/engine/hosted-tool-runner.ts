@@ -58,12 +58,16 @@ export interface HostedToolRunner {
    * response is cancelled.
    */
   run(call: HostedToolCall, signal: AbortSignal): AsyncGenerator<ModelEvent, HostedResult, undefined>;
+  /** Citations of what the tools found in a finished part of the model's text, with their ranges in it. */
+  cite?(text: string): Array<{ type: string; [field: string]: unknown }>;
 }
 
 /** What the runner of a response's hosted tools is built from. */
 export interface HostedToolsRequest {
   /** The first turn, with the client's tools in `turn.tools` and their paths. */
   offered: OfferedTurn;
+  /** How many of `offered.turn.items` are history; the rest is this request's input. */
+  historyLength: number;
   /** The model's provider: a hosted tool it runs itself may be left to it. */
   provider: Provider;
   /** Aborts when the client leaves before the response starts. */

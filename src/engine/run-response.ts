@@ -2,6 +2,7 @@ import { ApiError, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import type { ToolChoice } from '../api/tools.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
@@ -10,6 +11,7 @@ import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
+import { HostedCitations } from './cite-hosted-results.ts';
 import type { HostedResult } from './hosted-tool-runner.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
@@ -166,9 +168,11 @@ async function* runTurns(
     for (let round = 1; ; round++) {
       const said = writer.snapshot.output.length;
       const capture = new HostedCallCapture(context.hostedTools);
+      const citations = new HostedCitations(context.hostedTools);
       ending = undefined;
       for (let next = current.first; !next.done; next = await current.upstream.next()) {
         const event = next.value;
+        for (const citation of citations.before(event)) yield* writer.write(citation);
         if (capture.take(event)) continue;
         if (event.type === 'usage') run.usage = addUsage(run.usage, event.usage);
         if (event.type === 'finish') ending = finishStatus(event.reason, event.error);
@@ -198,7 +202,12 @@ async function* runTurns(
       const results = yield* writeThrough(writer, runHostedCalls(runner, capture.calls, signal));
       // A call the client runs (or must approve) ends the response: the client answers it in its next request.
       if (capture.clientCalls > 0 || results.awaitsClient) break;
-      turn = { ...turn, items: [...turn.items, ...spoken, ...results.items] };
+      // A forced tool was called: later turns choose freely, or the loop would never end.
+      turn = {
+        ...turn,
+        items: [...turn.items, ...spoken, ...results.items],
+        toolChoice: unforced(turn.toolChoice),
+      };
       current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
@@ -234,6 +243,13 @@ async function* runTurns(
       run.leave();
     }
   }
+}
+
+/** The tool choice of the turns after a forced call: `auto` over the same tools. */
+function unforced(choice: ToolChoice): ToolChoice {
+  if (choice === 'required' || (typeof choice === 'object' && choice.type !== 'allowed_tools')) return 'auto';
+  if (typeof choice === 'object' && choice.type === 'allowed_tools') return { ...choice, mode: 'auto' };
+  return choice;
 }
 
 /** A completed response whose output breaks a strict schema fails. */

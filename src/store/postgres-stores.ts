@@ -4,6 +4,8 @@ import { PostgresBackgroundStore } from './postgres-background-store.ts';
 import { PostgresCacheStore } from './postgres-cache-store.ts';
 import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { PostgresContainerStore } from './postgres-container-store.ts';
+import { POSTGRES_CONTAINER_MIGRATIONS } from './container-migrations.ts';
 import { POSTGRES_FILE_MIGRATIONS } from './file-migrations.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
@@ -53,6 +55,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       await migratePostgres(db.pool, component, migrations);
     for (const [component, migrations] of Object.entries(POSTGRES_CONTEXT_MIGRATIONS))
       await migratePostgres(db.pool, component, migrations);
+    await migratePostgres(db.pool, 'containers', POSTGRES_CONTAINER_MIGRATIONS);
     await migratePostgres(db.pool, 'files', POSTGRES_FILE_MIGRATIONS);
     await migratePostgres(db.pool, 'vector_stores', POSTGRES_VECTOR_STORE_MIGRATIONS);
   } catch (error) {
@@ -69,6 +72,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     responses,
     conversations: new PostgresConversationStore(db),
     background: new PostgresBackgroundStore(db, responses, clock),
+    containers: new PostgresContainerStore(db),
     files: new PostgresFileStore(db, clock),
     vectorStores: new PostgresVectorStoreStore(db, clock),
     keys: new PostgresKeyStore(db),

@@ -1,6 +1,7 @@
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
+import { SqliteContainerStore } from './sqlite-container-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteFileStore } from './sqlite-file-store.ts';
 import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
@@ -36,6 +37,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db),
       background: new SqliteBackgroundStore(db, responses, clock),
+      containers: new SqliteContainerStore(db),
       files: new SqliteFileStore(db, clock),
       vectorStores: new SqliteVectorStoreStore(db, clock),
       keys: new SqliteKeyStore(db),

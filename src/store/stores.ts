@@ -4,6 +4,7 @@ import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
 import type { BackgroundStore } from './background-store.ts';
+import type { ContainerStore } from './container-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { FileStore } from './file-store.ts';
 import type { VectorStoreStore } from './vector-store-store.ts';
@@ -21,6 +22,8 @@ export interface Stores {
   cache: CacheStore;
   conversations: ConversationStore;
   background: BackgroundStore;
+  /** Code interpreter containers and their files. */
+  containers: ContainerStore;
   files: FileStore;
   vectorStores: VectorStoreStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */

@@ -34,6 +34,10 @@ export interface BindContext {
   path: string;
   /** The history and input the response reads (earlier calls, tool lists, approvals). */
   items: readonly Item[];
+  /** This request's own input: the last items of `items` (approvals the client answers now). */
+  input: readonly Item[];
+  /** The request's `include` (`web_search_call.action.sources`, ...). */
+  include: readonly string[];
   /** Aborts when the client leaves before the response starts. */
   signal: AbortSignal;
 }
@@ -82,6 +86,17 @@ export interface BoundTool {
    * returns the final item and what the model sees.
    */
   run(call: ToolCall, context: CallContext): AsyncGenerator<ModelEvent, ToolOutcome, undefined>;
+  /**
+   * Citations of what this tool found in a finished message of the model (a URL of a search
+   * result, a file it wrote): annotations on `text`, with their character ranges.
+   */
+  cite?(text: string): Annotation[];
+}
+
+/** An annotation on a message's text (`url_citation`, `container_file_citation`, `file_citation`). */
+export interface Annotation {
+  type: string;
+  [field: string]: unknown;
 }
 
 /** One tool type behind the interface: `tools/<name>/` exports one of these. */
@@ -93,8 +108,10 @@ export interface ToolModule {
   /**
    * Checks a definition (a 400 naming `path` when it is wrong) and binds it to a response.
    * May reach out (an MCP server lists its tools); a failure to do so is the request's.
+   * Undefined: Portico cannot run it here (no search backend configured), and the
+   * `hosted_tools` policy decides, as for any tool nobody runs.
    */
-  bind(definition: Tool, context: BindContext): Promise<BoundTool>;
+  bind(definition: Tool, context: BindContext): Promise<BoundTool | undefined>;
   /**
    * A stored item of this tool from the history, as the model sees it: a function call and its
    * output, or nothing (a tool list is the model's tools, not its history).

@@ -14,7 +14,7 @@ export function hostedToolsFactory(
   modules: readonly ToolModule[],
   services: ToolServices,
 ): HostedToolsFactory {
-  return async ({ offered, provider, signal }) => {
+  return async ({ offered, historyLength, provider, signal }) => {
     const { turn, paths } = offered;
     // What the provider reports it cannot serve; a hosted tool it does not report, it runs.
     const cannot = new Set(
@@ -29,8 +29,15 @@ export function hostedToolsFactory(
       if (!module) continue;
       if (!cannot.has(definition) && !services.config.runForOpenAI) continue;
       const path = paths[index] ?? `tools[${index}]`;
-      const tool = await module.bind(definition, { services, path, items: turn.items, signal });
-      bound.push({ index, path, module, tool });
+      const tool = await module.bind(definition, {
+        services,
+        path,
+        items: turn.items,
+        input: turn.items.slice(historyLength),
+        include: turn.include,
+        signal,
+      });
+      if (tool) bound.push({ index, path, module, tool });
     }
     if (bound.length === 0) return undefined;
     checkNames(bound, turn.tools);

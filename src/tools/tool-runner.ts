@@ -8,7 +8,7 @@ import type {
 } from '../engine/hosted-tool-runner.ts';
 import type { ModelEvent } from '../providers/provider.ts';
 import { boundOutput } from './bound-output.ts';
-import type { BoundTool, ToolModule, ToolOutcome, ToolServices } from './hosted-tool.ts';
+import type { Annotation, BoundTool, ToolModule, ToolOutcome, ToolServices } from './hosted-tool.ts';
 
 /** A request's hosted tool definition, bound to its response. */
 export interface BoundDefinition {
@@ -54,6 +54,10 @@ export class ToolRunner implements HostedToolRunner {
     );
     items.push(...this.bound.flatMap(({ tool }) => tool.openingItems ?? []));
     return { turn: { ...turn, tools, items, toolChoice: this.choice(turn.toolChoice) }, paths: offeredPaths };
+  }
+
+  cite(text: string): Annotation[] {
+    return this.bound.flatMap(({ tool }) => tool.cite?.(text) ?? []);
   }
 
   runs(name: string): boolean {

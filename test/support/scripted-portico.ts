@@ -18,14 +18,15 @@ export interface ScriptedPortico {
  * The real server with the local models and one more model, `scripted/agent`: an OpenAI
  * Responses upstream on a loopback port whose answers `script` decides. For the clients whose
  * whole loop (call a tool, read its output, answer) a tiny local model cannot finish.
+ * `moreConfig` is YAML appended to the config file (a `tools:` section, ...).
  */
-export async function startScriptedPortico(script: Script): Promise<ScriptedPortico> {
+export async function startScriptedPortico(script: Script, moreConfig = ''): Promise<ScriptedPortico> {
   const upstream = await startScriptedUpstream(script);
   const dir = mkdtempSync(join(tmpdir(), 'portico-scripted-'));
   const config = join(dir, 'portico.yaml');
   writeFileSync(
     config,
-    `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n`,
+    `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n${moreConfig}`,
   );
   const portico = await startPortico({ configPath: config });
   return {

@@ -1,0 +1,182 @@
+import { posix } from 'node:path';
+import type { ToolsConfig } from '../../config/tools-config.ts';
+import type { IdGenerator } from '../../engine/ids.ts';
+import type { Logger } from '../../logger.ts';
+import type { ContainerFileObject, ContainerObject, ContainerStore } from '../../store/container-store.ts';
+import type { Owner } from '../../store/owner.ts';
+import { PythonProcess, type RunResult } from './python-process.ts';
+
+/** Where container files are mounted in the sandbox. */
+export const MOUNT = '/mnt/data';
+/** Bytes one container file may hold. */
+export const MAX_CONTAINER_FILE_BYTES = 32 * 1024 * 1024;
+/** How often expired containers are looked for. */
+const SWEEP_MS = 60_000;
+
+export interface ContainerOptions {
+  name: string;
+  /** Minutes of inactivity before it expires; default the config's. */
+  minutes?: number;
+  memoryLimit?: string;
+}
+
+interface Running {
+  process: PythonProcess;
+  /** Which version (file id) of each path the process holds. */
+  synced: Map<string, string>;
+  /** Runs on one container are serialized: one interpreter, one program at a time. */
+  queue: Promise<unknown>;
+}
+
+/** A run's result with the files it wrote, stored in the container. */
+export interface ContainerRun extends RunResult {
+  written: ContainerFileObject[];
+}
+
+/**
+ * Code interpreter containers: their records and files in the store, and the sandboxed Python
+ * process of each container in use (started on its first run, ended when it expires or is
+ * deleted). Shared by the `/v1/containers` routes and the code_interpreter tool.
+ */
+export class Containers {
+  private readonly running = new Map<string, Running>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: ContainerStore,
+    private readonly config: ToolsConfig['codeInterpreter'],
+    private readonly newId: IdGenerator,
+    private readonly now: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async create(owner: Owner, options: ContainerOptions): Promise<ContainerObject> {
+    const at = this.seconds();
+    const container: ContainerObject = {
+      id: this.newId('cntr'),
+      object: 'container',
+      name: options.name,
+      created_at: at,
+      last_active_at: at,
+      status: 'running',
+      expires_after: { anchor: 'last_active_at', minutes: options.minutes ?? this.config.idleMinutes },
+      memory_limit: options.memoryLimit ?? `${this.config.memoryMb}m`,
+    };
+    await this.store.create(container, owner);
+    return container;
+  }
+
+  /** A running container of the owner, or undefined (unknown, another owner's, or expired). */
+  async active(id: string, owner: Owner): Promise<ContainerObject | undefined> {
+    const container = await this.store.get(id, owner);
+    return container?.status === 'running' ? container : undefined;
+  }
+
+  async delete(id: string, owner: Owner): Promise<boolean> {
+    const deleted = await this.store.delete(id, owner);
+    if (deleted) this.stop(id);
+    return deleted;
+  }
+
+  /** Stores a file at `/mnt/data/<name>`; undefined when the container is not running. */
+  async addFile(
+    containerId: string,
+    owner: Owner,
+    name: string,
+    content: Buffer,
+    source: 'user' | 'assistant',
+  ): Promise<ContainerFileObject | undefined> {
+    const file: ContainerFileObject = {
+      id: this.newId('cfile'),
+      object: 'container.file',
+      container_id: containerId,
+      path: posix.join(MOUNT, posix.normalize(`/${name}`)),
+      bytes: content.byteLength,
+      created_at: this.seconds(),
+      source,
+    };
+    return (await this.store.putFile(file, content, owner)) ? file : undefined;
+  }
+
+  /** Runs code in the container's interpreter, its files mounted; stores the files it wrote. */
+  async run(containerId: string, owner: Owner, code: string, signal: AbortSignal): Promise<ContainerRun> {
+    if (!(await this.store.touch(containerId, owner, this.seconds())))
+      throw new Error(`The container ${containerId} has expired or does not exist.`);
+    let running = this.running.get(containerId);
+    if (!running) {
+      running = {
+        process: new PythonProcess({
+          ...this.config,
+          isolateNetwork: this.config.networkIsolation === 'namespace',
+        }),
+        synced: new Map(),
+        queue: Promise.resolve(),
+      };
+      this.running.set(containerId, running);
+    }
+    const current = running;
+    const result = current.queue.then(() => this.runNow(current, containerId, owner, code, signal));
+    current.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(
+    running: Running,
+    containerId: string,
+    owner: Owner,
+    code: string,
+    signal: AbortSignal,
+  ): Promise<ContainerRun> {
+    const stored = await this.store.allFiles(containerId, owner);
+    const fresh = stored.filter(({ file }) => running.synced.get(file.path) !== file.id);
+    const files = fresh.map(({ file, content }) => ({
+      path: file.path.slice(MOUNT.length + 1),
+      data: content,
+    }));
+    let result: RunResult;
+    try {
+      result = await running.process.run(code, files, signal);
+    } catch (error) {
+      running.synced.clear(); // a killed process starts again with every file
+      throw error;
+    }
+    for (const { file } of fresh) running.synced.set(file.path, file.id);
+    const written: ContainerFileObject[] = [];
+    for (const file of result.files) {
+      if (file.data.byteLength > MAX_CONTAINER_FILE_BYTES) continue;
+      const saved = await this.addFile(containerId, owner, file.path, file.data, 'assistant');
+      if (!saved) continue;
+      running.synced.set(saved.path, saved.id);
+      written.push(saved);
+    }
+    return { ...result, written };
+  }
+
+  /** Expires idle containers and ends their processes. */
+  async sweep(): Promise<void> {
+    try {
+      for (const id of await this.store.expire(this.seconds())) this.stop(id);
+    } catch (error) {
+      this.logger.warn('container expiry failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const id of [...this.running.keys()]) this.stop(id);
+  }
+
+  private stop(id: string): void {
+    this.running.get(id)?.process.kill();
+    this.running.delete(id);
+  }
+
+  private seconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+}

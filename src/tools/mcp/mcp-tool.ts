@@ -1,0 +1,154 @@
+import type { Item } from '../../api/items.ts';
+import type { FunctionTool } from '../../api/tools.ts';
+import type { ModelEvent } from '../../providers/provider.ts';
+import type { BoundTool, ToolModule, ToolOutcome } from '../hosted-tool.ts';
+import { parseDefinition } from '../parse-definition.ts';
+import { runMcpCall } from './mcp-call.ts';
+import { isAllowed, McpDefinition, needsApproval } from './mcp-definition.ts';
+import { functionName } from './mcp-function-names.ts';
+import type { McpServer } from './mcp-session.ts';
+import { toolList } from './mcp-tool-list.ts';
+
+type Loose = Record<string, unknown>;
+
+/**
+ * `mcp`: a remote MCP server's tools offered to the model as functions (`label__tool`), called
+ * over Streamable HTTP or SSE; calls that need approval end the response with an
+ * `mcp_approval_request`, and run when the client's next request approves them.
+ */
+export const mcpTool: ToolModule = {
+  types: ['mcp'],
+  itemTypes: ['mcp_list_tools', 'mcp_call', 'mcp_approval_request', 'mcp_approval_response'],
+
+  async bind(definition, { services, path, items, input, signal }) {
+    const parsed = parseDefinition(McpDefinition, definition, path);
+    const label = parsed.server_label;
+    const server: McpServer = {
+      url: parsed.server_url,
+      headers: {
+        ...(parsed.headers ?? {}),
+        ...(parsed.authorization ? { authorization: `Bearer ${parsed.authorization}` } : {}),
+      },
+      fetch: services.fetch,
+    };
+    const timed = () => AbortSignal.any([signal, AbortSignal.timeout(services.config.callTimeoutMs)]);
+    const listed = await toolList(server, label, {
+      items,
+      path,
+      id: services.newId('mcpl'),
+      signal: timed(),
+    });
+    const byFunction = new Map<string, string>();
+    const functions: FunctionTool[] = [];
+    for (const tool of listed.tools) {
+      if (!isAllowed(parsed, tool.name)) continue;
+      const name = functionName(label, tool.name);
+      byFunction.set(name, tool.name);
+      functions.push({
+        type: 'function',
+        name,
+        description: `${tool.description ?? tool.name} (tool '${tool.name}' of the MCP server '${label}')`,
+        parameters: tool.inputSchema,
+        strict: false,
+      });
+    }
+
+    // Calls the client answers in this request's input: run the approved ones now.
+    const opening: ModelEvent[] = [...listed.events];
+    const openingItems: Item[] = [];
+    for (const answer of input.filter(
+      (item) => item.type === 'mcp_approval_response',
+    ) as unknown as Loose[]) {
+      const request = items.find((item) => item.id === answer.approval_request_id) as unknown as
+        Loose | undefined;
+      if (request?.type !== 'mcp_approval_request' || request.server_label !== label) continue;
+      const tool = String(request.name);
+      const args = String(request.arguments);
+      const callId = `call_${String(request.id)}`;
+      let output: string;
+      if (answer.approve === true) {
+        const running = runMcpCall({
+          id: services.newId('mcp'),
+          server,
+          label,
+          tool,
+          arguments: args,
+          approvalRequestId: String(request.id),
+          signal: timed(),
+        });
+        let outcome: ToolOutcome;
+        for (let next = await running.next(); ; next = await running.next()) {
+          if (next.done) {
+            outcome = next.value;
+            break;
+          }
+          opening.push(next.value);
+        }
+        opening.push({ type: 'native-item', item: outcome.item });
+        output = 'output' in outcome ? outcome.output : '';
+      } else {
+        output = `The user did not approve this call${typeof answer.reason === 'string' ? `: ${answer.reason}` : '.'}`;
+      }
+      const name = functionName(label, tool);
+      openingItems.push(
+        { type: 'function_call', id: services.newId('fc'), call_id: callId, name, arguments: args },
+        { type: 'function_call_output', id: services.newId('fco'), call_id: callId, output },
+      );
+    }
+
+    const bound: BoundTool = {
+      functions,
+      opening,
+      openingItems,
+      forcedBy(choice) {
+        if ((choice as Loose).server_label !== label) return undefined;
+        const tool = (choice as Loose).name;
+        return typeof tool === 'string' ? [functionName(label, tool)] : functions.map((fn) => fn.name);
+      },
+      async *run(call, { signal: callSignal }) {
+        const tool = byFunction.get(call.name)!;
+        if (needsApproval(parsed, tool))
+          return {
+            item: {
+              type: 'mcp_approval_request',
+              id: services.newId('mcpr'),
+              server_label: label,
+              name: tool,
+              arguments: call.arguments,
+            },
+            awaitsClient: true,
+          };
+        return yield* runMcpCall({
+          id: services.newId('mcp'),
+          server,
+          label,
+          tool,
+          arguments: call.arguments,
+          signal: callSignal,
+        });
+      },
+    };
+    return bound;
+  },
+
+  replay(item, newId): Item[] {
+    // A tool list is the model's tools, not its history; approvals reach it as the calls they led to.
+    if (item.type !== 'mcp_call') return [];
+    const call = item as unknown as Loose;
+    const callId = `call_${String(call.approval_request_id ?? call.id)}`;
+    const output =
+      typeof call.output === 'string'
+        ? call.output
+        : `The call failed: ${JSON.stringify(call.error ?? null)}`;
+    return [
+      {
+        type: 'function_call',
+        id: newId('fc'),
+        call_id: callId,
+        name: functionName(String(call.server_label), String(call.name)),
+        arguments: String(call.arguments),
+      },
+      { type: 'function_call_output', id: newId('fco'), call_id: callId, output },
+    ];
+  },
+};
