@@ -193,6 +193,11 @@ for (const backend of BACKENDS)
       const deleted = await alpha.vectorStores.files.delete(notes[0]!.id, { vector_store_id: store.id });
       assert.deepEqual(deleted, { id: notes[0]!.id, object: 'vector_store.file.deleted', deleted: true });
       assert.equal((await alpha.vectorStores.search(store.id, { query: 'note number' })).data.length, 1);
+      await alpha.files.delete(notes[1]!.id);
+      assert.equal((await alpha.vectorStores.search(store.id, { query: 'note number' })).data.length, 0);
+      await assert.rejects(alpha.vectorStores.files.retrieve(notes[1]!.id, { vector_store_id: store.id }), {
+        status: 404,
+      });
       const updated = await alpha.vectorStores.update(store.id, {
         name: 'renamed',
         expires_after: { anchor: 'last_active_at', days: 7 },
