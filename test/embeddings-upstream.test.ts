@@ -111,3 +111,12 @@ describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
     }
   });
 });
+
+describe('the vector stores embedding model in the config', () => {
+  test('a model that is not in the catalog stops the start with the setting named', async () => {
+    await assert.rejects(
+      startGateway({ config: { vector_stores: { embedding_model: 'local/no-such-model' } } }),
+      /vector_stores\.embedding_model: names no model: 'local\/no-such-model'/,
+    );
+  });
+});
