@@ -116,7 +116,7 @@ describe('the vector stores embedding model in the config', () => {
   test('a model that is not in the catalog stops the start with the setting named', async () => {
     await assert.rejects(
       startGateway({ config: { vector_stores: { embedding_model: 'local/no-such-model' } } }),
-      /vector_stores\.embedding_model: names no model: 'local\/no-such-model'/,
+      /vector_stores\.embedding_model \(or PORTICO_EMBEDDING_MODEL\): names no model: 'local\/no-such-model'/,
     );
   });
 });
