@@ -28,7 +28,8 @@ import { Embedder } from './retrieval/embedder.ts';
 import { ConfigError } from './config/config-error.ts';
 import { VectorStoreService } from './retrieval/vector-store-service.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
-import { TOOL_MODULES } from './tools/tool-modules.ts';
+import { toolModules } from './tools/tool-modules.ts';
+import { Containers } from './tools/code-interpreter/containers.ts';
 import { guardedFetch } from './tools/network/guarded-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
@@ -102,6 +103,8 @@ export interface Runtime {
   embedder: Embedder;
   /** Files put in vector stores (read, chunked, embedded) and searched. */
   vectorStores: VectorStoreService;
+  /** Code interpreter containers, for `/v1/containers` and the code_interpreter tool. */
+  containers: Containers;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -184,6 +187,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const conversationLocks = new KeyedLock();
   // Tools reach only public addresses and the networks the config allows, checked at every connection.
   const toolsFetch = guardedFetch(config.tools.allowedNetworks);
+  const containers = new Containers(stores.containers, config.tools.codeInterpreter, newId, now, logger);
+  const tools = toolModules({ containers });
   const embedder = new Embedder(catalog, config.embeddingModel);
   const vectorStores = new VectorStoreService({ stores, embedder, newId, now, logger });
   const engine = (owner: Owner): EngineContext => ({
@@ -199,7 +204,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     dropUnsupported: config.dropUnsupported,
     maxGenerationMs: config.maxGenerationMs,
     hostedToolsPolicy: config.hostedTools,
-    hostedTools: hostedToolsFactory(TOOL_MODULES, {
+    hostedTools: hostedToolsFactory(tools, {
       owner,
       stores,
       config: config.tools,
@@ -248,7 +253,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     vectorStores,
     newId,
     now,
+    containers,
     async close() {
+      containers.close();
       await background.runner.close();
       await gateway.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

@@ -6,6 +6,10 @@ import { sample } from 'openapi-sampler';
 import { WARNINGS_HEADER } from '../src/api/warnings-header.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 
+/** Hosted tools Portico runs for every model (docs/tools.md): never dropped. */
+const RUN_BY_PORTICO = ['code_interpreter', 'mcp', 'file_search'];
+const EXAMPLE_REFUSED: Record<string, number> = { mcp: 424, code_interpreter: 400, file_search: 400 };
+
 /**
  * Walks OpenAI's published CreateResponse schema (../shared/openai-openapi): every top-level
  * field, every input item type, tool type and tool_choice form, each as the schema's own
@@ -123,7 +127,7 @@ describe("OpenAI's CreateResponse, field by field", () => {
     for (const item of items) await send(`input ${typeOf(item)}`, { input: [example(item)] });
   });
 
-  test('every tool type, hosted ones dropped with a warning', async () => {
+  test('every tool type, hosted ones run by Portico or dropped with a warning', async () => {
     const tools = variants('Tool');
     assert.equal(tools.length, 16);
     for (const tool of tools) {
@@ -133,8 +137,15 @@ describe("OpenAI's CreateResponse, field by field", () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: TINY_MODEL, input: 'Hi', max_output_tokens: 2, tools: [value] }),
       });
+      // Tools Portico runs check what the example names: an MCP server (example.com) it cannot
+      // list tools from, a container ('string') that does not exist, a file_search with
+      // max_num_results 0.
+      if (value.type in EXAMPLE_REFUSED) {
+        assert.equal(res.status, EXAMPLE_REFUSED[value.type], await res.text());
+        continue;
+      }
       assert.equal(res.status, 200, `${value.type}: ${await res.clone().text()}`);
-      const hosted = !['function', 'custom', 'namespace'].includes(value.type);
+      const hosted = !['function', 'custom', 'namespace', ...RUN_BY_PORTICO].includes(value.type);
       if (hosted && value.type !== 'tool_search')
         assert.match(res.headers.get(WARNINGS_HEADER) ?? '', /tools\[0\]\.type: dropped/, value.type);
     }
@@ -151,6 +162,25 @@ describe("OpenAI's CreateResponse, field by field", () => {
           : choice.type === 'function' || choice.type === 'custom'
             ? [{ type: choice.type, name: choice.name }]
             : [{ type: choice.type === 'mcp' ? 'mcp' : choice.type, server_label: 'x' }];
+      // Portico runs MCP and file_search tools itself, and checks their definition: these name
+      // no server and no vector store.
+      const missing: Record<string, string> = {
+        mcp: 'tools[0].server_url',
+        file_search: 'tools[0].vector_store_ids',
+      };
+      if (typeof choice === 'object' && choice.type in missing) {
+        await assert.rejects(
+          portico.client.responses.create({
+            model: TINY_MODEL,
+            input: 'Hi',
+            tools,
+            tool_choice: choice,
+          } as never),
+          (error: { status: number; param: string }) =>
+            error.status === 400 && error.param === missing[choice.type],
+        );
+        continue;
+      }
       await send(`tool_choice ${JSON.stringify(choice)}`, { tools, tool_choice: choice });
     }
   });

@@ -63,7 +63,9 @@ function call(callId: string, name: string, args: string): ModelEvent[] {
 /** A hosted `search` tool: shown as a web_search_call, fed back to the model as a call and its output. */
 class SearchRunner implements HostedToolRunner {
   readonly calls: HostedToolCall[] = [];
-  readonly opening = [];
+  async open() {
+    return { events: [], items: [] };
+  }
   offer({ turn, paths }: OfferedTurn): OfferedTurn {
     const search = { type: 'function' as const, name: 'search', parameters: {}, strict: false };
     const tools = turn.tools.map((tool) => (tool.type === 'web_search' ? search : tool));

@@ -22,6 +22,12 @@ export interface HostedResult {
   awaitsClient?: boolean;
 }
 
+/** What the hosted tools show and hand the model before the first model turn. */
+export interface HostedOpening {
+  events: ModelEvent[];
+  items: Item[];
+}
+
 /** A turn as offered to the model, and where the client gave each of its tools. */
 export interface OfferedTurn {
   turn: Turn;
@@ -31,8 +37,8 @@ export interface OfferedTurn {
 
 /**
  * The plug point of built-in tools (code interpreter, file search, MCP, web search) in the
- * engine's loop of model turns. The engine offers the turn through `offer`, shows `opening`
- * first, keeps the model's calls to the tools `runs` names out of the client's view, runs them
+ * engine's loop of model turns. The engine offers the turn through `offer`, shows what `open`
+ * made first, keeps the model's calls to the tools `runs` names out of the client's view, runs them
  * (several at once when the model asked for several; events reach the client in call order),
  * and starts another turn with what they return, until the model answers, calls a client
  * function or a call waits for the client.
@@ -45,10 +51,12 @@ export interface HostedToolRunner {
    */
   offer(offered: OfferedTurn): OfferedTurn;
   /**
-   * What the client sees before the first model turn, as model events: items the tools made
-   * while the response was prepared (an MCP server's tool list, calls the client approved).
+   * Runs once the response starts, before its first model turn: what the client sees first, as
+   * model events (an MCP server's tool list, the calls the client approved in this request),
+   * and the items the model reads after its input (those calls and their results). Nothing
+   * runs while a context is only built (a background response queued, tokens counted).
    */
-  readonly opening: readonly ModelEvent[];
+  open(signal: AbortSignal): Promise<HostedOpening>;
   /** Whether this runner executes the model's calls to the tool of this name. */
   runs(name: string): boolean;
   /**

@@ -70,7 +70,10 @@ export async function startRun(
   options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
-  const first = await openTurn(context, context.turn, 0, signal, ctx);
+  // The hosted tools' work before the first turn (calls the client approved): part of it.
+  const opening = (await context.hostedTools?.open(signal)) ?? { events: [], items: [] };
+  const firstTurn = { ...context.turn, items: [...context.turn.items, ...opening.items] };
+  const first = await openTurn(context, firstTurn, 0, signal, ctx);
   const { resume } = options;
   const writer = resume
     ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
@@ -86,7 +89,7 @@ export async function startRun(
   if (store && !resume) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
   const leave = options.leave ?? (() => undefined);
   const run: Run = { context, ctx, writer, signal, store, usage: undefined, hostedCalls: 0, leave };
-  return runTurns(run, first, resume !== undefined);
+  return runTurns(run, { turn: firstTurn, opening: opening.events }, first, resume !== undefined);
 }
 
 /** Starts a model turn and waits for its first event. */
@@ -144,6 +147,7 @@ function shutdownError(): ApiError {
 
 async function* runTurns(
   run: Run,
+  start: { turn: Turn; opening: readonly ModelEvent[] },
   opened: OpenTurn,
   resumed: boolean,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
@@ -161,9 +165,9 @@ async function* runTurns(
       if (context.compaction.usage) run.usage = addUsage(run.usage, fromUsage(context.compaction.usage));
     }
     // What the hosted tools made while the response was prepared (an MCP server's tool list).
-    for (const event of context.hostedTools?.opening ?? []) yield* writer.write(event);
+    for (const event of start.opening) yield* writer.write(event);
 
-    let turn = context.turn;
+    let turn = start.turn;
     let ending: Ending | undefined;
     for (let round = 1; ; round++) {
       const said = writer.snapshot.output.length;

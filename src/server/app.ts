@@ -12,6 +12,7 @@ import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { containersRoutes } from './routes/containers.ts';
 import { conversationsRoutes } from './routes/conversations.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { filesRoutes } from './routes/files.ts';
@@ -38,6 +39,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   v1.route('/', conversationsRoutes(runtime));
   v1.route('/', chatCompletionsRoutes(runtime));
   v1.route('/', filesRoutes(runtime));
+  v1.route('/', containersRoutes(runtime));
   v1.route('/', vectorStoresRoutes(runtime));
   v1.route('/', embeddingsRoutes(runtime));
   v1.route('/', modelsRoutes(runtime));

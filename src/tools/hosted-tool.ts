@@ -78,8 +78,12 @@ export interface BoundTool {
   forcedBy?(choice: Exclude<ToolChoice, string>): readonly string[] | undefined;
   /** Items made while binding (an MCP server's tool list), shown before the first model turn. */
   readonly opening?: readonly ModelEvent[];
-  /** Items the model sees ahead of the request's own input (results of calls the client approved). */
-  readonly openingItems?: readonly Item[];
+  /**
+   * Work the client asked for in this request, done when the response starts (never while a
+   * context is only built): calls it approved. Yields their events; returns the items the
+   * model reads after its input.
+   */
+  resume?(signal: AbortSignal): AsyncGenerator<ModelEvent, Item[], undefined>;
   /**
    * Runs one call. Yields the client's view of it as model events (`native-item-start`,
    * `native-item-event` with the tool's own `response.<type>.*` events, `native-item`);

@@ -16,6 +16,8 @@ export function hostedToolsFactory(
 ): HostedToolsFactory {
   return async ({ offered, historyLength, provider, signal }) => {
     const { turn, paths } = offered;
+    const runnable = (type: string) => modules.some((module) => module.types.includes(type));
+    if (!turn.tools.some((tool) => runnable(tool.type))) return undefined;
     // What the provider reports it cannot serve; a hosted tool it does not report, it runs.
     const cannot = new Set(
       (provider.unsupported?.(turn) ?? []).flatMap((entry) => {

@@ -1,6 +1,8 @@
 import type { NativeOutputItem } from '../api/response.ts';
 import type { Tool, ToolChoice } from '../api/tools.ts';
+import type { Item } from '../api/items.ts';
 import type {
+  HostedOpening,
   HostedResult,
   HostedToolCall,
   HostedToolRunner,
@@ -26,14 +28,12 @@ export interface BoundDefinition {
  * its (bounded) result as a function call output.
  */
 export class ToolRunner implements HostedToolRunner {
-  readonly opening: readonly ModelEvent[];
   private readonly byName = new Map<string, BoundTool>();
 
   constructor(
     private readonly bound: readonly BoundDefinition[],
     private readonly services: ToolServices,
   ) {
-    this.opening = bound.flatMap(({ tool }) => tool.opening ?? []);
     for (const { tool } of bound) for (const fn of tool.functions) this.byName.set(fn.name, tool);
   }
 
@@ -52,8 +52,24 @@ export class ToolRunner implements HostedToolRunner {
     const items = turn.items.flatMap(
       (item) => replays.get(item.type)?.replay(item, this.services.newId) ?? [item],
     );
-    items.push(...this.bound.flatMap(({ tool }) => tool.openingItems ?? []));
     return { turn: { ...turn, tools, items, toolChoice: this.choice(turn.toolChoice) }, paths: offeredPaths };
+  }
+
+  async open(signal: AbortSignal): Promise<HostedOpening> {
+    const events = this.bound.flatMap(({ tool }) => tool.opening ?? []);
+    const items: Item[] = [];
+    for (const { tool } of this.bound) {
+      if (!tool.resume) continue;
+      const resumed = tool.resume(signal);
+      for (let next = await resumed.next(); ; next = await resumed.next()) {
+        if (next.done) {
+          items.push(...next.value);
+          break;
+        }
+        events.push(next.value);
+      }
+    }
+    return { events, items };
   }
 
   cite(text: string): Annotation[] {

@@ -36,6 +36,20 @@ const write = process.stdout.write.bind(process.stdout);
 
 const { loadPyodide } = await import(new URL('pyodide.mjs', `file://${pyodideDir}/`).href);
 const pyodide = await loadPyodide({ indexURL: `${pyodideDir}/`, stdout: () => {}, stderr: () => {} });
+// Code runs in a namespace of its own; the helper that runs it (and shows the value of the last
+// expression as Python's repr, as a notebook does) lives outside it.
+const helper = pyodide.globals.get('dict')();
+pyodide.runPython(
+  `
+from pyodide.code import eval_code_async as _eval
+async def run(code, scope):
+    value = await _eval(code, scope)
+    return None if value is None else repr(value)
+`,
+  { globals: helper },
+);
+const runCode = helper.get('run');
+const scope = pyodide.globals.get('dict')();
 // The `js` and `pyodide_js` modules would hand Python the JavaScript world: take them away.
 pyodide.runPython(`
 import sys
@@ -80,9 +94,8 @@ async function run({ id, code, files }) {
   pyodide.setStderr({ batched: (text) => take(`${text}\n`) });
   let error = null;
   try {
-    const result = await pyodide.runPythonAsync(code);
-    if (result !== undefined && result !== null) take(`${String(result)}\n`);
-    result?.destroy?.();
+    const result = await runCode(code, scope);
+    if (typeof result === 'string') take(`${result}\n`);
   } catch (failure) {
     error = String(failure?.message ?? failure).slice(-4000);
   }

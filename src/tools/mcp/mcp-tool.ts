@@ -1,7 +1,6 @@
 import type { Item } from '../../api/items.ts';
 import type { FunctionTool } from '../../api/tools.ts';
-import type { ModelEvent } from '../../providers/provider.ts';
-import type { BoundTool, ToolModule, ToolOutcome } from '../hosted-tool.ts';
+import type { BoundTool, ToolModule } from '../hosted-tool.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { runMcpCall } from './mcp-call.ts';
 import { isAllowed, McpDefinition, needsApproval } from './mcp-definition.ts';
@@ -53,53 +52,46 @@ export const mcpTool: ToolModule = {
       });
     }
 
-    // Calls the client answers in this request's input: run the approved ones now.
-    const opening: ModelEvent[] = [...listed.events];
-    const openingItems: Item[] = [];
-    for (const answer of input.filter(
-      (item) => item.type === 'mcp_approval_response',
-    ) as unknown as Loose[]) {
-      const request = items.find((item) => item.id === answer.approval_request_id) as unknown as
-        Loose | undefined;
-      if (request?.type !== 'mcp_approval_request' || request.server_label !== label) continue;
-      const tool = String(request.name);
-      const args = String(request.arguments);
-      const callId = `call_${String(request.id)}`;
-      let output: string;
-      if (answer.approve === true) {
-        const running = runMcpCall({
-          id: services.newId('mcp'),
-          server,
-          label,
-          tool,
-          arguments: args,
-          approvalRequestId: String(request.id),
-          signal: timed(),
-        });
-        let outcome: ToolOutcome;
-        for (let next = await running.next(); ; next = await running.next()) {
-          if (next.done) {
-            outcome = next.value;
-            break;
-          }
-          opening.push(next.value);
-        }
-        opening.push({ type: 'native-item', item: outcome.item });
-        output = 'output' in outcome ? outcome.output : '';
-      } else {
-        output = `The user did not approve this call${typeof answer.reason === 'string' ? `: ${answer.reason}` : '.'}`;
-      }
-      const name = functionName(label, tool);
-      openingItems.push(
-        { type: 'function_call', id: services.newId('fc'), call_id: callId, name, arguments: args },
-        { type: 'function_call_output', id: services.newId('fco'), call_id: callId, output },
-      );
-    }
-
+    const answers = approvalAnswers(input, items, label);
     const bound: BoundTool = {
       functions,
-      opening,
-      openingItems,
+      opening: listed.events,
+      // Calls the client answers in this request's input: the approved ones run now.
+      async *resume(signal) {
+        const fed: Item[] = [];
+        for (const { request, answer } of answers) {
+          const tool = String(request.name);
+          const args = String(request.arguments);
+          const callId = `call_${String(request.id)}`;
+          let output: string;
+          if (answer.approve === true) {
+            const outcome = yield* runMcpCall({
+              id: services.newId('mcp'),
+              server,
+              label,
+              tool,
+              arguments: args,
+              approvalRequestId: String(request.id),
+              signal: AbortSignal.any([signal, AbortSignal.timeout(services.config.callTimeoutMs)]),
+            });
+            yield { type: 'native-item', item: outcome.item };
+            output = 'output' in outcome ? outcome.output : '';
+          } else {
+            output = `The user did not approve this call${typeof answer.reason === 'string' ? `: ${answer.reason}` : '.'}`;
+          }
+          fed.push(
+            {
+              type: 'function_call',
+              id: services.newId('fc'),
+              call_id: callId,
+              name: functionName(label, tool),
+              arguments: args,
+            },
+            { type: 'function_call_output', id: services.newId('fco'), call_id: callId, output },
+          );
+        }
+        return fed;
+      },
       forcedBy(choice) {
         if ((choice as Loose).server_label !== label) return undefined;
         const tool = (choice as Loose).name;
@@ -152,3 +144,19 @@ export const mcpTool: ToolModule = {
     ];
   },
 };
+
+/** This request's answers to approval requests of the server labelled `label`, with the requests they answer. */
+function approvalAnswers(
+  input: readonly Item[],
+  items: readonly Item[],
+  label: string,
+): Array<{ request: Loose; answer: Loose }> {
+  const found: Array<{ request: Loose; answer: Loose }> = [];
+  for (const answer of input.filter((item) => item.type === 'mcp_approval_response') as unknown as Loose[]) {
+    const request = items.find((item) => item.id === answer.approval_request_id) as unknown as
+      Loose | undefined;
+    if (request?.type === 'mcp_approval_request' && request.server_label === label)
+      found.push({ request, answer });
+  }
+  return found;
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { PythonProcess } from '../src/tools/code-interpreter/python-process.ts';
+
+// One interpreter for the whole file (loading Python takes seconds on two cores); a run that
+// passes its time kills it, and the next run starts a fresh one.
+const python = new PythonProcess({
+  memoryMb: 256,
+  timeoutMs: 10_000,
+  maxOutputBytes: 2_000,
+  isolateNetwork: true,
+});
+const never = new AbortController().signal;
+const run = (code: string, files: Array<{ path: string; data: Buffer }> = []) =>
+  python.run(code, files, never);
+
+/**
+ * Python that reaches JavaScript anyway (Pyodide leaves `pyodide_js._api` in sys.modules) and
+ * runs `body` there: the walls below Python, not Python's own import rules, must hold.
+ */
+const throughJavaScript = (body: string) =>
+  [
+    'import sys',
+    'Function = sys.modules["pyodide_js._api"].constructor.constructor',
+    `result = Function(${JSON.stringify(`return (async () => { try { ${body} } catch (e) { return 'refused: ' + e.message } })()`)})()`,
+    'print(await result)',
+  ].join('\n');
+
+let host: Server;
+let hostPort: number;
+before(async () => {
+  host = createServer((_request, response) => response.end('reached the host'));
+  await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+  hostPort = (host.address() as AddressInfo).port;
+});
+after(async () => {
+  python.kill();
+  await new Promise<void>((resolve) => host.close(() => resolve()));
+});
+
+describe('the Python sandbox', () => {
+  test('runs Python, keeps its state between runs, reads and writes /mnt/data', async () => {
+    const first = await run(
+      'import csv\nrows = list(csv.reader(open("in.csv")))\nprint(len(rows))\nrows[1]',
+      [{ path: 'in.csv', data: Buffer.from('a,b\n1,2\n') }],
+    );
+    assert.equal(first.error, null);
+    assert.equal(first.logs, "2\n['1', '2']\n");
+    const second = await run('open("/mnt/data/out.txt", "w").write(str(len(rows) * 21))');
+    assert.equal(second.logs, '2\n');
+    assert.deepEqual(
+      second.files.map((file) => [file.path, file.data.toString()]),
+      [['out.txt', '42']],
+    );
+  });
+
+  test('the host file system is out of reach: Python sees its own, JavaScript is refused', async () => {
+    const python = await run('open("/etc/passwd").read()');
+    assert.match(python.error ?? '', /FileNotFoundError/);
+    const read = await run(
+      throughJavaScript("return (await import('node:fs')).readFileSync('/etc/passwd', 'utf8')"),
+    );
+    assert.match(read.logs, /^refused: Access to this API has been restricted/);
+    const write = await run(
+      throughJavaScript(
+        "(await import('node:fs')).writeFileSync('/tmp/portico-escaped', 'x'); return 'wrote'",
+      ),
+    );
+    assert.match(write.logs, /^refused: Access to this API has been restricted/);
+  });
+
+  test('the network is out of reach: no route out, not even to the host on loopback', async () => {
+    const socket = (address: string) =>
+      run(
+        throughJavaScript(
+          `const net = await import('node:net'); return await new Promise((done) => { const s = net.connect(${hostPort}, '${address}'); s.on('connect', () => done('connected')); s.on('error', (e) => done('refused: ' + e.code)); })`,
+        ),
+      );
+    assert.match((await socket('127.0.0.1')).logs, /^refused: (ECONNREFUSED|ENETUNREACH)/);
+    // A public address: no route at all from the sandbox's own network namespace.
+    assert.match((await socket('1.1.1.1')).logs, /^refused: ENETUNREACH/);
+    const fetched = await run(throughJavaScript(`return String(typeof fetch)`));
+    assert.equal(fetched.logs.trim(), 'undefined');
+    const http = await run('import urllib.request\nurllib.request.urlopen("http://127.0.0.1:1/").read()');
+    assert.ok(http.error, 'urllib cannot open a connection');
+  });
+
+  test('no processes and no threads: child_process and workers are refused', async () => {
+    const spawned = await run(
+      throughJavaScript("return (await import('node:child_process')).execSync('id').toString()"),
+    );
+    assert.match(spawned.logs, /^refused: Access to this API has been restricted/);
+    const worker = await run(
+      throughJavaScript(
+        "new (await import('node:worker_threads')).Worker('1', { eval: true }); return 'started'",
+      ),
+    );
+    assert.match(worker.logs, /^refused: Access to this API has been restricted/);
+    const python = await run('import subprocess\nsubprocess.run(["id"])');
+    assert.ok(python.error, 'subprocess cannot start a process');
+  });
+
+  test('a memory bomb is a MemoryError, and the interpreter lives on', async () => {
+    const bomb = await run('blob = bytearray(1024 * 1024 * 1024)');
+    assert.match(bomb.error ?? '', /MemoryError/);
+    assert.equal((await run('1 + 1')).logs, '2\n');
+  });
+
+  test('output is cut at its limit', async () => {
+    const loud = await run('print("x" * 100_000)');
+    assert.ok(loud.logs.length < 2_200, `${loud.logs.length} characters came back`);
+    assert.match(loud.logs, /output cut at 2000 bytes/);
+  });
+
+  test('an endless loop is stopped at the time limit, and the next run starts afresh', async () => {
+    await assert.rejects(run('while True: pass'), /longer than 10000 ms/);
+    const after = await run('"rows" in globals()');
+    assert.equal(after.logs, 'False\n');
+  });
+});
