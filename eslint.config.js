@@ -1,9 +1,10 @@
 import tseslint from 'typescript-eslint';
 
 /**
- * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> engine ->
- * tools (built-in tools) -> gateway -> formats (entry wire formats) -> server, binding, cli, workers. A module never imports
- * from a layer above its own; entry points reach the engine only through the gateway.
+ * The layering, lowest first: api (wire formats) -> catalog, providers -> store -> retrieval
+ * (vector stores, embeddings) -> engine -> tools (built-in tools) -> gateway -> formats (entry
+ * wire formats) -> server, binding, cli, workers. A module never imports from a layer above its
+ * own; entry points reach the engine only through the gateway.
  */
 const above = (...folders) => folders.map((folder) => `**/${folder}`);
 const layer = (files, folders, message) => ({

@@ -25,6 +25,7 @@ import { openStores } from './store/open-stores.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
 import { Embedder } from './retrieval/embedder.ts';
+import { ConfigError } from './config/config-error.ts';
 import { VectorStoreService } from './retrieval/vector-store-service.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
 import { toolModules } from './tools/tool-modules.ts';
@@ -151,6 +152,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (config.defaultModel) aliases.set(DEFAULT_MODEL_ALIAS, { model: config.defaultModel });
   const models = withAliases(found, aliases, logger);
   const catalog = new Catalog(models, providers, upstreams.unavailable);
+  // Known only now that the local models are found: a vector-store model that names nothing is the config's error.
+  if (config.embeddingModel !== undefined && !catalog.get(config.embeddingModel))
+    throw new ConfigError(config.file ?? 'the config', [
+      {
+        path: 'vector_stores.embedding_model (or PORTICO_EMBEDDING_MODEL)',
+        problem: `names no model: '${config.embeddingModel}' is not in the catalog`,
+      },
+    ]);
 
   const stores =
     options.stores ??

@@ -7,8 +7,8 @@ import { WARNINGS_HEADER } from '../src/api/warnings-header.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 
 /** Hosted tools Portico runs for every model (docs/tools.md): never dropped. */
-const RUN_BY_PORTICO = ['code_interpreter', 'mcp'];
-const EXAMPLE_REFUSED: Record<string, number> = { mcp: 424, code_interpreter: 400 };
+const RUN_BY_PORTICO = ['code_interpreter', 'mcp', 'file_search'];
+const EXAMPLE_REFUSED: Record<string, number> = { mcp: 424, code_interpreter: 400, file_search: 400 };
 
 /**
  * Walks OpenAI's published CreateResponse schema (../shared/openai-openapi): every top-level
@@ -138,7 +138,8 @@ describe("OpenAI's CreateResponse, field by field", () => {
         body: JSON.stringify({ model: TINY_MODEL, input: 'Hi', max_output_tokens: 2, tools: [value] }),
       });
       // Tools Portico runs check what the example names: an MCP server (example.com) it cannot
-      // list tools from, a container ('string') that does not exist.
+      // list tools from, a container ('string') that does not exist, a file_search with
+      // max_num_results 0.
       if (value.type in EXAMPLE_REFUSED) {
         assert.equal(res.status, EXAMPLE_REFUSED[value.type], await res.text());
         continue;
@@ -161,8 +162,13 @@ describe("OpenAI's CreateResponse, field by field", () => {
           : choice.type === 'function' || choice.type === 'custom'
             ? [{ type: choice.type, name: choice.name }]
             : [{ type: choice.type === 'mcp' ? 'mcp' : choice.type, server_label: 'x' }];
-      // Portico runs MCP tools itself, and checks their definition: this one names no server.
-      if (typeof choice === 'object' && choice.type === 'mcp') {
+      // Portico runs MCP and file_search tools itself, and checks their definition: these name
+      // no server and no vector store.
+      const missing: Record<string, string> = {
+        mcp: 'tools[0].server_url',
+        file_search: 'tools[0].vector_store_ids',
+      };
+      if (typeof choice === 'object' && choice.type in missing) {
         await assert.rejects(
           portico.client.responses.create({
             model: TINY_MODEL,
@@ -171,7 +177,7 @@ describe("OpenAI's CreateResponse, field by field", () => {
             tool_choice: choice,
           } as never),
           (error: { status: number; param: string }) =>
-            error.status === 400 && error.param === 'tools[0].server_url',
+            error.status === 400 && error.param === missing[choice.type],
         );
         continue;
       }

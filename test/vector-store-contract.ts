@@ -161,6 +161,7 @@ export function describeVectorStoreStore(name: string, open: () => Promise<Store
       });
       assert.equal(await store.updateFile('vs_1', 'file_a', null, BOB), undefined);
       assert.equal(await store.deleteFile('vs_1', 'file_a', BOB), false);
+      assert.equal(await store.deleteFileEverywhere('file_a', BOB), 0);
       assert.equal(await store.deleteFile('vs_1', 'file_a', ALICE), true);
       assert.equal(await store.getFile('vs_1', 'file_a', ALICE), undefined);
       const scope = { vectorStoreIds: ['vs_1'], owner: ALICE };

@@ -246,6 +246,14 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
     return deleted > 0;
   }
 
+  async deleteFileEverywhere(fileId: string, owner: Owner): Promise<number> {
+    return this.db.execute(
+      sql(`DELETE FROM vector_store_files WHERE file_id = $1
+           AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = $2)`),
+      [fileId, owner],
+    );
+  }
+
   async listFiles(
     vectorStoreId: string,
     owner: Owner,

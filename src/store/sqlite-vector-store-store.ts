@@ -245,6 +245,14 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     );
   }
 
+  async deleteFileEverywhere(fileId: string, owner: Owner): Promise<number> {
+    return this.#run(
+      `DELETE FROM vector_store_files WHERE file_id = ? AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
+      fileId,
+      owner,
+    );
+  }
+
   async listFiles(
     vectorStoreId: string,
     owner: Owner,

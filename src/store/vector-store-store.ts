@@ -158,6 +158,8 @@ export interface VectorStoreStore {
     owner: Owner,
   ): Promise<VectorStoreFileObject | undefined>;
   deleteFile(vectorStoreId: string, fileId: string, owner: Owner): Promise<boolean>;
+  /** Removes a file from every store of the owner (the file itself was deleted); how many. */
+  deleteFileEverywhere(fileId: string, owner: Owner): Promise<number>;
   listFiles(
     vectorStoreId: string,
     owner: Owner,

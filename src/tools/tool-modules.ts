@@ -1,6 +1,7 @@
 import { codeInterpreterTool } from './code-interpreter/code-interpreter-tool.ts';
 import type { Containers } from './code-interpreter/containers.ts';
 import type { ToolModule } from './hosted-tool.ts';
+import { fileSearchTool } from './file-search/file-search-tool.ts';
 import { mcpTool } from './mcp/mcp-tool.ts';
 import { webSearchTool } from './web-search/web-search-tool.ts';
 
@@ -11,5 +12,5 @@ export interface ToolDependencies {
 
 /** Every built-in tool Portico runs, one module each (tools/<name>/). */
 export function toolModules(dependencies: ToolDependencies): ToolModule[] {
-  return [codeInterpreterTool(dependencies.containers), mcpTool, webSearchTool];
+  return [codeInterpreterTool(dependencies.containers), mcpTool, webSearchTool, fileSearchTool];
 }

@@ -78,6 +78,8 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
   app.delete('/files/:id', async (c) => {
     const id = c.req.param('id');
     if (!(await files.delete(id, c.var.owner))) throw fileNotFound(id);
+    // As OpenAI does: a deleted file leaves every vector store it was in.
+    await runtime.stores.vectorStores.deleteFileEverywhere(id, c.var.owner);
     return c.json({ id, object: 'file', deleted: true });
   });
 
