@@ -11,8 +11,8 @@ import { queryTerms, rewriteQuery } from '../src/retrieval/query-terms.ts';
 describe('chunking', () => {
   const text = Array.from({ length: 3000 }, (_, n) => `word${n}`).join(' ');
 
-  test("auto is OpenAI's 800 tokens with 400 shared between neighbours", () => {
-    const chunks = chunkText(text, chunkingStrategy({ type: 'auto' }));
+  test("auto is OpenAI's 800 tokens with 400 shared between neighbours", async () => {
+    const chunks = await chunkText(text, chunkingStrategy({ type: 'auto' }));
     const sizes = chunks.map((chunk) => encode(chunk).length);
     assert.ok(
       sizes.every((size) => size <= 800 + 2),
@@ -26,14 +26,14 @@ describe('chunking', () => {
     assert.ok(second!.includes(overlap.trim().split(' ').slice(1, -1).join(' ')), 'neighbours share text');
   });
 
-  test('static sizes are honoured; a short text is one chunk; blank text none', () => {
-    const chunks = chunkText(
+  test('static sizes are honoured; a short text is one chunk; blank text none', async () => {
+    const chunks = await chunkText(
       text,
       chunkingStrategy({ type: 'static', static: { max_chunk_size_tokens: 100, chunk_overlap_tokens: 0 } }),
     );
     assert.equal(chunks.join(''), text, 'without overlap the chunks are the text');
-    assert.deepEqual(chunkText('Just a line.', chunkingStrategy(undefined)), ['Just a line.']);
-    assert.deepEqual(chunkText('  \n ', chunkingStrategy(undefined)), []);
+    assert.deepEqual(await chunkText('Just a line.', chunkingStrategy(undefined)), ['Just a line.']);
+    assert.deepEqual(await chunkText('  \n ', chunkingStrategy(undefined)), []);
   });
 });
 

@@ -230,7 +230,7 @@ export class VectorStoreService {
       };
     const extracted = extractText(found.file.filename, found.content);
     if ('error' in extracted) return { status: 'failed', error: extracted.error };
-    const texts = chunkText(extracted.text, file.chunking_strategy);
+    const texts = await chunkText(extracted.text, file.chunking_strategy);
     try {
       const embedded = await this.deps.embedder.embedChunks(texts, signal);
       return {

@@ -1,6 +1,6 @@
 import { lookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import { AddressPolicy } from './private-address.ts';
 
 /** A connection refused by the address policy: its message says why, for the client to read. */
@@ -12,7 +12,7 @@ export class RefusedAddressError extends Error {
  * `fetch` for tools: every connection it opens (the first request and each redirect, each
  * reconnect) resolves the host first and connects only to an address the policy accepts, so a
  * name that resolves to a private address, or a redirect to one, is refused at the moment of
- * connecting, not checked once and trusted later.
+ * connecting, not checked once and trusted later. undici loads with the first tool connection.
  */
 export function guardedFetch(allowedNetworks: readonly string[]): typeof fetch {
   const policy = new AddressPolicy(allowedNetworks);
@@ -31,17 +31,24 @@ export function guardedFetch(allowedNetworks: readonly string[]): typeof fetch {
       callback(null, first.address, first.family);
     });
   };
-  const connect = buildConnector({ lookup: guardedLookup } as buildConnector.BuildOptions);
-  const dispatcher = new Agent({
-    connect: (options, callback) => {
-      // An address literal is connected to without a lookup: check it here.
-      const host = options.hostname.replace(/^\[|\]$/g, '');
-      const refused = isIP(host) ? policy.refusal(host) : undefined;
-      if (refused) return callback(new RefusedAddressError(refused), null);
-      return connect(options, callback);
-    },
-  });
-  return (input, init) => fetch(input, { ...init, dispatcher } as RequestInit);
+  let dispatcher: Promise<Dispatcher> | undefined;
+  const guardedDispatcher = async (): Promise<Dispatcher> => {
+    const { Agent, buildConnector } = await import('undici');
+    const connect = buildConnector({ lookup: guardedLookup } as buildConnector.BuildOptions);
+    return new Agent({
+      connect: (options, callback) => {
+        // An address literal is connected to without a lookup: check it here.
+        const host = options.hostname.replace(/^\[|\]$/g, '');
+        const refused = isIP(host) ? policy.refusal(host) : undefined;
+        if (refused) return callback(new RefusedAddressError(refused), null);
+        return connect(options, callback);
+      },
+    });
+  };
+  return async (input, init) => {
+    dispatcher ??= guardedDispatcher();
+    return fetch(input, { ...init, dispatcher: await dispatcher } as RequestInit);
+  };
 }
 
 /** What a failed tool fetch should tell the model or the client: the refusal, or the cause. */
