@@ -92,7 +92,18 @@ describe('the published package (npm run build)', () => {
     }
     const loaded = new Set([...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]));
     assert.ok(loaded.has('better-sqlite3') && loaded.has('hono'), [...loaded].join(', '));
-    for (const lazy of ['node-llama-cpp', 'gpt-tokenizer', 'pg', 'ioredis', 'yaml', 'ora', 'tsx', 'undici'])
+    for (const lazy of [
+      'node-llama-cpp',
+      'gpt-tokenizer',
+      'pg',
+      'ioredis',
+      'yaml',
+      'ora',
+      'tsx',
+      'undici',
+      '@modelcontextprotocol/sdk',
+      'pyodide',
+    ])
       assert.equal(loaded.has(lazy), false, `${lazy} was loaded at start`);
   });
 });

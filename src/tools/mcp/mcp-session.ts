@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { fetchFailure } from '../network/guarded-fetch.ts';
 
 /** Where an MCP server is and what to send it. */
@@ -41,7 +39,13 @@ export async function withMcpSession<T>(
   }
 }
 
+/** The SDK loads with the first MCP server a request names, not with the server. */
 async function connect(server: McpServer, signal: AbortSignal): Promise<Client> {
+  const [{ Client }, { SSEClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const url = new URL(server.url);
   const requestInit = { headers: server.headers };
   const streamable = new Client(CLIENT);
