@@ -15,11 +15,12 @@
  * into a scratch folder under the temp folder on first use.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
@@ -68,30 +69,9 @@ const upstream = await startPinned(
   ['--import', 'tsx', here('./support/fast-upstream-process.ts'), values.deltas],
   (out) => /^(http:\S+)\n/m.exec(out)?.[1],
 );
-const dir = mkdtempSync(join(tmpdir(), 'portico-bench-gateway-'));
-const env = {
-  ...process.env,
-  PORTICO_DATA_DIR: dir,
-  FAST_UPSTREAM_KEY: 'bench-key-not-secret',
-  OPENAI_API_KEY: '',
-};
-const config = join(dir, 'portico.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    providers: { fast: { type: 'openai', base_url: upstream.url, api_key_env: 'FAST_UPSTREAM_KEY' } },
-    models: [
-      {
-        id: 'fast/model',
-        provider: 'fast',
-        upstream_model: 'fast',
-        context_window: 128000,
-        pricing: { input: 1, output: 2 },
-      },
-    ],
-    gateways: { default: { collect_logs: true, log_payloads: true } },
-  }),
-);
+const { dir, config, env } = writeFastPortico('portico-bench-gateway-', upstream.url, {
+  default: { collect_logs: true, log_payloads: true },
+});
 const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
   env,
   encoding: 'utf8',

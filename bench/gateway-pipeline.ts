@@ -12,12 +12,12 @@
  * `--rounds` rounds; medians are printed.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnServe } from '../test/support/spawn-serve.ts';
+import { writeFastPortico } from './support/fast-portico.ts';
 import { startUpstream } from './support/fast-upstream.ts';
 import { load } from './support/load.ts';
 import { cpuMicros } from './support/proc-cpu.ts';
@@ -53,39 +53,16 @@ async function startPipe(target: string): Promise<{ url: string; pid: number; st
 async function main(): Promise<void> {
   const upstream = await startUpstream(Number(values.deltas));
   const origin = upstream.url.replace(/\/v1$/, '');
-  const dir = mkdtempSync(join(tmpdir(), 'portico-pipeline-'));
-  const env = {
-    ...process.env,
-    PORTICO_DATA_DIR: dir,
-    FAST_UPSTREAM_KEY: 'bench-key-not-secret',
-    OPENAI_API_KEY: '',
-  };
-  const config = join(dir, 'portico.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: { fast: { type: 'openai', base_url: upstream.url, api_key_env: 'FAST_UPSTREAM_KEY' } },
-      models: [
-        {
-          id: 'fast/model',
-          provider: 'fast',
-          upstream_model: 'fast',
-          context_window: 128000,
-          pricing: { input: 1, output: 2 },
-        },
-      ],
-      gateways: {
-        full: {
-          cache_ttl: 300,
-          rate_limit: { limit: 10_000_000, period: 60, technique: 'sliding' },
-          spend_limit: { limit_usd: 1_000_000, period: 86_400 },
-          collect_logs: true,
-          log_payloads: true,
-        },
-        bare: { authentication: false, collect_logs: false },
-      },
-    }),
-  );
+  const { dir, config, env } = writeFastPortico('portico-pipeline-', upstream.url, {
+    full: {
+      cache_ttl: 300,
+      rate_limit: { limit: 10_000_000, period: 60, technique: 'sliding' },
+      spend_limit: { limit_usd: 1_000_000, period: 86_400 },
+      collect_logs: true,
+      log_payloads: true,
+    },
+    bare: { authentication: false, collect_logs: false },
+  });
   const key = execFileSync(
     process.execPath,
     [bin, 'keys', 'create', '--name', 'bench', '--budget', '1000000/1d', '--rate-limit', '10000000/60s'],
