@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 
 /** What makes a commit durable: an fdatasync of the WAL file. */
 export interface DurableFile {
@@ -31,6 +31,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /**
  * Group commit for SQLite in WAL mode. Writes queue for one turn of the event loop, run in one
  * transaction (each in a savepoint of its own, so one failing write fails alone), committed
@@ -47,6 +49,8 @@ export class SqliteGroupCommit {
   readonly #wal: DurableFile;
   readonly #syncNormal: Statement;
   readonly #syncFull: Statement;
+  /** The batch's transaction, and each write's savepoint inside it: made once, not per batch. */
+  readonly #batch: Transaction<(batch: Pending[], results: Result[]) => void>;
   #queue: Pending[] = [];
   #scheduled = false;
   /** The sync now running, and the one queued behind it for writes it may have missed. */
@@ -59,6 +63,16 @@ export class SqliteGroupCommit {
     this.#wal = wal;
     this.#syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.#syncFull = db.prepare('PRAGMA synchronous = FULL');
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.#batch = db.transaction((batch: Pending[], results: Result[]) => {
+      for (const pending of batch) {
+        try {
+          results.push({ ok: true, value: savepoint(pending.work) });
+        } catch (error) {
+          results.push({ ok: false, error });
+        }
+      }
+    });
   }
 
   /** Runs `work` in the next batch's transaction; resolves with its result once the batch is durable. */
@@ -91,20 +105,10 @@ export class SqliteGroupCommit {
     this.#scheduled = false;
     const batch = this.#queue;
     this.#queue = [];
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const results: Result[] = [];
     try {
       this.#syncNormal.run();
-      this.#db
-        .transaction(() => {
-          for (const pending of batch) {
-            try {
-              results.push({ ok: true, value: this.#db.transaction(pending.work)() });
-            } catch (error) {
-              results.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      this.#batch.immediate(batch, results);
     } catch (error) {
       // The batch's transaction could not commit (the database is busy, full or closed): all of it failed.
       for (const pending of batch) pending.reject(error);
