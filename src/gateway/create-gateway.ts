@@ -128,7 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await admitOnly(ctx);
       return admitted(ctx);
     },
-    principalFor: (token, fromLoopback) => principalForToken({ keys: stores.keys, now }, token, fromLoopback),
+    principalFor: (token, fromLoopback) => principalForToken(keyCheck, token, fromLoopback),
     gateways,
     keys: new KeyAdmin(stores.keys, deps.newId, now),
     logs: new LogAccess(stores.logs, () => writer.flush()),
