@@ -66,9 +66,6 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-type Row = LogRow;
-const toEntry = toLogEntry;
-
 const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, () => '?', values);
 
 export class SqliteLogStore implements LogStore {
@@ -126,8 +123,8 @@ export class SqliteLogStore implements LogStore {
         `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
        ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
       )
-      .all(...values, page.limit + 1) as Row[];
-    return { data: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
+      .all(...values, page.limit + 1) as LogRow[];
+    return { data: rows.slice(0, page.limit).map(toLogEntry), hasMore: rows.length > page.limit };
   }
 
   async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {
@@ -177,8 +174,8 @@ export class SqliteLogStore implements LogStore {
     const { where: sql, values } = where(filter, [cursor]);
     const rows = this.#sql
       .get(`SELECT rowid AS seq, entry_json FROM logs WHERE rowid > ? AND ${sql} ORDER BY rowid LIMIT ?`)
-      .all(...values, limit) as Array<Row & { seq: number }>;
-    return { data: rows.map(toEntry), cursor: rows.at(-1)?.seq ?? cursor };
+      .all(...values, limit) as Array<LogRow & { seq: number }>;
+    return { data: rows.map(toLogEntry), cursor: rows.at(-1)?.seq ?? cursor };
   }
 
   async spend(scope: SpendScope, since: number): Promise<number> {
@@ -231,7 +228,7 @@ export class SqliteLogStore implements LogStore {
     const sql = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
       WHERE logs.id = @id ${project !== undefined ? 'AND project = @project' : ''}`;
     const row = this.#sql.get(sql).get({ id, ...(project !== undefined ? { project } : {}) }) as
-      Row | undefined;
-    return row && toEntry(row);
+      LogRow | undefined;
+    return row && toLogEntry(row);
   }
 }
