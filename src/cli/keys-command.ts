@@ -1,8 +1,7 @@
-import { ApiError } from '../api/errors.ts';
 import { CreateKeyRequest } from '../api/keys.ts';
 import { parseBody } from '../api/request.ts';
 import { CONNECTION_OPTIONS, openBackend } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 import { parseBudget, parseDuration, parseRateLimit } from './parse-limits.ts';
 import { formatTable } from './print-table.ts';
 
@@ -136,10 +135,7 @@ export const keysCommand: Command = {
       process.stdout.write(formatTable(['ID', 'NAME', 'PROJECT', 'KEY', 'SCOPES', 'STATE', 'CREATED'], rows));
       return 0;
     } catch (error) {
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }

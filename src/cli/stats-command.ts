@@ -1,7 +1,6 @@
-import { ApiError } from '../api/errors.ts';
 import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { parseDuration } from './parse-limits.ts';
 import { formatTable } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
@@ -76,10 +75,7 @@ export const statsCommand: Command = {
       return 0;
     } catch (error) {
       spinner?.stop();
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }
