@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import type { Gateway, List } from '../types.ts';
+import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 import { gatewayForm, gatewaySettings, NEW_GATEWAY, type GatewayForm } from './gateway-form.ts';
 
@@ -118,11 +119,7 @@ function GatewayEditor(props: {
   onSave: (form: GatewayForm) => void;
   onCancel: () => void;
 }) {
-  const [form, setForm] = useState(props.initial);
-  const text = (name: keyof GatewayForm) => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
-  const flag = (name: 'authentication' | 'collectLogs' | 'logPayloads') => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).checked });
+  const { form, text, flag } = useForm(props.initial);
   return (
     <form
       class="editor"

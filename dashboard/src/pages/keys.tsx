@@ -3,6 +3,7 @@ import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { formatTime } from '../format.ts';
 import type { Key, List } from '../types.ts';
+import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 
 interface KeyForm {
@@ -193,9 +194,7 @@ function KeyEditor(props: {
   onSave: (form: KeyForm) => void;
   onCancel: () => void;
 }) {
-  const [form, setForm] = useState(props.initial);
-  const text = (name: keyof KeyForm) => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
+  const { form, text, flag } = useForm(props.initial);
   return (
     <form
       class="editor"
@@ -235,13 +234,8 @@ function KeyEditor(props: {
         />
       </label>
       <label class="inline">
-        <input
-          type="checkbox"
-          name="admin"
-          checked={form.admin}
-          onChange={(e) => setForm({ ...form, admin: e.currentTarget.checked })}
-        />{' '}
-        Admin (manage keys and gateways, read every project)
+        <input type="checkbox" name="admin" checked={form.admin} onChange={flag('admin')} /> Admin (manage
+        keys and gateways, read every project)
       </label>
       <div class="buttons">
         <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
