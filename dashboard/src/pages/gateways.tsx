@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import type { Gateway, List } from '../types.ts';
 import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
@@ -61,19 +62,19 @@ export function GatewaysPage() {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Auth</th>
-                <th scope="col">Cache TTL</th>
-                <th scope="col">Rate limit</th>
-                <th scope="col">Logs</th>
-                <th scope="col">Retries</th>
-                <th scope="col">Spend limit</th>
-                <th scope="col">Source</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Id',
+                'Auth',
+                'Cache TTL',
+                'Rate limit',
+                'Logs',
+                'Retries',
+                'Spend limit',
+                'Source',
+                'Actions',
+              ]}
+            />
             <tbody>
               {gateways.data.data.map((g) => (
                 <tr key={g.id}>

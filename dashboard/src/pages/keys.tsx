@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { formatTime } from '../format.ts';
 import type { Key, List } from '../types.ts';
 import { useForm } from '../use-form.ts';
@@ -136,18 +137,7 @@ export function KeysPage() {
       ) : (
         <div class="table-wrap">
           <table data-testid="keys-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Project</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Id', 'Project', 'Key', 'Scopes', 'Expires', 'State', 'Actions']} />
             <tbody>
               {keys.data.data.map((key) => (
                 <tr key={key.id} data-key-id={key.id}>

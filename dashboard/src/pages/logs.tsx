@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
 import { href } from '../router.ts';
 import type { List, Log } from '../types.ts';
@@ -105,18 +106,7 @@ function LogTable({ logs }: { logs: Log[] }) {
   return (
     <div class="table-wrap">
       <table class="logs" data-testid="logs-table">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Gateway</th>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            <th scope="col">Tokens</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Cache</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Gateway', 'Model', 'Status', 'Tokens', 'Cost', 'Latency', 'Cache']} />
         <tbody>
           {logs.map((log) => (
             <tr key={log.id} class={log.success ? '' : 'failed'} data-log-id={log.id}>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
 import { formatCost, formatCount, formatMs, formatPercent } from '../format.ts';
 import type { Analytics, AnalyticsRow } from '../types.ts';
@@ -175,18 +176,9 @@ function Breakdown({ rows, dimension }: { rows: AnalyticsRow[]; dimension: strin
     <div class="table-wrap">
       <table>
         <caption>By {dimension}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{dimension}</th>
-            <th scope="col">Requests</th>
-            <th scope="col">Tokens</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Errors</th>
-            <th scope="col">Cache hits</th>
-            <th scope="col">p50</th>
-            <th scope="col">p95</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[dimension, 'Requests', 'Tokens', 'Cost', 'Errors', 'Cache hits', 'p50', 'p95']}
+        />
         <tbody>
           {sorted.map((row) => (
             <tr key={row.group ?? ''}>
