@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 
 type KeysOf<T, V> = { [K in keyof T]: T[K] extends V ? K : never }[keyof T];
 
-/** An editor's form state, with handlers that copy an input's text or a checkbox's state into one field. */
+/** A form's state, with handlers that copy an input's text or a checkbox's state into one field. */
 export function useForm<T extends object>(initial: T) {
   const [form, setForm] = useState(initial);
   const text = (name: KeysOf<T, string>) => (event: Event) =>
