@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { EditorForm } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
 import type { Gateway, List } from '../types.ts';
@@ -122,10 +123,11 @@ function GatewayEditor(props: {
 }) {
   const { form, text, flag } = useForm(props.initial);
   return (
-    <form
-      class="editor"
-      aria-label={props.creating ? 'New gateway' : `Edit gateway ${form.id}`}
-      onSubmit={(e) => (e.preventDefault(), props.onSave(form))}
+    <EditorForm
+      label={props.creating ? 'New gateway' : `Edit gateway ${form.id}`}
+      creating={props.creating}
+      onSubmit={() => props.onSave(form)}
+      onCancel={props.onCancel}
     >
       {props.creating ? (
         <label>
@@ -208,12 +210,6 @@ function GatewayEditor(props: {
       <label>
         per (s) <input type="number" min={1} value={form.spendPeriod} onInput={text('spendPeriod')} />
       </label>
-      <div class="buttons">
-        <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </EditorForm>
   );
 }

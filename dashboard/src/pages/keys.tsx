@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
+import { EditorForm } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
 import { formatTime } from '../format.ts';
@@ -186,10 +187,11 @@ function KeyEditor(props: {
 }) {
   const { form, text, flag } = useForm(props.initial);
   return (
-    <form
-      class="editor"
-      aria-label={props.creating ? 'New key' : 'Edit key'}
-      onSubmit={(e) => (e.preventDefault(), props.onSave(form))}
+    <EditorForm
+      label={props.creating ? 'New key' : 'Edit key'}
+      creating={props.creating}
+      onSubmit={() => props.onSave(form)}
+      onCancel={props.onCancel}
     >
       <label>
         Name <input name="name" value={form.name} onInput={text('name')} />
@@ -227,12 +229,6 @@ function KeyEditor(props: {
         <input type="checkbox" name="admin" checked={form.admin} onChange={flag('admin')} /> Admin (manage
         keys and gateways, read every project)
       </label>
-      <div class="buttons">
-        <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </EditorForm>
   );
 }
