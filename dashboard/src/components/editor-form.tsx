@@ -1,5 +1,13 @@
 import type { ComponentChildren } from 'preact';
 
+/** What a page hands its editor: the form to start from, and what Save and Cancel do. */
+export interface EditorProps<F> {
+  initial: F;
+  creating: boolean;
+  onSave: (form: F) => void;
+  onCancel: () => void;
+}
+
 /** An editor's form: its fields, then Create (or Save) and Cancel. */
 export function EditorForm(props: {
   label: string;

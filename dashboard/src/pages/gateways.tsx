@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { EditorForm } from '../components/editor-form.tsx';
+import { EditorForm, type EditorProps } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
 import type { Gateway, List } from '../types.ts';
@@ -115,12 +115,7 @@ export function GatewaysPage() {
   );
 }
 
-function GatewayEditor(props: {
-  initial: GatewayForm;
-  creating: boolean;
-  onSave: (form: GatewayForm) => void;
-  onCancel: () => void;
-}) {
+function GatewayEditor(props: EditorProps<GatewayForm>) {
   const { form, text, flag } = useForm(props.initial);
   return (
     <EditorForm

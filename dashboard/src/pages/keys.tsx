@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
-import { EditorForm } from '../components/editor-form.tsx';
+import { EditorForm, type EditorProps } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
 import { formatTime } from '../format.ts';
@@ -179,12 +179,7 @@ export function KeysPage() {
   );
 }
 
-function KeyEditor(props: {
-  initial: KeyForm;
-  creating: boolean;
-  onSave: (form: KeyForm) => void;
-  onCancel: () => void;
-}) {
+function KeyEditor(props: EditorProps<KeyForm>) {
   const { form, text, flag } = useForm(props.initial);
   return (
     <EditorForm
