@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
@@ -6,6 +6,7 @@ import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
 import { href } from '../router.ts';
 import type { List, Log } from '../types.ts';
 import { useLoad } from '../use-load.ts';
+import { useTick } from '../use-tick.ts';
 
 const PAGE_SIZE = 50;
 const LIVE_EVERY_MS = 2000;
@@ -28,13 +29,8 @@ export function LogsPage() {
   // The cursors of the pages before this one: empty on the first page.
   const [cursors, setCursors] = useState<string[]>([]);
   const [live, setLive] = useState(true);
-  const [tick, setTick] = useState(0);
   const first = cursors.length === 0;
-  useEffect(() => {
-    if (!live || !first) return;
-    const timer = setInterval(() => setTick((n) => n + 1), LIVE_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [live, first]);
+  const tick = useTick(LIVE_EVERY_MS, live && first);
   const after = cursors.at(-1);
   const page = useLoad(
     (signal) =>

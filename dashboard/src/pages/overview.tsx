@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
 import { TableHead } from '../components/table-head.tsx';
@@ -6,6 +6,7 @@ import { TimeChart } from '../components/time-chart.tsx';
 import { formatCost, formatCount, formatMs, formatPercent } from '../format.ts';
 import type { Analytics, AnalyticsRow } from '../types.ts';
 import { useLoad } from '../use-load.ts';
+import { useTick } from '../use-tick.ts';
 import { chartData, type ChartData } from './overview-series.ts';
 
 const RANGES = [
@@ -26,11 +27,7 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 export function OverviewPage() {
   const [rangeId, setRangeId] = useState<(typeof RANGES)[number]['id']>('24h');
   const [groupBy, setGroupBy] = useState<'' | (typeof GROUPS)[number]>('');
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+  const tick = useTick(REFRESH_MS);
   const range = RANGES.find((r) => r.id === rangeId)!;
   const loaded = useLoad(
     async (signal) => {
