@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { startSpinner } from './spinner.ts';
-import { ApiError } from '../api/errors.ts';
 import { CliError } from './api-client.ts';
 import { CONNECTION_OPTIONS, openBackend, type CliBackend } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 
 const USAGE = `portico chat MODEL [--instructions TEXT] [--max-output-tokens N] [--temperature T]
                     [--url URL --key KEY]
@@ -117,10 +116,7 @@ export const chatCommand: Command = {
         answering = undefined;
       }
     } catch (error) {
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       lines.close();
       await backend.close();

@@ -24,3 +24,9 @@ export function text(values: Values, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** Writes a failed command's message to stderr; returns the exit status it ends with. */
+export function fail(error: unknown): number {
+  process.stderr.write(`portico: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}

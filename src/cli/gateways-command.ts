@@ -1,6 +1,5 @@
-import { ApiError } from '../api/errors.ts';
 import { CONNECTION_OPTIONS, openBackend, type GatewayObject } from './backend.ts';
-import { RUNTIME_OPTIONS, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, type Command } from './command.ts';
 import {
   GATEWAY_SETTING_OPTIONS,
   GATEWAY_SETTINGS_USAGE,
@@ -74,10 +73,7 @@ export const gatewaysCommand: Command = {
         );
       return 0;
     } catch (error) {
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }

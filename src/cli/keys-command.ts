@@ -1,10 +1,9 @@
-import { ApiError } from '../api/errors.ts';
 import { CreateKeyRequest } from '../api/keys.ts';
 import { parseBody } from '../api/request.ts';
 import { CONNECTION_OPTIONS, openBackend } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 import { parseBudget, parseDuration, parseRateLimit } from './parse-limits.ts';
-import { formatTable } from './print-table.ts';
+import { formatTable, minuteText } from './print-table.ts';
 
 const USAGE = `portico keys create [--name NAME] [--project ID] [--admin] [--models a,b] [--gateways g,h]
                      [--expires 30d] [--budget 10/30d] [--rate-limit 100/60s[:sliding]] [--json]
@@ -131,15 +130,12 @@ export const keysCommand: Command = {
           : key.expires_at !== null && key.expires_at <= now
             ? 'expired'
             : 'active',
-        new Date(key.created_at * 1000).toISOString().slice(0, 16).replace('T', ' '),
+        minuteText(key.created_at),
       ]);
       process.stdout.write(formatTable(['ID', 'NAME', 'PROJECT', 'KEY', 'SCOPES', 'STATE', 'CREATED'], rows));
       return 0;
     } catch (error) {
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }

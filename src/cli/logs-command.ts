@@ -1,6 +1,5 @@
-import { ApiError } from '../api/errors.ts';
 import { CONNECTION_OPTIONS, openBackend, type LogObject, type LogQuery } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { formatTable } from './print-table.ts';
 
 const HEADER = ['TIME', 'GATEWAY', 'MODEL', 'STATUS', 'TOKENS', 'COST', 'LATENCY', 'CACHE'];
@@ -62,10 +61,7 @@ export const logsCommand: Command = {
       else for await (const entries of backend.followLogs(query, limit, stop.signal)) print(entries);
       return 0;
     } catch (error) {
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }

@@ -11,3 +11,7 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
     .join('\n')
     .concat('\n');
 }
+
+/** A Unix time in seconds as `YYYY-MM-DD HH:MM` (UTC). */
+export const minuteText = (seconds: number): string =>
+  new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');

@@ -1,9 +1,8 @@
-import { ApiError } from '../api/errors.ts';
 import { startSpinner } from './spinner.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
-import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 export const runCommand: Command = {
@@ -62,10 +61,7 @@ export const runCommand: Command = {
       return 0;
     } catch (error) {
       spinner.stop();
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await runtime.close();
     }

@@ -1,9 +1,8 @@
-import { ApiError } from '../api/errors.ts';
 import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
-import { RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { parseDuration } from './parse-limits.ts';
-import { formatTable } from './print-table.ts';
+import { formatTable, minuteText } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
 
 const USAGE = 'portico stats [--range 24h] [--by model|provider|gateway|key] [--json] [--url URL --key KEY]';
@@ -20,7 +19,6 @@ function bucketOf(seconds: number): { bucket: AnalyticsRequest['bucket']; step: 
 const money = (usd: number) => `$${usd < 0.01 && usd > 0 ? usd.toPrecision(2) : usd.toFixed(2)}`;
 const count = (n: number) => n.toLocaleString('en-US');
 const percent = (part: number, whole: number) => `${whole > 0 ? ((part / whole) * 100).toFixed(1) : '0.0'}%`;
-const when = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
 
 /** `portico stats`: the dashboard's overview in the terminal, totals with a requests sparkline and a breakdown. */
 export const statsCommand: Command = {
@@ -76,10 +74,7 @@ export const statsCommand: Command = {
       return 0;
     } catch (error) {
       spinner?.stop();
-      process.stderr.write(
-        `portico: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return 1;
+      return fail(error);
     } finally {
       await backend.close();
     }
@@ -107,7 +102,7 @@ function report(
     ['Cache hits', percent(total?.cache_hits ?? 0, requests)],
     ['Latency', `p50 ${total?.latency_p50 ?? 0} ms, p95 ${total?.latency_p95 ?? 0} ms`],
   ];
-  return `Last ${label} (${when(range.from)} to ${when(range.to)} UTC)\n${lines
+  return `Last ${label} (${minuteText(range.from)} to ${minuteText(range.to)} UTC)\n${lines
     .map(([name, value]) => `${name.padEnd(11)}${value}`)
     .join('\n')}\n`;
 }

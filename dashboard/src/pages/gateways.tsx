@@ -1,7 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { EditorForm, type EditorProps } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import type { Gateway, List } from '../types.ts';
+import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 import { gatewayForm, gatewaySettings, NEW_GATEWAY, type GatewayForm } from './gateway-form.ts';
 
@@ -60,19 +63,19 @@ export function GatewaysPage() {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Auth</th>
-                <th scope="col">Cache TTL</th>
-                <th scope="col">Rate limit</th>
-                <th scope="col">Logs</th>
-                <th scope="col">Retries</th>
-                <th scope="col">Spend limit</th>
-                <th scope="col">Source</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Id',
+                'Auth',
+                'Cache TTL',
+                'Rate limit',
+                'Logs',
+                'Retries',
+                'Spend limit',
+                'Source',
+                'Actions',
+              ]}
+            />
             <tbody>
               {gateways.data.data.map((g) => (
                 <tr key={g.id}>
@@ -112,22 +115,14 @@ export function GatewaysPage() {
   );
 }
 
-function GatewayEditor(props: {
-  initial: GatewayForm;
-  creating: boolean;
-  onSave: (form: GatewayForm) => void;
-  onCancel: () => void;
-}) {
-  const [form, setForm] = useState(props.initial);
-  const text = (name: keyof GatewayForm) => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
-  const flag = (name: 'authentication' | 'collectLogs' | 'logPayloads') => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).checked });
+function GatewayEditor(props: EditorProps<GatewayForm>) {
+  const { form, text, flag } = useForm(props.initial);
   return (
-    <form
-      class="editor"
-      aria-label={props.creating ? 'New gateway' : `Edit gateway ${form.id}`}
-      onSubmit={(e) => (e.preventDefault(), props.onSave(form))}
+    <EditorForm
+      label={props.creating ? 'New gateway' : `Edit gateway ${form.id}`}
+      creating={props.creating}
+      onSubmit={() => props.onSave(form)}
+      onCancel={props.onCancel}
     >
       {props.creating ? (
         <label>
@@ -210,12 +205,6 @@ function GatewayEditor(props: {
       <label>
         per (s) <input type="number" min={1} value={form.spendPeriod} onInput={text('spendPeriod')} />
       </label>
-      <div class="buttons">
-        <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </EditorForm>
   );
 }

@@ -1,8 +1,11 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
+import { EditorForm, type EditorProps } from '../components/editor-form.tsx';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { formatTime } from '../format.ts';
 import type { Key, List } from '../types.ts';
+import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 
 interface KeyForm {
@@ -135,18 +138,7 @@ export function KeysPage() {
       ) : (
         <div class="table-wrap">
           <table data-testid="keys-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Project</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Id', 'Project', 'Key', 'Scopes', 'Expires', 'State', 'Actions']} />
             <tbody>
               {keys.data.data.map((key) => (
                 <tr key={key.id} data-key-id={key.id}>
@@ -187,20 +179,14 @@ export function KeysPage() {
   );
 }
 
-function KeyEditor(props: {
-  initial: KeyForm;
-  creating: boolean;
-  onSave: (form: KeyForm) => void;
-  onCancel: () => void;
-}) {
-  const [form, setForm] = useState(props.initial);
-  const text = (name: keyof KeyForm) => (event: Event) =>
-    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
+function KeyEditor(props: EditorProps<KeyForm>) {
+  const { form, text, flag } = useForm(props.initial);
   return (
-    <form
-      class="editor"
-      aria-label={props.creating ? 'New key' : 'Edit key'}
-      onSubmit={(e) => (e.preventDefault(), props.onSave(form))}
+    <EditorForm
+      label={props.creating ? 'New key' : 'Edit key'}
+      creating={props.creating}
+      onSubmit={() => props.onSave(form)}
+      onCancel={props.onCancel}
     >
       <label>
         Name <input name="name" value={form.name} onInput={text('name')} />
@@ -235,20 +221,9 @@ function KeyEditor(props: {
         />
       </label>
       <label class="inline">
-        <input
-          type="checkbox"
-          name="admin"
-          checked={form.admin}
-          onChange={(e) => setForm({ ...form, admin: e.currentTarget.checked })}
-        />{' '}
-        Admin (manage keys and gateways, read every project)
+        <input type="checkbox" name="admin" checked={form.admin} onChange={flag('admin')} /> Admin (manage
+        keys and gateways, read every project)
       </label>
-      <div class="buttons">
-        <button type="submit">{props.creating ? 'Create' : 'Save'}</button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </EditorForm>
   );
 }

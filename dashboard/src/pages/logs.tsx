@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
 import { href } from '../router.ts';
 import type { List, Log } from '../types.ts';
 import { useLoad } from '../use-load.ts';
+import { useTick } from '../use-tick.ts';
 
 const PAGE_SIZE = 50;
 const LIVE_EVERY_MS = 2000;
@@ -27,13 +29,8 @@ export function LogsPage() {
   // The cursors of the pages before this one: empty on the first page.
   const [cursors, setCursors] = useState<string[]>([]);
   const [live, setLive] = useState(true);
-  const [tick, setTick] = useState(0);
   const first = cursors.length === 0;
-  useEffect(() => {
-    if (!live || !first) return;
-    const timer = setInterval(() => setTick((n) => n + 1), LIVE_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [live, first]);
+  const tick = useTick(LIVE_EVERY_MS, live && first);
   const after = cursors.at(-1);
   const page = useLoad(
     (signal) =>
@@ -105,18 +102,7 @@ function LogTable({ logs }: { logs: Log[] }) {
   return (
     <div class="table-wrap">
       <table class="logs" data-testid="logs-table">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Gateway</th>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            <th scope="col">Tokens</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Cache</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Gateway', 'Model', 'Status', 'Tokens', 'Cost', 'Latency', 'Cache']} />
         <tbody>
           {logs.map((log) => (
             <tr key={log.id} class={log.success ? '' : 'failed'} data-log-id={log.id}>

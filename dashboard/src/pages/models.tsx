@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { ErrorNote, JsonBlock, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { formatCount } from '../format.ts';
 import type { List, Model } from '../types.ts';
 import { useLoad } from '../use-load.ts';
@@ -24,19 +25,19 @@ export function ModelsPage() {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Model</th>
-                <th scope="col">Where</th>
-                <th scope="col">Context</th>
-                <th scope="col">Max output</th>
-                <th scope="col">Input</th>
-                <th scope="col">Cached input</th>
-                <th scope="col">Output</th>
-                <th scope="col">Capabilities</th>
-                <th scope="col">Schemas</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Model',
+                'Where',
+                'Context',
+                'Max output',
+                'Input',
+                'Cached input',
+                'Output',
+                'Capabilities',
+                'Schemas',
+              ]}
+            />
             <tbody>
               {models.data.data.map((model) => (
                 <tr key={model.id}>

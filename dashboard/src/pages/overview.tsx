@@ -1,10 +1,12 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
 import { formatCost, formatCount, formatMs, formatPercent } from '../format.ts';
 import type { Analytics, AnalyticsRow } from '../types.ts';
 import { useLoad } from '../use-load.ts';
+import { useTick } from '../use-tick.ts';
 import { chartData, type ChartData } from './overview-series.ts';
 
 const RANGES = [
@@ -25,11 +27,7 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 export function OverviewPage() {
   const [rangeId, setRangeId] = useState<(typeof RANGES)[number]['id']>('24h');
   const [groupBy, setGroupBy] = useState<'' | (typeof GROUPS)[number]>('');
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+  const tick = useTick(REFRESH_MS);
   const range = RANGES.find((r) => r.id === rangeId)!;
   const loaded = useLoad(
     async (signal) => {
@@ -175,18 +173,9 @@ function Breakdown({ rows, dimension }: { rows: AnalyticsRow[]; dimension: strin
     <div class="table-wrap">
       <table>
         <caption>By {dimension}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{dimension}</th>
-            <th scope="col">Requests</th>
-            <th scope="col">Tokens</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Errors</th>
-            <th scope="col">Cache hits</th>
-            <th scope="col">p50</th>
-            <th scope="col">p95</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[dimension, 'Requests', 'Tokens', 'Cost', 'Errors', 'Cache hits', 'p50', 'p95']}
+        />
         <tbody>
           {sorted.map((row) => (
             <tr key={row.group ?? ''}>

@@ -4,6 +4,7 @@ import { ErrorNote } from '../components/notice.tsx';
 import { formatCount } from '../format.ts';
 import { streamResponse, type StreamEvent } from '../stream-response.ts';
 import type { List, Model } from '../types.ts';
+import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 import { DEFAULT_SETTINGS, playgroundRequest, type PlaygroundSettings } from './playground-request.ts';
 
@@ -26,7 +27,7 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
  */
 export function PlaygroundPage() {
   const models = useLoad((signal) => api<List<Model>>('/v1/models', { signal }), []);
-  const [settings, setSettings] = useState<PlaygroundSettings>(DEFAULT_SETTINGS);
+  const { form: settings, text: update } = useForm<PlaygroundSettings>(DEFAULT_SETTINGS);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [message, setMessage] = useState('');
   const [showEvents, setShowEvents] = useState(false);
@@ -35,9 +36,6 @@ export function PlaygroundPage() {
   const [busy, setBusy] = useState(false);
   const model = settings.model || models.data?.data[0]?.id || '';
   const chosen = models.data?.data.find((m) => m.id === model);
-
-  const update = (name: keyof PlaygroundSettings) => (event: Event) =>
-    setSettings({ ...settings, [name]: (event.currentTarget as HTMLInputElement).value });
 
   const send = async (event: Event) => {
     event.preventDefault();
