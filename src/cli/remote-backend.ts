@@ -82,13 +82,15 @@ export class RemoteBackend implements CliBackend {
   /** Polls the newest entries and yields those not seen before (the API has no push). */
   async *followLogs(query: LogQuery, limit: number, signal: AbortSignal): AsyncGenerator<LogObject[]> {
     const newest = await this.logs(query, Math.max(limit, FOLLOW_PAGE));
-    const seen = new Set(newest.map((entry) => entry.id));
+    // The ids of the latest page: anything newer shows up in the next page, so older ids are not kept.
+    let seen = new Set(newest.map((entry) => entry.id));
     yield newest.slice(-limit);
     while (!signal.aborted) {
       await sleep(FOLLOW_EVERY_MS, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
-      const fresh = (await this.logs(query, FOLLOW_PAGE)).filter((entry) => !seen.has(entry.id));
-      for (const entry of fresh) seen.add(entry.id);
+      const page = await this.logs(query, FOLLOW_PAGE);
+      const fresh = page.filter((entry) => !seen.has(entry.id));
+      seen = new Set(page.map((entry) => entry.id));
       if (fresh.length > 0) yield fresh;
     }
   }
