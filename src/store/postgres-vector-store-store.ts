@@ -6,6 +6,8 @@ import { sql } from './postgres-query.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
 import {
   embeddingBytes,
+  fromScopeRow,
+  readAttributes,
   readEmbedding,
   scopeKey,
   toFileBatch,
@@ -13,6 +15,7 @@ import {
   toVectorStoreFile,
   VECTOR_STORE_COLUMNS,
   VECTOR_STORE_FILE_COLUMNS,
+  type ScopeRow,
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
@@ -378,7 +381,7 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       ...fromScopeRow(row),
       filename: row.filename,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
       text: row.text,
     }));
   }
@@ -400,7 +403,7 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       vectorStoreId: row.vector_store_id,
       fileId: row.file_id,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
     }));
   }
 
@@ -491,16 +494,6 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
   private now(): number {
     return Math.floor(this.clock() / 1000);
   }
-}
-
-interface ScopeRow {
-  chunk_id: string | number;
-  vector_store_id: string;
-  file_id: string;
-}
-
-function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
-  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
 }
 
 function scopeParams(scope: SearchScope): unknown[] {

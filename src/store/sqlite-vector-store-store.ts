@@ -7,7 +7,9 @@ import { StatementCache } from './statement-cache.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
+  fromScopeRow,
   ftsMatch,
+  readAttributes,
   readEmbedding,
   scopeKey,
   toFileBatch,
@@ -15,6 +17,7 @@ import {
   toVectorStoreFile,
   VECTOR_STORE_COLUMNS,
   VECTOR_STORE_FILE_COLUMNS,
+  type ScopeRow,
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
@@ -370,7 +373,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       ...fromScopeRow(row),
       filename: row.filename,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
       text: row.text,
     }));
   }
@@ -389,7 +392,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       vectorStoreId: row.vector_store_id,
       fileId: row.file_id,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
     }));
   }
 
@@ -456,16 +459,6 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   #now(): number {
     return Math.floor(this.#clock() / 1000);
   }
-}
-
-interface ScopeRow {
-  chunk_id: number;
-  vector_store_id: string;
-  file_id: string;
-}
-
-function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
-  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
 }
 
 function scopeParams(scope: SearchScope) {
