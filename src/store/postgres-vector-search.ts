@@ -2,7 +2,14 @@ import type { Attributes } from '../api/vector-stores.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
-import { fromScopeRow, readAttributes, readEmbedding, scopeKey, type ScopeRow } from './vector-store-rows.ts';
+import {
+  fromScopeRow,
+  readAttributes,
+  readEmbedding,
+  SCOPE_JOINS,
+  scopeKey,
+  type ScopeRow,
+} from './vector-store-rows.ts';
 import type {
   ChunkEmbedding,
   ChunkHit,
@@ -14,8 +21,6 @@ import type {
 /** Chunks of completed files: $1 owner, $2 the stores, $3 the `store file` keys or null. */
 const IN_SCOPE = `v.owner = $1 AND f.status = 'completed' AND c.vector_store_id = ANY($2::text[])
   AND ($3::text[] IS NULL OR (c.vector_store_id || ' ' || c.file_id) = ANY($3::text[]))`;
-const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
-  JOIN vector_stores v ON v.id = c.vector_store_id`;
 
 /**
  * The search reads of the PostgreSQL VectorStoreStore: the chunks in a search's scope, by words

@@ -11,6 +11,7 @@ import {
   ftsMatch,
   readAttributes,
   readEmbedding,
+  SCOPE_JOINS,
   scopeKey,
   toFileBatch,
   toVectorStore,
@@ -43,8 +44,6 @@ const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = ? AND
 const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
   AND c.vector_store_id IN (SELECT value FROM json_each(:stores))
   AND (:files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(:files)))`;
-const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
-  JOIN vector_stores v ON v.id = c.vector_store_id`;
 
 /** The embedded VectorStoreStore, on the handle shared with the other stores. */
 export class SqliteVectorStoreStore implements VectorStoreStore {

@@ -140,6 +140,10 @@ export function readAttributes(json: string | null): Attributes | null {
   return json === null ? null : (JSON.parse(json) as Attributes);
 }
 
+/** Joins a chunk (`c`) to its file (`f`) and its store (`v`), which a search's scope reads. */
+export const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
+  JOIN vector_stores v ON v.id = c.vector_store_id`;
+
 /** A chunk's place as a search query selects it (`c.id AS chunk_id, c.vector_store_id, c.file_id`). */
 export interface ScopeRow {
   /** A bigint from PostgreSQL arrives as a string. */
