@@ -3,11 +3,10 @@ import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
+import { PostgresVectorSearch } from './postgres-vector-search.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
 import {
   embeddingBytes,
-  readEmbedding,
-  scopeKey,
   toFileBatch,
   toVectorStore,
   toVectorStoreFile,
@@ -35,20 +34,19 @@ import type {
 
 /** $1 the store's id, $2 the owner. */
 const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = $1 AND owner = $2)`;
-/** Chunks of completed files: $1 owner, $2 the stores, $3 the `store file` keys or null. */
-const IN_SCOPE = `v.owner = $1 AND f.status = 'completed' AND c.vector_store_id = ANY($2::text[])
-  AND ($3::text[] IS NULL OR (c.vector_store_id || ' ' || c.file_id) = ANY($3::text[]))`;
-const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
-  JOIN vector_stores v ON v.id = c.vector_store_id`;
 
 type Seq = { seq: string };
 
 /** The VectorStoreStore on PostgreSQL, on the pool shared with the other stores. */
 export class PostgresVectorStoreStore implements VectorStoreStore {
+  readonly #search: PostgresVectorSearch;
+
   constructor(
     private readonly db: PostgresDatabase,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.#search = new PostgresVectorSearch(db);
+  }
 
   async create(store: NewVectorStore, owner: Owner): Promise<void> {
     await this.db.execute(
@@ -346,62 +344,23 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
     });
   }
 
-  async textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
-    if (terms.length === 0) return [];
-    const rows = await this.db.query<ScopeRow>(
-      sql(`SELECT c.id AS chunk_id, c.vector_store_id, c.file_id
-           FROM vector_store_chunks c ${SCOPE_JOINS}, to_tsquery('english', $4) AS query
-           WHERE c.search_vector @@ query AND ${IN_SCOPE}
-           ORDER BY ts_rank(c.search_vector, query) DESC, c.id LIMIT $5`),
-      [...scopeParams(scope), tsQuery(terms), limit],
-    );
-    return rows.map((row, index) => ({ ...fromScopeRow(row), rank: index + 1 }));
+  textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
+    return this.#search.textSearch(scope, terms, limit);
   }
 
-  async embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]> {
-    const rows = await this.db.query<ScopeRow & { embedding: Buffer }>(
-      sql(`SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, c.embedding FROM vector_store_chunks c ${SCOPE_JOINS}
-           WHERE ${IN_SCOPE} AND f.embedding_model = $4 AND c.embedding IS NOT NULL LIMIT $5`),
-      [...scopeParams(scope), model, limit],
-    );
-    return rows.map((row) => ({ ...fromScopeRow(row), embedding: readEmbedding(row.embedding) }));
+  embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]> {
+    return this.#search.embeddings(scope, model, limit);
   }
 
-  async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
-    const rows = await this.db.query<
-      ScopeRow & { filename: string; attributes_json: string | null; text: string }
-    >(
-      sql(`SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, f.filename, f.attributes_json, c.text
-           FROM vector_store_chunks c ${SCOPE_JOINS} WHERE c.id = ANY($1::bigint[]) AND v.owner = $2`),
-      [chunkIds, owner],
-    );
-    return rows.map((row) => ({
-      ...fromScopeRow(row),
-      filename: row.filename,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
-      text: row.text,
-    }));
+  chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
+    return this.#search.chunkTexts(chunkIds, owner);
   }
 
-  async fileAttributes(
+  fileAttributes(
     vectorStoreIds: readonly string[],
     owner: Owner,
-  ): Promise<Array<{ vectorStoreId: string; fileId: string; attributes: Attributes | null }>> {
-    const rows = await this.db.query<{
-      vector_store_id: string;
-      file_id: string;
-      attributes_json: string | null;
-    }>(
-      sql(`SELECT f.vector_store_id, f.file_id, f.attributes_json FROM vector_store_files f
-           JOIN vector_stores v ON v.id = f.vector_store_id
-           WHERE v.owner = $1 AND f.status = 'completed' AND f.vector_store_id = ANY($2::text[])`),
-      [owner, vectorStoreIds],
-    );
-    return rows.map((row) => ({
-      vectorStoreId: row.vector_store_id,
-      fileId: row.file_id,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
-    }));
+  ): ReturnType<VectorStoreStore['fileAttributes']> {
+    return this.#search.fileAttributes(vectorStoreIds, owner);
   }
 
   private async store(client: PoolClient, id: string, owner: Owner): Promise<VectorStoreObject | undefined> {
@@ -491,27 +450,4 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
   private now(): number {
     return Math.floor(this.clock() / 1000);
   }
-}
-
-interface ScopeRow {
-  chunk_id: string | number;
-  vector_store_id: string;
-  file_id: string;
-}
-
-function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
-  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
-}
-
-function scopeParams(scope: SearchScope): unknown[] {
-  return [
-    scope.owner,
-    scope.vectorStoreIds,
-    scope.fileIds ? scope.fileIds.map((one) => scopeKey(one.vectorStoreId, one.fileId)) : null,
-  ];
-}
-
-/** A tsquery matching any of the words; each is quoted, so nothing in it is syntax. */
-function tsQuery(terms: readonly string[]): string {
-  return terms.map((term) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`).join(' | ');
 }

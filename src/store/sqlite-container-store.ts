@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { SQLITE_CONTAINER_MIGRATIONS } from './container-migrations.ts';
 import {
   CONTAINER_SQL,
@@ -23,16 +23,22 @@ import { migrate } from './sqlite-migrations.ts';
 
 /** The embedded ContainerStore, on the handle shared with the other stores. */
 export class SqliteContainerStore implements ContainerStore {
+  /** CONTAINER_SQL, prepared once (after the migrations made its tables). */
+  readonly #sql: Record<keyof typeof CONTAINER_SQL, Statement>;
+
   constructor(private readonly db: Database) {
     migrate(db, 'containers', SQLITE_CONTAINER_MIGRATIONS);
+    this.#sql = Object.fromEntries(
+      Object.entries(CONTAINER_SQL).map(([name, text]) => [name, db.prepare(text)]),
+    ) as Record<keyof typeof CONTAINER_SQL, Statement>;
   }
 
   async create(container: ContainerObject, owner: Owner): Promise<void> {
-    this.db.prepare(CONTAINER_SQL.insert).run(...containerValues(container, owner));
+    this.#sql.insert.run(...containerValues(container, owner));
   }
 
   async get(id: string, owner: Owner): Promise<ContainerObject | undefined> {
-    const row = this.db.prepare(CONTAINER_SQL.select).get(id, owner) as ContainerRow | undefined;
+    const row = this.#sql.select.get(id, owner) as ContainerRow | undefined;
     return row && toContainer(row);
   }
 
@@ -42,38 +48,34 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async touch(id: string, owner: Owner, at: number): Promise<boolean> {
-    return this.db.prepare(CONTAINER_SQL.touch).run(at, id, owner).changes > 0;
+    return this.#sql.touch.run(at, id, owner).changes > 0;
   }
 
   async expire(now: number): Promise<string[]> {
     return this.db
       .transaction(() => {
-        const ids = (this.db.prepare(CONTAINER_SQL.expire).all(now) as Array<{ id: string }>).map(
-          (row) => row.id,
-        );
-        if (ids.length > 0) this.db.prepare(CONTAINER_SQL.dropExpiredFiles).run();
+        const ids = (this.#sql.expire.all(now) as Array<{ id: string }>).map((row) => row.id);
+        if (ids.length > 0) this.#sql.dropExpiredFiles.run();
         return ids;
       })
       .immediate();
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.db.prepare(CONTAINER_SQL.delete).run(id, owner).changes > 0;
+    return this.#sql.delete.run(id, owner).changes > 0;
   }
 
   async putFile(file: ContainerFileObject, content: Buffer, owner: Owner): Promise<boolean> {
-    return this.db.prepare(CONTAINER_SQL.upsertFile).run(...fileValues(file, content, owner)).changes > 0;
+    return this.#sql.upsertFile.run(...fileValues(file, content, owner)).changes > 0;
   }
 
   async getFile(containerId: string, fileId: string, owner: Owner): Promise<ContainerFileObject | undefined> {
-    const row = this.db.prepare(CONTAINER_SQL.selectFile).get(containerId, fileId, owner) as
-      ContainerFileRow | undefined;
+    const row = this.#sql.selectFile.get(containerId, fileId, owner) as ContainerFileRow | undefined;
     return row && toContainerFile(row);
   }
 
   async fileContent(containerId: string, fileId: string, owner: Owner): Promise<Buffer | undefined> {
-    const row = this.db.prepare(CONTAINER_SQL.fileContent).get(containerId, fileId, owner) as
-      { content: Buffer } | undefined;
+    const row = this.#sql.fileContent.get(containerId, fileId, owner) as { content: Buffer } | undefined;
     return row?.content;
   }
 
@@ -88,16 +90,14 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async deleteFile(containerId: string, fileId: string, owner: Owner): Promise<boolean> {
-    return this.db.prepare(CONTAINER_SQL.deleteFile).run(containerId, fileId, owner).changes > 0;
+    return this.#sql.deleteFile.run(containerId, fileId, owner).changes > 0;
   }
 
   async allFiles(
     containerId: string,
     owner: Owner,
   ): Promise<Array<{ file: ContainerFileObject; content: Buffer }>> {
-    const rows = this.db.prepare(CONTAINER_SQL.allFiles).all(containerId, owner) as Array<
-      ContainerFileRow & { content: Buffer }
-    >;
+    const rows = this.#sql.allFiles.all(containerId, owner) as Array<ContainerFileRow & { content: Buffer }>;
     return rows.map((row) => ({ file: toContainerFile(row), content: row.content }));
   }
 

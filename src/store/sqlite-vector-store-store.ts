@@ -7,14 +7,18 @@ import { StatementCache } from './statement-cache.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
+  fromScopeRow,
   ftsMatch,
+  readAttributes,
   readEmbedding,
+  SCOPE_JOINS,
   scopeKey,
   toFileBatch,
   toVectorStore,
   toVectorStoreFile,
   VECTOR_STORE_COLUMNS,
   VECTOR_STORE_FILE_COLUMNS,
+  type ScopeRow,
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
@@ -40,8 +44,6 @@ const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = ? AND
 const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
   AND c.vector_store_id IN (SELECT value FROM json_each(:stores))
   AND (:files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(:files)))`;
-const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
-  JOIN vector_stores v ON v.id = c.vector_store_id`;
 
 /** The embedded VectorStoreStore, on the handle shared with the other stores. */
 export class SqliteVectorStoreStore implements VectorStoreStore {
@@ -370,7 +372,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       ...fromScopeRow(row),
       filename: row.filename,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
       text: row.text,
     }));
   }
@@ -389,7 +391,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return rows.map((row) => ({
       vectorStoreId: row.vector_store_id,
       fileId: row.file_id,
-      attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+      attributes: readAttributes(row.attributes_json),
     }));
   }
 
@@ -456,16 +458,6 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   #now(): number {
     return Math.floor(this.#clock() / 1000);
   }
-}
-
-interface ScopeRow {
-  chunk_id: number;
-  vector_store_id: string;
-  file_id: string;
-}
-
-function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
-  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
 }
 
 function scopeParams(scope: SearchScope) {

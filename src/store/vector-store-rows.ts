@@ -96,7 +96,7 @@ export function toVectorStoreFile(row: VectorStoreFileRow): VectorStoreFileObjec
       row.last_error_json === null
         ? null
         : (JSON.parse(row.last_error_json) as VectorStoreFileObject['last_error']),
-    attributes: row.attributes_json === null ? null : (JSON.parse(row.attributes_json) as Attributes),
+    attributes: readAttributes(row.attributes_json),
     chunking_strategy: JSON.parse(row.chunking_json) as ChunkingStrategy,
     usage_bytes: Number(row.usage_bytes),
   };
@@ -135,6 +135,27 @@ export function readEmbedding(bytes: Buffer): Float32Array {
 }
 
 /** The key a (store, file) pair is matched by in a scope's file list. */
+/** A file's attributes as stored (`attributes_json`): JSON, or null for none. */
+export function readAttributes(json: string | null): Attributes | null {
+  return json === null ? null : (JSON.parse(json) as Attributes);
+}
+
+/** Joins a chunk (`c`) to its file (`f`) and its store (`v`), which a search's scope reads. */
+export const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
+  JOIN vector_stores v ON v.id = c.vector_store_id`;
+
+/** A chunk's place as a search query selects it (`c.id AS chunk_id, c.vector_store_id, c.file_id`). */
+export interface ScopeRow {
+  /** A bigint from PostgreSQL arrives as a string. */
+  chunk_id: string | number;
+  vector_store_id: string;
+  file_id: string;
+}
+
+export function fromScopeRow(row: ScopeRow): { chunkId: number; vectorStoreId: string; fileId: string } {
+  return { chunkId: Number(row.chunk_id), vectorStoreId: row.vector_store_id, fileId: row.file_id };
+}
+
 export const scopeKey = (vectorStoreId: string, fileId: string) => `${vectorStoreId} ${fileId}`;
 
 /** An FTS5 query matching any of the words, each quoted so nothing in it is syntax. */

@@ -8,6 +8,7 @@ import { AttributeFilter, RankingOptions } from '../../api/vector-stores.ts';
 import type { SearchResult } from '../../retrieval/vector-store-service.ts';
 import type { BoundTool, ToolModule } from '../hosted-tool.ts';
 import { parseArguments } from '../parse-arguments.ts';
+import { openSearch, searchEvent } from '../search-events.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { citeFiles, type FoundFile } from './cite-files.ts';
 
@@ -66,9 +67,9 @@ export const fileSearchTool: ToolModule = {
         const id = services.newId('fs');
         const args = parseArguments(SearchArguments, call.arguments);
         const queries = args.ok ? args.value.queries : [];
+        const self = { type: 'file_search_call', id };
         const item = (status: string, results: SearchResult[] | null = null): NativeOutputItem => ({
-          type: 'file_search_call',
-          id,
+          ...self,
           status,
           queries,
           results:
@@ -82,18 +83,9 @@ export const fileSearchTool: ToolModule = {
                 }))
               : null,
         });
-        yield { type: 'native-item-start', item: item('in_progress') };
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.file_search_call.in_progress' },
-        };
+        yield* openSearch(item('in_progress'));
         if (!args.ok) return { item: item('failed'), output: args.error };
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.file_search_call.searching' },
-        };
+        yield searchEvent(self, 'searching');
         let results: SearchResult[];
         try {
           ({ results } = await services.vectorStores.search(
@@ -112,11 +104,7 @@ export const fileSearchTool: ToolModule = {
           return { item: item('failed'), output: `The search failed: ${(error as Error).message}` };
         }
         found.push(...results);
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.file_search_call.completed' },
-        };
+        yield searchEvent(self, 'completed');
         return { item: item('completed', results), output: describe(results) };
       },
       cite: (text) => citeFiles(text, found),

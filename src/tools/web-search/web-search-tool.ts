@@ -5,6 +5,7 @@ import type { FunctionTool } from '../../api/tools.ts';
 import type { BoundTool, ToolModule } from '../hosted-tool.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { parseArguments } from '../parse-arguments.ts';
+import { openSearch, searchEvent } from '../search-events.ts';
 import { citeUrls } from './cite-urls.ts';
 import { searxngSearch, type SearchResult } from './searxng-search.ts';
 
@@ -57,24 +58,15 @@ export const webSearchTool: ToolModule = {
         const args = parseArguments(SearchArguments, call.arguments);
         const query = args.ok ? args.value.query : '';
         const action = { type: 'search', query, queries: query ? [query] : [] };
+        const self = { type: 'web_search_call', id };
         const item = (status: string, extra: object = {}): NativeOutputItem => ({
-          type: 'web_search_call',
-          id,
+          ...self,
           status,
           action: { ...action, ...extra },
         });
-        yield { type: 'native-item-start', item: item('in_progress') };
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.web_search_call.in_progress' },
-        };
+        yield* openSearch(item('in_progress'));
         if (!args.ok) return { item: item('failed'), output: args.error };
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.web_search_call.searching' },
-        };
+        yield searchEvent(self, 'searching');
         let results: SearchResult[];
         try {
           results = await searxngSearch(services.fetch, base, query, signal);
@@ -86,11 +78,7 @@ export const webSearchTool: ToolModule = {
           .filter((result) => allowedDomain(result.url, domains))
           .slice(0, services.config.webSearch.maxResults);
         found.push(...results);
-        yield {
-          type: 'native-item-event',
-          itemId: id,
-          event: { type: 'response.web_search_call.completed' },
-        };
+        yield searchEvent(self, 'completed');
         const sources = results.map((result) => ({ type: 'url', url: result.url }));
         return {
           item: item('completed', include.includes(SOURCES) ? { sources } : {}),
