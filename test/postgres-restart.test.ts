@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../src/server/start-server.ts';
+import { jsonLogger } from '../src/logger.ts';
 import { openPostgresStores } from '../src/store/postgres-stores.ts';
 import { DEFAULT_PROJECT } from '../src/store/owner.ts';
 import { freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
@@ -23,6 +24,8 @@ let server: RunningServer;
 let schema: string;
 let drop: () => Promise<void>;
 let dataDir: string;
+/** What the server logged as its own failure (an unhandled error), shown when the test fails. */
+const serverErrors: string[] = [];
 
 before(async () => {
   upstream = await startReplayServer(() => ({ ...text, chunkDelayMs: 15 }));
@@ -36,6 +39,9 @@ before(async () => {
     port: 0,
     dataDir,
     modelsDirs: [],
+    logger: jsonLogger((line) => {
+      if (line.includes('"level":"error"')) serverErrors.push(line);
+    }),
     env: { PORTICO_DATABASE_URL: url.href, PORTICO_DATABASE_SCHEMA: schema },
     config: {
       providers: { loop: { type: 'chat-completions', base_url: `${upstream.url}/v1` } },
@@ -127,6 +133,7 @@ test('PostgreSQL restarted under load: every acknowledged response is there afte
   assert.deepEqual(
     [...new Set(refused.map((outcome) => `${outcome.status} ${outcome.code}`))],
     ['503 store_unavailable'],
+    serverErrors.join(''),
   );
   // Before and after it, requests were served: the pool came back by itself.
   assert.deepEqual(

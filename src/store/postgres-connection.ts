@@ -111,7 +111,21 @@ export class PostgresDatabase {
 
 /** SQLSTATE classes of a database that is unreachable or going away: 08 connection, 57 operator intervention, 53 resources. */
 const UNAVAILABLE_STATES = /^(08|57|53)/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // Node's own, when pg writes to a socket the cut has already closed.
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+/** What pg says, without a code, about a connection that died or never came (its client.js and pg-pool). */
+const LOST_CONNECTION =
+  /Connection terminated|timeout exceeded when trying to connect|timeout expired|Query read timeout|is not queryable/i;
 
 function storeError(error: unknown): unknown {
   if (error instanceof ApiError) return error;
@@ -119,8 +133,6 @@ function storeError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : '';
   const unavailable =
     (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_CODES.has(code))) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-      message,
-    );
+    LOST_CONNECTION.test(message);
   return unavailable ? storeUnavailable('The database') : error;
 }
