@@ -119,4 +119,33 @@ describe('SQLite group commit', () => {
     assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2);
     reopened.close();
   });
+  test('a batch refused the write lock by another connection waits off the event loop, then commits', async () => {
+    const commits = new SqliteGroupCommit(db, gatedFile());
+    db.pragma('busy_timeout = 5000');
+    // Another process's connection (here a second one in this process) holds the write lock.
+    const other = new Sqlite(db.name);
+    other.prepare('BEGIN IMMEDIATE').run();
+    const written = commits.write(insert('late'));
+    // SQLite's busy handler would sleep on the event loop; timers must keep firing instead.
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.ok(ticks > 5, `the event loop kept turning while the batch waited (${ticks} ticks)`);
+    assert.deepEqual(rows(), []);
+    other.prepare('COMMIT').run();
+    other.close();
+    await written;
+    clearInterval(ticking);
+    assert.deepEqual(rows(), ['late']);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 5000, 'the handle keeps its own busy timeout');
+  });
+  test('a batch commits without syncing (its sync comes after, off the loop); the handle keeps syncing its own commits', async () => {
+    const file = gatedFile();
+    const commits = new SqliteGroupCommit(db, file);
+    const synchronous = () => db.pragma('synchronous', { simple: true });
+    const during = await commits.write(synchronous);
+    assert.equal(during, 1, 'NORMAL inside the batch');
+    assert.equal(file.syncs, 1);
+    assert.equal(synchronous(), 2, 'FULL again for the handle');
+  });
 });

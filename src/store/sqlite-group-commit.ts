@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 
 /** What makes a commit durable: an fdatasync of the WAL file. */
 export interface DurableFile {
@@ -33,6 +33,21 @@ interface Pending {
 
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** How long a batch keeps trying for the write lock that another process holds: the handle's busy timeout. */
+const LOCK_WAIT_MS = 5000;
+
+/**
+ * A batch commits without syncing and without sleeping for the lock; the handle's own writes
+ * keep syncing and waiting. Set by exec, not by prepared statements: SQLite applies these
+ * pragmas when a statement is prepared, so running a prepared one again changes nothing.
+ */
+const BATCH_SETTINGS = 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0';
+const HANDLE_SETTINGS = `PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${LOCK_WAIT_MS}`;
+
+function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+}
+
 /**
  * Group commit for SQLite in WAL mode. Writes queue for one turn of the event loop, run in one
  * transaction (each in a savepoint of its own, so one failing write fails alone), committed
@@ -43,16 +58,21 @@ type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
  * previous one ran: the cost per write falls as load rises. Writes elsewhere on the handle keep
  * the connection's `synchronous = FULL`. A checkpoint under NORMAL syncs the WAL before it
  * copies it, so a commit is never lost between its write and its sync.
+ *
+ * When another process holds the write lock (`portico serve --workers N` shares one database),
+ * SQLite's busy handler would sleep on the event loop; a batch instead asks for the lock without
+ * waiting and, refused, goes back to the queue for a later turn, gathering the writes that come
+ * meanwhile, while this process keeps serving.
  */
 export class SqliteGroupCommit {
   readonly #db: Database;
   readonly #wal: DurableFile;
-  readonly #syncNormal: Statement;
-  readonly #syncFull: Statement;
   /** The batch's transaction, and each write's savepoint inside it: made once, not per batch. */
   readonly #batch: Transaction<(batch: Pending[], results: Result[]) => void>;
   #queue: Pending[] = [];
   #scheduled = false;
+  /** When the first refused try of the batch now waiting for the lock was made. */
+  #lockWaitSince: number | undefined;
   /** The sync now running, and the one queued behind it for writes it may have missed. */
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
@@ -61,8 +81,6 @@ export class SqliteGroupCommit {
   constructor(db: Database, wal: DurableFile) {
     this.#db = db;
     this.#wal = wal;
-    this.#syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
-    this.#syncFull = db.prepare('PRAGMA synchronous = FULL');
     const savepoint = db.transaction((work: () => unknown) => work());
     this.#batch = db.transaction((batch: Pending[], results: Result[]) => {
       for (const pending of batch) {
@@ -107,15 +125,24 @@ export class SqliteGroupCommit {
     this.#queue = [];
     const results: Result[] = [];
     try {
-      this.#syncNormal.run();
+      this.#db.exec(BATCH_SETTINGS);
       this.#batch.immediate(batch, results);
     } catch (error) {
+      const now = Date.now();
+      if (isBusy(error) && now - (this.#lockWaitSince ??= now) < LOCK_WAIT_MS) {
+        this.#queue = [...batch, ...this.#queue];
+        this.#scheduled = true;
+        setTimeout(() => this.#commit(), 1);
+        return;
+      }
+      this.#lockWaitSince = undefined;
       // The batch's transaction could not commit (the database is busy, full or closed): all of it failed.
       for (const pending of batch) pending.reject(error);
       return;
     } finally {
-      if (this.#db.open) this.#syncFull.run();
+      if (this.#db.open) this.#db.exec(HANDLE_SETTINGS);
     }
+    this.#lockWaitSince = undefined;
     if (results.every((result) => !result.ok)) {
       batch.forEach((pending, i) => pending.reject((results[i] as { error: unknown }).error));
       return;
