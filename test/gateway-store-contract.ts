@@ -347,10 +347,12 @@ export function describeGatewayStores(
           logFixture('log_2', { createdAt: T0 + HOUR + 10, cost: 1, keyId: 'key_b' }),
           logFixture('log_3', { createdAt: T0 + 2 * HOUR, cost: 2, keyId: null, gateway: 'g2' }),
           logFixture('log_4', { createdAt: T0 + 2 * HOUR, cost: 0 }),
+          // The same key and hour as log_1, in the same batch: the two add up.
+          logFixture('log_5', { createdAt: T0 + 20, cost: 0.5 }),
         ]);
-        assert.equal(await logs.spend({ keyId: 'key_a' }, T0), 0.25);
+        assert.equal(await logs.spend({ keyId: 'key_a' }, T0), 0.75);
         assert.equal(await logs.spend({ keyId: 'key_b' }, T0), 1);
-        assert.equal(await logs.spend({ gateway: 'default' }, T0), 1.25);
+        assert.equal(await logs.spend({ gateway: 'default' }, T0), 1.75);
         // A window that starts mid-hour counts the whole hour: at most an hour early.
         assert.equal(await logs.spend({ gateway: 'default' }, T0 + HOUR + 30), 1);
         assert.equal(await logs.spend({ gateway: 'default' }, T0 + 2 * HOUR), 0);

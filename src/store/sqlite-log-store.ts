@@ -85,8 +85,7 @@ export class SqliteLogStore implements LogStore {
     this.#insertLog = db.prepare(`
       INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
         event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
-      VALUES (@id, @created_at, @gateway, @project, @key_id, @provider, @model, @success, @cache_status,
-        @event_id, @cost, @duration_ms, @ttft_ms, @tokens_in, @tokens_cached, @tokens_out, @tokens_reasoning, @entry_json)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#insertBodies = db.prepare(`INSERT INTO log_bodies (log_id, bodies_json) VALUES (?, ?)`);
     this.#addSpend = db.prepare(`
       INSERT INTO spend (scope, bucket, cost) VALUES (?, ?, ?)
@@ -95,7 +94,22 @@ export class SqliteLogStore implements LogStore {
 
   async insert(entries: readonly LogEntry[]): Promise<void> {
     await this.#commits.write(() => {
-      for (const entry of entries) this.#insertOne(entry);
+      // A batch adds to each spend bucket once, not once per entry.
+      const spend = new Map<string, { scope: string; bucket: number; cost: number }>();
+      const add = (scope: string, bucket: number, cost: number) => {
+        const key = `${scope}\n${bucket}`;
+        const sum = spend.get(key);
+        if (sum) sum.cost += cost;
+        else spend.set(key, { scope, bucket, cost });
+      };
+      for (const entry of entries) {
+        this.#insertOne(entry);
+        if (entry.cost <= 0) continue;
+        const bucket = spendBucket(entry.createdAt);
+        add(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
+        if (entry.keyId !== null) add(spendScopeKey({ keyId: entry.keyId }), bucket, entry.cost);
+      }
+      for (const { scope, bucket, cost } of spend.values()) this.#addSpend.run(scope, bucket, cost);
     });
   }
 
@@ -195,33 +209,28 @@ export class SqliteLogStore implements LogStore {
   }
 
   #insertOne(entry: LogEntry): void {
-    this.#insertLog.run({
-      id: entry.id,
-      created_at: entry.createdAt,
-      gateway: entry.gateway,
-      project: entry.project,
-      key_id: entry.keyId,
-      provider: entry.provider,
-      model: entry.model,
-      success: entry.success ? 1 : 0,
-      cache_status: entry.cacheStatus,
-      event_id: entry.eventId,
-      cost: entry.cost,
-      duration_ms: entry.durationMs,
-      ttft_ms: entry.ttftMs,
-      tokens_in: entry.tokensIn,
-      tokens_cached: entry.tokensCached,
-      tokens_out: entry.tokensOut,
-      tokens_reasoning: entry.tokensReasoning,
-      entry_json: JSON.stringify(logSummary(entry)),
-    });
+    this.#insertLog.run(
+      entry.id,
+      entry.createdAt,
+      entry.gateway,
+      entry.project,
+      entry.keyId,
+      entry.provider,
+      entry.model,
+      entry.success ? 1 : 0,
+      entry.cacheStatus,
+      entry.eventId,
+      entry.cost,
+      entry.durationMs,
+      entry.ttftMs,
+      entry.tokensIn,
+      entry.tokensCached,
+      entry.tokensOut,
+      entry.tokensReasoning,
+      JSON.stringify(logSummary(entry)),
+    );
     const bodies = logBodies(entry);
     if (bodies) this.#insertBodies.run(entry.id, JSON.stringify(bodies));
-    if (entry.cost > 0) {
-      const bucket = spendBucket(entry.createdAt);
-      this.#addSpend.run(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
-      if (entry.keyId !== null) this.#addSpend.run(spendScopeKey({ keyId: entry.keyId }), bucket, entry.cost);
-    }
   }
 
   #getSync(id: string, project: string | undefined): LogEntry | undefined {
