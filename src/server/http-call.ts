@@ -19,7 +19,7 @@ export function httpCall(
 ): { call: GatewayCall; abort: () => void } {
   const warnings: string[] = [];
   const options = optionsFromHeaders(c.req.raw.headers, warnings);
-  const { signal, abort } = generationAbort(c.req.raw);
+  const { signal, abort } = generationAbort(c.env.outgoing);
   return {
     call: {
       path: `${c.req.method} ${c.req.routePath}`,

@@ -26,7 +26,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
   };
 
   app.post('/containers', async (c) => {
-    const body = parseBody(CreateContainerBody, (await readJson(c.req.raw)).value);
+    const body = parseBody(CreateContainerBody, (await readJson(c.env.incoming)).value);
     const owner = c.var.owner;
     for (const [index, fileId] of (body.file_ids ?? []).entries())
       if (!(await runtime.stores.files.get(fileId, owner)))
@@ -61,12 +61,12 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     if (!(await containers.active(id, owner))) throw containerNotFound(id);
     const type = c.req.header('content-type') ?? '';
     if (type.startsWith('application/json')) {
-      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.req.raw)).value);
+      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.env.incoming)).value);
       const file = await copyFile(id, file_id, owner, 'file_id');
       if (!file) throw containerNotFound(id);
       return c.json(file);
     }
-    const form = await readForm(c.req.raw, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
+    const form = await readForm(c.env.incoming, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
     const upload = form.files.get('file');
     if (!upload)
       throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');

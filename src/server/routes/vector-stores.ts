@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../api/errors.ts';
@@ -31,12 +32,12 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const store = runtime.stores.vectorStores;
   const service = runtime.vectorStores;
-  const body = async <S extends z.ZodType>(schema: S, request: Request) =>
+  const body = async <S extends z.ZodType>(schema: S, request: IncomingMessage) =>
     parseBody(schema, (await readJson(request)).value);
   const seconds = () => Math.floor(runtime.now() / 1000);
 
   app.post('/vector_stores', async (c) => {
-    const given = await body(CreateVectorStoreBody, c.req.raw);
+    const given = await body(CreateVectorStoreBody, c.env.incoming);
     const fileIds = given.file_ids ?? [];
     for (const [index, id] of fileIds.entries())
       if (!(await runtime.stores.files.get(id, c.var.owner)))
@@ -75,7 +76,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id', async (c) => {
-    const given = await body(UpdateVectorStoreBody, c.req.raw);
+    const given = await body(UpdateVectorStoreBody, c.env.incoming);
     const updated = await store.update(
       c.req.param('id'),
       {
@@ -96,7 +97,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/files', async (c) => {
-    const given = await body(CreateVectorStoreFileBody, c.req.raw);
+    const given = await body(CreateVectorStoreFileBody, c.env.incoming);
     return c.json(await service.addFile(c.req.param('id'), given, c.var.owner, UNTIL_DONE));
   });
 
@@ -113,7 +114,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.post('/vector_stores/:id/files/:file', async (c) => {
     const { id, file } = c.req.param();
-    const { attributes } = await body(UpdateVectorStoreFileBody, c.req.raw);
+    const { attributes } = await body(UpdateVectorStoreFileBody, c.env.incoming);
     const updated = await store.updateFile(id, file, attributes, c.var.owner);
     return c.json(updated ?? (await existingFile(runtime, id, file, c.var.owner)));
   });
@@ -137,7 +138,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/file_batches', async (c) => {
-    const given = await body(CreateFileBatchBody, c.req.raw);
+    const given = await body(CreateFileBatchBody, c.env.incoming);
     const shared = { attributes: given.attributes, chunking_strategy: given.chunking_strategy };
     const adds = given.files
       ? given.files.map((file) => ({ ...shared, ...withoutNull(file) }))
@@ -169,7 +170,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/search', async (c) => {
-    const given = await body(SearchVectorStoreBody, c.req.raw);
+    const given = await body(SearchVectorStoreBody, c.env.incoming);
     const { searchQuery, results } = await service.search(
       [c.req.param('id')],
       {

@@ -58,14 +58,14 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post(
     '/ai/run/:model{.+}',
     enveloped(async (c) => {
-      const body = await readJson(c.req.raw);
+      const body = await readJson(c.env.incoming);
       return run(c, c.req.param('model') ?? '', body.value, body.size);
     }),
   );
   app.post(
     '/ai/run',
     enveloped(async (c) => {
-      const body = await readJson(c.req.raw);
+      const body = await readJson(c.env.incoming);
       const { model, input } = parseBody(
         z.strictObject({ model: z.string().min(1), input: z.unknown() }),
         body.value,
@@ -137,7 +137,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.patch(
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) => {
-      const patch = parseBody(PatchLogRequest, (await readJson(c.req.raw)).value);
+      const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
       await runtime.gateway.logs.patch(c.var.principal, c.req.param('id') ?? '', patch);
       return c.json(envelope({}));
     }),
