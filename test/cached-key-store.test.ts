@@ -32,7 +32,7 @@ describe('CachedKeyStore', () => {
   test('a change through the same store is seen at once; one made elsewhere within KEY_CACHE_MS', async () => {
     // Two processes on one database, each with its own cache.
     const here = new CachedKeyStore(db.stores.keys, now);
-    const elsewhere = new CachedKeyStore((await db.reopen()).keys, now);
+    const elsewhere = new CachedKeyStore((await db.reopen!()).keys, now);
     assert.equal(await here.anyActive(), false);
     assert.equal(await elsewhere.anyActive(), false);
 
