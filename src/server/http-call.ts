@@ -23,8 +23,8 @@ export function httpCall(
   return {
     call: {
       path: `${c.req.method} ${c.req.routePath}`,
-      credentials: { kind: 'principal', principal: c.var.principal },
-      gatewayId: c.var.gateway.id,
+      credentials: { kind: 'principal', principal: c.get('principal') },
+      gatewayId: c.get('gateway').id,
       options,
       steps: parsed.map((p) => p.step),
       stream: parsed[0]?.stream === true,

@@ -22,10 +22,10 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = runtime.gateway.keys;
   const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways);
-  app.use('/keys/*', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/keys', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/gateways/*', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/gateways', async (c, next) => (requireAdmin(c.var.principal), next()));
+  app.use('/keys/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/keys', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/gateways/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/gateways', async (c, next) => (requireAdmin(c.get('principal')), next()));
 
   app.get('/keys', async (c) => {
     const query = parseBody(KeyListQuery, c.req.query());

@@ -43,7 +43,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const request = parseBody(CompactRequest, body.value);
     const { call } = httpCall(c, [modelStep(request.model)], body);
     await runtime.gateway.admit(call);
-    return c.json(await runtime.compact(request, c.var.owner, call.signal));
+    return c.json(await runtime.compact(request, c.get('owner'), call.signal));
   });
 
   app.post('/responses/input_tokens', async (c) => {
@@ -52,7 +52,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
       (await readJson(c.env.incoming)).value,
     );
     const request = { ...fields, input: fields.input ?? [] };
-    return c.json(await runtime.inputTokens(request, c.var.owner, generationAbort(c.env.outgoing).signal));
+    return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));
   });
 
   app.get('/responses/:id', async (c) => {
@@ -60,27 +60,27 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const { stream, after } = streamQuery(c.req.query());
     if (stream) {
       const { signal, abort } = generationAbort(c.env.outgoing);
-      const events = await runtime.background.follow(id, c.var.owner, after, signal);
+      const events = await runtime.background.follow(id, c.get('owner'), after, signal);
       return eventStreamResponse(c, sseStream(events, abort), {});
     }
-    const response = await runtime.stores.responses.get(id, c.var.owner);
+    const response = await runtime.stores.responses.get(id, c.get('owner'));
     if (!response) throw responseNotFound(id);
     return c.json({ ...response, output: itemsForClient(response.output, includeQuery(c.req.queries())) });
   });
 
   app.post('/responses/:id/cancel', async (c) => {
-    return c.json(await runtime.background.cancel(c.req.param('id'), c.var.owner));
+    return c.json(await runtime.background.cancel(c.req.param('id'), c.get('owner')));
   });
 
   app.delete('/responses/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await runtime.stores.responses.delete(id, c.var.owner))) throw responseNotFound(id);
+    if (!(await runtime.stores.responses.delete(id, c.get('owner')))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
   app.get('/responses/:id/input_items', async (c) => {
     const id = c.req.param('id');
-    const page = await runtime.stores.responses.inputItems(id, c.var.owner, pageQuery(c.req.query()));
+    const page = await runtime.stores.responses.inputItems(id, c.get('owner'), pageQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
     return c.json({ ...page, data: itemsForClient(page.data, includeQuery(c.req.queries())) });
   });
@@ -116,7 +116,7 @@ async function backgroundAnswer(
   if (!parsed.stream)
     return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
   const { signal, abort } = generationAbort(c.env.outgoing);
-  const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
+  const events = await runtime.background.follow(queued.id, c.get('owner'), -1, signal);
   return eventStreamResponse(c, sseStream(events, abort), {});
 }
 

@@ -115,7 +115,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     enveloped(async (c) => {
       const query = parseBody(LogListQuery, c.req.query());
       const page = await runtime.gateway.logs.query(
-        c.var.principal,
+        c.get('principal'),
         { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
         {
           limit: query.limit,
@@ -130,7 +130,9 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) =>
       c.json(
-        envelope(logObject(await runtime.gateway.logs.get(c.var.principal, c.req.param('id') ?? ''), true)),
+        envelope(
+          logObject(await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? ''), true),
+        ),
       ),
     ),
   );
@@ -138,7 +140,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) => {
       const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
-      await runtime.gateway.logs.patch(c.var.principal, c.req.param('id') ?? '', patch);
+      await runtime.gateway.logs.patch(c.get('principal'), c.req.param('id') ?? '', patch);
       return c.json(envelope({}));
     }),
   );
