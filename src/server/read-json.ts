@@ -52,6 +52,8 @@ export function readBytes(
         message: `Unsupported content-encoding '${clip(encoding)}': send the body plain or gzip-compressed.`,
       }),
     );
+  // A second read would wait for an end that already came: a bug, answered as a 500.
+  if (incoming.readableDidRead) return Promise.reject(new Error('the request body was already read'));
   const gunzip = encoding === 'gzip' ? createGunzip() : undefined;
   const source: Readable = gunzip ? incoming.pipe(gunzip) : incoming;
   return new Promise((resolve, reject) => {
