@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { LIMITS } from '../src/api/limits.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 
 describe('HTTP manners', () => {
@@ -55,6 +56,17 @@ describe('HTTP manners', () => {
     const local = await fetch(`${gateway.url}/v1/models`, { headers: { origin: 'http://localhost:5173' } });
     assert.equal(local.headers.get('access-control-allow-origin'), 'http://localhost:5173');
     assert.match(local.headers.get('access-control-expose-headers') ?? '', /cf-aig-log-id/);
+    assert.equal(local.headers.get('vary'), 'Origin');
+    // A streamed answer carries the same headers as a JSON one.
+    const streamed = await fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'test/echo', input: 'hi', stream: true }),
+    });
+    assert.equal(streamed.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    assert.equal(streamed.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+    assert.match(streamed.headers.get('x-request-id') ?? '', /^req_[0-9a-f]{24}$/);
+    assert.match(await streamed.text(), /response\.completed/);
     const foreign = await fetch(`${gateway.url}/v1/models`, { headers: { origin: 'https://evil.example' } });
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
     const forged = await fetch(`${gateway.url}/v1/responses`, {
@@ -86,6 +98,12 @@ describe('HTTP manners', () => {
       body: Buffer.from('{}'),
     });
     assert.equal(br.status, 415);
+    const bomb = await fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.alloc(LIMITS.bodyBytes + 1, 0x20)),
+    });
+    assert.equal(bomb.status, 413, 'counted after gunzip');
   });
 
   test("/v1/models/:id, and an alias that keeps its target's capabilities under a name clients know", async () => {

@@ -5,6 +5,7 @@ import type { IdGenerator } from '../engine/ids.ts';
 import type { Logger } from '../logger.ts';
 import type { Owner } from '../store/owner.ts';
 import type { CacheStore } from '../store/cache-store.ts';
+import { CachedKeyStore } from '../store/cached-key-store.ts';
 import type { Stores } from '../store/stores.ts';
 import { authenticate, principalForToken } from './authenticate.ts';
 import { authorizeModel } from './authorize-model.ts';
@@ -77,7 +78,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const writer = new LogWriter(stores.logs, logger);
   const metrics = new Metrics();
   const answers = deps.cache ?? stores.cache;
-  const keyCheck = { keys: stores.keys, now };
+  // Every request's key check reads keys; changes through `keys` below are seen at once.
+  const keys = new CachedKeyStore(stores.keys, now);
+  const keyCheck = { keys, now };
   const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
   const limits = [
     authorizeModel,
@@ -130,7 +133,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     principalFor: (token, fromLoopback) => principalForToken(keyCheck, token, fromLoopback),
     gateways,
-    keys: new KeyAdmin(stores.keys, deps.newId, now),
+    keys: new KeyAdmin(keys, deps.newId, now),
     logs: new LogAccess(stores.logs, () => writer.flush()),
     metrics,
     flushLogs: () => writer.flush(),

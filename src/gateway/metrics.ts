@@ -3,95 +3,121 @@ import type { LogEntry } from '../store/log-store.ts';
 /** Seconds: request durations and times to first token fall into these buckets. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-type Labels = Record<string, string>;
-
-function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(
-    ([k, v]) => `${k}="${v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
+/** Prometheus label text, `{a="x",b="y"}`; written only when /metrics is read. */
+function labelText(names: readonly string[], values: readonly string[]): string {
+  const parts = names.map(
+    (name, i) => `${name}="${values[i]!.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
   );
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/**
+ * Series are found by their label values joined with a character no value holds in practice
+ * (a NUL: gateway ids and catalog names cannot hold one); label names are fixed per metric, so recording a request builds no label text.
+ */
+const seriesKey = (values: readonly string[]): string => values.join('\0');
+
 class Counter {
-  readonly values = new Map<string, number>();
+  readonly #series = new Map<string, { values: readonly string[]; total: number }>();
   constructor(
     readonly name: string,
     readonly help: string,
+    readonly labels: readonly string[],
   ) {}
-  add(labels: Labels, amount = 1): void {
-    const key = labelText(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + amount);
+  add(values: readonly string[], amount = 1): void {
+    const key = seriesKey(values);
+    const series = this.#series.get(key);
+    if (series) series.total += amount;
+    else this.#series.set(key, { values, total: amount });
   }
   render(): string {
     let text = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
-    for (const [labels, value] of this.values) text += `${this.name}${labels} ${value}\n`;
+    for (const { values, total } of this.#series.values())
+      text += `${this.name}${labelText(this.labels, values)} ${total}\n`;
     return text;
   }
 }
 
 class Histogram {
-  readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  readonly #series = new Map<
+    string,
+    { values: readonly string[]; counts: number[]; sum: number; count: number }
+  >();
   constructor(
     readonly name: string,
     readonly help: string,
+    readonly labels: readonly string[],
   ) {}
-  observe(labels: Labels, seconds: number): void {
-    const key = labelText(labels);
-    let series = this.series.get(key);
-    if (!series) this.series.set(key, (series = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) series.counts[i]! += 1;
-    });
+  observe(values: readonly string[], seconds: number): void {
+    const key = seriesKey(values);
+    let series = this.#series.get(key);
+    if (!series) this.#series.set(key, (series = { values, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    // Buckets are cumulative: every bound at or above the value counts it.
+    for (let i = BUCKETS.length - 1; i >= 0 && seconds <= BUCKETS[i]!; i--) series.counts[i]! += 1;
     series.sum += seconds;
     series.count += 1;
   }
   render(): string {
     let text = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
-    for (const { labels, counts, sum, count } of this.series.values()) {
+    const bucketLabels = [...this.labels, 'le'];
+    for (const { values, counts, sum, count } of this.#series.values()) {
       BUCKETS.forEach((bound, i) => {
-        text += `${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[i]}\n`;
+        text += `${this.name}_bucket${labelText(bucketLabels, [...values, String(bound)])} ${counts[i]}\n`;
       });
-      text += `${this.name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}\n`;
-      text += `${this.name}_sum${labelText(labels)} ${sum}\n${this.name}_count${labelText(labels)} ${count}\n`;
+      text += `${this.name}_bucket${labelText(bucketLabels, [...values, '+Inf'])} ${count}\n`;
+      const labels = labelText(this.labels, values);
+      text += `${this.name}_sum${labels} ${sum}\n${this.name}_count${labels} ${count}\n`;
     }
     return text;
   }
 }
 
+const BASE = ['gateway', 'model', 'provider'];
+
 /** What `/metrics` reports, in Prometheus text format: counted here for every request, logged or not. */
 export class Metrics {
   readonly #started = Date.now();
-  readonly #requests = new Counter('portico_requests_total', 'Requests through a gateway, by outcome.');
-  readonly #tokens = new Counter('portico_tokens_total', 'Tokens of answered requests, by kind.');
-  readonly #cost = new Counter('portico_cost_usd_total', 'Cost of answered requests in US dollars.');
-  readonly #duration = new Histogram('portico_request_duration_seconds', 'Time from request to last event.');
+  readonly #requests = new Counter('portico_requests_total', 'Requests through a gateway, by outcome.', [
+    ...BASE,
+    'status',
+    'outcome',
+    'cache',
+  ]);
+  readonly #tokens = new Counter('portico_tokens_total', 'Tokens of answered requests, by kind.', [
+    ...BASE,
+    'kind',
+  ]);
+  readonly #cost = new Counter('portico_cost_usd_total', 'Cost of answered requests in US dollars.', BASE);
+  readonly #duration = new Histogram('portico_request_duration_seconds', 'Time from request to last event.', [
+    'gateway',
+  ]);
   readonly #ttft = new Histogram(
     'portico_time_to_first_token_seconds',
     'Time from request to first output delta.',
+    ['gateway'],
   );
 
   record(entry: LogEntry): void {
-    const base = {
-      gateway: entry.gateway,
-      model: entry.model ?? 'unknown',
-      provider: entry.provider ?? 'unknown',
-    };
-    this.#requests.add({
-      ...base,
-      status: String(entry.statusCode),
-      outcome: entry.success ? 'success' : 'error',
-      cache: entry.cacheStatus ?? 'none',
-    });
-    for (const [kind, amount] of [
-      ['input', entry.tokensIn],
-      ['cached', entry.tokensCached],
-      ['output', entry.tokensOut],
-      ['reasoning', entry.tokensReasoning],
-    ] as const)
-      if (amount > 0) this.#tokens.add({ ...base, kind }, amount);
-    if (entry.cost > 0) this.#cost.add(base, entry.cost);
-    this.#duration.observe({ gateway: entry.gateway }, entry.durationMs / 1000);
-    if (entry.ttftMs !== null) this.#ttft.observe({ gateway: entry.gateway }, entry.ttftMs / 1000);
+    const { gateway } = entry;
+    const model = entry.model ?? 'unknown';
+    const provider = entry.provider ?? 'unknown';
+    const outcome = entry.success ? 'success' : 'error';
+    this.#requests.add([
+      gateway,
+      model,
+      provider,
+      String(entry.statusCode),
+      outcome,
+      entry.cacheStatus ?? 'none',
+    ]);
+    if (entry.tokensIn > 0) this.#tokens.add([gateway, model, provider, 'input'], entry.tokensIn);
+    if (entry.tokensCached > 0) this.#tokens.add([gateway, model, provider, 'cached'], entry.tokensCached);
+    if (entry.tokensOut > 0) this.#tokens.add([gateway, model, provider, 'output'], entry.tokensOut);
+    if (entry.tokensReasoning > 0)
+      this.#tokens.add([gateway, model, provider, 'reasoning'], entry.tokensReasoning);
+    if (entry.cost > 0) this.#cost.add([gateway, model, provider], entry.cost);
+    this.#duration.observe([gateway], entry.durationMs / 1000);
+    if (entry.ttftMs !== null) this.#ttft.observe([gateway], entry.ttftMs / 1000);
   }
 
   render(): string {

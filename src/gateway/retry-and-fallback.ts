@@ -39,6 +39,22 @@ function upstreamTimeout(ms: number): ApiError {
   });
 }
 
+/**
+ * An attempt's signal: the client's, which also aborts with `upstreamTimeout` once `timeoutMs`
+ * pass (until `clear`, called when the first event arrives). Without a timeout, the client's
+ * own signal: no controller, timer or combined signal per request.
+ */
+function timeLimited(client: AbortSignal, timeoutMs: number | null): { signal: AbortSignal; clear(): void } {
+  if (timeoutMs === null) return { signal: client, clear: () => undefined };
+  const controller = new AbortController();
+  // Linked by hand rather than with AbortSignal.any, which costs more; the answer keeps
+  // streaming under this signal after the timer is cleared, so the link stays.
+  if (client.aborted) controller.abort(client.reason);
+  else client.addEventListener('abort', () => controller.abort(client.reason), { once: true });
+  const timer = setTimeout(() => controller.abort(upstreamTimeout(timeoutMs)), timeoutMs);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 /** Failures another model might not have: the upstream's, not the request's. */
 function fallsBack(error: ApiError): boolean {
   return error.retryable || error.type === 'upstream_error' || error.code === 'provider_not_configured';
@@ -63,24 +79,17 @@ export function retryAndFallback(catalog: Catalog): Layer {
       for (let attempt = 1; attempt <= attempts; attempt++) {
         ctx.trace.attempts += 1;
         ctx.trace.model = candidate.request.model;
-        const attemptAbort = new AbortController();
-        const signal = AbortSignal.any([ctx.call.signal, attemptAbort.signal]);
-        const timer =
-          timeoutMs === null
-            ? undefined
-            : setTimeout(() => attemptAbort.abort(upstreamTimeout(timeoutMs)), timeoutMs);
-        ctx.attempt = { request: candidate.request, signal };
+        const limited = timeLimited(ctx.call.signal, timeoutMs);
+        ctx.attempt = { request: candidate.request, signal: limited.signal };
         try {
           const answer = await next();
           ctx.trace.step = step;
           return { ...answer, step, headers: { ...answer.headers, 'cf-aig-step': String(step) } };
         } catch (error) {
           if (ctx.call.signal.aborted) throw error;
-          failure = attemptAbort.signal.aborted
-            ? (attemptAbort.signal.reason as ApiError)
-            : toApiError(error);
+          failure = limited.signal.aborted ? (limited.signal.reason as ApiError) : toApiError(error);
         } finally {
-          clearTimeout(timer);
+          limited.clear();
         }
         const retryAfter = failure.retryAfter;
         if (!failure.retryable || attempt === attempts) break;

@@ -1,9 +1,15 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { Principal } from '../gateway/principal.ts';
 import type { Owner } from '../store/owner.ts';
 
-/** What the app's middleware puts on every request's context for the routes to read. */
+/**
+ * What the app's middleware puts on every request's context for the routes to read, with
+ * `c.get` (hono's `c.var` copies every variable into a new object at each read).
+ */
 export interface AppEnv {
+  /** node:http's request and response, which @hono/node-server passes to every handler. */
+  Bindings: HttpBindings;
   Variables: {
     /** The project every stored object of this request belongs to. */
     owner: Owner;

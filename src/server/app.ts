@@ -52,7 +52,8 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
 /**
  * The HTTP app. Every answer carries `x-request-id`; every error leaves in the OpenAI shape
  * (the Workers AI routes wrap theirs in Cloudflare's envelope); a known path asked with the
- * wrong method is a 405 naming the methods it takes.
+ * wrong method is a 405 naming the methods it takes. Served by @hono/node-server: routes read
+ * request bodies from node's request (`c.env.incoming`) rather than through a WHATWG Request.
  */
 export function createApp(runtime: Runtime, logger: Logger, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

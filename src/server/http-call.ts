@@ -19,12 +19,12 @@ export function httpCall(
 ): { call: GatewayCall; abort: () => void } {
   const warnings: string[] = [];
   const options = optionsFromHeaders(c.req.raw.headers, warnings);
-  const { signal, abort } = generationAbort(c.req.raw);
+  const { signal, abort } = generationAbort(c.env.outgoing);
   return {
     call: {
       path: `${c.req.method} ${c.req.routePath}`,
-      credentials: { kind: 'principal', principal: c.var.principal },
-      gatewayId: c.var.gateway.id,
+      credentials: { kind: 'principal', principal: c.get('principal') },
+      gatewayId: c.get('gateway').id,
       options,
       steps: parsed.map((p) => p.step),
       stream: parsed[0]?.stream === true,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../api/errors.ts';
 import { readBytes } from './read-json.ts';
 
@@ -11,11 +12,11 @@ export interface FormBody {
  * A `multipart/form-data` body of at most `limit` bytes (counted as it arrives), or a 400
  * saying why it is not one.
  */
-export async function readForm(request: Request, limit: number): Promise<FormBody> {
-  const type = request.headers.get('content-type') ?? '';
+export async function readForm(incoming: IncomingMessage, limit: number): Promise<FormBody> {
+  const type = incoming.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*;/i.test(type))
     throw badRequest(null, 'The request body must be multipart/form-data.', 'invalid_content_type');
-  const { bytes } = await readBytes(request, limit);
+  const { bytes } = await readBytes(incoming, limit);
   let form: FormData;
   try {
     form = await new Response(new Blob([new Uint8Array(bytes)]), {

@@ -19,5 +19,5 @@ export async function renderAnswer(
   const warnings = [...call.warnings, ...answer.warnings].map((w) => warningInTerms(parsed.format, w));
   const headers = { ...answer.headers, ...warningsHeader(warnings) };
   const body = await answerBody(parsed, answer.events, abort, more);
-  return 'json' in body ? c.json(body.json, 200, headers) : eventStreamResponse(body.stream, headers);
+  return 'json' in body ? c.json(body.json, 200, headers) : eventStreamResponse(c, body.stream, headers);
 }

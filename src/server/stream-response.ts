@@ -1,25 +1,31 @@
+import type { ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import type { AppEnv } from './app-env.ts';
+
 /**
  * An abort signal for one request's generation: it fires when the client goes away (the
- * request's own signal) or when `abort` is called (the response stream was cancelled).
+ * connection closed before the answer was sent whole) or when `abort` is called (the response
+ * stream was cancelled). Watching node's response spares the WHATWG request its own signal.
  */
-export function generationAbort(request: Request): { signal: AbortSignal; abort: () => void } {
+export function generationAbort(outgoing: ServerResponse): { signal: AbortSignal; abort: () => void } {
   const controller = new AbortController();
   const abort = () => controller.abort();
-  request.signal.addEventListener('abort', abort, { once: true });
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) abort();
+  });
   return { signal: controller.signal, abort };
 }
 
 /** A server-sent events answer. */
 export function eventStreamResponse(
+  c: Context<AppEnv>,
   body: ReadableStream<Uint8Array>,
   headers: Record<string, string>,
 ): Response {
-  return new Response(body, {
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      ...headers,
-    },
+  return c.body(body, 200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...headers,
   });
 }

@@ -33,6 +33,6 @@ export function admitGateway(
 
 /** Admits the principal to gateway `id` and sets the request's gateway and project. */
 export async function admitInto(c: Context<AppEnv>, gateway: Gateway, id: string | undefined): Promise<void> {
-  c.set('gateway', await gateway.gateways.admit(c.var.principal, id));
-  c.set('owner', c.var.principal.project);
+  c.set('gateway', await gateway.gateways.admit(c.get('principal'), id));
+  c.set('owner', c.get('principal').project);
 }

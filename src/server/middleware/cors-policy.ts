@@ -1,11 +1,46 @@
 import type { MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
 import { forbidden } from '../../api/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 
 const LOOPBACK_PAGE = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
 /** Headers a browser may read from an answer: the gateway's own, besides the simple ones. */
+const ALLOWED_METHODS = 'GET,HEAD,POST,PUT,PATCH,DELETE';
+/** How long a browser may keep a preflight's answer. */
+const MAX_AGE_S = '600';
+
+/** Request headers a page may send: the SDK's, and the gateway's own. */
+const ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'content-encoding',
+  'openai-organization',
+  'openai-project',
+  'x-stainless-os',
+  'x-stainless-lang',
+  'x-stainless-package-version',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+  'x-stainless-arch',
+  'x-stainless-retry-count',
+  'x-stainless-timeout',
+  'cf-aig-authorization',
+  'cf-aig-gateway-id',
+  'cf-aig-cache-ttl',
+  'cf-aig-skip-cache',
+  'cf-aig-cache-key',
+  'cf-aig-metadata',
+  'cf-aig-collect-log',
+  'cf-aig-collect-log-payload',
+  'cf-aig-custom-cost',
+  'cf-aig-event-id',
+  'cf-aig-request-timeout',
+  'cf-aig-max-attempts',
+  'cf-aig-retry-delay',
+  'cf-aig-backoff',
+  'x-request-id',
+];
+
 const EXPOSED = [
   'x-request-id',
   'x-portico-warnings',
@@ -21,53 +56,31 @@ const EXPOSED = [
  * from the config adds others (`*` for any).
  */
 export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHandler<AppEnv> {
-  const allowed = new Set(origins ?? []);
-  const allows = (origin: string) => allowed.has('*') || allowed.has(origin) || LOOPBACK_PAGE.test(origin);
-  const headers = cors({
-    origin: (origin) => (allows(origin) ? origin : null),
-    allowHeaders: [
-      'authorization',
-      'content-type',
-      'content-encoding',
-      'openai-organization',
-      'openai-project',
-      'x-stainless-os',
-      'x-stainless-lang',
-      'x-stainless-package-version',
-      'x-stainless-runtime',
-      'x-stainless-runtime-version',
-      'x-stainless-arch',
-      'x-stainless-retry-count',
-      'x-stainless-timeout',
-      'cf-aig-authorization',
-      'cf-aig-gateway-id',
-      'cf-aig-cache-ttl',
-      'cf-aig-skip-cache',
-      'cf-aig-cache-key',
-      'cf-aig-metadata',
-      'cf-aig-collect-log',
-      'cf-aig-collect-log-payload',
-      'cf-aig-custom-cost',
-      'cf-aig-event-id',
-      'cf-aig-request-timeout',
-      'cf-aig-max-attempts',
-      'cf-aig-retry-delay',
-      'cf-aig-backoff',
-      'x-request-id',
-    ],
-    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    exposeHeaders: EXPOSED,
-    maxAge: 600,
-  });
+  const configured = new Set(origins ?? []);
+  const allows = (origin: string) =>
+    configured.has('*') || configured.has(origin) || LOOPBACK_PAGE.test(origin);
+  const allowHeaders = ALLOWED_HEADERS.join(',');
+  const exposeHeaders = EXPOSED.join(',');
   return async (c, next) => {
-    // A page may send a form-like POST without asking first; CORS alone would only hide the answer.
     const origin = c.req.header('origin');
-    if (origin !== undefined && !allows(origin) && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+    const allowed = origin !== undefined && allows(origin);
+    // A page may send a form-like POST without asking first; CORS alone would only hide the answer.
+    if (origin !== undefined && !allowed && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
       throw forbidden(
         `Requests from the web page origin '${origin.slice(0, 200)}' are not allowed: add it to cors.origins in the config.`,
         'origin_not_allowed',
       );
     }
-    return headers(c, next);
+    // Set before the route answers, with c.header: headers added to a finished answer would
+    // turn it into a WHATWG Response with a body stream, which costs more than the answer.
+    if (allowed) c.header('access-control-allow-origin', origin);
+    c.header('access-control-expose-headers', exposeHeaders);
+    c.header('vary', 'Origin');
+    if (c.req.method !== 'OPTIONS') return next();
+    c.header('access-control-max-age', MAX_AGE_S);
+    c.header('access-control-allow-methods', ALLOWED_METHODS);
+    c.header('access-control-allow-headers', allowHeaders);
+    c.header('vary', 'Access-Control-Request-Headers', { append: true });
+    return c.body(null, 204);
   };
 }

@@ -22,10 +22,10 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = runtime.gateway.keys;
   const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways);
-  app.use('/keys/*', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/keys', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/gateways/*', async (c, next) => (requireAdmin(c.var.principal), next()));
-  app.use('/gateways', async (c, next) => (requireAdmin(c.var.principal), next()));
+  app.use('/keys/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/keys', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/gateways/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
+  app.use('/gateways', async (c, next) => (requireAdmin(c.get('principal')), next()));
 
   app.get('/keys', async (c) => {
     const query = parseBody(KeyListQuery, c.req.query());
@@ -36,14 +36,14 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json({ object: 'list', data: list.map(keyObject) });
   });
   app.post('/keys', async (c) => {
-    const request = parseBody(CreateKeyRequest, (await readJson(c.req.raw)).value);
+    const request = parseBody(CreateKeyRequest, (await readJson(c.env.incoming)).value);
     const { record, key } = await keys.create(request);
     // The only time the key itself leaves the server.
     return c.json({ ...keyObject(record), key }, 201);
   });
   app.get('/keys/:id', async (c) => c.json(keyObject(await keys.get(c.req.param('id')))));
   app.patch('/keys/:id', async (c) => {
-    const request = parseBody(UpdateKeyRequest, (await readJson(c.req.raw)).value);
+    const request = parseBody(UpdateKeyRequest, (await readJson(c.env.incoming)).value);
     return c.json(keyObject(await keys.update(c.req.param('id'), request)));
   });
   app.delete('/keys/:id', async (c) => c.json(keyObject(await keys.revoke(c.req.param('id')))));
@@ -52,7 +52,7 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     c.json({ object: 'list', data: (await runtime.gateway.gateways.list()).map(gatewayObject) }),
   );
   app.post('/gateways', async (c) => {
-    const { id, ...settings } = parseBody(CreateGatewayRequest, (await readJson(c.req.raw)).value);
+    const { id, ...settings } = parseBody(CreateGatewayRequest, (await readJson(c.env.incoming)).value);
     return c.json(gatewayObject(await gateways.create(id, settings)), 201);
   });
   app.get('/gateways/:id', async (c) => {
@@ -61,7 +61,7 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(gatewayObject(settings));
   });
   app.patch('/gateways/:id', async (c) => {
-    const input = parseBody(GatewaySettingsInput, (await readJson(c.req.raw)).value);
+    const input = parseBody(GatewaySettingsInput, (await readJson(c.env.incoming)).value);
     return c.json(gatewayObject(await gateways.update(c.req.param('id'), input)));
   });
   app.delete('/gateways/:id', async (c) => {

@@ -26,8 +26,8 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
   };
 
   app.post('/containers', async (c) => {
-    const body = parseBody(CreateContainerBody, (await readJson(c.req.raw)).value);
-    const owner = c.var.owner;
+    const body = parseBody(CreateContainerBody, (await readJson(c.env.incoming)).value);
+    const owner = c.get('owner');
     for (const [index, fileId] of (body.file_ids ?? []).entries())
       if (!(await runtime.stores.files.get(fileId, owner)))
         throw badRequest(`file_ids[${index}]`, `No file found with id '${fileId}'.`);
@@ -41,32 +41,32 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(container);
   });
 
-  app.get('/containers', async (c) => c.json(await store.list(c.var.owner, pageQuery(c.req.query()))));
+  app.get('/containers', async (c) => c.json(await store.list(c.get('owner'), pageQuery(c.req.query()))));
 
   app.get('/containers/:id', async (c) => {
-    const container = await store.get(c.req.param('id'), c.var.owner);
+    const container = await store.get(c.req.param('id'), c.get('owner'));
     if (!container) throw containerNotFound(c.req.param('id'));
     return c.json(container);
   });
 
   app.delete('/containers/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await containers.delete(id, c.var.owner))) throw containerNotFound(id);
+    if (!(await containers.delete(id, c.get('owner')))) throw containerNotFound(id);
     return c.json({ id, object: 'container.deleted', deleted: true });
   });
 
   app.post('/containers/:id/files', async (c) => {
     const id = c.req.param('id');
-    const owner = c.var.owner;
+    const owner = c.get('owner');
     if (!(await containers.active(id, owner))) throw containerNotFound(id);
     const type = c.req.header('content-type') ?? '';
     if (type.startsWith('application/json')) {
-      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.req.raw)).value);
+      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.env.incoming)).value);
       const file = await copyFile(id, file_id, owner, 'file_id');
       if (!file) throw containerNotFound(id);
       return c.json(file);
     }
-    const form = await readForm(c.req.raw, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
+    const form = await readForm(c.env.incoming, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
     const upload = form.files.get('file');
     if (!upload)
       throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');
@@ -85,26 +85,26 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.get('/containers/:id/files', async (c) => {
-    const page = await store.listFiles(c.req.param('id'), c.var.owner, pageQuery(c.req.query()));
+    const page = await store.listFiles(c.req.param('id'), c.get('owner'), pageQuery(c.req.query()));
     if (!page) throw containerNotFound(c.req.param('id'));
     return c.json(page);
   });
 
   app.get('/containers/:id/files/:file', async (c) => {
-    const file = await store.getFile(c.req.param('id'), c.req.param('file'), c.var.owner);
+    const file = await store.getFile(c.req.param('id'), c.req.param('file'), c.get('owner'));
     if (!file) throw fileNotFound(c.req.param('file'));
     return c.json(file);
   });
 
   app.get('/containers/:id/files/:file/content', async (c) => {
-    const content = await store.fileContent(c.req.param('id'), c.req.param('file'), c.var.owner);
+    const content = await store.fileContent(c.req.param('id'), c.req.param('file'), c.get('owner'));
     if (!content) throw fileNotFound(c.req.param('file'));
     return c.body(new Uint8Array(content), 200, { 'content-type': 'application/octet-stream' });
   });
 
   app.delete('/containers/:id/files/:file', async (c) => {
     const fileId = c.req.param('file');
-    if (!(await store.deleteFile(c.req.param('id'), fileId, c.var.owner))) throw fileNotFound(fileId);
+    if (!(await store.deleteFile(c.req.param('id'), fileId, c.get('owner')))) throw fileNotFound(fileId);
     return c.json({ id: fileId, object: 'container.file.deleted', deleted: true });
   });
 

@@ -22,7 +22,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   const conversations = runtime.stores.conversations;
 
   app.post('/conversations', async (c) => {
-    const body = parseBody(CreateConversationBody, (await readJson(c.req.raw)).value);
+    const body = parseBody(CreateConversationBody, (await readJson(c.env.incoming)).value);
     const conversation: ConversationObject = {
       id: runtime.newId('conv'),
       object: 'conversation',
@@ -32,36 +32,36 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
     await conversations.create(
       conversation,
       normalizeInput(body.items ?? [], runtime.newId, 'items'),
-      c.var.owner,
+      c.get('owner'),
     );
     return c.json(conversation);
   });
 
   app.get('/conversations/:id', async (c) => {
-    const conversation = await conversations.get(c.req.param('id'), c.var.owner);
+    const conversation = await conversations.get(c.req.param('id'), c.get('owner'));
     if (!conversation) throw conversationNotFound(c.req.param('id'));
     return c.json(conversation);
   });
 
   app.post('/conversations/:id', async (c) => {
-    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.req.raw)).value);
-    const conversation = await conversations.update(c.req.param('id'), metadata, c.var.owner);
+    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.env.incoming)).value);
+    const conversation = await conversations.update(c.req.param('id'), metadata, c.get('owner'));
     if (!conversation) throw conversationNotFound(c.req.param('id'));
     return c.json(conversation);
   });
 
   app.delete('/conversations/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await conversations.delete(id, c.var.owner))) throw conversationNotFound(id);
+    if (!(await conversations.delete(id, c.get('owner')))) throw conversationNotFound(id);
     return c.json({ id, object: 'conversation.deleted', deleted: true });
   });
 
   app.post('/conversations/:id/items', async (c) => {
     const id = c.req.param('id');
     const include = includeQuery(c.req.queries());
-    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.req.raw)).value);
+    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.env.incoming)).value);
     const added = normalizeInput(items, runtime.newId, 'items');
-    if (!(await conversations.append(id, added, c.var.owner))) throw conversationNotFound(id);
+    if (!(await conversations.append(id, added, c.get('owner')))) throw conversationNotFound(id);
     const data = itemsForClient(added, include);
     return c.json({
       object: 'list',
@@ -75,7 +75,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   app.get('/conversations/:id/items', async (c) => {
     const id = c.req.param('id');
     const include = includeQuery(c.req.queries());
-    const page = await conversations.page(id, c.var.owner, pageQuery(c.req.query()));
+    const page = await conversations.page(id, c.get('owner'), pageQuery(c.req.query()));
     if (!page) throw conversationNotFound(id);
     return c.json({ ...page, data: itemsForClient(page.data, include) });
   });
@@ -83,16 +83,16 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   app.get('/conversations/:id/items/:item', async (c) => {
     const { id, item: itemId } = c.req.param();
     const include = includeQuery(c.req.queries());
-    const item = await conversations.item(id, itemId, c.var.owner);
-    if (!item) throw await itemNotFound(runtime, id, itemId, c.var.owner);
+    const item = await conversations.item(id, itemId, c.get('owner'));
+    if (!item) throw await itemNotFound(runtime, id, itemId, c.get('owner'));
     return c.json(itemsForClient([item], include)[0]);
   });
 
   app.delete('/conversations/:id/items/:item', async (c) => {
     const { id, item: itemId } = c.req.param();
-    if (!(await conversations.deleteItem(id, itemId, c.var.owner)))
-      throw await itemNotFound(runtime, id, itemId, c.var.owner);
-    const conversation = await conversations.get(id, c.var.owner);
+    if (!(await conversations.deleteItem(id, itemId, c.get('owner'))))
+      throw await itemNotFound(runtime, id, itemId, c.get('owner'));
+    const conversation = await conversations.get(id, c.get('owner'));
     if (!conversation) throw conversationNotFound(id);
     return c.json(conversation);
   });

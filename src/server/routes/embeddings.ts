@@ -11,8 +11,8 @@ export function embeddingsRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/embeddings', async (c) => {
-    const body = parseBody(CreateEmbeddingBody, (await readJson(c.req.raw)).value);
-    assertModelAllowed(c.var.principal, body.model);
+    const body = parseBody(CreateEmbeddingBody, (await readJson(c.env.incoming)).value);
+    assertModelAllowed(c.get('principal'), body.model);
     const input = embeddingInputs(body.input);
     const result = await runtime.embedder.embed(
       { model: body.model, input, ...(body.dimensions != null ? { dimensions: body.dimensions } : {}) },

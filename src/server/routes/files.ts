@@ -20,7 +20,7 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
   const files = runtime.stores.files;
 
   app.post('/files', async (c) => {
-    const form = await readForm(c.req.raw, LIMITS.fileBytes + FORM_OVERHEAD_BYTES);
+    const form = await readForm(c.env.incoming, LIMITS.fileBytes + FORM_OVERHEAD_BYTES);
     const fields = parseBody(UploadFileFields, form.fields);
     const upload = form.files.get('file');
     if (!upload)
@@ -48,7 +48,7 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
       status: 'processed',
       status_details: null,
     };
-    await files.create(file, new Uint8Array(await upload.arrayBuffer()), c.var.owner);
+    await files.create(file, new Uint8Array(await upload.arrayBuffer()), c.get('owner'));
     return c.json(file);
   });
 
@@ -56,18 +56,18 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
     const query = c.req.query();
     const page = pageQuery(query, LIST_BOUNDS);
     return c.json(
-      await files.list(c.var.owner, { ...page, ...(query.purpose ? { purpose: query.purpose } : {}) }),
+      await files.list(c.get('owner'), { ...page, ...(query.purpose ? { purpose: query.purpose } : {}) }),
     );
   });
 
   app.get('/files/:id', async (c) => {
-    const file = await files.get(c.req.param('id'), c.var.owner);
+    const file = await files.get(c.req.param('id'), c.get('owner'));
     if (!file) throw fileNotFound(c.req.param('id'));
     return c.json(file);
   });
 
   app.get('/files/:id/content', async (c) => {
-    const found = await files.content(c.req.param('id'), c.var.owner);
+    const found = await files.content(c.req.param('id'), c.get('owner'));
     if (!found) throw fileNotFound(c.req.param('id'));
     return c.body(new Uint8Array(found.content), 200, {
       'content-type': 'application/octet-stream',
@@ -77,9 +77,9 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.delete('/files/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await files.delete(id, c.var.owner))) throw fileNotFound(id);
+    if (!(await files.delete(id, c.get('owner')))) throw fileNotFound(id);
     // As OpenAI does: a deleted file leaves every vector store it was in.
-    await runtime.stores.vectorStores.deleteFileEverywhere(id, c.var.owner);
+    await runtime.stores.vectorStores.deleteFileEverywhere(id, c.get('owner'));
     return c.json({ id, object: 'file', deleted: true });
   });
 

@@ -36,7 +36,7 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.get('/logs', async (c) => {
     const query = parseBody(LogListQuery, c.req.query());
-    const page = await logs.query(c.var.principal, logFilter(query), {
+    const page = await logs.query(c.get('principal'), logFilter(query), {
       limit: query.limit,
       order: query.order,
       ...(query.after !== undefined ? { after: query.after } : {}),
@@ -52,12 +52,12 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.get('/logs/:id', async (c) =>
-    c.json(logObject(await logs.get(c.var.principal, c.req.param('id')), true)),
+    c.json(logObject(await logs.get(c.get('principal'), c.req.param('id')), true)),
   );
 
   app.patch('/logs/:id', async (c) => {
-    const patch = parseBody(PatchLogRequest, (await readJson(c.req.raw)).value);
-    return c.json(logObject(await logs.patch(c.var.principal, c.req.param('id'), patch), true));
+    const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
+    return c.json(logObject(await logs.patch(c.get('principal'), c.req.param('id'), patch), true));
   });
 
   app.get('/analytics', async (c) => {
@@ -66,7 +66,7 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
     const filter = logFilter(query);
     const to = filter.to ?? Date.now();
     const from = filter.from ?? to - DEFAULT_RANGE_MS;
-    const project = logs.scope(c.var.principal, filter.project);
+    const project = logs.scope(c.get('principal'), filter.project);
     const rows = await runtime.stores.logs.analytics({
       ...filter,
       from,

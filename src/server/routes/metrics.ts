@@ -7,7 +7,7 @@ import type { AppEnv } from '../app-env.ts';
 export function metricsRoute(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/metrics', (c) => {
-    requireAdmin(c.var.principal);
+    requireAdmin(c.get('principal'));
     return c.text(runtime.gateway.metrics.render(), 200, {
       'content-type': 'text/plain; version=0.0.4; charset=utf-8',
     });

@@ -23,7 +23,7 @@ import { renderAnswer } from '../render-answer.ts';
 /** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */
 export function createResponseHandler(runtime: Runtime, modelName?: ModelName, wrapped = false) {
   return async (c: Context<AppEnv>) => {
-    const body = await readJson(c.req.raw);
+    const body = await readJson(c.env.incoming);
     const parsed = responsesStep(body.value, modelName, wrapped);
     const { call, abort } = httpCall(c, [parsed], body);
     if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed, call);
@@ -39,48 +39,48 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   app.post('/responses', createResponseHandler(runtime));
 
   app.post('/responses/compact', async (c) => {
-    const body = await readJson(c.req.raw);
+    const body = await readJson(c.env.incoming);
     const request = parseBody(CompactRequest, body.value);
     const { call } = httpCall(c, [modelStep(request.model)], body);
     await runtime.gateway.admit(call);
-    return c.json(await runtime.compact(request, c.var.owner, call.signal));
+    return c.json(await runtime.compact(request, c.get('owner'), call.signal));
   });
 
   app.post('/responses/input_tokens', async (c) => {
     const { personality: _personality, ...fields } = parseBody(
       TokenCountsBody,
-      (await readJson(c.req.raw)).value,
+      (await readJson(c.env.incoming)).value,
     );
     const request = { ...fields, input: fields.input ?? [] };
-    return c.json(await runtime.inputTokens(request, c.var.owner, generationAbort(c.req.raw).signal));
+    return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));
   });
 
   app.get('/responses/:id', async (c) => {
     const id = c.req.param('id');
     const { stream, after } = streamQuery(c.req.query());
     if (stream) {
-      const { signal, abort } = generationAbort(c.req.raw);
-      const events = await runtime.background.follow(id, c.var.owner, after, signal);
-      return eventStreamResponse(sseStream(events, abort), {});
+      const { signal, abort } = generationAbort(c.env.outgoing);
+      const events = await runtime.background.follow(id, c.get('owner'), after, signal);
+      return eventStreamResponse(c, sseStream(events, abort), {});
     }
-    const response = await runtime.stores.responses.get(id, c.var.owner);
+    const response = await runtime.stores.responses.get(id, c.get('owner'));
     if (!response) throw responseNotFound(id);
     return c.json({ ...response, output: itemsForClient(response.output, includeQuery(c.req.queries())) });
   });
 
   app.post('/responses/:id/cancel', async (c) => {
-    return c.json(await runtime.background.cancel(c.req.param('id'), c.var.owner));
+    return c.json(await runtime.background.cancel(c.req.param('id'), c.get('owner')));
   });
 
   app.delete('/responses/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await runtime.stores.responses.delete(id, c.var.owner))) throw responseNotFound(id);
+    if (!(await runtime.stores.responses.delete(id, c.get('owner')))) throw responseNotFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
   app.get('/responses/:id/input_items', async (c) => {
     const id = c.req.param('id');
-    const page = await runtime.stores.responses.inputItems(id, c.var.owner, pageQuery(c.req.query()));
+    const page = await runtime.stores.responses.inputItems(id, c.get('owner'), pageQuery(c.req.query()));
     if (!page) throw responseNotFound(id);
     return c.json({ ...page, data: itemsForClient(page.data, includeQuery(c.req.queries())) });
   });
@@ -115,9 +115,9 @@ async function backgroundAnswer(
   const queued = await runtime.background.submit(call);
   if (!parsed.stream)
     return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
-  const { signal, abort } = generationAbort(c.req.raw);
-  const events = await runtime.background.follow(queued.id, c.var.owner, -1, signal);
-  return eventStreamResponse(sseStream(events, abort), {});
+  const { signal, abort } = generationAbort(c.env.outgoing);
+  const events = await runtime.background.follow(queued.id, c.get('owner'), -1, signal);
+  return eventStreamResponse(c, sseStream(events, abort), {});
 }
 
 /** `stream` and `starting_after` of `GET /responses/:id`: replay a background response's events after a sequence number. */

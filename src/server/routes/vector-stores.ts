@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../api/errors.ts';
@@ -31,15 +32,15 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const store = runtime.stores.vectorStores;
   const service = runtime.vectorStores;
-  const body = async <S extends z.ZodType>(schema: S, request: Request) =>
+  const body = async <S extends z.ZodType>(schema: S, request: IncomingMessage) =>
     parseBody(schema, (await readJson(request)).value);
   const seconds = () => Math.floor(runtime.now() / 1000);
 
   app.post('/vector_stores', async (c) => {
-    const given = await body(CreateVectorStoreBody, c.req.raw);
+    const given = await body(CreateVectorStoreBody, c.env.incoming);
     const fileIds = given.file_ids ?? [];
     for (const [index, id] of fileIds.entries())
-      if (!(await runtime.stores.files.get(id, c.var.owner)))
+      if (!(await runtime.stores.files.get(id, c.get('owner'))))
         throw badRequest(`file_ids[${index}]`, `No file with id '${clip(id)}'.`, 'file_not_found');
     const now = seconds();
     const id = runtime.newId('vs');
@@ -53,29 +54,29 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
         ...(given.expires_after ? { expires_after: given.expires_after } : {}),
         expires_at: given.expires_after ? now + given.expires_after.days * 86_400 : null,
       },
-      c.var.owner,
+      c.get('owner'),
     );
     for (const [index, file_id] of fileIds.entries())
       await service.addFile(
         id,
         { file_id, chunking_strategy: given.chunking_strategy },
-        c.var.owner,
+        c.get('owner'),
         UNTIL_DONE,
         `file_ids[${index}]`,
       );
-    return c.json(await store.get(id, c.var.owner));
+    return c.json(await store.get(id, c.get('owner')));
   });
 
-  app.get('/vector_stores', async (c) => c.json(await store.list(c.var.owner, listQuery(c.req.query()))));
+  app.get('/vector_stores', async (c) => c.json(await store.list(c.get('owner'), listQuery(c.req.query()))));
 
   app.get('/vector_stores/:id', async (c) => {
-    const found = await store.get(c.req.param('id'), c.var.owner);
+    const found = await store.get(c.req.param('id'), c.get('owner'));
     if (!found) throw vectorStoreNotFound(c.req.param('id'));
     return c.json(found);
   });
 
   app.post('/vector_stores/:id', async (c) => {
-    const given = await body(UpdateVectorStoreBody, c.req.raw);
+    const given = await body(UpdateVectorStoreBody, c.env.incoming);
     const updated = await store.update(
       c.req.param('id'),
       {
@@ -83,7 +84,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
         ...(given.metadata != null ? { metadata: given.metadata } : {}),
         ...(given.expires_after !== undefined ? { expires_after: given.expires_after } : {}),
       },
-      c.var.owner,
+      c.get('owner'),
     );
     if (!updated) throw vectorStoreNotFound(c.req.param('id'));
     return c.json(updated);
@@ -91,43 +92,44 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.delete('/vector_stores/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await store.delete(id, c.var.owner))) throw vectorStoreNotFound(id);
+    if (!(await store.delete(id, c.get('owner')))) throw vectorStoreNotFound(id);
     return c.json({ id, object: 'vector_store.deleted', deleted: true });
   });
 
   app.post('/vector_stores/:id/files', async (c) => {
-    const given = await body(CreateVectorStoreFileBody, c.req.raw);
-    return c.json(await service.addFile(c.req.param('id'), given, c.var.owner, UNTIL_DONE));
+    const given = await body(CreateVectorStoreFileBody, c.env.incoming);
+    return c.json(await service.addFile(c.req.param('id'), given, c.get('owner'), UNTIL_DONE));
   });
 
   app.get('/vector_stores/:id/files', async (c) => {
-    const page = await store.listFiles(c.req.param('id'), c.var.owner, fileListQuery(c.req.query()));
+    const page = await store.listFiles(c.req.param('id'), c.get('owner'), fileListQuery(c.req.query()));
     if (!page) throw vectorStoreNotFound(c.req.param('id'));
     return c.json(page);
   });
 
   app.get('/vector_stores/:id/files/:file', async (c) => {
     const { id, file } = c.req.param();
-    return c.json(await existingFile(runtime, id, file, c.var.owner));
+    return c.json(await existingFile(runtime, id, file, c.get('owner')));
   });
 
   app.post('/vector_stores/:id/files/:file', async (c) => {
     const { id, file } = c.req.param();
-    const { attributes } = await body(UpdateVectorStoreFileBody, c.req.raw);
-    const updated = await store.updateFile(id, file, attributes, c.var.owner);
-    return c.json(updated ?? (await existingFile(runtime, id, file, c.var.owner)));
+    const { attributes } = await body(UpdateVectorStoreFileBody, c.env.incoming);
+    const updated = await store.updateFile(id, file, attributes, c.get('owner'));
+    return c.json(updated ?? (await existingFile(runtime, id, file, c.get('owner'))));
   });
 
   app.delete('/vector_stores/:id/files/:file', async (c) => {
     const { id, file } = c.req.param();
-    if (!(await store.deleteFile(id, file, c.var.owner))) await existingFile(runtime, id, file, c.var.owner);
+    if (!(await store.deleteFile(id, file, c.get('owner'))))
+      await existingFile(runtime, id, file, c.get('owner'));
     return c.json({ id: file, object: 'vector_store.file.deleted', deleted: true });
   });
 
   app.get('/vector_stores/:id/files/:file/content', async (c) => {
     const { id, file } = c.req.param();
-    const chunks = await store.fileChunks(id, file, c.var.owner);
-    if (!chunks) await existingFile(runtime, id, file, c.var.owner);
+    const chunks = await store.fileChunks(id, file, c.get('owner'));
+    if (!chunks) await existingFile(runtime, id, file, c.get('owner'));
     return c.json({
       object: 'vector_store.file_content.page',
       data: (chunks ?? []).map((text) => ({ type: 'text', text })),
@@ -137,39 +139,42 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/file_batches', async (c) => {
-    const given = await body(CreateFileBatchBody, c.req.raw);
+    const given = await body(CreateFileBatchBody, c.env.incoming);
     const shared = { attributes: given.attributes, chunking_strategy: given.chunking_strategy };
     const adds = given.files
       ? given.files.map((file) => ({ ...shared, ...withoutNull(file) }))
       : (given.file_ids ?? []).map((file_id) => ({ ...shared, file_id }));
     const params = adds.map((_, index) => (given.files ? `files[${index}].file_id` : `file_ids[${index}]`));
-    return c.json(await service.addBatch(c.req.param('id'), adds, params, c.var.owner, UNTIL_DONE));
+    return c.json(await service.addBatch(c.req.param('id'), adds, params, c.get('owner'), UNTIL_DONE));
   });
 
   app.get('/vector_stores/:id/file_batches/:batch', async (c) => {
     const { id, batch } = c.req.param();
-    const found = await store.getBatch(id, batch, c.var.owner);
-    if (!found) throw await batchNotFound(runtime, id, batch, c.var.owner);
+    const found = await store.getBatch(id, batch, c.get('owner'));
+    if (!found) throw await batchNotFound(runtime, id, batch, c.get('owner'));
     return c.json(found);
   });
 
   app.post('/vector_stores/:id/file_batches/:batch/cancel', async (c) => {
     const { id, batch } = c.req.param();
-    const found = await store.cancelBatch(id, batch, c.var.owner);
-    if (!found) throw await batchNotFound(runtime, id, batch, c.var.owner);
+    const found = await store.cancelBatch(id, batch, c.get('owner'));
+    if (!found) throw await batchNotFound(runtime, id, batch, c.get('owner'));
     return c.json(found);
   });
 
   app.get('/vector_stores/:id/file_batches/:batch/files', async (c) => {
     const { id, batch } = c.req.param();
-    if (!(await store.getBatch(id, batch, c.var.owner)))
-      throw await batchNotFound(runtime, id, batch, c.var.owner);
-    const page = await store.listFiles(id, c.var.owner, { ...fileListQuery(c.req.query()), batchId: batch });
+    if (!(await store.getBatch(id, batch, c.get('owner'))))
+      throw await batchNotFound(runtime, id, batch, c.get('owner'));
+    const page = await store.listFiles(id, c.get('owner'), {
+      ...fileListQuery(c.req.query()),
+      batchId: batch,
+    });
     return c.json(page);
   });
 
   app.post('/vector_stores/:id/search', async (c) => {
-    const given = await body(SearchVectorStoreBody, c.req.raw);
+    const given = await body(SearchVectorStoreBody, c.env.incoming);
     const { searchQuery, results } = await service.search(
       [c.req.param('id')],
       {
@@ -179,7 +184,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
         ranking: given.ranking_options,
         rewriteQuery: given.rewrite_query,
       },
-      c.var.owner,
+      c.get('owner'),
       c.req.raw.signal,
     );
     return c.json({

@@ -58,14 +58,14 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post(
     '/ai/run/:model{.+}',
     enveloped(async (c) => {
-      const body = await readJson(c.req.raw);
+      const body = await readJson(c.env.incoming);
       return run(c, c.req.param('model') ?? '', body.value, body.size);
     }),
   );
   app.post(
     '/ai/run',
     enveloped(async (c) => {
-      const body = await readJson(c.req.raw);
+      const body = await readJson(c.env.incoming);
       const { model, input } = parseBody(
         z.strictObject({ model: z.string().min(1), input: z.unknown() }),
         body.value,
@@ -115,7 +115,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     enveloped(async (c) => {
       const query = parseBody(LogListQuery, c.req.query());
       const page = await runtime.gateway.logs.query(
-        c.var.principal,
+        c.get('principal'),
         { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
         {
           limit: query.limit,
@@ -130,15 +130,17 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) =>
       c.json(
-        envelope(logObject(await runtime.gateway.logs.get(c.var.principal, c.req.param('id') ?? ''), true)),
+        envelope(
+          logObject(await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? ''), true),
+        ),
       ),
     ),
   );
   app.patch(
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) => {
-      const patch = parseBody(PatchLogRequest, (await readJson(c.req.raw)).value);
-      await runtime.gateway.logs.patch(c.var.principal, c.req.param('id') ?? '', patch);
+      const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
+      await runtime.gateway.logs.patch(c.get('principal'), c.req.param('id') ?? '', patch);
       return c.json(envelope({}));
     }),
   );
