@@ -11,12 +11,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
 /**
- * Resolve hooks that print every package a process loads from node_modules, one `loaded <name>
- * by <process>` line on stderr (the process: `primary`, or `worker` for a forked one), so a test
- * can see what `portico serve` imports without a model.
+ * Resolve hooks, and a look at the require cache at exit, that print every package a process
+ * loads from node_modules, one `loaded <name> by <process>` line on stderr (the process:
+ * `primary`, or `worker` for a forked one), so a test can see what `portico serve` loads without
+ * a model.
  */
 const RECORD_PACKAGES = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
+const role = process.env.PORTICO_WORKER_INDEX === undefined ? 'primary' : 'worker';
+// What was required (CommonJS, which the hooks do not see), as the process exits.
+process.on('exit', () => {
+  for (const file of Object.keys(createRequire(process.cwd() + '/').cache)) {
+    const name = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1];
+    if (name) process._rawDebug('loaded ' + name + ' by ' + role);
+  }
+});
 register('data:text/javascript,' + encodeURIComponent(\`
 const role = process.env.PORTICO_WORKER_INDEX === undefined ? 'primary' : 'worker';
 export async function resolve(specifier, context, next) {
@@ -48,7 +57,8 @@ async function serveOnce(args: string[], env: NodeJS.ProcessEnv): Promise<string
     assert.equal(answer.status, 200);
     await answer.arrayBuffer();
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // 'close': after the last of stderr, which the exit handler above writes to.
+    const exited = new Promise((resolve) => child.once('close', resolve));
     child.kill('SIGTERM');
     await exited;
   }
