@@ -24,7 +24,7 @@ import { writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
-import { measureStart } from './support/measure-start.ts';
+import { reportStart } from './support/measure-start.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
 
 const { values } = parseArgs({
@@ -222,20 +222,12 @@ console.log(
   `  1 worker ${one.toFixed(0)} req/s, 2 workers ${two.toFixed(0)} req/s: ${(two / one).toFixed(2)}x`,
 );
 
-const start = await measureStart(
+await reportStart(
   SERVER_CORE,
   [...serveArgs, '--workers', '1'],
   env,
   { authorization: `Bearer ${key}` },
   Number(values.starts),
-);
-console.log(
-  `\nportico serve, no model loaded (${values.starts} starts, medians; load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}):`,
-);
-console.log(
-  `  start to first answer: ${start.wallMs.toFixed(0)} ms wall, ${start.cpuMs.toFixed(0)} ms CPU; idle RSS ${(start.rssBytes / 1e6).toFixed(0)} MB`,
 );
 await upstream.stop();
 rmSync(dir, { recursive: true, force: true });

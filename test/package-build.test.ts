@@ -11,19 +11,64 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
 /**
- * Resolve hooks that print every package a process loads, one `loaded <name>` line on stderr,
- * so a test can see what `portico serve` imports without a model.
+ * Resolve hooks, and a look at the require cache at exit, that print every package a process
+ * loads from node_modules, one `loaded <name> by <process>` line on stderr (the process:
+ * `primary`, or `worker` for a forked one), so a test can see what `portico serve` loads without
+ * a model.
  */
 const RECORD_PACKAGES = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
+const role = process.env.PORTICO_WORKER_INDEX === undefined ? 'primary' : 'worker';
+// What was required (CommonJS, which the hooks do not see), as the process exits.
+process.on('exit', () => {
+  for (const file of Object.keys(createRequire(process.cwd() + '/').cache)) {
+    const name = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1];
+    if (name) process._rawDebug('loaded ' + name + ' by ' + role);
+  }
+});
 register('data:text/javascript,' + encodeURIComponent(\`
+const role = process.env.PORTICO_WORKER_INDEX === undefined ? 'primary' : 'worker';
 export async function resolve(specifier, context, next) {
   const found = await next(specifier, context);
   const name = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)/.exec(found.url)?.[1];
-  if (name) process._rawDebug('loaded ' + name);
+  if (name) process._rawDebug('loaded ' + name + ' by ' + role);
   return found;
 }\`));
 `)}`;
+
+/** Starts `portico serve ...args` from bin/portico.js under RECORD_PACKAGES, asks it for its models, stops it; what it printed on stderr. */
+async function serveOnce(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    ['--import', RECORD_PACKAGES, join(root, 'bin', 'portico.js'), 'serve', '--port', '0', ...args],
+    { env },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(stderr)));
+  });
+  try {
+    const answer = await fetch(`${url}/v1/models`);
+    assert.equal(answer.status, 200);
+    await answer.arrayBuffer();
+  } finally {
+    // 'close': after the last of stderr, which the exit handler above writes to.
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return stderr;
+}
+
+/** The packages a process of `portico serve` loaded, by what it printed under RECORD_PACKAGES. */
+function loadedBy(stderr: string, role: 'primary' | 'worker'): Set<string> {
+  return new Set([...stderr.matchAll(new RegExp(`^loaded (\\S+) by ${role}$`, 'gm'))].map((m) => m[1]!));
+}
 
 describe('the published package (npm run build)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-build-'));
@@ -50,48 +95,20 @@ describe('the published package (npm run build)', () => {
     assert.ok(existsSync(join(root, 'dist', 'index.d.ts')), 'type declarations are built');
   });
 
-  test('bin/portico.js serves from dist/ without loading node-llama-cpp or other packages it does not need yet', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        RECORD_PACKAGES,
-        join(root, 'bin', 'portico.js'),
-        'serve',
-        '--port',
-        '0',
-        '--workers',
-        '1',
-      ],
-      {
-        env: {
-          ...process.env,
-          PORTICO_DATA_DIR: dataDir,
-          PORTICO_MODELS_DIR: join(dataDir, 'none'),
-          OPENAI_API_KEY: '',
-        },
-      },
-    );
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /listening on (http:\/\/\S+)\/v1/.exec(stderr);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', () => reject(new Error(stderr)));
-    });
-    try {
-      const answer = await fetch(`${url}/v1/models`);
-      assert.equal(answer.status, 200);
-      await answer.arrayBuffer();
-    } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    const loaded = new Set([...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]));
-    assert.ok(loaded.has('better-sqlite3') && loaded.has('hono'), [...loaded].join(', '));
+  const env = () => ({
+    ...process.env,
+    PORTICO_DATA_DIR: dataDir,
+    PORTICO_MODELS_DIR: join(dataDir, 'none'),
+    OPENAI_API_KEY: '',
+  });
+
+  test('bin/portico.js serves from the bundle in dist/ without loading node-llama-cpp or other packages it does not need yet', async () => {
+    assert.ok(existsSync(join(root, 'dist', 'bundle', 'portico.js')), 'the CLI is bundled');
+    const loaded = loadedBy(await serveOnce(['--workers', '1'], env()), 'primary');
+    assert.ok(loaded.has('better-sqlite3'), [...loaded].join(', '));
+    // Bundled, not loaded from node_modules: what every start needs.
+    for (const bundled of ['zod', 'hono', '@hono/node-server', 'ws'])
+      assert.equal(loaded.has(bundled), false, `${bundled} was loaded from node_modules`);
     for (const lazy of [
       'node-llama-cpp',
       'gpt-tokenizer',
@@ -101,9 +118,16 @@ describe('the published package (npm run build)', () => {
       'ora',
       'tsx',
       'undici',
+      'ajv',
       '@modelcontextprotocol/sdk',
       'pyodide',
     ])
       assert.equal(loaded.has(lazy), false, `${lazy} was loaded at start`);
+  });
+
+  test('the primary of `portico serve --workers 2` leaves the store and the server to its workers', async () => {
+    const stderr = await serveOnce(['--workers', '2'], env());
+    assert.ok(loadedBy(stderr, 'worker').has('better-sqlite3'), stderr);
+    assert.deepEqual([...loadedBy(stderr, 'primary')], []);
   });
 });

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { cpuMicros } from './proc-cpu.ts';
 import { startPinned } from './pinned-process.ts';
 import { processTree, treeRssBytes } from './process-tree-cpu.ts';
@@ -39,4 +40,23 @@ export async function measureStart(
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return { wallMs: median(walls), cpuMs: median(cpus), rssBytes: median(rss) };
+}
+
+/** Measures as measureStart does and prints the result (medians) with the load average. */
+export async function reportStart(
+  core: number,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  headers: Record<string, string>,
+  times: number,
+): Promise<void> {
+  const start = await measureStart(core, args, env, headers, times);
+  console.log(
+    `\nportico serve, no model loaded (${times} starts, medians; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}):`,
+  );
+  console.log(
+    `  start to first answer: ${start.wallMs.toFixed(0)} ms wall, ${start.cpuMs.toFixed(0)} ms CPU; idle RSS ${(start.rssBytes / 1e6).toFixed(0)} MB`,
+  );
 }

@@ -1,34 +1,29 @@
 import { parseArgs } from 'node:util';
-import { chatCommand } from './chat-command.ts';
 import type { Command } from './command.ts';
-import { gatewaysCommand } from './gateways-command.ts';
-import { keysCommand } from './keys-command.ts';
-import { logsCommand } from './logs-command.ts';
-import { modelsCommand } from './models-command.ts';
-import { pullCommand } from './pull-command.ts';
-import { runCommand } from './run-command.ts';
-import { serveCommand } from './serve-command.ts';
-import { statsCommand } from './stats-command.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  run: runCommand,
-  chat: chatCommand,
-  models: modelsCommand,
-  pull: pullCommand,
-  keys: keysCommand,
-  gateways: gatewaysCommand,
-  logs: logsCommand,
-  stats: statsCommand,
+/**
+ * Each command's module, loaded when it runs: a command loads only what it needs (the primary
+ * of `portico serve --workers N` stays small; the workers load the server).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.ts')).serveCommand,
+  run: async () => (await import('./run-command.ts')).runCommand,
+  chat: async () => (await import('./chat-command.ts')).chatCommand,
+  models: async () => (await import('./models-command.ts')).modelsCommand,
+  pull: async () => (await import('./pull-command.ts')).pullCommand,
+  keys: async () => (await import('./keys-command.ts')).keysCommand,
+  gateways: async () => (await import('./gateways-command.ts')).gatewaysCommand,
+  logs: async () => (await import('./logs-command.ts')).logsCommand,
+  stats: async () => (await import('./stats-command.ts')).statsCommand,
 };
 
-const USAGE = `portico: a self-hosted AI gateway with the OpenAI Responses API
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return `portico: a self-hosted AI gateway with the OpenAI Responses API
 
 Usage:
-${Object.values(COMMANDS)
-  .map((command) => `  ${command.usage.split('\n')[0]}`)
-  .join('\n')}
+${commands.map((command) => `  ${command.usage.split('\n')[0]}`).join('\n')}
 
 Run \`portico COMMAND --help\` for a command's options, \`portico --version\` for the version.
 The dashboard is at the server's root URL (http://127.0.0.1:8787/ by default).
@@ -37,24 +32,26 @@ Environment: PORTICO_DATA_DIR (default ./.portico), PORTICO_MODELS_DIR (default 
 a ${process.platform === 'win32' ? ';' : ':'}-separated list), PORTICO_CONFIG, OPENAI_API_KEY, OPENAI_BASE_URL;
 PORTICO_URL and PORTICO_API_KEY for the commands that take --url and --key.
 `;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(await usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
     process.stdout.write(`portico ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(
-      `Unknown command '${name}': the commands are ${Object.keys(COMMANDS).join(', ')}.\n\n${USAGE}`,
+      `Unknown command '${name}': the commands are ${Object.keys(COMMANDS).join(', ')}.\n\n${await usage()}`,
     );
     return 2;
   }
+  const command = await load();
   let parsed;
   try {
     parsed = parseArgs({

@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { jsonLogger } from '../logger.ts';
 import type { RuntimeOptions } from '../runtime.ts';
-import { startServer } from '../server/start-server.ts';
 import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
 import { PrimaryLocalProvider } from '../workers/primary-local-provider.ts';
 import { PrimaryRateLimiter } from '../workers/primary-rate-limiter.ts';
@@ -86,6 +85,8 @@ function fromPrimary(link: PrimaryLink): Partial<RuntimeOptions> {
 
 /** One process serving HTTP until a signal; as a worker, it reports to the primary instead of the terminal. */
 async function serve(port: number, values: Values, link: PrimaryLink | undefined): Promise<number> {
+  // Loaded here, not at start: the primary of `--workers N` never serves HTTP itself.
+  const { startServer } = await import('../server/start-server.ts');
   let server;
   try {
     server = await startServer({

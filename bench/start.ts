@@ -1,0 +1,36 @@
+/**
+ * How fast `portico serve` starts (spawn to its first answer, wall and CPU) and how much memory
+ * it holds idle, with key authentication and request logs on and no model loaded: the last
+ * part of `npm run bench:gateway`, alone and on a fresh data folder.
+ *
+ *   npm run bench:start [-- --starts 9]
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeFastPortico } from './support/fast-portico.ts';
+import { reportStart } from './support/measure-start.ts';
+
+const { values } = parseArgs({ options: { starts: { type: 'string', default: '9' } } });
+const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
+// No request reaches the upstream: GET /v1/models only lists the model.
+const { dir, config, env } = writeFastPortico('portico-bench-start-', 'http://127.0.0.1:9/v1', {
+  default: { collect_logs: true, log_payloads: true },
+});
+try {
+  const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
+    env,
+    encoding: 'utf8',
+  }).trim();
+  await reportStart(
+    0,
+    [bin, 'serve', '--port', '0', '--config', config, '--models-dir', join(dir, 'none'), '--workers', '1'],
+    env,
+    { authorization: `Bearer ${key}` },
+    Number(values.starts),
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
