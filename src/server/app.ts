@@ -103,7 +103,12 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
     if (!(thrown instanceof ApiError))
       logger.error('unhandled error', { requestId, error: String(thrown), stack: thrown.stack });
     else if (error.status >= 500)
-      logger.warn('request failed', { requestId, status: error.status, code: error.code });
+      logger.warn('request failed', {
+        requestId,
+        status: error.status,
+        code: error.code,
+        message: error.message,
+      });
     c.header('x-request-id', requestId);
     if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
     return c.json(error.toJSON(), error.status as 400);
