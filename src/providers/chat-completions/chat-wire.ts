@@ -36,7 +36,7 @@ export type ChatResponseFormat =
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  stream: true;
+  stream: boolean;
   stream_options?: { include_usage: true };
   tools?: ChatFunctionTool[];
   tool_choice?: ChatToolChoice;

@@ -3,7 +3,7 @@ import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
 import { answerHeaders, type UpstreamAnswer } from './upstream-post.ts';
 import type { UpstreamOptions, UpstreamTimeouts } from './upstream-options.ts';
 
-/** One streaming POST to an upstream: where, with which headers, and the JSON body. */
+/** One POST to an upstream: where, with which headers, and the JSON body. */
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
@@ -12,19 +12,30 @@ export interface UpstreamRequest {
   timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
+/** An upstream's 2xx answer, read once: as it arrives, or whole. */
+export interface UpstreamReply {
+  /** Whether the upstream answered with one JSON body (`application/json`) rather than events. */
+  readonly json: boolean;
+  /** The body as it arrives; `idleMs` bounds each wait for the next chunk. */
+  chunks(): AsyncGenerator<Uint8Array, void, undefined>;
+  /** The whole body as text; the first-byte timeout bounds the wait for all of it. */
+  text(): Promise<string>;
+}
+
 /**
- * POSTs `request` and returns the response body as it arrives. Before the first byte every
- * failure throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no
- * connection within `connectMs`, no answer within `firstByteMs`, or no connection at all.
- * While the body streams, `idleMs` bounds each wait for the next chunk (never the time the
- * consumer spends), so a stalled upstream ends in an `upstream_timeout` error instead of a
- * hang. Aborting `signal` rethrows its reason as is.
+ * POSTs `request` and returns the answer once it starts. Before the first byte every failure
+ * throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no connection within
+ * `connectMs`, no answer within `firstByteMs`, or no connection at all. A body read as it
+ * arrives is bounded by `idleMs` per chunk (never the time the consumer spends), so a stalled
+ * upstream ends in an `upstream_timeout` error instead of a hang; a body read whole (an answer
+ * to a request made without `stream`, whose first byte comes when it is all generated) is
+ * bounded by `firstByteMs` from the request's start. Aborting `signal` rethrows its reason as is.
  */
-export async function streamUpstream(
+export async function openUpstream(
   options: UpstreamOptions,
   request: UpstreamRequest,
   signal: AbortSignal,
-): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
+): Promise<UpstreamReply> {
   signal.throwIfAborted();
   const timeouts = { ...options.timeouts, ...request.timeouts };
   // Serialized before anything can fail as the upstream's fault: a failure here is Portico's.
@@ -75,10 +86,10 @@ export async function streamUpstream(
       options.apiKey,
     );
   }
-  clearTimeout(timer);
-  const reader = response.body[Symbol.asyncIterator]();
-
-  return (async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+  const contentType = response.headers['content-type'];
+  const answer = response;
+  const read = async function* (): AsyncGenerator<Uint8Array, void, undefined> {
+    const reader = answer.body[Symbol.asyncIterator]();
     try {
       for (;;) {
         arm(timeouts.idleMs, 'no stream data');
@@ -95,7 +106,33 @@ export async function streamUpstream(
     } finally {
       release();
     }
-  })();
+  };
+
+  return {
+    json: typeof contentType === 'string' && /^application\/([\w.-]+\+)?json\b/i.test(contentType),
+    chunks() {
+      clearTimeout(timer);
+      return read();
+    },
+    async text() {
+      try {
+        const text = await answer.text();
+        release();
+        return text;
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+  };
+}
+
+/** POSTs `request` and returns its body as it arrives (see openUpstream for the timeouts). */
+export async function streamUpstream(
+  options: UpstreamOptions,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
+  return (await openUpstream(options, request, signal)).chunks();
 }
 
 function seconds(ms: number): string {

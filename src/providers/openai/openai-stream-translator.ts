@@ -1,21 +1,29 @@
 import type { z } from 'zod';
-import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import { parseJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import { readLogprobs } from '../http/read-logprobs.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, NativeItemEvent } from '../provider.ts';
-import { completeItem, nativeItem, SUMMARY_SEPARATOR, type TrackedItem } from './complete-item.ts';
+import {
+  completeItem,
+  isAnnotation,
+  nativeItem,
+  SUMMARY_SEPARATOR,
+  type TrackedItem,
+} from './complete-item.ts';
 import { mapOpenAiError } from './map-openai-error.ts';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts';
 import { mapOpenAiUsage } from './map-openai-usage.ts';
 import {
-  DeltaEvent,
   ItemEvent,
   ItemScopedEvent,
+  readDeltaEvent,
+  readStreamEvent,
   readWire,
-  StreamEvent,
   TerminalEvent,
+  WholeResponse,
   WireError,
   WireToolCall,
+  type DeltaEvent,
   type WireItem,
 } from './openai-wire.ts';
 
@@ -37,7 +45,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
 
   push(sse: SseEvent): ModelEvent[] {
     if (sse.data === '[DONE]') return [];
-    const event = parseEventJson(this.provider, sse.data, StreamEvent);
+    const event = readStreamEvent(this.provider, parseJson(this.provider, sse.data));
     const out = this.handle(event.type, event);
     if (out.length > 0) this.emitted = true;
     return out;
@@ -47,7 +55,21 @@ export class OpenAiStreamTranslator implements EventTranslator {
     throw truncatedStream(this.provider);
   }
 
-  private handle(type: string, event: unknown): ModelEvent[] {
+  /** A whole Response: each output item as its `output_item.done` reads, then how it ended. */
+  whole(answer: unknown): ModelEvent[] {
+    const response = readWire(this.provider, WholeResponse, answer, 'answer');
+    const out = response.output.flatMap((item, index) => this.finished(item, index));
+    if (out.length > 0) this.emitted = true;
+    const ending =
+      response.status === 'completed'
+        ? 'response.completed'
+        : response.status === 'incomplete'
+          ? 'response.incomplete'
+          : 'response.failed';
+    return [...out, ...this.terminal(ending, { response })];
+  }
+
+  private handle(type: string, event: Record<string, unknown>): ModelEvent[] {
     switch (type) {
       case 'response.output_item.added': {
         const { item, output_index } = readWire(this.provider, ItemEvent, event, `${type} event`);
@@ -63,14 +85,10 @@ export class OpenAiStreamTranslator implements EventTranslator {
       case 'response.reasoning_text.delta':
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta':
-        return this.delta(type, readWire(this.provider, DeltaEvent, event, `${type} event`));
+        return this.delta(type, readDeltaEvent(this.provider, event, `${type} event`));
       case 'response.output_text.annotation.added': {
         const annotation = (event as { annotation?: unknown }).annotation;
-        const valid =
-          typeof annotation === 'object' &&
-          annotation !== null &&
-          typeof (annotation as { type?: unknown }).type === 'string';
-        return valid ? [{ type: 'text-annotation', annotation: annotation as { type: string } }] : [];
+        return isAnnotation(annotation) ? [{ type: 'text-annotation', annotation }] : [];
       }
       case 'response.completed':
       case 'response.incomplete':
@@ -119,7 +137,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
     }
   }
 
-  private delta(type: string, event: z.output<typeof DeltaEvent>): ModelEvent[] {
+  private delta(type: string, event: DeltaEvent): ModelEvent[] {
     const tracked = this.items.get(event.item_id);
     if (type === 'response.output_text.delta' || type === 'response.refusal.delta') {
       if (tracked?.kind !== 'message') return [];
@@ -128,7 +146,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
         return [{ type: 'refusal-delta', delta: event.delta }];
       }
       tracked.text += event.delta;
-      const logprobs = readLogprobs((event as { logprobs?: unknown }).logprobs);
+      const logprobs = readLogprobs(event.logprobs);
       return [
         logprobs.length > 0
           ? { type: 'text-delta', delta: event.delta, logprobs }
