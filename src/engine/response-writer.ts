@@ -171,8 +171,10 @@ export class ResponseWriter {
     return this.out.splice(0);
   }
 
+  /** `body` is always a fresh object: it becomes the event, numbered in place rather than copied. */
   private emit(body: ResponseStreamEventBody): void {
-    const event = { ...body, sequence_number: this.sequence++ } as ResponseStreamEvent;
+    const event = body as ResponseStreamEvent;
+    event.sequence_number = this.sequence++;
     this.snapshot = accumulate(this.snapshot, event);
     this.out.push(event);
   }
@@ -332,7 +334,7 @@ export class ResponseWriter {
           ...at,
           content_index: part.index,
           text: content.text ?? '',
-          logprobs: structuredClone(content.logprobs ?? []),
+          logprobs: content.logprobs ?? [],
         });
       else
         this.emit({
@@ -345,7 +347,7 @@ export class ResponseWriter {
         type: 'response.content_part.done',
         ...at,
         content_index: part.index,
-        part: structuredClone(content) as never,
+        part: content as never,
       });
       return;
     }
@@ -381,7 +383,8 @@ export class ResponseWriter {
     this.open = this.open.filter((o) => o !== open);
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message' || open.kind === 'reasoning') this.closePart(open);
-    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & {
+    // A closed item changes no more: the snapshot's own is finished in place and carried by its event.
+    const item = this.snapshot.output[open.index]! as OutputItem & {
       status?: string;
       phase?: string | null;
     };

@@ -12,6 +12,12 @@ export interface UpstreamRequest {
   timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
+/**
+ * Why an answer left unread is stopped: made once, since nobody reads it and an abort without
+ * a reason builds a DOMException, stack and all, per request.
+ */
+const LEFT_UNREAD = new DOMException('The answer was left unread.', 'AbortError');
+
 /** An upstream's 2xx answer, read once: as it arrives, or whole. */
 export interface UpstreamReply {
   /** Whether the upstream answered with one JSON body (`application/json`) rather than events. */
@@ -51,10 +57,11 @@ export async function openUpstream(
       ms,
     );
   };
-  const release = (): void => {
+  /** `abort`: the answer was left unread, so its request is stopped. */
+  const release = (abort = true): void => {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
-    controller.abort();
+    if (abort) controller.abort(LEFT_UNREAD);
   };
   const fail = (error: unknown): unknown => {
     // Read why before release() aborts the controller for cleanup.
@@ -90,6 +97,7 @@ export async function openUpstream(
   const answer = response;
   const read = async function* (): AsyncGenerator<Uint8Array, void, undefined> {
     const reader = answer.body[Symbol.asyncIterator]();
+    let ended = false;
     try {
       for (;;) {
         arm(timeouts.idleMs, 'no stream data');
@@ -100,11 +108,14 @@ export async function openUpstream(
           throw fail(error);
         }
         clearTimeout(timer);
-        if (next.done) return;
+        if (next.done) {
+          ended = true;
+          return;
+        }
         yield next.value;
       }
     } finally {
-      release();
+      release(!ended);
     }
   };
 
@@ -117,7 +128,7 @@ export async function openUpstream(
     async text() {
       try {
         const text = await answer.text();
-        release();
+        release(false);
         return text;
       } catch (error) {
         throw fail(error);
