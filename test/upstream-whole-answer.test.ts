@@ -11,6 +11,7 @@ import type { CatalogModel } from '../src/catalog/catalog-model.ts';
 import { BUILTIN_MODELS } from '../src/config/builtin-models.ts';
 import { startResponse } from '../src/engine/create-response.ts';
 import { randomId } from '../src/engine/ids.ts';
+import { AnthropicProvider } from '../src/providers/anthropic/anthropic-provider.ts';
 import { ChatCompletionsProvider } from '../src/providers/chat-completions/chat-completions-provider.ts';
 import type { UpstreamOptions } from '../src/providers/http/upstream-options.ts';
 import { undiciPost } from '../src/providers/http/upstream-post.ts';
@@ -31,6 +32,8 @@ const openAiFixture = (name: string): Fixture =>
   loadFixture(new URL(`./fixtures/openai/${name}.json`, import.meta.url));
 const chatFixture = (name: string): Fixture =>
   loadFixture(new URL(`./fixtures/chat-completions/${name}.json`, import.meta.url));
+const anthropicFixture = (name: string): Fixture =>
+  loadFixture(new URL(`./fixtures/anthropic/${name}.json`, import.meta.url));
 const model = BUILTIN_MODELS[0]!;
 const timeouts = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
 
@@ -44,6 +47,11 @@ after(() => server.close());
 function openAi(overrides: Partial<UpstreamOptions> = {}): OpenAiProvider {
   const options = { id: 'openai', baseUrl: `${server.url}/v1`, apiKey: 'sk-test', headers: {} };
   return new OpenAiProvider({ ...options, timeouts, post: undiciPost, ...overrides });
+}
+
+function anthropic(): AnthropicProvider {
+  const options = { id: 'anthropic', baseUrl: `${server.url}/v1`, apiKey: 'sk-ant-test', headers: {} };
+  return new AnthropicProvider({ ...options, timeouts, post: undiciPost });
 }
 
 function chat(): ChatCompletionsProvider {
@@ -60,8 +68,11 @@ async function generate(
   return collect(provider.generate(providerTurn(model, turn), new AbortController().signal));
 }
 
-/** A stream's events as one whole answer carries them: consecutive deltas joined, no progress events. */
-function whole(events: ModelEvent[]): ModelEvent[] {
+/**
+ * A stream's events as one whole answer carries them: consecutive deltas joined, no progress
+ * events, a tool call's arguments as the JSON they spell (a whole answer's input is an object).
+ */
+function whole(events: ModelEvent[], asJson = false): ModelEvent[] {
   const out: ModelEvent[] = [];
   for (const event of events) {
     if (event.type === 'native-item-start' || event.type === 'native-item-event') continue;
@@ -76,7 +87,10 @@ function whole(events: ModelEvent[]): ModelEvent[] {
       out[out.length - 1] = { ...last, delta: last.delta + event.delta };
     else out.push(event);
   }
-  return out;
+  if (!asJson) return out;
+  return out.map((event) =>
+    event.type === 'tool-call-delta' ? { ...event, delta: JSON.stringify(JSON.parse(event.delta)) } : event,
+  );
 }
 
 describe('openai provider: whole answers', () => {
@@ -178,6 +192,22 @@ describe('chat-completions provider: whole answers', () => {
       },
     );
   });
+});
+
+describe('anthropic provider: whole answers', () => {
+  test('the request asks for JSON, without stream', async () => {
+    await generate(anthropic(), anthropicFixture('answer-text'), { stream: false });
+    const request = server.requests.at(-1)!;
+    assert.equal((request.json as { stream: unknown }).stream, false);
+    assert.equal(request.headers.accept, 'application/json');
+  });
+
+  for (const name of ['text', 'tool-use', 'thinking', 'max-tokens'])
+    test(`${name}: the same events as its stream, whole`, async () => {
+      const streamed = await generate(anthropic(), anthropicFixture(name), { stream: true });
+      const answered = await generate(anthropic(), anthropicFixture(`answer-${name}`), { stream: false });
+      assert.deepEqual(answered, whole(streamed, true));
+    });
 });
 
 describe('a JSON answer through the engine', () => {

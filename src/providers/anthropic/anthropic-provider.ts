@@ -126,7 +126,7 @@ export class AnthropicProvider implements Provider {
       });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      accept: 'text/event-stream',
+      accept: turn.stream ? 'text/event-stream' : 'application/json',
       'anthropic-version': ANTHROPIC_VERSION,
       ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}),
       ...this.options.headers,

@@ -5,13 +5,13 @@ import type { SseEvent } from '../http/read-sse.ts';
 import { upstreamHttpError } from '../http/upstream-error.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
 import { ChatToolCalls } from './chat-tool-calls.ts';
-import { ChatChunk } from './chat-wire.ts';
+import { ChatChunk, plainDeltaChunk } from './chat-wire.ts';
 import { mapChatUsage } from './map-chat-usage.ts';
 import { mapChatFinishReason } from './map-finish-reason.ts';
 import type { ChatPreset } from './presets.ts';
 import {
   malformedEvent,
-  parseEventJson,
+  parseJson,
   truncatedStream,
   type EventTranslator,
 } from '../http/translate-stream.ts';
@@ -67,15 +67,20 @@ export class ChatChunkTranslator implements EventTranslator {
 
   push(event: SseEvent): ModelEvent[] {
     if (event.data === '[DONE]') return this.finish();
-    return this.take(parseEventJson(this.provider, event.data, ChatChunk));
+    const json = parseJson(this.provider, event.data);
+    return this.take(plainDeltaChunk(json) ?? this.read(json, 'a malformed stream event'));
   }
 
   /** A whole chat completion: each choice's `message` read as one chunk's `delta`, then the finish. */
   whole(answer: unknown): ModelEvent[] {
-    const chunk = ChatChunk.safeParse(messagesAsDeltas(answer));
-    if (!chunk.success) throw malformedEvent(this.provider, 'a malformed answer');
-    const out = this.take(chunk.data);
+    const out = this.take(this.read(messagesAsDeltas(answer), 'a malformed answer'));
     return this.done ? out : [...out, ...this.end()];
+  }
+
+  private read(json: unknown, what: string): ChatChunk {
+    const chunk = ChatChunk.safeParse(json);
+    if (!chunk.success) throw malformedEvent(this.provider, what);
+    return chunk.data;
   }
 
   private take(chunk: ChatChunk): ModelEvent[] {

@@ -54,11 +54,21 @@ export function parseJson(provider: string, data: string, what = 'a stream event
   }
 }
 
+/** Reads a value with a wire schema; a value that does not fit is a malformed upstream event. */
+export function readWire<S extends z.ZodType>(
+  provider: string,
+  schema: S,
+  value: unknown,
+  what = 'stream event',
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw malformedEvent(provider, `a malformed ${what}`);
+  return parsed.data;
+}
+
 /** Parses an event's JSON and checks it against the wire schema, where it enters. */
 export function parseEventJson<S extends z.ZodType>(provider: string, data: string, schema: S): z.output<S> {
-  const parsed = schema.safeParse(parseJson(provider, data));
-  if (!parsed.success) throw malformedEvent(provider);
-  return parsed.data;
+  return readWire(provider, schema, parseJson(provider, data));
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { NativeOutputItem } from '../../api/response.ts';
-import { malformedEvent } from '../http/translate-stream.ts';
+import { malformedEvent, readWire } from '../http/translate-stream.ts';
 import { readLogprobs } from '../http/read-logprobs.ts';
 import type { ModelEvent } from '../provider.ts';
-import { readWire, WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
+import { WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
 import { sealReasoning } from './reasoning-envelope.ts';
 
 /** What has been passed on of one upstream item, so its `done` form adds only what is missing. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { parseJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import { parseJson, readWire, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import { readLogprobs } from '../http/read-logprobs.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, NativeItemEvent } from '../provider.ts';
@@ -18,7 +18,6 @@ import {
   ItemScopedEvent,
   readDeltaEvent,
   readStreamEvent,
-  readWire,
   TerminalEvent,
   WholeResponse,
   WireError,

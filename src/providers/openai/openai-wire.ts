@@ -107,18 +107,6 @@ export type WireItem = z.output<typeof WireItem>;
 export type WireUsage = z.output<typeof WireUsage>;
 export type WireError = z.output<typeof WireError>;
 
-/** Reads a value with a wire schema; a value that does not fit is a malformed upstream event. */
-export function readWire<S extends z.ZodType>(
-  provider: string,
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw malformedEvent(provider, `a malformed ${what}`);
-  return parsed.data;
-}
-
 /** `POST /responses/compact`'s answer (CompactResource), as far as Portico reads it. */
 export const CompactAnswer = z.looseObject({
   output: z.array(z.looseObject({ type: z.string(), id: z.string() })),
