@@ -229,11 +229,13 @@ export class ResponseWriter {
         part,
       });
     }
-    const at = { item_id: open.id, output_index: open.index, content_index: open.part.index };
+    // Written out rather than spread from a shared `at`: this runs once per delta.
+    const { id: item_id, index: output_index } = open;
+    const content_index = open.part.index;
     this.emit(
       type === 'output_text'
-        ? { type: 'response.output_text.delta', ...at, delta, logprobs }
-        : { type: 'response.refusal.delta', ...at, delta },
+        ? { type: 'response.output_text.delta', item_id, output_index, content_index, delta, logprobs }
+        : { type: 'response.refusal.delta', item_id, output_index, content_index, delta },
     );
   }
 

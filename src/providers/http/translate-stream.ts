@@ -76,8 +76,8 @@ export function parseEventJson<S extends z.ZodType>(provider: string, data: stri
  * answer where the translator reads one) with one fault policy for every upstream: a failure
  * before any model event is thrown (the engine answers with an HTTP error and may retry);
  * after one, the stream ends with a `finish` of reason `error` carrying a clean ApiError.
- * Aborts by the caller are rethrown untouched; a key the upstream echoed is hidden. Exactly
- * one `finish` ends a stream.
+ * Aborts by the caller are rethrown untouched; a key the upstream echoed is hidden, thrown or
+ * in a `finish`. Exactly one `finish` ends a stream.
  */
 export async function* translateStream(
   upstream: Pick<UpstreamOptions, 'id' | 'apiKey'>,
@@ -86,13 +86,18 @@ export async function* translateStream(
   signal: AbortSignal,
 ): AsyncGenerator<ModelEvent, void, undefined> {
   let yielded = false;
+  // A failure the upstream reported may quote the key it was sent.
+  const clean = (event: ModelEvent): ModelEvent =>
+    event.type === 'finish' && event.error
+      ? { ...event, error: cleanUpstreamError(event.error, upstream.apiKey) }
+      : event;
   try {
     if (reply.json && translator.whole) {
       const answer = parseJson(upstream.id, await reply.text(), 'an answer');
       signal.throwIfAborted();
       for (const modelEvent of translator.whole(answer)) {
         yielded = true;
-        yield modelEvent;
+        yield clean(modelEvent);
       }
       return;
     }
@@ -100,13 +105,13 @@ export async function* translateStream(
       signal.throwIfAborted();
       for (const modelEvent of translator.push(event)) {
         yielded = true;
-        yield modelEvent;
+        yield clean(modelEvent);
       }
       if (translator.done) return;
     }
     for (const modelEvent of translator.end()) {
       yielded = true;
-      yield modelEvent;
+      yield clean(modelEvent);
     }
   } catch (error) {
     if (signal.aborted) throw error;

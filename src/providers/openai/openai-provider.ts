@@ -36,31 +36,13 @@ export class OpenAiProvider implements Provider {
   }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {
-    const { id } = this.options;
-    try {
-      const reply = await openUpstream(
-        this.options,
-        {
-          ...this.request(
-            '/responses',
-            buildRequestBody(turn),
-            turn.stream ? 'text/event-stream' : 'application/json',
-          ),
-          timeouts: turn.model.timeouts,
-        },
-        signal,
-      );
-      for await (const event of translateStream(
-        this.options,
-        reply,
-        new OpenAiStreamTranslator(id),
-        signal,
-      )) {
-        yield event.type === 'finish' && event.error ? { ...event, error: this.clean(event.error) } : event;
-      }
-    } catch (error) {
-      throw error instanceof ApiError ? this.clean(error) : error;
-    }
+    const accept = turn.stream ? 'text/event-stream' : 'application/json';
+    const reply = await openUpstream(
+      this.options,
+      { ...this.request('/responses', buildRequestBody(turn), accept), timeouts: turn.model.timeouts },
+      signal,
+    );
+    yield* translateStream(this.options, reply, new OpenAiStreamTranslator(this.options.id), signal);
   }
 
   /**

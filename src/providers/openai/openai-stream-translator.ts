@@ -18,6 +18,7 @@ import {
   ItemScopedEvent,
   readDeltaEvent,
   readStreamEvent,
+  responseEnding,
   TerminalEvent,
   WholeResponse,
   WireError,
@@ -56,7 +57,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
 
   /** A whole Response: each output item as its `output_item.done` reads, then how it ended. */
   whole(answer: unknown): ModelEvent[] {
-    const response = readWire(this.provider, WholeResponse, answer, 'answer');
+    const response = readWire(this.provider, WholeResponse, responseEnding(answer), 'answer');
     const out = response.output.flatMap((item, index) => this.finished(item, index));
     if (out.length > 0) this.emitted = true;
     const ending =
@@ -92,7 +93,15 @@ export class OpenAiStreamTranslator implements EventTranslator {
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed':
-        return this.terminal(type, readWire(this.provider, TerminalEvent, event, `${type} event`));
+        return this.terminal(
+          type,
+          readWire(
+            this.provider,
+            TerminalEvent,
+            { response: responseEnding(event.response) },
+            `${type} event`,
+          ),
+        );
       case 'error': {
         this.done = true;
         return this.fail(readWire(this.provider, WireError, event, `${type} event`), []);

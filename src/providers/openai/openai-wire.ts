@@ -103,6 +103,16 @@ export const TerminalEvent = z.looseObject({ response: ResponseEnding });
 /** A whole Response: the answer to a request made without `stream`. */
 export const WholeResponse = ResponseEnding.extend({ status: z.string(), output: z.array(WireItem) });
 
+/**
+ * The fields of a Response that Portico reads, for its schemas: a loose schema copies every
+ * field of what it parses, and a Response has dozens. Anything but an object is left to fail.
+ */
+export function responseEnding(response: unknown): unknown {
+  if (typeof response !== 'object' || response === null) return response;
+  const { status, output, usage, incomplete_details, error } = response as Record<string, unknown>;
+  return { status, output, usage, incomplete_details, error };
+}
+
 export type WireItem = z.output<typeof WireItem>;
 export type WireUsage = z.output<typeof WireUsage>;
 export type WireError = z.output<typeof WireError>;
