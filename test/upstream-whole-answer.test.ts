@@ -93,14 +93,23 @@ function whole(events: ModelEvent[], asJson = false): ModelEvent[] {
   );
 }
 
-describe('openai provider: whole answers', () => {
-  test('the request asks for JSON, without stream', async () => {
-    await generate(openAi(), openAiFixture('answer-text'), { stream: false });
+test('a turn that is not streamed asks each upstream for JSON, without stream or stream_options', async () => {
+  const providers: Array<[Provider, Fixture]> = [
+    [openAi(), openAiFixture('answer-text')],
+    [chat(), chatFixture('answer-text')],
+    [anthropic(), anthropicFixture('answer-text')],
+  ];
+  for (const [provider, fixture] of providers) {
+    await generate(provider, fixture, { stream: false });
     const request = server.requests.at(-1)!;
-    assert.equal((request.json as { stream: unknown }).stream, false);
-    assert.equal(request.headers.accept, 'application/json');
-  });
+    const body = request.json as Record<string, unknown>;
+    assert.equal(body.stream, false, request.url);
+    assert.equal(body.stream_options, undefined, request.url);
+    assert.equal(request.headers.accept, 'application/json', request.url);
+  }
+});
 
+describe('openai provider: whole answers', () => {
   for (const name of ['text', 'reasoning', 'function-call', 'web-search', 'incomplete'])
     test(`${name}: the same events as its stream, whole`, async () => {
       const streamed = await generate(openAi(), openAiFixture(name), { stream: true });
@@ -164,15 +173,6 @@ describe('openai provider: whole answers', () => {
 });
 
 describe('chat-completions provider: whole answers', () => {
-  test('the request asks for JSON, without stream or stream_options', async () => {
-    await generate(chat(), chatFixture('answer-text'), { stream: false });
-    const request = server.requests.at(-1)!;
-    const body = request.json as Record<string, unknown>;
-    assert.equal(body.stream, false);
-    assert.equal(body.stream_options, undefined);
-    assert.equal(request.headers.accept, 'application/json');
-  });
-
   for (const name of ['text', 'tool-call', 'length'])
     test(`${name}: the same events as its stream, whole`, async () => {
       const streamed = await generate(chat(), chatFixture(name), { stream: true });
@@ -195,13 +195,6 @@ describe('chat-completions provider: whole answers', () => {
 });
 
 describe('anthropic provider: whole answers', () => {
-  test('the request asks for JSON, without stream', async () => {
-    await generate(anthropic(), anthropicFixture('answer-text'), { stream: false });
-    const request = server.requests.at(-1)!;
-    assert.equal((request.json as { stream: unknown }).stream, false);
-    assert.equal(request.headers.accept, 'application/json');
-  });
-
   for (const name of ['text', 'tool-use', 'thinking', 'max-tokens'])
     test(`${name}: the same events as its stream, whole`, async () => {
       const streamed = await generate(anthropic(), anthropicFixture(name), { stream: true });

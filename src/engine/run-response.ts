@@ -1,7 +1,7 @@
 import { ApiError, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { outputText, type ResponseObject } from '../api/response.ts';
-import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { terminalEventType, type ResponseStreamEvent } from '../api/stream-events.ts';
 import type { ToolChoice } from '../api/tools.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
@@ -301,13 +301,7 @@ async function* writeThrough(
 function* end(run: Run, ending: Ending, closeAs: 'completed' | 'incomplete'): Generator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
-  const type =
-    ending.status === 'completed'
-      ? 'response.completed'
-      : ending.status === 'incomplete'
-        ? 'response.incomplete'
-        : 'response.failed';
-  writer.lifecycle(type, {
+  writer.lifecycle(terminalEventType(ending.status), {
     ...ending,
     completed_at: ending.status === 'completed' ? Math.floor(ctx.now() / 1000) : null,
     output_text: outputText(writer.snapshot.output),

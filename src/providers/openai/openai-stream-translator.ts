@@ -1,3 +1,4 @@
+import { terminalEventType } from '../../api/stream-events.ts';
 import type { z } from 'zod';
 import { parseJson, readWire, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import { readLogprobs } from '../http/read-logprobs.ts';
@@ -60,13 +61,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
     const response = readWire(this.provider, WholeResponse, responseEnding(answer), 'answer');
     const out = response.output.flatMap((item, index) => this.finished(item, index));
     if (out.length > 0) this.emitted = true;
-    const ending =
-      response.status === 'completed'
-        ? 'response.completed'
-        : response.status === 'incomplete'
-          ? 'response.incomplete'
-          : 'response.failed';
-    return [...out, ...this.terminal(ending, { response })];
+    return [...out, ...this.terminal(terminalEventType(response.status), { response })];
   }
 
   private handle(type: string, event: Record<string, unknown>): ModelEvent[] {
