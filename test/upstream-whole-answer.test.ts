@@ -119,6 +119,21 @@ describe('openai provider: whole answers', () => {
       assert.deepEqual(opened, whole(streamed));
     });
 
+  test("a whole text brings its tokens' logprobs", async () => {
+    const answer = openAiFixture('answer-text');
+    const response = JSON.parse(answer.body!) as {
+      output: Array<{ content: Array<Record<string, unknown>> }>;
+    };
+    const logprob = { token: 'Hello', logprob: -0.25, bytes: [72, 101, 108, 108, 111], top_logprobs: [] };
+    response.output[0]!.content[0]!.logprobs = [logprob];
+    const events = await generate(openAi(), { ...answer, body: JSON.stringify(response) }, { stream: false });
+    assert.deepEqual(events[0], {
+      type: 'text-delta',
+      delta: 'Hello! How can I help you today?',
+      logprobs: [logprob],
+    });
+  });
+
   test('a failed answer is thrown with the upstream reason, so the request can be retried', async () => {
     await assert.rejects(generate(openAi(), openAiFixture('answer-failed'), { stream: false }), (error) => {
       assert.ok(error instanceof ApiError);
