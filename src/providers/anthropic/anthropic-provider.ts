@@ -133,7 +133,7 @@ export class AnthropicProvider implements Provider {
     };
     const reply = await openUpstream(
       this.options,
-      { url: this.url, headers, body, timeouts: turn.model.timeouts },
+      { url: this.url, headers, body, timeouts: turn.model.timeouts, whole: !turn.stream },
       signal,
     );
     const translator = new AnthropicEventTranslator(this.options.id, customToolNames);

@@ -137,7 +137,13 @@ export class ChatCompletionsProvider implements Provider {
     const accept = turn.stream ? 'text/event-stream' : 'application/json';
     const reply = await openUpstream(
       this.options,
-      { url: this.url, headers: bearerHeaders(this.options, accept), body, timeouts: turn.model.timeouts },
+      {
+        url: this.url,
+        headers: bearerHeaders(this.options, accept),
+        body,
+        timeouts: turn.model.timeouts,
+        whole: !turn.stream,
+      },
       signal,
     );
     const translator = new ChatChunkTranslator(

@@ -10,6 +10,11 @@ export interface UpstreamRequest {
   body: unknown;
   /** The model's own timeouts, over the provider's. */
   timeouts?: Partial<UpstreamTimeouts> | undefined;
+  /**
+   * A generation asked for whole (without `stream`): nothing comes until all of it is made, so
+   * the upstream may stay silent as long as it may take to answer or to pause a stream.
+   */
+  whole?: boolean;
 }
 
 /**
@@ -24,18 +29,19 @@ export interface UpstreamReply {
   readonly json: boolean;
   /** The body as it arrives; `idleMs` bounds each wait for the next chunk. */
   chunks(): AsyncGenerator<Uint8Array, void, undefined>;
-  /** The whole body as text; the first-byte timeout bounds the wait for all of it. */
+  /** The whole body as text; the limit on its first byte bounds the wait for all of it. */
   text(): Promise<string>;
 }
 
 /**
  * POSTs `request` and returns the answer once it starts. Before the first byte every failure
  * throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no connection within
- * `connectMs`, no answer within `firstByteMs`, or no connection at all. A body read as it
- * arrives is bounded by `idleMs` per chunk (never the time the consumer spends), so a stalled
- * upstream ends in an `upstream_timeout` error instead of a hang; a body read whole (an answer
- * to a request made without `stream`, whose first byte comes when it is all generated) is
- * bounded by `firstByteMs` from the request's start. Aborting `signal` rethrows its reason as is.
+ * `connectMs`, no answer within `firstByteMs` (for a `whole` generation, whose first byte comes
+ * when all of it is made, the longer of `firstByteMs` and `idleMs`), or no connection at all. A
+ * body read as it arrives is bounded by `idleMs` per chunk (never the time the consumer spends),
+ * so a stalled upstream ends in an `upstream_timeout` error instead of a hang; a body read whole
+ * is bounded by the same limit as its first byte, from the request's start. Aborting `signal`
+ * rethrows its reason as is.
  */
 export async function openUpstream(
   options: UpstreamOptions,
@@ -72,7 +78,7 @@ export async function openUpstream(
   };
 
   // Counted from the request's start; a connection that takes too long fails first by its own timeout.
-  arm(timeouts.firstByteMs, 'no answer');
+  arm(request.whole ? Math.max(timeouts.firstByteMs, timeouts.idleMs) : timeouts.firstByteMs, 'no answer');
   let response: UpstreamAnswer;
   let errorText: string | undefined;
   try {

@@ -39,7 +39,11 @@ export class OpenAiProvider implements Provider {
     const accept = turn.stream ? 'text/event-stream' : 'application/json';
     const reply = await openUpstream(
       this.options,
-      { ...this.request('/responses', buildRequestBody(turn), accept), timeouts: turn.model.timeouts },
+      {
+        ...this.request('/responses', buildRequestBody(turn), accept),
+        timeouts: turn.model.timeouts,
+        whole: !turn.stream,
+      },
       signal,
     );
     yield* translateStream(this.options, reply, new OpenAiStreamTranslator(this.options.id), signal);
