@@ -28,6 +28,8 @@ import {
   type WireItem,
 } from './openai-wire.ts';
 
+const UNREAD_EVENTS = new Set(['response.created', 'response.in_progress', 'response.queued']);
+
 /**
  * OpenAI's Responses stream as model events. Deltas pass through as they come; an item's
  * `output_item.done` adds whatever its deltas did not carry (an upstream that skips deltas
@@ -46,6 +48,9 @@ export class OpenAiStreamTranslator implements EventTranslator {
 
   push(sse: SseEvent): ModelEvent[] {
     if (sse.data === '[DONE]') return [];
+    // The upstream response's own lifecycle carries nothing Portico reads (it keeps its own
+    // response), and its events are the largest: named so, they are passed over unparsed.
+    if (sse.event !== undefined && UNREAD_EVENTS.has(sse.event)) return [];
     const event = readStreamEvent(this.provider, parseJson(this.provider, sse.data));
     const out = this.handle(event.type, event);
     if (out.length > 0) this.emitted = true;
