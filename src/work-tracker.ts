@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * The responses a process is generating, so that a shutdown can wait for them and then stop
  * the rest. Every generation enters when it starts and leaves when its record is written;
@@ -7,6 +9,11 @@ export class WorkTracker {
   private running = 0;
   private readonly waiters = new Set<() => void>();
   private readonly stopper = new AbortController();
+
+  constructor() {
+    // Every running generation listens for the stop: their number is not a leak.
+    setMaxListeners(0, this.stopper.signal);
+  }
 
   /** Fires when running work must end now: generations end as failed and are stored so. */
   get stopSignal(): AbortSignal {

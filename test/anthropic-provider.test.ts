@@ -488,6 +488,10 @@ describe('anthropic: through the engine', () => {
       serve: (recorded) => (next = recorded),
     });
     assert.deepEqual(seen, [
+      'answer-max-tokens.json: incomplete',
+      'answer-text.json: completed',
+      'answer-thinking.json: completed',
+      'answer-tool-use.json: completed',
       'custom-tool-use.json: completed',
       'cut-midway.json: failed',
       'ends-without-stop.json: failed',

@@ -537,6 +537,9 @@ describe('chat-completions: through the engine', () => {
       serve: (recorded) => (next = recorded),
     });
     assert.deepEqual(seen, [
+      'answer-length.json: incomplete',
+      'answer-text.json: completed',
+      'answer-tool-call.json: completed',
       'custom-tool-call.json: completed',
       'cut-midway.json: failed',
       'ends-without-finish.json: failed',

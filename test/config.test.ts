@@ -146,6 +146,7 @@ describe('config without a file', () => {
         reasoning: undefined,
         sampling: {},
         include: [],
+        stream: true,
       };
       for await (const event of provider.generate(turn, new AbortController().signal)) events.push(event);
       assert.deepEqual(events.at(-1), { type: 'finish', reason: 'stop' });

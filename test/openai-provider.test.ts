@@ -548,6 +548,13 @@ describe('openai provider: faults', () => {
     assert.equal(end.error?.status, 502);
   });
 
+  test("the upstream response's lifecycle events, named so, are passed over unread", async () => {
+    const served = fixture('text');
+    const body = served.body!.replace(/(event: response\.created\ndata: ).*\n/, '$1{not json\n');
+    assert.notEqual(body, served.body);
+    assert.deepEqual((await run({ ...served, body })).events, (await run(served)).events);
+  });
+
   test('malformed JSON before any output is thrown', async () => {
     const served = fixture('malformed-json');
     const error = await thrown({ ...served, chunks: served.chunks!.slice(-1) });

@@ -85,3 +85,14 @@ export type ResponseStreamEventBody =
   | ({ type: NativeItemEventType; [field: string]: unknown } & ItemScoped);
 
 export type ResponseStreamEvent = ResponseStreamEventBody & { sequence_number: number };
+
+/** The terminal event of a response that ended as `status`: any status but these two failed. */
+export function terminalEventType(
+  status: string,
+): 'response.completed' | 'response.incomplete' | 'response.failed' {
+  return status === 'completed'
+    ? 'response.completed'
+    : status === 'incomplete'
+      ? 'response.incomplete'
+      : 'response.failed';
+}

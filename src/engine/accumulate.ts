@@ -4,17 +4,22 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 /**
  * Folds one stream event into the response snapshot: the only place that turns events into
  * a Response. The JSON answer, the stored record and the SDK's view all come from this fold.
- * It updates `snapshot` in place (deltas arrive by the thousand) and returns it.
+ * It updates `snapshot` in place (deltas arrive by the thousand) and returns it. What the
+ * snapshot changes in place is copied from the events (the output while it grows, an item
+ * or part as it opens); what no later event changes (a finished item or part, the response's
+ * settings, the terminal response) is shared with the event that carried it.
  */
 export function accumulate(snapshot: ResponseObject | undefined, event: ResponseStreamEvent): ResponseObject {
   switch (event.type) {
     case 'response.created':
     case 'response.queued':
     case 'response.in_progress':
+      return { ...event.response, output: structuredClone(event.response.output) };
     case 'response.completed':
     case 'response.incomplete':
     case 'response.failed':
-      return structuredClone(event.response);
+      // Nothing follows a terminal event.
+      return { ...event.response };
   }
   if (!snapshot) throw new Error(`accumulate: ${event.type} before response.created`);
   if (event.type === 'error') return snapshot;
@@ -24,12 +29,12 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
       output[event.output_index] = structuredClone(event.item);
       break;
     case 'response.output_item.done':
-      output[event.output_index] = structuredClone(event.item);
+      output[event.output_index] = event.item;
       break;
     case 'response.content_part.added':
     case 'response.content_part.done': {
       const item = output[event.output_index] as OutputMessage | OutputReasoning;
-      const part = structuredClone(event.part);
+      const part = event.type === 'response.content_part.added' ? structuredClone(event.part) : event.part;
       if (part.type === 'reasoning_text')
         ((item as OutputReasoning).content ??= [])[event.content_index] = part;
       else (item as OutputMessage).content[event.content_index] = part;

@@ -33,6 +33,8 @@ export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: Tu
       ...(stop?.length ? { stop } : {}),
     },
     include: request.include ?? [],
+    // A background response's events are stored and replayed as a stream.
+    stream: request.stream === true || request.background === true,
     ...(request.context_management
       ? {
           contextManagement: request.context_management.flatMap((entry) =>

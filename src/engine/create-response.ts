@@ -3,7 +3,7 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
 import { lockConversation } from './conversation-context.ts';
-import { generationDeadline } from './generation-deadline.ts';
+import { runSignal } from './run-signal.ts';
 import type { EngineContext } from './engine-context.ts';
 import { startRun, type RunOptions } from './run-response.ts';
 
@@ -37,16 +37,18 @@ export async function startResponse(
 ): Promise<StartedResponse> {
   // Counted as running work from here until its record is written (see work-tracker.ts).
   const counted = ctx.work?.enter() ?? (() => undefined);
-  const deadline = generationDeadline(ctx.catalog.get(request.model)?.maxGenerationMs ?? ctx.maxGenerationMs);
+  const stop = runSignal(
+    [clientSignal, ctx.work?.stopSignal],
+    ctx.catalog.get(request.model)?.maxGenerationMs ?? ctx.maxGenerationMs,
+  );
   let release = () => {};
   const leave = () => {
-    deadline.clear();
+    stop.clear();
     release();
     counted();
   };
   try {
-    const stops = [clientSignal, ctx.work?.stopSignal, deadline.signal].filter((s) => s !== undefined);
-    const signal = AbortSignal.any(stops);
+    const { signal } = stop;
     release = await lockConversation(request, ctx);
     const context = await buildContext(request, ctx, signal);
     return {

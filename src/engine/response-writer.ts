@@ -171,8 +171,10 @@ export class ResponseWriter {
     return this.out.splice(0);
   }
 
+  /** `body` is always a fresh object: it becomes the event, numbered in place rather than copied. */
   private emit(body: ResponseStreamEventBody): void {
-    const event = { ...body, sequence_number: this.sequence++ } as ResponseStreamEvent;
+    const event = body as ResponseStreamEvent;
+    event.sequence_number = this.sequence++;
     this.snapshot = accumulate(this.snapshot, event);
     this.out.push(event);
   }
@@ -227,11 +229,13 @@ export class ResponseWriter {
         part,
       });
     }
-    const at = { item_id: open.id, output_index: open.index, content_index: open.part.index };
+    // Written out rather than spread from a shared `at`: this runs once per delta.
+    const { id: item_id, index: output_index } = open;
+    const content_index = open.part.index;
     this.emit(
       type === 'output_text'
-        ? { type: 'response.output_text.delta', ...at, delta, logprobs }
-        : { type: 'response.refusal.delta', ...at, delta },
+        ? { type: 'response.output_text.delta', item_id, output_index, content_index, delta, logprobs }
+        : { type: 'response.refusal.delta', item_id, output_index, content_index, delta },
     );
   }
 
@@ -332,7 +336,7 @@ export class ResponseWriter {
           ...at,
           content_index: part.index,
           text: content.text ?? '',
-          logprobs: structuredClone(content.logprobs ?? []),
+          logprobs: content.logprobs ?? [],
         });
       else
         this.emit({
@@ -345,7 +349,7 @@ export class ResponseWriter {
         type: 'response.content_part.done',
         ...at,
         content_index: part.index,
-        part: structuredClone(content) as never,
+        part: content as never,
       });
       return;
     }
@@ -381,7 +385,8 @@ export class ResponseWriter {
     this.open = this.open.filter((o) => o !== open);
     const at = { item_id: open.id, output_index: open.index };
     if (open.kind === 'message' || open.kind === 'reasoning') this.closePart(open);
-    const item = structuredClone(this.snapshot.output[open.index]!) as OutputItem & {
+    // A closed item changes no more: the snapshot's own is finished in place and carried by its event.
+    const item = this.snapshot.output[open.index]! as OutputItem & {
       status?: string;
       phase?: string | null;
     };

@@ -74,6 +74,8 @@ export function settleUnsupported(turn: Turn, options: SettleOptions): Settled {
   ]
     .map((entry) => settleHostedTool(entry, turn, options.hostedTools))
     .filter((entry) => !seen.has(entry.param) && seen.add(entry.param));
+  // The common case: nothing to settle, and no copy of the turn to make.
+  if (found.length === 0) return { turn, warnings: [] };
   const refused = found.filter((entry) => !entry.harmless);
   if (!options.dropUnsupported && refused[0]) throw refusal(refused[0], options, DROP_HINT);
 

@@ -80,6 +80,12 @@ export interface Turn {
   contextManagement?: Array<{ type: 'compaction'; compactThreshold?: number }>;
   /** Alternatives per token with `include: ["message.output_text.logprobs"]`; 0 or unset: none. */
   topLogprobs?: number;
+  /**
+   * Whether the events are wanted as they are generated (a streamed or a background response).
+   * When false, a provider may ask its upstream for the whole answer at once and yield it as a
+   * few whole events: the answer is only folded.
+   */
+  stream: boolean;
 }
 
 export interface Sampling {

@@ -28,9 +28,11 @@ export function eventStream<T>(
       pending = undefined;
       if (first.done) return controller.close();
       let text = encode(first.value);
+      // One wait for the whole write: the frames ready before it ends go together.
+      const waited = afterPendingWork();
       for (;;) {
         const next = frames.next();
-        const ready = await Promise.race([next, afterPendingWork()]);
+        const ready = await Promise.race([next, waited]);
         if (ready === IMMEDIATE || ready.done) {
           pending = next;
           break;

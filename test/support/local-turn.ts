@@ -26,6 +26,7 @@ export function localTurn(
     reasoning: undefined,
     sampling: options.sampling ?? { temperature: 0, maxOutputTokens: 32 },
     include: [],
+    stream: true,
   };
 }
 

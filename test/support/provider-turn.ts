@@ -20,6 +20,7 @@ export function providerTurn(model: CatalogModel, overrides: Partial<Turn> = {})
     reasoning: undefined,
     sampling: {},
     include: [],
+    stream: true,
     ...overrides,
   };
 }

@@ -22,6 +22,7 @@ export function toResponseRequest(chat: ChatCompletionRequest): TranslatedReques
     model: chat.model,
     input: items,
     store: false,
+    stream: chat.stream,
     tools: chat.tools?.map(toFunctionTool),
     tool_choice: toToolChoice(chat.tool_choice),
     parallel_tool_calls: chat.parallel_tool_calls,

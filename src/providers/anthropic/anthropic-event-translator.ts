@@ -1,11 +1,18 @@
 import { decodeCustomToolInput } from '../http/custom-tool-input.ts';
-import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import {
+  malformedEvent,
+  parseJson,
+  readWire,
+  truncatedStream,
+  type EventTranslator,
+} from '../http/translate-stream.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
 import { anthropicStreamError } from './anthropic-stream-error.ts';
 import {
   ANTHROPIC_EVENTS,
-  AnthropicEventType,
+  AnthropicMessageAnswer,
+  isBlockDelta,
   type AnthropicEvent,
   type AnthropicThinkingBlock,
   type AnthropicUsage,
@@ -46,10 +53,15 @@ export class AnthropicEventTranslator implements EventTranslator {
   ) {}
 
   push(event: SseEvent): ModelEvent[] {
-    const { type } = parseEventJson(this.provider, event.data, AnthropicEventType);
+    const json = parseJson(this.provider, event.data);
+    const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string') throw malformedEvent(this.provider);
     if (!(type in ANTHROPIC_EVENTS)) return []; // new event types are skipped, as Anthropic asks
     const name = type as keyof typeof ANTHROPIC_EVENTS;
-    const data = parseEventJson(this.provider, event.data, ANTHROPIC_EVENTS[name]);
+    const data =
+      name === 'content_block_delta' && isBlockDelta(json as Record<string, unknown>)
+        ? json
+        : readWire(this.provider, ANTHROPIC_EVENTS[name], json);
     switch (name) {
       case 'message_start':
         this.count((data as AnthropicEvent<'message_start'>).message.usage);
@@ -78,6 +90,18 @@ export class AnthropicEventTranslator implements EventTranslator {
   end(): ModelEvent[] {
     if (this.stopReason == null) throw truncatedStream(this.provider);
     return this.finish();
+  }
+
+  /** A whole Message: each content block as its start and stop read, then its stop reason and usage. */
+  whole(answer: unknown): ModelEvent[] {
+    const message = readWire(this.provider, AnthropicMessageAnswer, answer, 'answer');
+    this.count(message.usage);
+    const out = message.content.flatMap((block, index) => [
+      ...this.start({ index, content_block: block }),
+      ...this.stop(index),
+    ]);
+    this.stopReason = message.stop_reason;
+    return [...out, ...this.end()];
   }
 
   private count(usage: AnthropicUsage | null | undefined): void {

@@ -1,7 +1,7 @@
 import { contentParts } from '../../api/item-parts.ts';
 import type { Logger } from '../../logger.ts';
 import { selectTools } from '../http/select-tools.ts';
-import { streamUpstream } from '../http/stream-upstream.ts';
+import { openUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import { logprobsUnsupported, samplingUnsupported } from '../sampling-unsupported.ts';
@@ -126,17 +126,17 @@ export class AnthropicProvider implements Provider {
       });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      accept: 'text/event-stream',
+      accept: turn.stream ? 'text/event-stream' : 'application/json',
       'anthropic-version': ANTHROPIC_VERSION,
       ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}),
       ...this.options.headers,
     };
-    const stream = await streamUpstream(
+    const reply = await openUpstream(
       this.options,
-      { url: this.url, headers, body, timeouts: turn.model.timeouts },
+      { url: this.url, headers, body, timeouts: turn.model.timeouts, whole: !turn.stream },
       signal,
     );
     const translator = new AnthropicEventTranslator(this.options.id, customToolNames);
-    yield* translateStream(this.options, stream, translator, signal);
+    yield* translateStream(this.options, reply, translator, signal);
   }
 }

@@ -67,7 +67,7 @@ export interface AnthropicRequest {
   temperature?: number;
   top_p?: number;
   stop_sequences?: string[];
-  stream: true;
+  stream: boolean;
 }
 
 const count = z.number().nullish().catch(null);
@@ -79,21 +79,48 @@ export const AnthropicUsage = z.looseObject({
   cache_read_input_tokens: count,
 });
 
+/** A content block as it starts streaming, or whole in a Message. */
+const AnthropicBlock = z.looseObject({
+  type: z.string(),
+  id: z.string().nullish(),
+  name: z.string().nullish(),
+  text: z.string().nullish(),
+  thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
+});
+
+/** A whole Message: the answer to a request made without `stream`. */
+export const AnthropicMessageAnswer = z.looseObject({
+  content: z.array(AnthropicBlock),
+  stop_reason: z.string().nullish(),
+  usage: AnthropicUsage.nullish(),
+});
+
+const isText = (value: unknown): boolean => value == null || typeof value === 'string';
+
+/**
+ * A `content_block_delta` event, checked by hand against its schema below: deltas come by the
+ * thousand, and a schema parse each cost more than everything else done with them.
+ */
+export function isBlockDelta(json: Record<string, unknown>): boolean {
+  const delta = json.delta as Record<string, unknown> | null | undefined;
+  return (
+    Number.isInteger(json.index) &&
+    typeof delta === 'object' &&
+    delta !== null &&
+    typeof delta.type === 'string' &&
+    isText(delta.text) &&
+    isText(delta.partial_json) &&
+    isText(delta.thinking) &&
+    isText(delta.signature)
+  );
+}
+
 /** Each stream event type Portico reads; other types (new ones included) are skipped. */
 export const ANTHROPIC_EVENTS = {
   message_start: z.looseObject({ message: z.looseObject({ usage: AnthropicUsage.nullish() }) }),
-  content_block_start: z.looseObject({
-    index: z.number().int(),
-    content_block: z.looseObject({
-      type: z.string(),
-      id: z.string().nullish(),
-      name: z.string().nullish(),
-      text: z.string().nullish(),
-      thinking: z.string().nullish(),
-      signature: z.string().nullish(),
-      data: z.string().nullish(),
-    }),
-  }),
+  content_block_start: z.looseObject({ index: z.number().int(), content_block: AnthropicBlock }),
   content_block_delta: z.looseObject({
     index: z.number().int(),
     delta: z.looseObject({
@@ -113,8 +140,6 @@ export const ANTHROPIC_EVENTS = {
   ping: z.looseObject({}),
   error: z.looseObject({ error: z.looseObject({ type: z.string(), message: z.string().nullish() }) }),
 } as const;
-
-export const AnthropicEventType = z.looseObject({ type: z.string() });
 
 export type AnthropicUsage = z.output<typeof AnthropicUsage>;
 export type AnthropicEvent<T extends keyof typeof ANTHROPIC_EVENTS> = z.output<(typeof ANTHROPIC_EVENTS)[T]>;

@@ -25,7 +25,7 @@ function continuesToolLoopWithoutThinking(messages: readonly AnthropicMessage[])
 
 const JSON_OBJECT_INSTRUCTION = 'Answer with a single JSON object and nothing else.';
 
-/** A turn as one streaming Messages API request. */
+/** A turn as one Messages API request, streamed when the turn is. */
 export function buildAnthropicRequest(turn: Turn): AnthropicTranslation {
   const plan = planThinking(turn);
   const tools = buildAnthropicTools(turn.tools, turn.toolChoice, turn.parallelToolCalls);
@@ -50,7 +50,7 @@ export function buildAnthropicRequest(turn: Turn): AnthropicTranslation {
     model: turn.model.upstreamModel,
     max_tokens: plan.maxTokens,
     messages: conversation.messages,
-    stream: true,
+    stream: turn.stream,
   };
   const system = conversation.system;
   const format = turn.text.format;

@@ -13,7 +13,7 @@ export interface ChatTranslation {
   warnings: string[];
 }
 
-/** A turn as one streaming Chat Completions request, shaped by the upstream's preset. */
+/** A turn as one Chat Completions request (streamed when the turn is), shaped by the upstream's preset. */
 export function buildChatRequest(turn: Turn, preset: ChatPreset): ChatTranslation {
   const { messages, warnings } = buildChatMessages(turn.instructions, turn.items, preset);
   const tools = buildChatTools(turn.tools, turn.toolChoice, turn.parallelToolCalls);
@@ -22,8 +22,8 @@ export function buildChatRequest(turn: Turn, preset: ChatPreset): ChatTranslatio
   const body: ChatRequest = {
     model: turn.model.upstreamModel,
     messages,
-    stream: true,
-    ...(preset.supportsStreamUsage ? { stream_options: { include_usage: true } } : {}),
+    stream: turn.stream,
+    ...(turn.stream && preset.supportsStreamUsage ? { stream_options: { include_usage: true } } : {}),
     ...tools.fields,
   };
   const responseFormat = chatResponseFormat(turn.text);

@@ -5,11 +5,16 @@ import type { SseEvent } from '../http/read-sse.ts';
 import { upstreamHttpError } from '../http/upstream-error.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
 import { ChatToolCalls } from './chat-tool-calls.ts';
-import { ChatChunk } from './chat-wire.ts';
+import { ChatChunk, plainDeltaChunk } from './chat-wire.ts';
 import { mapChatUsage } from './map-chat-usage.ts';
 import { mapChatFinishReason } from './map-finish-reason.ts';
 import type { ChatPreset } from './presets.ts';
-import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import {
+  malformedEvent,
+  parseJson,
+  truncatedStream,
+  type EventTranslator,
+} from '../http/translate-stream.ts';
 
 export const randomCallId = (): string => `call_${randomUUID().replaceAll('-', '')}`;
 
@@ -19,6 +24,23 @@ function streamedError(provider: string, chunk: ChatChunk): ApiError {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 502;
   return upstreamHttpError(provider, status, new Headers(), JSON.stringify({ error }));
+}
+
+/**
+ * A chat completion as the chunk that would have streamed it whole: a choice's `message` holds
+ * what a chunk's `delta` does (its tool calls without `index`: they are read by position).
+ */
+function messagesAsDeltas(answer: unknown): unknown {
+  const choices = (answer as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices)) return answer;
+  return {
+    ...(answer as object),
+    choices: choices.map((choice: unknown) =>
+      typeof choice === 'object' && choice !== null && 'message' in choice
+        ? { ...choice, delta: (choice as { message: unknown }).message }
+        : choice,
+    ),
+  };
 }
 
 /**
@@ -45,7 +67,23 @@ export class ChatChunkTranslator implements EventTranslator {
 
   push(event: SseEvent): ModelEvent[] {
     if (event.data === '[DONE]') return this.finish();
-    const chunk = parseEventJson(this.provider, event.data, ChatChunk);
+    const json = parseJson(this.provider, event.data);
+    return this.take(plainDeltaChunk(json) ?? this.read(json, 'a malformed stream event'));
+  }
+
+  /** A whole chat completion: each choice's `message` read as one chunk's `delta`, then the finish. */
+  whole(answer: unknown): ModelEvent[] {
+    const out = this.take(this.read(messagesAsDeltas(answer), 'a malformed answer'));
+    return this.done ? out : [...out, ...this.end()];
+  }
+
+  private read(json: unknown, what: string): ChatChunk {
+    const chunk = ChatChunk.safeParse(json);
+    if (!chunk.success) throw malformedEvent(this.provider, what);
+    return chunk.data;
+  }
+
+  private take(chunk: ChatChunk): ModelEvent[] {
     if (chunk.error != null || chunk.object === 'error') throw streamedError(this.provider, chunk);
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage) this.usage = mapChatUsage(usage);

@@ -14,7 +14,7 @@ import { upstreamEmbeddings } from '../http/upstream-embeddings.ts';
 import { buildChatRequest } from './build-chat-request.ts';
 import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
-import { streamUpstream } from '../http/stream-upstream.ts';
+import { openUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
@@ -28,10 +28,13 @@ export interface ChatCompletionsOptions extends UpstreamOptions {
 }
 
 /** The JSON headers every OpenAI-style upstream takes; configured headers win. */
-export function bearerHeaders(options: UpstreamOptions): Record<string, string> {
+export function bearerHeaders(
+  options: UpstreamOptions,
+  accept = 'text/event-stream',
+): Record<string, string> {
   return {
     'content-type': 'application/json',
-    accept: 'text/event-stream',
+    accept,
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
@@ -131,9 +134,16 @@ export class ChatCompletionsProvider implements Provider {
         model: turn.model.id,
         warnings,
       });
-    const stream = await streamUpstream(
+    const accept = turn.stream ? 'text/event-stream' : 'application/json';
+    const reply = await openUpstream(
       this.options,
-      { url: this.url, headers: bearerHeaders(this.options), body, timeouts: turn.model.timeouts },
+      {
+        url: this.url,
+        headers: bearerHeaders(this.options, accept),
+        body,
+        timeouts: turn.model.timeouts,
+        whole: !turn.stream,
+      },
       signal,
     );
     const translator = new ChatChunkTranslator(
@@ -142,6 +152,6 @@ export class ChatCompletionsProvider implements Provider {
       customToolNames,
       this.options.newCallId ?? randomCallId,
     );
-    yield* translateStream(this.options, stream, translator, signal);
+    yield* translateStream(this.options, reply, translator, signal);
   }
 }

@@ -36,7 +36,7 @@ export type ChatResponseFormat =
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  stream: true;
+  stream: boolean;
   stream_options?: { include_usage: true };
   tools?: ChatFunctionTool[];
   tool_choice?: ChatToolChoice;
@@ -107,3 +107,27 @@ export const ChatChunk = z.looseObject({
 export type ChatChunk = z.output<typeof ChatChunk>;
 export type ChatUsage = z.output<typeof ChatUsage>;
 export type ChatToolCallDelta = z.output<typeof ChatToolCallDelta>;
+
+const isText = (value: unknown): boolean => value == null || typeof value === 'string';
+
+/**
+ * The chunk that comes by the thousand (one choice, a text or reasoning delta, no tool calls,
+ * usage or logprobs), checked by hand: a schema parse each cost more than everything else done
+ * with it. Undefined for any other chunk, which the schema reads.
+ */
+export function plainDeltaChunk(json: unknown): ChatChunk | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const chunk = json as Record<string, unknown>;
+  if (chunk.usage != null || chunk.x_groq !== undefined || chunk.error !== undefined) return undefined;
+  if (chunk.message !== undefined || !isText(chunk.object) || chunk.object === 'error') return undefined;
+  const choices = chunk.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const choice = choices[0] as Record<string, unknown> | null;
+  if (typeof choice !== 'object' || choice === null || choice.logprobs != null) return undefined;
+  const { index, delta, finish_reason } = choice;
+  if (!(index == null || Number.isInteger(index)) || !isText(finish_reason)) return undefined;
+  if (typeof delta !== 'object' || delta === null) return undefined;
+  const { content, refusal, reasoning_content, reasoning, tool_calls } = delta as Record<string, unknown>;
+  const texts = isText(content) && isText(refusal) && isText(reasoning_content) && isText(reasoning);
+  return texts && tool_calls == null ? (chunk as ChatChunk) : undefined;
+}

@@ -3,28 +3,51 @@ import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
 import { answerHeaders, type UpstreamAnswer } from './upstream-post.ts';
 import type { UpstreamOptions, UpstreamTimeouts } from './upstream-options.ts';
 
-/** One streaming POST to an upstream: where, with which headers, and the JSON body. */
+/** One POST to an upstream: where, with which headers, and the JSON body. */
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
   /** The model's own timeouts, over the provider's. */
   timeouts?: Partial<UpstreamTimeouts> | undefined;
+  /**
+   * A generation asked for whole (without `stream`): nothing comes until all of it is made, so
+   * the upstream may stay silent as long as it may take to answer or to pause a stream.
+   */
+  whole?: boolean;
 }
 
 /**
- * POSTs `request` and returns the response body as it arrives. Before the first byte every
- * failure throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no
- * connection within `connectMs`, no answer within `firstByteMs`, or no connection at all.
- * While the body streams, `idleMs` bounds each wait for the next chunk (never the time the
- * consumer spends), so a stalled upstream ends in an `upstream_timeout` error instead of a
- * hang. Aborting `signal` rethrows its reason as is.
+ * Why an answer left unread is stopped: made once, since nobody reads it and an abort without
+ * a reason builds a DOMException, stack and all, per request.
  */
-export async function streamUpstream(
+const LEFT_UNREAD = new DOMException('The answer was left unread.', 'AbortError');
+
+/** An upstream's 2xx answer, read once: as it arrives, or whole. */
+export interface UpstreamReply {
+  /** Whether the upstream answered with one JSON body (`application/json`) rather than events. */
+  readonly json: boolean;
+  /** The body as it arrives; `idleMs` bounds each wait for the next chunk. */
+  chunks(): AsyncGenerator<Uint8Array, void, undefined>;
+  /** The whole body as text; the limit on its first byte bounds the wait for all of it. */
+  text(): Promise<string>;
+}
+
+/**
+ * POSTs `request` and returns the answer once it starts. Before the first byte every failure
+ * throws an ApiError: a 4xx/5xx answer (with the upstream's retry hints), no connection within
+ * `connectMs`, no answer within `firstByteMs` (for a `whole` generation, whose first byte comes
+ * when all of it is made, the longer of `firstByteMs` and `idleMs`), or no connection at all. A
+ * body read as it arrives is bounded by `idleMs` per chunk (never the time the consumer spends),
+ * so a stalled upstream ends in an `upstream_timeout` error instead of a hang; a body read whole
+ * is bounded by the same limit as its first byte, from the request's start. Aborting `signal`
+ * rethrows its reason as is.
+ */
+export async function openUpstream(
   options: UpstreamOptions,
   request: UpstreamRequest,
   signal: AbortSignal,
-): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
+): Promise<UpstreamReply> {
   signal.throwIfAborted();
   const timeouts = { ...options.timeouts, ...request.timeouts };
   // Serialized before anything can fail as the upstream's fault: a failure here is Portico's.
@@ -40,10 +63,11 @@ export async function streamUpstream(
       ms,
     );
   };
-  const release = (): void => {
+  /** `abort`: the answer was left unread, so its request is stopped. */
+  const release = (abort = true): void => {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
-    controller.abort();
+    if (abort) controller.abort(LEFT_UNREAD);
   };
   const fail = (error: unknown): unknown => {
     // Read why before release() aborts the controller for cleanup.
@@ -54,7 +78,7 @@ export async function streamUpstream(
   };
 
   // Counted from the request's start; a connection that takes too long fails first by its own timeout.
-  arm(timeouts.firstByteMs, 'no answer');
+  arm(request.whole ? Math.max(timeouts.firstByteMs, timeouts.idleMs) : timeouts.firstByteMs, 'no answer');
   let response: UpstreamAnswer;
   let errorText: string | undefined;
   try {
@@ -75,10 +99,11 @@ export async function streamUpstream(
       options.apiKey,
     );
   }
-  clearTimeout(timer);
-  const reader = response.body[Symbol.asyncIterator]();
-
-  return (async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+  const contentType = response.headers['content-type'];
+  const answer = response;
+  const read = async function* (): AsyncGenerator<Uint8Array, void, undefined> {
+    const reader = answer.body[Symbol.asyncIterator]();
+    let ended = false;
     try {
       for (;;) {
         arm(timeouts.idleMs, 'no stream data');
@@ -89,13 +114,42 @@ export async function streamUpstream(
           throw fail(error);
         }
         clearTimeout(timer);
-        if (next.done) return;
+        if (next.done) {
+          ended = true;
+          return;
+        }
         yield next.value;
       }
     } finally {
-      release();
+      release(!ended);
     }
-  })();
+  };
+
+  return {
+    json: typeof contentType === 'string' && /^application\/([\w.-]+\+)?json\b/i.test(contentType),
+    chunks() {
+      clearTimeout(timer);
+      return read();
+    },
+    async text() {
+      try {
+        const text = await answer.text();
+        release(false);
+        return text;
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+  };
+}
+
+/** POSTs `request` and returns its body as it arrives (see openUpstream for the timeouts). */
+export async function streamUpstream(
+  options: UpstreamOptions,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
+  return (await openUpstream(options, request, signal)).chunks();
 }
 
 function seconds(ms: number): string {

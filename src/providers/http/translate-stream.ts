@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from '../../api/errors.ts';
 import { readSse, type SseEvent } from './read-sse.ts';
+import type { UpstreamReply } from './stream-upstream.ts';
 import { upstreamTransportError } from './upstream-error.ts';
 import type { UpstreamOptions } from './upstream-options.ts';
 import type { ModelEvent } from '../provider.ts';
@@ -10,6 +11,12 @@ import { cleanUpstreamError } from './clean-upstream-error.ts';
 export interface EventTranslator {
   /** The model events one SSE event yields; throws an ApiError for an event it cannot read. */
   push(event: SseEvent): ModelEvent[];
+  /**
+   * A whole JSON answer (to a request made without `stream`) as the model events its stream
+   * would have carried, through the same item, usage and error mapping; few and whole (one
+   * delta per text). Protocols without it are always read as a stream.
+   */
+  whole?(answer: unknown): ModelEvent[];
   /** True once the upstream said it is done (its last event was the finish): stop reading. */
   readonly done: boolean;
   /** The body ended without the upstream's end marker: the closing events, or an ApiError thrown. */
@@ -38,45 +45,73 @@ export function truncatedStream(provider: string): ApiError {
   });
 }
 
-/** Parses an event's JSON and checks it against the wire schema, where it enters. */
-export function parseEventJson<S extends z.ZodType>(provider: string, data: string, schema: S): z.output<S> {
-  let json: unknown;
+/** Parses an upstream's JSON: text that is not JSON is a malformed upstream answer. */
+export function parseJson(provider: string, data: string, what = 'a stream event'): unknown {
   try {
-    json = JSON.parse(data);
+    return JSON.parse(data) as unknown;
   } catch {
-    throw malformedEvent(provider, 'invalid JSON in a stream event');
+    throw malformedEvent(provider, `invalid JSON in ${what}`);
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw malformedEvent(provider);
+}
+
+/** Reads a value with a wire schema; a value that does not fit is a malformed upstream event. */
+export function readWire<S extends z.ZodType>(
+  provider: string,
+  schema: S,
+  value: unknown,
+  what = 'stream event',
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw malformedEvent(provider, `a malformed ${what}`);
   return parsed.data;
 }
 
+/** Parses an event's JSON and checks it against the wire schema, where it enters. */
+export function parseEventJson<S extends z.ZodType>(provider: string, data: string, schema: S): z.output<S> {
+  return readWire(provider, schema, parseJson(provider, data));
+}
+
 /**
- * Runs a translator over an SSE body with one fault policy for every upstream: a failure
+ * Runs a translator over an upstream's answer (its server-sent events, or its whole JSON
+ * answer where the translator reads one) with one fault policy for every upstream: a failure
  * before any model event is thrown (the engine answers with an HTTP error and may retry);
  * after one, the stream ends with a `finish` of reason `error` carrying a clean ApiError.
- * Aborts by the caller are rethrown untouched; a key the upstream echoed is hidden. Exactly
- * one `finish` ends a stream.
+ * Aborts by the caller are rethrown untouched; a key the upstream echoed is hidden, thrown or
+ * in a `finish`. Exactly one `finish` ends a stream.
  */
 export async function* translateStream(
   upstream: Pick<UpstreamOptions, 'id' | 'apiKey'>,
-  body: AsyncIterable<Uint8Array>,
+  reply: UpstreamReply,
   translator: EventTranslator,
   signal: AbortSignal,
 ): AsyncGenerator<ModelEvent, void, undefined> {
   let yielded = false;
+  // A failure the upstream reported may quote the key it was sent.
+  const clean = (event: ModelEvent): ModelEvent =>
+    event.type === 'finish' && event.error
+      ? { ...event, error: cleanUpstreamError(event.error, upstream.apiKey) }
+      : event;
   try {
-    for await (const event of readSse(body)) {
+    if (reply.json && translator.whole) {
+      const answer = parseJson(upstream.id, await reply.text(), 'an answer');
+      signal.throwIfAborted();
+      for (const modelEvent of translator.whole(answer)) {
+        yielded = true;
+        yield clean(modelEvent);
+      }
+      return;
+    }
+    for await (const event of readSse(reply.chunks())) {
       signal.throwIfAborted();
       for (const modelEvent of translator.push(event)) {
         yielded = true;
-        yield modelEvent;
+        yield clean(modelEvent);
       }
       if (translator.done) return;
     }
     for (const modelEvent of translator.end()) {
       yielded = true;
-      yield modelEvent;
+      yield clean(modelEvent);
     }
   } catch (error) {
     if (signal.aborted) throw error;

@@ -2,10 +2,10 @@ import type { Tool, ToolChoice } from '../../api/tools.ts';
 import type { Turn } from '../provider.ts';
 import { mapInputItems, type WireInputItem } from './map-input-items.ts';
 
-/** `POST /responses` as Portico sends it: always streamed, never stored upstream. */
+/** `POST /responses` as Portico sends it: streamed when the turn is, never stored upstream. */
 export interface ResponsesRequestBody {
   model: string;
-  stream: true;
+  stream: boolean;
   /** Portico keeps the state; OpenAI keeps nothing (and so cannot resolve any id Portico sends). */
   store: false;
   include?: string[];
@@ -55,7 +55,7 @@ export function buildRequestBody(turn: Turn): ResponsesRequestBody {
   const { temperature, topP, maxOutputTokens } = turn.sampling;
   return {
     model: turn.model.upstreamModel,
-    stream: true,
+    stream: turn.stream,
     store: false,
     ...(includes ? { include: includes } : {}),
     ...(turn.instructions ? { instructions: turn.instructions } : {}),

@@ -1,7 +1,8 @@
 import type { NativeOutputItem } from '../../api/response.ts';
-import { malformedEvent } from '../http/translate-stream.ts';
+import { malformedEvent, readWire } from '../http/translate-stream.ts';
+import { readLogprobs } from '../http/read-logprobs.ts';
 import type { ModelEvent } from '../provider.ts';
-import { readWire, WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
+import { WireMessage, WireReasoning, WireToolCall, type WireItem } from './openai-wire.ts';
 import { sealReasoning } from './reasoning-envelope.ts';
 
 /** What has been passed on of one upstream item, so its `done` form adds only what is missing. */
@@ -23,6 +24,21 @@ function joined(parts: ReadonlyArray<{ text?: string | undefined }>, separator =
   return parts.map((part) => part.text ?? '').join(separator);
 }
 
+/** The citations of a text part, as text-annotation events; entries without a type are left out. */
+function annotationsOf(annotations: unknown): ModelEvent[] {
+  if (!Array.isArray(annotations)) return [];
+  return annotations.flatMap((annotation: unknown): ModelEvent[] =>
+    isAnnotation(annotation) ? [{ type: 'text-annotation', annotation }] : [],
+  );
+}
+
+/** An annotation as the engine takes it: an object with a `type`. */
+export function isAnnotation(value: unknown): value is { type: string; [field: string]: unknown } {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
+}
+
 /** A native item as the engine takes it: kept as sent, which includes an id to address it by. */
 export function nativeItem(provider: string, item: WireItem): NativeOutputItem {
   if (!item.id) throw malformedEvent(provider, `a ${item.type} item without an id`);
@@ -38,10 +54,20 @@ export function completeItem(provider: string, item: WireItem, tracked: TrackedI
   switch (tracked.kind) {
     case 'message': {
       const { content } = readWire(provider, WireMessage, item, 'message item');
-      const text = rest(tracked.text, joined(content.filter((part) => part.type === 'output_text')));
+      const texts = content.filter((part) => part.type === 'output_text');
+      const text = rest(tracked.text, joined(texts));
       const refusals = content.filter((part) => part.type === 'refusal').map((part) => part.refusal ?? '');
       const refusal = rest(tracked.refusal, refusals.join(''));
-      if (text) out.push({ type: 'text-delta', delta: text });
+      // Text that arrives whole here (none of it was streamed) brings its logprobs and citations.
+      const whole = text !== '' && tracked.text === '';
+      const logprobs = whole ? texts.flatMap((part) => readLogprobs(part.logprobs)) : [];
+      if (text)
+        out.push(
+          logprobs.length > 0
+            ? { type: 'text-delta', delta: text, logprobs }
+            : { type: 'text-delta', delta: text },
+        );
+      if (whole) out.push(...texts.flatMap((part) => annotationsOf(part.annotations)));
       if (refusal) out.push({ type: 'refusal-delta', delta: refusal });
       const phase = (item as { phase?: unknown }).phase;
       out.push(

@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors.ts';
 import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
-import { streamUpstream } from '../http/stream-upstream.ts';
+import { openUpstream } from '../http/stream-upstream.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
@@ -36,22 +36,17 @@ export class OpenAiProvider implements Provider {
   }
 
   async *generate(turn: Turn, signal: AbortSignal): AsyncGenerator<ModelEvent, void, undefined> {
-    const { id } = this.options;
-    try {
-      const body = await streamUpstream(
-        this.options,
-        {
-          ...this.request('/responses', buildRequestBody(turn), 'text/event-stream'),
-          timeouts: turn.model.timeouts,
-        },
-        signal,
-      );
-      for await (const event of translateStream(this.options, body, new OpenAiStreamTranslator(id), signal)) {
-        yield event.type === 'finish' && event.error ? { ...event, error: this.clean(event.error) } : event;
-      }
-    } catch (error) {
-      throw error instanceof ApiError ? this.clean(error) : error;
-    }
+    const accept = turn.stream ? 'text/event-stream' : 'application/json';
+    const reply = await openUpstream(
+      this.options,
+      {
+        ...this.request('/responses', buildRequestBody(turn), accept),
+        timeouts: turn.model.timeouts,
+        whole: !turn.stream,
+      },
+      signal,
+    );
+    yield* translateStream(this.options, reply, new OpenAiStreamTranslator(this.options.id), signal);
   }
 
   /**
@@ -78,17 +73,16 @@ export class OpenAiProvider implements Provider {
       ...(turn.instructions ? { instructions: turn.instructions } : {}),
     };
     try {
-      const chunks = await streamUpstream(
+      const reply = await openUpstream(
         this.options,
         this.request('/responses/compact', body, 'application/json'),
         signal,
       );
-      const parts: Uint8Array[] = [];
-      for await (const chunk of chunks) parts.push(chunk);
       let json: unknown;
       try {
-        json = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      } catch {
+        json = JSON.parse(await reply.text());
+      } catch (error) {
+        if (error instanceof ApiError || signal.aborted) throw error;
         json = undefined;
       }
       const parsed = CompactAnswer.safeParse(json);

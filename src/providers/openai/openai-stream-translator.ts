@@ -1,23 +1,34 @@
+import { terminalEventType } from '../../api/stream-events.ts';
 import type { z } from 'zod';
-import { parseEventJson, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
+import { parseJson, readWire, truncatedStream, type EventTranslator } from '../http/translate-stream.ts';
 import { readLogprobs } from '../http/read-logprobs.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, NativeItemEvent } from '../provider.ts';
-import { completeItem, nativeItem, SUMMARY_SEPARATOR, type TrackedItem } from './complete-item.ts';
+import {
+  completeItem,
+  isAnnotation,
+  nativeItem,
+  SUMMARY_SEPARATOR,
+  type TrackedItem,
+} from './complete-item.ts';
 import { mapOpenAiError } from './map-openai-error.ts';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts';
 import { mapOpenAiUsage } from './map-openai-usage.ts';
 import {
-  DeltaEvent,
   ItemEvent,
   ItemScopedEvent,
-  readWire,
-  StreamEvent,
+  readDeltaEvent,
+  readStreamEvent,
+  responseEnding,
   TerminalEvent,
+  WholeResponse,
   WireError,
   WireToolCall,
+  type DeltaEvent,
   type WireItem,
 } from './openai-wire.ts';
+
+const UNREAD_EVENTS = new Set(['response.created', 'response.in_progress', 'response.queued']);
 
 /**
  * OpenAI's Responses stream as model events. Deltas pass through as they come; an item's
@@ -37,7 +48,10 @@ export class OpenAiStreamTranslator implements EventTranslator {
 
   push(sse: SseEvent): ModelEvent[] {
     if (sse.data === '[DONE]') return [];
-    const event = parseEventJson(this.provider, sse.data, StreamEvent);
+    // The upstream response's own lifecycle carries nothing Portico reads (it keeps its own
+    // response), and its events are the largest: named so, they are passed over unparsed.
+    if (sse.event !== undefined && UNREAD_EVENTS.has(sse.event)) return [];
+    const event = readStreamEvent(this.provider, parseJson(this.provider, sse.data));
     const out = this.handle(event.type, event);
     if (out.length > 0) this.emitted = true;
     return out;
@@ -47,7 +61,15 @@ export class OpenAiStreamTranslator implements EventTranslator {
     throw truncatedStream(this.provider);
   }
 
-  private handle(type: string, event: unknown): ModelEvent[] {
+  /** A whole Response: each output item as its `output_item.done` reads, then how it ended. */
+  whole(answer: unknown): ModelEvent[] {
+    const response = readWire(this.provider, WholeResponse, responseEnding(answer), 'answer');
+    const out = response.output.flatMap((item, index) => this.finished(item, index));
+    if (out.length > 0) this.emitted = true;
+    return [...out, ...this.terminal(terminalEventType(response.status), { response })];
+  }
+
+  private handle(type: string, event: Record<string, unknown>): ModelEvent[] {
     switch (type) {
       case 'response.output_item.added': {
         const { item, output_index } = readWire(this.provider, ItemEvent, event, `${type} event`);
@@ -63,19 +85,23 @@ export class OpenAiStreamTranslator implements EventTranslator {
       case 'response.reasoning_text.delta':
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta':
-        return this.delta(type, readWire(this.provider, DeltaEvent, event, `${type} event`));
+        return this.delta(type, readDeltaEvent(this.provider, event, `${type} event`));
       case 'response.output_text.annotation.added': {
         const annotation = (event as { annotation?: unknown }).annotation;
-        const valid =
-          typeof annotation === 'object' &&
-          annotation !== null &&
-          typeof (annotation as { type?: unknown }).type === 'string';
-        return valid ? [{ type: 'text-annotation', annotation: annotation as { type: string } }] : [];
+        return isAnnotation(annotation) ? [{ type: 'text-annotation', annotation }] : [];
       }
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed':
-        return this.terminal(type, readWire(this.provider, TerminalEvent, event, `${type} event`));
+        return this.terminal(
+          type,
+          readWire(
+            this.provider,
+            TerminalEvent,
+            { response: responseEnding(event.response) },
+            `${type} event`,
+          ),
+        );
       case 'error': {
         this.done = true;
         return this.fail(readWire(this.provider, WireError, event, `${type} event`), []);
@@ -119,7 +145,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
     }
   }
 
-  private delta(type: string, event: z.output<typeof DeltaEvent>): ModelEvent[] {
+  private delta(type: string, event: DeltaEvent): ModelEvent[] {
     const tracked = this.items.get(event.item_id);
     if (type === 'response.output_text.delta' || type === 'response.refusal.delta') {
       if (tracked?.kind !== 'message') return [];
@@ -128,7 +154,7 @@ export class OpenAiStreamTranslator implements EventTranslator {
         return [{ type: 'refusal-delta', delta: event.delta }];
       }
       tracked.text += event.delta;
-      const logprobs = readLogprobs((event as { logprobs?: unknown }).logprobs);
+      const logprobs = readLogprobs(event.logprobs);
       return [
         logprobs.length > 0
           ? { type: 'text-delta', delta: event.delta, logprobs }

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.ts';
 import { randomCallId } from '../chat-completions/chat-chunk-translator.ts';
 import { bearerHeaders, ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
 import { chatPreset, type ChatPreset } from '../chat-completions/presets.ts';
-import { streamUpstream } from '../http/stream-upstream.ts';
+import { openUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import { logprobsUnsupported, samplingUnsupported } from '../sampling-unsupported.ts';
@@ -83,7 +83,7 @@ export class WorkersAiProvider implements Provider {
         warnings,
       });
     const url = `${this.aiUrl}/run/${turn.model.upstreamModel}`;
-    const stream = await streamUpstream(
+    const reply = await openUpstream(
       this.options,
       { url, headers: bearerHeaders(this.options), body, timeouts: turn.model.timeouts },
       signal,
@@ -94,6 +94,6 @@ export class WorkersAiProvider implements Provider {
       customToolNames,
       this.options.newCallId ?? randomCallId,
     );
-    yield* translateStream(this.options, stream, translator, signal);
+    yield* translateStream(this.options, reply, translator, signal);
   }
 }

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { readSse, type SseEvent } from '../src/providers/http/read-sse.ts';
+
+/** The events read from `chunks`, each chunk as bytes. */
+async function read(...chunks: Array<string | Uint8Array>): Promise<SseEvent[]> {
+  const bytes = async function* (): AsyncGenerator<Uint8Array> {
+    for (const chunk of chunks) yield typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+  };
+  const events: SseEvent[] = [];
+  for await (const event of readSse(bytes())) events.push(event);
+  return events;
+}
+
+const event = (data: string, name?: string, id?: string): SseEvent => ({ event: name, data, id });
+
+describe('readSse', () => {
+  test('events with names, ids and data, ended by a blank line', async () => {
+    assert.deepEqual(await read('event: a\nid: 1\ndata: {"x":1}\n\ndata: two\n\n'), [
+      event('{"x":1}', 'a', '1'),
+      event('two', undefined, '1'),
+    ]);
+  });
+
+  test('CR, LF and CRLF all end lines, however the chunks split them', async () => {
+    const expected = [event('one'), event('two'), event('three')];
+    assert.deepEqual(await read('data: one\r\n\r\ndata: two\r\rdata: three\n\n'), expected);
+    assert.deepEqual(
+      await read('data: one\r', '\n\r', '\ndata: two\r', '\rdata: th', 'ree\n', '\n'),
+      expected,
+    );
+  });
+
+  test('multi-line data is joined with LF; comments and unknown fields are skipped', async () => {
+    assert.deepEqual(await read(': keep-alive\ndata: a\ndata:b\nretry: 5\nfoo\n\n'), [event('a\nb')]);
+  });
+
+  test('a blank line without data dispatches nothing; a last event without its blank line still counts', async () => {
+    assert.deepEqual(await read('\n\nevent: x\n\ndata: last'), [event('last')]);
+  });
+
+  test('a character split between chunks is decoded whole', async () => {
+    const bytes = new TextEncoder().encode('data: é😀\n\n');
+    assert.deepEqual(await read(bytes.slice(0, 7), bytes.slice(7, 9), bytes.slice(9)), [event('é😀')]);
+  });
+});
