@@ -20,12 +20,17 @@ export async function finishDurably(
   input?: readonly Item[],
 ): Promise<void> {
   const deadline = Date.now() + FINISH_RETRY_MS;
+  let retrying = false;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
+      // A connection lost after a commit reached the database hides whether it landed: a
+      // whole record may be there already (`finish` can simply run again).
+      if (retrying && input && (await store.get(response.id, owner))?.status === response.status) return;
       return await (input ? store.record(response, input, owner) : store.finish(response, owner));
     } catch (error) {
       const unavailable = error instanceof ApiError && error.code === 'store_unavailable';
       if (!unavailable || Date.now() + delay > deadline) throw error;
+      retrying = true;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
