@@ -148,4 +148,28 @@ describe('SQLite group commit', () => {
     assert.equal(file.syncs, 1);
     assert.equal(synchronous(), 2, 'FULL again for the handle');
   });
+  test('writes that arrive while a sync runs wait for it to end, then commit together', async () => {
+    const file = gatedFile();
+    const commits = new SqliteGroupCommit(db, file);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    // What another connection sees: committed rows only.
+    const reader = new Sqlite(db.name, { readonly: true });
+    const committed = () =>
+      (reader.prepare('SELECT v FROM t ORDER BY id').all() as Array<{ v: string }>).map((r) => r.v);
+    file.hold();
+    const first = commits.write(insert('a'));
+    await turn();
+    await turn();
+    assert.equal(file.syncs, 1, 'the first write is committed and its sync is running');
+    const second = commits.write(insert('b'));
+    await turn();
+    const third = commits.write(insert('c'));
+    await turn();
+    assert.deepEqual(committed(), ['a'], 'writes of later turns are not committed while the sync runs');
+    file.release();
+    await Promise.all([first, second, third]);
+    assert.deepEqual(committed(), ['a', 'b', 'c']);
+    assert.equal(file.syncs, 2, 'b and c share the next sync');
+    reader.close();
+  });
 });

@@ -49,8 +49,10 @@ function isBusy(error: unknown): boolean {
 }
 
 /**
- * Group commit for SQLite in WAL mode. Writes queue for one turn of the event loop, run in one
- * transaction (each in a savepoint of its own, so one failing write fails alone), committed
+ * Group commit for SQLite in WAL mode. Writes queue for one turn of the event loop (or, while
+ * a sync runs, until it ends), run in one
+ * transaction (when one write fails, the batch is rolled back and run again with each write in a
+ * savepoint of its own, so that it fails alone), committed
  * without waiting for the disk (`synchronous = NORMAL` for that commit only), and then made
  * durable by one `fdatasync` of the WAL file on libuv's thread pool. A writer's promise resolves
  * only once its batch is on disk, exactly as a `synchronous = FULL` commit would be, but the
@@ -67,8 +69,9 @@ function isBusy(error: unknown): boolean {
 export class SqliteGroupCommit {
   readonly #db: Database;
   readonly #wal: DurableFile;
-  /** The batch's transaction, and each write's savepoint inside it: made once, not per batch. */
+  /** The batch's transaction; and again with a savepoint per write, once one failed. Made once, not per batch. */
   readonly #batch: Transaction<(batch: Pending[], results: Result[]) => void>;
+  readonly #isolated: Transaction<(batch: Pending[], results: Result[]) => void>;
   #queue: Pending[] = [];
   #scheduled = false;
   /** When the first refused try of the batch now waiting for the lock was made. */
@@ -81,8 +84,11 @@ export class SqliteGroupCommit {
   constructor(db: Database, wal: DurableFile) {
     this.#db = db;
     this.#wal = wal;
-    const savepoint = db.transaction((work: () => unknown) => work());
     this.#batch = db.transaction((batch: Pending[], results: Result[]) => {
+      for (const pending of batch) results.push({ ok: true, value: pending.work() });
+    });
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.#isolated = db.transaction((batch: Pending[], results: Result[]) => {
       for (const pending of batch) {
         try {
           results.push({ ok: true, value: savepoint(pending.work) });
@@ -100,7 +106,11 @@ export class SqliteGroupCommit {
     });
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#commit());
+      // While a sync runs, writes gather until it ends: only the next sync could make them
+      // durable anyway, and one transaction for all of them writes fewer WAL pages than one per turn.
+      const running = this.#running;
+      if (running) void running.then(this.#commitSoon, this.#commitSoon);
+      else this.#commitSoon();
     }
     const settled = done.then(
       () => {},
@@ -119,6 +129,20 @@ export class SqliteGroupCommit {
     await this.#wal.close();
   }
 
+  /** Savepoints cost two statements a write: taken only when a write of the batch fails. */
+  #runBatch(batch: Pending[], results: Result[]): void {
+    try {
+      this.#batch.immediate(batch, results);
+    } catch (error) {
+      // Refused the lock: nothing ran. A write threw: the batch was rolled back; run it again, isolated.
+      if (isBusy(error) && results.length === 0) throw error;
+      results.length = 0;
+      this.#isolated.immediate(batch, results);
+    }
+  }
+
+  readonly #commitSoon = (): void => void setImmediate(() => this.#commit());
+
   #commit(): void {
     this.#scheduled = false;
     const batch = this.#queue;
@@ -126,7 +150,7 @@ export class SqliteGroupCommit {
     const results: Result[] = [];
     try {
       this.#db.exec(BATCH_SETTINGS);
-      this.#batch.immediate(batch, results);
+      this.#runBatch(batch, results);
     } catch (error) {
       const now = Date.now();
       if (isBusy(error) && now - (this.#lockWaitSince ??= now) < LOCK_WAIT_MS) {
