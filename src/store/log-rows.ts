@@ -17,6 +17,35 @@ export function toLogEntry(row: LogRow): LogEntry {
   return { ...(JSON.parse(row.entry_json) as LogSummary), ...bodies };
 }
 
+/** The logs table's columns, in order, shared by both backends' INSERT. */
+export const LOG_COLUMNS =
+  'id, created_at, gateway, project, key_id, provider, model, success, cache_status, event_id, cost, ' +
+  'duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json';
+
+/** An entry's values for LOG_COLUMNS; `success` is as the backend stores a truth value. */
+export function logColumnValues<T>(entry: LogEntry, success: (value: boolean) => T): unknown[] {
+  return [
+    entry.id,
+    entry.createdAt,
+    entry.gateway,
+    entry.project,
+    entry.keyId,
+    entry.provider,
+    entry.model,
+    success(entry.success),
+    entry.cacheStatus,
+    entry.eventId,
+    entry.cost,
+    entry.durationMs,
+    entry.ttftMs,
+    entry.tokensIn,
+    entry.tokensCached,
+    entry.tokensOut,
+    entry.tokensReasoning,
+    JSON.stringify(logSummary(entry)),
+  ];
+}
+
 export function logSummary(entry: LogEntry): LogSummary {
   const { requestBody: _request, responseBody: _response, timeline: _timeline, ...rest } = entry;
   return rest;

@@ -9,7 +9,15 @@ import {
   spendScopeKey,
   bucketSql,
 } from './log-filter-sql.ts';
-import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
+import {
+  LOG_COLUMNS,
+  logBodies,
+  logColumnValues,
+  logSummary,
+  patchedLog,
+  toLogEntry,
+  type LogRow,
+} from './log-rows.ts';
 import type {
   AnalyticsQuery,
   AnalyticsRow,
@@ -42,29 +50,9 @@ export class PostgresLogStore implements LogStore {
       await this.db.query(WRITE_LOCK, [], client);
       for (const entry of entries) {
         await this.db.execute(
-          sql(`INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
-            event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
+          sql(`INSERT INTO logs (${LOG_COLUMNS})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
-          [
-            entry.id,
-            entry.createdAt,
-            entry.gateway,
-            entry.project,
-            entry.keyId,
-            entry.provider,
-            entry.model,
-            entry.success,
-            entry.cacheStatus,
-            entry.eventId,
-            entry.cost,
-            entry.durationMs,
-            entry.ttftMs,
-            entry.tokensIn,
-            entry.tokensCached,
-            entry.tokensOut,
-            entry.tokensReasoning,
-            JSON.stringify(logSummary(entry)),
-          ],
+          logColumnValues(entry, (success) => success),
           client,
         );
         const bodies = logBodies(entry);

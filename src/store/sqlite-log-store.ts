@@ -11,7 +11,15 @@ import type {
   LogStore,
   SpendScope,
 } from './log-store.ts';
-import { logBodies, logSummary, patchedLog, toLogEntry, type LogRow } from './log-rows.ts';
+import {
+  LOG_COLUMNS,
+  logBodies,
+  logColumnValues,
+  logSummary,
+  patchedLog,
+  toLogEntry,
+  type LogRow,
+} from './log-rows.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import {
   GROUP_COLUMN,
@@ -83,8 +91,7 @@ export class SqliteLogStore implements LogStore {
     this.#commits = commits;
     this.#sql = new StatementCache(db);
     this.#insertLog = db.prepare(`
-      INSERT INTO logs (id, created_at, gateway, project, key_id, provider, model, success, cache_status,
-        event_id, cost, duration_ms, ttft_ms, tokens_in, tokens_cached, tokens_out, tokens_reasoning, entry_json)
+      INSERT INTO logs (${LOG_COLUMNS})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#insertBodies = db.prepare(`INSERT INTO log_bodies (log_id, bodies_json) VALUES (?, ?)`);
     this.#addSpend = db.prepare(`
@@ -209,26 +216,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   #insertOne(entry: LogEntry): void {
-    this.#insertLog.run(
-      entry.id,
-      entry.createdAt,
-      entry.gateway,
-      entry.project,
-      entry.keyId,
-      entry.provider,
-      entry.model,
-      entry.success ? 1 : 0,
-      entry.cacheStatus,
-      entry.eventId,
-      entry.cost,
-      entry.durationMs,
-      entry.ttftMs,
-      entry.tokensIn,
-      entry.tokensCached,
-      entry.tokensOut,
-      entry.tokensReasoning,
-      JSON.stringify(logSummary(entry)),
-    );
+    this.#insertLog.run(logColumnValues(entry, (success) => (success ? 1 : 0)));
     const bodies = logBodies(entry);
     if (bodies) this.#insertBodies.run(entry.id, JSON.stringify(bodies));
   }
