@@ -77,12 +77,13 @@ function throughPortico(url: string): Promise<Sample> {
       `${url}/v1/responses`,
       { method: 'POST', headers: { 'content-type': 'application/json' } },
       (res) => {
-        let tail = '';
+        // Kept whole, joined once: the terminal event carries the whole answer, longer than any fixed tail.
+        const chunks: string[] = [];
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (tail = (tail + chunk).slice(-4096)));
+        res.on('data', (chunk: string) => chunks.push(chunk));
         res.on('end', () => {
           const seconds = (performance.now() - started) / 1000;
-          const terminal = tail.trimEnd().split('\n').at(-1)!.slice('data: '.length);
+          const terminal = chunks.join('').trimEnd().split('\n').at(-1)!.slice('data: '.length);
           const usage = (JSON.parse(terminal) as { response: { usage: { output_tokens: number } } }).response
             .usage;
           resolve({ tokens: usage.output_tokens, seconds });

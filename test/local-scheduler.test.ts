@@ -17,7 +17,9 @@ describe('LeasePool scheduling', () => {
   test('a freed item goes to the least costly waiter; equal costs in order of arrival', async () => {
     const now = 0;
     const pool = new LeasePool(['seq'], () => now);
+    assert.equal(pool.lent, 0);
     const held = await pool.acquire(never, 100);
+    assert.equal(pool.lent, 1, 'the decode schedule reads how many sequences are generating');
     const order: string[] = [];
     const wait = (name: string, cost: number) =>
       pool.acquire(never, cost).then((item) => {
@@ -30,8 +32,9 @@ describe('LeasePool scheduling', () => {
     pool.release(held);
     pool.release(await small);
     pool.release(await small2);
-    await big;
+    pool.release(await big);
     assert.deepEqual(order, ['small', 'small2', 'big']);
+    assert.equal(pool.lent, 0);
   });
 
   test('waiting makes a request cheaper, so a long one is never starved', async () => {

@@ -19,6 +19,7 @@ export const AGING_MS = 2_000;
  */
 export class LeasePool<T> {
   private readonly free: T[];
+  private readonly size: number;
   private readonly waiters: Waiter<T>[] = [];
   private closedWith: { error: unknown } | undefined;
 
@@ -27,6 +28,12 @@ export class LeasePool<T> {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.free = [...items];
+    this.size = items.length;
+  }
+
+  /** Items now lent out. */
+  get lent(): number {
+    return this.size - this.free.length;
   }
 
   /** Requests queued for an item. */

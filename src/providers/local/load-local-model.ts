@@ -58,13 +58,21 @@ export async function loadLocalModel(
       },
       threads: settings.threads,
       batchSize: BATCH_TOKENS,
-      batching: { itemPrioritizationStrategy: fairBatchStrategy },
+      batching: {
+        itemPrioritizationStrategy: fairBatchStrategy,
+        // node-llama-cpp decodes at once only when every sequence has a token queued, and
+        // otherwise on the next turn of the event loop, behind the work the last token set off
+        // (its events, its SSE write). With one request generating, nothing else can join the
+        // batch: decode at once, so that work runs while the next token is computed.
+        dispatchSchedule: (dispatch) => (chats.lent <= 1 ? dispatch() : setImmediate(dispatch)),
+      },
     });
   } catch (error) {
     await model.dispose();
     throw error;
   }
   const chatWrapper = settings.chatWrapper ?? resolveChatWrapper(model, { warningLogs: false });
+  // The decode schedule above reads it, only while generating: after it is made.
   const chats = new LeasePool(
     Array.from(
       { length: settings.sequences },

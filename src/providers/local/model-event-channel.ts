@@ -47,9 +47,16 @@ export class ModelEventChannel {
     }
   }
 
+  /**
+   * Wakes the reader on the next turn of the event loop, not in a microtask: node-llama-cpp
+   * first finishes its own step and hands the next token's decode to its thread, so the
+   * reader's work (the response's events, the SSE write) runs while that token is computed
+   * instead of delaying it.
+   */
   private notify(): void {
     const wake = this.wake;
+    if (!wake) return;
     this.wake = undefined;
-    wake?.();
+    setImmediate(wake);
   }
 }
