@@ -13,6 +13,7 @@ import { randomId } from '../src/engine/ids.ts';
 import type { ModelEvent } from '../src/providers/provider.ts';
 import type { ResponseStore } from '../src/store/response-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import { storeUnavailable } from '../src/store/store-unavailable.ts';
 import type { Stores } from '../src/store/stores.ts';
 import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
@@ -290,6 +291,37 @@ describe('engine', () => {
       status: 400,
       param: 'previous_response_id',
     });
+  });
+
+  test('a stream whose begin reached the store before the store went away is recorded failed, not left in progress', async () => {
+    let begun: string | undefined;
+    // The commit lands, then the connection is lost before the store can say so.
+    const begin: ResponseStore['begin'] = async (...args) => {
+      await store.begin(...args);
+      begun = args[0].id;
+      throw storeUnavailable('The database');
+    };
+    const lost = new Proxy(store, {
+      get: (target, name: keyof ResponseStore) =>
+        name === 'begin' ? begin : (target[name] as (...args: unknown[]) => unknown).bind(target),
+    });
+    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream: true });
+    await assert.rejects(
+      startResponse(
+        request,
+        { ...context(new ScriptedProvider(() => textEvents('hi'))), store: lost },
+        new AbortController().signal,
+      ),
+      { code: 'store_unavailable' },
+    );
+    assert.ok(begun);
+    let stored = await store.get(begun, 'tester');
+    for (let tries = 0; stored?.status === 'in_progress' && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      stored = await store.get(begun, 'tester');
+    }
+    assert.equal(stored?.status, 'failed');
+    assert.equal(stored?.error?.code, 'server_error');
   });
 
   test('store: false keeps nothing', async () => {

@@ -93,7 +93,18 @@ export async function startRun(
   const store = request.store !== false;
   // A stream acknowledges the response with its first event: it is on disk before that leaves.
   const recordAtEnd = store && !resume && request.stream !== true ? context.input : undefined;
-  if (store && !resume && !recordAtEnd) await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+  if (store && !resume && !recordAtEnd) {
+    try {
+      await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+    } catch (error) {
+      await first.upstream.return?.();
+      // Nothing was acknowledged, but a store lost mid-commit may hold the record anyway:
+      // end it as failed (a no-op when it is not there) rather than leave it in progress.
+      const failed = { ...writer.snapshot, status: 'failed' as const, error: failure(toApiError(error)) };
+      void finishDurably(ctx.store, failed, ctx.owner).catch(() => undefined);
+      throw error;
+    }
+  }
   const leave = options.leave ?? (() => undefined);
   const run: Run = {
     context,
