@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts';
 import type { CreateKeyRequest } from '../api/keys.ts';
 import { AnalyticsQuery } from '../api/logs.ts';
@@ -22,8 +21,7 @@ import type {
 } from './backend.ts';
 import type { Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
-
-const FOLLOW_EVERY_MS = 1000;
+import { nextLook } from './follow-logs-wait.ts';
 
 function logFilter(query: LogQuery): LogFilter {
   return {
@@ -127,9 +125,7 @@ export class LocalBackend implements CliBackend {
     // The position before the newest are read: nothing written in between is missed.
     let { cursor } = await this.runtime.stores.logs.tail(filter, undefined, 0);
     yield await this.logs(query, limit);
-    while (!signal.aborted) {
-      await sleep(FOLLOW_EVERY_MS, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
+    while (await nextLook(signal)) {
       const page = await this.runtime.stores.logs.tail(filter, cursor, 100);
       cursor = page.cursor;
       if (page.data.length > 0) yield page.data.map((entry) => logObject(entry, false));

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateKeyRequest } from '../api/keys.ts';
 import type { ApiClient } from './api-client.ts';
 import type {
@@ -11,8 +10,8 @@ import type {
   LogObject,
   LogQuery,
 } from './backend.ts';
+import { nextLook } from './follow-logs-wait.ts';
 
-const FOLLOW_EVERY_MS = 1000;
 /** How many of the newest entries each poll reads while following. */
 const FOLLOW_PAGE = 100;
 
@@ -85,9 +84,7 @@ export class RemoteBackend implements CliBackend {
     // The ids of the latest page: anything newer shows up in the next page, so older ids are not kept.
     let seen = new Set(newest.map((entry) => entry.id));
     yield newest.slice(-limit);
-    while (!signal.aborted) {
-      await sleep(FOLLOW_EVERY_MS, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
+    while (await nextLook(signal)) {
       const page = await this.logs(query, FOLLOW_PAGE);
       const fresh = page.filter((entry) => !seen.has(entry.id));
       seen = new Set(page.map((entry) => entry.id));

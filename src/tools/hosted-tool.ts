@@ -122,3 +122,17 @@ export interface ToolModule {
    */
   replay(item: Item, newId: IdGenerator): Item[];
 }
+
+/** A hosted call from the history as the model sees it: the function call it made, and that call's output. */
+export function replayedCall(
+  newId: IdGenerator,
+  callId: string,
+  name: string,
+  args: string,
+  output: string,
+): Item[] {
+  return [
+    { type: 'function_call', id: newId('fc'), call_id: callId, name, arguments: args },
+    { type: 'function_call_output', id: newId('fco'), call_id: callId, output },
+  ];
+}

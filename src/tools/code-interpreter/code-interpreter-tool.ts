@@ -5,7 +5,13 @@ import type { Item } from '../../api/items.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
 import type { FunctionTool } from '../../api/tools.ts';
 import type { ContainerFileObject } from '../../store/container-store.ts';
-import type { Annotation, BoundTool, ToolModule, ToolServices } from '../hosted-tool.ts';
+import {
+  replayedCall,
+  type Annotation,
+  type BoundTool,
+  type ToolModule,
+  type ToolServices,
+} from '../hosted-tool.ts';
 import { parseArguments } from '../parse-arguments.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import type { Containers } from './containers.ts';
@@ -128,25 +134,16 @@ export function codeInterpreterTool(containers: Containers): ToolModule {
 
     replay(item, newId): Item[] {
       const call = item as unknown as { id: string; code?: unknown; outputs?: unknown };
-      const callId = `call_${call.id}`;
       const logs = Array.isArray(call.outputs)
         ? (call.outputs as Array<{ logs?: unknown }>).map((output) => String(output.logs ?? '')).join('')
         : '';
-      return [
-        {
-          type: 'function_call',
-          id: newId('fc'),
-          call_id: callId,
-          name: FUNCTION_NAME,
-          arguments: JSON.stringify({ code: typeof call.code === 'string' ? call.code : '' }),
-        },
-        {
-          type: 'function_call_output',
-          id: newId('fco'),
-          call_id: callId,
-          output: logs || '(output not kept)',
-        },
-      ];
+      return replayedCall(
+        newId,
+        `call_${call.id}`,
+        FUNCTION_NAME,
+        JSON.stringify({ code: typeof call.code === 'string' ? call.code : '' }),
+        logs || '(output not kept)',
+      );
     },
   };
 }

@@ -6,7 +6,7 @@ import type { NativeOutputItem } from '../../api/response.ts';
 import type { FunctionTool } from '../../api/tools.ts';
 import { AttributeFilter, RankingOptions } from '../../api/vector-stores.ts';
 import type { SearchResult } from '../../retrieval/vector-store-service.ts';
-import type { BoundTool, ToolModule } from '../hosted-tool.ts';
+import { replayedCall, type BoundTool, type ToolModule } from '../hosted-tool.ts';
 import { parseArguments } from '../parse-arguments.ts';
 import { openSearch, searchEvent } from '../search-events.ts';
 import { parseDefinition } from '../parse-definition.ts';
@@ -114,22 +114,13 @@ export const fileSearchTool: ToolModule = {
 
   replay(item, newId): Item[] {
     const queries = item.type === 'file_search_call' ? (item as { queries?: unknown }).queries : undefined;
-    const callId = `call_${item.id}`;
-    return [
-      {
-        type: 'function_call',
-        id: newId('fc'),
-        call_id: callId,
-        name: FUNCTION_NAME,
-        arguments: JSON.stringify({ queries: Array.isArray(queries) ? queries : [] }),
-      },
-      {
-        type: 'function_call_output',
-        id: newId('fco'),
-        call_id: callId,
-        output: 'The passages this earlier search found are no longer shown; search again if you need them.',
-      },
-    ];
+    return replayedCall(
+      newId,
+      `call_${item.id}`,
+      FUNCTION_NAME,
+      JSON.stringify({ queries: Array.isArray(queries) ? queries : [] }),
+      'The passages this earlier search found are no longer shown; search again if you need them.',
+    );
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Item } from '../../api/items.ts';
 import type { FunctionTool } from '../../api/tools.ts';
-import type { BoundTool, ToolModule } from '../hosted-tool.ts';
+import { replayedCall, type BoundTool, type ToolModule } from '../hosted-tool.ts';
 import { boundedFetch } from '../network/bounded-fetch.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { runMcpCall } from './mcp-call.ts';
@@ -131,21 +131,17 @@ export const mcpTool: ToolModule = {
     // A tool list is the model's tools, not its history; approvals reach it as the calls they led to.
     if (item.type !== 'mcp_call') return [];
     const call = item as unknown as Loose;
-    const callId = `call_${String(call.approval_request_id ?? call.id)}`;
     const output =
       typeof call.output === 'string'
         ? call.output
         : `The call failed: ${JSON.stringify(call.error ?? null)}`;
-    return [
-      {
-        type: 'function_call',
-        id: newId('fc'),
-        call_id: callId,
-        name: functionName(String(call.server_label), String(call.name)),
-        arguments: String(call.arguments),
-      },
-      { type: 'function_call_output', id: newId('fco'), call_id: callId, output },
-    ];
+    return replayedCall(
+      newId,
+      `call_${String(call.approval_request_id ?? call.id)}`,
+      functionName(String(call.server_label), String(call.name)),
+      String(call.arguments),
+      output,
+    );
   },
 };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Item } from '../../api/items.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
 import type { FunctionTool } from '../../api/tools.ts';
-import type { BoundTool, ToolModule } from '../hosted-tool.ts';
+import { replayedCall, type BoundTool, type ToolModule } from '../hosted-tool.ts';
 import { parseDefinition } from '../parse-definition.ts';
 import { parseArguments } from '../parse-arguments.ts';
 import { openSearch, searchEvent } from '../search-events.ts';
@@ -94,22 +94,13 @@ export const webSearchTool: ToolModule = {
     const action =
       item.type === 'web_search_call' ? (item as { action?: { query?: unknown } }).action : undefined;
     const query = typeof action?.query === 'string' ? action.query : '';
-    const callId = `call_${item.id}`;
-    return [
-      {
-        type: 'function_call',
-        id: newId('fc'),
-        call_id: callId,
-        name: FUNCTION_NAME,
-        arguments: JSON.stringify({ query }),
-      },
-      {
-        type: 'function_call_output',
-        id: newId('fco'),
-        call_id: callId,
-        output: 'The results of this earlier search are no longer shown; search again if you need them.',
-      },
-    ];
+    return replayedCall(
+      newId,
+      `call_${item.id}`,
+      FUNCTION_NAME,
+      JSON.stringify({ query }),
+      'The results of this earlier search are no longer shown; search again if you need them.',
+    );
   },
 };
 
