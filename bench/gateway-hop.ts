@@ -3,7 +3,7 @@
  * pipe proxy and Portkey's gateway, in one run, against a fast stand-in for OpenAI's Responses
  * API; then how fast `portico serve` starts and how much memory it holds idle.
  *
- *   npm run bench:gateway [-- --seconds 5 --rounds 3 --connections 32 --deltas 20]
+ *   npm run bench:gateway [-- --seconds 5 --rounds 3 --connections 32 --deltas 20 --rate 500]
  *
  * Servers are pinned to core 0, the load generator (wrk, one thread) and the upstream to
  * core 1. CPU per request is the server's process tree's user + system time from /proc over a
@@ -11,7 +11,9 @@
  * the servers for `--rounds` rounds, so noise from other work on the machine hits each alike;
  * medians are printed, as ratios to the pipe and to Portkey. Portkey 1.15.2 fails on streamed
  * answers with current @hono/node-server (its issue #1389), so streaming compares with the pipe
- * only. Needs Linux, taskset and wrk (`apt-get install -y wrk`); Portkey is installed from npm
+ * only. Each table is measured twice: at full speed (wrk), where each server runs at its own
+ * request rate, and paced at `--rate` requests/s for every server (bench/support/paced-load.ts
+ * says why both). Needs Linux, taskset and wrk (`apt-get install -y wrk`); Portkey is installed from npm
  * into a scratch folder under the temp folder on first use.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,7 +27,9 @@ import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
 import { reportStart } from './support/measure-start.ts';
+import { porticoCommand } from './support/portico-command.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
+import type { PacedRun } from './support/paced-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,11 +38,13 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     deltas: { type: 'string', default: '20' },
     starts: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '500' },
   },
 });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
+const rate = Number(values.rate);
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -77,27 +83,101 @@ const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'be
   encoding: 'utf8',
 }).trim();
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
-const serveArgs = [bin, 'serve', '--port', '0', '--config', config, '--models-dir', join(dir, 'none')];
+const serveArgs = [
+  ...porticoCommand(bin),
+  'serve',
+  '--port',
+  '0',
+  '--config',
+  config,
+  '--models-dir',
+  join(dir, 'none'),
+];
 
+/** One phase of `wrk` at full speed (`rate` undefined) or of paced load at `rate` requests/s. */
 const run = async (
   hop: Hop,
   stream: boolean,
   secs: number,
+  rate?: number,
 ): Promise<WrkResult & { cpuPerRequest: number }> => {
   const tree = processTree(hop.server.pid);
   const before = treeCpuMicros(tree);
-  const result = await wrk({
+  const load = {
     url: `${hop.server.url}${hop.path}`,
     headers: hop.headers,
     bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
     connections,
     seconds: secs,
-    core: LOAD_CORE,
-  });
+  };
+  const result = rate ? pacedLoad({ ...load, rate }) : await wrk({ ...load, core: LOAD_CORE });
   if (result.errors > 0)
     throw new Error(`${hop.name}: ${result.errors} of ${result.requests} requests failed`);
   return { ...result, cpuPerRequest: (treeCpuMicros(tree) - before) / result.requests };
 };
+
+/** Paced load (bench/support/paced-load.ts), pinned beside the upstream as wrk is. */
+function pacedLoad(load: Omit<PacedRun, 'rate'> & { rate: number }): WrkResult {
+  const out = execFileSync(
+    'taskset',
+    [
+      '-c',
+      String(LOAD_CORE),
+      process.execPath,
+      '--import',
+      'tsx',
+      here('./support/paced-load.ts'),
+      JSON.stringify(load),
+    ],
+    { encoding: 'utf8' },
+  );
+  const result = JSON.parse(out) as Omit<WrkResult, 'requestsPerSecond'>;
+  return { ...result, requestsPerSecond: load.rate };
+}
+
+/**
+ * One table: each hop measured `rounds` times, alternating, at full speed (wrk) or at `rate`
+ * requests/s (every hop at the same rate).
+ */
+async function phase(stream: boolean, rate?: number): Promise<void> {
+  const measured = hops.filter((hop) => hop.streams || !stream);
+  const results = new Map(
+    measured.map((hop) => [hop.name, [] as Array<WrkResult & { cpuPerRequest: number }>]),
+  );
+  for (const hop of measured) await run(hop, stream, 2, rate); // warm up
+  for (let round = 0; round < rounds; round++)
+    for (const hop of measured) results.get(hop.name)!.push(await run(hop, stream, seconds, rate));
+  const summary = new Map(
+    measured.map((hop) => {
+      const rs = results.get(hop.name)!;
+      return [
+        hop.name,
+        {
+          cpu: median(rs.map((r) => r.cpuPerRequest)),
+          rps: median(rs.map((r) => r.requestsPerSecond)),
+          p50: median(rs.map((r) => r.p50Ms)),
+          p99: median(rs.map((r) => r.p99Ms)),
+        },
+      ];
+    }),
+  );
+  const pipeCpu = summary.get('node:http pipe')!.cpu;
+  const portkeyCpu = summary.get('Portkey 1.15.2')?.cpu;
+  const load = rate ? `paced at ${rate} requests/s for every hop` : `${connections} connections (wrk)`;
+  console.log(
+    `\n${stream ? `streaming (${values.deltas} deltas)` : 'non-streaming'}, ${load}: ${rounds} rounds of ${seconds} s, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `  ${'hop'.padEnd(30)} ${'CPU µs/req'.padStart(11)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'x pipe'.padStart(7)} ${'x Portkey'.padStart(9)}`,
+  );
+  for (const [name, s] of summary)
+    console.log(
+      `  ${name.padEnd(30)} ${s.cpu.toFixed(0).padStart(11)} ${s.rps.toFixed(0).padStart(8)} ${s.p50.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)} ${(s.cpu / pipeCpu).toFixed(2).padStart(7)} ${(portkeyCpu ? (s.cpu / portkeyCpu).toFixed(2) : 'n/a').padStart(9)}`,
+    );
+  if (stream) console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
+}
 
 const hops: Hop[] = [];
 try {
@@ -139,45 +219,8 @@ try {
     streams: true,
   });
 
-  for (const stream of [false, true]) {
-    const measured = hops.filter((hop) => hop.streams || !stream);
-    const results = new Map(
-      measured.map((hop) => [hop.name, [] as Array<WrkResult & { cpuPerRequest: number }>]),
-    );
-    for (const hop of measured) await run(hop, stream, 2); // warm up
-    for (let round = 0; round < rounds; round++)
-      for (const hop of measured) results.get(hop.name)!.push(await run(hop, stream, seconds));
-    const summary = new Map(
-      measured.map((hop) => {
-        const rs = results.get(hop.name)!;
-        return [
-          hop.name,
-          {
-            cpu: median(rs.map((r) => r.cpuPerRequest)),
-            rps: median(rs.map((r) => r.requestsPerSecond)),
-            p50: median(rs.map((r) => r.p50Ms)),
-            p99: median(rs.map((r) => r.p99Ms)),
-          },
-        ];
-      }),
-    );
-    const pipeCpu = summary.get('node:http pipe')!.cpu;
-    const portkeyCpu = summary.get('Portkey 1.15.2')?.cpu;
-    console.log(
-      `\n${stream ? `streaming (${values.deltas} deltas)` : 'non-streaming'}: ${rounds} rounds of ${seconds} s, ${connections} connections, load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
-    console.log(
-      `  ${'hop'.padEnd(30)} ${'CPU µs/req'.padStart(11)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'x pipe'.padStart(7)} ${'x Portkey'.padStart(9)}`,
-    );
-    for (const [name, s] of summary)
-      console.log(
-        `  ${name.padEnd(30)} ${s.cpu.toFixed(0).padStart(11)} ${s.rps.toFixed(0).padStart(8)} ${s.p50.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)} ${(s.cpu / pipeCpu).toFixed(2).padStart(7)} ${(portkeyCpu ? (s.cpu / portkeyCpu).toFixed(2) : 'n/a').padStart(9)}`,
-      );
-    if (stream)
-      console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
-  }
+  for (const stream of [false, true]) await phase(stream);
+  for (const stream of [false, true]) await phase(stream, rate);
 } finally {
   for (const hop of hops) await hop.server.stop();
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFastPortico } from './support/fast-portico.ts';
 import { reportStart } from './support/measure-start.ts';
+import { porticoCommand } from './support/portico-command.ts';
 
 const { values } = parseArgs({ options: { starts: { type: 'string', default: '9' } } });
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
@@ -26,7 +27,18 @@ try {
   }).trim();
   await reportStart(
     0,
-    [bin, 'serve', '--port', '0', '--config', config, '--models-dir', join(dir, 'none'), '--workers', '1'],
+    [
+      ...porticoCommand(bin),
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      config,
+      '--models-dir',
+      join(dir, 'none'),
+      '--workers',
+      '1',
+    ],
     env,
     { authorization: `Bearer ${key}` },
     Number(values.starts),

@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The node arguments that run `bin` (bin/portico.js) as its shebang line does, with the node
+ * flags it gives: how the installed `portico` command runs, measured as users run it.
+ */
+export function porticoCommand(bin: string): string[] {
+  const words = readFileSync(bin, 'utf8').split('\n', 1)[0]!.split(/\s+/);
+  return [...words.slice(words.indexOf('node') + 1), bin];
+}
