@@ -2,20 +2,24 @@
  * Tokens per second through Portico over HTTP against node-llama-cpp called directly, on the
  * same model, prompt and settings, measured in one run and printed as a ratio.
  *
- *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 5]
+ *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 9]
  *
- * Portico runs as a child process (`portico serve`), so the HTTP client here does not share
+ * Portico runs as a child process (`portico serve`, the built command run as its shebang runs
+ * it; `npm run build` after changing the sources), so the HTTP client here does not share
  * its event loop; the direct baseline runs in this process while the server is idle. Rounds
- * alternate between the two so that machine noise hits both alike; the median is reported.
+ * alternate between the two, each first in every other round, so that machine noise hits both
+ * alike; the median is reported.
  */
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnServe } from '../test/support/spawn-serve.ts';
+import { porticoCommand } from './support/portico-command.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
 
 const { values } = parseArgs({
@@ -25,11 +29,18 @@ const { values } = parseArgs({
       default: fileURLToPath(new URL('../../shared/models/stories260K.gguf', import.meta.url)),
     },
     tokens: { type: 'string', default: '400' },
-    rounds: { type: 'string', default: '7' },
+    rounds: { type: 'string', default: '9' },
     prompt: { type: 'string', default: 'Once upon a time' },
   },
 });
 const maxTokens = Number(values.tokens);
+// The installed command, as users run it: the compiled bundle, with the node flags of its shebang.
+const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
+if (!existsSync(fileURLToPath(new URL('../dist/bundle/portico.js', import.meta.url))))
+  execFileSync('npm', ['run', 'build'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: 'inherit',
+  });
 const rounds = Number(values.rounds);
 const modelPath = values.model;
 const modelId = `local/${basename(modelPath, '.gguf')}`;
@@ -44,10 +55,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
-  const server = await spawnServe(['--data-dir', dataDir, '--models-dir', join(modelPath, '..')], {
-    ...process.env,
-    OPENAI_API_KEY: '',
-  });
+  const server = await spawnServe(
+    ['--data-dir', dataDir, '--models-dir', join(modelPath, '..')],
+    { ...process.env, OPENAI_API_KEY: '' },
+    porticoCommand(bin),
+  );
   return {
     url: server.url,
     async stop() {
@@ -132,8 +144,11 @@ async function main(): Promise<void> {
     const porticoRates: number[] = [];
     let tokens = 0;
     for (let round = 0; round < rounds; round++) {
+      // Each goes first in every other round: neither always follows the other's work.
+      const portico1st = round % 2 === 1;
+      const p0 = portico1st ? await throughPortico(portico.url) : undefined;
       const d = await direct();
-      const p = await throughPortico(portico.url);
+      const p = p0 ?? (await throughPortico(portico.url));
       directRates.push(rate(d));
       porticoRates.push(rate(p));
       tokens = p.tokens;

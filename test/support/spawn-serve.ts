@@ -11,11 +11,18 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** `portico serve --port 0 [--workers 1] ...args` in a child process, resolved once it says where it listens. */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+/**
+ * `portico serve --port 0 [--workers 1] ...args` in a child process, resolved once it says where
+ * it listens. `command`: the node arguments that run `portico` (default: from the sources).
+ */
+export async function spawnServe(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  command: string[] = porticoFromSource,
+): Promise<ServeProcess> {
   // One process unless a test asks for workers: the default, one per core, is for production.
   const workers = args.includes('--workers') ? [] : ['--workers', '1'];
-  const child = spawn(process.execPath, [...porticoFromSource, 'serve', '--port', '0', ...workers, ...args], {
+  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', ...workers, ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
