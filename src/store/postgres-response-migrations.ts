@@ -43,4 +43,9 @@ export const POSTGRES_RESPONSE_MIGRATIONS: readonly Migration[] = [
       UPDATE responses SET background = true WHERE response_json::json ->> 'background' = 'true';
     `,
   },
+  {
+    version: 4,
+    description: "output items are read from their response's JSON, not kept twice",
+    sql: `DELETE FROM items WHERE kind = 'output';`,
+  },
 ];

@@ -21,23 +21,31 @@ export const SQL = {
     'update',
     `UPDATE responses SET status = $3, updated_at = $4, response_json = $5 WHERE id = $1 AND owner = $2`,
   ),
-  deleteOutputItems: q('delete_output', `DELETE FROM items WHERE response_id = $1 AND kind = 'output'`),
   selectResponse: q('select', `SELECT response_json FROM responses WHERE id = $1 AND owner = $2`),
   /**
-   * The chain oldest first, each response's input then output items. The LEFT JOIN keeps a row
-   * for a response without items, so no row at all means the response is unknown.
+   * The chain oldest first, each response's input items (rows of their own) then its output
+   * items (read from its JSON, where they already are). The LEFT JOIN keeps a row for a response
+   * without input, so no row at all means the response is unknown. `json`, not `jsonb`: the
+   * items come back byte for byte as written.
    */
   selectHistory: q(
     'history',
-    `WITH RECURSIVE chain (id, previous_response_id, depth) AS (
-       SELECT id, previous_response_id, 0 FROM responses WHERE id = $1 AND owner = $2
+    `WITH RECURSIVE chain (id, previous_response_id, depth, response_json) AS (
+       SELECT id, previous_response_id, 0, response_json FROM responses WHERE id = $1 AND owner = $2
        UNION ALL
-       SELECT r.id, r.previous_response_id, chain.depth + 1
+       SELECT r.id, r.previous_response_id, chain.depth + 1, r.response_json
        FROM chain JOIN responses AS r ON r.id = chain.previous_response_id
        WHERE r.owner = $2 AND chain.depth < ${MAX_CHAIN_DEPTH}
      )
-     SELECT items.item_json FROM chain LEFT JOIN items ON items.response_id = chain.id
-     ORDER BY chain.depth DESC, items.kind = 'output', items.position`,
+     SELECT item_json FROM (
+       SELECT chain.depth AS depth, 0 AS part, items.position AS position, items.item_json AS item_json
+       FROM chain LEFT JOIN items ON items.response_id = chain.id AND items.kind = 'input'
+       UNION ALL
+       SELECT chain.depth, 1, output.position, output.item::text
+       FROM chain CROSS JOIN LATERAL
+         json_array_elements(chain.response_json::json -> 'output') WITH ORDINALITY AS output (item, position)
+     ) AS history
+     ORDER BY depth DESC, part, position`,
   ),
   selectCursor: q(
     'cursor',

@@ -48,24 +48,17 @@ export class PostgresResponseStore implements ResponseStore {
       ],
       client,
     );
-    await this.insertItems(client, response.id, 'input', input);
+    await this.insertInputItems(client, response.id, input);
   }
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
-    await this.db.transaction(async (client) => {
-      const values = [response.id, owner, response.status, this.clock(), JSON.stringify(response)];
-      if ((await this.db.execute(SQL.updateResponse, values, client)) === 0) return;
-      await this.db.query(SQL.deleteOutputItems, [response.id], client);
-      await this.insertItems(client, response.id, 'output', response.output);
-    });
+    const values = [response.id, owner, response.status, this.clock(), JSON.stringify(response)];
+    await this.db.execute(SQL.updateResponse, values);
   }
 
   async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    await this.db.transaction(async (client) => {
-      await this.beginWithin(client, response, input, owner);
-      await this.insertItems(client, response.id, 'output', response.output);
-    });
+    await this.db.transaction(async (client) => this.beginWithin(client, response, input, owner));
   }
 
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
@@ -128,16 +121,16 @@ export class PostgresResponseStore implements ResponseStore {
     });
   }
 
-  private async insertItems(
+  /** Output items are not rows: they are read from the response's JSON (see SQL.selectHistory). */
+  private async insertInputItems(
     client: PoolClient,
     responseId: string,
-    kind: 'input' | 'output',
     items: readonly { id: string }[],
   ): Promise<void> {
     if (items.length === 0) return;
     const positions = items.map((_, position) => position);
     const ids = items.map((item) => item.id);
     const json = items.map((item) => JSON.stringify(item));
-    await this.db.query(SQL.insertItems, [responseId, kind, positions, ids, json], client);
+    await this.db.query(SQL.insertItems, [responseId, 'input', positions, ids, json], client);
   }
 }

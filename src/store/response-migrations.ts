@@ -46,4 +46,9 @@ export const RESPONSE_MIGRATIONS: readonly Migration[] = [
       UPDATE responses SET background = 1 WHERE json_extract(response_json, '$.background') = 1;
     `,
   },
+  {
+    version: 5,
+    description: "output items are read from their response's JSON, not kept twice",
+    sql: `DELETE FROM items WHERE kind = 'output';`,
+  },
 ];

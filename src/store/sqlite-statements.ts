@@ -53,7 +53,6 @@ export interface Statements {
   insertItem: Statement<
     [{ response_id: string; kind: string; position: number; item_id: string; item_json: string }]
   >;
-  deleteOutputItems: Statement<[string]>;
   selectResponse: Statement<[string, string], ResponseRow>;
   selectHistory: Statement<[{ id: string; owner: string }], ItemRow>;
   selectCursor: Statement<[{ response_id: string; item_id: string }], CursorRow>;
@@ -75,19 +74,26 @@ export function prepareStatements(db: Database): Statements {
     insertItem: db.prepare(`
       INSERT INTO items (response_id, kind, position, item_id, item_json)
       VALUES (:response_id, :kind, :position, :item_id, :item_json)`),
-    deleteOutputItems: db.prepare(`DELETE FROM items WHERE response_id = ? AND kind = 'output'`),
     selectResponse: db.prepare(`SELECT response_json FROM responses WHERE id = ? AND owner = ?`),
-    // Oldest response first; within one, its input items and then its output items.
+    // Oldest response first; within one, its input items (rows of their own, which its
+    // input_items pages) and then its output items (read from its JSON, where they already are).
     selectHistory: db.prepare(`
-      WITH RECURSIVE chain (id, previous_response_id, depth) AS (
-        SELECT id, previous_response_id, 0 FROM responses WHERE id = :id AND owner = :owner
+      WITH RECURSIVE chain (id, previous_response_id, depth, response_json) AS (
+        SELECT id, previous_response_id, 0, response_json FROM responses WHERE id = :id AND owner = :owner
         UNION ALL
-        SELECT r.id, r.previous_response_id, chain.depth + 1
+        SELECT r.id, r.previous_response_id, chain.depth + 1, r.response_json
         FROM chain JOIN responses AS r ON r.id = chain.previous_response_id
         WHERE r.owner = :owner AND chain.depth < ${MAX_CHAIN_DEPTH}
       )
-      SELECT items.item_json FROM chain JOIN items ON items.response_id = chain.id
-      ORDER BY chain.depth DESC, items.kind = 'output', items.position`),
+      SELECT item_json FROM (
+        SELECT chain.depth AS depth, 0 AS part, items.position AS position, items.item_json AS item_json
+        -- CROSS JOIN keeps the chain outside: its few rows, each finding its items by key.
+        FROM chain CROSS JOIN items ON items.response_id = chain.id AND items.kind = 'input'
+        UNION ALL
+        SELECT chain.depth, 1, output.key, output.value
+        FROM chain, json_each(chain.response_json, '$.output') AS output
+      )
+      ORDER BY depth DESC, part, position`),
     selectCursor: db.prepare(`
       SELECT min(position) AS first, max(position) AS last FROM items
       WHERE response_id = :response_id AND kind = 'input' AND item_id = :item_id`),

@@ -54,30 +54,27 @@ export class SqliteResponseStore implements ResponseStore {
       updated_at: this.#clock(),
       response_json: JSON.stringify(response),
     });
-    input.forEach((item, position) => this.#insertItem(response.id, 'input', position, item));
+    input.forEach((item, position) => this.#insertItem(response.id, position, item));
   }
 
-  /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
+  /**
+   * The response's final JSON, its output items with it. A response that was deleted while it
+   * ran (or belongs to another owner) is left alone.
+   */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
     await this.#commits.write(() => {
-      const updated = this.#sql.updateResponse.run({
+      this.#sql.updateResponse.run({
         id: response.id,
         owner,
         status: response.status,
         updated_at: this.#clock(),
         response_json: JSON.stringify(response),
       });
-      if (updated.changes === 0) return;
-      this.#sql.deleteOutputItems.run(response.id);
-      response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
     });
   }
 
   async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    await this.#commits.write(() => {
-      this.beginWithin(response, input, owner);
-      response.output.forEach((item, position) => this.#insertItem(response.id, 'output', position, item));
-    });
+    await this.#commits.write(() => this.beginWithin(response, input, owner));
   }
 
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
@@ -115,8 +112,8 @@ export class SqliteResponseStore implements ResponseStore {
     return this.#sql.failUnfinished.run({ error, updated_at: this.#clock(), self: this.#instance }).changes;
   }
 
-  #insertItem(responseId: string, kind: 'input' | 'output', position: number, item: { id: string }): void {
-    const row = { response_id: responseId, kind, position, item_id: item.id };
+  #insertItem(responseId: string, position: number, item: { id: string }): void {
+    const row = { response_id: responseId, kind: 'input', position, item_id: item.id };
     this.#sql.insertItem.run({ ...row, item_json: JSON.stringify(item) });
   }
 
