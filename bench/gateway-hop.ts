@@ -27,7 +27,7 @@ import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
 import { reportStart } from './support/measure-start.ts';
-import { porticoCommand } from './support/portico-command.ts';
+import { serveWithoutModels } from './support/portico-command.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
 import type { PacedRun } from './support/paced-load.ts';
 
@@ -83,16 +83,7 @@ const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'be
   encoding: 'utf8',
 }).trim();
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
-const serveArgs = [
-  ...porticoCommand(bin),
-  'serve',
-  '--port',
-  '0',
-  '--config',
-  config,
-  '--models-dir',
-  join(dir, 'none'),
-];
+const serveArgs = serveWithoutModels(bin, config, dir);
 
 /** One phase of `wrk` at full speed (`rate` undefined) or of paced load at `rate` requests/s. */
 const run = async (

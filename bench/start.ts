@@ -7,12 +7,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFastPortico } from './support/fast-portico.ts';
 import { reportStart } from './support/measure-start.ts';
-import { porticoCommand } from './support/portico-command.ts';
+import { serveWithoutModels } from './support/portico-command.ts';
 
 const { values } = parseArgs({ options: { starts: { type: 'string', default: '9' } } });
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
@@ -27,18 +26,7 @@ try {
   }).trim();
   await reportStart(
     0,
-    [
-      ...porticoCommand(bin),
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      config,
-      '--models-dir',
-      join(dir, 'none'),
-      '--workers',
-      '1',
-    ],
+    [...serveWithoutModels(bin, config, dir), '--workers', '1'],
     env,
     { authorization: `Bearer ${key}` },
     Number(values.starts),
