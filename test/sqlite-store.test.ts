@@ -160,6 +160,30 @@ describe('sqlite store', () => {
     db.close();
   });
 
+  test('a new file opens while another process holds its write lock (workers starting at once)', async () => {
+    const dataDir = join(root, 'opening-together');
+    mkdirSync(dataDir);
+    // Another worker, first to the new file, writes its tables and holds the write lock a while.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const Sqlite = require('better-sqlite3');
+         const db = new Sqlite(${JSON.stringify(join(dataDir, DATABASE_FILE))});
+         db.exec('BEGIN IMMEDIATE; CREATE TABLE t (a)');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => other.stdout!.once('data', resolve));
+    // Switching to WAL is refused at once while the lock is held ("database is locked"): it waits.
+    const db = openSqliteDatabase(dataDir);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    await new Promise((resolve) => other.once('exit', resolve));
+  });
+
   test('no statement scans a whole table', () => {
     const db = openSqliteDatabase(join(root, 'plans'));
     migrate(db, 'instances', INSTANCE_MIGRATIONS);

@@ -14,7 +14,7 @@ export function openSqliteDatabase(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new Sqlite(join(dataDir, DATABASE_FILE), { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma('journal_mode = WAL');
+    useWal(db);
     // FULL syncs the WAL on every commit: a write that was acknowledged survives power loss.
     db.pragma('synchronous = FULL');
     // A checkpoint syncs the WAL and the database file on the event loop; at SQLite's default
@@ -28,6 +28,30 @@ export function openSqliteDatabase(dataDir: string): Database {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** How long `useWal` sleeps between tries. */
+const WAL_RETRY_MS = 10;
+
+/**
+ * Switches the file to WAL. The switch takes an exclusive lock, and SQLite refuses it at once,
+ * without its busy handler, while another connection holds a lock: `portico serve --workers N`
+ * on a new data folder has every worker open the file at once, and all but one failed with
+ * "database is locked". The others try again, within the busy timeout, until it is done (a
+ * file already in WAL answers at once). The sleep blocks: this runs once, before serving.
+ */
+function useWal(db: Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, WAL_RETRY_MS);
+    }
   }
 }
 
