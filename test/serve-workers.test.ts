@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import Sqlite from 'better-sqlite3';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
 import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
+import { withYoungGeneration, YOUNG_GENERATION_FLAG } from '../src/workers/young-generation.ts';
 
 /** A POST on a connection of its own (so the cluster hands it to the next worker), its status and JSON. */
 function post(
@@ -99,6 +100,25 @@ describe('portico serve --workers 2', () => {
       });
       assert.equal(next.status, 200, JSON.stringify(next.json));
     }
+  });
+
+  test('the workers run with the young generation Portico gives its servers (from /proc)', () => {
+    const children = readdirSync('/proc').filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === portico.child.pid;
+      } catch {
+        return false; // ended while we looked
+      }
+    });
+    // The workers run `serve` again; node-llama-cpp may have a short-lived child of its own.
+    const argv = children
+      .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))
+      .filter((args) => args.includes('serve'));
+    assert.equal(argv.length, 2, 'two workers');
+    for (const args of argv) assert.ok(args.includes(YOUNG_GENERATION_FLAG), args.join(' '));
+    assert.deepEqual(withYoungGeneration(['--max-semi-space-size=64']), ['--max-semi-space-size=64']);
   });
 
   test('the local model is loaded once, by the primary, for both workers', () => {

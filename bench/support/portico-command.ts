@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { YOUNG_GENERATION_FLAG } from '../../src/workers/young-generation.ts';
 import { join } from 'node:path';
 
 /**
- * The node arguments that run `bin` (bin/portico.js) as its shebang line does, with the node
- * flags it gives: how the installed `portico` command runs, measured as users run it.
+ * The node arguments that run `bin` (bin/portico.js) as Portico runs its server processes: with
+ * the young generation it gives the workers it forks (src/workers/young-generation.ts), so a
+ * server pinned to one core (one process) is measured as each worker of `portico serve` runs.
  */
 export function porticoCommand(bin: string): string[] {
-  const words = readFileSync(bin, 'utf8').split('\n', 1)[0]!.split(/\s+/);
-  return [...words.slice(words.indexOf('node') + 1), bin];
+  return [YOUNG_GENERATION_FLAG, bin];
 }
 
 /** `portico serve` on a free port with the bench's `config`, loading no local model (an empty models folder under `dir`). */

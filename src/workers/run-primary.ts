@@ -1,3 +1,4 @@
+import { withYoungGeneration } from './young-generation.ts';
 import cluster, { type Worker } from 'node:cluster';
 import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
 import type { Logger } from '../logger.ts';
@@ -25,7 +26,7 @@ export interface PrimaryOptions {
  * worker that dies while serving is replaced. Resolves with the exit code.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
-  cluster.setupPrimary({ serialization: 'advanced' });
+  cluster.setupPrimary({ serialization: 'advanced', execArgv: withYoungGeneration(process.execArgv) });
   const services = {
     rateLimiter: new MemoryRateLimiter(),
     local: new LocalProvider({ logger: options.logger }),
