@@ -10,12 +10,15 @@ export const SQL = {
     `INSERT INTO responses (id, owner, previous_response_id, status, created_at, updated_at, response_json, instance, background)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   ),
-  /** Items of one kind in one round trip: positions, ids and JSON as parallel arrays. */
-  insertItems: q(
-    'insert_items',
+  /**
+   * Input items in one round trip (positions, ids and JSON as parallel arrays); output items are
+   * read from their response's JSON (selectHistory).
+   */
+  insertInputItems: q(
+    'insert_input_items',
     `INSERT INTO items (response_id, kind, position, item_id, item_json)
-     SELECT $1, $2, position, item_id, item_json
-     FROM unnest($3::int[], $4::text[], $5::text[]) AS given (position, item_id, item_json)`,
+     SELECT $1, 'input', position, item_id, item_json
+     FROM unnest($2::int[], $3::text[], $4::text[]) AS given (position, item_id, item_json)`,
   ),
   updateResponse: q(
     'update',

@@ -121,7 +121,6 @@ export class PostgresResponseStore implements ResponseStore {
     });
   }
 
-  /** Output items are not rows: they are read from the response's JSON (see SQL.selectHistory). */
   private async insertInputItems(
     client: PoolClient,
     responseId: string,
@@ -131,6 +130,6 @@ export class PostgresResponseStore implements ResponseStore {
     const positions = items.map((_, position) => position);
     const ids = items.map((item) => item.id);
     const json = items.map((item) => JSON.stringify(item));
-    await this.db.query(SQL.insertItems, [responseId, 'input', positions, ids, json], client);
+    await this.db.query(SQL.insertInputItems, [responseId, positions, ids, json], client);
   }
 }

@@ -50,9 +50,8 @@ export interface Statements {
   updateResponse: Statement<
     [{ id: string; owner: string; status: string; updated_at: number; response_json: string }]
   >;
-  insertItem: Statement<
-    [{ response_id: string; kind: string; position: number; item_id: string; item_json: string }]
-  >;
+  /** Input items only: output items are read from their response's JSON (selectHistory). */
+  insertInputItem: Statement<[{ response_id: string; position: number; item_id: string; item_json: string }]>;
   selectResponse: Statement<[string, string], ResponseRow>;
   selectHistory: Statement<[{ id: string; owner: string }], ItemRow>;
   selectCursor: Statement<[{ response_id: string; item_id: string }], CursorRow>;
@@ -71,9 +70,9 @@ export function prepareStatements(db: Database): Statements {
     updateResponse: db.prepare(`
       UPDATE responses SET status = :status, updated_at = :updated_at, response_json = :response_json
       WHERE id = :id AND owner = :owner`),
-    insertItem: db.prepare(`
+    insertInputItem: db.prepare(`
       INSERT INTO items (response_id, kind, position, item_id, item_json)
-      VALUES (:response_id, :kind, :position, :item_id, :item_json)`),
+      VALUES (:response_id, 'input', :position, :item_id, :item_json)`),
     selectResponse: db.prepare(`SELECT response_json FROM responses WHERE id = ? AND owner = ?`),
     // Oldest response first; within one, its input items (rows of their own, which its
     // input_items pages) and then its output items (read from its JSON, where they already are).

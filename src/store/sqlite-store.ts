@@ -54,7 +54,14 @@ export class SqliteResponseStore implements ResponseStore {
       updated_at: this.#clock(),
       response_json: JSON.stringify(response),
     });
-    input.forEach((item, position) => this.#insertItem(response.id, position, item));
+    input.forEach((item, position) =>
+      this.#sql.insertInputItem.run({
+        response_id: response.id,
+        position,
+        item_id: item.id,
+        item_json: JSON.stringify(item),
+      }),
+    );
   }
 
   /**
@@ -110,11 +117,6 @@ export class SqliteResponseStore implements ResponseStore {
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
     return this.#sql.failUnfinished.run({ error, updated_at: this.#clock(), self: this.#instance }).changes;
-  }
-
-  #insertItem(responseId: string, position: number, item: { id: string }): void {
-    const row = { response_id: responseId, kind: 'input', position, item_id: item.id };
-    this.#sql.insertItem.run({ ...row, item_json: JSON.stringify(item) });
   }
 
   /** Several reads from one snapshot, so a concurrent delete cannot split an answer. */

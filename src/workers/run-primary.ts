@@ -1,10 +1,10 @@
-import { withYoungGeneration } from './young-generation.ts';
 import cluster, { type Worker } from 'node:cluster';
 import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from '../providers/local/local-provider.ts';
 import { serveWorker } from './serve-for-workers.ts';
 import type { ToPrimary } from './worker-messages.ts';
+import { withYoungGeneration } from './young-generation.ts';
 
 /** The environment variable that tells a forked process which worker it is. */
 export const WORKER_INDEX_ENV = 'PORTICO_WORKER_INDEX';
