@@ -3,7 +3,8 @@ import { PatchLogRequest } from './api/logs.ts';
 import { checkJsonDepth } from './api/parse-json-text.ts';
 import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
-import { sseStream } from './stream/response-sse.ts';
+import { sseText } from './stream/response-sse.ts';
+import { readableEventStream } from './stream/event-stream.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
@@ -160,7 +161,9 @@ export function createAI(options: BindingOptions = {}): AI {
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
         const abort = new AbortController();
         runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-        return sseStream(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort());
+        return readableEventStream(
+          sseText(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort()),
+        );
       }
       const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
       const { answer, body } = await through(
@@ -173,7 +176,7 @@ export function createAI(options: BindingOptions = {}): AI {
         runOptions.signal,
       );
       if (runOptions.returnRawResponse) return toResponse(body, answer.headers);
-      return 'json' in body ? (body.json as Record<string, unknown>) : body.stream;
+      return 'json' in body ? (body.json as Record<string, unknown>) : readableEventStream(body.stream);
     },
 
     async models(params = {}) {
@@ -238,7 +241,7 @@ function toResponse(body: Awaited<ReturnType<typeof answerBody>>, headers: Recor
     return new Response(JSON.stringify(body.json), {
       headers: { ...headers, 'content-type': 'application/json' },
     });
-  return new Response(body.stream, {
+  return new Response(readableEventStream(body.stream), {
     headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
   });
 }

@@ -2,15 +2,15 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { envelope } from '../api/workers-ai-envelope.ts';
 import { chatCompletion, chatCompletionChunks, type StartChoice } from './chat/chat-choices.ts';
 import { chatParam } from './chat/map-error-param.ts';
-import { chatSseStream } from './chat/chat-sse.ts';
+import { chatSseText } from './chat/chat-sse.ts';
 import { finalResponse } from '../engine/final-response.ts';
-import { eventStream } from '../stream/event-stream.ts';
-import { sseStream } from '../stream/response-sse.ts';
+import { eventText, type EventText } from '../stream/event-stream.ts';
+import { sseText } from '../stream/response-sse.ts';
 import { runFrames, toRunResult } from './workers-ai/run-output.ts';
 import type { AnswerFormat, ParsedStep } from './parse-step.ts';
 
-/** An answer's body: a JSON value, or the bytes of a server-sent event stream. */
-export type AnswerBody = { json: unknown } | { stream: ReadableStream<Uint8Array> };
+/** An answer's body: a JSON value, or the text of a server-sent event stream. */
+export type AnswerBody = { json: unknown } | { stream: EventText };
 
 /**
  * The events of an answer in its step's wire format: folded to the JSON answer, or encoded
@@ -26,7 +26,7 @@ export async function answerBody(
   const { format, stream } = parsed;
   switch (format.kind) {
     case 'responses': {
-      if (stream) return { stream: sseStream(events, onCancel) };
+      if (stream) return { stream: sseText(events, onCancel) };
       const response = await finalResponse(events);
       return { json: format.envelope ? envelope(response) : response };
     }
@@ -36,10 +36,10 @@ export async function answerBody(
       if (!stream) return { json: await chatCompletion({ events }, more, n, logprobs) };
       const includeUsage = format.chat.stream_options?.include_usage === true;
       const chunks = chatCompletionChunks({ events }, more, n, includeUsage, logprobs);
-      return { stream: chatSseStream(chunks, onCancel) };
+      return { stream: chatSseText(chunks, onCancel) };
     }
     case 'workers-ai': {
-      if (stream) return { stream: eventStream(runFrames(events), (frame) => frame, { onCancel }) };
+      if (stream) return { stream: eventText(runFrames(events), (frame) => frame, onCancel) };
       const result = toRunResult(await finalResponse(events));
       return { json: format.envelope ? envelope(result) : result };
     }

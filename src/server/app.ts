@@ -9,6 +9,7 @@ import { admitGateway } from './middleware/admit-gateway.ts';
 import { authenticateRequest } from './middleware/authenticate-request.ts';
 import { corsPolicy } from './middleware/cors-policy.ts';
 import { requestId } from './middleware/request-id.ts';
+import { setAnswerHeader } from './send-answer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
@@ -109,8 +110,8 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
         code: error.code,
         message: error.message,
       });
-    c.header('x-request-id', requestId);
-    if (error.retryAfter !== undefined) c.header('retry-after', String(error.retryAfter));
+    if (requestId) setAnswerHeader(c, 'x-request-id', requestId);
+    if (error.retryAfter !== undefined) setAnswerHeader(c, 'retry-after', String(error.retryAfter));
     return c.json(error.toJSON(), error.status as 400);
   });
   return app;

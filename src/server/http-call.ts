@@ -4,7 +4,7 @@ import type { GatewayCall } from '../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../gateway/options-from-headers.ts';
 import type { AppEnv } from './app-env.ts';
 import type { JsonBody } from './read-json.ts';
-import { generationAbort } from './stream-response.ts';
+import { generationAbort } from './generation-abort.ts';
 
 /**
  * A gateway call for an HTTP request: its principal and admitted gateway, the `cf-aig-*`

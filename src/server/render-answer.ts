@@ -4,7 +4,7 @@ import { answerBody, warningInTerms } from '../formats/answer-body.ts';
 import type { ParsedStep } from '../formats/parse-step.ts';
 import type { GatewayAnswer, GatewayCall } from '../gateway/gateway-call.ts';
 import type { AppEnv } from './app-env.ts';
-import { eventStreamResponse } from './stream-response.ts';
+import { sendEventStream, sendJson } from './send-answer.ts';
 
 /** The HTTP answer: the step's format, with the gateway's headers and the warnings. */
 export async function renderAnswer(
@@ -19,5 +19,5 @@ export async function renderAnswer(
   const warnings = [...call.warnings, ...answer.warnings].map((w) => warningInTerms(parsed.format, w));
   const headers = { ...answer.headers, ...warningsHeader(warnings) };
   const body = await answerBody(parsed, answer.events, abort, more);
-  return 'json' in body ? c.json(body.json, 200, headers) : eventStreamResponse(c, body.stream, headers);
+  return 'json' in body ? sendJson(c, body.json, 200, headers) : sendEventStream(c, body.stream, headers);
 }

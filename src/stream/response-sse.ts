@@ -1,5 +1,5 @@
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
-import { eventStream } from './event-stream.ts';
+import { eventText, type EventText } from './event-stream.ts';
 
 /** One event in the wire format: `event:` and `data:` lines, a blank line. No `[DONE]`, ever. */
 export function encodeSseEvent(event: ResponseStreamEvent): string {
@@ -10,12 +10,12 @@ export function encodeSseEvent(event: ResponseStreamEvent): string {
 }
 
 /**
- * The SSE bytes of a response's events. Cancelling the stream (the client went away) stops
- * the event generator, which stops generation and records how the response ended.
+ * The SSE text of a response's events. Cancelling it (the client went away) stops the event
+ * generator, which stops generation and records how the response ended.
  */
-export function sseStream(
+export function sseText(
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   onCancel: () => void = () => {},
-): ReadableStream<Uint8Array> {
-  return eventStream(events, encodeSseEvent, { onCancel });
+): EventText {
+  return eventText(events, encodeSseEvent, onCancel);
 }

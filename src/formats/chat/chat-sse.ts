@@ -1,6 +1,6 @@
 import type { ChatStreamItem } from '../../api/chat-completions.ts';
 import { toApiError } from '../../api/errors.ts';
-import { eventStream } from '../../stream/event-stream.ts';
+import { eventText, type EventText } from '../../stream/event-stream.ts';
 
 /** One `data:` line and a blank line: Chat Completions streams carry no `event:` names. */
 export function encodeChatSse(data: ChatStreamItem | '[DONE]'): string {
@@ -25,10 +25,10 @@ async function* chatFrames(
   }
 }
 
-/** The SSE bytes of a chat stream. Cancelling (the client went away) calls `onCancel`, which aborts generation. */
-export function chatSseStream(
+/** The SSE text of a chat stream. Cancelling (the client went away) calls `onCancel`, which aborts generation. */
+export function chatSseText(
   items: AsyncGenerator<ChatStreamItem, void, undefined>,
   onCancel: () => void = () => {},
-): ReadableStream<Uint8Array> {
-  return eventStream(chatFrames(items), (frame) => frame, { onCancel });
+): EventText {
+  return eventText(chatFrames(items), (frame) => frame, onCancel);
 }

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { forbidden } from '../../api/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { setAnswerHeader } from '../send-answer.ts';
 
 const LOOPBACK_PAGE = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
@@ -71,16 +72,16 @@ export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHa
         'origin_not_allowed',
       );
     }
-    // Set before the route answers, with c.header: headers added to a finished answer would
-    // turn it into a WHATWG Response with a body stream, which costs more than the answer.
-    if (allowed) c.header('access-control-allow-origin', origin);
-    c.header('access-control-expose-headers', exposeHeaders);
-    c.header('vary', 'Origin');
+    // Set before the route answers: headers added to a finished answer would turn it into a
+    // WHATWG Response with a body stream, which costs more than the answer.
+    if (allowed) setAnswerHeader(c, 'access-control-allow-origin', origin);
+    setAnswerHeader(c, 'access-control-expose-headers', exposeHeaders);
+    setAnswerHeader(c, 'vary', 'Origin');
     if (c.req.method !== 'OPTIONS') return next();
-    c.header('access-control-max-age', MAX_AGE_S);
-    c.header('access-control-allow-methods', ALLOWED_METHODS);
-    c.header('access-control-allow-headers', allowHeaders);
-    c.header('vary', 'Access-Control-Request-Headers', { append: true });
+    setAnswerHeader(c, 'access-control-max-age', MAX_AGE_S);
+    setAnswerHeader(c, 'access-control-allow-methods', ALLOWED_METHODS);
+    setAnswerHeader(c, 'access-control-allow-headers', allowHeaders);
+    setAnswerHeader(c, 'vary', 'Access-Control-Request-Headers', true);
     return c.body(null, 204);
   };
 }

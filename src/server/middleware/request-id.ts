@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+import { setAnswerHeader } from '../send-answer.ts';
 
 /** A client's own id is kept when it is short and plain, so traces join up across services. */
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -19,6 +20,6 @@ export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
   const given = c.req.header('x-request-id');
   const id = given && CLIENT_ID.test(given) ? given : newRequestId();
   c.set('requestId', id);
-  c.header('x-request-id', id);
+  setAnswerHeader(c, 'x-request-id', id);
   await next();
 };

@@ -15,8 +15,9 @@ import { includeQuery } from '../include-query.ts';
 import { readJson } from '../read-json.ts';
 import { responsesSocketRoute } from './responses-socket-route.ts';
 import { itemsForClient } from '../../api/include.ts';
-import { sseStream } from '../../stream/response-sse.ts';
-import { eventStreamResponse, generationAbort } from '../stream-response.ts';
+import { sseText } from '../../stream/response-sse.ts';
+import { generationAbort } from '../generation-abort.ts';
+import { sendEventStream } from '../send-answer.ts';
 import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 
@@ -61,7 +62,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     if (stream) {
       const { signal, abort } = generationAbort(c.env.outgoing);
       const events = await runtime.background.follow(id, c.get('owner'), after, signal);
-      return eventStreamResponse(c, sseStream(events, abort), {});
+      return sendEventStream(c, sseText(events, abort), {});
     }
     const response = await runtime.stores.responses.get(id, c.get('owner'));
     if (!response) throw responseNotFound(id);
@@ -117,7 +118,7 @@ async function backgroundAnswer(
     return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
   const { signal, abort } = generationAbort(c.env.outgoing);
   const events = await runtime.background.follow(queued.id, c.get('owner'), -1, signal);
-  return eventStreamResponse(c, sseStream(events, abort), {});
+  return sendEventStream(c, sseText(events, abort), {});
 }
 
 /** `stream` and `starting_after` of `GET /responses/:id`: replay a background response's events after a sequence number. */

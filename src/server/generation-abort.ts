@@ -1,6 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Context } from 'hono';
-import type { AppEnv } from './app-env.ts';
 
 /**
  * An abort signal for one request's generation: it fires when the client goes away (the
@@ -14,18 +12,4 @@ export function generationAbort(outgoing: ServerResponse): { signal: AbortSignal
     if (!outgoing.writableFinished) abort();
   });
   return { signal: controller.signal, abort };
-}
-
-/** A server-sent events answer. */
-export function eventStreamResponse(
-  c: Context<AppEnv>,
-  body: ReadableStream<Uint8Array>,
-  headers: Record<string, string>,
-): Response {
-  return c.body(body, 200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    ...headers,
-  });
 }
