@@ -53,6 +53,7 @@ describe('HTTP manners', () => {
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /cf-aig-cache-ttl/);
+    assert.equal(preflight.headers.get('vary'), 'Origin, Access-Control-Request-Headers');
     const local = await fetch(`${gateway.url}/v1/models`, { headers: { origin: 'http://localhost:5173' } });
     assert.equal(local.headers.get('access-control-allow-origin'), 'http://localhost:5173');
     assert.match(local.headers.get('access-control-expose-headers') ?? '', /cf-aig-log-id/);

@@ -22,9 +22,10 @@ export const ANSWER_SENT: Response = RESPONSE_ALREADY_SENT;
  */
 export function setAnswerHeader(c: Context<AppEnv>, name: string, value: string, append = false): void {
   const outgoing = c.env.outgoing as ServerResponse | undefined;
-  if (!outgoing) c.header(name, value, { append });
-  else if (append && outgoing.hasHeader(name)) outgoing.appendHeader(name, value);
-  else outgoing.setHeader(name, value);
+  if (!outgoing) return c.header(name, value, { append });
+  const existing = append ? outgoing.getHeader(name) : undefined;
+  // One line, as a client joining repeated headers would read them.
+  outgoing.setHeader(name, existing === undefined ? value : `${String(existing)}, ${value}`);
 }
 
 /** A JSON answer, in one write. */
