@@ -202,6 +202,8 @@ describe('file_search on the local model and through the binding', () => {
       tool_choice: { type: 'file_search' },
       include: ['file_search_call.results'],
       max_output_tokens: 120,
+      // Greedy: sampled arguments can run past the token limit before the call closes.
+      temperature: 0,
     });
     const call = response.output.find((item) => item.type === 'file_search_call') as unknown as Loose;
     assert.ok(call, 'the forced call ran');
@@ -219,6 +221,7 @@ describe('file_search on the local model and through the binding', () => {
         tools: [{ type: 'file_search', vector_store_ids: [storeId] }],
         tool_choice: { type: 'file_search' },
         max_output_tokens: 120,
+        temperature: 0,
       })) as { output: Loose[] };
       const call = answer.output.find((item) => item.type === 'file_search_call');
       assert.ok(call, 'the binding ran the forced call');
