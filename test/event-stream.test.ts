@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { eventText, readableEventStream } from '../src/stream/event-stream.ts';
+import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 
 const encode = (frame: string) => `${frame}\n`;
 
@@ -62,5 +64,53 @@ describe('event stream text', () => {
     }
     const body = await new Response(readableEventStream(eventText(frames(), encode))).text();
     assert.equal(body, 'x\ny\n');
+  });
+});
+
+describe('a streamed answer over HTTP', () => {
+  const TEXT = 'lighthouse '.repeat(200_000); // 2.2 MB: each event that carries it fills the socket
+  let scripted: ScriptedPortico;
+  before(async () => {
+    scripted = await startScriptedPortico(() => [{ type: 'message', text: TEXT }]);
+  });
+  after(() => scripted.stop());
+
+  test('a client that stops reading for a while gets every byte once it reads again', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${scripted.portico.server.url}/v1/responses`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.once('data', () => {
+            // The server meets a full socket and must wait for it to drain.
+            res.pause();
+            setTimeout(() => res.resume(), 300);
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: SCRIPTED_MODEL, input: 'Say it long.', stream: true }));
+    });
+    const events = body
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event: '))
+      .map((frame) => JSON.parse(frame.slice(frame.indexOf('\ndata: ') + 7)) as Record<string, unknown>);
+    const completed = events.at(-1) as { type: string; response: { output_text?: string } };
+    assert.equal(completed.type, 'response.completed');
+    const deltas = events
+      .filter((event) => event.type === 'response.output_text.delta')
+      .map((event) => event.delta as string)
+      .join('');
+    assert.equal(deltas.length, TEXT.length);
+    assert.equal(deltas, TEXT);
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, i) => i),
+      'no event lost or repeated',
+    );
   });
 });
