@@ -116,7 +116,7 @@ const run = async (
 };
 
 /** Paced load (bench/support/paced-load.ts), pinned beside the upstream as wrk is. */
-function pacedLoad(load: Omit<PacedRun, 'rate'> & { rate: number }): WrkResult {
+function pacedLoad(load: PacedRun): WrkResult {
   const out = execFileSync(
     'taskset',
     [

@@ -4,11 +4,11 @@
  *
  *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 9]
  *
- * Portico runs as a child process (`portico serve`, the built command run as its shebang runs
- * it; `npm run build` after changing the sources), so the HTTP client here does not share
- * its event loop; the direct baseline runs in this process while the server is idle. Rounds
- * alternate between the two, each first in every other round, so that machine noise hits both
- * alike; the median is reported.
+ * Portico runs as a child process (`portico serve`, the built command with the node flags its
+ * workers get, bench/support/portico-command.ts; `npm run build` after changing the sources),
+ * so the HTTP client here does not share its event loop; the direct baseline runs in this
+ * process while the server is idle. Rounds alternate between the two, each first in every other
+ * round, so that machine noise hits both alike; the median is reported.
  */
 import { request } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +34,7 @@ const { values } = parseArgs({
   },
 });
 const maxTokens = Number(values.tokens);
-// The installed command, as users run it: the compiled bundle, with the node flags of its shebang.
+// The installed command, as users run it: the compiled bundle (built here if missing).
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
 if (!existsSync(fileURLToPath(new URL('../dist/bundle/portico.js', import.meta.url))))
   execFileSync('npm', ['run', 'build'], {

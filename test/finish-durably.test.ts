@@ -9,12 +9,12 @@ import type { ResponseStore } from '../src/store/response-store.ts';
 const response = { id: 'resp_1', status: 'completed', output: [] } as unknown as ResponseObject;
 const input: Item[] = [];
 
-/** A store whose first `record` commits, then loses the connection before it can say so. */
+/** A store whose first `begin` commits, then loses the connection before it can say so. */
 function lostAcknowledgement() {
   const rows = new Map<string, ResponseObject>();
   let records = 0;
   const store = {
-    async record(stored: ResponseObject) {
+    async begin(stored: ResponseObject) {
       records += 1;
       if (rows.has(stored.id)) throw new Error(`duplicate key value: ${stored.id}`);
       rows.set(stored.id, stored);
@@ -38,7 +38,7 @@ test('a whole record that did not land is written again once the store is back',
   let attempts = 0;
   const rows = new Map<string, ResponseObject>();
   const store = {
-    async record(stored: ResponseObject) {
+    async begin(stored: ResponseObject) {
       attempts += 1;
       if (attempts === 1) throw storeUnavailable('The database');
       rows.set(stored.id, stored);

@@ -94,16 +94,16 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       ]);
     });
 
-    test('record writes a finished response at once: the object, its input and its output', async () => {
+    test('begin writes a finished response at once: the object, its input and its output', async () => {
       const done = completedFixture(responseFixture('resp_1'), [assistantItem('a1', 'answer')]);
-      await store.record(done, [userItem('u1', 'question')], ALICE);
+      await store.begin(done, [userItem('u1', 'question')], ALICE);
       assert.deepEqual(await store.get('resp_1', ALICE), done);
       assert.equal(await store.get('resp_1', BOB), undefined);
       assert.deepEqual(ids(await store.history('resp_1', ALICE)), ['u1', 'a1']);
       assert.deepEqual(ids((await store.inputItems('resp_1', ALICE, { limit: 20, order: 'asc' }))?.data), [
         'u1',
       ]);
-      await assert.rejects(store.record(done, [], BOB), 'an id that exists is refused, as by begin');
+      await assert.rejects(store.begin(done, [], BOB), 'an id that exists is refused');
     });
 
     test('finish replaces output items written before', async () => {

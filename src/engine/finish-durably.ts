@@ -26,7 +26,7 @@ export async function finishDurably(
       // A connection lost after a commit reached the database hides whether it landed: a
       // whole record may be there already (`finish` can simply run again).
       if (retrying && input && (await store.get(response.id, owner))?.status === response.status) return;
-      return await (input ? store.record(response, input, owner) : store.finish(response, owner));
+      return await (input ? store.begin(response, input, owner) : store.finish(response, owner));
     } catch (error) {
       const unavailable = error instanceof ApiError && error.code === 'store_unavailable';
       if (!unavailable || Date.now() + delay > deadline) throw error;

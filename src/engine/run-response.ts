@@ -39,7 +39,7 @@ interface Run {
   store: boolean;
   /**
    * A JSON answer's input, when its record waits for the end: nothing of it is acknowledged
-   * before then, so `begin` and `finish` are one write (`ResponseStore.record`).
+   * before then, so it is begun whole, as it ended: one write instead of `begin` and `finish`.
    */
   recordAtEnd: readonly Item[] | undefined;
   usage: ModelUsage | undefined;

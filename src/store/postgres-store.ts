@@ -57,10 +57,6 @@ export class PostgresResponseStore implements ResponseStore {
     await this.db.execute(SQL.updateResponse, values);
   }
 
-  async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    await this.db.transaction(async (client) => this.beginWithin(client, response, input, owner));
-  }
-
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
     const [row] = await this.db.query<{ response_json: string }>(SQL.selectResponse, [id, owner]);
     return row === undefined ? undefined : (JSON.parse(row.response_json) as ResponseObject);

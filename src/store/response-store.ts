@@ -27,8 +27,10 @@ export interface ItemPage {
  */
 export interface ResponseStore {
   /**
-   * Records a response as it starts (status `in_progress`) with its input items, whose ids are
-   * already assigned. Once this resolves the response is durable: a crash cannot lose it.
+   * Records a new response with its input items, whose ids are already assigned: as it starts
+   * (status `in_progress`), or whole once it ended when nothing of it was acknowledged before
+   * (a JSON answer: its output items are in its object). Once this resolves the response is
+   * durable: a crash cannot lose it.
    */
   begin(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void>;
   /**
@@ -36,11 +38,6 @@ export interface ResponseStore {
    * response) that it started running.
    */
   finish(response: ResponseObject, owner: Owner): Promise<void>;
-  /**
-   * `begin` and `finish` in one write, for a response nothing of which was acknowledged before
-   * it ended (a JSON answer): the response as it ended, its input and its output items.
-   */
-  record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void>;
   get(id: string, owner: Owner): Promise<ResponseObject | undefined>;
   /**
    * The context behind `previous_response_id = id`: for every response of the chain, oldest

@@ -80,10 +80,6 @@ export class SqliteResponseStore implements ResponseStore {
     });
   }
 
-  async record(response: ResponseObject, input: readonly Item[], owner: Owner): Promise<void> {
-    await this.#commits.write(() => this.beginWithin(response, input, owner));
-  }
-
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
     const row = this.#sql.selectResponse.get(id, owner);
     return row === undefined ? undefined : (JSON.parse(row.response_json) as ResponseObject);
