@@ -1,5 +1,6 @@
 import type { OutputItem, OutputMessage, OutputReasoning, ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { cloneJson } from './clone-json.ts';
 
 /**
  * Folds one stream event into the response snapshot: the only place that turns events into
@@ -14,19 +15,19 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
     case 'response.created':
     case 'response.queued':
     case 'response.in_progress':
-      return { ...event.response, output: structuredClone(event.response.output) };
+      return { ...event.response, output: cloneJson(event.response.output) };
     case 'response.completed':
     case 'response.incomplete':
     case 'response.failed':
-      // Nothing follows a terminal event.
-      return { ...event.response };
+      // Nothing follows a terminal event: its response is the snapshot (its JSON made once, response-json.ts).
+      return event.response;
   }
   if (!snapshot) throw new Error(`accumulate: ${event.type} before response.created`);
   if (event.type === 'error') return snapshot;
   const output = snapshot.output;
   switch (event.type) {
     case 'response.output_item.added':
-      output[event.output_index] = structuredClone(event.item);
+      output[event.output_index] = cloneJson(event.item);
       break;
     case 'response.output_item.done':
       output[event.output_index] = event.item;
@@ -34,7 +35,7 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
     case 'response.content_part.added':
     case 'response.content_part.done': {
       const item = output[event.output_index] as OutputMessage | OutputReasoning;
-      const part = event.type === 'response.content_part.added' ? structuredClone(event.part) : event.part;
+      const part = event.type === 'response.content_part.added' ? cloneJson(event.part) : event.part;
       if (part.type === 'reasoning_text')
         ((item as OutputReasoning).content ??= [])[event.content_index] = part;
       else (item as OutputMessage).content[event.content_index] = part;
@@ -46,7 +47,7 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
       if (part.type === 'output_text') {
         part.text += event.delta;
         const logprobs = (event as { logprobs?: unknown[] }).logprobs;
-        if (logprobs?.length) part.logprobs.push(...(structuredClone(logprobs) as typeof part.logprobs));
+        if (logprobs?.length) part.logprobs.push(...(cloneJson(logprobs) as typeof part.logprobs));
       } else part.refusal += event.delta;
       break;
     }
@@ -57,8 +58,7 @@ export function accumulate(snapshot: ResponseObject | undefined, event: Response
     }
     case 'response.output_text.annotation.added': {
       const part = messagePart(output, event.output_index, event.content_index as number);
-      if (part.type === 'output_text')
-        part.annotations.push(structuredClone(event.annotation) as { type: string });
+      if (part.type === 'output_text') part.annotations.push(cloneJson(event.annotation) as { type: string });
       break;
     }
     case 'response.refusal.done': {

@@ -3,6 +3,7 @@ import type { CreateResponseRequest, TextConfig } from '../api/request.ts';
 import type { Tool, ToolChoice } from '../api/tools.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { Turn } from '../providers/provider.ts';
+import { withFields } from '../with-fields.ts';
 
 export interface TurnParts {
   model: CatalogModel;
@@ -18,8 +19,7 @@ export interface TurnParts {
 
 /** The turn a request asks for, before anything the model cannot take is settled. */
 export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: TurnParts): Turn {
-  return {
-    ...parts,
+  return withFields(parts, {
     instructions: request.instructions ?? undefined,
     parallelToolCalls: request.parallel_tool_calls ?? true,
     reasoning: request.reasoning ?? undefined,
@@ -50,5 +50,5 @@ export function buildTurn(request: CreateResponseRequest, { stop, ...parts }: Tu
         }
       : {}),
     ...(request.top_logprobs ? { topLogprobs: request.top_logprobs } : {}),
-  };
+  });
 }

@@ -4,6 +4,7 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { buildContext } from './build-context.ts';
 import { lockConversation } from './conversation-context.ts';
 import { runSignal } from './run-signal.ts';
+import { withFields } from '../with-fields.ts';
 import type { EngineContext } from './engine-context.ts';
 import { startRun, type RunOptions } from './run-response.ts';
 
@@ -52,7 +53,7 @@ export async function startResponse(
     release = await lockConversation(request, ctx);
     const context = await buildContext(request, ctx, signal);
     return {
-      events: await startRun(context, ctx, signal, { ...options, leave }),
+      events: await startRun(context, ctx, signal, withFields(options, { leave })),
       warnings: context.warnings,
       context: [...context.history, ...context.input],
     };

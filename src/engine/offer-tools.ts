@@ -25,5 +25,6 @@ export function offerTools(
     ...loadedTools(context),
   ];
   const flat = flattenClientTools(placed);
-  return { ...applyAllowedTools(flat.tools, choice, flat.calls), calls: flat.calls };
+  const allowed = applyAllowedTools(flat.tools, choice, flat.calls);
+  return { tools: allowed.tools, toolChoice: allowed.toolChoice, calls: flat.calls };
 }

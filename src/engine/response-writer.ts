@@ -5,7 +5,9 @@ import {
   type ResponseStreamEventBody,
 } from '../api/stream-events.ts';
 import type { ModelEvent, NativeItemEvent, TokenLogprob } from '../providers/provider.ts';
+import { withFields } from '../with-fields.ts';
 import { accumulate } from './accumulate.ts';
+import { cloneJson } from './clone-json.ts';
 import type { IdGenerator } from './ids.ts';
 
 type Open =
@@ -64,7 +66,8 @@ export class ResponseWriter {
       | 'response.failed',
     patch: Partial<ResponseObject> = {},
   ): void {
-    this.emit({ type, response: { ...this.snapshot, ...patch } });
+    // The keys `patch` leaves out keep the snapshot's values.
+    this.emit({ type, response: withFields(this.snapshot, patch) as ResponseObject });
   }
 
   /** Applies one model event; returns the stream events it produced (drained on each call). */
@@ -137,7 +140,7 @@ export class ResponseWriter {
       case 'native-item': {
         const open =
           this.open.find((o) => o.kind === 'native' && o.id === event.item.id) ?? this.openNative(event.item);
-        this.snapshot.output[open.index] = structuredClone(event.item);
+        this.snapshot.output[open.index] = cloneJson(event.item);
         this.close(open);
         break;
       }
@@ -309,10 +312,7 @@ export class ResponseWriter {
   }
 
   private openNative(item: OutputItem): Extract<Open, { kind: 'native' }> {
-    return this.add(
-      { kind: 'native', index: this.snapshot.output.length, id: item.id },
-      structuredClone(item),
-    );
+    return this.add({ kind: 'native', index: this.snapshot.output.length, id: item.id }, cloneJson(item));
   }
 
   private nativeEvent(itemId: string, event: NativeItemEvent): void {

@@ -18,6 +18,7 @@ import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { restoreClientCalls } from './restore-client-calls.ts';
 import { addUsage, fromUsage, toUsage } from './usage.ts';
+import { withFields } from '../with-fields.ts';
 
 /** Model turns one response may take while Portico runs built-in tools between them. */
 export const MAX_MODEL_TURNS = 16;
@@ -83,10 +84,12 @@ export async function startRun(
   const writer = resume
     ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
     : new ResponseWriter(
-        initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
-          ...request,
-          tools: context.echoTools,
-        }),
+        initialResponse(
+          ctx.newId('resp'),
+          Math.floor(ctx.now() / 1000),
+          context.model.id,
+          withFields(request, { tools: context.echoTools }),
+        ),
         ctx.newId,
       );
   writer.showEncrypted = context.turn.include.includes('reasoning.encrypted_content');
@@ -312,11 +315,13 @@ async function* writeThrough(
 function* end(run: Run, ending: Ending, closeAs: 'completed' | 'incomplete'): Generator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
-  writer.lifecycle(terminalEventType(ending.status), {
-    ...ending,
-    completed_at: ending.status === 'completed' ? Math.floor(ctx.now() / 1000) : null,
-    output_text: outputText(writer.snapshot.output),
-    usage: toUsage(run.usage),
-  });
+  writer.lifecycle(
+    terminalEventType(ending.status),
+    withFields(ending, {
+      completed_at: ending.status === 'completed' ? Math.floor(ctx.now() / 1000) : null,
+      output_text: outputText(writer.snapshot.output),
+      usage: toUsage(run.usage),
+    }),
+  );
   yield* writer.drain();
 }

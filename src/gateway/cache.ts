@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { CacheStore } from '../store/cache-store.ts';
 import { cacheKey } from './cache-key.ts';
 import { admitted, type GatewayContext, type Layer, type ModelEventRecorder } from './gateway-call.ts';
+import { withFields } from '../with-fields.ts';
 
 /** With `cf-aig-cache-key` on a gateway that does not cache, an answer is kept five minutes (Cloudflare's rule). */
 const CUSTOM_KEY_DEFAULT_TTL_S = 300;
@@ -40,7 +41,7 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
       ctx.replay = hit;
       ctx.trace.cacheStatus = 'HIT';
       const answer = await next();
-      return { ...answer, headers: { ...answer.headers, 'cf-aig-cache-status': 'HIT' } };
+      return { ...answer, headers: withFields(answer.headers, { 'cf-aig-cache-status': 'HIT' }) };
     }
     const recorder: ModelEventRecorder = { calls: 0, model: null, events: [], cacheable: true };
     ctx.recorder = recorder;
@@ -52,7 +53,7 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
         .catch((error: unknown) => logger.error('an answer could not be cached', { error: String(error) }));
     return {
       ...answer,
-      headers: { ...answer.headers, 'cf-aig-cache-status': 'MISS' },
+      headers: withFields(answer.headers, { 'cf-aig-cache-status': 'MISS' }),
       events: keepWhenComplete(answer.events, recorder, keep),
     };
   };

@@ -7,6 +7,8 @@ import { costOf } from './cost.ts';
 import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { Metrics } from './metrics.ts';
+import { withFields } from '../with-fields.ts';
+import { responseJson } from '../api/response-json.ts';
 
 /** A stream's timeline keeps this many entries (runs of one event type count as one). */
 const MAX_TIMELINE = 2000;
@@ -54,7 +56,7 @@ export function logRequest(deps: LogDeps): Layer {
     }
     return {
       ...answer,
-      headers: { ...answer.headers, ...(collect ? { 'cf-aig-log-id': ctx.logId } : {}) },
+      headers: collect ? withFields(answer.headers, { 'cf-aig-log-id': ctx.logId }) : answer.headers,
       events: observe(answer.events, ctx.startedAt, payloads, deps.now, finish),
     };
   };
@@ -134,7 +136,7 @@ function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, de
     errorCode: error?.code ?? final?.error?.code ?? null,
     errorMessage: error?.message ?? final?.error?.message ?? null,
     requestSize: ctx.call.requestSize ?? 0,
-    responseSize: response ? JSON.stringify(response).length : 0,
+    responseSize: response ? responseJson(response).length : 0,
     requestBody: payloads ? (ctx.call.body ?? ctx.call.steps[0]?.request ?? null) : null,
     responseBody: response,
     timeline: payloads ? outcome.timeline : null,

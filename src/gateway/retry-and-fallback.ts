@@ -3,6 +3,7 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { MAX_HONORED_RETRY_AFTER_S, retryDelayMs, sleep } from './backoff.ts';
 import { admitted, type GatewayContext, type Layer, type Step } from './gateway-call.ts';
+import { withFields } from '../with-fields.ts';
 
 /** One thing to try: a step's request, or the same request on one of its model's fallbacks. */
 interface Candidate {
@@ -84,7 +85,7 @@ export function retryAndFallback(catalog: Catalog): Layer {
         try {
           const answer = await next();
           ctx.trace.step = step;
-          return { ...answer, step, headers: { ...answer.headers, 'cf-aig-step': String(step) } };
+          return { ...answer, step, headers: withFields(answer.headers, { 'cf-aig-step': String(step) }) };
         } catch (error) {
           if (ctx.call.signal.aborted) throw error;
           failure = limited.signal.aborted ? (limited.signal.reason as ApiError) : toApiError(error);

@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { EventText } from '../stream/event-stream.ts';
 import type { AppEnv } from './app-env.ts';
+import { jsonText } from '../api/response-json.ts';
 
 /**
  * The hot answers are written straight to node's response: a WHATWG Response, its Headers and
@@ -35,11 +36,12 @@ export function sendJson(
   status: number,
   headers: Record<string, string>,
 ): Response {
-  const body = JSON.stringify(value);
+  const body = jsonText(value);
+  // Its own keys first: a literal that begins with a spread gets a map of its own (with-fields.ts).
   c.env.outgoing.writeHead(status, {
-    ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
+    ...headers,
   });
   c.env.outgoing.end(body);
   return ANSWER_SENT;

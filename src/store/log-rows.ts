@@ -1,4 +1,5 @@
 import type { LogEntry } from './log-store.ts';
+import { jsonText } from '../api/response-json.ts';
 
 /** Entry fields kept beside the bodies: what lists and filters read. */
 export type LogSummary = Omit<LogEntry, 'requestBody' | 'responseBody' | 'timeline'>;
@@ -51,10 +52,13 @@ export function logSummary(entry: LogEntry): LogSummary {
   return rest;
 }
 
-/** The bodies to keep apart, or undefined when the entry kept none. */
-export function logBodies(entry: LogEntry): LogBodies | undefined {
+/**
+ * The bodies to keep apart as JSON (`LogBodies`), or undefined when the entry kept none. A
+ * finished response is written with the text its record and its answer were (response-json.ts).
+ */
+export function logBodiesJson(entry: LogEntry): string | undefined {
   if (entry.requestBody == null && entry.responseBody == null && entry.timeline === null) return undefined;
-  return { requestBody: entry.requestBody, responseBody: entry.responseBody, timeline: entry.timeline };
+  return `{"requestBody":${jsonText(entry.requestBody)},"responseBody":${jsonText(entry.responseBody)},"timeline":${jsonText(entry.timeline)}}`;
 }
 
 /** A patch applied to an entry. */

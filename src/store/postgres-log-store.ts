@@ -11,7 +11,7 @@ import {
 } from './log-filter-sql.ts';
 import {
   LOG_COLUMNS,
-  logBodies,
+  logBodiesJson,
   logColumnValues,
   logSummary,
   patchedLog,
@@ -55,11 +55,11 @@ export class PostgresLogStore implements LogStore {
           logColumnValues(entry, (success) => success),
           client,
         );
-        const bodies = logBodies(entry);
+        const bodies = logBodiesJson(entry);
         if (bodies)
           await this.db.execute(
             sql(`INSERT INTO log_bodies (log_id, bodies_json) VALUES ($1, $2)`),
-            [entry.id, JSON.stringify(bodies)],
+            [entry.id, bodies],
             client,
           );
         if (entry.cost > 0) {

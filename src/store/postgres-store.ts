@@ -8,6 +8,7 @@ import type { PostgresDatabase } from './postgres-connection.ts';
 import { SQL } from './postgres-statements.ts';
 import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
 import { INTERRUPTED_ERROR } from './sqlite-store.ts';
+import { responseJson } from '../api/response-json.ts';
 
 interface JsonRow {
   item_json: string | null;
@@ -42,7 +43,7 @@ export class PostgresResponseStore implements ResponseStore {
         response.status,
         response.created_at,
         this.clock(),
-        JSON.stringify(response),
+        responseJson(response),
         this.instance,
         response.background,
       ],
@@ -53,7 +54,7 @@ export class PostgresResponseStore implements ResponseStore {
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
-    const values = [response.id, owner, response.status, this.clock(), JSON.stringify(response)];
+    const values = [response.id, owner, response.status, this.clock(), responseJson(response)];
     await this.db.execute(SQL.updateResponse, values);
   }
 

@@ -13,7 +13,7 @@ import type {
 } from './log-store.ts';
 import {
   LOG_COLUMNS,
-  logBodies,
+  logBodiesJson,
   logColumnValues,
   logSummary,
   patchedLog,
@@ -217,8 +217,8 @@ export class SqliteLogStore implements LogStore {
 
   #insertOne(entry: LogEntry): void {
     this.#insertLog.run(logColumnValues(entry, (success) => (success ? 1 : 0)));
-    const bodies = logBodies(entry);
-    if (bodies) this.#insertBodies.run(entry.id, JSON.stringify(bodies));
+    const bodies = logBodiesJson(entry);
+    if (bodies) this.#insertBodies.run(entry.id, bodies);
   }
 
   #getSync(id: string, project: string | undefined): LogEntry | undefined {

@@ -9,6 +9,7 @@ import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { pageStart, parseItem, toItemPage } from './item-page.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
+import { responseJson } from '../api/response-json.ts';
 
 export const INTERRUPTED_ERROR = {
   code: 'server_error',
@@ -52,7 +53,7 @@ export class SqliteResponseStore implements ResponseStore {
       background: response.background ? 1 : 0,
       created_at: response.created_at,
       updated_at: this.#clock(),
-      response_json: JSON.stringify(response),
+      response_json: responseJson(response),
     });
     input.forEach((item, position) =>
       this.#sql.insertInputItem.run({
@@ -75,7 +76,7 @@ export class SqliteResponseStore implements ResponseStore {
         owner,
         status: response.status,
         updated_at: this.#clock(),
-        response_json: JSON.stringify(response),
+        response_json: responseJson(response),
       });
     });
   }

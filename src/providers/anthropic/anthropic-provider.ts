@@ -4,6 +4,7 @@ import { selectTools } from '../http/select-tools.ts';
 import { openUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
+import { upstreamHeaders, type KeyHeader } from '../http/upstream-headers.ts';
 import { logprobsUnsupported, samplingUnsupported } from '../sampling-unsupported.ts';
 import type { ModelEvent, Provider, Turn, Unsupported } from '../provider.ts';
 import { AnthropicEventTranslator } from './anthropic-event-translator.ts';
@@ -13,6 +14,8 @@ import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
+const ANTHROPIC_FIXED_HEADERS = { 'anthropic-version': ANTHROPIC_VERSION };
+const anthropicKey: KeyHeader = (apiKey) => ['x-api-key', apiKey];
 
 /** Whether extended thinking stays on for a turn: an effort with room for its budget, and no forced tool call. */
 function thinks(turn: Turn): { on: boolean; found: Unsupported[] } {
@@ -124,13 +127,12 @@ export class AnthropicProvider implements Provider {
         model: turn.model.id,
         warnings,
       });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: turn.stream ? 'text/event-stream' : 'application/json',
-      'anthropic-version': ANTHROPIC_VERSION,
-      ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}),
-      ...this.options.headers,
-    };
+    const headers = upstreamHeaders(
+      this.options,
+      turn.stream ? 'text/event-stream' : 'application/json',
+      anthropicKey,
+      ANTHROPIC_FIXED_HEADERS,
+    );
     const reply = await openUpstream(
       this.options,
       { url: this.url, headers, body, timeouts: turn.model.timeouts, whole: !turn.stream },

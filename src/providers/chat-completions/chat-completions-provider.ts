@@ -15,6 +15,7 @@ import { buildChatRequest } from './build-chat-request.ts';
 import { ChatChunkTranslator, randomCallId } from './chat-chunk-translator.ts';
 import { chatPreset, type ChatPreset } from './presets.ts';
 import { openUpstream } from '../http/stream-upstream.ts';
+import { upstreamHeaders } from '../http/upstream-headers.ts';
 import { translateStream } from '../http/translate-stream.ts';
 import { CONVERSATION_ITEM_TYPES } from '../conversation-item-types.ts';
 
@@ -25,19 +26,6 @@ export interface ChatCompletionsOptions extends UpstreamOptions {
   logger?: Logger;
   /** Ids for tool calls a server streams without one. */
   newCallId?: () => string;
-}
-
-/** The JSON headers every OpenAI-style upstream takes; configured headers win. */
-export function bearerHeaders(
-  options: UpstreamOptions,
-  accept = 'text/event-stream',
-): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept,
-    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-    ...options.headers,
-  };
 }
 
 /** Request fields a preset may refuse, as the turn holds them: the wire parameter and whether it is set. */
@@ -139,7 +127,7 @@ export class ChatCompletionsProvider implements Provider {
       this.options,
       {
         url: this.url,
-        headers: bearerHeaders(this.options, accept),
+        headers: upstreamHeaders(this.options, accept),
         body,
         timeouts: turn.model.timeouts,
         whole: !turn.stream,

@@ -1,12 +1,13 @@
 import { cleanUpstreamError } from './clean-upstream-error.ts';
 import { upstreamHttpError, upstreamTransportError } from './upstream-error.ts';
 import { answerHeaders, type UpstreamAnswer } from './upstream-post.ts';
+import { UpstreamStop } from './upstream-stop.ts';
 import type { UpstreamOptions, UpstreamTimeouts } from './upstream-options.ts';
 
 /** One POST to an upstream: where, with which headers, and the JSON body. */
 export interface UpstreamRequest {
   url: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: unknown;
   /** The model's own timeouts, over the provider's. */
   timeouts?: Partial<UpstreamTimeouts> | undefined;
@@ -52,14 +53,14 @@ export async function openUpstream(
   const timeouts = { ...options.timeouts, ...request.timeouts };
   // Serialized before anything can fail as the upstream's fault: a failure here is Portico's.
   const body = JSON.stringify(request.body);
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal.reason);
+  const stop = new UpstreamStop();
+  const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (ms: number, what: string): void => {
     clearTimeout(timer);
     timer = setTimeout(
-      () => controller.abort(new DOMException(`${what} within ${seconds(ms)}`, 'TimeoutError')),
+      () => stop.abort(new DOMException(`${what} within ${seconds(ms)}`, 'TimeoutError')),
       ms,
     );
   };
@@ -67,11 +68,11 @@ export async function openUpstream(
   const release = (abort = true): void => {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
-    if (abort) controller.abort(LEFT_UNREAD);
+    if (abort) stop.abort(LEFT_UNREAD);
   };
   const fail = (error: unknown): unknown => {
-    // Read why before release() aborts the controller for cleanup.
-    const cause = controller.signal.aborted ? controller.signal.reason : error;
+    // Read why before release() stops the call for cleanup.
+    const cause = stop.aborted ? stop.reason : error;
     release();
     if (signal.aborted) return signal.reason;
     return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options.apiKey);
@@ -85,7 +86,7 @@ export async function openUpstream(
     response = await options.post(request.url, {
       headers: request.headers,
       body,
-      signal: controller.signal,
+      signal: stop,
       connectMs: timeouts.connectMs,
     });
     if (response.status < 200 || response.status > 299) errorText = await response.text();

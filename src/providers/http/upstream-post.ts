@@ -1,4 +1,5 @@
 import { upstreamDispatcher } from './upstream-dispatcher.ts';
+import type { UpstreamStop } from './upstream-stop.ts';
 
 /** An upstream's answer as it starts: status, headers, and the body as it arrives. */
 export interface UpstreamAnswer {
@@ -11,7 +12,7 @@ export interface UpstreamAnswer {
 export interface UpstreamPostInit {
   headers: Record<string, string>;
   body: string;
-  signal: AbortSignal;
+  signal: UpstreamStop;
   /** Milliseconds to wait for a connection: picks the connection pool. */
   connectMs: number;
 }

@@ -1,6 +1,7 @@
 import { ApiError } from '../../api/errors.ts';
 import { cleanUpstreamError } from '../http/clean-upstream-error.ts';
-import { openUpstream } from '../http/stream-upstream.ts';
+import { openUpstream, type UpstreamRequest } from '../http/stream-upstream.ts';
+import { upstreamHeaders } from '../http/upstream-headers.ts';
 import { malformedEvent, translateStream } from '../http/translate-stream.ts';
 import type { UpstreamOptions } from '../http/upstream-options.ts';
 import type { NativeOutputItem } from '../../api/response.ts';
@@ -39,11 +40,7 @@ export class OpenAiProvider implements Provider {
     const accept = turn.stream ? 'text/event-stream' : 'application/json';
     const reply = await openUpstream(
       this.options,
-      {
-        ...this.request('/responses', buildRequestBody(turn), accept),
-        timeouts: turn.model.timeouts,
-        whole: !turn.stream,
-      },
+      this.request('/responses', buildRequestBody(turn), accept, turn),
       signal,
     );
     yield* translateStream(this.options, reply, new OpenAiStreamTranslator(this.options.id), signal);
@@ -97,18 +94,14 @@ export class OpenAiProvider implements Provider {
     }
   }
 
-  private request(
-    path: string,
-    body: unknown,
-    accept: string,
-  ): { url: string; headers: Record<string, string>; body: unknown } {
-    // Headers merged case-insensitively: a configured `Authorization` is replaced by the key, never joined to it.
-    const headers = new Headers({ 'content-type': 'application/json', accept });
-    for (const [name, value] of Object.entries(this.options.headers)) headers.set(name, value);
-    if (this.options.apiKey) headers.set('authorization', `Bearer ${this.options.apiKey}`);
-    const flat: Record<string, string> = {};
-    headers.forEach((value, name) => (flat[name] = value));
-    return { url: `${this.options.baseUrl}${path}`, headers: flat, body };
+  private request(path: string, body: unknown, accept: string, turn?: Turn): UpstreamRequest {
+    return {
+      url: `${this.options.baseUrl}${path}`,
+      headers: upstreamHeaders(this.options, accept),
+      body,
+      timeouts: turn?.model.timeouts,
+      whole: turn !== undefined && !turn.stream,
+    };
   }
 
   private clean(error: ApiError): ApiError {

@@ -1,7 +1,8 @@
 import { contentParts } from '../../api/item-parts.ts';
 import type { Logger } from '../../logger.ts';
 import { randomCallId } from '../chat-completions/chat-chunk-translator.ts';
-import { bearerHeaders, ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
+import { ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
+import { upstreamHeaders } from '../http/upstream-headers.ts';
 import { chatPreset, type ChatPreset } from '../chat-completions/presets.ts';
 import { openUpstream } from '../http/stream-upstream.ts';
 import { translateStream } from '../http/translate-stream.ts';
@@ -85,7 +86,12 @@ export class WorkersAiProvider implements Provider {
     const url = `${this.aiUrl}/run/${turn.model.upstreamModel}`;
     const reply = await openUpstream(
       this.options,
-      { url, headers: bearerHeaders(this.options), body, timeouts: turn.model.timeouts },
+      {
+        url,
+        headers: upstreamHeaders(this.options, 'text/event-stream'),
+        body,
+        timeouts: turn.model.timeouts,
+      },
       signal,
     );
     const translator = new RunChunkTranslator(
