@@ -5,6 +5,7 @@ import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
 import { sseText } from './stream/response-sse.ts';
 import { readableEventStream } from './stream/event-stream.ts';
+import { jsonText } from './api/response-json.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
@@ -238,7 +239,7 @@ export function createAI(options: BindingOptions = {}): AI {
 
 function toResponse(body: Awaited<ReturnType<typeof answerBody>>, headers: Record<string, string>): Response {
   if ('json' in body)
-    return new Response(JSON.stringify(body.json), {
+    return new Response(jsonText(body.json), {
       headers: { ...headers, 'content-type': 'application/json' },
     });
   return new Response(readableEventStream(body.stream), {
