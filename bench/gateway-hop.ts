@@ -267,9 +267,7 @@ console.log(
 
 await reportStart(
   SERVER_CORE,
-  [...serveArgs, '--workers', '1'],
-  env,
-  { authorization: `Bearer ${key}` },
+  { args: [...serveArgs, '--workers', '1'], env, headers: { authorization: `Bearer ${key}` } },
   Number(values.starts),
 );
 await upstream.stop();

@@ -1,7 +1,8 @@
 /**
  * How fast `portico serve` starts (spawn to its first answer, wall and CPU) and how much memory
  * it holds idle, with key authentication and request logs on and no model loaded: the last
- * part of `npm run bench:gateway`, alone and on a fresh data folder.
+ * part of `npm run bench:gateway`, alone and on a fresh data folder; beside it, alternating, the
+ * same for a bare node:http server (the baseline: node's own start, on this machine, now).
  *
  *   npm run bench:start [-- --starts 9]
  */
@@ -26,9 +27,11 @@ try {
   }).trim();
   await reportStart(
     0,
-    [...serveWithoutModels(bin, config, dir), '--workers', '1'],
-    env,
-    { authorization: `Bearer ${key}` },
+    {
+      args: [...serveWithoutModels(bin, config, dir), '--workers', '1'],
+      env,
+      headers: { authorization: `Bearer ${key}` },
+    },
     Number(values.starts),
   );
 } finally {
