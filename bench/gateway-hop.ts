@@ -1,9 +1,11 @@
 /**
  * What a gateway hop costs: Portico (store, request logs and key auth on) beside a bare node:http
  * pipe proxy and Portkey's gateway, in one run, against a fast stand-in for OpenAI's Responses
- * API; then how fast `portico serve` starts and how much memory it holds idle.
+ * API; then Portico's requests/s with `--workers 1` and 2 on both cores, with the cores the
+ * servers and the load used; then how fast `portico serve` starts and how much memory it holds idle.
  *
- *   npm run bench:gateway [-- --seconds 5 --rounds 3 --warmup 10 --connections 32 --deltas 20 --rate 500]
+ *   npm run bench:gateway [-- --seconds 5 --rounds 3 --warmup 10 --connections 32 --deltas 20 --rate 500
+ *                             --scaling-connections 128 --starts 5]
  *
  * Servers are pinned to core 0, the load generator (wrk, one thread) and the upstream to
  * core 1. CPU per request is the server's process tree's user + system time from /proc over a
@@ -26,6 +28,7 @@ import { writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
+import { cpuMicros, endedChildrenCpuMicros } from './support/proc-cpu.ts';
 import { reportStart } from './support/measure-start.ts';
 import { serveWithoutModels } from './support/portico-command.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
+    'scaling-connections': { type: 'string', default: '128' },
     deltas: { type: 'string', default: '20' },
     starts: { type: 'string', default: '5' },
     rate: { type: 'string', default: '500' },
@@ -45,6 +49,14 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
+/**
+ * wrk's connections when --workers 1 and 2 are compared. Throughput is what a server sustains
+ * with requests always waiting: with 32, each of two workers holds 16, and the one that shares
+ * its core with wrk and the upstream is slower, so wrk sends the other fewer requests than it
+ * could serve (measured: two workers used 1.62 cores and left ~0.2 idle; 1.22x at 32
+ * connections, 1.49x at 128, one worker the same at both).
+ */
+const scalingConnections = Number(values['scaling-connections']);
 const rate = Number(values.rate);
 /**
  * Seconds of load each server takes before it is measured at full speed. V8 compiles a
@@ -99,6 +111,7 @@ const run = async (
   stream: boolean,
   secs: number,
   rate?: number,
+  conns = connections,
 ): Promise<WrkResult & { cpuPerRequest: number }> => {
   const tree = processTree(hop.server.pid);
   const before = treeCpuMicros(tree);
@@ -106,7 +119,7 @@ const run = async (
     url: `${hop.server.url}${hop.path}`,
     headers: hop.headers,
     bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
-    connections,
+    connections: conns,
     seconds: secs,
   };
   const result = rate ? pacedLoad({ ...load, rate }) : await wrk({ ...load, core: LOAD_CORE });
@@ -225,8 +238,15 @@ try {
   for (const hop of hops) await hop.server.stop();
 }
 
-// Every core: the servers may use both; wrk shares the second. Requests/s of --workers 2 over 1.
-const scaling = new Map<number, number[]>([
+// Every core: the servers may use both; wrk shares the second. Requests/s of --workers 2 over
+// 1, with the cores each used: the server's tree, and the load's (wrk and the upstream).
+interface Scaled {
+  requestsPerSecond: number;
+  cpuPerRequest: number;
+  serverCores: number;
+  loadCores: number;
+}
+const scaling = new Map<number, Scaled[]>([
   [1, []],
   [2, []],
 ]);
@@ -248,22 +268,45 @@ for (const workers of scaling.keys()) {
     streams: true,
   };
   try {
-    await run(hop, false, warmup);
-    for (let round = 0; round < rounds; round++)
-      scaling.get(workers)!.push((await run(hop, false, seconds)).requestsPerSecond);
+    await run(hop, false, warmup, undefined, scalingConnections);
+    for (let round = 0; round < rounds; round++) {
+      const loadBefore = endedChildrenCpuMicros() + cpuMicros(upstream.pid);
+      const result = await run(hop, false, seconds, undefined, scalingConnections);
+      const loadMicros = endedChildrenCpuMicros() + cpuMicros(upstream.pid) - loadBefore;
+      scaling.get(workers)!.push({
+        requestsPerSecond: result.requestsPerSecond,
+        cpuPerRequest: result.cpuPerRequest,
+        serverCores: (result.cpuPerRequest * result.requests) / (seconds * 1e6),
+        loadCores: loadMicros / (seconds * 1e6),
+      });
+    }
   } finally {
     await server.stop();
   }
 }
-const [one, two] = [median(scaling.get(1)!), median(scaling.get(2)!)];
+const scaled = (workers: number): Scaled => {
+  const rs = scaling.get(workers)!;
+  return {
+    requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
+    cpuPerRequest: median(rs.map((r) => r.cpuPerRequest)),
+    serverCores: median(rs.map((r) => r.serverCores)),
+    loadCores: median(rs.map((r) => r.loadCores)),
+  };
+};
+const [one, two] = [scaled(1), scaled(2)];
 console.log(
-  `\n--workers, servers on both cores, wrk beside them (non-streaming; load average ${loadavg()
+  `\n--workers, servers on both cores, wrk beside them (non-streaming, ${scalingConnections} connections; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}):`,
 );
-console.log(
-  `  1 worker ${one.toFixed(0)} req/s, 2 workers ${two.toFixed(0)} req/s: ${(two / one).toFixed(2)}x`,
-);
+for (const [workers, s] of [
+  [1, one],
+  [2, two],
+] as const)
+  console.log(
+    `  ${workers} worker${workers > 1 ? 's' : ' '} ${s.requestsPerSecond.toFixed(0).padStart(6)} req/s, ${s.cpuPerRequest.toFixed(0).padStart(5)} µs/req; cores used: server ${s.serverCores.toFixed(2)}, wrk and the upstream ${s.loadCores.toFixed(2)}`,
+  );
+console.log(`  2 workers / 1: ${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x`);
 
 await reportStart(
   SERVER_CORE,
