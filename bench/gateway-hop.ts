@@ -2,7 +2,8 @@
  * What a gateway hop costs: Portico (store, request logs and key auth on) beside a bare node:http
  * pipe proxy and Portkey's gateway, in one run, against a fast stand-in for OpenAI's Responses
  * API; then Portico's requests/s with `--workers 1` and 2 on both cores, with the cores the
- * servers and the load used; then how fast `portico serve` starts and how much memory it holds idle.
+ * servers and the load used; then how fast `portico serve` starts and how much memory it holds
+ * idle.
  *
  *   npm run bench:gateway [-- --seconds 5 --rounds 3 --warmup 10 --connections 32 --deltas 20 --rate 500
  *                             --scaling-connections 128 --starts 5]
