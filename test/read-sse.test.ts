@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readSse, type SseEvent } from '../src/providers/http/read-sse.ts';
+import { readSse, readSseBatches, type SseEvent } from '../src/providers/http/read-sse.ts';
 
 /** The events read from `chunks`, each chunk as bytes. */
 async function read(...chunks: Array<string | Uint8Array>): Promise<SseEvent[]> {
@@ -37,6 +37,25 @@ describe('readSse', () => {
 
   test('a blank line without data dispatches nothing; a last event without its blank line still counts', async () => {
     assert.deepEqual(await read('\n\nevent: x\n\ndata: last'), [event('last')]);
+  });
+
+  test('a leading byte order mark is dropped, even split between chunks; one later is kept', async () => {
+    const bytes = new TextEncoder().encode('\uFEFFdata: a\n\ndata: \uFEFFb\n\n');
+    assert.deepEqual(await read(bytes.slice(0, 2), bytes.slice(2)), [event('a'), event('\uFEFFb')]);
+  });
+
+  test('each chunk yields the events it completes, together', async () => {
+    const chunks = ['data: 1\n\ndata: 2\n\nda', 'ta: 3\n', '\n', 'data: 4'];
+    const bytes = async function* (): AsyncGenerator<Uint8Array> {
+      for (const chunk of chunks) yield new TextEncoder().encode(chunk);
+    };
+    const batches: string[][] = [];
+    for await (const events of readSseBatches(bytes())) batches.push(events.map((e) => e.data));
+    assert.deepEqual(batches, [['1', '2'], ['3'], ['4']]);
+  });
+
+  test('a line without a colon is a field with an empty value', async () => {
+    assert.deepEqual(await read('data\ndata: x\n\nevent\ndata:\n\n'), [event('\nx'), event('', '')]);
   });
 
   test('a character split between chunks is decoded whole', async () => {

@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /** One server-sent event as read off the wire. */
 export interface SseEvent {
   event: string | undefined;
@@ -5,72 +7,101 @@ export interface SseEvent {
   id: string | undefined;
 }
 
-/** A line end; scanned from `lastIndex`, so a chunk's lines are read without copying what follows them. */
-const LINE_END = /\r\n|\r|\n/g;
-const STREAMING = { stream: true };
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const BOM = 0xfeff;
 
 /**
  * Reads server-sent events from a byte stream: the one SSE parser every upstream uses.
  * Follows the WHATWG rules (CR, LF or CRLF line ends, multi-line data, comments), so a
- * malformed or cut stream ends cleanly instead of hanging.
+ * malformed or cut stream ends cleanly instead of hanging. Each chunk's events are yielded
+ * together: a streamed answer's deltas arrive a few to a chunk, and one hand-off per chunk
+ * costs less than one per event.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let event: string | undefined;
-  let id: string | undefined;
-  let data: string | undefined;
-
-  const dispatch = (): SseEvent | undefined => {
-    const out = data !== undefined ? { event, data, id } : undefined;
-    event = undefined;
-    data = undefined;
-    return out;
-  };
-
-  const lines = function* (final: boolean): Generator<string> {
-    let start = 0;
-    for (;;) {
-      LINE_END.lastIndex = start;
-      const match = LINE_END.exec(buffer);
-      // A lone CR at the end may be the first half of CRLF: wait for the next chunk.
-      if (!match || (match[0] === '\r' && match.index === buffer.length - 1 && !final)) break;
-      const line = buffer.slice(start, match.index);
-      start = match.index + match[0].length;
-      yield line;
-    }
-    buffer = buffer.slice(start);
-    if (final && buffer) {
-      yield buffer;
-      buffer = '';
-    }
-  };
-
-  const handle = (line: string): SseEvent | undefined => {
-    if (line === '') return dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
-    else if (field === 'event') event = value;
-    else if (field === 'id') id = value;
-    return undefined;
-  };
-
+export async function* readSseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
+  // node's StringDecoder keeps a character split between chunks whole, as TextDecoder's stream
+  // mode does, at a third of its cost per chunk; it keeps a byte order mark, dropped below.
+  const decoder = new StringDecoder('utf8');
+  const parser = new SseParser();
   for await (const chunk of body) {
-    buffer += decoder.decode(chunk, STREAMING);
-    for (const line of lines(false)) {
-      const out = handle(line);
-      if (out) yield out;
+    const events = parser.push(decoder.write(chunk), false);
+    if (events.length > 0) yield events;
+  }
+  const events = parser.push(decoder.end(), true);
+  if (events.length > 0) yield events;
+}
+
+/** The events of `body` one at a time (see readSseBatches). */
+export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  for await (const events of readSseBatches(body)) yield* events;
+}
+
+/**
+ * The parser's state between chunks: the text of a line not yet ended, and the fields of the
+ * event being read. Lines are read in place by index, without copying what follows them.
+ */
+class SseParser {
+  #rest = '';
+  #started = false;
+  #event: string | undefined;
+  #data: string | undefined;
+  #id: string | undefined;
+
+  /** The events `text` completes; `final`: the body ended, so a last line without its end counts. */
+  push(text: string, final: boolean): SseEvent[] {
+    const events: SseEvent[] = [];
+    if (!this.#started && text !== '') {
+      this.#started = true;
+      // One leading byte order mark is not part of the stream (WHATWG).
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
+    const buffer = this.#rest === '' ? text : this.#rest + text;
+    let start = 0;
+    // The next CR and LF at or after `start`, each found again only once passed: most upstreams
+    // end lines with LF alone, and a stream without CR is searched for one once per chunk.
+    let cr = -2;
+    let lf = -2;
+    for (;;) {
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
+      if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start);
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+      if (end === -1) break;
+      const code = buffer.charCodeAt(end);
+      // A lone CR at the end may be the first half of CRLF: wait for the next chunk.
+      if (code === CR && end === buffer.length - 1 && !final) break;
+      this.#line(buffer, start, end, events);
+      start = end + (code === CR && buffer.charCodeAt(end + 1) === LF ? 2 : 1);
+    }
+    this.#rest = start === 0 ? buffer : buffer.slice(start);
+    if (final) {
+      if (this.#rest !== '') this.#line(this.#rest, 0, this.#rest.length, events);
+      this.#rest = '';
+      this.#dispatch(events);
+    }
+    return events;
   }
-  buffer += decoder.decode();
-  for (const line of lines(true)) {
-    const out = handle(line);
-    if (out) yield out;
+
+  /** One line, `buffer` from `start` to `end` (its line end excluded). */
+  #line(buffer: string, start: number, end: number, events: SseEvent[]): void {
+    if (start === end) return this.#dispatch(events);
+    if (buffer.charCodeAt(start) === COLON) return; // a comment
+    let colon = buffer.indexOf(':', start);
+    if (colon === -1 || colon > end) colon = end;
+    let from = colon + 1;
+    if (from < end && buffer.charCodeAt(from) === SPACE) from += 1;
+    const field = buffer.slice(start, colon);
+    const value = from < end ? buffer.slice(from, end) : '';
+    if (field === 'data') this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+    else if (field === 'event') this.#event = value;
+    else if (field === 'id') this.#id = value;
   }
-  const last = dispatch();
-  if (last) yield last;
+
+  /** A blank line: the event read so far, if it has data; the last event id stays. */
+  #dispatch(events: SseEvent[]): void {
+    if (this.#data !== undefined) events.push({ event: this.#event, data: this.#data, id: this.#id });
+    this.#event = undefined;
+    this.#data = undefined;
+  }
 }

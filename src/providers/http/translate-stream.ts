@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ApiError } from '../../api/errors.ts';
-import { readSse, type SseEvent } from './read-sse.ts';
+import { readSseBatches, type SseEvent } from './read-sse.ts';
 import type { UpstreamReply } from './stream-upstream.ts';
 import { upstreamTransportError } from './upstream-error.ts';
 import type { UpstreamOptions } from './upstream-options.ts';
@@ -101,13 +101,15 @@ export async function* translateStream(
       }
       return;
     }
-    for await (const event of readSse(reply.chunks())) {
-      signal.throwIfAborted();
-      for (const modelEvent of translator.push(event)) {
-        yielded = true;
-        yield clean(modelEvent);
+    for await (const events of readSseBatches(reply.chunks())) {
+      for (const event of events) {
+        signal.throwIfAborted();
+        for (const modelEvent of translator.push(event)) {
+          yielded = true;
+          yield clean(modelEvent);
+        }
+        if (translator.done) return;
       }
-      if (translator.done) return;
     }
     for (const modelEvent of translator.end()) {
       yielded = true;
