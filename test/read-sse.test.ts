@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { StringDecoder } from 'node:string_decoder';
 import { readSse, readSseBatches, type SseEvent } from '../src/providers/http/read-sse.ts';
 
 /** The events read from `chunks`, each chunk as bytes. */
@@ -56,6 +57,23 @@ describe('readSse', () => {
 
   test('a line without a colon is a field with an empty value', async () => {
     assert.deepEqual(await read('data\ndata: x\n\nevent\ndata:\n\n'), [event('\nx'), event('', '')]);
+  });
+
+  test("node's StringDecoder, which the server passes, reads split characters and a BOM the same", async () => {
+    const bytes = new TextEncoder().encode('\uFEFFdata: é😀\n\ndata: \uFEFFb\n\n');
+    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+      // Cuts inside the BOM, inside é (bytes 9-10) and inside 😀 (bytes 11-14).
+      for (const [from, to] of [
+        [0, 2],
+        [2, 10],
+        [10, 13],
+        [13, bytes.length],
+      ])
+        yield bytes.slice(from, to);
+    };
+    const events: SseEvent[] = [];
+    for await (const batch of readSseBatches(chunks(), new StringDecoder('utf8'))) events.push(...batch);
+    assert.deepEqual(events, [event('é😀'), event('\uFEFFb')]);
   });
 
   test('a character split between chunks is decoded whole', async () => {

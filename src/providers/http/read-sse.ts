@@ -1,5 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /** One server-sent event as read off the wire. */
 export interface SseEvent {
   event: string | undefined;
@@ -20,10 +18,10 @@ const BOM = 0xfeff;
  * together: a streamed answer's deltas arrive a few to a chunk, and one hand-off per chunk
  * costs less than one per event.
  */
-export async function* readSseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
-  // node's StringDecoder keeps a character split between chunks whole, as TextDecoder's stream
-  // mode does, at a third of its cost per chunk; it keeps a byte order mark, dropped below.
-  const decoder = new StringDecoder('utf8');
+export async function* readSseBatches(
+  body: AsyncIterable<Uint8Array>,
+  decoder: ChunkDecoder = utf8Chunks(),
+): AsyncGenerator<SseEvent[]> {
   const parser = new SseParser();
   for await (const chunk of body) {
     const events = parser.push(decoder.write(chunk), false);
@@ -31,6 +29,24 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array>): AsyncGen
   }
   const events = parser.push(decoder.end(), true);
   if (events.length > 0) yield events;
+}
+
+/**
+ * Bytes to text a chunk at a time, keeping a character split between chunks whole; a leading
+ * byte order mark is left in (the parser drops it). node's `StringDecoder` is one, at a third
+ * of `TextDecoder`'s cost per chunk: the server passes it; this module also runs in the
+ * dashboard, in the browser.
+ */
+export interface ChunkDecoder {
+  write(chunk: Uint8Array): string;
+  end(): string;
+}
+
+const STREAMING = { stream: true };
+
+function utf8Chunks(): ChunkDecoder {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return { write: (chunk) => decoder.decode(chunk, STREAMING), end: () => decoder.decode() };
 }
 
 /** The events of `body` one at a time (see readSseBatches). */

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { z } from 'zod';
 import { ApiError } from '../../api/errors.ts';
 import { readSseBatches, type SseEvent } from './read-sse.ts';
@@ -101,7 +102,7 @@ export async function* translateStream(
       }
       return;
     }
-    for await (const events of readSseBatches(reply.chunks())) {
+    for await (const events of readSseBatches(reply.chunks(), new StringDecoder('utf8'))) {
       for (const event of events) {
         signal.throwIfAborted();
         for (const modelEvent of translator.push(event)) {
