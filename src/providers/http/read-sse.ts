@@ -7,7 +7,6 @@ export interface SseEvent {
 
 const LF = 0x0a;
 const CR = 0x0d;
-const COLON = 0x3a;
 const SPACE = 0x20;
 const BOM = 0xfeff;
 
@@ -75,10 +74,12 @@ class SseParser {
     }
     const buffer = this.#rest === '' ? text : this.#rest + text;
     let start = 0;
-    // The next CR and LF at or after `start`, each found again only once passed: most upstreams
-    // end lines with LF alone, and a stream without CR is searched for one once per chunk.
+    // The next CR, LF and colon at or after `start`, each found again only once passed, so a
+    // chunk is scanned once however its lines are made: most upstreams end lines with LF alone
+    // (a chunk without CR is searched for one once), and a line may have no colon.
     let cr = -2;
     let lf = -2;
+    let colon = -2;
     for (;;) {
       if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
       if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start);
@@ -87,24 +88,25 @@ class SseParser {
       const code = buffer.charCodeAt(end);
       // A lone CR at the end may be the first half of CRLF: wait for the next chunk.
       if (code === CR && end === buffer.length - 1 && !final) break;
-      this.#line(buffer, start, end, events);
+      if (colon !== -1 && colon < start) colon = buffer.indexOf(':', start);
+      this.#line(buffer, start, end, colon === -1 || colon > end ? end : colon, events);
       start = end + (code === CR && buffer.charCodeAt(end + 1) === LF ? 2 : 1);
     }
     this.#rest = start === 0 ? buffer : buffer.slice(start);
     if (final) {
-      if (this.#rest !== '') this.#line(this.#rest, 0, this.#rest.length, events);
+      const last = this.#rest;
+      const lastColon = last.indexOf(':');
+      if (last !== '') this.#line(last, 0, last.length, lastColon === -1 ? last.length : lastColon, events);
       this.#rest = '';
       this.#dispatch(events);
     }
     return events;
   }
 
-  /** One line, `buffer` from `start` to `end` (its line end excluded). */
-  #line(buffer: string, start: number, end: number, events: SseEvent[]): void {
+  /** One line: `buffer` from `start` to `end` (its line end excluded), its first colon at `colon` (`end` if none). */
+  #line(buffer: string, start: number, end: number, colon: number, events: SseEvent[]): void {
     if (start === end) return this.#dispatch(events);
-    if (buffer.charCodeAt(start) === COLON) return; // a comment
-    let colon = buffer.indexOf(':', start);
-    if (colon === -1 || colon > end) colon = end;
+    if (colon === start) return; // a comment
     let from = colon + 1;
     if (from < end && buffer.charCodeAt(from) === SPACE) from += 1;
     const field = buffer.slice(start, colon);
