@@ -2,13 +2,17 @@
  * Tokens per second through Portico over HTTP against node-llama-cpp called directly, on the
  * same model, prompt and settings, measured in one run and printed as a ratio.
  *
- *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 9]
+ *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 15 --warmup 3]
  *
  * Portico runs as a child process (`portico serve`, the built command with the node flags its
  * workers get, bench/support/portico-command.ts; `npm run build` after changing the sources),
  * so the HTTP client here does not share its event loop; the direct baseline runs in this
- * process while the server is idle. Rounds alternate between the two, each first in every other
- * round, so that machine noise hits both alike; the median is reported.
+ * process while the server is idle. Both first serve `--warmup` requests unmeasured: the server's
+ * first requests run while V8 still compiles its hot code (measured: 0.7-0.8 of direct over the
+ * first rounds, ~0.93 after). Rounds alternate between the two, each first in every other
+ * round, so that machine noise hits both alike; each round's ratio pairs two neighbouring runs,
+ * and the median of those ratios is reported with its quartiles, since one run can be 20% off
+ * its neighbours on a busy machine.
  */
 import { request } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -29,7 +33,8 @@ const { values } = parseArgs({
       default: fileURLToPath(new URL('../../shared/models/stories260K.gguf', import.meta.url)),
     },
     tokens: { type: 'string', default: '400' },
-    rounds: { type: 'string', default: '9' },
+    rounds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
     prompt: { type: 'string', default: 'Once upon a time' },
   },
 });
@@ -51,7 +56,9 @@ interface Sample {
 }
 
 const rate = (s: Sample) => s.tokens / s.seconds;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The value a fraction `q` of the way through `xs` sorted (0.5: the median). */
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
@@ -138,10 +145,14 @@ async function main(): Promise<void> {
 
   const portico = await startPortico();
   try {
-    await direct();
-    await throughPortico(portico.url); // warm up: load the model in the server
+    // The first loads the model in the server.
+    for (let i = 0; i < Number(values.warmup); i++) {
+      await direct();
+      await throughPortico(portico.url);
+    }
     const directRates: number[] = [];
     const porticoRates: number[] = [];
+    const ratios: number[] = [];
     let tokens = 0;
     for (let round = 0; round < rounds; round++) {
       // Each goes first in every other round: neither always follows the other's work.
@@ -151,16 +162,25 @@ async function main(): Promise<void> {
       const p = p0 ?? (await throughPortico(portico.url));
       directRates.push(rate(d));
       porticoRates.push(rate(p));
+      ratios.push(rate(p) / rate(d));
       tokens = p.tokens;
     }
     const d = median(directRates);
     const p = median(porticoRates);
+    const [q1, q2, q3] = [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(3)) as [
+      string,
+      string,
+      string,
+    ];
     console.log(
-      `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ${rounds} rounds (median)`,
+      `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ` +
+        `${values.warmup} warm-up and ${rounds} measured rounds (medians)`,
     );
     console.log(`node-llama-cpp direct        ${d.toFixed(0).padStart(7)} tokens/s`);
     console.log(`Portico over HTTP (SSE)      ${p.toFixed(0).padStart(7)} tokens/s`);
-    console.log(`ratio Portico / direct       ${(p / d).toFixed(3).padStart(7)}   (target 0.95 or better)`);
+    console.log(
+      `ratio Portico / direct       ${q2.padStart(7)}   (per round; quartiles ${q1}-${q3}; target 0.95 or better)`,
+    );
   } finally {
     await portico.stop();
     await context.dispose();
