@@ -56,14 +56,9 @@ export async function openUpstream(
   const stop = new UpstreamStop();
   const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (ms: number, what: string): void => {
-    clearTimeout(timer);
-    timer = setTimeout(
-      () => stop.abort(new DOMException(`${what} within ${seconds(ms)}`, 'TimeoutError')),
-      ms,
-    );
-  };
+  // Counted from the request's start; a connection that takes too long fails first by its own timeout.
+  const firstByteMs = request.whole ? Math.max(timeouts.firstByteMs, timeouts.idleMs) : timeouts.firstByteMs;
+  let timer = setTimeout(() => stop.abort(timedOut('no answer', firstByteMs)), firstByteMs);
   /** `abort`: the answer was left unread, so its request is stopped. */
   const release = (abort = true): void => {
     clearTimeout(timer);
@@ -78,8 +73,6 @@ export async function openUpstream(
     return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options.apiKey);
   };
 
-  // Counted from the request's start; a connection that takes too long fails first by its own timeout.
-  arm(request.whole ? Math.max(timeouts.firstByteMs, timeouts.idleMs) : timeouts.firstByteMs, 'no answer');
   let response: UpstreamAnswer;
   let errorText: string | undefined;
   try {
@@ -105,16 +98,25 @@ export async function openUpstream(
   const read = async function* (): AsyncGenerator<Uint8Array, void, undefined> {
     const reader = answer.body[Symbol.asyncIterator]();
     let ended = false;
+    // One timer for every wait for a chunk, re-armed by refresh() (a tenth of the cost of a new
+    // timer per chunk). It may fire while the consumer holds a chunk: that is not the upstream's
+    // silence, and the next wait re-arms it.
+    let waiting = false;
+    const idle = setTimeout(() => {
+      if (waiting) stop.abort(timedOut('no stream data', timeouts.idleMs));
+    }, timeouts.idleMs);
+    timer = idle;
     try {
       for (;;) {
-        arm(timeouts.idleMs, 'no stream data');
+        waiting = true;
+        idle.refresh();
         let next: IteratorResult<Uint8Array>;
         try {
           next = await reader.next();
         } catch (error) {
           throw fail(error);
         }
-        clearTimeout(timer);
+        waiting = false;
         if (next.done) {
           ended = true;
           return;
@@ -151,6 +153,10 @@ export async function streamUpstream(
   signal: AbortSignal,
 ): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
   return (await openUpstream(options, request, signal)).chunks();
+}
+
+function timedOut(what: string, ms: number): DOMException {
+  return new DOMException(`${what} within ${seconds(ms)}`, 'TimeoutError');
 }
 
 function seconds(ms: number): string {
