@@ -16,7 +16,7 @@ import {
   fixturesDir,
   model,
   provider,
-  serve,
+  answerWith,
   upstreamRequests,
   useOpenAiReplay,
 } from './support/openai-replay.ts';
@@ -115,7 +115,7 @@ describe('openai provider through the engine', () => {
     ];
     const statuses: Record<string, unknown> = {};
     for (const name of streams) {
-      serve(() => fixture(name));
+      answerWith(() => fixture(name));
       const events = await respond({});
       const response = checkResponseStream(events);
       statuses[name] = response.status;
@@ -147,10 +147,10 @@ describe('openai provider through the engine', () => {
   });
 
   test('previous_response_id sends the stored history with the reasoning OpenAI issued', async () => {
-    serve(() => fixture('reasoning'));
+    answerWith(() => fixture('reasoning'));
     const first = await respond({ input: 'What is 17 times 23?' });
     const created = first[0] as { response: { id: string } };
-    serve(() => fixture('text'));
+    answerWith(() => fixture('text'));
     const seen = upstreamRequests().length;
     await respond({ input: 'And 18 times 23?', previous_response_id: created.response.id });
     const body = upstreamRequests()[seen]!.json as { input: Array<Record<string, unknown>>; store: boolean };

@@ -10,7 +10,7 @@ import {
   fixture,
   provider,
   run,
-  serve,
+  answerWith,
   texts,
   thrown,
   turn,
@@ -176,7 +176,7 @@ describe('openai provider: faults', () => {
 
   test('aborting the caller signal stops the stream with the caller reason', async () => {
     const { resetAfterChunks: _reset, ...paced } = fixture('cut-stream');
-    serve(() => ({ ...paced, chunkDelayMs: 50 }));
+    answerWith(() => ({ ...paced, chunkDelayMs: 50 }));
     const controller = new AbortController();
     const reason = new Error('client went away');
     const seen: ModelEvent[] = [];

@@ -1,4 +1,4 @@
-import { after, before, beforeEach } from 'node:test';
+import { beforeEach } from 'node:test';
 import type { CatalogModel } from '../../src/catalog/catalog-model.ts';
 import type { Logger } from '../../src/logger.ts';
 import { AnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.ts';
@@ -7,10 +7,10 @@ import type { ModelEvent, Turn } from '../../src/providers/provider.ts';
 import { collect, providerTurn } from './provider-turn.ts';
 import {
   loadFixture,
-  startReplayServer,
+  replayForFile,
+  type FileReplay,
   type Fixture,
   type RecordedRequest,
-  type ReplayServer,
 } from './replay-server.ts';
 
 // The Anthropic provider's tests: a loopback server replaying recorded Messages API answers
@@ -42,33 +42,28 @@ export function fixture(name: string): Fixture {
   return loadFixture(new URL(`../fixtures/anthropic/${name}.json`, import.meta.url));
 }
 
-let server: ReplayServer | undefined;
-let next: Fixture;
+let replay: FileReplay | undefined;
 /** The fields of the provider's warnings since the test began. */
 export const warnings: unknown[] = [];
 const logger: Logger = { info() {}, error() {}, warn: (_message, fields) => warnings.push(fields) };
 
 /** Starts the replay server before the calling file's tests, forgets requests and warnings before each, and closes it after them. */
 export function useAnthropicReplay(): void {
-  before(async () => {
-    server = await startReplayServer(() => next);
-  });
-  after(() => server?.close());
+  replay = replayForFile(fixture('text'), { forgetEachTest: true });
   beforeEach(() => {
-    server!.requests.length = 0;
     warnings.length = 0;
   });
 }
 
 /** What the replay server answers from now on. */
 export function answerWith(recorded: Fixture): void {
-  next = recorded;
+  replay!.answerWith(recorded);
 }
 
 export function provider(timeoutMs = 5000): AnthropicProvider {
   return new AnthropicProvider({
     id: 'anthropic',
-    baseUrl: server!.url,
+    baseUrl: replay!.url(),
     apiKey: SECRET,
     headers: { 'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14' },
     timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
@@ -79,16 +74,16 @@ export function provider(timeoutMs = 5000): AnthropicProvider {
 
 /** The events of one generation answered with the fixture `name`. */
 export async function run(name: string, turn = makeTurn()): Promise<ModelEvent[]> {
-  next = fixture(name);
+  answerWith(fixture(name));
   return collect(provider().generate(turn, new AbortController().signal));
 }
 
 /** The JSON body of the last request the replay server received. */
 export function lastBody(): Record<string, unknown> {
-  return server!.requests.at(-1)!.json as Record<string, unknown>;
+  return replay!.requests().at(-1)!.json as Record<string, unknown>;
 }
 
 /** The requests the replay server has received since the test began, oldest first. */
 export function upstreamRequests(): RecordedRequest[] {
-  return server!.requests;
+  return replay!.requests();
 }

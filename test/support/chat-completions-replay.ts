@@ -1,4 +1,3 @@
-import { after, before, beforeEach } from 'node:test';
 import type { CatalogModel } from '../../src/catalog/catalog-model.ts';
 import { ChatCompletionsProvider } from '../../src/providers/chat-completions/chat-completions-provider.ts';
 import { undiciPost } from '../../src/providers/http/upstream-post.ts';
@@ -6,10 +5,10 @@ import type { ModelEvent, Turn } from '../../src/providers/provider.ts';
 import { collect, providerTurn } from './provider-turn.ts';
 import {
   loadFixture,
-  startReplayServer,
+  replayForFile,
+  type FileReplay,
   type Fixture,
   type RecordedRequest,
-  type ReplayServer,
 } from './replay-server.ts';
 
 // The Chat Completions provider's tests: a loopback server replaying recorded Chat Completions
@@ -41,35 +40,28 @@ export function fixture(name: string): Fixture {
   return loadFixture(new URL(`../fixtures/chat-completions/${name}.json`, import.meta.url));
 }
 
-let server: ReplayServer | undefined;
-let next: Fixture;
+let replay: FileReplay | undefined;
 
 /** Starts the replay server before the calling file's tests, forgets its requests before each, and closes it after them. */
 export function useChatCompletionsReplay(): void {
-  before(async () => {
-    server = await startReplayServer(() => next);
-  });
-  after(() => server?.close());
-  beforeEach(() => {
-    server!.requests.length = 0;
-  });
+  replay = replayForFile(fixture('text'), { forgetEachTest: true });
 }
 
 /** What the replay server answers from now on. */
 export function answerWith(recorded: Fixture): void {
-  next = recorded;
+  replay!.answerWith(recorded);
 }
 
 /** The requests the replay server has received since the test began, oldest first. */
 export function upstreamRequests(): RecordedRequest[] {
-  return server!.requests;
+  return replay!.requests();
 }
 
 export function provider(preset?: string, timeoutMs = 5000): ChatCompletionsProvider {
   let ids = 0;
   return new ChatCompletionsProvider({
     id: 'vllm',
-    baseUrl: `${server!.url}/v1/`,
+    baseUrl: `${replay!.url()}/v1/`,
     apiKey: SECRET,
     headers: { 'x-extra': 'yes' },
     timeouts: { connectMs: timeoutMs, firstByteMs: timeoutMs, idleMs: timeoutMs },
@@ -81,6 +73,6 @@ export function provider(preset?: string, timeoutMs = 5000): ChatCompletionsProv
 
 /** The events of one generation answered with the fixture `name`. */
 export async function run(name: string, turn = makeTurn(), preset?: string): Promise<ModelEvent[]> {
-  next = fixture(name);
+  answerWith(fixture(name));
   return collect(provider(preset).generate(turn, new AbortController().signal));
 }

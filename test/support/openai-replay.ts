@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import { ApiError } from '../../src/api/errors.ts';
 import { BUILTIN_MODELS } from '../../src/config/builtin-models.ts';
 import type { UpstreamOptions } from '../../src/providers/http/upstream-options.ts';
@@ -9,10 +8,11 @@ import type { ModelEvent, Turn } from '../../src/providers/provider.ts';
 import { providerTurn, userText } from './provider-turn.ts';
 import {
   loadFixture,
-  startReplayServer,
+  replayForFile,
+  type FileReplay,
   type Fixture,
   type RecordedRequest,
-  type ReplayServer,
+  type ReplayAnswer,
 } from './replay-server.ts';
 
 // The OpenAI provider's tests: a loopback server replaying OpenAI's recorded answers
@@ -23,31 +23,27 @@ export const fixturesDir = new URL('../fixtures/openai/', import.meta.url);
 export const fixture = (name: string): Fixture => loadFixture(new URL(`${name}.json`, fixturesDir));
 export const model = BUILTIN_MODELS[0]!;
 
-let server: ReplayServer | undefined;
-let route: (request: RecordedRequest) => Fixture = () => fixture('text');
+let replay: FileReplay | undefined;
 
-/** Starts the replay server before the calling file's tests and closes it after them. */
+/** Starts the replay server before the calling file's tests (answering `text`) and closes it after them. */
 export function useOpenAiReplay(): void {
-  before(async () => {
-    server = await startReplayServer((request) => route(request));
-  });
-  after(() => server?.close());
+  replay = replayForFile(fixture('text'));
 }
 
 /** What the replay server answers from now on. */
-export function serve(next: (request: RecordedRequest) => Fixture): void {
-  route = next;
+export function answerWith(answer: ReplayAnswer): void {
+  replay!.answerWith(answer);
 }
 
 /** The requests the replay server has received, oldest first. */
 export function upstreamRequests(): RecordedRequest[] {
-  return server!.requests;
+  return replay!.requests();
 }
 
 export function provider(overrides: Partial<UpstreamOptions> = {}): OpenAiProvider {
   return new OpenAiProvider({
     id: 'openai',
-    baseUrl: `${server!.url}/v1`,
+    baseUrl: `${replay!.url()}/v1`,
     apiKey: KEY,
     headers: { 'OpenAI-Project': 'proj_portico' },
     timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
@@ -72,7 +68,7 @@ export async function run(
   t: Turn = turn(),
   options: Partial<UpstreamOptions> = {},
 ): Promise<Run> {
-  route = () => served;
+  answerWith(served);
   const seen = upstreamRequests().length;
   const events: ModelEvent[] = [];
   for await (const event of provider(options).generate(t, new AbortController().signal)) events.push(event);

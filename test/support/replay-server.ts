@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach } from 'node:test';
 
 /**
  * A recorded upstream exchange, stored as JSON under test/fixtures/<protocol>/ with a
@@ -96,5 +97,42 @@ export async function startReplayServer(route: (request: RecordedRequest) => Fix
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** What a replay server answers: one fixture for every request, or a choice per request. */
+export type ReplayAnswer = Fixture | ((request: RecordedRequest) => Fixture);
+
+export interface FileReplay {
+  /** What the server answers from now on. */
+  answerWith(answer: ReplayAnswer): void;
+  /** The requests it received, oldest first (since the test began, with `forgetEachTest`). */
+  requests(): RecordedRequest[];
+  url(): string;
+}
+
+/**
+ * A replay server for the calling test file: started before its tests, closed after them,
+ * answering `first` until told otherwise; with `forgetEachTest`, its requests are cleared
+ * before each test.
+ */
+export function replayForFile(first: ReplayAnswer, options: { forgetEachTest?: boolean } = {}): FileReplay {
+  const routeOf = (answer: ReplayAnswer) => (typeof answer === 'function' ? answer : () => answer);
+  let route = routeOf(first);
+  let server: ReplayServer | undefined;
+  before(async () => {
+    server = await startReplayServer((request) => route(request));
+  });
+  after(() => server?.close());
+  if (options.forgetEachTest)
+    beforeEach(() => {
+      server!.requests.length = 0;
+    });
+  return {
+    answerWith(answer) {
+      route = routeOf(answer);
+    },
+    requests: () => server!.requests,
+    url: () => server!.url,
   };
 }
