@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Item } from '../src/api/items.ts';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
 import type { ModelEvent, Turn } from '../src/providers/provider.ts';
@@ -7,7 +7,7 @@ import { WorkersAiProvider } from '../src/providers/workers-ai/workers-ai-provid
 import { finishError, rejection } from './support/api-error-checks.ts';
 import { checkFixturesThroughEngine } from './support/fixtures-through-engine.ts';
 import { collect, providerTurn, userText } from './support/provider-turn.ts';
-import { loadFixture, startReplayServer, type Fixture, type ReplayServer } from './support/replay-server.ts';
+import { loadFixture, replayForFile, type Fixture } from './support/replay-server.ts';
 import { undiciPost } from '../src/providers/http/upstream-post.ts';
 
 const SECRET = 'cf-test-portico-token';
@@ -37,13 +37,12 @@ function fixture(name: string): Fixture {
   return loadFixture(new URL(`./fixtures/workers-ai/${name}.json`, import.meta.url));
 }
 
-let server: ReplayServer;
-let next: Fixture;
+const replay = replayForFile(fixture('chat-text'), { forgetEachTest: true });
 
 function provider(): WorkersAiProvider {
   return new WorkersAiProvider({
     id: 'workers-ai',
-    baseUrl: `${server.url}/client/v4`,
+    baseUrl: `${replay.url()}/client/v4`,
     apiKey: SECRET,
     headers: {},
     timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
@@ -54,17 +53,9 @@ function provider(): WorkersAiProvider {
 }
 
 async function run(name: string, turn = makeTurn()): Promise<ModelEvent[]> {
-  next = fixture(name);
+  replay.answerWith(fixture(name));
   return collect(provider().generate(turn, new AbortController().signal));
 }
-
-before(async () => {
-  server = await startReplayServer(() => next);
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-});
 
 const tools: Turn['tools'] = [
   {
@@ -80,7 +71,7 @@ describe('workers-ai: the OpenAI-compatible route', () => {
       'chat-text',
       makeTurn({ instructions: 'Answer in French.', tools, sampling: { maxOutputTokens: 64 } }),
     );
-    const request = server.requests[0]!;
+    const request = replay.requests()[0]!;
     assert.equal(request.url, `/client/v4/accounts/${ACCOUNT}/ai/v1/chat/completions`);
     assert.equal(request.headers.authorization, `Bearer ${SECRET}`);
     const body = request.json as Record<string, unknown>;
@@ -142,7 +133,7 @@ describe('workers-ai: the native ai/run route', () => {
         sampling: { maxOutputTokens: 100, temperature: 0.1, seed: 5 },
       }),
     );
-    const request = server.requests[0]!;
+    const request = replay.requests()[0]!;
     assert.equal(
       request.url,
       `/client/v4/accounts/${ACCOUNT}/ai/run/@hf/nousresearch/hermes-2-pro-mistral-7b`,
@@ -223,7 +214,7 @@ describe('workers-ai: the native ai/run route', () => {
     ];
     const error = await rejection(run('run-text', runTurn({ items })));
     assert.equal(error.status, 400);
-    assert.equal(server.requests.length, 0);
+    assert.equal(replay.requests().length, 0);
   });
 
   test('error envelopes become OpenAI errors', async () => {
@@ -251,7 +242,7 @@ describe('workers-ai: through the engine', () => {
       dir: 'workers-ai',
       upstream: provider(),
       served: RUN_MODEL,
-      serve: (recorded) => (next = recorded),
+      serve: (recorded) => replay.answerWith(recorded),
     });
     assert.deepEqual(seen, [
       'chat-text.json: completed',
