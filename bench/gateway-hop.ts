@@ -20,11 +20,12 @@
  * into a scratch folder under the temp folder on first use.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBuilt, requireTools } from './support/bench-setup.ts';
 import { writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
@@ -73,14 +74,8 @@ const bin = join(root, 'bin', 'portico.js');
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-for (const tool of ['wrk', 'taskset'])
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`${tool} is needed: apt-get install -y ${tool === 'wrk' ? 'wrk' : 'util-linux'}`);
-  }
-if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+requireTools(['wrk', 'taskset']);
+ensureBuilt(root);
 
 interface Hop {
   name: string;

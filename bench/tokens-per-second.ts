@@ -15,14 +15,14 @@
  * its neighbours on a busy machine.
  */
 import { request } from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnServe } from '../test/support/spawn-serve.ts';
+import { ensureBuilt } from './support/bench-setup.ts';
 import { porticoCommand } from './support/portico-command.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
 
@@ -41,11 +41,7 @@ const { values } = parseArgs({
 const maxTokens = Number(values.tokens);
 // The installed command, as users run it: the compiled bundle (built here if missing).
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
-if (!existsSync(fileURLToPath(new URL('../dist/bundle/portico.js', import.meta.url))))
-  execFileSync('npm', ['run', 'build'], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: 'inherit',
-  });
+ensureBuilt(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(values.rounds);
 const modelPath = values.model;
 const modelId = `local/${basename(modelPath, '.gguf')}`;

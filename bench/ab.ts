@@ -1,0 +1,148 @@
+/**
+ * A/B: CPU per proxied request of this checkout's build against another commit's, on the
+ * bench:gateway setup (store, request logs and key auth on; a fast stand-in upstream).
+ *
+ *   npm run bench:ab -- --base <commit> [--stream] [--pairs 3 --rounds 4 --seconds 5 --warmup 10 --connections 32]
+ *   npm run bench:ab -- --base HEAD   # A/A: this build against itself, to see the harness's own spread
+ *
+ * The base is checked out into a scratch worktree (node_modules linked from here) and built
+ * there. Both servers run pinned to core 0, wrk and the upstream to core 1. The comparison is
+ * made `--pairs` times, each on a fresh pair of server processes: one process can run 10%
+ * faster or slower than another of the same build for its whole life (measured: a build A/B'd
+ * against itself on one pair read 1.13), so rounds on one pair cannot tell builds apart by
+ * less. Within a pair, after `--warmup` seconds of load each, rounds alternate which server goes
+ * first; each round's ratio pairs two neighbouring phases. Printed: each pair's median ratio,
+ * and the median and range over all rounds. Needs Linux, taskset, wrk and git.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureBuilt, requireTools } from './support/bench-setup.ts';
+import { writeFastPortico } from './support/fast-portico.ts';
+import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
+import { serveWithoutModels } from './support/portico-command.ts';
+import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
+import { wrk } from './support/wrk.ts';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    stream: { type: 'boolean', default: false },
+    pairs: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+if (!values.base) throw new Error('--base <commit> is needed: the build to compare this checkout with');
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+requireTools(['wrk', 'taskset', 'git']);
+ensureBuilt(root);
+
+/** The base commit built in a scratch worktree that shares this checkout's node_modules. */
+function buildBase(commit: string): { bin: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-ab-base-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { cwd: root, stdio: 'ignore' });
+  const remove = () => {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore' });
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { bin: join(dir, 'bin', 'portico.js'), remove };
+}
+
+const base = buildBase(values.base);
+const bins = { this: join(root, 'bin', 'portico.js'), base: base.bin };
+const upstream = await startPinned(
+  LOAD_CORE,
+  ['--import', 'tsx', here('./support/fast-upstream-process.ts'), '20'],
+  (out) => /^(http:\S+)\n/m.exec(out)?.[1],
+);
+const { dir, config, env } = writeFastPortico('portico-bench-ab-', upstream.url, {
+  default: { collect_logs: true, log_payloads: true },
+});
+const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
+
+try {
+  const key = execFileSync(process.execPath, [bins.this, 'keys', 'create', '--name', 'bench'], {
+    env,
+    encoding: 'utf8',
+  }).trim();
+  const load = (server: PinnedProcess, seconds: number) =>
+    wrk({
+      url: `${server.url}/v1/responses`,
+      headers: { authorization: `Bearer ${key}` },
+      bodyTemplate: JSON.stringify({ model: 'fast/model', input: 'Say hi %s', stream: values.stream }),
+      connections: Number(values.connections),
+      seconds,
+      core: LOAD_CORE,
+    });
+  const cpuPerRequest = async (server: PinnedProcess) => {
+    const tree = processTree(server.pid);
+    const before = treeCpuMicros(tree);
+    const result = await load(server, Number(values.seconds));
+    if (result.errors > 0) throw new Error(`${result.errors} of ${result.requests} requests failed`);
+    return (treeCpuMicros(tree) - before) / result.requests;
+  };
+
+  console.log(
+    `${values.stream ? 'streaming' : 'non-streaming'}, this checkout / ${values.base}, CPU per request: ` +
+      `${values.pairs} pairs of servers, ${values.rounds} rounds of ${values.seconds} s each after ${values.warmup} s of warm-up`,
+  );
+  const all: number[] = [];
+  for (let pair = 0; pair < Number(values.pairs); pair++) {
+    // Started in turn first, so neither build always gets the first process's place.
+    const order: Array<'this' | 'base'> = pair % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
+    const servers = {} as Record<'this' | 'base', PinnedProcess>;
+    for (const which of order)
+      servers[which] = await startPinned(
+        SERVER_CORE,
+        [...serveWithoutModels(bins[which], config, dir), '--workers', '1'],
+        listening,
+        { env },
+      );
+    try {
+      for (const which of order) await load(servers[which], Number(values.warmup));
+      const ratios: number[] = [];
+      const costs = { this: [] as number[], base: [] as number[] };
+      for (let round = 0; round < Number(values.rounds); round++) {
+        const first = round % 2 === 0 ? order : [...order].reverse();
+        const cost = {} as Record<'this' | 'base', number>;
+        for (const which of first) cost[which] = await cpuPerRequest(servers[which]);
+        costs.this.push(cost.this);
+        costs.base.push(cost.base);
+        ratios.push(cost.this / cost.base);
+      }
+      all.push(...ratios);
+      console.log(
+        `  pair ${pair + 1}: this ${median(costs.this).toFixed(0)} µs, base ${median(costs.base).toFixed(0)} µs; ` +
+          `ratio ${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(3)).join(' ')})`,
+      );
+    } finally {
+      for (const server of Object.values(servers)) await server.stop();
+    }
+  }
+  const sorted = [...all].sort((a, b) => a - b);
+  console.log(
+    `  all rounds: median ratio ${median(all).toFixed(3)}, range ${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}`,
+  );
+} finally {
+  await upstream.stop();
+  rmSync(dir, { recursive: true, force: true });
+  base.remove();
+}
