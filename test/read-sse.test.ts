@@ -38,6 +38,8 @@ describe('readSse', () => {
 
   test('a blank line without data dispatches nothing; a last event without its blank line still counts', async () => {
     assert.deepEqual(await read('\n\nevent: x\n\ndata: last'), [event('last')]);
+    // A body that ends on a CR held back as a possible CRLF: the CR ends the last line.
+    assert.deepEqual(await read('data: a\r', 'data: b\r'), [event('a\nb')]);
   });
 
   test('a leading byte order mark is dropped, even split between chunks; one later is kept', async () => {

@@ -64,7 +64,7 @@ class SseParser {
   #data: string | undefined;
   #id: string | undefined;
 
-  /** The events `text` completes; `final`: the body ended, so a last line without its end counts. */
+  /** The events `text` completes; `final`: the body ended, so the event being read is dispatched. */
   push(text: string, final: boolean): SseEvent[] {
     const events: SseEvent[] = [];
     if (!this.#started && text !== '') {
@@ -72,7 +72,8 @@ class SseParser {
       // One leading byte order mark is not part of the stream (WHATWG).
       if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
-    const buffer = this.#rest === '' ? text : this.#rest + text;
+    // At the body's end, a last line without its end counts: end it.
+    const buffer = (this.#rest === '' ? text : this.#rest + text) + (final ? '\n' : '');
     let start = 0;
     // The next CR, LF and colon at or after `start`, each found again only once passed, so a
     // chunk is scanned once however its lines are made: most upstreams end lines with LF alone
@@ -87,19 +88,13 @@ class SseParser {
       if (end === -1) break;
       const code = buffer.charCodeAt(end);
       // A lone CR at the end may be the first half of CRLF: wait for the next chunk.
-      if (code === CR && end === buffer.length - 1 && !final) break;
+      if (code === CR && end === buffer.length - 1) break;
       if (colon !== -1 && colon < start) colon = buffer.indexOf(':', start);
       this.#line(buffer, start, end, colon === -1 || colon > end ? end : colon, events);
       start = end + (code === CR && buffer.charCodeAt(end + 1) === LF ? 2 : 1);
     }
     this.#rest = start === 0 ? buffer : buffer.slice(start);
-    if (final) {
-      const last = this.#rest;
-      const lastColon = last.indexOf(':');
-      if (last !== '') this.#line(last, 0, last.length, lastColon === -1 ? last.length : lastColon, events);
-      this.#rest = '';
-      this.#dispatch(events);
-    }
+    if (final) this.#dispatch(events);
     return events;
   }
 
