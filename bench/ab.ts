@@ -21,11 +21,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, requireTools } from './support/bench-setup.ts';
-import { writeFastPortico } from './support/fast-portico.ts';
+import { createBenchKey, startFastUpstream, writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { serveWithoutModels } from './support/portico-command.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
 import { wrk } from './support/wrk.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,8 +43,6 @@ if (!values.base) throw new Error('--base <commit> is needed: the build to compa
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 requireTools(['wrk', 'taskset', 'git']);
 ensureBuilt(root);
@@ -68,21 +67,14 @@ function buildBase(commit: string): { bin: string; remove(): void } {
 
 const base = buildBase(values.base);
 const bins = { this: join(root, 'bin', 'portico.js'), base: base.bin };
-const upstream = await startPinned(
-  LOAD_CORE,
-  ['--import', 'tsx', here('./support/fast-upstream-process.ts'), '20'],
-  (out) => /^(http:\S+)\n/m.exec(out)?.[1],
-);
+const upstream = await startFastUpstream(LOAD_CORE, 20);
 const { dir, config, env } = writeFastPortico('portico-bench-ab-', upstream.url, {
   default: { collect_logs: true, log_payloads: true },
 });
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
 
 try {
-  const key = execFileSync(process.execPath, [bins.this, 'keys', 'create', '--name', 'bench'], {
-    env,
-    encoding: 'utf8',
-  }).trim();
+  const key = createBenchKey(bins.this, env);
   const load = (server: PinnedProcess, seconds: number) =>
     wrk({
       url: `${server.url}/v1/responses`,

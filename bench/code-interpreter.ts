@@ -13,12 +13,12 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PythonProcess } from '../src/tools/code-interpreter/python-process.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const rounds = Number(values.rounds);
 const PROGRAM = 'sum(i * i for i in range(10_000))';
 const never = new AbortController().signal;
-const median = (samples: number[]) => samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 
 const python = new PythonProcess({
   memoryMb: 256,

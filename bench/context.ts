@@ -29,6 +29,7 @@ import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { DATABASE_FILE } from '../src/store/sqlite-connection.ts';
 import { responseFixture } from '../test/support/store-fixtures.ts';
 import { undiciPost } from '../src/providers/http/upstream-post.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -113,10 +114,6 @@ interface Case {
   name: string;
   request: CreateResponseRequest;
   rawRead: () => unknown;
-}
-
-function median(samples: number[]): number {
-  return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 }
 
 async function time(work: () => unknown): Promise<{ ms: number; heapMb: number }> {

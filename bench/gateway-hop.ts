@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, requireTools } from './support/bench-setup.ts';
-import { writeFastPortico } from './support/fast-portico.ts';
+import { createBenchKey, startFastUpstream, writeFastPortico } from './support/fast-portico.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { startPortkey } from './support/portkey.ts';
 import { processTree, treeCpuMicros } from './support/process-tree-cpu.ts';
@@ -35,6 +35,7 @@ import { reportStart } from './support/measure-start.ts';
 import { serveWithoutModels } from './support/portico-command.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
 import type { PacedRun } from './support/paced-load.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,7 +73,6 @@ const LOAD_CORE = 1;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'portico.js');
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 requireTools(['wrk', 'taskset']);
 ensureBuilt(root);
@@ -86,18 +86,11 @@ interface Hop {
   streams: boolean;
 }
 
-const upstream = await startPinned(
-  LOAD_CORE,
-  ['--import', 'tsx', here('./support/fast-upstream-process.ts'), values.deltas],
-  (out) => /^(http:\S+)\n/m.exec(out)?.[1],
-);
+const upstream = await startFastUpstream(LOAD_CORE, values.deltas);
 const { dir, config, env } = writeFastPortico('portico-bench-gateway-', upstream.url, {
   default: { collect_logs: true, log_payloads: true },
 });
-const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
-  env,
-  encoding: 'utf8',
-}).trim();
+const key = createBenchKey(bin, env);
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
 const serveArgs = serveWithoutModels(bin, config, dir);
 

@@ -21,6 +21,7 @@ import { writeFastPortico } from './support/fast-portico.ts';
 import { startUpstream } from './support/fast-upstream.ts';
 import { load } from './support/load.ts';
 import { cpuMicros } from './support/proc-cpu.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +35,6 @@ const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const rounds = Number(values.rounds);
 const bin = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function startPipe(target: string): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(

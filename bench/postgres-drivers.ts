@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import postgres from 'postgres';
+import { median } from './support/stats.ts';
 
 const url = process.env.PORTICO_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const rounds = Number(process.argv[2] ?? 5);
@@ -91,7 +92,6 @@ try {
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);
   await admin.end();
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const pgRate = median(results.pg);
 const postgresRate = median(results.postgres);
 process.stdout.write(

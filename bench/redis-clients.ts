@@ -10,6 +10,7 @@
 import { createClient } from '@redis/client';
 import { Redis } from 'ioredis';
 import { SLIDING_WINDOW_SCRIPT } from '../src/gateway/redis-rate-limiter.ts';
+import { median } from './support/stats.ts';
 
 const url = process.env.PORTICO_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const rounds = Number(process.argv[2] ?? 5);
@@ -77,7 +78,6 @@ try {
   await nodeRedis.quit();
   ioredis.disconnect();
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const row = (name: string) => ({
   rate: median(results[name]!.map((r) => r.rate)),
   cpu: median(results[name]!.map((r) => r.cpuUs)),

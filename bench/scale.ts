@@ -24,6 +24,7 @@ import { spawnServe, type ServeProcess } from '../test/support/spawn-serve.ts';
 import { startUpstream } from './support/fast-upstream.ts';
 import { load as send } from './support/load.ts';
 import { cpuMicros } from './support/proc-cpu.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -112,7 +113,6 @@ async function heapUsedMb(server: ServeProcess): Promise<number> {
   return Number(/^portico_heap_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
 }
 
-const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 const results = new Map<string, Array<{ rps: number; cpuMsPerRequest: number }>>();
 try {
   const running = new Map<string, ServeProcess[]>();

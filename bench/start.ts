@@ -6,11 +6,10 @@
  *
  *   npm run bench:start [-- --starts 9]
  */
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeFastPortico } from './support/fast-portico.ts';
+import { createBenchKey, writeFastPortico } from './support/fast-portico.ts';
 import { reportStart } from './support/measure-start.ts';
 import { serveWithoutModels } from './support/portico-command.ts';
 
@@ -21,10 +20,7 @@ const { dir, config, env } = writeFastPortico('portico-bench-start-', 'http://12
   default: { collect_logs: true, log_payloads: true },
 });
 try {
-  const key = execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
-    env,
-    encoding: 'utf8',
-  }).trim();
+  const key = createBenchKey(bin, env);
   await reportStart(
     0,
     {

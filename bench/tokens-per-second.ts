@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnServe } from '../test/support/spawn-serve.ts';
 import { ensureBuilt } from './support/bench-setup.ts';
+import { median, quantile } from './support/stats.ts';
 import { porticoCommand } from './support/portico-command.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
 
@@ -52,9 +53,6 @@ interface Sample {
 }
 
 const rate = (s: Sample) => s.tokens / s.seconds;
-/** The value a fraction `q` of the way through `xs` sorted (0.5: the median). */
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
-const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import OpenAI, { toFile } from 'openai';
 import { startServer } from '../src/server/start-server.ts';
 import { sharedModelsDir, TINY_MODEL } from '../test/support/portico.ts';
+import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +87,6 @@ async function measure(embeddings: boolean): Promise<{ addMs: number; searchMs: 
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const text = await measure(false);
 const hybrid = await measure(true);
 const mb = corpus.reduce((sum, one) => sum + Buffer.byteLength(one), 0) / 1024 / 1024;

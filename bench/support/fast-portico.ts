@@ -2,9 +2,12 @@
  * A scratch data folder and a config that route the model `fast/model` to the fast stand-in
  * upstream at `upstreamUrl`, with the given gateways, and the environment `portico` runs under.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPinned, type PinnedProcess } from './pinned-process.ts';
 
 export interface FastPortico {
   dir: string;
@@ -42,4 +45,22 @@ export function writeFastPortico(
     }),
   );
   return { dir, config, env };
+}
+
+/** The fast stand-in upstream (fast-upstream-process.ts) in a process pinned to `core`; its `url` ends in /v1. */
+export function startFastUpstream(core: number, deltas: number | string): Promise<PinnedProcess> {
+  const entry = fileURLToPath(new URL('./fast-upstream-process.ts', import.meta.url));
+  return startPinned(
+    core,
+    ['--import', 'tsx', entry, String(deltas)],
+    (out) => /^(http:\S+)\n/m.exec(out)?.[1],
+  );
+}
+
+/** A new key in the bench's data folder (`env`), made by the command at `bin`; the key itself. */
+export function createBenchKey(bin: string, env: NodeJS.ProcessEnv): string {
+  return execFileSync(process.execPath, [bin, 'keys', 'create', '--name', 'bench'], {
+    env,
+    encoding: 'utf8',
+  }).trim();
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuMicros } from './proc-cpu.ts';
 import { startPinned } from './pinned-process.ts';
 import { processTree, treeRssBytes } from './process-tree-cpu.ts';
+import { median } from './stats.ts';
 
 /** How long to leave a started server alone before reading its idle memory. */
 const IDLE_MS = 2000;
@@ -61,8 +62,6 @@ async function startOnce(core: number, server: StartedServer): Promise<Start> {
     await running.stop();
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function medians(starts: Start[]): Start {
   return {
