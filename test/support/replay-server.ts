@@ -114,7 +114,8 @@ export interface FileReplay {
 /**
  * A replay server for the calling test file: started before its tests, closed after them,
  * answering `first` until told otherwise; with `forgetEachTest`, its requests are cleared
- * before each test.
+ * before each test. Node 20 starts a file's top-level `before` hooks without waiting for one
+ * another, so a hook that needs the server (its URL in a config) must start it itself.
  */
 export function replayForFile(first: ReplayAnswer, options: { forgetEachTest?: boolean } = {}): FileReplay {
   const routeOf = (answer: ReplayAnswer) => (typeof answer === 'function' ? answer : () => answer);
