@@ -140,7 +140,7 @@ function pacedLoad(load: PacedRun): WrkResult {
  * One table: each hop measured `rounds` times, alternating, at full speed (wrk) or at `rate`
  * requests/s (every hop at the same rate).
  */
-async function phase(stream: boolean, rate?: number): Promise<void> {
+async function phase(stream: boolean, rate?: number): Promise<Ratios> {
   const measured = hops.filter((hop) => hop.streams || !stream);
   const results = new Map(
     measured.map((hop) => [hop.name, [] as Array<WrkResult & { cpuPerRequest: number }>]),
@@ -179,9 +179,19 @@ async function phase(stream: boolean, rate?: number): Promise<void> {
       `  ${name.padEnd(30)} ${s.cpu.toFixed(0).padStart(11)} ${s.rps.toFixed(0).padStart(8)} ${s.p50.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)} ${(s.cpu / pipeCpu).toFixed(2).padStart(7)} ${(portkeyCpu ? (s.cpu / portkeyCpu).toFixed(2) : 'n/a').padStart(9)}`,
     );
   if (stream) console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
+  const porticoCpu = summary.get(PORTICO)!.cpu;
+  return { pipe: porticoCpu / pipeCpu, portkey: portkeyCpu && porticoCpu / portkeyCpu };
 }
 
+/** Portico's CPU per request over the pipe's and Portkey's (none where Portkey cannot answer). */
+interface Ratios {
+  pipe: number;
+  portkey: number | undefined;
+}
+
+const PORTICO = 'Portico (store, logs, auth)';
 const hops: Hop[] = [];
+const fullSpeed: Ratios[] = [];
 try {
   const pipe = await startPinned(
     SERVER_CORE,
@@ -213,7 +223,7 @@ try {
     env,
   });
   hops.push({
-    name: 'Portico (store, logs, auth)',
+    name: PORTICO,
     server: portico,
     path: '/v1/responses',
     model: 'fast/model',
@@ -221,7 +231,7 @@ try {
     streams: true,
   });
 
-  for (const stream of [false, true]) await phase(stream);
+  for (const stream of [false, true]) fullSpeed.push(await phase(stream));
   for (const stream of [false, true]) await phase(stream, rate);
 } finally {
   for (const hop of hops) await hop.server.stop();
@@ -297,10 +307,36 @@ for (const [workers, s] of [
   );
 console.log(`  2 workers / 1: ${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x`);
 
-await reportStart(
+const start = await reportStart(
   SERVER_CORE,
   { args: [...serveArgs, '--workers', '1'], env, headers: { authorization: `Bearer ${key}` } },
   Number(values.starts),
 );
 await upstream.stop();
 rmSync(dir, { recursive: true, force: true });
+
+// The targets docs/performance.md measures against, read off this run.
+const [plain, streamed] = fullSpeed as [Ratios, Ratios];
+const targets: Array<[string, string, boolean]> = [
+  ['non-streaming, x Portkey (at most 0.25)', `${plain.portkey!.toFixed(2)}x`, plain.portkey! <= 0.25],
+  ['non-streaming, x the pipe (at most 3)', `${plain.pipe.toFixed(2)}x`, plain.pipe <= 3],
+  ['streaming, x the pipe (at most 3)', `${streamed.pipe.toFixed(2)}x`, streamed.pipe <= 3],
+  [
+    '2 workers / 1 (at least 1.7)',
+    `${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x`,
+    two.requestsPerSecond / one.requestsPerSecond >= 1.7,
+  ],
+  [
+    'start to first answer (at most 300 ms)',
+    `${start.portico.wallMs.toFixed(0)} ms`,
+    start.portico.wallMs <= 300,
+  ],
+  [
+    'idle RSS (at most 80 MB)',
+    `${(start.portico.rssBytes / 1e6).toFixed(0)} MB`,
+    start.portico.rssBytes <= 80e6,
+  ],
+];
+console.log('\nTargets (full speed; docs/performance.md), on this run:');
+for (const [name, value, met] of targets)
+  console.log(`  ${name.padEnd(42)} ${value.padStart(8)}  ${met ? 'met' : 'not met'}`);

@@ -20,7 +20,7 @@ export interface StartedServer {
   headers: Record<string, string>;
 }
 
-interface Start {
+export interface Start {
   wallMs: number;
   cpuMs: number;
   rssBytes: number;
@@ -90,8 +90,12 @@ export async function measureStart(
   return { portico: medians(portico), bare: medians(bare) };
 }
 
-/** Measures as measureStart does and prints the result (medians), the ratio and the load average. */
-export async function reportStart(core: number, server: StartedServer, times: number): Promise<void> {
+/** Measures as measureStart does, prints the result (medians), the ratio and the load average, and returns it. */
+export async function reportStart(
+  core: number,
+  server: StartedServer,
+  times: number,
+): Promise<{ portico: Start; bare: Start }> {
   const { portico, bare } = await measureStart(core, server, times);
   const load = loadavg()
     .map((l) => l.toFixed(2))
@@ -109,4 +113,5 @@ export async function reportStart(core: number, server: StartedServer, times: nu
   console.log(
     `  portico serve: ${(portico.wallMs / bare.wallMs).toFixed(2)}x the bare server's wall time, +${(portico.wallMs - bare.wallMs).toFixed(0)} ms`,
   );
+  return { portico, bare };
 }
