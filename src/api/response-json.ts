@@ -4,9 +4,9 @@ const texts = new WeakMap<object, string>();
 
 /**
  * A response's JSON. A finished one's is made once and kept with it: its stored record, its
- * log's body and size and the JSON answer all write it, and nothing changes a response after
- * its terminal event (the fold keeps the event's own object). One still running changes with
- * every event, so its text is never kept.
+ * log's body and size, its terminal stream event and the JSON answer all write it, and nothing
+ * changes a response after its terminal event (the fold keeps the event's own object). One
+ * still running changes with every event, so its text is never kept.
  */
 export function responseJson(response: ResponseObject): string {
   const kept = texts.get(response);

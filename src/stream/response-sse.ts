@@ -1,3 +1,4 @@
+import { responseJson } from '../api/response-json.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventText, type EventText } from './event-stream.ts';
 
@@ -5,8 +6,24 @@ import { eventText, type EventText } from './event-stream.ts';
 export function encodeSseEvent(event: ResponseStreamEvent): string {
   // Event names come from a closed list; a line break in one would forge a second event.
   if (/[\r\n]/.test(event.type)) throw new Error('SSE event names cannot contain line breaks');
-  // JSON.stringify escapes every line break inside strings, so one data line always suffices.
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  // JSON escapes every line break inside strings, so one data line always suffices.
+  return `event: ${event.type}\ndata: ${eventJson(event)}\n\n`;
+}
+
+/**
+ * `JSON.stringify(event)`, but the response a lifecycle event carries is written by
+ * `responseJson`, so that a finished response's text (its whole output) is made once for its
+ * terminal event, its stored record, its log and its JSON answer alike.
+ */
+function eventJson(event: ResponseStreamEvent): string {
+  if (!('response' in event)) return JSON.stringify(event);
+  let text = '';
+  for (const [key, value] of Object.entries(event)) {
+    if (value === undefined) continue;
+    const json = key === 'response' ? responseJson(value as typeof event.response) : JSON.stringify(value);
+    text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${json}`;
+  }
+  return `${text}}`;
 }
 
 /**
