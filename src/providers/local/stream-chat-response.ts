@@ -86,7 +86,11 @@ export async function* streamChatResponse(
       }
     : { ...base, ...(output.grammar ? { grammar: output.grammar } : {}) };
   const response = chat.generateResponse(generation.history, options);
-  const settled = response.finally(() => channel.close());
+  let generating = true;
+  const settled = response.finally(() => {
+    generating = false;
+    channel.close();
+  });
   settled.catch(() => undefined); // awaited below; this only keeps an early rejection from being unhandled
   try {
     yield* channel.events();
@@ -105,7 +109,9 @@ export async function* streamChatResponse(
     yield { type: 'finish', reason };
   } finally {
     signal.removeEventListener('abort', forwardAbort);
-    stop.abort();
+    // Only a generation still running needs stopping: an abort without a reason builds a
+    // DOMException and its stack, per request.
+    if (generating) stop.abort();
     await settled.catch(() => undefined);
   }
 }
