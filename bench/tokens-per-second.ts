@@ -1,28 +1,31 @@
 /**
  * Tokens per second through Portico over HTTP against node-llama-cpp called directly, on the
- * same model, prompt and settings, measured in one run and printed as a ratio.
+ * same model, prompt and settings, measured in one run and printed as a ratio; and against
+ * node-llama-cpp behind a bare node:http SSE server (bench/support/llama-sse-server.ts), which
+ * shows what streaming over HTTP to a second process costs by itself on this machine.
  *
  *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 15 --warmup 3]
  *
  * Portico runs as a child process (`portico serve`, the built command with the node flags its
  * workers get, bench/support/portico-command.ts; `npm run build` after changing the sources),
  * so the HTTP client here does not share its event loop; the direct baseline runs in this
- * process while the server is idle. Both first serve `--warmup` requests unmeasured: the server's
- * first requests run while V8 still compiles its hot code (measured: 0.7-0.8 of direct over the
- * first rounds, ~0.93 after). Rounds alternate between the two, each first in every other
- * round, so that machine noise hits both alike; each round's ratio pairs two neighbouring runs,
- * and the median of those ratios is reported with its quartiles, since one run can be 20% off
- * its neighbours on a busy machine.
+ * process while the servers are idle. Each first serves `--warmup` requests unmeasured: the
+ * server's first requests run while V8 still compiles its hot code (measured: 0.7-0.8 of direct
+ * over the first rounds, ~0.93 after). Each round runs the three once, in an order that turns
+ * from round to round, so that machine noise hits all alike; each round's ratios pair
+ * neighbouring runs, and the median of those ratios is reported with its quartiles, since one
+ * run can be 20% off its neighbours on a busy machine.
  */
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaChat, resolveChatWrapper, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnServe } from '../test/support/spawn-serve.ts';
 import { ensureBuilt } from './support/bench-setup.ts';
+import { openDirectLlama } from './support/direct-llama.ts';
 import { median, quantile } from './support/stats.ts';
 import { porticoCommand } from './support/portico-command.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
@@ -54,7 +57,12 @@ interface Sample {
 
 const rate = (s: Sample) => s.tokens / s.seconds;
 
-async function startPortico(): Promise<{ url: string; stop: () => Promise<void> }> {
+interface Server {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+async function startPortico(): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
   const server = await spawnServe(
     ['--data-dir', dataDir, '--models-dir', join(modelPath, '..')],
@@ -70,12 +78,37 @@ async function startPortico(): Promise<{ url: string; stop: () => Promise<void> 
   };
 }
 
+/** node-llama-cpp behind a bare node:http SSE server, in a process of its own as Portico is. */
+async function startBareServer(threads: number): Promise<Server> {
+  const entry = fileURLToPath(new URL('./support/llama-sse-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, modelPath, String(threads)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /^(http:\S+)\n/m.exec(out)?.[1];
+      if (found) resolve(found);
+    });
+    child.once('exit', (code) => reject(new Error(`llama-sse-server exited (${code})`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 /**
- * One streamed response over HTTP; output tokens as Portico's usage reports them. node:http
- * keeps the client's own cost per event small: on two cores it shares the machine with the
- * server and the model.
+ * One streamed response over HTTP; output tokens as the server's terminal event reports them.
+ * node:http keeps the client's own cost per event small: on two cores it shares the machine
+ * with the server and the model.
  */
-function throughPortico(url: string): Promise<Sample> {
+function streamOverHttp(url: string): Promise<Sample> {
   const body = JSON.stringify({
     model: modelId,
     input: values.prompt,
@@ -108,77 +141,63 @@ function throughPortico(url: string): Promise<Sample> {
   });
 }
 
+/** The median of `ratios` with its quartiles, as `0.950 (quartiles 0.900-0.990)`. */
+function spread(ratios: number[]): string {
+  const [q1, q2, q3] = [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(3));
+  return `${q2!.padStart(7)}   (per round; quartiles ${q1}-${q3})`;
+}
+
 async function main(): Promise<void> {
   const threads = defaultThreadCount(availableParallelism(), availableParallelism());
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
-  const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({
-    sequences: 1,
-    threads,
-    contextSize: { max: Math.min(model.trainContextSize, 8192) },
-  });
-  const chat = new LlamaChat({
-    contextSequence: context.getSequence(),
-    chatWrapper: resolveChatWrapper(model),
-  });
-
-  /** The same request, node-llama-cpp alone: a fresh sequence, greedy, streamed chunks. */
+  const llama = await openDirectLlama(modelPath, threads);
+  /** The same request, node-llama-cpp alone, in this process: a fresh sequence, greedy, streamed chunks. */
   async function direct(): Promise<Sample> {
-    await chat.sequence.clearHistory();
-    const before = chat.sequence.tokenMeter.usedOutputTokens;
     const started = performance.now();
     let chunks = '';
-    await chat.generateResponse([{ type: 'user', text: values.prompt }], {
-      maxTokens,
-      temperature: 0,
-      onTextChunk: (text) => (chunks += text),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    return { tokens: chat.sequence.tokenMeter.usedOutputTokens - before, seconds };
+    const tokens = await llama.generate(values.prompt, maxTokens, (text) => (chunks += text));
+    return { tokens, seconds: (performance.now() - started) / 1000 };
   }
 
   const portico = await startPortico();
+  const bare = await startBareServer(threads);
+  const runs = {
+    direct,
+    bare: () => streamOverHttp(bare.url),
+    portico: () => streamOverHttp(portico.url),
+  };
+  const names = Object.keys(runs) as Array<keyof typeof runs>;
   try {
-    // The first loads the model in the server.
-    for (let i = 0; i < Number(values.warmup); i++) {
-      await direct();
-      await throughPortico(portico.url);
-    }
-    const directRates: number[] = [];
-    const porticoRates: number[] = [];
-    const ratios: number[] = [];
+    // The first loads the model in the servers.
+    for (let i = 0; i < Number(values.warmup); i++) for (const name of names) await runs[name]();
+    const rates = { direct: [] as number[], bare: [] as number[], portico: [] as number[] };
+    const ratios = { target: [] as number[], ofBare: [] as number[], bareOfDirect: [] as number[] };
     let tokens = 0;
     for (let round = 0; round < rounds; round++) {
-      // Each goes first in every other round: neither always follows the other's work.
-      const portico1st = round % 2 === 1;
-      const p0 = portico1st ? await throughPortico(portico.url) : undefined;
-      const d = await direct();
-      const p = p0 ?? (await throughPortico(portico.url));
-      directRates.push(rate(d));
-      porticoRates.push(rate(p));
-      ratios.push(rate(p) / rate(d));
-      tokens = p.tokens;
+      // Each goes first in turn: none always follows another's work.
+      const order = names.map((_, i) => names[(i + round) % names.length]!);
+      const sample = {} as Record<keyof typeof runs, Sample>;
+      for (const name of order) sample[name] = await runs[name]();
+      for (const name of names) rates[name].push(rate(sample[name]));
+      ratios.target.push(rate(sample.portico) / rate(sample.direct));
+      ratios.ofBare.push(rate(sample.portico) / rate(sample.bare));
+      ratios.bareOfDirect.push(rate(sample.bare) / rate(sample.direct));
+      tokens = sample.portico.tokens;
     }
-    const d = median(directRates);
-    const p = median(porticoRates);
-    const [q1, q2, q3] = [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(3)) as [
-      string,
-      string,
-      string,
-    ];
     console.log(
       `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ` +
         `${values.warmup} warm-up and ${rounds} measured rounds (medians)`,
     );
-    console.log(`node-llama-cpp direct        ${d.toFixed(0).padStart(7)} tokens/s`);
-    console.log(`Portico over HTTP (SSE)      ${p.toFixed(0).padStart(7)} tokens/s`);
+    console.log(`node-llama-cpp direct             ${median(rates.direct).toFixed(0).padStart(7)} tokens/s`);
+    console.log(`node-llama-cpp, bare SSE server   ${median(rates.bare).toFixed(0).padStart(7)} tokens/s`);
+    console.log(`Portico over HTTP (SSE)           ${median(rates.portico).toFixed(0).padStart(7)} tokens/s`);
+    console.log(`ratio Portico / direct            ${spread(ratios.target)}; target 0.95 or better`);
     console.log(
-      `ratio Portico / direct       ${q2.padStart(7)}   (per round; quartiles ${q1}-${q3}; target 0.95 or better)`,
+      `ratio bare SSE server / direct    ${spread(ratios.bareOfDirect)}: HTTP to a second process alone`,
     );
+    console.log(`ratio Portico / bare SSE server   ${spread(ratios.ofBare)}: Portico's own cost`);
   } finally {
     await portico.stop();
-    await context.dispose();
-    await model.dispose();
+    await bare.stop();
     await llama.dispose();
   }
 }
