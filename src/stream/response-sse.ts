@@ -1,3 +1,4 @@
+import type { ResponseObject } from '../api/response.ts';
 import { responseJson } from '../api/response-json.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventText, type EventText } from './event-stream.ts';
@@ -20,7 +21,7 @@ function eventJson(event: ResponseStreamEvent): string {
   let text = '';
   for (const [key, value] of Object.entries(event)) {
     if (value === undefined) continue;
-    const json = key === 'response' ? responseJson(value as typeof event.response) : JSON.stringify(value);
+    const json = key === 'response' ? responseJson(value as ResponseObject) : JSON.stringify(value);
     text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${json}`;
   }
   return `${text}}`;
