@@ -16,7 +16,6 @@
  * neighbouring runs, and the median of those ratios is reported with its quartiles, since one
  * run can be 20% off its neighbours on a busy machine.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { spawnServe } from '../test/support/spawn-serve.ts';
 import { ensureBuilt } from './support/bench-setup.ts';
 import { openDirectLlama } from './support/direct-llama.ts';
+import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { median, quantile } from './support/stats.ts';
 import { porticoCommand } from './support/portico-command.ts';
 import { defaultThreadCount } from '../src/providers/local/default-thread-count.ts';
@@ -78,29 +78,17 @@ async function startPortico(): Promise<Server> {
   };
 }
 
-/** node-llama-cpp behind a bare node:http SSE server, in a process of its own as Portico is. */
-async function startBareServer(threads: number): Promise<Server> {
+/**
+ * node-llama-cpp behind a bare node:http SSE server, in a process of its own as Portico is, free
+ * to run on every core as Portico's is (taskset over all of them).
+ */
+function startBareServer(threads: number): Promise<PinnedProcess> {
   const entry = fileURLToPath(new URL('./support/llama-sse-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, modelPath, String(threads)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const found = /^(http:\S+)\n/m.exec(out)?.[1];
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`llama-sse-server exited (${code})`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return startPinned(
+    `0-${availableParallelism() - 1}`,
+    ['--import', 'tsx', entry, modelPath, String(threads)],
+    (out) => /^(http:\S+)\n/m.exec(out)?.[1],
+  );
 }
 
 /**

@@ -21,8 +21,8 @@ const server = createServer((req, res) => {
     const { input, max_output_tokens } = JSON.parse(body) as { input: string; max_output_tokens: number };
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     let sequence = 0;
-    const send = (event: object) =>
-      res.write(`event: ${(event as { type: string }).type}\ndata: ${JSON.stringify(event)}\n\n`);
+    const send = (event: { type: string; [field: string]: unknown }) =>
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     void direct
       .generate(input, max_output_tokens, (delta) =>
         send({
