@@ -5,6 +5,7 @@ import { optionsFromHeaders } from '../gateway/options-from-headers.ts';
 import type { AppEnv } from './app-env.ts';
 import type { JsonBody } from './read-json.ts';
 import { generationAbort } from './generation-abort.ts';
+import { requestHeaders } from './request-header.ts';
 
 /**
  * A gateway call for an HTTP request: its principal and admitted gateway, the `cf-aig-*`
@@ -18,7 +19,7 @@ export function httpCall(
   extra: Partial<Pick<GatewayCall, 'modelFallbacks'>> = {},
 ): { call: GatewayCall; abort: () => void } {
   const warnings: string[] = [];
-  const options = optionsFromHeaders(c.req.raw.headers, warnings);
+  const options = optionsFromHeaders(requestHeaders(c), warnings);
   const { signal, abort } = generationAbort(c.env.outgoing);
   return {
     call: {

@@ -3,10 +3,11 @@ import { badRequest } from '../../api/errors.ts';
 import { GATEWAY_ID } from '../../api/gateway-settings.ts';
 import type { Gateway } from '../../gateway/create-gateway.ts';
 import type { AppEnv } from '../app-env.ts';
+import { requestHeader } from '../request-header.ts';
 
 /** The gateway named in `cf-aig-gateway-id` (Cloudflare's REST API header), if any. */
 export function gatewayFromHeader(c: Context<AppEnv>): string | undefined {
-  const id = c.req.header('cf-aig-gateway-id')?.trim();
+  const id = requestHeader(c, 'cf-aig-gateway-id')?.trim();
   if (id === undefined || id === '') return undefined;
   if (!GATEWAY_ID.safeParse(id).success)
     throw badRequest(

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bearerToken } from '../../gateway/api-keys.ts';
 import type { Gateway } from '../../gateway/create-gateway.ts';
 import type { AppEnv } from '../app-env.ts';
+import { requestHeader } from '../request-header.ts';
 
 /** Loopback peers: IPv4's 127/8, IPv6's ::1 and IPv4 loopback mapped into IPv6. */
 export function isLoopback(address: string | undefined): boolean {
@@ -20,7 +21,7 @@ export function isLoopback(address: string | undefined): boolean {
 export function authenticateRequest(gateway: Gateway): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token =
-      bearerToken(c.req.header('cf-aig-authorization')) ?? bearerToken(c.req.header('authorization'));
+      bearerToken(requestHeader(c, 'cf-aig-authorization')) ?? bearerToken(requestHeader(c, 'authorization'));
     let address: string | undefined;
     try {
       address = getConnInfo(c).remote.address;

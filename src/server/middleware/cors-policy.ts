@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { forbidden } from '../../api/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { requestHeader } from '../request-header.ts';
 import { setAnswerHeader } from '../send-answer.ts';
 
 const LOOPBACK_PAGE = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
@@ -63,7 +64,7 @@ export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHa
   const allowHeaders = ALLOWED_HEADERS.join(',');
   const exposeHeaders = EXPOSED.join(',');
   return async (c, next) => {
-    const origin = c.req.header('origin');
+    const origin = requestHeader(c, 'origin');
     const allowed = origin !== undefined && allows(origin);
     // A page may send a form-like POST without asking first; CORS alone would only hide the answer.
     if (origin !== undefined && !allowed && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {

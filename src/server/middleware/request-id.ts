@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+import { requestHeader } from '../request-header.ts';
 import { setAnswerHeader } from '../send-answer.ts';
 
 /** A client's own id is kept when it is short and plain, so traces join up across services. */
@@ -17,7 +18,7 @@ function newRequestId(): string {
 
 /** Every answer carries `x-request-id`, and error logs name it. */
 export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const given = c.req.header('x-request-id');
+  const given = requestHeader(c, 'x-request-id');
   const id = given && CLIENT_ID.test(given) ? given : newRequestId();
   c.set('requestId', id);
   setAnswerHeader(c, 'x-request-id', id);

@@ -9,6 +9,7 @@ import type { AppEnv } from '../app-env.ts';
 import { pageQuery } from '../page-query.ts';
 import { readForm } from '../read-form.ts';
 import { readJson } from '../read-json.ts';
+import { requestHeader } from '../request-header.ts';
 
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
@@ -59,7 +60,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     const id = c.req.param('id');
     const owner = c.get('owner');
     if (!(await containers.active(id, owner))) throw containerNotFound(id);
-    const type = c.req.header('content-type') ?? '';
+    const type = requestHeader(c, 'content-type') ?? '';
     if (type.startsWith('application/json')) {
       const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.env.incoming)).value);
       const file = await copyFile(id, file_id, owner, 'file_id');
