@@ -6,8 +6,14 @@ import { startPinned } from './pinned-process.ts';
 import { processTree, treeRssBytes } from './process-tree-cpu.ts';
 import { median } from './stats.ts';
 
-/** How long to leave a started server alone before reading its idle memory. */
-const IDLE_MS = 2000;
+/** How long after its first answer a started server's memory is read (still holding start-up's garbage). */
+const AFTER_START_MS = 2000;
+/**
+ * How long a server is left without requests before its idle memory is read. V8's memory
+ * reducer returns start-up's garbage and the young generation's grown space ~8 s after the
+ * last collection in a process that stopped allocating; until then the RSS is start-up's.
+ */
+const IDLE_MS = 12_000;
 
 /** The baseline: a bare node:http server, started by node as Portico's built command is. */
 const BARE_SERVER = fileURLToPath(new URL('./bare-start-server.mjs', import.meta.url));
@@ -23,7 +29,10 @@ export interface StartedServer {
 export interface Start {
   wallMs: number;
   cpuMs: number;
-  rssBytes: number;
+  /** Resident memory AFTER_START_MS after the first answer. */
+  rssAfterStartBytes: number;
+  /** Resident memory after IDLE_MS without requests (read on one start of the several). */
+  idleRssBytes: number;
 }
 
 /** `GET url` with node:http (not fetch, whose first call loads undici into this process). */
@@ -40,9 +49,9 @@ function firstAnswer(url: string, headers: Record<string, string>): Promise<void
 
 /**
  * Starts a server once: the wall time from spawning it to its first answer (`GET /v1/models`),
- * the CPU time it had used by then, and its resident memory once idle.
+ * the CPU time it had used by then, its resident memory just after, and (`idle`) once idle.
  */
-async function startOnce(core: number, server: StartedServer): Promise<Start> {
+async function startOnce(core: number, server: StartedServer, idle: boolean): Promise<Start> {
   const started = performance.now();
   const running = await startPinned(
     core,
@@ -54,10 +63,17 @@ async function startOnce(core: number, server: StartedServer): Promise<Start> {
   );
   try {
     await firstAnswer(`${running.url}/v1/models`, server.headers);
-    const wallMs = performance.now() - started;
+    const answered = performance.now();
+    const wallMs = answered - started;
     const cpuMs = cpuMicros(running.pid) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    return { wallMs, cpuMs, rssBytes: treeRssBytes(processTree(running.pid)) };
+    /** The resident memory `ms` after the first answer. */
+    const rssAt = async (ms: number) => {
+      await new Promise((resolve) => setTimeout(resolve, answered + ms - performance.now()));
+      return treeRssBytes(processTree(running.pid));
+    };
+    const rssAfterStartBytes = await rssAt(AFTER_START_MS);
+    const idleRssBytes = idle ? await rssAt(IDLE_MS) : Number.NaN;
+    return { wallMs, cpuMs, rssAfterStartBytes, idleRssBytes };
   } finally {
     await running.stop();
   }
@@ -67,13 +83,15 @@ function medians(starts: Start[]): Start {
   return {
     wallMs: median(starts.map((s) => s.wallMs)),
     cpuMs: median(starts.map((s) => s.cpuMs)),
-    rssBytes: median(starts.map((s) => s.rssBytes)),
+    rssAfterStartBytes: median(starts.map((s) => s.rssAfterStartBytes)),
+    idleRssBytes: starts.map((s) => s.idleRssBytes).find((bytes) => !Number.isNaN(bytes))!,
   };
 }
 
 /**
  * Starts `server` and the bare baseline `times` times each, alternating, so that the machine's
- * speed at the moment (node's own start moves with it) hits both alike. Medians.
+ * speed at the moment (node's own start moves with it) hits both alike. Medians; the idle
+ * memory is read on the last start of each, which waits IDLE_MS.
  */
 export async function measureStart(
   core: number,
@@ -84,8 +102,9 @@ export async function measureStart(
   const portico: Start[] = [];
   const bare: Start[] = [];
   for (let i = 0; i < times; i++) {
-    portico.push(await startOnce(core, server));
-    bare.push(await startOnce(core, bareServer));
+    const last = i === times - 1;
+    portico.push(await startOnce(core, server, last));
+    bare.push(await startOnce(core, bareServer, last));
   }
   return { portico: medians(portico), bare: medians(bare) };
 }
@@ -101,14 +120,17 @@ export async function reportStart(
     .map((l) => l.toFixed(2))
     .join(' ');
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+  const memory = (start: Start) =>
+    `RSS ${mb(start.rssAfterStartBytes)} ${AFTER_START_MS / 1000} s after, idle ${mb(start.idleRssBytes)}`;
   console.log(
-    `\nStart to first answer (GET /v1/models), ${times} starts each, alternating, medians (load average ${load}):`,
+    `\nStart to first answer (GET /v1/models), ${times} starts each, alternating, medians (load average ${load});` +
+      ` idle: after ${IDLE_MS / 1000} s without requests:`,
   );
   console.log(
-    `  bare node:http server          ${bare.wallMs.toFixed(0).padStart(4)} ms wall, ${bare.cpuMs.toFixed(0).padStart(4)} ms CPU; idle RSS ${mb(bare.rssBytes)}`,
+    `  bare node:http server          ${bare.wallMs.toFixed(0).padStart(4)} ms wall, ${bare.cpuMs.toFixed(0).padStart(4)} ms CPU; ${memory(bare)}`,
   );
   console.log(
-    `  portico serve, no model loaded ${portico.wallMs.toFixed(0).padStart(4)} ms wall, ${portico.cpuMs.toFixed(0).padStart(4)} ms CPU; idle RSS ${mb(portico.rssBytes)}`,
+    `  portico serve, no model loaded ${portico.wallMs.toFixed(0).padStart(4)} ms wall, ${portico.cpuMs.toFixed(0).padStart(4)} ms CPU; ${memory(portico)}`,
   );
   console.log(
     `  portico serve: ${(portico.wallMs / bare.wallMs).toFixed(2)}x the bare server's wall time, +${(portico.wallMs - bare.wallMs).toFixed(0)} ms`,
