@@ -71,7 +71,7 @@ describe('logs, cost and analytics', () => {
     assert.equal(typeof entry.time_to_first_token, 'number');
     assert.equal((entry.request as { input: string }).input, 'price me');
     assert.equal((entry.response as { id: string }).id, answer.data.id);
-    assert.ok(Array.isArray(entry.events), 'the stream timeline is kept with the payload');
+    assert.equal(entry.events, null, 'a JSON answer has no stream timeline: its events were never timed');
   });
 
   test('cf-aig-custom-cost replaces the price and the log says so', async () => {
@@ -132,6 +132,14 @@ describe('logs, cost and analytics', () => {
       assert.ok(paths.includes(expected), `${expected} in ${paths.join(', ')}`);
     const streamed = (await gateway.logs()).find((log) => log.stream === true);
     assert.ok(streamed, 'a streamed request is logged as one');
+    const timeline = (await gateway.request('GET', `/v1/logs/${streamed.id as string}`)).json
+      .events as Array<{ type: string; at: number; count: number }>;
+    assert.equal(timeline[0]?.type, 'response.created', 'the stream timeline is kept with the payload');
+    assert.equal(timeline.at(-1)?.type, 'response.completed');
+    assert.ok(
+      timeline.every((entry, i) => i === 0 || entry.at >= timeline[i - 1]!.at),
+      'in the order they left',
+    );
 
     const ai = createAI({
       dataDir: gateway.dataDir,

@@ -41,6 +41,9 @@ export function logRequest(deps: LogDeps): Layer {
     const options = ctx.call.options;
     const collect = options.collectLog ?? gateway.collectLogs;
     const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
+    // A JSON answer leaves in one piece: its events never left one by one (from an upstream
+    // asked for JSON they are all made at once), so there is no timeline to keep.
+    const keepTimeline = payloads && streamed(ctx);
     const finish = (outcome: Outcome) => {
       const entry = buildEntry(ctx, outcome, payloads, deps);
       deps.metrics.record(entry);
@@ -57,7 +60,7 @@ export function logRequest(deps: LogDeps): Layer {
     return {
       ...answer,
       headers: collect ? withFields(answer.headers, { 'cf-aig-log-id': ctx.logId }) : answer.headers,
-      events: observe(answer.events, ctx.startedAt, payloads, deps.now, finish),
+      events: observe(answer.events, ctx.startedAt, keepTimeline, deps.now, finish),
     };
   };
 }
@@ -90,6 +93,11 @@ async function* observe(
   }
 }
 
+/** Whether the client asked for its answer as a stream. */
+function streamed(ctx: GatewayContext): boolean {
+  return ctx.call.stream ?? ctx.call.steps[0]?.request.stream === true;
+}
+
 function addToTimeline(timeline: TimelineEntry[], type: string, at: number): void {
   const last = timeline.at(-1);
   if (last?.type === type) last.count += 1;
@@ -115,7 +123,7 @@ function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, de
     // An unknown model id is the client's text: keep it, cut short.
     model: model ? model.id : modelId && modelId.slice(0, 200),
     path: ctx.call.path,
-    stream: ctx.call.stream ?? ctx.call.steps[0]?.request.stream === true,
+    stream: streamed(ctx),
     statusCode: outcome.statusCode,
     success: final ? final.status === 'completed' || final.status === 'incomplete' : false,
     status: final?.status ?? (outcome.statusCode === 499 ? 'cancelled' : null),

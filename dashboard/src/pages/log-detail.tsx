@@ -93,7 +93,11 @@ function LogFacts({ log, onPatch }: { log: Log; onPatch: (body: Partial<Log>) =>
         </button>
       </form>
       <h2>Stream timeline</h2>
-      <Timeline events={log.events ?? null} total={log.duration} />
+      {log.stream ? (
+        <Timeline events={log.events ?? null} total={log.duration} />
+      ) : (
+        <p class="muted">The answer was not streamed: it left in one piece.</p>
+      )}
       <h2>Request</h2>
       <JsonBlock value={log.request} label="Request body" />
       <h2>Response</h2>
