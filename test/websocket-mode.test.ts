@@ -64,6 +64,23 @@ describe('WebSocket mode on /v1/responses', () => {
     socket.close();
   });
 
+  test("the upgrade's cf-aig-* headers are every turn's gateway options", async () => {
+    const socket = await openSocket(portico.server.url, {
+      'cf-aig-metadata': '{"via":"socket"}',
+      'cf-aig-event-id': 'ws-event',
+    });
+    socket.create({ model: MODEL, input: 'Hi', store: false });
+    assert.equal(response(await socket.turn()).status, 'completed');
+    socket.close();
+    await portico.server.runtime.gateway.flushLogs();
+    const logs = await portico.server.runtime.stores.logs.query(
+      { eventId: 'ws-event' },
+      { limit: 10, order: 'asc' },
+    );
+    assert.equal(logs.data.length, 1, "the turn is logged under the header's event id");
+    assert.deepEqual(logs.data[0]!.metadata, { via: 'socket' });
+  });
+
   test('store: false continues from the connection-local cache with only new input', async () => {
     const socket = await openSocket(portico.server.url);
     socket.create({ model: MODEL, input: 'first', store: false });

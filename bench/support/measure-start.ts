@@ -31,8 +31,8 @@ export interface Start {
   cpuMs: number;
   /** Resident memory AFTER_START_MS after the first answer. */
   rssAfterStartBytes: number;
-  /** Resident memory after IDLE_MS without requests (read on one start of the several). */
-  idleRssBytes: number;
+  /** Resident memory after IDLE_MS without requests (read on the last start only). */
+  idleRssBytes?: number;
 }
 
 /** `GET url` with node:http (not fetch, whose first call loads undici into this process). */
@@ -72,19 +72,19 @@ async function startOnce(core: number, server: StartedServer, idle: boolean): Pr
       return treeRssBytes(processTree(running.pid));
     };
     const rssAfterStartBytes = await rssAt(AFTER_START_MS);
-    const idleRssBytes = idle ? await rssAt(IDLE_MS) : Number.NaN;
-    return { wallMs, cpuMs, rssAfterStartBytes, idleRssBytes };
+    return { wallMs, cpuMs, rssAfterStartBytes, ...(idle ? { idleRssBytes: await rssAt(IDLE_MS) } : {}) };
   } finally {
     await running.stop();
   }
 }
 
-function medians(starts: Start[]): Start {
+function medians(starts: Start[]): Required<Start> {
   return {
     wallMs: median(starts.map((s) => s.wallMs)),
     cpuMs: median(starts.map((s) => s.cpuMs)),
     rssAfterStartBytes: median(starts.map((s) => s.rssAfterStartBytes)),
-    idleRssBytes: starts.map((s) => s.idleRssBytes).find((bytes) => !Number.isNaN(bytes))!,
+    // Read on the last start, which waited for it.
+    idleRssBytes: starts.at(-1)!.idleRssBytes!,
   };
 }
 
@@ -97,7 +97,7 @@ export async function measureStart(
   core: number,
   server: StartedServer,
   times: number,
-): Promise<{ portico: Start; bare: Start }> {
+): Promise<{ portico: Required<Start>; bare: Required<Start> }> {
   const bareServer: StartedServer = { args: [BARE_SERVER], env: process.env, headers: {} };
   const portico: Start[] = [];
   const bare: Start[] = [];
@@ -114,13 +114,13 @@ export async function reportStart(
   core: number,
   server: StartedServer,
   times: number,
-): Promise<{ portico: Start; bare: Start }> {
+): Promise<{ portico: Required<Start>; bare: Required<Start> }> {
   const { portico, bare } = await measureStart(core, server, times);
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
-  const memory = (start: Start) =>
+  const memory = (start: Required<Start>) =>
     `RSS ${mb(start.rssAfterStartBytes)} ${AFTER_START_MS / 1000} s after, idle ${mb(start.idleRssBytes)}`;
   console.log(
     `\nStart to first answer (GET /v1/models), ${times} starts each, alternating, medians (load average ${load});` +

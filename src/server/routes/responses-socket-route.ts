@@ -5,6 +5,7 @@ import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
+import { requestHeaders } from '../request-header.ts';
 import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 
 const OPEN = 1;
@@ -20,7 +21,7 @@ export function responsesSocketRoute(
 ): MiddlewareHandler<AppEnv> {
   const upgrade = upgradeWebSocket((c) => {
     const { principal, gateway } = c.var;
-    const headers = c.req.raw.headers;
+    const headers = requestHeaders(c);
     const run: RunTurn = (request, body, previousItems, signal) => {
       const warnings: string[] = [];
       const call: GatewayCall = {
