@@ -1,7 +1,8 @@
 /**
  * What a gateway hop costs: Portico (store, request logs and key auth on) beside a bare node:http
- * pipe proxy and Portkey's gateway, in one run, against a fast stand-in for OpenAI's Responses
- * API; then Portico's requests/s with `--workers 1` and 2 on both cores, with the cores the
+ * pipe proxy, Portkey's gateway and, non-streaming, a lean proxy that stores and logs as Portico
+ * does and does nothing else (bench/support/lean-proxy.ts: the floor for a hop with those
+ * duties), in one run, against a fast stand-in for OpenAI's Responses API; then Portico's requests/s with `--workers 1` and 2 on both cores, with the cores the
  * servers and the load used; then how fast `portico serve` starts and how much memory it holds
  * idle.
  *
@@ -190,6 +191,7 @@ interface Ratios {
 }
 
 const PORTICO = 'Portico (store, logs, auth)';
+const LEAN = 'lean proxy (store, logs, auth)';
 const hops: Hop[] = [];
 const fullSpeed: Ratios[] = [];
 try {
@@ -217,6 +219,20 @@ try {
       'x-portkey-custom-host': upstream.url,
       authorization: 'Bearer bench-key-not-secret',
     },
+    streams: false,
+  });
+  // The floor a storing proxy could reach (bench/support/lean-proxy.ts): JSON answers only.
+  const lean = await startPinned(
+    SERVER_CORE,
+    ['--import', 'tsx', here('./support/lean-proxy.ts'), upstream.url, join(dir, 'lean'), key],
+    listening,
+  );
+  hops.push({
+    name: LEAN,
+    server: lean,
+    path: '/v1/responses',
+    model: 'fast/model',
+    headers: { authorization: `Bearer ${key}` },
     streams: false,
   });
   const portico = await startPinned(SERVER_CORE, serveArgs, listening, {
