@@ -4,10 +4,10 @@
  * against its hash held in memory, parses the body and checks `model` and `input`, asks the
  * upstream with undici's pooled `request`, answers with a response of Portico's shape under an
  * id of its own, and stores that response and its input item (acknowledged once durable) and a
- * log with both bodies (off the answer's path, in batches), in tables shaped like Portico's,
- * through Portico's own group commit. It does none of the rest: no schema for the whole
- * request, no engine, no gateway layers (limits, cache, retries), no streaming. Run as its own
- * process:
+ * log with both bodies (off the answer's path, in batches), in tables like Portico's (fewer
+ * columns), through Portico's own group commit. It does none of the rest: no schema for the
+ * whole request, no engine, no gateway layers (limits, cache, retries), no streaming. Run as
+ * its own process:
  *   node --import tsx bench/support/lean-proxy.ts <upstream URL ending in /v1> <data folder> <key>
  */
 import { createHash } from 'node:crypto';
