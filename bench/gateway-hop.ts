@@ -2,9 +2,9 @@
  * What a gateway hop costs: Portico (store, request logs and key auth on) beside a bare node:http
  * pipe proxy, Portkey's gateway and, non-streaming, a lean proxy that stores and logs as Portico
  * does and does nothing else (bench/support/lean-proxy.ts: the floor for a hop with those
- * duties), in one run, against a fast stand-in for OpenAI's Responses API; then Portico's requests/s with `--workers 1` and 2 on both cores, with the cores the
- * servers and the load used; then how fast `portico serve` starts and how much memory it holds
- * idle.
+ * duties), in one run, against a fast stand-in for OpenAI's Responses API; then Portico's
+ * requests/s with `--workers 1` and 2 on both cores, with the cores the servers and the load
+ * used; then how fast `portico serve` starts and how much memory it holds idle.
  *
  *   npm run bench:gateway [-- --seconds 5 --rounds 3 --warmup 10 --connections 32 --deltas 20 --rate 500
  *                             --scaling-connections 128 --starts 5]
