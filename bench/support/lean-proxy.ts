@@ -10,18 +10,20 @@
  * its own process:
  *   node --import tsx bench/support/lean-proxy.ts <upstream URL ending in /v1> <data folder> <key>
  */
-import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { request } from 'undici';
+import type { CreateResponseRequest } from '../../src/api/request.ts';
+import { outputText, type OutputItem, type ResponseObject } from '../../src/api/response.ts';
 import { randomId } from '../../src/engine/ids.ts';
+import { initialResponse } from '../../src/engine/initial-response.ts';
+import { bearerToken, hashApiKey } from '../../src/gateway/api-keys.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../../src/store/sqlite-connection.ts';
 import { SqliteGroupCommit, walFile } from '../../src/store/sqlite-group-commit.ts';
 
 const [upstreamUrl = '', dataDir = '', key = ''] = process.argv.slice(2);
 const LOG_FLUSH_MS = 50;
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const keyHash = sha256(key);
+const keyHash = hashApiKey(key);
 
 const db = openSqliteDatabase(dataDir);
 db.exec(`
@@ -76,9 +78,9 @@ setInterval(() => {
 
 interface UpstreamAnswer {
   created_at: number;
-  status: string;
-  output: Array<{ content?: Array<{ text?: string }> }>;
-  usage: { input_tokens: number; output_tokens: number };
+  status: ResponseObject['status'];
+  output: OutputItem[];
+  usage: NonNullable<ResponseObject['usage']>;
 }
 
 function send(res: ServerResponse, status: number, body: string): void {
@@ -106,42 +108,17 @@ async function answer(res: ServerResponse, body: string, startedAt: number): Pro
     body: JSON.stringify({ model: 'fast', input, store: false, stream: false }),
   });
   const upstream = (await reply.body.json()) as UpstreamAnswer;
-  const response = {
-    id: randomId('resp'),
-    object: 'response',
-    created_at: upstream.created_at,
+  // Portico's own response object, its settings those of a request with only `model` and `input`.
+  const response: ResponseObject = {
+    ...initialResponse(randomId('resp'), upstream.created_at, model, {
+      model,
+      input,
+    } as CreateResponseRequest),
     status: upstream.status,
     completed_at: upstream.created_at,
-    background: false,
-    model,
     output: upstream.output,
-    error: null,
-    incomplete_details: null,
-    instructions: null,
-    metadata: {},
-    temperature: 1,
-    top_p: 1,
-    max_output_tokens: null,
-    max_tool_calls: null,
-    previous_response_id: null,
-    parallel_tool_calls: true,
-    reasoning: null,
-    text: { format: { type: 'text' }, verbosity: 'medium' },
-    tool_choice: 'auto',
-    tools: [],
-    truncation: 'disabled',
-    service_tier: 'default',
-    store: true,
-    user: null,
-    safety_identifier: null,
-    prompt_cache_key: null,
-    top_logprobs: 0,
     usage: upstream.usage,
-    presence_penalty: 0,
-    frequency_penalty: 0,
-    output_text: upstream.output
-      .map((item) => item.content?.map((part) => part.text ?? '').join('') ?? '')
-      .join(''),
+    output_text: outputText(upstream.output),
   };
   const text = JSON.stringify(response);
   const item = {
@@ -187,8 +164,8 @@ async function answer(res: ServerResponse, body: string, startedAt: number): Pro
 
 const server = createServer((req, res) => {
   const startedAt = Date.now();
-  const auth = req.headers.authorization;
-  if (!auth?.startsWith('Bearer ') || sha256(auth.slice(7)) !== keyHash)
+  const token = bearerToken(req.headers.authorization);
+  if (token === undefined || hashApiKey(token) !== keyHash)
     return reject(res, 401, 'The key is missing or wrong.', null);
   let body = '';
   req.setEncoding('utf8');

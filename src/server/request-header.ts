@@ -3,7 +3,8 @@ import type { AppEnv } from './app-env.ts';
 
 /**
  * A request header, read from what node's parser already made: names lower-cased, repeats
- * joined. `c.req.header` reads through @hono/node-server's WHATWG view, which checks and
+ * joined with `, ` (or, for headers that may appear once, such as `authorization`, the first
+ * kept). `c.req.header` reads through @hono/node-server's WHATWG view, which checks and
  * lower-cases the name and checks the value again at every read: a proxied request reads ~19
  * headers (the `cf-aig-*` options among them), 2.1 µs that way against 0.4 here. `name` is
  * lower case.
