@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
@@ -109,7 +109,7 @@ describe('SQLite group commit', () => {
 
   test('the real WAL file is synced, and close waits for writes in flight', async () => {
     const path = join(root, `db-${n - 1}.db`);
-    const commits = new SqliteGroupCommit(db, walFile(`${path}-wal`));
+    const commits = new SqliteGroupCommit(db, walFile(path));
     const writes = Promise.all([commits.write(insert('p')), commits.write(insert('q'))]);
     await commits.close();
     assert.deepEqual(rows(), ['p', 'q']);
@@ -119,6 +119,21 @@ describe('SQLite group commit', () => {
     assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2);
     reopened.close();
   });
+  test('synced commits are checkpointed into the database file by a thread of their own', async () => {
+    const path = join(root, `db-${n - 1}.db`);
+    // Until a checkpoint, new pages live in the WAL only; the file holds its first page.
+    const before = statSync(path).size;
+    const commits = new SqliteGroupCommit(db, walFile(path));
+    // The connection's own checkpoint is off (beforeEach): only the thread can copy the WAL.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => commits.write(insert(`c${i}`))));
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size <= before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(statSync(path).size > before, "the table's pages reached the database file");
+    await commits.close();
+    assert.equal(rows().length, 50);
+  });
+
   test('a batch refused the write lock by another connection waits off the event loop, then commits', async () => {
     const commits = new SqliteGroupCommit(db, gatedFile());
     db.pragma('busy_timeout = 5000');

@@ -42,7 +42,7 @@ const insertResponse = db.prepare('INSERT INTO responses VALUES (?, ?, ?, ?, ?)'
 const insertItem = db.prepare('INSERT INTO items VALUES (?, ?, ?)');
 const insertLog = db.prepare('INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
 const insertBodies = db.prepare('INSERT INTO log_bodies VALUES (?, ?)');
-const commits = new SqliteGroupCommit(db, walFile(join(dataDir, `${DATABASE_FILE}-wal`)));
+const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
 
 interface Log {
   id: string;

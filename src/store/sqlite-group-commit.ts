@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Database, Transaction } from 'better-sqlite3';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 /** What makes a commit durable: an fdatasync of the WAL file. */
 export interface DurableFile {
@@ -8,17 +9,22 @@ export interface DurableFile {
 }
 
 /**
- * The WAL file, synced through a handle kept open: SQLite removes the file only when the last
- * connection to the database closes, and the connection this serves is open.
+ * The WAL of the database at `database`, synced through a handle kept open (SQLite removes the
+ * file only when the last connection to the database closes, and the connection this serves is
+ * open), and checkpointed into the database off the event loop once synced (wal-checkpointer.ts).
  */
-export function walFile(path: string): DurableFile {
+export function walFile(database: string): DurableFile {
+  const path = `${database}-wal`;
+  const checkpoints = new WalCheckpointer(database);
   let handle: FileHandle | undefined;
   return {
     async sync() {
       handle ??= await open(path, 'r');
       await handle.datasync();
+      checkpoints.committed();
     },
     async close() {
+      await checkpoints.close();
       await handle?.close();
       handle = undefined;
     },

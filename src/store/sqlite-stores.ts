@@ -29,7 +29,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const db = openSqliteDatabase(options.dataDir);
   const clock = options.clock ?? Date.now;
   const instance = options.instance ?? newInstanceId();
-  const commits = new SqliteGroupCommit(db, walFile(join(options.dataDir, `${DATABASE_FILE}-wal`)));
+  const commits = new SqliteGroupCommit(db, walFile(join(options.dataDir, DATABASE_FILE)));
   try {
     // Instances first: the responses store's recovery reads their leases.
     const instances = new SqliteInstanceStore(db);
