@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { SqliteGroupCommit, walFile, type DurableFile } from '../src/store/sqlite-group-commit.ts';
+import { WalCheckpointer } from '../src/store/wal-checkpointer.ts';
 
 /** A WAL file whose syncs are counted and, when `held`, wait until released. */
 function gatedFile() {
@@ -132,6 +133,29 @@ describe('SQLite group commit', () => {
     assert.ok(statSync(path).size > before, "the table's pages reached the database file");
     await commits.close();
     assert.equal(rows().length, 50);
+  });
+
+  test('under sustained commits the thread starts the WAL over, again and again', async () => {
+    const path = join(root, `db-${n - 1}.db`);
+    const policy = { everyMs: 0, restartFrames: 100, idleMs: 30_000 };
+    const commits = new SqliteGroupCommit(db, walFile(path, new WalCheckpointer(path, policy)));
+    // The WAL header's checkpoint sequence number: it moves each time the WAL starts over.
+    const restarts = new Set<number>();
+    const value = 'x'.repeat(2000);
+    let written = 0;
+    // Always 64 writes in flight, so the WAL never rests; the connection's own checkpoint is
+    // off (beforeEach): only the thread can let the WAL start over.
+    const writer = async (until: number) => {
+      while (Date.now() < until) {
+        await commits.write(insert(`${value}${written++}`));
+        restarts.add(readFileSync(`${path}-wal`).readUInt32BE(12));
+      }
+    };
+    const until = Date.now() + 1000;
+    await Promise.all(Array.from({ length: 64 }, () => writer(until)));
+    await commits.close();
+    assert.ok(restarts.size >= 3, `the WAL started over ${restarts.size - 1} times in a second of commits`);
+    assert.equal(rows().length, written);
   });
 
   test('a batch refused the write lock by another connection waits off the event loop, then commits', async () => {

@@ -13,9 +13,8 @@ export interface DurableFile {
  * file only when the last connection to the database closes, and the connection this serves is
  * open), and checkpointed into the database off the event loop once synced (wal-checkpointer.ts).
  */
-export function walFile(database: string): DurableFile {
+export function walFile(database: string, checkpoints = new WalCheckpointer(database)): DurableFile {
   const path = `${database}-wal`;
-  const checkpoints = new WalCheckpointer(database);
   let handle: FileHandle | undefined;
   return {
     async sync() {
