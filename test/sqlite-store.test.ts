@@ -14,6 +14,9 @@ import { INSTANCE_MIGRATIONS } from '../src/store/instance-migrations.ts';
 import { prepareStatements } from '../src/store/sqlite-statements.ts';
 import { INTERRUPTED_ERROR } from '../src/store/sqlite-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
+import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
+import { SqliteLogStore } from '../src/store/sqlite-log-store.ts';
+import { seedLogs } from './support/seed-logs.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
 import { sqliteUnderTest } from './support/sqlite-under-test.ts';
@@ -257,3 +260,40 @@ function nullParameters(source: string): unknown[] {
   if (names.length > 0) return [Object.fromEntries(names.map((name) => [name, null]))];
   return [...source.matchAll(/\?/g)].map(() => null);
 }
+
+describe('sqlite analytics', () => {
+  test('read in slices, with the event loop turning between them, they answer as one statement does', async () => {
+    const dataDir = await tempDir();
+    const stores = openSqliteStores({ dataDir });
+    const now = Date.UTC(2026, 10, 30);
+    await seedLogs(stores.logs, 2000, now);
+    // A second store on the same file: the same rows, read ~100 at a time.
+    const db = openSqliteDatabase(dataDir);
+    const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
+    const sliced = new SqliteLogStore(db, commits, 97);
+    const queries = [
+      { bucketMs: 3_600_000, groupBy: 'model' as const },
+      { bucketMs: 0, from: now - 86_400_000, to: now, groupBy: 'gateway' as const },
+      { bucketMs: 600_000, from: now - 7_200_000, success: false },
+      { bucketMs: 3_600_000, project: 'nobody' },
+    ];
+    for (const query of queries) {
+      let turns = 0;
+      let counting = true;
+      const tick = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const rows = await sliced.analytics(query);
+      counting = false;
+      assert.deepEqual(rows, await stores.logs.analytics(query));
+      if (rows.length > 0) assert.ok(turns > 0, 'the event loop ran between slices');
+    }
+    await commits.close();
+    db.close();
+    await stores.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
