@@ -261,7 +261,7 @@ function nullParameters(source: string): unknown[] {
   return [...source.matchAll(/\?/g)].map(() => null);
 }
 
-describe('sqlite analytics', () => {
+describe('sqlite logs, read and pruned a part at a time', () => {
   test('read in slices, with the event loop turning between them, they answer as one statement does', async () => {
     const dataDir = await tempDir();
     const stores = openSqliteStores({ dataDir });
@@ -292,6 +292,35 @@ describe('sqlite analytics', () => {
       if (rows.length > 0) assert.ok(turns > 0, 'the event loop ran between slices');
     }
     await commits.close();
+    db.close();
+    await stores.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a prune deletes in batches, with the event loop turning between them', async () => {
+    const dataDir = await tempDir();
+    const stores = openSqliteStores({ dataDir });
+    const now = Date.UTC(2026, 10, 30);
+    await seedLogs(stores.logs, 5000, now);
+    const cutoff = now - 43_200_000;
+    const db = new Sqlite(join(dataDir, DATABASE_FILE), { readonly: true });
+    const count = (where: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM logs WHERE ${where}`).get(cutoff) as { n: number }).n;
+    const older = count('created_at < ?');
+    assert.ok(older > 2000, 'more old logs than one batch deletes');
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    assert.equal(await stores.logs.prune(cutoff), older);
+    counting = false;
+    assert.ok(turns > 0, 'the event loop ran between batches');
+    assert.equal(count('created_at < ?'), 0);
+    assert.equal(count('created_at >= ?'), 5000 - older);
     db.close();
     await stores.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -82,6 +82,9 @@ const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter
  */
 const ANALYTICS_SLICE_ROWS = 5_000;
 
+/** Logs one prune statement deletes at most, with their bodies. */
+const PRUNE_BATCH_ROWS = 2_000;
+
 /** SQLite's ORDER BY bucket, grp: NULL first, text by its UTF-8 bytes. */
 function byBucketAndGroup(a: AnalyticsRow, b: AnalyticsRow): number {
   if (a.bucket !== b.bucket) return a.bucket - b.bucket;
@@ -251,13 +254,27 @@ export class SqliteLogStore implements LogStore {
     return row.cost;
   }
 
+  /**
+   * Deletes `PRUNE_BATCH_ROWS` logs (and their bodies) at a time, each batch through the group
+   * commit: one statement for an hour of a busy server's logs, or for the first prune after a
+   * retention was set on a large log, held the event loop for as long as it took, and synced
+   * on it.
+   */
   async prune(before: number): Promise<number> {
-    return this.#db
-      .transaction(() => {
-        this.#sql.get(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS);
-        return this.#sql.get(`DELETE FROM logs WHERE created_at < ?`).run(before).changes;
-      })
-      .immediate();
+    await this.#commits.write(() =>
+      this.#sql.get(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS),
+    );
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.#commits.write(
+        () =>
+          this.#sql
+            .get(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)`)
+            .run(before, PRUNE_BATCH_ROWS).changes,
+      );
+      deleted += batch;
+      if (batch < PRUNE_BATCH_ROWS) return deleted;
+    }
   }
 
   #insertOne(entry: LogEntry): void {
