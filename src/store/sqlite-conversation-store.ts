@@ -7,6 +7,7 @@ import { pageStart, parseItem, toItemPage, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { ItemPage, PageQuery } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 
 interface ConversationRow {
   id: string;
@@ -20,29 +21,33 @@ interface Page {
   limit: number;
 }
 
-/** The embedded ConversationStore, on the handle shared with the other stores. */
+/**
+ * The embedded ConversationStore, on the handle shared with the other stores. A conversation's
+ * creation and the items each response appends to it go through the group commit (`commits`),
+ * with the responses' own writes: no sync on the event loop per response.
+ */
 export class SqliteConversationStore implements ConversationStore {
   readonly #db: Database;
+  readonly #commits: SqliteGroupCommit;
   readonly #sql: ReturnType<typeof prepare>;
 
-  constructor(db: Database) {
+  constructor(db: Database, commits: SqliteGroupCommit) {
     migrate(db, 'conversations', CONVERSATION_MIGRATIONS);
     this.#db = db;
+    this.#commits = commits;
     this.#sql = prepare(db);
   }
 
   async create(conversation: ConversationObject, items: readonly Item[], owner: Owner): Promise<void> {
-    this.#db
-      .transaction(() => {
-        this.#sql.insert.run(
-          conversation.id,
-          owner,
-          conversation.created_at,
-          JSON.stringify(conversation.metadata),
-        );
-        this.#insertItems(conversation.id, items, 0);
-      })
-      .immediate();
+    await this.#commits.write(() => {
+      this.#sql.insert.run(
+        conversation.id,
+        owner,
+        conversation.created_at,
+        JSON.stringify(conversation.metadata),
+      );
+      this.#insertItems(conversation.id, items, 0);
+    });
   }
 
   async get(id: string, owner: Owner): Promise<ConversationObject | undefined> {
@@ -64,13 +69,11 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async append(id: string, items: readonly Item[], owner: Owner): Promise<boolean> {
-    return this.#db
-      .transaction(() => {
-        if (!this.#sql.select.get(id, owner)) return false;
-        this.#insertItems(id, items, this.#sql.nextPosition.get(id)!.next);
-        return true;
-      })
-      .immediate();
+    return this.#commits.write(() => {
+      if (!this.#sql.select.get(id, owner)) return false;
+      this.#insertItems(id, items, this.#sql.nextPosition.get(id)!.next);
+      return true;
+    });
   }
 
   async items(id: string, owner: Owner): Promise<Item[] | undefined> {
