@@ -261,6 +261,21 @@ function nullParameters(source: string): unknown[] {
   return [...source.matchAll(/\?/g)].map(() => null);
 }
 
+/** What `work` resolves to, and how many turns the event loop took while it ran (none: it held the loop throughout). */
+async function withTurns<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let counting = true;
+  const tick = () => {
+    if (!counting) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  const value = await work();
+  counting = false;
+  return { value, turns };
+}
+
 describe('sqlite logs, read and pruned a part at a time', () => {
   test('read in slices, with the event loop turning between them, they answer as one statement does', async () => {
     const dataDir = await tempDir();
@@ -278,16 +293,7 @@ describe('sqlite logs, read and pruned a part at a time', () => {
       { bucketMs: 3_600_000, project: 'nobody' },
     ];
     for (const query of queries) {
-      let turns = 0;
-      let counting = true;
-      const tick = () => {
-        if (!counting) return;
-        turns++;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      const rows = await sliced.analytics(query);
-      counting = false;
+      const { value: rows, turns } = await withTurns(() => sliced.analytics(query));
       assert.deepEqual(rows, await stores.logs.analytics(query));
       if (rows.length > 0) assert.ok(turns > 0, 'the event loop ran between slices');
     }
@@ -308,16 +314,8 @@ describe('sqlite logs, read and pruned a part at a time', () => {
       (db.prepare(`SELECT count(*) AS n FROM logs WHERE ${where}`).get(cutoff) as { n: number }).n;
     const older = count('created_at < ?');
     assert.ok(older > 2000, 'more old logs than one batch deletes');
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      if (!counting) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    assert.equal(await stores.logs.prune(cutoff), older);
-    counting = false;
+    const { value: deleted, turns } = await withTurns(() => stores.logs.prune(cutoff));
+    assert.equal(deleted, older);
     assert.ok(turns > 0, 'the event loop ran between batches');
     assert.equal(count('created_at < ?'), 0);
     assert.equal(count('created_at >= ?'), 5000 - older);
