@@ -4,7 +4,10 @@
  * node-llama-cpp behind a bare node:http SSE server (bench/support/llama-sse-server.ts), which
  * shows what streaming over HTTP to a second process costs by itself on this machine.
  *
- *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 15 --warmup 3]
+ *   npm run bench [-- --model PATH.gguf --tokens 400 --rounds 15 --warmup 3 --threads N --gpu false]
+ *
+ * `--threads` and `--gpu` (auto, cuda, vulkan, metal or false) set all three alike; by default
+ * the threads Portico picks (one less than the cores) and the CPU.
  *
  * Portico runs as a child process (`portico serve`, the built command with the node flags its
  * workers get, bench/support/portico-command.ts; `npm run build` after changing the sources),
@@ -24,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnServe } from '../test/support/spawn-serve.ts';
 import { ensureBuilt } from './support/bench-setup.ts';
-import { openDirectLlama } from './support/direct-llama.ts';
+import { openDirectLlama, type DirectGpu } from './support/direct-llama.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { median, quantile } from './support/stats.ts';
 import { porticoCommand } from './support/portico-command.ts';
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
     prompt: { type: 'string', default: 'Once upon a time' },
+    threads: { type: 'string' },
+    gpu: { type: 'string', default: 'false' },
   },
 });
 const maxTokens = Number(values.tokens);
@@ -49,6 +54,16 @@ ensureBuilt(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(values.rounds);
 const modelPath = values.model;
 const modelId = `local/${basename(modelPath, '.gguf')}`;
+const threads = values.threads
+  ? Number(values.threads)
+  : defaultThreadCount(availableParallelism(), availableParallelism());
+const gpu = parseGpu(values.gpu);
+
+function parseGpu(value: string): DirectGpu {
+  if (value === 'false') return false;
+  if (value === 'auto' || value === 'cuda' || value === 'vulkan' || value === 'metal') return value;
+  throw new Error(`--gpu must be auto, cuda, vulkan, metal or false, not '${value}'`);
+}
 
 interface Sample {
   tokens: number;
@@ -66,7 +81,12 @@ async function startPortico(): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
   const server = await spawnServe(
     ['--data-dir', dataDir, '--models-dir', join(modelPath, '..')],
-    { ...process.env, OPENAI_API_KEY: '' },
+    {
+      ...process.env,
+      OPENAI_API_KEY: '',
+      PORTICO_LOCAL_THREADS: String(threads),
+      PORTICO_LOCAL_GPU: String(gpu),
+    },
     porticoCommand(bin),
   );
   return {
@@ -82,11 +102,11 @@ async function startPortico(): Promise<Server> {
  * node-llama-cpp behind a bare node:http SSE server, in a process of its own as Portico is, free
  * to run on every core as Portico's is (taskset over all of them).
  */
-function startBareServer(threads: number): Promise<PinnedProcess> {
+function startBareServer(): Promise<PinnedProcess> {
   const entry = fileURLToPath(new URL('./support/llama-sse-server.ts', import.meta.url));
   return startPinned(
     `0-${availableParallelism() - 1}`,
-    ['--import', 'tsx', entry, modelPath, String(threads)],
+    ['--import', 'tsx', entry, modelPath, String(threads), String(gpu)],
     (out) => /^(http:\S+)\n/m.exec(out)?.[1],
   );
 }
@@ -136,8 +156,7 @@ function spread(ratios: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const threads = defaultThreadCount(availableParallelism(), availableParallelism());
-  const llama = await openDirectLlama(modelPath, threads);
+  const llama = await openDirectLlama(modelPath, threads, gpu);
   /** The same request, node-llama-cpp alone, in this process: a fresh sequence, greedy, streamed chunks. */
   async function direct(): Promise<Sample> {
     const started = performance.now();
@@ -147,7 +166,7 @@ async function main(): Promise<void> {
   }
 
   const portico = await startPortico();
-  const bare = await startBareServer(threads);
+  const bare = await startBareServer();
   const runs = {
     direct,
     bare: () => streamOverHttp(bare.url),
@@ -172,7 +191,7 @@ async function main(): Promise<void> {
       tokens = sample.portico.tokens;
     }
     console.log(
-      `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ` +
+      `model ${modelId}, ${tokens} output tokens per request, ${threads} thread(s), ${llama.gpu || 'CPU'}, ` +
         `${values.warmup} warm-up and ${rounds} measured rounds (medians)`,
     );
     console.log(`node-llama-cpp direct             ${median(rates.direct).toFixed(0).padStart(7)} tokens/s`);

@@ -135,7 +135,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   });
   const upstreams = createUpstreams(config, { ...(options.post ? { post: options.post } : {}), env, logger });
 
-  const local = new LocalProvider({ logger });
+  const local = new LocalProvider({ ...config.local, logger });
   const providers = new Map<string, Provider>([
     ...upstreams.providers,
     ['local', local],

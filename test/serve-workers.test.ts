@@ -47,6 +47,7 @@ describe('portico serve --workers 2', () => {
     writeFileSync(
       config,
       JSON.stringify({
+        local: { threads: 1, context_size: 512 },
         gateways: {
           default: { authentication: false },
           tight: { authentication: false, rate_limit: { limit: RATE, period: 3600, technique: 'fixed' } },
@@ -121,9 +122,15 @@ describe('portico serve --workers 2', () => {
     assert.deepEqual(withYoungGeneration(['--max-semi-space-size=64']), ['--max-semi-space-size=64']);
   });
 
-  test('the local model is loaded once, by the primary, for both workers', () => {
-    const loads = portico.stderr().match(/"message":"local model loaded"/g) ?? [];
+  test("the local model is loaded once, by the primary, for both workers, with the file's local settings", () => {
+    const loads = portico
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"message":"local model loaded"'))
+      .map((line) => JSON.parse(line) as { contextSize: number; threads: number });
     assert.equal(loads.length, 1);
+    assert.equal(loads[0]!.contextSize, 512);
+    assert.equal(loads[0]!.threads, 1);
   });
 
   test("a gateway's rate limit counts the requests of both workers together", async () => {

@@ -3,14 +3,18 @@
  * that streams each text chunk as an SSE event of the size and shape of Portico's
  * `response.output_text.delta`, and ends with a `response.completed` event that carries the
  * usage. No parsing beyond the body's JSON, no engine, no store. Run as its own process:
- *   node --import tsx bench/support/llama-sse-server.ts <model.gguf> <threads>
+ *   node --import tsx bench/support/llama-sse-server.ts <model.gguf> <threads> <gpu: auto|cuda|vulkan|metal|false>
  * It prints its URL once it listens.
  */
 import { createServer } from 'node:http';
-import { openDirectLlama } from './direct-llama.ts';
+import { openDirectLlama, type DirectGpu } from './direct-llama.ts';
 
-const [modelPath = '', threads = '1'] = process.argv.slice(2);
-const direct = await openDirectLlama(modelPath, Number(threads));
+const [modelPath = '', threads = '1', gpu = 'false'] = process.argv.slice(2);
+const direct = await openDirectLlama(
+  modelPath,
+  Number(threads),
+  gpu === 'false' ? false : (gpu as DirectGpu),
+);
 const ITEM_ID = `msg_${'0'.repeat(48)}`;
 
 const server = createServer((req, res) => {

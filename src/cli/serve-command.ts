@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import type { LocalConfig } from '../config/local-config.ts';
 import { jsonLogger } from '../logger.ts';
 import type { RuntimeOptions } from '../runtime.ts';
 import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
@@ -47,8 +48,16 @@ export const serveCommand: Command = {
       return 2;
     }
     if (cluster.isPrimary && workers > 1) {
+      let local;
+      try {
+        local = await primaryLocalConfig(values);
+      } catch (error) {
+        process.stderr.write(`portico: ${(error as Error).message}\n`);
+        return 2;
+      }
       return runPrimary({
         workers,
+        local,
         logger: jsonLogger(),
         onListening: (url, models) => announce(url, models, workers),
         onStopping: () => process.stderr.write(SHUTTING_DOWN),
@@ -73,6 +82,16 @@ function announce(url: string, models: string[], workers: number): void {
   process.stderr.write(`Portico listening on ${url}/v1${workers > 1 ? ` (${workers} workers)` : ''}\n`);
   process.stderr.write(`Dashboard: ${url}/\n`);
   process.stderr.write(models.length > 0 ? `Models: ${models.join(', ')}\n` : NO_MODEL);
+}
+
+/**
+ * The config's `local` settings, for the primary that runs the local models. Imported here:
+ * the primary needs nothing else of the config, and a single process reads it as it starts.
+ */
+async function primaryLocalConfig(values: Values): Promise<LocalConfig> {
+  const { loadConfig } = await import('../config/load-config.ts');
+  const { configPath } = runtimeOptions(values);
+  return (await loadConfig({ ...(configPath ? { path: configPath } : {}), env: process.env })).local;
 }
 
 /** A worker's rate limits and local models are the primary's (unless Redis holds the counters). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GATEWAY_ID, GatewaySettingsInput } from '../api/gateway-settings.ts';
+import { LocalConfigFile } from './local-config.ts';
 import { ToolsConfigFile } from './tools-config.ts';
 
 /**
@@ -148,6 +149,8 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** The model that `model: "default"` names. */
   default_model: z.string('must be a model id').min(1, 'must not be empty').optional(),
+  /** Local GGUF models: llama.cpp's threads, GPU offload, requests at once, context size. */
+  local: LocalConfigFile.optional(),
 });
 
 export type FileProvider = z.output<typeof FileProvider>;

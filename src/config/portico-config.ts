@@ -1,3 +1,4 @@
+import type { LocalConfig } from './local-config.ts';
 import type { ToolsConfig } from './tools-config.ts';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { CatalogModel, UpstreamTimeouts } from '../catalog/catalog-model.ts';
@@ -60,4 +61,6 @@ export interface PorticoConfig {
   embeddingModel: string | undefined;
   /** The model that `model: "default"` names. */
   defaultModel: string | undefined;
+  /** How local GGUF models run: the file's `local` section over PORTICO_LOCAL_*. */
+  local: LocalConfig;
 }

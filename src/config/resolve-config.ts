@@ -3,6 +3,7 @@ import { applyGatewaySettings, defaultGateway, type GatewaySettings } from '../a
 import { ConfigError, issuesFromZod, type ConfigIssue } from './config-error.ts';
 import { ConfigFile } from './config-schema.ts';
 import type { PorticoConfig } from './portico-config.ts';
+import { resolveLocalConfig } from './local-config.ts';
 import { resolveModels } from './resolve-models.ts';
 import { resolveProviders } from './resolve-providers.ts';
 import { resolveToolsConfig } from './tools-config.ts';
@@ -58,5 +59,6 @@ export function resolveConfig(document: unknown, options: ResolveConfigOptions):
       parsed.data.vector_stores?.embedding_model ??
       (options.env.PORTICO_EMBEDDING_MODEL?.trim() || undefined),
     defaultModel: parsed.data.default_model,
+    local: resolveLocalConfig(parsed.data.local, options.env),
   };
 }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
+import type { LocalConfig } from '../config/local-config.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from '../providers/local/local-provider.ts';
 import { serveWorker } from './serve-for-workers.ts';
@@ -11,6 +12,8 @@ export const WORKER_INDEX_ENV = 'PORTICO_WORKER_INDEX';
 
 export interface PrimaryOptions {
   workers: number;
+  /** How the local models run: the config's `local` settings. */
+  local: LocalConfig;
   logger: Logger;
   /** Called once every worker listens: what to tell the person who started the server. */
   onListening(url: string, models: string[]): void;
@@ -29,7 +32,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced', execArgv: withYoungGeneration(process.execArgv) });
   const services = {
     rateLimiter: new MemoryRateLimiter(),
-    local: new LocalProvider({ logger: options.logger }),
+    local: new LocalProvider({ ...options.local, logger: options.logger }),
   };
   let stopping = false;
   let started = false;

@@ -190,6 +190,8 @@ export class LocalProvider implements Provider {
         contextSize: local.contextSize,
         sequences: this.sequences,
         threads,
+        gpu: llama.gpu,
+        gpuLayers: local.model.gpuLayers,
         ms: Math.round(performance.now() - startedAt),
       });
       return local;

@@ -21,19 +21,39 @@ export async function startLlama(
   threads: number | undefined,
   logger: Logger,
 ): Promise<LlamaRuntime> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({
-    gpu,
-    build: 'never',
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-    logger: (level, message) => {
-      const text = message.trim();
-      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error(`llama.cpp: ${text}`);
-      else logger.warn(`llama.cpp: ${text}`);
-    },
-  });
+  const { getLlama, LlamaLogLevel, NoBinaryFoundError } = await import('node-llama-cpp');
+  const backend = gpu === 'auto' ? false : gpu;
+  let llama: Llama;
+  try {
+    llama = await getLlama({
+      gpu,
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+      logger: (level, message) => {
+        const text = message.trim();
+        if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal)
+          logger.error(`llama.cpp: ${text}`);
+        else logger.warn(`llama.cpp: ${text}`);
+      },
+    });
+  } catch (error) {
+    // Its own message is the class name alone.
+    if (backend && error instanceof NoBinaryFoundError) throw backendUnavailable(backend);
+    throw error;
+  }
+  // A backend the platform lacks (metal on Linux) falls back to the CPU without a word: one asked for by name must not.
+  if (backend && llama.gpu !== backend) {
+    await llama.dispose();
+    throw backendUnavailable(backend);
+  }
   const resolved = threads ?? defaultThreadCount(availableParallelism(), llama.cpuMathCores);
   llama.maxThreads = resolved;
   return { llama, threads: resolved };
+}
+
+function backendUnavailable(backend: string): Error {
+  return new Error(
+    `llama.cpp cannot run on '${backend}' here: node-llama-cpp has no prebuilt binary for it that loads on this machine (no such GPU, or its driver or runtime libraries are missing). Set local.gpu (PORTICO_LOCAL_GPU) to 'auto' or false.`,
+  );
 }
