@@ -17,6 +17,7 @@ import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
 import { SqliteLogStore } from '../src/store/sqlite-log-store.ts';
 import { seedLogs } from './support/seed-logs.ts';
+import { withTurns } from './support/event-loop-turns.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
 import { sqliteUnderTest } from './support/sqlite-under-test.ts';
@@ -259,21 +260,6 @@ function nullParameters(source: string): unknown[] {
   const names = [...source.matchAll(/:([a-z_]+)/g)].map((match) => match[1] as string);
   if (names.length > 0) return [Object.fromEntries(names.map((name) => [name, null]))];
   return [...source.matchAll(/\?/g)].map(() => null);
-}
-
-/** What `work` resolves to, and how many turns the event loop took while it ran (none: it held the loop throughout). */
-async function withTurns<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
-  let turns = 0;
-  let counting = true;
-  const tick = () => {
-    if (!counting) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  const value = await work();
-  counting = false;
-  return { value, turns };
 }
 
 describe('sqlite logs, read and pruned a part at a time', () => {

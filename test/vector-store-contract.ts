@@ -172,6 +172,51 @@ export function describeVectorStoreStore(name: string, open: () => Promise<Store
       );
     });
 
+    test('a file of many chunks is written, found and removed whole, and so is its store', async () => {
+      await store.create(vectorStore('vs_1'), ALICE);
+      const texts = Array.from({ length: 700 }, (_, n) => `common chunk number ${n}`);
+      const done = await addCompleted('vs_1', 'file_big', texts);
+      assert.equal(done?.status, 'completed');
+      assert.deepEqual(await store.fileChunks('vs_1', 'file_big', ALICE), texts, 'every chunk, in order');
+      const scope = { vectorStoreIds: ['vs_1'], owner: ALICE };
+      assert.equal((await store.textSearch(scope, ['common'], 1000)).length, 700);
+      const again = await addCompleted('vs_1', 'file_big', texts.slice(0, 3));
+      assert.equal(again?.status, 'completed');
+      assert.deepEqual(
+        await store.fileChunks('vs_1', 'file_big', ALICE),
+        texts.slice(0, 3),
+        'replaced whole',
+      );
+      await addCompleted('vs_1', 'file_big', texts);
+      assert.equal(await store.deleteFile('vs_1', 'file_big', ALICE), true);
+      assert.deepEqual(await store.textSearch(scope, ['common'], 1000), []);
+      await addCompleted('vs_1', 'file_big', texts);
+      assert.equal(await store.deleteFileEverywhere('file_big', ALICE), 1);
+      assert.deepEqual(await store.textSearch(scope, ['common'], 1000), []);
+      await addCompleted('vs_1', 'file_big', texts);
+      assert.equal(await store.delete('vs_1', ALICE), true);
+      assert.equal(await store.fileChunks('vs_1', 'file_big', ALICE), undefined);
+      assert.deepEqual(await store.textSearch(scope, ['common'], 1000), []);
+    });
+
+    test('a file cancelled while its chunks are written ends completed with all or cancelled with none', async () => {
+      await store.create(vectorStore('vs_1'), ALICE);
+      await store.createBatch({ id: 'vsfb_1', vector_store_id: 'vs_1', created_at: NOW }, ALICE);
+      await store.addFile(vsFile('vs_1', 'file_big'), 'big.txt', 'vsfb_1', ALICE);
+      const chunks = Array.from({ length: 700 }, (_, n) => ({ text: `chunk ${n}` }));
+      const finishing = store.finishFile(
+        'vs_1',
+        'file_big',
+        { status: 'completed', chunks, embeddingModel: null },
+        ALICE,
+      );
+      await store.cancelBatch('vs_1', 'vsfb_1', ALICE);
+      const file = await finishing;
+      const stored = await store.fileChunks('vs_1', 'file_big', ALICE);
+      if (file?.status === 'completed') assert.equal(stored?.length, 700);
+      else assert.deepEqual([file?.status, stored], ['cancelled', []]);
+    });
+
     test('batches count their files; cancel stops the files still in progress', async () => {
       await store.create(vectorStore('vs_1'), ALICE);
       assert.equal(

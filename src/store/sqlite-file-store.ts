@@ -3,6 +3,7 @@ import { FILE_MIGRATIONS } from './file-migrations.ts';
 import { FILE_COLUMNS, fileCursor, toFileObject, toFilePage, type FileRow } from './file-rows.ts';
 import type { FileObject, FilePage, FilePageQuery, FileStore } from './file-store.ts';
 import type { Owner } from './owner.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 
 const LIVE = `owner = :owner AND (expires_at IS NULL OR expires_at > :now)`;
@@ -21,35 +22,38 @@ interface PageParams {
   purpose: string | null;
 }
 
-/** The embedded FileStore, on the handle shared with the other stores. */
+/**
+ * The embedded FileStore, on the handle shared with the other stores. Uploads and deletions go
+ * through the group commit (`commits`): a file of megabytes is synced off the event loop.
+ */
 export class SqliteFileStore implements FileStore {
   readonly #db: Database;
   readonly #clock: () => number;
   readonly #sql: ReturnType<typeof prepare>;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database, clock: () => number) {
+  constructor(db: Database, clock: () => number, commits: SqliteGroupCommit) {
     migrate(db, 'files', FILE_MIGRATIONS);
     this.#db = db;
     this.#clock = clock;
     this.#sql = prepare(db);
+    this.#commits = commits;
   }
 
   async create(file: FileObject, content: Uint8Array, owner: Owner): Promise<void> {
-    this.#db
-      .transaction(() => {
-        this.#sql.dropExpired.run(this.#now());
-        this.#sql.insert.run({
-          id: file.id,
-          owner,
-          filename: file.filename,
-          purpose: file.purpose,
-          bytes: file.bytes,
-          created_at: file.created_at,
-          expires_at: file.expires_at ?? null,
-          content: Buffer.from(content.buffer, content.byteOffset, content.byteLength),
-        });
-      })
-      .immediate();
+    await this.#commits.write(() => {
+      this.#sql.dropExpired.run(this.#now());
+      this.#sql.insert.run({
+        id: file.id,
+        owner,
+        filename: file.filename,
+        purpose: file.purpose,
+        bytes: file.bytes,
+        created_at: file.created_at,
+        expires_at: file.expires_at ?? null,
+        content: Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+      });
+    });
   }
 
   async get(id: string, owner: Owner): Promise<FileObject | undefined> {
@@ -82,7 +86,7 @@ export class SqliteFileStore implements FileStore {
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#sql.delete.run(this.#scope(id, owner)).changes > 0;
+    return (await this.#commits.write(() => this.#sql.delete.run(this.#scope(id, owner)).changes)) > 0;
   }
 
   #now(): number {

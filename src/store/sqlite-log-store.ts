@@ -32,6 +32,7 @@ import {
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
+import { nextTurn } from '../next-turn.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -223,7 +224,7 @@ export class SqliteLogStore implements LogStore {
       tally.addSamples(samples.iterate(...values, start, end) as IterableIterator<LatencySample>);
       if (!next) break;
       start = end;
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     // A bucket and group met in two slices came first in the earlier one: order as SQL would.
     return tally.rows().sort(byBucketAndGroup);

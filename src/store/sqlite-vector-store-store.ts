@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
 import type { Owner } from './owner.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
@@ -45,31 +46,47 @@ const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
   AND c.vector_store_id IN (SELECT value FROM json_each(:stores))
   AND (:files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(:files)))`;
 
-/** The embedded VectorStoreStore, on the handle shared with the other stores. */
+/**
+ * Chunks written or deleted per write: a file's chunks go in and out a slice at a time, each
+ * slice one write of the group commit, so that a large file never holds the event loop for
+ * long (measured: ~85 µs to insert a chunk of 800 tokens with its full-text entry, ~45 µs to
+ * delete one; 16 MiB of text, ~11,000 chunks, was 1.8 s to add and 0.5 s to remove at once).
+ */
+export const CHUNKS_PER_INSERT = 128;
+export const CHUNKS_PER_DELETE = 256;
+
+/**
+ * The embedded VectorStoreStore, on the handle shared with the other stores. Its writes go
+ * through the group commit (`commits`): durable before they resolve, synced off the event loop.
+ */
 export class SqliteVectorStoreStore implements VectorStoreStore {
   readonly #db: Database;
   readonly #sql: StatementCache;
   readonly #clock: () => number;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database, clock: () => number) {
+  constructor(db: Database, clock: () => number, commits: SqliteGroupCommit) {
     migrate(db, 'vector_stores', VECTOR_STORE_MIGRATIONS);
     this.#db = db;
     this.#sql = new StatementCache(db);
     this.#clock = clock;
+    this.#commits = commits;
   }
 
   async create(store: NewVectorStore, owner: Owner): Promise<void> {
-    this.#run(
-      `INSERT INTO vector_stores (id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at)
+    await this.#write(() =>
+      this.#run(
+        `INSERT INTO vector_stores (id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      store.id,
-      owner,
-      store.name,
-      store.created_at,
-      store.last_active_at,
-      JSON.stringify(store.metadata),
-      store.expires_after?.days ?? null,
-      store.expires_at,
+        store.id,
+        owner,
+        store.name,
+        store.created_at,
+        store.last_active_at,
+        JSON.stringify(store.metadata),
+        store.expires_after?.days ?? null,
+        store.expires_at,
+      ),
     );
   }
 
@@ -82,40 +99,45 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     change: { name?: string; metadata?: Record<string, string>; expires_after?: ExpiresAfter | null },
     owner: Owner,
   ): Promise<VectorStoreObject | undefined> {
-    return this.#db
-      .transaction(() => {
-        const row = this.#row(id, owner);
-        if (!row) return undefined;
-        const days =
-          change.expires_after === undefined ? row.expires_after_days : (change.expires_after?.days ?? null);
-        const anchor = Number(row.last_active_at ?? row.created_at);
-        this.#run(
-          `UPDATE vector_stores SET name = ?, metadata_json = ?, expires_after_days = ?, expires_at = ? WHERE id = ?`,
-          change.name ?? row.name,
-          change.metadata === undefined ? row.metadata_json : JSON.stringify(change.metadata),
-          days,
-          days === null ? null : anchor + Number(days) * 86_400,
-          id,
-        );
-        return this.#store(id, owner);
-      })
-      .immediate();
+    return this.#write(() => {
+      const row = this.#row(id, owner);
+      if (!row) return undefined;
+      const days =
+        change.expires_after === undefined ? row.expires_after_days : (change.expires_after?.days ?? null);
+      const anchor = Number(row.last_active_at ?? row.created_at);
+      this.#run(
+        `UPDATE vector_stores SET name = ?, metadata_json = ?, expires_after_days = ?, expires_at = ? WHERE id = ?`,
+        change.name ?? row.name,
+        change.metadata === undefined ? row.metadata_json : JSON.stringify(change.metadata),
+        days,
+        days === null ? null : anchor + Number(days) * 86_400,
+        id,
+      );
+      return this.#store(id, owner);
+    });
   }
 
   async touch(id: string, now: number, owner: Owner): Promise<void> {
-    this.#run(
-      `UPDATE vector_stores SET last_active_at = ?,
+    await this.#write(() =>
+      this.#run(
+        `UPDATE vector_stores SET last_active_at = ?,
          expires_at = CASE WHEN expires_after_days IS NULL THEN expires_at ELSE ? + expires_after_days * 86400 END
        WHERE id = ? AND owner = ?`,
-      now,
-      now,
-      id,
-      owner,
+        now,
+        now,
+        id,
+        owner,
+      ),
     );
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#run(`DELETE FROM vector_stores WHERE id = ? AND owner = ?`, id, owner) > 0;
+    for (const file of this.#fileRows(`vector_store_id = ?`, id, owner)) await this.#dropChunks(file);
+    return (
+      (await this.#write(() =>
+        this.#run(`DELETE FROM vector_stores WHERE id = ? AND owner = ?`, id, owner),
+      )) > 0
+    );
   }
 
   async list(owner: Owner, query: ListQuery): Promise<ObjectPage<VectorStoreObject>> {
@@ -145,29 +167,35 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     batchId: string | null,
     owner: Owner,
   ): Promise<boolean> {
-    return this.#db
-      .transaction(() => {
-        if (!this.#row(file.vector_store_id, owner)) return false;
-        this.#run(
-          `DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?`,
-          file.vector_store_id,
-          file.id,
-        );
-        this.#run(
-          `INSERT INTO vector_store_files (vector_store_id, file_id, filename, batch_id, created_at, status,
+    // A file added again replaces the one there: its chunks go first, a slice at a time.
+    for (const old of this.#fileRows(
+      `vector_store_id = ? AND file_id = ?`,
+      file.vector_store_id,
+      file.id,
+      owner,
+    ))
+      await this.#dropChunks(old);
+    return this.#write(() => {
+      if (!this.#row(file.vector_store_id, owner)) return false;
+      this.#run(
+        `DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?`,
+        file.vector_store_id,
+        file.id,
+      );
+      this.#run(
+        `INSERT INTO vector_store_files (vector_store_id, file_id, filename, batch_id, created_at, status,
              last_error_json, attributes_json, chunking_json, usage_bytes)
            VALUES (?, ?, ?, ?, ?, 'in_progress', NULL, ?, ?, 0)`,
-          file.vector_store_id,
-          file.id,
-          filename,
-          batchId,
-          file.created_at,
-          file.attributes === null ? null : JSON.stringify(file.attributes),
-          JSON.stringify(file.chunking_strategy),
-        );
-        return true;
-      })
-      .immediate();
+        file.vector_store_id,
+        file.id,
+        filename,
+        batchId,
+        file.created_at,
+        file.attributes === null ? null : JSON.stringify(file.attributes),
+        JSON.stringify(file.chunking_strategy),
+      );
+      return true;
+    });
   }
 
   async finishFile(
@@ -176,36 +204,53 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     outcome: FileOutcome,
     owner: Owner,
   ): Promise<VectorStoreFileObject | undefined> {
-    return this.#db
-      .transaction(() => {
-        const file = this.#file(vectorStoreId, fileId, owner);
-        if (!file || file.status !== 'in_progress') return file;
-        let usage = 0;
-        if (outcome.status === 'completed')
-          outcome.chunks.forEach((chunk, position) => {
-            usage += Buffer.byteLength(chunk.text) + (chunk.embedding?.byteLength ?? 0);
+    const [file] = this.#fileRows(
+      `vector_store_id = ? AND file_id = ? AND status = 'in_progress'`,
+      vectorStoreId,
+      fileId,
+      owner,
+    );
+    if (!file) return this.#file(vectorStoreId, fileId, owner);
+    // The chunks are written a slice at a time before the file is marked completed: searches
+    // read completed files only, so none sees a part. A file cancelled, replaced or removed
+    // meanwhile stops the writing, and what was written goes.
+    const chunks = outcome.status === 'completed' ? outcome.chunks : [];
+    for (let start = 0; start < chunks.length; start += CHUNKS_PER_INSERT) {
+      const written = await this.#write(() => {
+        if (!this.#inProgress(file.seq)) return false;
+        chunks
+          .slice(start, start + CHUNKS_PER_INSERT)
+          .forEach((chunk, index) =>
             this.#run(
               `INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, embedding) VALUES (?, ?, ?, ?, ?)`,
               vectorStoreId,
               fileId,
-              position,
+              start + index,
               chunk.text,
               chunk.embedding ? embeddingBytes(chunk.embedding) : null,
-            );
-          });
-        this.#run(
-          `UPDATE vector_store_files SET status = ?, last_error_json = ?, usage_bytes = ?, embedding_model = ?
-           WHERE vector_store_id = ? AND file_id = ?`,
-          outcome.status,
-          outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
-          usage,
-          outcome.status === 'completed' ? outcome.embeddingModel : null,
-          vectorStoreId,
-          fileId,
-        );
-        return this.#file(vectorStoreId, fileId, owner);
-      })
-      .immediate();
+            ),
+          );
+        return true;
+      });
+      if (!written) return this.#abandon(file, owner);
+    }
+    const usage = chunks.reduce(
+      (sum, chunk) => sum + Buffer.byteLength(chunk.text) + (chunk.embedding?.byteLength ?? 0),
+      0,
+    );
+    const finished = await this.#write(() => {
+      if (!this.#inProgress(file.seq)) return false;
+      this.#run(
+        `UPDATE vector_store_files SET status = ?, last_error_json = ?, usage_bytes = ?, embedding_model = ? WHERE seq = ?`,
+        outcome.status,
+        outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+        usage,
+        outcome.status === 'completed' ? outcome.embeddingModel : null,
+        file.seq,
+      );
+      return true;
+    });
+    return finished ? this.#file(vectorStoreId, fileId, owner) : this.#abandon(file, owner);
   }
 
   async getFile(
@@ -222,36 +267,40 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     attributes: Attributes | null,
     owner: Owner,
   ): Promise<VectorStoreFileObject | undefined> {
-    return this.#db
-      .transaction(() => {
-        const changed = this.#run(
-          `UPDATE vector_store_files SET attributes_json = ? WHERE ${OWNED} AND file_id = ?`,
-          attributes === null ? null : JSON.stringify(attributes),
-          vectorStoreId,
-          owner,
-          fileId,
-        );
-        return changed > 0 ? this.#file(vectorStoreId, fileId, owner) : undefined;
-      })
-      .immediate();
+    return this.#write(() => {
+      const changed = this.#run(
+        `UPDATE vector_store_files SET attributes_json = ? WHERE ${OWNED} AND file_id = ?`,
+        attributes === null ? null : JSON.stringify(attributes),
+        vectorStoreId,
+        owner,
+        fileId,
+      );
+      return changed > 0 ? this.#file(vectorStoreId, fileId, owner) : undefined;
+    });
   }
 
   async deleteFile(vectorStoreId: string, fileId: string, owner: Owner): Promise<boolean> {
-    return (
+    for (const file of this.#fileRows(`vector_store_id = ? AND file_id = ?`, vectorStoreId, fileId, owner))
+      await this.#dropChunks(file);
+    const deleted = await this.#write(() =>
       this.#run(
         `DELETE FROM vector_store_files WHERE ${OWNED} AND file_id = ?`,
         vectorStoreId,
         owner,
         fileId,
-      ) > 0
+      ),
     );
+    return deleted > 0;
   }
 
   async deleteFileEverywhere(fileId: string, owner: Owner): Promise<number> {
-    return this.#run(
-      `DELETE FROM vector_store_files WHERE file_id = ? AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
-      fileId,
-      owner,
+    for (const file of this.#fileRows(`file_id = ?`, fileId, owner)) await this.#dropChunks(file);
+    return this.#write(() =>
+      this.#run(
+        `DELETE FROM vector_store_files WHERE file_id = ? AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
+        fileId,
+        owner,
+      ),
     );
   }
 
@@ -301,18 +350,16 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     batch: { id: string; vector_store_id: string; created_at: number },
     owner: Owner,
   ): Promise<boolean> {
-    return this.#db
-      .transaction(() => {
-        if (!this.#row(batch.vector_store_id, owner)) return false;
-        this.#run(
-          `INSERT INTO vector_store_file_batches (id, vector_store_id, created_at) VALUES (?, ?, ?)`,
-          batch.id,
-          batch.vector_store_id,
-          batch.created_at,
-        );
-        return true;
-      })
-      .immediate();
+    return this.#write(() => {
+      if (!this.#row(batch.vector_store_id, owner)) return false;
+      this.#run(
+        `INSERT INTO vector_store_file_batches (id, vector_store_id, created_at) VALUES (?, ?, ?)`,
+        batch.id,
+        batch.vector_store_id,
+        batch.created_at,
+      );
+      return true;
+    });
   }
 
   async getBatch(vectorStoreId: string, batchId: string, owner: Owner): Promise<FileBatchObject | undefined> {
@@ -324,18 +371,16 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     batchId: string,
     owner: Owner,
   ): Promise<FileBatchObject | undefined> {
-    return this.#db
-      .transaction(() => {
-        const batch = this.#batch(vectorStoreId, batchId, owner);
-        if (!batch || batch.status !== 'in_progress') return batch;
-        this.#run(`UPDATE vector_store_file_batches SET cancelled = 1 WHERE id = ?`, batchId);
-        this.#run(
-          `UPDATE vector_store_files SET status = 'cancelled' WHERE batch_id = ? AND status = 'in_progress'`,
-          batchId,
-        );
-        return this.#batch(vectorStoreId, batchId, owner);
-      })
-      .immediate();
+    return this.#write(() => {
+      const batch = this.#batch(vectorStoreId, batchId, owner);
+      if (!batch || batch.status !== 'in_progress') return batch;
+      this.#run(`UPDATE vector_store_file_batches SET cancelled = 1 WHERE id = ?`, batchId);
+      this.#run(
+        `UPDATE vector_store_files SET status = 'cancelled' WHERE batch_id = ? AND status = 'in_progress'`,
+        batchId,
+      );
+      return this.#batch(vectorStoreId, batchId, owner);
+    });
   }
 
   async textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
@@ -446,6 +491,55 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return this.#sql.get(sql).all(...values) as R[];
   }
 
+  /** The owner's file rows matching `where` (on vector_store_files), by their `seq`. */
+  #fileRows(where: string, ...values: [...unknown[], Owner]): FileKey[] {
+    const owner = values.pop();
+    return this.#all<FileKey>(
+      `SELECT seq, vector_store_id, file_id FROM vector_store_files
+       WHERE ${where} AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
+      ...values,
+      owner,
+    );
+  }
+
+  #inProgress(seq: number): boolean {
+    return (
+      this.#sql.get(`SELECT 1 FROM vector_store_files WHERE seq = ? AND status = 'in_progress'`).get(seq) !==
+      undefined
+    );
+  }
+
+  /**
+   * Deletes the chunks of the file row `file.seq`, a slice per write. The row's key names its
+   * chunks only while the row is there: once it is gone, its deletion or replacement took them.
+   */
+  async #dropChunks(file: FileKey): Promise<void> {
+    for (;;) {
+      const deleted = await this.#write(() =>
+        this.#sql.get(`SELECT 1 FROM vector_store_files WHERE seq = ?`).get(file.seq) === undefined
+          ? 0
+          : this.#run(
+              `DELETE FROM vector_store_chunks WHERE id IN
+                 (SELECT id FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ? LIMIT ?)`,
+              file.vector_store_id,
+              file.file_id,
+              CHUNKS_PER_DELETE,
+            ),
+      );
+      if (deleted < CHUNKS_PER_DELETE) return;
+    }
+  }
+
+  /** A file that stopped being in progress while its chunks were written: drops them, and says what it is now. */
+  async #abandon(file: FileKey, owner: Owner): Promise<VectorStoreFileObject | undefined> {
+    await this.#dropChunks(file);
+    return this.#file(file.vector_store_id, file.file_id, owner);
+  }
+
+  #write<T>(work: () => T): Promise<T> {
+    return this.#commits.write(work);
+  }
+
   #run(sql: string, ...values: unknown[]): number {
     return this.#sql.get(sql).run(...values).changes;
   }
@@ -458,6 +552,13 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   #now(): number {
     return Math.floor(this.#clock() / 1000);
   }
+}
+
+/** A file row: its key, and the `seq` that tells it from a later row of the same key. */
+interface FileKey {
+  seq: number;
+  vector_store_id: string;
+  file_id: string;
 }
 
 function scopeParams(scope: SearchScope) {

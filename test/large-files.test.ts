@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { chunkingStrategy } from '../src/api/vector-stores.ts';
+import { chunkText } from '../src/retrieval/chunk-text.ts';
+import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
+import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
+import {
+  CHUNKS_PER_DELETE,
+  CHUNKS_PER_INSERT,
+  SqliteVectorStoreStore,
+} from '../src/store/sqlite-vector-store-store.ts';
+import type { VectorStoreFileObject } from '../src/store/vector-store-store.ts';
+import { withTurns } from './support/event-loop-turns.ts';
+
+const OWNER = 'proj_test';
+const NOW = Math.floor(Date.now() / 1000);
+
+/** ~1.5 MB of text that tokenizes like prose: words, numbers, punctuation, blank lines. */
+function largeText(): string {
+  const words = [
+    'alpha',
+    'Bravo,',
+    'charlie',
+    'delta.',
+    'echo',
+    "foxtrot's",
+    'golf',
+    '(hotel)',
+    'india',
+    'juliet',
+  ];
+  const lines: string[] = [];
+  for (let n = 0; lines.length < 60_000; n++)
+    lines.push(
+      `${words[n % 10]} ${words[(n * 7) % 10]} ${n} — ${words[(n * 3) % 10]}${n % 9 === 0 ? '\n' : ''}`,
+    );
+  return lines.join('\n');
+}
+
+function inProgress(vectorStoreId: string, id: string): VectorStoreFileObject {
+  return {
+    id,
+    object: 'vector_store.file',
+    vector_store_id: vectorStoreId,
+    created_at: NOW,
+    status: 'in_progress',
+    last_error: null,
+    attributes: null,
+    chunking_strategy: chunkingStrategy(undefined),
+    usage_bytes: 0,
+  };
+}
+
+describe('a large file never holds the event loop', () => {
+  test('its text is tokenized and cut a slice at a time, into the chunks a whole tokenization gives', async () => {
+    const strategy = chunkingStrategy(undefined);
+    await chunkText('the tokenizer loads first', strategy);
+    const text = largeText();
+    const { value: chunks, turns } = await withTurns(() => chunkText(text, strategy));
+    assert.ok(turns > 0, 'the event loop turned while the text was cut');
+    const { decode, encode } = await import('gpt-tokenizer/encoding/o200k_base');
+    const tokens = encode(text);
+    const { max_chunk_size_tokens: size, chunk_overlap_tokens: overlap } = strategy.static;
+    const expected: string[] = [];
+    for (let start = 0; start < tokens.length; start += size - overlap) {
+      expected.push(decode(tokens.slice(start, start + size)));
+      if (start + size >= tokens.length) break;
+    }
+    assert.ok(expected.length > 100);
+    assert.deepEqual(chunks, expected);
+  });
+
+  test('on SQLite its chunks go in and out a slice per write; cancelled meanwhile, it keeps none', async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-files-'));
+    const db = openSqliteDatabase(dataDir);
+    const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
+    const store = new SqliteVectorStoreStore(db, Date.now, commits);
+    const writes = t.mock.method(commits, 'write');
+    const chunkRows = () =>
+      (db.prepare('SELECT count(*) AS n FROM vector_store_chunks').get() as { n: number }).n;
+    const vectorStore = { name: 'big', created_at: NOW, last_active_at: NOW, metadata: {}, expires_at: null };
+    await store.create({ id: 'vs_1', ...vectorStore }, OWNER);
+    const chunks = Array.from({ length: 1000 }, (_, n) => ({ text: `chunk number ${n}` }));
+    const completed = { status: 'completed' as const, chunks, embeddingModel: null };
+
+    await store.addFile(inProgress('vs_1', 'file_1'), 'big.txt', null, OWNER);
+    writes.mock.resetCalls();
+    assert.equal((await store.finishFile('vs_1', 'file_1', completed, OWNER))?.status, 'completed');
+    assert.equal(
+      writes.mock.callCount(),
+      Math.ceil(1000 / CHUNKS_PER_INSERT) + 1,
+      'one write per slice, then the status',
+    );
+    assert.equal(chunkRows(), 1000);
+    writes.mock.resetCalls();
+    assert.equal(await store.deleteFile('vs_1', 'file_1', OWNER), true);
+    assert.ok(
+      writes.mock.callCount() >= Math.ceil(1000 / CHUNKS_PER_DELETE) + 1,
+      'one write per slice, then the row',
+    );
+    assert.equal(chunkRows(), 0);
+
+    // The cancel is queued behind the first slice: the next slice sees it, and the first one's chunks go.
+    await store.createBatch({ id: 'vsfb_1', vector_store_id: 'vs_1', created_at: NOW }, OWNER);
+    await store.addFile(inProgress('vs_1', 'file_2'), 'big.txt', 'vsfb_1', OWNER);
+    const finishing = store.finishFile('vs_1', 'file_2', completed, OWNER);
+    await store.cancelBatch('vs_1', 'vsfb_1', OWNER);
+    assert.equal((await finishing)?.status, 'cancelled');
+    assert.equal(chunkRows(), 0);
+
+    await commits.close();
+    db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
