@@ -12,8 +12,8 @@ import {
   CHUNKS_PER_INSERT,
   SqliteVectorStoreStore,
 } from '../src/store/sqlite-vector-store-store.ts';
-import type { VectorStoreFileObject } from '../src/store/vector-store-store.ts';
 import { withTurns } from './support/event-loop-turns.ts';
+import { vsFile } from './vector-store-contract.ts';
 
 const OWNER = 'proj_test';
 const NOW = Math.floor(Date.now() / 1000);
@@ -38,20 +38,6 @@ function largeText(): string {
       `${words[n % 10]} ${words[(n * 7) % 10]} ${n} — ${words[(n * 3) % 10]}${n % 9 === 0 ? '\n' : ''}`,
     );
   return lines.join('\n');
-}
-
-function inProgress(vectorStoreId: string, id: string): VectorStoreFileObject {
-  return {
-    id,
-    object: 'vector_store.file',
-    vector_store_id: vectorStoreId,
-    created_at: NOW,
-    status: 'in_progress',
-    last_error: null,
-    attributes: null,
-    chunking_strategy: chunkingStrategy(undefined),
-    usage_bytes: 0,
-  };
 }
 
 describe('a large file never holds the event loop', () => {
@@ -86,7 +72,7 @@ describe('a large file never holds the event loop', () => {
     const chunks = Array.from({ length: 1000 }, (_, n) => ({ text: `chunk number ${n}` }));
     const completed = { status: 'completed' as const, chunks, embeddingModel: null };
 
-    await store.addFile(inProgress('vs_1', 'file_1'), 'big.txt', null, OWNER);
+    await store.addFile(vsFile('vs_1', 'file_1'), 'big.txt', null, OWNER);
     writes.mock.resetCalls();
     assert.equal((await store.finishFile('vs_1', 'file_1', completed, OWNER))?.status, 'completed');
     assert.equal(
@@ -105,7 +91,7 @@ describe('a large file never holds the event loop', () => {
 
     // The cancel is queued behind the first slice: the next slice sees it, and the first one's chunks go.
     await store.createBatch({ id: 'vsfb_1', vector_store_id: 'vs_1', created_at: NOW }, OWNER);
-    await store.addFile(inProgress('vs_1', 'file_2'), 'big.txt', 'vsfb_1', OWNER);
+    await store.addFile(vsFile('vs_1', 'file_2'), 'big.txt', 'vsfb_1', OWNER);
     const finishing = store.finishFile('vs_1', 'file_2', completed, OWNER);
     await store.cancelBatch('vs_1', 'vsfb_1', OWNER);
     assert.equal((await finishing)?.status, 'cancelled');

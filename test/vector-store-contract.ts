@@ -17,7 +17,12 @@ function vectorStore(id: string, extra: Partial<NewVectorStore> = {}): NewVector
   return { id, name: id, created_at: NOW, last_active_at: NOW, metadata: {}, expires_at: null, ...extra };
 }
 
-function vsFile(vectorStoreId: string, id: string, attributes: VectorStoreFileObject['attributes'] = null) {
+/** A file just added to a vector store, in progress. */
+export function vsFile(
+  vectorStoreId: string,
+  id: string,
+  attributes: VectorStoreFileObject['attributes'] = null,
+) {
   const file: VectorStoreFileObject = {
     id,
     object: 'vector_store.file',

@@ -15,6 +15,10 @@ import {
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
+  NEW_FILE_COLUMNS,
+  NEW_VECTOR_STORE_COLUMNS,
+  newFileValues,
+  newVectorStoreValues,
 } from './vector-store-rows.ts';
 import type {
   ChunkEmbedding,
@@ -50,18 +54,8 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
 
   async create(store: NewVectorStore, owner: Owner): Promise<void> {
     await this.db.execute(
-      sql(`INSERT INTO vector_stores (id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
-      [
-        store.id,
-        owner,
-        store.name,
-        store.created_at,
-        store.last_active_at,
-        JSON.stringify(store.metadata),
-        store.expires_after?.days ?? null,
-        store.expires_at,
-      ],
+      sql(`INSERT INTO vector_stores (${NEW_VECTOR_STORE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
+      newVectorStoreValues(store, owner),
     );
   }
 
@@ -152,18 +146,10 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
         client,
       );
       await this.db.execute(
-        sql(`INSERT INTO vector_store_files (vector_store_id, file_id, filename, batch_id, created_at, status,
-               last_error_json, attributes_json, chunking_json, usage_bytes)
-             VALUES ($1, $2, $3, $4, $5, 'in_progress', NULL, $6, $7, 0)`),
-        [
-          file.vector_store_id,
-          file.id,
-          filename,
-          batchId,
-          file.created_at,
-          file.attributes === null ? null : JSON.stringify(file.attributes),
-          JSON.stringify(file.chunking_strategy),
-        ],
+        sql(
+          `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_progress')`,
+        ),
+        newFileValues(file, filename, batchId),
         client,
       );
       return true;

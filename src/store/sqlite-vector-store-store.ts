@@ -9,6 +9,10 @@ import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
   fromScopeRow,
+  NEW_FILE_COLUMNS,
+  NEW_VECTOR_STORE_COLUMNS,
+  newFileValues,
+  newVectorStoreValues,
   ftsMatch,
   readAttributes,
   readEmbedding,
@@ -76,16 +80,8 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   async create(store: NewVectorStore, owner: Owner): Promise<void> {
     await this.#write(() =>
       this.#run(
-        `INSERT INTO vector_stores (id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        store.id,
-        owner,
-        store.name,
-        store.created_at,
-        store.last_active_at,
-        JSON.stringify(store.metadata),
-        store.expires_after?.days ?? null,
-        store.expires_at,
+        `INSERT INTO vector_stores (${NEW_VECTOR_STORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ...newVectorStoreValues(store, owner),
       ),
     );
   }
@@ -183,16 +179,8 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
         file.id,
       );
       this.#run(
-        `INSERT INTO vector_store_files (vector_store_id, file_id, filename, batch_id, created_at, status,
-             last_error_json, attributes_json, chunking_json, usage_bytes)
-           VALUES (?, ?, ?, ?, ?, 'in_progress', NULL, ?, ?, 0)`,
-        file.vector_store_id,
-        file.id,
-        filename,
-        batchId,
-        file.created_at,
-        file.attributes === null ? null : JSON.stringify(file.attributes),
-        JSON.stringify(file.chunking_strategy),
+        `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'in_progress')`,
+        ...newFileValues(file, filename, batchId),
       );
       return true;
     });

@@ -1,7 +1,9 @@
 import type { Attributes, ChunkingStrategy } from '../api/vector-stores.ts';
+import type { Owner } from './owner.ts';
 import type {
   FileBatchObject,
   FileCounts,
+  NewVectorStore,
   VectorStoreFileObject,
   VectorStoreFileStatus,
   VectorStoreObject,
@@ -41,6 +43,43 @@ export const VECTOR_STORE_COLUMNS =
   'id, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at';
 export const VECTOR_STORE_FILE_COLUMNS =
   'file_id, vector_store_id, created_at, status, last_error_json, attributes_json, chunking_json, usage_bytes';
+
+/** The columns a new vector store is inserted with, and their values in that order. */
+export const NEW_VECTOR_STORE_COLUMNS =
+  'id, owner, name, created_at, last_active_at, metadata_json, expires_after_days, expires_at';
+
+export function newVectorStoreValues(store: NewVectorStore, owner: Owner): unknown[] {
+  return [
+    store.id,
+    owner,
+    store.name,
+    store.created_at,
+    store.last_active_at,
+    JSON.stringify(store.metadata),
+    store.expires_after?.days ?? null,
+    store.expires_at,
+  ];
+}
+
+/** The columns a file added to a vector store is inserted with (besides its status), and their values. */
+export const NEW_FILE_COLUMNS =
+  'vector_store_id, file_id, filename, batch_id, created_at, attributes_json, chunking_json';
+
+export function newFileValues(
+  file: VectorStoreFileObject,
+  filename: string,
+  batchId: string | null,
+): unknown[] {
+  return [
+    file.vector_store_id,
+    file.id,
+    filename,
+    batchId,
+    file.created_at,
+    file.attributes === null ? null : JSON.stringify(file.attributes),
+    JSON.stringify(file.chunking_strategy),
+  ];
+}
 
 export function fileCounts(rows: readonly StatusCountRow[]): { counts: FileCounts; usageBytes: number } {
   const counts: FileCounts = { in_progress: 0, completed: 0, failed: 0, cancelled: 0, total: 0 };
