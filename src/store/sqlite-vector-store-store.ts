@@ -9,11 +9,11 @@ import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
   fromScopeRow,
+  ftsMatch,
   NEW_FILE_COLUMNS,
   NEW_VECTOR_STORE_COLUMNS,
   newFileValues,
   newVectorStoreValues,
-  ftsMatch,
   readAttributes,
   readEmbedding,
   SCOPE_JOINS,
@@ -128,7 +128,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    for (const file of this.#fileRows(`vector_store_id = ?`, id, owner)) await this.#dropChunks(file);
+    for (const file of this.#fileRows(owner, `vector_store_id = ?`, id)) await this.#dropChunks(file);
     return (
       (await this.#write(() =>
         this.#run(`DELETE FROM vector_stores WHERE id = ? AND owner = ?`, id, owner),
@@ -165,10 +165,10 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   ): Promise<boolean> {
     // A file added again replaces the one there: its chunks go first, a slice at a time.
     for (const old of this.#fileRows(
+      owner,
       `vector_store_id = ? AND file_id = ?`,
       file.vector_store_id,
       file.id,
-      owner,
     ))
       await this.#dropChunks(old);
     return this.#write(() => {
@@ -193,10 +193,10 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     owner: Owner,
   ): Promise<VectorStoreFileObject | undefined> {
     const [file] = this.#fileRows(
+      owner,
       `vector_store_id = ? AND file_id = ? AND status = 'in_progress'`,
       vectorStoreId,
       fileId,
-      owner,
     );
     if (!file) return this.#file(vectorStoreId, fileId, owner);
     // The chunks are written a slice at a time before the file is marked completed: searches
@@ -268,7 +268,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   }
 
   async deleteFile(vectorStoreId: string, fileId: string, owner: Owner): Promise<boolean> {
-    for (const file of this.#fileRows(`vector_store_id = ? AND file_id = ?`, vectorStoreId, fileId, owner))
+    for (const file of this.#fileRows(owner, `vector_store_id = ? AND file_id = ?`, vectorStoreId, fileId))
       await this.#dropChunks(file);
     const deleted = await this.#write(() =>
       this.#run(
@@ -282,7 +282,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   }
 
   async deleteFileEverywhere(fileId: string, owner: Owner): Promise<number> {
-    for (const file of this.#fileRows(`file_id = ?`, fileId, owner)) await this.#dropChunks(file);
+    for (const file of this.#fileRows(owner, `file_id = ?`, fileId)) await this.#dropChunks(file);
     return this.#write(() =>
       this.#run(
         `DELETE FROM vector_store_files WHERE file_id = ? AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
@@ -479,9 +479,8 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     return this.#sql.get(sql).all(...values) as R[];
   }
 
-  /** The owner's file rows matching `where` (on vector_store_files), by their `seq`. */
-  #fileRows(where: string, ...values: [...unknown[], Owner]): FileKey[] {
-    const owner = values.pop();
+  /** The owner's file rows matching `where` (on vector_store_files), with their `seq`. */
+  #fileRows(owner: Owner, where: string, ...values: unknown[]): FileKey[] {
     return this.#all<FileKey>(
       `SELECT seq, vector_store_id, file_id FROM vector_store_files
        WHERE ${where} AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
