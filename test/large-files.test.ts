@@ -10,10 +10,11 @@ import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts'
 import {
   CHUNKS_PER_DELETE,
   CHUNKS_PER_INSERT,
+  EMBEDDINGS_PER_PAGE,
   SqliteVectorStoreStore,
 } from '../src/store/sqlite-vector-store-store.ts';
 import { withTurns } from './support/event-loop-turns.ts';
-import { vsFile } from './vector-store-contract.ts';
+import { allPages, vsFile } from './vector-store-contract.ts';
 
 const OWNER = 'proj_test';
 const NOW = Math.floor(Date.now() / 1000);
@@ -59,7 +60,7 @@ describe('a large file never holds the event loop', () => {
     assert.deepEqual(chunks, expected);
   });
 
-  test('on SQLite its chunks go in and out a slice per write; cancelled meanwhile, it keeps none', async (t) => {
+  test('on SQLite its chunks go in and out a slice per write (cancelled meanwhile, it keeps none) and are searched a page at a time', async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-files-'));
     const db = openSqliteDatabase(dataDir);
     const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
@@ -96,6 +97,28 @@ describe('a large file never holds the event loop', () => {
     await store.cancelBatch('vs_1', 'vsfb_1', OWNER);
     assert.equal((await finishing)?.status, 'cancelled');
     assert.equal(chunkRows(), 0);
+
+    // A search reads embeddings a page at a time, however many there are.
+    await store.addFile(vsFile('vs_1', 'file_3'), 'big.txt', null, OWNER);
+    const embedded = chunks.concat(chunks, chunks).map((chunk, n) => ({
+      text: chunk.text,
+      embedding: new Float32Array([n, 1]),
+    }));
+    await store.finishFile(
+      'vs_1',
+      'file_3',
+      { status: 'completed', chunks: embedded, embeddingModel: 'm' },
+      OWNER,
+    );
+    const scope = { vectorStoreIds: ['vs_1'], owner: OWNER };
+    const pages: number[] = [];
+    for await (const page of store.embeddings(scope, 'm', 10_000)) pages.push(page.length);
+    assert.equal(pages.length, Math.ceil(3000 / EMBEDDINGS_PER_PAGE));
+    assert.equal(
+      pages.reduce((sum, n) => sum + n, 0),
+      3000,
+    );
+    assert.equal((await allPages(store.embeddings(scope, 'm', 1500))).length, 1500);
 
     await commits.close();
     db.close();

@@ -39,6 +39,13 @@ export function vsFile(
 
 const ids = (objects: ReadonlyArray<{ id: string }>) => objects.map((one) => one.id);
 
+/** Every item of every page. */
+export async function allPages<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
 /** The behaviour every VectorStoreStore backend owes; each test gets a fresh, empty store. */
 export function describeVectorStoreStore(name: string, open: () => Promise<StoreUnderTest>): void {
   describe(`VectorStoreStore contract: ${name}`, () => {
@@ -290,10 +297,11 @@ export function describeVectorStoreStore(name: string, open: () => Promise<Store
         0,
         'syntax is only text',
       );
-      const vectors = await store.embeddings(both, 'm', 100);
+      const vectors = await allPages(store.embeddings(both, 'm', 100));
       assert.equal(vectors.length, 4);
       assert.deepEqual([...vectors.find((v) => v.fileId === 'file_b')!.embedding], [0, 1, -1]);
-      assert.equal((await store.embeddings(both, 'other-model', 100)).length, 0);
+      assert.equal((await allPages(store.embeddings(both, 'other-model', 100))).length, 0);
+      assert.equal((await allPages(store.embeddings(both, 'm', 3))).length, 3, 'at most the limit');
       assert.equal(
         (
           await store.chunkTexts(

@@ -178,10 +178,16 @@ export class VectorStoreService {
     const embedded = await this.deps.embedder.embedChunks([queries.join('\n')], signal);
     if (!embedded) return undefined;
     const query = embedded.vectors[0]!;
-    const chunks = await this.deps.stores.vectorStores.embeddings(scope, embedded.model, MAX_EMBEDDED_CHUNKS);
-    const ranked = chunks
-      .filter((chunk) => chunk.embedding.length === query.length)
-      .map((chunk) => ({ id: chunk.chunkId, similarity: cosine(query, chunk.embedding) }))
+    const similarities: Array<{ id: number; similarity: number }> = [];
+    for await (const page of this.deps.stores.vectorStores.embeddings(
+      scope,
+      embedded.model,
+      MAX_EMBEDDED_CHUNKS,
+    ))
+      for (const chunk of page)
+        if (chunk.embedding.length === query.length)
+          similarities.push({ id: chunk.chunkId, similarity: cosine(query, chunk.embedding) });
+    const ranked = similarities
       .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
       .slice(0, CANDIDATES);
     return new Map(ranked.map((chunk, index) => [chunk.id, index + 1]));

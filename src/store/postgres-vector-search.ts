@@ -44,13 +44,14 @@ export class PostgresVectorSearch implements Pick<
     return rows.map((row, index) => ({ ...fromScopeRow(row), rank: index + 1 }));
   }
 
-  async embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]> {
+  /** One page: the rows arrive from the socket a chunk at a time, and are parsed as they come. */
+  async *embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]> {
     const rows = await this.db.query<ScopeRow & { embedding: Buffer }>(
       sql(`SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, c.embedding FROM vector_store_chunks c ${SCOPE_JOINS}
            WHERE ${IN_SCOPE} AND f.embedding_model = $4 AND c.embedding IS NOT NULL LIMIT $5`),
       [...scopeParams(scope), model, limit],
     );
-    return rows.map((row) => ({ ...fromScopeRow(row), embedding: readEmbedding(row.embedding) }));
+    yield rows.map((row) => ({ ...fromScopeRow(row), embedding: readEmbedding(row.embedding) }));
   }
 
   async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {

@@ -334,7 +334,7 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
     return this.#search.textSearch(scope, terms, limit);
   }
 
-  embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]> {
+  embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]> {
     return this.#search.embeddings(scope, model, limit);
   }
 

@@ -178,8 +178,11 @@ export interface VectorStoreStore {
 
   /** Chunks matching any of `terms` (words), best first by the backend's full-text rank. */
   textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]>;
-  /** Every embedded chunk in scope made by `model` (bounded by `limit`). */
-  embeddings(scope: SearchScope, model: string, limit: number): Promise<ChunkEmbedding[]>;
+  /**
+   * Every embedded chunk in scope made by `model` (at most `limit`), in pages: a search ranks
+   * each page as it comes, and the event loop turns between them.
+   */
+  embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]>;
   /** The text of chunks by id, with their file's name and attributes. */
   chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]>;
   /** The attributes of every completed file in the stores: what attribute filters run on. */
