@@ -59,6 +59,12 @@ describe('portico serve --workers 2', () => {
       PORTICO_DATA_DIR: dataDir,
       OPENAI_API_KEY: '',
     });
+    // Portico listens once the first worker does; the second joins as it starts.
+    const deadline = Date.now() + 30_000;
+    while (!portico.stderr().includes('"message":"every worker listening"')) {
+      assert.ok(Date.now() < deadline, `the second worker never listened:\n${portico.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   });
   after(async () => {
     if (portico?.child.exitCode === null) await portico.stop();

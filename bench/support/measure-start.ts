@@ -1,9 +1,8 @@
 import { get } from 'node:http';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cpuMicros } from './proc-cpu.ts';
 import { startPinned } from './pinned-process.ts';
-import { processTree, treeRssBytes } from './process-tree-cpu.ts';
+import { processTree, treeCpuMicros, treeRssBytes } from './process-tree-cpu.ts';
 import { median } from './stats.ts';
 
 /** How long after its first answer a started server's memory is read (still holding start-up's garbage). */
@@ -51,7 +50,7 @@ function firstAnswer(url: string, headers: Record<string, string>): Promise<void
  * Starts a server once: the wall time from spawning it to its first answer (`GET /v1/models`),
  * the CPU time it had used by then, its resident memory just after, and (`idle`) once idle.
  */
-async function startOnce(core: number, server: StartedServer, idle: boolean): Promise<Start> {
+async function startOnce(core: number | string, server: StartedServer, idle: boolean): Promise<Start> {
   const started = performance.now();
   const running = await startPinned(
     core,
@@ -65,7 +64,7 @@ async function startOnce(core: number, server: StartedServer, idle: boolean): Pr
     await firstAnswer(`${running.url}/v1/models`, server.headers);
     const answered = performance.now();
     const wallMs = answered - started;
-    const cpuMs = cpuMicros(running.pid) / 1000;
+    const cpuMs = treeCpuMicros(processTree(running.pid)) / 1000;
     /** The resident memory `ms` after the first answer. */
     const rssAt = async (ms: number) => {
       await new Promise((resolve) => setTimeout(resolve, answered + ms - performance.now()));
@@ -94,7 +93,7 @@ function medians(starts: Start[]): Required<Start> {
  * memory is read on the last start of each, which waits IDLE_MS.
  */
 export async function measureStart(
-  core: number,
+  core: number | string,
   server: StartedServer,
   times: number,
 ): Promise<{ portico: Required<Start>; bare: Required<Start> }> {
@@ -111,7 +110,7 @@ export async function measureStart(
 
 /** Measures as measureStart does, prints the result (medians), the ratio and the load average, and returns it. */
 export async function reportStart(
-  core: number,
+  core: number | string,
   server: StartedServer,
   times: number,
 ): Promise<{ portico: Required<Start>; bare: Required<Start> }> {

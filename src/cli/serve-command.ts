@@ -48,16 +48,9 @@ export const serveCommand: Command = {
       return 2;
     }
     if (cluster.isPrimary && workers > 1) {
-      let local;
-      try {
-        local = await primaryLocalConfig(values);
-      } catch (error) {
-        process.stderr.write(`portico: ${(error as Error).message}\n`);
-        return 2;
-      }
       return runPrimary({
         workers,
-        local,
+        local: primaryLocalConfig(values),
         logger: jsonLogger(),
         onListening: (url, models) => announce(url, models, workers),
         onStopping: () => process.stderr.write(SHUTTING_DOWN),
@@ -85,8 +78,9 @@ function announce(url: string, models: string[], workers: number): void {
 }
 
 /**
- * The config's `local` settings, for the primary that runs the local models. Imported here:
- * the primary needs nothing else of the config, and a single process reads it as it starts.
+ * The config's `local` settings, for the primary that runs the local models: read while the
+ * first worker starts (a worker reads the whole config, and says what is wrong with it).
+ * Imported here: the primary needs nothing else of the config.
  */
 async function primaryLocalConfig(values: Values): Promise<LocalConfig> {
   const { loadConfig } = await import('../config/load-config.ts');

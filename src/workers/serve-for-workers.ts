@@ -5,7 +5,8 @@ import { toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worke
 
 export interface PrimaryServices {
   rateLimiter: RateLimiter;
-  local: Provider;
+  /** Made once the config is read, which the first worker's start overlaps. */
+  local: Promise<Provider>;
 }
 
 /**
@@ -33,7 +34,8 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         running.set(message.id, abort);
         void (async () => {
           try {
-            for await (const event of services.local.generate(message.turn, abort.signal))
+            const local = await services.local;
+            for await (const event of local.generate(message.turn, abort.signal))
               send({ kind: 'event', id: message.id, event: toWireEvent(event) });
             send({ kind: 'done', id: message.id });
           } catch (error) {
@@ -44,15 +46,17 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         })();
         return;
       }
-      case 'count': {
-        const count = services.local.countInputTokens;
-        if (!count) return fail(message.id, new Error('local models cannot count tokens here'));
-        count.call(services.local, message.turn, new AbortController().signal).then(
-          (tokens) => send({ kind: 'done', id: message.id, tokens }),
-          (error: unknown) => fail(message.id, error),
-        );
+      case 'count':
+        services.local
+          .then((local) => {
+            if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
+            return local.countInputTokens(message.turn, new AbortController().signal);
+          })
+          .then(
+            (tokens) => send({ kind: 'done', id: message.id, tokens }),
+            (error: unknown) => fail(message.id, error),
+          );
         return;
-      }
       case 'abort':
         running.get(message.id)?.abort(new DOMException('The worker stopped the request.', 'AbortError'));
         return;
