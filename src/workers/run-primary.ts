@@ -44,13 +44,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     live.add(worker);
     serveWorker(worker, services);
     const exit = new Promise<number>((resolve) =>
-      worker.once('exit', (code) => {
+      worker.once('exit', (code, signal) => {
         live.delete(worker);
         if (!stopping && started) {
           options.logger.error('a worker exited; starting another', { worker: index, code });
           fork(index);
         }
-        resolve(code ?? 1);
+        // Stopped by the shutdown's own signal while it was still starting: a clean stop.
+        resolve(code ?? (stopping && signal === 'SIGTERM' ? 0 : 1));
       }),
     );
     exited.add(exit);
