@@ -67,11 +67,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       };
       worker.on('message', onMessage);
     });
-  // The first worker starts alone and, once it listens, Portico is listening: started
-  // together, the workers share the cores while they start, and the first answer came at
-  // ~350 ms with two on two cores, against ~300 this way (one process alone: ~210). The others
-  // start then, and join as each listens. The first one failing to start (it said why on
-  // stderr) stops Portico; a later one that exits is started again, as while serving.
+  // The first worker starts alone and, once it listens, Portico is listening: started together,
+  // the workers shared the cores while they started, and the first answer came at 336 ms with
+  // two on two cores, against 281 this way (bench:start; one process: ~210). The others start
+  // then, and join as each listens. The first one failing to start (it said why on stderr)
+  // stops Portico; a later one that exits is started again, as while serving.
   const first = await Promise.race([listening(fork(0)), Promise.race([...exited]).then(() => undefined)]);
   const stopAll = (signal: NodeJS.Signals) => {
     for (const worker of live) worker.process.kill(signal);
