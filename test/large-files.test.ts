@@ -110,14 +110,17 @@ describe('a large file never holds the event loop', () => {
       { status: 'completed', chunks: embedded, embeddingModel: 'm' },
       OWNER,
     );
+    // And small files' embeddings gather into whole pages.
+    for (const id of ['file_4', 'file_5', 'file_6']) {
+      await store.addFile(vsFile('vs_1', id), 'small.txt', null, OWNER);
+      const small = { status: 'completed' as const, chunks: embedded.slice(0, 400), embeddingModel: 'm' };
+      await store.finishFile('vs_1', id, small, OWNER);
+    }
     const scope = { vectorStoreIds: ['vs_1'], owner: OWNER };
     const pages: number[] = [];
     for await (const page of store.embeddings(scope, 'm', 10_000)) pages.push(page.length);
-    assert.equal(pages.length, Math.ceil(3000 / EMBEDDINGS_PER_PAGE));
-    assert.equal(
-      pages.reduce((sum, n) => sum + n, 0),
-      3000,
-    );
+    assert.equal(EMBEDDINGS_PER_PAGE, 1000);
+    assert.deepEqual(pages, [1000, 1000, 1000, 1000, 200]);
     assert.equal((await allPages(store.embeddings(scope, 'm', 1500))).length, 1500);
 
     await commits.close();

@@ -389,8 +389,8 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
 
   /**
    * Page by page along the chunks' index: each completed file in scope, and its chunks in
-   * order from where the last page ended. One query over all of them, ordered, would sort the
-   * whole scope for every page.
+   * order from where the last read ended, gathered into pages of EMBEDDINGS_PER_PAGE. One query
+   * over all of them, ordered, would sort the whole scope for every page.
    */
   async *embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]> {
     const files = this.#sql
@@ -402,37 +402,39 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
          ORDER BY f.seq`,
       )
       .all({ ...scopeParams(scope), model }) as Array<{ vector_store_id: string; file_id: string }>;
-    const page = this.#sql.get(
+    const next = this.#sql.get(
       `SELECT id, position, embedding FROM vector_store_chunks
        WHERE vector_store_id = ? AND file_id = ? AND position >= ? AND embedding IS NOT NULL
        ORDER BY position LIMIT ?`,
     );
     let left = limit;
+    let page: ChunkEmbedding[] = [];
     for (const file of files) {
       for (let from = 0; left > 0;) {
-        const rows = page.all(
-          file.vector_store_id,
-          file.file_id,
-          from,
-          Math.min(EMBEDDINGS_PER_PAGE, left),
-        ) as Array<{
+        const want = Math.min(EMBEDDINGS_PER_PAGE - page.length, left);
+        const rows = next.all(file.vector_store_id, file.file_id, from, want) as Array<{
           id: number;
           position: number;
           embedding: Buffer;
         }>;
-        if (rows.length === 0) break;
+        for (const row of rows)
+          page.push({
+            chunkId: row.id,
+            vectorStoreId: file.vector_store_id,
+            fileId: file.file_id,
+            embedding: readEmbedding(row.embedding),
+          });
         left -= rows.length;
+        if (page.length === EMBEDDINGS_PER_PAGE) {
+          yield page;
+          page = [];
+          await nextTurn();
+        }
+        if (rows.length < want) break;
         from = rows.at(-1)!.position + 1;
-        yield rows.map((row) => ({
-          chunkId: row.id,
-          vectorStoreId: file.vector_store_id,
-          fileId: file.file_id,
-          embedding: readEmbedding(row.embedding),
-        }));
-        await nextTurn();
-        if (rows.length < EMBEDDINGS_PER_PAGE) break;
       }
     }
+    if (page.length > 0) yield page;
   }
 
   async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
