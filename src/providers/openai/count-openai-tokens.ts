@@ -1,4 +1,5 @@
 import { IMAGE_TOKENS, imageCount, itemText } from '../../api/item-text.ts';
+import { o200kTokens, timeSlices } from '../../o200k-tokens.ts';
 import type { Turn } from '../provider.ts';
 
 /** Tokens OpenAI's chat format spends on each message's envelope (`<|start|>role<|message|>...<|end|>`). */
@@ -9,18 +10,20 @@ const REPLY_TOKENS = 3;
 /**
  * A turn's input tokens with OpenAI's o200k tokenizer (gpt-4o, o-series, GPT-5): the text of
  * the instructions and every item, the tool definitions as JSON, and each message's envelope,
- * counted locally with no upstream call. Images count as low-detail ones. The tokenizer's
- * tables (~70 MB of memory, ~0.3 s to load) are imported at the first count, not at start.
+ * counted locally with no upstream call. Images count as low-detail ones. The tokenizer is
+ * imported at the first count, and a context of many tokens is counted with the event loop
+ * turning between slices of the work (o200k-tokens.ts).
  */
 export async function countOpenAiTokens(
   turn: Pick<Turn, 'instructions' | 'items' | 'tools'>,
 ): Promise<number> {
-  const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+  const pause = timeSlices();
+  const count = async (text: string) => (await o200kTokens(text, pause)).length;
   let total = REPLY_TOKENS;
-  if (turn.instructions) total += MESSAGE_TOKENS + countTokens(turn.instructions);
+  if (turn.instructions) total += MESSAGE_TOKENS + (await count(turn.instructions));
   for (const item of turn.items) {
-    total += MESSAGE_TOKENS + countTokens(itemText(item)) + imageCount(item) * IMAGE_TOKENS;
+    total += MESSAGE_TOKENS + (await count(itemText(item))) + imageCount(item) * IMAGE_TOKENS;
   }
-  if (turn.tools.length > 0) total += countTokens(JSON.stringify(turn.tools));
+  if (turn.tools.length > 0) total += await count(JSON.stringify(turn.tools));
   return total;
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { chunkingStrategy } from '../src/api/vector-stores.ts';
+import { o200k } from '../src/o200k-tokens.ts';
+import { countOpenAiTokens } from '../src/providers/openai/count-openai-tokens.ts';
 import { chunkText } from '../src/retrieval/chunk-text.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
@@ -14,6 +16,7 @@ import {
   SqliteVectorStoreStore,
 } from '../src/store/sqlite-vector-store-store.ts';
 import { withTurns } from './support/event-loop-turns.ts';
+import { userItem } from './support/store-fixtures.ts';
 import { allPages, vsFile } from './vector-store-contract.ts';
 
 const OWNER = 'proj_test';
@@ -41,14 +44,14 @@ function largeText(): string {
   return lines.join('\n');
 }
 
-describe('a large file never holds the event loop', () => {
-  test('its text is tokenized and cut a slice at a time, into the chunks a whole tokenization gives', async () => {
+describe('a large input never holds the event loop', () => {
+  test("a file's text is tokenized and cut a slice at a time, into the chunks a whole tokenization gives", async () => {
     const strategy = chunkingStrategy(undefined);
     await chunkText('the tokenizer loads first', strategy);
     const text = largeText();
     const { value: chunks, turns } = await withTurns(() => chunkText(text, strategy));
     assert.ok(turns > 0, 'the event loop turned while the text was cut');
-    const { decode, encode } = await import('gpt-tokenizer/encoding/o200k_base');
+    const { decode, encode } = await o200k();
     const tokens = encode(text);
     const { max_chunk_size_tokens: size, chunk_overlap_tokens: overlap } = strategy.static;
     const expected: string[] = [];
@@ -60,8 +63,23 @@ describe('a large file never holds the event loop', () => {
     assert.deepEqual(chunks, expected);
   });
 
-  test('on SQLite its chunks go in and out a slice per write (cancelled meanwhile, it keeps none) and are searched a page at a time', async (t) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-files-'));
+  test('a context of many tokens is counted as a whole count gives, with the loop turning', async () => {
+    const { countTokens } = await o200k();
+    const text = largeText();
+    const turn = {
+      instructions: 'Be brief.',
+      items: [userItem('msg_1', text), userItem('msg_2', 'And?')],
+      tools: [],
+    };
+    await countOpenAiTokens({ instructions: undefined, items: [], tools: [] });
+    const { value, turns } = await withTurns(() => countOpenAiTokens(turn));
+    assert.ok(turns > 0, 'the event loop turned while the context was counted');
+    // Each message's envelope is 4 tokens, and 3 prime the answer.
+    assert.equal(value, 3 + 4 + countTokens('Be brief.') + 4 + countTokens(text) + 4 + countTokens('And?'));
+  });
+
+  test("on SQLite a file's chunks go in and out a slice per write (cancelled meanwhile, it keeps none) and are searched a page at a time", async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-inputs-'));
     const db = openSqliteDatabase(dataDir);
     const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
     const store = new SqliteVectorStoreStore(db, Date.now, commits);

@@ -1,0 +1,40 @@
+import { nextTurn } from './next-turn.ts';
+
+/**
+ * The most work between two turns of the event loop while a long text is tokenized: o200k runs
+ * at ~30 MB of text a second here, so a 64 MiB file, or a context near a million tokens, would
+ * otherwise hold every request for seconds, or for ~130 ms.
+ */
+const SLICE_MS = 10;
+/** Tokenizer pieces (about a word each) between two looks at the clock. */
+const PIECES_PER_LOOK = 1024;
+
+/**
+ * OpenAI's o200k tokenizer (GPT-4o, the o-series, GPT-5), imported at its first use, not at
+ * start: its tables take ~70 MB and ~0.15 s to load.
+ */
+export function o200k() {
+  return import('gpt-tokenizer/encoding/o200k_base');
+}
+
+/** A long job's pauses: each call yields a turn of the event loop once `SLICE_MS` of work ran since the last. */
+export function timeSlices(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await nextTurn();
+    since = performance.now();
+  };
+}
+
+/** The o200k tokens of `text`, the same as tokenized at once, taken piece by piece with `pause` between. */
+export async function o200kTokens(text: string, pause: () => Promise<void>): Promise<number[]> {
+  const { encodeGenerator } = await o200k();
+  const tokens: number[] = [];
+  let pieces = 0;
+  for (const piece of encodeGenerator(text)) {
+    for (const token of piece) tokens.push(token);
+    if (++pieces % PIECES_PER_LOOK === 0) await pause();
+  }
+  return tokens;
+}
