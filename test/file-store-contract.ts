@@ -53,6 +53,16 @@ export function describeFileStore(name: string, open: () => Promise<StoreUnderTe
       assert.equal(await store.delete('file_1', ALICE), false);
     });
 
+    test('a file of megabytes comes back byte for byte, and goes whole', async () => {
+      const content = new Uint8Array(2.5 * 1024 * 1024).map((_, n) => (n * 7919) % 251);
+      await store.create(file('file_big', { bytes: content.length }), content, ALICE);
+      assert.equal((await store.get('file_big', ALICE))?.bytes, content.length);
+      const read = await store.content('file_big', ALICE);
+      assert.ok(read && Buffer.from(content).equals(read.content), 'the same bytes');
+      assert.equal(await store.delete('file_big', ALICE), true);
+      assert.equal(await store.content('file_big', ALICE), undefined);
+    });
+
     test('a file past its expires_at is gone for every method', async () => {
       await store.create(file('file_old', { expires_at: NOW - 10 }), bytes('stale'), ALICE);
       await store.create(file('file_new', { expires_at: NOW + 3600 }), bytes('fresh'), ALICE);

@@ -8,6 +8,7 @@ import { o200k } from '../src/o200k-tokens.ts';
 import { countOpenAiTokens } from '../src/providers/openai/count-openai-tokens.ts';
 import { chunkText } from '../src/retrieval/chunk-text.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
+import { FILE_PART_BYTES, SqliteFileStore } from '../src/store/sqlite-file-store.ts';
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
 import {
   CHUNKS_PER_DELETE,
@@ -140,6 +141,66 @@ describe('a large input never holds the event loop', () => {
     assert.equal(EMBEDDINGS_PER_PAGE, 1000);
     assert.deepEqual(pages, [1000, 1000, 1000, 1000, 200]);
     assert.equal((await allPages(store.embeddings(scope, 'm', 1500))).length, 1500);
+
+    await commits.close();
+    db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test("on SQLite an upload's bytes go in a part per write, hidden until the last; one that fails leaves nothing", async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-inputs-'));
+    const db = openSqliteDatabase(dataDir);
+    const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
+    const files = new SqliteFileStore(db, () => NOW * 1000, commits);
+    const rows = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const content = new Uint8Array(3 * FILE_PART_BYTES + 5).map((_, n) => n % 253);
+    const upload = (id: string) =>
+      files.create(
+        {
+          id,
+          object: 'file',
+          bytes: content.length,
+          created_at: NOW,
+          filename: 'big.bin',
+          purpose: 'assistants',
+          status: 'processed',
+          status_details: null,
+        },
+        content,
+        OWNER,
+      );
+    const writes = t.mock.method(commits, 'write');
+    const stored = upload('file_1');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await files.get('file_1', OWNER), undefined, 'hidden while its parts are written');
+    await stored;
+    assert.equal(writes.mock.callCount(), 1 + 3 + 1, 'the row with the first part, three parts, then shown');
+    assert.ok(Buffer.from(content).equals((await files.content('file_1', OWNER))!.content));
+
+    // A write that fails halfway: the upload fails, and what it wrote goes.
+    let calls = 0;
+    const write = commits.write.bind(commits);
+    writes.mock.mockImplementation(<T>(work: () => T) =>
+      ++calls === 3 ? Promise.reject(new Error('disk full')) : write(work),
+    );
+    await assert.rejects(upload('file_2'), /disk full/);
+    assert.equal(await files.get('file_2', OWNER), undefined);
+    assert.equal(rows('files'), 1);
+    assert.equal(rows('file_parts'), 3);
+
+    // One its process left unfinished is removed with an upload ten minutes later.
+    writes.mock.restore();
+    db.prepare(`UPDATE files SET stored = 0, created_at = ? WHERE id = 'file_1'`).run(NOW - 601);
+    await upload('file_3');
+    assert.deepEqual(
+      db
+        .prepare('SELECT id FROM files')
+        .all()
+        .map((row) => (row as { id: string }).id),
+      ['file_3'],
+    );
+    assert.equal(rows('file_parts'), 3);
 
     await commits.close();
     db.close();
