@@ -130,4 +130,45 @@ describe('the Files API, through the official SDK', () => {
     const listed = await gateway.request('GET', '/v1/files?limit=0', undefined, admin);
     assert.equal((listed.json.error as { param: string }).param, 'limit');
   });
+
+  test('a form is read as a form: a name of any script, fields nested or not, and a broken body is a 400', async () => {
+    const form = new FormData();
+    form.set('purpose', 'assistants');
+    form.set('expires_after[anchor]', 'created_at');
+    form.set('expires_after[seconds]', '7200');
+    form.set('file', new Blob(['Ünïcödé body, 世界']), 'résumé 世界.txt');
+    const made = await fetch(`${gateway.url}/v1/files`, { method: 'POST', body: form, headers: admin });
+    const file = (await made.json()) as {
+      filename: string;
+      bytes: number;
+      created_at: number;
+      expires_at: number;
+    };
+    assert.equal(made.status, 200);
+    assert.equal(file.filename, 'résumé 世界.txt');
+    assert.equal(file.bytes, Buffer.byteLength('Ünïcödé body, 世界'));
+    assert.equal(file.expires_at - file.created_at, 7200);
+    const broken: Array<[string, string]> = [
+      [
+        'multipart/form-data; boundary=abc',
+        '--abc\r\ncontent-disposition: form-data; name="file"; filename="x"\r\n\r\nno end',
+      ],
+      ['multipart/form-data; charset=utf-8', '--abc\r\n\r\n--abc--'],
+    ];
+    for (const [type, body] of broken) {
+      const answer = await fetch(`${gateway.url}/v1/files`, {
+        method: 'POST',
+        body,
+        headers: { ...admin, 'content-type': type },
+      });
+      assert.equal(answer.status, 400, type);
+      assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'invalid_body', type);
+    }
+    const plain = await fetch(`${gateway.url}/v1/files`, {
+      method: 'POST',
+      body: 'purpose=assistants',
+      headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'invalid_content_type');
+  });
 });

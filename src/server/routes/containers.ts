@@ -71,7 +71,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     const upload = form.files.get('file');
     if (!upload)
       throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');
-    if (upload.size > MAX_CONTAINER_FILE_BYTES)
+    if (upload.bytes.length > MAX_CONTAINER_FILE_BYTES)
       throw new ApiError({
         status: 413,
         type: 'invalid_request_error',
@@ -80,7 +80,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
         message: `The file is larger than ${MAX_CONTAINER_FILE_BYTES / 1024 / 1024} MiB.`,
       });
     const name = clip(upload.name || 'file', 255);
-    const file = await containers.addFile(id, owner, name, Buffer.from(await upload.arrayBuffer()), 'user');
+    const file = await containers.addFile(id, owner, name, upload.bytes, 'user');
     if (!file) throw containerNotFound(id);
     return c.json(file);
   });

@@ -25,7 +25,7 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
     const upload = form.files.get('file');
     if (!upload)
       throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');
-    if (upload.size > LIMITS.fileBytes)
+    if (upload.bytes.length > LIMITS.fileBytes)
       throw new ApiError({
         status: 413,
         type: 'invalid_request_error',
@@ -33,14 +33,14 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
         param: 'file',
         message: `The file is larger than ${LIMITS.fileBytes / 1024 / 1024} MiB.`,
       });
-    if (upload.size === 0) throw badRequest('file', 'The file is empty.', 'empty_file');
+    if (upload.bytes.length === 0) throw badRequest('file', 'The file is empty.', 'empty_file');
     const createdAt = Math.floor(runtime.now() / 1000);
     const lifetime =
       fields.expires_after?.seconds ?? (fields.purpose === 'batch' ? BATCH_FILE_SECONDS : undefined);
     const file: FileObject = {
       id: runtime.newId('file'),
       object: 'file',
-      bytes: upload.size,
+      bytes: upload.bytes.length,
       created_at: createdAt,
       ...(lifetime !== undefined ? { expires_at: createdAt + lifetime } : {}),
       filename: clip(upload.name || 'file', 255),
@@ -48,7 +48,7 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
       status: 'processed',
       status_details: null,
     };
-    await files.create(file, new Uint8Array(await upload.arrayBuffer()), c.get('owner'));
+    await files.create(file, upload.bytes, c.get('owner'));
     return c.json(file);
   });
 
