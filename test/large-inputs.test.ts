@@ -176,7 +176,9 @@ describe('a large input never holds the event loop', () => {
     assert.equal(await files.get('file_1', OWNER), undefined, 'hidden while its parts are written');
     await stored;
     assert.equal(writes.mock.callCount(), 1 + 3 + 1, 'the row with the first part, three parts, then shown');
-    assert.ok(Buffer.from(content).equals((await files.content('file_1', OWNER))!.content));
+    const { value: read, turns } = await withTurns(() => files.content('file_1', OWNER));
+    assert.ok(Buffer.from(content).equals(read!.content));
+    assert.ok(turns >= 3, 'the event loop turned between the parts read');
 
     // A write that fails halfway: the upload fails, and what it wrote goes.
     let calls = 0;
@@ -201,6 +203,11 @@ describe('a large input never holds the event loop', () => {
       ['file_3'],
     );
     assert.equal(rows('file_parts'), 3);
+
+    // Deleted while it is read: the read finds no file, not part of one.
+    const reading = files.content('file_3', OWNER);
+    assert.equal(await files.delete('file_3', OWNER), true);
+    assert.equal(await reading, undefined);
 
     await commits.close();
     db.close();

@@ -5,6 +5,7 @@ import type { FileObject, FilePage, FilePageQuery, FileStore } from './file-stor
 import type { Owner } from './owner.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
+import { nextTurn } from '../next-turn.ts';
 
 const LIVE = `owner = :owner AND stored = 1 AND (expires_at IS NULL OR expires_at > :now)`;
 
@@ -86,18 +87,23 @@ export class SqliteFileStore implements FileStore {
     return row && toFileObject(row);
   }
 
+  /**
+   * The bytes a part at a time, the event loop turning between parts (a 63 MiB file read at once
+   * held it 69-76 ms). A part, once written, changes only by going with its file, all at once.
+   */
   async content(id: string, owner: Owner): Promise<{ file: FileObject; content: Buffer } | undefined> {
-    return this.#db
-      .transaction(() => {
-        const row = this.#sql.selectContent.get(this.#scope(id, owner));
-        if (!row) return undefined;
-        const rest = this.#sql.selectParts.all(row.seq).map((part) => part.content);
-        return {
-          file: toFileObject(row),
-          content: rest.length > 0 ? Buffer.concat([row.content, ...rest]) : row.content,
-        };
-      })
-      .deferred();
+    const row = this.#sql.selectContent.get(this.#scope(id, owner));
+    if (!row) return undefined;
+    const parts = [row.content];
+    for (let index = 1; ; index++) {
+      const next = this.#sql.selectPart.get(row.seq, index);
+      if (!next) break;
+      parts.push(next.content);
+      await nextTurn();
+    }
+    // Deleted meanwhile (its parts go with its row, at once): what was read is not the file.
+    if (parts.length > 1 && !this.#sql.exists.get(row.seq)) return undefined;
+    return { file: toFileObject(row), content: parts.length > 1 ? Buffer.concat(parts) : row.content };
   }
 
   async list(owner: Owner, page: FilePageQuery): Promise<FilePage> {
@@ -158,8 +164,9 @@ function prepare(db: Database) {
     selectContent: db.prepare(
       `SELECT ${FILE_COLUMNS}, seq, content FROM files WHERE id = :id AND ${LIVE}`,
     ) as Statement<[Scope], FileRow & { seq: number; content: Buffer }>,
-    selectParts: db.prepare(`SELECT content FROM file_parts WHERE file_seq = ? ORDER BY part`) as Statement<
-      [number],
+    exists: db.prepare(`SELECT 1 FROM files WHERE seq = ?`) as Statement<[number], unknown>,
+    selectPart: db.prepare(`SELECT content FROM file_parts WHERE file_seq = ? AND part = ?`) as Statement<
+      [number, number],
       { content: Buffer }
     >,
     seq: db.prepare(`SELECT seq FROM files WHERE id = :id AND ${LIVE}`) as Statement<
