@@ -27,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnServe } from '../test/support/spawn-serve.ts';
 import { ensureBuilt } from './support/bench-setup.ts';
-import { openDirectLlama, type DirectGpu } from './support/direct-llama.ts';
+import { openDirectLlama } from './support/direct-llama.ts';
+import { parseGpu } from '../src/config/local-config.ts';
 import { startPinned, type PinnedProcess } from './support/pinned-process.ts';
 import { median, quantile } from './support/stats.ts';
 import { porticoCommand } from './support/portico-command.ts';
@@ -57,13 +58,10 @@ const modelId = `local/${basename(modelPath, '.gguf')}`;
 const threads = values.threads
   ? Number(values.threads)
   : defaultThreadCount(availableParallelism(), availableParallelism());
-const gpu = parseGpu(values.gpu);
-
-function parseGpu(value: string): DirectGpu {
-  if (value === 'false') return false;
-  if (value === 'auto' || value === 'cuda' || value === 'vulkan' || value === 'metal') return value;
-  throw new Error(`--gpu must be auto, cuda, vulkan, metal or false, not '${value}'`);
-}
+const gpuOption = parseGpu(values.gpu);
+if (gpuOption === undefined)
+  throw new Error(`--gpu must be auto, cuda, vulkan, metal or false, not '${values.gpu}'`);
+const gpu = gpuOption;
 
 interface Sample {
   tokens: number;

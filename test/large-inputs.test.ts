@@ -13,9 +13,9 @@ import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts'
 import {
   CHUNKS_PER_DELETE,
   CHUNKS_PER_INSERT,
-  EMBEDDINGS_PER_PAGE,
   SqliteVectorStoreStore,
 } from '../src/store/sqlite-vector-store-store.ts';
+import { EMBEDDINGS_PER_PAGE } from '../src/store/sqlite-vector-search.ts';
 import { withTurns } from './support/event-loop-turns.ts';
 import { userItem } from './support/store-fixtures.ts';
 import { allPages, vsFile } from './vector-store-contract.ts';

@@ -7,14 +7,11 @@
  * It prints its URL once it listens.
  */
 import { createServer } from 'node:http';
-import { openDirectLlama, type DirectGpu } from './direct-llama.ts';
+import { parseGpu } from '../../src/config/local-config.ts';
+import { openDirectLlama } from './direct-llama.ts';
 
 const [modelPath = '', threads = '1', gpu = 'false'] = process.argv.slice(2);
-const direct = await openDirectLlama(
-  modelPath,
-  Number(threads),
-  gpu === 'false' ? false : (gpu as DirectGpu),
-);
+const direct = await openDirectLlama(modelPath, Number(threads), parseGpu(gpu) ?? false);
 const ITEM_ID = `msg_${'0'.repeat(48)}`;
 
 const server = createServer((req, res) => {

@@ -38,8 +38,13 @@ export function resolveLocalConfig(file: LocalConfigFile | undefined, env: NodeJ
 function gpuFromEnv(env: NodeJS.ProcessEnv): LocalConfig['gpu'] {
   const value = env.PORTICO_LOCAL_GPU?.trim();
   if (!value) return undefined;
+  const gpu = parseGpu(value);
+  if (gpu === undefined) throw new Error(`PORTICO_LOCAL_GPU ${GPU_ERROR}, not '${value.slice(0, 40)}'.`);
+  return gpu;
+}
+
+/** A GPU setting written as text (`auto`, a backend, or `false`); undefined when it is none of them. */
+export function parseGpu(value: string): LocalConfig['gpu'] {
   if (value === 'false') return false;
-  const backend = GPU_BACKENDS.find((name) => name === value);
-  if (backend) return backend;
-  throw new Error(`PORTICO_LOCAL_GPU ${GPU_ERROR}, not '${value.slice(0, 40)}'.`);
+  return GPU_BACKENDS.find((name) => name === value);
 }

@@ -3,10 +3,9 @@ import { badRequest } from '../api/errors.ts';
 import { nextTurn } from '../next-turn.ts';
 import { readBytes } from './read-json.ts';
 
-/** A file part of a form: its name as sent, its media type and its bytes. */
+/** A file part of a form: its name as sent and its bytes. */
 export interface FormFile {
   name: string;
-  type: string;
   bytes: Buffer;
 }
 
@@ -50,9 +49,7 @@ async function parseForm(bytes: Buffer, type: string): Promise<FormBody> {
       // A part cut short fails its stream as well as the parser: unhandled, it would end the process.
       stream.on('error', reject);
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () =>
-        files.set(name, { name: info.filename ?? '', type: info.mimeType, bytes: Buffer.concat(chunks) }),
-      );
+      stream.on('end', () => files.set(name, { name: info.filename ?? '', bytes: Buffer.concat(chunks) }));
     });
     parser.on('field', (name, value) => {
       const nested = /^([^[\]]+)\[([^[\]]+)\]$/.exec(name);

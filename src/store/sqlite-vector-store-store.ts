@@ -1,30 +1,23 @@
 import type { Database } from 'better-sqlite3';
 import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
 import type { Owner } from './owner.ts';
-import { nextTurn } from '../next-turn.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
+import { SqliteVectorSearch } from './sqlite-vector-search.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
-  fromScopeRow,
-  ftsMatch,
   NEW_FILE_COLUMNS,
   NEW_VECTOR_STORE_COLUMNS,
   newFileValues,
   newVectorStoreValues,
-  readAttributes,
-  readEmbedding,
-  SCOPE_JOINS,
-  scopeKey,
   toFileBatch,
   toVectorStore,
   toVectorStoreFile,
   VECTOR_STORE_COLUMNS,
   VECTOR_STORE_FILE_COLUMNS,
-  type ScopeRow,
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
@@ -46,11 +39,6 @@ import type {
 } from './vector-store-store.ts';
 
 const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = ? AND owner = ?)`;
-/** Chunks of completed files in the scope's stores (`:stores`, a JSON list), of `:files` when given. */
-const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
-  AND c.vector_store_id IN (SELECT value FROM json_each(:stores))
-  AND (:files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(:files)))`;
-
 /**
  * Chunks written or deleted per write: a file's chunks go in and out a slice at a time, each
  * slice one write of the group commit, so that a large file never holds the event loop for
@@ -59,8 +47,6 @@ const IN_SCOPE = `v.owner = :owner AND f.status = 'completed'
  */
 export const CHUNKS_PER_INSERT = 128;
 export const CHUNKS_PER_DELETE = 256;
-/** Embeddings read per page of a search: ~8 ms of the event loop at 384 dimensions. */
-export const EMBEDDINGS_PER_PAGE = 1000;
 
 /**
  * The embedded VectorStoreStore, on the handle shared with the other stores. Its writes go
@@ -71,11 +57,13 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   readonly #sql: StatementCache;
   readonly #clock: () => number;
   readonly #commits: SqliteGroupCommit;
+  readonly #search: SqliteVectorSearch;
 
   constructor(db: Database, clock: () => number, commits: SqliteGroupCommit) {
     migrate(db, 'vector_stores', VECTOR_STORE_MIGRATIONS);
     this.#db = db;
     this.#sql = new StatementCache(db);
+    this.#search = new SqliteVectorSearch(this.#sql);
     this.#clock = clock;
     this.#commits = commits;
   }
@@ -374,101 +362,23 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     });
   }
 
-  async textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
-    if (terms.length === 0) return [];
-    const rows = this.#sql
-      .get(
-        `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id FROM vector_store_chunks_fts
-         JOIN vector_store_chunks c ON c.id = vector_store_chunks_fts.rowid ${SCOPE_JOINS}
-         WHERE vector_store_chunks_fts MATCH :match AND ${IN_SCOPE}
-         ORDER BY bm25(vector_store_chunks_fts) LIMIT :limit`,
-      )
-      .all({ ...scopeParams(scope), match: ftsMatch(terms), limit }) as ScopeRow[];
-    return rows.map((row, index) => ({ ...fromScopeRow(row), rank: index + 1 }));
+  textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {
+    return this.#search.textSearch(scope, terms, limit);
   }
 
-  /**
-   * Page by page along the chunks' index: each completed file in scope, and its chunks in
-   * order from where the last read ended, gathered into pages of EMBEDDINGS_PER_PAGE. One query
-   * over all of them, ordered, would sort the whole scope for every page.
-   */
-  async *embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]> {
-    const files = this.#sql
-      .get(
-        `SELECT f.vector_store_id, f.file_id FROM vector_store_files f JOIN vector_stores v ON v.id = f.vector_store_id
-         WHERE v.owner = :owner AND f.status = 'completed' AND f.embedding_model = :model
-           AND f.vector_store_id IN (SELECT value FROM json_each(:stores))
-           AND (:files IS NULL OR (f.vector_store_id || ' ' || f.file_id) IN (SELECT value FROM json_each(:files)))
-         ORDER BY f.seq`,
-      )
-      .all({ ...scopeParams(scope), model }) as Array<{ vector_store_id: string; file_id: string }>;
-    const next = this.#sql.get(
-      `SELECT id, position, embedding FROM vector_store_chunks
-       WHERE vector_store_id = ? AND file_id = ? AND position >= ? AND embedding IS NOT NULL
-       ORDER BY position LIMIT ?`,
-    );
-    let left = limit;
-    let page: ChunkEmbedding[] = [];
-    for (const file of files) {
-      for (let from = 0; left > 0;) {
-        const want = Math.min(EMBEDDINGS_PER_PAGE - page.length, left);
-        const rows = next.all(file.vector_store_id, file.file_id, from, want) as Array<{
-          id: number;
-          position: number;
-          embedding: Buffer;
-        }>;
-        for (const row of rows)
-          page.push({
-            chunkId: row.id,
-            vectorStoreId: file.vector_store_id,
-            fileId: file.file_id,
-            embedding: readEmbedding(row.embedding),
-          });
-        left -= rows.length;
-        if (page.length === EMBEDDINGS_PER_PAGE) {
-          yield page;
-          page = [];
-          await nextTurn();
-        }
-        if (rows.length < want) break;
-        from = rows.at(-1)!.position + 1;
-      }
-    }
-    if (page.length > 0) yield page;
+  embeddings(scope: SearchScope, model: string, limit: number): AsyncIterable<ChunkEmbedding[]> {
+    return this.#search.embeddings(scope, model, limit);
   }
 
-  async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
-    const rows = this.#all<ScopeRow & { filename: string; attributes_json: string | null; text: string }>(
-      `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, f.filename, f.attributes_json, c.text
-       FROM vector_store_chunks c ${SCOPE_JOINS}
-       WHERE c.id IN (SELECT value FROM json_each(?)) AND v.owner = ?`,
-      JSON.stringify(chunkIds),
-      owner,
-    );
-    return rows.map((row) => ({
-      ...fromScopeRow(row),
-      filename: row.filename,
-      attributes: readAttributes(row.attributes_json),
-      text: row.text,
-    }));
+  chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
+    return this.#search.chunkTexts(chunkIds, owner);
   }
 
-  async fileAttributes(
+  fileAttributes(
     vectorStoreIds: readonly string[],
     owner: Owner,
-  ): Promise<Array<{ vectorStoreId: string; fileId: string; attributes: Attributes | null }>> {
-    const rows = this.#all<{ vector_store_id: string; file_id: string; attributes_json: string | null }>(
-      `SELECT f.vector_store_id, f.file_id, f.attributes_json FROM vector_store_files f
-       JOIN vector_stores v ON v.id = f.vector_store_id
-       WHERE v.owner = ? AND f.status = 'completed' AND f.vector_store_id IN (SELECT value FROM json_each(?))`,
-      owner,
-      JSON.stringify(vectorStoreIds),
-    );
-    return rows.map((row) => ({
-      vectorStoreId: row.vector_store_id,
-      fileId: row.file_id,
-      attributes: readAttributes(row.attributes_json),
-    }));
+  ): ReturnType<VectorStoreStore['fileAttributes']> {
+    return this.#search.fileAttributes(vectorStoreIds, owner);
   }
 
   #store(id: string, owner: Owner): VectorStoreObject | undefined {
@@ -589,14 +499,4 @@ interface FileKey {
   seq: number;
   vector_store_id: string;
   file_id: string;
-}
-
-function scopeParams(scope: SearchScope) {
-  return {
-    owner: scope.owner,
-    stores: JSON.stringify(scope.vectorStoreIds),
-    files: scope.fileIds
-      ? JSON.stringify(scope.fileIds.map((one) => scopeKey(one.vectorStoreId, one.fileId)))
-      : null,
-  };
 }
