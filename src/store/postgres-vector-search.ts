@@ -4,11 +4,14 @@ import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
 import {
   fromScopeRow,
-  readAttributes,
   readEmbedding,
   SCOPE_JOINS,
   scopeKey,
   type ScopeRow,
+  toChunkText,
+  toFileAttributes,
+  type ChunkTextRow,
+  type FileAttributesRow,
 } from './vector-store-rows.ts';
 import type {
   ChunkEmbedding,
@@ -55,40 +58,25 @@ export class PostgresVectorSearch implements Pick<
   }
 
   async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
-    const rows = await this.db.query<
-      ScopeRow & { filename: string; attributes_json: string | null; text: string }
-    >(
+    const rows = await this.db.query<ChunkTextRow>(
       sql(`SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, f.filename, f.attributes_json, c.text
            FROM vector_store_chunks c ${SCOPE_JOINS} WHERE c.id = ANY($1::bigint[]) AND v.owner = $2`),
       [chunkIds, owner],
     );
-    return rows.map((row) => ({
-      ...fromScopeRow(row),
-      filename: row.filename,
-      attributes: readAttributes(row.attributes_json),
-      text: row.text,
-    }));
+    return rows.map(toChunkText);
   }
 
   async fileAttributes(
     vectorStoreIds: readonly string[],
     owner: Owner,
   ): Promise<Array<{ vectorStoreId: string; fileId: string; attributes: Attributes | null }>> {
-    const rows = await this.db.query<{
-      vector_store_id: string;
-      file_id: string;
-      attributes_json: string | null;
-    }>(
+    const rows = await this.db.query<FileAttributesRow>(
       sql(`SELECT f.vector_store_id, f.file_id, f.attributes_json FROM vector_store_files f
            JOIN vector_stores v ON v.id = f.vector_store_id
            WHERE v.owner = $1 AND f.status = 'completed' AND f.vector_store_id = ANY($2::text[])`),
       [owner, vectorStoreIds],
     );
-    return rows.map((row) => ({
-      vectorStoreId: row.vector_store_id,
-      fileId: row.file_id,
-      attributes: readAttributes(row.attributes_json),
-    }));
+    return rows.map(toFileAttributes);
   }
 }
 

@@ -5,11 +5,14 @@ import type { StatementCache } from './statement-cache.ts';
 import {
   fromScopeRow,
   ftsMatch,
-  readAttributes,
   readEmbedding,
   SCOPE_JOINS,
   scopeKey,
   type ScopeRow,
+  toChunkText,
+  toFileAttributes,
+  type ChunkTextRow,
+  type FileAttributesRow,
 } from './vector-store-rows.ts';
 import type {
   ChunkEmbedding,
@@ -105,37 +108,28 @@ export class SqliteVectorSearch implements Pick<
   }
 
   async chunkTexts(chunkIds: readonly number[], owner: Owner): Promise<ChunkText[]> {
-    const rows = this.#all<ScopeRow & { filename: string; attributes_json: string | null; text: string }>(
+    const rows = this.#all<ChunkTextRow>(
       `SELECT c.id AS chunk_id, c.vector_store_id, c.file_id, f.filename, f.attributes_json, c.text
        FROM vector_store_chunks c ${SCOPE_JOINS}
        WHERE c.id IN (SELECT value FROM json_each(?)) AND v.owner = ?`,
       JSON.stringify(chunkIds),
       owner,
     );
-    return rows.map((row) => ({
-      ...fromScopeRow(row),
-      filename: row.filename,
-      attributes: readAttributes(row.attributes_json),
-      text: row.text,
-    }));
+    return rows.map(toChunkText);
   }
 
   async fileAttributes(
     vectorStoreIds: readonly string[],
     owner: Owner,
   ): Promise<Array<{ vectorStoreId: string; fileId: string; attributes: Attributes | null }>> {
-    const rows = this.#all<{ vector_store_id: string; file_id: string; attributes_json: string | null }>(
+    const rows = this.#all<FileAttributesRow>(
       `SELECT f.vector_store_id, f.file_id, f.attributes_json FROM vector_store_files f
        JOIN vector_stores v ON v.id = f.vector_store_id
        WHERE v.owner = ? AND f.status = 'completed' AND f.vector_store_id IN (SELECT value FROM json_each(?))`,
       owner,
       JSON.stringify(vectorStoreIds),
     );
-    return rows.map((row) => ({
-      vectorStoreId: row.vector_store_id,
-      fileId: row.file_id,
-      attributes: readAttributes(row.attributes_json),
-    }));
+    return rows.map(toFileAttributes);
   }
 
   #all<R>(sql: string, ...values: unknown[]): R[] {

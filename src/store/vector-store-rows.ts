@@ -1,6 +1,7 @@
 import type { Attributes, ChunkingStrategy } from '../api/vector-stores.ts';
 import type { Owner } from './owner.ts';
 import type {
+  ChunkText,
   FileBatchObject,
   FileCounts,
   NewVectorStore,
@@ -182,6 +183,37 @@ export function readAttributes(json: string | null): Attributes | null {
 /** Joins a chunk (`c`) to its file (`f`) and its store (`v`), which a search's scope reads. */
 export const SCOPE_JOINS = `JOIN vector_store_files f ON f.vector_store_id = c.vector_store_id AND f.file_id = c.file_id
   JOIN vector_stores v ON v.id = c.vector_store_id`;
+
+/** A search hit's text with its file's name and attributes, as both backends select it. */
+export type ChunkTextRow = ScopeRow & { filename: string; attributes_json: string | null; text: string };
+
+export function toChunkText(row: ChunkTextRow): ChunkText {
+  return {
+    ...fromScopeRow(row),
+    filename: row.filename,
+    attributes: readAttributes(row.attributes_json),
+    text: row.text,
+  };
+}
+
+/** A completed file's attributes, which attribute filters run on. */
+export interface FileAttributesRow {
+  vector_store_id: string;
+  file_id: string;
+  attributes_json: string | null;
+}
+
+export function toFileAttributes(row: FileAttributesRow): {
+  vectorStoreId: string;
+  fileId: string;
+  attributes: Attributes | null;
+} {
+  return {
+    vectorStoreId: row.vector_store_id,
+    fileId: row.file_id,
+    attributes: readAttributes(row.attributes_json),
+  };
+}
 
 /** A chunk's place as a search query selects it (`c.id AS chunk_id, c.vector_store_id, c.file_id`). */
 export interface ScopeRow {
