@@ -13,10 +13,10 @@ export interface HeartbeatOptions {
 
 /**
  * Keeps this process's instance lease alive while it runs, so the replicas sharing its
- * database leave its responses alone, and recovers the work of instances that died: at start
- * (after the first renewal, so nothing this process begins can be taken for dead) and then on
- * every beat, so a replica killed beside a running one has its responses failed once its
- * lease lapses. `stop` releases the lease: a clean shutdown leaves nothing to wait for.
+ * database leave its responses and vector-store files alone, and recovers the work of
+ * instances that died: at start (after the first renewal, so nothing this process begins can be
+ * taken for dead) and then on every beat, so a replica killed beside a running one has its
+ * responses and files failed once its lease lapses. `stop` releases the lease: a clean shutdown leaves nothing to wait for.
  */
 export class InstanceHeartbeat {
   private readonly timer: ReturnType<typeof setInterval>;
@@ -53,6 +53,11 @@ export class InstanceHeartbeat {
     if (failed > 0)
       logger.warn('responses interrupted by a stopped or lost instance were marked failed', {
         count: failed,
+      });
+    const files = await stores.vectorStores.recoverInterrupted();
+    if (files > 0)
+      logger.warn('vector store files left in progress by a stopped or lost instance were marked failed', {
+        count: files,
       });
   }
 

@@ -10,6 +10,7 @@ import { chunkText } from '../src/retrieval/chunk-text.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { FILE_PART_BYTES, SqliteFileStore } from '../src/store/sqlite-file-store.ts';
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
+import { SqliteInstanceStore } from '../src/store/sqlite-instance-store.ts';
 import {
   CHUNKS_PER_DELETE,
   CHUNKS_PER_INSERT,
@@ -83,7 +84,8 @@ describe('a large input never holds the event loop', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-inputs-'));
     const db = openSqliteDatabase(dataDir);
     const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
-    const store = new SqliteVectorStoreStore(db, Date.now, commits);
+    new SqliteInstanceStore(db); // its table: recovery reads the leases
+    const store = new SqliteVectorStoreStore(db, Date.now, commits, 'inst_test');
     const writes = t.mock.method(commits, 'write');
     const chunkRows = () =>
       (db.prepare('SELECT count(*) AS n FROM vector_store_chunks').get() as { n: number }).n;
@@ -141,6 +143,20 @@ describe('a large input never holds the event loop', () => {
     assert.equal(EMBEDDINGS_PER_PAGE, 1000);
     assert.deepEqual(pages, [1000, 1000, 1000, 1000, 200]);
     assert.equal((await allPages(store.embeddings(scope, 'm', 1500))).length, 1500);
+
+    // A process that stopped midway through a file's chunks left some behind: recovery drops them.
+    const crashed = new SqliteVectorStoreStore(db, Date.now, commits, 'inst_crashed');
+    await crashed.addFile(vsFile('vs_1', 'file_7'), 'big.txt', null, OWNER);
+    const before = chunkRows();
+    const insert = db.prepare(
+      `INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text) VALUES ('vs_1', 'file_7', ?, 'x')`,
+    );
+    for (let n = 0; n < CHUNKS_PER_DELETE + 10; n++) insert.run(n);
+    writes.mock.resetCalls();
+    assert.equal(await store.recoverInterrupted(), 1);
+    assert.equal(writes.mock.callCount(), 1 + 2, 'the status, then the chunks a slice per write');
+    assert.equal(chunkRows(), before);
+    assert.equal((await store.getFile('vs_1', 'file_7', OWNER))?.status, 'failed');
 
     await commits.close();
     db.close();

@@ -317,5 +317,63 @@ export function describeVectorStoreStore(name: string, open: () => Promise<Store
         ['file_b', { team: 'b' }],
       ]);
     });
+
+    test("recoverInterrupted fails the files a lapsed instance left in progress, for every owner, once; a live instance's and its own stay", async () => {
+      const now = Date.now();
+      await store.create(vectorStore('vs_1'), ALICE);
+      await store.create(vectorStore('vs_2'), BOB);
+      await store.createBatch({ id: 'vsfb_1', vector_store_id: 'vs_2', created_at: NOW }, BOB);
+      const dead = await handle.sibling('inst_dead');
+      const live = await handle.sibling('inst_live');
+      await live.instances.renew('inst_live', now, now + 60_000);
+      await handle.stores.instances.renew(handle.stores.instance, now, now + 60_000);
+      await dead.vectorStores.addFile(vsFile('vs_1', 'file_dead'), 'dead.txt', null, ALICE);
+      await dead.vectorStores.addFile(vsFile('vs_2', 'file_batched'), 'b.txt', 'vsfb_1', BOB);
+      await live.vectorStores.addFile(vsFile('vs_1', 'file_live'), 'live.txt', null, ALICE);
+      await store.addFile(vsFile('vs_1', 'file_own'), 'own.txt', null, ALICE);
+      await addCompleted('vs_1', 'file_done', ['finished before']);
+      await dead.vectorStores.addFile(vsFile('vs_1', 'file_failed'), 'f.txt', null, ALICE);
+      const error = { code: 'invalid_file' as const, message: 'unreadable' };
+      await dead.vectorStores.finishFile('vs_1', 'file_failed', { status: 'failed', error }, ALICE);
+
+      assert.equal(await store.recoverInterrupted(), 2);
+      const interrupted = {
+        code: 'server_error',
+        message: 'The server stopped before it finished processing the file: add the file again.',
+      };
+      const failed = await store.getFile('vs_1', 'file_dead', ALICE);
+      assert.deepEqual([failed?.status, failed?.last_error], ['failed', interrupted]);
+      assert.equal((await store.getFile('vs_2', 'file_batched', BOB))?.status, 'failed');
+      assert.equal((await store.getBatch('vs_2', 'vsfb_1', BOB))?.status, 'failed');
+      const statuses = async () =>
+        Object.fromEntries(
+          (await store.listFiles('vs_1', ALICE, { limit: 10, order: 'asc' }))!.data.map((f) => [
+            f.id,
+            f.status,
+          ]),
+        );
+      assert.deepEqual(await statuses(), {
+        file_dead: 'failed',
+        file_live: 'in_progress',
+        file_own: 'in_progress',
+        file_done: 'completed',
+        file_failed: 'failed',
+      });
+      assert.deepEqual((await store.getFile('vs_1', 'file_failed', ALICE))?.last_error, error);
+      assert.equal((await store.get('vs_1', ALICE))?.file_counts.failed, 2);
+      assert.equal(await store.recoverInterrupted(), 0);
+      assert.equal(await live.vectorStores.recoverInterrupted(), 0);
+
+      // The dead instance, were it only paused, cannot finish the file any more.
+      const late = { status: 'completed' as const, chunks: [{ text: 'too late' }], embeddingModel: null };
+      assert.equal((await dead.vectorStores.finishFile('vs_1', 'file_dead', late, ALICE))?.status, 'failed');
+      assert.deepEqual(await store.fileChunks('vs_1', 'file_dead', ALICE), []);
+
+      // Once the live instance's lease lapses, its file is another's to fail; never one's own.
+      await live.instances.renew('inst_live', now - 60_000, now - 1);
+      assert.equal(await store.recoverInterrupted(), 1);
+      assert.equal((await store.getFile('vs_1', 'file_live', ALICE))?.status, 'failed');
+      assert.equal((await store.getFile('vs_1', 'file_own', ALICE))?.status, 'in_progress');
+    });
   });
 }

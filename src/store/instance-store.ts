@@ -12,8 +12,9 @@ export interface InstanceLease {
 
 /**
  * Who is alive among the processes sharing one database. Each process renews its lease while
- * it runs (instance-heartbeat.ts); responses record the instance that runs them, and crash
- * recovery touches only work whose instance's lease lapsed (ResponseStore.recoverInterrupted).
+ * it runs (instance-heartbeat.ts); responses and vector-store files record the instance that
+ * runs them, and crash recovery touches only work whose instance's lease lapsed
+ * (ResponseStore.recoverInterrupted, VectorStoreStore.recoverInterrupted).
  * Server-wide, like the schema: instances are not scoped to an owner.
  */
 export interface InstanceStore {
@@ -32,3 +33,15 @@ export function newInstanceId(): string {
 
 /** A lapsed lease is kept this long after it expired (for whoever looks), then dropped. */
 export const LAPSED_LEASE_KEPT_MS = 3_600_000;
+
+/**
+ * SQL that is true for a row of `table` whose work was interrupted: it is not this instance's
+ * (`self`, a placeholder) and its instance holds no lease live at `now` (a placeholder): none
+ * at all when it was written before leases, or by a process that died before its first renewal.
+ * One statement, so a replica that registers after it began cannot have begun anything it
+ * would see. The same text on SQLite and PostgreSQL.
+ */
+export function interruptedWork(table: string, self: string, now: string): string {
+  return `(${table}.instance IS NULL OR ${table}.instance <> ${self}) AND NOT EXISTS (
+    SELECT 1 FROM instances WHERE instances.id = ${table}.instance AND instances.expires_at > ${now})`;
+}

@@ -1,3 +1,4 @@
+import { interruptedWork } from './instance-store.ts';
 import type { Query } from './postgres-connection.ts';
 import { MAX_CHAIN_DEPTH } from './sqlite-statements.ts';
 
@@ -66,14 +67,13 @@ export const SQL = {
      ORDER BY position DESC LIMIT $3`,
   ),
   deleteResponse: q('delete', `DELETE FROM responses WHERE id = $1 AND owner = $2`),
-  /** The interrupted work of lapsed instances ($1: this instance, $2: now); see sqlite-statements.ts INTERRUPTED. */
+  /** The interrupted work of lapsed instances ($1: this instance, $2: now); see interruptedWork. */
   selectUnfinished: q(
     'unfinished',
     // Only work whose instance holds no live lease was interrupted; background responses are
     // recovered by their run's lease instead (see BackgroundStore).
     `SELECT id, response_json FROM responses
-     WHERE status IN ('queued', 'in_progress') AND NOT background AND instance IS DISTINCT FROM $1 AND NOT EXISTS (
-       SELECT 1 FROM instances WHERE instances.id = responses.instance AND instances.expires_at > $2)
+     WHERE status IN ('queued', 'in_progress') AND NOT background AND ${interruptedWork('responses', '$1', '$2')}
      FOR UPDATE OF responses SKIP LOCKED`,
   ),
   failResponse: q(

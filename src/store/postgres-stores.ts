@@ -74,7 +74,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     background: new PostgresBackgroundStore(db, responses, clock),
     containers: new PostgresContainerStore(db),
     files: new PostgresFileStore(db, clock),
-    vectorStores: new PostgresVectorStoreStore(db, clock),
+    vectorStores: new PostgresVectorStoreStore(db, clock, instance),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db),
     logs: new PostgresLogStore(db),

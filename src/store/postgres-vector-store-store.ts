@@ -15,6 +15,8 @@ import {
   type StatusCountRow,
   type VectorStoreFileRow,
   type VectorStoreRow,
+  failInterruptedFiles,
+  INTERRUPTED_FILE_ERROR,
   NEW_FILE_COLUMNS,
   NEW_VECTOR_STORE_COLUMNS,
   newFileValues,
@@ -45,9 +47,11 @@ type Seq = { seq: string };
 export class PostgresVectorStoreStore implements VectorStoreStore {
   readonly #search: PostgresVectorSearch;
 
+  /** `instance`: this process's, recorded on the files it processes. */
   constructor(
     private readonly db: PostgresDatabase,
     private readonly clock: () => number,
+    private readonly instance: string,
   ) {
     this.#search = new PostgresVectorSearch(db);
   }
@@ -147,9 +151,9 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
       );
       await this.db.execute(
         sql(
-          `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_progress')`,
+          `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'in_progress')`,
         ),
-        newFileValues(file, filename, batchId),
+        newFileValues(file, filename, batchId, this.instance),
         client,
       );
       return true;
@@ -328,6 +332,15 @@ export class PostgresVectorStoreStore implements VectorStoreStore {
       );
       return this.batch(client, vectorStoreId, batchId, owner);
     });
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    // A file's chunks are written with its last status, in one transaction: an interrupted file has none.
+    return this.db.execute(sql(failInterruptedFiles('$1', '$2', '$3')), [
+      INTERRUPTED_FILE_ERROR,
+      this.instance,
+      this.clock(),
+    ]);
   }
 
   textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { interruptedWork } from './instance-store.ts';
 import type { ItemRow } from './item-page.ts';
 
 /**
@@ -7,14 +8,8 @@ import type { ItemRow } from './item-page.ts';
  */
 export const MAX_CHAIN_DEPTH = 100_000;
 
-/**
- * Unfinished work is interrupted when it is not this instance's (`:self`) and its instance
- * holds no lease live at `:updated_at` (none at all: written before leases, or by a process
- * that died before its first renewal). One statement, so a replica that registers after it
- * began cannot have begun anything it would see.
- */
-const INTERRUPTED = `(instance IS NULL OR instance <> :self) AND NOT EXISTS (
-  SELECT 1 FROM instances WHERE instances.id = responses.instance AND instances.expires_at > :updated_at)`;
+/** Unfinished responses of other instances whose leases lapsed (see interruptedWork). */
+const INTERRUPTED = interruptedWork('responses', ':self', ':updated_at');
 
 interface ResponseRow {
   response_json: string;

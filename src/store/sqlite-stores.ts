@@ -42,7 +42,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       background: new SqliteBackgroundStore(db, responses, clock, commits),
       containers: new SqliteContainerStore(db),
       files: new SqliteFileStore(db, clock, commits),
-      vectorStores: new SqliteVectorStoreStore(db, clock, commits),
+      vectorStores: new SqliteVectorStoreStore(db, clock, commits, instance),
       keys: new SqliteKeyStore(db),
       gateways: new SqliteGatewayStore(db),
       logs: new SqliteLogStore(db, commits),

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
+import { interruptedWork } from './instance-store.ts';
 import type { Owner } from './owner.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
@@ -9,6 +10,8 @@ import { SqliteVectorSearch } from './sqlite-vector-search.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
   embeddingBytes,
+  failInterruptedFiles,
+  INTERRUPTED_FILE_ERROR,
   NEW_FILE_COLUMNS,
   NEW_VECTOR_STORE_COLUMNS,
   newFileValues,
@@ -58,10 +61,13 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   readonly #clock: () => number;
   readonly #commits: SqliteGroupCommit;
   readonly #search: SqliteVectorSearch;
+  readonly #instance: string;
 
-  constructor(db: Database, clock: () => number, commits: SqliteGroupCommit) {
+  /** `instance`: this process's, recorded on the files it processes. */
+  constructor(db: Database, clock: () => number, commits: SqliteGroupCommit, instance: string) {
     migrate(db, 'vector_stores', VECTOR_STORE_MIGRATIONS);
     this.#db = db;
+    this.#instance = instance;
     this.#sql = new StatementCache(db);
     this.#search = new SqliteVectorSearch(this.#sql);
     this.#clock = clock;
@@ -170,8 +176,8 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
         file.id,
       );
       this.#run(
-        `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'in_progress')`,
-        ...newFileValues(file, filename, batchId),
+        `INSERT INTO vector_store_files (${NEW_FILE_COLUMNS}, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'in_progress')`,
+        ...newFileValues(file, filename, batchId, this.#instance),
       );
       return true;
     });
@@ -360,6 +366,23 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
       );
       return this.#batch(vectorStoreId, batchId, owner);
     });
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    // A read first: the heartbeat asks every beat, and nearly always there is nothing to write.
+    const now = this.#clock();
+    const unfinished = this.#sql
+      .get(
+        `SELECT 1 FROM vector_store_files
+         WHERE status = 'in_progress' AND ${interruptedWork('vector_store_files', '?', '?')} LIMIT 1`,
+      )
+      .get(this.#instance, now);
+    if (unfinished === undefined) return 0;
+    const failed = await this.#write(() =>
+      this.#all<FileKey>(failInterruptedFiles('?', '?', '?'), INTERRUPTED_FILE_ERROR, this.#instance, now),
+    );
+    for (const file of failed) await this.#dropChunks(file);
+    return failed.length;
   }
 
   textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]> {

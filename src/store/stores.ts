@@ -12,7 +12,7 @@ import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
 export interface Stores {
-  /** This process's instance id: the responses it begins carry it, and its lease is renewed under it. */
+  /** This process's instance id: the responses and vector-store files it begins carry it, and its lease is renewed under it. */
   instance: string;
   instances: InstanceStore;
   responses: ResponseStore;

@@ -1,8 +1,19 @@
 import type { Migration } from './migration.ts';
 
+/** The same on both backends: which process is processing a file (see VectorStoreStore.recoverInterrupted). */
+const FILE_INSTANCE: Migration = {
+  version: 2,
+  description: 'the instance processing a file, so that a crash leaves no file in progress',
+  sql: `
+    ALTER TABLE vector_store_files ADD COLUMN instance TEXT;
+    CREATE INDEX vector_store_files_unfinished ON vector_store_files (status) WHERE status = 'in_progress';
+  `,
+};
+
 /**
  * Vector stores on SQLite: stores, their files, file batches, and the files' chunks with an
- * FTS5 index (porter stemming) kept in step by triggers. `seq` gives creation order for paging.
+ * FTS5 index (porter stemming) kept in step by triggers. `seq` gives creation order for paging;
+ * a file's `instance` is the process that processes it (see VectorStoreStore.recoverInterrupted).
  */
 export const VECTOR_STORE_MIGRATIONS: readonly Migration[] = [
   {
@@ -65,6 +76,7 @@ export const VECTOR_STORE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  FILE_INSTANCE,
 ];
 
 /** The same tables on PostgreSQL, with a generated tsvector (english) under a GIN index. */
@@ -122,4 +134,5 @@ export const POSTGRES_VECTOR_STORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX vector_store_chunks_search ON vector_store_chunks USING GIN (search_vector);
     `,
   },
+  FILE_INSTANCE,
 ];

@@ -1,4 +1,5 @@
 import type { Attributes, ChunkingStrategy } from '../api/vector-stores.ts';
+import { interruptedWork } from './instance-store.ts';
 import type { Owner } from './owner.ts';
 import type {
   ChunkText,
@@ -64,12 +65,13 @@ export function newVectorStoreValues(store: NewVectorStore, owner: Owner): unkno
 
 /** The columns a file added to a vector store is inserted with (besides its status), and their values. */
 export const NEW_FILE_COLUMNS =
-  'vector_store_id, file_id, filename, batch_id, created_at, attributes_json, chunking_json';
+  'vector_store_id, file_id, filename, batch_id, created_at, attributes_json, chunking_json, instance';
 
 export function newFileValues(
   file: VectorStoreFileObject,
   filename: string,
   batchId: string | null,
+  instance: string,
 ): unknown[] {
   return [
     file.vector_store_id,
@@ -79,7 +81,24 @@ export function newFileValues(
     file.created_at,
     file.attributes === null ? null : JSON.stringify(file.attributes),
     JSON.stringify(file.chunking_strategy),
+    instance,
   ];
+}
+
+/** What a file says that a stopped or lost instance left in progress. */
+export const INTERRUPTED_FILE_ERROR = JSON.stringify({
+  code: 'server_error',
+  message: 'The server stopped before it finished processing the file: add the file again.',
+});
+
+/**
+ * Fails the files that instances whose lease lapsed left in progress, returning their keys
+ * (placeholders: the error's JSON, this instance, now in milliseconds; see interruptedWork).
+ */
+export function failInterruptedFiles(error: string, self: string, now: string): string {
+  return `UPDATE vector_store_files SET status = 'failed', last_error_json = ${error}
+    WHERE status = 'in_progress' AND ${interruptedWork('vector_store_files', self, now)}
+    RETURNING seq, vector_store_id, file_id`;
 }
 
 export function fileCounts(rows: readonly StatusCountRow[]): { counts: FileCounts; usageBytes: number } {

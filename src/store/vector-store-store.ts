@@ -175,6 +175,13 @@ export interface VectorStoreStore {
   getBatch(vectorStoreId: string, batchId: string, owner: Owner): Promise<FileBatchObject | undefined>;
   /** Marks the batch's files still `in_progress` as `cancelled`, and the batch too unless it finished. */
   cancelBatch(vectorStoreId: string, batchId: string, owner: Owner): Promise<FileBatchObject | undefined>;
+  /**
+   * Marks `failed` (a `server_error`) the files left `in_progress` by other instances whose
+   * lease lapsed: a file is processed within the request that adds it, by the instance that
+   * took the request, so a crash or a stop midway would leave it in progress for good. Any
+   * chunks written meanwhile go. For every owner; returns how many. The heartbeat calls it.
+   */
+  recoverInterrupted(): Promise<number>;
 
   /** Chunks matching any of `terms` (words), best first by the backend's full-text rank. */
   textSearch(scope: SearchScope, terms: readonly string[], limit: number): Promise<ChunkHit[]>;
