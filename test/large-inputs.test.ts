@@ -84,7 +84,7 @@ describe('a large input never holds the event loop', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'portico-large-inputs-'));
     const db = openSqliteDatabase(dataDir);
     const commits = new SqliteGroupCommit(db, walFile(join(dataDir, DATABASE_FILE)));
-    new SqliteInstanceStore(db); // its table: recovery reads the leases
+    new SqliteInstanceStore(db, commits); // its table: recovery reads the leases
     const store = new SqliteVectorStoreStore(db, Date.now, commits, 'inst_test');
     const writes = t.mock.method(commits, 'write');
     const chunkRows = () =>

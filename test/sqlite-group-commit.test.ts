@@ -182,7 +182,10 @@ describe('SQLite group commit', () => {
     const file = gatedFile();
     const commits = new SqliteGroupCommit(db, file);
     const synchronous = () => db.pragma('synchronous', { simple: true });
-    const during = await commits.write(synchronous);
+    const during = await commits.write(() => {
+      insert('x')();
+      return synchronous();
+    });
     assert.equal(during, 1, 'NORMAL inside the batch');
     assert.equal(file.syncs, 1);
     assert.equal(synchronous(), 2, 'FULL again for the handle');
@@ -210,5 +213,32 @@ describe('SQLite group commit', () => {
     assert.deepEqual(committed(), ['a', 'b', 'c']);
     assert.equal(file.syncs, 2, 'b and c share the next sync');
     reader.close();
+  });
+
+  test('a batch that changed nothing syncs nothing, but waits for the sync of what it may have read', async () => {
+    const file = gatedFile();
+    const commits = new SqliteGroupCommit(db, file);
+    const count = () => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    const noMatch = () => db.prepare('UPDATE t SET v = ? WHERE v = ?').run('y', 'absent').changes;
+    assert.equal(await commits.write(count), 0);
+    assert.equal(await commits.write(noMatch), 0);
+    assert.equal(file.syncs, 0, 'a read and an update of no row need no sync');
+    // While a's sync runs, a read that sees a is not acknowledged before a is on disk.
+    file.hold();
+    const a = commits.write(insert('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(file.syncs, 1);
+    let seen: number | undefined;
+    const read = commits.write(count).then((n) => (seen = n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(seen, undefined, 'held until the sync that covers a');
+    file.release();
+    await Promise.all([a, read]);
+    assert.equal(seen, 1);
+    assert.equal(file.syncs, 1, 'the read made no sync of its own');
+    await commits.write(insert('b'));
+    assert.equal(file.syncs, 2, 'a change still syncs');
+    await commits.close();
   });
 });

@@ -59,11 +59,14 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
   };
 }
 
-/** Passes the events on; once the last has gone and the answer completed, keeps what was recorded. */
+/**
+ * Passes the events on; once the last has gone and the answer completed, keeps what was
+ * recorded, before the answer ends: the same request sent as soon as it has is a hit.
+ */
 async function* keepWhenComplete(
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   recorder: ModelEventRecorder,
-  keep: (answer: { model: string; events: ModelEventRecorder['events'] }) => void,
+  keep: (answer: { model: string; events: ModelEventRecorder['events'] }) => Promise<void>,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   let completed = false;
   for await (const event of events) {
@@ -73,5 +76,5 @@ async function* keepWhenComplete(
     yield event;
   }
   if (completed && recorder.cacheable && recorder.calls === 1 && recorder.model !== null)
-    keep({ model: recorder.model, events: recorder.events });
+    await keep({ model: recorder.model, events: recorder.events });
 }

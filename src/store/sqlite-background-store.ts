@@ -24,7 +24,6 @@ interface RunRow {
  * streaming runs would have kept it busy; in the group they share syncs, made off the loop.
  */
 export class SqliteBackgroundStore implements BackgroundStore {
-  readonly #db: Database;
   readonly #responses: SqliteResponseStore;
   readonly #clock: () => number;
   readonly #commits: SqliteGroupCommit;
@@ -32,7 +31,6 @@ export class SqliteBackgroundStore implements BackgroundStore {
 
   constructor(db: Database, responses: SqliteResponseStore, clock: () => number, commits: SqliteGroupCommit) {
     migrate(db, 'background', BACKGROUND_MIGRATIONS);
-    this.#db = db;
     this.#responses = responses;
     this.#clock = clock;
     this.#commits = commits;
@@ -65,11 +63,10 @@ export class SqliteBackgroundStore implements BackgroundStore {
     leaseMs: number,
   ): Promise<BackgroundRun | undefined> {
     // One UPDATE picks and takes the run: a second claimer's UPDATE sees it running already.
-    const row = this.#sql.claim.get({
-      instance,
-      expires: now + leaseMs,
-      busy: JSON.stringify(busyModels),
-    });
+    const busy = JSON.stringify(busyModels);
+    const row = await this.#commits.write(() =>
+      this.#sql.claim.get({ instance, expires: now + leaseMs, busy }),
+    );
     return row && toRun(row);
   }
 
@@ -79,7 +76,9 @@ export class SqliteBackgroundStore implements BackgroundStore {
     now: number,
     leaseMs: number,
   ): Promise<{ held: boolean; cancel: boolean }> {
-    const row = this.#sql.renew.get({ id: responseId, instance, expires: now + leaseMs });
+    const row = await this.#commits.write(() =>
+      this.#sql.renew.get({ id: responseId, instance, expires: now + leaseMs }),
+    );
     return { held: row !== undefined, cancel: row?.cancel_requested === 1 };
   }
 
@@ -88,37 +87,28 @@ export class SqliteBackgroundStore implements BackgroundStore {
   }
 
   async requeue(responseId: string, instance: string | undefined, keepThrough: number): Promise<void> {
-    this.#db
-      .transaction(() => {
-        const moved = this.#sql.requeue.run({
-          id: responseId,
-          instance: instance ?? null,
-          now: this.#clock(),
-        });
-        if (moved.changes > 0) this.#sql.dropEventsAfter.run(responseId, keepThrough);
-      })
-      .immediate();
+    const now = this.#clock();
+    await this.#commits.write(() => {
+      const moved = this.#sql.requeue.run({ id: responseId, instance: instance ?? null, now });
+      if (moved.changes > 0) this.#sql.dropEventsAfter.run(responseId, keepThrough);
+    });
   }
 
   async cancel(responseId: string, owner: Owner): Promise<'queued' | 'running' | undefined> {
-    return this.#db
-      .transaction(() => {
-        if (this.#sql.dropQueued.run(responseId, owner).changes > 0) return 'queued' as const;
-        return this.#sql.flagCancel.run(responseId, owner).changes > 0 ? ('running' as const) : undefined;
-      })
-      .immediate();
+    return this.#commits.write(() => {
+      if (this.#sql.dropQueued.run(responseId, owner).changes > 0) return 'queued' as const;
+      return this.#sql.flagCancel.run(responseId, owner).changes > 0 ? ('running' as const) : undefined;
+    });
   }
 
   async takeLapsed(instance: string, now: number, leaseMs: number): Promise<LapsedRun[]> {
-    return this.#db
-      .transaction(() =>
-        this.#sql.takeLapsed.all({ instance, now, expires: now + leaseMs }).map((row) => ({
-          ...toRun(row),
-          events: this.#sql.events.all(row.response_id, -1).map(parseEvent),
-          cancel: row.cancel_requested === 1,
-        })),
-      )
-      .immediate();
+    return this.#commits.write(() =>
+      this.#sql.takeLapsed.all({ instance, now, expires: now + leaseMs }).map((row) => ({
+        ...toRun(row),
+        events: this.#sql.events.all(row.response_id, -1).map(parseEvent),
+        cancel: row.cancel_requested === 1,
+      })),
+    );
   }
 
   async appendEvents(responseId: string, events: readonly ResponseStreamEvent[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { CacheStore, CachedAnswer } from './cache-store.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 
@@ -14,33 +15,42 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Cached answers on SQLite. Writes go through the group commit (`commits`): a miss's answer is
+ * kept without a sync on the event loop (one was ~40% of a cached gateway's CPU per miss).
+ */
 export class SqliteCacheStore implements CacheStore {
-  readonly #db: Database;
   readonly #sql: StatementCache;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database) {
+  constructor(db: Database, commits: SqliteGroupCommit) {
     migrate(db, 'cache', MIGRATIONS);
-    this.#db = db;
     this.#sql = new StatementCache(db);
+    this.#commits = commits;
   }
 
   async get(key: string, now: number): Promise<CachedAnswer | undefined> {
-    const row = this.#db
-      .prepare(`SELECT answer_json FROM cache WHERE key = ? AND expires_at > ?`)
+    const row = this.#sql
+      .get(`SELECT answer_json FROM cache WHERE key = ? AND expires_at > ?`)
       .get(key, now) as { answer_json: string } | undefined;
     return row && (JSON.parse(row.answer_json) as CachedAnswer);
   }
 
   async set(key: string, answer: CachedAnswer, expiresAt: number): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO cache (key, expires_at, answer_json) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, answer_json = excluded.answer_json`,
-      )
-      .run(key, expiresAt, JSON.stringify(answer));
+    const json = JSON.stringify(answer);
+    await this.#commits.write(() =>
+      this.#sql
+        .get(
+          `INSERT INTO cache (key, expires_at, answer_json) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, answer_json = excluded.answer_json`,
+        )
+        .run(key, expiresAt, json),
+    );
   }
 
   async prune(now: number): Promise<number> {
-    return this.#sql.get(`DELETE FROM cache WHERE expires_at <= ?`).run(now).changes;
+    return this.#commits.write(
+      () => this.#sql.get(`DELETE FROM cache WHERE expires_at <= ?`).run(now).changes,
+    );
   }
 }

@@ -19,14 +19,21 @@ import {
   type ContainerStore,
 } from './container-store.ts';
 import type { Owner } from './owner.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 
-/** The embedded ContainerStore, on the handle shared with the other stores. */
+/**
+ * The embedded ContainerStore, on the handle shared with the other stores; its writes go
+ * through the group commit (`commits`), synced off the event loop.
+ */
 export class SqliteContainerStore implements ContainerStore {
   /** CONTAINER_SQL, prepared once (after the migrations made its tables). */
   readonly #sql: Record<keyof typeof CONTAINER_SQL, Statement>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly commits: SqliteGroupCommit,
+  ) {
     migrate(db, 'containers', SQLITE_CONTAINER_MIGRATIONS);
     this.#sql = Object.fromEntries(
       Object.entries(CONTAINER_SQL).map(([name, text]) => [name, db.prepare(text)]),
@@ -34,7 +41,7 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async create(container: ContainerObject, owner: Owner): Promise<void> {
-    this.#sql.insert.run(...containerValues(container, owner));
+    await this.commits.write(() => this.#sql.insert.run(...containerValues(container, owner)));
   }
 
   async get(id: string, owner: Owner): Promise<ContainerObject | undefined> {
@@ -48,25 +55,25 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async touch(id: string, owner: Owner, at: number): Promise<boolean> {
-    return this.#sql.touch.run(at, id, owner).changes > 0;
+    return this.commits.write(() => this.#sql.touch.run(at, id, owner).changes > 0);
   }
 
   async expire(now: number): Promise<string[]> {
-    return this.db
-      .transaction(() => {
-        const ids = (this.#sql.expire.all(now) as Array<{ id: string }>).map((row) => row.id);
-        if (ids.length > 0) this.#sql.dropExpiredFiles.run();
-        return ids;
-      })
-      .immediate();
+    return this.commits.write(() => {
+      const ids = (this.#sql.expire.all(now) as Array<{ id: string }>).map((row) => row.id);
+      if (ids.length > 0) this.#sql.dropExpiredFiles.run();
+      return ids;
+    });
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#sql.delete.run(id, owner).changes > 0;
+    return this.commits.write(() => this.#sql.delete.run(id, owner).changes > 0);
   }
 
   async putFile(file: ContainerFileObject, content: Buffer, owner: Owner): Promise<boolean> {
-    return this.#sql.upsertFile.run(...fileValues(file, content, owner)).changes > 0;
+    return this.commits.write(
+      () => this.#sql.upsertFile.run(...fileValues(file, content, owner)).changes > 0,
+    );
   }
 
   async getFile(containerId: string, fileId: string, owner: Owner): Promise<ContainerFileObject | undefined> {
@@ -90,7 +97,7 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async deleteFile(containerId: string, fileId: string, owner: Owner): Promise<boolean> {
-    return this.#sql.deleteFile.run(containerId, fileId, owner).changes > 0;
+    return this.commits.write(() => this.#sql.deleteFile.run(containerId, fileId, owner).changes > 0);
   }
 
   async allFiles(

@@ -22,9 +22,9 @@ interface Page {
 }
 
 /**
- * The embedded ConversationStore, on the handle shared with the other stores. A conversation's
- * creation and the items each response appends to it go through the group commit (`commits`),
- * with the responses' own writes: no sync on the event loop per response.
+ * The embedded ConversationStore, on the handle shared with the other stores. Its writes (a
+ * conversation's creation and the items each response appends to it among them) go through the
+ * group commit (`commits`), with the responses' own writes: no sync on the event loop.
  */
 export class SqliteConversationStore implements ConversationStore {
   readonly #db: Database;
@@ -60,12 +60,14 @@ export class SqliteConversationStore implements ConversationStore {
     metadata: Record<string, string>,
     owner: Owner,
   ): Promise<ConversationObject | undefined> {
-    const row = this.#sql.updateMetadata.get(JSON.stringify(metadata), id, owner);
+    const row = await this.#commits.write(() =>
+      this.#sql.updateMetadata.get(JSON.stringify(metadata), id, owner),
+    );
     return row && toObject(row);
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#sql.delete.run(id, owner).changes > 0;
+    return this.#commits.write(() => this.#sql.delete.run(id, owner).changes > 0);
   }
 
   async append(id: string, items: readonly Item[], owner: Owner): Promise<boolean> {
@@ -102,12 +104,10 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async deleteItem(id: string, itemId: string, owner: Owner): Promise<boolean> {
-    return this.#db
-      .transaction(() => {
-        if (!this.#sql.select.get(id, owner)) return false;
-        return this.#sql.deleteItem.run(id, itemId).changes > 0;
-      })
-      .immediate();
+    return this.#commits.write(() => {
+      if (!this.#sql.select.get(id, owner)) return false;
+      return this.#sql.deleteItem.run(id, itemId).changes > 0;
+    });
   }
 
   #insertItems(id: string, items: readonly Item[], from: number): void {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { GatewayStore } from './gateway-store.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 
@@ -12,14 +13,15 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Gateways on SQLite; writes go through the group commit (`commits`), synced off the event loop. */
 export class SqliteGatewayStore implements GatewayStore {
-  readonly #db: Database;
   readonly #sql: StatementCache;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database) {
+  constructor(db: Database, commits: SqliteGroupCommit) {
     migrate(db, 'gateways', MIGRATIONS);
-    this.#db = db;
     this.#sql = new StatementCache(db);
+    this.#commits = commits;
   }
 
   async list(): Promise<GatewaySettings[]> {
@@ -36,15 +38,17 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async put(settings: GatewaySettings): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO gateways (id, settings_json) VALUES (?, ?)
-         ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json`,
-      )
-      .run(settings.id, JSON.stringify(settings));
+    await this.#commits.write(() =>
+      this.#sql
+        .get(
+          `INSERT INTO gateways (id, settings_json) VALUES (?, ?)
+           ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json`,
+        )
+        .run(settings.id, JSON.stringify(settings)),
+    );
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#sql.get(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0;
+    return this.#commits.write(() => this.#sql.get(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0);
   }
 }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Database, Transaction } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
 /** What makes a commit durable: an fdatasync of the WAL file. */
@@ -49,6 +49,8 @@ const LOCK_WAIT_MS = 5000;
 const BATCH_SETTINGS = 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0';
 const HANDLE_SETTINGS = `PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${LOCK_WAIT_MS}`;
 
+const DONE = Promise.resolve();
+
 function isBusy(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 }
@@ -65,6 +67,8 @@ function isBusy(error: unknown): boolean {
  * previous one ran: the cost per write falls as load rises. Writes elsewhere on the handle keep
  * the connection's `synchronous = FULL`. A checkpoint under NORMAL syncs the WAL before it
  * copies it, so a commit is never lost between its write and its sync.
+ * A batch that changed no row (a poll, a recovery that found nothing) needs no sync of its own:
+ * it resolves once the syncs already begun or queued end, since it may have read their commits.
  *
  * When another process holds the write lock (`portico serve --workers N` shares one database),
  * SQLite's busy handler would sleep on the event loop; a batch instead asks for the lock without
@@ -77,6 +81,8 @@ export class SqliteGroupCommit {
   /** The batch's transaction; and again with a savepoint per write, once one failed. Made once, not per batch. */
   readonly #batch: Transaction<(batch: Pending[], results: Result[]) => void>;
   readonly #isolated: Transaction<(batch: Pending[], results: Result[]) => void>;
+  /** Rows the connection changed since it opened: a batch that changed none has nothing to sync. */
+  readonly #totalChanges: Statement<[], number>;
   #queue: Pending[] = [];
   #scheduled = false;
   /** When the first refused try of the batch now waiting for the lock was made. */
@@ -89,6 +95,7 @@ export class SqliteGroupCommit {
   constructor(db: Database, wal: DurableFile) {
     this.#db = db;
     this.#wal = wal;
+    this.#totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.#batch = db.transaction((batch: Pending[], results: Result[]) => {
       for (const pending of batch) results.push({ ok: true, value: pending.work() });
     });
@@ -153,7 +160,9 @@ export class SqliteGroupCommit {
     const batch = this.#queue;
     this.#queue = [];
     const results: Result[] = [];
+    let changesBefore: number;
     try {
+      changesBefore = this.#totalChanges.get()!;
       this.#db.exec(BATCH_SETTINGS);
       this.#runBatch(batch, results);
     } catch (error) {
@@ -176,7 +185,10 @@ export class SqliteGroupCommit {
       batch.forEach((pending, i) => pending.reject((results[i] as { error: unknown }).error));
       return;
     }
-    const durable = this.#sync();
+    // A batch that changed nothing (a poll, a recovery that found nothing) syncs nothing, but
+    // what it read may be another batch's commit not yet on disk: it waits for the syncs begun or queued.
+    const durable =
+      this.#totalChanges.get()! !== changesBefore ? this.#sync() : (this.#next ?? this.#running ?? DONE);
     batch.forEach((pending, i) => {
       const result = results[i]!;
       if (!result.ok) pending.reject(result.error);

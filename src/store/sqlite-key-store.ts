@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { KeyPatch, KeyRecord, KeyStore } from './key-store.ts';
+import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 
@@ -31,22 +32,27 @@ function toRecord(row: Row): KeyRecord {
   return { ...(JSON.parse(row.record_json) as KeyRecord), revokedAt: row.revoked_at };
 }
 
+/** Keys on SQLite; writes go through the group commit (`commits`), synced off the event loop. */
 export class SqliteKeyStore implements KeyStore {
   readonly #db: Database;
   readonly #sql: StatementCache;
+  readonly #commits: SqliteGroupCommit;
 
-  constructor(db: Database) {
+  constructor(db: Database, commits: SqliteGroupCommit) {
     migrate(db, 'keys', MIGRATIONS);
     this.#db = db;
     this.#sql = new StatementCache(db);
+    this.#commits = commits;
   }
 
   async insert(record: KeyRecord, hash: string): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO keys (id, hash, project, created_at, revoked_at, record_json) VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(record.id, hash, record.project, record.createdAt, record.revokedAt, JSON.stringify(record));
+    await this.#commits.write(() =>
+      this.#sql
+        .get(
+          `INSERT INTO keys (id, hash, project, created_at, revoked_at, record_json) VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(record.id, hash, record.project, record.createdAt, record.revokedAt, JSON.stringify(record)),
+    );
   }
 
   async findByHash(hash: string): Promise<KeyRecord | undefined> {
@@ -75,23 +81,22 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async update(id: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
-    return this.#db
-      .transaction(() => {
-        const row = this.#sql.get(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
-          Row | undefined;
-        if (!row) return undefined;
-        const record = { ...toRecord(row), ...patch };
-        this.#sql.get(`UPDATE keys SET record_json = ? WHERE id = ?`).run(JSON.stringify(record), id);
-        return record;
-      })
-      .immediate();
+    return this.#commits.write(() => {
+      const row = this.#sql.get(`SELECT record_json, revoked_at FROM keys WHERE id = ?`).get(id) as
+        Row | undefined;
+      if (!row) return undefined;
+      const record = { ...toRecord(row), ...patch };
+      this.#sql.get(`UPDATE keys SET record_json = ? WHERE id = ?`).run(JSON.stringify(record), id);
+      return record;
+    });
   }
 
   async revoke(id: string, at: number): Promise<boolean> {
-    const result = this.#db
-      .prepare(`UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
-      .run(at, id);
-    return result.changes > 0;
+    return this.#commits.write(
+      () =>
+        this.#sql.get(`UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`).run(at, id)
+          .changes > 0,
+    );
   }
 
   async anyActive(): Promise<boolean> {

@@ -96,7 +96,6 @@ function byBucketAndGroup(a: AnalyticsRow, b: AnalyticsRow): number {
 }
 
 export class SqliteLogStore implements LogStore {
-  readonly #db: Database;
   readonly #insertLog: Statement;
   readonly #insertBodies: Statement;
   readonly #addSpend: Statement;
@@ -110,7 +109,6 @@ export class SqliteLogStore implements LogStore {
    */
   constructor(db: Database, commits: SqliteGroupCommit, sliceRows = ANALYTICS_SLICE_ROWS) {
     migrate(db, 'logs', MIGRATIONS);
-    this.#db = db;
     this.#commits = commits;
     this.#sliceRows = sliceRows;
     this.#sql = new StatementCache(db);
@@ -173,17 +171,15 @@ export class SqliteLogStore implements LogStore {
   }
 
   async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {
-    return this.#db
-      .transaction(() => {
-        const found = this.#getSync(id, project);
-        if (!found) return undefined;
-        const updated = patchedLog(found, patch);
-        this.#sql
-          .get(`UPDATE logs SET entry_json = ? WHERE id = ?`)
-          .run(JSON.stringify(logSummary(updated)), id);
-        return updated;
-      })
-      .immediate();
+    return this.#commits.write(() => {
+      const found = this.#getSync(id, project);
+      if (!found) return undefined;
+      const updated = patchedLog(found, patch);
+      this.#sql
+        .get(`UPDATE logs SET entry_json = ? WHERE id = ?`)
+        .run(JSON.stringify(logSummary(updated)), id);
+      return updated;
+    });
   }
 
   /**

@@ -26,8 +26,8 @@ export class SqliteResponseStore implements ResponseStore {
 
   /**
    * `instance`: the process writing, recorded on each response it begins (see
-   * instance-store.ts). `begin` and `finish` share transactions and syncs with concurrent
-   * writes through `commits`.
+   * instance-store.ts). Every write shares transactions and syncs with concurrent writes
+   * through `commits`.
    */
   constructor(db: Database, clock: () => number, instance: string, commits: SqliteGroupCommit) {
     migrate(db, 'responses', RESPONSE_MIGRATIONS);
@@ -98,7 +98,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#sql.deleteResponse.run(id, owner).changes > 0;
+    return this.#commits.write(() => this.#sql.deleteResponse.run(id, owner).changes > 0);
   }
 
   async inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined> {
@@ -113,7 +113,10 @@ export class SqliteResponseStore implements ResponseStore {
 
   async recoverInterrupted(): Promise<number> {
     const error = JSON.stringify(INTERRUPTED_ERROR);
-    return this.#sql.failUnfinished.run({ error, updated_at: this.#clock(), self: this.#instance }).changes;
+    const now = this.#clock();
+    return this.#commits.write(
+      () => this.#sql.failUnfinished.run({ error, updated_at: now, self: this.#instance }).changes,
+    );
   }
 
   /** Several reads from one snapshot, so a concurrent delete cannot split an answer. */

@@ -32,7 +32,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const commits = new SqliteGroupCommit(db, walFile(join(options.dataDir, DATABASE_FILE)));
   try {
     // Instances first: the responses store's recovery reads their leases.
-    const instances = new SqliteInstanceStore(db);
+    const instances = new SqliteInstanceStore(db, commits);
     const responses = new SqliteResponseStore(db, clock, instance, commits);
     return {
       instance,
@@ -40,13 +40,13 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db, commits),
       background: new SqliteBackgroundStore(db, responses, clock, commits),
-      containers: new SqliteContainerStore(db),
+      containers: new SqliteContainerStore(db, commits),
       files: new SqliteFileStore(db, clock, commits),
       vectorStores: new SqliteVectorStoreStore(db, clock, commits, instance),
-      keys: new SqliteKeyStore(db),
-      gateways: new SqliteGatewayStore(db),
+      keys: new SqliteKeyStore(db, commits),
+      gateways: new SqliteGatewayStore(db, commits),
       logs: new SqliteLogStore(db, commits),
-      cache: new SqliteCacheStore(db),
+      cache: new SqliteCacheStore(db, commits),
       async close() {
         await commits.close();
         db.close();
