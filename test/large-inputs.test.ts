@@ -7,6 +7,7 @@ import { chunkingStrategy } from '../src/api/vector-stores.ts';
 import { o200k } from '../src/o200k-tokens.ts';
 import { countOpenAiTokens } from '../src/providers/openai/count-openai-tokens.ts';
 import { chunkText } from '../src/retrieval/chunk-text.ts';
+import { extractText } from '../src/retrieval/extract-text.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { FILE_PART_BYTES, SqliteFileStore } from '../src/store/sqlite-file-store.ts';
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
@@ -63,6 +64,18 @@ describe('a large input never holds the event loop', () => {
     }
     assert.ok(expected.length > 100);
     assert.deepEqual(chunks, expected);
+  });
+
+  test("a large page's text is read a piece at a time, as it reads at once", async () => {
+    const paragraph = '<div class="x"><p>Keeper &amp; <b>ships</b>.</p><script>x()</script></div>\n';
+    const count = Math.ceil((4 << 20) / paragraph.length);
+    const page = new TextEncoder().encode(paragraph.repeat(count));
+    const { value, turns } = await withTurns(() => extractText('big.html', page));
+    assert.ok(turns > 0, 'the event loop turned while the page was read');
+    assert.deepEqual(value, { text: Array(count).fill('Keeper & ships .').join('\n') });
+    // A character cut between two pieces of bytes is decoded whole.
+    const accents = new TextEncoder().encode('é'.repeat(3 << 19));
+    assert.deepEqual(await extractText('big.txt', accents), { text: 'é'.repeat(3 << 19) });
   });
 
   test('a context of many tokens is counted as a whole count gives, with the loop turning', async () => {

@@ -40,29 +40,47 @@ describe('chunking', () => {
 describe('text extraction', () => {
   const bytes = (text: string) => new TextEncoder().encode(text);
 
-  test('text, data and code formats are read as they are; HTML loses its markup, scripts and styles', () => {
+  test('text, data and code formats are read as they are; HTML loses its markup, scripts and styles', async () => {
     for (const name of ['a.txt', 'b.md', 'c.json', 'd.csv', 'e.py', 'f.ts', 'Dockerfile'])
-      assert.deepEqual(extractText(name, bytes('x = 1')), { text: 'x = 1' });
+      assert.deepEqual(await extractText(name, bytes('x = 1')), { text: 'x = 1' });
     const html =
       '<html><style>b{}</style><script>alert(1)</script><h1>Title</h1><p>A &amp; B&#33;</p></html>';
-    assert.deepEqual(extractText('page.HTML', bytes(html)), { text: 'Title\nA & B!' });
+    assert.deepEqual(await extractText('page.HTML', bytes(html)), { text: 'Title\nA & B!' });
   });
 
-  test('formats Portico cannot read, invalid UTF-8 and binary data are refused with a reason', () => {
+  test('HTML: tags, comments and hidden elements go, blocks break lines, entities and blanks are read as a browser would', async () => {
+    const cases: Array<[string, string]> = [
+      ['<p>a<br/>b</p><PRE>c</PRE>d', 'a\nb\nc\nd'],
+      ['a < b and c > d', 'a d'],
+      ['x <> y', 'x <> y'],
+      ['1 < 2 and 3 < 4', '1 < 2 and 3 < 4'],
+      ['<script>never()</script><p>unclosed <script>var a', 'unclosed var a'],
+      ['<SCRIPT type="x">bad()</script >ok<style>p{}</STYLE>!', 'ok !'],
+      ['<!-- a note -->text<!-- unclosed > tail', 'text tail'],
+      ['&#x41;&#66;&lt;&unknown;&nbsp;x &amp;amp;', 'AB<&unknown; x &amp;'],
+      ['a  \t b\r\n\n   c <b>bold</b>', 'a b\nc bold'],
+      ['<scripts>kept</scripts>', 'kept'],
+    ];
+    for (const [html, text] of cases)
+      assert.deepEqual(await extractText('page.html', bytes(html)), { text }, html);
+  });
+
+  test('formats Portico cannot read, invalid UTF-8 and binary data are refused with a reason', async () => {
     assert.equal(
-      (extractText('scan.pdf', bytes('%PDF')) as { error: { code: string } }).error.code,
+      ((await extractText('scan.pdf', bytes('%PDF'))) as { error: { code: string } }).error.code,
       'unsupported_file',
     );
     assert.equal(
-      (extractText('noext', bytes('x')) as { error: { code: string } }).error.code,
+      ((await extractText('noext', bytes('x'))) as { error: { code: string } }).error.code,
       'unsupported_file',
     );
     assert.equal(
-      (extractText('bad.txt', new Uint8Array([0xff, 0xfe, 0x41])) as { error: { code: string } }).error.code,
+      ((await extractText('bad.txt', new Uint8Array([0xff, 0xfe, 0x41]))) as { error: { code: string } })
+        .error.code,
       'invalid_file',
     );
     assert.equal(
-      (extractText('nul.txt', bytes('a\u0000b')) as { error: { code: string } }).error.code,
+      ((await extractText('nul.txt', bytes('a\u0000b'))) as { error: { code: string } }).error.code,
       'invalid_file',
     );
   });

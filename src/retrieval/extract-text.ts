@@ -1,3 +1,5 @@
+import { timeSlices } from '../o200k-tokens.ts';
+
 /** Why a file's text cannot be had, as a vector-store file's `last_error` says it. */
 export interface ExtractionError {
   code: 'unsupported_file' | 'invalid_file';
@@ -14,15 +16,22 @@ const PLAIN = new Set(
 );
 const HTML = new Set(['html', 'htm', 'xhtml']);
 
+/** Bytes decoded between two looks at the clock (a look yields once 10 ms of work ran since the last turn). */
+const PIECE = 1 << 20;
+/** Characters of a page scanned, or of its text normalized, between two looks: ~1-5 ms of work. */
+const LOOK = 1 << 16;
+
 /**
  * The text of a file, by its name's extension: text formats as they are (UTF-8), HTML without
  * its markup. Formats Portico cannot read (PDF, Office documents, images) are refused with a
- * clear error rather than indexed as garbage.
+ * clear error rather than indexed as garbage. A large file is read a piece at a time, with
+ * `pause` between pieces (at once, a 64 MiB page held the event loop for ~2 s).
  */
-export function extractText(
+export async function extractText(
   filename: string,
   bytes: Uint8Array,
-): { text: string } | { error: ExtractionError } {
+  pause: () => Promise<void> = timeSlices(),
+): Promise<{ text: string } | { error: ExtractionError }> {
   const extension = extensionOf(filename);
   if (!PLAIN.has(extension) && !HTML.has(extension))
     return {
@@ -31,15 +40,22 @@ export function extractText(
         message: `Portico cannot read '${extension ? `.${extension}` : filename}' files: upload text, Markdown, JSON, CSV, HTML or source code.`,
       },
     };
-  let text: string;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const parts: string[] = [];
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    for (let at = 0; at < bytes.length; at += PIECE) {
+      const part = decoder.decode(bytes.subarray(at, at + PIECE), { stream: true });
+      if (part.includes('\u0000'))
+        return { error: { code: 'invalid_file', message: 'The file holds binary data.' } };
+      parts.push(part);
+      await pause();
+    }
+    parts.push(decoder.decode());
   } catch {
     return { error: { code: 'invalid_file', message: 'The file is not valid UTF-8 text.' } };
   }
-  if (text.includes('\u0000'))
-    return { error: { code: 'invalid_file', message: 'The file holds binary data.' } };
-  return { text: HTML.has(extension) ? htmlText(text) : text };
+  const text = parts.join('');
+  return { text: HTML.has(extension) ? await htmlText(text, pause) : text };
 }
 
 function extensionOf(filename: string): string {
@@ -50,26 +66,109 @@ function extensionOf(filename: string): string {
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+/** Elements dropped with everything inside them. */
+const HIDDEN = new Set(['script', 'style', 'noscript', 'template']);
+/** Elements whose tags break the text into lines. */
+const BLOCKS = new Set(
+  'p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer pre blockquote'.split(' '),
+);
+const MARKUP = /[<&]/g;
+const TAG_NAME = /<\/?([a-z][a-z0-9]*)/iy;
+const ENTITY = /&(#x[0-9a-f]+|#\d+|[a-z]+);/iy;
 
-/** The readable text of an HTML page: scripts, styles and tags dropped, entities decoded, blocks on their own lines. */
-function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(
-      /<\/?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|pre|blockquote)\b[^>]*>/gi,
-      '\n',
-    )
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
-      if (name[0] === '#') {
-        const code =
-          name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+/**
+ * The readable text of an HTML page: scripts, styles, comments and tags dropped, entities
+ * decoded, blocks on their own lines, runs of blanks made one. One pass over the page, which
+ * looks at the clock every `LOOK` characters.
+ */
+async function htmlText(html: string, pause: () => Promise<void>): Promise<string> {
+  /** The text so far, joined a piece at a time (one join of millions of bits held the loop ~100 ms). */
+  const pieces: string[] = [];
+  let out: string[] = [];
+  /** Past these, no '>' (or no closing tag of an element) follows: a '<' there is text, whatever comes. */
+  let noCloseFrom = Infinity;
+  const unclosed = new Map<string, number>();
+  let at = 0;
+  let looked = 0;
+  while (at < html.length) {
+    if (at - looked >= LOOK) {
+      looked = at;
+      pieces.push(out.join(''));
+      out = [];
+      await pause();
+    }
+    MARKUP.lastIndex = at;
+    const found = MARKUP.exec(html);
+    const mark = found ? found.index : html.length;
+    if (mark > at) out.push(html.slice(at, mark));
+    if (!found) break;
+    at = mark;
+    if (html[at] === '&') {
+      ENTITY.lastIndex = at;
+      const entity = ENTITY.exec(html);
+      out.push(entity ? decodeEntity(entity[0], entity[1]!) : '&');
+      at += entity ? entity[0].length : 1;
+      continue;
+    }
+    if (html.startsWith('<!--', at)) {
+      const end = html.indexOf('-->', at + 4);
+      if (end >= 0) {
+        out.push(' ');
+        at = end + 3;
+        continue;
       }
-      return ENTITIES[name.toLowerCase()] ?? entity;
-    })
-    .replace(/[ \t\f\v]+/g, ' ')
-    .replace(/\s*\n\s*/g, '\n')
-    .trim();
+    }
+    const close = at + 1 < noCloseFrom ? html.indexOf('>', at + 1) : -1;
+    if (close < 0) noCloseFrom = Math.min(noCloseFrom, at + 1);
+    if (close <= at + 1) {
+      // A '<' with no '>' after it, or `<>`: text.
+      out.push('<');
+      at += 1;
+      continue;
+    }
+    TAG_NAME.lastIndex = at;
+    const name = TAG_NAME.exec(html)?.[1]?.toLowerCase();
+    const opening = html[at + 1] !== '/';
+    at = close + 1;
+    if (name && opening && HIDDEN.has(name) && at < (unclosed.get(name) ?? Infinity)) {
+      const ending = new RegExp(`</${name}\\s*>`, 'gi');
+      ending.lastIndex = at;
+      const end = ending.exec(html);
+      if (end) at = end.index + end[0].length;
+      else unclosed.set(name, at);
+    }
+    out.push(name && BLOCKS.has(name) ? '\n' : ' ');
+  }
+  pieces.push(out.join(''));
+  return (await collapseBlanks(pieces.join(''), pause)).trim();
+}
+
+function decodeEntity(entity: string, name: string): string {
+  if (name[0] === '#') {
+    const code = name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+  }
+  return ENTITIES[name.toLowerCase()] ?? entity;
+}
+
+/**
+ * Runs of spaces and tabs as one space, and blanks around a line break as that break alone, a
+ * piece at a time: each piece ends between two characters that are not blank, so no run is cut.
+ */
+async function collapseBlanks(text: string, pause: () => Promise<void>): Promise<string> {
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + LOOK, text.length);
+    while (end < text.length && (/\s/.test(text[end - 1]!) || /\s/.test(text[end]!))) end++;
+    pieces.push(
+      text
+        .slice(start, end)
+        .replace(/[ \t\f\v]+/g, ' ')
+        .replace(/\s*\n\s*/g, '\n'),
+    );
+    start = end;
+    await pause();
+  }
+  return pieces.join('');
 }

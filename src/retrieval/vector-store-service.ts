@@ -234,7 +234,7 @@ export class VectorStoreService {
         status: 'failed',
         error: { code: 'invalid_file', message: 'The file was deleted before it was read.' },
       };
-    const extracted = extractText(found.file.filename, found.content);
+    const extracted = await extractText(found.file.filename, found.content);
     if ('error' in extracted) return { status: 'failed', error: extracted.error };
     const texts = await chunkText(extracted.text, file.chunking_strategy);
     try {
