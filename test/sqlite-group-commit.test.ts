@@ -120,13 +120,16 @@ describe('SQLite group commit', () => {
     assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2);
     reopened.close();
   });
-  test('synced commits are checkpointed into the database file by a thread of their own', async () => {
+  test('synced commits are checkpointed into the database file by a thread of their own, once there are enough', async () => {
     const path = join(root, `db-${n - 1}.db`);
     // Until a checkpoint, new pages live in the WAL only; the file holds its first page.
     const before = statSync(path).size;
     const commits = new SqliteGroupCommit(db, walFile(path));
     // The connection's own checkpoint is off (beforeEach): only the thread can copy the WAL.
-    await Promise.all(Array.from({ length: 50 }, (_, i) => commits.write(insert(`c${i}`))));
+    for (let i = 0; i < 5; i++) await commits.write(insert(`few${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(statSync(path).size, before, 'a few commits stay in the WAL: no thread for them');
+    for (let i = 0; i < 45; i++) await commits.write(insert(`c${i}`));
     const deadline = Date.now() + 10_000;
     while (statSync(path).size <= before && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -137,7 +140,7 @@ describe('SQLite group commit', () => {
 
   test('under sustained commits the thread starts the WAL over, again and again', async () => {
     const path = join(root, `db-${n - 1}.db`);
-    const policy = { everyMs: 0, restartFrames: 100, idleMs: 30_000 };
+    const policy = { everyMs: 0, restartFrames: 100, idleMs: 30_000, minCommits: 1 };
     const commits = new SqliteGroupCommit(db, walFile(path, new WalCheckpointer(path, policy)));
     // The WAL header's checkpoint sequence number: it moves each time the WAL starts over.
     const restarts = new Set<number>();

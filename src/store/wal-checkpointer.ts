@@ -6,8 +6,13 @@ export interface CheckpointPolicy {
   everyMs: number;
   /** WAL frames past which a checkpoint also restarts the WAL from its beginning. */
   restartFrames: number;
-  /** How long without commits before the thread is let go (most of its ~18 MB with it). */
+  /** How long without checkpoints before the thread is let go (most of its ~18 MB with it). */
   idleMs: number;
+  /**
+   * Synced commits a checkpoint waits for: a few small ones (an idle server's lease renewals,
+   * one per 10 s) are left in the WAL rather than keep a thread alive for them.
+   */
+  minCommits: number;
 }
 
 /**
@@ -16,7 +21,7 @@ export interface CheckpointPolicy {
  * of the connection's own checkpoint at 10,000 frames (sqlite-connection.ts); restarting from
  * 4,000, at 32-38 MB; without restarts, the WAL reached that checkpoint.
  */
-const POLICY: CheckpointPolicy = { everyMs: 500, restartFrames: 2000, idleMs: 30_000 };
+const POLICY: CheckpointPolicy = { everyMs: 500, restartFrames: 2000, idleMs: 30_000, minCommits: 32 };
 
 /**
  * How long the thread's restart waits for the write lock and for readers: SQLite's busy
@@ -67,8 +72,9 @@ parentPort.on('message', (message) => {
  * server for tens of milliseconds every few thousand stored responses. Here the copy and its
  * syncs run beside the event loop, at most every `everyMs` while commits come, so the WAL
  * stays small and the connection's own automatic checkpoint is left as a backstop that a busy
- * server does not reach. The thread starts with the first commit and ends after `idleMs`
- * without one. Should it fail, checkpoints fall back to the connection's own.
+ * server does not reach. The thread starts with the first checkpoint, once `minCommits` were
+ * synced, and ends after `idleMs` without one. Should it fail, checkpoints fall back to the
+ * connection's own.
  */
 export class WalCheckpointer {
   readonly #path: string;
@@ -78,6 +84,8 @@ export class WalCheckpointer {
   #lastStart = 0;
   #failed = false;
   #closed = false;
+  /** Synced commits since the last checkpoint began. */
+  #uncopied = 0;
   readonly #idle: NodeJS.Timeout;
 
   /** `path`: the database file (`portico.db`, not its `-wal`). */
@@ -88,12 +96,18 @@ export class WalCheckpointer {
     this.#idle.unref();
   }
 
-  /** Commits were made durable: starts a checkpoint unless one runs or began less than `everyMs` ago. */
+  /**
+   * A commit was made durable: starts a checkpoint once `minCommits` were, unless one runs or
+   * began less than `everyMs` ago.
+   */
   committed(): void {
     if (this.#closed || this.#failed) return;
-    this.#idle.refresh();
+    this.#uncopied += 1;
     const now = Date.now();
+    if (this.#uncopied < this.#policy.minCommits) return;
     if (this.#running || now - this.#lastStart < this.#policy.everyMs) return;
+    this.#idle.refresh();
+    this.#uncopied = 0;
     this.#lastStart = now;
     this.#running = true;
     (this.#thread ??= this.#start()).postMessage('checkpoint');
