@@ -68,14 +68,24 @@ function buildBase(commit: string): { bin: string; remove(): void } {
 const base = buildBase(values.base);
 const bins = { this: join(root, 'bin', 'portico.js'), base: base.bin };
 const upstream = await startFastUpstream(LOAD_CORE, 20);
-const { dir, config, env } = writeFastPortico('portico-bench-ab-', upstream.url, {
-  default: { collect_logs: true, log_payloads: true },
-});
+// A data folder and a key each: a build may not open a database that a newer one migrated.
+const builds = ['this', 'base'] as const;
+type Build = (typeof builds)[number];
+const setups = Object.fromEntries(
+  builds.map((which) => [
+    which,
+    writeFastPortico(`portico-bench-ab-${which}-`, upstream.url, {
+      default: { collect_logs: true, log_payloads: true },
+    }),
+  ]),
+) as Record<Build, ReturnType<typeof writeFastPortico>>;
 const listening = (out: string) => /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1];
 
 try {
-  const key = createBenchKey(bins.this, env);
-  const load = (server: PinnedProcess, seconds: number) =>
+  const keys = Object.fromEntries(
+    builds.map((which) => [which, createBenchKey(bins[which], setups[which].env)]),
+  ) as Record<Build, string>;
+  const load = (server: PinnedProcess, key: string, seconds: number) =>
     wrk({
       url: `${server.url}/v1/responses`,
       headers: { authorization: `Bearer ${key}` },
@@ -84,10 +94,10 @@ try {
       seconds,
       core: LOAD_CORE,
     });
-  const cpuPerRequest = async (server: PinnedProcess) => {
+  const cpuPerRequest = async (server: PinnedProcess, key: string) => {
     const tree = processTree(server.pid);
     const before = treeCpuMicros(tree);
-    const result = await load(server, Number(values.seconds));
+    const result = await load(server, key, Number(values.seconds));
     if (result.errors > 0) throw new Error(`${result.errors} of ${result.requests} requests failed`);
     return (treeCpuMicros(tree) - before) / result.requests;
   };
@@ -99,23 +109,25 @@ try {
   const all: number[] = [];
   for (let pair = 0; pair < Number(values.pairs); pair++) {
     // Started in turn first, so neither build always gets the first process's place.
-    const order: Array<'this' | 'base'> = pair % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
-    const servers = {} as Record<'this' | 'base', PinnedProcess>;
-    for (const which of order)
+    const order: Build[] = pair % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
+    const servers = {} as Record<Build, PinnedProcess>;
+    for (const which of order) {
+      const { config, dir, env } = setups[which];
       servers[which] = await startPinned(
         SERVER_CORE,
         [...serveWithoutModels(bins[which], config, dir), '--workers', '1'],
         listening,
         { env },
       );
+    }
     try {
-      for (const which of order) await load(servers[which], Number(values.warmup));
+      for (const which of order) await load(servers[which], keys[which], Number(values.warmup));
       const ratios: number[] = [];
       const costs = { this: [] as number[], base: [] as number[] };
       for (let round = 0; round < Number(values.rounds); round++) {
         const first = round % 2 === 0 ? order : [...order].reverse();
-        const cost = {} as Record<'this' | 'base', number>;
-        for (const which of first) cost[which] = await cpuPerRequest(servers[which]);
+        const cost = {} as Record<Build, number>;
+        for (const which of first) cost[which] = await cpuPerRequest(servers[which], keys[which]);
         costs.this.push(cost.this);
         costs.base.push(cost.base);
         ratios.push(cost.this / cost.base);
@@ -135,6 +147,6 @@ try {
   );
 } finally {
   await upstream.stop();
-  rmSync(dir, { recursive: true, force: true });
+  for (const { dir } of Object.values(setups)) rmSync(dir, { recursive: true, force: true });
   base.remove();
 }
