@@ -111,16 +111,17 @@ try {
     // Started in turn first, so neither build always gets the first process's place.
     const order: Build[] = pair % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
     const servers = {} as Record<Build, PinnedProcess>;
-    for (const which of order) {
-      const { config, dir, env } = setups[which];
-      servers[which] = await startPinned(
-        SERVER_CORE,
-        [...serveWithoutModels(bins[which], config, dir), '--workers', '1'],
-        listening,
-        { env },
-      );
-    }
     try {
+      // Inside the try: when the second fails to start, the first is stopped all the same.
+      for (const which of order) {
+        const { config, dir, env } = setups[which];
+        servers[which] = await startPinned(
+          SERVER_CORE,
+          [...serveWithoutModels(bins[which], config, dir), '--workers', '1'],
+          listening,
+          { env },
+        );
+      }
       for (const which of order) await load(servers[which], keys[which], Number(values.warmup));
       const ratios: number[] = [];
       const costs = { this: [] as number[], base: [] as number[] };
