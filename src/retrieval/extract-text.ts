@@ -85,9 +85,9 @@ async function htmlText(html: string, pause: () => Promise<void>): Promise<strin
   /** The text so far, joined a piece at a time (one join of millions of bits held the loop ~100 ms). */
   const pieces: string[] = [];
   let out: string[] = [];
-  /** Past these, no '>' (or no closing tag of an element) follows: a '<' there is text, whatever comes. */
+  /** Past these, no '>' (or no end of a comment, or no closing tag of an element) follows: none is looked for again. */
   let noCloseFrom = Infinity;
-  const unclosed = new Map<string, number>();
+  const unclosed = new Map<string, number>([['!--', Infinity]]);
   let at = 0;
   let looked = 0;
   while (at < html.length) {
@@ -110,13 +110,14 @@ async function htmlText(html: string, pause: () => Promise<void>): Promise<strin
       at += entity ? entity[0].length : 1;
       continue;
     }
-    if (html.startsWith('<!--', at)) {
+    if (html.startsWith('<!--', at) && at < unclosed.get('!--')!) {
       const end = html.indexOf('-->', at + 4);
       if (end >= 0) {
         out.push(' ');
         at = end + 3;
         continue;
       }
+      unclosed.set('!--', at);
     }
     const close = at + 1 < noCloseFrom ? html.indexOf('>', at + 1) : -1;
     if (close < 0) noCloseFrom = Math.min(noCloseFrom, at + 1);
