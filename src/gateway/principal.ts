@@ -32,9 +32,24 @@ export function requireAdmin(principal: Principal): void {
     );
 }
 
-/** `local/*` matches every local model; a pattern without `*` matches itself only. */
+/**
+ * `local/*` matches every local model; a pattern without `*` matches itself only. Each `*`
+ * stands for any run of characters: the parts between them are found in order, each at its
+ * first place after the one before, which is enough for `*` alone (no regular expression, whose
+ * backtracking on a pattern such as `a*a*a*a*b` grows with a power of the name's length).
+ */
 export function matchesPattern(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`).test(value);
+  const parts = pattern.split('*');
+  const first = parts[0]!;
+  const last = parts.at(-1)!;
+  const end = value.length - last.length;
+  if (end < first.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  let at = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = value.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
