@@ -118,6 +118,25 @@ describe('strict output checks', () => {
     );
     assert.match((bad.response.error as { message: string }).message, /at \$\.day: must match format "date"/);
   });
+
+  test("a pattern that backtracks for ever on V8's engine checks a model's text at once", async () => {
+    const schema = {
+      type: 'object',
+      properties: { code: { type: 'string', pattern: '^(a+)+$' } },
+      required: ['code'],
+      additionalProperties: false,
+    };
+    const body = { text: { format: { type: 'json_schema', name: 'code', strict: true, schema } } };
+    // 40 characters: V8's backtracking would try some 2^40 ways before saying no.
+    const { response } = await run(
+      new ScriptedProvider(() => textEvents(`{"code": "${'a'.repeat(40)}!"}`)),
+      body,
+    );
+    assert.equal(response.status, 'failed');
+    assert.match((response.error as { message: string }).message, /at \$\.code: must match pattern/);
+    const ok = await run(new ScriptedProvider(() => textEvents(`{"code": "${'a'.repeat(40)}"}`)), body);
+    assert.equal(ok.response.status, 'completed');
+  });
 });
 
 describe('schema validators', () => {
@@ -133,5 +152,21 @@ describe('schema validators', () => {
     assert.equal(cachedValidatorCount(), MAX_CACHED_VALIDATORS);
     // An evicted schema compiles again and still checks.
     assert.equal(schemaValidator(schema(0))({ n: 1 }), false);
+  });
+
+  test("patterns keep JSON Schema's meaning: found anywhere unless anchored, Unicode classes; RE2's gaps fall back", () => {
+    const matches = (pattern: string, text: string) => schemaValidator({ type: 'string', pattern })(text);
+    assert.equal(matches('[0-9]{3}', 'ab123cd'), true);
+    assert.equal(matches('^[0-9]{3}$', 'ab123cd'), false);
+    assert.equal(matches('^\\p{L}+$', 'été'), true);
+    assert.equal(matches('^\\p{L}+$', 'été1'), false);
+    // Lookarounds and backreferences are not RE2's: V8's engine checks them, as before.
+    assert.equal(matches('^(?=.*[0-9])[a-z0-9]+$', 'abc1'), true);
+    assert.equal(matches('^(?=.*[0-9])[a-z0-9]+$', 'abc'), false);
+    assert.equal(matches('^(a)\\1$', 'aa'), true);
+    assert.equal(
+      schemaValidator({ type: 'object', patternProperties: { '^x-': { type: 'number' } } })({ 'x-a': 'no' }),
+      false,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
+import { linearRegExp } from './linear-regexp.ts';
 import { STRICT_FORMATS } from './strict-formats.ts';
 
 /** Compiled validators kept for reuse; the least recently used one is dropped past this many. */
@@ -12,12 +13,19 @@ let instance: Ajv2020.default | undefined;
  * The one ajv instance, loaded and made at the first schema (not at start, where loading it
  * cost ~45 ms).
  * `strict: false` lets annotations (`examples`, `deprecated`) through; `addUsedSchema: false`
- * keeps a client's `$id` from colliding with another request's; no logger, no console output.
+ * keeps a client's `$id` from colliding with another request's; no logger, no console output;
+ * `pattern`s run on RE2 where it can read them (linear-regexp.ts).
  */
 function ajv(): Ajv2020.default {
   if (instance) return instance;
   const loaded = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020;
-  instance = new loaded.default({ strict: false, allErrors: false, addUsedSchema: false, logger: false });
+  instance = new loaded.default({
+    strict: false,
+    allErrors: false,
+    addUsedSchema: false,
+    logger: false,
+    code: { regExp: linearRegExp },
+  });
   for (const [name, check] of Object.entries(STRICT_FORMATS)) instance.addFormat(name, check);
   return instance;
 }
