@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Sqlite from 'better-sqlite3';
 import { ApiError } from '../src/api/errors.ts';
+import { PRUNE_BATCH_ROWS } from '../src/store/sqlite-cache-store.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { RESPONSE_MIGRATIONS as MIGRATIONS } from '../src/store/response-migrations.ts';
 import { migrate, readVersion } from '../src/store/sqlite-migrations.ts';
@@ -262,7 +263,7 @@ function nullParameters(source: string): unknown[] {
   return [...source.matchAll(/\?/g)].map(() => null);
 }
 
-describe('sqlite logs, read and pruned a part at a time', () => {
+describe('sqlite logs and cache, read and pruned a part at a time', () => {
   test('read in slices, with the event loop turning between them, they answer as one statement does', async () => {
     const dataDir = await tempDir();
     const stores = openSqliteStores({ dataDir });
@@ -306,6 +307,26 @@ describe('sqlite logs, read and pruned a part at a time', () => {
     assert.equal(count('created_at < ?'), 0);
     assert.equal(count('created_at >= ?'), 5000 - older);
     db.close();
+    await stores.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test("the cache's expired entries are pruned in batches too, the live ones kept", async () => {
+    const dataDir = await tempDir();
+    const stores = openSqliteStores({ dataDir });
+    const now = Date.UTC(2026, 10, 30);
+    const answer = { model: 'm', events: [] };
+    const expired = PRUNE_BATCH_ROWS * 2 + 10;
+    await Promise.all(
+      Array.from({ length: expired + 5 }, (_, n) =>
+        stores.cache.set(`key_${n}`, answer, n < expired ? now - 1 : now + 60_000),
+      ),
+    );
+    const { value: deleted, turns } = await withTurns(() => stores.cache.prune(now));
+    assert.equal(deleted, expired);
+    assert.ok(turns > 0, 'the event loop ran between batches');
+    assert.deepEqual(await stores.cache.get(`key_${expired}`, now), answer);
+    assert.equal(await stores.cache.prune(now), 0);
     await stores.close();
     await rm(dataDir, { recursive: true, force: true });
   });

@@ -15,6 +15,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Expired entries one prune write deletes at most. */
+export const PRUNE_BATCH_ROWS = 2_000;
+
 /**
  * Cached answers on SQLite. Writes go through the group commit (`commits`): a miss's answer is
  * kept without a sync on the event loop (one was ~40% of a cached gateway's CPU per miss).
@@ -48,9 +51,21 @@ export class SqliteCacheStore implements CacheStore {
     );
   }
 
+  /**
+   * `PRUNE_BATCH_ROWS` entries at a time, a write each: an hour of a busy cache's entries in one
+   * statement would hold the event loop for as long as it took.
+   */
   async prune(now: number): Promise<number> {
-    return this.#commits.write(
-      () => this.#sql.get(`DELETE FROM cache WHERE expires_at <= ?`).run(now).changes,
-    );
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.#commits.write(
+        () =>
+          this.#sql
+            .get(`DELETE FROM cache WHERE rowid IN (SELECT rowid FROM cache WHERE expires_at <= ? LIMIT ?)`)
+            .run(now, PRUNE_BATCH_ROWS).changes,
+      );
+      deleted += batch;
+      if (batch < PRUNE_BATCH_ROWS) return deleted;
+    }
   }
 }
