@@ -13,6 +13,7 @@ import { FILE_PART_BYTES, SqliteFileStore } from '../src/store/sqlite-file-store
 import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
 import { SqliteInstanceStore } from '../src/store/sqlite-instance-store.ts';
 import {
+  CHUNK_TEXTS_PER_PAGE,
   CHUNKS_PER_DELETE,
   CHUNKS_PER_INSERT,
   SqliteVectorStoreStore,
@@ -156,6 +157,29 @@ describe('a large input never holds the event loop', () => {
     assert.equal(EMBEDDINGS_PER_PAGE, 1000);
     assert.deepEqual(pages, [1000, 1000, 1000, 1000, 200]);
     assert.equal((await allPages(store.embeddings(scope, 'm', 1500))).length, 1500);
+    // A file's chunks are listed a page at a time; a file replaced meanwhile is not found, never listed in part.
+    const { value: listed, turns: listTurns } = await withTurns(() =>
+      store.fileChunks('vs_1', 'file_3', OWNER),
+    );
+    assert.deepEqual(
+      listed,
+      embedded.map((chunk) => chunk.text),
+    );
+    assert.ok(listTurns >= Math.floor(embedded.length / CHUNK_TEXTS_PER_PAGE), 'a turn per page');
+    // Chunks that go while the listing runs (a removal drops them a slice at a time, the row last).
+    const dropWhileListed = async (where: string) => {
+      const listing = store.fileChunks('vs_1', 'file_3', OWNER);
+      db.prepare(`DELETE FROM vector_store_chunks WHERE file_id = 'file_3' AND ${where}`).run();
+      return listing;
+    };
+    const whole = { status: 'completed' as const, chunks: embedded, embeddingModel: 'm' };
+    assert.equal(await dropWhileListed('position < 2500'), undefined, 'a gap: not found');
+    await store.addFile(vsFile('vs_1', 'file_3'), 'big.txt', null, OWNER);
+    await store.finishFile('vs_1', 'file_3', whole, OWNER);
+    assert.equal(await dropWhileListed('position >= 1500'), undefined, 'cut short: not found');
+    await store.addFile(vsFile('vs_1', 'file_3'), 'big.txt', null, OWNER);
+    await store.finishFile('vs_1', 'file_3', whole, OWNER);
+    assert.equal((await dropWhileListed('position < 500'))?.length, 3000, 'what was read already may go');
 
     // A process that stopped midway through a file's chunks left some behind: recovery drops them.
     const crashed = new SqliteVectorStoreStore(db, Date.now, commits, 'inst_crashed');

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { EventText } from '../stream/event-stream.ts';
 import type { AppEnv } from './app-env.ts';
 import { jsonText } from '../api/response-json.ts';
+import { nextTurn } from '../next-turn.ts';
 
 /**
  * The hot answers are written straight to node's response: a WHATWG Response, its Headers and
@@ -44,6 +45,29 @@ export function sendJson(
     ...headers,
   });
   c.env.outgoing.end(body);
+  return ANSWER_SENT;
+}
+
+/**
+ * A long JSON answer made a piece at a time (`pieces` joined are the JSON text), written a
+ * piece per turn of the event loop: joining and encoding tens of megabytes at once would hold
+ * it. The length is known before the first write, so the answer is not chunked.
+ */
+export async function sendJsonPieces(
+  c: Context<AppEnv>,
+  pieces: readonly string[],
+  status: number,
+): Promise<Response> {
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece);
+  const outgoing = c.env.outgoing;
+  outgoing.writeHead(status, { 'content-type': 'application/json', 'content-length': length });
+  for (const piece of pieces) {
+    if (outgoing.destroyed) break;
+    outgoing.write(piece);
+    await nextTurn();
+  }
+  outgoing.end();
   return ANSWER_SENT;
 }
 

@@ -18,8 +18,12 @@ import type { ListQuery } from '../../store/vector-store-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { pageQuery } from '../page-query.ts';
 import { readJson } from '../read-json.ts';
+import { sendJsonPieces } from '../send-answer.ts';
+import { nextTurn } from '../../next-turn.ts';
 
 const FileFilter = z.enum(['in_progress', 'completed', 'failed', 'cancelled']);
+/** Chunks made into JSON between two turns of the event loop when a file's content is listed. */
+const JSON_SLICE = 1000;
 
 /**
  * Processing a file runs to its end even when the client leaves: a file is never left
@@ -130,12 +134,15 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
     const { id, file } = c.req.param();
     const chunks = await store.fileChunks(id, file, c.get('owner'));
     if (!chunks) await existingFile(runtime, id, file, c.get('owner'));
-    return c.json({
-      object: 'vector_store.file_content.page',
-      data: (chunks ?? []).map((text) => ({ type: 'text', text })),
-      has_more: false,
-      next_page: null,
-    });
+    // Made into JSON a slice at a time: a large file's chunks are tens of megabytes of it.
+    const pieces = ['{"object":"vector_store.file_content.page","data":['];
+    for (let start = 0; start < (chunks?.length ?? 0); start += JSON_SLICE) {
+      if (start > 0) await nextTurn();
+      const slice = chunks!.slice(start, start + JSON_SLICE).map((text) => ({ type: 'text', text }));
+      pieces.push(`${start > 0 ? ',' : ''}${JSON.stringify(slice).slice(1, -1)}`);
+    }
+    pieces.push('],"has_more":false,"next_page":null}');
+    return sendJsonPieces(c, pieces, 200);
   });
 
   app.post('/vector_stores/:id/file_batches', async (c) => {
