@@ -16,8 +16,8 @@ import {
   CHUNK_TEXTS_PER_PAGE,
   CHUNKS_PER_DELETE,
   CHUNKS_PER_INSERT,
-  SqliteVectorStoreStore,
-} from '../src/store/sqlite-vector-store-store.ts';
+} from '../src/store/sqlite-file-chunks.ts';
+import { SqliteVectorStoreStore } from '../src/store/sqlite-vector-store-store.ts';
 import { EMBEDDINGS_PER_PAGE } from '../src/store/sqlite-vector-search.ts';
 import { withTurns } from './support/event-loop-turns.ts';
 import { userItem } from './support/store-fixtures.ts';

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Sqlite from 'better-sqlite3';
 import { ApiError } from '../src/api/errors.ts';
-import { PRUNE_BATCH_ROWS } from '../src/store/sqlite-cache-store.ts';
 import { DATABASE_FILE, openSqliteDatabase } from '../src/store/sqlite-connection.ts';
 import { RESPONSE_MIGRATIONS as MIGRATIONS } from '../src/store/response-migrations.ts';
 import { migrate, readVersion } from '../src/store/sqlite-migrations.ts';
@@ -15,7 +14,7 @@ import { INSTANCE_MIGRATIONS } from '../src/store/instance-migrations.ts';
 import { prepareStatements } from '../src/store/sqlite-statements.ts';
 import { INTERRUPTED_ERROR } from '../src/store/sqlite-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
-import { SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
+import { PRUNE_ROWS_PER_WRITE, SqliteGroupCommit, walFile } from '../src/store/sqlite-group-commit.ts';
 import { SqliteLogStore } from '../src/store/sqlite-log-store.ts';
 import { seedLogs } from './support/seed-logs.ts';
 import { withTurns } from './support/event-loop-turns.ts';
@@ -316,7 +315,7 @@ describe('sqlite logs and cache, read and pruned a part at a time', () => {
     const stores = openSqliteStores({ dataDir });
     const now = Date.UTC(2026, 10, 30);
     const answer = { model: 'm', events: [] };
-    const expired = PRUNE_BATCH_ROWS * 2 + 10;
+    const expired = PRUNE_ROWS_PER_WRITE * 2 + 10;
     await Promise.all(
       Array.from({ length: expired + 5 }, (_, n) =>
         stores.cache.set(`key_${n}`, answer, n < expired ? now - 1 : now + 60_000),

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { CacheStore, CachedAnswer } from './cache-store.ts';
-import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
+import { PRUNE_ROWS_PER_WRITE, type SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 
@@ -14,9 +14,6 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
-
-/** Expired entries one prune write deletes at most. */
-export const PRUNE_BATCH_ROWS = 2_000;
 
 /**
  * Cached answers on SQLite. Writes go through the group commit (`commits`): a miss's answer is
@@ -52,20 +49,16 @@ export class SqliteCacheStore implements CacheStore {
   }
 
   /**
-   * `PRUNE_BATCH_ROWS` entries at a time, a write each: an hour of a busy cache's entries in one
+   * `PRUNE_ROWS_PER_WRITE` entries at a time, a write each: an hour of a busy cache's entries in one
    * statement would hold the event loop for as long as it took.
    */
   async prune(now: number): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const batch = await this.#commits.write(
-        () =>
-          this.#sql
-            .get(`DELETE FROM cache WHERE rowid IN (SELECT rowid FROM cache WHERE expires_at <= ? LIMIT ?)`)
-            .run(now, PRUNE_BATCH_ROWS).changes,
-      );
-      deleted += batch;
-      if (batch < PRUNE_BATCH_ROWS) return deleted;
-    }
+    return this.#commits.deleteInBatches(
+      PRUNE_ROWS_PER_WRITE,
+      () =>
+        this.#sql
+          .get(`DELETE FROM cache WHERE rowid IN (SELECT rowid FROM cache WHERE expires_at <= ? LIMIT ?)`)
+          .run(now, PRUNE_ROWS_PER_WRITE).changes,
+    );
   }
 }

@@ -51,6 +51,9 @@ const HANDLE_SETTINGS = `PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${LOCK
 
 const DONE = Promise.resolve();
 
+/** Rows a prune (of logs, of the cache) deletes per write, so that a large one never holds the event loop. */
+export const PRUNE_ROWS_PER_WRITE = 2_000;
+
 function isBusy(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 }
@@ -131,6 +134,19 @@ export class SqliteGroupCommit {
     this.#inFlight.add(settled);
     void settled.then(() => this.#inFlight.delete(settled));
     return done;
+  }
+
+  /**
+   * Runs `deleteSome` (which deletes at most `batch` rows and says how many) a write at a time
+   * until one deletes fewer, so a large deletion never holds the event loop; how many in all.
+   */
+  async deleteInBatches(batch: number, deleteSome: () => number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const some = await this.write(deleteSome);
+      deleted += some;
+      if (some < batch) return deleted;
+    }
   }
 
   /** Waits for every queued write to be committed and synced, then lets go of the WAL file. */

@@ -29,7 +29,7 @@ import {
   spendScopeKey,
   bucketSql,
 } from './log-filter-sql.ts';
-import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
+import { PRUNE_ROWS_PER_WRITE, type SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 import { nextTurn } from '../next-turn.ts';
@@ -82,9 +82,6 @@ const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter
  * read whole held it for 160-180 ms (and read in slices took 200 ms in all).
  */
 const ANALYTICS_SLICE_ROWS = 5_000;
-
-/** Logs one prune statement deletes at most, with their bodies. */
-const PRUNE_BATCH_ROWS = 2_000;
 
 /** SQLite's ORDER BY bucket, grp: NULL first, text by its UTF-8 bytes. */
 function byBucketAndGroup(a: AnalyticsRow, b: AnalyticsRow): number {
@@ -252,7 +249,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   /**
-   * Deletes `PRUNE_BATCH_ROWS` logs (and their bodies) at a time, each batch through the group
+   * Deletes `PRUNE_ROWS_PER_WRITE` logs (and their bodies) at a time, each batch through the group
    * commit: one statement for an hour of a busy server's logs, or for the first prune after a
    * retention was set on a large log, held the event loop for as long as it took, and synced
    * on it.
@@ -261,17 +258,13 @@ export class SqliteLogStore implements LogStore {
     await this.#commits.write(() =>
       this.#sql.get(`DELETE FROM spend WHERE bucket < ?`).run(spendBucket(before) - SPEND_BUCKET_MS),
     );
-    let deleted = 0;
-    for (;;) {
-      const batch = await this.#commits.write(
-        () =>
-          this.#sql
-            .get(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)`)
-            .run(before, PRUNE_BATCH_ROWS).changes,
-      );
-      deleted += batch;
-      if (batch < PRUNE_BATCH_ROWS) return deleted;
-    }
+    return this.#commits.deleteInBatches(
+      PRUNE_ROWS_PER_WRITE,
+      () =>
+        this.#sql
+          .get(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)`)
+          .run(before, PRUNE_ROWS_PER_WRITE).changes,
+    );
   }
 
   #insertOne(entry: LogEntry): void {

@@ -1,16 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import type { Attributes, ExpiresAfter } from '../api/vector-stores.ts';
-import { nextTurn } from '../next-turn.ts';
 import { interruptedWork } from './instance-store.ts';
 import type { Owner } from './owner.ts';
 import { seqBounds, toObjectPage } from './seq-page.ts';
+import { SqliteFileChunks, type FileKey } from './sqlite-file-chunks.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { StatementCache } from './statement-cache.ts';
 import { SqliteVectorSearch } from './sqlite-vector-search.ts';
 import { VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
 import {
-  embeddingBytes,
   failInterruptedFiles,
   INTERRUPTED_FILE_ERROR,
   NEW_FILE_COLUMNS,
@@ -43,16 +42,6 @@ import type {
 } from './vector-store-store.ts';
 
 const OWNED = `vector_store_id IN (SELECT id FROM vector_stores WHERE id = ? AND owner = ?)`;
-/**
- * Chunks written or deleted per write: a file's chunks go in and out a slice at a time, each
- * slice one write of the group commit, so that a large file never holds the event loop for
- * long (measured: ~85 µs to insert a chunk of 800 tokens with its full-text entry, ~45 µs to
- * delete one; 16 MiB of text, ~11,000 chunks, was 1.8 s to add and 0.5 s to remove at once).
- */
-export const CHUNKS_PER_INSERT = 128;
-export const CHUNKS_PER_DELETE = 256;
-/** Chunk texts read per turn of the event loop when a file's chunks are listed. */
-export const CHUNK_TEXTS_PER_PAGE = 1000;
 
 /**
  * The embedded VectorStoreStore, on the handle shared with the other stores. Its writes go
@@ -64,6 +53,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   readonly #clock: () => number;
   readonly #commits: SqliteGroupCommit;
   readonly #search: SqliteVectorSearch;
+  readonly #chunks: SqliteFileChunks;
   readonly #instance: string;
 
   /** `instance`: this process's, recorded on the files it processes. */
@@ -73,6 +63,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     this.#instance = instance;
     this.#sql = new StatementCache(db);
     this.#search = new SqliteVectorSearch(this.#sql);
+    this.#chunks = new SqliteFileChunks(db, this.#sql, commits);
     this.#clock = clock;
     this.#commits = commits;
   }
@@ -128,7 +119,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
-    for (const file of this.#fileRows(owner, `vector_store_id = ?`, id)) await this.#dropChunks(file);
+    for (const file of this.#fileRows(owner, `vector_store_id = ?`, id)) await this.#chunks.drop(file);
     return (
       (await this.#write(() =>
         this.#run(`DELETE FROM vector_stores WHERE id = ? AND owner = ?`, id, owner),
@@ -170,7 +161,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
       file.vector_store_id,
       file.id,
     ))
-      await this.#dropChunks(old);
+      await this.#chunks.drop(old);
     return this.#write(() => {
       if (!this.#row(file.vector_store_id, owner)) return false;
       this.#run(
@@ -203,31 +194,13 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     // read completed files only, so none sees a part. A file cancelled, replaced or removed
     // meanwhile stops the writing, and what was written goes.
     const chunks = outcome.status === 'completed' ? outcome.chunks : [];
-    for (let start = 0; start < chunks.length; start += CHUNKS_PER_INSERT) {
-      const written = await this.#write(() => {
-        if (!this.#inProgress(file.seq)) return false;
-        chunks
-          .slice(start, start + CHUNKS_PER_INSERT)
-          .forEach((chunk, index) =>
-            this.#run(
-              `INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, embedding) VALUES (?, ?, ?, ?, ?)`,
-              vectorStoreId,
-              fileId,
-              start + index,
-              chunk.text,
-              chunk.embedding ? embeddingBytes(chunk.embedding) : null,
-            ),
-          );
-        return true;
-      });
-      if (!written) return this.#abandon(file, owner);
-    }
+    if (!(await this.#chunks.write(file, chunks))) return this.#abandon(file, owner);
     const usage = chunks.reduce(
       (sum, chunk) => sum + Buffer.byteLength(chunk.text) + (chunk.embedding?.byteLength ?? 0),
       0,
     );
     const finished = await this.#write(() => {
-      if (!this.#inProgress(file.seq)) return false;
+      if (!this.#chunks.inProgress(file.seq)) return false;
       this.#run(
         `UPDATE vector_store_files SET status = ?, last_error_json = ?, usage_bytes = ?, embedding_model = ? WHERE seq = ?`,
         outcome.status,
@@ -269,7 +242,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
 
   async deleteFile(vectorStoreId: string, fileId: string, owner: Owner): Promise<boolean> {
     for (const file of this.#fileRows(owner, `vector_store_id = ? AND file_id = ?`, vectorStoreId, fileId))
-      await this.#dropChunks(file);
+      await this.#chunks.drop(file);
     const deleted = await this.#write(() =>
       this.#run(
         `DELETE FROM vector_store_files WHERE ${OWNED} AND file_id = ?`,
@@ -282,7 +255,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   }
 
   async deleteFileEverywhere(fileId: string, owner: Owner): Promise<number> {
-    for (const file of this.#fileRows(owner, `file_id = ?`, fileId)) await this.#dropChunks(file);
+    for (const file of this.#fileRows(owner, `file_id = ?`, fileId)) await this.#chunks.drop(file);
     return this.#write(() =>
       this.#run(
         `DELETE FROM vector_store_files WHERE file_id = ? AND vector_store_id IN (SELECT id FROM vector_stores WHERE owner = ?)`,
@@ -323,39 +296,9 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     });
   }
 
-  /**
-   * Read `CHUNK_TEXTS_PER_PAGE` at a time, the event loop turning between pages (a 16 MiB file's
-   * ~11,000 chunks at once held it ~80 ms). A file removed or replaced meanwhile (its chunks go
-   * first, a slice per write, then its row) is not found, never answered in part: the row must
-   * stay, and the chunks run on from position 0 without a gap to at least as many as at first.
-   */
   async fileChunks(vectorStoreId: string, fileId: string, owner: Owner): Promise<string[] | undefined> {
     const [file] = this.#fileRows(owner, `vector_store_id = ? AND file_id = ?`, vectorStoreId, fileId);
-    if (!file) return undefined;
-    const page = this.#sql.get(
-      `SELECT position, text FROM vector_store_chunks
-       WHERE vector_store_id = ? AND file_id = ? AND position >= ? ORDER BY position LIMIT ?`,
-    );
-    const count = this.#sql.get(
-      `SELECT count(*) AS n FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ?`,
-    );
-    let total = 0;
-    const texts: string[] = [];
-    for (;;) {
-      const rows = this.#read(() => {
-        if (this.#sql.get(`SELECT 1 FROM vector_store_files WHERE seq = ?`).get(file.seq) === undefined)
-          return undefined;
-        if (texts.length === 0) total = (count.get(vectorStoreId, fileId) as { n: number }).n;
-        return page.all(vectorStoreId, fileId, texts.length, CHUNK_TEXTS_PER_PAGE) as ChunkTextRow[];
-      });
-      if (!rows) return undefined;
-      for (const row of rows) {
-        if (row.position !== texts.length) return undefined;
-        texts.push(row.text);
-      }
-      if (rows.length < CHUNK_TEXTS_PER_PAGE) return texts.length >= total ? texts : undefined;
-      await nextTurn();
-    }
+    return file && this.#chunks.list(file);
   }
 
   async createBatch(
@@ -408,7 +351,7 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     const failed = await this.#write(() =>
       this.#all<FileKey>(failInterruptedFiles('?', '?', '?'), INTERRUPTED_FILE_ERROR, this.#instance, now),
     );
-    for (const file of failed) await this.#dropChunks(file);
+    for (const file of failed) await this.#chunks.drop(file);
     return failed.length;
   }
 
@@ -492,37 +435,9 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
     );
   }
 
-  #inProgress(seq: number): boolean {
-    return (
-      this.#sql.get(`SELECT 1 FROM vector_store_files WHERE seq = ? AND status = 'in_progress'`).get(seq) !==
-      undefined
-    );
-  }
-
-  /**
-   * Deletes the chunks of the file row `file.seq`, a slice per write. The row's key names its
-   * chunks only while the row is there: once it is gone, its deletion or replacement took them.
-   */
-  async #dropChunks(file: FileKey): Promise<void> {
-    for (;;) {
-      const deleted = await this.#write(() =>
-        this.#sql.get(`SELECT 1 FROM vector_store_files WHERE seq = ?`).get(file.seq) === undefined
-          ? 0
-          : this.#run(
-              `DELETE FROM vector_store_chunks WHERE id IN
-                 (SELECT id FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ? LIMIT ?)`,
-              file.vector_store_id,
-              file.file_id,
-              CHUNKS_PER_DELETE,
-            ),
-      );
-      if (deleted < CHUNKS_PER_DELETE) return;
-    }
-  }
-
   /** A file that stopped being in progress while its chunks were written: drops them, and says what it is now. */
   async #abandon(file: FileKey, owner: Owner): Promise<VectorStoreFileObject | undefined> {
-    await this.#dropChunks(file);
+    await this.#chunks.drop(file);
     return this.#file(file.vector_store_id, file.file_id, owner);
   }
 
@@ -542,17 +457,4 @@ export class SqliteVectorStoreStore implements VectorStoreStore {
   #now(): number {
     return Math.floor(this.#clock() / 1000);
   }
-}
-
-/** A chunk's place in its file, and its text. */
-interface ChunkTextRow {
-  position: number;
-  text: string;
-}
-
-/** A file row: its key, and the `seq` that tells it from a later row of the same key. */
-interface FileKey {
-  seq: number;
-  vector_store_id: string;
-  file_id: string;
 }
