@@ -102,6 +102,27 @@ describe('tool definitions', () => {
         },
         /not a valid JSON schema/,
       ],
+      [
+        {
+          ...weather,
+          properties: { city: { type: 'string', pattern: '^(?=(a+)+$)' }, unit: weather.properties.unit },
+        },
+        /at \$\.properties\.city, 'pattern': uses a lookaround, which strict mode does not take/,
+      ],
+      [
+        {
+          ...weather,
+          properties: { city: { type: 'string', pattern: '^(a+)\\1$' }, unit: weather.properties.unit },
+        },
+        /'pattern': uses a backreference, which strict mode does not take/,
+      ],
+      [
+        {
+          ...weather,
+          properties: { city: { type: 'string', pattern: '^(a+$' }, unit: weather.properties.unit },
+        },
+        /'pattern': must be a valid regular expression/,
+      ],
     ];
     for (const [parameters, message] of cases) {
       const error = await refused({ tools: [fn('weather', parameters, true)] });

@@ -1,4 +1,5 @@
 import { jsonPath, type JsonPathSegment } from './json-path.ts';
+import { linearPatternProblem } from './linear-regexp.ts';
 import { STRICT_FORMATS } from './strict-formats.ts';
 
 /** Where a schema breaks strict mode: the JSON path inside it, the keyword, and what is wrong. */
@@ -82,6 +83,16 @@ const HINTS: Record<string, string> = {
   prefixItems: 'tuples are not supported: use an object with named properties',
   unevaluatedItems: 'give arrays a single "items" schema',
 };
+
+/** Whether `pattern` is a valid JavaScript regular expression, as JSON Schema's patterns are. */
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 class Violation extends Error {
   constructor(readonly found: StrictViolation) {
@@ -258,12 +269,15 @@ class StrictWalk {
   }
 
   private pattern(pattern: unknown, path: JsonPathSegment[]): void {
-    try {
-      if (typeof pattern !== 'string') throw new TypeError('not a string');
-      new RegExp(pattern, 'u');
-    } catch {
+    if (typeof pattern !== 'string' || !isRegExp(pattern))
       fail(path, 'pattern', 'must be a valid regular expression');
-    }
+    const problem = linearPatternProblem(pattern);
+    if (problem)
+      fail(
+        path,
+        'pattern',
+        `${problem}, which strict mode does not take: a model's strings are checked against patterns in time linear in their length (RE2), and this needs a backtracking engine, whose time can grow exponentially; rewrite the pattern without it`,
+      );
   }
 }
 
