@@ -27,14 +27,35 @@ export function timeSlices(): () => Promise<void> {
   };
 }
 
-/** The o200k tokens of `text`, the same as tokenized at once, taken piece by piece with `pause` between. */
-export async function o200kTokens(text: string, pause: () => Promise<void>): Promise<number[]> {
+/** Runs `take` over the o200k pieces of `text` (their tokens, about a word each), with `pause` between slices. */
+async function eachPiece(
+  text: string,
+  pause: () => Promise<void>,
+  take: (tokens: readonly number[]) => void,
+): Promise<void> {
   const { encodeGenerator } = await o200k();
-  const tokens: number[] = [];
   let pieces = 0;
   for (const piece of encodeGenerator(text)) {
-    for (const token of piece) tokens.push(token);
+    take(piece);
     if (++pieces % PIECES_PER_LOOK === 0) await pause();
   }
+}
+
+/** The o200k tokens of `text`, the same as tokenized at once, taken piece by piece with `pause` between. */
+export async function o200kTokens(text: string, pause: () => Promise<void>): Promise<number[]> {
+  const tokens: number[] = [];
+  await eachPiece(text, pause, (piece) => {
+    for (const token of piece) tokens.push(token);
+  });
   return tokens;
+}
+
+/**
+ * How many o200k tokens `text` takes, counted as `o200kTokens` takes them, without holding
+ * them: a million-token context's token list alone took ~100 MB while it grew.
+ */
+export async function o200kCount(text: string, pause: () => Promise<void>): Promise<number> {
+  let count = 0;
+  await eachPiece(text, pause, (piece) => (count += piece.length));
+  return count;
 }

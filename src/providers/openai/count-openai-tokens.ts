@@ -1,5 +1,5 @@
 import { IMAGE_TOKENS, imageCount, itemText } from '../../api/item-text.ts';
-import { o200kTokens, timeSlices } from '../../o200k-tokens.ts';
+import { o200kCount, timeSlices } from '../../o200k-tokens.ts';
 import type { Turn } from '../provider.ts';
 
 /** Tokens OpenAI's chat format spends on each message's envelope (`<|start|>role<|message|>...<|end|>`). */
@@ -18,7 +18,7 @@ export async function countOpenAiTokens(
   turn: Pick<Turn, 'instructions' | 'items' | 'tools'>,
 ): Promise<number> {
   const pause = timeSlices();
-  const count = async (text: string) => (await o200kTokens(text, pause)).length;
+  const count = (text: string) => o200kCount(text, pause);
   let total = REPLY_TOKENS;
   if (turn.instructions) total += MESSAGE_TOKENS + (await count(turn.instructions));
   for (const item of turn.items) {
