@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { badRequest } from '../api/errors.ts';
 import { nextTurn } from '../next-turn.ts';
 import { readBytes } from './read-json.ts';
@@ -25,11 +25,11 @@ const PARSE_SLICE_BYTES = 1024 * 1024;
  * A `multipart/form-data` body of at most `limit` bytes (counted as it arrives), or a 400
  * saying why it is not one.
  */
-export async function readForm(incoming: IncomingMessage, limit: number): Promise<FormBody> {
-  const type = incoming.headers['content-type'] ?? '';
+export async function readForm(http: HttpBindings, limit: number): Promise<FormBody> {
+  const type = http.incoming.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*;/i.test(type))
     throw badRequest(null, 'The request body must be multipart/form-data.', 'invalid_content_type');
-  const { bytes } = await readBytes(incoming, limit);
+  const { bytes } = await readBytes(http, limit);
   try {
     return await parseForm(bytes, type);
   } catch {

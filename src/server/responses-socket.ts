@@ -1,6 +1,8 @@
 import { ApiError, badRequest, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
+import { once } from 'node:events';
 import { parseJsonText } from '../api/parse-json-text.ts';
+import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
@@ -64,6 +66,8 @@ export class ResponsesSocketSession {
   /** The most recent response of this connection: its id and the context the next turn continues. */
   private cached: { id: string; items: Item[] } | undefined;
   private readonly abort = new AbortController();
+  /** Settles when the client went away; made at the first large message. */
+  private gone: Promise<unknown> | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
   private ended = false;
   /** Messages received and not yet answered, the one in flight included. */
@@ -73,6 +77,7 @@ export class ResponsesSocketSession {
     private readonly run: RunTurn,
     private readonly socket: SocketEnds,
     lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
+    private readonly budget: BodyBudget = bodyBudget(),
   ) {
     // At the limit the response in flight finishes first; then the connection closes.
     this.timer = setTimeout(() => this.enqueue(() => this.expire(lifetimeMs)), lifetimeMs);
@@ -116,7 +121,11 @@ export class ResponsesSocketSession {
 
   private async turn(data: string): Promise<void> {
     let previous: string | null | undefined;
+    let release = () => {};
     try {
+      // A large message holds room in the body budget while its response runs, as a large HTTP body does.
+      if (data.length > FREE_BODY_BYTES)
+        release = await this.budget.hold(data.length, (this.gone ??= once(this.abort.signal, 'abort')));
       const { request, body } = readCreate(data);
       previous = request.previous_response_id;
       const cached = async (id: string) => (this.cached?.id === id ? this.cached.items : undefined);
@@ -134,6 +143,8 @@ export class ResponsesSocketSession {
       if (this.abort.signal.aborted) return;
       this.evict(previous);
       this.socket.send(errorMessage(toApiError(error)));
+    } finally {
+      release();
     }
   }
 

@@ -6,6 +6,7 @@ import { LocalProvider } from '../providers/local/local-provider.ts';
 import { serveWorker } from './serve-for-workers.ts';
 import type { ToPrimary } from './worker-messages.ts';
 import { withYoungGeneration } from './young-generation.ts';
+import { WORKER_COUNT_ENV } from '../server/body-budget.ts';
 
 /** The environment variable that tells a forked process which worker it is. */
 export const WORKER_INDEX_ENV = 'PORTICO_WORKER_INDEX';
@@ -40,7 +41,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const exited = new Set<Promise<number>>();
 
   const fork = (index: number): Worker => {
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
+    const worker = cluster.fork({
+      [WORKER_INDEX_ENV]: String(index),
+      [WORKER_COUNT_ENV]: String(options.workers),
+    });
     live.add(worker);
     serveWorker(worker, services);
     const exit = new Promise<number>((resolve) =>

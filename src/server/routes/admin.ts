@@ -36,14 +36,14 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json({ object: 'list', data: list.map(keyObject) });
   });
   app.post('/keys', async (c) => {
-    const request = parseBody(CreateKeyRequest, (await readJson(c.env.incoming)).value);
+    const request = parseBody(CreateKeyRequest, (await readJson(c.env)).value);
     const { record, key } = await keys.create(request);
     // The only time the key itself leaves the server.
     return c.json({ ...keyObject(record), key }, 201);
   });
   app.get('/keys/:id', async (c) => c.json(keyObject(await keys.get(c.req.param('id')))));
   app.patch('/keys/:id', async (c) => {
-    const request = parseBody(UpdateKeyRequest, (await readJson(c.env.incoming)).value);
+    const request = parseBody(UpdateKeyRequest, (await readJson(c.env)).value);
     return c.json(keyObject(await keys.update(c.req.param('id'), request)));
   });
   app.delete('/keys/:id', async (c) => c.json(keyObject(await keys.revoke(c.req.param('id')))));
@@ -52,7 +52,7 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     c.json({ object: 'list', data: (await runtime.gateway.gateways.list()).map(gatewayObject) }),
   );
   app.post('/gateways', async (c) => {
-    const { id, ...settings } = parseBody(CreateGatewayRequest, (await readJson(c.env.incoming)).value);
+    const { id, ...settings } = parseBody(CreateGatewayRequest, (await readJson(c.env)).value);
     return c.json(gatewayObject(await gateways.create(id, settings)), 201);
   });
   app.get('/gateways/:id', async (c) => {
@@ -61,7 +61,7 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(gatewayObject(settings));
   });
   app.patch('/gateways/:id', async (c) => {
-    const input = parseBody(GatewaySettingsInput, (await readJson(c.env.incoming)).value);
+    const input = parseBody(GatewaySettingsInput, (await readJson(c.env)).value);
     return c.json(gatewayObject(await gateways.update(c.req.param('id'), input)));
   });
   app.delete('/gateways/:id', async (c) => {

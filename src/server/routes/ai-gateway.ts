@@ -26,7 +26,7 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
   app.post('/workers-ai/v1/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/responses', admit, createResponseHandler(runtime));
   app.post('/workers-ai/:model{.+}', admit, async (c) => {
-    const body = await readJson(c.env.incoming);
+    const body = await readJson(c.env);
     const parsed = workersAiStep(c.req.param('model'), body.value);
     const { call, abort } = httpCall(c, [parsed], body);
     return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
@@ -39,7 +39,7 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
   app.post('/', async (c, next) => {
     if (openAiResources.has(c.req.param('account') ?? '')) return next();
     await admitInto(c, runtime.gateway, c.req.param('gateway'));
-    const body = await readJson(c.env.incoming);
+    const body = await readJson(c.env);
     const warnings: string[] = [];
     const parsed = universalSteps(body.value, runtime.catalog, warnings);
     const { call, abort } = httpCall(c, parsed, body, { modelFallbacks: false });

@@ -9,7 +9,7 @@ import { renderAnswer } from '../render-answer.ts';
 /** Serves a Chat Completions request: the Responses engine behind the chat wire format. */
 export function chatCompletionHandler(runtime: Runtime, modelName?: ModelName) {
   return async (c: Context<AppEnv>) => {
-    const body = await readJson(c.env.incoming);
+    const body = await readJson(c.env);
     const parsed = chatStep(body.value, modelName);
     const { call, abort } = httpCall(c, [parsed], body);
     // Each of `n` choices is an answer of its own, run one after another.

@@ -27,7 +27,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
   };
 
   app.post('/containers', async (c) => {
-    const body = parseBody(CreateContainerBody, (await readJson(c.env.incoming)).value);
+    const body = parseBody(CreateContainerBody, (await readJson(c.env)).value);
     const owner = c.get('owner');
     for (const [index, fileId] of (body.file_ids ?? []).entries())
       if (!(await runtime.stores.files.get(fileId, owner)))
@@ -62,12 +62,12 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     if (!(await containers.active(id, owner))) throw containerNotFound(id);
     const type = requestHeader(c, 'content-type') ?? '';
     if (type.startsWith('application/json')) {
-      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.env.incoming)).value);
+      const { file_id } = parseBody(CreateContainerFileBody, (await readJson(c.env)).value);
       const file = await copyFile(id, file_id, owner, 'file_id');
       if (!file) throw containerNotFound(id);
       return c.json(file);
     }
-    const form = await readForm(c.env.incoming, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
+    const form = await readForm(c.env, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
     const upload = form.files.get('file');
     if (!upload)
       throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');

@@ -22,7 +22,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   const conversations = runtime.stores.conversations;
 
   app.post('/conversations', async (c) => {
-    const body = parseBody(CreateConversationBody, (await readJson(c.env.incoming)).value);
+    const body = parseBody(CreateConversationBody, (await readJson(c.env)).value);
     const conversation: ConversationObject = {
       id: runtime.newId('conv'),
       object: 'conversation',
@@ -44,7 +44,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/conversations/:id', async (c) => {
-    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.env.incoming)).value);
+    const { metadata } = parseBody(UpdateConversationBody, (await readJson(c.env)).value);
     const conversation = await conversations.update(c.req.param('id'), metadata, c.get('owner'));
     if (!conversation) throw conversationNotFound(c.req.param('id'));
     return c.json(conversation);
@@ -59,7 +59,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post('/conversations/:id/items', async (c) => {
     const id = c.req.param('id');
     const include = includeQuery(c.req.queries());
-    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.env.incoming)).value);
+    const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.env)).value);
     const added = normalizeInput(items, runtime.newId, 'items');
     if (!(await conversations.append(id, added, c.get('owner')))) throw conversationNotFound(id);
     const data = itemsForClient(added, include);

@@ -11,7 +11,7 @@ export function embeddingsRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/embeddings', async (c) => {
-    const body = parseBody(CreateEmbeddingBody, (await readJson(c.env.incoming)).value);
+    const body = parseBody(CreateEmbeddingBody, (await readJson(c.env)).value);
     assertModelAllowed(c.get('principal'), body.model);
     const input = embeddingInputs(body.input);
     const result = await runtime.embedder.embed(

@@ -20,7 +20,7 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
   const files = runtime.stores.files;
 
   app.post('/files', async (c) => {
-    const form = await readForm(c.env.incoming, LIMITS.fileBytes + FORM_OVERHEAD_BYTES);
+    const form = await readForm(c.env, LIMITS.fileBytes + FORM_OVERHEAD_BYTES);
     const fields = parseBody(UploadFileFields, form.fields);
     const upload = form.files.get('file');
     if (!upload)

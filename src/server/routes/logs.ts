@@ -56,7 +56,7 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
   );
 
   app.patch('/logs/:id', async (c) => {
-    const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
+    const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
     return c.json(logObject(await logs.patch(c.get('principal'), c.req.param('id'), patch), true));
   });
 

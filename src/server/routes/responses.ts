@@ -24,7 +24,7 @@ import { renderAnswer } from '../render-answer.ts';
 /** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */
 export function createResponseHandler(runtime: Runtime, modelName?: ModelName, wrapped = false) {
   return async (c: Context<AppEnv>) => {
-    const body = await readJson(c.env.incoming);
+    const body = await readJson(c.env);
     const parsed = responsesStep(body.value, modelName, wrapped);
     const { call, abort } = httpCall(c, [parsed], body);
     if (parsed.step.request.background) return backgroundAnswer(c, runtime, parsed, call);
@@ -40,7 +40,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   app.post('/responses', createResponseHandler(runtime));
 
   app.post('/responses/compact', async (c) => {
-    const body = await readJson(c.env.incoming);
+    const body = await readJson(c.env);
     const request = parseBody(CompactRequest, body.value);
     const { call } = httpCall(c, [modelStep(request.model)], body);
     await runtime.gateway.admit(call);
@@ -50,7 +50,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   app.post('/responses/input_tokens', async (c) => {
     const { personality: _personality, ...fields } = parseBody(
       TokenCountsBody,
-      (await readJson(c.env.incoming)).value,
+      (await readJson(c.env)).value,
     );
     const request = { ...fields, input: fields.input ?? [] };
     return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../api/errors.ts';
@@ -36,12 +36,12 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const store = runtime.stores.vectorStores;
   const service = runtime.vectorStores;
-  const body = async <S extends z.ZodType>(schema: S, request: IncomingMessage) =>
-    parseBody(schema, (await readJson(request)).value);
+  const body = async <S extends z.ZodType>(schema: S, http: HttpBindings) =>
+    parseBody(schema, (await readJson(http)).value);
   const seconds = () => Math.floor(runtime.now() / 1000);
 
   app.post('/vector_stores', async (c) => {
-    const given = await body(CreateVectorStoreBody, c.env.incoming);
+    const given = await body(CreateVectorStoreBody, c.env);
     const fileIds = given.file_ids ?? [];
     for (const [index, id] of fileIds.entries())
       if (!(await runtime.stores.files.get(id, c.get('owner'))))
@@ -80,7 +80,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id', async (c) => {
-    const given = await body(UpdateVectorStoreBody, c.env.incoming);
+    const given = await body(UpdateVectorStoreBody, c.env);
     const updated = await store.update(
       c.req.param('id'),
       {
@@ -101,7 +101,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/files', async (c) => {
-    const given = await body(CreateVectorStoreFileBody, c.env.incoming);
+    const given = await body(CreateVectorStoreFileBody, c.env);
     return c.json(await service.addFile(c.req.param('id'), given, c.get('owner'), UNTIL_DONE));
   });
 
@@ -118,7 +118,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.post('/vector_stores/:id/files/:file', async (c) => {
     const { id, file } = c.req.param();
-    const { attributes } = await body(UpdateVectorStoreFileBody, c.env.incoming);
+    const { attributes } = await body(UpdateVectorStoreFileBody, c.env);
     const updated = await store.updateFile(id, file, attributes, c.get('owner'));
     return c.json(updated ?? (await existingFile(runtime, id, file, c.get('owner'))));
   });
@@ -146,7 +146,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/file_batches', async (c) => {
-    const given = await body(CreateFileBatchBody, c.env.incoming);
+    const given = await body(CreateFileBatchBody, c.env);
     const shared = { attributes: given.attributes, chunking_strategy: given.chunking_strategy };
     const adds = given.files
       ? given.files.map((file) => ({ ...shared, ...withoutNull(file) }))
@@ -181,7 +181,7 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.post('/vector_stores/:id/search', async (c) => {
-    const given = await body(SearchVectorStoreBody, c.env.incoming);
+    const given = await body(SearchVectorStoreBody, c.env);
     const { searchQuery, results } = await service.search(
       [c.req.param('id')],
       {

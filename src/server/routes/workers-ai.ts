@@ -59,14 +59,14 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post(
     '/ai/run/:model{.+}',
     enveloped(async (c) => {
-      const body = await readJson(c.env.incoming);
+      const body = await readJson(c.env);
       return run(c, c.req.param('model') ?? '', body.value, body.size);
     }),
   );
   app.post(
     '/ai/run',
     enveloped(async (c) => {
-      const body = await readJson(c.env.incoming);
+      const body = await readJson(c.env);
       const { model, input } = parseBody(
         z.strictObject({ model: z.string().min(1), input: z.unknown() }),
         body.value,
@@ -140,7 +140,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.patch(
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) => {
-      const patch = parseBody(PatchLogRequest, (await readJson(c.env.incoming)).value);
+      const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
       await runtime.gateway.logs.patch(c.get('principal'), c.req.param('id') ?? '', patch);
       return c.json(envelope({}));
     }),
