@@ -13,6 +13,7 @@ import {
   WORKER_COUNT_ENV,
 } from '../src/server/body-budget.ts';
 import { readBytes } from '../src/server/read-json.ts';
+import { ResponsesSocketSession, type RunTurn } from '../src/server/responses-socket.ts';
 import { startPortico, type TestPortico } from './support/portico.ts';
 
 // The body budget: large request bodies wait for room, in order, and hold it until their answer ends.
@@ -216,6 +217,34 @@ describe('reading bodies within the budget (node:http on loopback)', () => {
     await holder.answer;
     await until(() => budget.used === 0);
     read.length = 0;
+  });
+});
+
+describe('WebSocket messages', () => {
+  test('a large message holds room while its response runs; the next large one waits for it', async () => {
+    const budget = new BodyBudget(2 * MIB, 2_000);
+    const finishers: Array<() => void> = [];
+    const run: RunTurn = async () => {
+      await new Promise<void>((resolve) => finishers.push(resolve));
+      return { events: (async function* () {})() };
+    };
+    const sent: object[] = [];
+    const ends = { send: (message: object) => sent.push(message), close: () => {} };
+    const message = JSON.stringify({ type: 'response.create', model: 'm', input: 'a'.repeat(1.5 * MIB) });
+    const first = new ResponsesSocketSession(run, ends, 60_000, budget);
+    const second = new ResponsesSocketSession(run, ends, 60_000, budget);
+    first.receive(message);
+    await until(() => finishers.length === 1);
+    assert.ok(budget.used > 1.5 * MIB);
+    second.receive(message);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(finishers.length, 1, "the second message's response must wait for room");
+    finishers[0]!();
+    await until(() => finishers.length === 2);
+    finishers[1]!();
+    await until(() => budget.used === 0);
+    first.closed();
+    second.closed();
   });
 });
 
