@@ -248,6 +248,36 @@ describe('WebSocket messages', () => {
   });
 });
 
+describe('WebSocket messages waiting on one connection', () => {
+  test('are bounded in size as well as in number: what would pass 64 MiB in all is refused', async () => {
+    const finishers: Array<() => void> = [];
+    const run: RunTurn = async () => {
+      await new Promise<void>((resolve) => finishers.push(resolve));
+      return { events: (async function* () {})() };
+    };
+    const sent: Array<{ type?: string; error?: { code: string; message: string } }> = [];
+    const session = new ResponsesSocketSession(run, { send: (m) => sent.push(m), close: () => {} });
+    const create = (input: string) => JSON.stringify({ type: 'response.create', model: 'm', input });
+    session.receive(create('first'));
+    await until(() => finishers.length === 1);
+    const large = create('a'.repeat(40 * MIB));
+    session.receive(large);
+    session.receive(large);
+    assert.equal(sent.length, 1, 'the second large message, not the first, is refused');
+    assert.equal(sent[0]!.error!.code, 'too_many_queued_messages');
+    assert.match(sent[0]!.error!.message, /more than 64 MiB in all would be waiting/);
+    finishers[0]!();
+    await until(() => finishers.length === 2);
+    // Its turn began: it no longer waits, so another may.
+    session.receive(large);
+    assert.equal(sent.length, 1);
+    finishers[1]!();
+    await until(() => finishers.length === 3);
+    finishers[2]!();
+    session.closed();
+  });
+});
+
 describe('the server', () => {
   let portico: TestPortico;
   before(async () => {

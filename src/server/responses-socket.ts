@@ -1,6 +1,7 @@
 import { ApiError, badRequest, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { once } from 'node:events';
+import { LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
 import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
@@ -72,6 +73,8 @@ export class ResponsesSocketSession {
   private ended = false;
   /** Messages received and not yet answered, the one in flight included. */
   private pending = 0;
+  /** Characters of the messages waiting behind the one in flight: they sit in memory until their turn. */
+  private waitingChars = 0;
 
   constructor(
     private readonly run: RunTurn,
@@ -86,20 +89,23 @@ export class ResponsesSocketSession {
 
   /** A message from the client; messages are served in order, one response at a time. */
   receive(data: string): void {
-    if (this.pending > MAX_QUEUED_MESSAGES) {
-      this.socket.send(
-        errorMessage(
-          badRequest(
-            null,
-            `More than ${MAX_QUEUED_MESSAGES} messages are waiting on this connection: wait for a response to end before sending more.`,
-            'too_many_queued_messages',
-          ),
-        ),
-      );
+    const refusal =
+      this.pending > MAX_QUEUED_MESSAGES
+        ? `More than ${MAX_QUEUED_MESSAGES} messages are waiting on this connection`
+        : this.pending > 0 && this.waitingChars + data.length > LIMITS.bodyBytes
+          ? `Messages of more than ${LIMITS.bodyBytes / 1024 / 1024} MiB in all would be waiting on this connection`
+          : undefined;
+    if (refusal) {
+      const message = `${refusal}: wait for a response to end before sending more.`;
+      this.socket.send(errorMessage(badRequest(null, message, 'too_many_queued_messages')));
       return;
     }
     this.pending++;
-    this.enqueue(() => this.turn(data).finally(() => this.pending--));
+    this.waitingChars += data.length;
+    this.enqueue(() => {
+      this.waitingChars -= data.length;
+      return this.turn(data).finally(() => this.pending--);
+    });
   }
 
   /** The client went away: the response in flight stops and is recorded as cancelled. */
