@@ -32,6 +32,21 @@ describe('readSse', () => {
     );
   });
 
+  test('a line over many chunks is read whole, its CRLF split across chunks too', async () => {
+    const long = 'x'.repeat(1000);
+    const chunks = [
+      'event: big\r',
+      '\ndata: ',
+      ...Array.from({ length: 500 }, () => long),
+      '\r',
+      '\n\r',
+      '\n',
+    ];
+    assert.deepEqual(await read(...chunks), [event(long.repeat(500), 'big')]);
+    // A lone CR kept at a chunk's end still ends its line when no LF follows.
+    assert.deepEqual(await read('data: a', 'b\r', 'data: c', 'd\r\r'), [event('ab\ncd')]);
+  });
+
   test('multi-line data is joined with LF; comments and unknown fields are skipped', async () => {
     assert.deepEqual(await read(': keep-alive\ndata: a\ndata:b\nretry: 5\nfoo\n\n'), [event('a\nb')]);
   });

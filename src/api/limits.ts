@@ -24,6 +24,12 @@ export const LIMITS = {
   grammarChars: 100_000,
   /** Bytes of one uploaded file (`/v1/files`); the upload's body may add a little for its form fields. */
   fileBytes: 64 * 1024 * 1024,
+  /**
+   * Bytes of one upstream answer, streamed or whole: far above any real one (a 128k-token
+   * stream is ~30 MB, 2,048 embeddings of 3,072 floats ~125 MB), far below what would exhaust
+   * memory when an upstream never stops.
+   */
+  upstreamAnswerBytes: 256 * 1024 * 1024,
   /** Characters of a client-sent value quoted back in an error message. */
   echoedChars: 64,
   /** Characters of an error message (an upstream's included) sent to a client. */

@@ -58,7 +58,14 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
  * event being read. Lines are read in place by index, without copying what follows them.
  */
 class SseParser {
-  #rest = '';
+  /**
+   * The line not yet ended, as the chunks that brought it: a chunk that ends no line is kept
+   * aside, not joined to the rest and scanned again with each chunk after it, which made a line
+   * of n chunks cost n² (one data line of 60 MiB took a minute to read, and never ended).
+   */
+  readonly #rest: string[] = [];
+  /** The line not yet ended ends with a CR, which may be half of a CRLF. */
+  #restEndsWithCr = false;
   #started = false;
   #event: string | undefined;
   #data: string | undefined;
@@ -72,8 +79,15 @@ class SseParser {
       // One leading byte order mark is not part of the stream (WHATWG).
       if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
+    if (!final && !this.#restEndsWithCr && text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
+      if (text !== '') this.#rest.push(text);
+      return events;
+    }
+    const rest =
+      this.#rest.length === 0 ? '' : this.#rest.length === 1 ? this.#rest[0]! : this.#rest.join('');
+    this.#rest.length = 0;
     // At the body's end, a last line without its end counts: end it.
-    const buffer = (this.#rest === '' ? text : this.#rest + text) + (final ? '\n' : '');
+    const buffer = (rest === '' ? text : rest + text) + (final ? '\n' : '');
     let start = 0;
     // The next CR, LF and colon at or after `start`, each found again only once passed, so a
     // chunk is scanned once however its lines are made: most upstreams end lines with LF alone
@@ -93,7 +107,9 @@ class SseParser {
       this.#line(buffer, start, end, colon === -1 || colon > end ? end : colon, events);
       start = end + (code === CR && buffer.charCodeAt(end + 1) === LF ? 2 : 1);
     }
-    this.#rest = start === 0 ? buffer : buffer.slice(start);
+    const left = start === 0 ? buffer : buffer.slice(start);
+    if (left !== '') this.#rest.push(left);
+    this.#restEndsWithCr = left.charCodeAt(left.length - 1) === CR;
     if (final) this.#dispatch(events);
     return events;
   }

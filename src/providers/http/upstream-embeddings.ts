@@ -5,9 +5,6 @@ import { cleanUpstreamError } from './clean-upstream-error.ts';
 import { streamUpstream } from './stream-upstream.ts';
 import type { UpstreamOptions } from './upstream-options.ts';
 
-/** Answers beyond this are refused: a vector per input, and inputs are bounded by the caller. */
-const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
-
 const EmbeddingsAnswer = z.object({
   data: z.array(z.object({ index: z.int().min(0), embedding: z.array(z.number()) })),
   usage: z
@@ -46,12 +43,8 @@ export async function upstreamEmbeddings(
     signal,
   );
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw malformed(options, 'the answer is too large');
-    chunks.push(chunk);
-  }
+  // Bounded by the upstream pool (LIMITS.upstreamAnswerBytes).
+  for await (const chunk of body) chunks.push(chunk);
   let parsed: z.output<typeof EmbeddingsAnswer>;
   try {
     parsed = EmbeddingsAnswer.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));

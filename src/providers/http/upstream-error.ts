@@ -1,3 +1,4 @@
+import { LIMITS } from '../../api/limits.ts';
 import { ApiError } from '../../api/errors.ts';
 
 /** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date), if given. */
@@ -102,6 +103,15 @@ export function upstreamTransportError(provider: string, error: unknown, connect
   const cause = error instanceof Error ? error.cause : undefined;
   if (code(error) === 'UND_ERR_CONNECT_TIMEOUT' || code(cause) === 'UND_ERR_CONNECT_TIMEOUT')
     return timedOut(`no connection within ${connectMs === undefined ? 'its timeout' : `${connectMs} ms`}`);
+  if (code(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code(cause) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE')
+    return new ApiError({
+      status: 502,
+      type: 'upstream_error',
+      code: 'upstream_answer_too_large',
+      message: `${provider} upstream's answer passed ${LIMITS.upstreamAnswerBytes / 1024 / 1024} MiB: Portico stopped reading it`,
+      // The same request would run as long again.
+      retryable: false,
+    });
   return new ApiError({
     status: 502,
     type: 'upstream_error',
