@@ -18,6 +18,13 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/models/local%2Fnone'],
   ['POST', '/v1/models'],
   ['PUT', '/v1/responses'],
+  ['POST', '/v1/conversations'],
+  ['POST', '/v1/conversations/conv_fuzz/items'],
+  ['POST', '/v1/vector_stores'],
+  ['POST', '/v1/vector_stores/vs_fuzz/search'],
+  ['GET', '/v1/vector_stores'],
+  ['GET', '/v1/files'],
+  ['GET', '/v1/logs'],
 ];
 
 /** JSON that is close to a request: real parameter names with values of every kind. */

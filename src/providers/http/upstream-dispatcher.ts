@@ -9,8 +9,8 @@ const agents = new Map<number, Promise<Agent>>();
  * idle timers alone decide when an upstream is too slow. One pool per connect timeout, shared
  * by every provider that uses it, kept for the life of the process. An answer, streamed or
  * whole, is cut off past `LIMITS.upstreamAnswerBytes` (upstream-error.ts says so), so an
- * upstream that never stops cannot fill memory. undici is imported at the
- * first upstream call: a server of local models only never loads it.
+ * upstream that never stops cannot fill memory. undici is imported at the first upstream call:
+ * a server of local models only never loads it.
  */
 export function upstreamDispatcher(connectMs: number): Promise<Agent> {
   let agent = agents.get(connectMs);
