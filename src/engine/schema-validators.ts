@@ -14,7 +14,7 @@ let instance: Ajv2020.default | undefined;
  * cost ~45 ms).
  * `strict: false` lets annotations (`examples`, `deprecated`) through; `addUsedSchema: false`
  * keeps a client's `$id` from colliding with another request's; no logger, no console output;
- * `pattern`s run on RE2 where it can read them (linear-regexp.ts).
+ * `pattern`s run on RE2 only (linear-regexp.ts).
  */
 function ajv(): Ajv2020.default {
   if (instance) return instance;

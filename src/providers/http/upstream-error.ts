@@ -101,9 +101,10 @@ export function upstreamTransportError(provider: string, error: unknown, connect
   // undici's `request` throws its error itself; `fetch` wraps it as the cause of a TypeError.
   const code = (value: unknown) => (value as { code?: unknown } | undefined)?.code;
   const cause = error instanceof Error ? error.cause : undefined;
-  if (code(error) === 'UND_ERR_CONNECT_TIMEOUT' || code(cause) === 'UND_ERR_CONNECT_TIMEOUT')
+  const is = (name: string) => code(error) === name || code(cause) === name;
+  if (is('UND_ERR_CONNECT_TIMEOUT'))
     return timedOut(`no connection within ${connectMs === undefined ? 'its timeout' : `${connectMs} ms`}`);
-  if (code(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code(cause) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE')
+  if (is('UND_ERR_RES_EXCEEDED_MAX_SIZE'))
     return new ApiError({
       status: 502,
       type: 'upstream_error',
