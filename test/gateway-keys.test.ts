@@ -195,7 +195,13 @@ describe('keys, projects and scopes', () => {
         .status as string;
     }
     assert.equal(status, 'completed');
-    const run = (await gateway.logs()).find((log) => log.responseId === queued.json.id);
+    // The run's log is written when its event stream ends, just after the response is stored
+    // as completed, so a client that saw 'completed' may read the log list a moment early.
+    let run: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !run; i++) {
+      run = (await gateway.logs()).find((log) => log.responseId === queued.json.id);
+      if (!run) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.equal(run?.keyId, created.json.id, "the run's cost counts against the key that queued it");
     assert.equal(run?.path, 'background');
   });
