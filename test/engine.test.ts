@@ -316,7 +316,7 @@ describe('engine', () => {
     );
     assert.ok(begun);
     let stored = await store.get(begun, 'tester');
-    for (let tries = 0; stored?.status === 'in_progress' && tries < 50; tries++) {
+    for (let tries = 0; stored?.status === 'in_progress' && tries < 500; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       stored = await store.get(begun, 'tester');
     }

@@ -189,7 +189,7 @@ describe('keys, projects and scopes', () => {
     );
     assert.equal(queued.json.status, 'queued');
     let status = 'queued';
-    for (let i = 0; i < 100 && (status === 'queued' || status === 'in_progress'); i++) {
+    for (let i = 0; i < 400 && (status === 'queued' || status === 'in_progress'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       status = (await gateway.request('GET', `/v1/responses/${queued.json.id}`, undefined, queuer)).json
         .status as string;
