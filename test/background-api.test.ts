@@ -194,13 +194,18 @@ describe('background responses', () => {
         { type: 'response.created' as const, response, sequence_number: 0 },
         { type: 'response.queued' as const, response, sequence_number: 1 },
       ];
-      await background.enqueue(
-        response,
-        input,
-        { responseId: id, owner: 'default', model: SLOW, request },
-        events,
-      );
-      assert.equal((await background.claim(instance, [], Date.now(), leaseMs))?.responseId, id);
+      // Asked for in one turn, the two writes share one transaction of the group commit: the
+      // server's own runner, which polls for queued runs, cannot claim this one between them.
+      const [, claimed] = await Promise.all([
+        background.enqueue(
+          response,
+          input,
+          { responseId: id, owner: 'default', model: SLOW, request },
+          events,
+        ),
+        background.claim(instance, [], Date.now(), leaseMs),
+      ]);
+      assert.equal(claimed?.responseId, id);
     }
     await claimedElsewhere('resp_dead_instance', 'instance_dead', 1);
     await claimedElsewhere('resp_live_instance', 'instance_alive', 60_000);
