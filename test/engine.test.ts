@@ -324,6 +324,32 @@ describe('engine', () => {
     assert.equal(stored?.error?.code, 'server_error');
   });
 
+  test('the terminal event leaves only once the record of the end is on disk, streamed or not', async () => {
+    // A store slow to finish: the record of the end lands 50 ms after it is asked for.
+    const slowly = <K extends 'begin' | 'finish'>(name: K): ResponseStore[K] =>
+      (async (...args: Parameters<ResponseStore[K]>) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await (store[name] as (...a: Parameters<ResponseStore[K]>) => Promise<void>)(...args);
+      }) as ResponseStore[K];
+    const slow = new Proxy(store, {
+      get: (target, name: keyof ResponseStore) =>
+        name === 'finish' || name === 'begin'
+          ? slowly(name)
+          : (target[name] as (...args: unknown[]) => unknown).bind(target),
+    });
+    for (const stream of [true, false]) {
+      const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream });
+      const ctx = { ...context(new ScriptedProvider(() => textEvents('hi'))), store: slow };
+      const { events } = await startResponse(request, ctx, new AbortController().signal);
+      for await (const event of events) {
+        if (event.type !== 'response.completed') continue;
+        const stored = await store.get(event.response.id, 'tester');
+        assert.equal(stored?.status, 'completed', `stream: ${stream}`);
+        assert.deepEqual(stored?.output, event.response.output);
+      }
+    }
+  });
+
   test('store: false keeps nothing', async () => {
     const response = checkResponseStream(
       await collect(new ScriptedProvider(() => textEvents('hi')), { input: 'x', store: false }),

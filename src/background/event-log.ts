@@ -96,6 +96,7 @@ export class EventLog {
     signal: AbortSignal,
   ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
     let cursor = after;
+    let over = false;
     while (!signal.aborted) {
       for (const event of await this.store.events(responseId, owner, cursor)) {
         yield event;
@@ -114,9 +115,14 @@ export class EventLog {
         }
         if (fresh.length > 0) continue;
       } else if (await this.options.isOver(responseId, owner)) {
-        // Ended without a terminal event (cancelled): what was written last is all there is.
-        for (const event of await this.store.events(responseId, owner, cursor)) yield event;
-        return;
+        // A run records its end before its terminal event leaves: from a process that ran it,
+        // the event may still be on its way. Once more after a poll; then, ended without one
+        // (cancelled), what was written last is all there is.
+        if (over) {
+          for (const event of await this.store.events(responseId, owner, cursor)) yield event;
+          return;
+        }
+        over = true;
       }
       await this.#wait(responseId, signal);
     }

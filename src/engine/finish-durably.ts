@@ -8,9 +8,9 @@ export const FINISH_RETRY_MS = 30_000;
 
 /**
  * Records how a response ended, retrying while the store answers `store_unavailable`, so that
- * an answer whose end the client already saw (a streamed `response.completed`) is not left
- * `in_progress` by a database restart. The caller's answer waits for it: a JSON answer is sent
- * only once its record is durable. With `input`, the response was not begun: it is recorded
+ * a response a client has been streaming is not left `in_progress` by a database restart. The
+ * caller's answer waits for it: a JSON answer, and a stream's terminal event, leave only once
+ * the record is durable. With `input`, the response was not begun: it is recorded
  * whole, in one write.
  */
 export async function finishDurably(

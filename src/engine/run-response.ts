@@ -48,6 +48,8 @@ interface Run {
   hostedCalls: number;
   /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
   leave: () => void;
+  /** Whether its terminal event was made and its record begun: else `finally` records it cancelled. */
+  ended: boolean;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function startRun(
     usage: undefined,
     hostedCalls: 0,
     leave,
+    ended: false,
   };
   return runTurns(run, { turn: firstTurn, opening: opening.events }, first, resume !== undefined);
 }
@@ -249,6 +252,8 @@ async function* runTurns(
     // Items the model finished stay completed even when the response fails their check.
     yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
   } catch (error) {
+    // The record of the end failed (the store stayed away): the answer fails with it.
+    if (run.ended) throw error;
     const stopped = stoppedBy(signal, ctx);
     // The client left: `finally` records the cancellation. A shutdown or a limit is no choice of the client's: it fails.
     if (signal.aborted && !stopped) return;
@@ -264,17 +269,12 @@ async function* runTurns(
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
     // in its own `finally`, which a `break` after its finish event would never reach.
     await current.upstream.return?.();
-    let final = writer.snapshot;
-    if (final.status === 'in_progress') {
-      // Stopped before its terminal event: the client went away or stopped reading.
-      writer.closeAll('incomplete');
-      final = { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) };
-    }
     try {
-      const recorded = writer.recordable(final);
-      if (run.store) await finishDurably(ctx.store, recorded, ctx.owner, run.recordAtEnd);
-      if (context.conversation)
-        await appendToConversation(context.conversation, context.input, recorded, ctx);
+      // Stopped before its terminal event: the client went away or stopped reading.
+      if (!run.ended) {
+        writer.closeAll('incomplete');
+        await record(run, { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) });
+      }
     } finally {
       run.leave();
     }
@@ -312,7 +312,16 @@ async function* writeThrough(
   }
 }
 
-function* end(run: Run, ending: Ending, closeAs: 'completed' | 'incomplete'): Generator<ResponseStreamEvent> {
+/**
+ * The response's end: its open items closed, then its terminal event, which acknowledges the
+ * response and so leaves only once the record is on disk: a client that acts on it (a
+ * retrieve, a `previous_response_id`) finds what it saw.
+ */
+async function* end(
+  run: Run,
+  ending: Ending,
+  closeAs: 'completed' | 'incomplete',
+): AsyncGenerator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
   writer.lifecycle(
@@ -323,5 +332,15 @@ function* end(run: Run, ending: Ending, closeAs: 'completed' | 'incomplete'): Ge
       usage: toUsage(run.usage),
     }),
   );
+  run.ended = true;
+  await record(run, writer.snapshot);
   yield* writer.drain();
+}
+
+/** The record of how the response ended: its store, then its conversation. */
+async function record(run: Run, final: ResponseObject): Promise<void> {
+  const { ctx, context, writer } = run;
+  const recorded = writer.recordable(final);
+  if (run.store) await finishDurably(ctx.store, recorded, ctx.owner, run.recordAtEnd);
+  if (context.conversation) await appendToConversation(context.conversation, context.input, recorded, ctx);
 }
