@@ -169,9 +169,12 @@ describe('SQLite group commit', () => {
     other.prepare('BEGIN IMMEDIATE').run();
     const written = commits.write(insert('late'));
     // SQLite's busy handler would sleep on the event loop; timers must keep firing instead.
+    // (Watched for up to 2 s, less than the 5 s the busy handler would block: a loaded machine
+    // may fire a 1 ms timer rarely, a blocked loop fires it not at all.)
     let ticks = 0;
     const ticking = setInterval(() => ticks++, 1);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    const deadline = Date.now() + 2000;
+    while (ticks <= 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.ok(ticks > 5, `the event loop kept turning while the batch waited (${ticks} ticks)`);
     assert.deepEqual(rows(), []);
     other.prepare('COMMIT').run();
