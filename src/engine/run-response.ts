@@ -48,8 +48,6 @@ interface Run {
   hostedCalls: number;
   /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
   leave: () => void;
-  /** Whether its terminal event was made and its record begun: else `finally` records it cancelled. */
-  ended: boolean;
 }
 
 /**
@@ -121,7 +119,6 @@ export async function startRun(
     usage: undefined,
     hostedCalls: 0,
     leave,
-    ended: false,
   };
   return runTurns(run, { turn: firstTurn, opening: opening.events }, first, resume !== undefined);
 }
@@ -253,7 +250,7 @@ async function* runTurns(
     yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
   } catch (error) {
     // The record of the end failed (the store stayed away): the answer fails with it.
-    if (run.ended) throw error;
+    if (ended(writer)) throw error;
     const stopped = stoppedBy(signal, ctx);
     // The client left: `finally` records the cancellation. A shutdown or a limit is no choice of the client's: it fails.
     if (signal.aborted && !stopped) return;
@@ -271,7 +268,7 @@ async function* runTurns(
     await current.upstream.return?.();
     try {
       // Stopped before its terminal event: the client went away or stopped reading.
-      if (!run.ended) {
+      if (!ended(writer)) {
         writer.closeAll('incomplete');
         await record(run, { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) });
       }
@@ -332,9 +329,13 @@ async function* end(
       usage: toUsage(run.usage),
     }),
   );
-  run.ended = true;
   await record(run, writer.snapshot);
   yield* writer.drain();
+}
+
+/** Whether the terminal event was made (and the record of the end begun with it). */
+function ended(writer: ResponseWriter): boolean {
+  return writer.snapshot.status !== 'in_progress';
 }
 
 /** The record of how the response ended: its store, then its conversation. */

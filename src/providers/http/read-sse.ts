@@ -64,8 +64,6 @@ class SseParser {
    * of n chunks cost n² (one data line of 60 MiB took a minute to read, and never ended).
    */
   readonly #rest: string[] = [];
-  /** The line not yet ended ends with a CR, which may be half of a CRLF. */
-  #restEndsWithCr = false;
   #started = false;
   #event: string | undefined;
   #data: string | undefined;
@@ -79,7 +77,10 @@ class SseParser {
       // One leading byte order mark is not part of the stream (WHATWG).
       if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
-    if (!final && !this.#restEndsWithCr && text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
+    // A CR that ended the last chunk may be half of a CRLF: the line it ends is read with this one.
+    const last = this.#rest.at(-1);
+    const restEndsWithCr = last !== undefined && last.charCodeAt(last.length - 1) === CR;
+    if (!final && !restEndsWithCr && text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
       if (text !== '') this.#rest.push(text);
       return events;
     }
@@ -109,7 +110,6 @@ class SseParser {
     }
     const left = start === 0 ? buffer : buffer.slice(start);
     if (left !== '') this.#rest.push(left);
-    this.#restEndsWithCr = left.charCodeAt(left.length - 1) === CR;
     if (final) this.#dispatch(events);
     return events;
   }
