@@ -139,6 +139,33 @@ describe('portico serve --workers 2', () => {
     assert.equal(loads[0]!.threads, 1);
   });
 
+  test("the local model's embeddings and token counts come from the primary, for either worker", async () => {
+    // Each request on a connection of its own: the cluster hands them to the workers in turn.
+    const vectors: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const answer = await post(`${portico.url}/v1/embeddings`, {
+        model: TINY_MODEL,
+        input: 'Once upon a time',
+      });
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      const [first] = answer.json.data as Array<{ embedding: number[] }>;
+      assert.ok(first!.embedding.length > 0);
+      vectors.push(first!.embedding);
+    }
+    for (const vector of vectors.slice(1)) assert.deepEqual(vector, vectors[0]);
+    const counts = new Set<unknown>();
+    for (let i = 0; i < 2; i++) {
+      const answer = await post(`${portico.url}/v1/responses/input_tokens`, {
+        model: TINY_MODEL,
+        input: 'Once upon a time',
+      });
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      counts.add(answer.json.input_tokens);
+    }
+    assert.equal(counts.size, 1);
+    assert.ok(([...counts][0] as number) > 0);
+  });
+
   test("a gateway's rate limit counts the requests of both workers together", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < RATE + 3; i++) statuses.push((await ask('tight')).status);

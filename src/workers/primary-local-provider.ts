@@ -1,11 +1,19 @@
 import { localUnsupported } from '../providers/local/local-unsupported.ts';
-import type { ModelEvent, Provider, Turn, Unsupported } from '../providers/provider.ts';
+import type {
+  EmbeddingRequest,
+  EmbeddingResult,
+  ModelEvent,
+  Provider,
+  Turn,
+  Unsupported,
+} from '../providers/provider.ts';
 import { fromWireError, fromWireEvent, type ToWorker } from './worker-messages.ts';
 import type { PrimaryLink } from './primary-link.ts';
 
 /**
- * A worker's local models: generation runs in the primary, which loads each model file once
- * for every worker, and its events come back over IPC as they are made.
+ * A worker's local models: generation, token counts and embeddings run in the primary, which
+ * loads each model file once for every worker; a generation's events come back over IPC as
+ * they are made.
  */
 export class PrimaryLocalProvider implements Provider {
   constructor(private readonly link: PrimaryLink) {}
@@ -48,14 +56,34 @@ export class PrimaryLocalProvider implements Provider {
     }
   }
 
-  countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
+  async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
+    const answer = await this.#ask({ kind: 'count', turn }, signal);
+    return answer.kind === 'done' ? (answer.tokens ?? 0) : 0;
+  }
+
+  async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
+    const answer = await this.#ask({ kind: 'embed', request }, signal);
+    if (answer.kind !== 'embedded') throw new Error('the primary answered an embedding with no vectors');
+    return answer.result;
+  }
+
+  /** One request with one answer (its failure rejects); aborting `signal` stops it in the primary. */
+  #ask(request: Parameters<PrimaryLink['open']>[0], signal: AbortSignal): Promise<ToWorker> {
     signal.throwIfAborted();
     return new Promise((resolve, reject) => {
-      const id = this.link.open({ kind: 'count', turn }, (message) => {
+      const onAbort = () => {
+        this.link.send({ kind: 'abort', id });
+        settle(() => reject(signal.reason));
+      };
+      const settle = (end: () => void) => {
+        signal.removeEventListener('abort', onAbort);
         this.link.forget(id);
-        if (message.kind === 'done') resolve(message.tokens ?? 0);
-        else if (message.kind === 'failed') reject(fromWireError(message.error));
-      });
+        end();
+      };
+      const id = this.link.open(request, (message) =>
+        settle(() => (message.kind === 'failed' ? reject(fromWireError(message.error)) : resolve(message))),
+      );
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

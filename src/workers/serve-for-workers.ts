@@ -11,8 +11,8 @@ export interface PrimaryServices {
 
 /**
  * The primary's side of a worker's channel: counts its requests against the shared limiter and
- * runs its local generations, streaming their events back. A worker that exits has its
- * generations stopped.
+ * runs its local work (generations, streaming their events back; token counts; embeddings). A
+ * worker that exits has its work stopped.
  */
 export function serveWorker(worker: Worker, services: PrimaryServices): void {
   const running = new Map<number, AbortController>();
@@ -20,6 +20,15 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
     if (worker.isConnected()) worker.send(message);
   };
   const fail = (id: number, error: unknown) => send({ kind: 'failed', id, error: toWireError(error) });
+  /** Runs `work` on the local models until it ends, the worker aborts it or the worker exits. */
+  const run = (id: number, work: (local: Provider, signal: AbortSignal) => Promise<void>) => {
+    const abort = new AbortController();
+    running.set(id, abort);
+    services.local
+      .then((local) => work(local, abort.signal))
+      .catch((error: unknown) => fail(id, error))
+      .finally(() => running.delete(id));
+  };
 
   worker.on('message', (message: ToPrimary) => {
     switch (message.kind) {
@@ -29,33 +38,24 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
           (error: unknown) => fail(message.id, error),
         );
         return;
-      case 'generate': {
-        const abort = new AbortController();
-        running.set(message.id, abort);
-        void (async () => {
-          try {
-            const local = await services.local;
-            for await (const event of local.generate(message.turn, abort.signal))
-              send({ kind: 'event', id: message.id, event: toWireEvent(event) });
-            send({ kind: 'done', id: message.id });
-          } catch (error) {
-            fail(message.id, error);
-          } finally {
-            running.delete(message.id);
-          }
-        })();
+      case 'generate':
+        run(message.id, async (local, signal) => {
+          for await (const event of local.generate(message.turn, signal))
+            send({ kind: 'event', id: message.id, event: toWireEvent(event) });
+          send({ kind: 'done', id: message.id });
+        });
         return;
-      }
+      case 'embed':
+        run(message.id, async (local, signal) => {
+          if (!local.embed) throw new Error('local models cannot embed here');
+          send({ kind: 'embedded', id: message.id, result: await local.embed(message.request, signal) });
+        });
+        return;
       case 'count':
-        services.local
-          .then((local) => {
-            if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
-            return local.countInputTokens(message.turn, new AbortController().signal);
-          })
-          .then(
-            (tokens) => send({ kind: 'done', id: message.id, tokens }),
-            (error: unknown) => fail(message.id, error),
-          );
+        run(message.id, async (local, signal) => {
+          if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
+          send({ kind: 'done', id: message.id, tokens: await local.countInputTokens(message.turn, signal) });
+        });
         return;
       case 'abort':
         running.get(message.id)?.abort(new DOMException('The worker stopped the request.', 'AbortError'));

@@ -1,16 +1,18 @@
 import { ApiError, type ApiErrorInit } from '../api/errors.ts';
 import type { RateLimit } from '../api/gateway-settings.ts';
 import type { RateDecision } from '../gateway/rate-limiter.ts';
-import type { ModelEvent, Turn } from '../providers/provider.ts';
+import type { EmbeddingRequest, EmbeddingResult, ModelEvent, Turn } from '../providers/provider.ts';
 
 /**
  * What a worker asks the primary over the cluster's IPC channel (structured clone): rate-limit
- * counts, and the local models that only the primary loads.
+ * counts, and the local models that only the primary loads (generations, token counts,
+ * embeddings; `abort` stops a generation or an embedding).
  */
 export type ToPrimary =
   | { kind: 'rate'; id: number; key: string; rule: RateLimit; now: number }
   | { kind: 'generate'; id: number; turn: Turn }
   | { kind: 'count'; id: number; turn: Turn }
+  | { kind: 'embed'; id: number; request: EmbeddingRequest }
   | { kind: 'abort'; id: number }
   | { kind: 'listening'; url: string; models: string[] };
 
@@ -19,6 +21,7 @@ export type ToWorker =
   | { kind: 'rate'; id: number; decision: RateDecision }
   | { kind: 'event'; id: number; event: WireModelEvent }
   | { kind: 'done'; id: number; tokens?: number }
+  | { kind: 'embedded'; id: number; result: EmbeddingResult }
   | { kind: 'failed'; id: number; error: WireError };
 
 /** An error as it crosses the channel: an ApiError keeps everything a client sees. */
