@@ -30,6 +30,7 @@ import { VectorStoreService } from './retrieval/vector-store-service.ts';
 import { hostedToolsFactory } from './tools/tool-registry.ts';
 import { toolModules } from './tools/tool-modules.ts';
 import { Containers } from './tools/code-interpreter/containers.ts';
+import { InterpreterPool, type Interpreters } from './tools/code-interpreter/interpreters.ts';
 import { guardedFetch } from './tools/network/guarded-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
@@ -69,6 +70,8 @@ export interface RuntimeOptions {
   models?: readonly CatalogModel[];
   /** Background responses: workers per model, lease length, and whether this process runs them at all. */
   background?: BackgroundOptions;
+  /** Where the code interpreter's Python runs; default processes of this one's (`--workers N`: the primary's). */
+  interpreters?: Interpreters;
 }
 
 export interface BackgroundOptions {
@@ -189,7 +192,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const conversationLocks = new KeyedLock();
   // Tools reach only public addresses and the networks the config allows, checked at every connection.
   const toolsFetch = guardedFetch(config.tools.allowedNetworks);
-  const containers = new Containers(stores.containers, config.tools.codeInterpreter, newId, now, logger);
+  const containers = new Containers(
+    stores.containers,
+    options.interpreters ?? new InterpreterPool(config.tools.codeInterpreter, now),
+    config.tools.codeInterpreter,
+    newId,
+    now,
+    logger,
+  );
   const tools = toolModules({ containers });
   const embedder = new Embedder(catalog, config.embeddingModel);
   const vectorStores = new VectorStoreService({ stores, embedder, newId, now, logger });

@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { startScriptedUpstream } from './support/scripted-upstream.ts';
+import type { ReplayServer } from './support/replay-server.ts';
 import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
 import { withYoungGeneration, YOUNG_GENERATION_FLAG } from '../src/workers/young-generation.ts';
 
@@ -16,11 +18,21 @@ function post(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; json: Record<string, unknown> }> {
+  return send('POST', url, body, headers);
+}
+
+/** A request on a connection of its own, its status and JSON. */
+function send(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
-        method: 'POST',
+        method,
         agent: false,
         headers: { 'content-type': 'application/json', connection: 'close', ...headers },
       },
@@ -33,20 +45,55 @@ function post(
       },
     );
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/** The processes whose parent is `parent` (from /proc). */
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+      } catch {
+        return false; // ended while we looked
+      }
+    });
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return []; // ended while we looked
+  }
 }
 
 describe('portico serve --workers 2', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-workers-'));
   let portico: ServeProcess;
+  let upstream: ReplayServer;
   const config = join(dataDir, 'portico.json');
   const RATE = 6;
 
   before(async () => {
+    // A model that runs the code after `run:` in the code interpreter, then says what it printed.
+    upstream = await startScriptedUpstream(({ input }) => {
+      const asked = input.findLastIndex((item) => item.type === 'message' && item.role === 'user');
+      const output = input.slice(asked).find((item) => item.type === 'function_call_output');
+      if (output) return [{ type: 'message', text: String(output.output) }];
+      const text = String((input[asked] as { content: Array<{ text: string }> }).content[0]!.text);
+      return [{ type: 'function_call', name: 'python', arguments: JSON.stringify({ code: text.slice(4) }) }];
+    });
     writeFileSync(
       config,
       JSON.stringify({
+        providers: { scripted: { type: 'openai', base_url: `${upstream.url}/v1` } },
+        models: [{ id: 'scripted/agent', provider: 'scripted', context_window: 8192 }],
+        tools: { run_for_openai: true, code_interpreter: { timeout_ms: 20000 } },
         local: { threads: 1, context_size: 512 },
         gateways: {
           default: { authentication: false },
@@ -68,6 +115,7 @@ describe('portico serve --workers 2', () => {
   });
   after(async () => {
     if (portico?.child.exitCode === null) await portico.stop();
+    await upstream?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -110,18 +158,9 @@ describe('portico serve --workers 2', () => {
   });
 
   test('the workers run with the young generation Portico gives its servers (from /proc)', () => {
-    const children = readdirSync('/proc').filter((entry) => {
-      if (!/^\d+$/.test(entry)) return false;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === portico.child.pid;
-      } catch {
-        return false; // ended while we looked
-      }
-    });
     // The workers run `serve` again; node-llama-cpp may have a short-lived child of its own.
-    const argv = children
-      .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))
+    const argv = childrenOf(portico.child.pid!)
+      .map(cmdline)
       .filter((args) => args.includes('serve'));
     assert.equal(argv.length, 2, 'two workers');
     for (const args of argv) assert.ok(args.includes(YOUNG_GENERATION_FLAG), args.join(' '));
@@ -164,6 +203,43 @@ describe('portico serve --workers 2', () => {
     }
     assert.equal(counts.size, 1);
     assert.ok(([...counts][0] as number) > 0);
+  });
+
+  test("a container's Python state is one for both workers, and its interpreter ends with it", async () => {
+    const tools = [{ type: 'code_interpreter', container: { type: 'auto' } }];
+    const containers = new Set<string>();
+    // The two requests of each pair come on connections of their own: to the two workers in turn.
+    for (let i = 0; i < 4; i++) {
+      const first = await post(`${portico.url}/v1/responses`, {
+        model: 'scripted/agent',
+        input: `run:secret = ${i} * 7`,
+        tools,
+      });
+      assert.equal(first.status, 200, JSON.stringify(first.json));
+      const second = await post(`${portico.url}/v1/responses`, {
+        model: 'scripted/agent',
+        input: 'run:print(secret)',
+        tools,
+        previous_response_id: first.json.id,
+      });
+      assert.equal(second.json.output_text, `${i * 7}\n`, JSON.stringify(second.json.output));
+      for (const item of second.json.output as Array<{ container_id?: string }>)
+        if (item.container_id) containers.add(item.container_id);
+    }
+    assert.equal(containers.size, 4);
+    // The interpreters are the primary's children: one per container, ended when it is deleted.
+    const interpreters = () =>
+      childrenOf(portico.child.pid!).filter((pid) =>
+        cmdline(pid).some((arg) => arg.endsWith('python-sandbox.mjs')),
+      );
+    assert.equal(interpreters().length, 4);
+    for (const id of containers)
+      assert.equal((await send('DELETE', `${portico.url}/v1/containers/${id}`)).status, 200);
+    const deadline = Date.now() + 10_000;
+    while (interpreters().length > 0) {
+      assert.ok(Date.now() < deadline, 'the deleted containers’ interpreters still run');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   test("a gateway's rate limit counts the requests of both workers together", async () => {

@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import type { LocalConfig } from '../config/local-config.ts';
 import { jsonLogger } from '../logger.ts';
 import type { RuntimeOptions } from '../runtime.ts';
+import { PrimaryInterpreters } from '../workers/primary-interpreters.ts';
 import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
 import { PrimaryLocalProvider } from '../workers/primary-local-provider.ts';
 import { PrimaryRateLimiter } from '../workers/primary-rate-limiter.ts';
-import { runPrimary } from '../workers/run-primary.ts';
+import { runPrimary, type PrimaryConfig } from '../workers/run-primary.ts';
 import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
@@ -50,7 +50,7 @@ export const serveCommand: Command = {
     if (cluster.isPrimary && workers > 1) {
       return runPrimary({
         workers,
-        local: primaryLocalConfig(values),
+        config: primaryConfig(values),
         logger: jsonLogger(),
         onListening: (url, models) => announce(url, models, workers),
         onStopping: () => process.stderr.write(SHUTTING_DOWN),
@@ -78,20 +78,25 @@ function announce(url: string, models: string[], workers: number): void {
 }
 
 /**
- * The config's `local` settings, for the primary that runs the local models: read while the
- * first worker starts (a worker reads the whole config, and says what is wrong with it).
- * Imported here: the primary needs nothing else of the config.
+ * The config's settings for the primary, which runs the local models and the code
+ * interpreter: read while the first worker starts (a worker reads the whole config, and says
+ * what is wrong with it). Imported here: the primary needs nothing else of the config.
  */
-async function primaryLocalConfig(values: Values): Promise<LocalConfig> {
+async function primaryConfig(values: Values): Promise<PrimaryConfig> {
   const { loadConfig } = await import('../config/load-config.ts');
   const { configPath } = runtimeOptions(values);
-  return (await loadConfig({ ...(configPath ? { path: configPath } : {}), env: process.env })).local;
+  const config = await loadConfig({ ...(configPath ? { path: configPath } : {}), env: process.env });
+  return { local: config.local, codeInterpreter: config.tools.codeInterpreter };
 }
 
-/** A worker's rate limits and local models are the primary's (unless Redis holds the counters). */
+/**
+ * A worker's rate limits, local models and code interpreters are the primary's (unless Redis
+ * holds the counters).
+ */
 function fromPrimary(link: PrimaryLink): Partial<RuntimeOptions> {
   return {
     providers: new Map([['local', new PrimaryLocalProvider(link)]]),
+    interpreters: new PrimaryInterpreters(link),
     ...(process.env.PORTICO_REDIS_URL?.trim() ? {} : { rateLimiter: new PrimaryRateLimiter(link) }),
   };
 }

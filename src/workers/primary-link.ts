@@ -1,4 +1,4 @@
-import type { ToPrimary, ToWorker } from './worker-messages.ts';
+import { fromWireError, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
 /** The worker's end of the IPC channel to the cluster's primary. */
 export interface WorkerPort {
@@ -23,6 +23,35 @@ export class PrimaryLink {
     this.#listeners.set(id, listener);
     this.port.send({ ...request, id } as ToPrimary);
     return id;
+  }
+
+  /**
+   * Sends `request` and resolves with its answer: the first message that `progress` does not
+   * take (it says whether it did); a `failed` one rejects. Aborting `signal` stops the request
+   * in the primary and rejects with the signal's reason.
+   */
+  ask(
+    request: Request,
+    signal: AbortSignal,
+    progress?: (message: ToWorker, id: number) => boolean,
+  ): Promise<ToWorker> {
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.send({ kind: 'abort', id });
+        settle(() => reject(signal.reason));
+      };
+      const settle = (end: () => void) => {
+        signal.removeEventListener('abort', onAbort);
+        this.forget(id);
+        end();
+      };
+      const id = this.open(request, (message) => {
+        if (progress?.(message, id)) return;
+        settle(() => (message.kind === 'failed' ? reject(fromWireError(message.error)) : resolve(message)));
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   forget(id: number): void {

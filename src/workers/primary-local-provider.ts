@@ -57,33 +57,13 @@ export class PrimaryLocalProvider implements Provider {
   }
 
   async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
-    const answer = await this.#ask({ kind: 'count', turn }, signal);
+    const answer = await this.link.ask({ kind: 'count', turn }, signal);
     return answer.kind === 'done' ? (answer.tokens ?? 0) : 0;
   }
 
   async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
-    const answer = await this.#ask({ kind: 'embed', request }, signal);
+    const answer = await this.link.ask({ kind: 'embed', request }, signal);
     if (answer.kind !== 'embedded') throw new Error('the primary answered an embedding with no vectors');
     return answer.result;
-  }
-
-  /** One request with one answer (its failure rejects); aborting `signal` stops it in the primary. */
-  #ask(request: Parameters<PrimaryLink['open']>[0], signal: AbortSignal): Promise<ToWorker> {
-    signal.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.link.send({ kind: 'abort', id });
-        settle(() => reject(signal.reason));
-      };
-      const settle = (end: () => void) => {
-        signal.removeEventListener('abort', onAbort);
-        this.link.forget(id);
-        end();
-      };
-      const id = this.link.open(request, (message) =>
-        settle(() => (message.kind === 'failed' ? reject(fromWireError(message.error)) : resolve(message))),
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
 import type { LocalConfig } from '../config/local-config.ts';
+import type { ToolsConfig } from '../config/tools-config.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from '../providers/local/local-provider.ts';
+import { InterpreterPool, type Interpreters } from '../tools/code-interpreter/interpreters.ts';
 import { serveWorker } from './serve-for-workers.ts';
 import type { ToPrimary } from './worker-messages.ts';
 import { withYoungGeneration } from './young-generation.ts';
@@ -11,10 +13,16 @@ import { WORKER_COUNT_ENV } from '../server/body-budget.ts';
 /** The environment variable that tells a forked process which worker it is. */
 export const WORKER_INDEX_ENV = 'PORTICO_WORKER_INDEX';
 
+/** What the primary reads of the config: how local models and the code interpreter run. */
+export interface PrimaryConfig {
+  local: LocalConfig;
+  codeInterpreter: ToolsConfig['codeInterpreter'];
+}
+
 export interface PrimaryOptions {
   workers: number;
-  /** How the local models run: the config's `local` settings, once read. */
-  local: Promise<LocalConfig>;
+  /** The config's settings for what the primary runs, once read. */
+  config: Promise<PrimaryConfig>;
   logger: Logger;
   /** Called once the first worker listens (the others join as they start): what to tell the person who started the server. */
   onListening(url: string, models: string[]): void;
@@ -25,16 +33,23 @@ export interface PrimaryOptions {
 /**
  * The primary of `portico serve --workers N`: forks N workers that each serve HTTP on the one
  * listening socket (node:cluster hands connections round-robin) from the one data directory,
- * and holds what must be one per machine: the rate-limit counters and the local models. The
+ * and holds what must be one per machine: the rate-limit counters, the local models and the
+ * code interpreter's Python processes (a container's state lives in one of them). The
  * first SIGINT or SIGTERM shuts every worker down gracefully, a second stops them at once; a
  * worker that dies while serving is replaced. Resolves with the exit code.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced', execArgv: withYoungGeneration(process.execArgv) });
-  const local = options.local.then((settings) => new LocalProvider({ ...settings, logger: options.logger }));
+  const local = options.config.then(
+    (config) => new LocalProvider({ ...config.local, logger: options.logger }),
+  );
+  const interpreters: Promise<Interpreters> = options.config.then(
+    (config) => new InterpreterPool(config.codeInterpreter),
+  );
   // A config the primary cannot read stops the first worker too, which says why.
   local.catch(() => {});
-  const services = { rateLimiter: new MemoryRateLimiter(), local };
+  interpreters.catch(() => {});
+  const services = { rateLimiter: new MemoryRateLimiter(), local, interpreters };
   let stopping = false;
   let started = false;
   const live = new Set<Worker>();
@@ -84,7 +99,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     stopping = true;
     stopAll('SIGTERM');
     await Promise.all(exited);
-    await closeLocal(local);
+    await closeServices(local, interpreters);
     return 2;
   }
   started = true;
@@ -106,10 +121,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
   const codes = await Promise.all(exited);
-  await closeLocal(local);
+  await closeServices(local, interpreters);
   return codes.every((code) => code === 0) ? 0 : 1;
 }
 
-async function closeLocal(local: Promise<LocalProvider>): Promise<void> {
+async function closeServices(
+  local: Promise<LocalProvider>,
+  interpreters: Promise<Interpreters>,
+): Promise<void> {
+  (await interpreters.catch(() => undefined))?.close();
   await (await local.catch(() => undefined))?.close();
 }

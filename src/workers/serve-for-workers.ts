@@ -1,34 +1,63 @@
 import type { Worker } from 'node:cluster';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { Provider } from '../providers/provider.ts';
-import { toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
+import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
+import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
 export interface PrimaryServices {
   rateLimiter: RateLimiter;
   /** Made once the config is read, which the first worker's start overlaps. */
   local: Promise<Provider>;
+  /** The code interpreter's Python processes, for every worker; made once the config is read. */
+  interpreters: Promise<Interpreters>;
 }
+
+type Reply = Extract<ToPrimary, { kind: 'code-fresh' | 'code-kept' }>;
 
 /**
  * The primary's side of a worker's channel: counts its requests against the shared limiter and
- * runs its local work (generations, streaming their events back; token counts; embeddings). A
- * worker that exits has its work stopped.
+ * runs its local work (generations, streaming their events back; token counts; embeddings) and
+ * its code in the containers' interpreters. A worker that exits has its work stopped.
  */
 export function serveWorker(worker: Worker, services: PrimaryServices): void {
   const running = new Map<number, AbortController>();
+  /** What a run asked the worker back, by the run's id: one question at a time. */
+  const asked = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
   const send = (message: ToWorker) => {
     if (worker.isConnected()) worker.send(message);
   };
   const fail = (id: number, error: unknown) => send({ kind: 'failed', id, error: toWireError(error) });
-  /** Runs `work` on the local models until it ends, the worker aborts it or the worker exits. */
-  const run = (id: number, work: (local: Provider, signal: AbortSignal) => Promise<void>) => {
+  /** Runs `work` until it ends, the worker aborts it or the worker exits. */
+  const run = (id: number, work: (signal: AbortSignal) => Promise<void>) => {
     const abort = new AbortController();
     running.set(id, abort);
-    services.local
-      .then((local) => work(local, abort.signal))
+    work(abort.signal)
       .catch((error: unknown) => fail(id, error))
       .finally(() => running.delete(id));
   };
+  /** Asks the worker back during the run `id`; an abort of the run gives up waiting. */
+  const askBack = <K extends Reply['kind']>(
+    message: ToWorker,
+    signal: AbortSignal,
+  ): Promise<Extract<Reply, { kind: K }>> =>
+    new Promise((resolve, reject) => {
+      signal.throwIfAborted();
+      const onAbort = () => {
+        asked.delete(message.id);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settle = (end: () => void) => {
+        signal.removeEventListener('abort', onAbort);
+        asked.delete(message.id);
+        end();
+      };
+      asked.set(message.id, {
+        resolve: (reply) => settle(() => resolve(reply as Extract<Reply, { kind: K }>)),
+        reject: (error) => settle(() => reject(error)),
+      });
+      send(message);
+    });
 
   worker.on('message', (message: ToPrimary) => {
     switch (message.kind) {
@@ -39,23 +68,55 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         );
         return;
       case 'generate':
-        run(message.id, async (local, signal) => {
+        run(message.id, async (signal) => {
+          const local = await services.local;
           for await (const event of local.generate(message.turn, signal))
             send({ kind: 'event', id: message.id, event: toWireEvent(event) });
           send({ kind: 'done', id: message.id });
         });
         return;
+      case 'count':
+        run(message.id, async (signal) => {
+          const local = await services.local;
+          if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
+          send({ kind: 'done', id: message.id, tokens: await local.countInputTokens(message.turn, signal) });
+        });
+        return;
       case 'embed':
-        run(message.id, async (local, signal) => {
+        run(message.id, async (signal) => {
+          const local = await services.local;
           if (!local.embed) throw new Error('local models cannot embed here');
           send({ kind: 'embedded', id: message.id, result: await local.embed(message.request, signal) });
         });
         return;
-      case 'count':
-        run(message.id, async (local, signal) => {
-          if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
-          send({ kind: 'done', id: message.id, tokens: await local.countInputTokens(message.turn, signal) });
+      case 'code': {
+        const { id, container, code } = message;
+        run(id, async (signal) => {
+          const interpreters = await services.interpreters;
+          await interpreters.run(
+            {
+              container,
+              code,
+              fresh: async (held) =>
+                (await askBack<'code-fresh'>({ kind: 'code-fresh', id, held }, signal)).files,
+              keep: async (result) =>
+                (await askBack<'code-kept'>({ kind: 'code-keep', id, result }, signal)).versions,
+            },
+            signal,
+          );
+          send({ kind: 'done', id });
         });
+        return;
+      }
+      case 'code-fresh':
+      case 'code-kept':
+        asked.get(message.id)?.resolve(message);
+        return;
+      case 'code-failed':
+        asked.get(message.id)?.reject(fromWireError(message.error));
+        return;
+      case 'code-stop':
+        void services.interpreters.then((interpreters) => interpreters.stop(message.container));
         return;
       case 'abort':
         running.get(message.id)?.abort(new DOMException('The worker stopped the request.', 'AbortError'));

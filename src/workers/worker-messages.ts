@@ -2,17 +2,26 @@ import { ApiError, type ApiErrorInit } from '../api/errors.ts';
 import type { RateLimit } from '../api/gateway-settings.ts';
 import type { RateDecision } from '../gateway/rate-limiter.ts';
 import type { EmbeddingRequest, EmbeddingResult, ModelEvent, Turn } from '../providers/provider.ts';
+import type { FileVersion } from '../tools/code-interpreter/interpreters.ts';
+import type { RunResult, SandboxFile } from '../tools/code-interpreter/python-process.ts';
 
 /**
  * What a worker asks the primary over the cluster's IPC channel (structured clone): rate-limit
- * counts, and the local models that only the primary loads (generations, token counts,
- * embeddings; `abort` stops a generation or an embedding).
+ * counts, and what only the primary holds: the local models (generations, token counts,
+ * embeddings) and the code interpreter's Python processes (`code` runs code in a container's;
+ * the primary asks back for the files it lacks and to keep what the code wrote, in the run's
+ * turn). `abort` stops any of them.
  */
 export type ToPrimary =
   | { kind: 'rate'; id: number; key: string; rule: RateLimit; now: number }
   | { kind: 'generate'; id: number; turn: Turn }
   | { kind: 'count'; id: number; turn: Turn }
   | { kind: 'embed'; id: number; request: EmbeddingRequest }
+  | { kind: 'code'; id: number; container: string; code: string }
+  | { kind: 'code-fresh'; id: number; files: Array<SandboxFile & { id: string }> }
+  | { kind: 'code-kept'; id: number; versions: FileVersion[] }
+  | { kind: 'code-failed'; id: number; error: WireError }
+  | { kind: 'code-stop'; container: string }
   | { kind: 'abort'; id: number }
   | { kind: 'listening'; url: string; models: string[] };
 
@@ -22,6 +31,8 @@ export type ToWorker =
   | { kind: 'event'; id: number; event: WireModelEvent }
   | { kind: 'done'; id: number; tokens?: number }
   | { kind: 'embedded'; id: number; result: EmbeddingResult }
+  | { kind: 'code-fresh'; id: number; held: ReadonlyMap<string, string> }
+  | { kind: 'code-keep'; id: number; result: RunResult }
   | { kind: 'failed'; id: number; error: WireError };
 
 /** An error as it crosses the channel: an ApiError keeps everything a client sees. */

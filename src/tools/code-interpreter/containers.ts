@@ -4,7 +4,8 @@ import type { IdGenerator } from '../../engine/ids.ts';
 import type { Logger } from '../../logger.ts';
 import type { ContainerFileObject, ContainerObject, ContainerStore } from '../../store/container-store.ts';
 import type { Owner } from '../../store/owner.ts';
-import { PythonProcess, type RunResult } from './python-process.ts';
+import type { FileVersion, Interpreters } from './interpreters.ts';
+import type { RunResult } from './python-process.ts';
 
 /** Where container files are mounted in the sandbox. */
 export const MOUNT = '/mnt/data';
@@ -12,29 +13,12 @@ export const MOUNT = '/mnt/data';
 export const MAX_CONTAINER_FILE_BYTES = 32 * 1024 * 1024;
 /** How often expired containers are looked for. */
 const SWEEP_MS = 60_000;
-/**
- * Interpreter processes kept alive at once (each holds about 160 MiB): past it, the one idle
- * longest ends (its container keeps its files; its Python state starts afresh on its next run).
- */
-const MAX_PROCESSES = 8;
 
 export interface ContainerOptions {
   name: string;
   /** Minutes of inactivity before it expires; default the config's. */
   minutes?: number;
   memoryLimit?: string;
-}
-
-interface Running {
-  process: PythonProcess;
-  /** Which version (file id) of each path the process holds. */
-  synced: Map<string, string>;
-  /** Runs on one container are serialized: one interpreter, one program at a time. */
-  queue: Promise<unknown>;
-  /** Runs queued or running now. */
-  busy: number;
-  /** When it last finished a run (milliseconds). */
-  lastUsed: number;
 }
 
 /** A run's result with the files it wrote, stored in the container. */
@@ -44,15 +28,15 @@ export interface ContainerRun extends RunResult {
 
 /**
  * Code interpreter containers: their records and files in the store, and the sandboxed Python
- * process of each container in use (started on its first run, ended when it expires or is
- * deleted). Shared by the `/v1/containers` routes and the code_interpreter tool.
+ * interpreter of each container in use (interpreters.ts: started on its first run, ended when
+ * it expires or is deleted). Shared by the `/v1/containers` routes and the code_interpreter tool.
  */
 export class Containers {
-  private readonly running = new Map<string, Running>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly store: ContainerStore,
+    private readonly interpreters: Interpreters,
     private readonly config: ToolsConfig['codeInterpreter'],
     private readonly newId: IdGenerator,
     private readonly now: () => number,
@@ -86,7 +70,7 @@ export class Containers {
 
   async delete(id: string, owner: Owner): Promise<boolean> {
     const deleted = await this.store.delete(id, owner);
-    if (deleted) this.stop(id);
+    if (deleted) this.interpreters.stop(id);
     return deleted;
   }
 
@@ -114,69 +98,35 @@ export class Containers {
   async run(containerId: string, owner: Owner, code: string, signal: AbortSignal): Promise<ContainerRun> {
     if (!(await this.store.touch(containerId, owner, this.seconds())))
       throw new Error(`The container ${containerId} has expired or does not exist.`);
-    let running = this.running.get(containerId);
-    if (!running) {
-      this.evictIdle();
-      running = {
-        process: new PythonProcess({
-          ...this.config,
-          isolateNetwork: this.config.networkIsolation === 'namespace',
-        }),
-        synced: new Map(),
-        queue: Promise.resolve(),
-        busy: 0,
-        lastUsed: this.now(),
-      };
-      this.running.set(containerId, running);
-    }
-    const current = running;
-    current.busy++;
-    const result = current.queue
-      .then(() => this.runNow(current, containerId, owner, code, signal))
-      .finally(() => {
-        current.busy--;
-        current.lastUsed = this.now();
-      });
-    current.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  private async runNow(
-    running: Running,
-    containerId: string,
-    owner: Owner,
-    code: string,
-    signal: AbortSignal,
-  ): Promise<ContainerRun> {
-    const stored = await this.store.allFiles(containerId, owner);
-    const fresh = stored.filter(({ file }) => running.synced.get(file.path) !== file.id);
-    const files = fresh.map(({ file, content }) => ({
-      path: file.path.slice(MOUNT.length + 1),
-      data: content,
-    }));
-    let result: RunResult;
-    try {
-      result = await running.process.run(code, files, signal);
-    } catch (error) {
-      running.synced.clear(); // a killed process starts again with every file
-      throw error;
-    }
-    for (const { file } of fresh) running.synced.set(file.path, file.id);
-    const written: ContainerFileObject[] = [];
-    for (const file of result.files) {
-      if (file.data.byteLength > MAX_CONTAINER_FILE_BYTES) continue;
-      const saved = await this.addFile(containerId, owner, file.path, file.data, 'assistant');
-      if (!saved) continue;
-      running.synced.set(saved.path, saved.id);
-      written.push(saved);
-    }
-    return { ...result, written };
+    let ran: ContainerRun | undefined;
+    await this.interpreters.run(
+      {
+        container: containerId,
+        code,
+        fresh: async (held) =>
+          (await this.store.allFiles(containerId, owner))
+            .map(({ file, content }) => ({ path: inSandbox(file.path), id: file.id, data: content }))
+            .filter(({ path, id }) => held.get(path) !== id),
+        keep: async (result) => {
+          const written: ContainerFileObject[] = [];
+          for (const file of result.files) {
+            if (file.data.byteLength > MAX_CONTAINER_FILE_BYTES) continue;
+            const saved = await this.addFile(containerId, owner, file.path, file.data, 'assistant');
+            if (saved) written.push(saved);
+          }
+          ran = { ...result, written };
+          return written.map((file): FileVersion => ({ path: inSandbox(file.path), id: file.id }));
+        },
+      },
+      signal,
+    );
+    return ran!;
   }
 
   /** Expires idle containers and ends their processes. */
   async sweep(): Promise<void> {
     try {
-      for (const id of await this.store.expire(this.seconds())) this.stop(id);
+      for (const id of await this.store.expire(this.seconds())) this.interpreters.stop(id);
     } catch (error) {
       this.logger.warn('container expiry failed', {
         error: error instanceof Error ? error.message : String(error),
@@ -186,23 +136,15 @@ export class Containers {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const id of [...this.running.keys()]) this.stop(id);
-  }
-
-  /** Ends the process idle longest when the limit is reached. */
-  private evictIdle(): void {
-    if (this.running.size < MAX_PROCESSES) return;
-    const idle = [...this.running].filter(([, running]) => running.busy === 0);
-    idle.sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
-    if (idle[0]) this.stop(idle[0][0]);
-  }
-
-  private stop(id: string): void {
-    this.running.get(id)?.process.kill();
-    this.running.delete(id);
+    this.interpreters.close();
   }
 
   private seconds(): number {
     return Math.floor(this.now() / 1000);
   }
+}
+
+/** A container file's path in the sandbox's /mnt/data. */
+function inSandbox(path: string): string {
+  return path.slice(MOUNT.length + 1);
 }
