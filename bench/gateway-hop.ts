@@ -323,6 +323,13 @@ for (const [workers, s] of [
   );
 const workersRatio = two.requestsPerSecond / one.requestsPerSecond;
 console.log(`  2 workers / 1: ${workersRatio.toFixed(2)}x`);
+// Two workers and the load fill both cores (1.9 of 2 on a quiet machine); far less, and
+// something outside the bench held them.
+const twoCores = two.serverCores + two.loadCores;
+if (twoCores < 1.6)
+  console.log(
+    `  (two workers and the load used ${twoCores.toFixed(2)} of the 2 cores: something else held the machine; rerun on a quieter one)`,
+  );
 
 const start = await reportStart(
   SERVER_CORE,

@@ -134,5 +134,11 @@ export async function reportStart(
   console.log(
     `  portico serve: ${(portico.wallMs / bare.wallMs).toFixed(2)}x the bare server's wall time, +${(portico.wallMs - bare.wallMs).toFixed(0)} ms`,
   );
+  // A bare server's start is nearly all CPU: waiting far beyond it means its core was taken.
+  const bareWaitMs = bare.wallMs - bare.cpuMs;
+  if (bareWaitMs > 50 && bare.wallMs > 2 * bare.cpuMs)
+    console.log(
+      `  (the bare server waited ${bareWaitMs.toFixed(0)} ms beyond its CPU: something else held the core; rerun on a quieter machine)`,
+    );
   return { portico, bare };
 }
