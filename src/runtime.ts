@@ -11,7 +11,7 @@ import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { compactResponse, type CompactResource } from './engine/compact-response.ts';
 import { countInputTokens } from './engine/count-input-tokens.ts';
-import { KeyedLock } from './engine/keyed-lock.ts';
+import { KeyedLock, type KeyedLocks } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -72,6 +72,8 @@ export interface RuntimeOptions {
   background?: BackgroundOptions;
   /** Where the code interpreter's Python runs; default processes of this one's (`--workers N`: the primary's). */
   interpreters?: Interpreters;
+  /** The locks that make responses on one conversation take turns; default this process's (`--workers N`: the primary's). */
+  conversationLocks?: KeyedLocks;
 }
 
 export interface BackgroundOptions {
@@ -189,7 +191,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
-  const conversationLocks = new KeyedLock();
+  const conversationLocks = options.conversationLocks ?? new KeyedLock();
   // Tools reach only public addresses and the networks the config allows, checked at every connection.
   const toolsFetch = guardedFetch(config.tools.allowedNetworks);
   const containers = new Containers(

@@ -242,6 +242,35 @@ describe('portico serve --workers 2', () => {
     }
   });
 
+  test('responses on one conversation take turns whichever worker runs them', async () => {
+    const conversation = await post(`${portico.url}/v1/conversations`, {
+      items: [{ type: 'message', role: 'user', content: 'Once upon a time' }],
+    });
+    assert.equal(conversation.status, 200, JSON.stringify(conversation.json));
+    // Sent at once, on connections of their own: one to each worker.
+    const answers = await Promise.all(
+      [0, 1].map(() =>
+        post(`${portico.url}/v1/responses`, {
+          model: TINY_MODEL,
+          conversation: conversation.json.id,
+          input: 'Go on',
+          max_output_tokens: 40,
+        }),
+      ),
+    );
+    const inputTokens = answers.map((answer) => {
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      return (answer.json.usage as { input_tokens: number }).input_tokens;
+    });
+    // The one that went second read the first one's turn as its history.
+    assert.notEqual(inputTokens[0], inputTokens[1]);
+    const items = await send(
+      'GET',
+      `${portico.url}/v1/conversations/${String(conversation.json.id)}/items?order=asc`,
+    );
+    assert.equal((items.json.data as unknown[]).length, 5);
+  });
+
   test("a gateway's rate limit counts the requests of both workers together", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < RATE + 3; i++) statuses.push((await ask('tight')).status);

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { jsonLogger } from '../logger.ts';
 import type { RuntimeOptions } from '../runtime.ts';
+import { PrimaryConversationLocks } from '../workers/primary-conversation-locks.ts';
 import { PrimaryInterpreters } from '../workers/primary-interpreters.ts';
 import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
 import { PrimaryLocalProvider } from '../workers/primary-local-provider.ts';
@@ -90,13 +91,14 @@ async function primaryConfig(values: Values): Promise<PrimaryConfig> {
 }
 
 /**
- * A worker's rate limits, local models and code interpreters are the primary's (unless Redis
- * holds the counters).
+ * A worker's rate limits, conversation locks, local models and code interpreters are the
+ * primary's (unless Redis holds the counters).
  */
 function fromPrimary(link: PrimaryLink): Partial<RuntimeOptions> {
   return {
     providers: new Map([['local', new PrimaryLocalProvider(link)]]),
     interpreters: new PrimaryInterpreters(link),
+    conversationLocks: new PrimaryConversationLocks(link),
     ...(process.env.PORTICO_REDIS_URL?.trim() ? {} : { rateLimiter: new PrimaryRateLimiter(link) }),
   };
 }

@@ -9,7 +9,7 @@ import type { HostedToolsFactory } from './hosted-tool-runner.ts';
 import type { HostedToolsPolicy } from './hosted-tools.ts';
 import type { WorkTracker } from '../work-tracker.ts';
 import type { IdGenerator } from './ids.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { KeyedLocks } from './keyed-lock.ts';
 
 /** What the engine needs for one owner's requests: built by the runtime, never by a route. */
 export interface EngineContext {
@@ -17,8 +17,8 @@ export interface EngineContext {
   store: ResponseStore;
   /** Conversations, for requests that name one; without it `conversation` is a 400. */
   conversations?: ConversationStore;
-  /** Serializes responses on one conversation; shared by every request of the process. */
-  conversationLocks?: KeyedLock;
+  /** Serializes responses on one conversation; shared by every request of the process (of the machine, with `--workers N`). */
+  conversationLocks?: KeyedLocks;
   newId: IdGenerator;
   /** Milliseconds since the epoch. */
   now: () => number;

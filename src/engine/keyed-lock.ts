@@ -1,8 +1,11 @@
-/**
- * Mutual exclusion by key, in this process: holders of one key run one after another, in the
- * order they asked. Keys nobody holds cost nothing.
- */
-export class KeyedLock {
+/** Mutual exclusion by key: holders of one key run one after another, in the order they asked. */
+export interface KeyedLocks {
+  /** Waits for every earlier holder of `key`; resolves to the function that releases it. */
+  acquire(key: string): Promise<() => void>;
+}
+
+/** Keyed locks in this process. Keys nobody holds cost nothing. */
+export class KeyedLock implements KeyedLocks {
   readonly #tails = new Map<string, Promise<void>>();
 
   /** Waits for every earlier holder of `key`; resolves to the function that releases it. */

@@ -32,17 +32,17 @@ export class PrimaryLink {
    */
   ask(
     request: Request,
-    signal: AbortSignal,
+    signal?: AbortSignal,
     progress?: (message: ToWorker, id: number) => boolean,
   ): Promise<ToWorker> {
-    signal.throwIfAborted();
+    signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.send({ kind: 'abort', id });
-        settle(() => reject(signal.reason));
+        settle(() => reject(signal!.reason));
       };
       const settle = (end: () => void) => {
-        signal.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         this.forget(id);
         end();
       };
@@ -50,7 +50,7 @@ export class PrimaryLink {
         if (progress?.(message, id)) return;
         settle(() => (message.kind === 'failed' ? reject(fromWireError(message.error)) : resolve(message)));
       });
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

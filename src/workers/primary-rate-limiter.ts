@@ -1,6 +1,5 @@
 import type { RateLimit } from '../api/gateway-settings.ts';
 import type { RateDecision, RateLimiter } from '../gateway/rate-limiter.ts';
-import { fromWireError } from './worker-messages.ts';
 import type { PrimaryLink } from './primary-link.ts';
 
 /**
@@ -10,13 +9,9 @@ import type { PrimaryLink } from './primary-link.ts';
 export class PrimaryRateLimiter implements RateLimiter {
   constructor(private readonly link: PrimaryLink) {}
 
-  consume(key: string, rule: RateLimit, now: number): Promise<RateDecision> {
-    return new Promise((resolve, reject) => {
-      const id = this.link.open({ kind: 'rate', key, rule, now }, (message) => {
-        this.link.forget(id);
-        if (message.kind === 'rate') resolve(message.decision);
-        else if (message.kind === 'failed') reject(fromWireError(message.error));
-      });
-    });
+  async consume(key: string, rule: RateLimit, now: number): Promise<RateDecision> {
+    const answer = await this.link.ask({ kind: 'rate', key, rule, now });
+    if (answer.kind !== 'rate') throw new Error('the primary answered a rate limit with no decision');
+    return answer.decision;
   }
 }

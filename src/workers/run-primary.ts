@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { KeyedLock } from '../engine/keyed-lock.ts';
 import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
 import type { LocalConfig } from '../config/local-config.ts';
 import type { ToolsConfig } from '../config/tools-config.ts';
@@ -33,8 +34,9 @@ export interface PrimaryOptions {
 /**
  * The primary of `portico serve --workers N`: forks N workers that each serve HTTP on the one
  * listening socket (node:cluster hands connections round-robin) from the one data directory,
- * and holds what must be one per machine: the rate-limit counters, the local models and the
- * code interpreter's Python processes (a container's state lives in one of them). The
+ * and holds what must be one per machine: the rate-limit counters, the conversation locks,
+ * the local models and the code interpreter's Python processes (a container's state lives in
+ * one of them). The
  * first SIGINT or SIGTERM shuts every worker down gracefully, a second stops them at once; a
  * worker that dies while serving is replaced. Resolves with the exit code.
  */
@@ -49,7 +51,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   // A config the primary cannot read stops the first worker too, which says why.
   local.catch(() => {});
   interpreters.catch(() => {});
-  const services = { rateLimiter: new MemoryRateLimiter(), local, interpreters };
+  const services = {
+    rateLimiter: new MemoryRateLimiter(),
+    conversationLocks: new KeyedLock(),
+    local,
+    interpreters,
+  };
   let stopping = false;
   let started = false;
   const live = new Set<Worker>();

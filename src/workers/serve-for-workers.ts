@@ -1,4 +1,5 @@
 import type { Worker } from 'node:cluster';
+import type { KeyedLocks } from '../engine/keyed-lock.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
@@ -6,6 +7,8 @@ import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker 
 
 export interface PrimaryServices {
   rateLimiter: RateLimiter;
+  /** The conversation locks of every worker. */
+  conversationLocks: KeyedLocks;
   /** Made once the config is read, which the first worker's start overlaps. */
   local: Promise<Provider>;
   /** The code interpreter's Python processes, for every worker; made once the config is read. */
@@ -15,12 +18,15 @@ export interface PrimaryServices {
 type Reply = Extract<ToPrimary, { kind: 'code-fresh' | 'code-kept' }>;
 
 /**
- * The primary's side of a worker's channel: counts its requests against the shared limiter and
- * runs its local work (generations, streaming their events back; token counts; embeddings) and
+ * The primary's side of a worker's channel: counts its requests against the shared limiter,
+ * holds its conversation locks, and runs its local work (generations, streaming their events back; token counts; embeddings) and
  * its code in the containers' interpreters. A worker that exits has its work stopped.
  */
 export function serveWorker(worker: Worker, services: PrimaryServices): void {
   const running = new Map<number, AbortController>();
+  /** The conversation locks the worker holds, by the id it asked with. */
+  const held = new Map<number, () => void>();
+  let exited = false;
   /** What a run asked the worker back, by the run's id: one question at a time. */
   const asked = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
   const send = (message: ToWorker) => {
@@ -66,6 +72,19 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
           (decision) => send({ kind: 'rate', id: message.id, decision }),
           (error: unknown) => fail(message.id, error),
         );
+        return;
+      case 'lock': {
+        const { id } = message;
+        void services.conversationLocks.acquire(message.key).then((release) => {
+          if (exited) return release();
+          held.set(id, release);
+          send({ kind: 'done', id });
+        });
+        return;
+      }
+      case 'unlock':
+        held.get(message.id)?.();
+        held.delete(message.id);
         return;
       case 'generate':
         run(message.id, async (signal) => {
@@ -126,6 +145,9 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
     }
   });
   worker.on('exit', () => {
+    exited = true;
     for (const abort of running.values()) abort.abort(new DOMException('The worker exited.', 'AbortError'));
+    for (const release of held.values()) release();
+    held.clear();
   });
 }

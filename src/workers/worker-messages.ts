@@ -7,13 +7,16 @@ import type { RunResult, SandboxFile } from '../tools/code-interpreter/python-pr
 
 /**
  * What a worker asks the primary over the cluster's IPC channel (structured clone): rate-limit
- * counts, and what only the primary holds: the local models (generations, token counts,
- * embeddings) and the code interpreter's Python processes (`code` runs code in a container's;
- * the primary asks back for the files it lacks and to keep what the code wrote, in the run's
- * turn). `abort` stops any of them.
+ * counts, conversation locks (`lock`, answered `done` once held; `unlock` with the same id), and
+ * what only the primary holds: the local models (generations, token counts, embeddings) and the
+ * code interpreter's Python processes (`code` runs code in a container's; the primary asks back
+ * for the files it lacks and to keep what the code wrote, in the run's turn). `abort` stops a
+ * local model's work or a run of code.
  */
 export type ToPrimary =
   | { kind: 'rate'; id: number; key: string; rule: RateLimit; now: number }
+  | { kind: 'lock'; id: number; key: string }
+  | { kind: 'unlock'; id: number }
   | { kind: 'generate'; id: number; turn: Turn }
   | { kind: 'count'; id: number; turn: Turn }
   | { kind: 'embed'; id: number; request: EmbeddingRequest }
