@@ -19,13 +19,14 @@ type Reply = Extract<ToPrimary, { kind: 'code-fresh' | 'code-kept' }>;
 
 /**
  * The primary's side of a worker's channel: counts its requests against the shared limiter,
- * holds its conversation locks, and runs its local work (generations, streaming their events back; token counts; embeddings) and
- * its code in the containers' interpreters. A worker that exits has its work stopped.
+ * holds its conversation locks, and runs its local work (generations, streaming their events
+ * back; token counts; embeddings) and its code in the containers' interpreters. A worker that
+ * exits has its work stopped and its locks let go.
  */
 export function serveWorker(worker: Worker, services: PrimaryServices): void {
   const running = new Map<number, AbortController>();
   /** The conversation locks the worker holds, by the id it asked with. */
-  const held = new Map<number, () => void>();
+  const locks = new Map<number, () => void>();
   let exited = false;
   /** What a run asked the worker back, by the run's id: one question at a time. */
   const asked = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
@@ -77,14 +78,14 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         const { id } = message;
         void services.conversationLocks.acquire(message.key).then((release) => {
           if (exited) return release();
-          held.set(id, release);
+          locks.set(id, release);
           send({ kind: 'done', id });
         });
         return;
       }
       case 'unlock':
-        held.get(message.id)?.();
-        held.delete(message.id);
+        locks.get(message.id)?.();
+        locks.delete(message.id);
         return;
       case 'generate':
         run(message.id, async (signal) => {
@@ -147,7 +148,7 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
   worker.on('exit', () => {
     exited = true;
     for (const abort of running.values()) abort.abort(new DOMException('The worker exited.', 'AbortError'));
-    for (const release of held.values()) release();
-    held.clear();
+    for (const release of locks.values()) release();
+    locks.clear();
   });
 }
