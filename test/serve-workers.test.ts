@@ -227,6 +227,34 @@ describe('portico serve --workers 2', () => {
         if (item.container_id) containers.add(item.container_id);
     }
     assert.equal(containers.size, 4);
+    // Files cross too: one the code writes is stored by the worker that ran it, and one uploaded
+    // through the other worker reaches the interpreter on the next run.
+    const [container] = containers;
+    const wrote = await post(`${portico.url}/v1/responses`, {
+      model: 'scripted/agent',
+      input: 'run:open("/mnt/data/out.txt", "w").write("written")',
+      tools: [{ type: 'code_interpreter', container }],
+    });
+    assert.equal(wrote.status, 200, JSON.stringify(wrote.json));
+    const form = new FormData();
+    form.append('file', new Blob(['uploaded']), 'in.txt');
+    const uploaded = await fetch(`${portico.url}/v1/containers/${container}/files`, {
+      method: 'POST',
+      body: form,
+      headers: { connection: 'close' },
+    });
+    assert.equal(uploaded.status, 200, await uploaded.text());
+    const read = await post(`${portico.url}/v1/responses`, {
+      model: 'scripted/agent',
+      input: 'run:print(open("/mnt/data/out.txt").read(), open("/mnt/data/in.txt").read())',
+      tools: [{ type: 'code_interpreter', container }],
+    });
+    assert.equal(read.json.output_text, 'written uploaded\n', JSON.stringify(read.json.output));
+    const files = await send('GET', `${portico.url}/v1/containers/${container}/files`);
+    assert.deepEqual((files.json.data as Array<{ path: string }>).map((file) => file.path).sort(), [
+      '/mnt/data/in.txt',
+      '/mnt/data/out.txt',
+    ]);
     // The interpreters are the primary's children: one per container, ended when it is deleted.
     const interpreters = () =>
       childrenOf(portico.child.pid!).filter((pid) =>
