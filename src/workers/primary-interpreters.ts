@@ -12,7 +12,8 @@ export class PrimaryInterpreters implements Interpreters {
   constructor(private readonly link: PrimaryLink) {}
 
   async run(run: InterpreterRun, signal: AbortSignal): Promise<void> {
-    await this.link.ask({ kind: 'code', container: run.container, code: run.code }, signal, (message, id) => {
+    const request = { kind: 'code', container: run.container, code: run.code } as const;
+    await this.link.ask(request, 'done', signal, (message, id) => {
       const reply = askedBack(run, message, id);
       if (!reply) return false;
       reply.then(

@@ -26,15 +26,17 @@ export class PrimaryLink {
   }
 
   /**
-   * Sends `request` and resolves with its answer: the first message that `progress` does not
-   * take (it says whether it did); a `failed` one rejects. Aborting `signal` stops the request
-   * in the primary and rejects with the signal's reason.
+   * Sends `request` and resolves with its answer, a message of kind `answer`: the first message
+   * that `progress` does not take (it says whether it did); a `failed` one, or one of another
+   * kind, rejects. Aborting `signal` stops the request in the primary and rejects with the
+   * signal's reason.
    */
-  ask(
+  ask<K extends ToWorker['kind']>(
     request: Request,
+    answer: K,
     signal?: AbortSignal,
     progress?: (message: ToWorker, id: number) => boolean,
-  ): Promise<ToWorker> {
+  ): Promise<Extract<ToWorker, { kind: K }>> {
     signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -48,7 +50,11 @@ export class PrimaryLink {
       };
       const id = this.open(request, (message) => {
         if (progress?.(message, id)) return;
-        settle(() => (message.kind === 'failed' ? reject(fromWireError(message.error)) : resolve(message)));
+        settle(() => {
+          if (message.kind === answer) resolve(message as Extract<ToWorker, { kind: K }>);
+          else if (message.kind === 'failed') reject(fromWireError(message.error));
+          else reject(new Error(`the primary answered '${message.kind}' where '${answer}' was due`));
+        });
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -57,13 +57,10 @@ export class PrimaryLocalProvider implements Provider {
   }
 
   async countInputTokens(turn: Turn, signal: AbortSignal): Promise<number> {
-    const answer = await this.link.ask({ kind: 'count', turn }, signal);
-    return answer.kind === 'done' ? (answer.tokens ?? 0) : 0;
+    return (await this.link.ask({ kind: 'count', turn }, 'done', signal)).tokens ?? 0;
   }
 
   async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult> {
-    const answer = await this.link.ask({ kind: 'embed', request }, signal);
-    if (answer.kind !== 'embedded') throw new Error('the primary answered an embedding with no vectors');
-    return answer.result;
+    return (await this.link.ask({ kind: 'embed', request }, 'embedded', signal)).result;
   }
 }

@@ -10,8 +10,6 @@ export class PrimaryRateLimiter implements RateLimiter {
   constructor(private readonly link: PrimaryLink) {}
 
   async consume(key: string, rule: RateLimit, now: number): Promise<RateDecision> {
-    const answer = await this.link.ask({ kind: 'rate', key, rule, now });
-    if (answer.kind !== 'rate') throw new Error('the primary answered a rate limit with no decision');
-    return answer.decision;
+    return (await this.link.ask({ kind: 'rate', key, rule, now }, 'rate')).decision;
   }
 }

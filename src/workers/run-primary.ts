@@ -5,7 +5,7 @@ import type { LocalConfig } from '../config/local-config.ts';
 import type { ToolsConfig } from '../config/tools-config.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from '../providers/local/local-provider.ts';
-import { InterpreterPool, type Interpreters } from '../tools/code-interpreter/interpreters.ts';
+import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
 import { serveWorker } from './serve-for-workers.ts';
 import type { ToPrimary } from './worker-messages.ts';
 import { withYoungGeneration } from './young-generation.ts';
@@ -36,18 +36,19 @@ export interface PrimaryOptions {
  * listening socket (node:cluster hands connections round-robin) from the one data directory,
  * and holds what must be one per machine: the rate-limit counters, the conversation locks,
  * the local models and the code interpreter's Python processes (a container's state lives in
- * one of them). The
- * first SIGINT or SIGTERM shuts every worker down gracefully, a second stops them at once; a
- * worker that dies while serving is replaced. Resolves with the exit code.
+ * one of them). The first SIGINT or SIGTERM shuts every worker down gracefully, a second stops
+ * them at once; a worker that dies while serving is replaced. Resolves with the exit code.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced', execArgv: withYoungGeneration(process.execArgv) });
   const local = options.config.then(
     (config) => new LocalProvider({ ...config.local, logger: options.logger }),
   );
-  const interpreters: Promise<Interpreters> = options.config.then(
-    (config) => new InterpreterPool(config.codeInterpreter),
-  );
+  // Loaded once the config is read, not at start: most servers never run code.
+  const interpreters: Promise<Interpreters> = options.config.then(async (config) => {
+    const { InterpreterPool } = await import('../tools/code-interpreter/interpreters.ts');
+    return new InterpreterPool(config.codeInterpreter);
+  });
   // A config the primary cannot read stops the first worker too, which says why.
   local.catch(() => {});
   interpreters.catch(() => {});

@@ -42,9 +42,10 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
       .catch((error: unknown) => fail(id, error))
       .finally(() => running.delete(id));
   };
-  /** Asks the worker back during the run `id`; an abort of the run gives up waiting. */
+  /** Asks the worker back during a run, for an answer of kind `answer`; an abort of the run gives up waiting. */
   const askBack = <K extends Reply['kind']>(
     message: ToWorker,
+    answer: K,
     signal: AbortSignal,
   ): Promise<Extract<Reply, { kind: K }>> =>
     new Promise((resolve, reject) => {
@@ -60,7 +61,12 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         end();
       };
       asked.set(message.id, {
-        resolve: (reply) => settle(() => resolve(reply as Extract<Reply, { kind: K }>)),
+        resolve: (reply) =>
+          settle(() =>
+            reply.kind === answer
+              ? resolve(reply as Extract<Reply, { kind: K }>)
+              : reject(new Error(`the worker answered '${reply.kind}' where '${answer}' was due`)),
+          ),
         reject: (error) => settle(() => reject(error)),
       });
       send(message);
@@ -118,9 +124,9 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
               container,
               code,
               fresh: async (held) =>
-                (await askBack<'code-fresh'>({ kind: 'code-fresh', id, held }, signal)).files,
+                (await askBack({ kind: 'code-fresh', id, held }, 'code-fresh', signal)).files,
               keep: async (result) =>
-                (await askBack<'code-kept'>({ kind: 'code-keep', id, result }, signal)).versions,
+                (await askBack({ kind: 'code-keep', id, result }, 'code-kept', signal)).versions,
             },
             signal,
           );
