@@ -13,6 +13,7 @@ import { compactResponse, type CompactResource } from './engine/compact-response
 import { countInputTokens } from './engine/count-input-tokens.ts';
 import { KeyedLock, type KeyedLocks } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
+import type { MetricsSnapshot } from './gateway/metrics.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
@@ -74,6 +75,8 @@ export interface RuntimeOptions {
   interpreters?: Interpreters;
   /** The locks that make responses on one conversation take turns; default this process's (`--workers N`: the primary's). */
   conversationLocks?: KeyedLocks;
+  /** What `/metrics` reads; default this process's counts (`--workers N`: every worker's, gathered by the primary). */
+  metricsSnapshots?: () => Promise<MetricsSnapshot[]>;
 }
 
 export interface BackgroundOptions {
@@ -115,6 +118,8 @@ export interface Runtime {
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
+  /** The counts and memory of every process of the server, for `/metrics` (Metrics.render). */
+  metricsSnapshots(): Promise<MetricsSnapshot[]>;
   close(): Promise<void>;
 }
 
@@ -268,6 +273,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     newId,
     now,
     containers,
+    metricsSnapshots: options.metricsSnapshots ?? (async () => [gateway.metrics.snapshot()]),
     async close() {
       containers.close();
       await background.runner.close();

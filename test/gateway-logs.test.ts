@@ -254,5 +254,7 @@ describe('logs, cost and analytics', () => {
     );
     assert.match(text, /portico_request_duration_seconds_bucket\{gateway="default",le="\+Inf"\} \d+/);
     assert.match(text, /portico_cost_usd_total\{[^}]*model="test\/priced"[^}]*\} [\d.e-]+/);
+    assert.match(text, /^portico_processes 1$/m);
+    assert.match(text, /^portico_resident_memory_bytes [1-9]\d+$/m);
   });
 });

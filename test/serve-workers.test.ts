@@ -49,6 +49,19 @@ function send(
   });
 }
 
+/** `GET /metrics` on a connection of its own: its text. */
+function scrapeMetrics(base: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/metrics`, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(text))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The processes whose parent is `parent` (from /proc). */
 function childrenOf(parent: number): number[] {
   return readdirSync('/proc')
@@ -98,6 +111,7 @@ describe('portico serve --workers 2', () => {
         gateways: {
           default: { authentication: false },
           tight: { authentication: false, rate_limit: { limit: RATE, period: 3600, technique: 'fixed' } },
+          counted: { authentication: false },
         },
       }),
     );
@@ -303,6 +317,21 @@ describe('portico serve --workers 2', () => {
     const statuses: number[] = [];
     for (let i = 0; i < RATE + 3; i++) statuses.push((await ask('tight')).status);
     assert.deepEqual(statuses, [...Array<number>(RATE).fill(200), 429, 429, 429]);
+  });
+
+  test('/metrics counts the requests of every worker, whichever worker answers the scrape', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await ask('counted')).status, 200);
+    // Each scrape on a connection of its own: the cluster hands them to the workers in turn.
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const text = await scrapeMetrics(portico.url);
+      const requests = text.match(
+        /^portico_requests_total\{gateway="counted",[^}]*status="200"[^}]*\} (\d+)$/m,
+      );
+      assert.equal(requests?.[1], '5', text);
+      assert.match(text, /^portico_request_duration_seconds_count\{gateway="counted"\} 5$/m);
+      // The primary and both workers: their memory is the server's.
+      assert.match(text, /^portico_processes 3$/m);
+    }
   });
 
   test('SIGTERM shuts every worker down and the primary exits 0', async () => {

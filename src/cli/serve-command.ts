@@ -92,13 +92,14 @@ async function primaryConfig(values: Values): Promise<PrimaryConfig> {
 
 /**
  * A worker's rate limits, conversation locks, local models and code interpreters are the
- * primary's (unless Redis holds the counters).
+ * primary's (unless Redis holds the counters), and its `/metrics` reads every worker's.
  */
 function fromPrimary(link: PrimaryLink): Partial<RuntimeOptions> {
   return {
     providers: new Map([['local', new PrimaryLocalProvider(link)]]),
     interpreters: new PrimaryInterpreters(link),
     conversationLocks: new PrimaryConversationLocks(link),
+    metricsSnapshots: async () => (await link.ask({ kind: 'metrics' }, 'metrics')).snapshots,
     ...(process.env.PORTICO_REDIS_URL?.trim() ? {} : { rateLimiter: new PrimaryRateLimiter(link) }),
   };
 }
@@ -121,8 +122,11 @@ async function serve(port: number, values: Values, link: PrimaryLink | undefined
     return 2;
   }
   const models = server.runtime.catalog.servable().map((model) => model.id);
-  if (link) link.send({ kind: 'listening', url: server.url, models });
-  else announce(server.url, models, 1);
+  if (link) {
+    const { metrics } = server.runtime.gateway;
+    link.answerMetrics(() => metrics.snapshot());
+    link.send({ kind: 'listening', url: server.url, models });
+  } else announce(server.url, models, 1);
 
   // The first signal shuts down gracefully, a second stops at once. The listeners stay
   // registered: node-llama-cpp, imported at the first local model use, brings signal-exit,

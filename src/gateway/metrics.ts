@@ -17,8 +17,20 @@ function labelText(names: readonly string[], values: readonly string[]): string 
  */
 const seriesKey = (values: readonly string[]): string => values.join('\0');
 
+interface CounterSeries {
+  values: readonly string[];
+  total: number;
+}
+
+interface HistogramSeries {
+  values: readonly string[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 class Counter {
-  readonly #series = new Map<string, { values: readonly string[]; total: number }>();
+  readonly #series = new Map<string, CounterSeries>();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -30,6 +42,12 @@ class Counter {
     if (series) series.total += amount;
     else this.#series.set(key, { values, total: amount });
   }
+  snapshot(): CounterSeries[] {
+    return [...this.#series.values()].map(({ values, total }) => ({ values, total }));
+  }
+  absorb(snapshot: readonly CounterSeries[]): void {
+    for (const { values, total } of snapshot) this.add(values, total);
+  }
   render(): string {
     let text = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
     for (const { values, total } of this.#series.values())
@@ -39,23 +57,40 @@ class Counter {
 }
 
 class Histogram {
-  readonly #series = new Map<
-    string,
-    { values: readonly string[]; counts: number[]; sum: number; count: number }
-  >();
+  readonly #series = new Map<string, HistogramSeries>();
   constructor(
     readonly name: string,
     readonly help: string,
     readonly labels: readonly string[],
   ) {}
   observe(values: readonly string[], seconds: number): void {
-    const key = seriesKey(values);
-    let series = this.#series.get(key);
-    if (!series) this.#series.set(key, (series = { values, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    const series = this.#at(values);
     // Buckets are cumulative: every bound at or above the value counts it.
     for (let i = BUCKETS.length - 1; i >= 0 && seconds <= BUCKETS[i]!; i--) series.counts[i]! += 1;
     series.sum += seconds;
     series.count += 1;
+  }
+  snapshot(): HistogramSeries[] {
+    return [...this.#series.values()].map(({ values, counts, sum, count }) => ({
+      values,
+      counts: [...counts],
+      sum,
+      count,
+    }));
+  }
+  absorb(snapshot: readonly HistogramSeries[]): void {
+    for (const { values, counts, sum, count } of snapshot) {
+      const series = this.#at(values);
+      counts.forEach((n, i) => (series.counts[i]! += n));
+      series.sum += sum;
+      series.count += count;
+    }
+  }
+  #at(values: readonly string[]): HistogramSeries {
+    const key = seriesKey(values);
+    let series = this.#series.get(key);
+    if (!series) this.#series.set(key, (series = { values, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    return series;
   }
   render(): string {
     let text = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
@@ -74,7 +109,23 @@ class Histogram {
 
 const BASE = ['gateway', 'model', 'provider'];
 
-/** What `/metrics` reports, in Prometheus text format: counted here for every request, logged or not. */
+/**
+ * One process's counts and memory, as they cross to the process that answers `/metrics`
+ * (`--workers N`: the primary gathers every worker's; structured clone).
+ */
+export interface MetricsSnapshot {
+  requests: CounterSeries[];
+  tokens: CounterSeries[];
+  cost: CounterSeries[];
+  duration: HistogramSeries[];
+  ttft: HistogramSeries[];
+  process: { rss: number; heapUsed: number; startedAt: number };
+}
+
+/**
+ * What `/metrics` reports: counted in each process for every request, logged or not, and
+ * rendered from every process's snapshot, so one scrape of any worker reads the whole server.
+ */
 export class Metrics {
   readonly #started = Date.now();
   readonly #requests = new Counter('portico_requests_total', 'Requests through a gateway, by outcome.', [
@@ -120,16 +171,53 @@ export class Metrics {
     if (entry.ttftMs !== null) this.#ttft.observe([gateway], entry.ttftMs / 1000);
   }
 
-  render(): string {
-    const memory = process.memoryUsage();
+  snapshot(): MetricsSnapshot {
+    const { rss, heapUsed } = process.memoryUsage();
+    return {
+      requests: this.#requests.snapshot(),
+      tokens: this.#tokens.snapshot(),
+      cost: this.#cost.snapshot(),
+      duration: this.#duration.snapshot(),
+      ttft: this.#ttft.snapshot(),
+      process: { rss, heapUsed, startedAt: this.#started },
+    };
+  }
+
+  /**
+   * The Prometheus text of the processes' snapshots together: counts and memory added up,
+   * the uptime of the one that started first (the server's).
+   */
+  static render(snapshots: readonly MetricsSnapshot[]): string {
+    const all = new Metrics();
+    let rss = 0;
+    let heapUsed = 0;
+    let startedAt = Infinity;
+    for (const snapshot of snapshots) {
+      all.#requests.absorb(snapshot.requests);
+      all.#tokens.absorb(snapshot.tokens);
+      all.#cost.absorb(snapshot.cost);
+      all.#duration.absorb(snapshot.duration);
+      all.#ttft.absorb(snapshot.ttft);
+      rss += snapshot.process.rss;
+      heapUsed += snapshot.process.heapUsed;
+      startedAt = Math.min(startedAt, snapshot.process.startedAt);
+    }
+    const gauge = (name: string, help: string, value: number) =>
+      `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`;
     return (
-      [this.#requests, this.#tokens, this.#cost, this.#duration, this.#ttft].map((m) => m.render()).join('') +
-      `# HELP portico_resident_memory_bytes Resident set size.\n# TYPE portico_resident_memory_bytes gauge\n` +
-      `portico_resident_memory_bytes ${memory.rss}\n` +
-      `# HELP portico_heap_used_bytes JavaScript heap in use (objects live or not yet collected).\n# TYPE portico_heap_used_bytes gauge\n` +
-      `portico_heap_used_bytes ${memory.heapUsed}\n` +
-      `# HELP portico_uptime_seconds Seconds since the process started.\n# TYPE portico_uptime_seconds gauge\n` +
-      `portico_uptime_seconds ${(Date.now() - this.#started) / 1000}\n`
+      [all.#requests, all.#tokens, all.#cost, all.#duration, all.#ttft].map((m) => m.render()).join('') +
+      gauge('portico_resident_memory_bytes', 'Resident set size of every process of the server.', rss) +
+      gauge(
+        'portico_heap_used_bytes',
+        'JavaScript heap in use in every process (objects live or not yet collected).',
+        heapUsed,
+      ) +
+      gauge(
+        'portico_processes',
+        'Processes of the server: one, or the primary and its workers.',
+        snapshots.length,
+      ) +
+      gauge('portico_uptime_seconds', 'Seconds since the server started.', (Date.now() - startedAt) / 1000)
     );
   }
 }

@@ -3,6 +3,7 @@ import type { KeyedLocks } from '../engine/keyed-lock.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
+import type { WorkerMetrics } from './gather-metrics.ts';
 import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
 export interface PrimaryServices {
@@ -13,15 +14,18 @@ export interface PrimaryServices {
   local: Promise<Provider>;
   /** The code interpreter's Python processes, for every worker; made once the config is read. */
   interpreters: Promise<Interpreters>;
+  /** Every worker's counts, for a scrape of `/metrics` that any worker answers. */
+  metrics: WorkerMetrics;
 }
 
 type Reply = Extract<ToPrimary, { kind: 'code-fresh' | 'code-kept' }>;
 
 /**
  * The primary's side of a worker's channel: counts its requests against the shared limiter,
- * holds its conversation locks, and runs its local work (generations, streaming their events
- * back; token counts; embeddings) and its code in the containers' interpreters. A worker that
- * exits has its work stopped and its locks let go.
+ * holds its conversation locks, runs its local work (generations, streaming their events
+ * back; token counts; embeddings) and its code in the containers' interpreters, and gathers
+ * every worker's metrics for its scrapes. A worker that exits has its work stopped and its
+ * locks let go.
  */
 export function serveWorker(worker: Worker, services: PrimaryServices): void {
   const running = new Map<number, AbortController>();
@@ -44,7 +48,7 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
   };
   /** Asks the worker back during a run, for an answer of kind `answer`; an abort of the run gives up waiting. */
   const askBack = <K extends Reply['kind']>(
-    message: ToWorker,
+    message: Extract<ToWorker, { kind: 'code-fresh' | 'code-keep' }>,
     answer: K,
     signal: AbortSignal,
   ): Promise<Extract<Reply, { kind: K }>> =>
@@ -144,15 +148,26 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
       case 'code-stop':
         void services.interpreters.then((interpreters) => interpreters.stop(message.container));
         return;
+      case 'metrics':
+        services.metrics.gather().then(
+          (snapshots) => send({ kind: 'metrics', id: message.id, snapshots }),
+          (error: unknown) => fail(message.id, error),
+        );
+        return;
+      case 'metrics-report':
+        services.metrics.answered(message.ask, message.snapshot);
+        return;
       case 'abort':
         running.get(message.id)?.abort(new DOMException('The worker stopped the request.', 'AbortError'));
         return;
       case 'listening':
+        services.metrics.listening(worker);
         return;
     }
   });
   worker.on('exit', () => {
     exited = true;
+    services.metrics.exited(worker);
     for (const abort of running.values()) abort.abort(new DOMException('The worker exited.', 'AbortError'));
     for (const release of locks.values()) release();
     locks.clear();

@@ -1,5 +1,6 @@
 import { ApiError, type ApiErrorInit } from '../api/errors.ts';
 import type { RateLimit } from '../api/gateway-settings.ts';
+import type { MetricsSnapshot } from '../gateway/metrics.ts';
 import type { RateDecision } from '../gateway/rate-limiter.ts';
 import type { EmbeddingRequest, EmbeddingResult, ModelEvent, Turn } from '../providers/provider.ts';
 import type { FileVersion } from '../tools/code-interpreter/interpreters.ts';
@@ -11,7 +12,8 @@ import type { RunResult, SandboxFile } from '../tools/code-interpreter/python-pr
  * what only the primary holds: the local models (generations, token counts, embeddings) and the
  * code interpreter's Python processes (`code` runs code in a container's; the primary asks back
  * for the files it lacks and to keep what the code wrote, in the run's turn). `abort` stops a
- * local model's work or a run of code.
+ * local model's work or a run of code. `metrics` asks for every worker's counts, which the
+ * primary gathers with `metrics-wanted`, each worker answering `metrics-report`.
  */
 export type ToPrimary =
   | { kind: 'rate'; id: number; key: string; rule: RateLimit; now: number }
@@ -25,10 +27,15 @@ export type ToPrimary =
   | { kind: 'code-kept'; id: number; versions: FileVersion[] }
   | { kind: 'code-failed'; id: number; error: WireError }
   | { kind: 'code-stop'; container: string }
+  | { kind: 'metrics'; id: number }
+  | { kind: 'metrics-report'; ask: number; snapshot: MetricsSnapshot | undefined }
   | { kind: 'abort'; id: number }
   | { kind: 'listening'; url: string; models: string[] };
 
-/** The primary's answers, each for the request `id` of the worker it answers. */
+/**
+ * The primary's answers, each for the request `id` of the worker it answers, and its one
+ * question of its own: `metrics-wanted`, numbered `ask`.
+ */
 export type ToWorker =
   | { kind: 'rate'; id: number; decision: RateDecision }
   | { kind: 'event'; id: number; event: WireModelEvent }
@@ -36,7 +43,9 @@ export type ToWorker =
   | { kind: 'embedded'; id: number; result: EmbeddingResult }
   | { kind: 'code-fresh'; id: number; held: ReadonlyMap<string, string> }
   | { kind: 'code-keep'; id: number; result: RunResult }
-  | { kind: 'failed'; id: number; error: WireError };
+  | { kind: 'metrics'; id: number; snapshots: MetricsSnapshot[] }
+  | { kind: 'failed'; id: number; error: WireError }
+  | { kind: 'metrics-wanted'; ask: number };
 
 /** An error as it crosses the channel: an ApiError keeps everything a client sees. */
 export type WireError = { api: ApiErrorInit } | { message: string };
