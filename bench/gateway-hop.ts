@@ -17,7 +17,8 @@
  * answers with current @hono/node-server (its issue #1389), so streaming compares with the pipe
  * only. Each table is measured twice: at full speed (wrk), where each server runs at its own
  * request rate, and paced at `--rate` requests/s for every server (bench/support/paced-load.ts
- * says why both). Needs Linux, taskset and wrk (`apt-get install -y wrk`); Portkey is installed from npm
+ * says why both); then the latency each hop adds to the upstream's, one request at a time
+ * (bench/support/sequential-load.ts). Needs Linux, taskset and wrk (`apt-get install -y wrk`); Portkey is installed from npm
  * into a scratch folder under the temp folder on first use.
  */
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,7 @@ import { reportStart } from './support/measure-start.ts';
 import { serveWithoutModels } from './support/portico-command.ts';
 import { wrk, type WrkResult } from './support/wrk.ts';
 import type { PacedRun } from './support/paced-load.ts';
+import type { SequentialResult, SequentialRun } from './support/sequential-load.ts';
 import { median } from './support/stats.ts';
 
 const { values } = parseArgs({
@@ -118,22 +120,19 @@ const run = async (
   return { ...result, cpuPerRequest: (treeCpuMicros(tree) - before) / result.requests };
 };
 
-/** Paced load (bench/support/paced-load.ts), pinned beside the upstream as wrk is. */
-function pacedLoad(load: PacedRun): WrkResult {
+/** A load process of bench/support (`script`, given `load` as JSON), pinned beside the upstream as wrk is: its JSON line. */
+function pinnedLoad<T>(script: string, load: unknown): T {
   const out = execFileSync(
     'taskset',
-    [
-      '-c',
-      String(LOAD_CORE),
-      process.execPath,
-      '--import',
-      'tsx',
-      here('./support/paced-load.ts'),
-      JSON.stringify(load),
-    ],
+    ['-c', String(LOAD_CORE), process.execPath, '--import', 'tsx', here(script), JSON.stringify(load)],
     { encoding: 'utf8' },
   );
-  const result = JSON.parse(out) as Omit<WrkResult, 'requestsPerSecond'>;
+  return JSON.parse(out) as T;
+}
+
+/** Paced load (bench/support/paced-load.ts). */
+function pacedLoad(load: PacedRun): WrkResult {
+  const result = pinnedLoad<Omit<WrkResult, 'requestsPerSecond'>>('./support/paced-load.ts', load);
   return { ...result, requestsPerSecond: load.rate };
 }
 
@@ -182,6 +181,61 @@ async function phase(stream: boolean, rate?: number): Promise<Ratios> {
   if (stream) console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
   const porticoCpu = summary.get(PORTICO)!.cpu;
   return { pipe: porticoCpu / pipeCpu, portkey: portkeyCpu && porticoCpu / portkeyCpu };
+}
+
+/**
+ * The latency each hop adds, one request at a time (bench/support/sequential-load.ts), as
+ * published gateway overheads are measured: p50 and p99 beside the upstream's own, called with
+ * no hop, and for a stream the wait for its first byte. Servers are past their warm-up; rounds
+ * alternate as in `phase`.
+ */
+async function addedLatency(stream: boolean): Promise<void> {
+  const direct: Hop = {
+    name: 'upstream alone (no hop)',
+    server: upstream,
+    path: '/responses',
+    model: 'fast',
+    headers: {},
+    streams: true,
+  };
+  const measured = [direct, ...hops.filter((hop) => hop.streams || !stream)];
+  const results = new Map(measured.map((hop) => [hop.name, [] as SequentialResult[]]));
+  for (let round = 0; round < rounds; round++)
+    for (const hop of measured) {
+      const result = pinnedLoad<SequentialResult>('./support/sequential-load.ts', {
+        url: `${hop.server.url}${hop.path}`,
+        headers: hop.headers,
+        bodyTemplate: JSON.stringify({ model: hop.model, input: 'Say hi %s', stream }),
+        seconds,
+      } satisfies SequentialRun);
+      if (result.errors > 0)
+        throw new Error(`${hop.name}: ${result.errors} of ${result.requests} requests failed`);
+      results.get(hop.name)!.push(result);
+    }
+  const measures: Array<[string, keyof SequentialResult]> = [
+    ['p50', 'p50Ms'],
+    ['p99', 'p99Ms'],
+    ...(stream
+      ? ([
+          ['first byte p50', 'firstByteP50Ms'],
+          ['first byte p99', 'firstByteP99Ms'],
+        ] as Array<[string, keyof SequentialResult]>)
+      : []),
+  ];
+  const at = (name: string, key: keyof SequentialResult) => median(results.get(name)!.map((r) => r[key]));
+  console.log(
+    `\n${stream ? `streaming (${values.deltas} deltas)` : 'non-streaming'}, one request at a time: ${rounds} rounds of ${seconds} s; ms, and in brackets what the hop adds to the upstream alone`,
+  );
+  console.log(`  ${'hop'.padEnd(30)} ${measures.map(([label]) => label.padStart(20)).join('')}`);
+  for (const { name } of measured) {
+    const cells = measures.map(([, key]) => {
+      const value = at(name, key);
+      const added = name === direct.name ? '' : ` (+${(value - at(direct.name, key)).toFixed(3)})`;
+      return `${value.toFixed(3)}${added}`.padStart(20);
+    });
+    console.log(`  ${name.padEnd(30)} ${cells.join('')}`);
+  }
+  if (stream) console.log('  (Portkey 1.15.2 cannot stream with current @hono/node-server, its issue #1389)');
 }
 
 /** Portico's CPU per request over the pipe's and Portkey's (none where Portkey cannot answer). */
@@ -249,6 +303,7 @@ try {
 
   for (const stream of [false, true]) fullSpeed.push(await phase(stream));
   for (const stream of [false, true]) await phase(stream, rate);
+  for (const stream of [false, true]) await addedLatency(stream);
 } finally {
   for (const hop of hops) await hop.server.stop();
 }
