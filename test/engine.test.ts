@@ -256,6 +256,47 @@ describe('engine', () => {
     );
   });
 
+  test("a stream's record is begun while its model starts, and taken back when the model fails first", async () => {
+    const begun: string[] = [];
+    const recording = new Proxy(store, {
+      get: (target, name: keyof ResponseStore) =>
+        name === 'begin'
+          ? (...args: Parameters<ResponseStore['begin']>) => {
+              begun.push(args[0].id);
+              return target.begin(...args);
+            }
+          : (target[name] as (...args: unknown[]) => unknown).bind(target),
+    });
+    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream: true });
+    // The client waits for the longer of the model's start and the record's commit, not their sum.
+    let begunWhenModelStarted = 0;
+    const starting = new ScriptedProvider(() => {
+      begunWhenModelStarted = begun.length;
+      return textEvents('hi');
+    });
+    const { events } = await startResponse(
+      request,
+      { ...context(starting), store: recording },
+      new AbortController().signal,
+    );
+    const all: ResponseStreamEvent[] = [];
+    for await (const event of events) all.push(event);
+    const response = checkResponseStream(all as unknown as Array<Record<string, unknown>>);
+    assert.equal(begunWhenModelStarted, 1);
+    assert.equal((await store.get(response.id as string, 'tester'))?.status, 'completed');
+
+    // Nothing was announced of a response whose model failed before its first event: no record stays.
+    const failing = new ScriptedProvider(() => [
+      new ApiError({ status: 429, type: 'rate_limit_error', message: 'slow down' }),
+    ]);
+    await assert.rejects(
+      startResponse(request, { ...context(failing), store: recording }, new AbortController().signal),
+      { status: 429 },
+    );
+    assert.equal(begun.length, 2);
+    assert.equal(await store.get(begun[1]!, 'tester'), undefined);
+  });
+
   test('previous_response_id rebuilds the chain and instructions are never inherited', async () => {
     const provider = new ScriptedProvider((turn) => textEvents(`turn ${turn.items.length}`));
     const first = checkResponseStream(await collect(provider, { input: 'one', instructions: 'Be brief.' }));

@@ -76,10 +76,6 @@ export async function startRun(
   options: RunOptions = {},
 ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
   const { request } = context;
-  // The hosted tools' work before the first turn (calls the client approved): part of it.
-  const opening = (await context.hostedTools?.open(signal)) ?? { events: [], items: [] };
-  const firstTurn = { ...context.turn, items: [...context.turn.items, ...opening.items] };
-  const first = await openTurn(context, firstTurn, 0, signal, ctx);
   const { resume } = options;
   const writer = resume
     ? new ResponseWriter(resume.response, ctx.newId, resume.sequence)
@@ -96,9 +92,28 @@ export async function startRun(
   const store = request.store !== false;
   // A stream acknowledges the response with its first event: it is on disk before that leaves.
   const recordAtEnd = store && !resume && request.stream !== true ? context.input : undefined;
-  if (store && !resume && !recordAtEnd) {
+  // Its record is begun while the model starts, so that the client's wait for the first event
+  // is the longer of the two, not their sum; a response that fails before it has one has its
+  // record taken back (nothing of it was announced).
+  const begun =
+    store && !resume && !recordAtEnd ? ctx.store.begin(writer.snapshot, context.input, ctx.owner) : undefined;
+  begun?.catch(() => undefined);
+  let opened: Awaited<ReturnType<typeof openFirstTurn>>;
+  try {
+    opened = await openFirstTurn(context, signal, ctx);
+  } catch (error) {
+    // A begin that failed may have landed all the same: a delete of no record changes nothing.
+    if (begun)
+      await begun
+        .catch(() => undefined)
+        .then(() => ctx.store.delete(writer.snapshot.id, ctx.owner))
+        .catch(() => undefined);
+    throw error;
+  }
+  const { turn: firstTurn, opening, first } = opened;
+  if (begun) {
     try {
-      await ctx.store.begin(writer.snapshot, context.input, ctx.owner);
+      await begun;
     } catch (error) {
       await first.upstream.return?.();
       // Nothing was acknowledged, but a store lost mid-commit may hold the record anyway:
@@ -121,6 +136,13 @@ export async function startRun(
     leave,
   };
   return runTurns(run, { turn: firstTurn, opening: opening.events }, first, resume !== undefined);
+}
+
+/** The first turn, with the hosted tools' work before it (calls the client approved), opened. */
+async function openFirstTurn(context: ResponseContext, signal: AbortSignal, ctx: EngineContext) {
+  const opening = (await context.hostedTools?.open(signal)) ?? { events: [], items: [] };
+  const turn = { ...context.turn, items: [...context.turn.items, ...opening.items] };
+  return { turn, opening, first: await openTurn(context, turn, 0, signal, ctx) };
 }
 
 /** Starts a model turn and waits for its first event. */
