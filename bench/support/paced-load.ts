@@ -9,19 +9,15 @@
  * every server's capacity, CPU per request compares like with like.
  */
 import { Agent, request } from 'node:http';
+import { bodies, type LoadRun } from './load-run.ts';
 
-export interface PacedRun {
-  url: string;
-  headers: Record<string, string>;
-  /** The JSON body, with `%s` where each request puts a string of its own. */
-  bodyTemplate: string;
+export interface PacedRun extends LoadRun {
   rate: number;
-  seconds: number;
   connections: number;
 }
 
 const run = JSON.parse(process.argv[2] ?? '{}') as PacedRun;
-const [before, after = ''] = run.bodyTemplate.split('%s') as [string, string?];
+const body = bodies(run.bodyTemplate);
 const agent = new Agent({ keepAlive: true, maxSockets: run.connections });
 const total = Math.round(run.rate * run.seconds);
 const latencies: number[] = [];
@@ -57,7 +53,7 @@ const send = (i: number) => {
     errors++;
     finish();
   });
-  req.end(`${before}paced-${process.pid}-${i}${after}`);
+  req.end(body(`paced-${process.pid}-${i}`));
 };
 
 // Every millisecond, send what is due by now: the rate holds however long each answer takes.

@@ -7,15 +7,10 @@
  * first byte of a streamed answer is what a client waits for its first event.
  */
 import { Agent, request } from 'node:http';
+import { bodies, type LoadRun } from './load-run.ts';
 import { quantile } from './stats.ts';
 
-export interface SequentialRun {
-  url: string;
-  headers: Record<string, string>;
-  /** The JSON body, with `%s` where each request puts a string of its own. */
-  bodyTemplate: string;
-  seconds: number;
-}
+export type SequentialRun = LoadRun;
 
 export interface SequentialResult {
   requests: number;
@@ -27,7 +22,7 @@ export interface SequentialResult {
 }
 
 const run = JSON.parse(process.argv[2] ?? '{}') as SequentialRun;
-const [before, after = ''] = run.bodyTemplate.split('%s') as [string, string?];
+const body = bodies(run.bodyTemplate);
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One POST: milliseconds to the answer's first body byte and to its end; undefined if it failed. */
@@ -57,7 +52,7 @@ const firstBytes: number[] = [];
 let errors = 0;
 const end = performance.now() + run.seconds * 1000;
 for (let i = 0; performance.now() < end; i++) {
-  const timing = await timed(`${before}sequential-${process.pid}-${i}${after}`);
+  const timing = await timed(body(`sequential-${process.pid}-${i}`));
   if (!timing) errors++;
   else {
     totals.push(timing.total);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { LoadRun } from './load-run.ts';
 
 export interface WrkResult {
   requests: number;
@@ -13,13 +14,8 @@ export interface WrkResult {
   errors: number;
 }
 
-export interface WrkRun {
-  url: string;
-  headers: Record<string, string>;
-  /** The JSON body, with `%s` where each request puts a string of its own (so no two are alike). */
-  bodyTemplate: string;
+export interface WrkRun extends LoadRun {
   connections: number;
-  seconds: number;
   /** The CPU core wrk is pinned to. */
   core: number;
 }
