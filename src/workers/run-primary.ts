@@ -6,7 +6,7 @@ import type { ToolsConfig } from '../config/tools-config.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from '../providers/local/local-provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
-import { WorkerMetrics } from './gather-metrics.ts';
+import { WorkerMetrics } from './worker-metrics.ts';
 import { serveWorker } from './serve-for-workers.ts';
 import type { ToPrimary } from './worker-messages.ts';
 import { withYoungGeneration } from './young-generation.ts';
@@ -37,8 +37,9 @@ export interface PrimaryOptions {
  * listening socket (node:cluster hands connections round-robin) from the one data directory,
  * and holds what must be one per machine: the rate-limit counters, the conversation locks,
  * the local models and the code interpreter's Python processes (a container's state lives in
- * one of them); and it gathers every worker's metrics for a scrape. The first SIGINT or SIGTERM shuts every worker down gracefully, a second stops
- * them at once; a worker that dies while serving is replaced. Resolves with the exit code.
+ * one of them); and it gathers every worker's metrics for a scrape. The first SIGINT or
+ * SIGTERM shuts every worker down gracefully, a second stops them at once; a worker that dies
+ * while serving is replaced. Resolves with the exit code.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced', execArgv: withYoungGeneration(process.execArgv) });

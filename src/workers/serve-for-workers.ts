@@ -3,7 +3,7 @@ import type { KeyedLocks } from '../engine/keyed-lock.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
-import type { WorkerMetrics } from './gather-metrics.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
 import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
 export interface PrimaryServices {
