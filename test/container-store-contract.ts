@@ -114,16 +114,20 @@ export function describeContainerStore(name: string, open: () => Promise<StoreUn
         ['/mnt/data/b.txt', '/mnt/data/a.csv'],
       );
       assert.equal(await store.listFiles('cntr_f', BOB, { limit: 10, order: 'asc' }), undefined);
+      const all = await store.allFiles('cntr_f', ALICE);
       assert.deepEqual(
-        (await store.allFiles('cntr_f', ALICE)).map(({ file: entry, content }) => [
-          entry.path,
-          content.toString(),
-        ]),
+        await Promise.all(
+          all.map(async (entry) => [
+            entry.path,
+            (await store.fileContent('cntr_f', entry.id, ALICE))?.toString(),
+          ]),
+        ),
         [
           ['/mnt/data/b.txt', 'hi'],
           ['/mnt/data/a.csv', 'a,b,c'],
         ],
       );
+      assert.deepEqual(await store.allFiles('cntr_f', BOB), []);
       assert.equal(await store.deleteFile('cntr_f', 'cfile_2', BOB), false);
       assert.equal(await store.deleteFile('cntr_f', 'cfile_2', ALICE), true);
       assert.equal((await store.allFiles('cntr_f', ALICE)).length, 1);

@@ -22,7 +22,7 @@ export const CONTAINER_SQL = {
                WHERE container_id = ? AND id = ? AND owner = ?`,
   fileContent: `SELECT content FROM container_files WHERE container_id = ? AND id = ? AND owner = ?`,
   deleteFile: `DELETE FROM container_files WHERE container_id = ? AND id = ? AND owner = ?`,
-  allFiles: `SELECT id, container_id, path, bytes, created_at, source, content FROM container_files
+  allFiles: `SELECT id, container_id, path, bytes, created_at, source FROM container_files
              WHERE container_id = ? AND owner = ? ORDER BY created_at, id`,
 };
 

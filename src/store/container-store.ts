@@ -68,8 +68,8 @@ export interface ContainerStore {
     page: ContainerPageQuery,
   ): Promise<ContainerPage<ContainerFileObject> | undefined>;
   deleteFile(containerId: string, fileId: string, owner: Owner): Promise<boolean>;
-  /** Every file with its content: what the sandbox mounts at /mnt/data. */
-  allFiles(containerId: string, owner: Owner): Promise<Array<{ file: ContainerFileObject; content: Buffer }>>;
+  /** Every file, oldest first (what the sandbox mounts at /mnt/data); `fileContent` reads one's content. */
+  allFiles(containerId: string, owner: Owner): Promise<ContainerFileObject[]>;
 }
 
 /** A page of rows fetched one past `limit`, as the API answers it. */

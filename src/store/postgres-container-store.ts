@@ -93,15 +93,8 @@ export class PostgresContainerStore implements ContainerStore {
     return (await this.db.query(Q.deleteFile, [containerId, fileId, owner])).length > 0;
   }
 
-  async allFiles(
-    containerId: string,
-    owner: Owner,
-  ): Promise<Array<{ file: ContainerFileObject; content: Buffer }>> {
-    const rows = await this.db.query<ContainerFileRow & { content: Buffer }>(Q.allFiles, [
-      containerId,
-      owner,
-    ]);
-    return rows.map((row) => ({ file: toContainerFile(row), content: row.content }));
+  async allFiles(containerId: string, owner: Owner): Promise<ContainerFileObject[]> {
+    return (await this.db.query<ContainerFileRow>(Q.allFiles, [containerId, owner])).map(toContainerFile);
   }
 
   private async page<T extends QueryResultRow>(

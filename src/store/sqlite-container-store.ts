@@ -100,12 +100,8 @@ export class SqliteContainerStore implements ContainerStore {
     return this.commits.write(() => this.#sql.deleteFile.run(containerId, fileId, owner).changes > 0);
   }
 
-  async allFiles(
-    containerId: string,
-    owner: Owner,
-  ): Promise<Array<{ file: ContainerFileObject; content: Buffer }>> {
-    const rows = this.#sql.allFiles.all(containerId, owner) as Array<ContainerFileRow & { content: Buffer }>;
-    return rows.map((row) => ({ file: toContainerFile(row), content: row.content }));
+  async allFiles(containerId: string, owner: Owner): Promise<ContainerFileObject[]> {
+    return (this.#sql.allFiles.all(containerId, owner) as ContainerFileRow[]).map(toContainerFile);
   }
 
   private page(

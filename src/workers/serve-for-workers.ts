@@ -1,7 +1,7 @@
 import type { Worker } from 'node:cluster';
 import type { KeyedLocks } from '../engine/keyed-lock.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
-import type { Provider } from '../providers/provider.ts';
+import type { LocalProvider } from '../providers/local/local-provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
@@ -11,7 +11,7 @@ export interface PrimaryServices {
   /** The conversation locks of every worker. */
   conversationLocks: KeyedLocks;
   /** Made once the config is read, which the first worker's start overlaps. */
-  local: Promise<Provider>;
+  local: Promise<LocalProvider>;
   /** The code interpreter's Python processes, for every worker; made once the config is read. */
   interpreters: Promise<Interpreters>;
   /** Every worker's counts, for a scrape of `/metrics` that any worker answers. */
@@ -107,16 +107,14 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
         return;
       case 'count':
         run(message.id, async (signal) => {
-          const local = await services.local;
-          if (!local.countInputTokens) throw new Error('local models cannot count tokens here');
-          send({ kind: 'done', id: message.id, tokens: await local.countInputTokens(message.turn, signal) });
+          const tokens = await (await services.local).countInputTokens(message.turn, signal);
+          send({ kind: 'done', id: message.id, tokens });
         });
         return;
       case 'embed':
         run(message.id, async (signal) => {
-          const local = await services.local;
-          if (!local.embed) throw new Error('local models cannot embed here');
-          send({ kind: 'embedded', id: message.id, result: await local.embed(message.request, signal) });
+          const result = await (await services.local).embed(message.request, signal);
+          send({ kind: 'embedded', id: message.id, result });
         });
         return;
       case 'code': {

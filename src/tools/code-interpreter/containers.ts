@@ -103,10 +103,20 @@ export class Containers {
       {
         container: containerId,
         code,
-        fresh: async (held) =>
-          (await this.store.allFiles(containerId, owner))
-            .map(({ file, content }) => ({ path: inSandbox(file.path), id: file.id, data: content }))
-            .filter(({ path, id }) => held.get(path) !== id),
+        // Only the files the interpreter lacks are read: a container's files stay in it between runs.
+        fresh: async (held) => {
+          const lacking = (await this.store.allFiles(containerId, owner)).filter(
+            (file) => held.get(inSandbox(file.path)) !== file.id,
+          );
+          const read = await Promise.all(
+            lacking.map(async (file) => {
+              const data = await this.store.fileContent(containerId, file.id, owner);
+              // Deleted since it was listed: not mounted.
+              return data && { path: inSandbox(file.path), id: file.id, data };
+            }),
+          );
+          return read.filter((file) => file !== undefined);
+        },
         keep: async (result) => {
           const written: ContainerFileObject[] = [];
           for (const file of result.files) {
