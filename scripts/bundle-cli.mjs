@@ -41,6 +41,30 @@ const compiledModules = {
   },
 };
 
+/**
+ * @hono/node-server imports node:http2 for its HTTP/2 handling, which checks whether a request
+ * is an `Http2ServerRequest` and closes HTTP/2 streams with `constants.NGHTTP2_NO_ERROR`.
+ * Portico serves HTTP/1.1 only (its server is node:http's), so no request is one and no stream
+ * is closed, and importing it here cost ~7% of `portico serve`'s start to its first answer
+ * (docs/performance.md). In the bundle, its import there is this module's instead: a class
+ * nothing is an instance of, and the constant. Should @hono/node-server import more of
+ * node:http2, esbuild fails the build on the missing export.
+ */
+const noHttp2 = {
+  name: 'no-http2',
+  setup(build) {
+    build.onResolve({ filter: /^node:http2$/ }, ({ importer }) =>
+      importer.includes(`${sep}@hono${sep}node-server${sep}`)
+        ? { path: 'http2', namespace: 'no-http2' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
+      contents: 'export class Http2ServerRequest {}\nexport const constants = { NGHTTP2_NO_ERROR: 0 };',
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { portico: `${dist}cli/main.js` },
@@ -51,7 +75,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: Object.keys(dependencies).filter((name) => !BUNDLED.includes(name)),
-  plugins: [compiledModules],
+  plugins: [compiledModules, noHttp2],
   // What a bundled CommonJS package (ws) requires is found as it would be from node_modules.
   banner: {
     js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",

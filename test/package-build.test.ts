@@ -32,6 +32,7 @@ export async function resolve(specifier, context, next) {
   const found = await next(specifier, context);
   const name = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)/.exec(found.url)?.[1];
   if (name) process._rawDebug('loaded ' + name + ' by ' + role);
+  if (found.url.startsWith('node:')) process._rawDebug('imported ' + found.url + ' by ' + role);
   return found;
 }\`));
 `)}`;
@@ -104,11 +105,16 @@ describe('the published package (npm run build)', () => {
 
   test('bin/portico.js serves from the bundle in dist/ without loading node-llama-cpp or other packages it does not need yet', async () => {
     assert.ok(existsSync(join(root, 'dist', 'bundle', 'portico.js')), 'the CLI is bundled');
-    const loaded = loadedBy(await serveOnce(['--workers', '1'], env()), 'primary');
+    const stderr = await serveOnce(['--workers', '1'], env());
+    const loaded = loadedBy(stderr, 'primary');
+    const imported = new Set([...stderr.matchAll(/^imported (\S+) by primary$/gm)].map((m) => m[1]!));
+    assert.ok(imported.has('node:http'), [...imported].join(', '));
     assert.ok(loaded.has('better-sqlite3'), [...loaded].join(', '));
     // Bundled, not loaded from node_modules: what every start needs.
     for (const bundled of ['zod', 'hono', '@hono/node-server', 'ws'])
       assert.equal(loaded.has(bundled), false, `${bundled} was loaded from node_modules`);
+    // @hono/node-server's import of it is left out of the bundle (scripts/bundle-cli.mjs).
+    assert.equal(imported.has('node:http2'), false, [...imported].join(', '));
     for (const lazy of [
       'node-llama-cpp',
       'gpt-tokenizer',

@@ -7,7 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/server/app.ts';
-import { asServerLike, socketServer } from '../src/server/start-server.ts';
+import { SocketServer } from '../src/server/socket-server.ts';
 import { startPortico, type TestPortico } from './support/portico.ts';
 import type { ReplayServer } from './support/replay-server.ts';
 import { startScriptedUpstream } from './support/scripted-upstream.ts';
@@ -236,7 +236,7 @@ describe('WebSocket connection limits and authentication', () => {
     outer.route('/', createApp(portico.server.runtime, portico.server.runtime.logger));
     const server: ServerType = await new Promise((resolve) => {
       const started = serve(
-        { fetch: outer.fetch, port: 0, websocket: { server: asServerLike(socketServer()) } },
+        { fetch: outer.fetch, port: 0, websocket: { server: new SocketServer().serverLike() } },
         () => resolve(started),
       );
     });

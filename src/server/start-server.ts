@@ -1,9 +1,8 @@
-import { serve, type ServerType, type WebSocketServerLike } from '@hono/node-server';
+import { serve, type ServerType } from '@hono/node-server';
 import { Server as NetServer, type AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp, type AppOptions } from './app.ts';
-import { LIMITS } from '../api/limits.ts';
+import { SocketServer } from './socket-server.ts';
 
 export interface ServerOptions extends RuntimeOptions, AppOptions {
   /** Default 8787; 0 picks a free port. */
@@ -30,16 +29,6 @@ const STOP_WAIT_MS = 5_000;
 /** How long finished answers get to reach their clients before the last connections are cut. */
 const FLUSH_MS = 2_000;
 
-/** The WebSocket side of the server: upgrades are answered by the app's routes (see responses-socket-route.ts). */
-export function socketServer(): WebSocketServer {
-  return new WebSocketServer({ noServer: true, maxPayload: LIMITS.bodyBytes });
-}
-
-/** node-server's view of a WebSocket server (ws types `options.noServer` as possibly undefined; it is set). */
-export function asServerLike(sockets: WebSocketServer): WebSocketServerLike {
-  return sockets as WebSocketServerLike;
-}
-
 /** Whether a listen address is reachable from this machine only. */
 function loopbackOnly(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -61,14 +50,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const app = createApp(runtime, runtime.logger, options);
-  const sockets = socketServer();
+  // The WebSocket side: upgrades are answered by the app's routes (see responses-socket-route.ts).
+  const sockets = new SocketServer();
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve(
       {
         fetch: app.fetch,
         port: options.port ?? 8787,
         hostname: host,
-        websocket: { server: asServerLike(sockets) },
+        websocket: { server: sockets.serverLike() },
       },
       () => resolve(started),
     );

@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requestHeaders } from '../request-header.ts';
 import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
+import { loadWebSockets } from '../socket-server.ts';
 
 const OPEN = 1;
 
@@ -64,11 +65,13 @@ export function responsesSocketRoute(
       },
     };
   }) as MiddlewareHandler<AppEnv>;
-  // A plain GET is told what this path takes, instead of a 404.
-  return (c) =>
-    upgrade(c, async () => {
+  return async (c) => {
+    if (c.env.incoming.headers.upgrade?.toLowerCase() === 'websocket') await loadWebSockets();
+    // A plain GET is told what this path takes, instead of a 404.
+    return upgrade(c, async () => {
       throw upgradeRequired();
     });
+  };
 }
 
 function upgradeRequired(): ApiError {
