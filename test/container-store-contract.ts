@@ -82,6 +82,9 @@ export function describeContainerStore(name: string, open: () => Promise<StoreUn
       assert.equal(rest.has_more, false);
       const newest = await store.list(ALICE, { limit: 1, order: 'desc' });
       assert.equal(newest.first_id, 'cntr_3');
+      // Another owner's id is no cursor: its page is empty, as after an unknown id.
+      await store.create(container('cntr_b', 1_767_225_600 + 9), BOB);
+      assert.deepEqual((await store.list(BOB, { limit: 10, order: 'asc', after: 'cntr_1' })).data, []);
     });
 
     test('files: put, replace by path, read, list, delete', async () => {

@@ -70,6 +70,34 @@ describe('keys, projects and scopes', () => {
     assert.equal(served.status, 200);
   });
 
+  test('requests without a key store in a project no key holds, and may not list it or read its logs', async () => {
+    const open = { 'cf-aig-gateway-id': 'public' };
+    const ask = (input: string, headers: Record<string, string>, previous?: string) =>
+      gateway.request(
+        'POST',
+        '/v1/responses',
+        { model: 'test/echo', input, ...(previous ? { previous_response_id: previous } : {}) },
+        headers,
+      );
+    const anonymous = (await ask('a note without a key', open)).json.id as string;
+    const ownerOnly = (await ask('a note of the default project', bearer(admin))).json.id as string;
+    assert.equal((await gateway.request('GET', `/v1/responses/${anonymous}`, undefined, open)).status, 200);
+    assert.equal((await ask('and then?', open, anonymous)).status, 200);
+    // The default project (the admin's key, keys made without a project) and the keyless never meet.
+    assert.equal((await gateway.request('GET', `/v1/responses/${ownerOnly}`, undefined, open)).status, 404);
+    assert.ok([400, 404].includes((await ask('and then?', open, ownerOnly)).status));
+    const fromKey = await gateway.request('GET', `/v1/responses/${anonymous}`, undefined, bearer(admin));
+    assert.equal(fromKey.status, 404);
+    // They share that project with every other request without a key: no listing, no logs.
+    for (const path of ['/v1/files', '/v1/containers', '/v1/vector_stores', '/v1/logs', '/v1/analytics']) {
+      const refused = await gateway.request('GET', path, undefined, open);
+      assert.equal(refused.status, 401, path);
+      assert.equal(errorOf(refused.json).code, 'missing_api_key', path);
+    }
+    const log = (await gateway.logs()).find((entry) => JSON.stringify(entry).includes(anonymous));
+    assert.equal(log?.project, '(anonymous)');
+  });
+
   test('an unknown gateway is a 404 naming it, over HTTP and in the binding', async () => {
     const missing = await gateway.request(
       'POST',
@@ -119,6 +147,30 @@ describe('keys, projects and scopes', () => {
     assert.equal(log.status, 404);
     const list = await gateway.request('GET', '/v1/logs', undefined, bearer(keys.beta!.key));
     assert.ok(!JSON.stringify(list.json).includes(logId));
+    // Nor does a page cursor tell that another project's id exists: it is unknown, as a made-up one.
+    const cursor = await gateway.request('GET', `/v1/logs?after=${logId}`, undefined, bearer(keys.beta!.key));
+    assert.equal(cursor.status, 400);
+    assert.equal(errorOf(cursor.json).param, 'after');
+    const betaContainer = await gateway.request(
+      'POST',
+      '/v1/containers',
+      { name: 'b' },
+      bearer(keys.beta!.key),
+    );
+    const alphaContainer = await gateway.request(
+      'POST',
+      '/v1/containers',
+      { name: 'a' },
+      bearer(keys.alpha!.key),
+    );
+    const paged = await gateway.request(
+      'GET',
+      `/v1/containers?order=desc&after=${alphaContainer.json.id as string}`,
+      undefined,
+      bearer(keys.beta!.key),
+    );
+    assert.equal(betaContainer.status, 200);
+    assert.deepEqual(paged.json.data, []);
     assert.equal((await alpha.responses.retrieve(id)).id, id, 'its own project still sees it');
     const own = await gateway.request('GET', `/v1/logs/${logId}`, undefined, bearer(keys.alpha!.key));
     assert.equal(own.status, 200);

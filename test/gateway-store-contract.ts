@@ -193,6 +193,15 @@ export function describeGatewayStores(
           logs.query({}, { limit: 2, order: 'asc', after: 'log_missing' }),
           (error: unknown) => error instanceof ApiError && error.status === 400 && error.param === 'after',
         );
+        // Read within a project, another project's log is no cursor: unknown, as a made-up id.
+        await logs.insert([logFixture('log_6', { project: 'beta', createdAt: T0 + 2000 })]);
+        assert.deepEqual(ids((await logs.query({ project: 'beta' }, { limit: 2, order: 'asc' })).data), [
+          'log_6',
+        ]);
+        await assert.rejects(
+          logs.query({ project: 'beta' }, { limit: 2, order: 'asc', after: 'log_1' }),
+          (error: unknown) => error instanceof ApiError && error.status === 400 && error.param === 'after',
+        );
       });
 
       test('patch: feedback, score and metadata, scoped to the project; unknown is undefined', async () => {

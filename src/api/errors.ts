@@ -55,6 +55,11 @@ export function badRequest(param: string | null, message: string, code: string |
   return new ApiError({ status: 400, type: 'invalid_request_error', message, param, code });
 }
 
+/** A 401: the caller gave no usable key. Never retried. */
+export function unauthorized(message: string, code: string): ApiError {
+  return new ApiError({ status: 401, type: 'authentication_error', code, message, retryable: false });
+}
+
 /** A 403: the caller is known but may not do this. Never retried. */
 export function forbidden(message: string, code: string, param: string | null = null): ApiError {
   return new ApiError({ status: 403, type: 'permission_error', message, code, param, retryable: false });

@@ -1,6 +1,6 @@
-import { ApiError } from '../api/errors.ts';
+import { unauthorized } from '../api/errors.ts';
 import type { KeyRecord, KeyStore } from '../store/key-store.ts';
-import { DEFAULT_PROJECT } from '../store/owner.ts';
+import { ANONYMOUS_PROJECT, DEFAULT_PROJECT } from '../store/owner.ts';
 import { hashApiKey, KEY_PREFIX } from './api-keys.ts';
 import type { Layer } from './gateway-call.ts';
 import type { Principal } from './principal.ts';
@@ -14,11 +14,7 @@ const LOCAL_ADMIN: Principal = {
 };
 
 /** A request without a key on a server that has keys: only gateways without authentication take it. */
-const ANONYMOUS: Principal = { project: DEFAULT_PROJECT, keyId: null, scopes: {}, authenticated: false };
-
-function unauthorized(message: string, code: string): ApiError {
-  return new ApiError({ status: 401, type: 'authentication_error', code, message, retryable: false });
-}
+const ANONYMOUS: Principal = { project: ANONYMOUS_PROJECT, keyId: null, scopes: {}, authenticated: false };
 
 export interface KeyCheck {
   keys: KeyStore;

@@ -1,4 +1,4 @@
-import { ApiError, forbidden, notFound } from '../api/errors.ts';
+import { ApiError, forbidden, notFound, unauthorized } from '../api/errors.ts';
 import { defaultGateway, type GatewaySettings } from '../api/gateway-settings.ts';
 import type { GatewayStore } from '../store/gateway-store.ts';
 import { isAdmin, type Principal } from './principal.ts';
@@ -54,13 +54,10 @@ export class GatewayRegistry {
     const gateway = await this.get(id);
     if (!gateway) throw gatewayNotFound(id);
     if (!principal.authenticated && gateway.authentication) {
-      throw new ApiError({
-        status: 401,
-        type: 'authentication_error',
-        code: 'missing_api_key',
-        message: `The gateway '${id}' requires an API key: send it as 'Authorization: Bearer <key>' or 'cf-aig-authorization'.`,
-        retryable: false,
-      });
+      throw unauthorized(
+        `The gateway '${id}' requires an API key: send it as 'Authorization: Bearer <key>' or 'cf-aig-authorization'.`,
+        'missing_api_key',
+      );
     }
     const allowed = principal.scopes.gateways;
     if (allowed && !allowed.includes(id) && !isAdmin(principal)) {

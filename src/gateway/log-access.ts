@@ -2,7 +2,7 @@ import { notFound } from '../api/errors.ts';
 import type { PatchLogRequest } from '../api/logs.ts';
 import type { LogEntry, LogFilter, LogPage, LogStore } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
-import { isAdmin, type Principal } from './principal.ts';
+import { isAdmin, requireKey, type Principal } from './principal.ts';
 
 /** Reading and annotating logs as a principal: its own project's, or every project's for an admin. */
 export class LogAccess {
@@ -14,6 +14,7 @@ export class LogAccess {
 
   /** The project a principal's reads are limited to; undefined (all) for admins. */
   scope(principal: Principal, requested?: Owner): Owner | undefined {
+    requireKey(principal, 'Reading logs');
     return isAdmin(principal) ? requested : principal.project;
   }
 

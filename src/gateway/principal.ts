@@ -1,4 +1,4 @@
-import { forbidden } from '../api/errors.ts';
+import { forbidden, unauthorized } from '../api/errors.ts';
 import type { Owner } from '../store/owner.ts';
 import type { RateLimit, SpendLimit } from '../api/gateway-settings.ts';
 import type { KeyScopes } from '../api/keys.ts';
@@ -29,6 +29,20 @@ export function requireAdmin(principal: Principal): void {
     throw forbidden(
       'This needs an admin key (create one with `portico keys create --admin`).',
       'admin_required',
+    );
+}
+
+/**
+ * What reads a project's whole contents (a listing, the logs, analytics) needs a key. Requests
+ * without one, on a gateway without authentication, share one project with every other such
+ * request: each reaches what it stored by its id, but a listing would hand it the others' ids,
+ * and the logs their prompts.
+ */
+export function requireKey(principal: Principal, what: string): void {
+  if (!principal.authenticated)
+    throw unauthorized(
+      `${what} needs an API key: requests without one share their project with every other.`,
+      'missing_api_key',
     );
 }
 

@@ -26,7 +26,11 @@ export const CONTAINER_SQL = {
              WHERE container_id = ? AND owner = ? ORDER BY created_at, id`,
 };
 
-/** A page of containers (or of one container's files), `limit + 1` rows to tell `has_more`. */
+/**
+ * A page of containers (or of one container's files), `limit + 1` rows to tell `has_more`. Its
+ * parameters: the scope's, then (with `after`) the cursor's id and the scope's again, so that
+ * another owner's id reads as an unknown one; then the limit.
+ */
 export function pageSql(
   table: 'containers' | 'container_files',
   page: ContainerPageQuery,
@@ -35,7 +39,7 @@ export function pageSql(
   const scope = table === 'containers' ? 'owner = ?' : 'container_id = ? AND owner = ?';
   const direction = page.order === 'asc' ? 'ASC' : 'DESC';
   const after = page.after
-    ? ` AND (created_at, id) ${page.order === 'asc' ? '>' : '<'} (SELECT created_at, id FROM ${table} WHERE id = ?)`
+    ? ` AND (created_at, id) ${page.order === 'asc' ? '>' : '<'} (SELECT created_at, id FROM ${table} WHERE id = ? AND ${scope})`
     : '';
   return {
     text: `SELECT ${columns} FROM ${table} WHERE ${scope}${after} ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,

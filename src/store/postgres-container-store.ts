@@ -105,7 +105,7 @@ export class PostgresContainerStore implements ContainerStore {
     const { text } = pageSql(table, page);
     return this.db.query<T>(sql(postgresParams(text)), [
       ...scope,
-      ...(page.after ? [page.after] : []),
+      ...(page.after ? [page.after, ...scope] : []),
       page.limit + 1,
     ]);
   }

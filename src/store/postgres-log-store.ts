@@ -90,9 +90,11 @@ export class PostgresLogStore implements LogStore {
     const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
+      // Within the project read: another project's log is no cursor, as if unknown.
+      const scoped = filter.project !== undefined;
       const [at] = await this.db.query<{ created_at: string }>(
-        sql(`SELECT created_at FROM logs WHERE id = $1`),
-        [page.after],
+        sql(`SELECT created_at FROM logs WHERE id = $1${scoped ? ' AND project = $2' : ''}`),
+        scoped ? [page.after, filter.project] : [page.after],
       );
       if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
       values.push(Number(at.created_at), page.after);

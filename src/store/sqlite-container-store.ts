@@ -110,6 +110,6 @@ export class SqliteContainerStore implements ContainerStore {
     page: ContainerPageQuery,
   ): unknown[] {
     const { text } = pageSql(table, page);
-    return this.db.prepare(text).all(...scope, ...(page.after ? [page.after] : []), page.limit + 1);
+    return this.db.prepare(text).all(...scope, ...(page.after ? [page.after, ...scope] : []), page.limit + 1);
   }
 }

@@ -151,8 +151,11 @@ export class SqliteLogStore implements LogStore {
     const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
-      const at = this.#sql.get(`SELECT created_at FROM logs WHERE id = ?`).get(page.after) as
-        { created_at: number } | undefined;
+      // Within the project read: another project's log is no cursor, as if unknown.
+      const scoped = filter.project !== undefined;
+      const at = this.#sql
+        .get(`SELECT created_at FROM logs WHERE id = ?${scoped ? ' AND project = ?' : ''}`)
+        .get(page.after, ...(scoped ? [filter.project] : [])) as { created_at: number } | undefined;
       if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
       cursor = `AND (created_at, id) ${asc ? '>' : '<'} (?, ?)`;
       values.push(at.created_at, page.after);

@@ -6,6 +6,7 @@ import { parseBody } from '../../api/request.ts';
 import type { Runtime } from '../../runtime.ts';
 import { MAX_CONTAINER_FILE_BYTES } from '../../tools/code-interpreter/containers.ts';
 import type { AppEnv } from '../app-env.ts';
+import { listingOwner } from '../listing-owner.ts';
 import { pageQuery } from '../page-query.ts';
 import { readForm } from '../read-form.ts';
 import { readJson } from '../read-json.ts';
@@ -42,7 +43,9 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(container);
   });
 
-  app.get('/containers', async (c) => c.json(await store.list(c.get('owner'), pageQuery(c.req.query()))));
+  app.get('/containers', async (c) =>
+    c.json(await store.list(listingOwner(c, 'Listing containers'), pageQuery(c.req.query()))),
+  );
 
   app.get('/containers/:id', async (c) => {
     const container = await store.get(c.req.param('id'), c.get('owner'));

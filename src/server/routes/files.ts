@@ -6,6 +6,7 @@ import { parseBody } from '../../api/request.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { FileObject } from '../../store/file-store.ts';
 import type { AppEnv } from '../app-env.ts';
+import { listingOwner } from '../listing-owner.ts';
 import { pageQuery } from '../page-query.ts';
 import { readForm } from '../read-form.ts';
 
@@ -56,7 +57,10 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
     const query = c.req.query();
     const page = pageQuery(query, LIST_BOUNDS);
     return c.json(
-      await files.list(c.get('owner'), { ...page, ...(query.purpose ? { purpose: query.purpose } : {}) }),
+      await files.list(listingOwner(c, 'Listing files'), {
+        ...page,
+        ...(query.purpose ? { purpose: query.purpose } : {}),
+      }),
     );
   });
 

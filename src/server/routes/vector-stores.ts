@@ -16,6 +16,7 @@ import { vectorStoreNotFound } from '../../retrieval/vector-store-service.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { ListQuery } from '../../store/vector-store-store.ts';
 import type { AppEnv } from '../app-env.ts';
+import { listingOwner } from '../listing-owner.ts';
 import { pageQuery } from '../page-query.ts';
 import { readJson } from '../read-json.ts';
 import { sendJsonPieces } from '../send-answer.ts';
@@ -71,7 +72,9 @@ export function vectorStoresRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(await store.get(id, c.get('owner')));
   });
 
-  app.get('/vector_stores', async (c) => c.json(await store.list(c.get('owner'), listQuery(c.req.query()))));
+  app.get('/vector_stores', async (c) =>
+    c.json(await store.list(listingOwner(c, 'Listing vector stores'), listQuery(c.req.query()))),
+  );
 
   app.get('/vector_stores/:id', async (c) => {
     const found = await store.get(c.req.param('id'), c.get('owner'));
