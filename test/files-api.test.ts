@@ -154,6 +154,9 @@ describe('the Files API, through the official SDK', () => {
         '--abc\r\ncontent-disposition: form-data; name="file"; filename="x"\r\n\r\nno end',
       ],
       ['multipart/form-data; charset=utf-8', '--abc\r\n\r\n--abc--'],
+      // A malformed part header: busboy fails inside its write (this ended the process).
+      ['multipart/form-data; boundary=zzz', '--zzz\r\nnot a header\r\n\r\nabc\r\n--zzz--\r\n'],
+      ['multipart/form-data; boundary=zzz', '--zzz\r\n\r\nabc\r\n--zzz--\r\n'],
     ];
     for (const [type, body] of broken) {
       const answer = await fetch(`${gateway.url}/v1/files`, {

@@ -155,6 +155,22 @@ describe('request counts', () => {
       'tools',
     ],
     [
+      'tools, counting those in namespaces',
+      {
+        ...base,
+        tools: [
+          { type: 'function', name: 'f' },
+          {
+            type: 'namespace',
+            name: 'many',
+            description: 'd',
+            tools: Array.from({ length: LIMITS.tools }, (_, i) => ({ type: 'function', name: `f${i}` })),
+          },
+        ],
+      },
+      'tools',
+    ],
+    [
       'input items',
       {
         ...base,
@@ -227,6 +243,27 @@ describe('request counts', () => {
         ],
       },
       'tools[0].format.definition',
+    ],
+    [
+      'grammar characters in a namespace',
+      {
+        ...base,
+        tools: [
+          {
+            type: 'namespace',
+            name: 'n',
+            description: 'd',
+            tools: [
+              {
+                type: 'custom',
+                name: 'g',
+                format: { type: 'grammar', syntax: 'regex', definition: 'a'.repeat(LIMITS.grammarChars + 1) },
+              },
+            ],
+          },
+        ],
+      },
+      'tools[0].tools[0].format.definition',
     ],
     [
       'metadata pairs',

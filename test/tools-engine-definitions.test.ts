@@ -48,6 +48,43 @@ describe('tool definitions', () => {
     assert.match(error.message, /Duplicate tool name 'lookup'/);
   });
 
+  test("a namespace's tools and a tool search's fields are checked as top-level tools are: a 400 naming them", async () => {
+    const space = (tools: unknown) => ({ type: 'namespace', name: 'crm', description: 'CRM', tools });
+    const cases: Array<[unknown, string]> = [
+      // Each was a 500: the engine read them as the tools they claimed to be.
+      [space('x'), 'tools[0].tools'],
+      [space([]), 'tools[0].tools'],
+      [space([null]), 'tools[0].tools[0]'],
+      [space([{ type: 'function', name: 'bad name!' }]), 'tools[0].tools[0].name'],
+      [space([{ type: 'function', name: 'f', description: 5 }]), 'tools[0].tools[0].description'],
+      [space([{ type: 'custom', name: 'c', format: 'x' }]), 'tools[0].tools[0].format'],
+      [space([{ type: 'web_search' }]), 'tools[0].tools[0].type'],
+      [{ ...space([fn('f')]), name: 'a namespace' }, 'tools[0].name'],
+      // Checked as top-level functions are: unique within their namespace, strict ones strict.
+      [space([fn('a'), fn('a')]), 'tools[0].tools[1].name'],
+      [
+        space([fn('s', { type: 'object', properties: { a: { type: 'string' } } }, true)]),
+        'tools[0].tools[0].parameters',
+      ],
+      [{ type: 'tool_search', execution: 'client', description: 5 }, 'tools[0].description'],
+      [{ type: 'tool_search', execution: 'nobody' }, 'tools[0].execution'],
+    ];
+    for (const [tool, param] of cases) {
+      const error = await refused({ tools: [tool] });
+      assert.equal(error.status, 400, JSON.stringify(tool));
+      assert.equal(error.param, param, JSON.stringify(tool));
+    }
+    // Tools a client's tool search loaded are offered too, so they are checked alike.
+    const loaded = await refused({
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'tool_search_output', call_id: 'ts_1', execution: 'client', tools: [space('x')] },
+      ],
+    });
+    assert.equal(loaded.status, 400);
+    assert.equal(loaded.param, 'input[1].tools[0].tools');
+  });
+
   test('parameters that are not an object schema are a 400 naming them', async () => {
     const error = await refused({ tools: [fn('a'), fn('b', { type: 'string' })] });
     assert.equal(error.param, 'tools[1].parameters');

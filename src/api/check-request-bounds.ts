@@ -18,18 +18,18 @@ export function checkRequestBounds(request: CreateResponseRequest): void {
         atMost(`input[${index}].${field}`, parts.length, LIMITS.contentParts, 'content parts');
     });
   }
-  atMost('tools', tools?.length ?? 0, LIMITS.tools, 'tools');
-  tools?.forEach((tool, index) => {
-    if (tool.type === 'function' && tool.parameters)
-      checkSchemaSize(`tools[${index}].parameters`, tool.parameters);
+  // A namespace's tools are offered to the model one by one: each counts as a tool.
+  const placed = (tools ?? []).flatMap((tool, index) =>
+    tool.type === 'namespace'
+      ? tool.tools.map((inner, at) => ({ tool: inner, path: `tools[${index}].tools[${at}]` }))
+      : [{ tool, path: `tools[${index}]` }],
+  );
+  atMost('tools', placed.length, LIMITS.tools, 'tools (counting those in namespaces)');
+  for (const { tool, path } of placed) {
+    if (tool.type === 'function' && tool.parameters) checkSchemaSize(`${path}.parameters`, tool.parameters);
     if (tool.type === 'custom' && tool.format?.type === 'grammar')
-      atMost(
-        `tools[${index}].format.definition`,
-        tool.format.definition.length,
-        LIMITS.grammarChars,
-        'characters',
-      );
-  });
+      atMost(`${path}.format.definition`, tool.format.definition.length, LIMITS.grammarChars, 'characters');
+  }
   const format = request.text?.format;
   if (format?.type === 'json_schema') checkSchemaSize('text.format.schema', format.schema);
 }

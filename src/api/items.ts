@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Tool } from './tools.ts';
 
 /** Content parts, as the Responses API spells them. */
 export const InputTextPart = z.object({ type: z.literal('input_text'), text: z.string() });
@@ -121,8 +122,6 @@ export const PASSTHROUGH_ITEM_TYPES = [
   'mcp_approval_response',
   'mcp_call',
   'tool_search_call',
-  'tool_search_output',
-  'additional_tools',
   'compaction',
   'compaction_trigger',
   'program',
@@ -133,6 +132,16 @@ export const PassthroughItem = z.looseObject({
   id: z.string().nullish(),
 });
 
+/**
+ * Tools a client's tool search loaded, or that a client adds to the conversation: the model is
+ * offered them from then on (engine/client-tools.ts), so they are checked as `tools` are.
+ */
+export const ToolsItem = z.looseObject({
+  type: z.enum(['tool_search_output', 'additional_tools']),
+  id: z.string().nullish(),
+  tools: z.array(Tool),
+});
+
 const typedInputItem = z.discriminatedUnion('type', [
   MessageItem,
   FunctionCallItem,
@@ -141,6 +150,7 @@ const typedInputItem = z.discriminatedUnion('type', [
   CustomToolCallOutputItem,
   ReasoningItem,
   ItemReference,
+  ToolsItem,
   PassthroughItem,
 ]);
 

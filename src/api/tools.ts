@@ -24,10 +24,27 @@ export const CustomTool = z.object({
   format: CustomToolFormat.nullish(),
 });
 
+/**
+ * Function and custom tools under one name. The name is also a prefix of the names the model
+ * is offered (client-tools.ts), so it follows the same rule as a tool's.
+ */
+export const NamespaceTool = z.looseObject({
+  type: z.literal('namespace'),
+  name: toolName,
+  description: z.string().nullish(),
+  tools: z.array(z.discriminatedUnion('type', [FunctionTool, CustomTool])).min(1),
+});
+
+/** Tool search; executed by the client, it is offered to the model as a function of `parameters`. */
+export const ToolSearchTool = z.looseObject({
+  type: z.literal('tool_search'),
+  execution: z.enum(['server', 'client']).nullish(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+});
+
 /** Hosted and client tool types Portico knows by name; their fields pass through untouched. */
 export const OTHER_TOOL_TYPES = [
-  'namespace',
-  'tool_search',
   'web_search',
   'web_search_2025_08_26',
   'web_search_preview',
@@ -45,7 +62,13 @@ export const OTHER_TOOL_TYPES = [
 ] as const;
 export const OtherTool = z.looseObject({ type: z.enum(OTHER_TOOL_TYPES) });
 
-export const Tool = z.discriminatedUnion('type', [FunctionTool, CustomTool, OtherTool]);
+export const Tool = z.discriminatedUnion('type', [
+  FunctionTool,
+  CustomTool,
+  NamespaceTool,
+  ToolSearchTool,
+  OtherTool,
+]);
 
 export const ToolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
@@ -61,5 +84,6 @@ export const ToolChoice = z.union([
 
 export type FunctionTool = z.output<typeof FunctionTool>;
 export type CustomTool = z.output<typeof CustomTool>;
+export type NamespaceTool = z.output<typeof NamespaceTool>;
 export type Tool = z.output<typeof Tool>;
 export type ToolChoice = z.output<typeof ToolChoice>;

@@ -1,5 +1,5 @@
 import { badRequest } from '../api/errors.ts';
-import type { FunctionTool, Tool } from '../api/tools.ts';
+import type { CustomTool, FunctionTool, NamespaceTool, Tool } from '../api/tools.ts';
 import { assertStrictSchema, strictSchemaProblem } from './check-strict-schema.ts';
 
 /** A function tool as Portico holds it: `parameters` and `strict` always set. */
@@ -27,19 +27,19 @@ function isObjectType(type: unknown): boolean {
  * behind the client's back). A tool that asks for strict mode must keep its rules: a 400 says
  * where it does not.
  */
-function normalizeFunction(tool: FunctionTool, index: number): { echo: Tool; turn: NormalizedFunctionTool } {
+function normalizeFunction(tool: FunctionTool, path: string): { echo: Tool; turn: NormalizedFunctionTool } {
   const given = tool.parameters ?? undefined;
   if (given && 'type' in given && !isObjectType(given.type))
     throw badRequest(
-      `tools[${index}].parameters`,
-      `Invalid 'tools[${index}].parameters': the parameters of function '${tool.name}' must be a JSON schema of type "object".`,
+      `${path}.parameters`,
+      `Invalid '${path}.parameters': the parameters of function '${tool.name}' must be a JSON schema of type "object".`,
       'invalid_function_parameters',
     );
   const parameters = given ?? noArguments();
   let strict: boolean;
   if (tool.strict === true) {
     assertStrictSchema(parameters, {
-      param: `tools[${index}].parameters`,
+      param: `${path}.parameters`,
       subject: `function '${tool.name}'`,
       code: 'invalid_function_parameters',
     });
@@ -53,30 +53,42 @@ function normalizeFunction(tool: FunctionTool, index: number): { echo: Tool; tur
 }
 
 /**
- * Checks and normalizes a request's tools: names are unique across function and custom tools,
- * function parameters are object schemas, strict ones keep strict mode's rules. Hosted tools
- * pass as they are; whether the model's provider can serve them is decided later.
+ * Checks and normalizes a request's tools: names are unique across function and custom tools
+ * (and within each namespace), function parameters are object schemas, strict ones keep strict
+ * mode's rules, wherever the function is. Hosted tools pass as they are; whether the model's
+ * provider can serve them is decided later.
  */
 export function prepareTools(tools: readonly Tool[]): PreparedTools {
+  return prepareGroup(tools, 'tools');
+}
+
+/** `tools` at `path` (the request's, or a namespace's `tools`), as prepareTools says. */
+function prepareGroup(tools: readonly Tool[], path: string): PreparedTools {
   const seen = new Map<string, number>();
   const echo: Tool[] = [];
   const turn: Tool[] = [];
   tools.forEach((tool, index) => {
+    const at = `${path}[${index}]`;
     if (tool.type === 'function' || tool.type === 'custom') {
-      const name = (tool as { name: string }).name;
+      const name = (tool as FunctionTool | CustomTool).name;
       const first = seen.get(name);
       if (first !== undefined)
         throw badRequest(
-          `tools[${index}].name`,
-          `Duplicate tool name '${name}': tools[${first}] and tools[${index}] have the same name; tool names must be unique.`,
+          `${at}.name`,
+          `Duplicate tool name '${name}': ${path}[${first}] and ${at} have the same name; tool names must be unique.`,
           'invalid_value',
         );
       seen.set(name, index);
     }
     if (tool.type === 'function') {
-      const normalized = normalizeFunction(tool as FunctionTool, index);
+      const normalized = normalizeFunction(tool as FunctionTool, at);
       echo.push(normalized.echo);
       turn.push(normalized.turn);
+    } else if (tool.type === 'namespace') {
+      const space = tool as NamespaceTool;
+      const inner = prepareGroup(space.tools, `${at}.tools`);
+      echo.push({ ...space, tools: inner.echo } as Tool);
+      turn.push({ ...space, tools: inner.turn } as Tool);
     } else {
       echo.push(withoutSecrets(tool));
       turn.push(tool);

@@ -63,7 +63,11 @@ async function parseForm(bytes: Buffer, type: string): Promise<FormBody> {
     parser.on('close', resolve);
     parser.on('error', reject);
   });
-  for (let at = 0; at < bytes.length; at += PARSE_SLICE_BYTES) {
+  // busboy fails a malformed part header inside write(): the rejection is awaited only below,
+  // and left unhandled across the turns in between it ended the process.
+  let failed = false;
+  parsed.catch(() => (failed = true));
+  for (let at = 0; at < bytes.length && !failed; at += PARSE_SLICE_BYTES) {
     parser.write(bytes.subarray(at, at + PARSE_SLICE_BYTES));
     await nextTurn();
   }
