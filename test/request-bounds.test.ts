@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createAI } from '../src/binding.ts';
 import { ApiError } from '../src/api/errors.ts';
 import { LIMITS } from '../src/api/limits.ts';
@@ -128,6 +129,24 @@ describe('request bodies', () => {
     // The same key in two objects is no duplicate.
     const fine = parseJsonText('{"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": 2}], "k\\"": "\\"k"}');
     assert.deepEqual(fine, { a: { k: 1 }, b: { k: 2 }, c: [{ k: 1 }, { k: 2 }], 'k"': '"k' });
+  });
+
+  test('what node:http refuses before any route (headers past 16 KB, not HTTP) is answered in the OpenAI error shape', async () => {
+    const long = await fetch(`${portico.server.url}/v1/models?q=${'x'.repeat(20_000)}`);
+    assert.equal(long.status, 431);
+    assert.equal(((await long.json()) as Answer['body']).error.code, 'headers_too_large');
+    const { port } = new URL(portico.server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
+    assert.equal(body.error.code, 'invalid_http');
+    assert.equal(body.error.type, 'invalid_request_error');
   });
 
   test('echoed values are cut short: a 10 MB model name gets a short 404', async () => {

@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { SocketServer } from './socket-server.ts';
@@ -28,6 +29,26 @@ export interface RunningServer {
 const STOP_WAIT_MS = 5_000;
 /** How long finished answers get to reach their clients before the last connections are cut. */
 const FLUSH_MS = 2_000;
+
+/**
+ * A request node:http refuses before any route sees it (headers past its 16 KB, a malformed
+ * request line, a request too slow to arrive), answered in the OpenAI error shape as every
+ * other refusal is, where node would send a bare status line.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request line and headers are larger than 16 KB.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request did not arrive in time.']
+        : [400, 'invalid_http', 'The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** Whether a listen address is reachable from this machine only. */
 function loopbackOnly(host: string): boolean {
@@ -64,6 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
     started.once('error', reject);
   });
+  server.on('clientError', answerClientError);
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const closeServer = (cut: boolean) =>
