@@ -258,6 +258,22 @@ describe('keys, projects and scopes', () => {
     assert.equal(run?.path, 'background');
   });
 
+  test('a key whose default gateway does not exist is refused, made or changed', async () => {
+    const made = await gateway.request('POST', '/v1/keys', { default_gateway: 'nowhere' }, bearer(admin));
+    assert.equal(made.status, 400);
+    assert.equal(errorOf(made.json).param, 'default_gateway');
+    const good = await gateway.request('POST', '/v1/keys', { default_gateway: 'gw1' }, bearer(admin));
+    assert.equal(good.status, 201);
+    const changed = await gateway.request(
+      'PATCH',
+      `/v1/keys/${good.json.id as string}`,
+      { default_gateway: 'nowhere' },
+      bearer(admin),
+    );
+    assert.equal(changed.status, 400);
+    assert.equal(errorOf(changed.json).param, 'default_gateway');
+  });
+
   test('an expired or revoked key stops working at once', async () => {
     const created = await gateway.request('POST', '/v1/keys', { name: 'brief' }, bearer(admin));
     const brief = created.json.key as string;

@@ -133,7 +133,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     principalFor: (token, fromLoopback) => principalForToken(keyCheck, token, fromLoopback),
     gateways,
-    keys: new KeyAdmin(keys, deps.newId, now),
+    keys: new KeyAdmin(keys, gateways, deps.newId, now),
     logs: new LogAccess(stores.logs, () => writer.flush()),
     metrics,
     flushLogs: () => writer.flush(),
