@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { ApiError } from '../src/api/errors.ts';
 import type { ContainerFileObject, ContainerObject, ContainerStore } from '../src/store/container-store.ts';
 import type { StoreUnderTest } from './store-contract.ts';
 
@@ -82,9 +83,13 @@ export function describeContainerStore(name: string, open: () => Promise<StoreUn
       assert.equal(rest.has_more, false);
       const newest = await store.list(ALICE, { limit: 1, order: 'desc' });
       assert.equal(newest.first_id, 'cntr_3');
-      // Another owner's id is no cursor: its page is empty, as after an unknown id.
+      // A cursor that is unknown, or another owner's, is a 400 naming it.
       await store.create(container('cntr_b', 1_767_225_600 + 9), BOB);
-      assert.deepEqual((await store.list(BOB, { limit: 10, order: 'asc', after: 'cntr_1' })).data, []);
+      for (const after of ['cntr_missing', 'cntr_1'])
+        await assert.rejects(
+          store.list(BOB, { limit: 10, order: 'asc', after }),
+          (error: unknown) => error instanceof ApiError && error.status === 400 && error.param === 'after',
+        );
     });
 
     test('files: put, replace by path, read, list, delete', async () => {

@@ -170,7 +170,8 @@ describe('keys, projects and scopes', () => {
       bearer(keys.beta!.key),
     );
     assert.equal(betaContainer.status, 200);
-    assert.deepEqual(paged.json.data, []);
+    assert.equal(paged.status, 400);
+    assert.equal(errorOf(paged.json).param, 'after');
     assert.equal((await alpha.responses.retrieve(id)).id, id, 'its own project still sees it');
     const own = await gateway.request('GET', `/v1/logs/${logId}`, undefined, bearer(keys.alpha!.key));
     assert.equal(own.status, 200);

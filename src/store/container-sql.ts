@@ -1,3 +1,4 @@
+import { badRequest, type ApiError } from '../api/errors.ts';
 import type { ContainerFileObject, ContainerObject, ContainerPageQuery } from './container-store.ts';
 
 /**
@@ -28,13 +29,14 @@ export const CONTAINER_SQL = {
 
 /**
  * A page of containers (or of one container's files), `limit + 1` rows to tell `has_more`. Its
- * parameters: the scope's, then (with `after`) the cursor's id and the scope's again, so that
- * another owner's id reads as an unknown one; then the limit.
+ * parameters: the scope's, then (with `after`) the cursor's id and the scope's again; then the
+ * limit. `cursor` finds the cursor's row (its id, then the scope's parameters): another owner's
+ * is unknown, a 400 (`unknownCursor`).
  */
 export function pageSql(
   table: 'containers' | 'container_files',
   page: ContainerPageQuery,
-): { text: string; scope: string } {
+): { text: string; cursor: string } {
   const columns = table === 'containers' ? '*' : 'id, container_id, path, bytes, created_at, source';
   const scope = table === 'containers' ? 'owner = ?' : 'container_id = ? AND owner = ?';
   const direction = page.order === 'asc' ? 'ASC' : 'DESC';
@@ -43,8 +45,13 @@ export function pageSql(
     : '';
   return {
     text: `SELECT ${columns} FROM ${table} WHERE ${scope}${after} ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
-    scope,
+    cursor: `SELECT 1 FROM ${table} WHERE id = ? AND ${scope}`,
   };
+}
+
+export function unknownCursor(table: 'containers' | 'container_files', id: string): ApiError {
+  const what = table === 'containers' ? 'container' : 'container file';
+  return badRequest('after', `No ${what} with id '${id.slice(0, 100)}'.`);
 }
 
 /** `?` parameters as PostgreSQL's `$1, $2, ...`. */

@@ -4,6 +4,7 @@ import {
   containerValues,
   fileValues,
   pageSql,
+  unknownCursor,
   postgresParams,
   toContainer,
   toContainerFile,
@@ -102,7 +103,9 @@ export class PostgresContainerStore implements ContainerStore {
     scope: unknown[],
     page: ContainerPageQuery,
   ): Promise<T[]> {
-    const { text } = pageSql(table, page);
+    const { text, cursor } = pageSql(table, page);
+    if (page.after && (await this.db.query(sql(postgresParams(cursor)), [page.after, ...scope])).length === 0)
+      throw unknownCursor(table, page.after);
     return this.db.query<T>(sql(postgresParams(text)), [
       ...scope,
       ...(page.after ? [page.after, ...scope] : []),

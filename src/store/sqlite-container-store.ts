@@ -5,6 +5,7 @@ import {
   containerValues,
   fileValues,
   pageSql,
+  unknownCursor,
   toContainer,
   toContainerFile,
   type ContainerFileRow,
@@ -109,7 +110,9 @@ export class SqliteContainerStore implements ContainerStore {
     scope: unknown[],
     page: ContainerPageQuery,
   ): unknown[] {
-    const { text } = pageSql(table, page);
+    const { text, cursor } = pageSql(table, page);
+    if (page.after && !this.db.prepare(cursor).get(page.after, ...scope))
+      throw unknownCursor(table, page.after);
     return this.db.prepare(text).all(...scope, ...(page.after ? [page.after, ...scope] : []), page.limit + 1);
   }
 }
