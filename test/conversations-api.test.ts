@@ -195,6 +195,16 @@ describe('the Conversations API, through the official SDK', () => {
         param: 'conversation',
       },
     );
+    // An empty id names nothing: a 400, where it was ignored and the response made outside.
+    for (const [given, param] of [
+      ['', 'conversation'],
+      [{ id: '' }, 'conversation.id'],
+      [{ id: conversation.id, extra: 1 }, 'conversation.extra'],
+    ] as const)
+      await assert.rejects(
+        client.responses.create({ model: TINY_MODEL, input: 'Hi', conversation: given as never }),
+        { status: 400, param },
+      );
   });
 
   test("the Agents SDK's conversationId keeps the conversation in Portico", async () => {

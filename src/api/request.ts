@@ -58,7 +58,7 @@ export const CreateResponseRequest = z.strictObject({
   input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).nullish(),
-  conversation: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  conversation: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1) })]).nullish(),
   store: z.boolean().nullish(),
   background: z.boolean().nullish(),
   stream: z.boolean().nullish(),
