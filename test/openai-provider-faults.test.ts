@@ -103,6 +103,14 @@ describe('openai provider: faults', () => {
     });
     const error = await thrown({ ...fixture('http-400'), body });
     assert.match(error.message, /bad key \[redacted\] for project/);
+    // Nor in the code or param, which are cut short too.
+    const inNames = JSON.stringify({
+      error: { message: 'x', type: 'invalid_request_error', code: KEY, param: `p${'a'.repeat(1000)} ${KEY}` },
+    });
+    const named = await thrown({ ...fixture('http-400'), body: inNames });
+    assertNoKey(named);
+    assert.equal(named.code, '[redacted]');
+    assert.ok(named.param!.length <= 100, named.param!);
   });
 
   test('a connection reset mid-stream ends with a clean finish error', async () => {

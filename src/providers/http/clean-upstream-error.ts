@@ -5,6 +5,8 @@ import { clip } from '../../api/limits.ts';
 const MIN_SECRET_LENGTH = 8;
 /** How much of an upstream's message a client sees. */
 const MAX_UPSTREAM_MESSAGE = 300;
+/** How much of an upstream's `code` or `param`, names both, a client sees. */
+const MAX_UPSTREAM_NAME = 100;
 
 /** Secret keys whole or masked as upstreams echo them in 401 answers (`sk-proj-abc***wxyz`, `sk-ant-…`). */
 const KEY_LIKE = /\b(?:sk|rk)-[A-Za-z0-9_*-]{3,}/g;
@@ -26,16 +28,25 @@ export function cleanUpstreamText(text: string, secret?: string): string {
   return clip(clean, MAX_UPSTREAM_MESSAGE);
 }
 
-/** An upstream error whose message no longer holds a secret, a masked key or a path the upstream sent. */
+function cleanUpstreamName(name: string | null, secret: string | undefined): string | null {
+  return name === null ? null : clip(cleanUpstreamText(name, secret), MAX_UPSTREAM_NAME);
+}
+
+/**
+ * An upstream error whose message, code and param no longer hold a secret, a masked key or a
+ * path the upstream sent (an upstream may echo anything in any of them).
+ */
 export function cleanUpstreamError(error: ApiError, secret: string | undefined): ApiError {
   const message = cleanUpstreamText(error.message, secret);
-  if (message === error.message) return error;
+  const code = cleanUpstreamName(error.code, secret);
+  const param = cleanUpstreamName(error.param, secret);
+  if (message === error.message && code === error.code && param === error.param) return error;
   return new ApiError({
     status: error.status,
     type: error.type,
     message,
-    code: error.code,
-    param: error.param,
+    code,
+    param,
     retryable: error.retryable,
     ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
   });
