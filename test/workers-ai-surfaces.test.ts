@@ -9,7 +9,9 @@ import { createAI, type AI } from '../src/index.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 import { readEventStream } from './support/portico.ts';
-import { scriptedModel } from './support/scripted-provider.ts';
+import { ApiError } from '../src/api/errors.ts';
+import type { Provider } from '../src/providers/provider.ts';
+import { scriptedModel, ScriptedProvider } from './support/scripted-provider.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
@@ -37,11 +39,28 @@ describe("Workers AI's REST surfaces", () => {
 
   before(async () => {
     gateway = await startGateway({
-      models: [scriptedModel('test/echo', 'scripted'), gptLike],
-      providers: new Map([['scripted', echoProvider('Workers AI says hello')]]),
+      models: [scriptedModel('test/echo', 'scripted'), gptLike, scriptedModel('test/breaks', 'breaking')],
+      providers: new Map<string, Provider>([
+        ['scripted', echoProvider('Workers AI says hello')],
+        // Fails after its first words, as an upstream whose stream stops short.
+        [
+          'breaking',
+          new ScriptedProvider(() => [
+            { type: 'text-delta', delta: 'Half an ' },
+            new ApiError({ status: 502, type: 'upstream_error', message: 'upstream stopped', code: null }),
+          ]),
+        ],
+      ]),
     });
   });
   after(() => gateway.stop());
+
+  test('ai/run of a generation that fails is that failure, not a success with what came before it', async () => {
+    const answer = await gateway.request('POST', `${base}/ai/run/test/breaks`, { prompt: 'hi' });
+    assert.notEqual(answer.status, 200);
+    assert.equal(answer.json.success, false);
+    assert.match(JSON.stringify(answer.json.errors), /upstream stopped/);
+  });
 
   test('ai/run with a prompt answers in the {result, success, errors, messages} envelope', async () => {
     const answer = await gateway.request('POST', `${base}/ai/run/test/echo`, {

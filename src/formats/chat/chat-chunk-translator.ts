@@ -10,7 +10,7 @@ import type { OutputFunctionCall, OutputItem, ResponseObject } from '../../api/r
 import type { ResponseStreamEvent } from '../../api/stream-events.ts';
 import type { TokenLogprob } from '../../providers/provider.ts';
 import { chatCompletionId } from './chat-completion-id.ts';
-import { failedResponseError } from './failed-response-error.ts';
+import { failedResponseError } from '../failed-response-error.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import { mapUsage } from './map-usage.ts';
 

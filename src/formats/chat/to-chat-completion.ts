@@ -8,7 +8,7 @@ import type {
   ResponseObject,
 } from '../../api/response.ts';
 import { chatCompletionId } from './chat-completion-id.ts';
-import { failedResponseError } from './failed-response-error.ts';
+import { failedResponseError } from '../failed-response-error.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import { mapUsage } from './map-usage.ts';
 

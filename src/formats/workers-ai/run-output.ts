@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OutputFunctionCall, ResponseObject } from '../../api/response.ts';
 import type { ResponseStreamEvent } from '../../api/stream-events.ts';
 import { toApiError } from '../../api/errors.ts';
+import { failedResponseError } from '../failed-response-error.ts';
 
 /** Workers AI's usage object: chat-style token counts. */
 function runUsage(response: ResponseObject) {
@@ -34,8 +35,12 @@ export const RunTextResult = z.object({
   usage: z.object({ prompt_tokens: z.int(), completion_tokens: z.int(), total_tokens: z.int() }),
 });
 
-/** A text generation model's result: `{response, tool_calls?, usage}`. */
+/**
+ * A text generation model's result: `{response, tool_calls?, usage}`; a response that failed
+ * is the error it failed with, as the streamed form ends with it.
+ */
 export function toRunResult(response: ResponseObject): z.output<typeof RunTextResult> {
+  if (response.status === 'failed') throw failedResponseError(response);
   const calls = toolCalls(response);
   return {
     response: response.output_text ?? '',

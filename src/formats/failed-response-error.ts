@@ -1,7 +1,10 @@
-import { ApiError } from '../../api/errors.ts';
-import type { ResponseObject } from '../../api/response.ts';
+import { ApiError } from '../api/errors.ts';
+import type { ResponseObject } from '../api/response.ts';
 
-/** A failed response as the HTTP error a chat client gets, by the response's error code. */
+/**
+ * A failed response as the HTTP error a client of an answer in one piece gets (a chat
+ * completion, a Workers AI run), by the response's error code.
+ */
 export function failedResponseError(response: ResponseObject): ApiError {
   const code = response.error?.code ?? 'server_error';
   const message = response.error?.message ?? 'The model failed to generate a response.';
