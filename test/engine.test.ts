@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../src/api/errors.ts';
+import { LIMITS } from '../src/api/limits.ts';
 import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
 import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
@@ -389,6 +390,23 @@ describe('engine', () => {
         assert.deepEqual(stored?.output, event.response.output);
       }
     }
+  });
+
+  test('a model that writes past LIMITS.outputChars fails its response, which keeps what came before', async () => {
+    const half = 'a'.repeat(LIMITS.outputChars / 2);
+    const script: ModelEvent[] = [
+      { type: 'text-delta', delta: half },
+      { type: 'text-delta', delta: half },
+      { type: 'text-delta', delta: 'one too many' },
+      { type: 'finish', reason: 'stop' },
+    ];
+    const events = await collect(new ScriptedProvider(() => script), { input: 'hi' });
+    const last = events.at(-1)!;
+    assert.equal(last.type, 'response.failed');
+    const failed = last.response as { id: string; output_text: string; error: { message: string } };
+    assert.match(failed.error.message, /passed 33,554,432 characters/);
+    assert.equal(failed.output_text.length, LIMITS.outputChars);
+    assert.equal((await store.get(failed.id, 'tester'))?.status, 'failed');
   });
 
   test('store: false keeps nothing', async () => {

@@ -31,6 +31,24 @@ describe('event stream text', () => {
     assert.equal(await text.next(), undefined);
   });
 
+  test('frames of a long answer, each its whole text, go in batches of their own: joined, they passed the longest string', async () => {
+    const long = 'x'.repeat(5 * 1024 * 1024);
+    async function* frames() {
+      yield 'a';
+      yield long;
+      yield long;
+      yield 'b';
+    }
+    const text = eventText(frames(), encode);
+    const batches: Array<{ length: number; last: boolean }> = [];
+    for (let batch = await text.next(); batch; batch = await text.next())
+      batches.push({ length: batch.text.length, last: batch.last });
+    assert.deepEqual(batches, [
+      { length: 2 + long.length + 1, last: false },
+      { length: long.length + 1 + 2, last: true },
+    ]);
+  });
+
   test('an empty stream has no batch', async () => {
     async function* frames(): AsyncGenerator<string, void, undefined> {}
     assert.equal(await eventText(frames(), encode).next(), undefined);

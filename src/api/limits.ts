@@ -30,6 +30,13 @@ export const LIMITS = {
    * memory when an upstream never stops.
    */
   upstreamAnswerBytes: 256 * 1024 * 1024,
+  /**
+   * Characters a model may write into one response (text, refusal, reasoning, tool input): ~250
+   * times a 128k-token answer, and low enough that every copy of it the response's events and
+   * JSON hold, escaped, stays within V8's longest string (~536 million characters). Past it,
+   * a 176 MiB answer failed mid-stream as a string too long to make, and the connection dropped.
+   */
+  outputChars: 32 * 1024 * 1024,
   /** Characters of a client-sent value quoted back in an error message. */
   echoedChars: 64,
   /** Characters of an error message (an upstream's included) sent to a client. */

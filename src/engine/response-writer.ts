@@ -1,3 +1,5 @@
+import { ApiError } from '../api/errors.ts';
+import { LIMITS } from '../api/limits.ts';
 import type { OutputItem, ResponseObject } from '../api/response.ts';
 import {
   NATIVE_ITEM_EVENT_TYPES,
@@ -30,6 +32,17 @@ type Open =
 
 const nativeEventTypes = new Set<string>(NATIVE_ITEM_EVENT_TYPES);
 
+function outputTooLarge(): ApiError {
+  return new ApiError({
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_answer_too_large',
+    message: `The model's output passed ${LIMITS.outputChars.toLocaleString('en-US')} characters: Portico stopped it.`,
+    // The same request would write as much again.
+    retryable: false,
+  });
+}
+
 /**
  * Turns normalized model events into the exact Responses item lifecycle: every item is
  * announced before its deltas and closed exactly once, in output order. It numbers events and
@@ -38,6 +51,8 @@ const nativeEventTypes = new Set<string>(NATIVE_ITEM_EVENT_TYPES);
 export class ResponseWriter {
   snapshot: ResponseObject;
   private sequence = 0;
+  /** Characters the model wrote into the response: bounded by `LIMITS.outputChars`. */
+  private written = 0;
   private open: Open[] = [];
   private readonly out: ResponseStreamEvent[] = [];
   /** Encrypted reasoning the client did not ask for, by output index: stored, never shown. */
@@ -72,6 +87,7 @@ export class ResponseWriter {
 
   /** Applies one model event; returns the stream events it produced (drained on each call). */
   write(event: ModelEvent): ResponseStreamEvent[] {
+    if ('delta' in event && (this.written += event.delta.length) > LIMITS.outputChars) throw outputTooLarge();
     switch (event.type) {
       case 'text-delta':
         this.messageDelta('output_text', event.delta, event.logprobs);

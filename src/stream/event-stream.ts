@@ -20,6 +20,13 @@ export interface EventText {
 const IMMEDIATE = Symbol('immediate');
 
 /**
+ * Characters past which a batch takes no further frame. A response's last frames each carry
+ * its whole text (the done events, then the response), and joined into one string they went
+ * past V8's longest string for a long answer; a batch this size is as cheap to write.
+ */
+const BATCH_CHARS = 8 * 1024 * 1024;
+
+/**
  * A batch's window: open until the event loop has run the work pending when it opened (one
  * `setImmediate`). `or(promise)` is whichever comes first, the promise or the window's end.
  * One promise per frame: `Promise.race` made more, and left a reaction on the window's promise
@@ -57,12 +64,20 @@ export function eventText<T>(
   onCancel: () => void = () => {},
 ): EventText {
   let pending: Promise<IteratorResult<T, void>> | undefined;
+  /** A frame encoded for the batch before, which it would have made too long. */
+  let carried: string | undefined;
   return {
     async next() {
-      const first = await (pending ?? frames.next());
-      pending = undefined;
-      if (first.done) return undefined;
-      let text = encode(first.value);
+      let text: string;
+      if (carried !== undefined) {
+        text = carried;
+        carried = undefined;
+      } else {
+        const first = await (pending ?? frames.next());
+        pending = undefined;
+        if (first.done) return undefined;
+        text = encode(first.value);
+      }
       // One window for the whole batch: the frames ready before it ends go together.
       const wait = batchWindow();
       try {
@@ -74,7 +89,12 @@ export function eventText<T>(
             return { text, last: false };
           }
           if (ready.done) return { text, last: true };
-          text += encode(ready.value);
+          const frame = encode(ready.value);
+          if (text.length + frame.length > BATCH_CHARS) {
+            carried = frame;
+            return { text, last: false };
+          }
+          text += frame;
         }
       } finally {
         wait.close();
