@@ -32,6 +32,10 @@ describe('keys, projects and scopes', () => {
   test('without any key, the loopback user is the admin; the first key is created then', async () => {
     const open = await gateway.client('unused').responses.create({ model: 'test/echo', input: 'hi' });
     assert.equal(open.status, 'completed');
+    // A first key that is not an admin's would leave no one to manage keys over HTTP.
+    const plain = await gateway.request('POST', '/v1/keys', { name: 'plain' });
+    assert.equal(plain.status, 400);
+    assert.equal(errorOf(plain.json).param, 'scopes.admin');
     const created = await gateway.request('POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
     assert.equal(created.status, 201);
     admin = created.json.key as string;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { badRequest } from '../../api/errors.ts';
 import { GATEWAY_ID, GatewaySettingsInput, gatewayObject } from '../../api/gateway-settings.ts';
 import { CreateKeyRequest, PROJECT_ID, UpdateKeyRequest } from '../../api/keys.ts';
 import { parseBody } from '../../api/request.ts';
@@ -37,6 +38,13 @@ export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
   });
   app.post('/keys', async (c) => {
     const request = parseBody(CreateKeyRequest, (await readJson(c.env)).value);
+    // Without a key the caller is the loopback user of a server that has none (open mode). Its
+    // first key decides: once one exists, the admin API needs an admin key.
+    if (c.get('principal').keyId === null && request.scopes?.admin !== true)
+      throw badRequest(
+        'scopes.admin',
+        'The first key must be an admin key (scopes: {admin: true}): once a key exists, only an admin key can manage keys over HTTP.',
+      );
     const { record, key } = await keys.create(request);
     // The only time the key itself leaves the server.
     return c.json({ ...keyObject(record), key }, 201);
