@@ -57,9 +57,16 @@ describe("Workers AI's REST surfaces", () => {
 
   test('ai/run of a generation that fails is that failure, not a success with what came before it', async () => {
     const answer = await gateway.request('POST', `${base}/ai/run/test/breaks`, { prompt: 'hi' });
-    assert.notEqual(answer.status, 200);
+    // The upstream's own status, not a 500: the response's error code alone says server_error.
+    assert.equal(answer.status, 502);
     assert.equal(answer.json.success, false);
     assert.match(JSON.stringify(answer.json.errors), /upstream stopped/);
+    const chat = await gateway.request('POST', '/v1/chat/completions', {
+      model: 'test/breaks',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(chat.status, 502);
+    assert.equal((chat.json.error as { type: string }).type, 'upstream_error');
   });
 
   test('ai/run with a prompt answers in the {result, success, errors, messages} envelope', async () => {

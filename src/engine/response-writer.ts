@@ -70,7 +70,7 @@ export class ResponseWriter {
     this.sequence = firstSequence;
   }
 
-  /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied. */
+  /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied; returns that copy. */
   lifecycle(
     type:
       | 'response.created'
@@ -80,9 +80,11 @@ export class ResponseWriter {
       | 'response.incomplete'
       | 'response.failed',
     patch: Partial<ResponseObject> = {},
-  ): void {
+  ): ResponseObject {
     // The keys `patch` leaves out keep the snapshot's values.
-    this.emit({ type, response: withFields(this.snapshot, patch) as ResponseObject });
+    const response = withFields(this.snapshot, patch) as ResponseObject;
+    this.emit({ type, response });
+    return response;
   }
 
   /** Applies one model event; returns the stream events it produced (drained on each call). */

@@ -9,6 +9,7 @@ import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
 import { appendToConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
+import { setFailureCause } from './failure-cause.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { HostedCitations } from './cite-hosted-results.ts';
@@ -222,6 +223,8 @@ async function* runTurns(
 
     let turn = start.turn;
     let ending: Ending | undefined;
+    /** The error the provider finished with, when it finished with one. */
+    let failedWith: ApiError | undefined;
     for (let round = 1; ; round++) {
       const said = writer.snapshot.output.length;
       const capture = new HostedCallCapture(context.hostedTools);
@@ -232,7 +235,10 @@ async function* runTurns(
         for (const citation of citations.before(event)) yield* writer.write(citation);
         if (capture.take(event)) continue;
         if (event.type === 'usage') run.usage = addUsage(run.usage, event.usage);
-        if (event.type === 'finish') ending = finishStatus(event.reason, event.error);
+        if (event.type === 'finish') {
+          ending = finishStatus(event.reason, event.error);
+          failedWith = event.error;
+        }
         // A loop, not `yield*`: delegating to an array costs twice as much per event in an async generator.
         for (const written of writer.write(event)) yield written;
         if (ending) break;
@@ -269,7 +275,12 @@ async function* runTurns(
       current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
-    yield* end(run, checkOutput(run, ending), ending.status === 'completed' ? 'completed' : 'incomplete');
+    yield* end(
+      run,
+      checkOutput(run, ending),
+      ending.status === 'completed' ? 'completed' : 'incomplete',
+      failedWith,
+    );
   } catch (error) {
     // The record of the end failed (the store stayed away): the answer fails with it.
     if (ended(writer)) throw error;
@@ -283,7 +294,7 @@ async function* runTurns(
       });
     const cause = stopped ?? toApiError(error);
     const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
-    yield* end(run, ending, 'incomplete');
+    yield* end(run, ending, 'incomplete', cause);
   } finally {
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
     // in its own `finally`, which a `break` after its finish event would never reach.
@@ -340,10 +351,12 @@ async function* end(
   run: Run,
   ending: Ending,
   closeAs: 'completed' | 'incomplete',
+  /** What a failed response failed with, for answers that are HTTP errors (failure-cause.ts). */
+  cause?: ApiError,
 ): AsyncGenerator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
-  writer.lifecycle(
+  const terminal = writer.lifecycle(
     terminalEventType(ending.status),
     withFields(ending, {
       completed_at: ending.status === 'completed' ? Math.floor(ctx.now() / 1000) : null,
@@ -351,6 +364,7 @@ async function* end(
       usage: toUsage(run.usage),
     }),
   );
+  if (cause && ending.status === 'failed') setFailureCause(terminal, cause);
   await record(run, writer.snapshot);
   yield* writer.drain();
 }
