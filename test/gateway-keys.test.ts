@@ -3,12 +3,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { createAI } from '../src/index.ts';
 import { scriptedModel } from './support/scripted-provider.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { porticoFromSource } from './support/portico-from-source.ts';
+import { openSocket } from './support/socket-client.ts';
 import { spawnServe } from './support/spawn-serve.ts';
 
 const errorOf = (json: Record<string, unknown>) =>
@@ -28,6 +30,28 @@ describe('keys, projects and scopes', () => {
     });
   });
   after(() => gateway.stop());
+
+  test('without any key, only the local user is answered: not a rebound name, a proxy or another site', async () => {
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        httpGet(`${gateway.url}/v1/models`, { headers }, (answer) => {
+          answer.resume();
+          resolve(answer.statusCode!);
+        }).once('error', reject);
+      });
+    const { host } = new URL(gateway.url);
+    assert.equal(await status({ host }), 200);
+    assert.equal(await status({ host: `localhost:${new URL(gateway.url).port}` }), 200);
+    // A page whose name was rebound to 127.0.0.1 asks for its own name.
+    assert.equal(await status({ host: 'rebound.example.com' }), 401);
+    // A proxy on this machine answers someone else.
+    assert.equal(await status({ host, 'x-forwarded-for': '203.0.113.9' }), 401);
+    assert.equal(await status({ host, forwarded: 'for=203.0.113.9' }), 401);
+    // Browsers hold no WebSocket to CORS: another site's page is refused by its origin.
+    await assert.rejects(openSocket(gateway.url, { origin: 'https://evil.example' }), /upgrade refused: 403/);
+    const local = await openSocket(gateway.url, { origin: gateway.url });
+    local.close();
+  });
 
   test('without any key, the loopback user is the admin; the first key is created then', async () => {
     const open = await gateway.client('unused').responses.create({ model: 'test/echo', input: 'hi' });

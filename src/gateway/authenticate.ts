@@ -23,19 +23,19 @@ export interface KeyCheck {
 
 /**
  * Who presents `token`. Without any key on the server, every request is the local admin's,
- * from loopback only. A token that is not a Portico key (an SDK's placeholder, a provider
+ * from the local user only (authenticate-request.ts says who that is). A token that is not a Portico key (an SDK's placeholder, a provider
  * key meant for the upstream) is no key at all; a Portico key that is unknown, revoked or
  * expired is refused, never downgraded to anonymous.
  */
 export async function principalForToken(
   { keys, now }: KeyCheck,
   token: string | undefined,
-  fromLoopback: boolean,
+  fromLocalUser: boolean,
 ): Promise<Principal> {
   if (!(await keys.anyActive())) {
-    if (fromLoopback) return LOCAL_ADMIN;
+    if (fromLocalUser) return LOCAL_ADMIN;
     throw unauthorized(
-      'This Portico has no API keys yet, so it only answers on loopback. Create one with `portico keys create --admin`.',
+      'This Portico has no API keys yet, so it only answers its local user (on loopback, for a loopback name, not through a proxy). Create one with `portico keys create --admin`.',
       'missing_api_key',
     );
   }

@@ -62,7 +62,7 @@ export interface Gateway {
    */
   admit(call: GatewayCall): Promise<{ principal: Principal; gateway: GatewaySettings }>;
   /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
-  principalFor(token: string | undefined, fromLoopback: boolean): Promise<Principal>;
+  principalFor(token: string | undefined, fromLocalUser: boolean): Promise<Principal>;
   gateways: GatewayRegistry;
   keys: KeyAdmin;
   logs: LogAccess;
@@ -131,7 +131,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await admitOnly(ctx);
       return admitted(ctx);
     },
-    principalFor: (token, fromLoopback) => principalForToken(keyCheck, token, fromLoopback),
+    principalFor: (token, fromLocalUser) => principalForToken(keyCheck, token, fromLocalUser),
     gateways,
     keys: new KeyAdmin(keys, gateways, deps.newId, now),
     logs: new LogAccess(stores.logs, () => writer.flush()),

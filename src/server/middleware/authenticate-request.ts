@@ -1,14 +1,39 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bearerToken } from '../../gateway/api-keys.ts';
 import type { Gateway } from '../../gateway/create-gateway.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requestHeader } from '../request-header.ts';
 
 /** Loopback peers: IPv4's 127/8, IPv6's ::1 and IPv4 loopback mapped into IPv6. */
-export function isLoopback(address: string | undefined): boolean {
+function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/** The names this machine's own loopback goes by, with any port. */
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+
+/**
+ * Whether a request is the local user's, whom a server without keys answers as its admin: from
+ * a loopback peer, for a loopback name (a web page that rebinds its own name to 127.0.0.1 asks
+ * for that name), and not through a proxy, which answers someone else from loopback.
+ */
+function fromLocalUser(c: Context<AppEnv>): boolean {
+  let address: string | undefined;
+  try {
+    address = getConnInfo(c).remote.address;
+  } catch {
+    return true; // not served by node:http (app.request in tests): local
+  }
+  const host = requestHeader(c, 'host');
+  return (
+    isLoopback(address) &&
+    host !== undefined &&
+    LOOPBACK_HOST.test(host) &&
+    requestHeader(c, 'forwarded') === undefined &&
+    requestHeader(c, 'x-forwarded-for') === undefined
+  );
 }
 
 /**
@@ -22,13 +47,7 @@ export function authenticateRequest(gateway: Gateway): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const token =
       bearerToken(requestHeader(c, 'cf-aig-authorization')) ?? bearerToken(requestHeader(c, 'authorization'));
-    let address: string | undefined;
-    try {
-      address = getConnInfo(c).remote.address;
-    } catch {
-      address = undefined; // not served by node:http (app.request in tests): treat as local
-    }
-    const principal = await gateway.principalFor(token, address === undefined || isLoopback(address));
+    const principal = await gateway.principalFor(token, fromLocalUser(c));
     c.set('principal', principal);
     await next();
   };

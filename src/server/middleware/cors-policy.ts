@@ -66,8 +66,12 @@ export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHa
   return async (c, next) => {
     const origin = requestHeader(c, 'origin');
     const allowed = origin !== undefined && allows(origin);
-    // A page may send a form-like POST without asking first; CORS alone would only hide the answer.
-    if (origin !== undefined && !allowed && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+    // A page may send a form-like POST without asking first, and open a WebSocket (a GET) from
+    // anywhere, which no browser holds to CORS: CORS alone would only hide the answer.
+    const acts =
+      !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) ||
+      requestHeader(c, 'upgrade')?.toLowerCase() === 'websocket';
+    if (origin !== undefined && !allowed && acts) {
       throw forbidden(
         `Requests from the web page origin '${origin.slice(0, 200)}' are not allowed: add it to cors.origins in the config.`,
         'origin_not_allowed',
