@@ -273,12 +273,13 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
     assert.equal(res.status, 200);
     const { items, done } = await readChatStream(res.body!);
     assert.equal(done, false);
+    // The error the response failed with (engine/failure-cause.ts), not a generic server_error.
     assert.deepEqual(items.at(-1), {
       error: {
         message: 'The upstream closed the connection.',
-        type: 'server_error',
+        type: 'upstream_error',
         param: null,
-        code: 'server_error',
+        code: null,
       },
     });
     assert.equal((items[1] as unknown as Chunk).choices[0]?.delta.content, 'Half');
