@@ -41,7 +41,8 @@ describe('keys, projects and scopes', () => {
       });
     const { host } = new URL(gateway.url);
     assert.equal(await status({ host }), 200);
-    assert.equal(await status({ host: `localhost:${new URL(gateway.url).port}` }), 200);
+    for (const name of ['localhost', 'app.localhost', '0.0.0.0', '[::1]'])
+      assert.equal(await status({ host: `${name}:${new URL(gateway.url).port}` }), 200, name);
     // A page whose name was rebound to 127.0.0.1 asks for its own name.
     assert.equal(await status({ host: 'rebound.example.com' }), 401);
     // A proxy on this machine answers someone else.

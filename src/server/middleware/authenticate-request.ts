@@ -11,8 +11,12 @@ function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-/** The names this machine's own loopback goes by, with any port. */
-const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+/**
+ * The names this machine's own loopback goes by, with any port: names no one else can point at
+ * it, as a rebinding web page's own name can be (`*.localhost` never leaves the machine, and a
+ * browser reaches `0.0.0.0` on it).
+ */
+const LOOPBACK_HOST = /^(([\w-]+\.)*localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\])(:\d+)?$/i;
 
 /**
  * Whether a request is the local user's, whom a server without keys answers as its admin: from
