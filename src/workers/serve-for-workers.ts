@@ -4,6 +4,7 @@ import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { LocalProvider } from '../providers/local/local-provider.ts';
 import type { Interpreters } from '../tools/code-interpreter/interpreters.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
+import { sendToWorker } from './send-to-worker.ts';
 import { fromWireError, toWireError, toWireEvent, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
 export interface PrimaryServices {
@@ -34,9 +35,7 @@ export function serveWorker(worker: Worker, services: PrimaryServices): void {
   let exited = false;
   /** What a run asked the worker back, by the run's id: one question at a time. */
   const asked = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
-  const send = (message: ToWorker) => {
-    if (worker.isConnected()) worker.send(message);
-  };
+  const send = (message: ToWorker) => sendToWorker(worker, message);
   const fail = (id: number, error: unknown) => send({ kind: 'failed', id, error: toWireError(error) });
   /** Runs `work` until it ends, the worker aborts it or the worker exits. */
   const run = (id: number, work: (signal: AbortSignal) => Promise<void>) => {

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:cluster';
 import { Metrics, type MetricsSnapshot } from '../gateway/metrics.ts';
-import type { ToWorker } from './worker-messages.ts';
+import { sendToWorker } from './send-to-worker.ts';
 
 /**
  * How long the primary waits for a worker's metrics. A worker's event loop answers in
@@ -51,8 +51,7 @@ export class WorkerMetrics {
         resolve(snapshot);
       };
       this.#waiting.set(ask, { worker, settle });
-      if (worker.isConnected()) worker.send({ kind: 'metrics-wanted', ask } satisfies ToWorker);
-      else settle();
+      if (!sendToWorker(worker, { kind: 'metrics-wanted', ask })) settle();
     });
   }
 }
