@@ -30,10 +30,11 @@ export interface KeyCheck {
 export async function principalForToken(
   { keys, now }: KeyCheck,
   token: string | undefined,
-  fromLocalUser: boolean,
+  /** Asked only while no key exists (open mode). */
+  fromLocalUser: () => boolean,
 ): Promise<Principal> {
   if (!(await keys.anyActive())) {
-    if (fromLocalUser) return LOCAL_ADMIN;
+    if (fromLocalUser()) return LOCAL_ADMIN;
     throw unauthorized(
       'This Portico has no API keys yet, so it only answers its local user (on loopback, for a loopback name, not through a proxy). Create one with `portico keys create --admin`.',
       'missing_api_key',

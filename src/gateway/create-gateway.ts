@@ -62,7 +62,7 @@ export interface Gateway {
    */
   admit(call: GatewayCall): Promise<{ principal: Principal; gateway: GatewaySettings }>;
   /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
-  principalFor(token: string | undefined, fromLocalUser: boolean): Promise<Principal>;
+  principalFor(token: string | undefined, fromLocalUser: () => boolean): Promise<Principal>;
   gateways: GatewayRegistry;
   keys: KeyAdmin;
   logs: LogAccess;

@@ -51,7 +51,7 @@ export function authenticateRequest(gateway: Gateway): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const token =
       bearerToken(requestHeader(c, 'cf-aig-authorization')) ?? bearerToken(requestHeader(c, 'authorization'));
-    const principal = await gateway.principalFor(token, fromLocalUser(c));
+    const principal = await gateway.principalFor(token, () => fromLocalUser(c));
     c.set('principal', principal);
     await next();
   };

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { forbidden } from '../../api/errors.ts';
 import type { AppEnv } from '../app-env.ts';
-import { requestHeader } from '../request-header.ts';
+import { isWebSocketUpgrade, requestHeader } from '../request-header.ts';
 import { setAnswerHeader } from '../send-answer.ts';
 
 const LOOPBACK_PAGE = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
@@ -68,10 +68,11 @@ export function corsPolicy(origins: readonly string[] | undefined): MiddlewareHa
     const allowed = origin !== undefined && allows(origin);
     // A page may send a form-like POST without asking first, and open a WebSocket (a GET) from
     // anywhere, which no browser holds to CORS: CORS alone would only hide the answer.
-    const acts =
-      !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) ||
-      requestHeader(c, 'upgrade')?.toLowerCase() === 'websocket';
-    if (origin !== undefined && !allowed && acts) {
+    if (
+      origin !== undefined &&
+      !allowed &&
+      (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) || isWebSocketUpgrade(c))
+    ) {
       throw forbidden(
         `Requests from the web page origin '${origin.slice(0, 200)}' are not allowed: add it to cors.origins in the config.`,
         'origin_not_allowed',

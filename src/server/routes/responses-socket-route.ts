@@ -5,7 +5,7 @@ import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { requestHeaders } from '../request-header.ts';
+import { isWebSocketUpgrade, requestHeaders } from '../request-header.ts';
 import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 import { loadWebSockets } from '../socket-server.ts';
 
@@ -66,7 +66,7 @@ export function responsesSocketRoute(
     };
   }) as MiddlewareHandler<AppEnv>;
   return async (c) => {
-    if (c.env.incoming.headers.upgrade?.toLowerCase() === 'websocket') await loadWebSockets();
+    if (isWebSocketUpgrade(c)) await loadWebSockets();
     // A plain GET is told what this path takes, instead of a 404.
     return upgrade(c, async () => {
       throw upgradeRequired();
