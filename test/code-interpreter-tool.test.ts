@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { toFile } from 'openai';
 import { createAI } from '../src/index.ts';
+import type { FileObject } from '../src/store/file-store.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { TINY_MODEL, startPortico, type TestPortico } from './support/portico.ts';
 import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
@@ -180,6 +181,27 @@ describe('code_interpreter run by Portico', () => {
       (error: { status: number; param: string }) =>
         error.status === 400 && error.param === 'tools[0].container',
     );
+  });
+
+  test("a file of the auto container that is unknown, or another project's, is a 400 before the model runs", async () => {
+    const { portico, upstream } = scripted;
+    const asked = upstream.requests.length;
+    const theirs = {
+      ...{ id: 'file_theirs', object: 'file', bytes: 6, created_at: 0, filename: 'theirs.txt' },
+      ...{ purpose: 'user_data', status: 'processed', status_details: null },
+    } satisfies FileObject;
+    await portico.server.runtime.stores.files.create(theirs, Buffer.from('secret'), 'another-project');
+    for (const fileId of ['file_missing', theirs.id])
+      await assert.rejects(
+        portico.client.responses.create({
+          model: SCRIPTED_MODEL,
+          input: 'x',
+          tools: [{ type: 'code_interpreter', container: { type: 'auto', file_ids: [fileId] } }],
+        }),
+        (error: { status: number; param: string }) =>
+          error.status === 400 && error.param === 'tools[0].container.file_ids[0]',
+      );
+    assert.equal(upstream.requests.length, asked, 'no model turn');
   });
 });
 

@@ -69,6 +69,10 @@ export function codeInterpreterTool(containers: Containers): ToolModule {
         containerId = await latestContainer(items, containers, owner);
       }
       const auto = typeof parsed.container === 'string' ? undefined : parsed.container;
+      // Checked now, so that a file the owner cannot read is a 400 before the model runs.
+      for (const [index, fileId] of (auto?.file_ids ?? []).entries())
+        if (!(await services.stores.files.get(fileId, owner)))
+          throw badRequest(`${path}.container.file_ids[${index}]`, `No file found with id '${fileId}'.`);
       const written: ContainerFileObject[] = [];
       const cited = new Set<string>();
 
@@ -79,8 +83,8 @@ export function codeInterpreterTool(containers: Containers): ToolModule {
           name: 'Container for a response',
           ...(auto?.memory_limit ? { memoryLimit: auto.memory_limit } : {}),
         });
-        for (const fileId of auto?.file_ids ?? [])
-          await copyFile(services, containers, made.id, fileId, path);
+        for (const [index, fileId] of (auto?.file_ids ?? []).entries())
+          await copyFile(services, containers, made.id, fileId, `${path}.container.file_ids[${index}]`);
         containerId = made.id;
         return made.id;
       };
@@ -171,10 +175,11 @@ async function copyFile(
   containers: Containers,
   containerId: string,
   fileId: string,
-  path: string,
+  param: string,
 ): Promise<void> {
   const found = await services.stores.files.content(fileId, services.owner);
-  if (!found) throw badRequest(`${path}.container.file_ids`, `No file found with id '${fileId}'.`);
+  // Deleted since the request was checked.
+  if (!found) throw badRequest(param, `No file found with id '${fileId}'.`);
   await containers.addFile(containerId, services.owner, found.file.filename, found.content, 'user');
 }
 
