@@ -7,6 +7,7 @@ import Sqlite from 'better-sqlite3';
 import OpenAI from 'openai';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { readEventStream } from './support/portico.ts';
+import { checkPartsClosed } from './support/stream-checks.ts';
 import type { ReplayServer } from './support/replay-server.ts';
 import { startSlowChatUpstream } from './support/slow-chat-upstream.ts';
 import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
@@ -79,7 +80,10 @@ test('kill -9 during a background run: after a restart the run that had started 
   const added = events.filter((event) => event.type === 'response.output_item.added').length;
   const done = events.filter((event) => event.type === 'response.output_item.done').length;
   assert.equal(added, done);
+  checkPartsClosed(events);
   assert.equal(events.at(-1)!.type, 'response.failed');
+  const end = events.at(-1)!.response as { output_text: string; output: unknown[] };
+  assert.equal(end.output_text, failed.output_text);
   // The SDK's resumable stream reads it whole, to the failure.
   const types: string[] = [];
   for await (const event of client.responses.stream({ response_id: started.id })) types.push(event.type);

@@ -1,6 +1,6 @@
-import type { OutputItem, ResponseObject } from '../api/response.ts';
+import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
-import { accumulate } from '../engine/accumulate.ts';
+import { ResponseWriter } from '../engine/response-writer.ts';
 import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
@@ -56,37 +56,21 @@ export async function interruptRun(
   return 'failed';
 }
 
-/** The events that end an interrupted stream: each open item done as incomplete, then `response.failed`. */
+/** The events that end an interrupted stream: each open item closed as incomplete, then `response.failed`. */
 function closeStream(
   events: readonly ResponseStreamEvent[],
   stored: ResponseObject,
   why: string,
 ): { events: ResponseStreamEvent[]; response: ResponseObject } {
-  let snapshot: ResponseObject | undefined;
-  for (const event of events) snapshot = accumulate(snapshot, event);
-  const output: OutputItem[] = snapshot?.output ?? [];
-  let sequence = (events.at(-1)?.sequence_number ?? -1) + 1;
-  const closing: ResponseStreamEvent[] = [];
-  const finished = new Set(
-    events.flatMap((event) => (event.type === 'response.output_item.done' ? [event.output_index] : [])),
-  );
-  output.forEach((item, index) => {
-    if (finished.has(index)) return;
-    const done = ('status' in item ? { ...item, status: 'incomplete' } : item) as OutputItem;
-    output[index] = done;
-    closing.push({
-      type: 'response.output_item.done',
-      output_index: index,
-      item: done,
-      sequence_number: sequence++,
-    });
+  // No item is made here: the writer only closes what the run opened.
+  const writer = ResponseWriter.continuing(events, stored, () => {
+    throw new Error('an interrupted run makes no new item');
   });
-  const response: ResponseObject = {
-    ...(snapshot ?? stored),
+  const closing = writer.closeAll('incomplete');
+  const response = writer.lifecycle('response.failed', {
     status: 'failed',
-    output,
     error: { code: 'server_error', message: why },
-  };
-  closing.push({ type: 'response.failed', response, sequence_number: sequence });
-  return { events: closing, response };
+    output_text: outputText(writer.snapshot.output),
+  });
+  return { events: [...closing, ...writer.drain()], response };
 }

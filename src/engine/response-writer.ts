@@ -1,6 +1,11 @@
 import { ApiError } from '../api/errors.ts';
 import { LIMITS } from '../api/limits.ts';
-import type { OutputItem, ResponseObject } from '../api/response.ts';
+import type {
+  OutputCustomToolCall,
+  OutputFunctionCall,
+  OutputItem,
+  ResponseObject,
+} from '../api/response.ts';
 import {
   NATIVE_ITEM_EVENT_TYPES,
   type ResponseStreamEvent,
@@ -68,6 +73,23 @@ export class ResponseWriter {
   ) {
     this.snapshot = initial;
     this.sequence = firstSequence;
+  }
+
+  /**
+   * A writer that carries on a stream from its events so far (a background run its instance
+   * did not finish): the snapshot folded from them, its items and parts open as they were left,
+   * so that it closes them as it closes its own.
+   */
+  static continuing(
+    events: readonly ResponseStreamEvent[],
+    stored: ResponseObject,
+    newId: IdGenerator,
+  ): ResponseWriter {
+    let snapshot: ResponseObject | undefined;
+    for (const event of events) snapshot = accumulate(snapshot, event);
+    const writer = new ResponseWriter(snapshot ?? stored, newId, (events.at(-1)?.sequence_number ?? -1) + 1);
+    for (const event of events) writer.reopen(event);
+    return writer;
   }
 
   /** Emits a lifecycle event carrying a copy of the current snapshot with `patch` applied; returns that copy. */
@@ -337,6 +359,42 @@ export class ResponseWriter {
     const open = this.open.find((o) => o.kind === 'native' && o.id === itemId);
     if (!open || !nativeEventTypes.has(event.type)) return; // never emit an event for an unannounced item, nor an invented type
     this.emit({ ...event, item_id: open.id, output_index: open.index } as ResponseStreamEventBody);
+  }
+
+  /** Tracks what `event`, written before, left open: the writer's own state, rebuilt from its stream. */
+  private reopen(event: ResponseStreamEvent): void {
+    const at = 'output_index' in event ? this.open.find((o) => o.index === event.output_index) : undefined;
+    switch (event.type) {
+      case 'response.output_item.added': {
+        const { item, output_index: index } = event;
+        const id = item.id!;
+        if (item.type === 'message' || item.type === 'reasoning')
+          this.open.push({ kind: item.type, index, id });
+        else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+          const { call_id: callId, name } = item as OutputFunctionCall | OutputCustomToolCall;
+          this.open.push({ kind: 'tool', index, id, callId, name, custom: item.type === 'custom_tool_call' });
+        } else this.open.push({ kind: 'native', index, id });
+        break;
+      }
+      case 'response.output_item.done':
+        this.open = this.open.filter((o) => o !== at);
+        break;
+      case 'response.content_part.added':
+        if (at?.kind === 'message')
+          at.part = {
+            index: event.content_index,
+            type: event.part.type === 'refusal' ? 'refusal' : 'output_text',
+          };
+        if (at?.kind === 'reasoning') at.part = { index: event.content_index, type: 'content' };
+        break;
+      case 'response.reasoning_summary_part.added':
+        if (at?.kind === 'reasoning') at.part = { index: event.summary_index, type: 'summary' };
+        break;
+      case 'response.content_part.done':
+      case 'response.reasoning_summary_part.done':
+        if (at?.kind === 'message' || at?.kind === 'reasoning') at.part = undefined;
+        break;
+    }
   }
 
   private closePart(open: Extract<Open, { kind: 'message' | 'reasoning' }>): void {

@@ -44,6 +44,7 @@ export function checkResponseStream(events: Array<Record<string, unknown>>): Rec
     }
   });
   assert.equal(done.size, items.length, 'every announced item is closed');
+  checkPartsClosed(events);
   const last = events.at(-1) as Event;
   assert.ok(TERMINAL.has(last.type), 'the stream ends with a terminal event');
   const response = last.response as Record<string, unknown>;
@@ -55,4 +56,47 @@ export function checkResponseStream(events: Array<Record<string, unknown>>): Rec
     'the terminal output is exactly the items the stream closed',
   );
   return response;
+}
+
+/**
+ * Every content or summary part that a stream opens is closed before its item: its text's
+ * `.done` event, then the part's own, as the SDK's accumulator expects.
+ */
+export function checkPartsClosed(events: ReadonlyArray<Record<string, unknown>>): void {
+  const open = new Map<string, string>();
+  const key = (event: Record<string, unknown>, index: unknown) =>
+    `${String(event.output_index)}/${String(index)}`;
+  const textDone: Record<string, string> = {
+    output_text: 'response.output_text.done',
+    refusal: 'response.refusal.done',
+    reasoning_text: 'response.reasoning_text.done',
+    summary_text: 'response.reasoning_summary_text.done',
+  };
+  let previous: Record<string, unknown> | undefined;
+  for (const event of events) {
+    const part = event.part as { type: string } | undefined;
+    const index = event.content_index ?? event.summary_index;
+    if (
+      event.type === 'response.content_part.added' ||
+      event.type === 'response.reasoning_summary_part.added'
+    )
+      open.set(key(event, index), part!.type);
+    if (
+      event.type === 'response.content_part.done' ||
+      event.type === 'response.reasoning_summary_part.done'
+    ) {
+      const type = open.get(key(event, index));
+      assert.ok(type, `${event.type} closes a part that was opened`);
+      assert.equal(previous?.type, textDone[type], `${textDone[type]} comes just before ${event.type}`);
+      open.delete(key(event, index));
+    }
+    if (event.type === 'response.output_item.done')
+      for (const opened of open.keys())
+        assert.ok(
+          !opened.startsWith(`${String(event.output_index)}/`),
+          `item ${String(event.output_index)} closed with a part open`,
+        );
+    previous = event;
+  }
+  assert.equal(open.size, 0, 'every part is closed');
 }
