@@ -64,6 +64,26 @@ describe('chat-completions: stream translation', () => {
     assert.deepEqual(events.at(-1), { type: 'finish', reason: 'tool-calls' });
   });
 
+  test('a second call under an id the turn used already gets a fresh id', async () => {
+    const recorded = fixture('parallel-tool-calls');
+    answerWith({
+      ...recorded,
+      chunks: recorded.chunks!.map((chunk) => chunk.replaceAll('call_B', 'call_A')),
+    });
+    const events = await collect(provider().generate(makeTurn(), new AbortController().signal));
+    const starts = events.filter((event) => event.type === 'tool-call-start').map((event) => event.callId);
+    assert.equal(starts[0], 'call_A');
+    assert.notEqual(starts[1], 'call_A');
+    const args = (callId: string) =>
+      events.flatMap((event) =>
+        event.type === 'tool-call-delta' && event.callId === callId ? [event.delta] : [],
+      );
+    assert.deepEqual(
+      [args(starts[0]!).join(''), args(starts[1]!).join('')],
+      ['{"city":"Paris"}', '{"city":"Oslo"}'],
+    );
+  });
+
   test('reasoning_content streams as reasoning before the answer', async () => {
     assert.deepEqual(await run('reasoning-content'), [
       { type: 'reasoning-delta', delta: 'The user wants 6*7.', part: 'content' },

@@ -14,12 +14,15 @@ interface OpenCall {
 /**
  * Tool calls streamed as deltas keyed by `index`: the first delta of a call carries its id and
  * name, the rest argument fragments. A call starts once its name is known; a new id at a known
- * index (servers that reuse index 0) ends the previous call and starts another.
+ * index (servers that reuse index 0) ends the previous call and starts another, and an id the
+ * turn used already is made fresh.
  */
 export class ChatToolCalls {
   /** Whether any call was started: a turn that called tools finishes as `tool-calls`. */
   called = false;
   private readonly open = new Map<number, OpenCall>();
+  /** The ids of the calls started so far: an id a server repeats is replaced by a fresh one. */
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly customToolNames: ReadonlySet<string>,
@@ -63,7 +66,10 @@ export class ChatToolCalls {
   }
 
   private start(call: OpenCall): ModelEvent[] {
+    // Two calls under one id would be one to the client (its output says which call it answers).
+    if (call.callId !== undefined && this.started.has(call.callId)) call.callId = undefined;
     const callId = (call.callId ??= this.newCallId());
+    this.started.add(callId);
     call.started = true;
     call.custom = this.customToolNames.has(call.name!);
     this.called = true;
