@@ -6,6 +6,7 @@ import { readEventStream, startPortico, TINY_MODEL, type TestPortico } from './s
 import type { ReplayServer } from './support/replay-server.ts';
 import { startSlowChatUpstream } from './support/slow-chat-upstream.ts';
 import { responseFixture, userItem } from './support/store-fixtures.ts';
+import { checkPartsClosed } from './support/stream-checks.ts';
 
 const SLOW = 'slow/model';
 const WORDS = 30;
@@ -121,7 +122,9 @@ describe('background responses', () => {
   test('cancel stops a queued run and a running one; cancelling twice is harmless', async () => {
     const running = await client.responses.create({ model: SLOW, input: 'one', background: true });
     const waiting = await client.responses.create({ model: SLOW, input: 'two', background: true });
-    await until(running.id, (status) => status === 'in_progress');
+    // Cancelled mid-answer: a text part is open.
+    let seen: Array<Record<string, unknown>> = [];
+    while (seen.length < 7) seen = await streamPrefix(running.id, 7);
     assert.equal(
       (await client.responses.retrieve(waiting.id)).status,
       'queued',
@@ -136,13 +139,38 @@ describe('background responses', () => {
     assert.equal(stored.status, 'cancelled');
     assert.ok(stored.output_text.split(' ').length - 1 < WORDS, 'generation stopped early');
     assert.equal((await client.responses.cancel(running.id)).status, 'cancelled');
-    const events = await streamAfter(running.id);
-    assert.ok(events.length > 3 && events.every((event) => !String(event.type).endsWith('completed')));
     assert.equal(
       (await client.responses.retrieve(waiting.id)).status,
       'cancelled',
       'a cancelled run never starts',
     );
+    // Both streams end as their records do: what was open closed, then a terminal event (the
+    // API has none for cancelled: response.incomplete) carrying the cancelled response.
+    for (const id of [running.id, waiting.id]) {
+      const events = await streamAfter(id);
+      events.forEach((event, index) => {
+        assertMatchesSchema('ResponseStreamEvent', event);
+        assert.equal(event.sequence_number, index);
+      });
+      checkPartsClosed(events);
+      const added = events.filter((event) => event.type === 'response.output_item.added');
+      const done = events.filter((event) => event.type === 'response.output_item.done');
+      assert.equal(done.length, added.length);
+      assert.equal(events.at(-1)!.type, 'response.incomplete');
+      const end = events.at(-1)!.response as OpenAI.Responses.Response;
+      const record = await client.responses.retrieve(id);
+      assert.deepEqual(
+        [end.status, end.output_text, end.output],
+        ['cancelled', record.output_text, JSON.parse(JSON.stringify(record.output))],
+      );
+      // The SDK reads it to its end (it takes a status only from response.completed).
+      const final = await client.responses.stream({ response_id: id }).finalResponse();
+      assert.deepEqual(
+        final.output.map((item) => item.id),
+        record.output.map((item) => item.id),
+      );
+    }
+    assert.ok((await client.responses.retrieve(running.id)).output.length > 0, 'the running one had begun');
   });
 
   test('a client that disconnects does not stop a background run', async () => {

@@ -86,13 +86,18 @@ export type ResponseStreamEventBody =
 
 export type ResponseStreamEvent = ResponseStreamEventBody & { sequence_number: number };
 
-/** The terminal event of a response that ended as `status`: any status but these two failed. */
+/**
+ * The terminal event of a response that ended as `status`. The Responses API has no event for
+ * `cancelled`: a cancelled response stopped early and keeps what it wrote, as an incomplete one
+ * does, so its stream ends with `response.incomplete` (the response's own status says
+ * `cancelled`). Any other status failed.
+ */
 export function terminalEventType(
   status: string,
 ): 'response.completed' | 'response.incomplete' | 'response.failed' {
   return status === 'completed'
     ? 'response.completed'
-    : status === 'incomplete'
+    : status === 'incomplete' || status === 'cancelled'
       ? 'response.incomplete'
       : 'response.failed';
 }

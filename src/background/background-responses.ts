@@ -10,6 +10,7 @@ import { ResponseWriter } from '../engine/response-writer.ts';
 import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { BackgroundRunner } from './background-runner.ts';
+import { endStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import type { GatewayCall, QueuedCaller } from '../gateway/gateway-call.ts';
@@ -107,9 +108,15 @@ export class BackgroundResponses {
     if (TERMINAL.has(response.status)) return response;
     const outcome = await store.cancel(id, owner);
     if (outcome === 'queued') {
-      const cancelled: ResponseObject = { ...response, status: 'cancelled' };
-      await responses.finish(cancelled, owner);
-      return cancelled;
+      const events = await store.events(id, owner, -1);
+      return endStream(
+        id,
+        owner,
+        events,
+        response,
+        { status: 'cancelled' },
+        { background: store, responses },
+      );
     }
     if (outcome === 'running' && runner.stop(id)) await runner.settled(id);
     else if (outcome === 'running') await this.#untilEnded(id, owner);

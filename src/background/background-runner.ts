@@ -1,8 +1,9 @@
 import { toApiError } from '../api/errors.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
-import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { terminalEventType, type ResponseStreamEvent } from '../api/stream-events.ts';
 import { failure } from '../engine/finish-status.ts';
+import { CANCEL_REASON } from '../engine/run-signal.ts';
 import type { Logger } from '../logger.ts';
 import type { BackgroundRun, BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
@@ -39,7 +40,7 @@ export interface BackgroundRunnerOptions {
   logger: Logger;
 }
 
-type StopReason = 'cancel' | 'lost' | 'shutdown';
+type StopReason = typeof CANCEL_REASON | 'lost' | 'shutdown';
 
 interface Active {
   model: string;
@@ -84,7 +85,7 @@ export class BackgroundRunner {
   /** Stops a run this instance holds; false when it runs elsewhere (its holder sees the flag). */
   stop(responseId: string): boolean {
     const active = this.#active.get(responseId);
-    active?.abort.abort('cancel' satisfies StopReason);
+    active?.abort.abort(CANCEL_REASON satisfies StopReason);
     return active !== undefined;
   }
 
@@ -107,7 +108,7 @@ export class BackgroundRunner {
     for (const [id, active] of this.#active) {
       const lease = await background.renew(id, instance, now(), leaseMs);
       if (!lease.held) active.abort.abort('lost' satisfies StopReason);
-      else if (lease.cancel) active.abort.abort('cancel' satisfies StopReason);
+      else if (lease.cancel) active.abort.abort(CANCEL_REASON satisfies StopReason);
     }
     for (const lapsed of await background.takeLapsed(instance, now(), leaseMs)) {
       const outcome = await interruptRun(
@@ -158,13 +159,15 @@ export class BackgroundRunner {
       });
       for await (const event of events) recorder.push(event);
     } catch (error) {
-      // Failed before generation: there is no stream to end it, so the record and the log say so.
-      if (response && !signal.aborted) {
-        const failed: ResponseObject = { ...response, status: 'failed', error: failure(toApiError(error)) };
-        recorder.push({ type: 'response.failed', response: failed, sequence_number: next });
-        await responses.finish(failed, run.owner);
-      } else if (response && signal.reason === 'cancel')
-        await responses.finish({ ...response, status: 'cancelled' }, run.owner);
+      // Failed or cancelled before generation: there is no stream to end it, so the record and the log say so.
+      const cancelled = signal.reason === CANCEL_REASON;
+      if (response && (!signal.aborted || cancelled)) {
+        const ended: ResponseObject = cancelled
+          ? { ...response, status: 'cancelled' }
+          : { ...response, status: 'failed', error: failure(toApiError(error)) };
+        recorder.push({ type: terminalEventType(ended.status), response: ended, sequence_number: next });
+        await responses.finish(ended, run.owner);
+      }
     } finally {
       await recorder.close();
       await this.#release(run, signal.aborted ? (signal.reason as StopReason) : undefined);

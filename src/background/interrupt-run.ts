@@ -1,9 +1,8 @@
-import { outputText, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
-import { ResponseWriter } from '../engine/response-writer.ts';
 import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
+import { endStream } from './end-stream.ts';
 
 export interface Interrupted {
   responseId: string;
@@ -25,7 +24,8 @@ export interface InterruptDeps {
  * A run that stopped before it finished, because its instance died (a lapsed lease) or shut
  * down. A run that had not streamed any output goes back to the queue, to start over on any
  * instance; one that had is failed, its stream closed with `response.failed`, since no model
- * can carry on a half-written answer. A run someone asked to cancel is cancelled.
+ * can carry on a half-written answer. A run someone asked to cancel is cancelled, its stream
+ * closed as such.
  */
 export async function interruptRun(
   run: Interrupted,
@@ -39,7 +39,7 @@ export async function interruptRun(
     return 'failed';
   }
   if (run.cancel) {
-    await responses.finish({ ...response, status: 'cancelled' }, run.owner);
+    await endStream(run.responseId, run.owner, run.events, response, { status: 'cancelled' }, deps);
     await background.complete(run.responseId, instance);
     return 'cancelled';
   }
@@ -49,28 +49,8 @@ export async function interruptRun(
     await responses.finish({ ...response, status: 'queued', output: [] }, run.owner);
     return 'requeued';
   }
-  const closing = closeStream(run.events, response, why);
-  await background.appendEvents(run.responseId, closing.events);
-  await responses.finish(closing.response, run.owner);
+  const failed = { status: 'failed', error: { code: 'server_error', message: why } } as const;
+  await endStream(run.responseId, run.owner, run.events, response, failed, deps);
   await background.complete(run.responseId, instance);
   return 'failed';
-}
-
-/** The events that end an interrupted stream: each open item closed as incomplete, then `response.failed`. */
-function closeStream(
-  events: readonly ResponseStreamEvent[],
-  stored: ResponseObject,
-  why: string,
-): { events: ResponseStreamEvent[]; response: ResponseObject } {
-  // No item is made here: the writer only closes what the run opened.
-  const writer = ResponseWriter.continuing(events, stored, () => {
-    throw new Error('an interrupted run makes no new item');
-  });
-  const closing = writer.closeAll('incomplete');
-  const response = writer.lifecycle('response.failed', {
-    status: 'failed',
-    error: { code: 'server_error', message: why },
-    output_text: outputText(writer.snapshot.output),
-  });
-  return { events: [...closing, ...writer.drain()], response };
 }

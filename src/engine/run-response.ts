@@ -17,6 +17,7 @@ import type { HostedResult } from './hosted-tool-runner.ts';
 import { initialResponse } from './initial-response.ts';
 import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
+import { CANCEL_REASON } from './run-signal.ts';
 import { restoreClientCalls } from './restore-client-calls.ts';
 import { addUsage, fromUsage, toUsage } from './usage.ts';
 import { withFields } from '../with-fields.ts';
@@ -285,8 +286,14 @@ async function* runTurns(
     // The record of the end failed (the store stayed away): the answer fails with it.
     if (ended(writer)) throw error;
     const stopped = stoppedBy(signal, ctx);
-    // The client left: `finally` records the cancellation. A shutdown or a limit is no choice of the client's: it fails.
-    if (signal.aborted && !stopped) return;
+    if (signal.aborted && !stopped) {
+      // Its owner cancelled it: the stream, which someone reads on, ends as the record does.
+      if (signal.reason === CANCEL_REASON)
+        yield* end(run, { status: 'cancelled', incomplete_details: null, error: null }, 'incomplete');
+      // Else the client left: `finally` records the cancellation.
+      return;
+    }
+    // A shutdown or a limit is no choice of the client's: it fails.
     if (!(error instanceof ApiError) && !signal.aborted)
       ctx.logger?.error('response failed on an internal error', {
         response: writer.snapshot.id,
@@ -303,7 +310,13 @@ async function* runTurns(
       // Stopped before its terminal event: the client went away or stopped reading.
       if (!ended(writer)) {
         writer.closeAll('incomplete');
-        await record(run, { ...writer.snapshot, status: 'cancelled', usage: toUsage(run.usage) });
+        const output_text = outputText(writer.snapshot.output);
+        await record(run, {
+          ...writer.snapshot,
+          status: 'cancelled',
+          output_text,
+          usage: toUsage(run.usage),
+        });
       }
     } finally {
       run.leave();

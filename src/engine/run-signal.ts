@@ -1,5 +1,12 @@
 import { ApiError } from '../api/errors.ts';
 
+/**
+ * The reason a run is stopped with when its owner cancelled it (`POST /responses/{id}/cancel`,
+ * a background run): unlike a client that went away, someone reads on, so the run ends its
+ * stream, as `cancelled`.
+ */
+export const CANCEL_REASON = 'cancel';
+
 /** The error a response gets when it runs past its generation time limit. */
 export function generationTimeout(limitMs: number): ApiError {
   return new ApiError({

@@ -66,7 +66,9 @@ export class OpenAiStreamTranslator implements EventTranslator {
     const response = readWire(this.provider, WholeResponse, responseEnding(answer), 'answer');
     const out = response.output.flatMap((item, index) => this.finished(item, index));
     if (out.length > 0) this.emitted = true;
-    return [...out, ...this.terminal(terminalEventType(response.status), { response })];
+    // An upstream answer that says `cancelled` was stopped by no one here: for Portico it failed.
+    const type = response.status === 'cancelled' ? 'response.failed' : terminalEventType(response.status);
+    return [...out, ...this.terminal(type, { response })];
   }
 
   private handle(type: string, event: Record<string, unknown>): ModelEvent[] {
