@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -123,6 +125,16 @@ describe('portico pull', () => {
       .slice(before)
       .flatMap((request) => (request.range ? [Number(/bytes=(\d+)-/.exec(request.range)![1])] : []));
     assert.ok(ranges.length > 0 && ranges.every((start) => start >= 5 * 1024 * 1024), `resumed at ${ranges}`);
+  });
+
+  test('a server that cannot be reached fails at once, naming it (the downloader would retry for minutes)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const done = await pull(`http://127.0.0.1:${port}/model.gguf`, join(dir, 'none'), hf);
+    assert.equal(done.code, 1);
+    assert.match(done.stderr, new RegExp(`127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`));
   });
 
   test('a file that does not exist fails with a message', async () => {

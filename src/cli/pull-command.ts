@@ -21,6 +21,35 @@ function fileName(uri: string): { fileName?: string } {
   return /\.gguf$/i.test(name) && !/-\d{5}-of-\d{5}\.gguf$/i.test(name) ? { fileName: name } : {};
 }
 
+/** The server a URI downloads from: Hugging Face's (`HF_ENDPOINT`, as the downloader reads it) or the URL's own. */
+function serverOf(uri: string): string | undefined {
+  if (/^(hf|huggingface):/.test(uri)) return process.env.HF_ENDPOINT?.trim() || 'https://huggingface.co';
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined; // the downloader says what is wrong with it
+  }
+}
+
+/** How long a server gets to answer at all. */
+const REACH_TIMEOUT_MS = 15_000;
+
+/**
+ * Why the server cannot be reached, or undefined when it answers (with anything). The
+ * downloader retries a host that is unknown or refuses for minutes, and says nothing meanwhile.
+ */
+async function reach(server: string): Promise<string | undefined> {
+  try {
+    const answer = await fetch(server, { method: 'HEAD', signal: AbortSignal.timeout(REACH_TIMEOUT_MS) });
+    await answer.body?.cancel();
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if ((error as Error).name === 'TimeoutError') return `no answer within ${REACH_TIMEOUT_MS / 1000} s`;
+    return cause?.code ?? cause?.message ?? (error as Error).message;
+  }
+}
+
 /**
  * `portico pull URI`: downloads a GGUF model through node-llama-cpp's downloader (parallel
  * ranges, a progress bar, and a broken download resumed where it stopped on the next pull),
@@ -41,6 +70,12 @@ async function pull(positionals: string[], values: Values): Promise<number> {
   }
   const dirs = values['models-dir'];
   const dirPath = (Array.isArray(dirs) ? dirs[0] : undefined) ?? defaultModelsDirs(process.env)[0]!;
+  const server = serverOf(uri);
+  const unreachable = server && (await reach(server));
+  if (unreachable) {
+    process.stderr.write(`portico: could not pull ${uri}: ${server} cannot be reached (${unreachable})\n`);
+    return 1;
+  }
   try {
     const { createModelDownloader } = await import('node-llama-cpp');
     const downloader = await createModelDownloader({
