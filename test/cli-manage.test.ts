@@ -115,6 +115,9 @@ describe('portico chat, gateways, stats and logs', () => {
       ],
     );
     assert.equal((await runCli(['gateways', 'delete', 'search', ...remote], env)).code, 0);
+    const reset = await runCli(['gateways', 'delete', 'default', ...remote], env);
+    assert.equal(reset.code, 0);
+    assert.match(reset.stderr, /default is back to its built-in settings/);
     const missing = await runCli(['gateways', 'update', 'search', '--attempts', '2', ...remote], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /search/);
@@ -144,6 +147,15 @@ describe('portico chat, gateways, stats and logs', () => {
     const bad = await runCli(['stats', '--by', 'colour'], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--by takes one of model, provider, gateway, key/);
+    const extra = await runCli(['stats', 'extra'], env);
+    assert.equal(extra.code, 2);
+    assert.match(extra.stderr, /^portico stats takes no arguments, not 'extra'/);
+    const long = await runCli(['stats', '--range', '100000000000d'], env);
+    assert.equal(long.code, 2);
+    assert.match(
+      long.stderr,
+      /--range takes a duration like 1h, 24h or 30d, up to 3650d, not '100000000000d'/,
+    );
   });
 
   test('portico logs --follow prints requests as they arrive', async () => {
@@ -190,6 +202,16 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.equal(logs.stdout.trim().split('\n').length, 3);
     const narrow = await runCli(['keys', 'list', ...remote], { ...env, PORTICO_API_KEY: otherKey });
     assert.equal(narrow.code, 1);
+    const empty = await runCli(['keys', 'create', '--models', '', ...remote], withKey);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /a key allows at least one model; leave models out to allow every model/);
+    const plain = await runCli(['keys', 'create', '--name', 'plain', ...remote], withKey);
+    const forbidden = await runCli(['keys', 'list', ...remote], {
+      ...env,
+      PORTICO_API_KEY: plain.stdout.trim(),
+    });
+    assert.equal(forbidden.code, 1);
+    assert.equal(forbidden.stderr.match(/admin key/g)?.length, 1, forbidden.stderr);
     const unreachable = await runCli(['stats', '--url', 'http://127.0.0.1:9'], env);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /cannot reach Portico at http:\/\/127\.0\.0\.1:9 .*portico serve/);

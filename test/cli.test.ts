@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,78 @@ describe('the portico command', () => {
       assert.match(error.stderr, /does not exist/);
       return true;
     });
+  });
+
+  test('Ctrl+C stops portico run: what was written stays, and it exits 130', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...porticoFromSource,
+        'run',
+        TINY_MODEL,
+        'Once upon a time',
+        '--max-output-tokens',
+        '4000',
+        '--temperature',
+        '1',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.length > 20) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(stderr, /\[stopped\]/);
+  });
+
+  test('what a command cannot start with is one line naming it, never a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-cli-bad-'));
+    const badConfig = join(dir, 'bad.yaml');
+    writeFileSync(badConfig, 'foo: [unclosed');
+    const aFile = join(dir, 'a-file');
+    writeFileSync(aFile, '');
+    const cases: Array<[string[], RegExp]> = [
+      [['run', TINY_MODEL, 'hi', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/],
+      [['models', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/],
+      [
+        ['keys', 'list', '--data-dir', aFile],
+        /^portico: The data directory '.*a-file' cannot be made \(a file is in the way\)/,
+      ],
+      [
+        ['run', TINY_MODEL, 'hi', '--max-output-tokens', 'abc'],
+        /^portico: --max-output-tokens takes a number, not 'abc'/,
+      ],
+      [['chat', TINY_MODEL, '--temperature', 'warm'], /^portico: --temperature takes a number, not 'warm'/],
+    ];
+    try {
+      for (const [args, says] of cases)
+        await assert.rejects(run(args), (error: { code: number; stderr: string }) => {
+          assert.equal(error.code, 1, args.join(' '));
+          assert.match(error.stderr, says);
+          assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace');
+          return true;
+        });
+      await assert.rejects(
+        promisify(execFile)(process.execPath, [...porticoFromSource, 'serve'], {
+          env: { ...env, PORT: 'abc' },
+        }),
+        (error: { code: number; stderr: string }) => {
+          assert.equal(error.code, 2);
+          assert.match(error.stderr, /^PORT must be a port number, not 'abc'/);
+          return true;
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('portico serve answers the SDK and shuts down on SIGTERM', async () => {

@@ -18,9 +18,18 @@ export const PROJECT_ID = z
     'project ids are 1 to 64 letters, digits, dots, dashes and underscores',
   );
 
+// An empty list would allow nothing: a key that can do nothing is revoked instead.
 const KeyScopesInput = z.strictObject({
-  models: z.array(z.string().min(1).max(256)).max(100).optional(),
-  gateways: z.array(GATEWAY_ID).max(100).optional(),
+  models: z
+    .array(z.string().min(1).max(256))
+    .min(1, 'a key allows at least one model; leave models out to allow every model')
+    .max(100)
+    .optional(),
+  gateways: z
+    .array(GATEWAY_ID)
+    .min(1, 'a key allows at least one gateway; leave gateways out to allow every gateway')
+    .max(100)
+    .optional(),
   admin: z.boolean().optional(),
 });
 

@@ -55,12 +55,11 @@ export class ApiClient {
     if (response.ok) return response;
     const answer = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     const message = answer?.error?.message ?? `${response.status} ${response.statusText}`;
+    // A 403 says itself what it needs (an admin key, a key that may use the model).
     const advice =
       response.status === 401
         ? ' Pass a key with --key or PORTICO_API_KEY (create one with `portico keys create`).'
-        : response.status === 403
-          ? ' This needs an admin key: `portico keys create --admin`.'
-          : '';
+        : '';
     throw new CliError(`${message}${advice}`);
   }
 }

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { startSpinner } from './spinner.ts';
 import { CliError } from './api-client.ts';
 import { CONNECTION_OPTIONS, openBackend, type CliBackend } from './backend.ts';
-import { fail, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, numberOption, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
 
 const USAGE = `portico chat MODEL [--instructions TEXT] [--max-output-tokens N] [--temperature T]
                     [--url URL --key KEY]
@@ -12,12 +12,12 @@ const USAGE = `portico chat MODEL [--instructions TEXT] [--max-output-tokens N] 
 /** The settings every turn of the chat shares, from the command line. */
 function turnSettings(values: Values): Record<string, unknown> {
   const instructions = text(values, 'instructions');
-  const maxTokens = text(values, 'max-output-tokens');
-  const temperature = text(values, 'temperature');
+  const maxTokens = numberOption(values, 'max-output-tokens');
+  const temperature = numberOption(values, 'temperature');
   return {
     ...(instructions ? { instructions } : {}),
-    ...(maxTokens ? { max_output_tokens: Number(maxTokens) } : {}),
-    ...(temperature ? { temperature: Number(temperature) } : {}),
+    ...(maxTokens !== undefined ? { max_output_tokens: maxTokens } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
   };
 }
 
@@ -29,7 +29,9 @@ async function turn(
   abort: AbortController,
 ) {
   const stop = () => abort.abort();
-  process.once('SIGINT', stop);
+  // `on`, not `once`: node-llama-cpp's signal-exit ends the process on a signal that no other
+  // listener is left to hear, and a `once` listener is gone before it runs.
+  process.on('SIGINT', stop);
   const spinner = interactive ? await startSpinner('Thinking') : undefined;
   let id: string | undefined;
   try {
@@ -75,6 +77,8 @@ export const chatCommand: Command = {
       process.stderr.write(`Usage: ${USAGE}\n`);
       return 2;
     }
+    // Checked before anything opens, and once: every turn sends the same.
+    const settings = turnSettings(values);
     const interactive = process.stdin.isTTY === true;
     const backend = await openBackend(values, true);
     const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: interactive });
@@ -107,7 +111,7 @@ export const chatCommand: Command = {
             model,
             input: message,
             store: true,
-            ...turnSettings(values),
+            ...settings,
             ...(previous ? { previous_response_id: previous } : {}),
           },
           interactive,

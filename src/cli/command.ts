@@ -25,6 +25,16 @@ export function text(values: Values, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A number given as `--name`, or undefined when it is not given. Not a number: an error naming the option. */
+export function numberOption(values: Values, name: string): number | undefined {
+  const value = text(values, name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number))
+    throw new Error(`--${name} takes a number, not '${value}'`);
+  return number;
+}
+
 /** Writes a failed command's message to stderr; returns the exit status it ends with. */
 export function fail(error: unknown): number {
   process.stderr.write(`portico: ${error instanceof Error ? error.message : String(error)}\n`);

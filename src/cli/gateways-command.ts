@@ -6,6 +6,7 @@ import {
   gatewaySettingsFrom,
 } from './gateway-settings-options.ts';
 import { formatTable } from './print-table.ts';
+import { DEFAULT_GATEWAY } from '../gateway/gateway-registry.ts';
 
 const USAGE = `portico gateways list [--json]
        portico gateways create ID ${GATEWAY_SETTINGS_USAGE}
@@ -53,7 +54,12 @@ export const gatewaysCommand: Command = {
     try {
       if (action === 'delete') {
         await backend.deleteGateway(id!);
-        process.stderr.write(`Deleted the gateway ${id}.\n`);
+        // `default` always exists: deleting it brings back its built-in settings.
+        process.stderr.write(
+          id === DEFAULT_GATEWAY
+            ? `The gateway ${id} is back to its built-in settings.\n`
+            : `Deleted the gateway ${id}.\n`,
+        );
         return 0;
       }
       const shown =

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Command } from './command.ts';
+import { fail, type Command } from './command.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -75,7 +75,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
     return 0;
   }
-  return command.run(parsed.positionals, parsed.values);
+  try {
+    return await command.run(parsed.positionals, parsed.values);
+  } catch (error) {
+    // What a command did not catch itself (a config file that does not parse, a data
+    // directory that cannot be made) is a line, not a stack trace.
+    return fail(error);
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -2,7 +2,7 @@ import { startSpinner } from './spinner.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
-import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, numberOption, RUNTIME_OPTIONS, text, type Command } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 export const runCommand: Command = {
@@ -22,23 +22,26 @@ export const runCommand: Command = {
       process.stderr.write(`Usage: ${this.usage}\n`);
       return 2;
     }
+    const instructions = text(values, 'instructions');
+    const maxTokens = numberOption(values, 'max-output-tokens');
+    const temperature = numberOption(values, 'temperature');
+    const request = parseBody(CreateResponseRequest, {
+      model,
+      input: words.join(' '),
+      store: false,
+      ...(instructions ? { instructions } : {}),
+      ...(maxTokens !== undefined ? { max_output_tokens: maxTokens } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+    });
     // A one-shot command leaves queued background runs to the server.
     const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
     const spinner = await startSpinner(`Loading ${model}`);
     const abort = new AbortController();
-    process.once('SIGINT', () => abort.abort());
+    // `on`, not `once`: node-llama-cpp's signal-exit ends the process on a signal that no other
+    // listener is left to hear, and a `once` listener is gone before it runs.
+    const stop = () => abort.abort();
+    process.on('SIGINT', stop);
     try {
-      const instructions = text(values, 'instructions');
-      const maxTokens = text(values, 'max-output-tokens');
-      const temperature = text(values, 'temperature');
-      const request = parseBody(CreateResponseRequest, {
-        model,
-        input: words.join(' '),
-        store: false,
-        ...(instructions ? { instructions } : {}),
-        ...(maxTokens ? { max_output_tokens: Number(maxTokens) } : {}),
-        ...(temperature ? { temperature: Number(temperature) } : {}),
-      });
       const { events } = await runtime.gateway.run({
         path: 'cli',
         credentials: { kind: 'trusted', project: DEFAULT_PROJECT },
@@ -57,13 +60,21 @@ export const runCommand: Command = {
         if (event.type === 'response.failed')
           throw new Error(event.response.error?.message ?? 'the response failed');
       }
+      if (abort.signal.aborted) return stopped();
       process.stdout.write('\n');
       return 0;
     } catch (error) {
       spinner.stop();
-      return fail(error);
+      return abort.signal.aborted ? stopped() : fail(error);
     } finally {
+      process.off('SIGINT', stop);
       await runtime.close();
     }
   },
 };
+
+/** Ctrl+C: what was written stays; 130 is the shell's status for a command it interrupted. */
+function stopped(): number {
+  process.stderr.write('\n[stopped]\n');
+  return 130;
+}

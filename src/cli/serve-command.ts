@@ -35,9 +35,12 @@ export const serveCommand: Command = {
   },
   async run(_positionals, values) {
     const given = text(values, 'port');
-    const port = given === undefined ? Number(process.env.PORT ?? 8787) : Number(given);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      process.stderr.write(`--port must be a port number, not '${given}'\n`);
+    const raw = given ?? process.env.PORT ?? '8787';
+    const port = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(
+        `${given === undefined ? 'PORT' : '--port'} must be a port number, not '${raw}'\n`,
+      );
       return 2;
     }
     const workersGiven = text(values, 'workers');

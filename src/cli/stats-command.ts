@@ -9,6 +9,9 @@ const USAGE = 'portico stats [--range 24h] [--by model|provider|gateway|key] [--
 const DIMENSIONS = ['model', 'provider', 'gateway', 'key'] as const;
 type Dimension = (typeof DIMENSIONS)[number];
 
+/** The longest `--range`: ten years of logs. */
+const MAX_RANGE_DAYS = 3650;
+
 /** The bucket a range is drawn in: minutes up to two hours, hours up to eight days, else days. */
 function bucketOf(seconds: number): { bucket: AnalyticsRequest['bucket']; step: number } {
   if (seconds <= 7200) return { bucket: 'minute', step: 60 };
@@ -33,12 +36,18 @@ export const statsCommand: Command = {
     json: { type: 'boolean' },
   },
   async run(positionals, values) {
+    if (positionals.length > 0) {
+      process.stderr.write(
+        `portico stats takes no arguments, not '${positionals.join(' ')}'\n\nUsage: ${USAGE}\n`,
+      );
+      return 2;
+    }
     const rangeText = text(values, 'range') ?? '24h';
     const seconds = parseDuration(rangeText);
     const by = text(values, 'by');
-    if (seconds === undefined || positionals.length > 0) {
+    if (seconds === undefined || seconds > MAX_RANGE_DAYS * 86_400) {
       process.stderr.write(
-        `--range takes a duration like 1h, 24h or 30d, not '${rangeText}'\n\nUsage: ${USAGE}\n`,
+        `--range takes a duration like 1h, 24h or 30d, up to ${MAX_RANGE_DAYS}d, not '${rangeText}'\n\nUsage: ${USAGE}\n`,
       );
       return 2;
     }

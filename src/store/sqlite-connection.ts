@@ -11,7 +11,7 @@ const WAL_CHECKPOINT_PAGES = 10_000;
  * migrates its own tables when it is built on the handle.
  */
 export function openSqliteDatabase(dataDir: string): Database {
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   const db = new Sqlite(join(dataDir, DATABASE_FILE), { timeout: BUSY_TIMEOUT_MS });
   try {
     useWal(db);
@@ -29,6 +29,19 @@ export function openSqliteDatabase(dataDir: string): Database {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** Makes the data directory, or says in a line what stands in its way (a file, the permissions). */
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : message;
+    throw new Error(
+      `The data directory '${dataDir}' cannot be made (${why}): choose another with --data-dir or PORTICO_DATA_DIR.`,
+    );
   }
 }
 
