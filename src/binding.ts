@@ -15,7 +15,8 @@ import type { Principal } from './gateway/principal.ts';
 import type { RequestOptions } from './gateway/request-options.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { DEFAULT_PROJECT } from './store/owner.ts';
-import { searchModels, type searchResult } from './formats/workers-ai/model-search.ts';
+import { ModelSearchQuery, searchModels, type searchResult } from './formats/workers-ai/model-search.ts';
+import { z } from 'zod';
 
 /** `AiOptions` of Workers AI's `env.AI.run`, the parts Portico honours. */
 export interface RunOptions {
@@ -77,6 +78,7 @@ export interface AI {
   gateway(gatewayId: string): AiGateway;
   /** The log id of the latest request through a gateway (null before one, or when it was not logged). */
   readonly aiGatewayLogId: string | null;
+  /** Closes the runtime (its stores, its models); calls after it reject. */
   close(): Promise<void>;
 }
 
@@ -95,7 +97,6 @@ export interface BindingOptions extends RuntimeOptions {
  */
 export function createAI(options: BindingOptions = {}): AI {
   let runtime: Promise<Runtime> | undefined;
-  const ready = () => (runtime ??= createRuntime(options));
   const project = options.project ?? DEFAULT_PROJECT;
   const principal: Principal = { project, keyId: null, scopes: { admin: true }, authenticated: true };
   let lastLogId: string | null = null;
@@ -105,8 +106,16 @@ export function createAI(options: BindingOptions = {}): AI {
 
   const linkedAbort = (signal: AbortSignal | undefined) => {
     const abort = new AbortController();
-    signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
+    if (signal?.aborted) abort.abort(signal.reason);
+    else signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
     return abort;
+  };
+
+  let closed = false;
+  /** The runtime, opened at the first call; a closed binding says so rather than fail on a closed database. */
+  const ready = () => {
+    if (closed) throw new Error('This binding was closed (ai.close()): make another with createAI().');
+    return (runtime ??= createRuntime(options));
   };
 
   /** One call through the gateway, as the binding makes them; the answer in its step's format. */
@@ -139,9 +148,14 @@ export function createAI(options: BindingOptions = {}): AI {
   };
 
   const ai: AI = {
-    async run(model, inputs, runOptions = {}) {
+    async run(model, inputs, given) {
       if (typeof model !== 'string' || model === '')
         throw badRequest('model', 'model must be a non-empty string.');
+      if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))
+        throw badRequest('inputs', 'inputs must be an object: run(model, {input, ...}, options).');
+      const runOptions = checkRunOptions(given);
+      // Aborted before it began: nothing runs, as fetch does.
+      runOptions.signal?.throwIfAborted();
       const warnings: string[] = [];
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
       checkJsonDepth(inputs);
@@ -160,8 +174,7 @@ export function createAI(options: BindingOptions = {}): AI {
           warnings,
         });
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
-        const abort = new AbortController();
-        runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+        const abort = linkedAbort(runOptions.signal);
         return readableEventStream(
           sseText(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort()),
         );
@@ -181,12 +194,14 @@ export function createAI(options: BindingOptions = {}): AI {
     },
 
     async models(params = {}) {
+      // The whole catalog unless a page is asked for.
+      const query = parseBody(ModelSearchQuery, { per_page: 1000, ...params });
       const { results } = searchModels((await ready()).catalog.list(), {
-        page: params.page ?? 1,
-        perPage: params.per_page ?? 1000,
-        ...(params.search !== undefined ? { search: params.search } : {}),
-        ...(params.task !== undefined ? { task: params.task } : {}),
-        ...(params.author !== undefined ? { author: params.author } : {}),
+        page: query.page,
+        perPage: query.per_page,
+        ...(query.search !== undefined ? { search: query.search } : {}),
+        ...(query.task !== undefined ? { task: query.task } : {}),
+        ...(query.author !== undefined ? { author: query.author } : {}),
       });
       return results;
     },
@@ -194,6 +209,11 @@ export function createAI(options: BindingOptions = {}): AI {
     gateway(gatewayId) {
       return {
         async getLog(logId) {
+          if (typeof logId !== 'string' || logId === '')
+            throw badRequest(
+              'logId',
+              'logId must be a log id, such as ai.aiGatewayLogId after a logged request.',
+            );
           const entry = await (await ready()).gateway.logs.get(principal, logId);
           const log = logObject(entry, true);
           return { ...log, created_at: new Date(entry.createdAt) };
@@ -206,7 +226,9 @@ export function createAI(options: BindingOptions = {}): AI {
           const base = (options.baseUrl ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
           return `${base}/v1/${options.accountId ?? 'portico'}/${gatewayId}/${provider ?? ''}`;
         },
-        async run(request, runOptions = {}) {
+        async run(request, given) {
+          const runOptions = checkRunOptions(given);
+          runOptions.signal?.throwIfAborted();
           const warnings: string[] = [];
           checkJsonDepth(request);
           const parsed = universalSteps(request, (await ready()).catalog, warnings);
@@ -231,10 +253,28 @@ export function createAI(options: BindingOptions = {}): AI {
     },
 
     async close() {
+      closed = true;
       if (runtime) await (await runtime).close();
     },
   };
   return ai;
+}
+
+/** The options of `run` as given (JavaScript callers pass anything): checked, named `options.*`. */
+const RunOptionsInput = z.object({
+  options: z
+    .looseObject({
+      // optionsFromBinding reads the gateway's options, naming each.
+      gateway: z.unknown().optional(),
+      signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+      returnRawResponse: z.boolean().optional(),
+      extraHeaders: z.record(z.string(), z.string()).optional(),
+    })
+    .nullish(),
+});
+
+function checkRunOptions(options: unknown): RunOptions {
+  return (parseBody(RunOptionsInput, { options }).options ?? {}) as RunOptions;
 }
 
 function toResponse(body: Awaited<ReturnType<typeof answerBody>>, headers: Record<string, string>): Response {

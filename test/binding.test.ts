@@ -73,6 +73,35 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     await assert.rejects(ai.run('local/nope', { input: 'hi' }), { status: 404, code: 'model_not_found' });
   });
 
+  test('a call JavaScript could make wrong rejects naming what is wrong, and runs nothing', async () => {
+    const wrong: Array<[() => Promise<unknown>, string]> = [
+      [() => ai.run(TINY_MODEL, 'hello' as never), 'inputs'],
+      [() => ai.run(TINY_MODEL, null as never), 'inputs'],
+      [() => ai.run(TINY_MODEL, { input: 'hi' }, 'x' as never), 'options'],
+      [() => ai.run(TINY_MODEL, { input: 'hi' }, { signal: 'x' as never }), 'options.signal'],
+      [() => ai.run(TINY_MODEL, { input: 'hi' }, { extraHeaders: 'x' as never }), 'options.extraHeaders'],
+      [() => ai.gateway('default').getLog(null as never), 'logId'],
+      [() => ai.models({ per_page: -1 }), 'per_page'],
+      [() => ai.models({ page: 'x' as never }), 'page'],
+    ];
+    for (const [call, param] of wrong) await assert.rejects(call(), { status: 400, param });
+    const logId = ai.aiGatewayLogId;
+    await assert.rejects(
+      ai.run(TINY_MODEL, { input: 'hi', max_output_tokens: 60 }, { signal: AbortSignal.abort() }),
+      { name: 'AbortError' },
+    );
+    assert.equal(ai.aiGatewayLogId, logId, 'an aborted call reaches no gateway');
+  });
+
+  test('a closed binding says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-binding-closed-'));
+    const closed = createAI({ dataDir: dir, modelsDirs: [sharedModelsDir], env: {} });
+    await closed.models();
+    await closed.close();
+    await assert.rejects(closed.run(TINY_MODEL, { input: 'hi' }), /This binding was closed/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('models() lists the catalog', async () => {
     const ids = (await ai.models()).map((model) => model.id);
     assert.ok(ids.includes(TINY_MODEL));

@@ -1,4 +1,14 @@
+import { z } from 'zod';
 import type { CatalogModel } from '../../catalog/catalog-model.ts';
+
+/** The parameters of Workers AI's model search (`GET …/ai/models/search`, the binding's `models()`). */
+export const ModelSearchQuery = z.object({
+  search: z.string().max(200).optional(),
+  task: z.string().max(100).optional(),
+  author: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(1000).default(50),
+});
 
 export interface ModelSearch {
   search?: string;

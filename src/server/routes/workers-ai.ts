@@ -7,7 +7,7 @@ import { envelope, errorEnvelope } from '../../api/workers-ai-envelope.ts';
 import { logObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
 import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
-import { searchModels } from '../../formats/workers-ai/model-search.ts';
+import { ModelSearchQuery, searchModels } from '../../formats/workers-ai/model-search.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
 import { admitGateway } from '../middleware/admit-gateway.ts';
@@ -32,14 +32,6 @@ function enveloped(handler: Handler<AppEnv>): Handler<AppEnv> {
     }
   };
 }
-
-const SearchQuery = z.object({
-  search: z.string().max(200).optional(),
-  task: z.string().max(100).optional(),
-  author: z.string().max(100).optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  per_page: z.coerce.number().int().min(1).max(1000).default(50),
-});
 
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
@@ -80,7 +72,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.get(
     '/ai/models/search',
     enveloped(async (c) => {
-      const query = parseBody(SearchQuery, c.req.query());
+      const query = parseBody(ModelSearchQuery, c.req.query());
       const { results, total } = searchModels(runtime.catalog.list(), {
         page: query.page,
         perPage: query.per_page,
