@@ -149,7 +149,17 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.match(bad.stderr, /--by takes one of model, provider, gateway, key/);
     const extra = await runCli(['stats', 'extra'], env);
     assert.equal(extra.code, 2);
-    assert.match(extra.stderr, /^portico stats takes no arguments, not 'extra'/);
+    assert.match(extra.stderr, /^portico stats: unexpected argument 'extra'/);
+    for (const args of [
+      ['models', 'x'],
+      ['logs', 'x'],
+      ['keys', 'list', 'a', 'b'],
+      ['serve', 'x'],
+    ]) {
+      const refused = await runCli(args, env);
+      assert.equal(refused.code, 2, args.join(' '));
+      assert.match(refused.stderr, /unexpected argument/);
+    }
     const long = await runCli(['stats', '--range', '100000000000d'], env);
     assert.equal(long.code, 2);
     assert.match(
@@ -215,5 +225,11 @@ describe('portico chat, gateways, stats and logs', () => {
     const unreachable = await runCli(['stats', '--url', 'http://127.0.0.1:9'], env);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /cannot reach Portico at http:\/\/127\.0\.0\.1:9 .*portico serve/);
+    const notUrl = await runCli(['stats', '--url', 'notaurl'], env);
+    assert.equal(notUrl.code, 1);
+    assert.match(
+      notUrl.stderr,
+      /^portico: --url \(PORTICO_URL\) takes a server's http\(s\) URL .*not 'notaurl'/,
+    );
   });
 });

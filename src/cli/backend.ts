@@ -73,6 +73,10 @@ export const CONNECTION_OPTIONS: OptionSpec = {
 export function connection(values: Values): Connection | undefined {
   const url = text(values, 'url') ?? process.env.PORTICO_URL;
   if (!url) return undefined;
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url))
+    throw new Error(
+      `--url (PORTICO_URL) takes a server's http(s) URL such as http://127.0.0.1:8787, not '${url}'`,
+    );
   return { url, key: text(values, 'key') ?? process.env.PORTICO_API_KEY };
 }
 

@@ -64,6 +64,7 @@ export const chatCommand: Command = {
   summary:
     'Chats with a model in the terminal: streamed answers, one conversation chained by previous_response_id.',
   usage: USAGE,
+  maxArguments: 1,
   options: {
     ...RUNTIME_OPTIONS,
     ...CONNECTION_OPTIONS,
@@ -72,8 +73,8 @@ export const chatCommand: Command = {
     temperature: { type: 'string' },
   },
   async run(positionals, values) {
-    const [model, ...extra] = positionals;
-    if (!model || extra.length > 0) {
+    const [model] = positionals;
+    if (!model) {
       process.stderr.write(`Usage: ${USAGE}\n`);
       return 2;
     }
@@ -105,18 +106,20 @@ export const chatCommand: Command = {
           continue;
         }
         answering = new AbortController();
-        previous = await turn(
-          backend,
-          {
-            model,
-            input: message,
-            store: true,
-            ...settings,
-            ...(previous ? { previous_response_id: previous } : {}),
-          },
-          interactive,
-          answering,
-        );
+        const request = {
+          model,
+          input: message,
+          store: true,
+          ...settings,
+          ...(previous ? { previous_response_id: previous } : {}),
+        };
+        try {
+          previous = await turn(backend, request, interactive, answering);
+        } catch (error) {
+          // In a terminal a failed turn is said and the chat goes on; piped input stops, failed.
+          if (!interactive) throw error;
+          fail(error);
+        }
         answering = undefined;
       }
     } catch (error) {

@@ -10,6 +10,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** The most positional arguments it takes (the action, an id, a model, ...); undefined: any number. */
+  maxArguments?: number;
   run(positionals: string[], values: Values): Promise<number>;
 }
 

@@ -30,6 +30,7 @@ function row(g: GatewayObject): string[] {
 export const gatewaysCommand: Command = {
   summary: 'Lists, creates, updates and deletes gateways (cache, rate and spend limits, logs, retries).',
   usage: USAGE,
+  maxArguments: 2,
   options: {
     ...RUNTIME_OPTIONS,
     ...CONNECTION_OPTIONS,

@@ -55,6 +55,7 @@ function createRequest(values: Values): CreateKeyRequest {
 export const keysCommand: Command = {
   summary: 'Creates, lists and revokes virtual API keys (stored hashed; a key is shown once, when created).',
   usage: USAGE,
+  maxArguments: 2,
   options: {
     ...RUNTIME_OPTIONS,
     ...CONNECTION_OPTIONS,

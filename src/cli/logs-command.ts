@@ -21,6 +21,7 @@ export const logsCommand: Command = {
   summary: 'Shows the gateway logs, newest last; --follow keeps printing new requests as they arrive.',
   usage:
     'portico logs [--limit 20] [--follow] [--json] [--gateway ID] [--model ID] [--errors] [--url URL --key KEY]',
+  maxArguments: 0,
   options: {
     ...RUNTIME_OPTIONS,
     ...CONNECTION_OPTIONS,

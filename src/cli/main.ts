@@ -67,6 +67,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`portico ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}\n`);
     return 2;
   }
+  const extra = parsed.positionals.slice(command.maxArguments ?? Infinity);
+  if (extra.length > 0) {
+    process.stderr.write(
+      `portico ${name}: unexpected argument '${extra.join(' ')}'\n\nUsage: ${command.usage}\n`,
+    );
+    return 2;
+  }
   if (parsed.values.version) {
     process.stdout.write(`portico ${VERSION}\n`);
     return 0;

@@ -7,6 +7,7 @@ import { runtimeOptions } from './runtime-options.ts';
 export const modelsCommand: Command = {
   summary: 'Lists the models Portico serves: local GGUF files, configured upstreams and aliases.',
   usage: 'portico models [--json]',
+  maxArguments: 0,
   options: { ...RUNTIME_OPTIONS, json: { type: 'boolean' } },
   async run(_positionals, values) {
     const runtime = await createRuntime({ ...runtimeOptions(values), recover: false });

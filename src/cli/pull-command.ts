@@ -58,13 +58,14 @@ async function reach(server: string): Promise<string | undefined> {
 export const pullCommand: Command = {
   summary: 'Downloads a GGUF model from Hugging Face or a URL into the models folder.',
   usage: USAGE,
+  maxArguments: 1,
   options: { 'models-dir': { type: 'string', multiple: true } },
   run: pull,
 };
 
 async function pull(positionals: string[], values: Values): Promise<number> {
-  const [uri, ...rest] = positionals;
-  if (!uri || rest.length > 0) {
+  const [uri] = positionals;
+  if (!uri) {
     process.stderr.write(`Usage: ${USAGE}\n`);
     return 2;
   }

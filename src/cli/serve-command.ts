@@ -27,6 +27,7 @@ export const serveCommand: Command = {
     'Serves the OpenAI-compatible API, Workers AI and AI Gateway routes. Beyond loopback it needs an admin key first.',
   usage:
     'portico serve [--port 8787] [--host 127.0.0.1] [--workers N] [--data-dir DIR] [--models-dir DIR]... [--config FILE]',
+  maxArguments: 0,
   options: {
     ...RUNTIME_OPTIONS,
     port: { type: 'string' },

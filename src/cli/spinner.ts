@@ -1,10 +1,10 @@
-import type { Ora, Options } from 'ora';
+import type { Ora } from 'ora';
 
-/** A started spinner on stderr; ora is loaded only by the commands that show one, never by `serve`. */
-export async function startSpinner(
-  text: string,
-  options: Omit<Options, 'text' | 'stream'> = {},
-): Promise<Ora> {
+/**
+ * A started spinner on stderr, silent when stderr is not a terminal (a log, a pipe); ora is
+ * loaded only by the commands that show one, never by `serve`.
+ */
+export async function startSpinner(text: string): Promise<Ora> {
   const { default: ora } = await import('ora');
-  return ora({ text, stream: process.stderr, ...options }).start();
+  return ora({ text, stream: process.stderr, isSilent: process.stderr.isTTY !== true }).start();
 }

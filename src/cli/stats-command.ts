@@ -28,6 +28,7 @@ export const statsCommand: Command = {
   summary:
     'Shows requests, tokens, cost, errors, cache hit rate and latency for a time range, overall and by a dimension.',
   usage: USAGE,
+  maxArguments: 0,
   options: {
     ...RUNTIME_OPTIONS,
     ...CONNECTION_OPTIONS,
@@ -35,13 +36,7 @@ export const statsCommand: Command = {
     by: { type: 'string' },
     json: { type: 'boolean' },
   },
-  async run(positionals, values) {
-    if (positionals.length > 0) {
-      process.stderr.write(
-        `portico stats takes no arguments, not '${positionals.join(' ')}'\n\nUsage: ${USAGE}\n`,
-      );
-      return 2;
-    }
+  async run(_positionals, values) {
     const rangeText = text(values, 'range') ?? '24h';
     const seconds = parseDuration(rangeText);
     const by = text(values, 'by');
@@ -59,9 +54,7 @@ export const statsCommand: Command = {
     const now = Date.now() / 1000;
     const from = Math.floor((now - seconds) / step) * step;
     const to = (Math.floor(now / step) + 1) * step;
-    const spinner = values.json
-      ? undefined
-      : await startSpinner('Reading the logs', { isSilent: !process.stderr.isTTY });
+    const spinner = values.json ? undefined : await startSpinner('Reading the logs');
     const backend = await openBackend(values);
     try {
       const groupBy = by as Dimension | undefined;
