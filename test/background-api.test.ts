@@ -235,8 +235,10 @@ describe('background responses', () => {
       ]);
       assert.equal(claimed?.responseId, id);
     }
-    await claimedElsewhere('resp_dead_instance', 'instance_dead', 1);
+    // The live one first: once the dead one's lease lapses, the server's runner may queue it
+    // again at any moment, and a claim made after that could take it instead.
     await claimedElsewhere('resp_live_instance', 'instance_alive', 60_000);
+    await claimedElsewhere('resp_dead_instance', 'instance_dead', 1);
     const done = await until('resp_dead_instance', ended);
     assert.equal(done.status, 'completed');
     assert.equal(done.output_text.split(' ').length - 1, WORDS);
