@@ -9,6 +9,7 @@ import { jsonText } from './api/response-json.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
+import { failureLogId } from './gateway/log-request.ts';
 import { optionsFromBinding, type GatewayOptions } from './gateway/options-from-binding.ts';
 import { optionsFromHeaders } from './gateway/options-from-headers.ts';
 import type { Principal } from './gateway/principal.ts';
@@ -129,20 +130,26 @@ export function createAI(options: BindingOptions = {}): AI {
     signal: AbortSignal | undefined,
   ) => {
     const abort = linkedAbort(signal);
-    const answer = await (
-      await ready()
-    ).gateway.run({
-      path,
-      credentials: { kind: 'trusted', project },
-      gatewayId,
-      options,
-      steps: parsed.map((p) => p.step),
-      stream: parsed[0]?.stream === true,
-      modelFallbacks: parsed.length === 1,
-      signal: abort.signal,
-      warnings,
-      body,
-    });
+    const { gateway } = await ready();
+    let answer;
+    try {
+      answer = await gateway.run({
+        path,
+        credentials: { kind: 'trusted', project },
+        gatewayId,
+        options,
+        steps: parsed.map((p) => p.step),
+        stream: parsed[0]?.stream === true,
+        modelFallbacks: parsed.length === 1,
+        signal: abort.signal,
+        warnings,
+        body,
+      });
+    } catch (error) {
+      // A failed request has its log entry too.
+      lastLogId = failureLogId(error) ?? null;
+      throw error;
+    }
     lastLogId = answer.headers['cf-aig-log-id'] ?? null;
     return { answer, body: await answerBody(parsed[answer.step]!, answer.events, () => abort.abort()) };
   };

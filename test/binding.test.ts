@@ -70,7 +70,11 @@ describe('createAI().run, the Workers-AI-style binding', () => {
       status: 400,
       param: 'temperature',
     });
+    const before = ai.aiGatewayLogId;
     await assert.rejects(ai.run('local/nope', { input: 'hi' }), { status: 404, code: 'model_not_found' });
+    // A failed request has its log entry, and the binding names it.
+    assert.ok(ai.aiGatewayLogId && ai.aiGatewayLogId !== before);
+    assert.equal((await ai.gateway('default').getLog(ai.aiGatewayLogId)).status_code, 404);
   });
 
   test('a call JavaScript could make wrong rejects naming what is wrong, and runs nothing', async () => {

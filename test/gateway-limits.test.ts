@@ -122,6 +122,7 @@ describe('limits through the gateway', () => {
       [200, 200, 429],
       'a refused request is logged too',
     );
+    assert.equal(refused.headers.get('cf-aig-log-id'), logged.at(-1)!.id, 'and its answer names its entry');
   });
 
   test("over a key's rate limit: refused for that key only", async () => {

@@ -164,6 +164,27 @@ describe('retries and fallbacks against a loopback upstream', () => {
     assert.equal(answer.json.object, 'response');
     assert.equal(answer.json.output_text, 'the fallback answered');
 
+    // Cached, it answers again as the step that made it, in that step's format.
+    const cached = { 'cf-aig-cache-ttl': '60' };
+    const keyed = [
+      { ...steps[0]!, query: { model: 'model', messages: [{ role: 'user', content: 'cache me' }] } },
+      { ...steps[1]!, query: { model: 'test/echo', input: 'cache me' } },
+    ];
+    script = [ERROR_500];
+    const first = await gateway.request('POST', '/v1/account/default', keyed, cached);
+    const again = await gateway.request('POST', '/v1/account/default', keyed, cached);
+    assert.deepEqual(
+      [first, again].map((a) => [
+        a.headers.get('cf-aig-cache-status'),
+        a.headers.get('cf-aig-step'),
+        a.json.object,
+      ]),
+      [
+        ['MISS', '1', 'response'],
+        ['HIT', '1', 'response'],
+      ],
+    );
+
     const bad = await gateway.request('POST', '/v1/account/default', [
       { provider: 'loop', endpoint: 'embeddings', query: {} },
     ]);

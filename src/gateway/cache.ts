@@ -1,6 +1,6 @@
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Logger } from '../logger.ts';
-import type { CacheStore } from '../store/cache-store.ts';
+import type { CachedAnswer, CacheStore } from '../store/cache-store.ts';
 import { cacheKey } from './cache-key.ts';
 import { admitted, type GatewayContext, type Layer, type ModelEventRecorder } from './gateway-call.ts';
 import { withFields } from '../with-fields.ts';
@@ -47,14 +47,14 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
     ctx.recorder = recorder;
     ctx.trace.cacheStatus = 'MISS';
     const answer = await next();
-    const keep = (answer: { model: string; events: ModelEventRecorder['events'] }) =>
+    const keep = (answer: CachedAnswer) =>
       store
         .set(key, answer, now() + ttl * 1000)
         .catch((error: unknown) => logger.error('an answer could not be cached', { error: String(error) }));
     return {
       ...answer,
       headers: withFields(answer.headers, { 'cf-aig-cache-status': 'MISS' }),
-      events: keepWhenComplete(answer.events, recorder, keep),
+      events: keepWhenComplete(answer.events, recorder, answer.step, keep),
     };
   };
 }
@@ -66,7 +66,8 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
 async function* keepWhenComplete(
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>,
   recorder: ModelEventRecorder,
-  keep: (answer: { model: string; events: ModelEventRecorder['events'] }) => Promise<void>,
+  step: number,
+  keep: (answer: CachedAnswer) => Promise<void>,
 ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   let completed = false;
   for await (const event of events) {
@@ -76,5 +77,5 @@ async function* keepWhenComplete(
     yield event;
   }
   if (completed && recorder.cacheable && recorder.calls === 1 && recorder.model !== null)
-    await keep({ model: recorder.model, events: recorder.events });
+    await keep({ model: recorder.model, ...(step > 0 ? { step } : {}), events: recorder.events });
 }

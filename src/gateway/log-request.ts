@@ -29,11 +29,22 @@ interface Outcome {
   timeline: TimelineEntry[] | null;
 }
 
+/** The log ids of requests that failed, by what they failed with (see failureLogId). */
+const failureLogIds = new WeakMap<object, string>();
+
+/**
+ * The log id of the request that failed with `error`, when its entry is kept: a failed answer
+ * carries it in `cf-aig-log-id` too (a 429, an upstream's 502), so it can be found and patched.
+ */
+export function failureLogId(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? failureLogIds.get(error) : undefined;
+}
+
 /**
  * Logs every request that reaches a gateway, through every entry point: written when the
  * answer ends (or fails, or its client leaves), off the response path. `cf-aig-collect-log`
  * and the gateway decide whether an entry is kept and whether it keeps the bodies; metrics
- * count every request either way. The answer carries its log id in `cf-aig-log-id`.
+ * count every request either way. The answer carries its log id in `cf-aig-log-id`, a failure too.
  */
 export function logRequest(deps: LogDeps): Layer {
   return async (ctx, next) => {
@@ -55,6 +66,7 @@ export function logRequest(deps: LogDeps): Layer {
     } catch (error) {
       const apiError = toApiError(error);
       finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
+      if (collect && typeof error === 'object' && error !== null) failureLogIds.set(error, ctx.logId);
       throw error;
     }
     return {

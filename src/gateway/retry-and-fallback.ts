@@ -13,21 +13,28 @@ interface Candidate {
   anyError: boolean;
 }
 
+/** The call's candidates, in order; a candidate's index is its `cf-aig-step`. */
 function candidates(ctx: GatewayContext, catalog: Catalog): Candidate[] {
   const { call } = ctx;
-  if (ctx.replay) {
-    // A cached answer replays as the model that made it, once.
-    const step = call.steps[0]!;
-    return [
-      { request: { ...step.request, model: ctx.replay.model }, options: step.options, anyError: false },
-    ];
-  }
   return call.steps.flatMap((step): Candidate[] => {
     const own = { request: step.request, options: step.options, anyError: call.steps.length > 1 };
     if (!call.modelFallbacks) return [own];
     const fallbacks = catalog.get(step.request.model)?.fallbacks ?? [];
     return [own, ...fallbacks.map((model) => ({ ...own, request: { ...step.request, model } }))];
   });
+}
+
+/**
+ * What runs, by `cf-aig-step`: every candidate, or for a cached answer only the one that made
+ * it, as the model that made it, once (so that it answers in its step's format again).
+ */
+function toRun(ctx: GatewayContext, catalog: Catalog): Array<[number, Candidate]> {
+  const list = candidates(ctx, catalog);
+  const { replay } = ctx;
+  if (!replay) return [...list.entries()];
+  const step = replay.step !== undefined && replay.step < list.length ? replay.step : 0;
+  const made = list[step]!;
+  return [[step, { ...made, request: { ...made.request, model: replay.model }, anyError: false }]];
 }
 
 function upstreamTimeout(ms: number): ApiError {
@@ -71,9 +78,8 @@ function fallsBack(error: ApiError): boolean {
 export function retryAndFallback(catalog: Catalog): Layer {
   return async (ctx, next) => {
     const { gateway } = admitted(ctx);
-    const list = candidates(ctx, catalog);
     let failure: ApiError | undefined;
-    for (const [step, candidate] of list.entries()) {
+    for (const [step, candidate] of toRun(ctx, catalog)) {
       const options = { ...ctx.call.options, ...candidate.options };
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;

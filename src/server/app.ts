@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { setErrorHeaders } from './error-headers.ts';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
@@ -111,7 +112,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
         message: error.message,
       });
     if (requestId) setAnswerHeader(c, 'x-request-id', requestId);
-    if (error.retryAfter !== undefined) setAnswerHeader(c, 'retry-after', String(error.retryAfter));
+    setErrorHeaders(c, thrown, error);
     return c.json(error.toJSON(), error.status as 400);
   });
   return app;

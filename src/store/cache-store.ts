@@ -4,6 +4,8 @@ import type { ModelEvent } from '../providers/provider.ts';
 export interface CachedAnswer {
   /** The catalog id of the model that answered. */
   model: string;
+  /** Which of the call's candidates answered (`cf-aig-step`); absent: the first. */
+  step?: number;
   events: ModelEvent[];
 }
 

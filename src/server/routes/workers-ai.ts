@@ -14,7 +14,7 @@ import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
 import { workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
-import { setAnswerHeader } from '../send-answer.ts';
+import { setErrorHeaders } from '../error-headers.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { logFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
@@ -27,7 +27,7 @@ function enveloped(handler: Handler<AppEnv>): Handler<AppEnv> {
     } catch (thrown) {
       const error = toApiError(thrown);
       if (!(thrown instanceof ApiError)) throw thrown; // the app's handler logs Portico's own bugs
-      if (error.retryAfter !== undefined) setAnswerHeader(c, 'retry-after', String(error.retryAfter));
+      setErrorHeaders(c, thrown, error);
       return c.json(errorEnvelope(error), error.status as 400);
     }
   };
