@@ -221,13 +221,13 @@ export function createAI(options: BindingOptions = {}): AI {
               'logId',
               'logId must be a log id, such as ai.aiGatewayLogId after a logged request.',
             );
-          const entry = await (await ready()).gateway.logs.get(principal, logId);
+          const entry = await (await ready()).gateway.logs.get(principal, logId, gatewayId);
           const log = logObject(entry, true);
           return { ...log, created_at: new Date(entry.createdAt) };
         },
         async patchLog(logId, data) {
           const patch = parseBody(PatchLogRequest, data);
-          await (await ready()).gateway.logs.patch(principal, logId, patch);
+          await (await ready()).gateway.logs.patch(principal, logId, patch, gatewayId);
         },
         async getUrl(provider) {
           const base = (options.baseUrl ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');

@@ -168,6 +168,13 @@ describe('logs, cost and analytics', () => {
       status: 400,
       param: 'feedback',
     });
+    // Through another gateway, the entry is not there: neither read nor annotated.
+    await assert.rejects(ai.gateway('elsewhere').getLog(logId), { status: 404 });
+    await assert.rejects(ai.gateway('elsewhere').patchLog(logId, { feedback: -1 }), { status: 404 });
+    assert.equal((await ai.gateway('default').getLog(logId)).feedback, 1);
+    const rest = `/client/v4/accounts/acct/ai-gateway/gateways`;
+    assert.equal((await gateway.request('GET', `${rest}/default/logs/${logId}`)).status, 200);
+    assert.equal((await gateway.request('GET', `${rest}/elsewhere/logs/${logId}`)).status, 404);
     await ai.close();
   });
 

@@ -18,10 +18,11 @@ export class LogAccess {
     return isAdmin(principal) ? requested : principal.project;
   }
 
-  async get(principal: Principal, id: string): Promise<LogEntry> {
+  /** `gateway`: read through one gateway (AI Gateway's log API), which finds only its own entries. */
+  async get(principal: Principal, id: string, gateway?: string): Promise<LogEntry> {
     await this.flush();
     const entry = await this.store.get(id, this.scope(principal));
-    if (!entry) throw logNotFound(id);
+    if (!entry || (gateway !== undefined && entry.gateway !== gateway)) throw logNotFound(id);
     return entry;
   }
 
@@ -36,7 +37,8 @@ export class LogAccess {
     return this.store.query({ ...rest, ...(project !== undefined ? { project } : {}) }, page);
   }
 
-  async patch(principal: Principal, id: string, patch: PatchLogRequest): Promise<LogEntry> {
+  async patch(principal: Principal, id: string, patch: PatchLogRequest, gateway?: string): Promise<LogEntry> {
+    if (gateway !== undefined) await this.get(principal, id, gateway);
     await this.flush();
     const entry = await this.store.patch(id, this.scope(principal), {
       ...(patch.feedback !== undefined ? { feedback: patch.feedback } : {}),

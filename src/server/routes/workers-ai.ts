@@ -124,7 +124,14 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     enveloped(async (c) =>
       c.json(
         envelope(
-          logObject(await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? ''), true),
+          logObject(
+            await runtime.gateway.logs.get(
+              c.get('principal'),
+              c.req.param('id') ?? '',
+              c.req.param('gateway'),
+            ),
+            true,
+          ),
         ),
       ),
     ),
@@ -133,7 +140,12 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     '/ai-gateway/gateways/:gateway/logs/:id',
     enveloped(async (c) => {
       const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
-      await runtime.gateway.logs.patch(c.get('principal'), c.req.param('id') ?? '', patch);
+      await runtime.gateway.logs.patch(
+        c.get('principal'),
+        c.req.param('id') ?? '',
+        patch,
+        c.req.param('gateway'),
+      );
       return c.json(envelope({}));
     }),
   );
