@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MemoryRateLimiter } from '../src/gateway/memory-rate-limiter.ts';
 import { costOf } from '../src/gateway/cost.ts';
+import { OptionValues, toCustomCost } from '../src/gateway/request-options.ts';
 import { scriptedModel } from './support/scripted-provider.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 
@@ -66,7 +67,13 @@ describe('cost', () => {
   test('a custom cost replaces the price; a cache hit costs nothing', () => {
     assert.equal(costOf(usage, model, { totalCost: 0.25 }, false), 0.25);
     assert.equal(costOf(usage, model, { perTokenIn: 1e-6, perTokenOut: 2e-6 }, false), 1 + 1);
+    // One side given: the other keeps the catalog's price.
+    assert.equal(costOf(usage, model, { perTokenIn: 1e-6 }, false), 1 + 0.5 * 8);
+    assert.equal(costOf(usage, model, { perTokenOut: 2e-6 }, false), 0.7 * 2 + 0.2 * 0.5 + 0.1 * 2.5 + 1);
     assert.equal(costOf(usage, model, undefined, true), 0);
+    const header = (value: string) => toCustomCost(OptionValues.customCost.parse(JSON.parse(value)));
+    assert.deepEqual(header('{"per_token_in": 0.000001}'), { perTokenIn: 1e-6 });
+    assert.throws(() => header('{}'));
   });
 });
 

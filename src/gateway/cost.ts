@@ -7,7 +7,7 @@ const PER_MILLION = 1_000_000;
 /**
  * US dollars for one answer, from every token class: fresh input, cached input, cache
  * writes and output (reasoning tokens are output). `cf-aig-custom-cost` replaces the
- * catalog's prices (per token, or a total); a cache hit costs nothing.
+ * catalog's prices (per token, on either side or both, or a total); a cache hit costs nothing.
  */
 export function costOf(
   usage: Usage | undefined,
@@ -16,20 +16,31 @@ export function costOf(
   cacheHit: boolean,
 ): number {
   if (cacheHit || !usage) return 0;
-  if (custom) {
-    if ('totalCost' in custom) return custom.totalCost;
-    return usage.input_tokens * custom.perTokenIn + usage.output_tokens * custom.perTokenOut;
-  }
+  if (custom && 'totalCost' in custom) return custom.totalCost;
   const pricing = model?.pricing;
-  if (!pricing) return 0;
+  const input =
+    custom?.perTokenIn !== undefined
+      ? usage.input_tokens * custom.perTokenIn
+      : pricing
+        ? catalogInput(usage, pricing) / PER_MILLION
+        : 0;
+  const output =
+    custom?.perTokenOut !== undefined
+      ? usage.output_tokens * custom.perTokenOut
+      : pricing
+        ? (usage.output_tokens * pricing.output) / PER_MILLION
+        : 0;
+  return input + output;
+}
+
+/** The input's price per million tokens times its tokens, by class: fresh, cached, written to the cache. */
+function catalogInput(usage: Usage, pricing: NonNullable<CatalogModel['pricing']>): number {
   const cached = usage.input_tokens_details.cached_tokens;
   const written = usage.input_tokens_details.cache_write_tokens;
   const fresh = Math.max(0, usage.input_tokens - cached - written);
   return (
-    (fresh * pricing.input +
-      cached * (pricing.cachedInput ?? pricing.input) +
-      written * (pricing.cacheWrite ?? pricing.input) +
-      usage.output_tokens * pricing.output) /
-    PER_MILLION
+    fresh * pricing.input +
+    cached * (pricing.cachedInput ?? pricing.input) +
+    written * (pricing.cacheWrite ?? pricing.input)
   );
 }

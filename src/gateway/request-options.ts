@@ -17,7 +17,8 @@ export const MIN_CACHE_TTL_S = 60;
 
 export type MetadataValue = string | number | boolean | null;
 
-export type CustomCost = { perTokenIn: number; perTokenOut: number } | { totalCost: number };
+/** A price per token for either side or both (a side left out keeps the catalog's), or a total. */
+export type CustomCost = { perTokenIn?: number; perTokenOut?: number } | { totalCost: number };
 
 /**
  * What one request asks of its gateway, from `cf-aig-*` headers or the binding's
@@ -81,10 +82,15 @@ export const OptionValues = {
   ),
   customCost: z.union(
     [
-      z.strictObject({ per_token_in: z.number().nonnegative(), per_token_out: z.number().nonnegative() }),
       z.strictObject({ total_cost: z.number().nonnegative() }),
+      z
+        .strictObject({
+          per_token_in: z.number().nonnegative().optional(),
+          per_token_out: z.number().nonnegative().optional(),
+        })
+        .refine((cost) => cost.per_token_in !== undefined || cost.per_token_out !== undefined),
     ],
-    'must be {"per_token_in": x, "per_token_out": y} or {"total_cost": z}, in US dollars',
+    'must be {"per_token_in": x, "per_token_out": y} (either or both) or {"total_cost": z}, in US dollars',
   ),
 };
 
@@ -101,7 +107,9 @@ export function firstMetadata(
 }
 
 export function toCustomCost(value: z.output<typeof OptionValues.customCost>): CustomCost {
-  return 'total_cost' in value
-    ? { totalCost: value.total_cost }
-    : { perTokenIn: value.per_token_in, perTokenOut: value.per_token_out };
+  if ('total_cost' in value) return { totalCost: value.total_cost };
+  return {
+    ...(value.per_token_in !== undefined ? { perTokenIn: value.per_token_in } : {}),
+    ...(value.per_token_out !== undefined ? { perTokenOut: value.per_token_out } : {}),
+  };
 }
