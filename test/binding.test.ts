@@ -110,5 +110,7 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     const ids = (await ai.models()).map((model) => model.id);
     assert.ok(ids.includes(TINY_MODEL));
     assert.ok(ids.includes('openai/gpt-5.4-pro'));
+    const local = (await ai.models({ search: TINY_MODEL })).find((model) => model.id === TINY_MODEL)!;
+    assert.deepEqual(local.tags, ['Local'], 'each tag once');
   });
 });

@@ -384,6 +384,10 @@ describe('keys, projects and scopes', () => {
     );
     assert.equal(bad.status, 400);
     assert.equal(errorOf(bad.json).param, 'retries.max_attempts');
+    // The same floor as a request's cf-aig-cache-ttl: 0, or a minute to a month.
+    const brief = await gateway.request('POST', '/v1/gateways', { id: 'brief', cache_ttl: 5 }, bearer(admin));
+    assert.equal(brief.status, 400);
+    assert.equal(errorOf(brief.json).param, 'cache_ttl');
     const list = await gateway.request('GET', '/v1/gateways', undefined, bearer(admin));
     const ids = (list.json.data as Array<{ id: string }>).map((g) => g.id);
     assert.deepEqual(ids, ['default', 'gw1', 'made', 'public']);

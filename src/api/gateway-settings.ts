@@ -8,6 +8,15 @@ export type Backoff = (typeof BACKOFFS)[number];
 export const MAX_ATTEMPTS = 5;
 export const MAX_RETRY_DELAY_MS = 5000;
 export const MAX_CACHE_TTL_S = 30 * 24 * 3600;
+/** Below a minute a cached answer is worth less than the bookkeeping (Cloudflare's floor). */
+export const MIN_CACHE_TTL_S = 60;
+
+/** A cache TTL, for a gateway or one request: 0 (no caching), or a minute to a month. */
+export const CacheTtl = z
+  .int('must be a whole number of seconds')
+  .refine((ttl) => ttl === 0 || (ttl >= MIN_CACHE_TTL_S && ttl <= MAX_CACHE_TTL_S), {
+    error: `must be 0 (no caching) or from ${MIN_CACHE_TTL_S} to ${MAX_CACHE_TTL_S} seconds`,
+  });
 
 export const GATEWAY_ID = z
   .string()
@@ -43,7 +52,7 @@ export const GatewaySettingsInput = z.strictObject({
   /** Requests must carry a valid key; without one they are refused (401). */
   authentication: z.boolean('must be true or false').optional(),
   /** Seconds a completed answer is served from the cache; 0 turns caching off. */
-  cache_ttl: z.int('must be a whole number of seconds').min(0).max(MAX_CACHE_TTL_S).optional(),
+  cache_ttl: CacheTtl.optional(),
   rate_limit: RateLimitRule.nullable().optional(),
   /** Every request is logged (false: none is, unless the request asks). */
   collect_logs: z.boolean('must be true or false').optional(),

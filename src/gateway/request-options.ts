@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import {
   BACKOFFS,
+  CacheTtl,
   MAX_ATTEMPTS,
-  MAX_CACHE_TTL_S,
   MAX_RETRY_DELAY_MS,
   type Backoff,
 } from '../api/gateway-settings.ts';
@@ -12,8 +12,6 @@ export const MAX_METADATA_ENTRIES = 5;
 export const MAX_METADATA_VALUE_LENGTH = 512;
 export const MAX_EVENT_ID_LENGTH = 256;
 export const MAX_CACHE_KEY_LENGTH = 1024;
-/** Below a minute a cached answer is worth less than the bookkeeping (Cloudflare's floor). */
-export const MIN_CACHE_TTL_S = 60;
 
 export type MetadataValue = string | number | boolean | null;
 
@@ -42,11 +40,7 @@ export interface RequestOptions {
 
 /** The checks both spellings share; `name` is what a client wrote (a header or an option). */
 export const OptionValues = {
-  cacheTtlS: z
-    .int('must be a whole number of seconds')
-    .refine((ttl) => ttl === 0 || (ttl >= MIN_CACHE_TTL_S && ttl <= MAX_CACHE_TTL_S), {
-      error: `must be 0 (no caching) or from ${MIN_CACHE_TTL_S} to ${MAX_CACHE_TTL_S} seconds`,
-    }),
+  cacheTtlS: CacheTtl,
   cacheKey: z
     .string()
     .min(1, 'must not be empty')

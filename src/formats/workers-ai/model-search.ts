@@ -48,7 +48,8 @@ export function searchResult(model: CatalogModel) {
       name: model.task,
       description: 'Family of generative text models, such as large language models (LLM).',
     },
-    tags: [model.ownedBy, model.proxied ? 'Proxied' : 'Local'],
+    // A local model is owned by `Local` too: each tag once.
+    tags: [...new Set([model.ownedBy, model.proxied ? 'Proxied' : 'Local'])],
     properties,
   };
 }
