@@ -191,4 +191,40 @@ describe('retries and fallbacks against a loopback upstream', () => {
     assert.equal(bad.status, 400);
     assert.equal((bad.json.error as { param: string }).param, '[0].endpoint');
   });
+
+  test("a universal step's own cf-aig-* headers win over the request's, for the cache and the log", async () => {
+    const steps = (input: string) => [
+      {
+        provider: 'loop',
+        endpoint: 'chat/completions',
+        headers: { 'cf-aig-max-attempts': 1 },
+        query: { model: 'model', messages: [{ role: 'user', content: input }] },
+      },
+      {
+        provider: 'compat',
+        endpoint: 'responses',
+        headers: {
+          'cf-aig-cache-ttl': 0,
+          'cf-aig-event-id': 'fallback-event',
+          'cf-aig-metadata': '{"step":"fallback"}',
+          'cf-aig-custom-cost': '{"total_cost":7}',
+        },
+        query: { model: 'test/echo', input },
+      },
+    ];
+    const request = { 'cf-aig-cache-ttl': '3600', 'cf-aig-event-id': 'request-event' };
+    const statuses: Array<string | null> = [];
+    for (let i = 0; i < 2; i++) {
+      script = [ERROR_500];
+      const answer = await gateway.request('POST', '/v1/account/default', steps('step headers'), request);
+      assert.equal(answer.headers.get('cf-aig-step'), '1');
+      statuses.push(answer.headers.get('cf-aig-cache-status'));
+    }
+    assert.deepEqual(statuses, ['MISS', 'MISS'], 'the fallback, which does not cache, was never kept');
+    const log = (await gateway.logs()).at(-1)!;
+    assert.deepEqual(
+      [log.eventId, log.metadata, log.cost, log.customCost],
+      ['fallback-event', { step: 'fallback' }, 7, true],
+    );
+  });
 });

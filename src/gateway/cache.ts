@@ -1,17 +1,17 @@
+import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Logger } from '../logger.ts';
 import type { CachedAnswer, CacheStore } from '../store/cache-store.ts';
 import { cacheKey } from './cache-key.ts';
-import { admitted, type GatewayContext, type Layer, type ModelEventRecorder } from './gateway-call.ts';
+import { admitted, type Layer, type ModelEventRecorder } from './gateway-call.ts';
+import type { RequestOptions } from './request-options.ts';
 import { withFields } from '../with-fields.ts';
 
 /** With `cf-aig-cache-key` on a gateway that does not cache, an answer is kept five minutes (Cloudflare's rule). */
 const CUSTOM_KEY_DEFAULT_TTL_S = 300;
 
-/** Seconds to keep this call's answer; 0 when the call does not use the cache. */
-function ttlFor(ctx: GatewayContext): number {
-  const { gateway } = admitted(ctx);
-  const options = ctx.call.options;
+/** Seconds to keep an answer made under `options`; 0 when they do not use the cache. */
+function ttlFor(gateway: GatewaySettings, options: RequestOptions): number {
   if (options.skipCache) return 0;
   const ttl = options.cacheTtlS ?? gateway.cacheTtlS;
   if (ttl === 0 && options.cacheKey !== undefined && options.cacheTtlS === undefined)
@@ -28,13 +28,16 @@ function ttlFor(ctx: GatewayContext): number {
  */
 export function cache(store: CacheStore, now: () => number, logger: Logger): Layer {
   return async (ctx, next) => {
-    const ttl = ttlFor(ctx);
-    if (ttl === 0) return next();
-    const { principal } = admitted(ctx);
+    const { principal, gateway } = admitted(ctx);
+    const { options, steps } = ctx.call;
+    // A step's own headers win over the request's (a universal request's fallback may not
+    // cache): the cache is looked in when any step would keep its answer, and an answer is
+    // kept as the step that made it says.
+    if (steps.every((step) => ttlFor(gateway, { ...options, ...step.options }) === 0)) return next();
     const key = cacheKey(
       principal.project,
-      ctx.call.steps.map((step) => step.request),
-      ctx.call.options.cacheKey,
+      steps.map((step) => step.request),
+      options.cacheKey,
     );
     const hit = await store.get(key, now());
     if (hit) {
@@ -47,6 +50,9 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
     ctx.recorder = recorder;
     ctx.trace.cacheStatus = 'MISS';
     const answer = await next();
+    const ttl = ttlFor(gateway, answer.stepOptions ?? options);
+    if (ttl === 0)
+      return { ...answer, headers: withFields(answer.headers, { 'cf-aig-cache-status': 'MISS' }) };
     const keep = (answer: CachedAnswer) =>
       store
         .set(key, answer, now() + ttl * 1000)

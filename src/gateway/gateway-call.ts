@@ -65,6 +65,8 @@ export interface GatewayAnswer {
   headers: Record<string, string>;
   /** The index of the step that answered (0: the first; with model fallbacks, the fallback's place). */
   step: number;
+  /** The options of the step that answered, over the request's: its `cf-aig-*` headers win. */
+  stepOptions?: RequestOptions;
   /** What the model was given (the previous response's context, then the input): WebSocket mode caches it. */
   context?: Item[];
 }

@@ -7,6 +7,7 @@ import { costOf } from './cost.ts';
 import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { Metrics } from './metrics.ts';
+import type { RequestOptions } from './request-options.ts';
 import { withFields } from '../with-fields.ts';
 import { responseJson } from '../api/response-json.ts';
 
@@ -49,26 +50,31 @@ export function failureLogId(error: unknown): string | undefined {
 export function logRequest(deps: LogDeps): Layer {
   return async (ctx, next) => {
     const { gateway } = admitted(ctx);
-    const options = ctx.call.options;
-    const collect = options.collectLog ?? gateway.collectLogs;
-    const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
-    // A JSON answer leaves in one piece: its events never left one by one (from an upstream
-    // asked for JSON they are all made at once), so there is no timeline to keep.
-    const keepTimeline = payloads && streamed(ctx);
-    const finish = (outcome: Outcome) => {
-      const entry = buildEntry(ctx, outcome, payloads, deps);
-      deps.metrics.record(entry);
-      if (collect) deps.writer.add(entry);
+    /** What is logged, and how, under the request's options or those of the step that answered. */
+    const finisher = (options: RequestOptions) => {
+      const collect = options.collectLog ?? gateway.collectLogs;
+      const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
+      const finish = (outcome: Outcome) => {
+        const entry = buildEntry(ctx, outcome, options, payloads, deps);
+        deps.metrics.record(entry);
+        if (collect) deps.writer.add(entry);
+      };
+      return { collect, payloads, finish };
     };
     let answer;
     try {
       answer = await next();
     } catch (error) {
       const apiError = toApiError(error);
+      const { collect, finish } = finisher(ctx.call.options);
       finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
       if (collect && typeof error === 'object' && error !== null) failureLogIds.set(error, ctx.logId);
       throw error;
     }
+    const { collect, payloads, finish } = finisher(answer.stepOptions ?? ctx.call.options);
+    // A JSON answer leaves in one piece: its events never left one by one (from an upstream
+    // asked for JSON they are all made at once), so there is no timeline to keep.
+    const keepTimeline = payloads && streamed(ctx);
     return {
       ...answer,
       headers: collect ? withFields(answer.headers, { 'cf-aig-log-id': ctx.logId }) : answer.headers,
@@ -116,14 +122,20 @@ function addToTimeline(timeline: TimelineEntry[], type: string, at: number): voi
   else if (timeline.length < MAX_TIMELINE) timeline.push({ type, at, count: 1 });
 }
 
-function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, deps: LogDeps): LogEntry {
+function buildEntry(
+  ctx: GatewayContext,
+  outcome: Outcome,
+  options: RequestOptions,
+  payloads: boolean,
+  deps: LogDeps,
+): LogEntry {
   const { principal, gateway } = admitted(ctx);
   const { final, error } = outcome;
   const modelId = ctx.trace.model ?? ctx.call.steps[0]?.request.model ?? null;
   const model = modelId === null ? undefined : deps.catalog.get(modelId);
   const usage = final?.usage;
   const hit = ctx.trace.cacheStatus === 'HIT';
-  const custom = ctx.call.options.customCost;
+  const custom = options.customCost;
   const response = payloads && final ? final : null;
   return {
     id: ctx.logId,
@@ -151,8 +163,8 @@ function buildEntry(ctx: GatewayContext, outcome: Outcome, payloads: boolean, de
     cacheStatus: ctx.trace.cacheStatus,
     step: ctx.trace.step,
     attempts: ctx.trace.attempts,
-    metadata: ctx.call.options.metadata ?? {},
-    eventId: ctx.call.options.eventId ?? null,
+    metadata: options.metadata ?? {},
+    eventId: options.eventId ?? null,
     errorCode: error?.code ?? final?.error?.code ?? null,
     errorMessage: error?.message ?? final?.error?.message ?? null,
     requestSize: ctx.call.requestSize ?? 0,

@@ -91,7 +91,8 @@ export function retryAndFallback(catalog: Catalog): Layer {
         try {
           const answer = await next();
           ctx.trace.step = step;
-          return { ...answer, step, headers: withFields(answer.headers, { 'cf-aig-step': String(step) }) };
+          const headers = withFields(answer.headers, { 'cf-aig-step': String(step) });
+          return { ...answer, step, stepOptions: options, headers };
         } catch (error) {
           if (ctx.call.signal.aborted) throw error;
           failure = limited.signal.aborted ? (limited.signal.reason as ApiError) : toApiError(error);
