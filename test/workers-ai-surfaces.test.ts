@@ -113,6 +113,30 @@ describe("Workers AI's REST surfaces", () => {
       input: { prompt: 'hi' },
     });
     assert.equal((envelope.json.result as { response: string }).response, 'Workers AI says hello');
+    // What fails before any route (an unknown gateway, an unknown path) is enveloped as well;
+    // the OpenAI-compatible paths keep OpenAI's shape.
+    const unknownGateway = await gateway.request(
+      'POST',
+      `${base}/ai/run/test/echo`,
+      { prompt: 'hi' },
+      {
+        'cf-aig-gateway-id': 'nope',
+      },
+    );
+    const unknownPath = await gateway.request('GET', `${base}/ai/nothing-here`);
+    for (const [answer, status] of [
+      [unknownGateway, 404],
+      [unknownPath, 404],
+    ] as const) {
+      assert.equal(answer.status, status);
+      assert.equal(answer.json.success, false);
+      assert.equal((answer.json.errors as Array<{ code: number }>)[0]?.code, status);
+    }
+    const openAiShaped = await gateway.request('POST', `${base}/ai/v1/responses`, {
+      model: 'test/nope',
+      input: 'hi',
+    });
+    assert.equal((openAiShaped.json.error as { code: string }).code, 'model_not_found');
   });
 
   test("ai/v1/responses and ai/v1/chat/completions speak OpenAI's formats for the OpenAI SDK", async () => {

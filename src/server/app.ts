@@ -3,6 +3,7 @@ import { setErrorHeaders } from './error-headers.ts';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
+import { errorEnvelope } from '../api/workers-ai-envelope.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AppEnv } from './app-env.ts';
@@ -29,6 +30,14 @@ import { workersAiRoutes } from './routes/workers-ai.ts';
 const AI_GATEWAY_PATH = '/v1/:account/:gateway';
 const UNIVERSAL_PATH = AI_GATEWAY_PATH;
 
+/** Cloudflare's REST paths, but for its OpenAI-compatible ones (`ai/v1/...`). */
+const CLOUDFLARE_REST = /^\/client\/v4\/accounts\/[^/]+\/(?!ai\/v1\/)/;
+
+/** An error as its route answers: in Cloudflare's envelope on Cloudflare's REST paths (a missing key, an unknown gateway or path included), else OpenAI's shape. */
+function errorBody(path: string, error: ApiError) {
+  return CLOUDFLARE_REST.test(path) ? errorEnvelope(error) : error.toJSON();
+}
+
 export interface AppOptions {
   /** How long a Responses WebSocket connection may stay open; default 60 minutes, as OpenAI's. */
   socketLifetimeMs?: number;
@@ -53,7 +62,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
 
 /**
  * The HTTP app. Every answer carries `x-request-id`; every error leaves in the OpenAI shape
- * (the Workers AI routes wrap theirs in Cloudflare's envelope); a known path asked with the
+ * (on Cloudflare's REST paths, in its envelope: errorBody); a known path asked with the
  * wrong method is a 405 naming the methods it takes. Served by @hono/node-server: routes read
  * request bodies from node's request (`c.env.incoming`) rather than through a WHATWG Request.
  */
@@ -76,7 +85,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
           code: 'method_not_allowed',
           message: `${clip(c.req.method)} is not allowed on ${clip(c.req.path)}: use ${methods.join(', ')}.`,
         });
-        return c.json(error.toJSON(), 405, { allow: methods.join(', ') });
+        return c.json(errorBody(c.req.path, error), 405, { allow: methods.join(', ') });
       },
     }),
   );
@@ -96,7 +105,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
 
   app.notFound((c) => {
     const error = notFound(`Unknown route: ${clip(c.req.method)} ${clip(c.req.path)}`, 'unknown_route');
-    return c.json(error.toJSON(), 404);
+    return c.json(errorBody(c.req.path, error), 404);
   });
   app.onError((thrown, c) => {
     const requestId = c.get('requestId');
@@ -113,7 +122,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
       });
     if (requestId) setAnswerHeader(c, 'x-request-id', requestId);
     setErrorHeaders(c, thrown, error);
-    return c.json(error.toJSON(), error.status as 400);
+    return c.json(errorBody(c.req.path, error), error.status as 400);
   });
   return app;
 }

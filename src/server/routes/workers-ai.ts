@@ -1,9 +1,9 @@
-import { Hono, type Context, type Handler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { ApiError, badRequest, toApiError } from '../../api/errors.ts';
+import { badRequest } from '../../api/errors.ts';
 import { LogListQuery, PatchLogRequest } from '../../api/logs.ts';
 import { parseBody } from '../../api/request.ts';
-import { envelope, errorEnvelope } from '../../api/workers-ai-envelope.ts';
+import { envelope } from '../../api/workers-ai-envelope.ts';
 import { logObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
 import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
@@ -14,24 +14,9 @@ import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
 import { workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
-import { setErrorHeaders } from '../error-headers.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { logFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
-
-/** Workers AI's REST answers, errors included, come in Cloudflare's `{result, success, errors, messages}`. */
-function enveloped(handler: Handler<AppEnv>): Handler<AppEnv> {
-  return async (c, next) => {
-    try {
-      return await handler(c, next);
-    } catch (thrown) {
-      const error = toApiError(thrown);
-      if (!(thrown instanceof ApiError)) throw thrown; // the app's handler logs Portico's own bugs
-      setErrorHeaders(c, thrown, error);
-      return c.json(errorEnvelope(error), error.status as 400);
-    }
-  };
-}
 
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
@@ -48,106 +33,81 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
   };
 
-  app.post(
-    '/ai/run/:model{.+}',
-    enveloped(async (c) => {
-      const body = await readJson(c.env);
-      return run(c, c.req.param('model') ?? '', body.value, body.size);
-    }),
-  );
-  app.post(
-    '/ai/run',
-    enveloped(async (c) => {
-      const body = await readJson(c.env);
-      const { model, input } = parseBody(
-        z.strictObject({ model: z.string().min(1), input: z.unknown() }),
-        body.value,
-      );
-      return run(c, model, input ?? {}, body.size);
-    }),
-  );
+  app.post('/ai/run/:model{.+}', async (c) => {
+    const body = await readJson(c.env);
+    return run(c, c.req.param('model') ?? '', body.value, body.size);
+  });
+  app.post('/ai/run', async (c) => {
+    const body = await readJson(c.env);
+    const { model, input } = parseBody(
+      z.strictObject({ model: z.string().min(1), input: z.unknown() }),
+      body.value,
+    );
+    return run(c, model, input ?? {}, body.size);
+  });
   app.post('/ai/v1/responses', createResponseHandler(runtime));
   app.post('/ai/v1/chat/completions', chatCompletionHandler(runtime));
 
-  app.get(
-    '/ai/models/search',
-    enveloped(async (c) => {
-      const query = parseBody(ModelSearchQuery, c.req.query());
-      const { results, total } = searchModels(runtime.catalog.list(), {
+  app.get('/ai/models/search', async (c) => {
+    const query = parseBody(ModelSearchQuery, c.req.query());
+    const { results, total } = searchModels(runtime.catalog.list(), {
+      page: query.page,
+      perPage: query.per_page,
+      ...(query.search !== undefined ? { search: query.search } : {}),
+      ...(query.task !== undefined ? { task: query.task } : {}),
+      ...(query.author !== undefined ? { author: query.author } : {}),
+    });
+    return c.json({
+      ...envelope(results),
+      result_info: {
         page: query.page,
-        perPage: query.per_page,
-        ...(query.search !== undefined ? { search: query.search } : {}),
-        ...(query.task !== undefined ? { task: query.task } : {}),
-        ...(query.author !== undefined ? { author: query.author } : {}),
-      });
-      return c.json({
-        ...envelope(results),
-        result_info: {
-          page: query.page,
-          per_page: query.per_page,
-          count: results.length,
-          total_count: total,
-        },
-      });
-    }),
-  );
-  app.get(
-    '/ai/models/schema',
-    enveloped(async (c) => {
-      const model = c.req.query('model');
-      if (!model)
-        throw badRequest('model', 'Missing required query parameter: model.', 'missing_required_parameter');
-      runtime.catalog.resolve(model);
-      return c.json(envelope(textGenerationSchemas()));
-    }),
-  );
+        per_page: query.per_page,
+        count: results.length,
+        total_count: total,
+      },
+    });
+  });
+  app.get('/ai/models/schema', async (c) => {
+    const model = c.req.query('model');
+    if (!model)
+      throw badRequest('model', 'Missing required query parameter: model.', 'missing_required_parameter');
+    runtime.catalog.resolve(model);
+    return c.json(envelope(textGenerationSchemas()));
+  });
 
   // AI Gateway's log API, as the binding's getLog / patchLog call it.
-  app.get(
-    '/ai-gateway/gateways/:gateway/logs',
-    enveloped(async (c) => {
-      const query = parseBody(LogListQuery, c.req.query());
-      const page = await runtime.gateway.logs.query(
-        c.get('principal'),
-        { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
-        {
-          limit: query.limit,
-          order: query.order,
-          ...(query.after !== undefined ? { after: query.after } : {}),
-        },
-      );
-      return c.json(envelope(page.data.map((entry) => logObject(entry, false))));
-    }),
-  );
-  app.get(
-    '/ai-gateway/gateways/:gateway/logs/:id',
-    enveloped(async (c) =>
-      c.json(
-        envelope(
-          logObject(
-            await runtime.gateway.logs.get(
-              c.get('principal'),
-              c.req.param('id') ?? '',
-              c.req.param('gateway'),
-            ),
-            true,
-          ),
+  app.get('/ai-gateway/gateways/:gateway/logs', async (c) => {
+    const query = parseBody(LogListQuery, c.req.query());
+    const page = await runtime.gateway.logs.query(
+      c.get('principal'),
+      { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
+      {
+        limit: query.limit,
+        order: query.order,
+        ...(query.after !== undefined ? { after: query.after } : {}),
+      },
+    );
+    return c.json(envelope(page.data.map((entry) => logObject(entry, false))));
+  });
+  app.get('/ai-gateway/gateways/:gateway/logs/:id', async (c) =>
+    c.json(
+      envelope(
+        logObject(
+          await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? '', c.req.param('gateway')),
+          true,
         ),
       ),
     ),
   );
-  app.patch(
-    '/ai-gateway/gateways/:gateway/logs/:id',
-    enveloped(async (c) => {
-      const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
-      await runtime.gateway.logs.patch(
-        c.get('principal'),
-        c.req.param('id') ?? '',
-        patch,
-        c.req.param('gateway'),
-      );
-      return c.json(envelope({}));
-    }),
-  );
+  app.patch('/ai-gateway/gateways/:gateway/logs/:id', async (c) => {
+    const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
+    await runtime.gateway.logs.patch(
+      c.get('principal'),
+      c.req.param('id') ?? '',
+      patch,
+      c.req.param('gateway'),
+    );
+    return c.json(envelope({}));
+  });
   return app;
 }
