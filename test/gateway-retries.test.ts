@@ -121,7 +121,7 @@ describe('retries and fallbacks against a loopback upstream', () => {
     assert.equal(upstream.requests.length, 1);
   });
 
-  test('the request timeout counts to the first byte, per attempt, as a 504', async () => {
+  test('the request timeout counts to the first byte, per attempt, as a 504; the last of a retried request waits', async () => {
     script = [HANG];
     const timedOut = await gateway.request(
       'POST',
@@ -131,6 +131,22 @@ describe('retries and fallbacks against a loopback upstream', () => {
     );
     assert.equal(timedOut.status, 504);
     assert.equal((timedOut.json.error as { code: string }).code, 'upstream_timeout');
+
+    // Retried, the last attempt waits however long it takes: nothing is left to hand over to.
+    script = [HANG, { ...TEXT, firstChunkDelayMs: 600 }];
+    const waited = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'loop/model', input: 'hi' },
+      {
+        'cf-aig-gateway-id': 'once',
+        'cf-aig-request-timeout': '300',
+        'cf-aig-max-attempts': '2',
+        'cf-aig-retry-delay': '0',
+      },
+    );
+    assert.equal(waited.status, 200);
+    assert.equal(upstream.requests.length, 3);
   });
 
   test("a model's fallbacks answer when its upstream fails; cf-aig-step names the one that did", async () => {

@@ -71,7 +71,7 @@ function fallsBack(error: ApiError): boolean {
 /**
  * Runs the rest of the pipeline until something answers: each candidate up to its attempts,
  * with backoff and jitter between them (honouring `retry-after`), each attempt limited to the
- * request timeout to its first byte; then the next candidate. Only failures before the first
+ * request timeout to its first byte (but the last of a retried request); then the next candidate. Only failures before the first
  * event are retried (the engine waits for it before answering), so nothing a client has seen
  * is ever sent twice. `cf-aig-step` names the candidate that answered.
  */
@@ -79,14 +79,18 @@ export function retryAndFallback(catalog: Catalog): Layer {
   return async (ctx, next) => {
     const { gateway } = admitted(ctx);
     let failure: ApiError | undefined;
-    for (const [step, candidate] of toRun(ctx, catalog)) {
+    const running = toRun(ctx, catalog);
+    for (const [index, [step, candidate]] of running.entries()) {
       const options = { ...ctx.call.options, ...candidate.options };
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         ctx.trace.attempts += 1;
         ctx.trace.model = candidate.request.model;
-        const limited = timeLimited(ctx.call.signal, timeoutMs);
+        // Once retried, the very last attempt waits however long it takes (Cloudflare's rule):
+        // nothing is left to hand over to.
+        const last = attempts > 1 && attempt === attempts && index === running.length - 1;
+        const limited = timeLimited(ctx.call.signal, last ? null : timeoutMs);
         ctx.attempt = { request: candidate.request, signal: limited.signal };
         try {
           const answer = await next();
