@@ -50,7 +50,7 @@ export class PostgresDatabase {
     // An idle connection the server closed (a restart, a failover) must not crash the process.
     pool.on('error', (error) => options.logger.warn('postgres connection lost', { error: error.message }));
     try {
-      if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      if (schema !== undefined) await createSchema(pool, schema);
       else await pool.query('SELECT 1');
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -135,4 +135,20 @@ function storeError(error: unknown): unknown {
     (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_CODES.has(code))) ||
     LOST_CONNECTION.test(message);
   return unavailable ? storeUnavailable('The database') : error;
+}
+
+/** What PostgreSQL raises when another session made the same schema at the same moment. */
+const SCHEMA_RACE = new Set(['23505', '42P06']);
+
+/**
+ * `CREATE SCHEMA IF NOT EXISTS`, safe when replicas start together on a new schema: the check
+ * and the insert are not atomic, and the one that loses the race fails on the catalog's unique
+ * index (23505) or finds the schema there after all (42P06); either way the schema exists.
+ */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (error) {
+    if (!SCHEMA_RACE.has((error as { code?: string }).code ?? '')) throw error;
+  }
 }
