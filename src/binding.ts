@@ -4,7 +4,7 @@ import { checkJsonDepth } from './api/parse-json-text.ts';
 import { parseBody } from './api/request.ts';
 import { answerBody } from './formats/answer-body.ts';
 import { sseText } from './stream/response-sse.ts';
-import { readableEventStream } from './stream/event-stream.ts';
+import { readableEventStream, type EventText } from './stream/event-stream.ts';
 import { jsonText } from './api/response-json.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
@@ -112,6 +112,30 @@ export function createAI(options: BindingOptions = {}): AI {
     return abort;
   };
 
+  /** The streams handed out and not yet read to their end: close() cancels them. */
+  const unfinished = new Set<EventText>();
+  /** A stream of `text` for the caller, cancelled by close() if it is still being read (or never was). */
+  const streamOf = (text: EventText): ReadableStream<Uint8Array> => {
+    unfinished.add(text);
+    return readableEventStream({
+      async next() {
+        const batch = await text.next();
+        if (!batch || batch.last) unfinished.delete(text);
+        return batch;
+      },
+      cancel() {
+        unfinished.delete(text);
+        return text.cancel();
+      },
+    });
+  };
+  const toResponse = (body: Awaited<ReturnType<typeof answerBody>>, headers: Record<string, string>) =>
+    'json' in body
+      ? new Response(jsonText(body.json), { headers: { ...headers, 'content-type': 'application/json' } })
+      : new Response(streamOf(body.stream), {
+          headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
+        });
+
   let closed = false;
   /** The runtime, opened at the first call; a closed binding says so rather than fail on a closed database. */
   const ready = () => {
@@ -182,7 +206,7 @@ export function createAI(options: BindingOptions = {}): AI {
         });
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
         const abort = linkedAbort(runOptions.signal);
-        return readableEventStream(
+        return streamOf(
           sseText(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort()),
         );
       }
@@ -197,7 +221,7 @@ export function createAI(options: BindingOptions = {}): AI {
         runOptions.signal,
       );
       if (runOptions.returnRawResponse) return toResponse(body, answer.headers);
-      return 'json' in body ? (body.json as Record<string, unknown>) : readableEventStream(body.stream);
+      return 'json' in body ? (body.json as Record<string, unknown>) : streamOf(body.stream);
     },
 
     async models(params = {}) {
@@ -261,6 +285,9 @@ export function createAI(options: BindingOptions = {}): AI {
 
     async close() {
       closed = true;
+      // A stream nobody reads holds its generation: stopped, it is recorded as cancelled.
+      await Promise.all([...unfinished].map((text) => text.cancel()));
+      unfinished.clear();
       if (runtime) await (await runtime).close();
     },
   };
@@ -282,14 +309,4 @@ const RunOptionsInput = z.object({
 
 function checkRunOptions(options: unknown): RunOptions {
   return (parseBody(RunOptionsInput, { options }).options ?? {}) as RunOptions;
-}
-
-function toResponse(body: Awaited<ReturnType<typeof answerBody>>, headers: Record<string, string>): Response {
-  if ('json' in body)
-    return new Response(jsonText(body.json), {
-      headers: { ...headers, 'content-type': 'application/json' },
-    });
-  return new Response(readableEventStream(body.stream), {
-    headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
-  });
 }

@@ -97,10 +97,16 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     assert.equal(ai.aiGatewayLogId, logId, 'an aborted call reaches no gateway');
   });
 
-  test('a closed binding says so', async () => {
+  test('close() ends the streams still unread; a closed binding says so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portico-binding-closed-'));
     const closed = createAI({ dataDir: dir, modelsDirs: [sharedModelsDir], env: {} });
-    await closed.models();
+    // A stream nobody reads does not hold the close (it held it for good).
+    const unread = await closed.run(TINY_MODEL, {
+      input: 'Once upon a time',
+      stream: true,
+      max_output_tokens: 200,
+    });
+    assert.ok(unread instanceof ReadableStream);
     await closed.close();
     await assert.rejects(closed.run(TINY_MODEL, { input: 'hi' }), /This binding was closed/);
     rmSync(dir, { recursive: true, force: true });
