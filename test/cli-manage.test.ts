@@ -43,6 +43,10 @@ describe('portico chat, gateways, stats and logs', () => {
       assert.match(help.stdout, new RegExp(`Usage: portico ${command}`));
       assert.equal((await runCli([command, '--version'], env)).stdout, version.stdout);
     }
+    // The overview names every form of every command.
+    const overview = (await runCli(['--help'], env)).stdout;
+    for (const form of ['keys create', 'keys list', 'keys revoke', 'gateways create', 'gateways delete'])
+      assert.match(overview, new RegExp(`^  portico ${form}`, 'm'));
     const unknown = await runCli(['stat'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown command 'stat': the commands are .*stats/);

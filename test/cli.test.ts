@@ -86,23 +86,35 @@ describe('the portico command', () => {
     writeFileSync(badConfig, 'foo: [unclosed');
     const aFile = join(dir, 'a-file');
     writeFileSync(aFile, '');
-    const cases: Array<[string[], RegExp]> = [
-      [['run', TINY_MODEL, 'hi', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/],
-      [['models', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/],
+    // 2: a command line the command cannot take (with its usage); 1: anything else.
+    const cases: Array<[string[], RegExp, number]> = [
+      [['run', TINY_MODEL, 'hi', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/, 1],
+      [['models', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/, 1],
+      [['serve', '--config', badConfig], /^portico: .*bad\.yaml.*not valid YAML/, 1],
       [
         ['keys', 'list', '--data-dir', aFile],
         /^portico: The data directory '.*a-file' cannot be made \(a file is in the way\)/,
+        1,
       ],
       [
         ['run', TINY_MODEL, 'hi', '--max-output-tokens', 'abc'],
-        /^portico: --max-output-tokens takes a number, not 'abc'/,
+        /^portico run: --max-output-tokens takes a number, not 'abc'\n\nUsage: portico run /,
+        2,
       ],
-      [['chat', TINY_MODEL, '--temperature', 'warm'], /^portico: --temperature takes a number, not 'warm'/],
+      [
+        ['chat', TINY_MODEL, '--temperature', 'warm'],
+        /^portico chat: --temperature takes a number, not 'warm'/,
+        2,
+      ],
+      [['serve', '--port', 'abc'], /^portico serve: --port must be a port number, not 'abc'/, 2],
+      [['stats', '--range', 'bogus'], /^portico stats: --range takes a duration/, 2],
+      [['keys', 'create', '--budget', 'lots'], /^portico keys: --budget takes dollars per period/, 2],
+      [['keys', 'revoke'], /^portico keys: revoke takes a key id/, 2],
     ];
     try {
-      for (const [args, says] of cases)
+      for (const [args, says, code] of cases)
         await assert.rejects(run(args), (error: { code: number; stderr: string }) => {
-          assert.equal(error.code, 1, args.join(' '));
+          assert.equal(error.code, code, args.join(' '));
           assert.match(error.stderr, says);
           assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace');
           return true;
@@ -113,7 +125,7 @@ describe('the portico command', () => {
         }),
         (error: { code: number; stderr: string }) => {
           assert.equal(error.code, 2);
-          assert.match(error.stderr, /^PORT must be a port number, not 'abc'/);
+          assert.match(error.stderr, /^portico serve: PORT must be a port number, not 'abc'/);
           return true;
         },
       );

@@ -2,7 +2,15 @@ import { createInterface } from 'node:readline/promises';
 import { startSpinner } from './spinner.ts';
 import { CliError } from './api-client.ts';
 import { CONNECTION_OPTIONS, openBackend, type CliBackend } from './backend.ts';
-import { fail, numberOption, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import {
+  fail,
+  numberOption,
+  RUNTIME_OPTIONS,
+  text,
+  UsageError,
+  type Command,
+  type Values,
+} from './command.ts';
 
 const USAGE = `portico chat MODEL [--instructions TEXT] [--max-output-tokens N] [--temperature T]
                     [--url URL --key KEY]
@@ -74,10 +82,7 @@ export const chatCommand: Command = {
   },
   async run(positionals, values) {
     const [model] = positionals;
-    if (!model) {
-      process.stderr.write(`Usage: ${USAGE}\n`);
-      return 2;
-    }
+    if (!model) throw new UsageError('give a model');
     // Checked before anything opens, and once: every turn sends the same.
     const settings = turnSettings(values);
     const interactive = process.stdin.isTTY === true;

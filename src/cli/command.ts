@@ -27,13 +27,16 @@ export function text(values: Values, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A command line the command cannot take: said as `portico COMMAND: message`, with the usage, exit 2. */
+export class UsageError extends Error {}
+
 /** A number given as `--name`, or undefined when it is not given. Not a number: an error naming the option. */
 export function numberOption(values: Values, name: string): number | undefined {
   const value = text(values, name);
   if (value === undefined) return undefined;
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number))
-    throw new Error(`--${name} takes a number, not '${value}'`);
+    throw new UsageError(`--${name} takes a number, not '${value}'`);
   return number;
 }
 

@@ -1,5 +1,5 @@
 import { CONNECTION_OPTIONS, openBackend, type GatewayObject } from './backend.ts';
-import { fail, RUNTIME_OPTIONS, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, UsageError, type Command } from './command.ts';
 import {
   GATEWAY_SETTING_OPTIONS,
   GATEWAY_SETTINGS_USAGE,
@@ -38,18 +38,16 @@ export const gatewaysCommand: Command = {
     json: { type: 'boolean' },
   },
   async run(positionals, values) {
-    const [action = 'list', id, ...extra] = positionals;
+    const [action = 'list', id] = positionals;
     const needsId = action === 'create' || action === 'update' || action === 'delete';
-    if ((!needsId && action !== 'list') || (needsId && !id) || extra.length > 0) {
-      process.stderr.write(`Usage: ${USAGE}\n`);
-      return 2;
-    }
+    if (!needsId && action !== 'list') throw new UsageError(`unknown action '${action}'`);
+    if (needsId && !id) throw new UsageError(`${action} takes a gateway id`);
+    if (!needsId && id) throw new UsageError(`unexpected argument '${id}'`);
     let settings: Record<string, unknown> = {};
     try {
       if (action === 'create' || action === 'update') settings = gatewaySettingsFrom(values);
     } catch (error) {
-      process.stderr.write(`portico: ${(error as Error).message}\n`);
-      return 2;
+      throw new UsageError((error as Error).message);
     }
     const backend = await openBackend(values);
     try {

@@ -1,7 +1,7 @@
 import { CreateKeyRequest } from '../api/keys.ts';
 import { parseBody } from '../api/request.ts';
 import { CONNECTION_OPTIONS, openBackend } from './backend.ts';
-import { fail, RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, UsageError, type Command, type Values } from './command.ts';
 import { parseBudget, parseDuration, parseRateLimit } from './parse-limits.ts';
 import { formatTable, minuteText } from './print-table.ts';
 
@@ -72,20 +72,15 @@ export const keysCommand: Command = {
   },
   async run(positionals, values) {
     const [action, id] = positionals;
-    if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-      process.stderr.write(`Usage: ${USAGE}\n`);
-      return 2;
-    }
-    if (action === 'revoke' && !id) {
-      process.stderr.write('Usage: portico keys revoke KEY_ID (the id from `portico keys list`)\n');
-      return 2;
-    }
+    if (action !== 'create' && action !== 'list' && action !== 'revoke')
+      throw new UsageError(action ? `unknown action '${action}'` : 'give an action: create, list or revoke');
+    if (action === 'revoke' && !id) throw new UsageError('revoke takes a key id (from `portico keys list`)');
+    if (action !== 'revoke' && id) throw new UsageError(`unexpected argument '${id}'`);
     let request: CreateKeyRequest | undefined;
     try {
       if (action === 'create') request = createRequest(values);
     } catch (error) {
-      process.stderr.write(`portico: ${(error as Error).message}\n`);
-      return 2;
+      throw new UsageError((error as Error).message);
     }
     const backend = await openBackend(values);
     try {

@@ -1,5 +1,5 @@
 import { CONNECTION_OPTIONS, openBackend, type LogObject, type LogQuery } from './backend.ts';
-import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
 import { formatTable } from './print-table.ts';
 
 const HEADER = ['TIME', 'GATEWAY', 'MODEL', 'STATUS', 'TOKENS', 'COST', 'LATENCY', 'CACHE'];
@@ -34,10 +34,8 @@ export const logsCommand: Command = {
   },
   async run(_positionals, values) {
     const limit = Number(text(values, 'limit') ?? 20);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      process.stderr.write('--limit takes a whole number from 1 to 100\n');
-      return 2;
-    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new UsageError(`--limit takes a whole number from 1 to 100, not '${text(values, 'limit')}'`);
     const gateway = text(values, 'gateway');
     const model = text(values, 'model');
     const query: LogQuery = {

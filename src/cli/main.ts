@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { fail, type Command } from './command.ts';
+import { fail, UsageError, type Command } from './command.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -18,12 +18,21 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   stats: async () => (await import('./stats-command.ts')).statsCommand,
 };
 
+/** The first line of each form a command's usage gives (keys create, keys list, ...). */
+function forms(usage: string): string[] {
+  return usage
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('portico '))
+    .map((line) => `  ${line}`);
+}
+
 async function usage(): Promise<string> {
   const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
   return `portico: a self-hosted AI gateway with the OpenAI Responses API
 
 Usage:
-${commands.map((command) => `  ${command.usage.split('\n')[0]}`).join('\n')}
+${commands.flatMap((command) => forms(command.usage)).join('\n')}
 
 Run \`portico COMMAND --help\` for a command's options, \`portico --version\` for the version.
 The dashboard is at the server's root URL (http://127.0.0.1:8787/ by default).
@@ -64,16 +73,11 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
     });
   } catch (error) {
-    process.stderr.write(`portico ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}\n`);
-    return 2;
+    return usageError(name, command, error as Error);
   }
   const extra = parsed.positionals.slice(command.maxArguments ?? Infinity);
-  if (extra.length > 0) {
-    process.stderr.write(
-      `portico ${name}: unexpected argument '${extra.join(' ')}'\n\nUsage: ${command.usage}\n`,
-    );
-    return 2;
-  }
+  if (extra.length > 0)
+    return usageError(name, command, new UsageError(`unexpected argument '${extra.join(' ')}'`));
   if (parsed.values.version) {
     process.stdout.write(`portico ${VERSION}\n`);
     return 0;
@@ -85,10 +89,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(parsed.positionals, parsed.values);
   } catch (error) {
+    if (error instanceof UsageError) return usageError(name, command, error);
     // What a command did not catch itself (a config file that does not parse, a data
     // directory that cannot be made) is a line, not a stack trace.
     return fail(error);
   }
+}
+
+/** A command line the command cannot take: one line naming the command, then its usage; exit 2. */
+function usageError(name: string, command: Command, error: Error): number {
+  process.stderr.write(`portico ${name}: ${error.message}\n\nUsage: ${command.usage}\n`);
+  return 2;
 }
 
 process.exitCode = await main(process.argv.slice(2));

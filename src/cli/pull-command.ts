@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { defaultModelsDirs } from '../runtime.ts';
-import type { Command, Values } from './command.ts';
+import { UsageError, type Command, type Values } from './command.ts';
 
 /** What `portico pull` takes: a Hugging Face file (`hf:owner/repo/path/file.gguf`) or a plain URL. */
 const USAGE = `portico pull hf:OWNER/REPO/FILE.gguf | URL [--models-dir DIR]
@@ -65,10 +65,7 @@ export const pullCommand: Command = {
 
 async function pull(positionals: string[], values: Values): Promise<number> {
   const [uri] = positionals;
-  if (!uri) {
-    process.stderr.write(`Usage: ${USAGE}\n`);
-    return 2;
-  }
+  if (!uri) throw new UsageError('give a model to pull: hf:OWNER/REPO/FILE.gguf or a URL');
   const dirs = values['models-dir'];
   const dirPath = (Array.isArray(dirs) ? dirs[0] : undefined) ?? defaultModelsDirs(process.env)[0]!;
   const server = serverOf(uri);

@@ -2,7 +2,7 @@ import { startSpinner } from './spinner.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
-import { fail, numberOption, RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, numberOption, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 export const runCommand: Command = {
@@ -18,10 +18,7 @@ export const runCommand: Command = {
   },
   async run(positionals, values) {
     const [model, ...words] = positionals;
-    if (!model || words.length === 0) {
-      process.stderr.write(`Usage: ${this.usage}\n`);
-      return 2;
-    }
+    if (!model || words.length === 0) throw new UsageError('give a model and a prompt');
     const instructions = text(values, 'instructions');
     const maxTokens = numberOption(values, 'max-output-tokens');
     const temperature = numberOption(values, 'temperature');

@@ -8,7 +8,7 @@ import { PrimaryLink, type WorkerPort } from '../workers/primary-link.ts';
 import { PrimaryLocalProvider } from '../workers/primary-local-provider.ts';
 import { PrimaryRateLimiter } from '../workers/primary-rate-limiter.ts';
 import { runPrimary, type PrimaryConfig } from '../workers/run-primary.ts';
-import { RUNTIME_OPTIONS, text, type Command, type Values } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, UsageError, type Command, type Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 /** How long running responses may take to finish after SIGTERM before they are stopped. */
@@ -38,20 +38,14 @@ export const serveCommand: Command = {
     const given = text(values, 'port');
     const raw = given ?? process.env.PORT ?? '8787';
     const port = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      process.stderr.write(
-        `${given === undefined ? 'PORT' : '--port'} must be a port number, not '${raw}'\n`,
-      );
-      return 2;
-    }
+    if (raw.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`${given === undefined ? 'PORT' : '--port'} must be a port number, not '${raw}'`);
     const workersGiven = text(values, 'workers');
     const workers = workersGiven === undefined ? availableParallelism() : Number(workersGiven);
-    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-      process.stderr.write(
-        `--workers must be a whole number from 1 to ${MAX_WORKERS}, not '${workersGiven}'\n`,
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+      throw new UsageError(
+        `--workers must be a whole number from 1 to ${MAX_WORKERS}, not '${workersGiven}'`,
       );
-      return 2;
-    }
     if (cluster.isPrimary && workers > 1) {
       return runPrimary({
         workers,
@@ -122,8 +116,8 @@ async function serve(port: number, values: Values, link: PrimaryLink | undefined
       logger: jsonLogger(),
     });
   } catch (error) {
-    process.stderr.write(`portico: ${(error as Error).message}\n`);
-    return 2;
+    // A config that does not load, a host refused without an admin key, a port taken.
+    return fail(error);
   }
   const models = server.runtime.catalog.servable().map((model) => model.id);
   if (link) {

@@ -1,6 +1,6 @@
 import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
-import { fail, RUNTIME_OPTIONS, text, type Command } from './command.ts';
+import { fail, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
 import { parseDuration } from './parse-limits.ts';
 import { formatTable, minuteText } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
@@ -40,16 +40,12 @@ export const statsCommand: Command = {
     const rangeText = text(values, 'range') ?? '24h';
     const seconds = parseDuration(rangeText);
     const by = text(values, 'by');
-    if (seconds === undefined || seconds > MAX_RANGE_DAYS * 86_400) {
-      process.stderr.write(
-        `--range takes a duration like 1h, 24h or 30d, up to ${MAX_RANGE_DAYS}d, not '${rangeText}'\n\nUsage: ${USAGE}\n`,
+    if (seconds === undefined || seconds > MAX_RANGE_DAYS * 86_400)
+      throw new UsageError(
+        `--range takes a duration like 1h, 24h or 30d, up to ${MAX_RANGE_DAYS}d, not '${rangeText}'`,
       );
-      return 2;
-    }
-    if (by !== undefined && !DIMENSIONS.includes(by as Dimension)) {
-      process.stderr.write(`--by takes one of ${DIMENSIONS.join(', ')}, not '${by}'\n`);
-      return 2;
-    }
+    if (by !== undefined && !DIMENSIONS.includes(by as Dimension))
+      throw new UsageError(`--by takes one of ${DIMENSIONS.join(', ')}, not '${by}'`);
     const { bucket, step } = bucketOf(seconds);
     const now = Date.now() / 1000;
     const from = Math.floor((now - seconds) / step) * step;

@@ -111,7 +111,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     stopAll('SIGTERM');
     await Promise.all(exited);
     await closeServices(local, interpreters);
-    return 2;
+    // It said why (a config that does not load, a host refused, a port taken): as one process would.
+    return 1;
   }
   started = true;
   options.onListening(first.url, first.models);
