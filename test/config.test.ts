@@ -273,12 +273,19 @@ describe('config files', () => {
     assert.equal(config.models[0]?.contextWindow, 400000);
   });
 
-  test('an empty file is an empty config', async () => {
-    const config = await loadConfig({ path: await file('empty.yaml', '# nothing yet\n'), env: {} });
-    assert.deepEqual(
-      config.models.map((m) => m.id),
-      ['openai/gpt-5.4-pro'],
-    );
+  test('an empty file is an empty config, YAML or JSON', async () => {
+    for (const [name, text] of [
+      ['empty.yaml', '# nothing yet\n'],
+      ['empty.json', ''],
+      ['blank.json', ' \n'],
+    ]) {
+      const config = await loadConfig({ path: await file(name!, text!), env: {} });
+      assert.deepEqual(
+        config.models.map((m) => m.id),
+        ['openai/gpt-5.4-pro'],
+        name,
+      );
+    }
   });
 
   test('a file entry overrides the built-in gpt-5.4-pro field by field', async () => {

@@ -32,6 +32,8 @@ export async function readConfigFile(path: string): Promise<unknown> {
             : `cannot be read (${code ?? 'unknown error'})`;
     throw new ConfigError(path, [{ path: '', problem }]);
   }
+  // A file that says nothing yet (JSON.parse refuses '') is an empty config, in either format.
+  if (text.trim() === '') return {};
   let document: unknown;
   try {
     // The YAML parser is imported only for a YAML file: a JSON config starts without it.
