@@ -148,6 +148,8 @@ describe('the Conversations API, through the official SDK', () => {
       items.data.map((item) => (item as { role?: string }).role),
       ['user', 'user', 'assistant', 'user', 'assistant'],
     );
+    // A string input is stored as an item like any other, as the schema has conversation items.
+    assertMatchesSchema('ConversationItemList', await getJson(`/v1/conversations/${conversation.id}/items`));
     assert.equal(items.data[3]!.id, (await client.responses.inputItems.list(second.id)).data[0]!.id);
     assert.equal(items.data[4]!.id, second.output[0]!.id);
   });

@@ -31,7 +31,9 @@ function textPart(role: string, text: string): ContentPart {
  */
 export function normalizeInput(input: string | InputItem[], newId: IdGenerator, param = 'input'): Item[] {
   if (typeof input === 'string') {
-    return [{ type: 'message', id: newId('msg'), role: 'user', content: [textPart('user', input)] }];
+    // The same status a message sent as an item gets (below).
+    const content = [textPart('user', input)];
+    return [{ type: 'message', id: newId('msg'), role: 'user', content, status: 'completed' }];
   }
   return input.map((item, index): Item => {
     if (item.type === 'item_reference') {
