@@ -176,15 +176,18 @@ describe('WebSocket mode on /v1/responses', () => {
 
   test('messages waiting behind the response in flight are bounded', async () => {
     const socket = await openSocket(portico.server.url);
-    for (let i = 0; i < 12; i++) socket.create({ model: MODEL, input: `n${i}`, store: false });
+    for (let i = 0; i < 20; i++) socket.create({ model: MODEL, input: `n${i}`, store: false });
     const answers = [];
-    for (let i = 0; i < 12; i++) answers.push((await socket.turn()).at(-1)!);
+    for (let i = 0; i < 20; i++) answers.push((await socket.turn()).at(-1)!);
     const refused = answers.filter((message) => message.type === 'error');
     assert.ok(refused.length >= 1, 'some were refused');
     assert.ok(
-      refused.every((message) => (message.error as { code: string }).code === 'too_many_queued_messages'),
+      refused.every(
+        (message) => (message.error as { code: string }).code === 'websocket_stream_limit_reached',
+      ),
     );
-    assert.ok(answers.filter((message) => message.type === 'response.completed').length >= 9);
+    // OpenAI's limit: 16 active responses on one connection.
+    assert.ok(answers.filter((message) => message.type === 'response.completed').length >= 16);
     socket.close();
   });
 

@@ -34,8 +34,11 @@ export type RunTurn = (
   signal: AbortSignal,
 ) => Promise<TurnAnswer>;
 
-/** Messages a connection may have waiting behind the response in flight; more are refused. */
-export const MAX_QUEUED_MESSAGES = 8;
+/**
+ * Responses a connection may have at once, the one in flight and those waiting behind it
+ * (OpenAI's limit of 16 active responses); more are refused.
+ */
+export const MAX_ACTIVE_RESPONSES = 16;
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -89,15 +92,21 @@ export class ResponsesSocketSession {
 
   /** A message from the client; messages are served in order, one response at a time. */
   receive(data: string): void {
-    const refusal =
-      this.pending > MAX_QUEUED_MESSAGES
-        ? `More than ${MAX_QUEUED_MESSAGES} messages are waiting on this connection`
+    const refusal: [string, string] | undefined =
+      this.pending >= MAX_ACTIVE_RESPONSES
+        ? [
+            `${MAX_ACTIVE_RESPONSES} responses are active on this connection`,
+            'websocket_stream_limit_reached',
+          ]
         : this.pending > 0 && this.waitingChars + data.length > LIMITS.bodyBytes
-          ? `Messages of more than ${LIMITS.bodyBytes / 1024 / 1024} MiB in all would be waiting on this connection`
+          ? [
+              `Messages of more than ${LIMITS.bodyBytes / 1024 / 1024} MiB in all would be waiting on this connection`,
+              'too_many_queued_messages',
+            ]
           : undefined;
     if (refusal) {
-      const message = `${refusal}: wait for a response to end before sending more.`;
-      this.socket.send(errorMessage(badRequest(null, message, 'too_many_queued_messages')));
+      const message = `${refusal[0]}: wait for a response to end before sending more.`;
+      this.socket.send(errorMessage(badRequest(null, message, refusal[1])));
       return;
     }
     this.pending++;
