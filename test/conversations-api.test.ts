@@ -98,6 +98,10 @@ describe('the Conversations API, through the official SDK', () => {
 
   test('bad input is a 400 naming the parameter; more than 20 items at once is refused', async () => {
     const conversation = await client.conversations.create({});
+    // The body of a create may be left out, as the spec has it.
+    const bare = await fetch(`${portico.server.url}/v1/conversations`, { method: 'POST' });
+    assert.equal(bare.status, 200);
+    assertMatchesSchema('ConversationResource', await bare.json());
     const many = Array.from({ length: 21 }, () => ({
       type: 'message' as const,
       role: 'user' as const,

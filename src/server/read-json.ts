@@ -134,8 +134,12 @@ function read(
   });
 }
 
-/** The request body as JSON, or a 400 (413 when too large) saying why it is not. */
-export async function readJson(http: HttpBindings): Promise<JsonBody> {
+/**
+ * The request body as JSON, or a 400 (413 when too large) saying why it is not. `optional`:
+ * the route's body may be left out (the spec does not require it), and none reads as `{}`.
+ */
+export async function readJson(http: HttpBindings, options: { optional?: boolean } = {}): Promise<JsonBody> {
   const { bytes, size } = await readBytes(http);
+  if (options.optional && bytes.length === 0) return { value: {}, size };
   return { value: parseJsonText(bytes.toString('utf8')), size };
 }

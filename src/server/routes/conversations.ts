@@ -22,7 +22,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
   const conversations = runtime.stores.conversations;
 
   app.post('/conversations', async (c) => {
-    const body = parseBody(CreateConversationBody, (await readJson(c.env)).value);
+    const body = parseBody(CreateConversationBody, (await readJson(c.env, { optional: true })).value);
     const conversation: ConversationObject = {
       id: runtime.newId('conv'),
       object: 'conversation',
