@@ -147,8 +147,15 @@ function GatewayEditor(props: EditorProps<GatewayForm>) {
         <input type="checkbox" checked={form.logPayloads} onChange={flag('logPayloads')} /> Logs bodies
       </label>
       <label>
-        Cache TTL (s){' '}
-        <input name="cache_ttl" type="number" min={0} value={form.cacheTtl} onInput={text('cacheTtl')} />
+        Cache TTL (s: 0 is off, else 60 to a month){' '}
+        <input
+          name="cache_ttl"
+          type="number"
+          min={0}
+          max={2_592_000}
+          value={form.cacheTtl}
+          onInput={text('cacheTtl')}
+        />
       </label>
       <label>
         Rate limit (requests){' '}
