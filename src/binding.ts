@@ -227,13 +227,7 @@ export function createAI(options: BindingOptions = {}): AI {
     async models(params = {}) {
       // The whole catalog unless a page is asked for.
       const query = parseBody(ModelSearchQuery, { per_page: 1000, ...params });
-      const { results } = searchModels((await ready()).catalog.list(), {
-        page: query.page,
-        perPage: query.per_page,
-        ...(query.search !== undefined ? { search: query.search } : {}),
-        ...(query.task !== undefined ? { task: query.task } : {}),
-        ...(query.author !== undefined ? { author: query.author } : {}),
-      });
+      const { results } = searchModels((await ready()).catalog.list(), query);
       return results;
     },
 

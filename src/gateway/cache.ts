@@ -3,7 +3,7 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Logger } from '../logger.ts';
 import type { CachedAnswer, CacheStore } from '../store/cache-store.ts';
 import { cacheKey } from './cache-key.ts';
-import { admitted, type Layer, type ModelEventRecorder } from './gateway-call.ts';
+import { admitted, stepOptions, type Layer, type ModelEventRecorder } from './gateway-call.ts';
 import type { RequestOptions } from './request-options.ts';
 import { withFields } from '../with-fields.ts';
 
@@ -29,11 +29,12 @@ function ttlFor(gateway: GatewaySettings, options: RequestOptions): number {
 export function cache(store: CacheStore, now: () => number, logger: Logger): Layer {
   return async (ctx, next) => {
     const { principal, gateway } = admitted(ctx);
-    const { options, steps } = ctx.call;
+    const { call } = ctx;
+    const { options, steps } = call;
     // A step's own headers win over the request's (a universal request's fallback may not
     // cache): the cache is looked in when any step would keep its answer, and an answer is
     // kept as the step that made it says.
-    if (steps.every((step) => ttlFor(gateway, { ...options, ...step.options }) === 0)) return next();
+    if (steps.every((step) => ttlFor(gateway, stepOptions(call, step)) === 0)) return next();
     const key = cacheKey(
       principal.project,
       steps.map((step) => step.request),

@@ -30,6 +30,11 @@ export interface Step {
   options: RequestOptions;
 }
 
+/** The options a step runs under: its own (a universal step's headers and config) over the request's. */
+export function stepOptions(call: GatewayCall, step: Pick<Step, 'options'>): RequestOptions {
+  return { ...call.options, ...step.options };
+}
+
 /** A request for a model response, from any entry point, as the gateway receives it. */
 export interface GatewayCall {
   /** Where it came in, as its log names it: `POST /v1/responses`, `binding`, `cli`. */

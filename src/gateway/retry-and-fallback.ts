@@ -2,7 +2,7 @@ import { ApiError, toApiError } from '../api/errors.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { MAX_HONORED_RETRY_AFTER_S, retryDelayMs, sleep } from './backoff.ts';
-import { admitted, type GatewayContext, type Layer, type Step } from './gateway-call.ts';
+import { admitted, stepOptions, type GatewayContext, type Layer, type Step } from './gateway-call.ts';
 import { withFields } from '../with-fields.ts';
 
 /** One thing to try: a step's request, or the same request on one of its model's fallbacks. */
@@ -81,7 +81,7 @@ export function retryAndFallback(catalog: Catalog): Layer {
     let failure: ApiError | undefined;
     const running = toRun(ctx, catalog);
     for (const [index, [step, candidate]] of running.entries()) {
-      const options = { ...ctx.call.options, ...candidate.options };
+      const options = stepOptions(ctx.call, candidate);
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;
       for (let attempt = 1; attempt <= attempts; attempt++) {

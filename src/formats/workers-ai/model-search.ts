@@ -10,13 +10,7 @@ export const ModelSearchQuery = z.object({
   per_page: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
-export interface ModelSearch {
-  search?: string;
-  task?: string;
-  author?: string;
-  page: number;
-  perPage: number;
-}
+export type ModelSearch = z.output<typeof ModelSearchQuery>;
 
 /** A catalog model as Workers AI's model search lists it. */
 export function searchResult(model: CatalogModel) {
@@ -65,6 +59,6 @@ export function searchModels(models: readonly CatalogModel[], query: ModelSearch
       (!query.task || model.task.toLowerCase() === query.task.toLowerCase().replace(/-/g, ' ')) &&
       (!query.author || model.ownedBy.toLowerCase() === query.author.toLowerCase()),
   );
-  const start = (query.page - 1) * query.perPage;
-  return { results: matching.slice(start, start + query.perPage).map(searchResult), total: matching.length };
+  const start = (query.page - 1) * query.per_page;
+  return { results: matching.slice(start, start + query.per_page).map(searchResult), total: matching.length };
 }

@@ -50,13 +50,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.get('/ai/models/search', async (c) => {
     const query = parseBody(ModelSearchQuery, c.req.query());
-    const { results, total } = searchModels(runtime.catalog.list(), {
-      page: query.page,
-      perPage: query.per_page,
-      ...(query.search !== undefined ? { search: query.search } : {}),
-      ...(query.task !== undefined ? { task: query.task } : {}),
-      ...(query.author !== undefined ? { author: query.author } : {}),
-    });
+    const { results, total } = searchModels(runtime.catalog.list(), query);
     return c.json({
       ...envelope(results),
       result_info: {
