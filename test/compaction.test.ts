@@ -69,7 +69,9 @@ describe('compaction', () => {
 
   test("OpenAI's own compaction passes through for openai models", async () => {
     const seen = upstream.requests.length;
-    const compacted = await client.responses.compact({ model: 'oai/model', input: 'Summarize me.' });
+    const { data: compacted, response } = await client.responses
+      .compact({ model: 'oai/model', input: 'Summarize me.' })
+      .withResponse();
     assertMatchesSchema('CompactResource', compacted);
     assert.deepEqual(compacted.output, [
       {
@@ -85,6 +87,15 @@ describe('compaction', () => {
       model: 'gpt-5.4',
       input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize me.' }] }],
     });
+
+    // A compaction is a model call: logged as a response is, with its tokens.
+    await portico.server.runtime.gateway.flushLogs();
+    const logId = response.headers.get('cf-aig-log-id') ?? '';
+    const log = await portico.server.runtime.stores.logs.get(logId, undefined);
+    assert.deepEqual(
+      [log?.path, log?.model, log?.tokensIn, log?.tokensOut, log?.success],
+      ['POST /v1/responses/compact', 'oai/model', 1840, 212, true],
+    );
   });
 
   test('a 50-turn conversation on the 2,048-token story model keeps answering thanks to compaction', async () => {

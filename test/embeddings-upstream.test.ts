@@ -120,3 +120,114 @@ describe('the vector stores embedding model in the config', () => {
     );
   });
 });
+
+describe('embeddings through the gateway: limits, logs and cost, as a response has', () => {
+  let upstream: ReplayServer;
+  let gateway: GatewayUnderTest;
+  let admin: string;
+
+  before(async () => {
+    upstream = await startReplayServer((request) => {
+      const input = (request.json as { input: unknown[] }).input;
+      return fixture(input.length === 1 ? 'one-input' : 'two-inputs');
+    });
+    gateway = await startGateway({
+      env: { EMBEDDING_KEY: KEY },
+      config: {
+        providers: {
+          vectors: { type: 'chat-completions', base_url: upstream.url, api_key_env: 'EMBEDDING_KEY' },
+        },
+        models: [
+          {
+            id: 'vectors/small',
+            provider: 'vectors',
+            upstream_model: 'text-embedding-3-small',
+            task: 'text-embeddings',
+            // $100 per million input tokens: 9 tokens cost $0.0009.
+            pricing: { input: 100, output: 0 },
+          },
+        ],
+        gateways: { default: {}, tight: { rate_limit: { limit: 1, period: 60 } } },
+      },
+    });
+    const created = await gateway.request('POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
+    admin = created.json.key as string;
+  });
+  after(async () => {
+    await gateway.stop();
+    await upstream.close();
+  });
+
+  test('an embedding is logged with its model, tokens and cost, and its answer names the entry', async () => {
+    const body = { model: 'vectors/small', input: ['first text', 'second text'] };
+    const answer = await gateway.request('POST', '/v1/embeddings', body, {
+      authorization: `Bearer ${admin}`,
+      'cf-aig-metadata': '{"team": "search"}',
+    });
+    assert.equal(answer.status, 200);
+    const logId = answer.headers.get('cf-aig-log-id');
+    const entry = (await gateway.logs()).find((one) => one.id === logId);
+    assert.ok(entry, 'the answer names its log entry');
+    assert.equal(entry.path, 'POST /v1/embeddings');
+    assert.equal(entry.model, 'vectors/small');
+    assert.equal(entry.provider, 'vectors');
+    assert.equal(entry.statusCode, 200);
+    assert.equal(entry.success, true);
+    assert.equal(entry.tokensIn, 9);
+    assert.equal(entry.tokensOut, 0);
+    assert.ok(Math.abs((entry.cost as number) - 0.0009) < 1e-12, String(entry.cost));
+    assert.deepEqual(entry.metadata, { team: 'search' });
+    const log = (
+      await gateway.request('GET', `/v1/logs/${logId}`, undefined, { authorization: `Bearer ${admin}` })
+    ).json;
+    assert.equal(log.model_type, 'Text Embeddings');
+    assert.deepEqual(log.request, body);
+    assert.deepEqual((log.response as { usage: unknown }).usage, { prompt_tokens: 9, total_tokens: 9 });
+  });
+
+  test("a key's budget and rate limit count embeddings; a refused one is logged and named", async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'frugal', budget: { limit_usd: 0.0001, period: 86400 } },
+      { authorization: `Bearer ${admin}` },
+    );
+    const frugal = gateway.client(created.json.key as string);
+    await frugal.embeddings.create({ model: 'vectors/small', input: ['first text', 'second text'] });
+    await gateway.server.runtime.gateway.flushLogs();
+    await assert.rejects(frugal.embeddings.create({ model: 'vectors/small', input: 'again' }), {
+      status: 429,
+      code: 'budget_exceeded',
+    });
+
+    const tight = { authorization: `Bearer ${admin}`, 'cf-aig-gateway-id': 'tight' };
+    const once = { model: 'vectors/small', input: 'once' };
+    assert.equal((await gateway.request('POST', '/v1/embeddings', once, tight)).status, 200);
+    const refused = await gateway.request('POST', '/v1/embeddings', once, tight);
+    assert.equal(refused.status, 429);
+    assert.equal((refused.json.error as { code: string }).code, 'rate_limit_exceeded');
+    const logged = (await gateway.logs()).filter((one) => one.gateway === 'tight');
+    assert.deepEqual(
+      logged.map((one) => one.statusCode),
+      [200, 429],
+    );
+    assert.equal(refused.headers.get('cf-aig-log-id'), logged[1]!.id);
+  });
+
+  test("AI Gateway's provider path embeds with the provider's own model name, in the path's gateway", async () => {
+    const answer = await gateway.request(
+      'POST',
+      '/v1/account/default/vectors/embeddings',
+      { model: 'small', input: 'first text' },
+      { authorization: `Bearer ${admin}` },
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.deepEqual(
+      (answer.json.data as Array<{ embedding: number[] }>)[0]!.embedding,
+      [0.25, 0.5, -0.25, 0.75],
+    );
+    const entry = (await gateway.logs()).find((one) => one.id === answer.headers.get('cf-aig-log-id'));
+    assert.equal(entry?.path, 'POST /v1/:account/:gateway/:provider/embeddings');
+    assert.equal(entry?.model, 'vectors/small');
+  });
+});

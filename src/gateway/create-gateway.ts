@@ -20,7 +20,7 @@ import {
 import { GatewayRegistry } from './gateway-registry.ts';
 import { KeyAdmin } from './key-admin.ts';
 import { LogAccess } from './log-access.ts';
-import { logRequest } from './log-request.ts';
+import { logOperation, logRequest, type OperationAnswer, type OperationResult } from './log-request.ts';
 import { LogWriter } from './log-writer.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { Metrics } from './metrics.ts';
@@ -61,6 +61,15 @@ export interface Gateway {
    * and spend limits), for work that runs later: the principal and gateway it was admitted to.
    */
   admit(call: GatewayCall): Promise<{ principal: Principal; gateway: GatewaySettings }>;
+  /**
+   * A model operation that is not a response (an embedding, a compaction): admitted and
+   * limited as `run` admits a response (the call's step names the model), then `work` runs
+   * for the principal and the gateway logs it, with its usage and cost.
+   */
+  operate<T>(
+    call: GatewayCall,
+    work: (principal: Principal) => Promise<OperationResult<T>>,
+  ): Promise<OperationAnswer<T>>;
   /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
   principalFor(token: string | undefined, fromLocalUser: () => boolean): Promise<Principal>;
   gateways: GatewayRegistry;
@@ -87,9 +96,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     rateLimit(deps.rateLimiter ?? new MemoryRateLimiter(), now),
     spendLimit(stores.logs, now),
   ];
+  const logDeps = { writer, metrics, catalog, now };
   const pipeline = compose([
     ...admission,
-    logRequest({ writer, metrics, catalog, now }),
+    logRequest(logDeps),
     ...limits,
     cache(answers, now, logger),
     retryAndFallback(catalog),
@@ -97,12 +107,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ]);
 
   // The same layers up to the limits, for work that runs later or elsewhere (a background
-  // response is admitted when it is queued; its run goes through the whole pipeline).
-  const admitOnly = compose([
-    ...admission,
-    ...limits,
-    async () => ({ events: noEvents(), warnings: [], headers: {}, step: 0 }),
-  ]);
+  // response is admitted when it is queued; its run goes through the whole pipeline) or is
+  // not a response (operate).
+  const noAnswer = async () => ({ events: noEvents(), warnings: [], headers: {}, step: 0 });
+  const admitTo = compose([...admission, noAnswer]);
+  const limit = compose([...limits, noAnswer]);
 
   const maintain = async () => {
     try {
@@ -128,8 +137,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     run: (call) => pipeline(context(call)),
     async admit(call) {
       const ctx = context(call);
-      await admitOnly(ctx);
+      await admitTo(ctx);
+      await limit(ctx);
       return admitted(ctx);
+    },
+    async operate(call, work) {
+      const ctx = context(call);
+      await admitTo(ctx);
+      return logOperation(ctx, logDeps, async () => {
+        await limit(ctx);
+        return work(admitted(ctx).principal);
+      });
     },
     principalFor: (token, fromLocalUser) => principalForToken(keyCheck, token, fromLocalUser),
     gateways,

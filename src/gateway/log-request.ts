@@ -1,5 +1,5 @@
 import { toApiError, type ApiError } from '../api/errors.ts';
-import type { ResponseObject } from '../api/response.ts';
+import type { ResponseObject, Usage } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { LogEntry, TimelineEntry } from '../store/log-store.ts';
@@ -24,10 +24,25 @@ export interface LogDeps {
 /** How a request ended, as far as the log is concerned. */
 interface Outcome {
   statusCode: number;
+  /** The response a model response ended with. */
   final?: ResponseObject;
+  /** What another model operation (an embedding, a compaction) answered, and its usage. */
+  result?: { body: unknown; usage: Usage };
   error?: ApiError;
   ttftMs: number | null;
   timeline: TimelineEntry[] | null;
+}
+
+/** A model operation that is not a response, as its work ends. */
+export interface OperationResult<T> {
+  value: T;
+  usage: Usage;
+}
+
+/** What the operation answered, with `cf-aig-log-id` when its entry is kept. */
+export interface OperationAnswer<T> {
+  value: T;
+  headers: Record<string, string>;
 }
 
 /** The log ids of requests that failed, by what they failed with (see failureLogId). */
@@ -49,27 +64,12 @@ export function failureLogId(error: unknown): string | undefined {
  */
 export function logRequest(deps: LogDeps): Layer {
   return async (ctx, next) => {
-    const { gateway } = admitted(ctx);
-    /** What is logged, and how, under the request's options or those of the step that answered. */
-    const finisher = (options: RequestOptions) => {
-      const collect = options.collectLog ?? gateway.collectLogs;
-      const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
-      const finish = (outcome: Outcome) => {
-        const entry = buildEntry(ctx, outcome, options, payloads, deps);
-        deps.metrics.record(entry);
-        if (collect) deps.writer.add(entry);
-      };
-      return { collect, payloads, finish };
-    };
+    const finisher = logFinisher(ctx, deps);
     let answer;
     try {
       answer = await next();
     } catch (error) {
-      const apiError = toApiError(error);
-      const { collect, finish } = finisher(ctx.call.options);
-      finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
-      if (collect && typeof error === 'object' && error !== null) failureLogIds.set(error, ctx.logId);
-      throw error;
+      throw logFailure(ctx, finisher, error);
     }
     const { collect, payloads, finish } = finisher(answer.stepOptions ?? ctx.call.options);
     // A JSON answer leaves in one piece: its events never left one by one (from an upstream
@@ -81,6 +81,62 @@ export function logRequest(deps: LogDeps): Layer {
       events: observe(answer.events, ctx.startedAt, keepTimeline, deps.now, finish),
     };
   };
+}
+
+/**
+ * A model operation that is not a response (an embedding, a compaction), logged as a response
+ * is: `run` is its work past admission (the limits, then the model), the entry written when it ends.
+ */
+export async function logOperation<T>(
+  ctx: GatewayContext,
+  deps: LogDeps,
+  run: () => Promise<OperationResult<T>>,
+): Promise<OperationAnswer<T>> {
+  const finisher = logFinisher(ctx, deps);
+  let result;
+  try {
+    result = await run();
+  } catch (error) {
+    throw logFailure(ctx, finisher, error);
+  }
+  const { collect, finish } = finisher(ctx.call.options);
+  finish({
+    statusCode: 200,
+    result: { body: result.value, usage: result.usage },
+    ttftMs: null,
+    timeline: null,
+  });
+  return { value: result.value, headers: collect ? { 'cf-aig-log-id': ctx.logId } : {} };
+}
+
+type Finisher = (options: RequestOptions) => {
+  collect: boolean;
+  payloads: boolean;
+  finish: (outcome: Outcome) => void;
+};
+
+/** What is logged, and how, under the request's options or those of the step that answered. */
+function logFinisher(ctx: GatewayContext, deps: LogDeps): Finisher {
+  const { gateway } = admitted(ctx);
+  return (options) => {
+    const collect = options.collectLog ?? gateway.collectLogs;
+    const payloads = collect && (options.collectLogPayload ?? gateway.logPayloads);
+    const finish = (outcome: Outcome) => {
+      const entry = buildEntry(ctx, outcome, options, payloads, deps);
+      deps.metrics.record(entry);
+      if (collect) deps.writer.add(entry);
+    };
+    return { collect, payloads, finish };
+  };
+}
+
+/** Logs a request that failed before its answer began; the error, to rethrow, names its entry. */
+function logFailure(ctx: GatewayContext, finisher: Finisher, error: unknown): unknown {
+  const apiError = toApiError(error);
+  const { collect, finish } = finisher(ctx.call.options);
+  finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
+  if (collect && typeof error === 'object' && error !== null) failureLogIds.set(error, ctx.logId);
+  return error;
 }
 
 async function* observe(
@@ -130,13 +186,13 @@ function buildEntry(
   deps: LogDeps,
 ): LogEntry {
   const { principal, gateway } = admitted(ctx);
-  const { final, error } = outcome;
+  const { final, result, error } = outcome;
   const modelId = ctx.trace.model ?? ctx.call.steps[0]?.request.model ?? null;
   const model = modelId === null ? undefined : deps.catalog.get(modelId);
-  const usage = final?.usage;
+  const usage = final?.usage ?? result?.usage;
   const hit = ctx.trace.cacheStatus === 'HIT';
   const custom = options.customCost;
-  const response = payloads && final ? final : null;
+  const response = payloads ? (final ?? result?.body ?? null) : null;
   return {
     id: ctx.logId,
     createdAt: ctx.startedAt,
@@ -149,7 +205,7 @@ function buildEntry(
     path: ctx.call.path,
     stream: streamed(ctx),
     statusCode: outcome.statusCode,
-    success: final ? final.status === 'completed' || final.status === 'incomplete' : false,
+    success: final ? final.status === 'completed' || final.status === 'incomplete' : result !== undefined,
     status: final?.status ?? (outcome.statusCode === 499 ? 'cancelled' : null),
     responseId: final?.id ?? null,
     tokensIn: usage?.input_tokens ?? 0,
@@ -168,7 +224,7 @@ function buildEntry(
     errorCode: error?.code ?? final?.error?.code ?? null,
     errorMessage: error?.message ?? final?.error?.message ?? null,
     requestSize: ctx.call.requestSize ?? 0,
-    responseSize: response ? responseJson(response).length : 0,
+    responseSize: response === null ? 0 : (final ? responseJson(final) : JSON.stringify(response)).length,
     requestBody: payloads ? (ctx.call.body ?? ctx.call.steps[0]?.request ?? null) : null,
     responseBody: response,
     timeline: payloads ? outcome.timeline : null,

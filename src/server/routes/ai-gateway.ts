@@ -8,12 +8,13 @@ import { stepError, workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 import { providerModel, universalSteps } from '../../formats/universal-steps.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
+import { embeddingsHandler } from './embeddings.ts';
 import { createResponseHandler } from './responses.ts';
 
 /**
  * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
  * written for it changes only its host: provider paths (`/openai/responses`,
- * `/groq/chat/completions`, `/workers-ai/@cf/...`), the OpenAI-compatible
+ * `/groq/chat/completions`, `/openai/embeddings`, `/workers-ai/@cf/...`), the OpenAI-compatible
  * `/compat/chat/completions`, and the universal endpoint (`POST /v1/:account/:gateway` with a
  * list of steps tried in order). The gateway is the one in the path.
  */
@@ -33,6 +34,7 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
   });
   app.post('/:provider/chat/completions', admit, (c) => chatCompletionHandler(runtime, named(c))(c));
   app.post('/:provider/responses', admit, (c) => createResponseHandler(runtime, named(c))(c));
+  app.post('/:provider/embeddings', admit, (c) => embeddingsHandler(runtime, named(c))(c));
 
   // The universal endpoint's path (`/v1/{a}/{b}`) is also the shape of `/v1/chat/completions`:
   // those belong to the OpenAI routes, which come next.

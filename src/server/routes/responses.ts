@@ -8,7 +8,7 @@ import { CompactRequest } from '../../api/compact.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { httpCall } from '../http-call.ts';
+import { httpCall, modelStep } from '../http-call.ts';
 import type { AppOptions } from '../app.ts';
 import { pageQuery } from '../page-query.ts';
 import { includeQuery } from '../include-query.ts';
@@ -17,7 +17,7 @@ import { responsesSocketRoute } from './responses-socket-route.ts';
 import { itemsForClient } from '../../api/include.ts';
 import { sseText } from '../../stream/response-sse.ts';
 import { generationAbort } from '../generation-abort.ts';
-import { sendEventStream } from '../send-answer.ts';
+import { sendEventStream, sendJson } from '../send-answer.ts';
 import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 
@@ -43,8 +43,11 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const body = await readJson(c.env);
     const request = parseBody(CompactRequest, body.value);
     const { call } = httpCall(c, [modelStep(request.model)], body);
-    await runtime.gateway.admit(call);
-    return c.json(await runtime.compact(request, c.get('owner'), call.signal));
+    const answer = await runtime.gateway.operate(call, async (principal) => {
+      const compacted = await runtime.compact(request, principal.project, call.signal);
+      return { value: compacted, usage: compacted.usage };
+    });
+    return sendJson(c, answer.value, 200, answer.headers);
   });
 
   app.post('/responses/input_tokens', async (c) => {
@@ -87,15 +90,6 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   });
 
   return app;
-}
-
-/** A step that names only its model: what admission checks a model operation by. */
-function modelStep(model: string): ParsedStep {
-  return {
-    step: { request: { model, input: [] }, options: {} },
-    format: { kind: 'responses', envelope: false },
-    stream: false,
-  };
 }
 
 function responseNotFound(id: string) {
