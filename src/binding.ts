@@ -9,7 +9,7 @@ import { jsonText } from './api/response-json.ts';
 import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
-import { failureLogId } from './gateway/log-request.ts';
+import { failureIds } from './gateway/log-request.ts';
 import { optionsFromBinding, type GatewayOptions } from './gateway/options-from-binding.ts';
 import { optionsFromHeaders } from './gateway/options-from-headers.ts';
 import type { Principal } from './gateway/principal.ts';
@@ -171,7 +171,7 @@ export function createAI(options: BindingOptions = {}): AI {
       });
     } catch (error) {
       // A failed request has its log entry too.
-      lastLogId = failureLogId(error) ?? null;
+      lastLogId = failureIds(error)?.logId ?? null;
       throw error;
     }
     lastLogId = answer.headers['cf-aig-log-id'] ?? null;

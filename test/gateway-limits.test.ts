@@ -130,6 +130,7 @@ describe('limits through the gateway', () => {
       'a refused request is logged too',
     );
     assert.equal(refused.headers.get('cf-aig-log-id'), logged.at(-1)!.id, 'and its answer names its entry');
+    assert.equal(refused.headers.get('cf-aig-request-id'), logged.at(-1)!.id);
   });
 
   test("over a key's rate limit: refused for that key only", async () => {

@@ -53,6 +53,11 @@ describe('logs, cost and analytics', () => {
       .withResponse();
     const logId = answer.response.headers.get('cf-aig-log-id');
     assert.ok(logId);
+    assert.equal(
+      answer.response.headers.get('cf-aig-request-id'),
+      logId,
+      'one step answered: the ids are one',
+    );
     const log = await gateway.request('GET', `/v1/logs/${logId}`);
     assert.equal(log.status, 200);
     const entry = log.json;
@@ -90,6 +95,11 @@ describe('logs, cost and analytics', () => {
       .responses.create({ model: 'test/echo', input: 'q' })
       .withResponse();
     assert.equal(quiet.response.headers.get('cf-aig-log-id'), null);
+    assert.match(
+      quiet.response.headers.get('cf-aig-request-id') ?? '',
+      /^log_/,
+      'a request has its id, kept or not',
+    );
     const forced = await gateway
       .client('unused', { 'cf-aig-gateway-id': 'quiet', 'cf-aig-collect-log': 'true' })
       .responses.create({ model: 'test/echo', input: 'q' })

@@ -66,7 +66,7 @@ export interface GatewayAnswer {
   events: AsyncGenerator<ResponseStreamEvent, void, undefined>;
   /** What of the request was dropped or ignored, one line each. */
   warnings: string[];
-  /** `cf-aig-log-id`, `cf-aig-cache-status`, `cf-aig-step`. */
+  /** `cf-aig-log-id`, `cf-aig-request-id`, `cf-aig-cache-status`, `cf-aig-step`. */
   headers: Record<string, string>;
   /** The index of the step that answered (0: the first; with model fallbacks, the fallback's place). */
   step: number;

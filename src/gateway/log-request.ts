@@ -39,28 +39,44 @@ export interface OperationResult<T> {
   usage: Usage;
 }
 
-/** What the operation answered, with `cf-aig-log-id` when its entry is kept. */
+/** What the operation answered, with its gateway headers (gatewayIds). */
 export interface OperationAnswer<T> {
   value: T;
   headers: Record<string, string>;
 }
 
-/** The log ids of requests that failed, by what they failed with (see failureLogId). */
-const failureLogIds = new WeakMap<object, string>();
+/** The ids of requests that failed, by what they failed with (see failureIds). */
+const failures = new WeakMap<object, FailureIds>();
+
+interface FailureIds {
+  /** `cf-aig-request-id`: the request's log id, whether or not its entry is kept. */
+  requestId: string;
+  /** `cf-aig-log-id`, when the entry is kept. */
+  logId?: string;
+}
 
 /**
- * The log id of the request that failed with `error`, when its entry is kept: a failed answer
- * carries it in `cf-aig-log-id` too (a 429, an upstream's 502), so it can be found and patched.
+ * The ids of the request that failed with `error`: a failed answer carries them too (a 429, an
+ * upstream's 502), so its entry can be found and patched.
  */
-export function failureLogId(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null ? failureLogIds.get(error) : undefined;
+export function failureIds(error: unknown): FailureIds | undefined {
+  return typeof error === 'object' && error !== null ? failures.get(error) : undefined;
+}
+
+/**
+ * A request's gateway headers: `cf-aig-request-id` always, `cf-aig-log-id` when its entry is
+ * kept. One log entry a request, whatever steps or attempts it took: the two are equal, as
+ * Cloudflare's are when one step answered.
+ */
+function gatewayIds(logId: string, collect: boolean): Record<string, string> {
+  return collect ? { 'cf-aig-log-id': logId, 'cf-aig-request-id': logId } : { 'cf-aig-request-id': logId };
 }
 
 /**
  * Logs every request that reaches a gateway, through every entry point: written when the
  * answer ends (or fails, or its client leaves), off the response path. `cf-aig-collect-log`
  * and the gateway decide whether an entry is kept and whether it keeps the bodies; metrics
- * count every request either way. The answer carries its log id in `cf-aig-log-id`, a failure too.
+ * count every request either way. The answer carries its ids (gatewayIds), a failure too.
  */
 export function logRequest(deps: LogDeps): Layer {
   return async (ctx, next) => {
@@ -77,7 +93,7 @@ export function logRequest(deps: LogDeps): Layer {
     const keepTimeline = payloads && streamed(ctx);
     return {
       ...answer,
-      headers: collect ? withFields(answer.headers, { 'cf-aig-log-id': ctx.logId }) : answer.headers,
+      headers: withFields(answer.headers, gatewayIds(ctx.logId, collect)),
       events: observe(answer.events, ctx.startedAt, keepTimeline, deps.now, finish),
     };
   };
@@ -106,7 +122,7 @@ export async function logOperation<T>(
     ttftMs: null,
     timeline: null,
   });
-  return { value: result.value, headers: collect ? { 'cf-aig-log-id': ctx.logId } : {} };
+  return { value: result.value, headers: gatewayIds(ctx.logId, collect) };
 }
 
 type Finisher = (options: RequestOptions) => {
@@ -135,7 +151,8 @@ function logFailure(ctx: GatewayContext, finisher: Finisher, error: unknown): un
   const apiError = toApiError(error);
   const { collect, finish } = finisher(ctx.call.options);
   finish({ statusCode: apiError.status, error: apiError, ttftMs: null, timeline: null });
-  if (collect && typeof error === 'object' && error !== null) failureLogIds.set(error, ctx.logId);
+  if (typeof error === 'object' && error !== null)
+    failures.set(error, collect ? { requestId: ctx.logId, logId: ctx.logId } : { requestId: ctx.logId });
   return error;
 }
 

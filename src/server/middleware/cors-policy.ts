@@ -47,6 +47,7 @@ const EXPOSED = [
   'x-request-id',
   'x-portico-warnings',
   'cf-aig-log-id',
+  'cf-aig-request-id',
   'cf-aig-cache-status',
   'cf-aig-step',
   'retry-after',
