@@ -171,6 +171,61 @@ export function describeGatewayStores(
         assert.deepEqual(await query({ project: 'alpha', success: true, from: T0 + 1 }), ['log_c', 'log_e']);
       });
 
+      test('query: bounds on cost, duration and tokens (inclusive), and count', async () => {
+        const measured = (id: string, n: number, extra: Partial<LogEntry> = {}) =>
+          logFixture(id, {
+            createdAt: T0 + n,
+            cost: n / 10,
+            durationMs: n * 100,
+            tokensIn: n * 10,
+            tokensOut: n,
+            ...extra,
+          });
+        await logs.insert([
+          measured('log_1', 1),
+          measured('log_2', 2),
+          measured('log_3', 3, { gateway: 'g2' }),
+        ]);
+        const query = async (filter: Parameters<LogStore['query']>[0]) =>
+          ids((await logs.query(filter, { limit: 100, order: 'asc' })).data);
+        assert.deepEqual(await query({ ranges: { cost: { min: 0.2 } } }), ['log_2', 'log_3']);
+        assert.deepEqual(await query({ ranges: { duration: { max: 200 } } }), ['log_1', 'log_2']);
+        assert.deepEqual(await query({ ranges: { tokens_in: { min: 20, max: 20 } } }), ['log_2']);
+        assert.deepEqual(await query({ ranges: { tokens_out: { max: 1 } } }), ['log_1']);
+        assert.deepEqual(await query({ ranges: { total_tokens: { min: 33 } } }), ['log_3']);
+        assert.equal(await logs.count({}), 3);
+        assert.equal(await logs.count({ gateway: 'g2' }), 1);
+        assert.equal(await logs.count({ ranges: { cost: { min: 1 } } }), 0);
+      });
+
+      test('query pages by offset, ordered by a field first (missing values last), then time', async () => {
+        await logs.insert([
+          logFixture('log_1', { createdAt: T0, model: 'b' }),
+          logFixture('log_2', { createdAt: T0 + 1, model: null, provider: null }),
+          logFixture('log_3', { createdAt: T0 + 2, model: 'a' }),
+          logFixture('log_4', { createdAt: T0 + 3, model: 'b', cacheStatus: 'HIT' }),
+        ]);
+        const page = async (query: Parameters<LogStore['query']>[1]) =>
+          ids((await logs.query({}, query)).data);
+        assert.deepEqual(await page({ limit: 2, order: 'desc', offset: 2 }), ['log_2', 'log_1']);
+        assert.deepEqual(await page({ limit: 2, order: 'desc', offset: 4 }), []);
+        assert.deepEqual(await page({ limit: 10, order: 'asc', orderBy: 'model' }), [
+          'log_3',
+          'log_1',
+          'log_4',
+          'log_2',
+        ]);
+        assert.deepEqual(await page({ limit: 10, order: 'desc', orderBy: 'model' }), [
+          'log_4',
+          'log_1',
+          'log_3',
+          'log_2',
+        ]);
+        assert.deepEqual(await page({ limit: 1, order: 'desc', orderBy: 'cached' }), ['log_4']);
+        const hasMore = (await logs.query({}, { limit: 2, order: 'asc', offset: 1 })).hasMore;
+        assert.equal(hasMore, true);
+      });
+
       test('query pages by cursor both ways, ties on the time broken by id', async () => {
         await logs.insert(
           ['log_5', 'log_1', 'log_4', 'log_2', 'log_3'].map((id, n) =>

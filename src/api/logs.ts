@@ -63,3 +63,46 @@ export const AnalyticsQuery = LogFilterQuery.extend({
     )
     .optional(),
 });
+
+const Bound = z.coerce.number('must be a number').min(0, 'must not be negative').optional();
+const DIRECTION = z.enum(['asc', 'desc'], "must be 'asc' or 'desc'").optional();
+
+/**
+ * Cloudflare's `GET .../ai-gateway/gateways/:gateway/logs` (its SDK's `aiGateway.logs.list`):
+ * numbered pages, its order and filters, with Portico's `key_id`, `event_id` and `project`
+ * beside them. What it takes that Portico cannot answer (`search`, `filters`, `feedback`,
+ * `model_type`, content types, `meta_info`) is a 400 naming it, never a silently wrong list.
+ */
+export const CloudflareLogListQuery = z.strictObject({
+  page: z.coerce.number().int().min(1, 'page starts at 1').max(1_000_000).default(1),
+  per_page: z.coerce.number().int().min(1).max(100, 'per_page is at most 100').default(20),
+  order_by: z
+    .enum(
+      ['created_at', 'provider', 'model', 'success', 'cached'],
+      'order_by is created_at, provider, model, success or cached',
+    )
+    .default('created_at'),
+  order_by_direction: DIRECTION,
+  /** Cloudflare's older name for order_by_direction. */
+  direction: DIRECTION,
+  start_date: QueryTime.optional(),
+  end_date: QueryTime.optional(),
+  model: LogFilterQuery.shape.model,
+  provider: LogFilterQuery.shape.provider,
+  success: QueryBoolean.optional(),
+  cached: QueryBoolean.optional(),
+  key_id: LogFilterQuery.shape.key_id,
+  event_id: LogFilterQuery.shape.event_id,
+  project: LogFilterQuery.shape.project,
+  min_cost: Bound,
+  max_cost: Bound,
+  min_duration: Bound,
+  max_duration: Bound,
+  min_tokens_in: Bound,
+  max_tokens_in: Bound,
+  min_tokens_out: Bound,
+  max_tokens_out: Bound,
+  min_total_tokens: Bound,
+  max_total_tokens: Bound,
+});
+export type CloudflareLogListQuery = z.output<typeof CloudflareLogListQuery>;

@@ -1,6 +1,6 @@
 import { notFound } from '../api/errors.ts';
 import type { PatchLogRequest } from '../api/logs.ts';
-import type { LogEntry, LogFilter, LogPage, LogStore } from '../store/log-store.ts';
+import type { LogEntry, LogFilter, LogPage, LogPageQuery, LogStore } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import { isAdmin, requireKey, type Principal } from './principal.ts';
 
@@ -26,15 +26,20 @@ export class LogAccess {
     return entry;
   }
 
-  async query(
-    principal: Principal,
-    filter: LogFilter,
-    page: { limit: number; order: 'asc' | 'desc'; after?: string },
-  ): Promise<LogPage> {
+  async query(principal: Principal, filter: LogFilter, page: LogPageQuery): Promise<LogPage> {
     await this.flush();
+    return this.store.query(this.#scoped(principal, filter), page);
+  }
+
+  /** How many entries the principal would find. */
+  async count(principal: Principal, filter: LogFilter): Promise<number> {
+    return this.store.count(this.#scoped(principal, filter));
+  }
+
+  #scoped(principal: Principal, filter: LogFilter): LogFilter {
     const project = this.scope(principal, filter.project);
     const { project: _requested, ...rest } = filter;
-    return this.store.query({ ...rest, ...(project !== undefined ? { project } : {}) }, page);
+    return project !== undefined ? { ...rest, project } : rest;
   }
 
   async patch(principal: Principal, id: string, patch: PatchLogRequest, gateway?: string): Promise<LogEntry> {

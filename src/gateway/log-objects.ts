@@ -50,6 +50,22 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
   };
 }
 
+/**
+ * A log entry as Cloudflare's REST API answers it (its SDK's `LogGetResponse`): Portico's
+ * fields, but `created_at` an ISO 8601 date and `metadata` JSON text, as Cloudflare's are, and
+ * the content types it names.
+ */
+export function cloudflareLogObject(entry: LogEntry, withBodies: boolean) {
+  return {
+    ...logObject(entry, withBodies),
+    created_at: new Date(entry.createdAt).toISOString(),
+    metadata: JSON.stringify(entry.metadata),
+    request_content_type: 'application/json',
+    // A stream that began is an event stream; one refused before it began, a JSON error.
+    response_content_type: entry.stream && entry.status !== null ? 'text/event-stream' : 'application/json',
+  };
+}
+
 export function analyticsObject(row: AnalyticsRow) {
   return {
     time: Math.floor(row.bucket / 1000),

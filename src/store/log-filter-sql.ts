@@ -1,4 +1,4 @@
-import type { LogFilter } from './log-store.ts';
+import type { LogFilter, LogOrderField, LogPageQuery, LogRangeField } from './log-store.ts';
 
 /**
  * A log filter as SQL for either backend: the WHERE text, with each value bound through
@@ -25,7 +25,43 @@ export function logFilterSql(
   if (filter.eventId !== undefined) clauses.push(`event_id = ${bind(filter.eventId)}`);
   if (filter.from !== undefined) clauses.push(`created_at >= ${bind(filter.from)}`);
   if (filter.to !== undefined) clauses.push(`created_at < ${bind(filter.to)}`);
+  for (const [field, range] of Object.entries(filter.ranges ?? {}) as Array<[LogRangeField, Range]>) {
+    if (range.min !== undefined) clauses.push(`${RANGE_SQL[field]} >= ${bind(range.min)}`);
+    if (range.max !== undefined) clauses.push(`${RANGE_SQL[field]} <= ${bind(range.max)}`);
+  }
   return { where: clauses.length ? clauses.join(' AND ') : 'TRUE', values };
+}
+
+type Range = { min?: number; max?: number };
+
+const RANGE_SQL: Record<LogRangeField, string> = {
+  cost: 'cost',
+  duration: 'duration_ms',
+  tokens_in: 'tokens_in',
+  tokens_out: 'tokens_out',
+  total_tokens: '(tokens_in + tokens_out)',
+};
+
+const ORDER_SQL: Record<LogOrderField, string | null> = {
+  created_at: null,
+  provider: 'provider',
+  model: 'model',
+  success: 'success',
+  cached: `(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END)`,
+};
+
+/**
+ * A log page's ORDER BY, LIMIT and OFFSET for either backend: its field first (missing values
+ * last, as both backends then agree), then time and id, which keeps pages stable.
+ */
+export function logPageSql(page: LogPageQuery, bind: (value: unknown) => string): string {
+  const direction = page.order === 'asc' ? 'ASC' : 'DESC';
+  const field = ORDER_SQL[page.orderBy ?? 'created_at'];
+  const first = field === null ? '' : `${field} ${direction} NULLS LAST, `;
+  // Bound in the order they appear: SQLite's `?` are positional.
+  const limit = `LIMIT ${bind(page.limit + 1)}`;
+  const offset = page.offset ? ` OFFSET ${bind(page.offset)}` : '';
+  return `ORDER BY ${first}created_at ${direction}, id ${direction} ${limit}${offset}`;
 }
 
 /** What a spend limit counts against, as the `scope` column of the spend table. */

@@ -68,6 +68,24 @@ export interface LogFilter {
   /** Milliseconds since the epoch, inclusive / exclusive. */
   from?: number;
   to?: number;
+  /** Inclusive bounds on what a request measured (Cloudflare's `min_*` / `max_*` filters). */
+  ranges?: Partial<Record<LogRangeField, { min?: number; max?: number }>>;
+}
+
+export type LogRangeField = 'cost' | 'duration' | 'tokens_in' | 'tokens_out' | 'total_tokens';
+
+/** What a log list may be ordered by first (then by time and id). */
+export type LogOrderField = 'created_at' | 'provider' | 'model' | 'success' | 'cached';
+
+export interface LogPageQuery {
+  limit: number;
+  order: 'asc' | 'desc';
+  /** The id of the last entry of the previous page; only in time order. */
+  after?: string;
+  /** Entries to skip first (Cloudflare's page numbers). */
+  offset?: number;
+  /** Default: time. */
+  orderBy?: LogOrderField;
 }
 
 export interface LogPage {
@@ -115,8 +133,10 @@ export interface LogStore {
   /** Writes a batch in one transaction and adds each entry's cost to its key's and gateway's spend. */
   insert(entries: readonly LogEntry[]): Promise<void>;
   get(id: string, project?: Owner): Promise<LogEntry | undefined>;
-  /** Ordered by time (then id); `after` is the id of the last entry of the previous page. */
-  query(filter: LogFilter, page: { limit: number; order: 'asc' | 'desc'; after?: string }): Promise<LogPage>;
+  /** Ordered by `page.orderBy` then time (then id); `after` is the id of the last entry of the previous page. */
+  query(filter: LogFilter, page: LogPageQuery): Promise<LogPage>;
+  /** How many entries match. */
+  count(filter: LogFilter): Promise<number>;
   patch(id: string, project: Owner | undefined, patch: LogPatch): Promise<LogEntry | undefined>;
   analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]>;
   /** US dollars spent in `scope` since `since` (counted in hourly buckets: at most an hour early). */

@@ -4,6 +4,7 @@ import { analyticsRows, type AnalyticsSums, type LatencySample } from './analyti
 import {
   GROUP_COLUMN,
   logFilterSql,
+  logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
   spendScopeKey,
@@ -24,6 +25,7 @@ import type {
   LogEntry,
   LogFilter,
   LogPage,
+  LogPageQuery,
   LogPatch,
   LogStore,
   SpendScope,
@@ -82,12 +84,8 @@ export class PostgresLogStore implements LogStore {
     return row && toLogEntry(row);
   }
 
-  async query(
-    filter: LogFilter,
-    page: { limit: number; order: 'asc' | 'desc'; after?: string },
-  ): Promise<LogPage> {
+  async query(filter: LogFilter, page: LogPageQuery): Promise<LogPage> {
     const { where: clauses, values } = where(filter);
-    const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
       // Within the project read: another project's log is no cursor, as if unknown.
@@ -98,16 +96,23 @@ export class PostgresLogStore implements LogStore {
       );
       if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
       values.push(Number(at.created_at), page.after);
-      cursor = `AND (created_at, id) ${asc ? '>' : '<'} ($${values.length - 1}, $${values.length})`;
+      cursor = `AND (created_at, id) ${page.order === 'asc' ? '>' : '<'} ($${values.length - 1}, $${values.length})`;
     }
-    const direction = asc ? 'ASC' : 'DESC';
-    values.push(page.limit + 1);
+    const order = logPageSql(page, (value) => `$${values.push(value)}`);
     const rows = await this.db.query<LogRow>(
-      sql(`SELECT entry_json FROM logs WHERE ${clauses} ${cursor}
-        ORDER BY created_at ${direction}, id ${direction} LIMIT $${values.length}`),
+      sql(`SELECT entry_json FROM logs WHERE ${clauses} ${cursor} ${order}`),
       values,
     );
     return { data: rows.slice(0, page.limit).map(toLogEntry), hasMore: rows.length > page.limit };
+  }
+
+  async count(filter: LogFilter): Promise<number> {
+    const { where: clauses, values } = where(filter);
+    const [row] = await this.db.query<{ n: string }>(
+      sql(`SELECT COUNT(*) AS n FROM logs WHERE ${clauses}`),
+      values,
+    );
+    return Number(row?.n ?? 0);
   }
 
   async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {

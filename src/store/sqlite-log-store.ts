@@ -7,6 +7,7 @@ import type {
   LogEntry,
   LogFilter,
   LogPage,
+  LogPageQuery,
   LogPatch,
   LogStore,
   SpendScope,
@@ -24,6 +25,7 @@ import { AnalyticsTally, type AnalyticsSums, type LatencySample } from './analyt
 import {
   GROUP_COLUMN,
   logFilterSql,
+  logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
   spendScopeKey,
@@ -143,12 +145,8 @@ export class SqliteLogStore implements LogStore {
     return this.#getSync(id, project);
   }
 
-  async query(
-    filter: LogFilter,
-    page: { limit: number; order: 'asc' | 'desc'; after?: string },
-  ): Promise<LogPage> {
+  async query(filter: LogFilter, page: LogPageQuery): Promise<LogPage> {
     const { where: sql, values } = where(filter);
-    const asc = page.order === 'asc';
     let cursor = '';
     if (page.after !== undefined) {
       // Within the project read: another project's log is no cursor, as if unknown.
@@ -157,17 +155,19 @@ export class SqliteLogStore implements LogStore {
         .get(`SELECT created_at FROM logs WHERE id = ?${scoped ? ' AND project = ?' : ''}`)
         .get(page.after, ...(scoped ? [filter.project] : [])) as { created_at: number } | undefined;
       if (!at) throw badRequest('after', `No log with id '${clip(page.after)}'.`);
-      cursor = `AND (created_at, id) ${asc ? '>' : '<'} (?, ?)`;
+      cursor = `AND (created_at, id) ${page.order === 'asc' ? '>' : '<'} (?, ?)`;
       values.push(at.created_at, page.after);
     }
-    const direction = asc ? 'ASC' : 'DESC';
+    const order = logPageSql(page, (value) => (values.push(value), '?'));
     const rows = this.#sql
-      .get(
-        `SELECT entry_json FROM logs WHERE ${sql} ${cursor}
-       ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
-      )
-      .all(...values, page.limit + 1) as LogRow[];
+      .get(`SELECT entry_json FROM logs WHERE ${sql} ${cursor} ${order}`)
+      .all(...values) as LogRow[];
     return { data: rows.slice(0, page.limit).map(toLogEntry), hasMore: rows.length > page.limit };
+  }
+
+  async count(filter: LogFilter): Promise<number> {
+    const { where: sql, values } = where(filter);
+    return (this.#sql.get(`SELECT COUNT(*) AS n FROM logs WHERE ${sql}`).get(...values) as { n: number }).n;
   }
 
   async patch(id: string, project: string | undefined, patch: LogPatch): Promise<LogEntry | undefined> {

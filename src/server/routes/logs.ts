@@ -1,5 +1,11 @@
 import { Hono } from 'hono';
-import { AnalyticsQuery, LogFilterQuery, LogListQuery, PatchLogRequest } from '../../api/logs.ts';
+import {
+  AnalyticsQuery,
+  CloudflareLogListQuery,
+  LogFilterQuery,
+  LogListQuery,
+  PatchLogRequest,
+} from '../../api/logs.ts';
 import { parseBody } from '../../api/request.ts';
 import { analyticsObject, logObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -23,6 +29,23 @@ export function logFilter(query: ReturnType<typeof LogFilterQuery.parse>): LogFi
   if (query.from !== undefined) filter.from = query.from;
   if (query.to !== undefined) filter.to = query.to;
   return filter;
+}
+
+/** Cloudflare's log list filters as a store's (see CloudflareLogListQuery). */
+export function cloudflareLogFilter(query: CloudflareLogListQuery): LogFilter {
+  const filter = logFilter({
+    ...query,
+    ...(query.start_date !== undefined ? { from: query.start_date } : {}),
+    ...(query.end_date !== undefined ? { to: query.end_date } : {}),
+  });
+  const ranges: NonNullable<LogFilter['ranges']> = {};
+  for (const field of ['cost', 'duration', 'tokens_in', 'tokens_out', 'total_tokens'] as const) {
+    const min = query[`min_${field}`];
+    const max = query[`max_${field}`];
+    if (min !== undefined || max !== undefined)
+      ranges[field] = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  }
+  return Object.keys(ranges).length ? { ...filter, ranges } : filter;
 }
 
 /**

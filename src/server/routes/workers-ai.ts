@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { badRequest } from '../../api/errors.ts';
-import { LogListQuery, PatchLogRequest } from '../../api/logs.ts';
+import { CloudflareLogListQuery, PatchLogRequest } from '../../api/logs.ts';
 import { parseBody } from '../../api/request.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
-import { logObject } from '../../gateway/log-objects.ts';
+import { cloudflareLogObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
 import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
 import { ModelSearchQuery, searchModels } from '../../formats/workers-ai/model-search.ts';
@@ -15,7 +15,7 @@ import { readJson } from '../read-json.ts';
 import { workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
-import { logFilter } from './logs.ts';
+import { cloudflareLogFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
 
 /**
@@ -71,22 +71,29 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
 
   // AI Gateway's log API, as the binding's getLog / patchLog call it.
   app.get('/ai-gateway/gateways/:gateway/logs', async (c) => {
-    const query = parseBody(LogListQuery, c.req.query());
-    const page = await runtime.gateway.logs.query(
-      c.get('principal'),
-      { ...logFilter(query), gateway: c.req.param('gateway') ?? '' },
-      {
-        limit: query.limit,
-        order: query.order,
-        ...(query.after !== undefined ? { after: query.after } : {}),
+    const query = parseBody(CloudflareLogListQuery, c.req.query());
+    const filter = { ...cloudflareLogFilter(query), gateway: c.req.param('gateway') ?? '' };
+    const principal = c.get('principal');
+    const page = await runtime.gateway.logs.query(principal, filter, {
+      limit: query.per_page,
+      offset: (query.page - 1) * query.per_page,
+      order: query.order_by_direction ?? query.direction ?? 'desc',
+      orderBy: query.order_by,
+    });
+    return c.json({
+      ...envelope(page.data.map((entry) => cloudflareLogObject(entry, false))),
+      result_info: {
+        page: query.page,
+        per_page: query.per_page,
+        count: page.data.length,
+        total_count: await runtime.gateway.logs.count(principal, filter),
       },
-    );
-    return c.json(envelope(page.data.map((entry) => logObject(entry, false))));
+    });
   });
   app.get('/ai-gateway/gateways/:gateway/logs/:id', async (c) =>
     c.json(
       envelope(
-        logObject(
+        cloudflareLogObject(
           await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? '', c.req.param('gateway')),
           true,
         ),
