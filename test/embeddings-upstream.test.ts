@@ -147,7 +147,7 @@ describe('embeddings through the gateway: limits, logs and cost, as a response h
             pricing: { input: 100, output: 0 },
           },
         ],
-        gateways: { default: {}, tight: { rate_limit: { limit: 1, period: 60 } } },
+        gateways: { default: {}, tight: { rate_limit: { limit: 1, period: 60 } }, rest: {} },
       },
     });
     const created = await gateway.request('POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
@@ -229,5 +229,17 @@ describe('embeddings through the gateway: limits, logs and cost, as a response h
     const entry = (await gateway.logs()).find((one) => one.id === answer.headers.get('cf-aig-log-id'));
     assert.equal(entry?.path, 'POST /v1/:account/:gateway/:provider/embeddings');
     assert.equal(entry?.model, 'vectors/small');
+
+    // Workers AI's REST API has OpenAI's embeddings too, in the gateway cf-aig-gateway-id names.
+    const rest = await gateway.request(
+      'POST',
+      '/client/v4/accounts/acct/ai/v1/embeddings',
+      { model: 'vectors/small', input: 'first text' },
+      { authorization: `Bearer ${admin}`, 'cf-aig-gateway-id': 'rest' },
+    );
+    assert.equal(rest.status, 200, JSON.stringify(rest.json));
+    assert.equal((rest.json.data as unknown[]).length, 1);
+    const logged = (await gateway.logs()).find((one) => one.id === rest.headers.get('cf-aig-log-id'));
+    assert.equal(logged?.gateway, 'rest');
   });
 });

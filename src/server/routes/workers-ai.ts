@@ -15,6 +15,7 @@ import { readJson } from '../read-json.ts';
 import { workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
+import { embeddingsHandler } from './embeddings.ts';
 import { cloudflareLogFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
 
@@ -47,6 +48,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   });
   app.post('/ai/v1/responses', createResponseHandler(runtime));
   app.post('/ai/v1/chat/completions', chatCompletionHandler(runtime));
+  app.post('/ai/v1/embeddings', embeddingsHandler(runtime));
 
   app.get('/ai/models/search', async (c) => {
     const query = parseBody(ModelSearchQuery, c.req.query());
