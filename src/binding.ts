@@ -6,7 +6,13 @@ import { answerBody } from './formats/answer-body.ts';
 import { sseText } from './stream/response-sse.ts';
 import { readableEventStream, type EventText } from './stream/event-stream.ts';
 import { jsonText } from './api/response-json.ts';
-import { workersAiStep, type ParsedStep } from './formats/parse-step.ts';
+import { modelStep, workersAiStep, type ParsedStep } from './formats/parse-step.ts';
+import {
+  isRunEmbeddingInput,
+  runEmbeddingCall,
+  runEmbeddingOutput,
+} from './formats/workers-ai/run-embeddings.ts';
+import { embedThroughGateway } from './gateway/embed-through-gateway.ts';
 import { universalSteps } from './formats/universal-steps.ts';
 import { logObject } from './gateway/log-objects.ts';
 import { failureIds } from './gateway/log-request.ts';
@@ -66,8 +72,8 @@ export interface AI {
   /**
    * Runs a model in-process, as Workers AI's `env.AI.run(model, inputs, options)`, through
    * the gateway (`options.gateway.id`, default `default`): resolves to the Response object
-   * (or, for `prompt` / `messages` inputs, `{response, usage}`), or to a ReadableStream of
-   * the SSE bytes when `inputs.stream`.
+   * (or, for `prompt` / `messages` inputs, `{response, usage}`; for `text`, the embeddings as
+   * `{shape, data}`), or to a ReadableStream of the SSE bytes when `inputs.stream`.
    */
   run(
     model: string,
@@ -155,9 +161,8 @@ export function createAI(options: BindingOptions = {}): AI {
   ) => {
     const abort = linkedAbort(signal);
     const { gateway } = await ready();
-    let answer;
-    try {
-      answer = await gateway.run({
+    const answer = await logged(
+      gateway.run({
         path,
         credentials: { kind: 'trusted', project },
         gatewayId,
@@ -168,14 +173,22 @@ export function createAI(options: BindingOptions = {}): AI {
         signal: abort.signal,
         warnings,
         body,
-      });
+      }),
+    );
+    return { answer, body: await answerBody(parsed[answer.step]!, answer.events, () => abort.abort()) };
+  };
+
+  /** A call's answer, its log id noted for `aiGatewayLogId` (a failed request has its log entry too). */
+  const logged = async <T extends { headers: Record<string, string> }>(work: Promise<T>): Promise<T> => {
+    let answer: T;
+    try {
+      answer = await work;
     } catch (error) {
-      // A failed request has its log entry too.
       lastLogId = failureIds(error)?.logId ?? null;
       throw error;
     }
     lastLogId = answer.headers['cf-aig-log-id'] ?? null;
-    return { answer, body: await answerBody(parsed[answer.step]!, answer.events, () => abort.abort()) };
+    return answer;
   };
 
   const ai: AI = {
@@ -190,6 +203,24 @@ export function createAI(options: BindingOptions = {}): AI {
       const warnings: string[] = [];
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
       checkJsonDepth(inputs);
+      const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
+      if (isRunEmbeddingInput(inputs)) {
+        const request = runEmbeddingCall(model, inputs);
+        const call = {
+          path: 'binding',
+          credentials: { kind: 'trusted' as const, project },
+          gatewayId,
+          options,
+          steps: [modelStep(model).step],
+          modelFallbacks: false,
+          signal: linkedAbort(runOptions.signal).signal,
+          warnings,
+          body: inputs,
+        };
+        const answer = await logged(embedThroughGateway(await ready(), call, request, runEmbeddingOutput));
+        if (runOptions.returnRawResponse) return toResponse({ json: answer.value }, answer.headers);
+        return answer.value;
+      }
       const parsed = workersAiStep(model, inputs, false);
       if (parsed.step.request.background) {
         // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
@@ -210,7 +241,6 @@ export function createAI(options: BindingOptions = {}): AI {
           sseText(await background.follow(queued.id, project, -1, abort.signal), () => abort.abort()),
         );
       }
-      const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
       const { answer, body } = await through(
         'binding',
         [parsed],

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
+import { createAI } from '../src/index.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { loadFixture, startReplayServer, type ReplayServer } from './support/replay-server.ts';
 
@@ -212,6 +216,66 @@ describe('embeddings through the gateway: limits, logs and cost, as a response h
       [200, 429],
     );
     assert.equal(refused.headers.get('cf-aig-log-id'), logged[1]!.id);
+  });
+
+  test("Workers AI's run embeds {text} as Workers AI answers, over REST, AI Gateway's path and the binding", async () => {
+    const rest = await gateway.request(
+      'POST',
+      '/client/v4/accounts/acct/ai/run/vectors/small',
+      { text: ['first text', 'second text'] },
+      { authorization: `Bearer ${admin}` },
+    );
+    assert.equal(rest.status, 200, JSON.stringify(rest.json));
+    assert.deepEqual(rest.json.result, {
+      shape: [2, 4],
+      data: [
+        [0.5, -0.5, 0.5, -0.5],
+        [0.1, 0.2, 0.3, 0.4],
+      ],
+    });
+    const entry = (await gateway.logs()).find((one) => one.id === rest.headers.get('cf-aig-log-id'));
+    assert.deepEqual([entry?.model, entry?.tokensIn], ['vectors/small', 9]);
+    const viaGateway = await gateway.request(
+      'POST',
+      '/v1/acct/default/workers-ai/vectors/small',
+      { text: 'first text' },
+      { authorization: `Bearer ${admin}` },
+    );
+    assert.deepEqual((viaGateway.json.result as { shape: number[] }).shape, [1, 4]);
+    const refused = await gateway.request(
+      'POST',
+      '/client/v4/accounts/acct/ai/run/vectors/small',
+      { text: 'x', pooling: 'cls' },
+      { authorization: `Bearer ${admin}` },
+    );
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.json), /pooling/);
+
+    const ai = createAI({
+      dataDir: mkdtempSync(join(tmpdir(), 'portico-embed-binding-')),
+      env: { EMBEDDING_KEY: KEY },
+      config: {
+        providers: {
+          vectors: { type: 'chat-completions', base_url: upstream.url, api_key_env: 'EMBEDDING_KEY' },
+        },
+        models: [
+          {
+            id: 'vectors/small',
+            provider: 'vectors',
+            upstream_model: 'text-embedding-3-small',
+            task: 'text-embeddings',
+          },
+        ],
+      },
+    });
+    try {
+      const answer = await ai.run('vectors/small', { text: 'first text' });
+      assert.deepEqual(answer, { shape: [1, 4], data: [[0.25, 0.5, -0.25, 0.75]] });
+      assert.ok(ai.aiGatewayLogId, 'the binding names the log entry');
+      assert.equal((await ai.gateway('default').getLog(ai.aiGatewayLogId)).model_type, 'Text Embeddings');
+    } finally {
+      await ai.close();
+    }
   });
 
   test("AI Gateway's provider path embeds with the provider's own model name, in the path's gateway", async () => {

@@ -64,6 +64,15 @@ export function workersAiStep(model: string, body: unknown, wrapped = true): Par
   return responsesStep({ ...input, model }, asIs, wrapped);
 }
 
+/** A step that names only its model: what the gateway admits and logs a model operation by (gateway.operate). */
+export function modelStep(model: string): ParsedStep {
+  return {
+    step: { request: { model, input: [] }, options: {} },
+    format: { kind: 'responses', envelope: false },
+    stream: false,
+  };
+}
+
 /** A failure before any answer, in the terms of the step's format (a chat client's own parameter names). */
 export function stepError(format: AnswerFormat, error: unknown): unknown {
   return format.kind === 'chat' ? toChatError(error, format.chat, format.origins) : error;

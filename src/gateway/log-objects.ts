@@ -15,7 +15,7 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
     key_id: entry.keyId,
     provider: entry.provider,
     model: entry.model,
-    model_type: entry.path.endsWith('/embeddings') ? 'Text Embeddings' : 'Text Generation',
+    model_type: entry.modelType,
     path: entry.path,
     stream: entry.stream,
     status_code: entry.statusCode,

@@ -27,7 +27,7 @@ interface Outcome {
   /** The response a model response ended with. */
   final?: ResponseObject;
   /** What another model operation (an embedding, a compaction) answered, and its usage. */
-  result?: { body: unknown; usage: Usage };
+  result?: { body: unknown; usage: Usage; modelType: LogEntry['modelType'] };
   error?: ApiError;
   ttftMs: number | null;
   timeline: TimelineEntry[] | null;
@@ -37,6 +37,8 @@ interface Outcome {
 export interface OperationResult<T> {
   value: T;
   usage: Usage;
+  /** Default: Text Generation. */
+  modelType?: LogEntry['modelType'];
 }
 
 /** What the operation answered, with its gateway headers (gatewayIds). */
@@ -116,9 +118,10 @@ export async function logOperation<T>(
     throw logFailure(ctx, finisher, error);
   }
   const { collect, finish } = finisher(ctx.call.options);
+  const modelType = result.modelType ?? 'Text Generation';
   finish({
     statusCode: 200,
-    result: { body: result.value, usage: result.usage },
+    result: { body: result.value, usage: result.usage, modelType },
     ttftMs: null,
     timeline: null,
   });
@@ -219,6 +222,7 @@ function buildEntry(
     provider: model?.provider ?? null,
     // An unknown model id is the client's text: keep it, cut short.
     model: model ? model.id : modelId && modelId.slice(0, 200),
+    modelType: result?.modelType ?? 'Text Generation',
     path: ctx.call.path,
     stream: streamed(ctx),
     statusCode: outcome.statusCode,

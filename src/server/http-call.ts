@@ -7,15 +7,6 @@ import type { JsonBody } from './read-json.ts';
 import { generationAbort } from './generation-abort.ts';
 import { requestHeaders } from './request-header.ts';
 
-/** A step that names only its model: what the gateway admits and logs a model operation by (gateway.operate). */
-export function modelStep(model: string): ParsedStep {
-  return {
-    step: { request: { model, input: [] }, options: {} },
-    format: { kind: 'responses', envelope: false },
-    stream: false,
-  };
-}
-
 /**
  * A gateway call for an HTTP request: its principal and admitted gateway, the `cf-aig-*`
  * headers as options, and an abort signal that fires when the client goes away (or the

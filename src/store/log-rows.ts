@@ -15,7 +15,9 @@ export function toLogEntry(row: LogRow): LogEntry {
   const bodies: LogBodies = row.bodies_json
     ? (JSON.parse(row.bodies_json) as LogBodies)
     : { requestBody: null, responseBody: null, timeline: null };
-  return { ...(JSON.parse(row.entry_json) as LogSummary), ...bodies };
+  // Entries written before model types were recorded were all generations.
+  const summary = JSON.parse(row.entry_json) as Omit<LogSummary, 'modelType'> & Partial<LogSummary>;
+  return { modelType: 'Text Generation', ...summary, ...bodies };
 }
 
 /** The logs table's columns, in order, shared by both backends' INSERT. */

@@ -19,6 +19,8 @@ export interface LogEntry {
   keyId: string | null;
   provider: string | null;
   model: string | null;
+  /** What the model was asked for, as Cloudflare's logs name it. */
+  modelType: 'Text Generation' | 'Text Embeddings';
   /** The entry point: `POST /v1/responses`, `binding`, `cli`, ... */
   path: string;
   stream: boolean;

@@ -10,6 +10,7 @@ export function logFixture(id: string, overrides: Partial<LogEntry> = {}): LogEn
     createdAt: 1_767_225_600_000,
     gateway: 'default',
     project: 'alpha',
+    modelType: 'Text Generation',
     keyId: 'key_a',
     provider: 'openai',
     model: 'openai/gpt-5.4-pro',

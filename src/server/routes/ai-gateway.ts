@@ -4,12 +4,13 @@ import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
 import { admitGateway, admitInto } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
-import { stepError, workersAiStep } from '../../formats/parse-step.ts';
+import { stepError } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 import { providerModel, universalSteps } from '../../formats/universal-steps.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { createResponseHandler } from './responses.ts';
+import { workersAiRun } from './workers-ai-run.ts';
 
 /**
  * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
@@ -26,11 +27,10 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
   app.post('/compat/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/responses', admit, createResponseHandler(runtime));
+  const run = workersAiRun(runtime);
   app.post('/workers-ai/:model{.+}', admit, async (c) => {
     const body = await readJson(c.env);
-    const parsed = workersAiStep(c.req.param('model'), body.value);
-    const { call, abort } = httpCall(c, [parsed], body);
-    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+    return run(c, c.req.param('model'), body.value, body.size);
   });
   app.post('/:provider/chat/completions', admit, (c) => chatCompletionHandler(runtime, named(c))(c));
   app.post('/:provider/responses', admit, (c) => createResponseHandler(runtime, named(c))(c));

@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { CreateEmbeddingBody, embeddingInputs, encodeEmbedding } from '../../api/embeddings.ts';
 import { parseBody } from '../../api/request.ts';
-import type { ModelName } from '../../formats/parse-step.ts';
+import { modelStep, type ModelName } from '../../formats/parse-step.ts';
+import { embedThroughGateway } from '../../gateway/embed-through-gateway.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { httpCall, modelStep } from '../http-call.ts';
+import { httpCall } from '../http-call.ts';
 import { readJson } from '../read-json.ts';
 import { sendJson } from '../send-answer.ts';
 
@@ -16,8 +17,7 @@ export function embeddingsRoutes(runtime: Runtime): Hono<AppEnv> {
 }
 
 /**
- * Embeddings through the gateway: the key's model scope, the rate and spend limits, and a log
- * entry with the input tokens and their cost, as a response has. `named` reads a provider
+ * OpenAI's embeddings, through the gateway as a response goes. `named` reads a provider
  * path's model (`/openai/embeddings` under AI Gateway's URLs) as the catalog's.
  */
 export function embeddingsHandler(
@@ -29,37 +29,22 @@ export function embeddingsHandler(
     const parsed = parseBody(CreateEmbeddingBody, body.value);
     const model = named ? named(parsed.model) : parsed.model;
     const { call } = httpCall(c, [modelStep(model)], body);
-    const answer = await runtime.gateway.operate(call, async () => {
-      const result = await runtime.embedder.embed(
-        {
-          model,
-          input: embeddingInputs(parsed.input),
-          ...(parsed.dimensions != null ? { dimensions: parsed.dimensions } : {}),
-        },
-        call.signal,
-      );
-      const format = parsed.encoding_format ?? 'float';
-      const tokens = result.inputTokens;
-      return {
-        value: {
-          object: 'list',
-          data: result.vectors.map((vector, index) => ({
-            object: 'embedding',
-            index,
-            embedding: encodeEmbedding(vector, format),
-          })),
-          model: parsed.model,
-          usage: { prompt_tokens: tokens, total_tokens: tokens },
-        },
-        usage: {
-          input_tokens: tokens,
-          input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
-          output_tokens: 0,
-          output_tokens_details: { reasoning_tokens: 0 },
-          total_tokens: tokens,
-        },
-      };
-    });
+    const request = {
+      model,
+      input: embeddingInputs(parsed.input),
+      ...(parsed.dimensions != null ? { dimensions: parsed.dimensions } : {}),
+    };
+    const format = parsed.encoding_format ?? 'float';
+    const answer = await embedThroughGateway(runtime, call, request, (result) => ({
+      object: 'list',
+      data: result.vectors.map((vector, index) => ({
+        object: 'embedding',
+        index,
+        embedding: encodeEmbedding(vector, format),
+      })),
+      model: parsed.model,
+      usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens },
+    }));
     return sendJson(c, answer.value, 200, answer.headers);
   };
 }

@@ -8,7 +8,7 @@ import { CompactRequest } from '../../api/compact.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { httpCall, modelStep } from '../http-call.ts';
+import { httpCall } from '../http-call.ts';
 import type { AppOptions } from '../app.ts';
 import { pageQuery } from '../page-query.ts';
 import { includeQuery } from '../include-query.ts';
@@ -18,7 +18,7 @@ import { itemsForClient } from '../../api/include.ts';
 import { sseText } from '../../stream/response-sse.ts';
 import { generationAbort } from '../generation-abort.ts';
 import { sendEventStream, sendJson } from '../send-answer.ts';
-import { responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
+import { modelStep, responsesStep, type ModelName, type ParsedStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 
 /** Serves `POST /v1/responses` (and its copies under Workers AI's and AI Gateway's URLs). */

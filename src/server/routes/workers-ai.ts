@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest } from '../../api/errors.ts';
 import { CloudflareLogListQuery, PatchLogRequest } from '../../api/logs.ts';
@@ -9,12 +9,10 @@ import type { Runtime } from '../../runtime.ts';
 import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
 import { ModelSearchQuery, searchModels } from '../../formats/workers-ai/model-search.ts';
 import type { AppEnv } from '../app-env.ts';
-import { httpCall } from '../http-call.ts';
 import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
-import { workersAiStep } from '../../formats/parse-step.ts';
-import { renderAnswer } from '../render-answer.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
+import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { cloudflareLogFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
@@ -28,11 +26,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(admitGateway(runtime.gateway));
 
-  const run = async (c: Context<AppEnv>, model: string, inputs: unknown, size: number) => {
-    const parsed = workersAiStep(model, inputs);
-    const { call, abort } = httpCall(c, [parsed], { value: inputs, size });
-    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
-  };
+  const run = workersAiRun(runtime);
 
   app.post('/ai/run/:model{.+}', async (c) => {
     const body = await readJson(c.env);

@@ -1,0 +1,45 @@
+import type { Context } from 'hono';
+import { envelope } from '../../api/workers-ai-envelope.ts';
+import { modelStep, workersAiStep } from '../../formats/parse-step.ts';
+import {
+  isRunEmbeddingInput,
+  runEmbeddingCall,
+  runEmbeddingOutput,
+} from '../../formats/workers-ai/run-embeddings.ts';
+import { embedThroughGateway } from '../../gateway/embed-through-gateway.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { AppEnv } from '../app-env.ts';
+import { httpCall } from '../http-call.ts';
+import { renderAnswer } from '../render-answer.ts';
+import { sendJson } from '../send-answer.ts';
+
+export type WorkersAiRun = (
+  c: Context<AppEnv>,
+  model: string,
+  inputs: unknown,
+  size: number,
+) => Promise<Response>;
+
+/**
+ * Workers AI's run of one model, in Cloudflare's envelope, over its REST API or AI Gateway's
+ * `/workers-ai/:model`: text embeddings for `{text}`, else a generation (Workers AI's
+ * `{prompt}` / `{messages}`, or a Responses request).
+ */
+export function workersAiRun(runtime: Runtime): WorkersAiRun {
+  return async (c, model, inputs, size) => {
+    const body = { value: inputs, size };
+    if (
+      typeof inputs === 'object' &&
+      inputs !== null &&
+      isRunEmbeddingInput(inputs as Record<string, unknown>)
+    ) {
+      const request = runEmbeddingCall(model, inputs);
+      const { call } = httpCall(c, [modelStep(model)], body);
+      const answer = await embedThroughGateway(runtime, call, request, runEmbeddingOutput);
+      return sendJson(c, envelope(answer.value), 200, answer.headers);
+    }
+    const parsed = workersAiStep(model, inputs);
+    const { call, abort } = httpCall(c, [parsed], body);
+    return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
+  };
+}
