@@ -234,6 +234,11 @@ describe('keys, projects and scopes', () => {
     const model = await gateway.request('POST', '/v1/responses', { model: 'test/other', input: 'x' }, onGw1);
     assert.equal(model.status, 403);
     assert.equal(errorOf(model.json).code, 'model_not_allowed');
+    // Counting a model's tokens is using it too.
+    const counted = { model: 'test/other', input: 'x' };
+    const count = await gateway.request('POST', '/v1/responses/input_tokens', counted, onGw1);
+    assert.equal(count.status, 403);
+    assert.equal(errorOf(count.json).code, 'model_not_allowed');
     const other = await gateway.request(
       'POST',
       '/v1/responses',

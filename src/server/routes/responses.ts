@@ -5,6 +5,7 @@ import { envelope } from '../../api/workers-ai-envelope.ts';
 import { parseBody } from '../../api/request.ts';
 import { TokenCountsBody } from '../../api/token-counts.ts';
 import { CompactRequest } from '../../api/compact.ts';
+import { assertModelAllowed } from '../../gateway/authorize-model.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -56,6 +57,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
       (await readJson(c.env)).value,
     );
     const request = { ...fields, input: fields.input ?? [] };
+    assertModelAllowed(c.get('principal'), request.model);
     return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));
   });
 
