@@ -206,6 +206,22 @@ describe('retries and fallbacks against a loopback upstream', () => {
     ]);
     assert.equal(bad.status, 400);
     assert.equal((bad.json.error as { param: string }).param, '[0].endpoint');
+    for (const [name, value] of [
+      ['bad name', 'x'],
+      ['cf-aig-metadata', 'a\r\nb'],
+      ['cf-aig-event-id', 'caf\u00e9\u2603'],
+    ]) {
+      const header = await gateway.request('POST', '/v1/account/default', [
+        {
+          provider: 'loop',
+          endpoint: 'responses',
+          headers: { [name!]: value },
+          query: { model: 'm', input: 'x' },
+        },
+      ]);
+      assert.equal(header.status, 400, `${name}: ${JSON.stringify(header.json)}`);
+      assert.equal((header.json.error as { param: string }).param, `[0].headers.${name}`);
+    }
   });
 
   test("a universal step's own cf-aig-* headers win over the request's, for the cache and the log", async () => {

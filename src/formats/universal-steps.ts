@@ -71,8 +71,18 @@ function parseStep(step: UniversalStep, index: number, catalog: Catalog, warning
         : workersAiStep(endpoint, step.query),
   );
   const headers = new Headers();
-  for (const [name, value] of Object.entries(step.headers ?? {}))
-    headers.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  for (const [name, value] of Object.entries(step.headers ?? {})) {
+    try {
+      headers.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+    } catch {
+      // What HTTP could not carry as a header (a space in a name, a line break or a non-Latin-1 character in a value).
+      throw badRequest(
+        `[${index}].headers.${clip(name, 64)}`,
+        `Invalid header '${clip(name, 64)}': not a valid header name or value.`,
+        'invalid_header',
+      );
+    }
+  }
   const fromHeaders = within(`[${index}].headers`, () => optionsFromHeaders(headers, warnings));
   const config = step.config;
   parsed.step.options = {
