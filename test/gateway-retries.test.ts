@@ -163,6 +163,30 @@ describe('retries and fallbacks against a loopback upstream', () => {
     assert.equal(log.model, 'test/echo');
   });
 
+  test('a fallback the key may not use is passed over: the failure of the model it asked for stands', async () => {
+    script = [ERROR_500, ERROR_500, ERROR_500];
+    const principal = {
+      project: 'default',
+      keyId: 'key_scoped',
+      scopes: { models: ['loop/*'] },
+      authenticated: true,
+    };
+    await assert.rejects(
+      gateway.server.runtime.gateway.run({
+        path: 'test',
+        credentials: { kind: 'principal', principal },
+        gatewayId: undefined,
+        options: {},
+        steps: [{ request: { model: 'loop/backed', input: 'hi' }, options: {} }],
+        modelFallbacks: true,
+        signal: new AbortController().signal,
+        warnings: [],
+      }),
+      (error: { status: number }) => error.status >= 500,
+    );
+    assert.equal(upstream.requests.length, 3, 'the model it asked for was tried, and its fallback never');
+  });
+
   test('the universal endpoint tries its steps in order, answering in the format of the step that answered', async () => {
     script = [ERROR_500];
     const steps = [

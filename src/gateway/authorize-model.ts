@@ -12,8 +12,12 @@ export const authorizeModel: Layer = async (ctx, next) => {
 
 /** A 403 naming the model when the principal's key is scoped to other models. */
 export function assertModelAllowed(principal: Principal, model: string): void {
-  const allowed = principal.scopes.models;
-  if (!allowed || isAdmin(principal)) return;
-  if (!allowed.some((pattern) => matchesPattern(pattern, model)))
+  if (!modelAllowed(principal, model))
     throw forbidden(`This key may not use the model '${clip(model)}'.`, 'model_not_allowed', 'model');
+}
+
+/** Whether the principal's key may use `model`. */
+export function modelAllowed(principal: Principal, model: string): boolean {
+  const allowed = principal.scopes.models;
+  return !allowed || isAdmin(principal) || allowed.some((pattern) => matchesPattern(pattern, model));
 }

@@ -1,6 +1,7 @@
 import { ApiError, toApiError } from '../api/errors.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { modelAllowed } from './authorize-model.ts';
 import { MAX_HONORED_RETRY_AFTER_S, retryDelayMs, sleep } from './backoff.ts';
 import { admitted, stepOptions, type GatewayContext, type Layer, type Step } from './gateway-call.ts';
 import { withFields } from '../with-fields.ts';
@@ -77,10 +78,12 @@ function fallsBack(error: ApiError): boolean {
  */
 export function retryAndFallback(catalog: Catalog): Layer {
   return async (ctx, next) => {
-    const { gateway } = admitted(ctx);
+    const { gateway, principal } = admitted(ctx);
     let failure: ApiError | undefined;
     const running = toRun(ctx, catalog);
     for (const [index, [step, candidate]] of running.entries()) {
+      // A model's fallback the key may not use is passed over: the steps it asked for were checked.
+      if (!modelAllowed(principal, candidate.request.model)) continue;
       const options = stepOptions(ctx.call, candidate);
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;
