@@ -162,6 +162,25 @@ describe('limits through the gateway', () => {
       { authorization: `Bearer ${admin}` },
     );
     const frugal = gateway.client(created.json.key as string);
+    // A key may not set its own price: a free custom cost would lift its budget.
+    const free = { 'cf-aig-custom-cost': '{"total_cost": 0}' };
+    const priced = { model: 'test/priced', input: 'x' };
+    const ownPrice = await gateway.request('POST', '/v1/responses', priced, {
+      authorization: `Bearer ${created.json.key as string}`,
+      ...free,
+    });
+    assert.deepEqual(
+      [ownPrice.status, (ownPrice.json.error as { param: string }).param],
+      [403, 'cf-aig-custom-cost'],
+    );
+    const byAdmin = { authorization: `Bearer ${admin}`, ...free };
+    assert.equal((await gateway.request('POST', '/v1/responses', priced, byAdmin)).status, 200);
+    const endless = { authorization: `Bearer ${admin}`, 'cf-aig-custom-cost': '{"per_token_in": 1e308}' };
+    const infinite = await gateway.request('POST', '/v1/responses', priced, endless);
+    assert.deepEqual(
+      [infinite.status, (infinite.json.error as { param: string }).param],
+      [400, 'cf-aig-custom-cost'],
+    );
     await frugal.responses.create({ model: 'test/priced', input: 'an expensive question' });
     await gateway.server.runtime.gateway.flushLogs();
     await assert.rejects(

@@ -1,12 +1,22 @@
 import { forbidden } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
-import { admitted, type Layer } from './gateway-call.ts';
+import { admitted, stepOptions, type Layer } from './gateway-call.ts';
 import { isAdmin, matchesPattern, type Principal } from './principal.ts';
 
-/** A key scoped to some models is refused the others (403 naming the model), before any work. */
+/**
+ * A key scoped to some models is refused the others (403 naming the model), before any work.
+ * A price of its own (`cf-aig-custom-cost`) is an admin's to set: from any other key (or none)
+ * it would be the caller's say over its own budget and the gateway's spend limit.
+ */
 export const authorizeModel: Layer = async (ctx, next) => {
   const { principal } = admitted(ctx);
   for (const step of ctx.call.steps) assertModelAllowed(principal, step.request.model);
+  if (!isAdmin(principal) && ctx.call.steps.some((step) => stepOptions(ctx.call, step).customCost))
+    throw forbidden(
+      'Only an admin key may set a custom cost: a custom price would override the budget of the key that sets it.',
+      'custom_cost_not_allowed',
+      'cf-aig-custom-cost',
+    );
   return next();
 };
 

@@ -12,6 +12,13 @@ export const MAX_METADATA_ENTRIES = 5;
 export const MAX_METADATA_VALUE_LENGTH = 512;
 export const MAX_EVENT_ID_LENGTH = 256;
 export const MAX_CACHE_KEY_LENGTH = 1024;
+/**
+ * A custom price's bounds: far above any model's (a dollar a token), yet so a request's cost
+ * stays a number (`1e308` a token made it Infinity, and a gateway's spend limit refused everyone).
+ */
+const MAX_CUSTOM_PER_TOKEN = 1;
+const MAX_CUSTOM_TOTAL = 1_000_000;
+const Dollars = z.number().nonnegative();
 
 export type MetadataValue = string | number | boolean | null;
 
@@ -76,15 +83,15 @@ export const OptionValues = {
   ),
   customCost: z.union(
     [
-      z.strictObject({ total_cost: z.number().nonnegative() }),
+      z.strictObject({ total_cost: Dollars.max(MAX_CUSTOM_TOTAL) }),
       z
         .strictObject({
-          per_token_in: z.number().nonnegative().optional(),
-          per_token_out: z.number().nonnegative().optional(),
+          per_token_in: Dollars.max(MAX_CUSTOM_PER_TOKEN).optional(),
+          per_token_out: Dollars.max(MAX_CUSTOM_PER_TOKEN).optional(),
         })
         .refine((cost) => cost.per_token_in !== undefined || cost.per_token_out !== undefined),
     ],
-    'must be {"per_token_in": x, "per_token_out": y} (either or both) or {"total_cost": z}, in US dollars',
+    `must be {"per_token_in": x, "per_token_out": y} (either or both, at most $${MAX_CUSTOM_PER_TOKEN} a token) or {"total_cost": z} (at most $${MAX_CUSTOM_TOTAL.toLocaleString('en-US')}), in US dollars`,
   ),
 };
 
