@@ -322,10 +322,18 @@ describe('keys, projects and scopes', () => {
     assert.equal(expired.status, 401);
     assert.equal(errorOf(expired.json).code, 'expired_api_key');
     await keys.update(id, { expires_at: null });
+    // A WebSocket opened with the key before it is revoked stops at its next turn.
+    const socket = await openSocket(gateway.url, bearer(brief));
+    socket.create({ model: 'test/echo', input: 'Hi', store: false });
+    assert.equal((await socket.turn()).at(-1)?.type, 'response.completed');
     const revoked = await gateway.request('DELETE', `/v1/keys/${id}`, undefined, bearer(admin));
     assert.equal(revoked.status, 200);
     assert.ok(revoked.json.revoked_at);
     assert.equal((await gateway.request('GET', '/v1/models', undefined, bearer(brief))).status, 401);
+    socket.create({ model: 'test/echo', input: 'Hi again', store: false });
+    const refused = (await socket.turn()).at(-1) as { type: string; error?: { code: string } };
+    assert.deepEqual([refused.type, refused.error?.code], ['error', 'invalid_api_key']);
+    socket.close();
   });
 
   test('a bad cf-aig-* header is a 400 naming it', async () => {

@@ -13,7 +13,7 @@ import type { BackgroundRunner } from './background-runner.ts';
 import { endStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
-import type { GatewayCall, QueuedCaller } from '../gateway/gateway-call.ts';
+import { queuedCaller, type GatewayCall, type QueuedCaller } from '../gateway/gateway-call.ts';
 import type { QueuedRequest } from './queued-request.ts';
 
 const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
@@ -40,12 +40,7 @@ export class BackgroundResponses {
    */
   async submit(call: GatewayCall): Promise<ResponseObject> {
     const { principal, gateway } = await this.deps.admit(call);
-    const caller: QueuedCaller = {
-      keyId: principal.keyId,
-      admin: principal.scopes.admin === true,
-      authenticated: principal.authenticated,
-    };
-    return this.enqueue(call.steps[0]!.request, principal.project, gateway.id, caller);
+    return this.enqueue(call.steps[0]!.request, principal.project, gateway.id, queuedCaller(principal));
   }
 
   /**

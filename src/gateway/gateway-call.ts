@@ -13,14 +13,26 @@ export type Credentials =
   | { kind: 'trusted'; project: Owner }
   /** An HTTP request whose key the app's middleware has checked. */
   | { kind: 'principal'; principal: Principal }
-  /** A background run, on behalf of whoever queued it: its key is checked again as the run starts. */
+  /**
+   * A caller admitted earlier, whose key is read again as the call runs (a key revoked or
+   * expired meanwhile stops it): a queued background run, a WebSocket connection's turn.
+   */
   | { kind: 'queued'; project: Owner; caller: QueuedCaller };
 
-/** Who queued a background response, as its run remembers them. */
+/** Who queued a background response (or opened a WebSocket), as its calls remember them. */
 export interface QueuedCaller {
   keyId: string | null;
   admin: boolean;
   authenticated: boolean;
+}
+
+/** The caller a principal is, for calls made later on its behalf. */
+export function queuedCaller(principal: Principal): QueuedCaller {
+  return {
+    keyId: principal.keyId,
+    admin: principal.scopes.admin === true,
+    authenticated: principal.authenticated,
+  };
 }
 
 /** One request to try; a universal request has several, tried in order. */
