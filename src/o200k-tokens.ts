@@ -27,6 +27,44 @@ export function timeSlices(): () => Promise<void> {
   };
 }
 
+/**
+ * The longest run of non-space characters tokenized at once. Byte-pair merging takes time
+ * that grows with the square of a piece's length, and o200k makes a run of letters one piece:
+ * 120,000 `a`s (or a page of Chinese, which has no spaces) held the event loop for 17 s. Cut
+ * into runs of this length, the count differs by at most a token a cut.
+ */
+const MAX_RUN = 256;
+/** The longest text scanned for cuts before it is tokenized: the scan is work between pauses too. */
+const MAX_SEGMENT = 65_536;
+
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000;
+}
+
+/**
+ * `text` in segments to tokenize one by one: runs of non-space cut at MAX_RUN; the rest past
+ * MAX_SEGMENT, before a lone space between two words, where o200k's pieces always part (the
+ * space begins the next piece), so the tokens are exactly those of the whole.
+ */
+export function* tokenizerSegments(text: string): Generator<string, void, undefined> {
+  let start = 0;
+  let run = 0;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (isSpace(code)) {
+      run = 0;
+      const lone = code === 32 && !isSpace(text.charCodeAt(at - 1)) && !isSpace(text.charCodeAt(at + 1));
+      if (at - start < MAX_SEGMENT || !lone) continue;
+    } else if (++run <= MAX_RUN || (code >= 0xdc00 && code <= 0xdfff)) {
+      // Never between the two halves of a surrogate pair.
+      continue;
+    } else run = 1;
+    yield text.slice(start, at);
+    start = at;
+  }
+  if (start < text.length) yield text.slice(start);
+}
+
 /** Runs `take` over the o200k pieces of `text` (their tokens, about a word each), with `pause` between slices. */
 async function eachPiece(
   text: string,
@@ -35,9 +73,12 @@ async function eachPiece(
 ): Promise<void> {
   const { encodeGenerator } = await o200k();
   let pieces = 0;
-  for (const piece of encodeGenerator(text)) {
-    take(piece);
-    if (++pieces % PIECES_PER_LOOK === 0) await pause();
+  for (const segment of tokenizerSegments(text)) {
+    for (const piece of encodeGenerator(segment)) {
+      take(piece);
+      if (++pieces % PIECES_PER_LOOK === 0) await pause();
+    }
+    await pause();
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { chunkingStrategy } from '../src/api/vector-stores.ts';
-import { o200k } from '../src/o200k-tokens.ts';
+import { o200k, tokenizerSegments } from '../src/o200k-tokens.ts';
 import { countOpenAiTokens } from '../src/providers/openai/count-openai-tokens.ts';
 import { chunkText } from '../src/retrieval/chunk-text.ts';
 import { extractText } from '../src/retrieval/extract-text.ts';
@@ -92,6 +92,33 @@ describe('a large input never holds the event loop', () => {
     assert.ok(turns > 0, 'the event loop turned while the context was counted');
     // Each message's envelope is 4 tokens, and 3 prime the answer.
     assert.equal(value, 3 + 4 + countTokens('Be brief.') + 4 + countTokens(text) + 4 + countTokens('And?'));
+  });
+
+  test('a long run without spaces is tokenized in bounded pieces, the loop turning (a piece costs the square of its length)', async () => {
+    const run = 'a'.repeat(1_000_000);
+    const { value, turns } = await withTurns(() =>
+      countOpenAiTokens({ instructions: run, items: [], tools: [] }),
+    );
+    assert.ok(turns > 0, 'the event loop turned while the run was counted');
+    const { countTokens, encode } = await o200k();
+    // Each 256-character cut is tokenized alone: 3,906 whole cuts and the 64 characters left.
+    assert.equal(value, 3 + 4 + 3906 * countTokens('a'.repeat(256)) + countTokens('a'.repeat(64)));
+
+    const mixed = `${'字'.repeat(300)}😀${'b'.repeat(255)}😀 tail ${'c'.repeat(70_000)}`;
+    const segments = [...tokenizerSegments(mixed)];
+    assert.equal(segments.join(''), mixed);
+    for (const segment of segments) {
+      assert.ok(Math.max(...segment.split(/\s/).map((word) => word.length)) <= 256, 'no run longer than 256');
+      assert.ok(!/^[\udc00-\udfff]/.test(segment), 'never cut inside a surrogate pair');
+    }
+    // Ordinary text is cut only where o200k's pieces part anyway: its tokens are the whole's.
+    const prose = 'The quick  brown fox.\njumps over the lazy dog. '.repeat(3000);
+    const cut = [...tokenizerSegments(prose)];
+    assert.ok(cut.length > 1);
+    assert.deepEqual(
+      cut.flatMap((segment) => encode(segment)),
+      encode(prose),
+    );
   });
 
   test("on SQLite a file's chunks go in and out a slice per write (cancelled meanwhile, it keeps none) and are searched a page at a time", async (t) => {
