@@ -229,7 +229,7 @@ describe('WebSocket messages', () => {
       return { events: (async function* () {})() };
     };
     const sent: object[] = [];
-    const ends = { send: (message: object) => sent.push(message), close: () => {} };
+    const ends = { send: (message: object) => sent.push(message), drained: () => undefined, close: () => {} };
     const message = JSON.stringify({ type: 'response.create', model: 'm', input: 'a'.repeat(1.5 * MIB) });
     const first = new ResponsesSocketSession(run, ends, 60_000, budget);
     const second = new ResponsesSocketSession(run, ends, 60_000, budget);
@@ -256,7 +256,11 @@ describe('WebSocket messages waiting on one connection', () => {
       return { events: (async function* () {})() };
     };
     const sent: Array<{ type?: string; error?: { code: string; message: string } }> = [];
-    const session = new ResponsesSocketSession(run, { send: (m) => sent.push(m), close: () => {} });
+    const session = new ResponsesSocketSession(run, {
+      send: (m) => sent.push(m),
+      drained: () => undefined,
+      close: () => {},
+    });
     const create = (input: string) => JSON.stringify({ type: 'response.create', model: 'm', input });
     session.receive(create('first'));
     await until(() => finishers.length === 1);
@@ -312,3 +316,35 @@ async function until(check: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('a WebSocket client that does not read', () => {
+  test("holds its response until it reads: the session sends nothing more while the socket's backlog drains", async () => {
+    const events = Array.from({ length: 5 }, (_, n) => ({
+      type: 'response.output_text.delta',
+      delta: `${n}`,
+    }));
+    const run: RunTurn = async () => ({
+      events: (async function* () {
+        yield* events as never[];
+      })(),
+    });
+    const sent: object[] = [];
+    let read: (() => void) | undefined;
+    const session = new ResponsesSocketSession(run, {
+      send: (message) => sent.push(message),
+      // Backlogged after every message, until the client reads.
+      drained: () => new Promise<void>((resolve) => (read = resolve)),
+      close: () => {},
+    });
+    session.receive(JSON.stringify({ type: 'response.create', model: 'm', input: 'x' }));
+    await until(() => sent.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sent.length, 1, 'nothing more is sent while the client has not read');
+    for (let n = 2; n <= 5; n++) {
+      read!();
+      await until(() => sent.length === n);
+    }
+    read!();
+    session.closed();
+  });
+});

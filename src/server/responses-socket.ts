@@ -11,9 +11,11 @@ import type { ResponseStreamEvent } from '../api/stream-events.ts';
 /** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
 export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
 
-/** The two ends of one connection the session needs: sending a JSON message and closing. */
+/** What the session needs of one connection: sending a JSON message, waiting for the client to read, closing. */
 export interface SocketEnds {
   send(message: object): void;
+  /** Resolves once the client has read enough of what was sent; undefined when it has. */
+  drained(): Promise<void> | undefined;
   close(code: number, reason: string): void;
 }
 
@@ -150,6 +152,9 @@ export class ResponsesSocketSession {
       for await (const event of answer.events) {
         this.socket.send(event);
         if (TERMINAL.has(event.type)) final = (event as { response: ResponseObject }).response;
+        // A client that does not read holds its response here, not its events in memory.
+        const backlog = this.socket.drained();
+        if (backlog) await backlog;
       }
       if (final && final.status !== 'failed' && answer.context)
         this.cached = { id: final.id, items: [...answer.context, ...(final.output as Item[])] };

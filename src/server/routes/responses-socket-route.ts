@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { upgradeWebSocket } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../api/errors.ts';
@@ -10,6 +11,15 @@ import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 import { loadWebSockets } from '../socket-server.ts';
 
 const OPEN = 1;
+/** Bytes sent and not yet read past which a response waits for its client to read. */
+const UNREAD_HIGH_WATER = 1024 * 1024;
+/** Bytes unread past which the connection ends (a client sending and never reading). */
+const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+
+/** Resolves once fewer than UNREAD_HIGH_WATER bytes wait unread, or the socket closed (`backlog` 0). */
+async function drain(backlog: () => number): Promise<void> {
+  while (backlog() > UNREAD_HIGH_WATER) await sleep(10);
+}
 
 /**
  * `GET /v1/responses` with `Upgrade: websocket`: OpenAI's WebSocket mode. The upgrade passes
@@ -43,10 +53,16 @@ export function responsesSocketRoute(
     let session: ResponsesSocketSession | undefined;
     return {
       onOpen(_event, ws) {
+        const raw = ws.raw as { bufferedAmount: number; readyState: number } | undefined;
+        const backlog = () => (raw && raw.readyState === OPEN ? raw.bufferedAmount : 0);
         const ends = {
           send: (message: object) => {
-            if (ws.readyState === OPEN) ws.send(JSON.stringify(message));
+            if (ws.readyState !== OPEN) return;
+            // What a client leaves unread is bounded: past it, the connection ends.
+            if (backlog() > MAX_UNREAD_BYTES) return ws.close(1008, 'the client is not reading its messages');
+            ws.send(JSON.stringify(message));
           },
+          drained: () => (backlog() > UNREAD_HIGH_WATER ? drain(backlog) : undefined),
           close: (code: number, reason: string) => ws.close(code, reason),
         };
         session = new ResponsesSocketSession(run, ends, lifetimeMs);
