@@ -111,6 +111,19 @@ describe('openai provider: faults', () => {
     assertNoKey(named);
     assert.equal(named.code, '[redacted]');
     assert.ok(named.param!.length <= 100, named.param!);
+    // Nor in part: its first half, what follows `sk-`, or a configured header's value.
+    const parts = JSON.stringify({
+      error: {
+        message: `starts ${KEY.slice(0, 18)}, ends ${KEY.slice(18)}; core ${KEY.slice(3, 30)}; project proj_portico`,
+        type: 'invalid_request_error',
+      },
+    });
+    const partial = await thrown({ ...fixture('http-400'), body: parts });
+    assert.equal(
+      partial.message.replace(/^.*?: /, ''),
+      'starts [redacted], ends [redacted]; core [redacted]; project [redacted]',
+      partial.message,
+    );
   });
 
   test('a connection reset mid-stream ends with a clean finish error', async () => {

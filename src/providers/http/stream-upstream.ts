@@ -70,7 +70,7 @@ export async function openUpstream(
     const cause = stop.aborted ? stop.reason : error;
     release();
     if (signal.aborted) return signal.reason;
-    return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options.apiKey);
+    return cleanUpstreamError(upstreamTransportError(options.id, cause, timeouts.connectMs), options);
   };
 
   let response: UpstreamAnswer;
@@ -90,7 +90,7 @@ export async function openUpstream(
     release();
     throw cleanUpstreamError(
       upstreamHttpError(options.id, response.status, answerHeaders(response.headers), errorText),
-      options.apiKey,
+      options,
     );
   }
   const contentType = response.headers['content-type'];

@@ -81,7 +81,7 @@ export function parseEventJson<S extends z.ZodType>(provider: string, data: stri
  * in a `finish`. Exactly one `finish` ends a stream.
  */
 export async function* translateStream(
-  upstream: Pick<UpstreamOptions, 'id' | 'apiKey'>,
+  upstream: Pick<UpstreamOptions, 'id' | 'apiKey' | 'headers'>,
   reply: UpstreamReply,
   translator: EventTranslator,
   signal: AbortSignal,
@@ -90,7 +90,7 @@ export async function* translateStream(
   // A failure the upstream reported may quote the key it was sent.
   const clean = (event: ModelEvent): ModelEvent =>
     event.type === 'finish' && event.error
-      ? { ...event, error: cleanUpstreamError(event.error, upstream.apiKey) }
+      ? { ...event, error: cleanUpstreamError(event.error, upstream) }
       : event;
   try {
     if (reply.json && translator.whole) {
@@ -120,7 +120,7 @@ export async function* translateStream(
     if (signal.aborted) throw error;
     const apiError = cleanUpstreamError(
       error instanceof ApiError ? error : upstreamTransportError(upstream.id, error),
-      upstream.apiKey,
+      upstream,
     );
     if (!yielded) throw apiError;
     yield { type: 'finish', reason: 'error', error: apiError };

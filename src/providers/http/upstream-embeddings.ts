@@ -66,6 +66,6 @@ function malformed(options: UpstreamOptions, why: string): ApiError {
       code: 'upstream_malformed',
       message: `The upstream '${options.id}' answered /embeddings wrongly: ${why}.`,
     }),
-    options.apiKey,
+    options,
   );
 }

@@ -105,6 +105,6 @@ export class OpenAiProvider implements Provider {
   }
 
   private clean(error: ApiError): ApiError {
-    return cleanUpstreamError(error, this.options.apiKey);
+    return cleanUpstreamError(error, this.options);
   }
 }
