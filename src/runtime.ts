@@ -255,7 +255,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       // Commands that only read beside a running server leave its queue alone.
       run: settings.run ?? options.recover !== false,
     },
-    { stores, engine, gateway, newId, now, logger },
+    { stores, engine, gateway, newId, now, logger, work },
   );
 
   return {

@@ -1,18 +1,31 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * The responses a process is generating, so that a shutdown can wait for them and then stop
- * the rest. Every generation enters when it starts and leaves when its record is written;
- * `stopSignal` aborts those still running when the wait is over.
+ * The work a process is doing, so that a shutdown can wait for it and then stop the rest: every
+ * generation enters when it starts and leaves when its record is written, every HTTP request
+ * until its answer is ready (count-work.ts), a claimed background run until it has ended, a
+ * WebSocket that is draining until it has closed. A shutdown first `drain`s (no new work is
+ * taken), waits, then `stop`s what still runs.
  */
 export class WorkTracker {
   private running = 0;
   private readonly waiters = new Set<() => void>();
+  private readonly drainer = new AbortController();
   private readonly stopper = new AbortController();
 
   constructor() {
-    // Every running generation listens for the stop: their number is not a leak.
+    // Every running generation listens for the stop, every WebSocket for the drain: their number is not a leak.
     setMaxListeners(0, this.stopper.signal);
+    setMaxListeners(0, this.drainer.signal);
+  }
+
+  /**
+   * Fires when a shutdown begins: what takes work in stops taking it (the background runner
+   * claims no more queued runs, a WebSocket answers what it received and closes); what runs
+   * goes on.
+   */
+  get drainSignal(): AbortSignal {
+    return this.drainer.signal;
   }
 
   /** Fires when running work must end now: generations end as failed and are stored so. */
@@ -51,6 +64,11 @@ export class WorkTracker {
     clearTimeout(timer);
     this.waiters.delete(wake);
     return finished;
+  }
+
+  /** Takes no new work from now on (see `drainSignal`). */
+  drain(): void {
+    this.drainer.abort();
   }
 
   /** Aborts every running generation; they end as failed, and their records are written. */

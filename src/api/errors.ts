@@ -75,6 +75,11 @@ export function serverError(message = `${SERVER_ERROR}.`): ApiError {
   return new ApiError({ status: 500, type: 'server_error', message, code: 'server_error' });
 }
 
+/** A 503 `server_shutting_down`: Portico stopped, or never began, this work because it is shutting down. */
+export function shuttingDown(message: string): ApiError {
+  return new ApiError({ status: 503, type: 'server_error', code: 'server_shutting_down', message });
+}
+
 /** Any thrown value as an ApiError; unknown failures never leak their message or stack. */
 export function toApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : serverError();

@@ -5,6 +5,7 @@ import { terminalEventType, type ResponseStreamEvent } from '../api/stream-event
 import { failure } from '../engine/finish-status.ts';
 import { CANCEL_REASON } from '../engine/run-signal.ts';
 import type { Logger } from '../logger.ts';
+import type { WorkTracker } from '../work-tracker.ts';
 import type { BackgroundRun, BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
@@ -38,6 +39,12 @@ export interface BackgroundRunnerOptions {
   pollMs: number;
   now: () => number;
   logger: Logger;
+  /**
+   * The process's work: a claimed run counts in it until it has ended, and once a shutdown
+   * drains it no more runs are claimed (they wait in the queue for the next start, or another
+   * instance); leases are still renewed and lapsed runs recovered.
+   */
+  work?: WorkTracker;
 }
 
 type StopReason = typeof CANCEL_REASON | 'lost' | 'shutdown';
@@ -121,7 +128,7 @@ export class BackgroundRunner {
         outcome,
       });
     }
-    while (!this.#closed) {
+    while (!this.#closed && !this.options.work?.drainSignal.aborted) {
       const run = await background.claim(instance, this.#busyModels(), now(), leaseMs);
       if (!run) break;
       this.#execute(run);
@@ -136,8 +143,10 @@ export class BackgroundRunner {
 
   #execute(run: BackgroundRun): void {
     const abort = new AbortController();
+    const leave = this.options.work?.enter();
     const done = this.#run(run, abort.signal).finally(() => {
       this.#active.delete(run.responseId);
+      leave?.();
       this.wake();
     });
     this.#active.set(run.responseId, { model: run.model, abort, done });

@@ -2,6 +2,7 @@ import type { EngineContext } from '../engine/engine-context.ts';
 import type { IdGenerator } from '../engine/ids.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import type { Logger } from '../logger.ts';
+import type { WorkTracker } from '../work-tracker.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Stores } from '../store/stores.ts';
 import { BackgroundResponses } from './background-responses.ts';
@@ -25,6 +26,8 @@ export interface BackgroundParts {
   newId: IdGenerator;
   now: () => number;
   logger: Logger;
+  /** The process's work, which claimed runs count in and whose drain stops claiming. */
+  work: WorkTracker;
 }
 
 /** The event log, the workers (started unless `run` is false) and the facade the routes use. */
@@ -64,6 +67,7 @@ export function startBackground(
     pollMs,
     now,
     logger,
+    work: parts.work,
   });
   if (settings.run) runner.start();
   const responses = new BackgroundResponses({

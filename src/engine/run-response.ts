@@ -1,4 +1,4 @@
-import { ApiError, toApiError } from '../api/errors.ts';
+import { ApiError, shuttingDown, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { outputText, type ResponseObject } from '../api/response.ts';
 import { terminalEventType, type ResponseStreamEvent } from '../api/stream-events.ts';
@@ -181,7 +181,8 @@ async function openTurn(
  * the signal with an ApiError (the generation deadline). Undefined: the client went away.
  */
 function stoppedBy(signal: AbortSignal, ctx: EngineContext): ApiError | undefined {
-  if (ctx.work?.stopSignal.aborted) return shutdownError();
+  if (ctx.work?.stopSignal.aborted)
+    return shuttingDown('Portico shut down before the response finished; send it again.');
   return signal.aborted && signal.reason instanceof ApiError ? signal.reason : undefined;
 }
 
@@ -189,15 +190,6 @@ function stoppedBy(signal: AbortSignal, ctx: EngineContext): ApiError | undefine
 async function* warmUp(): AsyncGenerator<ModelEvent, void, undefined> {
   yield { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } };
   yield { type: 'finish', reason: 'stop' };
-}
-
-function shutdownError(): ApiError {
-  return new ApiError({
-    status: 503,
-    type: 'server_error',
-    code: 'server_shutting_down',
-    message: 'Portico shut down before the response finished; send it again.',
-  });
 }
 
 async function* runTurns(

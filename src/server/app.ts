@@ -10,6 +10,7 @@ import type { AppEnv } from './app-env.ts';
 import { admitGateway } from './middleware/admit-gateway.ts';
 import { authenticateRequest } from './middleware/authenticate-request.ts';
 import { corsPolicy } from './middleware/cors-policy.ts';
+import { countWork } from './middleware/count-work.ts';
 import { requestId } from './middleware/request-id.ts';
 import { setAnswerHeader } from './send-answer.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -69,6 +70,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
 export function createApp(runtime: Runtime, logger: Logger, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId);
+  app.use(countWork(runtime.work));
   app.use(
     methodNotAllowed({
       // The universal endpoint's pattern (`POST /v1/:account/:gateway`) matches any two-segment

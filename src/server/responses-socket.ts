@@ -1,4 +1,4 @@
-import { ApiError, badRequest, toApiError } from '../api/errors.ts';
+import { ApiError, badRequest, shuttingDown, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import { once } from 'node:events';
 import { LIMITS } from '../api/limits.ts';
@@ -76,6 +76,8 @@ export class ResponsesSocketSession {
   private gone: Promise<unknown> | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
   private ended = false;
+  /** The server is shutting down: what was received is answered, nothing more is taken. */
+  private draining = false;
   /** Messages received and not yet answered, the one in flight included. */
   private pending = 0;
   /** Characters of the messages waiting behind the one in flight: they sit in memory until their turn. */
@@ -94,6 +96,12 @@ export class ResponsesSocketSession {
 
   /** A message from the client; messages are served in order, one response at a time. */
   receive(data: string): void {
+    if (this.draining) {
+      const message =
+        'Portico is shutting down: this connection takes no more responses; send it again on a new one.';
+      this.socket.send(errorMessage(shuttingDown(message)));
+      return;
+    }
     const refusal: [string, string] | undefined =
       this.pending >= MAX_ACTIVE_RESPONSES
         ? [
@@ -124,6 +132,20 @@ export class ResponsesSocketSession {
     this.ended = true;
     clearTimeout(this.timer);
     this.abort.abort();
+  }
+
+  /**
+   * The server is shutting down: the messages received so far are answered, in order, then the
+   * connection closes (1001, going away); a message that arrives meanwhile is refused
+   * (`server_shutting_down`). Resolves once the connection is closed, or the client went away.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.enqueue(async () => {
+      this.ended = true;
+      this.socket.close(1001, 'server shutting down');
+    });
+    return this.queue;
   }
 
   private enqueue(task: () => Promise<void>): void {

@@ -1,8 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type Server as HttpServer } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp, type AppOptions } from './app.ts';
+import { ConnectionDrain } from './connection-drain.ts';
 import { SocketServer } from './socket-server.ts';
 
 export interface ServerOptions extends RuntimeOptions, AppOptions {
@@ -18,9 +19,10 @@ export interface RunningServer {
   /** Stops at once: connections are cut, running responses are recorded as cancelled. */
   close(): Promise<void>;
   /**
-   * Stops gracefully (SIGTERM): no new connections or requests, running responses get up to
-   * `graceMs` to finish; those still running then end as failed (`server_shutting_down`),
-   * with their records written, before the stores close.
+   * Stops gracefully (SIGTERM): no new connections, and each open one closes after the answer
+   * it is serving (`connection: close`; a WebSocket after the messages it received); running
+   * work gets up to `graceMs` to finish, and the stores close as soon as it has. Responses
+   * still running then end as failed (`server_shutting_down`), with their records written.
    */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -86,16 +88,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     started.once('error', reject);
   });
   server.on('clientError', answerClientError);
+  const connections = new ConnectionDrain(server as HttpServer);
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const closeServer = (cut: boolean) =>
     new Promise<void>((resolve) => {
-      // Upgraded connections are no longer the HTTP server's: a WebSocket closes like a request.
-      for (const socket of sockets.clients)
-        if (cut) socket.terminate();
-        else socket.close(1001, 'server shutting down');
-      // http.Server#close also closes "idle" connections, and Node 20 counts a connection whose
-      // request was read as idle while its response still streams: stop listening alone.
+      // Upgraded connections are no longer the HTTP server's. A draining WebSocket closes
+      // itself once it has answered what it received (responses-socket-route.ts).
+      if (cut) for (const socket of sockets.clients) socket.terminate();
+      // Stop listening alone: the open connections are the drain's to close, as their answers end.
       if (cut) server.close(() => resolve());
       else NetServer.prototype.close.call(server, () => resolve());
       if (cut && 'closeAllConnections' in server) server.closeAllConnections();
@@ -108,14 +109,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await runtime.close();
     },
     async shutdown(graceMs) {
+      runtime.work.drain();
+      connections.drain();
       const closed = closeServer(false);
+      runtime.logger.info('shutdown: draining', { running: runtime.work.active });
       if (!(await runtime.work.idle(graceMs))) {
-        runtime.logger.warn('shutdown: stopping responses still running', { count: runtime.work.active });
+        runtime.logger.warn('shutdown: stopping work still running', { count: runtime.work.active });
         runtime.work.stop();
         await runtime.work.idle(STOP_WAIT_MS);
       }
       // The last bytes of finished answers may still be on their way: close connections as they go
-      // idle, and cut what is left after a moment (keep-alives, clients that stopped reading).
+      // idle, and cut what is left after a moment (clients that stopped reading, connections
+      // that never sent a request, WebSockets whose clients did not answer the close).
       const flushed = Date.now() + FLUSH_MS;
       let done = false;
       void closed.then(() => (done = true));
@@ -124,6 +129,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const socket of sockets.clients) socket.terminate();
       await closed;
       await runtime.close();
     },

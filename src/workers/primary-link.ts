@@ -1,11 +1,19 @@
+import { shuttingDown } from '../api/errors.ts';
 import type { MetricsSnapshot } from '../gateway/metrics.ts';
-import { fromWireError, type ToPrimary, type ToWorker } from './worker-messages.ts';
+import { fromWireError, toWireError, type ToPrimary, type ToWorker } from './worker-messages.ts';
 
-/** The worker's end of the IPC channel to the cluster's primary. */
+/**
+ * The worker's end of the IPC channel to the cluster's primary (the worker's `process`). A send
+ * that fails calls back with its error (EPIPE when the primary died, ERR_IPC_CHANNEL_CLOSED once
+ * that is seen): without a callback, node emits it as an 'error' on the process, and unheard,
+ * that ended the worker.
+ */
 export interface WorkerPort {
-  send(message: ToPrimary): void;
+  send(message: ToPrimary, callback: (error: Error | null) => void): unknown;
   on(event: 'message', listener: (message: ToWorker) => void): void;
 }
+
+function ignoreSendError(): void {}
 
 type Request = ToPrimary extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 type Answer = Exclude<ToWorker, { kind: 'metrics-wanted' }>;
@@ -31,11 +39,19 @@ export class PrimaryLink {
     this.#metrics = snapshot;
   }
 
-  /** Sends `request`; `listener` gets every answer to it until `forget` is called. */
+  /**
+   * Sends `request`; `listener` gets every answer to it until `forget` is called. A request that
+   * cannot reach the primary (it is gone) is answered `failed`, a 503 `server_shutting_down`;
+   * node's cluster then ends this worker, whose primary disconnected.
+   */
   open(request: Request, listener: (message: Answer) => void): number {
     const id = this.#next++;
     this.#listeners.set(id, listener);
-    this.port.send({ ...request, id } as ToPrimary);
+    this.port.send({ ...request, id } as ToPrimary, (error) => {
+      if (!error) return;
+      const gone = shuttingDown("Portico's primary process is gone: send the request again.");
+      this.#listeners.get(id)?.({ kind: 'failed', id, error: toWireError(gone) });
+    });
     return id;
   }
 
@@ -78,7 +94,8 @@ export class PrimaryLink {
     this.#listeners.delete(id);
   }
 
+  /** Sends what wants no answer; one that fails is dropped (the primary is gone, and this worker exits with it). */
   send(message: ToPrimary): void {
-    this.port.send(message);
+    this.port.send(message, ignoreSendError);
   }
 }

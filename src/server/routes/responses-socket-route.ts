@@ -51,6 +51,12 @@ export function responsesSocketRoute(
       return runtime.gateway.run(call);
     };
     let session: ResponsesSocketSession | undefined;
+    const { work } = runtime;
+    // At a shutdown the connection answers what it received, then closes; until then it is running work.
+    const drain = () => {
+      const leave = work.enter();
+      void session?.drain().finally(leave);
+    };
     return {
       onOpen(_event, ws) {
         const raw = ws.raw as { bufferedAmount: number; readyState: number } | undefined;
@@ -67,12 +73,15 @@ export function responsesSocketRoute(
         };
         session = new ResponsesSocketSession(run, ends, lifetimeMs);
         runtime.logger.info('responses websocket opened', { project: principal.project });
+        if (work.drainSignal.aborted) drain();
+        else work.drainSignal.addEventListener('abort', drain, { once: true });
       },
       onMessage(event) {
         const data = event.data;
         session?.receive(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8'));
       },
       onClose() {
+        work.drainSignal.removeEventListener('abort', drain);
         session?.closed();
         runtime.logger.info('responses websocket closed', {
           project: principal.project,
