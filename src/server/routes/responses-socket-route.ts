@@ -17,7 +17,7 @@ const UNREAD_HIGH_WATER = 1024 * 1024;
 const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
 /** Resolves once fewer than UNREAD_HIGH_WATER bytes wait unread, or the socket closed (`backlog` 0). */
-async function drain(backlog: () => number): Promise<void> {
+async function untilRead(backlog: () => number): Promise<void> {
   while (backlog() > UNREAD_HIGH_WATER) await sleep(10);
 }
 
@@ -68,7 +68,7 @@ export function responsesSocketRoute(
             if (backlog() > MAX_UNREAD_BYTES) return ws.close(1008, 'the client is not reading its messages');
             ws.send(JSON.stringify(message));
           },
-          drained: () => (backlog() > UNREAD_HIGH_WATER ? drain(backlog) : undefined),
+          drained: () => (backlog() > UNREAD_HIGH_WATER ? untilRead(backlog) : undefined),
           close: (code: number, reason: string) => ws.close(code, reason),
         };
         session = new ResponsesSocketSession(run, ends, lifetimeMs);
