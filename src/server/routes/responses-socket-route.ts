@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { upgradeWebSocket } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../api/errors.ts';
-import type { GatewayCall } from '../../gateway/gateway-call.ts';
+import { queuedCaller, type GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -33,11 +33,17 @@ export function responsesSocketRoute(
   const upgrade = upgradeWebSocket((c) => {
     const { principal, gateway } = c.var;
     const headers = requestHeaders(c);
+    // Each turn reads the key again: one revoked or expired while the socket is open stops it.
+    const credentials = {
+      kind: 'queued' as const,
+      project: principal.project,
+      caller: queuedCaller(principal),
+    };
     const run: RunTurn = (request, body, previousItems, signal) => {
       const warnings: string[] = [];
       const call: GatewayCall = {
         path: 'WS /v1/responses',
-        credentials: { kind: 'principal', principal },
+        credentials,
         gatewayId: gateway.id,
         options: optionsFromHeaders(headers, warnings),
         steps: [{ request, options: {} }],
