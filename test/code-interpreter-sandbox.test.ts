@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -119,4 +120,62 @@ describe('the Python sandbox', () => {
     const after = await run('"rows" in globals()');
     assert.equal(after.logs, 'False\n');
   });
+
+  test("the host's processes are out of reach: code that signals its parent, its group or the server ends only itself", async () => {
+    // A stand-in for the server, in a process group of its own: where the sandbox can reach it,
+    // the second of these kills it (and the third its group, never this test's runner).
+    const attacks = [
+      throughJavaScript(
+        "const tries = [__HOST__, -__HOST__, -process.pid].map((pid) => { try { process.kill(pid, 0); return 'signalled ' + pid; } catch (e) { return e.code; } }); return [process.ppid, ...tries].join(' ')",
+      ),
+      throughJavaScript("process.kill(process.ppid, 'SIGKILL'); return 'sent'"),
+      throughJavaScript("process.kill(0, 'SIGKILL'); return 'sent'"),
+    ];
+    const server = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', STAND_IN], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ATTACKS: JSON.stringify(attacks) },
+    });
+    let out = '';
+    server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      server.once('close', (...end) => resolve(end)),
+    );
+    assert.deepEqual(
+      [code, signal],
+      [0, null],
+      `the stand-in server ended (${signal ?? code}); it saw:\n${out}`,
+    );
+    const [looked, byParent, byGroup] = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string);
+    // Process 1 of its own namespace, with no parent: the server's pid and group name nothing there.
+    assert.equal(looked, '0 ESRCH ESRCH ESRCH');
+    // A kill of its own group reaches unshare, whose end takes the sandbox with it (the sandbox
+    // itself, process 1 there, ignores it): the answer may come back first.
+    for (const outcome of [byParent, byGroup])
+      assert.match(outcome!, /^(sent|ended: Python's process ended \(SIGKILL\))/);
+  });
 });
+
+/**
+ * A stand-in for Portico: runs each of $ATTACKS (`__HOST__` its own pid) at once, each in an
+ * interpreter of its own, and prints the logs of each, or `ended: ` and why the run failed, as
+ * JSON lines in the order of $ATTACKS.
+ */
+const STAND_IN = `
+import { PythonProcess } from ${JSON.stringify(new URL('../src/tools/code-interpreter/python-process.ts', import.meta.url).href)};
+const never = new AbortController().signal;
+const outcomes = await Promise.all(JSON.parse(process.env.ATTACKS).map(async (code) => {
+  const python = new PythonProcess({ memoryMb: 256, timeoutMs: 30000, maxOutputBytes: 2000, isolateNetwork: true });
+  try {
+    return (await python.run(code.replaceAll('__HOST__', String(process.pid)), [], never)).logs.trim();
+  } catch (error) {
+    return 'ended: ' + error.message;
+  } finally {
+    python.kill();
+  }
+}));
+for (const outcome of outcomes) console.log(JSON.stringify(outcome));
+`;

@@ -1,9 +1,9 @@
 // The Python sandbox's child process: Pyodide (CPython compiled to WebAssembly) run by Node
 // under its permission model (no file system but the Pyodide folder, read-only; no child
-// processes, no workers, no addons) and, where the host allows, in a network namespace of its
-// own (unshare -rn). Plain JavaScript: it runs without the TypeScript loader, which the
-// permission model would have to let read the project; `npm run build` copies it into dist/
-// (scripts/copy-assets.mjs).
+// processes, no workers, no addons) and, where the host allows, in network and PID namespaces
+// of its own (sandbox-command.ts). Plain JavaScript: it runs without the TypeScript loader,
+// which the permission model would have to let read the project; `npm run build` copies it
+// into dist/ (scripts/copy-assets.mjs).
 //
 // Protocol: one JSON line per request on stdin, `{id, code, files: [{path, data}]}` (base64
 // data), one JSON line per answer on stdout, `{id, logs, error, files}`; `{ready: true}` once

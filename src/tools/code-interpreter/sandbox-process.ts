@@ -1,0 +1,150 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { sandboxCommand } from './sandbox-command.ts';
+
+/** A file in the sandbox's /mnt/data, by its path there. */
+export interface SandboxFile {
+  path: string;
+  data: Buffer;
+}
+
+/** What one run of code left: its logs (stdout, stderr, the last expression), its error, the files it wrote. */
+export interface RunResult {
+  logs: string;
+  error: string | null;
+  files: SandboxFile[];
+}
+
+export interface SandboxLimits {
+  memoryMb: number;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  /** Run the process in namespaces of its own (network, PID: sandbox-command.ts); refuse to run without them. */
+  isolateNetwork: boolean;
+}
+
+const SANDBOX_SCRIPT = fileURLToPath(new URL('python-sandbox.mjs', import.meta.url));
+const PYODIDE_DIR = dirname(createRequire(import.meta.url).resolve('pyodide/pyodide.mjs'));
+/** Bytes of one answer line the parent reads: files and logs are bounded before it, this is the wall. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** How long loading Python may take (about 5 s on two cores). */
+const LOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * One sandbox process, from its start to its end: Python loaded by python-sandbox.mjs within
+ * its walls, answering runs one JSON line each. Once ended, for whatever reason, everything
+ * asked of it fails with that reason.
+ */
+export class SandboxProcess {
+  /** Resolved once Python is loaded; rejected when the process ends first. */
+  readonly ready: Promise<void>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly asked = new Map<
+    number,
+    { resolve(answer: RunResult): void; reject(reason: Error): void }
+  >();
+  private next = 0;
+  private reason: Error | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private start = { resolve: () => {}, reject: (_reason: Error) => {} };
+
+  constructor(private readonly limits: SandboxLimits) {
+    const node = [
+      process.execPath,
+      '--experimental-permission',
+      `--allow-fs-read=${PYODIDE_DIR}/`,
+      `--allow-fs-read=${SANDBOX_SCRIPT}`,
+      `--max-old-space-size=${limits.memoryMb}`,
+      '--no-warnings',
+      SANDBOX_SCRIPT,
+      PYODIDE_DIR,
+      String(limits.memoryMb),
+      String(limits.maxOutputBytes),
+    ];
+    const [command, ...args] = sandboxCommand(node, limits.isolateNetwork);
+    const child = spawn(command!, args, { stdio: 'pipe', env: {}, detached: true });
+    this.child = child;
+    child.stdin.on('error', () => {}); // a write to a process that ended: its end says why
+    child.stderr.resume();
+    child.on('error', (error) => this.end(error));
+    child.on('close', (code, signal) =>
+      this.end(new Error(`Python's process ended (${signal ?? `exit ${code}`}); its state was reset.`)),
+    );
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (line.length <= MAX_ANSWER_BYTES) this.answer(line);
+    });
+    this.ready = new Promise<void>((resolve, reject) => (this.start = { resolve, reject }));
+    this.ready.catch(() => {}); // whoever waits on it hears; nobody else need
+    this.timers.push(
+      setTimeout(
+        () => this.end(new Error(`Python did not start within ${LOAD_TIMEOUT_MS} ms.`)),
+        LOAD_TIMEOUT_MS,
+      ),
+    );
+  }
+
+  /** Whether the process has ended (or was ended): a new one is needed. */
+  get ended(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Runs `code` with `files` placed in /mnt/data first; rejected with the reason the process ended, if it did. */
+  ask(code: string, files: readonly SandboxFile[]): Promise<RunResult> {
+    if (this.reason) return Promise.reject(this.reason);
+    const id = this.next++;
+    return new Promise<RunResult>((resolve, reject) => {
+      this.asked.set(id, { resolve, reject });
+      const message = {
+        id,
+        code,
+        files: files.map((file) => ({ path: file.path, data: file.data.toString('base64') })),
+      };
+      this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    });
+  }
+
+  /** Ends the process (its whole group: unshare and the sandbox under it); what waits on it fails with `reason`. */
+  end(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    for (const timer of this.timers) clearTimeout(timer);
+    const { child } = this;
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Ended already.
+      }
+    child.kill('SIGKILL');
+    this.start.reject(reason);
+    for (const { reject } of this.asked.values()) reject(reason);
+    this.asked.clear();
+  }
+
+  private answer(line: string): void {
+    let answer: { ready?: boolean; id?: number } & Partial<RunResult> & {
+        files?: Array<{ path: string; data: string }>;
+      };
+    try {
+      answer = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (answer.ready) return this.start.resolve();
+    const waiter = typeof answer.id === 'number' ? this.asked.get(answer.id) : undefined;
+    if (!waiter) return;
+    this.asked.delete(answer.id!);
+    waiter.resolve({
+      logs: String(answer.logs ?? ''),
+      error: answer.error ?? null,
+      files: (answer.files ?? []).map((file) => ({
+        path: String(file.path),
+        data: Buffer.from(String(file.data), 'base64'),
+      })),
+    });
+  }
+}
