@@ -157,6 +157,29 @@ describe('the Python sandbox', () => {
     for (const outcome of [byParent, byGroup])
       assert.match(outcome!, /^(sent|ended: Python's process ended \(SIGKILL\))/);
   });
+
+  test('stdout flooded without a newline is cut at 64 MiB: the run fails, the parent holds no more', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      await assert.rejects(
+        run(
+          throughJavaScript(
+            "const s = 'x'.repeat(1 << 20); for (let i = 0; i < 200; i++) await new Promise((done) => process.stdout.write(s, done)); return 'flooded'",
+          ),
+        ),
+        /wrote more than 64 MiB in one answer and was stopped/,
+      );
+    } finally {
+      clearInterval(sample);
+    }
+    assert.ok(
+      peak - before < 140 * 2 ** 20,
+      `the parent grew by ${Math.round((peak - before) / 2 ** 20)} MiB`,
+    );
+    assert.equal((await run('1 + 1')).logs, '2\n');
+  });
 });
 
 /**

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readBoundedLines } from './bounded-lines.ts';
 import { sandboxCommand } from './sandbox-command.ts';
 
 /** A file in the sandbox's /mnt/data, by its path there. */
@@ -28,8 +28,9 @@ export interface SandboxLimits {
 
 const SANDBOX_SCRIPT = fileURLToPath(new URL('python-sandbox.mjs', import.meta.url));
 const PYODIDE_DIR = dirname(createRequire(import.meta.url).resolve('pyodide/pyodide.mjs'));
+const MIB = 1024 * 1024;
 /** Bytes of one answer line the parent reads: files and logs are bounded before it, this is the wall. */
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_ANSWER_BYTES = 64 * MIB;
 /** How long loading Python may take (about 5 s on two cores). */
 const LOAD_TIMEOUT_MS = 60_000;
 
@@ -73,10 +74,17 @@ export class SandboxProcess {
     child.on('close', (code, signal) =>
       this.end(new Error(`Python's process ended (${signal ?? `exit ${code}`}); its state was reset.`)),
     );
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    lines.on('line', (line) => {
-      if (line.length <= MAX_ANSWER_BYTES) this.answer(line);
-    });
+    readBoundedLines(
+      child.stdout,
+      MAX_ANSWER_BYTES,
+      (line) => this.answer(line),
+      () =>
+        this.end(
+          new Error(
+            `The sandbox wrote more than ${MAX_ANSWER_BYTES / MIB} MiB in one answer and was stopped; Python's state was reset.`,
+          ),
+        ),
+    );
     this.ready = new Promise<void>((resolve, reject) => (this.start = { resolve, reject }));
     this.ready.catch(() => {}); // whoever waits on it hears; nobody else need
     this.timers.push(
