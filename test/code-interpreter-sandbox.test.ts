@@ -180,6 +180,20 @@ describe('the Python sandbox', () => {
     );
     assert.equal((await run('1 + 1')).logs, '2\n');
   });
+
+  test('the memory limit counts the whole process: files in memory and array buffers made through JavaScript', async () => {
+    const files = run(
+      'f = open("/tmp/big", "wb")\nfor _ in range(32):\n    f.write(b"x" * (16 << 20))\nf.close()\nprint("wrote 512 MiB")',
+    );
+    await assert.rejects(files, /more than its memory limit of 256 MiB/);
+    const buffers = run(
+      throughJavaScript(
+        'const held = []; for (let i = 0; i < 64; i++) { held.push(new Uint8Array(16 << 20).fill(1)); await new Promise((done) => setTimeout(done, 1)); } return held.length',
+      ),
+    );
+    await assert.rejects(buffers, /more than its memory limit of 256 MiB/);
+    assert.equal((await run('1 + 1')).logs, '2\n');
+  });
 });
 
 /**

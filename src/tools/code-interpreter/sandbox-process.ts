@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBoundedLines } from './bounded-lines.ts';
+import { childrenOf, residentBytes } from './resident-memory.ts';
 import { sandboxCommand } from './sandbox-command.ts';
 
 /** A file in the sandbox's /mnt/data, by its path there. */
@@ -19,6 +20,7 @@ export interface RunResult {
 }
 
 export interface SandboxLimits {
+  /** Memory the code may hold on top of what the idle interpreter holds (measured at its start). */
   memoryMb: number;
   timeoutMs: number;
   maxOutputBytes: number;
@@ -33,11 +35,14 @@ const MIB = 1024 * 1024;
 const MAX_ANSWER_BYTES = 64 * MIB;
 /** How long loading Python may take (about 5 s on two cores). */
 const LOAD_TIMEOUT_MS = 60_000;
+/** How often the sandbox's resident memory is measured, from its start to its end. */
+const MEMORY_CHECK_MS = 50;
 
 /**
  * One sandbox process, from its start to its end: Python loaded by python-sandbox.mjs within
- * its walls, answering runs one JSON line each. Once ended, for whatever reason, everything
- * asked of it fails with that reason.
+ * its walls, answering runs one JSON line each. The parent measures its memory (the child's own
+ * word is not to be trusted) and ends it past its limit, and reads its answers a bounded line
+ * at a time. Once ended, for whatever reason, everything asked of it fails with that reason.
  */
 export class SandboxProcess {
   /** Resolved once Python is loaded; rejected when the process ends first. */
@@ -49,6 +54,7 @@ export class SandboxProcess {
   >();
   private next = 0;
   private reason: Error | undefined;
+  private loaded = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private start = { resolve: () => {}, reject: (_reason: Error) => {} };
 
@@ -142,7 +148,13 @@ export class SandboxProcess {
     } catch {
       return;
     }
-    if (answer.ready) return this.start.resolve();
+    if (answer.ready) {
+      // Once: code that writes it again is not Python loading.
+      if (this.loaded) return;
+      this.loaded = true;
+      this.watchMemory();
+      return this.start.resolve();
+    }
     const waiter = typeof answer.id === 'number' ? this.asked.get(answer.id) : undefined;
     if (!waiter) return;
     this.asked.delete(answer.id!);
@@ -154,5 +166,34 @@ export class SandboxProcess {
         data: Buffer.from(String(file.data), 'base64'),
       })),
     });
+  }
+
+  /**
+   * Measures the sandbox's resident memory now, with Python loaded and idle, and ends the process
+   * whenever it holds more than that plus `memoryMb`: WebAssembly memory, the files Python keeps
+   * in memory (/tmp, /mnt/data), array buffers made through JavaScript, all count.
+   */
+  private watchMemory(): void {
+    const { child, limits } = this;
+    // Under unshare --fork, the sandbox is unshare's one child.
+    const pid = limits.isolateNetwork ? childrenOf(child.pid!)[0] : child.pid;
+    const baseline = pid === undefined ? undefined : residentBytes(pid);
+    if (pid === undefined || baseline === undefined) {
+      // No /proc (a host without namespaces, e.g. macOS, running with network_isolation: none).
+      if (limits.isolateNetwork) this.end(new Error("The sandbox's memory cannot be measured on this host."));
+      return;
+    }
+    const limit = baseline + limits.memoryMb * MIB;
+    const check = setInterval(() => {
+      const held = residentBytes(pid);
+      if (held === undefined || held <= limit) return;
+      this.end(
+        new Error(
+          `The code used more than its memory limit of ${limits.memoryMb} MiB (the sandbox held ${Math.round(held / MIB)} MiB, ${Math.round(baseline / MIB)} MiB of it the idle interpreter's own) and was stopped; Python's state was reset.`,
+        ),
+      );
+    }, MEMORY_CHECK_MS);
+    check.unref();
+    this.timers.push(check);
   }
 }
