@@ -194,6 +194,19 @@ describe('the Python sandbox', () => {
     await assert.rejects(buffers, /more than its memory limit of 256 MiB/);
     assert.equal((await run('1 + 1')).logs, '2\n');
   });
+
+  test('a process that fails to start says why, in the last lines it wrote', async () => {
+    const starved = new PythonProcess({
+      memoryMb: 1,
+      timeoutMs: 10_000,
+      maxOutputBytes: 2_000,
+      isolateNetwork: true,
+    });
+    await assert.rejects(
+      starved.run('1', [], never),
+      /Python's process ended .* It wrote: [^]*(OOM|out of memory)/i,
+    );
+  });
 });
 
 /**

@@ -37,6 +37,8 @@ const MAX_ANSWER_BYTES = 64 * MIB;
 const LOAD_TIMEOUT_MS = 60_000;
 /** How often the sandbox's resident memory is measured, from its start to its end. */
 const MEMORY_CHECK_MS = 50;
+/** What is kept of the sandbox's stderr, for the error that says why it ended. */
+const STDERR_TAIL_CHARS = 2_000;
 
 /**
  * One sandbox process, from its start to its end: Python loaded by python-sandbox.mjs within
@@ -55,6 +57,7 @@ export class SandboxProcess {
   private next = 0;
   private reason: Error | undefined;
   private loaded = false;
+  private stderr = '';
   private readonly timers: NodeJS.Timeout[] = [];
   private start = { resolve: () => {}, reject: (_reason: Error) => {} };
 
@@ -75,10 +78,16 @@ export class SandboxProcess {
     const child = spawn(command!, args, { stdio: 'pipe', env: {}, detached: true });
     this.child = child;
     child.stdin.on('error', () => {}); // a write to a process that ended: its end says why
-    child.stderr.resume();
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_TAIL_CHARS);
+    });
     child.on('error', (error) => this.end(error));
     child.on('close', (code, signal) =>
-      this.end(new Error(`Python's process ended (${signal ?? `exit ${code}`}); its state was reset.`)),
+      this.end(
+        new Error(
+          `Python's process ended (${signal ?? `exit ${code}`}); its state was reset.${this.lastWords()}`,
+        ),
+      ),
     );
     readBoundedLines(
       child.stdout,
@@ -195,5 +204,11 @@ export class SandboxProcess {
     }, MEMORY_CHECK_MS);
     check.unref();
     this.timers.push(check);
+  }
+
+  /** The last lines the process wrote to stderr, to say why it ended. */
+  private lastWords(): string {
+    const tail = this.stderr.trim().split('\n').slice(-10).join('\n').trim();
+    return tail ? ` It wrote: ${tail}` : '';
   }
 }
