@@ -4,7 +4,7 @@
  * does not use, which more than halves its CPU time from start to the first answer. Dynamic
  * imports stay separate chunks, loaded on first use. Packages other than BUNDLED stay in
  * node_modules (native addons, files found beside their code, what loads only on first use).
- * Run by `npm run build` after tsc.
+ * Run by `npm run build` after tsc and scripts/copy-assets.mjs.
  */
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';

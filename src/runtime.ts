@@ -201,7 +201,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const toolsFetch = guardedFetch(config.tools.allowedNetworks);
   const containers = new Containers(
     stores.containers,
-    options.interpreters ?? new InterpreterPool(config.tools.codeInterpreter, now),
+    options.interpreters ?? new InterpreterPool(config.tools.codeInterpreter, { now }),
     config.tools.codeInterpreter,
     newId,
     now,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -119,4 +120,112 @@ describe('the Python sandbox', () => {
     const after = await run('"rows" in globals()');
     assert.equal(after.logs, 'False\n');
   });
+
+  test("the host's processes are out of reach: code that signals its parent, its group or the server ends only itself", async () => {
+    // A stand-in for the server, in a process group of its own: where the sandbox can reach it,
+    // the second of these kills it (and the third its group, never this test's runner).
+    const attacks = [
+      throughJavaScript(
+        "const tries = [__HOST__, -__HOST__, -process.pid].map((pid) => { try { process.kill(pid, 0); return 'signalled ' + pid; } catch (e) { return e.code; } }); return [process.ppid, ...tries].join(' ')",
+      ),
+      throughJavaScript("process.kill(process.ppid, 'SIGKILL'); return 'sent'"),
+      throughJavaScript("process.kill(0, 'SIGKILL'); return 'sent'"),
+    ];
+    const server = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', STAND_IN], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ATTACKS: JSON.stringify(attacks) },
+    });
+    let out = '';
+    server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      server.once('close', (...end) => resolve(end)),
+    );
+    assert.deepEqual(
+      [code, signal],
+      [0, null],
+      `the stand-in server ended (${signal ?? code}); it saw:\n${out}`,
+    );
+    const [looked, byParent, byGroup] = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string);
+    // Process 1 of its own namespace, with no parent: the server's pid and group name nothing there.
+    assert.equal(looked, '0 ESRCH ESRCH ESRCH');
+    // A kill of its own group reaches unshare, whose end takes the sandbox with it (the sandbox
+    // itself, process 1 there, ignores it): the answer may come back first.
+    for (const outcome of [byParent, byGroup])
+      assert.match(outcome!, /^(sent|ended: Python's process ended \(SIGKILL\))/);
+  });
+
+  test('stdout flooded without a newline is cut at 64 MiB: the run fails, the parent holds no more', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      await assert.rejects(
+        run(
+          throughJavaScript(
+            "const s = 'x'.repeat(1 << 20); for (let i = 0; i < 200; i++) await new Promise((done) => process.stdout.write(s, done)); return 'flooded'",
+          ),
+        ),
+        /wrote more than 64 MiB in one answer and was stopped/,
+      );
+    } finally {
+      clearInterval(sample);
+    }
+    assert.ok(
+      peak - before < 140 * 2 ** 20,
+      `the parent grew by ${Math.round((peak - before) / 2 ** 20)} MiB`,
+    );
+    assert.equal((await run('1 + 1')).logs, '2\n');
+  });
+
+  test('the memory limit counts the whole process: files in memory and array buffers made through JavaScript', async () => {
+    const files = run(
+      'f = open("/tmp/big", "wb")\nfor _ in range(32):\n    f.write(b"x" * (16 << 20))\nf.close()\nprint("wrote 512 MiB")',
+    );
+    await assert.rejects(files, /more than its memory limit of 256 MiB/);
+    const buffers = run(
+      throughJavaScript(
+        'const held = []; for (let i = 0; i < 64; i++) { held.push(new Uint8Array(16 << 20).fill(1)); await new Promise((done) => setTimeout(done, 1)); } return held.length',
+      ),
+    );
+    await assert.rejects(buffers, /more than its memory limit of 256 MiB/);
+    assert.equal((await run('1 + 1')).logs, '2\n');
+  });
+
+  test('a process that fails to start says why, in the last lines it wrote', async () => {
+    const starved = new PythonProcess({
+      memoryMb: 1,
+      timeoutMs: 10_000,
+      maxOutputBytes: 2_000,
+      isolateNetwork: true,
+    });
+    await assert.rejects(
+      starved.run('1', [], never),
+      /Python's process ended .* It wrote: [^]*(OOM|out of memory)/i,
+    );
+  });
 });
+
+/**
+ * A stand-in for Portico: runs each of $ATTACKS (`__HOST__` its own pid) at once, each in an
+ * interpreter of its own, and prints the logs of each, or `ended: ` and why the run failed, as
+ * JSON lines in the order of $ATTACKS.
+ */
+const STAND_IN = `
+import { PythonProcess } from ${JSON.stringify(new URL('../src/tools/code-interpreter/python-process.ts', import.meta.url).href)};
+const never = new AbortController().signal;
+const outcomes = await Promise.all(JSON.parse(process.env.ATTACKS).map(async (code) => {
+  const python = new PythonProcess({ memoryMb: 256, timeoutMs: 30000, maxOutputBytes: 2000, isolateNetwork: true });
+  try {
+    return (await python.run(code.replaceAll('__HOST__', String(process.pid)), [], never)).logs.trim();
+  } catch (error) {
+    return 'ended: ' + error.message;
+  } finally {
+    python.kill();
+  }
+}));
+for (const outcome of outcomes) console.log(JSON.stringify(outcome));
+`;

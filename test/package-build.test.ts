@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { startScriptedUpstream } from './support/scripted-upstream.ts';
+import { spawnServe } from './support/spawn-serve.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -135,5 +137,45 @@ describe('the published package (npm run build)', () => {
     const stderr = await serveOnce(['--workers', '2'], env());
     assert.ok(loadedBy(stderr, 'worker').has('better-sqlite3'), stderr);
     assert.deepEqual([...loadedBy(stderr, 'primary')], []);
+  });
+
+  test('the built server runs Python: the sandbox script is built beside the interpreter that starts it', async () => {
+    assert.ok(
+      existsSync(join(root, 'dist', 'tools', 'code-interpreter', 'python-sandbox.mjs')),
+      'python-sandbox.mjs is in dist/',
+    );
+    // A model that has the code interpreter print 6 * 7, then repeats what it printed.
+    const upstream = await startScriptedUpstream(({ input }) => {
+      const output = input.find((item) => item.type === 'function_call_output');
+      if (output) return [{ type: 'message', text: String(output.output) }];
+      return [{ type: 'function_call', name: 'python', arguments: JSON.stringify({ code: 'print(6 * 7)' }) }];
+    });
+    const config = join(dataDir, 'python.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        providers: { scripted: { type: 'openai', base_url: `${upstream.url}/v1` } },
+        models: [{ id: 'scripted/agent', provider: 'scripted', context_window: 8192 }],
+        tools: { run_for_openai: true },
+        gateways: { default: { authentication: false } },
+      }),
+    );
+    const server = await spawnServe(['--config', config], env(), [join(root, 'bin', 'portico.js')]);
+    try {
+      const answer = await fetch(`${server.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'scripted/agent',
+          input: 'Compute.',
+          tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
+        }),
+      });
+      const json = (await answer.json()) as { output_text?: string; output?: unknown };
+      assert.equal(json.output_text, '42\n', JSON.stringify(json.output));
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
   });
 });

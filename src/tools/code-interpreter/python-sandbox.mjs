@@ -1,8 +1,10 @@
 // The Python sandbox's child process: Pyodide (CPython compiled to WebAssembly) run by Node
 // under its permission model (no file system but the Pyodide folder, read-only; no child
-// processes, no workers, no addons) and, where the host allows, in a network namespace of its
-// own (unshare -rn). Plain JavaScript: it runs without the TypeScript loader, which the
-// permission model would have to let read the project.
+// processes, no workers, no addons) and, where the host allows, in network and PID namespaces
+// of its own (sandbox-command.ts). The parent measures its memory and bounds what it reads of
+// its stdout (sandbox-process.ts): nothing here is trusted to hold a limit. Plain JavaScript: it
+// runs without the TypeScript loader, which the permission model would have to let read the
+// project; `npm run build` copies it into dist/ (scripts/copy-assets.mjs).
 //
 // Protocol: one JSON line per request on stdin, `{id, code, files: [{path, data}]}` (base64
 // data), one JSON line per answer on stdout, `{id, logs, error, files}`; `{ready: true}` once
@@ -21,7 +23,8 @@ process.binding = (name) => {
   if (name === 'constants') return { fs: constants };
   throw new Error(`process.binding('${name}') is not available in the sandbox.`);
 };
-// WebAssembly memory may not grow past the limit: Python sees a MemoryError instead.
+// WebAssembly memory may not grow past the limit: Python sees a MemoryError instead (the
+// parent's measure of the whole process is the wall; this makes the common case a clean error).
 const grow = WebAssembly.Memory.prototype.grow;
 WebAssembly.Memory.prototype.grow = function (pages) {
   if (this.buffer.byteLength + pages * 65536 > memoryBytes) throw new RangeError('sandbox memory limit');
