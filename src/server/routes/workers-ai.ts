@@ -14,13 +14,14 @@ import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
 import { workersAiStep } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
+import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { cloudflareLogFilter } from './logs.ts';
 import { createResponseHandler } from './responses.ts';
 
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
- * its OpenAI-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
+ * its OpenAI- and Anthropic-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
  * The account id is accepted as given: Portico has one account, the server itself.
  */
 export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
@@ -47,6 +48,8 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   });
   app.post('/ai/v1/responses', createResponseHandler(runtime));
   app.post('/ai/v1/chat/completions', chatCompletionHandler(runtime));
+  app.post('/ai/v1/messages', messagesHandler(runtime));
+  app.post('/ai/v1/messages/count_tokens', countTokensHandler(runtime));
 
   app.get('/ai/models/search', async (c) => {
     const query = parseBody(ModelSearchQuery, c.req.query());
