@@ -535,7 +535,7 @@ describe('POST /v1/messages with keys', () => {
   });
   after(() => gateway.stop());
 
-  test("a Portico key in x-api-key, as Anthropic's SDK sends it, is the key; a bad one is a 401 in Anthropic's shape", async () => {
+  test("a Portico key in x-api-key, as Anthropic's SDK sends it, is the key, with its model scope; a bad one is a 401 in Anthropic's shape", async () => {
     const created = await gateway.request('POST', '/v1/keys', { name: 'claude', scopes: { admin: true } });
     const key = created.json.key as string;
     const message = await anthropicClient(gateway.url, key).messages.create({
@@ -558,6 +558,25 @@ describe('POST /v1/messages with keys', () => {
         error instanceof Anthropic.AuthenticationError &&
         (error.error as { error: { type: string } }).error.type === 'authentication_error',
     );
+    const scoped = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'echo only', scopes: { models: ['test/echo'] } },
+      { 'x-api-key': key },
+    );
+    const echoOnly = anthropicClient(gateway.url, scoped.json.key as string);
+    const other = { model: 'test/other', messages: [{ role: 'user' as const, content: 'hi' }] };
+    for (const call of [
+      echoOnly.messages.create({ ...other, max_tokens: 5 }),
+      echoOnly.messages.countTokens(other),
+    ])
+      await assert.rejects(
+        call,
+        (error: unknown) =>
+          error instanceof Anthropic.PermissionDeniedError &&
+          (error.error as { error: { type: string } }).error.type === 'permission_error',
+      );
+
     const keyless = await postMessages(gateway.url, {
       model: 'test/echo',
       max_tokens: 5,

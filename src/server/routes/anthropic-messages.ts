@@ -3,6 +3,7 @@ import { CountTokensRequest } from '../../api/anthropic-messages.ts';
 import { parseBody } from '../../api/request.ts';
 import { fromMessagesRequest } from '../../formats/anthropic-messages/from-messages-request.ts';
 import { messagesStep, stepError, type ModelName } from '../../formats/parse-step.ts';
+import { assertModelAllowed } from '../../gateway/authorize-model.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { generationAbort } from '../generation-abort.ts';
@@ -31,6 +32,8 @@ export function countTokensHandler(runtime: Runtime, modelName: ModelName = (mod
       { ...body, model: modelName(body.model) },
       runtime.catalog,
     );
+    // Counting a model's tokens is using it: the key's model scope applies.
+    assertModelAllowed(c.get('principal'), request.model);
     const signal = generationAbort(c.env.outgoing).signal;
     const counted = await runtime.inputTokens(request, c.get('owner'), signal).catch((error: unknown) => {
       throw stepError({ kind: 'anthropic', model: body.model, origins }, error);
