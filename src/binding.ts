@@ -171,7 +171,7 @@ export function createAI(options: BindingOptions = {}): AI {
         stream: parsed[0]?.stream === true,
         modelFallbacks: parsed.length === 1,
         signal: abort.signal,
-        warnings,
+        warnings: [...parsed.flatMap((p) => p.warnings ?? []), ...warnings],
         body,
       }),
     );

@@ -6,12 +6,18 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { ApiError, badRequest } from '../src/api/errors.ts';
+import { badRequest } from '../src/api/errors.ts';
 import { silentLogger } from '../src/logger.ts';
 import type { ModelEvent, Provider, Turn } from '../src/providers/provider.ts';
 import { createRuntime, type Runtime } from '../src/runtime.ts';
 import { createApp } from '../src/server/app.ts';
-import { scriptedModel, ScriptedProvider } from './support/scripted-provider.ts';
+import {
+  scriptedModel,
+  ScriptedProvider,
+  textAndTwoCalls,
+  slowDown,
+  halfThenClosed,
+} from './support/scripted-provider.ts';
 
 import {
   chatToolCalls,
@@ -49,15 +55,7 @@ const endless = new EndlessProvider();
 
 const toolCallScript = (): ModelEvent[] => [
   { type: 'reasoning-delta', delta: 'Both tools.', part: 'content' },
-  { type: 'text-delta', delta: 'Let me ' },
-  { type: 'text-delta', delta: 'check.' },
-  { type: 'tool-call-start', callId: 'call_a', name: 'get_weather', kind: 'function' },
-  { type: 'tool-call-delta', callId: 'call_a', delta: '{"city":' },
-  { type: 'tool-call-delta', callId: 'call_a', delta: '"Paris"}' },
-  { type: 'tool-call-end', callId: 'call_a' },
-  { type: 'tool-call-start', callId: 'call_b', name: 'get_time', kind: 'function' },
-  { type: 'tool-call-delta', callId: 'call_b', delta: '{"tz":"CET"}' },
-  { type: 'tool-call-end', callId: 'call_b' },
+  ...textAndTwoCalls(),
   { type: 'usage', usage: { inputTokens: 30, outputTokens: 14, reasoningTokens: 3 } },
   { type: 'finish', reason: 'tool-calls' },
 ];
@@ -221,15 +219,7 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
   });
 
   test('a failure before generation is an HTTP error with its status', async () => {
-    script = () => [
-      new ApiError({
-        status: 429,
-        type: 'rate_limit_error',
-        code: 'rate_limit_exceeded',
-        message: 'Slow down.',
-        retryAfter: 3,
-      }),
-    ];
+    script = () => [slowDown()];
     const res = await postJson(baseUrl, {
       model: 'test/scripted',
       messages: [{ role: 'user', content: 'hi' }],
@@ -256,15 +246,7 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
   });
 
   test('a failure after streaming began ends the stream with an error chunk and no [DONE]', async () => {
-    const upstreamDown = new ApiError({
-      status: 502,
-      type: 'upstream_error',
-      message: 'The upstream closed the connection.',
-    });
-    script = () => [
-      { type: 'text-delta', delta: 'Half' },
-      { type: 'finish', reason: 'error', error: upstreamDown },
-    ];
+    script = halfThenClosed;
     const res = await postJson(baseUrl, {
       model: 'test/scripted',
       messages: [{ role: 'user', content: 'hi' }],

@@ -4,6 +4,9 @@ import { chatCompletion, chatCompletionChunks, type StartChoice } from './chat/c
 import { chatParam } from './chat/map-error-param.ts';
 import { chatSseText } from './chat/chat-sse.ts';
 import { finalResponse } from '../engine/final-response.ts';
+import { messagesParam } from './anthropic-messages/messages-param.ts';
+import { messagesSseText } from './anthropic-messages/messages-sse.ts';
+import { toAnthropicMessage } from './anthropic-messages/to-anthropic-message.ts';
 import { eventText, type EventText } from '../stream/event-stream.ts';
 import { sseText } from '../stream/response-sse.ts';
 import { runFrames, toRunResult } from './workers-ai/run-output.ts';
@@ -38,6 +41,10 @@ export async function answerBody(
       const chunks = chatCompletionChunks({ events }, more, n, includeUsage, logprobs);
       return { stream: chatSseText(chunks, onCancel) };
     }
+    case 'anthropic': {
+      if (stream) return { stream: messagesSseText(events, format.model, onCancel) };
+      return { json: toAnthropicMessage(await finalResponse(events), format.model) };
+    }
     case 'workers-ai': {
       if (stream) return { stream: eventText(runFrames(events), (frame) => frame, onCancel) };
       const result = toRunResult(await finalResponse(events));
@@ -46,10 +53,17 @@ export async function answerBody(
   }
 }
 
-/** A warning starts with the Responses parameter it is about; a chat client reads its own name for it. */
+/**
+ * A warning starts with the Responses parameter it is about; a chat or Messages API client
+ * reads its own name for it.
+ */
 export function warningInTerms(format: AnswerFormat, warning: string): string {
-  if (format.kind !== 'chat') return warning;
+  if (format.kind !== 'chat' && format.kind !== 'anthropic') return warning;
   const [param = '', ...rest] = warning.split(': ');
   if (!/^[a-z_]+(\[\d+\]|\.[a-z_]+)*$/.test(param)) return warning;
-  return [chatParam(param, format.chat, format.origins), ...rest].join(': ');
+  const named =
+    format.kind === 'chat'
+      ? chatParam(param, format.chat, format.origins)
+      : messagesParam(param, format.origins);
+  return [named, ...rest].join(': ');
 }

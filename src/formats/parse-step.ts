@@ -1,6 +1,10 @@
+import { MessagesRequest } from '../api/anthropic-messages.ts';
 import { ChatCompletionRequest } from '../api/chat-completions.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
-import type { InputOrigin } from './chat/chat-messages-to-items.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { fromMessagesRequest } from './anthropic-messages/from-messages-request.ts';
+import { messagesParam } from './anthropic-messages/messages-param.ts';
+import { renameErrorParam, type InputOrigin } from './input-origin.ts';
 import { toChatError } from './chat/map-error-param.ts';
 import { refuseUnsupported } from './chat/refuse-unsupported.ts';
 import { toResponseRequest } from './chat/to-response-request.ts';
@@ -11,6 +15,8 @@ import { isRunTextInput, RunTextInput, toChatBody } from './workers-ai/run-input
 export type AnswerFormat =
   | { kind: 'responses'; envelope: boolean }
   | { kind: 'chat'; chat: ChatCompletionRequest; origins: InputOrigin[] }
+  /** Anthropic's Messages API; `model` is the name the client gave, which its answer carries. */
+  | { kind: 'anthropic'; model: string; origins: InputOrigin[] }
   | { kind: 'workers-ai'; envelope: boolean };
 
 export interface ParsedStep {
@@ -18,6 +24,8 @@ export interface ParsedStep {
   format: AnswerFormat;
   /** Whether the client asked for a stream, in its own format's terms. */
   stream: boolean;
+  /** What of the request its translation could not carry, in the format's own terms. */
+  warnings?: string[];
 }
 
 /** Maps a model name as a client wrote it to the catalog's id (e.g. a provider's own name). */
@@ -41,6 +49,24 @@ export function chatStep(body: unknown, modelName: ModelName = asIs): ParsedStep
     step: { request: stop ? { ...request, stop } : request, options: {} },
     format: { kind: 'chat', chat, origins },
     stream: chat.stream === true,
+  };
+}
+
+/**
+ * Anthropic's Messages API. The catalog tells which reasoning efforts the model takes, so that
+ * a thinking budget becomes one of them.
+ */
+export function messagesStep(body: unknown, catalog: Catalog, modelName: ModelName = asIs): ParsedStep {
+  const messages = parseBody(MessagesRequest, body);
+  const { request, origins, warnings } = fromMessagesRequest(
+    { ...messages, model: modelName(messages.model) },
+    catalog,
+  );
+  return {
+    step: { request, options: {} },
+    format: { kind: 'anthropic', model: messages.model, origins },
+    stream: messages.stream === true,
+    warnings,
   };
 }
 
@@ -75,5 +101,12 @@ export function modelStep(model: string): ParsedStep {
 
 /** A failure before any answer, in the terms of the step's format (a chat client's own parameter names). */
 export function stepError(format: AnswerFormat, error: unknown): unknown {
-  return format.kind === 'chat' ? toChatError(error, format.chat, format.origins) : error;
+  switch (format.kind) {
+    case 'chat':
+      return toChatError(error, format.chat, format.origins);
+    case 'anthropic':
+      return renameErrorParam(error, (param) => messagesParam(param, format.origins));
+    default:
+      return error;
+  }
 }

@@ -5,7 +5,14 @@ import { parseBody } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { optionsFromHeaders, withoutUndefined } from '../gateway/options-from-headers.ts';
 import { OptionValues } from '../gateway/request-options.ts';
-import { chatStep, responsesStep, workersAiStep, type ModelName, type ParsedStep } from './parse-step.ts';
+import {
+  chatStep,
+  messagesStep,
+  responsesStep,
+  workersAiStep,
+  type ModelName,
+  type ParsedStep,
+} from './parse-step.ts';
 
 const UniversalStep = z.strictObject({
   provider: z.string().min(1).max(64),
@@ -54,22 +61,29 @@ function parseStep(step: UniversalStep, index: number, catalog: Catalog, warning
       ? 'chat'
       : endpoint === 'responses'
         ? 'responses'
-        : step.provider === 'workers-ai'
-          ? 'run'
-          : undefined;
+        : endpoint === 'messages'
+          ? 'messages'
+          : step.provider === 'workers-ai'
+            ? 'run'
+            : undefined;
   if (kind === undefined)
     throw badRequest(
       `[${index}].endpoint`,
-      `Portico's universal endpoint runs 'responses' and 'chat/completions' endpoints, and Workers AI models; not '${clip(endpoint)}'.`,
+      `Portico's universal endpoint runs 'responses', 'chat/completions' and 'messages' endpoints, and Workers AI models; not '${clip(endpoint)}'.`,
       'unsupported_endpoint',
     );
-  const parsed = within(`[${index}].query`, () =>
-    kind === 'chat'
-      ? chatStep(step.query, modelName)
-      : kind === 'responses'
-        ? responsesStep(step.query, modelName)
-        : workersAiStep(endpoint, step.query),
-  );
+  const parsed = within(`[${index}].query`, () => {
+    switch (kind) {
+      case 'chat':
+        return chatStep(step.query, modelName);
+      case 'responses':
+        return responsesStep(step.query, modelName);
+      case 'messages':
+        return messagesStep(step.query, catalog, modelName);
+      case 'run':
+        return workersAiStep(endpoint, step.query);
+    }
+  });
   const headers = new Headers();
   for (const [name, value] of Object.entries(step.headers ?? {})) {
     try {

@@ -55,7 +55,7 @@ export class GatewayRegistry {
     if (!gateway) throw gatewayNotFound(id);
     if (!principal.authenticated && gateway.authentication) {
       throw unauthorized(
-        `The gateway '${id}' requires an API key: send it as 'Authorization: Bearer <key>' or 'cf-aig-authorization'.`,
+        `The gateway '${id}' requires an API key: send it as 'Authorization: Bearer <key>', 'x-api-key' or 'cf-aig-authorization'.`,
         'missing_api_key',
       );
     }

@@ -4,6 +4,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { errorEnvelope } from '../api/workers-ai-envelope.ts';
+import { anthropicErrorBody } from '../formats/anthropic-messages/anthropic-error.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AppEnv } from './app-env.ts';
@@ -14,6 +15,7 @@ import { countWork } from './middleware/count-work.ts';
 import { requestId } from './middleware/request-id.ts';
 import { setAnswerHeader } from './send-answer.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { messagesRoutes } from './routes/anthropic-messages.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { containersRoutes } from './routes/containers.ts';
@@ -34,9 +36,17 @@ const UNIVERSAL_PATH = AI_GATEWAY_PATH;
 /** Cloudflare's REST paths, but for its OpenAI-compatible ones (`ai/v1/...`). */
 const CLOUDFLARE_REST = /^\/client\/v4\/accounts\/[^/]+\/(?!ai\/v1\/)/;
 
-/** An error as its route answers: in Cloudflare's envelope on Cloudflare's REST paths (a missing key, an unknown gateway or path included), else OpenAI's shape. */
+/** Anthropic's Messages API, wherever it is mounted: `/v1/messages`, Workers AI's `ai/v1/messages`, AI Gateway's `anthropic/v1/messages`. */
+const ANTHROPIC_MESSAGES = /\/v1\/messages(\/count_tokens)?\/?$/;
+
+/**
+ * An error as its route answers (a missing key, an unknown gateway or path included): in
+ * Cloudflare's envelope on Cloudflare's REST paths, in Anthropic's shape on the Messages API's,
+ * else OpenAI's shape.
+ */
 function errorBody(path: string, error: ApiError) {
-  return CLOUDFLARE_REST.test(path) ? errorEnvelope(error) : error.toJSON();
+  if (CLOUDFLARE_REST.test(path)) return errorEnvelope(error);
+  return ANTHROPIC_MESSAGES.test(path) ? anthropicErrorBody(error) : error.toJSON();
 }
 
 export interface AppOptions {
@@ -44,13 +54,17 @@ export interface AppOptions {
   socketLifetimeMs?: number;
 }
 
-/** The OpenAI-compatible API under /v1, with the gateway named by `cf-aig-gateway-id` (or the key's, or `default`). */
+/**
+ * The OpenAI-compatible API under /v1, and Anthropic's Messages API beside it, with the gateway
+ * named by `cf-aig-gateway-id` (or the key's, or `default`).
+ */
 function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
   v1.use(admitGateway(runtime.gateway));
   v1.route('/', responsesRoutes(runtime, options));
   v1.route('/', conversationsRoutes(runtime));
   v1.route('/', chatCompletionsRoutes(runtime));
+  v1.route('/', messagesRoutes(runtime));
   v1.route('/', filesRoutes(runtime));
   v1.route('/', containersRoutes(runtime));
   v1.route('/', vectorStoresRoutes(runtime));
@@ -63,7 +77,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
 
 /**
  * The HTTP app. Every answer carries `x-request-id`; every error leaves in the OpenAI shape
- * (on Cloudflare's REST paths, in its envelope: errorBody); a known path asked with the
+ * (on Cloudflare's REST paths, in its envelope; on the Messages API's, in Anthropic's: errorBody); a known path asked with the
  * wrong method is a 405 naming the methods it takes. Served by @hono/node-server: routes read
  * request bodies from node's request (`c.env.incoming`) rather than through a WHATWG Request.
  */

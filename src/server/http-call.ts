@@ -18,7 +18,7 @@ export function httpCall(
   body: JsonBody,
   extra: Partial<Pick<GatewayCall, 'modelFallbacks'>> = {},
 ): { call: GatewayCall; abort: () => void } {
-  const warnings: string[] = [];
+  const warnings = parsed.flatMap((p) => p.warnings ?? []);
   const options = optionsFromHeaders(requestHeaders(c), warnings);
   const { signal, abort } = generationAbort(c.env.outgoing);
   return {

@@ -1,15 +1,7 @@
 import type { ChatMessage } from '../../api/chat-completions.ts';
 import { badRequest } from '../../api/errors.ts';
 import type { ContentPart, InputItem } from '../../api/items.ts';
-
-/**
- * Where an input item came from in the chat request: its message's path, and how the item's
- * own fields are spelled there. Engine errors that name `input[i].field` are renamed with it.
- */
-export interface InputOrigin {
-  path: string;
-  fields: Readonly<Record<string, string>>;
-}
+import type { InputOrigin } from '../input-origin.ts';
 
 type UserPart = Extract<ChatMessage, { role: 'user' }>['content'][number];
 type AssistantPart = NonNullable<Extract<ChatMessage, { role: 'assistant' }>['content']>[number];

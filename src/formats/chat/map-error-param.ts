@@ -1,6 +1,5 @@
 import type { ChatCompletionRequest } from '../../api/chat-completions.ts';
-import { ApiError } from '../../api/errors.ts';
-import type { InputOrigin } from './chat-messages-to-items.ts';
+import { inputParam, renameErrorParam, type InputOrigin } from '../input-origin.ts';
 
 /**
  * An engine or provider error names Responses parameters (`input[3].content[0]`,
@@ -11,18 +10,7 @@ export function toChatError(
   chat: ChatCompletionRequest,
   origins: readonly InputOrigin[],
 ): unknown {
-  if (!(error instanceof ApiError) || error.param === null) return error;
-  const param = chatParam(error.param, chat, origins);
-  if (param === error.param) return error;
-  return new ApiError({
-    status: error.status,
-    type: error.type,
-    code: error.code,
-    param,
-    message: error.message,
-    retryable: error.retryable,
-    ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
-  });
+  return renameErrorParam(error, (param) => chatParam(param, chat, origins));
 }
 
 export function chatParam(
@@ -30,13 +18,8 @@ export function chatParam(
   chat: ChatCompletionRequest,
   origins: readonly InputOrigin[],
 ): string {
-  const input = /^input\[(\d+)\](?:\.([a-z_]+))?(.*)$/.exec(param);
-  if (input) {
-    const origin = origins[Number(input[1])];
-    if (!origin) return 'messages';
-    const field = input[2] ? `.${origin.fields[input[2]] ?? input[2]}` : '';
-    return `${origin.path}${field}${input[3] ?? ''}`;
-  }
+  const input = inputParam(param, origins, 'messages');
+  if (input !== undefined) return input;
   const tool = /^tools\[(\d+)\]\.(.+)$/.exec(param);
   if (tool) return `tools[${tool[1]}].function.${tool[2]}`;
   if (param === 'tool_choice.name') return 'tool_choice.function.name';

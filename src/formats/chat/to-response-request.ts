@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest } from '../../api/chat-completions.ts';
 import type { CreateResponseRequest } from '../../api/request.ts';
-import { toInputItems, type InputOrigin } from './chat-messages-to-items.ts';
+import type { InputOrigin } from '../input-origin.ts';
+import { toInputItems } from './chat-messages-to-items.ts';
 import { toFunctionTool, toToolChoice } from './map-chat-tools.ts';
 import { toTextConfig } from './map-response-format.ts';
 

@@ -1,6 +1,10 @@
 import { badRequest } from '../../api/errors.ts';
 import type { ContentPart } from '../../api/items.ts';
-import type { AnthropicBlock, AnthropicSource } from './anthropic-wire.ts';
+import type {
+  AnthropicBlock,
+  AnthropicDocumentSource,
+  AnthropicImageSource,
+} from '../../api/anthropic-messages.ts';
 
 /** `data:<media type>;base64,<data>` split into its parts; undefined for any other URL. */
 export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
@@ -8,12 +12,12 @@ export function parseDataUrl(url: string): { mediaType: string; data: string } |
   return match ? { mediaType: match[1]!, data: match[2]! } : undefined;
 }
 
-function source(url: string): AnthropicSource {
+function source(url: string): AnthropicImageSource {
   const data = parseDataUrl(url);
   return data ? { type: 'base64', media_type: data.mediaType, data: data.data } : { type: 'url', url };
 }
 
-function documentSource(part: Extract<ContentPart, { type: 'input_file' }>): AnthropicSource {
+function documentSource(part: Extract<ContentPart, { type: 'input_file' }>): AnthropicDocumentSource {
   if (part.file_data) {
     const data = parseDataUrl(part.file_data);
     if (!data) throw badRequest('input', 'An input_file needs file_data as a base64 data URL.');

@@ -8,13 +8,13 @@ import {
 } from '../http/translate-stream.ts';
 import type { SseEvent } from '../http/read-sse.ts';
 import type { ModelEvent, ModelUsage } from '../provider.ts';
+import type { AnthropicReasoningBlock } from '../../api/anthropic-messages.ts';
 import { anthropicStreamError } from './anthropic-stream-error.ts';
 import {
   ANTHROPIC_EVENTS,
   AnthropicMessageAnswer,
   isBlockDelta,
   type AnthropicEvent,
-  type AnthropicThinkingBlock,
   type AnthropicUsage,
 } from './anthropic-wire.ts';
 import { mapAnthropicStopReason } from './map-stop-reason.ts';
@@ -43,7 +43,7 @@ export class AnthropicEventTranslator implements EventTranslator {
   done = false;
   private readonly blocks = new Map<number, Block>();
   /** The thinking blocks of the reasoning item being written (consecutive blocks share one item). */
-  private reasoning: AnthropicThinkingBlock[] = [];
+  private reasoning: AnthropicReasoningBlock[] = [];
   private readonly counts: Counts = { input: 0, output: 0, cacheRead: undefined, cacheWrite: undefined };
   private stopReason: string | null | undefined;
 

@@ -1,59 +1,20 @@
 import { z } from 'zod';
+import type {
+  AnthropicBlock,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from '../../api/anthropic-messages.ts';
 
-/** The Messages API as the wire spells it: request types out, stream event schemas in. */
-
-export interface AnthropicTextBlock {
-  type: 'text';
-  text: string;
-}
-
-export type AnthropicSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string }
-  | { type: 'text'; media_type: 'text/plain'; data: string };
-
-export interface AnthropicImageBlock {
-  type: 'image';
-  source: AnthropicSource;
-}
-
-export interface AnthropicDocumentBlock {
-  type: 'document';
-  source: AnthropicSource;
-  title?: string;
-}
-
-export type AnthropicThinkingBlock =
-  { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
-
-export type AnthropicBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicDocumentBlock
-  | AnthropicThinkingBlock
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | {
-      type: 'tool_result';
-      tool_use_id: string;
-      content: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
-    };
+/**
+ * The Messages API as the provider speaks it: the request it sends (its blocks as
+ * api/anthropic-messages.ts defines them) and the stream event schemas it reads.
+ */
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
   content: AnthropicBlock[];
 }
-
-export interface AnthropicTool {
-  name: string;
-  description?: string;
-  input_schema: Record<string, unknown>;
-  strict?: boolean;
-}
-
-export type AnthropicToolChoice =
-  | { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean }
-  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
-  | { type: 'none' };
 
 export interface AnthropicRequest {
   model: string;
@@ -80,7 +41,7 @@ export const AnthropicUsage = z.looseObject({
 });
 
 /** A content block as it starts streaming, or whole in a Message. */
-const AnthropicBlock = z.looseObject({
+const StreamedBlock = z.looseObject({
   type: z.string(),
   id: z.string().nullish(),
   name: z.string().nullish(),
@@ -92,7 +53,7 @@ const AnthropicBlock = z.looseObject({
 
 /** A whole Message: the answer to a request made without `stream`. */
 export const AnthropicMessageAnswer = z.looseObject({
-  content: z.array(AnthropicBlock),
+  content: z.array(StreamedBlock),
   stop_reason: z.string().nullish(),
   usage: AnthropicUsage.nullish(),
 });
@@ -120,7 +81,7 @@ export function isBlockDelta(json: Record<string, unknown>): boolean {
 /** Each stream event type Portico reads; other types (new ones included) are skipped. */
 export const ANTHROPIC_EVENTS = {
   message_start: z.looseObject({ message: z.looseObject({ usage: AnthropicUsage.nullish() }) }),
-  content_block_start: z.looseObject({ index: z.number().int(), content_block: AnthropicBlock }),
+  content_block_start: z.looseObject({ index: z.number().int(), content_block: StreamedBlock }),
   content_block_delta: z.looseObject({
     index: z.number().int(),
     delta: z.looseObject({

@@ -1,7 +1,8 @@
 import type { ContentPart, Item } from '../../api/items.ts';
 import { partsText } from '../chat-completions/chat-content.ts';
 import { anthropicBlocks } from './anthropic-content.ts';
-import type { AnthropicBlock, AnthropicMessage, AnthropicTextBlock } from './anthropic-wire.ts';
+import type { AnthropicBlock, AnthropicTextBlock } from '../../api/anthropic-messages.ts';
+import type { AnthropicMessage } from './anthropic-wire.ts';
 import { decodeThinking } from './thinking-signature.ts';
 
 export interface AnthropicConversation {
@@ -15,14 +16,21 @@ export function anthropicToolId(callId: string): string {
   return callId.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
-function toolInput(args: string, warnings: string[]): Record<string, unknown> {
+/** A call's arguments as a tool_use block's input; undefined when they are not a JSON object. */
+export function toolInputObject(args: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(args);
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
       return parsed as Record<string, unknown>;
   } catch {
-    // Reported below.
+    // Not JSON: no object either.
   }
+  return undefined;
+}
+
+function toolInput(args: string, warnings: string[]): Record<string, unknown> {
+  const input = toolInputObject(args);
+  if (input) return input;
   warnings.push('input: a function_call whose arguments are not a JSON object was sent with empty input');
   return {};
 }

@@ -1,7 +1,7 @@
 import type { Tool, ToolChoice } from '../../api/tools.ts';
 import { customToolDescription, customToolParameters } from '../http/custom-tool-input.ts';
 import { selectTools, type ToolMode } from '../http/select-tools.ts';
-import type { AnthropicTool, AnthropicToolChoice } from './anthropic-wire.ts';
+import type { AnthropicTool, AnthropicToolChoice } from '../../api/anthropic-messages.ts';
 
 export interface AnthropicTools {
   tools: AnthropicTool[];

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import type { AnthropicThinkingBlock } from './anthropic-wire.ts';
+import {
+  AnthropicRedactedThinkingBlock,
+  AnthropicThinkingBlock,
+  type AnthropicReasoningBlock,
+} from '../../api/anthropic-messages.ts';
 
 /**
  * Anthropic's thinking blocks must come back exactly as sent (text and signature, or the
@@ -9,19 +13,14 @@ import type { AnthropicThinkingBlock } from './anthropic-wire.ts';
  */
 const TAG = 'anthropic-thinking.v1:';
 
-const Blocks = z.array(
-  z.union([
-    z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
-    z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
-  ]),
-);
+const Blocks = z.array(z.union([AnthropicThinkingBlock, AnthropicRedactedThinkingBlock]));
 
-export function encodeThinking(blocks: readonly AnthropicThinkingBlock[]): string {
+export function encodeThinking(blocks: readonly AnthropicReasoningBlock[]): string {
   return TAG + Buffer.from(JSON.stringify(blocks), 'utf8').toString('base64url');
 }
 
 /** The blocks kept in `encrypted_content`, or undefined when it holds something else. */
-export function decodeThinking(encrypted: string | null | undefined): AnthropicThinkingBlock[] | undefined {
+export function decodeThinking(encrypted: string | null | undefined): AnthropicReasoningBlock[] | undefined {
   if (!encrypted?.startsWith(TAG)) return undefined;
   try {
     const json: unknown = JSON.parse(Buffer.from(encrypted.slice(TAG.length), 'base64url').toString('utf8'));

@@ -41,17 +41,26 @@ function fromLocalUser(c: Context<AppEnv>): boolean {
 }
 
 /**
- * Who is asking, for every route: the key in `cf-aig-authorization` (AI Gateway's header,
- * which wins because `Authorization` may carry a provider key there) or `Authorization`.
- * Sets the principal; a bad key is a 401 before any route runs. The project (`owner`) is set
+ * The key a request presents: in `cf-aig-authorization` (AI Gateway's header, which wins
+ * because `Authorization` may carry a provider key there), else `Authorization`, else, where
+ * `Authorization` is absent, `x-api-key` (where Anthropic's SDK and Claude Code send theirs).
+ */
+function presentedKey(c: Context<AppEnv>): string | undefined {
+  const authorization = requestHeader(c, 'authorization');
+  return (
+    bearerToken(requestHeader(c, 'cf-aig-authorization')) ??
+    (authorization === undefined ? bearerToken(requestHeader(c, 'x-api-key')) : bearerToken(authorization))
+  );
+}
+
+/**
+ * Who is asking, for every route: the key it presents (presentedKey). Sets the principal; a bad key is a 401 before any route runs. The project (`owner`) is set
  * only once a gateway admits the principal (admit-gateway.ts), so a route that skipped
  * admission has no project to read or write.
  */
 export function authenticateRequest(gateway: Gateway): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token =
-      bearerToken(requestHeader(c, 'cf-aig-authorization')) ?? bearerToken(requestHeader(c, 'authorization'));
-    const principal = await gateway.principalFor(token, () => fromLocalUser(c));
+    const principal = await gateway.principalFor(presentedKey(c), () => fromLocalUser(c));
     c.set('principal', principal);
     await next();
   };

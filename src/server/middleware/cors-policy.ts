@@ -11,7 +11,7 @@ const ALLOWED_METHODS = 'GET,HEAD,POST,PUT,PATCH,DELETE';
 /** How long a browser may keep a preflight's answer. */
 const MAX_AGE_S = '600';
 
-/** Request headers a page may send: the SDK's, and the gateway's own. */
+/** Request headers a page may send: the SDKs' (OpenAI's and Anthropic's), and the gateway's own. */
 const ALLOWED_HEADERS = [
   'authorization',
   'content-type',
@@ -26,6 +26,10 @@ const ALLOWED_HEADERS = [
   'x-stainless-arch',
   'x-stainless-retry-count',
   'x-stainless-timeout',
+  'x-api-key',
+  'anthropic-version',
+  'anthropic-beta',
+  'anthropic-dangerous-direct-browser-access',
   'cf-aig-authorization',
   'cf-aig-gateway-id',
   'cf-aig-cache-ttl',

@@ -7,6 +7,7 @@ import { readJson } from '../read-json.ts';
 import { stepError } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
 import { providerModel, universalSteps } from '../../formats/universal-steps.ts';
+import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { createResponseHandler } from './responses.ts';
@@ -15,7 +16,7 @@ import { workersAiRun } from './workers-ai-run.ts';
 /**
  * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
  * written for it changes only its host: provider paths (`/openai/responses`,
- * `/groq/chat/completions`, `/openai/embeddings`, `/workers-ai/@cf/...`), the OpenAI-compatible
+ * `/groq/chat/completions`, `/openai/embeddings`, `/anthropic/v1/messages`, `/workers-ai/@cf/...`), the OpenAI-compatible
  * `/compat/chat/completions`, and the universal endpoint (`POST /v1/:account/:gateway` with a
  * list of steps tried in order). The gateway is the one in the path.
  */
@@ -32,6 +33,10 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
     const body = await readJson(c.env);
     return run(c, c.req.param('model'), body.value, body.size);
   });
+  // Anthropic's path: its model names (`claude-...`) are the catalog's `anthropic/claude-...`.
+  const anthropic = () => providerModel(runtime.catalog, 'anthropic');
+  app.post('/anthropic/v1/messages', admit, (c) => messagesHandler(runtime, anthropic())(c));
+  app.post('/anthropic/v1/messages/count_tokens', admit, (c) => countTokensHandler(runtime, anthropic())(c));
   app.post('/:provider/chat/completions', admit, (c) => chatCompletionHandler(runtime, named(c))(c));
   app.post('/:provider/responses', admit, (c) => createResponseHandler(runtime, named(c))(c));
   app.post('/:provider/embeddings', admit, (c) => embeddingsHandler(runtime, named(c))(c));

@@ -11,6 +11,7 @@ import { ModelSearchQuery, searchModels } from '../../formats/workers-ai/model-s
 import type { AppEnv } from '../app-env.ts';
 import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
+import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
@@ -19,7 +20,7 @@ import { createResponseHandler } from './responses.ts';
 
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
- * its OpenAI-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
+ * its OpenAI- and Anthropic-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
  * The account id is accepted as given: Portico has one account, the server itself.
  */
 export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
@@ -43,6 +44,8 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post('/ai/v1/responses', createResponseHandler(runtime));
   app.post('/ai/v1/chat/completions', chatCompletionHandler(runtime));
   app.post('/ai/v1/embeddings', embeddingsHandler(runtime));
+  app.post('/ai/v1/messages', messagesHandler(runtime));
+  app.post('/ai/v1/messages/count_tokens', countTokensHandler(runtime));
 
   app.get('/ai/models/search', async (c) => {
     const query = parseBody(ModelSearchQuery, c.req.query());
