@@ -11,6 +11,22 @@ import { loadFixture, startReplayServer, type ReplayServer } from './support/rep
 const KEY = 'sk-test-portico-embeddings-secret';
 const fixture = (name: string) => loadFixture(new URL(`./fixtures/embeddings/${name}.json`, import.meta.url));
 
+/** A provider on the replayed upstream and its embedding model, `vectors/small`. */
+function embeddingConfig(url: string, model: Record<string, unknown> = {}) {
+  return {
+    providers: { vectors: { type: 'chat-completions', base_url: url, api_key_env: 'EMBEDDING_KEY' } },
+    models: [
+      {
+        id: 'vectors/small',
+        provider: 'vectors',
+        upstream_model: 'text-embedding-3-small',
+        task: 'text-embeddings',
+        ...model,
+      },
+    ],
+  };
+}
+
 describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
   let upstream: ReplayServer;
   let gateway: GatewayUnderTest;
@@ -26,17 +42,7 @@ describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
     gateway = await startGateway({
       env: { EMBEDDING_KEY: KEY },
       config: {
-        providers: {
-          vectors: { type: 'chat-completions', base_url: upstream.url, api_key_env: 'EMBEDDING_KEY' },
-        },
-        models: [
-          {
-            id: 'vectors/small',
-            provider: 'vectors',
-            upstream_model: 'text-embedding-3-small',
-            task: 'text-embeddings',
-          },
-        ],
+        ...embeddingConfig(upstream.url),
         vector_stores: { embedding_model: 'vectors/small' },
       },
     });
@@ -138,19 +144,8 @@ describe('embeddings through the gateway: limits, logs and cost, as a response h
     gateway = await startGateway({
       env: { EMBEDDING_KEY: KEY },
       config: {
-        providers: {
-          vectors: { type: 'chat-completions', base_url: upstream.url, api_key_env: 'EMBEDDING_KEY' },
-        },
-        models: [
-          {
-            id: 'vectors/small',
-            provider: 'vectors',
-            upstream_model: 'text-embedding-3-small',
-            task: 'text-embeddings',
-            // $100 per million input tokens: 9 tokens cost $0.0009.
-            pricing: { input: 100, output: 0 },
-          },
-        ],
+        // $100 per million input tokens: 9 tokens cost $0.0009.
+        ...embeddingConfig(upstream.url, { pricing: { input: 100, output: 0 } }),
         gateways: { default: {}, tight: { rate_limit: { limit: 1, period: 60 } }, rest: {} },
       },
     });
@@ -254,19 +249,7 @@ describe('embeddings through the gateway: limits, logs and cost, as a response h
     const ai = createAI({
       dataDir: mkdtempSync(join(tmpdir(), 'portico-embed-binding-')),
       env: { EMBEDDING_KEY: KEY },
-      config: {
-        providers: {
-          vectors: { type: 'chat-completions', base_url: upstream.url, api_key_env: 'EMBEDDING_KEY' },
-        },
-        models: [
-          {
-            id: 'vectors/small',
-            provider: 'vectors',
-            upstream_model: 'text-embedding-3-small',
-            task: 'text-embeddings',
-          },
-        ],
-      },
+      config: embeddingConfig(upstream.url),
     });
     try {
       const answer = await ai.run('vectors/small', { text: 'first text' });
