@@ -1,6 +1,6 @@
 import { forbidden } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
-import { admitted, stepOptions, type Layer } from './gateway-call.ts';
+import { admitted, type Layer } from './gateway-call.ts';
 import { isAdmin, matchesPattern, type Principal } from './principal.ts';
 
 /**
@@ -10,8 +10,11 @@ import { isAdmin, matchesPattern, type Principal } from './principal.ts';
  */
 export const authorizeModel: Layer = async (ctx, next) => {
   const { principal } = admitted(ctx);
-  for (const step of ctx.call.steps) assertModelAllowed(principal, step.request.model);
-  if (!isAdmin(principal) && ctx.call.steps.some((step) => stepOptions(ctx.call, step).customCost))
+  const { call } = ctx;
+  for (const step of call.steps) assertModelAllowed(principal, step.request.model);
+  const customCost =
+    call.options.customCost !== undefined || call.steps.some((step) => step.options.customCost);
+  if (customCost && !isAdmin(principal))
     throw forbidden(
       'Only an admin key may set a custom cost: a custom price would override the budget of the key that sets it.',
       'custom_cost_not_allowed',
