@@ -307,8 +307,10 @@ async function* runTurns(
     // in its own `finally`, which a `break` after its finish event would never reach.
     await current.upstream.return?.();
     try {
-      // Stopped before its terminal event: the client went away or stopped reading.
-      if (!ended(writer)) {
+      // Stopped before its terminal event: the client went away or stopped reading. A background
+      // run has no client: its runner stopped it (a shutdown, a lost lease) and settles it itself
+      // (interrupt-run.ts), which a record of `cancelled` here would pass for a cancel.
+      if (!ended(writer) && !resumed) {
         writer.closeAll('incomplete');
         const output_text = outputText(writer.snapshot.output);
         await record(run, {
