@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
 import type OpenAI from 'openai';
+import type { ResponseObject } from '../src/api/response.ts';
+import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { readEventStream, startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 import type { ReplayServer } from './support/replay-server.ts';
 import { startSlowChatUpstream } from './support/slow-chat-upstream.ts';
-import { responseFixture, userItem } from './support/store-fixtures.ts';
+import { assistantItem, responseFixture, userItem } from './support/store-fixtures.ts';
 import { checkPartsClosed } from './support/stream-checks.ts';
 
 const SLOW = 'slow/model';
@@ -38,6 +42,7 @@ async function until(id: string, done: (status: Status) => boolean): Promise<Ope
   }
 }
 const ended = (status: Status) => status !== 'queued' && status !== 'in_progress';
+const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 async function streamAfter(id: string, after?: number) {
   const query = after === undefined ? '' : `&starting_after=${after}`;
@@ -210,31 +215,6 @@ describe('background responses', () => {
   });
 
   test('a run whose server died before it streamed any output starts over; a live lease is left alone', async () => {
-    const background = portico.server.runtime.stores.background;
-    /** A queued response as enqueue records it, claimed at once by another instance. */
-    async function claimedElsewhere(id: string, instance: string, leaseMs: number) {
-      const response = responseFixture(id, { model: SLOW, status: 'queued', background: true });
-      const input = [userItem(`msg_${id}`, 'go')];
-      // Open mode on loopback: the local admin queued it.
-      const caller = { keyId: null, admin: true, authenticated: true };
-      const request = { body: { model: SLOW, input, background: true }, gateway: null, caller };
-      const events = [
-        { type: 'response.created' as const, response, sequence_number: 0 },
-        { type: 'response.queued' as const, response, sequence_number: 1 },
-      ];
-      // Asked for in one turn, the two writes share one transaction of the group commit: the
-      // server's own runner, which polls for queued runs, cannot claim this one between them.
-      const [, claimed] = await Promise.all([
-        background.enqueue(
-          response,
-          input,
-          { responseId: id, owner: 'default', model: SLOW, request },
-          events,
-        ),
-        background.claim(instance, [], Date.now(), leaseMs),
-      ]);
-      assert.equal(claimed?.responseId, id);
-    }
     // The live one first: once the dead one's lease lapses, the server's runner may queue it
     // again at any moment, and a claim made after that could take it instead.
     await claimedElsewhere('resp_live_instance', 'instance_alive', 60_000);
@@ -251,6 +231,91 @@ describe('background responses', () => {
     assert.equal((await client.responses.retrieve('resp_live_instance')).status, 'queued');
     await client.responses.delete('resp_live_instance');
   });
+
+  test('a run whose server died between the writes of its end stays as it ended, and is not run again', async () => {
+    const { background, responses } = portico.server.runtime.stores;
+    const said = assistantItem('msg_said', 'what the client saw');
+    const completed = (queued: ResponseObject): ResponseObject => ({
+      ...queued,
+      status: 'completed',
+      output: [said],
+      output_text: 'what the client saw',
+    });
+    const streamed = (queued: ResponseObject): ResponseStreamEvent[] => [
+      { type: 'response.in_progress', response: { ...queued, status: 'in_progress' }, sequence_number: 2 },
+      {
+        type: 'response.output_item.added',
+        output_index: 0,
+        item: { ...said, status: 'in_progress', content: [] },
+        sequence_number: 3,
+      },
+      { type: 'response.output_item.done', output_index: 0, item: said, sequence_number: 4 },
+      { type: 'response.completed', response: completed(queued), sequence_number: 5 },
+    ];
+    const failure = { code: 'server_error', message: 'the upstream refused' };
+    // What reached the store before the kill: the end in its record, in its log, or in both.
+    const cases = {
+      resp_end_in_record: { record: completed, logged: 0, status: 'completed', output: ['msg_said'] },
+      resp_end_in_record_mid_stream: {
+        record: completed,
+        logged: 2,
+        status: 'completed',
+        output: ['msg_said'],
+      },
+      resp_end_in_both: { record: completed, logged: 4, status: 'completed', output: ['msg_said'] },
+      resp_end_in_log: { record: undefined, logged: 0, status: 'failed', output: [] },
+    } as const;
+    for (const [id, { record, logged }] of Object.entries(cases)) {
+      const queued = await claimedElsewhere(id, 'instance_dead', 60_000);
+      if (record) await responses.finish(record(queued), 'default');
+      const failed = { ...queued, status: 'failed' as const, error: failure };
+      const events = record
+        ? streamed(queued).slice(0, logged)
+        : [{ type: 'response.failed' as const, response: failed, sequence_number: 2 }];
+      await background.appendEvents(id, events);
+      await background.renew(id, 'instance_dead', 0, 1); // its lease lapses: this server recovers it
+    }
+    const db = new Sqlite(join(portico.dataDir, 'portico.db'), { readonly: true });
+    const queue = db.prepare<string[], { n: number }>(
+      `SELECT count(*) AS n FROM background_runs WHERE response_id IN (${Object.keys(cases)
+        .map(() => '?')
+        .join()})`,
+    );
+    while (queue.get(...Object.keys(cases))!.n > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    db.close();
+    for (const [id, { status, output }] of Object.entries(cases)) {
+      const stored = await client.responses.retrieve(id);
+      assert.deepEqual([stored.status, stored.output.map((item) => item.id)], [status, output], id);
+      // Its stream ends once, as its record does, and carries the whole response.
+      const events = await streamAfter(id);
+      events.forEach((event, index) => assert.equal(event.sequence_number, index, id));
+      const ends = events.map((event) => event.type).filter((type) => TERMINAL_EVENTS.has(type as string));
+      assert.deepEqual(ends, [`response.${status}`], id);
+      const end = events.at(-1)!.response as OpenAI.Responses.Response;
+      assert.deepEqual([end.status, end.output.map((item) => item.id)], [status, output], id);
+      assert.ok(!upstream.requests.some((request) => request.body.includes(id)), `${id} was not run again`);
+    }
+  });
+
+  test(
+    'a run put back in the queue by a recovery that died at once runs all the same',
+    { timeout: 20_000 },
+    async (t) => {
+      const { background, responses } = portico.server.runtime.stores;
+      const queued = await claimedElsewhere('resp_requeued', 'instance_dead', 60_000);
+      await responses.finish({ ...queued, status: 'in_progress' }, 'default');
+      // The second kill: recovery's requeue lands, and nothing it writes after it.
+      const finish = responses.finish.bind(responses);
+      t.mock.method(responses, 'finish', async (response: ResponseObject, owner: string) => {
+        if (response.status === 'queued') throw new Error('killed after the requeue');
+        return finish(response, owner);
+      });
+      await background.renew('resp_requeued', 'instance_dead', 0, 1);
+      const done = await until('resp_requeued', ended);
+      assert.equal(done.status, 'completed');
+      assert.equal(done.output_text.split(' ').length - 1, WORDS);
+    },
+  );
 
   test('what cannot be streamed or cancelled is a clear error', async () => {
     const foreground = await client.responses.create({ model: SLOW, input: 'x' });
@@ -275,6 +340,28 @@ describe('background responses', () => {
     });
   });
 });
+
+/** A queued response as enqueue records it (its input says its id), claimed at once by another instance. */
+async function claimedElsewhere(id: string, instance: string, leaseMs: number): Promise<ResponseObject> {
+  const background = portico.server.runtime.stores.background;
+  const response = responseFixture(id, { model: SLOW, status: 'queued', background: true });
+  const input = [userItem(`msg_${id}`, id)];
+  // Open mode on loopback: the local admin queued it.
+  const caller = { keyId: null, admin: true, authenticated: true };
+  const request = { body: { model: SLOW, input, background: true }, gateway: null, caller };
+  const events = [
+    { type: 'response.created' as const, response, sequence_number: 0 },
+    { type: 'response.queued' as const, response, sequence_number: 1 },
+  ];
+  // Asked for in one turn, the two writes share one transaction of the group commit: the
+  // server's own runner, which polls for queued runs, cannot claim this one between them.
+  const [, claimed] = await Promise.all([
+    background.enqueue(response, input, { responseId: id, owner: 'default', model: SLOW, request }, events),
+    background.claim(instance, [], Date.now(), leaseMs),
+  ]);
+  assert.equal(claimed?.responseId, id);
+  return response;
+}
 
 /** The first `count` events of a background response's stream (the connection is closed after them). */
 async function streamPrefix(id: string, count: number): Promise<Array<Record<string, unknown>>> {

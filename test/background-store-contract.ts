@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
-import type { BackgroundRun, BackgroundStore } from '../src/store/background-store.ts';
+import type { BackgroundRun, BackgroundStore, StreamEnding } from '../src/store/background-store.ts';
 import type { ResponseStore } from '../src/store/response-store.ts';
 import type { StoreUnderTest } from './store-contract.ts';
 import { responseFixture, userItem } from './support/store-fixtures.ts';
@@ -12,6 +12,15 @@ const LEASE = 1000;
 
 function run(id: string, model = 'm/one', owner = ALICE): BackgroundRun {
   return { responseId: id, owner, model, request: { model, input: 'x', background: true } };
+}
+
+/** An ending that closes the stream with the response as `status` says, after the stored events. */
+function endingAs(id: string, status: 'cancelled' | 'failed'): StreamEnding {
+  return (events) => {
+    const response = responseFixture(id, { status, background: true });
+    const sequence_number = (events.at(-1)?.sequence_number ?? -1) + 1;
+    return { events: [{ type: 'response.incomplete', response, sequence_number }], response };
+  };
 }
 
 function lifecycle(id: string, from = 0): ResponseStreamEvent[] {
@@ -80,15 +89,19 @@ export function describeBackgroundStore(name: string, open: () => Promise<StoreU
       assert.deepEqual(await store.renew('resp_1', 'i1', 1700, LEASE), { held: false, cancel: false });
     });
 
-    test('complete removes a run; requeue puts it back and drops events after a point', async () => {
+    test('complete removes a run; requeue puts it back, with its record, and drops events after a point', async () => {
       await enqueue('resp_1');
       await store.claim('i1', [], 0, LEASE);
+      const running = responseFixture('resp_1', { status: 'in_progress', background: true });
+      await responses.finish(running, ALICE);
       const more = lifecycle('resp_1', 2).map(
         (event) => ({ ...event, type: 'response.in_progress' }) as ResponseStreamEvent,
       );
       await store.appendEvents('resp_1', more);
       assert.equal((await store.events('resp_1', ALICE, 1)).length, 2);
-      await store.requeue('resp_1', 'i1', 1);
+      // One transaction: a crash cannot leave the run queued and its record in progress.
+      await store.requeue({ ...running, status: 'queued' }, ALICE, 'i1', 1);
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'queued');
       assert.deepEqual(await store.events('resp_1', ALICE, -1), lifecycle('resp_1'));
       assert.equal((await store.claim('i2', [], 0, LEASE))?.responseId, 'resp_1');
       await store.complete('resp_1', 'i1');
@@ -102,17 +115,42 @@ export function describeBackgroundStore(name: string, open: () => Promise<StoreU
       assert.equal(await store.claim('i2', [], 0, LEASE), undefined);
     });
 
-    test('cancel: a queued run leaves the queue, a running one is flagged for its holder', async () => {
+    test('cancel: a queued run is ended as it leaves the queue, a running one is flagged for its holder', async () => {
       await enqueue('resp_1');
       await enqueue('resp_2');
-      assert.equal(await store.cancel('resp_1', BOB), undefined);
-      assert.equal(await store.cancel('resp_1', ALICE), 'queued');
+      const cancelled = (id: string) => endingAs(id, 'cancelled');
+      assert.equal(await store.cancel('resp_1', BOB, cancelled('resp_1')), undefined);
+      assert.equal(await store.cancel('resp_1', ALICE, cancelled('resp_1')), 'queued');
+      // In the same transaction: a crash cannot leave it out of the queue and still queued.
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'cancelled');
+      assert.deepEqual(
+        (await store.events('resp_1', ALICE, -1)).map((event) => [event.sequence_number, event.type]),
+        [
+          [0, 'response.created'],
+          [1, 'response.queued'],
+          [2, 'response.incomplete'],
+        ],
+      );
       assert.equal((await store.claim('i1', [], 0, LEASE))?.responseId, 'resp_2');
-      assert.equal(await store.cancel('resp_2', ALICE), 'running');
+      assert.equal(await store.cancel('resp_2', ALICE, cancelled('resp_2')), 'running');
+      assert.equal((await responses.get('resp_2', ALICE))?.status, 'queued', 'its holder ends it');
       assert.deepEqual(await store.renew('resp_2', 'i1', 10, LEASE), { held: true, cancel: true });
       assert.equal(await store.claim('i1', [], 0, LEASE), undefined);
       const [lapsed] = await store.takeLapsed('i2', 5000, LEASE);
       assert.equal(lapsed?.cancel, true);
+    });
+
+    test('end: its holder ends a run in one transaction (stream, record, queue); no one else can', async () => {
+      await enqueue('resp_1');
+      await store.claim('i1', [], 0, LEASE);
+      await store.end('resp_1', ALICE, 'i2', endingAs('resp_1', 'failed'));
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'queued');
+      assert.equal((await store.events('resp_1', ALICE, -1)).length, 2);
+      await store.end('resp_1', ALICE, 'i1', endingAs('resp_1', 'failed'));
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'failed');
+      assert.equal((await store.events('resp_1', ALICE, 1)).at(-1)?.sequence_number, 2);
+      assert.deepEqual(await store.renew('resp_1', 'i1', 0, LEASE), { held: false, cancel: false });
+      assert.deepEqual(await store.takeLapsed('i2', 5000, LEASE), []);
     });
 
     test('deleting the response deletes its run and events', async () => {

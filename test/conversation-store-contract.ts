@@ -4,7 +4,7 @@ import { ApiError } from '../src/api/errors.ts';
 import type { Item } from '../src/api/items.ts';
 import type { ConversationObject, ConversationStore } from '../src/store/conversation-store.ts';
 import type { StoreUnderTest } from './store-contract.ts';
-import { assistantItem, userItem } from './support/store-fixtures.ts';
+import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
 const ALICE = 'proj_alice';
 const BOB = 'proj_bob';
@@ -70,6 +70,28 @@ export function describeConversationStore(name: string, open: () => Promise<Stor
       const got = ids(await store.items('conv_1', ALICE))!;
       assert.equal(got.length, 40);
       for (let at = 0; at < 40; at += 2) assert.equal(got[at + 1], got[at]!.replace('u', 'a'));
+    });
+
+    test("a response's turn and its record are written together: both or neither", async () => {
+      const responses = handle.stores.responses;
+      await store.create(conversation('conv_1'), [], ALICE);
+      const begun = responseFixture('resp_1');
+      await responses.begin(begun, [userItem('u1', 'q')], ALICE);
+      const done = completedFixture(begun, [assistantItem('a1', 'a')]);
+      const nameless = { ...userItem('u1', 'q'), id: null } as unknown as Item;
+      await assert.rejects(store.append('conv_1', [nameless], ALICE, { response: done }));
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'in_progress', 'neither');
+      assert.deepEqual(ids(await store.items('conv_1', ALICE)), []);
+      const turn = [userItem('u1', 'q'), assistantItem('a1', 'a') as Item];
+      assert.equal(await store.append('conv_1', turn, ALICE, { response: done }), true);
+      assert.equal((await responses.get('resp_1', ALICE))?.status, 'completed', 'both');
+      assert.deepEqual(ids(await store.items('conv_1', ALICE)), ['u1', 'a1']);
+      // Not begun (a JSON answer): recorded whole, with its input; a conversation deleted
+      // meanwhile keeps nothing, but the response is recorded all the same.
+      const whole = completedFixture(responseFixture('resp_2'), [assistantItem('a2', 'b')]);
+      const input = [userItem('u2', 'r')];
+      assert.equal(await store.append('conv_gone', turn, ALICE, { response: whole, input }), false);
+      assert.deepEqual(ids(await responses.history('resp_2', ALICE)), ['u2', 'a2']);
     });
 
     test('item and deleteItem find items by id', async () => {

@@ -158,6 +158,34 @@ describe('the Conversations API, through the official SDK', () => {
     assert.equal(items.data[4]!.id, second.output[0]!.id);
   });
 
+  test('a response whose turn never reached its conversation is not recorded as ended', async (t) => {
+    const conversation = await client.conversations.create({});
+    // The server dies as its turn is written: whatever was to land with the turn does not.
+    t.mock.method(portico.server.runtime.stores.conversations, 'append', async () => {
+      throw new Error('killed while the turn was written');
+    });
+    const stream = await client.responses.create({
+      model: TINY_MODEL,
+      input: 'Once upon a time',
+      conversation: conversation.id,
+      max_output_tokens: 4,
+      stream: true,
+    });
+    // The stream breaks off where its end could not be recorded.
+    const types: string[] = [];
+    let id = '';
+    try {
+      for await (const event of stream) {
+        types.push(event.type);
+        if (event.type === 'response.created') id = event.response.id;
+      }
+    } catch {}
+    t.mock.restoreAll();
+    assert.ok(!types.includes('response.completed') && !types.includes('response.incomplete'), 'no end left');
+    assert.equal((await client.responses.retrieve(id)).status, 'in_progress', 'nor was it recorded');
+    assert.deepEqual((await client.conversations.items.list(conversation.id)).data, []);
+  });
+
   test('two concurrent responses on one conversation are serialized: neither is interleaved or lost', async () => {
     const conversation = await client.conversations.create({});
     const ask = (question: string) =>

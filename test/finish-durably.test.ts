@@ -29,7 +29,7 @@ function lostAcknowledgement() {
 
 test('a whole record whose commit landed before the connection was lost is not written twice', async () => {
   const { store, rows, records } = lostAcknowledgement();
-  await finishDurably(store, response, 'default', input);
+  await finishDurably(store, response, 'default', () => store.begin(response, input, 'default'));
   assert.equal(records(), 1);
   assert.equal(rows.get('resp_1')?.status, 'completed');
 });
@@ -47,7 +47,7 @@ test('a whole record that did not land is written again once the store is back',
       return rows.get(id);
     },
   } as unknown as ResponseStore;
-  await finishDurably(store, response, 'default', input);
+  await finishDurably(store, response, 'default', () => store.begin(response, input, 'default'));
   assert.equal(attempts, 2);
   assert.equal(rows.get('resp_1')?.status, 'completed');
 });

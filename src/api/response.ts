@@ -123,6 +123,11 @@ export type Usage = z.output<typeof Usage>;
 export type ResponseStatus = z.output<typeof ResponseStatus>;
 export type ResponseObject = Omit<z.output<typeof ResponseObject>, 'output'> & { output: OutputItem[] };
 
+/** Whether a response has ended: nothing of it runs or waits to run any more. */
+export function hasEnded(response: Pick<ResponseObject, 'status'>): boolean {
+  return response.status !== 'queued' && response.status !== 'in_progress';
+}
+
 /** The concatenated text of every output_text part, as the SDKs' `output_text` convenience. */
 export function outputText(output: readonly OutputItem[]): string {
   let text = '';

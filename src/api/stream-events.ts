@@ -101,3 +101,17 @@ export function terminalEventType(
       ? 'response.incomplete'
       : 'response.failed';
 }
+
+/** An event that ends a response's stream, carrying the response as it ended. */
+export type TerminalEvent = Extract<
+  ResponseStreamEvent,
+  { type: 'response.completed' | 'response.incomplete' | 'response.failed' }
+>;
+
+export function isTerminalEvent(event: ResponseStreamEvent): event is TerminalEvent {
+  return (
+    event.type === 'response.completed' ||
+    event.type === 'response.incomplete' ||
+    event.type === 'response.failed'
+  );
+}

@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
-import type { ResponseObject } from '../api/response.ts';
+import { hasEnded, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { prepareContext } from '../engine/build-context.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
@@ -10,13 +10,11 @@ import { ResponseWriter } from '../engine/response-writer.ts';
 import type { BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { BackgroundRunner } from './background-runner.ts';
-import { endStream } from './end-stream.ts';
+import { closeStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import { queuedCaller, type GatewayCall, type QueuedCaller } from '../gateway/gateway-call.ts';
 import type { QueuedRequest } from './queued-request.ts';
-
-const TERMINAL = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
 
 export interface BackgroundDeps {
   /** Admits a background request as the gateway admits any (key, gateway, model scope, limits). */
@@ -100,19 +98,9 @@ export class BackgroundResponses {
     const { store, runner } = this.deps;
     const responses = this.deps.engine(owner).store;
     const response = await this.#background(id, owner);
-    if (TERMINAL.has(response.status)) return response;
-    const outcome = await store.cancel(id, owner);
-    if (outcome === 'queued') {
-      const events = await store.events(id, owner, -1);
-      return endStream(
-        id,
-        owner,
-        events,
-        response,
-        { status: 'cancelled' },
-        { background: store, responses },
-      );
-    }
+    if (hasEnded(response)) return response;
+    // A queued one is ended in the transaction that takes it out of the queue.
+    const outcome = await store.cancel(id, owner, closeStream(response, { status: 'cancelled' }));
     if (outcome === 'running' && runner.stop(id)) await runner.settled(id);
     else if (outcome === 'running') await this.#untilEnded(id, owner);
     return (await responses.get(id, owner)) ?? response;
@@ -136,7 +124,7 @@ export class BackgroundResponses {
     const deadline = Date.now() + this.deps.cancelWaitMs;
     while (Date.now() < deadline) {
       const current = await store.get(id, owner);
-      if (!current || TERMINAL.has(current.status)) return;
+      if (!current || hasEnded(current)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -1,7 +1,7 @@
 import { toApiError } from '../api/errors.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
-import type { ResponseObject } from '../api/response.ts';
-import { terminalEventType, type ResponseStreamEvent } from '../api/stream-events.ts';
+import { hasEnded, type ResponseObject } from '../api/response.ts';
+import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { failure } from '../engine/finish-status.ts';
 import { CANCEL_REASON } from '../engine/run-signal.ts';
 import type { Logger } from '../logger.ts';
@@ -9,6 +9,7 @@ import type { WorkTracker } from '../work-tracker.ts';
 import type { BackgroundRun, BackgroundStore } from '../store/background-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { ResponseStore } from '../store/response-store.ts';
+import { closeStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import { interruptRun } from './interrupt-run.ts';
 import type { QueuedCaller } from '../gateway/gateway-call.ts';
@@ -153,14 +154,16 @@ export class BackgroundRunner {
   }
 
   async #run(run: BackgroundRun, signal: AbortSignal): Promise<void> {
-    const { background, responses, log } = this.options;
+    const { background, responses, log, instance } = this.options;
     const recorder = log.open(run.responseId);
     let response: ResponseObject | undefined;
-    let next = 0;
     try {
       response = await responses.get(run.responseId, run.owner);
-      if (response?.status !== 'queued') return; // deleted, or cancelled while it waited
-      next = ((await background.events(run.responseId, run.owner, -1)).at(-1)?.sequence_number ?? -1) + 1;
+      // Deleted, or ended (cancelled while it waited). A record still `in_progress` is a requeue
+      // whose record a crash kept from landing (before a requeue was one transaction): it runs.
+      if (!response || hasEnded(response)) return;
+      const next =
+        ((await background.events(run.responseId, run.owner, -1)).at(-1)?.sequence_number ?? -1) + 1;
       const { request, gateway, caller } = readQueuedRequest(run.request);
       const events = await this.options.start(request, gateway, run.owner, caller, signal, {
         response,
@@ -168,14 +171,14 @@ export class BackgroundRunner {
       });
       for await (const event of events) recorder.push(event);
     } catch (error) {
-      // Failed or cancelled before generation: there is no stream to end it, so the record and the log say so.
+      // Failed or cancelled before generation: there is no stream to end it, so it is ended here.
       const cancelled = signal.reason === CANCEL_REASON;
       if (response && (!signal.aborted || cancelled)) {
-        const ended: ResponseObject = cancelled
-          ? { ...response, status: 'cancelled' }
-          : { ...response, status: 'failed', error: failure(toApiError(error)) };
-        recorder.push({ type: terminalEventType(ended.status), response: ended, sequence_number: next });
-        await responses.finish(ended, run.owner);
+        await recorder.close(); // what it streamed is stored first, for the ending to close
+        const ending = cancelled
+          ? ({ status: 'cancelled' } as const)
+          : ({ status: 'failed', error: failure(toApiError(error)) } as const);
+        await background.end(run.responseId, run.owner, instance, closeStream(response, ending));
       }
     } finally {
       await recorder.close();

@@ -1,3 +1,4 @@
+import { hasEnded } from '../api/response.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import type { IdGenerator } from '../engine/ids.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
@@ -38,8 +39,8 @@ export function startBackground(
   const { stores, engine, now, logger } = parts;
   const pollMs = Math.max(50, Math.min(1000, Math.floor(settings.leaseMs / 3)));
   const isOver = async (id: string, owner: Owner) => {
-    const status = (await stores.responses.get(id, owner))?.status;
-    return status !== 'queued' && status !== 'in_progress';
+    const response = await stores.responses.get(id, owner);
+    return !response || hasEnded(response);
   };
   const log = new EventLog(stores.background, { flushMs: 50, pollMs, isOver });
   const runner = new BackgroundRunner({

@@ -3,6 +3,7 @@ import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
+import type { TurnRecord } from '../store/conversation-store.ts';
 import type { EngineContext } from './engine-context.ts';
 
 type ConversationParams = Pick<CreateResponseRequest, 'conversation' | 'previous_response_id'>;
@@ -43,18 +44,23 @@ export async function lockConversation(request: ConversationParams, ctx: EngineC
   return ctx.conversationLocks.acquire(`${ctx.owner}\u0000${id}`);
 }
 
+/** Whether a finished response adds its turn: a conversation holds only turns that were answered. */
+export function joinsConversation(response: ResponseObject): boolean {
+  return response.status === 'completed' || response.status === 'incomplete';
+}
+
 /**
- * Adds a finished response's input and output to its conversation. A response that failed
- * or was cancelled adds nothing: the conversation holds only turns that were answered.
+ * Adds a finished response's input and output to its conversation; with `turn`, the record of
+ * the response too, in the same transaction, so that a crash leaves both or neither.
  */
 export async function appendToConversation(
   id: string,
   input: readonly Item[],
   response: ResponseObject,
   ctx: EngineContext,
+  turn?: TurnRecord,
 ): Promise<void> {
-  if (response.status !== 'completed' && response.status !== 'incomplete') return;
-  const added = await store(ctx).append(id, [...input, ...(response.output as Item[])], ctx.owner);
+  const added = await store(ctx).append(id, [...input, ...(response.output as Item[])], ctx.owner, turn);
   if (!added)
     ctx.logger?.warn('the conversation was deleted while a response ran in it', {
       conversation: id,

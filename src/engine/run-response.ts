@@ -6,7 +6,7 @@ import type { ToolChoice } from '../api/tools.ts';
 import type { ModelEvent, ModelUsage, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
 import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
-import { appendToConversation } from './conversation-context.ts';
+import { appendToConversation, joinsConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
 import { setFailureCause } from './failure-cause.ts';
@@ -299,8 +299,10 @@ async function* runTurns(
     // in its own `finally`, which a `break` after its finish event would never reach.
     await current.upstream.return?.();
     try {
-      // Stopped before its terminal event: the client went away or stopped reading.
-      if (!ended(writer)) {
+      // Stopped before its terminal event: the client went away or stopped reading. A background
+      // run has no client: its runner stopped it (a shutdown, a lost lease) and settles it itself
+      // (interrupt-run.ts), which a record of `cancelled` here would pass for a cancel.
+      if (!ended(writer) && !resumed) {
         writer.closeAll('incomplete');
         const output_text = outputText(writer.snapshot.output);
         await record(run, {
@@ -379,10 +381,16 @@ function ended(writer: ResponseWriter): boolean {
   return writer.snapshot.status !== 'in_progress';
 }
 
-/** The record of how the response ended: its store, then its conversation. */
+/** The record of how the response ended: its store and, answered, its conversation, in one transaction. */
 async function record(run: Run, final: ResponseObject): Promise<void> {
-  const { ctx, context, writer } = run;
-  const recorded = writer.recordable(final);
-  if (run.store) await finishDurably(ctx.store, recorded, ctx.owner, run.recordAtEnd);
-  if (context.conversation) await appendToConversation(context.conversation, context.input, recorded, ctx);
+  const { ctx, context, writer, recordAtEnd: input } = run;
+  const response = writer.recordable(final);
+  const conversation = joinsConversation(response) ? context.conversation : undefined;
+  const turn = run.store ? { response, input } : undefined;
+  const write =
+    conversation !== undefined
+      ? () => appendToConversation(conversation, context.input, response, ctx, turn)
+      : input && (() => ctx.store.begin(response, input, ctx.owner));
+  if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
+  else await write?.();
 }

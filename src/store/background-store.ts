@@ -22,6 +22,16 @@ export interface LapsedRun extends BackgroundRun {
 }
 
 /**
+ * How a background response's stream ends when its run does not end it (a cancel, a crash):
+ * made from its stored events inside the transaction that writes it, it gives the events that
+ * close the stream (its terminal event last) and the response as it ended.
+ */
+export type StreamEnding = (events: readonly ResponseStreamEvent[]) => {
+  events: ResponseStreamEvent[];
+  response: ResponseObject;
+};
+
+/**
  * Background runs and the stored events of background responses. A run is claimed by one
  * instance at a time under a lease (an owner instance id and an expiry) that the instance
  * renews while it runs; only a lapsed lease lets another instance take the run back, so with
@@ -61,13 +71,25 @@ export interface BackgroundStore {
   ): Promise<{ held: boolean; cancel: boolean }>;
   /** The run has ended (whatever its outcome): it leaves the queue. Only its holder can end it. */
   complete(responseId: string, instance: string): Promise<void>;
-  /** Puts a run that `instance` holds (or whose lease lapsed) back in the queue, dropping its events after `keepThrough`. */
-  requeue(responseId: string, instance: string | undefined, keepThrough: number): Promise<void>;
   /**
-   * Asks for a run to stop: a queued run leaves the queue at once (`queued`), a running one is
-   * flagged for its holder (`running`); `undefined` when the owner has no such live run.
+   * Ends a run that `instance` holds in one transaction, so that a crash leaves all or none of
+   * it: its stream closed by `ending`, its response recorded as `ending` says
+   * (ResponseStore.finish's write), the run out of the queue. Nothing is written when
+   * `instance` no longer holds it.
    */
-  cancel(responseId: string, owner: Owner): Promise<'queued' | 'running' | undefined>;
+  end(responseId: string, owner: Owner, instance: string, ending: StreamEnding): Promise<void>;
+  /**
+   * Puts a run that `instance` holds (or whose lease lapsed) back in the queue, in one
+   * transaction with its record (`queued`: the response queued again), dropping its events
+   * after `keepThrough`.
+   */
+  requeue(queued: ResponseObject, owner: Owner, instance: string, keepThrough: number): Promise<void>;
+  /**
+   * Asks for a run to stop: a queued run is ended at once, as `end` ends one, its stream closed
+   * by `ending` (`queued`); a running one is flagged for its holder (`running`); `undefined`
+   * when the owner has no such live run.
+   */
+  cancel(responseId: string, owner: Owner, ending: StreamEnding): Promise<'queued' | 'running' | undefined>;
   /**
    * Takes the runs whose holder let its lease lapse (it died or hung) for `instance` to
    * recover: each is handed to exactly one caller, with a fresh lease.

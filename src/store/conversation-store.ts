@@ -1,4 +1,5 @@
 import type { Item } from '../api/items.ts';
+import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
 import type { ItemPage, PageQuery } from './response-store.ts';
 
@@ -9,6 +10,14 @@ export interface ConversationObject {
   metadata: Record<string, string>;
   /** Unix seconds. */
   created_at: number;
+}
+
+/** The record of the response whose turn a conversation gets (see ConversationStore.append). */
+export interface TurnRecord {
+  /** As it ended: ResponseStore.finish's write. */
+  response: ResponseObject;
+  /** Its input, when it was not begun: it is recorded whole, as ResponseStore.begin records it. */
+  input?: readonly Item[] | undefined;
 }
 
 /**
@@ -26,9 +35,11 @@ export interface ConversationStore {
   delete(id: string, owner: Owner): Promise<boolean>;
   /**
    * Adds items at the end, in order, in one transaction: concurrent appends never interleave
-   * within one call or lose an item. False when the conversation is unknown.
+   * within one call or lose an item. False when the conversation is unknown. With `turn`, the
+   * items are a response's turn: its record is written in the same transaction (even when the
+   * conversation is unknown), so a crash leaves both or neither.
    */
-  append(id: string, items: readonly Item[], owner: Owner): Promise<boolean>;
+  append(id: string, items: readonly Item[], owner: Owner, turn?: TurnRecord): Promise<boolean>;
   /** Every item, oldest first: the context of a response. Undefined when unknown. */
   items(id: string, owner: Owner): Promise<Item[] | undefined>;
   /** One page of items; undefined when the conversation is unknown; an unknown `after` is a 400. */

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
-import type { BackgroundRun, BackgroundStore, LapsedRun } from './background-store.ts';
+import type { BackgroundRun, BackgroundStore, LapsedRun, StreamEnding } from './background-store.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
@@ -16,6 +16,8 @@ interface RunRow {
 }
 
 const RUN_COLUMNS = 'response_id, owner, model, request_json';
+/** A run leaves the queue; only its holder takes it out. */
+const COMPLETE = sql(`DELETE FROM background_runs WHERE response_id = $1 AND lease_owner = $2`);
 
 /**
  * The BackgroundStore on PostgreSQL, where several replicas share the queue: a claim takes
@@ -81,38 +83,50 @@ export class PostgresBackgroundStore implements BackgroundStore {
   }
 
   async complete(responseId: string, instance: string): Promise<void> {
-    await this.db.execute(sql(`DELETE FROM background_runs WHERE response_id = $1 AND lease_owner = $2`), [
-      responseId,
-      instance,
-    ]);
+    await this.db.execute(COMPLETE, [responseId, instance]);
   }
 
-  async requeue(responseId: string, instance: string | undefined, keepThrough: number): Promise<void> {
+  async end(responseId: string, owner: Owner, instance: string, ending: StreamEnding): Promise<void> {
+    await this.db.transaction(async (client) => {
+      if ((await this.db.execute(COMPLETE, [responseId, instance], client)) > 0)
+        await this.close(client, responseId, owner, ending);
+    });
+  }
+
+  async requeue(queued: ResponseObject, owner: Owner, instance: string, keepThrough: number): Promise<void> {
     await this.db.transaction(async (client) => {
       const moved = await this.db.execute(
         sql(`UPDATE background_runs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
              WHERE response_id = $1 AND state = 'running' AND NOT cancel_requested
                AND (lease_owner = $2 OR lease_expires_at <= $3)`),
-        [responseId, instance ?? null, this.clock()],
+        [queued.id, instance, this.clock()],
         client,
       );
-      if (moved > 0)
-        await this.db.query(
-          sql(`DELETE FROM response_events WHERE response_id = $1 AND sequence_number > $2`),
-          [responseId, keepThrough],
-          client,
-        );
+      if (moved === 0) return;
+      await this.db.query(
+        sql(`DELETE FROM response_events WHERE response_id = $1 AND sequence_number > $2`),
+        [queued.id, keepThrough],
+        client,
+      );
+      await this.responses.finishWithin(client, queued, owner);
     });
   }
 
-  async cancel(responseId: string, owner: Owner): Promise<'queued' | 'running' | undefined> {
+  async cancel(
+    responseId: string,
+    owner: Owner,
+    ending: StreamEnding,
+  ): Promise<'queued' | 'running' | undefined> {
     return this.db.transaction(async (client) => {
       const dropped = await this.db.execute(
         sql(`DELETE FROM background_runs WHERE response_id = $1 AND owner = $2 AND state = 'queued'`),
         [responseId, owner],
         client,
       );
-      if (dropped > 0) return 'queued';
+      if (dropped > 0) {
+        await this.close(client, responseId, owner, ending);
+        return 'queued';
+      }
       const flagged = await this.db.execute(
         sql(`UPDATE background_runs SET cancel_requested = true
              WHERE response_id = $1 AND owner = $2 AND state = 'running'`),
@@ -157,6 +171,18 @@ export class PostgresBackgroundStore implements BackgroundStore {
       [responseId, owner, after],
     );
     return rows.map((row) => JSON.parse(row.event_json) as ResponseStreamEvent);
+  }
+
+  /** A stream's end and the record that says the same, in the caller's transaction. */
+  private async close(
+    client: PoolClient,
+    responseId: string,
+    owner: Owner,
+    ending: StreamEnding,
+  ): Promise<void> {
+    const { events, response } = ending(await this.read(client, responseId));
+    await this.insertEvents(client, responseId, events);
+    await this.responses.finishWithin(client, response, owner);
   }
 
   private async read(client: PoolClient, responseId: string): Promise<ResponseStreamEvent[]> {

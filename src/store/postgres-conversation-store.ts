@@ -1,11 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { Item } from '../api/items.ts';
 import { clip } from '../api/limits.ts';
-import type { ConversationObject, ConversationStore } from './conversation-store.ts';
+import type { ConversationObject, ConversationStore, TurnRecord } from './conversation-store.ts';
 import { pageStart, parseItem, toItemPage, type CursorRow, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
+import type { PostgresResponseStore } from './postgres-store.ts';
 import type { ItemPage, PageQuery } from './response-store.ts';
 
 interface ConversationRow {
@@ -23,7 +24,10 @@ const ITEMS = sql(
 
 /** The ConversationStore on PostgreSQL, on the pool shared with the other stores. */
 export class PostgresConversationStore implements ConversationStore {
-  constructor(private readonly db: PostgresDatabase) {}
+  constructor(
+    private readonly db: PostgresDatabase,
+    private readonly responses: PostgresResponseStore,
+  ) {}
 
   async create(conversation: ConversationObject, items: readonly Item[], owner: Owner): Promise<void> {
     await this.db.transaction(async (client) => {
@@ -61,8 +65,10 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   /** The conversation's row is locked for the append, so concurrent appends take turns. */
-  async append(id: string, items: readonly Item[], owner: Owner): Promise<boolean> {
+  async append(id: string, items: readonly Item[], owner: Owner, turn?: TurnRecord): Promise<boolean> {
     return this.db.transaction(async (client) => {
+      if (turn?.input) await this.responses.beginWithin(client, turn.response, turn.input, owner);
+      else if (turn) await this.responses.finishWithin(client, turn.response, owner);
       const locked = await this.db.query(
         sql(`SELECT id FROM conversations WHERE id = $1 AND owner = $2 FOR UPDATE`),
         [id, owner],

@@ -54,8 +54,13 @@ export class PostgresResponseStore implements ResponseStore {
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
+    await this.finishWithin(undefined, response, owner);
+  }
+
+  /** `finish`'s write, inside a transaction the caller holds (a background run's end, a conversation's turn). */
+  async finishWithin(client: PoolClient | undefined, response: ResponseObject, owner: Owner): Promise<void> {
     const values = [response.id, owner, response.status, this.clock(), responseJson(response)];
-    await this.db.execute(SQL.updateResponse, values);
+    await this.db.execute(SQL.updateResponse, values, client);
   }
 
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {

@@ -70,7 +70,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     instance,
     instances: new PostgresInstanceStore(db),
     responses,
-    conversations: new PostgresConversationStore(db),
+    conversations: new PostgresConversationStore(db, responses),
     background: new PostgresBackgroundStore(db, responses, clock),
     containers: new PostgresContainerStore(db),
     files: new PostgresFileStore(db, clock),

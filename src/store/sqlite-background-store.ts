@@ -3,7 +3,7 @@ import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { BACKGROUND_MIGRATIONS } from './background-migrations.ts';
-import type { BackgroundRun, BackgroundStore, LapsedRun } from './background-store.ts';
+import type { BackgroundRun, BackgroundStore, LapsedRun, StreamEnding } from './background-store.ts';
 import type { Owner } from './owner.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
@@ -86,17 +86,31 @@ export class SqliteBackgroundStore implements BackgroundStore {
     await this.#commits.write(() => this.#sql.complete.run(responseId, instance));
   }
 
-  async requeue(responseId: string, instance: string | undefined, keepThrough: number): Promise<void> {
-    const now = this.#clock();
+  async end(responseId: string, owner: Owner, instance: string, ending: StreamEnding): Promise<void> {
     await this.#commits.write(() => {
-      const moved = this.#sql.requeue.run({ id: responseId, instance: instance ?? null, now });
-      if (moved.changes > 0) this.#sql.dropEventsAfter.run(responseId, keepThrough);
+      if (this.#sql.complete.run(responseId, instance).changes > 0) this.#close(responseId, owner, ending);
     });
   }
 
-  async cancel(responseId: string, owner: Owner): Promise<'queued' | 'running' | undefined> {
+  async requeue(queued: ResponseObject, owner: Owner, instance: string, keepThrough: number): Promise<void> {
+    const now = this.#clock();
+    await this.#commits.write(() => {
+      if (this.#sql.requeue.run({ id: queued.id, instance, now }).changes === 0) return;
+      this.#sql.dropEventsAfter.run(queued.id, keepThrough);
+      this.#responses.finishWithin(queued, owner);
+    });
+  }
+
+  async cancel(
+    responseId: string,
+    owner: Owner,
+    ending: StreamEnding,
+  ): Promise<'queued' | 'running' | undefined> {
     return this.#commits.write(() => {
-      if (this.#sql.dropQueued.run(responseId, owner).changes > 0) return 'queued' as const;
+      if (this.#sql.dropQueued.run(responseId, owner).changes > 0) {
+        this.#close(responseId, owner, ending);
+        return 'queued' as const;
+      }
       return this.#sql.flagCancel.run(responseId, owner).changes > 0 ? ('running' as const) : undefined;
     });
   }
@@ -117,6 +131,13 @@ export class SqliteBackgroundStore implements BackgroundStore {
 
   async events(responseId: string, owner: Owner, after: number): Promise<ResponseStreamEvent[]> {
     return this.#sql.ownedEvents.all({ id: responseId, owner, after }).map(parseEvent);
+  }
+
+  /** A stream's end and the record that says the same, in the caller's transaction. */
+  #close(responseId: string, owner: Owner, ending: StreamEnding): void {
+    const { events, response } = ending(this.#sql.events.all(responseId, -1).map(parseEvent));
+    this.#insertEvents(responseId, events);
+    this.#responses.finishWithin(response, owner);
   }
 
   #insertEvents(responseId: string, events: readonly ResponseStreamEvent[]): void {
@@ -169,7 +190,7 @@ function prepare(db: Database) {
     complete: db.prepare<[string, string]>(
       `DELETE FROM background_runs WHERE response_id = ? AND lease_owner = ?`,
     ),
-    requeue: db.prepare<{ id: string; instance: string | null; now: number }>(
+    requeue: db.prepare<{ id: string; instance: string; now: number }>(
       `UPDATE background_runs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
        WHERE response_id = :id AND state = 'running' AND cancel_requested = 0
          AND (lease_owner = :instance OR lease_expires_at <= :now)`,

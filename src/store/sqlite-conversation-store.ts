@@ -2,12 +2,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import { clip } from '../api/limits.ts';
 import type { Item } from '../api/items.ts';
 import { CONVERSATION_MIGRATIONS } from './conversation-migrations.ts';
-import type { ConversationObject, ConversationStore } from './conversation-store.ts';
+import type { ConversationObject, ConversationStore, TurnRecord } from './conversation-store.ts';
 import { pageStart, parseItem, toItemPage, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { ItemPage, PageQuery } from './response-store.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
+import type { SqliteResponseStore } from './sqlite-store.ts';
 
 interface ConversationRow {
   id: string;
@@ -28,12 +29,14 @@ interface Page {
  */
 export class SqliteConversationStore implements ConversationStore {
   readonly #db: Database;
+  readonly #responses: SqliteResponseStore;
   readonly #commits: SqliteGroupCommit;
   readonly #sql: ReturnType<typeof prepare>;
 
-  constructor(db: Database, commits: SqliteGroupCommit) {
+  constructor(db: Database, responses: SqliteResponseStore, commits: SqliteGroupCommit) {
     migrate(db, 'conversations', CONVERSATION_MIGRATIONS);
     this.#db = db;
+    this.#responses = responses;
     this.#commits = commits;
     this.#sql = prepare(db);
   }
@@ -70,8 +73,10 @@ export class SqliteConversationStore implements ConversationStore {
     return this.#commits.write(() => this.#sql.delete.run(id, owner).changes > 0);
   }
 
-  async append(id: string, items: readonly Item[], owner: Owner): Promise<boolean> {
+  async append(id: string, items: readonly Item[], owner: Owner, turn?: TurnRecord): Promise<boolean> {
     return this.#commits.write(() => {
+      if (turn?.input) this.#responses.beginWithin(turn.response, turn.input, owner);
+      else if (turn) this.#responses.finishWithin(turn.response, owner);
       if (!this.#sql.select.get(id, owner)) return false;
       this.#insertItems(id, items, this.#sql.nextPosition.get(id)!.next);
       return true;

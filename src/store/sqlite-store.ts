@@ -70,14 +70,17 @@ export class SqliteResponseStore implements ResponseStore {
    * ran (or belongs to another owner) is left alone.
    */
   async finish(response: ResponseObject, owner: Owner): Promise<void> {
-    await this.#commits.write(() => {
-      this.#sql.updateResponse.run({
-        id: response.id,
-        owner,
-        status: response.status,
-        updated_at: this.#clock(),
-        response_json: responseJson(response),
-      });
+    await this.#commits.write(() => this.finishWithin(response, owner));
+  }
+
+  /** `finish`'s write, inside a transaction the caller holds (a background run's end, a conversation's turn). */
+  finishWithin(response: ResponseObject, owner: Owner): void {
+    this.#sql.updateResponse.run({
+      id: response.id,
+      owner,
+      status: response.status,
+      updated_at: this.#clock(),
+      response_json: responseJson(response),
     });
   }
 

@@ -38,7 +38,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       instance,
       instances,
       responses,
-      conversations: new SqliteConversationStore(db, commits),
+      conversations: new SqliteConversationStore(db, responses, commits),
       background: new SqliteBackgroundStore(db, responses, clock, commits),
       containers: new SqliteContainerStore(db, commits),
       files: new SqliteFileStore(db, clock, commits),
