@@ -26,6 +26,7 @@ before(async () => {
       'models:',
       '  - { id: chat/small, provider: chat, upstream_model: small, context_window: 1200 }',
       '  - { id: oai/model, provider: oai, upstream_model: gpt-5.4, context_window: 400000 }',
+      'default_model: chat/small',
       '',
     ].join('\n'),
   );
@@ -87,6 +88,8 @@ describe('context windows, truncation and input token counts', () => {
       input: 'x'.repeat(400),
     });
     assert.equal(estimate.input_tokens, 100 + 4, 'a token per four characters and four per item');
+    const unnamed = await client.responses.inputTokens.count({ input: 'x'.repeat(400) });
+    assert.equal(unnamed.input_tokens, estimate.input_tokens, 'without a model, the default model counts');
     assert.equal(upstream.requests.length, seen);
     await assert.rejects(client.responses.inputTokens.count({ model: 'nope/model', input: 'x' }), {
       status: 404,

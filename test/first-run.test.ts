@@ -95,17 +95,19 @@ describe('a default model', () => {
     }
   });
 
-  test('a request that names no model is a 400 naming model', async () => {
+  test('a request that names no model is a 400 naming model (a token count too, with no default_model)', async () => {
     const portico = await startPortico();
     try {
-      const res = await fetch(`${portico.server.url}/v1/responses`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ input: 'Hi' }),
-      });
-      const { error } = (await res.json()) as { error: { param: string; code: string } };
-      assert.equal(res.status, 400);
-      assert.deepEqual([error.param, error.code], ['model', 'missing_required_parameter']);
+      for (const path of ['/v1/responses', '/v1/responses/input_tokens']) {
+        const res = await fetch(`${portico.server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ input: 'Hi' }),
+        });
+        const { error } = (await res.json()) as { error: { param: string; code: string } };
+        assert.equal(res.status, 400, path);
+        assert.deepEqual([error.param, error.code], ['model', 'missing_required_parameter'], path);
+      }
     } finally {
       await portico.stop();
     }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CreateResponseRequest } from './request.ts';
 
 /**
- * `POST /v1/responses/input_tokens` (TokenCountsBody): the context fields of a create request.
+ * `POST /v1/responses/input_tokens` (TokenCountsBody): the context fields of a create request,
+ * every one optional as OpenAI's are (a count without `model` is the default model's).
  * `personality` is accepted and has no effect on the count.
  */
 export const TokenCountsBody = CreateResponseRequest.pick({
@@ -19,6 +20,7 @@ export const TokenCountsBody = CreateResponseRequest.pick({
   truncation: true,
 })
   .extend({
+    model: CreateResponseRequest.shape.model.nullish(),
     input: CreateResponseRequest.shape.input.nullish(),
     personality: z.string().nullish(),
   })

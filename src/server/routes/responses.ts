@@ -7,7 +7,7 @@ import { TokenCountsBody } from '../../api/token-counts.ts';
 import { CompactRequest } from '../../api/compact.ts';
 import { assertModelAllowed } from '../../gateway/authorize-model.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
-import type { Runtime } from '../../runtime.ts';
+import { DEFAULT_MODEL_ALIAS, type Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { httpCall } from '../http-call.ts';
 import type { AppOptions } from '../app.ts';
@@ -56,7 +56,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
       TokenCountsBody,
       (await readJson(c.env)).value,
     );
-    const request = { ...fields, input: fields.input ?? [] };
+    const request = { ...fields, model: fields.model ?? defaultModel(runtime), input: fields.input ?? [] };
     assertModelAllowed(c.get('principal'), request.model);
     return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));
   });
@@ -92,6 +92,16 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   });
 
   return app;
+}
+
+/** The model a token count without one counts for: `default_model`'s, where the config names one. */
+function defaultModel(runtime: Runtime): string {
+  if (runtime.catalog.get(DEFAULT_MODEL_ALIAS)) return DEFAULT_MODEL_ALIAS;
+  throw badRequest(
+    'model',
+    'model is required: this server has no default_model to count with.',
+    'missing_required_parameter',
+  );
 }
 
 function responseNotFound(id: string) {
