@@ -307,7 +307,7 @@ describe('POST /v1/messages over a scripted provider', () => {
       ...ask,
       messages: [
         ...ask.messages,
-        { role: 'assistant', content: expectedContent.slice(1, 3) as Anthropic.ContentBlockParam[] },
+        { role: 'assistant', content: expectedContent.slice(1) as Anthropic.ContentBlockParam[] },
         {
           role: 'user',
           content: [
@@ -334,6 +334,7 @@ describe('POST /v1/messages over a scripted provider', () => {
         content: [{ type: 'output_text', text: 'Let me check.', annotations: [], logprobs: [] }],
       },
       { type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { type: 'function_call', call_id: 'call_b', name: 'get_time', arguments: '{"tz":"CET"}' },
       { type: 'function_call_output', call_id: 'call_a', output: 'Sunny, 21C' },
       { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_text', text: '14:00' }] },
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Thanks.' }] },
@@ -380,6 +381,7 @@ describe('POST /v1/messages over a scripted provider', () => {
           content: [
             { type: 'thinking', thinking: 'hm', signature: 's' },
             { type: 'text', text: 'Yes?' },
+            { type: 'tool_use', id: 't', name: 'look', input: {} },
           ],
         },
         {

@@ -193,6 +193,11 @@ describe('POST /v1/chat/completions on a local model', () => {
       ['empty messages', { model: TINY_MODEL, messages: [] }, 'messages'],
       ['missing model', { messages: user }, 'model'],
       [
+        'a tool message answering no call',
+        { model: TINY_MODEL, messages: [...user, { role: 'tool', tool_call_id: 'call_x', content: '42' }] },
+        'messages[1].tool_call_id',
+      ],
+      [
         'an unknown role',
         { model: TINY_MODEL, messages: [...user, { role: 'robot', content: 'x' }] },
         'messages[1].role',

@@ -16,7 +16,7 @@ import type { ResponseStore } from '../src/store/response-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { storeUnavailable } from '../src/store/store-unavailable.ts';
 import type { Stores } from '../src/store/stores.ts';
-import { ScriptedProvider, textEvents } from './support/scripted-provider.ts';
+import { ScriptedProvider, textAndTwoCalls, textEvents } from './support/scripted-provider.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
 const model: CatalogModel = {
@@ -333,6 +333,57 @@ describe('engine', () => {
       status: 400,
       param: 'previous_response_id',
     });
+  });
+
+  test('a tool output answers a call made before it, in the chain or the input; one that answers nothing is a 400 naming it', async () => {
+    const provider = new ScriptedProvider((turn) =>
+      turn.items.length === 1
+        ? [...textAndTwoCalls(), { type: 'finish', reason: 'tool_calls' }]
+        : textEvents('ok'),
+    );
+    const tools = ['get_weather', 'get_time'].map((name) => ({ type: 'function', name, parameters: null }));
+    const asked = checkResponseStream(await collect(provider, { input: 'Weather?', tools }));
+    const output = (call_id: string) => ({ type: 'function_call_output', call_id, output: 'done' });
+    const answered = checkResponseStream(
+      await collect(provider, {
+        previous_response_id: asked.id,
+        input: [output('call_a'), output('call_b')],
+      }),
+    );
+    assert.equal(answered.status, 'completed');
+    const inline = [
+      { type: 'function_call', call_id: 'call_c', name: 'get_time', arguments: '{}' },
+      output('call_c'),
+    ];
+    checkResponseStream(await collect(provider, { input: inline }));
+    const unanswered = [
+      [{ input: [output('call_a')] }, 'input[0].call_id', 'function call output with call_id call_a'],
+      [
+        { input: [output('call_c'), inline[0]] },
+        'input[0].call_id',
+        'function call output with call_id call_c',
+      ],
+      [
+        {
+          previous_response_id: asked.id,
+          input: [output('call_a'), { ...output('call_z'), type: 'custom_tool_call_output' }],
+        },
+        'input[1].call_id',
+        'custom tool call output with call_id call_z',
+      ],
+    ] as const;
+    for (const [body, param, message] of unanswered) {
+      const request = parseBody(CreateResponseRequest, { model: model.id, ...body });
+      await assert.rejects(
+        startResponse(request, context(provider), new AbortController().signal),
+        (error) => {
+          assert.ok(error instanceof ApiError);
+          assert.deepEqual([error.status, error.param], [400, param]);
+          assert.match(error.message, new RegExp(`^No tool call found for ${message}\\.$`));
+          return true;
+        },
+      );
+    }
   });
 
   test('a stream whose begin reached the store before the store went away is recorded failed, not left in progress', async () => {

@@ -13,6 +13,7 @@ import type { HostedToolRunner } from './hosted-tool-runner.ts';
 import { fromLastCheckpoint } from './compaction-item.ts';
 import { conversationItems, conversationOf } from './conversation-context.ts';
 import { fitContext } from './fit-context.ts';
+import { matchCallOutputs } from './match-call-outputs.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { offerTools } from './offer-tools.ts';
@@ -91,6 +92,7 @@ export async function prepareContext(
     : conversation
       ? await conversationItems(conversation, ctx)
       : [];
+  matchCallOutputs(history, input);
   // Portico's latest compaction checkpoint stands for everything before it.
   const context = fromLastCheckpoint([...history, ...input], history.length);
   const offered = offerTools(tools.turn, toolChoice, context.items);
