@@ -338,7 +338,7 @@ describe('engine', () => {
   test('a tool output answers a call made before it, in the chain or the input; one that answers nothing is a 400 naming it', async () => {
     const provider = new ScriptedProvider((turn) =>
       turn.items.length === 1
-        ? [...textAndTwoCalls(), { type: 'finish', reason: 'tool_calls' }]
+        ? [...textAndTwoCalls(), { type: 'finish', reason: 'tool-calls' }]
         : textEvents('ok'),
     );
     const tools = ['get_weather', 'get_time'].map((name) => ({ type: 'function', name, parameters: null }));
