@@ -1,94 +1,38 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
-import { badRequest } from '../src/api/errors.ts';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Item } from '../src/api/items.ts';
-import { encodeThinking, decodeThinking } from '../src/providers/anthropic/thinking-signature.ts';
-import type { ModelEvent, Turn } from '../src/providers/provider.ts';
+import { decodeThinking, encodeThinking } from '../src/providers/anthropic/thinking-signature.ts';
 import {
   anthropicClient,
   MESSAGE_KEYS,
   postMessages,
   readMessageStream,
 } from './support/anthropic-messages.ts';
-import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import {
-  scriptedModel,
-  ScriptedProvider,
-  textAndTwoCalls,
-  slowDown,
-  halfThenClosed,
-} from './support/scripted-provider.ts';
-
-// ---------------------------------------------------------------------------------------------
-// POST /v1/messages over a scripted provider, with the official Anthropic SDK as the client.
-// (SDK 1.10.0 has dropped temperature, top_p and top_k from its types; the casts send them anyway.)
-
-let script: (turn: Turn) => Array<ModelEvent | Error> = () => [];
-const scripted = new ScriptedProvider((turn) => script(turn));
-const lastTurn = () => scripted.turns.at(-1)!;
-
-const THOUGHT = { type: 'thinking' as const, thinking: 'Paris first.', signature: 'sig-paris' };
-
-/** Thinking with its signature, text, then two tool calls. */
-const thinkThenCall = (): ModelEvent[] => [
-  { type: 'reasoning-delta', delta: 'Paris ', part: 'content' },
-  { type: 'reasoning-delta', delta: 'first.', part: 'content' },
-  { type: 'reasoning-encrypted', encryptedContent: encodeThinking([THOUGHT]) },
-  ...textAndTwoCalls(),
-  {
-    type: 'usage',
-    usage: { inputTokens: 30, outputTokens: 14, cachedInputTokens: 10, cacheWriteTokens: 5 },
-  },
-  { type: 'finish', reason: 'tool-calls' },
-];
-
-const sunny = (): ModelEvent[] => [
-  { type: 'text-delta', delta: 'Sunny.' },
-  { type: 'usage', usage: { inputTokens: 9, outputTokens: 2 } },
-  { type: 'finish', reason: 'stop' },
-];
-
-const tools: Anthropic.Tool[] = [
-  {
-    name: 'get_weather',
-    description: 'Weather',
-    input_schema: { type: 'object', properties: { city: { type: 'string' } } },
-  },
-  { name: 'get_time', input_schema: { type: 'object', properties: { tz: { type: 'string' } } } },
-];
-const ask = {
-  model: 'test/scripted',
-  max_tokens: 4000,
-  messages: [{ role: 'user' as const, content: 'Weather and time in Paris?' }],
-  tools,
-};
-
-const expectedContent = [
+  ask,
+  expectedContent,
+  lastTurn,
+  script,
+  startScriptedGateway,
+  sunny,
+  thinkThenCall,
   THOUGHT,
-  { type: 'text', text: 'Let me check.' },
-  { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Paris' } },
-  { type: 'tool_use', id: 'call_b', name: 'get_time', input: { tz: 'CET' } },
-];
+  tools,
+} from './support/anthropic-scripted.ts';
+import type { GatewayUnderTest } from './support/gateway-server.ts';
 
 describe('POST /v1/messages over a scripted provider', () => {
   let gateway: GatewayUnderTest;
   let client: Anthropic;
 
   before(async () => {
-    gateway = await startGateway({
-      models: [
-        scriptedModel('test/scripted', 'scripted'),
-        scriptedModel('anthropic/claude-test', 'scripted'),
-      ],
-      providers: new Map([['scripted', scripted]]),
-    });
-    client = anthropicClient(gateway.url);
+    ({ gateway, client } = await startScriptedGateway());
   });
   after(() => gateway.stop());
 
   test('a Message: thinking with its signature, text and tool_use blocks, stop_reason tool_use, usage as Anthropic counts it', async () => {
-    script = thinkThenCall;
+    script.next = thinkThenCall;
     const message = await client.messages.create(ask);
     assert.deepEqual(Object.keys(message).sort(), MESSAGE_KEYS);
     assert.match(message.id, /^msg_/);
@@ -108,7 +52,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test("a stream in Anthropic's event order, which the SDK folds into the same Message", async () => {
-    script = thinkThenCall;
+    script.next = thinkThenCall;
     const res = await postMessages(gateway.url, { ...ask, stream: true });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -145,7 +89,7 @@ describe('POST /v1/messages over a scripted provider', () => {
       },
     });
 
-    script = thinkThenCall;
+    script.next = thinkThenCall;
     const stream = client.messages.stream(ask);
     const thinking: string[] = [];
     stream.on('thinking', (delta) => thinking.push(delta));
@@ -163,7 +107,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test('parallel calls that stream side by side are sent one block after the other', async () => {
-    script = () => [
+    script.next = () => [
       { type: 'tool-call-start', callId: 'call_a', name: 'get_weather', kind: 'function' },
       { type: 'tool-call-start', callId: 'call_b', name: 'get_time', kind: 'function' },
       { type: 'tool-call-delta', callId: 'call_b', delta: '{"tz":' },
@@ -196,7 +140,7 @@ describe('POST /v1/messages over a scripted provider', () => {
 
   test('thinking blocks go back to the model as the reasoning items its provider made, redacted ones too', async () => {
     const blocks = [THOUGHT, { type: 'redacted_thinking' as const, data: 'opaque' }];
-    script = () => [
+    script.next = () => [
       { type: 'reasoning-delta', delta: THOUGHT.thinking, part: 'content' },
       { type: 'reasoning-encrypted', encryptedContent: encodeThinking(blocks) },
       ...sunny(),
@@ -207,7 +151,7 @@ describe('POST /v1/messages over a scripted provider', () => {
     const stream = client.messages.stream(plain);
     assert.deepEqual((await stream.finalMessage()).content, first.content);
 
-    script = sunny;
+    script.next = sunny;
     await client.messages.create({
       ...ask,
       messages: [
@@ -227,7 +171,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test('system, stop_sequences, sampling, tools, tool_choice, images and documents reach the provider as the Responses request says them', async () => {
-    script = sunny;
+    script.next = sunny;
     const pixel = 'iVBORw0KGgo=';
     await client.messages.create({
       model: 'test/scripted',
@@ -282,7 +226,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test("what Portico does not act on comes back in x-portico-warnings, in the Messages API's terms, beside the gateway's headers", async () => {
-    script = sunny;
+    script.next = sunny;
     const { response } = await client.messages
       .create({
         model: 'test/scripted',
@@ -302,7 +246,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test('a tool loop: tool_use and tool_result blocks become the call and its output', async () => {
-    script = sunny;
+    script.next = sunny;
     await client.messages.create({
       ...ask,
       messages: [
@@ -341,104 +285,8 @@ describe('POST /v1/messages over a scripted provider', () => {
     ]);
   });
 
-  test('bad input is a 400 in Anthropic shape naming the field, which the SDK raises as BadRequestError', async () => {
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ model: 'test/scripted', messages: [{ role: 'user', content: 'hi' }] }, /max_tokens/],
-      [
-        { model: 'test/scripted', max_tokens: 5, messages: [{ role: 'tool', content: 'hi' }] },
-        /messages\[0\]\.role/,
-      ],
-      [{ ...ask, metadatum: { a: 1 } }, /Unrecognized request argument supplied: metadatum/],
-      [{ ...ask, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, /tools\[0\]\.type/],
-      [
-        {
-          ...ask,
-          messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'x', name: 'y', input: {} }] }],
-        },
-        /messages\[0\]\.content\[0\]\.type': a user message cannot hold a 'tool_use' block/,
-      ],
-    ];
-    for (const [body, message] of cases) {
-      await assert.rejects(
-        client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming),
-        (error: unknown) =>
-          error instanceof Anthropic.BadRequestError &&
-          (error.error as { type: string }).type === 'error' &&
-          (error.error as { error: { type: string } }).error.type === 'invalid_request_error' &&
-          message.test((error.error as { error: { message: string } }).error.message),
-      );
-    }
-  });
-
-  test("an engine error names the client's own block", async () => {
-    script = () => [badRequest('input[2].content[1]', 'This model cannot see images.', 'unsupported_value')];
-    const res = await postMessages(gateway.url, {
-      ...ask,
-      messages: [
-        { role: 'user', content: 'hi' },
-        {
-          role: 'assistant',
-          content: [
-            { type: 'thinking', thinking: 'hm', signature: 's' },
-            { type: 'text', text: 'Yes?' },
-            { type: 'tool_use', id: 't', name: 'look', input: {} },
-          ],
-        },
-        {
-          role: 'user',
-          content: [
-            { type: 'tool_result', tool_use_id: 't', content: 'x' },
-            { type: 'text', text: 'Look:' },
-            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
-          ],
-        },
-      ],
-    });
-    assert.equal(res.status, 400);
-    assert.deepEqual(await res.json(), {
-      type: 'error',
-      error: {
-        type: 'invalid_request_error',
-        message: 'messages[1].content[1]: This model cannot see images.',
-      },
-    });
-  });
-
-  test('a failure before the answer is an HTTP error with its status and Anthropic type; after the stream began, an error event', async () => {
-    script = () => [slowDown()];
-    const res = await postMessages(gateway.url, ask);
-    assert.equal(res.status, 429);
-    assert.equal(res.headers.get('retry-after'), '3');
-    assert.ok(res.headers.get('cf-aig-log-id'));
-    assert.deepEqual(await res.json(), {
-      type: 'error',
-      error: { type: 'rate_limit_error', message: 'Slow down.' },
-    });
-
-    script = halfThenClosed;
-    const streamed = await postMessages(gateway.url, { ...ask, stream: true });
-    assert.equal(streamed.status, 200);
-    const { events } = await readMessageStream(streamed.body!);
-    assert.deepEqual(events.at(-1), {
-      type: 'error',
-      error: { type: 'api_error', message: 'The upstream closed the connection.' },
-    });
-    assert.equal((events[2]!.delta as { text: string }).text, 'Half');
-    await assert.rejects(
-      client.messages.stream(ask).finalMessage(),
-      (error: unknown) => error instanceof Anthropic.APIError && /upstream closed/.test(error.message),
-    );
-
-    await assert.rejects(
-      client.messages.create({ ...ask, model: 'test/nope' }),
-      (error: unknown) =>
-        error instanceof Anthropic.NotFoundError &&
-        (error.error as { error: { type: string } }).error.type === 'not_found_error',
-    );
-  });
-
   test('the log has the message with its tokens', async () => {
-    script = sunny;
+    script.next = sunny;
     const { response } = await client.messages
       .create({ model: 'test/scripted', max_tokens: 20, messages: [{ role: 'user', content: 'log me' }] })
       .withResponse();
@@ -487,7 +335,7 @@ describe('POST /v1/messages over a scripted provider', () => {
   });
 
   test("AI Gateway's anthropic path takes Anthropic's model names; Workers AI's path and the universal endpoint answer too", async () => {
-    script = sunny;
+    script.next = sunny;
     const viaGateway = anthropicClient(`${gateway.url}/v1/acct/default/anthropic`);
     const message = await viaGateway.messages.create({
       model: 'claude-test',
@@ -526,65 +374,5 @@ describe('POST /v1/messages over a scripted provider', () => {
     assert.equal(universal.status, 200);
     assert.equal(universal.json.type, 'message');
     assert.equal(universal.json.model, 'claude-test');
-  });
-});
-
-describe('POST /v1/messages with keys', () => {
-  let gateway: GatewayUnderTest;
-
-  before(async () => {
-    gateway = await startGateway();
-  });
-  after(() => gateway.stop());
-
-  test("a Portico key in x-api-key, as Anthropic's SDK sends it, is the key, with its model scope; a bad one is a 401 in Anthropic's shape", async () => {
-    const created = await gateway.request('POST', '/v1/keys', { name: 'claude', scopes: { admin: true } });
-    const key = created.json.key as string;
-    const message = await anthropicClient(gateway.url, key).messages.create({
-      model: 'test/echo',
-      max_tokens: 20,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    assert.equal(message.content[0]?.type, 'text');
-    const entry = (await gateway.logs()).at(-1)!;
-    assert.equal(entry.path, 'POST /v1/messages');
-    assert.ok(entry.keyId, 'the request ran under the key');
-
-    await assert.rejects(
-      anthropicClient(gateway.url, `${key.slice(0, -4)}xxxx`).messages.create({
-        model: 'test/echo',
-        max_tokens: 20,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-      (error: unknown) =>
-        error instanceof Anthropic.AuthenticationError &&
-        (error.error as { error: { type: string } }).error.type === 'authentication_error',
-    );
-    const scoped = await gateway.request(
-      'POST',
-      '/v1/keys',
-      { name: 'echo only', scopes: { models: ['test/echo'] } },
-      { 'x-api-key': key },
-    );
-    const echoOnly = anthropicClient(gateway.url, scoped.json.key as string);
-    const other = { model: 'test/other', messages: [{ role: 'user' as const, content: 'hi' }] };
-    for (const call of [
-      echoOnly.messages.create({ ...other, max_tokens: 5 }),
-      echoOnly.messages.countTokens(other),
-    ])
-      await assert.rejects(
-        call,
-        (error: unknown) =>
-          error instanceof Anthropic.PermissionDeniedError &&
-          (error.error as { error: { type: string } }).error.type === 'permission_error',
-      );
-
-    const keyless = await postMessages(gateway.url, {
-      model: 'test/echo',
-      max_tokens: 5,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    assert.equal(keyless.status, 401);
-    assert.equal(((await keyless.json()) as { error: { type: string } }).error.type, 'authentication_error');
   });
 });
