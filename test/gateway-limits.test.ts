@@ -154,6 +154,40 @@ describe('limits through the gateway', () => {
     assert.equal(other.status, 'completed');
   });
 
+  test("token counts are requests too: a key's rate limit counts them and each is logged", async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'counter', rate_limit: { limit: 2, period: 60 } },
+      { authorization: `Bearer ${admin}` },
+    );
+    const counter = { authorization: `Bearer ${created.json.key as string}` };
+    const counted = await gateway.request(
+      'POST',
+      '/v1/responses/input_tokens',
+      { model: 'test/echo', input: 'How many?' },
+      counter,
+    );
+    assert.equal(counted.status, 200);
+    assert.ok((counted.json.input_tokens as number) > 0);
+    const entry = (await gateway.logs()).find((l) => l.id === counted.headers.get('cf-aig-log-id'))!;
+    assert.equal(entry.path, 'POST /v1/responses/input_tokens');
+    assert.deepEqual([entry.model, entry.statusCode, entry.tokensIn, entry.cost], ['test/echo', 200, 0, 0]);
+    const anthropic = { model: 'test/echo', messages: [{ role: 'user', content: 'How many?' }] };
+    const second = await gateway.request('POST', '/v1/messages/count_tokens', anthropic, counter);
+    assert.equal(second.status, 200);
+    const refused = await gateway.request('POST', '/v1/messages/count_tokens', anthropic, counter);
+    assert.equal(refused.status, 429);
+    assert.equal((refused.json.error as { type: string }).type, 'rate_limit_error', "in Anthropic's shape");
+    const third = await gateway.request(
+      'POST',
+      '/v1/responses/input_tokens',
+      { model: 'test/echo', input: 'x' },
+      counter,
+    );
+    assert.equal((third.json.error as { code: string }).code, 'rate_limit_exceeded');
+  });
+
   test("a key's budget and a gateway's spend limit refuse once spent, naming the budget", async () => {
     const created = await gateway.request(
       'POST',

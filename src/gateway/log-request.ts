@@ -27,7 +27,7 @@ interface Outcome {
   /** The response a model response ended with. */
   final?: ResponseObject;
   /** What another model operation (an embedding, a compaction) answered, and its usage. */
-  result?: { body: unknown; usage: Usage; modelType: LogEntry['modelType'] };
+  result?: { body: unknown; usage: Usage | undefined; modelType: LogEntry['modelType'] };
   error?: ApiError;
   ttftMs: number | null;
   timeline: TimelineEntry[] | null;
@@ -36,7 +36,8 @@ interface Outcome {
 /** A model operation that is not a response, as its work ends. */
 export interface OperationResult<T> {
   value: T;
-  usage: Usage;
+  /** None for an operation that runs no model (a token count). */
+  usage?: Usage;
   /** Default: Text Generation. */
   modelType?: LogEntry['modelType'];
 }

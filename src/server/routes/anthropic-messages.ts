@@ -2,14 +2,13 @@ import { Hono, type Context } from 'hono';
 import { CountTokensRequest } from '../../api/anthropic-messages.ts';
 import { parseBody } from '../../api/request.ts';
 import { fromMessagesRequest } from '../../formats/anthropic-messages/from-messages-request.ts';
-import { messagesStep, stepError, type ModelName } from '../../formats/parse-step.ts';
-import { assertModelAllowed } from '../../gateway/authorize-model.ts';
+import { messagesStep, modelStep, stepError, type ModelName } from '../../formats/parse-step.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { generationAbort } from '../generation-abort.ts';
 import { httpCall } from '../http-call.ts';
 import { readJson } from '../read-json.ts';
 import { renderAnswer } from '../render-answer.ts';
+import { sendJson } from '../send-answer.ts';
 
 /** Serves Anthropic's `POST /v1/messages`: the Responses engine, through the gateway, behind the Messages API. */
 export function messagesHandler(runtime: Runtime, modelName?: ModelName) {
@@ -27,18 +26,22 @@ export function messagesHandler(runtime: Runtime, modelName?: ModelName) {
 /** `POST /v1/messages/count_tokens`: the input tokens of a messages request, counted as `/v1/responses/input_tokens` counts. */
 export function countTokensHandler(runtime: Runtime, modelName: ModelName = (model) => model) {
   return async (c: Context<AppEnv>) => {
-    const body = parseBody(CountTokensRequest, (await readJson(c.env)).value);
+    const json = await readJson(c.env);
+    const body = parseBody(CountTokensRequest, json.value);
     const { request, origins } = fromMessagesRequest(
       { ...body, model: modelName(body.model) },
       runtime.catalog,
     );
-    // Counting a model's tokens is using it: the key's model scope applies.
-    assertModelAllowed(c.get('principal'), request.model);
-    const signal = generationAbort(c.env.outgoing).signal;
-    const counted = await runtime.inputTokens(request, c.get('owner'), signal).catch((error: unknown) => {
-      throw stepError({ kind: 'anthropic', model: body.model, origins }, error);
-    });
-    return c.json({ input_tokens: counted.input_tokens });
+    // Counting a model's tokens is using it: the key's model scope and limits apply, and it is logged.
+    const { call } = httpCall(c, [modelStep(request.model)], json);
+    const answer = await runtime.gateway
+      .operate(call, async (principal) => ({
+        value: await runtime.inputTokens(request, principal.project, call.signal),
+      }))
+      .catch((error: unknown) => {
+        throw stepError({ kind: 'anthropic', model: body.model, origins }, error);
+      });
+    return sendJson(c, { input_tokens: answer.value.input_tokens }, 200, answer.headers);
   };
 }
 

@@ -5,7 +5,6 @@ import { envelope } from '../../api/workers-ai-envelope.ts';
 import { parseBody } from '../../api/request.ts';
 import { TokenCountsBody } from '../../api/token-counts.ts';
 import { CompactRequest } from '../../api/compact.ts';
-import { assertModelAllowed } from '../../gateway/authorize-model.ts';
 import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { DEFAULT_MODEL_ALIAS, type Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -52,13 +51,15 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
   });
 
   app.post('/responses/input_tokens', async (c) => {
-    const { personality: _personality, ...fields } = parseBody(
-      TokenCountsBody,
-      (await readJson(c.env)).value,
-    );
+    const body = await readJson(c.env);
+    const { personality: _personality, ...fields } = parseBody(TokenCountsBody, body.value);
     const request = { ...fields, model: fields.model ?? defaultModel(runtime), input: fields.input ?? [] };
-    assertModelAllowed(c.get('principal'), request.model);
-    return c.json(await runtime.inputTokens(request, c.get('owner'), generationAbort(c.env.outgoing).signal));
+    // Counting a model's tokens is using it: the key's model scope and limits apply, and it is logged.
+    const { call } = httpCall(c, [modelStep(request.model)], body);
+    const answer = await runtime.gateway.operate(call, async (principal) => ({
+      value: await runtime.inputTokens(request, principal.project, call.signal),
+    }));
+    return sendJson(c, answer.value, 200, answer.headers);
   });
 
   app.get('/responses/:id', async (c) => {
