@@ -180,7 +180,7 @@ describe('web_search and private addresses', () => {
     assert.equal(search.queries.length, asked, 'the backend was never asked');
     const fed = (scripted.upstream.requests.at(-1)!.json as { input: Loose[] }).input;
     const output = fed.find((item) => item.type === 'function_call_output')!;
-    assert.match(String(output.output), /127\.0\.0\.1 is private, loopback or link-local/);
+    assert.match(String(output.output), /127\.0\.0\.1 is private, loopback, link-local or reserved/);
   });
 });
 
