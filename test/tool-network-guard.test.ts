@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { boundedFetch } from '../src/tools/network/bounded-fetch.ts';
 import { fetchFailure, guardedFetch } from '../src/tools/network/guarded-fetch.ts';
+import { operatorFetch } from '../src/tools/network/operator-fetch.ts';
 import { AddressPolicy, embeddedIPv4 } from '../src/tools/network/private-address.ts';
 
 let server: Server;
@@ -176,6 +177,18 @@ describe('guarded fetch', () => {
     assert.match(await failure(refused(`http://${host}:${port}/`)), /is (private|this machine's own)/);
     const allowed = guardedFetch([own]);
     assert.equal(await (await allowed(`http://${host}:${port}/`)).text(), 'reached');
+  });
+});
+
+describe('the fetch for URLs in the config', () => {
+  test('reaches loopback without any allowed network, and refuses a redirect, naming it', async () => {
+    const configured = operatorFetch();
+    assert.equal(await (await configured(`http://127.0.0.1:${port}/`)).text(), 'reached');
+    const error = await failure(configured(`http://127.0.0.1:${port}/hop`));
+    assert.match(
+      error,
+      /answered HTTP 302, a redirect to http:\/\/127\.0\.0\.2:\d+\/end; Portico does not follow/,
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { ownAddresses, type InterfaceAddresses } from './own-addresses.ts';
 
 /**
- * Networks a server or search URL may not reach unless the config allows them: private and
+ * Networks a URL a client names may not reach unless the config allows them: private and
  * special-purpose ones (IANA's IPv4 and IPv6 special-purpose address registries), none of them
  * a public server's.
  */
@@ -76,7 +76,7 @@ function expandIPv6(address: string): number[] | undefined {
 }
 
 /**
- * Decides which addresses tools may connect to: none in a private,
+ * Decides which addresses tools may connect to for a URL a client names: none in a private,
  * loopback, link-local or otherwise special network (IPv4, IPv6, and IPv4 carried inside IPv6),
  * and none of this machine's own, unless one of the `allowed` networks (`127.0.0.1/32`,
  * `::1/128`, `10.1.0.0/16`) holds it.
