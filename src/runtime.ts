@@ -33,6 +33,7 @@ import { toolModules } from './tools/tool-modules.ts';
 import { Containers } from './tools/code-interpreter/containers.ts';
 import { InterpreterPool, type Interpreters } from './tools/code-interpreter/interpreters.ts';
 import { guardedFetch } from './tools/network/guarded-fetch.ts';
+import { operatorFetch } from './tools/network/operator-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
@@ -197,8 +198,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const rateLimiter = options.rateLimiter ?? redis?.rateLimiter;
   const work = new WorkTracker();
   const conversationLocks = options.conversationLocks ?? new KeyedLock();
-  // Tools reach only public addresses and the networks the config allows, checked at every connection.
-  const toolsFetch = guardedFetch(config.tools.allowedNetworks);
+  // URLs from requests reach only public addresses and the networks the config allows, checked at
+  // every connection; URLs from the config are the operator's own, trusted wherever they point.
+  const fetches = { clientFetch: guardedFetch(config.tools.allowedNetworks), operatorFetch: operatorFetch() };
   const containers = new Containers(
     stores.containers,
     options.interpreters ?? new InterpreterPool(config.tools.codeInterpreter, { now }),
@@ -227,7 +229,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       owner,
       stores,
       config: config.tools,
-      fetch: toolsFetch,
+      ...fetches,
       newId,
       now,
       logger,

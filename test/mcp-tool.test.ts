@@ -227,7 +227,7 @@ describe('mcp and private addresses', () => {
         tools: [calc()],
       } as never),
       (error: { status: number; message: string }) =>
-        error.status === 424 && /private, loopback or link-local/.test(error.message),
+        error.status === 424 && /private, loopback, link-local or reserved/.test(error.message),
     );
     assert.equal(mcp.lists, lists);
   });

@@ -15,7 +15,10 @@ export const ToolsConfigFile = z.strictObject({
   call_timeout_ms: milliseconds.optional(),
   /** Characters of one tool result the model sees; the rest is cut off with a note. */
   max_output_chars: count.optional(),
-  /** Private, loopback or link-local networks that server and search URLs may reach anyway. */
+  /**
+   * Private, loopback, link-local or special networks (or this machine's own addresses) that URLs
+   * clients name (an MCP `server_url`) may reach anyway. URLs in this config need none of it.
+   */
   allowed_networks: z.array(network, 'must be a list of networks').optional(),
   web_search: z
     .strictObject({
@@ -52,7 +55,7 @@ export interface ToolsConfig {
   runForOpenAI: boolean;
   callTimeoutMs: number;
   maxOutputChars: number;
-  /** CIDR networks exempt from the private-address refusal. */
+  /** CIDR networks that URLs clients name may reach despite the private-address refusal. */
   allowedNetworks: string[];
   webSearch: { url: string | undefined; maxResults: number };
   codeInterpreter: {

@@ -18,7 +18,10 @@ export interface ToolServices {
   owner: Owner;
   stores: Stores;
   config: ToolsConfig;
-  fetch: typeof fetch;
+  /** For URLs a request names (an MCP `server_url`): public addresses and allowed networks only. */
+  clientFetch: typeof fetch;
+  /** For URLs the config names (the search backend): any address, but no redirect elsewhere. */
+  operatorFetch: typeof fetch;
   newId: IdGenerator;
   /** Milliseconds since the epoch. */
   now: () => number;

@@ -5,7 +5,7 @@ import { fetchFailure } from '../network/guarded-fetch.ts';
 export interface McpServer {
   url: string;
   headers: Record<string, string>;
-  /** The tools' guarded fetch. */
+  /** The fetch for URLs clients name: guarded, its answers bounded. */
   fetch: typeof fetch;
 }
 

@@ -32,7 +32,7 @@ export const mcpTool: ToolModule = {
         ...(parsed.headers ?? {}),
         ...(parsed.authorization ? { authorization: `Bearer ${parsed.authorization}` } : {}),
       },
-      fetch: boundedFetch(services.fetch, MAX_ANSWER_BYTES),
+      fetch: boundedFetch(services.clientFetch, MAX_ANSWER_BYTES),
     };
     const timed = () => AbortSignal.any([signal, AbortSignal.timeout(services.config.callTimeoutMs)]);
     const listed = await toolList(server, label, {

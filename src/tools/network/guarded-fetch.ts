@@ -9,10 +9,11 @@ export class RefusedAddressError extends Error {
 }
 
 /**
- * `fetch` for tools: every connection it opens (the first request and each redirect, each
- * reconnect) resolves the host first and connects only to an address the policy accepts, so a
- * name that resolves to a private address, or a redirect to one, is refused at the moment of
- * connecting, not checked once and trusted later. undici loads with the first tool connection.
+ * `fetch` for URLs a client names: every connection it opens (the first request and each
+ * redirect, each reconnect) resolves the host first and connects only to an address the policy
+ * accepts, so a name that resolves to a private address, or a redirect to one, is refused at the
+ * moment of connecting, not checked once and trusted later. undici loads with the first tool
+ * connection.
  */
 export function guardedFetch(allowedNetworks: readonly string[]): typeof fetch {
   const policy = new AddressPolicy(allowedNetworks);

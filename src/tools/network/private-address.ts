@@ -1,30 +1,48 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { ownAddresses, type InterfaceAddresses } from './own-addresses.ts';
 
-/** Networks a server or search URL may not reach unless the config allows them. */
-const PRIVATE_V4 = [
+/**
+ * Networks a URL a client names may not reach unless the config allows them: private and
+ * special-purpose ones (IANA's IPv4 and IPv6 special-purpose address registries), none of them
+ * a public server's.
+ */
+const SPECIAL_V4 = [
   ['0.0.0.0', 8], // "this" network
   ['10.0.0.0', 8],
   ['100.64.0.0', 10], // carrier-grade NAT
   ['127.0.0.0', 8], // loopback
   ['169.254.0.0', 16], // link-local (cloud metadata lives here)
   ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation (TEST-NET-1)
+  ['192.88.99.0', 24], // 6to4 relay anycast
   ['192.168.0.0', 16],
   ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation (TEST-NET-2)
+  ['203.0.113.0', 24], // documentation (TEST-NET-3)
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved and broadcast
 ] as const;
-const PRIVATE_V6 = [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+const SPECIAL_V6 = [
+  // Unspecified, loopback and the rest of the IETF-reserved ::/8, local-use NAT64
+  // (64:ff9b:1::/48) included; its forms that carry an IPv4 address (mapped, compatible,
+  // NAT64's 64:ff9b::/96) are read as that address instead.
+  ['::', 8],
+  ['100::', 64], // discard-only
+  ['2001::', 32], // Teredo: a tunnel whose IPv4 server and client are hidden in the address
+  ['2001:2::', 48], // benchmarking
+  ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const;
 
-const privateNetworks = new BlockList();
-for (const [network, prefix] of PRIVATE_V4) privateNetworks.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of PRIVATE_V6) privateNetworks.addSubnet(network, prefix, 'ipv6');
+// Two lists: a BlockList checks an IPv4 address against its IPv6 rules too, as ::ffff:a.b.c.d,
+// which ::/8 holds.
+const specialNetworks = { ipv4: new BlockList(), ipv6: new BlockList() };
+for (const [network, prefix] of SPECIAL_V4) specialNetworks.ipv4.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of SPECIAL_V6) specialNetworks.ipv6.addSubnet(network, prefix, 'ipv6');
 
 /** The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4), if any. */
 export function embeddedIPv4(address: string): string | undefined {
@@ -58,14 +76,18 @@ function expandIPv6(address: string): number[] | undefined {
 }
 
 /**
- * Decides which addresses tools may connect to: none in a private, loopback, link-local or
- * otherwise special network (IPv4, IPv6, and IPv4 carried inside IPv6), unless one of the
- * `allowed` networks (`127.0.0.1/32`, `::1/128`, `10.1.0.0/16`) holds it.
+ * Decides which addresses tools may connect to for a URL a client names: none in a private,
+ * loopback, link-local or otherwise special network (IPv4, IPv6, and IPv4 carried inside IPv6),
+ * and none of this machine's own, unless one of the `allowed` networks (`127.0.0.1/32`,
+ * `::1/128`, `10.1.0.0/16`) holds it.
  */
 export class AddressPolicy {
   private readonly allowed = new BlockList();
 
-  constructor(allowed: readonly string[]) {
+  constructor(
+    allowed: readonly string[],
+    private readonly interfaces?: InterfaceAddresses,
+  ) {
     for (const network of allowed) {
       const [address, prefix] = network.split('/') as [string, string | undefined];
       const type = isIPv4(address) ? 'ipv4' : 'ipv6';
@@ -78,17 +100,21 @@ export class AddressPolicy {
     const bare = address.replace(/^\[|\]$/g, '');
     const type = isIPv4(bare) ? 'ipv4' : isIPv6(bare) ? 'ipv6' : undefined;
     if (!type) return `'${address}' is not an IP address.`;
-    if (this.allowed.check(bare, type)) return undefined;
     const inner = type === 'ipv6' ? embeddedIPv4(bare) : undefined;
-    if (inner !== undefined) {
-      if (this.allowed.check(inner, 'ipv4')) return undefined;
-      if (privateNetworks.check(inner, 'ipv4')) return privateMessage(bare);
-      return undefined;
-    }
-    return privateNetworks.check(bare, type) ? privateMessage(bare) : undefined;
+    const isIn = (networks: BlockList) =>
+      networks.check(bare, type) || (inner !== undefined && networks.check(inner, 'ipv4'));
+    if (isIn(this.allowed)) return undefined;
+    // An address that carries an IPv4 address goes where that address goes: only it is checked.
+    const special =
+      inner !== undefined
+        ? specialNetworks.ipv4.check(inner, 'ipv4')
+        : specialNetworks[type].check(bare, type);
+    if (special)
+      return `The address ${bare} is private, loopback, link-local or reserved for special use; ${UNLESS_ALLOWED}`;
+    if (isIn(ownAddresses(this.interfaces)))
+      return `The address ${bare} is this machine's own address; ${UNLESS_ALLOWED}`;
+    return undefined;
   }
 }
 
-function privateMessage(address: string): string {
-  return `The address ${address} is private, loopback or link-local; Portico's tools do not connect to it unless tools.allowed_networks allows it.`;
-}
+const UNLESS_ALLOWED = "Portico's tools do not connect to it unless tools.allowed_networks allows it.";

@@ -19,8 +19,8 @@ const SearxResults = z.looseObject({
 const MAX_ANSWER_BYTES = 2_000_000;
 
 /**
- * Asks a SearXNG-compatible JSON API (`GET {base}/search?q=...&format=json`). The fetch is the
- * tools' guarded one: a backend on a private address needs the config's permission.
+ * Asks a SearXNG-compatible JSON API (`GET {base}/search?q=...&format=json`) through the fetch
+ * for URLs the operator configured: any address, no redirects.
  */
 export async function searxngSearch(
   fetcher: typeof fetch,

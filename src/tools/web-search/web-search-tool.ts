@@ -69,7 +69,7 @@ export const webSearchTool: ToolModule = {
         yield searchEvent(self, 'searching');
         let results: SearchResult[];
         try {
-          results = await searxngSearch(services.fetch, base, query, signal);
+          results = await searxngSearch(services.operatorFetch, base, query, signal);
         } catch (error) {
           if (signal.aborted) throw error;
           return { item: item('failed'), output: (error as Error).message };
