@@ -393,6 +393,18 @@ describe('config errors', () => {
     assert.ok(!error.message.includes('gsk_123'), 'the value of a misplaced key is not echoed');
   });
 
+  test('tools.allowed_networks takes addresses and networks of their family only', async () => {
+    const path = await file(
+      'networks.yaml',
+      "tools:\n  allowed_networks: ['10.1.0.0/16', '::1', '1.2.3.4/99', 'fe80::/129', 'host', '1.2.3/8']\n",
+    );
+    const error = await configError(loadConfig({ path, env: {} }));
+    assert.deepEqual(
+      error.issues.map((issue) => issue.path),
+      [2, 3, 4, 5].map((index) => `tools.allowed_networks[${index}]`),
+    );
+  });
+
   test('model entries: missing fields, wrong types, unknown providers, duplicates', async () => {
     const path = await file(
       'models.json',
