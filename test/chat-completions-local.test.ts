@@ -105,6 +105,20 @@ describe('POST /v1/chat/completions on a local model', () => {
     assert.equal(chunks.at(-1)!.usage!.completion_tokens, 8);
   });
 
+  test('without a seed, n choices sampled in the same second are different answers', async () => {
+    // node-llama-cpp seeds an unseeded sampler with the current second: every answer begun in
+    // one second was the same, so n choices were n copies of one.
+    const completion = await client.chat.completions.create({
+      model: TINY_MODEL,
+      messages,
+      max_tokens: 24,
+      temperature: 1,
+      n: 6,
+    });
+    const answers = new Set(completion.choices.map((choice) => choice.message.content));
+    assert.ok(answers.size >= 4, `only ${answers.size} different answers of 6`);
+  });
+
   test('max_tokens ends with finish_reason length after exactly that many tokens', async () => {
     for (const limit of [{ max_tokens: 5 }, { max_completion_tokens: 7 }]) {
       // Greedy, so that the story cannot end before the limit by chance.

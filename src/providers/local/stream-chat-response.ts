@@ -5,12 +5,19 @@ import type {
   LlamaChatResponseChunk,
   LlamaChat,
 } from 'node-llama-cpp';
+import { randomInt } from 'node:crypto';
 import type { ModelEvent, Sampling } from '../provider.ts';
 import type { ChatOutput } from './chat-output.ts';
 import { ModelEventChannel } from './model-event-channel.ts';
 
 /** The Responses API's default temperature, used when a request sets none. */
 export const DEFAULT_TEMPERATURE = 1;
+
+/**
+ * A seed for a request that gives none. node-llama-cpp's own default is the current second,
+ * which makes every answer begun in one second the same (n choices, concurrent requests).
+ */
+const randomSeed = (): number => randomInt(2 ** 32 - 1);
 
 export interface ChatGeneration {
   history: ChatHistoryItem[];
@@ -54,7 +61,7 @@ export async function* streamChatResponse(
     maxTokens: generation.maxTokens,
     temperature: temperature ?? DEFAULT_TEMPERATURE,
     ...(topP !== undefined ? { topP } : {}),
-    ...(seed !== undefined ? { seed } : {}),
+    seed: seed ?? randomSeed(),
     ...(stopAt?.length ? { customStopTriggers: stopAt } : {}),
     ...(penalties
       ? {
