@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isolatedPoints } from '../dashboard/src/components/chart-series.ts';
 import { chartData } from '../dashboard/src/pages/overview-series.ts';
 import { DEFAULT_SETTINGS, playgroundRequest } from '../dashboard/src/pages/playground-request.ts';
 import type { AnalyticsRow } from '../dashboard/src/types.ts';
@@ -38,6 +39,12 @@ describe("the dashboard's pure parts", () => {
       chartData([row(180, null, 4)], range, 'hit rate', (r) => r.cache_hits / r.requests, null).series,
       [{ label: 'hit rate', values: [null, null, 1, null] }],
     );
+  });
+
+  test('a value between gaps, which no line segment draws, is a dot', () => {
+    assert.deepEqual(isolatedPoints([null, null, 42]), [2], 'one busy bucket at the edge of a quiet range');
+    assert.deepEqual(isolatedPoints([7, null, 1, 2, null, 0, null]), [0, 5]);
+    assert.equal(isolatedPoints([1, 2, null, null]), null);
   });
 
   test('the playground builds a chained request with its settings, tools and schema', () => {

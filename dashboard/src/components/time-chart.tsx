@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
-import type { Series } from './chart-series.ts';
+import { isolatedPoints, type Series } from './chart-series.ts';
 
 const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#eab308', '#06b6d4', '#64748b'];
 
@@ -44,6 +44,13 @@ export function TimeChart(props: {
             stroke: PALETTE[n % PALETTE.length]!,
             width: 2,
             spanGaps: false,
+            // A value between two gaps makes no line: it is a dot, not nothing.
+            points: {
+              show: false,
+              size: 6,
+              fill: PALETTE[n % PALETTE.length]!,
+              filter: (u: uPlot, index: number) => isolatedPoints(u.data[index]!),
+            },
             ...(format ? { value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) } : {}),
           })),
         ],
