@@ -4,6 +4,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { ConnectionDrain } from './connection-drain.ts';
+import { declineOtherUpgrades } from './decline-upgrades.ts';
 import { SocketServer } from './socket-server.ts';
 
 export interface ServerOptions extends RuntimeOptions, AppOptions {
@@ -88,6 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     started.once('error', reject);
   });
   server.on('clientError', answerClientError);
+  declineOtherUpgrades(server as HttpServer);
   const connections = new ConnectionDrain(server as HttpServer);
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
