@@ -149,6 +149,28 @@ describe('request bodies', () => {
     assert.equal(body.error.type, 'invalid_request_error');
   });
 
+  test('a request whose path or Host is no URL (a backslash, a space in the host) is a 400 in the OpenAI error shape', async () => {
+    const { port } = new URL(portico.server.url);
+    for (const head of [
+      'GET /\\v1/models HTTP/1.1\r\nHost: 127.0.0.1',
+      'POST /v1\\responses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2',
+      'GET /v1/models HTTP/1.1\r\nHost: a b',
+    ]) {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`${head}\r\nConnection: close\r\n\r\n${head.startsWith('POST') ? '{}' : ''}`),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/, head);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
+      assert.deepEqual([body.error.type, body.error.code], ['invalid_request_error', 'invalid_http'], head);
+    }
+  });
+
   test('echoed values are cut short: a 10 MB model name gets a short 404', async () => {
     const answer = await post('/responses', JSON.stringify({ model: 'm'.repeat(10_000_000), input: 'hi' }));
     assert.equal(answer.status, 404);
