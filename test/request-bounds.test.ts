@@ -321,6 +321,27 @@ describe('request counts', () => {
     });
   }
 
+  test('too many of a list that a union also takes in another shape is a 400 saying how many, naming the list', async () => {
+    // `input` is a string, strings, tokens or lists of tokens: the strings' bound is what broke.
+    const embeddings = await post(
+      '/embeddings',
+      JSON.stringify({ model: TINY_MODEL, input: Array.from({ length: 2049 }, () => 'a') }),
+    );
+    assert.deepEqual([embeddings.status, embeddings.body.error.param], [400, 'input']);
+    assert.match(embeddings.body.error.message, /2048/);
+    // A filter is a comparison or a compound one: the compound's bound is what broke.
+    const filters = {
+      type: 'or',
+      filters: Array.from({ length: 33 }, () => ({ type: 'eq', key: 'k', value: 1 })),
+    };
+    const search = await post(
+      '/responses',
+      JSON.stringify({ ...base, tools: [{ type: 'file_search', vector_store_ids: ['vs_1'], filters }] }),
+    );
+    assert.deepEqual([search.status, search.body.error.param], [400, 'tools[0].filters.filters']);
+    assert.match(search.body.error.message, /32/);
+  });
+
   test('grammar groups nested past the limit are a 400 before any work', async () => {
     const answer = await post(
       '/responses',
