@@ -171,6 +171,17 @@ describe('request bodies', () => {
     }
   });
 
+  test('a required parameter that a union types is missing, not invalid, when left out', async () => {
+    const answer = await post('/responses', JSON.stringify({ model: TINY_MODEL }));
+    assert.equal(answer.status, 400);
+    assert.deepEqual(
+      [answer.body.error.param, answer.body.error.code, answer.body.error.message],
+      ['input', 'missing_required_parameter', "Missing required parameter: 'input'."],
+    );
+    const wrong = await post('/responses', JSON.stringify({ model: TINY_MODEL, input: null }));
+    assert.deepEqual([wrong.body.error.param, wrong.body.error.code], ['input', 'invalid_value']);
+  });
+
   test('echoed values are cut short: a 10 MB model name gets a short 404', async () => {
     const answer = await post('/responses', JSON.stringify({ model: 'm'.repeat(10_000_000), input: 'hi' }));
     assert.equal(answer.status, 404);

@@ -173,8 +173,9 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
     throw badRequest(param, `Unrecognized request argument supplied: ${param}`, 'unknown_parameter');
   }
   const param = paramPath(issue.path);
+  // A union (`input`: a string or a list) reports a value left out as its own issue.
   const code =
-    issue.code === 'invalid_type' && issue.input === undefined
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
       ? 'missing_required_parameter'
       : 'invalid_value';
   const message =
