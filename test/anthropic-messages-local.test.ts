@@ -136,6 +136,30 @@ describe('POST /v1/messages on a local model', () => {
     }
   });
 
+  test("what the model cannot take is refused naming the client's own block, once", async () => {
+    const image = {
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' },
+    };
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      const body = {
+        model: TINY_MODEL,
+        max_tokens: 3,
+        system: 'Tell stories.',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+          { role: 'user', content: [{ type: 'text', text: 'Look' }, image] },
+        ],
+      };
+      if (path.endsWith('count_tokens')) delete (body as { max_tokens?: number }).max_tokens;
+      const res = await postMessages(portico.server.url, body, path);
+      assert.equal(res.status, 400, path);
+      const { error } = (await res.json()) as { error: { message: string } };
+      assert.match(error.message, /^messages\[2\]\.content\[1\]: The model .* does not take images/, path);
+    }
+  });
+
   test("malformed requests are a 4xx in Anthropic's error shape, never a 500", async () => {
     const block = fc.record(
       {

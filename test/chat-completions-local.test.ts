@@ -133,6 +133,23 @@ describe('POST /v1/chat/completions on a local model', () => {
     }
   });
 
+  test("what the model cannot take is refused in the client's own terms, message and param alike", async () => {
+    const image = { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+    const refused = await client.chat.completions
+      .create({
+        model: TINY_MODEL,
+        messages: [
+          { role: 'system', content: 'Tell stories.' },
+          { role: 'user', content: [{ type: 'text', text: 'Look' }, image] },
+        ],
+        max_tokens: 3,
+      })
+      .catch((error: unknown) => error);
+    assert.ok(refused instanceof OpenAI.BadRequestError);
+    assert.equal(refused.param, 'messages[1].content[1]');
+    assert.match(refused.message, /^400 messages\[1\]\.content\[1\]: The model .* does not take images/);
+  });
+
   test('system and developer messages reach the model', async () => {
     const plain = await client.chat.completions.create({ model: TINY_MODEL, messages, max_tokens: 3 });
     const instructed = await client.chat.completions.create({

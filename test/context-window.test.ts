@@ -143,4 +143,25 @@ describe('context windows, truncation and input token counts', () => {
       },
     );
   });
+
+  test('truncation auto: a max_output_tokens the window cannot hold beside the input is a 400 naming it', async () => {
+    const seen = upstream.requests.length;
+    const request = { model: 'chat/small', input: words(100, 'short'), truncation: 'auto' } as const;
+    await assert.rejects(client.responses.create({ ...request, max_output_tokens: 5000 }), {
+      status: 400,
+      code: 'context_length_exceeded',
+      param: 'max_output_tokens',
+    });
+    // Without max_output_tokens a quarter of the window is kept: an input that fits the window
+    // but not beside it is told so, not that it is over the window.
+    const left = await client.responses
+      .create({ model: 'chat/small', input: words(800, 'long'), truncation: 'auto' })
+      .catch((error: { status: number; param: string; message: string }) => error);
+    assert.equal((left as { status: number }).status, 400);
+    assert.equal((left as { param: string }).param, 'input');
+    assert.match((left as { message: string }).message, /300 .*free for the answer/);
+    assert.equal(upstream.requests.length, seen);
+    const fits = await client.responses.create({ ...request, max_output_tokens: 500 });
+    assert.equal(fits.status, 'completed');
+  });
 });

@@ -119,6 +119,14 @@ describe('the Files API, through the official SDK', () => {
           return true;
         },
       );
+    // `curl -F file=notes.txt` (no `@`) sends the file's name as a text field.
+    const text = new FormData();
+    text.set('purpose', 'assistants');
+    text.set('file', 'notes.txt');
+    const named = await fetch(`${gateway.url}/v1/files`, { method: 'POST', body: text, headers: admin });
+    const { error } = (await named.json()) as { error: { param: string; code: string; message: string } };
+    assert.deepEqual([named.status, error.param, error.code], [400, 'file', 'invalid_value']);
+    assert.match(error.message, /a file part .*not a text field/);
     const json = await gateway.request('POST', '/v1/files', { purpose: 'assistants' }, admin);
     assert.equal(json.status, 400);
     const huge = new FormData();

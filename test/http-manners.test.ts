@@ -1,8 +1,22 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { LIMITS } from '../src/api/limits.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
+
+/** Writes `request` on a new connection and reads until the server closes it (or gives up after 5 s). */
+function rawExchange(url: string, request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+    let text = '';
+    const timer = setTimeout(() => (socket.destroy(), resolve(text)), 5_000);
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => (clearTimeout(timer), resolve(text)));
+    socket.on('error', reject);
+  });
+}
 
 describe('HTTP manners', () => {
   let gateway: GatewayUnderTest;
@@ -105,6 +119,34 @@ describe('HTTP manners', () => {
       body: gzipSync(Buffer.alloc(LIMITS.bodyBytes + 1, 0x20)),
     });
     assert.equal(bomb.status, 413, 'counted after gunzip');
+  });
+
+  test('a request offering an upgrade other than WebSocket (curl --http2: h2c) is answered over HTTP/1.1', async () => {
+    const offer =
+      'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
+    const models = await rawExchange(
+      gateway.url,
+      `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n${offer}\r\n`,
+    );
+    assert.match(models, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(models, /"object":"list"/);
+    // A body after the offer is read as the request's; the connection then closes as asked.
+    const body = JSON.stringify({ model: 'test/echo', input: 'hi' });
+    const created = await rawExchange(
+      gateway.url,
+      `POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    assert.match(created, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(created, /"status":"completed"/);
+    // A WebSocket upgrade that no route takes is still refused, and its connection closed.
+    const refused = await rawExchange(
+      gateway.url,
+      'GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    assert.match(refused, /^HTTP\/1\.1 (?!101)\d{3} /);
+    assert.match(refused, /\r\nConnection: close\r\n/i);
   });
 
   test("/v1/models/:id, and an alias that keeps its target's capabilities under a name clients know", async () => {

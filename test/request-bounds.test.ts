@@ -149,6 +149,39 @@ describe('request bodies', () => {
     assert.equal(body.error.type, 'invalid_request_error');
   });
 
+  test('a request whose path or Host is no URL (a backslash, a space in the host) is a 400 in the OpenAI error shape', async () => {
+    const { port } = new URL(portico.server.url);
+    for (const head of [
+      'GET /\\v1/models HTTP/1.1\r\nHost: 127.0.0.1',
+      'POST /v1\\responses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2',
+      'GET /v1/models HTTP/1.1\r\nHost: a b',
+    ]) {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`${head}\r\nConnection: close\r\n\r\n${head.startsWith('POST') ? '{}' : ''}`),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/, head);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
+      assert.deepEqual([body.error.type, body.error.code], ['invalid_request_error', 'invalid_http'], head);
+    }
+  });
+
+  test('a required parameter that a union types is missing, not invalid, when left out', async () => {
+    const answer = await post('/responses', JSON.stringify({ model: TINY_MODEL }));
+    assert.equal(answer.status, 400);
+    assert.deepEqual(
+      [answer.body.error.param, answer.body.error.code, answer.body.error.message],
+      ['input', 'missing_required_parameter', "Missing required parameter: 'input'."],
+    );
+    const wrong = await post('/responses', JSON.stringify({ model: TINY_MODEL, input: null }));
+    assert.deepEqual([wrong.body.error.param, wrong.body.error.code], ['input', 'invalid_value']);
+  });
+
   test('echoed values are cut short: a 10 MB model name gets a short 404', async () => {
     const answer = await post('/responses', JSON.stringify({ model: 'm'.repeat(10_000_000), input: 'hi' }));
     assert.equal(answer.status, 404);
@@ -298,6 +331,27 @@ describe('request counts', () => {
       assert.equal(answer.body.error.type, 'invalid_request_error');
     });
   }
+
+  test('too many of a list that a union also takes in another shape is a 400 saying how many, naming the list', async () => {
+    // `input` is a string, strings, tokens or lists of tokens: the strings' bound is what broke.
+    const embeddings = await post(
+      '/embeddings',
+      JSON.stringify({ model: TINY_MODEL, input: Array.from({ length: 2049 }, () => 'a') }),
+    );
+    assert.deepEqual([embeddings.status, embeddings.body.error.param], [400, 'input']);
+    assert.match(embeddings.body.error.message, /2048/);
+    // A filter is a comparison or a compound one: the compound's bound is what broke.
+    const filters = {
+      type: 'or',
+      filters: Array.from({ length: 33 }, () => ({ type: 'eq', key: 'k', value: 1 })),
+    };
+    const search = await post(
+      '/responses',
+      JSON.stringify({ ...base, tools: [{ type: 'file_search', vector_store_ids: ['vs_1'], filters }] }),
+    );
+    assert.deepEqual([search.status, search.body.error.param], [400, 'tools[0].filters.filters']);
+    assert.match(search.body.error.message, /32/);
+  });
 
   test('grammar groups nested past the limit are a 400 before any work', async () => {
     const answer = await post(

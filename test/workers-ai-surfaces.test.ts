@@ -98,6 +98,18 @@ describe("Workers AI's REST surfaces", () => {
     assert.ok(chunks.at(-1)?.usage, 'usage rides on the last chunk');
   });
 
+  test('ai/run with neither prompt, messages nor input is a 400 naming prompt, not an input it never took', async () => {
+    for (const path of [`${base}/ai/run/test/echo`, `/v1/${ACCOUNT}/default/workers-ai/test/echo`]) {
+      const answer = await gateway.request('POST', path, { max_tokens: 20 });
+      assert.equal(answer.status, 400, path);
+      const error =
+        (answer.json.errors as Array<{ param: string; message: string }> | undefined)?.[0] ??
+        (answer.json.error as { param: string; message: string });
+      assert.equal(error.param, 'prompt', path);
+      assert.match(error.message, /'prompt'.*'messages'/, path);
+    }
+  });
+
   test('ai/run with a Responses input answers the Response object in the envelope; errors come enveloped too', async () => {
     const answer = await gateway.request('POST', `${base}/ai/run/openai/gpt-test`, { input: 'hi' });
     assertMatchesSchema('Response', answer.json.result);

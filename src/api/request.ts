@@ -127,9 +127,20 @@ export function paramPath(path: readonly PropertyKey[]): string {
 
 type Issue = z.core.$ZodIssue;
 
+/** Issues of a value of the right kind that breaks a bound or a rule: too many items, too long, a refinement. */
+const BOUND_CODES: ReadonlySet<string> = new Set([
+  'too_big',
+  'too_small',
+  'invalid_format',
+  'not_multiple_of',
+  'custom',
+]);
+
 /**
  * The issue that says what is actually wrong: inside a union (`input` is a string or a list),
- * the branch that got furthest names the deepest parameter; a bad record key names the record.
+ * a branch that took the value's kind and broke only a bound (2,049 strings where 2,048 fit)
+ * over branches that failed on the kind itself, then the branch that got furthest, naming the
+ * deepest parameter; a bad record key names the record.
  */
 function innermostIssue(issue: Issue): Issue {
   if (issue.code === 'invalid_key') {
@@ -137,12 +148,13 @@ function innermostIssue(issue: Issue): Issue {
     return { ...issue, path: issue.path.slice(0, -1), message: inner?.message ?? issue.message };
   }
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const rank = (found: Issue) => (BOUND_CODES.has(found.code) ? 1_000_000 : 0) + found.path.length;
   let best: Issue = issue;
   for (const branch of issue.errors) {
     const first = branch[0];
     if (!first) continue;
     const candidate = innermostIssue({ ...first, path: [...issue.path, ...first.path] } as Issue);
-    if (candidate.path.length > best.path.length) best = candidate;
+    if (rank(candidate) > rank(best)) best = candidate;
   }
   return best;
 }
@@ -161,8 +173,9 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
     throw badRequest(param, `Unrecognized request argument supplied: ${param}`, 'unknown_parameter');
   }
   const param = paramPath(issue.path);
+  // A union (`input`: a string or a list) reports a value left out as its own issue.
   const code =
-    issue.code === 'invalid_type' && issue.input === undefined
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
       ? 'missing_required_parameter'
       : 'invalid_value';
   const message =

@@ -44,7 +44,8 @@ export async function fitContext(
   const total = await countTurnTokens(turn, provider, signal);
   if (total <= budget) return context;
   const historyLength = Math.min(context.historyLength, turn.items.length);
-  if (!auto || historyLength === 0) throw tooLong(total, model.id, model.contextWindow, auto);
+  if (!auto) throw tooLong(total, model.id, model.contextWindow);
+  if (historyLength === 0) throw noRoomLeft(total, context);
 
   const groups = turnsOf(turn.items.slice(0, historyLength));
   const input = turn.items.slice(historyLength);
@@ -63,12 +64,7 @@ export async function fitContext(
     const tokens = await countTurnTokens(fitted, provider, signal);
     if (tokens <= budget) return { ...context, turn: fitted, historyLength: items.length - input.length };
   }
-  throw tooLong(
-    await countTurnTokens({ ...turn, items: input }, provider, signal),
-    model.id,
-    model.contextWindow,
-    true,
-  );
+  throw noRoomLeft(await countTurnTokens({ ...turn, items: input }, provider, signal), context);
 }
 
 /**
@@ -114,16 +110,46 @@ function turnsOf(items: readonly Item[]): Item[][] {
   return turns;
 }
 
-function tooLong(tokens: number, model: string, window: number, auto: boolean): ApiError {
+function contextTooLong(param: string, message: string): ApiError {
   return new ApiError({
     status: 400,
     type: 'invalid_request_error',
     code: 'context_length_exceeded',
-    param: 'input',
-    message:
-      `The input takes ${tokens} tokens, more than the ${window}-token context window of '${clip(model)}' allows` +
-      (auto
-        ? ' even with only this request\u2019s input: send less input.'
-        : ": send less, or set truncation to 'auto' to drop the oldest turns."),
+    param,
+    message,
   });
+}
+
+function tooLong(tokens: number, model: string, window: number): ApiError {
+  return contextTooLong(
+    'input',
+    `The input takes ${tokens} tokens, more than the ${window}-token context window of '${clip(model)}' allows: ` +
+      "send less, or set truncation to 'auto' to drop the oldest turns.",
+  );
+}
+
+/**
+ * With `truncation: "auto"`, this request's own input (`tokens`) does not leave `answerReserve`
+ * free: over the window itself, or beside the answer's room, which names `max_output_tokens`
+ * where the request set it.
+ */
+function noRoomLeft(tokens: number, context: Pick<ResponseContext, 'request' | 'model'>): ApiError {
+  const window = context.model.contextWindow;
+  const model = clip(context.model.id);
+  if (tokens >= window)
+    return contextTooLong(
+      'input',
+      `The input takes ${tokens} tokens, more than the ${window}-token context window of '${model}' allows ` +
+        'even with only this request\u2019s input: send less input.',
+    );
+  const reserve = answerReserve(context);
+  const asked = context.request.max_output_tokens != null;
+  return contextTooLong(
+    asked ? 'max_output_tokens' : 'input',
+    `The input takes ${tokens} tokens of the ${window}-token context window of '${model}', even with only ` +
+      `this request\u2019s input, and truncation 'auto' keeps ${reserve} free for the answer` +
+      (asked
+        ? ' (max_output_tokens): lower max_output_tokens, or send less input.'
+        : ': send less input, or set a smaller max_output_tokens.'),
+  );
 }

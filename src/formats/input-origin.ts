@@ -33,17 +33,23 @@ export function inputParam(
   return `${origin.path}${field}${rest}`;
 }
 
-/** An error that names a parameter, renamed into a client's own terms (`rename`); other errors as they are. */
+/**
+ * An error that names a parameter, renamed into a client's own terms (`rename`), in its message
+ * too where that starts with the parameter (`input[1].content[0]: ...`); other errors as they are.
+ */
 export function renameErrorParam(error: unknown, rename: (param: string) => string): unknown {
   if (!(error instanceof ApiError) || error.param === null) return error;
   const param = rename(error.param);
   if (param === error.param) return error;
+  const named = `${error.param}: `;
   return new ApiError({
     status: error.status,
     type: error.type,
     code: error.code,
     param,
-    message: error.message,
+    message: error.message.startsWith(named)
+      ? `${param}: ${error.message.slice(named.length)}`
+      : error.message,
     retryable: error.retryable,
     ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
   });

@@ -1,4 +1,5 @@
 import { MessagesRequest } from '../api/anthropic-messages.ts';
+import { badRequest } from '../api/errors.ts';
 import { ChatCompletionRequest } from '../api/chat-completions.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -76,17 +77,20 @@ export function messagesStep(body: unknown, catalog: Catalog, modelName: ModelNa
  * in Cloudflare's envelope (`wrapped`); the binding returns the result itself.
  */
 export function workersAiStep(model: string, body: unknown, wrapped = true): ParsedStep {
-  if (
-    typeof body === 'object' &&
-    body !== null &&
-    !Array.isArray(body) &&
-    isRunTextInput(body as Record<string, unknown>)
-  ) {
+  const object = typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (object && isRunTextInput(body as Record<string, unknown>)) {
     const input = parseBody(RunTextInput, body);
     const { step, stream } = chatStep(toChatBody(model, input));
     return { step, format: { kind: 'workers-ai', envelope: wrapped }, stream };
   }
-  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {};
+  // Neither shape: named in Workers AI's terms, which a run's client speaks.
+  if (object && !('input' in body))
+    throw badRequest(
+      'prompt',
+      "Missing required parameter: 'prompt' (or 'messages'; or 'input', for a Responses request).",
+      'missing_required_parameter',
+    );
+  const input = object ? body : {};
   return responsesStep({ ...input, model }, asIs, wrapped);
 }
 

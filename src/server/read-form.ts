@@ -22,6 +22,22 @@ export interface FormBody {
 const PARSE_SLICE_BYTES = 1024 * 1024;
 
 /**
+ * The file part `name` of a form, or a 400 naming it: missing, or sent as a text field (a part
+ * without a filename, as `curl -F file=notes.txt` sends it without its `@`).
+ */
+export function formFile(form: FormBody, name: string): FormFile {
+  const file = form.files.get(name);
+  if (file) return file;
+  if (name in form.fields)
+    throw badRequest(
+      name,
+      `Invalid '${name}': it must be a file part of the form (with a filename), not a text field.`,
+      'invalid_value',
+    );
+  throw badRequest(name, `Missing required parameter: '${name}'.`, 'missing_required_parameter');
+}
+
+/**
  * A `multipart/form-data` body of at most `limit` bytes (counted as it arrives), or a 400
  * saying why it is not one.
  */

@@ -1,9 +1,16 @@
-import { serve, type ServerType } from '@hono/node-server';
-import { STATUS_CODES, type Server as HttpServer } from 'node:http';
+import { getRequestListener, RequestError, serve, type ServerType } from '@hono/node-server';
+import {
+  createServer,
+  STATUS_CODES,
+  type Server as HttpServer,
+  type ServerOptions as HttpOptions,
+} from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { badRequest, serverError } from '../api/errors.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { ConnectionDrain } from './connection-drain.ts';
+import { declineOtherUpgrades } from './decline-upgrades.ts';
 import { SocketServer } from './socket-server.ts';
 
 export interface ServerOptions extends RuntimeOptions, AppOptions {
@@ -52,6 +59,18 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   );
 }
 
+/**
+ * A request @hono/node-server cannot make a URL of (a backslash in its path, a malformed Host),
+ * refused before the app sees it: in the OpenAI error shape, where it would send a bare 400.
+ */
+function answerUnreadableRequest(error: unknown): Response {
+  const refusal =
+    error instanceof RequestError
+      ? badRequest(null, 'The request target or its Host header is not a valid URL.', 'invalid_http')
+      : serverError();
+  return Response.json(refusal.toJSON(), { status: refusal.status, headers: { connection: 'close' } });
+}
+
 /** Whether a listen address is reachable from this machine only. */
 function loopbackOnly(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -75,6 +94,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp(runtime, runtime.logger, options);
   // The WebSocket side: upgrades are answered by the app's routes (see responses-socket-route.ts).
   const sockets = new SocketServer();
+  // serve() would build this listener without the error handler.
+  const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: answerUnreadableRequest });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve(
       {
@@ -82,12 +103,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         port: options.port ?? 8787,
         hostname: host,
         websocket: { server: sockets.serverLike() },
+        // node:http's createServer, always called as (options, listener): with the listener above.
+        createServer: ((options: HttpOptions) => createServer(options, listener)) as typeof createServer,
       },
       () => resolve(started),
     );
     started.once('error', reject);
   });
   server.on('clientError', answerClientError);
+  declineOtherUpgrades(server as HttpServer);
   const connections = new ConnectionDrain(server as HttpServer);
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

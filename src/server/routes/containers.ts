@@ -8,7 +8,7 @@ import { MAX_CONTAINER_FILE_BYTES } from '../../tools/code-interpreter/container
 import type { AppEnv } from '../app-env.ts';
 import { listingOwner } from '../listing-owner.ts';
 import { pageQuery } from '../page-query.ts';
-import { readForm } from '../read-form.ts';
+import { formFile, readForm } from '../read-form.ts';
 import { readJson } from '../read-json.ts';
 import { requestHeader } from '../request-header.ts';
 
@@ -71,9 +71,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
       return c.json(file);
     }
     const form = await readForm(c.env, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
-    const upload = form.files.get('file');
-    if (!upload)
-      throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');
+    const upload = formFile(form, 'file');
     if (upload.bytes.length > MAX_CONTAINER_FILE_BYTES)
       throw new ApiError({
         status: 413,

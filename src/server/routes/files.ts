@@ -8,7 +8,7 @@ import type { FileObject } from '../../store/file-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { listingOwner } from '../listing-owner.ts';
 import { pageQuery } from '../page-query.ts';
-import { readForm } from '../read-form.ts';
+import { formFile, readForm } from '../read-form.ts';
 
 /** Room for the form's other fields and boundaries beside the file itself. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -22,10 +22,8 @@ export function filesRoutes(runtime: Runtime): Hono<AppEnv> {
 
   app.post('/files', async (c) => {
     const form = await readForm(c.env, LIMITS.fileBytes + FORM_OVERHEAD_BYTES);
+    const upload = formFile(form, 'file');
     const fields = parseBody(UploadFileFields, form.fields);
-    const upload = form.files.get('file');
-    if (!upload)
-      throw badRequest('file', "Missing required parameter: 'file'.", 'missing_required_parameter');
     if (upload.bytes.length > LIMITS.fileBytes)
       throw new ApiError({
         status: 413,
