@@ -87,7 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await runtime.close();
     throw new Error(
       `refusing to listen on ${host} without an admin key: anyone who can reach it would be its admin. ` +
-        'Create one with `portico keys create --admin --name admin` (same --data-dir), then start again; ' +
+        'Create one with `portico keys create --admin --name admin` (with the same --data-dir or PORTICO_DATABASE_URL), then start again; ' +
         'or listen on 127.0.0.1.',
     );
   }
