@@ -124,7 +124,17 @@ describe("OpenAI's CreateResponse, field by field", () => {
   test('every input item type', async () => {
     const items = variants('InputItem');
     assert.ok(items.length >= 30, `${items.length} item types`);
-    for (const item of items) await send(`input ${typeOf(item)}`, { input: [example(item)] });
+    // A tool output answers a call before it, as OpenAI requires: the call goes first.
+    const CALL_OF: Record<string, object> = {
+      function_call_output: { type: 'function_call', name: 'f', arguments: '{}' },
+      custom_tool_call_output: { type: 'custom_tool_call', name: 'f', input: '' },
+    };
+    for (const item of items) {
+      const value = example(item) as { type: string; call_id?: string };
+      const call = CALL_OF[value.type];
+      const input = call ? [{ ...call, call_id: value.call_id }, value] : [value];
+      await send(`input ${typeOf(item)}`, { input });
+    }
   });
 
   test('every tool type, hosted ones run by Portico or dropped with a warning', async () => {
