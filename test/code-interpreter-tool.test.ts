@@ -227,6 +227,14 @@ describe('the Containers API', () => {
     });
     assert.equal(added.path, '/mnt/data/data.csv');
     assert.equal(added.bytes, 4);
+    // A form field beside the file is named, as /v1/files names it.
+    await assert.rejects(
+      client.containers.files.create(container.id, {
+        file: await toFile(Buffer.from('x'), 'x.txt'),
+        purpose: 'assistants',
+      } as never),
+      { status: 400, param: 'purpose', code: 'unknown_parameter' },
+    );
     const copied = await client.containers.files.create(container.id, { file_id: upload.id });
     assert.equal(copied.path, '/mnt/data/greeting.txt');
     assert.equal(

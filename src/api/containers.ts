@@ -17,3 +17,6 @@ export const CreateContainerBody = z.strictObject({
 
 /** `POST /v1/containers/{id}/files` with a JSON body: a file of the Files API copied in. */
 export const CreateContainerFileBody = z.strictObject({ file_id: z.string().min(1).max(128) });
+
+/** A multipart upload's fields beside its `file` part: none, so a misspelt one is named, as `/v1/files` names it. */
+export const ContainerFileFormFields = z.strictObject({});

@@ -1,6 +1,10 @@
 import { Hono } from 'hono';
 import { ApiError, badRequest, notFound } from '../../api/errors.ts';
-import { CreateContainerBody, CreateContainerFileBody } from '../../api/containers.ts';
+import {
+  ContainerFileFormFields,
+  CreateContainerBody,
+  CreateContainerFileBody,
+} from '../../api/containers.ts';
 import { clip } from '../../api/limits.ts';
 import { parseBody } from '../../api/request.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -72,6 +76,7 @@ export function containersRoutes(runtime: Runtime): Hono<AppEnv> {
     }
     const form = await readForm(c.env, MAX_CONTAINER_FILE_BYTES + FORM_OVERHEAD_BYTES);
     const upload = formFile(form, 'file');
+    parseBody(ContainerFileFormFields, form.fields);
     if (upload.bytes.length > MAX_CONTAINER_FILE_BYTES)
       throw new ApiError({
         status: 413,
