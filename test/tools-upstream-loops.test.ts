@@ -191,6 +191,23 @@ describe('strict outputs from an upstream without constrained decoding', () => {
     assert.equal(response.output_text, '{"city":"Paris","temperature":"warm"}');
   });
 
+  test("an upstream answer that breaks the strict schema is the upstream's fault: a 502 where the answer is an HTTP error", async () => {
+    queue.push(fixture('chat-structured-bad'));
+    const { name, schema, strict } = report;
+    await assert.rejects(
+      client().chat.completions.create({
+        model: 'chat/qwen',
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+        response_format: { type: 'json_schema', json_schema: { name, schema, strict } },
+      }),
+      (error: { status: number; code: string; message: string }) => {
+        assert.deepEqual([error.status, error.code], [502, 'upstream_error']);
+        assert.match(error.message, /strict JSON schema 'weather_report'/);
+        return true;
+      },
+    );
+  });
+
   test('an answer that matches completes', async () => {
     queue.push(fixture('chat-structured-ok'));
     const response = await client().responses.create({

@@ -268,11 +268,12 @@ async function* runTurns(
       current = await openTurn(context, turn, run.hostedCalls, signal, ctx);
     }
     // Items the model finished stay completed even when the response fails their check.
+    const checked = checkOutput(run, ending);
     yield* end(
       run,
-      checkOutput(run, ending),
+      checked.ending,
       ending.status === 'completed' ? 'completed' : 'incomplete',
-      failedWith,
+      checked.cause ?? failedWith,
     );
   } catch (error) {
     // The record of the end failed (the store stayed away): the answer fails with it.
@@ -325,17 +326,33 @@ function unforced(choice: ToolChoice): ToolChoice {
   return choice;
 }
 
-/** A completed response whose output breaks a strict schema fails. */
-function checkOutput(run: Run, ending: Ending): Ending {
+/**
+ * A completed response whose output breaks a strict schema fails. An upstream that ignored the
+ * schema is at fault (a 502 where the answer is an HTTP error); a local model's grammar enforces
+ * it, so there a break is Portico's own (a 500).
+ */
+function checkOutput(run: Run, ending: Ending): { ending: Ending; cause?: ApiError } {
   const strict = strictOutputSpec(run.context.turn);
   const broken =
     ending.status === 'completed' && strict && checkStrictOutput(run.writer.snapshot.output, strict);
-  if (!broken) return ending;
+  if (!broken) return { ending };
   run.ctx.logger?.warn('model output broke a strict schema', {
     response: run.writer.snapshot.id,
     problem: broken,
   });
-  return { status: 'failed', incomplete_details: null, error: { code: 'server_error', message: broken } };
+  const failed: Ending = {
+    status: 'failed',
+    incomplete_details: null,
+    error: { code: 'server_error', message: broken },
+  };
+  if (run.context.model.provider === 'local') return { ending: failed };
+  const cause = new ApiError({
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_error',
+    message: broken,
+  });
+  return { ending: failed, cause };
 }
 
 /** Model events of a hosted tool run written as stream events; returns what the run returned. */
