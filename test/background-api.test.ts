@@ -323,6 +323,7 @@ describe('background responses', () => {
     await assert.rejects(client.responses.cancel('resp_unknown'), { status: 404 });
     const stream = await fetch(`${portico.server.url}/v1/responses/${foreground.id}?stream=true`);
     assert.equal(stream.status, 400);
+    assert.equal(((await stream.json()) as { error: { param: string } }).error.param, 'stream');
     const bad = await fetch(
       `${portico.server.url}/v1/responses/${foreground.id}?stream=true&starting_after=x`,
     );

@@ -85,7 +85,7 @@ export class BackgroundResponses {
     after: number,
     signal: AbortSignal,
   ): Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>> {
-    await this.#background(id, owner);
+    await this.#background(id, owner, 'streamed');
     return this.deps.log.follow(id, owner, after, signal);
   }
 
@@ -97,7 +97,7 @@ export class BackgroundResponses {
   async cancel(id: string, owner: Owner): Promise<ResponseObject> {
     const { store, runner } = this.deps;
     const responses = this.deps.engine(owner).store;
-    const response = await this.#background(id, owner);
+    const response = await this.#background(id, owner, 'cancelled');
     if (hasEnded(response)) return response;
     // A queued one is ended in the transaction that takes it out of the queue.
     const outcome = await store.cancel(id, owner, closeStream(response, { status: 'cancelled' }));
@@ -106,14 +106,15 @@ export class BackgroundResponses {
     return (await responses.get(id, owner)) ?? response;
   }
 
-  async #background(id: string, owner: Owner): Promise<ResponseObject> {
+  /** The background response `id`, or a 404, or a 400 naming what cannot be done to a foreground one. */
+  async #background(id: string, owner: Owner, doing: 'streamed' | 'cancelled'): Promise<ResponseObject> {
     const response = await this.deps.engine(owner).store.get(id, owner);
     if (!response)
       throw notFound(`No response found with id '${clip(id)}'.`, 'response_not_found', 'response_id');
     if (!response.background)
       throw badRequest(
-        null,
-        `Only background responses can be streamed or cancelled; '${clip(id)}' was not created with background: true.`,
+        doing === 'streamed' ? 'stream' : null,
+        `Only background responses can be ${doing}; '${clip(id)}' was not created with background: true.`,
       );
     return response;
   }
