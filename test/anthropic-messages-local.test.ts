@@ -65,7 +65,7 @@ describe('POST /v1/messages on a local model', () => {
     assert.ok(final.usage.input_tokens > 0, 'message_delta carries the input tokens');
   });
 
-  test('a stop sequence ends the answer where it appears; system reaches the model', async () => {
+  test('a stop sequence ends the answer where it appears, and the answer names it; system reaches the model', async () => {
     const free = await client.messages.create({
       model: TINY_MODEL,
       max_tokens: 40,
@@ -75,15 +75,26 @@ describe('POST /v1/messages on a local model', () => {
     const text = (free.content[0] as Anthropic.TextBlock).text;
     const at = text.indexOf(' ', 8);
     assert.ok(at > 0, text);
-    const stopped = await client.messages.create({
+    const asked = {
       model: TINY_MODEL,
       max_tokens: 40,
       temperature: 0,
       messages,
-      stop_sequences: [text.slice(at, at + 4)],
-    } as Sampled);
+      stop_sequences: ['never said', text.slice(at, at + 4)],
+    } as Sampled;
+    const stopped = await client.messages.create(asked);
     assert.deepEqual(stopped.content, [{ type: 'text', text: text.slice(0, at) }]);
-    assert.equal(stopped.stop_reason, 'end_turn');
+    assert.deepEqual([stopped.stop_reason, stopped.stop_sequence], ['stop_sequence', text.slice(at, at + 4)]);
+    const streamed = await client.messages.stream(asked).finalMessage();
+    assert.deepEqual(
+      [streamed.stop_reason, streamed.stop_sequence],
+      ['stop_sequence', text.slice(at, at + 4)],
+    );
+    assert.deepEqual(
+      [free.stop_reason, free.stop_sequence],
+      ['max_tokens', null],
+      'no stop sequence ended it',
+    );
 
     const instructed = await client.messages.create({
       model: TINY_MODEL,

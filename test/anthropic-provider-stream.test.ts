@@ -154,6 +154,30 @@ describe('anthropic: stream translation', () => {
     ]);
   });
 
+  test('a stop sequence that ended the message is named in the finish', async () => {
+    const event = (data: object): string =>
+      `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
+    answerWith({
+      provenance: 'Written for this test: the documented event sequence of a message a stop sequence ended.',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: [
+        event({ type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } }),
+        event({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+        event({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'One, two' } }),
+        event({ type: 'content_block_stop', index: 0 }),
+        event({
+          type: 'message_delta',
+          delta: { stop_reason: 'stop_sequence', stop_sequence: ', three' },
+          usage: { output_tokens: 4 },
+        }),
+        event({ type: 'message_stop' }),
+      ],
+    });
+    const events = await collect(provider().generate(makeTurn(), new AbortController().signal));
+    assert.deepEqual(events.at(-1), { type: 'finish', reason: 'stop', stopSequence: ', three' });
+  });
+
   test('max_tokens and refusal stop reasons keep their meaning', async () => {
     assert.deepEqual((await run('max-tokens')).at(-1), { type: 'finish', reason: 'length' });
     assert.deepEqual((await run('refusal')).at(-1), { type: 'finish', reason: 'content-filter' });

@@ -125,6 +125,44 @@ describe('chat-completions: stream translation', () => {
     ]);
   });
 
+  test("vLLM's stop_reason names the stop string that ended the answer, streamed or whole", async () => {
+    const chunk = (choice: object) => `data: ${JSON.stringify({ choices: [{ index: 0, ...choice }] })}\n\n`;
+    answerWith({
+      provenance:
+        "Written for this test: vLLM's chunks, whose last choice has stop_reason beside finish_reason.",
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: [
+        chunk({ delta: { content: 'One, two' } }),
+        chunk({ delta: {}, finish_reason: 'stop', stop_reason: ', three' }),
+        'data: [DONE]\n\n',
+      ],
+    });
+    const streamed = await collect(provider().generate(makeTurn(), new AbortController().signal));
+    assert.deepEqual(streamed.at(-1), { type: 'finish', reason: 'stop', stopSequence: ', three' });
+    answerWith({
+      provenance: "Written for this test: vLLM's whole answer, a stop token's id as its stop_reason.",
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      chunks: [
+        JSON.stringify({
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'One' },
+              finish_reason: 'stop',
+              stop_reason: 2,
+            },
+          ],
+        }),
+      ],
+    });
+    const whole = await collect(
+      provider().generate(makeTurn({ stream: false }), new AbortController().signal),
+    );
+    assert.deepEqual(whole.at(-1), { type: 'finish', reason: 'stop' });
+  });
+
   test('refusals and length limits keep their meaning', async () => {
     assert.deepEqual(await run('refusal'), [
       { type: 'refusal-delta', delta: "I can't help with that." },

@@ -255,7 +255,7 @@ describe('POST /v1/chat/completions over a scripted provider', () => {
     assert.equal(res.status, 200);
     const { items, done } = await readChatStream(res.body!);
     assert.equal(done, false);
-    // The error the response failed with (engine/failure-cause.ts), not a generic server_error.
+    // The error the response failed with (engine/finish-details.ts), not a generic server_error.
     assert.deepEqual(items.at(-1), {
       error: {
         message: 'The upstream closed the connection.',

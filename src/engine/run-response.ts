@@ -9,7 +9,7 @@ import { checkStrictOutput, strictOutputSpec } from './check-strict-output.ts';
 import { appendToConversation, joinsConversation } from './conversation-context.ts';
 import type { EngineContext } from './engine-context.ts';
 import { finishDurably } from './finish-durably.ts';
-import { setFailureCause } from './failure-cause.ts';
+import { setFinishDetails, type FinishDetails } from './finish-details.ts';
 import { failure, finishStatus } from './finish-status.ts';
 import { HostedCallCapture, runHostedCalls } from './hosted-calls.ts';
 import { HostedCitations } from './cite-hosted-results.ts';
@@ -218,6 +218,7 @@ async function* runTurns(
     let ending: Ending | undefined;
     /** The error the provider finished with, when it finished with one. */
     let failedWith: ApiError | undefined;
+    let stopSequence: string | undefined;
     for (let round = 1; ; round++) {
       const said = writer.snapshot.output.length;
       const capture = new HostedCallCapture(context.hostedTools);
@@ -231,6 +232,7 @@ async function* runTurns(
         if (event.type === 'finish') {
           ending = finishStatus(event.reason, event.error);
           failedWith = event.error;
+          stopSequence = event.stopSequence;
         }
         // A loop, not `yield*`: delegating to an array costs twice as much per event in an async generator.
         for (const written of writer.write(event)) yield written;
@@ -269,12 +271,10 @@ async function* runTurns(
     }
     // Items the model finished stay completed even when the response fails their check.
     const checked = checkOutput(run, ending);
-    yield* end(
-      run,
-      checked.ending,
-      ending.status === 'completed' ? 'completed' : 'incomplete',
-      checked.cause ?? failedWith,
-    );
+    yield* end(run, checked.ending, ending.status === 'completed' ? 'completed' : 'incomplete', {
+      cause: checked.cause ?? failedWith,
+      stopSequence,
+    });
   } catch (error) {
     // The record of the end failed (the store stayed away): the answer fails with it.
     if (ended(writer)) throw error;
@@ -294,7 +294,7 @@ async function* runTurns(
       });
     const cause = stopped ?? toApiError(error);
     const ending: Ending = { status: 'failed', incomplete_details: null, error: failure(cause) };
-    yield* end(run, ending, 'incomplete', cause);
+    yield* end(run, ending, 'incomplete', { cause });
   } finally {
     // Always close the provider's generator: it frees its resources (a sequence, a socket)
     // in its own `finally`, which a `break` after its finish event would never reach.
@@ -375,8 +375,8 @@ async function* end(
   run: Run,
   ending: Ending,
   closeAs: 'completed' | 'incomplete',
-  /** What a failed response failed with, for answers that are HTTP errors (failure-cause.ts). */
-  cause?: ApiError,
+  /** What a failed response failed with, and which stop sequence ended a completed one (finish-details.ts). */
+  { cause, stopSequence }: FinishDetails = {},
 ): AsyncGenerator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
@@ -388,7 +388,8 @@ async function* end(
       usage: toUsage(run.usage),
     }),
   );
-  if (cause && ending.status === 'failed') setFailureCause(terminal, cause);
+  if (cause && ending.status === 'failed') setFinishDetails(terminal, { cause });
+  else if (stopSequence && ending.status === 'completed') setFinishDetails(terminal, { stopSequence });
   await record(run, writer.snapshot);
   yield* writer.drain();
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../api/errors.ts';
 import type { ResponseObject } from '../api/response.ts';
-import { failureCause } from '../engine/failure-cause.ts';
+import { finishDetails } from '../engine/finish-details.ts';
 
 /**
  * A failed response as the HTTP error a client of an answer in one piece gets (a chat
@@ -8,7 +8,7 @@ import { failureCause } from '../engine/failure-cause.ts';
  * where that is not known (a response read back), one made from the response's error code.
  */
 export function failedResponseError(response: ResponseObject): ApiError {
-  const cause = failureCause(response);
+  const { cause } = finishDetails(response);
   if (cause) return cause;
   const code = response.error?.code ?? 'server_error';
   const message = response.error?.message ?? 'The model failed to generate a response.';

@@ -144,4 +144,5 @@ export type ModelEvent =
   /** ...and its final form (opened here too when no start came first). */
   | { type: 'native-item'; item: NativeOutputItem }
   | { type: 'usage'; usage: ModelUsage }
-  | { type: 'finish'; reason: FinishReason; error?: ApiError };
+  /** `stopSequence`: which of the request's stop sequences ended it, where the model says. */
+  | { type: 'finish'; reason: FinishReason; error?: ApiError; stopSequence?: string };

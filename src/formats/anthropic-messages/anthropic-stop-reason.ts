@@ -1,6 +1,7 @@
 import type { AnthropicStopReason } from '../../api/anthropic-answer.ts';
 import type { ChatFinishReason } from '../../api/chat-completions.ts';
 import type { ResponseObject } from '../../api/response.ts';
+import { finishDetails } from '../../engine/finish-details.ts';
 import { mapFinishReason } from '../chat/map-finish-reason.ts';
 
 const STOP_REASON: Readonly<Record<ChatFinishReason, AnthropicStopReason>> = {
@@ -10,12 +11,21 @@ const STOP_REASON: Readonly<Record<ChatFinishReason, AnthropicStopReason>> = {
   content_filter: 'refusal',
 };
 
+/** A Messages API answer's end: its stop reason, and the stop sequence that ended it, if one did. */
+export interface AnthropicStop {
+  stop_reason: AnthropicStopReason;
+  stop_sequence: string | null;
+}
+
 /**
- * How a finished response ended, as a Messages API stop reason (Chat Completions' finish
- * reason, renamed); undefined for a failed one. The engine does not record which stop sequence
- * ended an answer, so that is `end_turn` too.
+ * How a finished response ended, as the Messages API says it (Chat Completions' finish reason,
+ * renamed; `stop_sequence` where the model said which stop sequence ended it, finish-details.ts);
+ * undefined for a failed one.
  */
-export function anthropicStopReason(response: ResponseObject): AnthropicStopReason | undefined {
+export function anthropicStop(response: ResponseObject): AnthropicStop | undefined {
   const reason = mapFinishReason(response);
-  return reason && STOP_REASON[reason];
+  if (!reason) return undefined;
+  const { stopSequence } = finishDetails(response);
+  if (reason === 'stop' && stopSequence) return { stop_reason: 'stop_sequence', stop_sequence: stopSequence };
+  return { stop_reason: STOP_REASON[reason], stop_sequence: null };
 }

@@ -9,7 +9,7 @@ import type { OutputFunctionCall, OutputReasoning, ResponseObject } from '../../
 import type { ResponseStreamEvent } from '../../api/stream-events.ts';
 import { failedResponseError } from '../failed-response-error.ts';
 import { anthropicErrorBody } from './anthropic-error.ts';
-import { anthropicStopReason } from './anthropic-stop-reason.ts';
+import { anthropicStop } from './anthropic-stop-reason.ts';
 import { messageId } from './message-id.ts';
 import { messageUsage } from './message-usage.ts';
 import { thinkingBlocks } from './thinking-blocks.ts';
@@ -189,7 +189,7 @@ export class MessageEventTranslator {
     this.out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: anthropicStopReason(response) ?? 'end_turn', stop_sequence: null },
+        delta: anthropicStop(response) ?? { stop_reason: 'end_turn', stop_sequence: null },
         usage: messageUsage(response.usage),
       },
       { type: 'message_stop' },

@@ -8,7 +8,7 @@ import type {
 } from '../../api/response.ts';
 import { toolInputObject } from '../../providers/anthropic/build-anthropic-messages.ts';
 import { failedResponseError } from '../failed-response-error.ts';
-import { anthropicStopReason } from './anthropic-stop-reason.ts';
+import { anthropicStop } from './anthropic-stop-reason.ts';
 import { messageId } from './message-id.ts';
 import { messageUsage } from './message-usage.ts';
 import { thinkingBlocks } from './thinking-blocks.ts';
@@ -45,16 +45,15 @@ function answerBlocks(item: OutputItem): AnswerBlock[] {
  * failed one is thrown as its HTTP error.
  */
 export function toAnthropicMessage(response: ResponseObject, model: string): MessageObject {
-  const stopReason = anthropicStopReason(response);
-  if (!stopReason) throw failedResponseError(response);
+  const stop = anthropicStop(response);
+  if (!stop) throw failedResponseError(response);
   return {
     id: messageId(response.id),
     type: 'message',
     role: 'assistant',
     model,
     content: response.output.flatMap(answerBlocks),
-    stop_reason: stopReason,
-    stop_sequence: null,
+    ...stop,
     usage: messageUsage(response.usage),
   };
 }

@@ -46,6 +46,8 @@ export class AnthropicEventTranslator implements EventTranslator {
   private reasoning: AnthropicReasoningBlock[] = [];
   private readonly counts: Counts = { input: 0, output: 0, cacheRead: undefined, cacheWrite: undefined };
   private stopReason: string | null | undefined;
+  /** Which of the request's stop sequences ended the message, when one did. */
+  private stopSequence: string | null | undefined;
 
   constructor(
     private readonly provider: string,
@@ -75,6 +77,7 @@ export class AnthropicEventTranslator implements EventTranslator {
       case 'message_delta': {
         const delta = data as AnthropicEvent<'message_delta'>;
         this.stopReason = delta.delta.stop_reason ?? this.stopReason;
+        this.stopSequence = delta.delta.stop_sequence ?? this.stopSequence;
         this.count(delta.usage);
         return [];
       }
@@ -101,6 +104,7 @@ export class AnthropicEventTranslator implements EventTranslator {
       ...this.stop(index),
     ]);
     this.stopReason = message.stop_reason;
+    this.stopSequence = message.stop_sequence;
     return [...out, ...this.end()];
   }
 
@@ -204,7 +208,15 @@ export class AnthropicEventTranslator implements EventTranslator {
       ...(cacheRead !== undefined ? { cachedInputTokens: cacheRead } : {}),
       ...(cacheWrite !== undefined ? { cacheWriteTokens: cacheWrite } : {}),
     };
-    out.push({ type: 'usage', usage }, { type: 'finish', reason: mapAnthropicStopReason(this.stopReason) });
+    const stopSequence = this.stopReason === 'stop_sequence' ? this.stopSequence : undefined;
+    out.push(
+      { type: 'usage', usage },
+      {
+        type: 'finish',
+        reason: mapAnthropicStopReason(this.stopReason),
+        ...(stopSequence ? { stopSequence } : {}),
+      },
+    );
     return out;
   }
 }

@@ -55,6 +55,7 @@ const StreamedBlock = z.looseObject({
 export const AnthropicMessageAnswer = z.looseObject({
   content: z.array(StreamedBlock),
   stop_reason: z.string().nullish(),
+  stop_sequence: z.string().nullish(),
   usage: AnthropicUsage.nullish(),
 });
 
@@ -94,7 +95,7 @@ export const ANTHROPIC_EVENTS = {
   }),
   content_block_stop: z.looseObject({ index: z.number().int() }),
   message_delta: z.looseObject({
-    delta: z.looseObject({ stop_reason: z.string().nullish() }),
+    delta: z.looseObject({ stop_reason: z.string().nullish(), stop_sequence: z.string().nullish() }),
     usage: AnthropicUsage.nullish(),
   }),
   message_stop: z.looseObject({}),

@@ -53,6 +53,8 @@ function messagesAsDeltas(answer: unknown): unknown {
 export class ChatChunkTranslator implements EventTranslator {
   done = false;
   private finishReason: string | undefined;
+  /** Which stop string ended the answer, where the server says (vLLM's `stop_reason`). */
+  private stopSequence: string | undefined;
   private usage: ModelUsage | undefined;
   private readonly calls: ChatToolCalls;
 
@@ -110,6 +112,8 @@ export class ChatChunkTranslator implements EventTranslator {
     if (choice?.finish_reason) {
       out.push(...this.calls.closeAll());
       this.finishReason = choice.finish_reason;
+      if (typeof choice.stop_reason === 'string' && choice.stop_reason)
+        this.stopSequence = choice.stop_reason;
     }
     // Usage is the last thing a server sends after the finish reason: stop there rather than
     // wait on a server that is slow to send `[DONE]` or close.
@@ -137,7 +141,9 @@ export class ChatChunkTranslator implements EventTranslator {
         retryable: true,
       });
       out.push({ type: 'finish', reason, error });
-    } else out.push({ type: 'finish', reason });
+    } else if (reason === 'stop' && this.stopSequence)
+      out.push({ type: 'finish', reason, stopSequence: this.stopSequence });
+    else out.push({ type: 'finish', reason });
     return out;
   }
 }

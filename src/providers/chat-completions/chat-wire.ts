@@ -92,6 +92,8 @@ export const ChatChunk = z.looseObject({
           })
           .nullish(),
         finish_reason: z.string().nullish(),
+        /** vLLM: the stop string that ended the answer (or a stop token's id). */
+        stop_reason: z.union([z.string(), z.number()]).nullish().catch(null),
         logprobs: z.looseObject({ content: z.unknown() }).nullish().catch(null),
       }),
     )

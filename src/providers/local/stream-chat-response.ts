@@ -113,7 +113,12 @@ export async function* streamChatResponse(
         ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
       },
     };
-    yield { type: 'finish', reason };
+    const { metadata } = result;
+    const stopSequence =
+      metadata.stopReason === 'customStopTrigger'
+        ? metadata.customStopTrigger.filter((part) => typeof part === 'string').join('')
+        : '';
+    yield { type: 'finish', reason, ...(stopSequence ? { stopSequence } : {}) };
   } finally {
     signal.removeEventListener('abort', forwardAbort);
     // Only a generation still running needs stopping: an abort without a reason builds a
