@@ -18,6 +18,10 @@ import {
 // What the Anthropic provider makes of the answers: stream translation, faults, and every recorded stream through the engine.
 useAnthropicReplay();
 
+/** One server-sent event of Anthropic's stream, for streams written for a test. */
+const event = (data: object): string =>
+  `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
+
 describe('anthropic: stream translation', () => {
   test('text, with cache reads and writes in the usage', async () => {
     assert.deepEqual(await run('text'), [
@@ -127,8 +131,6 @@ describe('anthropic: stream translation', () => {
   });
 
   test('a tool input sent whole in content_block_start (compatible servers) is not lost', async () => {
-    const event = (data: object): string =>
-      `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
     answerWith({
       provenance:
         'Written for this test: the documented event sequence with the tool input in content_block_start.',
@@ -155,8 +157,6 @@ describe('anthropic: stream translation', () => {
   });
 
   test('a stop sequence that ended the message is named in the finish', async () => {
-    const event = (data: object): string =>
-      `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
     answerWith({
       provenance: 'Written for this test: the documented event sequence of a message a stop sequence ended.',
       status: 200,
