@@ -1,18 +1,15 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseNetwork } from './parse-network.ts';
 import { z } from 'zod';
 
 const milliseconds = z.int('must be a whole number of milliseconds').positive('must be positive');
 const count = z.int('must be a whole number').positive('must be positive');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
-const network = z.string().refine(isNetwork, 'must be an address or a network, e.g. 127.0.0.1/32 or ::1/128');
-
-/** An IPv4 or IPv6 address, with a prefix length its family can have. */
-function isNetwork(text: string): boolean {
-  const [address, prefix, ...rest] = text.split('/');
-  const bits = isIPv4(address!) ? 32 : isIPv6(address!) ? 128 : 0;
-  if (bits === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-}
+const network = z
+  .string()
+  .refine(
+    (text) => parseNetwork(text) !== undefined,
+    'must be an address or a network, e.g. 127.0.0.1/32 or ::1/128',
+  );
 
 /** The `tools` section of the config file: how Portico runs built-in tools. */
 export const ToolsConfigFile = z.strictObject({

@@ -1,4 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { parseNetwork } from '../../config/parse-network.ts';
 import { ownAddresses, type InterfaceAddresses } from './own-addresses.ts';
 
 /**
@@ -88,10 +89,10 @@ export class AddressPolicy {
     allowed: readonly string[],
     private readonly interfaces?: InterfaceAddresses,
   ) {
-    for (const network of allowed) {
-      const [address, prefix] = network.split('/') as [string, string | undefined];
-      const type = isIPv4(address) ? 'ipv4' : 'ipv6';
-      this.allowed.addSubnet(address, prefix ? Number(prefix) : type === 'ipv4' ? 32 : 128, type);
+    for (const text of allowed) {
+      const network = parseNetwork(text);
+      if (!network) throw new Error(`'${text}' is not an address or a network.`);
+      this.allowed.addSubnet(network.address, network.prefix, network.type);
     }
   }
 
