@@ -248,6 +248,37 @@ describe('retries and fallbacks against a loopback upstream', () => {
     }
   });
 
+  test('a universal step whose query its endpoint refuses hands over to the next, as a provider error would', async () => {
+    const refused = { provider: 'compat', endpoint: 'responses', query: { model: 'test/echo' } };
+    const echo = { provider: 'compat', endpoint: 'responses', query: { model: 'test/echo', input: 'hi' } };
+    const answer = await gateway.request('POST', '/v1/account/default', [refused, echo]);
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.equal(answer.headers.get('cf-aig-step'), '1');
+    assert.match(
+      answer.headers.get('x-portico-warnings') ?? '',
+      /^\[0\]\.query\.input: .*The step was not run\.$/,
+    );
+    const log = (await gateway.logs()).at(-1)!;
+    assert.equal(log.step, 1);
+
+    // With nothing after it to hand over to, its refusal is the answer; so it is when it is last.
+    const alone = await gateway.request('POST', '/v1/account/default', [refused]);
+    assert.equal(alone.status, 400);
+    assert.equal((alone.json.error as { param: string }).param, '[0].query.input');
+    script = [ERROR_500];
+    const failing = {
+      provider: 'loop',
+      endpoint: 'chat/completions',
+      headers: { 'cf-aig-max-attempts': 1 },
+      query: { model: 'model', messages: [{ role: 'user', content: 'hi' }] },
+    };
+    const sent = upstream.requests.length;
+    const last = await gateway.request('POST', '/v1/account/default', [failing, refused]);
+    assert.equal(upstream.requests.length, sent + 1, 'the first step was tried');
+    assert.equal(last.status, 400);
+    assert.equal((last.json.error as { param: string }).param, '[1].query.input');
+  });
+
   test("a universal step's own cf-aig-* headers win over the request's, for the cache and the log", async () => {
     const steps = (input: string) => [
       {

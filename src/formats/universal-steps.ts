@@ -72,7 +72,7 @@ function parseStep(step: UniversalStep, index: number, catalog: Catalog, warning
       `Portico's universal endpoint runs 'responses', 'chat/completions' and 'messages' endpoints, and Workers AI models; not '${clip(endpoint)}'.`,
       'unsupported_endpoint',
     );
-  const parsed = within(`[${index}].query`, () => {
+  const query = () => {
     switch (kind) {
       case 'chat':
         return chatStep(step.query, modelName);
@@ -83,7 +83,14 @@ function parseStep(step: UniversalStep, index: number, catalog: Catalog, warning
       case 'run':
         return workersAiStep(endpoint, step.query);
     }
-  });
+  };
+  let parsed: ParsedStep;
+  try {
+    parsed = within(`[${index}].query`, query);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 400) throw error;
+    parsed = refusedStep(step, error, kind === 'run' ? endpoint : undefined, warnings);
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(step.headers ?? {})) {
     try {
@@ -111,7 +118,32 @@ function parseStep(step: UniversalStep, index: number, catalog: Catalog, warning
   return parsed;
 }
 
-/** The steps of a universal request body; a bad one is a 400 naming its place in the list. */
+/**
+ * A step whose query its endpoint refuses. At Cloudflare the provider answers it with an error,
+ * and the next step runs; so it does here (gateway/retry-and-fallback.ts), and a warning names
+ * what was wrong. Its request names the model the query asked for, for the log.
+ */
+function refusedStep(
+  step: UniversalStep,
+  refused: ApiError,
+  runModel: string | undefined,
+  warnings: string[],
+): ParsedStep {
+  warnings.push(`${refused.param ?? 'a step'}: ${refused.message} The step was not run.`);
+  const query =
+    typeof step.query === 'object' && step.query !== null ? (step.query as Record<string, unknown>) : {};
+  const model = runModel ?? (typeof query.model === 'string' ? clip(query.model, 256) : '');
+  return {
+    step: { request: { model, input: [] }, options: {}, refused },
+    format: { kind: 'responses', envelope: false },
+    stream: query.stream === true,
+  };
+}
+
+/**
+ * The steps of a universal request body. A step that is no step (its provider, endpoint or
+ * headers) is a 400 naming its place in the list; one whose query is refused fails when tried.
+ */
 export function universalSteps(body: unknown, catalog: Catalog, warnings: string[]): ParsedStep[] {
   if (typeof body !== 'object' || body === null)
     throw badRequest(

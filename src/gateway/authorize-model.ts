@@ -11,7 +11,7 @@ import { isAdmin, matchesPattern, type Principal } from './principal.ts';
 export const authorizeModel: Layer = async (ctx, next) => {
   const { principal } = admitted(ctx);
   const { call } = ctx;
-  for (const step of call.steps) assertModelAllowed(principal, step.request.model);
+  for (const step of call.steps) if (!step.refused) assertModelAllowed(principal, step.request.model);
   const customCost =
     call.options.customCost !== undefined || call.steps.some((step) => step.options.customCost);
   if (customCost && !isAdmin(principal))

@@ -1,4 +1,5 @@
 import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { ApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
@@ -40,6 +41,12 @@ export interface Step {
   request: CreateResponseRequest;
   /** This step's own options (a universal step's headers and config), over the request's. */
   options: RequestOptions;
+  /**
+   * Why a universal step's request cannot run (its query is not a valid request for its
+   * endpoint): trying it fails with this error, as the provider's own 400 would at Cloudflare,
+   * and the next step runs. Its `request` then names only the model the query asked for.
+   */
+  refused?: ApiError;
 }
 
 /** The options a step runs under: its own (a universal step's headers and config) over the request's. */

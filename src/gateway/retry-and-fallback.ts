@@ -12,14 +12,21 @@ interface Candidate {
   options: Step['options'];
   /** Universal steps hand over on any error; a model's fallbacks only on the upstream's failures. */
   anyError: boolean;
+  /** A universal step that cannot run: trying it fails with this. */
+  refused: ApiError | undefined;
 }
 
 /** The call's candidates, in order; a candidate's index is its `cf-aig-step`. */
 function candidates(ctx: GatewayContext, catalog: Catalog): Candidate[] {
   const { call } = ctx;
   return call.steps.flatMap((step): Candidate[] => {
-    const own = { request: step.request, options: step.options, anyError: call.steps.length > 1 };
-    if (!call.modelFallbacks) return [own];
+    const own = {
+      request: step.request,
+      options: step.options,
+      anyError: call.steps.length > 1,
+      refused: step.refused,
+    };
+    if (!call.modelFallbacks || step.refused) return [own];
     const fallbacks = catalog.get(step.request.model)?.fallbacks ?? [];
     return [own, ...fallbacks.map((model) => ({ ...own, request: { ...step.request, model } }))];
   });
@@ -82,6 +89,10 @@ export function retryAndFallback(catalog: Catalog): Layer {
     let failure: ApiError | undefined;
     const running = toRun(ctx, catalog);
     for (const [index, [step, candidate]] of running.entries()) {
+      if (candidate.refused) {
+        failure = candidate.refused;
+        continue;
+      }
       // A model's fallback the key may not use is passed over: the steps it asked for were checked.
       if (!modelAllowed(principal, candidate.request.model)) continue;
       const options = stepOptions(ctx.call, candidate);
