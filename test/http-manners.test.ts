@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { LIMITS } from '../src/api/limits.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
-
-/** Writes `request` on a new connection and reads until the server closes it (or gives up after 5 s). */
-function rawExchange(url: string, request: string): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
-    let text = '';
-    const timer = setTimeout(() => (socket.destroy(), resolve(text)), 5_000);
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    socket.on('end', () => (clearTimeout(timer), resolve(text)));
-    socket.on('error', reject);
-  });
-}
+import { rawExchange } from './support/raw-exchange.ts';
 
 describe('HTTP manners', () => {
   let gateway: GatewayUnderTest;

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { createAI } from '../src/binding.ts';
 import { ApiError } from '../src/api/errors.ts';
 import { LIMITS } from '../src/api/limits.ts';
 import { parseJsonText } from '../src/api/parse-json-text.ts';
+import { parseRawAnswer, rawExchange } from './support/raw-exchange.ts';
 import { sharedModelsDir, startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 
 let portico: TestPortico;
@@ -131,18 +131,42 @@ describe('request bodies', () => {
     assert.deepEqual(fine, { a: { k: 1 }, b: { k: 2 }, c: [{ k: 1 }, { k: 2 }], 'k"': '"k' });
   });
 
+  test("a 431 is in the error shape of the API its path belongs to: Anthropic's on the Messages API", async () => {
+    const refused = async (target: string) => {
+      // One write: node keeps the chunk it failed in, which then begins with the request line.
+      const head = `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'x'.repeat(17_000)}\r\n\r\n`;
+      const answer = parseRawAnswer(await rawExchange(portico.server.url, head));
+      assert.equal(answer.status, 431, target);
+      assert.equal(answer.headers.get('content-type'), 'application/json');
+      assert.equal(answer.headers.get('connection'), 'close');
+      return JSON.parse(answer.body) as unknown;
+    };
+    const anthropic = {
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: 'The request line and headers are larger than 16 KB.',
+      },
+    };
+    assert.deepEqual(await refused('/v1/messages'), anthropic);
+    assert.deepEqual(await refused('/v1/messages/count_tokens?beta=true'), anthropic);
+    assert.deepEqual(await refused('/v1/acct/default/anthropic/v1/messages'), anthropic);
+    assert.deepEqual(await refused('http://127.0.0.1/v1/messages'), anthropic, 'absolute form');
+    assert.deepEqual(await refused('/v1/responses'), {
+      error: {
+        message: 'The request line and headers are larger than 16 KB.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'headers_too_large',
+      },
+    });
+  });
+
   test('what node:http refuses before any route (headers past 16 KB, not HTTP) is answered in the OpenAI error shape', async () => {
     const long = await fetch(`${portico.server.url}/v1/models?q=${'x'.repeat(20_000)}`);
     assert.equal(long.status, 431);
     assert.equal(((await long.json()) as Answer['body']).error.code, 'headers_too_large');
-    const { port } = new URL(portico.server.url);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const raw = await rawExchange(portico.server.url, 'NOT HTTP AT ALL\r\n\r\n');
     assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
     const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
     assert.equal(body.error.code, 'invalid_http');
@@ -150,24 +174,20 @@ describe('request bodies', () => {
   });
 
   test('a request whose path or Host is no URL (a backslash, a space in the host) is a 400 in the OpenAI error shape', async () => {
-    const { port } = new URL(portico.server.url);
     for (const head of [
       'GET /\\v1/models HTTP/1.1\r\nHost: 127.0.0.1',
       'POST /v1\\responses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2',
       'GET /v1/models HTTP/1.1\r\nHost: a b',
     ]) {
-      const raw = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () =>
-          socket.write(`${head}\r\nConnection: close\r\n\r\n${head.startsWith('POST') ? '{}' : ''}`),
-        );
-        let text = '';
-        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        socket.on('end', () => resolve(text));
-        socket.on('error', reject);
-      });
+      const body = head.startsWith('POST') ? '{}' : '';
+      const raw = await rawExchange(portico.server.url, `${head}\r\nConnection: close\r\n\r\n${body}`);
       assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/, head);
-      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
-      assert.deepEqual([body.error.type, body.error.code], ['invalid_request_error', 'invalid_http'], head);
+      const answer = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
+      assert.deepEqual(
+        [answer.error.type, answer.error.code],
+        ['invalid_request_error', 'invalid_http'],
+        head,
+      );
     }
   });
 

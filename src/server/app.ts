@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
+import { errorBody } from './error-body.ts';
 import { setErrorHeaders } from './error-headers.ts';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { ApiError, notFound, serverError, SERVER_ERROR } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
-import { errorEnvelope } from '../api/workers-ai-envelope.ts';
-import { anthropicErrorBody } from '../formats/anthropic-messages/anthropic-error.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AppEnv } from './app-env.ts';
@@ -32,22 +31,6 @@ import { workersAiRoutes } from './routes/workers-ai.ts';
 
 const AI_GATEWAY_PATH = '/v1/:account/:gateway';
 const UNIVERSAL_PATH = AI_GATEWAY_PATH;
-
-/** Cloudflare's REST paths, but for its OpenAI-compatible ones (`ai/v1/...`). */
-const CLOUDFLARE_REST = /^\/client\/v4\/accounts\/[^/]+\/(?!ai\/v1\/)/;
-
-/** Anthropic's Messages API, wherever it is mounted: `/v1/messages`, Workers AI's `ai/v1/messages`, AI Gateway's `anthropic/v1/messages`. */
-const ANTHROPIC_MESSAGES = /\/v1\/messages(\/count_tokens)?\/?$/;
-
-/**
- * An error as its route answers (a missing key, an unknown gateway or path included): in
- * Cloudflare's envelope on Cloudflare's REST paths, in Anthropic's shape on the Messages API's,
- * else OpenAI's shape.
- */
-function errorBody(path: string, error: ApiError) {
-  if (CLOUDFLARE_REST.test(path)) return errorEnvelope(error);
-  return ANTHROPIC_MESSAGES.test(path) ? anthropicErrorBody(error) : error.toJSON();
-}
 
 export interface AppOptions {
   /** How long a Responses WebSocket connection may stay open; default 60 minutes, as OpenAI's. */

@@ -1,13 +1,9 @@
 import { getRequestListener, RequestError, serve, type ServerType } from '@hono/node-server';
-import {
-  createServer,
-  STATUS_CODES,
-  type Server as HttpServer,
-  type ServerOptions as HttpOptions,
-} from 'node:http';
-import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type Server as HttpServer, type ServerOptions as HttpOptions } from 'node:http';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { badRequest, serverError } from '../api/errors.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
+import { answerClientError } from './answer-client-error.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { ConnectionDrain } from './connection-drain.ts';
 import { declineOtherUpgrades } from './decline-upgrades.ts';
@@ -38,26 +34,6 @@ export interface RunningServer {
 const STOP_WAIT_MS = 5_000;
 /** How long finished answers get to reach their clients before the last connections are cut. */
 const FLUSH_MS = 2_000;
-
-/**
- * A request node:http refuses before any route sees it (headers past its 16 KB, a malformed
- * request line, a request too slow to arrive), answered in the OpenAI error shape as every
- * other refusal is, where node would send a bare status line.
- */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-  const [status, code, message] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'headers_too_large', 'The request line and headers are larger than 16 KB.']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request_timeout', 'The request did not arrive in time.']
-        : [400, 'invalid_http', 'The request is not valid HTTP/1.1.'];
-  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
 
 /**
  * A request @hono/node-server cannot make a URL of (a backslash in its path, a malformed Host),
