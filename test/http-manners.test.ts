@@ -126,14 +126,7 @@ describe('HTTP manners', () => {
     );
     assert.match(created, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(created, /"status":"completed"/);
-    // A WebSocket upgrade that no route takes is still refused, and its connection closed.
-    const refused = await rawExchange(
-      gateway.url,
-      'GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-    );
-    assert.match(refused, /^HTTP\/1\.1 (?!101)\d{3} /);
-    assert.match(refused, /\r\nConnection: close\r\n/i);
+    // A WebSocket offer is websocket-handshake.test.ts's.
   });
 
   test("/v1/models/:id, and an alias that keeps its target's capabilities under a name clients know", async () => {

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerUpgrades } from '../src/server/answer-upgrades.ts';
 import { createApp } from '../src/server/app.ts';
 import { SocketServer } from '../src/server/socket-server.ts';
 import { startPortico, type TestPortico } from './support/portico.ts';
@@ -237,12 +239,9 @@ describe('WebSocket connection limits and authentication', () => {
       await next();
     });
     outer.route('/', createApp(portico.server.runtime, portico.server.runtime.logger));
-    const server: ServerType = await new Promise((resolve) => {
-      const started = serve(
-        { fetch: outer.fetch, port: 0, websocket: { server: new SocketServer().serverLike() } },
-        () => resolve(started),
-      );
-    });
+    const server = createServer(getRequestListener(outer.fetch));
+    answerUpgrades(server, new SocketServer());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       await assert.rejects(openSocket(url), /upgrade refused: 401/);

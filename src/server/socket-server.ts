@@ -1,5 +1,3 @@
-import type { WebSocketServerLike } from '@hono/node-server';
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,11 +10,7 @@ const NO_CLIENTS: ReadonlySet<WebSocket> = new Set();
 let ws: WsModule | undefined;
 let loading: Promise<void> | undefined;
 
-/**
- * Loads ws, once per process. The upgrade route awaits it before it accepts an upgrade
- * (responses-socket-route.ts), so that `SocketServer.handleUpgrade`, which @hono/node-server
- * calls synchronously once the route has accepted, finds it loaded.
- */
+/** Loads ws, once per process: an upgrade is accepted once it has (UpgradeResponse.accept). */
 export function loadWebSockets(): Promise<void> {
   loading ??= import('ws').then((module) => {
     ws = module;
@@ -27,31 +21,37 @@ export function loadWebSockets(): Promise<void> {
 /**
  * The server's WebSocket side (OpenAI's WebSocket mode), with `ws` loaded on the first upgrade
  * rather than at every start (~5 ms of a start's ~260), for a mode most servers never see
- * (`loadWebSockets`). The real server is made on the first upgrade. Events pass through:
- * @hono/node-server listens here for `connection` (which it emits itself) and `headers` (which
- * ws emits on the real server).
+ * (`loadWebSockets`). The real server is made on the first upgrade.
  */
-export class SocketServer extends EventEmitter {
-  readonly options = { noServer: true };
+export class SocketServer {
   #server: WebSocketServer | undefined;
 
-  handleUpgrade(
+  /**
+   * Completes a handshake the app accepted: the 101, with `headers` (lines `name: value`)
+   * besides ws's own, then `open` with the WebSocket. ws refuses a handshake it cannot read
+   * itself (a 400), and a socket already closed is dropped.
+   */
+  accept(
     request: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    done: (client: WebSocket) => void,
+    headers: readonly string[],
+    open: (client: WebSocket) => void,
   ): void {
-    this.#server ??= this.#create();
-    this.#server.handleUpgrade(request, socket, head, done);
+    const server = (this.#server ??= this.#create());
+    const addHeaders = (lines: string[]) => lines.push(...headers);
+    // ws writes the 101 synchronously, after its checks: the listener hears only this handshake.
+    server.on('headers', addHeaders);
+    try {
+      server.handleUpgrade(request, socket, head, open);
+    } finally {
+      server.off('headers', addHeaders);
+    }
   }
 
   #create(): WebSocketServer {
     if (!ws) throw new Error('a WebSocket upgrade was accepted before loadWebSockets() resolved');
-    const server = new ws.WebSocketServer({ noServer: true, maxPayload: LIMITS.bodyBytes });
-    server.on('headers', (headers: string[], request: IncomingMessage) =>
-      this.emit('headers', headers, request),
-    );
-    return server;
+    return new ws.WebSocketServer({ noServer: true, maxPayload: LIMITS.bodyBytes });
   }
 
   /** The open WebSockets (none before the first upgrade). */
@@ -61,10 +61,5 @@ export class SocketServer extends EventEmitter {
 
   close(): void {
     this.#server?.close();
-  }
-
-  /** @hono/node-server's view of this server (its types for a socket differ from ws's, which it is handed). */
-  serverLike(): WebSocketServerLike {
-    return this as unknown as WebSocketServerLike;
   }
 }

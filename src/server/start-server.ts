@@ -4,9 +4,9 @@ import { Server as NetServer, type AddressInfo } from 'node:net';
 import { badRequest, serverError } from '../api/errors.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
 import { answerClientError } from './answer-client-error.ts';
+import { answerUpgrades } from './answer-upgrades.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { ConnectionDrain } from './connection-drain.ts';
-import { declineOtherUpgrades } from './decline-upgrades.ts';
 import { SocketServer } from './socket-server.ts';
 
 export interface ServerOptions extends RuntimeOptions, AppOptions {
@@ -68,7 +68,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const app = createApp(runtime, runtime.logger, options);
-  // The WebSocket side: upgrades are answered by the app's routes (see responses-socket-route.ts).
+  // The WebSocket side: handshakes are answered by the app's routes (answer-upgrades.ts).
   const sockets = new SocketServer();
   // serve() would build this listener without the error handler.
   const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: answerUnreadableRequest });
@@ -78,7 +78,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         fetch: app.fetch,
         port: options.port ?? 8787,
         hostname: host,
-        websocket: { server: sockets.serverLike() },
         // node:http's createServer, always called as (options, listener): with the listener above.
         createServer: ((options: HttpOptions) => createServer(options, listener)) as typeof createServer,
       },
@@ -87,7 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     started.once('error', reject);
   });
   server.on('clientError', answerClientError);
-  declineOtherUpgrades(server as HttpServer);
+  answerUpgrades(server as HttpServer, sockets);
   const connections = new ConnectionDrain(server as HttpServer);
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

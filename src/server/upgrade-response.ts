@@ -1,0 +1,62 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { loadWebSockets, type SocketServer } from './socket-server.ts';
+
+/** Headers of the app's answer that belong to HTTP's own answer or to ws's 101, not to the app's. */
+const NOT_FOR_101 =
+  /^(connection|content-length|content-type|keep-alive|transfer-encoding|upgrade|sec-websocket-.*)$/;
+
+/**
+ * The answer to a WebSocket handshake, bound to the upgrade's own socket: the app answers a
+ * handshake as it answers any request, so a refusal (no key, an origin not allowed, a route
+ * that takes no upgrade) leaves with its status, headers and body, as the same refusal of a
+ * plain request would, and the connection then closes (node no longer reads HTTP from it). The
+ * route that takes the upgrade (responses-socket-route.ts) calls `accept` instead, which hands
+ * the socket to ws.
+ */
+export class UpgradeResponse extends ServerResponse {
+  readonly #request: IncomingMessage;
+  readonly #socket: Duplex;
+  readonly #head: Buffer;
+  readonly #sockets: SocketServer;
+  readonly #failed = () => this.#socket.destroy();
+
+  constructor(request: IncomingMessage, socket: Duplex, head: Buffer, sockets: SocketServer) {
+    super(request);
+    this.#request = request;
+    this.#socket = socket;
+    this.#head = head;
+    this.#sockets = sockets;
+    this.shouldKeepAlive = false;
+    // Until ws takes the socket, an error on it ends it (node no longer watches it).
+    socket.on('error', this.#failed);
+    this.assignSocket(socket as Socket);
+    // The socket's close is this answer's 'close', as for any answer (ConnectionDrain, hono wait for it).
+    this.once('finish', () => {
+      // What the client still sends is read and dropped, so that closing sends no reset ahead of the answer.
+      socket.resume();
+      socket.end(() => socket.destroy());
+    });
+  }
+
+  /**
+   * Completes the handshake (a 101 with the headers the app set so far, `x-request-id` among
+   * them) and hands the connection to ws; `open` gets the WebSocket. The app must then write
+   * nothing more (its handler returns `ANSWER_SENT`).
+   */
+  async accept(open: (socket: WebSocket) => void): Promise<void> {
+    const headers = Object.entries(this.getHeaders())
+      .filter(([name]) => !NOT_FOR_101.test(name))
+      .map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+    await loadWebSockets();
+    const socket = this.#socket;
+    this.detachSocket(socket as Socket);
+    // The answer is the WebSocket now: it is over when the connection closes.
+    socket.once('close', () => this.emit('close'));
+    // ws watches the socket from here on.
+    socket.off('error', this.#failed);
+    this.#sockets.accept(this.#request, socket, this.#head, headers, open);
+  }
+}
