@@ -78,7 +78,7 @@ describe('WebSocket handshakes on /v1/responses', () => {
     const answer = parseRawAnswer(await rawExchange(gateway.url, versionless));
     assert.deepEqual(checkRefusal(answer, 400), {
       error: {
-        message: 'WebSocket versions 13 and 8 are spoken here (Sec-WebSocket-Version).',
+        message: 'Missing or invalid Sec-WebSocket-Version header.',
         type: 'invalid_request_error',
         param: null,
         code: 'invalid_websocket_handshake',
@@ -86,8 +86,16 @@ describe('WebSocket handshakes on /v1/responses', () => {
     });
     assert.equal(answer.headers.get('sec-websocket-version'), '13, 8');
     const keyless = handshake('/v1/responses', bearer).replace(/Sec-WebSocket-Key: .*\r\n/, '');
-    const error = checkRefusal(parseRawAnswer(await rawExchange(gateway.url, keyless)), 400);
-    assert.equal((error as { error: { code: string } }).error.code, 'invalid_websocket_handshake');
+    const malformed = handshake('/v1/responses', { ...bearer, 'Sec-WebSocket-Protocol': 'a b,,' });
+    for (const [request, message] of [
+      [keyless, 'Missing or invalid Sec-WebSocket-Key header.'],
+      [malformed, 'Invalid Sec-WebSocket-Protocol header.'],
+    ] as const) {
+      const { error } = checkRefusal(parseRawAnswer(await rawExchange(gateway.url, request)), 400) as {
+        error: Record<string, unknown>;
+      };
+      assert.deepEqual([error.code, error.message], ['invalid_websocket_handshake', message]);
+    }
   });
 
   test('a handshake sent right behind another request is answered after it', async () => {

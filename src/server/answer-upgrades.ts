@@ -40,5 +40,4 @@ export function answerUpgrades(server: Server, sockets: SocketServer): void {
       server.emit('request', request, new UpgradeResponse(request, socket, head, sockets));
     });
   });
-  server.on('close', () => sockets.close());
 }

@@ -28,8 +28,9 @@ export class SocketServer {
 
   /**
    * Completes a handshake the app accepted: the 101, with `headers` (lines `name: value`)
-   * besides ws's own, then `open` with the WebSocket. ws refuses a handshake it cannot read
-   * itself (a 400), and a socket already closed is dropped.
+   * besides ws's own, then `open` with the WebSocket. Returns why ws refused it, where it did
+   * (a missing or malformed `Sec-WebSocket-*` header): ws then wrote nothing, and the refusal is
+   * the app's to answer. A socket already closed is dropped.
    */
   accept(
     request: IncomingMessage,
@@ -37,16 +38,21 @@ export class SocketServer {
     head: Buffer,
     headers: readonly string[],
     open: (client: WebSocket) => void,
-  ): void {
+  ): Error | undefined {
     const server = (this.#server ??= this.#create());
+    let refusal: Error | undefined;
     const addHeaders = (lines: string[]) => lines.push(...headers);
-    // ws writes the 101 synchronously, after its checks: the listener hears only this handshake.
+    const refuse = (error: Error) => (refusal = error);
+    // ws checks the handshake and writes the 101 synchronously: the listeners hear only this one.
     server.on('headers', addHeaders);
+    server.on('wsClientError', refuse);
     try {
       server.handleUpgrade(request, socket, head, open);
     } finally {
       server.off('headers', addHeaders);
+      server.off('wsClientError', refuse);
     }
+    return refusal;
   }
 
   #create(): WebSocketServer {
@@ -57,9 +63,5 @@ export class SocketServer {
   /** The open WebSockets (none before the first upgrade). */
   get clients(): ReadonlySet<WebSocket> {
     return this.#server?.clients ?? NO_CLIENTS;
-  }
-
-  close(): void {
-    this.#server?.close();
   }
 }

@@ -2,6 +2,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { badRequest } from '../api/errors.ts';
 import { loadWebSockets, type SocketServer } from './socket-server.ts';
 
 /** Headers of the app's answer that belong to HTTP's own answer or to ws's 101, not to the app's. */
@@ -44,7 +45,8 @@ export class UpgradeResponse extends ServerResponse {
   /**
    * Completes the handshake (a 101 with the headers the app set so far, `x-request-id` among
    * them) and hands the connection to ws; `open` gets the WebSocket. The app must then write
-   * nothing more (its handler returns `ANSWER_SENT`).
+   * nothing more (its handler returns `ANSWER_SENT`). Throws the refusal of a handshake ws
+   * cannot complete, for the app to answer in its own shape rather than ws's plain text.
    */
   async accept(open: (socket: WebSocket) => void): Promise<void> {
     const headers = Object.entries(this.getHeaders())
@@ -52,11 +54,17 @@ export class UpgradeResponse extends ServerResponse {
       .map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
     await loadWebSockets();
     const socket = this.#socket;
-    this.detachSocket(socket as Socket);
-    // The answer is the WebSocket now: it is over when the connection closes.
-    socket.once('close', () => this.emit('close'));
-    // ws watches the socket from here on.
-    socket.off('error', this.#failed);
-    this.#sockets.accept(this.#request, socket, this.#head, headers, open);
+    const refusal = this.#sockets.accept(this.#request, socket, this.#head, headers, (client) => {
+      this.detachSocket(socket as Socket);
+      // The answer is the WebSocket now: it is over when the connection closes.
+      socket.once('close', () => this.emit('close'));
+      // ws watches the socket from here on.
+      socket.off('error', this.#failed);
+      open(client);
+    });
+    if (!refusal) return;
+    // The versions ws speaks, which a client refused for its own needs to hear (RFC 6455, 4.4).
+    this.setHeader('sec-websocket-version', '13, 8');
+    throw badRequest(null, `${refusal.message}.`, 'invalid_websocket_handshake');
   }
 }

@@ -7,7 +7,6 @@ import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requestHeaders } from '../request-header.ts';
-import { checkWebSocketHandshake } from '../check-websocket-handshake.ts';
 import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 import { ANSWER_SENT } from '../send-answer.ts';
 import { UpgradeResponse } from '../upgrade-response.ts';
@@ -43,7 +42,6 @@ export function responsesSocketRoute(
     const outgoing: unknown = c.env.outgoing;
     // A plain GET (not a handshake: answer-upgrades.ts) is told what this path takes, instead of a 404.
     if (!(outgoing instanceof UpgradeResponse)) throw upgradeRequired();
-    checkWebSocketHandshake(c);
     const { principal, gateway } = c.var;
     const headers = requestHeaders(c);
     // Each turn reads the key again: one revoked or expired while the socket is open stops it.
