@@ -15,12 +15,12 @@ export function requestHeader(c: Context<AppEnv>, name: string): string | undefi
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The request's headers for readers of WHATWG `Headers.get` (optionsFromHeaders). */
 /** Whether the request asks to become a WebSocket (OpenAI's WebSocket mode). */
 export function isWebSocketUpgrade(c: Context<AppEnv>): boolean {
   return requestHeader(c, 'upgrade')?.toLowerCase() === 'websocket';
 }
 
+/** The request's headers for readers of WHATWG `Headers.get` (optionsFromHeaders). */
 export function requestHeaders(c: Context<AppEnv>): { get(name: string): string | null } {
   return { get: (name) => requestHeader(c, name) ?? null };
 }
