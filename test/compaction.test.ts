@@ -98,6 +98,38 @@ describe('compaction', () => {
     );
   });
 
+  test("a compaction item under Portico's tag holding no checkpoint it made is a 400, never reaching the model", async () => {
+    const sealed = (kept: unknown) =>
+      'portico.compaction.v1:' + Buffer.from(JSON.stringify({ summary: 'S', kept })).toString('base64url');
+    const forged = [
+      [{ type: 'message', id: 'msg_1', role: 'user', content: 5 }], // no item at all: was a 500
+      [{ type: 'item_reference', id: 'msg_of_someone' }], // refused in input, so in a checkpoint too
+      [{ type: 'message', id: 'msg_1', role: 'user', content: 'a string, as no stored item has' }],
+      Array.from({ length: 10_001 }, (_, n) => ({ type: 'message', id: `m${n}`, role: 'user', content: [] })),
+    ];
+    const seen = upstream.requests.length;
+    for (const kept of forged) {
+      const item = { type: 'compaction', id: 'cmp_forged', encrypted_content: sealed(kept) };
+      const input = [item, { role: 'user', content: 'Go on.' }] as never;
+      for (const attempt of [
+        () => client.responses.create({ model: 'oai/model', input }),
+        () => client.responses.inputTokens.count({ model: 'oai/model', input }),
+      ])
+        await assert.rejects(attempt(), {
+          status: 400,
+          code: 'invalid_encrypted_content',
+          param: 'input[0].encrypted_content',
+        });
+    }
+    const conversation = await client.conversations.create();
+    const item = { type: 'compaction', id: 'cmp_forged', encrypted_content: sealed(forged[0]) };
+    await assert.rejects(client.conversations.items.create(conversation.id, { items: [item] as never }), {
+      status: 400,
+      param: 'items[0].encrypted_content',
+    });
+    assert.equal(upstream.requests.length, seen, 'nothing reached the model');
+  });
+
   test('a 50-turn conversation on the 2,048-token story model keeps answering thanks to compaction', async () => {
     const conversation = await client.conversations.create({});
     let compactions = 0;

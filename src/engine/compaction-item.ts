@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { Item } from '../api/items.ts';
+import { badRequest } from '../api/errors.ts';
+import { InputItem, type Item } from '../api/items.ts';
+import { LIMITS } from '../api/limits.ts';
+import { parseJsonText } from '../api/parse-json-text.ts';
 
 /**
  * Portico's own compaction items: `encrypted_content` holds, tagged and base64url-encoded,
@@ -9,9 +12,14 @@ import type { Item } from '../api/items.ts';
  */
 const TAG = 'portico.compaction.v1:';
 
+/**
+ * A checkpoint as Portico seals it. A client holds it and may send back anything under the
+ * tag, so the items kept are read as `input` is (the same schema and bounds), in the form Portico
+ * stores them: each with its id, a message's content as parts, and no item reference.
+ */
 const Sealed = z.object({
   summary: z.string(),
-  kept: z.array(z.looseObject({ type: z.string(), id: z.string() })),
+  kept: z.array(InputItem).max(LIMITS.inputItems),
 });
 
 export interface Checkpoint {
@@ -25,17 +33,45 @@ export function sealCheckpoint(checkpoint: Checkpoint): string {
 
 /** The checkpoint inside a compaction item of Portico's, or undefined for anything else. */
 export function openCheckpoint(item: Item): Checkpoint | undefined {
+  const read = readCheckpoint(item);
+  return read === 'invalid' ? undefined : read;
+}
+
+/**
+ * Refuses a compaction item that carries Portico's tag but no checkpoint Portico could have
+ * sealed: a 400 naming `param` (its `encrypted_content`), before its items reach a model.
+ */
+export function checkCheckpoint(item: { type: string }, param: string): void {
+  if (readCheckpoint(item) === 'invalid')
+    throw badRequest(
+      param,
+      'Invalid compaction item: its encrypted_content is not one Portico made (send back the compaction item as it was returned).',
+      'invalid_encrypted_content',
+    );
+}
+
+function readCheckpoint(item: { type: string }): Checkpoint | 'invalid' | undefined {
   if (item.type !== 'compaction') return undefined;
   const value = (item as { encrypted_content?: unknown }).encrypted_content;
   if (typeof value !== 'string' || !value.startsWith(TAG)) return undefined;
+  let json: unknown;
   try {
-    const parsed = Sealed.safeParse(
-      JSON.parse(Buffer.from(value.slice(TAG.length), 'base64url').toString('utf8')),
-    );
-    return parsed.success ? { summary: parsed.data.summary, kept: parsed.data.kept as Item[] } : undefined;
+    // As a request body is read: its nesting bounded, so no later walk over the items can overflow.
+    json = parseJsonText(Buffer.from(value.slice(TAG.length), 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    return 'invalid';
   }
+  const parsed = Sealed.safeParse(json);
+  if (!parsed.success || !parsed.data.kept.every(isStoredItem)) return 'invalid';
+  return { summary: parsed.data.summary, kept: parsed.data.kept as Item[] };
+}
+
+/** An item in the form Portico stores (normalize-input.ts), within the bounds `input` has. */
+function isStoredItem(item: InputItem): boolean {
+  if (item.type === 'item_reference' || typeof item.id !== 'string') return false;
+  const parts = 'content' in item ? item.content : 'output' in item ? item.output : undefined;
+  if (item.type === 'message' && !Array.isArray(parts)) return false;
+  return !Array.isArray(parts) || parts.length <= LIMITS.contentParts;
 }
 
 /** How a model reads a checkpoint: the summary as a developer message, then the items kept. */

@@ -1,5 +1,6 @@
 import { badRequest } from '../api/errors.ts';
 import type { ContentPart, InputItem, Item } from '../api/items.ts';
+import { checkCheckpoint } from './compaction-item.ts';
 import type { IdGenerator } from './ids.ts';
 
 const ID_PREFIX: Record<string, string> = {
@@ -26,7 +27,8 @@ function textPart(role: string, text: string): ContentPart {
 
 /**
  * A request's `input` as stored items: a string becomes one user message, message content is
- * always a list of parts, and every item gets an id (the client's own, when it sent one).
+ * always a list of parts, and every item gets an id (the client's own, when it sent one). A
+ * compaction item under Portico's tag must hold a checkpoint Portico could have made.
  * `param` names the list in errors (`input`, or `items` of the conversations API).
  */
 export function normalizeInput(input: string | InputItem[], newId: IdGenerator, param = 'input'): Item[] {
@@ -43,6 +45,7 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator, 
         'unsupported_value',
       );
     }
+    checkCheckpoint(item, `${param}[${index}].encrypted_content`);
     const id = item.id ?? newId(ID_PREFIX[item.type] ?? 'item');
     // Listed back as item resources, where these types carry a status.
     const status = STATUS_TYPES.has(item.type)
