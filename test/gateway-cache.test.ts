@@ -6,6 +6,7 @@ import { readEventStream } from './support/portico.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
+import { projectClients } from './support/project-keys.ts';
 
 describe('the cache key', () => {
   test('a string input and the same message as a list are one request; delivery fields are not part of it', () => {
@@ -169,5 +170,67 @@ describe('caching through the gateway', () => {
     assert.equal(again.response.headers.get('cf-aig-cache-status'), 'HIT');
     assert.equal(again.data.choices[0]?.message.content, first.choices[0]?.message.content);
     assert.notEqual(again.data.id, first.id);
+  });
+});
+
+describe('the cache of requests without a key', () => {
+  let gateway: GatewayUnderTest;
+  let alpha: Record<string, string>;
+  // The answer repeats its prompt, as a model's often does.
+  const parrot = new ScriptedProvider((turn) => textEvents(`You said: ${JSON.stringify(turn.items.at(-1))}`));
+
+  before(async () => {
+    gateway = await startGateway({
+      config: { gateways: { open: { authentication: false, cache_ttl: 600 } } },
+      models: [scriptedModel('test/echo', 'scripted')],
+      providers: new Map([['scripted', parrot]]),
+    });
+    alpha = (await projectClients(gateway, ['alpha'])).headers.alpha!;
+  });
+  after(() => gateway.stop());
+
+  test('may not name their cache key: every keyless caller shares one project, so a name would share answers', async () => {
+    const open = { 'cf-aig-gateway-id': 'open' };
+    const named = { ...open, 'cf-aig-cache-key': 'session-1' };
+    const secret = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/echo', input: 'my pin is 4321' },
+      named,
+    );
+    assert.equal(secret.status, 401);
+    assert.equal((secret.json.error as { code: string }).code, 'missing_api_key');
+    assert.match((secret.json.error as { message: string }).message, /cf-aig-cache-key/);
+    const guessed = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/echo', input: 'hello' },
+      named,
+    );
+    assert.equal(guessed.status, 401);
+    assert.ok(!JSON.stringify(guessed.json).includes('4321'));
+    const step = [
+      {
+        provider: 'compat',
+        endpoint: 'responses',
+        headers: named,
+        query: { model: 'test/echo', input: 'hi' },
+      },
+    ];
+    const viaStep = await gateway.request('POST', '/v1/a/open', step, open);
+    assert.deepEqual(
+      [viaStep.status, (viaStep.json.error as { code: string }).code],
+      [401, 'missing_api_key'],
+    );
+    // Without a name, the key is the whole request: a caller finds only the answer to what it asks itself.
+    const asked = { model: 'test/echo', input: 'the weather?' };
+    await gateway.request('POST', '/v1/responses', asked, open);
+    const again = await gateway.request('POST', '/v1/responses', asked, open);
+    assert.equal(again.headers.get('cf-aig-cache-status'), 'HIT');
+    // With a key, the name is the project's own.
+    const mine = { ...named, ...alpha };
+    await gateway.request('POST', '/v1/responses', { model: 'test/echo', input: 'one' }, mine);
+    const hit = await gateway.request('POST', '/v1/responses', { model: 'test/echo', input: 'two' }, mine);
+    assert.equal(hit.headers.get('cf-aig-cache-status'), 'HIT');
   });
 });

@@ -1,12 +1,14 @@
 import { forbidden } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { admitted, type Layer } from './gateway-call.ts';
-import { isAdmin, matchesPattern, type Principal } from './principal.ts';
+import { isAdmin, matchesPattern, requireKey, type Principal } from './principal.ts';
 
 /**
  * A key scoped to some models is refused the others (403 naming the model), before any work.
  * A price of its own (`cf-aig-custom-cost`) is an admin's to set: from any other key (or none)
- * it would be the caller's say over its own budget and the gateway's spend limit.
+ * it would be the caller's say over its own budget and the gateway's spend limit. A cache key
+ * of its own (`cf-aig-cache-key`) needs a key: without one, the project is every keyless
+ * caller's, and a name anyone may guess would hand one caller's answer to another.
  */
 export const authorizeModel: Layer = async (ctx, next) => {
   const { principal } = admitted(ctx);
@@ -20,6 +22,8 @@ export const authorizeModel: Layer = async (ctx, next) => {
       'custom_cost_not_allowed',
       'cf-aig-custom-cost',
     );
+  if (call.options.cacheKey !== undefined || call.steps.some((step) => step.options.cacheKey !== undefined))
+    requireKey(principal, 'A cache key of your own (cf-aig-cache-key)');
   return next();
 };
 
