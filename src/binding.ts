@@ -90,7 +90,7 @@ export interface AI {
 }
 
 export interface BindingOptions extends RuntimeOptions {
-  /** The project of everything this binding stores; default `default`. */
+  /** The project of everything this binding stores, and of the logs it reads; default `default`. */
   project?: string;
   /** Where a Portico server for this data lives, for `gateway(id).getUrl()`; default http://127.0.0.1:8787. */
   baseUrl?: string;
@@ -105,7 +105,8 @@ export interface BindingOptions extends RuntimeOptions {
 export function createAI(options: BindingOptions = {}): AI {
   let runtime: Promise<Runtime> | undefined;
   const project = options.project ?? DEFAULT_PROJECT;
-  const principal: Principal = { project, keyId: null, scopes: { admin: true }, authenticated: true };
+  // Logs are read as its project's key reads them: that project's only (its runs are trusted, an admin's).
+  const logReader: Principal = { project, keyId: null, scopes: {}, authenticated: true };
   let lastLogId: string | null = null;
 
   const headerOptions = (extra: Record<string, string> | undefined, warnings: string[]) =>
@@ -269,13 +270,13 @@ export function createAI(options: BindingOptions = {}): AI {
               'logId',
               'logId must be a log id, such as ai.aiGatewayLogId after a logged request.',
             );
-          const entry = await (await ready()).gateway.logs.get(principal, logId, gatewayId);
+          const entry = await (await ready()).gateway.logs.get(logReader, logId, gatewayId);
           const log = logObject(entry, true);
           return { ...log, created_at: new Date(entry.createdAt) };
         },
         async patchLog(logId, data) {
           const patch = parseBody(PatchLogRequest, data);
-          await (await ready()).gateway.logs.patch(principal, logId, patch, gatewayId);
+          await (await ready()).gateway.logs.patch(logReader, logId, patch, gatewayId);
         },
         async getUrl(provider) {
           const base = (options.baseUrl ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');

@@ -6,6 +6,8 @@ import { after, describe, test } from 'node:test';
 import { createAI } from '../src/index.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { readEventStream, sharedModelsDir, TINY_MODEL } from './support/portico.ts';
+import { echoProvider } from './support/gateway-server.ts';
+import { scriptedModel } from './support/scripted-provider.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portico-binding-'));
@@ -118,5 +120,35 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     assert.ok(ids.includes('openai/gpt-5.4-pro'));
     const local = (await ai.models({ search: TINY_MODEL })).find((model) => model.id === TINY_MODEL)!;
     assert.deepEqual(local.tags, ['Local'], 'each tag once');
+  });
+});
+
+describe("a binding's project", () => {
+  test("reads and annotates that project's logs only, as its key would: another's is a 404", async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'portico-binding-projects-'));
+    const binding = (project: string) =>
+      createAI({
+        dataDir: shared,
+        modelsDirs: [],
+        env: {},
+        project,
+        models: [scriptedModel('test/echo', 'scripted')],
+        providers: new Map([['scripted', echoProvider()]]),
+      });
+    const alpha = binding('alpha');
+    await alpha.run('test/echo', { input: 'a secret of alpha' });
+    const logId = alpha.aiGatewayLogId!;
+    await alpha.close();
+    const beta = binding('beta');
+    const notFound = { status: 404, code: 'log_not_found' };
+    await assert.rejects(beta.gateway('default').getLog(logId), notFound);
+    await assert.rejects(beta.gateway('default').getLog('log_never_made'), notFound);
+    await assert.rejects(beta.gateway('default').patchLog(logId, { feedback: -1 }), notFound);
+    await beta.close();
+    const again = binding('alpha');
+    const own = await again.gateway('default').getLog(logId);
+    assert.deepEqual([own.project, own.feedback], ['alpha', null]);
+    await again.close();
+    rmSync(shared, { recursive: true, force: true });
   });
 });
