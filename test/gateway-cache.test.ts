@@ -147,6 +147,23 @@ describe('caching through the gateway', () => {
     assert.equal(hit.response.headers.get('cf-aig-cache-status'), 'HIT');
   });
 
+  test('a turn of a conversation is never cached: the conversation has grown since, under the same id', async () => {
+    const conversation = await gateway.client().conversations.create();
+    const turn = () =>
+      gateway
+        .client()
+        .responses.create({ model: 'test/echo', input: 'and then?', conversation: conversation.id })
+        .withResponse();
+    const asked = provider.turns.length;
+    for (let n = 0; n < 2; n++)
+      assert.equal((await turn()).response.headers.get('cf-aig-cache-status'), null);
+    assert.deepEqual(
+      provider.turns.slice(asked).map((seen) => seen.items.length),
+      [1, 3],
+      'the second turn was asked, with the first one in its context',
+    );
+  });
+
   test('a cache TTL outside 60 s to a month is a 400 naming the header', async () => {
     const { status, json } = await gateway.request(
       'POST',

@@ -23,8 +23,8 @@ function ttlFor(gateway: GatewaySettings, options: RequestOptions): number {
  * Exact-match caching of completed answers. A hit is replayed through the engine, so it gets
  * its own response id, is stored (previous_response_id works from it), and streams or folds
  * to JSON as the client asked; a miss records the model's events and keeps them once the
- * answer completes. Errors, cancelled answers and tool loops are never cached. Two identical
- * requests in flight at once may both miss.
+ * answer completes. Errors, cancelled answers, tool loops and turns of a conversation are never
+ * cached. Two identical requests in flight at once may both miss.
  */
 export function cache(store: CacheStore, now: () => number, logger: Logger): Layer {
   return async (ctx, next) => {
@@ -35,6 +35,8 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
     // cache): the cache is looked in when any step would keep its answer, and an answer is
     // kept as the step that made it says.
     if (steps.every((step) => ttlFor(gateway, stepOptions(call, step)) === 0)) return next();
+    // A conversation grows with every turn and keeps its id: the same request on it asks anew.
+    if (steps.some((step) => step.request.conversation)) return next();
     const key = cacheKey(
       principal.project,
       steps.map((step) => step.request),
