@@ -217,6 +217,7 @@ describe('request bodies', () => {
 
 describe('request counts', () => {
   const base = { model: TINY_MODEL, input: 'hi' };
+  const longId = `resp_${'x'.repeat(LIMITS.idChars)}`;
   const cases: Array<[string, Record<string, unknown>, string]> = [
     [
       'tools',
@@ -351,6 +352,45 @@ describe('request counts', () => {
       assert.equal(answer.body.error.type, 'invalid_request_error');
     });
   }
+
+  const tooLong: Array<[string, Record<string, unknown>, string]> = [
+    ['characters in previous_response_id', { ...base, previous_response_id: longId }, 'previous_response_id'],
+    ['characters in conversation', { ...base, conversation: longId }, 'conversation'],
+    ['characters in conversation.id', { ...base, conversation: { id: longId } }, 'conversation.id'],
+    [
+      'characters in an input item id',
+      { ...base, input: [{ type: 'message', id: longId, role: 'user', content: 'hi' }] },
+      'input[0].id',
+    ],
+    [
+      'include values',
+      {
+        ...base,
+        include: Array.from({ length: LIMITS.includeValues + 1 }, () => 'reasoning.encrypted_content'),
+      },
+      'include',
+    ],
+  ];
+  for (const [what, body, param] of tooLong) {
+    test(`too many ${what} is a 400 limit_exceeded naming ${param}`, async () => {
+      const answer = await post('/responses', JSON.stringify(body));
+      assert.deepEqual(
+        [answer.status, answer.body.error.param, answer.body.error.code],
+        [400, param, 'limit_exceeded'],
+      );
+    });
+  }
+
+  test("a conversation's items are stored with ids no longer than the limit", async () => {
+    const item = { type: 'message', id: longId, role: 'user', content: 'hi' };
+    const created = await post('/conversations', JSON.stringify({ items: [item] }));
+    assert.deepEqual([created.status, created.body.error.param], [400, 'items[0].id']);
+    const ok = await post(
+      '/conversations',
+      JSON.stringify({ items: [{ ...item, id: 'm'.repeat(LIMITS.idChars) }] }),
+    );
+    assert.equal(ok.status, 200, ok.text.slice(0, 300));
+  });
 
   test('too many of a list that a union also takes in another shape is a 400 saying how many, naming the list', async () => {
     // `input` is a string, strings, tokens or lists of tokens: the strings' bound is what broke.

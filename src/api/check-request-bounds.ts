@@ -3,12 +3,20 @@ import { LIMITS } from './limits.ts';
 import type { CreateResponseRequest } from './request.ts';
 
 /**
- * The counts a request may not exceed beyond what its schema says: input items and their
- * content parts, tools, the size of every JSON schema (values, properties, enum values) and of
+ * The counts a request may not exceed beyond what its schema says: the length of the ids of
+ * what it continues (its items' own are checked as they are stored: normalize-input.ts),
+ * `include`'s values, input items and their content parts, tools, the size of every JSON schema (values, properties, enum values) and of
  * every custom grammar. Checked before any work, each over-limit count a 400 naming where it is.
  */
 export function checkRequestBounds(request: CreateResponseRequest): void {
   const { input, tools } = request;
+  idAtMost('previous_response_id', request.previous_response_id);
+  const conversation = request.conversation;
+  idAtMost(
+    typeof conversation === 'object' ? 'conversation.id' : 'conversation',
+    conversation && typeof conversation === 'object' ? conversation.id : conversation,
+  );
+  if (request.include) atMost('include', request.include.length, LIMITS.includeValues, 'values');
   if (Array.isArray(input)) {
     atMost('input', input.length, LIMITS.inputItems, 'input items');
     input.forEach((item, index) => {
@@ -32,6 +40,11 @@ export function checkRequestBounds(request: CreateResponseRequest): void {
   }
   const format = request.text?.format;
   if (format?.type === 'json_schema') checkSchemaSize('text.format.schema', format.schema);
+}
+
+/** An id a client names, at most LIMITS.idChars long: ids are stored keys, and echoed in errors. */
+export function idAtMost(param: string, id: string | null | undefined): void {
+  if (id) atMost(param, id.length, LIMITS.idChars, 'characters');
 }
 
 function atMost(param: string, count: number, limit: number, what: string): void {

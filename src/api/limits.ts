@@ -12,6 +12,10 @@ export const LIMITS = {
   inputItems: 10_000,
   /** Content parts of one message or tool output. */
   contentParts: 1_000,
+  /** Characters of an id a client names (an input item's own, `previous_response_id`, `conversation`): Portico's own are ~50. */
+  idChars: 256,
+  /** Values in `include` (there are eight to ask for; a repeat is allowed). */
+  includeValues: 64,
   /** Tools in one request, as OpenAI allows functions. */
   tools: 128,
   /** Values (objects, arrays, strings, numbers, ...) in one JSON schema: a tool's parameters or a response format. */

@@ -1,3 +1,4 @@
+import { idAtMost } from '../api/check-request-bounds.ts';
 import { badRequest } from '../api/errors.ts';
 import type { ContentPart, InputItem, Item } from '../api/items.ts';
 import { checkCheckpoint } from './compaction-item.ts';
@@ -45,7 +46,8 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator, 
         'unsupported_value',
       );
     }
-    checkCheckpoint(item, `${param}[${index}].encrypted_content`);
+    idAtMost(`${param}[${index}].id`, item.id);
+    if (item.type === 'compaction') checkCheckpoint(item, `${param}[${index}].encrypted_content`);
     const id = item.id ?? newId(ID_PREFIX[item.type] ?? 'item');
     // Listed back as item resources, where these types carry a status.
     const status = STATUS_TYPES.has(item.type)
