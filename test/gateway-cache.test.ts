@@ -28,8 +28,16 @@ describe('the cache key', () => {
   test('the project is always part of the key, and a custom key replaces the request', () => {
     const request = { model: 'm', input: 'hi' };
     assert.notEqual(cacheKey('a', [request]), cacheKey('b', [request]));
-    assert.equal(cacheKey('a', [request], 'k'), cacheKey('a', [{ model: 'x', input: 'other' }], 'k'));
-    assert.notEqual(cacheKey('a', [request], 'k'), cacheKey('b', [request], 'k'));
+    assert.equal(cacheKey('a', [request], ['k']), cacheKey('a', [{ model: 'x', input: 'other' }], ['k']));
+    assert.notEqual(cacheKey('a', [request], ['k']), cacheKey('b', [request], ['k']));
+    // A universal request's steps: each named by its own key, else by its request.
+    const other = { model: 'x', input: 'other' };
+    assert.equal(cacheKey('a', [request, other], ['k', 'k']), cacheKey('a', [request], ['k']));
+    assert.equal(
+      cacheKey('a', [request, other], ['k']),
+      cacheKey('a', [{ model: 'y', input: 'y' }, other], ['k']),
+    );
+    assert.notEqual(cacheKey('a', [request, other], ['k']), cacheKey('a', [request, request], ['k']));
   });
 });
 
@@ -145,6 +153,22 @@ describe('caching through the gateway', () => {
     await ttl.responses.create({ model: 'test/echo', input: `ttl ${input}` });
     const hit = await ttl.responses.create({ model: 'test/echo', input: `ttl ${input}` }).withResponse();
     assert.equal(hit.response.headers.get('cf-aig-cache-status'), 'HIT');
+  });
+
+  test("a universal step's own cf-aig-cache-key names its answer, as the request's does", async () => {
+    const key = `step-key-${Math.random()}`;
+    const step = (input: string) => ({
+      provider: 'compat',
+      endpoint: 'responses',
+      headers: { 'cf-aig-cache-key': key },
+      query: { model: 'test/echo', input },
+    });
+    const first = await gateway.request('POST', '/v1/account/default', [step('one question')]);
+    const second = await gateway.request('POST', '/v1/account/default', [step('another question')]);
+    assert.deepEqual(
+      [first.headers.get('cf-aig-cache-status'), second.headers.get('cf-aig-cache-status')],
+      ['MISS', 'HIT'],
+    );
   });
 
   test('a turn of a conversation is never cached: the conversation has grown since, under the same id', async () => {

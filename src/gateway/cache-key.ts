@@ -57,17 +57,28 @@ export function normalizedRequest(request: CreateResponseRequest): unknown {
 }
 
 /**
- * The cache key of a request: SHA-256 over the project and the normalized request (every
- * step of a universal request), or over the project and the client's own `cf-aig-cache-key`.
- * The project is always part of it: one project never reads another's answers.
+ * The cache key of a request: SHA-256 over the project and what identifies each step (every
+ * step of a universal request): the client's own `cf-aig-cache-key` for it (`custom[i]`: a
+ * step's own, else the request's), else its normalized request. One key named for every step
+ * is the key alone. The project is always part of it: one project never reads another's answers.
  */
 export function cacheKey(
   project: Owner,
   requests: readonly CreateResponseRequest[],
-  custom?: string,
+  custom: readonly (string | undefined)[] = [],
 ): string {
   const hash = createHash('sha256').update(project).update('\u0000');
-  if (custom !== undefined) hash.update(`custom\u0000${custom}`);
-  else hash.update(JSON.stringify(requests.map(normalizedRequest)));
+  const named = custom[0];
+  if (named !== undefined && requests.every((_, index) => custom[index] === named))
+    hash.update(`custom\u0000${named}`);
+  else
+    hash.update(
+      JSON.stringify(
+        requests.map((request, index) => {
+          const own = custom[index];
+          return own === undefined ? normalizedRequest(request) : { cache_key: own };
+        }),
+      ),
+    );
   return hash.digest('hex');
 }

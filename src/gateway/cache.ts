@@ -40,7 +40,7 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
     const key = cacheKey(
       principal.project,
       steps.map((step) => step.request),
-      options.cacheKey,
+      steps.map((step) => step.options.cacheKey ?? options.cacheKey),
     );
     const hit = await store.get(key, now());
     if (hit) {
