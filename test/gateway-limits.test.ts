@@ -222,7 +222,7 @@ describe('limits through the gateway', () => {
       (error: { status: number; code: string; message: string }) => {
         assert.equal(error.status, 429);
         assert.equal(error.code, 'budget_exceeded');
-        assert.match(error.message, /this key.*\$0\.00 per 1 day/);
+        assert.match(error.message, /this key is reached: \$0\.\d{4} of \$0\.0001 per 1 day/);
         return true;
       },
     );
@@ -240,6 +240,11 @@ describe('limits through the gateway', () => {
       capped,
     );
     assert.equal(refused.status, 429);
-    assert.match((refused.json.error as { message: string }).message, /gateway 'capped'/);
+    // What the gateway spent is every project's: the refusal names the limit, not the amount.
+    assert.match(
+      (refused.json.error as { message: string }).message,
+      /gateway 'capped' is reached \(\$0\.001 per 3600 s\)/,
+    );
+    assert.doesNotMatch((refused.json.error as { message: string }).message, /\$\d+\.\d{4}/);
   });
 });

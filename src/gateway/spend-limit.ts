@@ -8,7 +8,9 @@ function describe(limit: SpendLimit): string {
   const period = Number.isInteger(days)
     ? `${days} day${days === 1 ? '' : 's'}`
     : `${limit.periodMs / 1000} s`;
-  return `$${limit.limitUsd.toFixed(2)} per ${period}`;
+  // Cents, unless the limit is finer (a budget of $0.001 is not $0.00).
+  const cents = limit.limitUsd.toFixed(2);
+  return `$${Number(cents) === limit.limitUsd ? cents : String(limit.limitUsd)} per ${period}`;
 }
 
 /**
@@ -17,14 +19,16 @@ function describe(limit: SpendLimit): string {
  * so a burst of concurrent requests can overshoot a little (as on Cloudflare).
  */
 export function spendLimit(logs: LogStore, now: () => number): Layer {
-  const check = async (scope: SpendScope, limit: SpendLimit, owner: string) => {
+  // A key's caller is told what its key spent; a gateway's spend is every project's, and stays unsaid.
+  const check = async (scope: SpendScope, limit: SpendLimit, owner: string, tellSpent: boolean) => {
     const spent = await logs.spend(scope, now() - limit.periodMs);
     if (spent < limit.limitUsd) return;
+    const amount = tellSpent ? `: $${spent.toFixed(4)} of ${describe(limit)}` : ` (${describe(limit)})`;
     throw new ApiError({
       status: 429,
       type: 'rate_limit_error',
       code: 'budget_exceeded',
-      message: `The spend limit of ${owner} is reached: $${spent.toFixed(4)} of ${describe(limit)}.`,
+      message: `The spend limit of ${owner} is reached${amount}.`,
       retryable: false,
     });
   };
@@ -32,9 +36,9 @@ export function spendLimit(logs: LogStore, now: () => number): Layer {
     const { principal, gateway } = admitted(ctx);
     // Checked one by one: most requests have no limit at all and allocate nothing here.
     if (gateway.spendLimit)
-      await check({ gateway: gateway.id }, gateway.spendLimit, `the gateway '${gateway.id}'`);
+      await check({ gateway: gateway.id }, gateway.spendLimit, `the gateway '${gateway.id}'`, false);
     if (principal.keyId !== null && principal.budget)
-      await check({ keyId: principal.keyId }, principal.budget, 'this key');
+      await check({ keyId: principal.keyId }, principal.budget, 'this key', true);
     return next();
   };
 }
