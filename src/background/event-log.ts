@@ -16,9 +16,10 @@ export interface EventLogOptions {
   isOver(responseId: string, owner: Owner): Promise<boolean>;
 }
 
-/** The events a running background response has produced here but not yet written. */
+/** A background response running here: the events it produced but not yet wrote, and the last one written. */
 interface Live {
   pending: ResponseStreamEvent[];
+  writtenThrough: number;
   timer: NodeJS.Timeout | undefined;
   writing: Promise<void>;
 }
@@ -32,9 +33,11 @@ export interface EventRecorder {
 
 /**
  * The stored event streams of background responses. A run's events are written in batches
- * (lifecycle and terminal events at once, deltas within `flushMs`) and kept in memory until
- * written, so a follower in this process sees each event as it comes, and a follower
- * anywhere sees it from the store. Followers replay from any sequence number, then follow.
+ * (lifecycle and terminal events at once, deltas within `flushMs`). A follower, here or
+ * anywhere, sees an event only once it is written, so a crash never takes back an event a
+ * client was shown, and its `sequence_number` is always a safe `starting_after`. Followers here
+ * are woken by each write; those elsewhere poll. Followers replay from any sequence number,
+ * then follow.
  */
 export class EventLog {
   readonly #live = new Map<string, Live>();
@@ -46,11 +49,11 @@ export class EventLog {
   ) {}
 
   open(responseId: string): EventRecorder {
-    const live: Live = { pending: [], timer: undefined, writing: Promise.resolve() };
+    const live: Live = { pending: [], writtenThrough: -1, timer: undefined, writing: Promise.resolve() };
     this.#live.set(responseId, live);
     this.#wake(responseId);
-    // One write at a time, each taking what is pending when it starts; an event leaves memory
-    // only once it is stored, so a follower that misses it in one place finds it in the other.
+    // One write at a time, each taking what is pending when it starts; followers here read
+    // what each one wrote.
     const flush = (): Promise<void> => {
       clearTimeout(live.timer);
       live.timer = undefined;
@@ -65,6 +68,8 @@ export class EventLog {
             return;
           }
           live.pending.splice(0, batch.length);
+          live.writtenThrough = batch.at(-1)!.sequence_number;
+          this.#wake(responseId);
         }
       });
       return live.writing;
@@ -72,7 +77,6 @@ export class EventLog {
     return {
       push: (event) => {
         live.pending.push(event);
-        this.#wake(responseId);
         if (FLUSH_NOW.has(event.type) || live.pending.length >= BATCH) void flush();
         else live.timer ??= setTimeout(() => void flush(), this.options.flushMs);
       },
@@ -98,6 +102,7 @@ export class EventLog {
     let cursor = after;
     let over = false;
     while (!signal.aborted) {
+      const writtenBefore = this.#live.get(responseId)?.writtenThrough;
       for (const event of await this.store.events(responseId, owner, cursor)) {
         yield event;
         cursor = event.sequence_number;
@@ -105,15 +110,8 @@ export class EventLog {
       }
       const live = this.#live.get(responseId);
       if (live) {
-        const fresh = live.pending.filter((event) => event.sequence_number > cursor);
-        // A gap means the missing events were written meanwhile: read the store again.
-        if (fresh.length > 0 && fresh[0]!.sequence_number !== cursor + 1) continue;
-        for (const event of fresh) {
-          yield event;
-          cursor = event.sequence_number;
-          if (TERMINAL.has(event.type)) return;
-        }
-        if (fresh.length > 0) continue;
+        // Written while this follower read or yielded: read again.
+        if (live.writtenThrough !== writtenBefore) continue;
       } else if (await this.options.isOver(responseId, owner)) {
         // A run records its end before its terminal event leaves: from a process that ran it,
         // the event may still be on its way. Once more after a poll; then, ended without one
