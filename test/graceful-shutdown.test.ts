@@ -318,3 +318,19 @@ test('SIGTERM: a running background response finishes; one queued after the sign
   await stores.close();
   assert.equal(late.headers.connection, 'close');
 });
+
+test('SIGTERM: a client following a background response that waits in the queue does not hold the shutdown', async () => {
+  const { serve } = await serveWith('follower', 15_000);
+  const url = `${serve.url}/v1/responses`;
+  // Two runs of one model at a time: the third waits in the queue, and is not claimed once the shutdown begins.
+  const runs = [];
+  for (let n = 0; n < 3; n++)
+    runs.push(await post(url, { model: 'loop/model', input: 'hi', background: true }));
+  const follower = await fetch(`${url}/${String(runs[2]!.json.id)}?stream=true`);
+  const followed = new Response(follower.body).text().catch(() => 'cut');
+  const exited = serve.stop();
+  assert.equal(await exited, 0);
+  // It waited for the two runs, not for the grace to run out on the follower.
+  assert.ok(!graceRanOut(serve), serve.stderr());
+  assert.equal(await followed, 'cut');
+});

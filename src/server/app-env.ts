@@ -19,5 +19,10 @@ export interface AppEnv {
     gateway: GatewaySettings;
     /** This request's id, sent back as `x-request-id` and named in every log line about it. */
     requestId: string;
+    /**
+     * Counts this request out of the running work a shutdown waits for, before its answer ends:
+     * for a background response's follower, whose run is work of its own (or not this process's).
+     */
+    leaveWork: () => void;
   };
 }

@@ -68,6 +68,7 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     if (stream) {
       const { signal, abort } = generationAbort(c.env.outgoing);
       const events = await runtime.background.follow(id, c.get('owner'), after, signal);
+      c.get('leaveWork')();
       return sendEventStream(c, sseText(events, abort), {});
     }
     const response = await runtime.stores.responses.get(id, c.get('owner'));
@@ -125,6 +126,7 @@ async function backgroundAnswer(
     return c.json(parsed.format.kind === 'responses' && parsed.format.envelope ? envelope(queued) : queued);
   const { signal, abort } = generationAbort(c.env.outgoing);
   const events = await runtime.background.follow(queued.id, c.get('owner'), -1, signal);
+  c.get('leaveWork')();
   return sendEventStream(c, sseText(events, abort), {});
 }
 
