@@ -218,6 +218,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     store,
     conversations: stores.conversations,
     conversationLocks,
+    files: stores.files,
     newId,
     now,
     owner,

@@ -29,6 +29,11 @@ export const LIMITS = {
   /** Bytes of one uploaded file (`/v1/files`); the upload's body may add a little for its form fields. */
   fileBytes: 64 * 1024 * 1024,
   /**
+   * Bytes of Portico's files one response's model turn carries inline (each `file_id` resolved
+   * to its bytes, the history's included): as much as a request's body may carry itself.
+   */
+  inlinedFileBytes: 64 * 1024 * 1024,
+  /**
    * Bytes of one upstream answer, streamed or whole: far above any real one (a 128k-token
    * stream is ~30 MB, 2,048 embeddings of 3,072 floats ~125 MB), far below what would exhaust
    * memory when an upstream never stops.

@@ -17,6 +17,7 @@ import { matchCallOutputs } from './match-call-outputs.ts';
 import { previousResponseItems } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { offerTools } from './offer-tools.ts';
+import { resolveFileParts } from './resolve-file-parts.ts';
 import { resolveModel } from './resolve-model.ts';
 import { settleUnsupported } from './settle-unsupported.ts';
 import { validateTextFormat } from './validate-text-format.ts';
@@ -112,6 +113,14 @@ export async function prepareContext(
     signal,
   });
   if (hostedTools) ({ turn, paths: toolPaths } = hostedTools.offer({ turn, paths: toolPaths }));
+  // The model reads a file named by id as its bytes; the stored items keep the id.
+  const files = await resolveFileParts(turn.items, {
+    files: ctx.files,
+    owner: ctx.owner,
+    historyLength: context.historyLength,
+    historyParam: request.previous_response_id ? 'previous_response_id' : 'conversation',
+  });
+  if (files) turn = { ...turn, items: files.items };
   const settled = settleUnsupported(turn, {
     request,
     model: model.id,
@@ -121,11 +130,9 @@ export async function prepareContext(
     hostedTools: ctx.hostedToolsPolicy ?? 'drop',
     toolPaths,
   });
-  if (settled.warnings.length > 0)
-    ctx.logger?.warn('request served without what the model cannot take', {
-      model: model.id,
-      warnings: settled.warnings,
-    });
+  const warnings = files?.warnings.length ? [...files.warnings, ...settled.warnings] : settled.warnings;
+  if (warnings.length > 0)
+    ctx.logger?.warn('request served without what the model cannot take', { model: model.id, warnings });
   return {
     request,
     model,
@@ -138,7 +145,7 @@ export async function prepareContext(
     clientCalls: offered.calls,
     generate: request.generate !== false,
     echoTools: tools.echo,
-    warnings: settled.warnings,
+    warnings,
     hostedTools,
   };
 }

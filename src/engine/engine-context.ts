@@ -10,6 +10,7 @@ import type { HostedToolsPolicy } from './hosted-tools.ts';
 import type { WorkTracker } from '../work-tracker.ts';
 import type { IdGenerator } from './ids.ts';
 import type { KeyedLocks } from './keyed-lock.ts';
+import type { FileReader } from './resolve-file-parts.ts';
 
 /** What the engine needs for one owner's requests: built by the runtime, never by a route. */
 export interface EngineContext {
@@ -19,6 +20,8 @@ export interface EngineContext {
   conversations?: ConversationStore;
   /** Serializes responses on one conversation; shared by every request of the process (of the machine, with `--workers N`). */
   conversationLocks?: KeyedLocks;
+  /** Portico's files, read for the parts that name one by `file_id`; without them no file id names a file. */
+  files?: FileReader;
   newId: IdGenerator;
   /** Milliseconds since the epoch. */
   now: () => number;

@@ -19,7 +19,8 @@ export function chatParam(
   origins: readonly InputOrigin[],
 ): string {
   const input = inputParam(param, origins, 'messages');
-  if (input !== undefined) return input;
+  // A chat file part holds its id one level down: `{type: 'file', file: {file_id}}`.
+  if (input !== undefined) return input.replace(/(\.content\[\d+\])\.file_id$/, '$1.file.file_id');
   const tool = /^tools\[(\d+)\]\.(.+)$/.exec(param);
   if (tool) return `tools[${tool[1]}].function.${tool[2]}`;
   if (param === 'tool_choice.name') return 'tool_choice.function.name';

@@ -11,7 +11,11 @@ function compact<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
-/** A part of user, system, developer or tool-output content: text, image or file. */
+/**
+ * A part of user, system, developer or tool-output content: text, image or file. A `file_id` is
+ * Portico's (the engine sends the file's bytes in its place), never one of the upstream
+ * account's files: it is not sent.
+ */
 function inputPart(part: ContentPart): WirePart {
   switch (part.type) {
     case 'input_text':
@@ -24,13 +28,11 @@ function inputPart(part: ContentPart): WirePart {
       return compact({
         type: part.type,
         image_url: part.image_url,
-        file_id: part.file_id,
         detail: part.detail,
       });
     case 'input_file':
       return compact({
         type: part.type,
-        file_id: part.file_id,
         file_data: part.file_data,
         file_url: part.file_url,
         filename: part.filename,
