@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI, { toFile } from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { anthropicClient } from './support/anthropic-messages.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { projectClients } from './support/project-keys.ts';
 import { loadFixture, startReplayServer, type ReplayServer } from './support/replay-server.ts';
@@ -26,6 +28,8 @@ let upstream: ReplayServer;
 let gateway: GatewayUnderTest;
 let alpha: OpenAI;
 let beta: OpenAI;
+/** The Messages API as project alpha. */
+let claude: Anthropic;
 let pdf: string;
 let png: string;
 
@@ -54,6 +58,7 @@ before(async () => {
   });
   const made = await projectClients(gateway, ['alpha', 'beta']);
   [alpha, beta] = [made.clients.alpha!, made.clients.beta!];
+  claude = anthropicClient(gateway.url, made.headers.alpha!.authorization!.slice('Bearer '.length));
   pdf = (await alpha.files.create({ file: await toFile(PDF, 'doc.pdf'), purpose: 'user_data' })).id;
   png = (await alpha.files.create({ file: await toFile(PNG, 'pic.png'), purpose: 'vision' })).id;
 });
@@ -292,5 +297,52 @@ describe('a file named by file_id in a Chat Completions request', () => {
     assert.equal(refused.status, 400);
     assert.equal(refused.param, 'messages[1].content[0].file.file_id');
     assert.equal(refused.message, "messages[1].content[0].file.file_id: No file found with id 'file-nope'.");
+  });
+});
+
+describe('a file named by file_id in a Messages API request', () => {
+  test('a document or image block with a file source reaches the upstream by value; an unknown id is a 400 naming the source', async () => {
+    const message = await claude.messages.create({
+      model: 'oai/model',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Compare.' },
+            { type: 'document', source: { type: 'file', file_id: pdf } },
+            { type: 'image', source: { type: 'file', file_id: png } },
+          ],
+        },
+      ],
+    });
+    assert.equal(message.type, 'message');
+    const input = sent().input as Array<{ content: unknown[] }>;
+    assert.deepEqual(input[0]!.content.slice(1), [
+      { type: 'input_file', file_data: PDF_URL, filename: 'doc.pdf' },
+      { type: 'input_image', image_url: PNG_URL, detail: 'auto' },
+    ]);
+
+    const error = await claude.messages
+      .create({
+        model: 'oai/model',
+        max_tokens: 100,
+        messages: [
+          { role: 'user', content: 'Hello.' },
+          { role: 'assistant', content: 'Hi.' },
+          { role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file-nope' } }] },
+        ],
+      })
+      .then(
+        () => assert.fail('expected a 400'),
+        (caught: unknown) => caught,
+      );
+    assert.ok(error instanceof Anthropic.APIError, String(error));
+    assert.equal(error.status, 400);
+    const body = error.error as { error?: { message?: string } };
+    assert.equal(
+      body.error?.message,
+      "messages[2].content[0].source.file_id: No file found with id 'file-nope'.",
+    );
   });
 });

@@ -24,6 +24,8 @@ const Base64Source = z.strictObject({
   data: z.string().min(1),
 });
 const UrlSource = z.strictObject({ type: z.literal('url'), url: z.string().min(1) });
+/** A file by id: one of Portico's files (`/v1/files`), which the engine reads and sends by value. */
+const FileSource = z.strictObject({ type: z.literal('file'), file_id: z.string().min(1) });
 const PlainTextSource = z.strictObject({
   type: z.literal('text'),
   media_type: z.literal('text/plain'),
@@ -32,8 +34,8 @@ const PlainTextSource = z.strictObject({
 
 export const AnthropicImageBlock = z.strictObject({
   type: z.literal('image'),
-  source: z.discriminatedUnion('type', [Base64Source, UrlSource], {
-    error: "an image's source is 'base64' or 'url'",
+  source: z.discriminatedUnion('type', [Base64Source, UrlSource, FileSource], {
+    error: "an image's source is 'base64', 'url' or 'file'",
   }),
   cache_control: CacheControl,
 });
@@ -49,9 +51,13 @@ const ContentSource = z.strictObject({
 
 export const AnthropicDocumentBlock = z.strictObject({
   type: z.literal('document'),
-  source: z.discriminatedUnion('type', [Base64Source, UrlSource, PlainTextSource, ContentSource], {
-    error: "a document's source is 'base64', 'url', 'text' or 'content'",
-  }),
+  source: z.discriminatedUnion(
+    'type',
+    [Base64Source, UrlSource, FileSource, PlainTextSource, ContentSource],
+    {
+      error: "a document's source is 'base64', 'url', 'file', 'text' or 'content'",
+    },
+  ),
   title: z.string().nullish(),
   context: z.string().nullish(),
   citations: z.strictObject({ enabled: z.boolean().nullish() }).nullish(),

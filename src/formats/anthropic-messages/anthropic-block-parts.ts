@@ -14,7 +14,8 @@ function dataUrl(mediaType: string, base64: string): string {
 /**
  * A document as Responses parts, the reverse of the Anthropic provider's mapping (so a Claude
  * conversation goes back upstream as it came): a PDF, a URL or plain text is an input_file
- * titled by its filename; a document given as content is that content.
+ * titled by its filename; a document given as content is that content. A file by id names one
+ * of Portico's files, which the engine reads (engine/resolve-file-parts.ts).
  */
 function documentParts(block: AnthropicDocumentBlock, path: string, warnings: string[]): ContentPart[] {
   if (block.context) warnings.push(`${path}.context: a document's context is not passed on`);
@@ -26,6 +27,8 @@ function documentParts(block: AnthropicDocumentBlock, path: string, warnings: st
       return [{ type: 'input_file', file_data: dataUrl(source.media_type, source.data), filename }];
     case 'url':
       return [{ type: 'input_file', file_url: source.url, filename }];
+    case 'file':
+      return [{ type: 'input_file', file_id: source.file_id, filename }];
     case 'text': {
       const data = Buffer.from(source.data, 'utf8').toString('base64');
       return [{ type: 'input_file', file_data: dataUrl('text/plain', data), filename }];
@@ -46,6 +49,7 @@ export function blockParts(block: InputBlock, path: string, warnings: string[]):
       return [{ type: 'input_text', text: block.text }];
     case 'image': {
       const { source } = block;
+      if (source.type === 'file') return [{ type: 'input_image', file_id: source.file_id, detail: 'auto' }];
       const url = source.type === 'base64' ? dataUrl(source.media_type, source.data) : source.url;
       return [{ type: 'input_image', image_url: url, detail: 'auto' }];
     }

@@ -7,7 +7,8 @@ import { inputParam, type InputOrigin } from '../input-origin.ts';
  */
 export function messagesParam(param: string, origins: readonly InputOrigin[]): string {
   const input = inputParam(param, origins, 'messages');
-  if (input !== undefined) return input;
+  // A block names a file in its source: `{type: 'document', source: {type: 'file', file_id}}`.
+  if (input !== undefined) return input.replace(/\.file_id$/, '.source.file_id');
   const tool = /^tools\[(\d+)\]\.parameters(.*)$/.exec(param);
   if (tool) return `tools[${tool[1]}].input_schema${tool[2]}`;
   if (param === 'reasoning' || param.startsWith('reasoning.')) return 'thinking';
