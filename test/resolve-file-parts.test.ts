@@ -80,8 +80,9 @@ describe('resolveFileParts', () => {
     ]);
   });
 
-  test('media types come from the extension', () => {
-    assert.deepEqual(['a.pdf', 'b.PNG', 'c.jpeg', 'd.txt', 'e.csv', 'f', 'g.unknownext'].map(mediaTypeOf), [
+  test('media types come from the extension', async () => {
+    const names = ['a.pdf', 'b.PNG', 'c.jpeg', 'd.txt', 'e.csv', 'f', 'g.unknownext'];
+    assert.deepEqual(await Promise.all(names.map(mediaTypeOf)), [
       'application/pdf',
       'image/png',
       'image/jpeg',

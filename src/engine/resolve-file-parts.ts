@@ -1,5 +1,4 @@
 import { extname } from 'node:path';
-import { lookup } from 'mime-types';
 import { badRequest } from '../api/errors.ts';
 import type { ContentPart, Item } from '../api/items.ts';
 import { clip, LIMITS } from '../api/limits.ts';
@@ -50,10 +49,15 @@ function withParts(item: Item, parts: ContentPart[]): Item {
   return item.type === 'message' ? { ...item, content: parts } : ({ ...item, output: parts } as Item);
 }
 
-/** A file's media type, by its name's extension; a name without one is bytes of no known type. */
-export function mediaTypeOf(filename: string): string {
+/**
+ * A file's media type, by its name's extension; a name without one is bytes of no known type.
+ * mime-types (and its ~200 KB table) loads on the first file a request names, not at every start.
+ */
+export async function mediaTypeOf(filename: string): Promise<string> {
   const extension = extname(filename);
-  return (extension && lookup(extension)) || 'application/octet-stream';
+  if (!extension) return 'application/octet-stream';
+  const { lookup } = await import('mime-types');
+  return lookup(extension) || 'application/octet-stream';
 }
 
 /**
@@ -140,7 +144,7 @@ async function readFile(options: ResolveFileOptions, id: string): Promise<Loaded
   const found = await options.files?.content(id, options.owner);
   if (!found) return undefined;
   return {
-    mediaType: mediaTypeOf(found.file.filename),
+    mediaType: await mediaTypeOf(found.file.filename),
     filename: found.file.filename,
     content: found.content,
   };
