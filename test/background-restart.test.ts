@@ -1,43 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import OpenAI from 'openai';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { readEventStream } from './support/portico.ts';
 import { checkPartsClosed } from './support/stream-checks.ts';
-import type { ReplayServer } from './support/replay-server.ts';
-import { startSlowChatUpstream } from './support/slow-chat-upstream.ts';
-import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
+import { restartableServe } from './support/restartable-serve.ts';
 
 const WORDS = 60;
-let upstream: ReplayServer;
-let configPath: string;
-let dataDir: string;
-let serving: ServeProcess | undefined;
-
-before(async () => {
-  ({ upstream, configPath } = await startSlowChatUpstream({ words: WORDS, delayMs: 50 }));
-  dataDir = mkdtempSync(join(tmpdir(), 'portico-restart-'));
-});
-after(async () => {
-  if (serving?.child.exitCode === null) await serving.stop();
-  await upstream.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function serve(): Promise<OpenAI> {
-  const env = {
-    PATH: process.env.PATH,
-    PORTICO_MODELS_DIR: join(dataDir, 'no-models'),
-    PORTICO_BACKGROUND_LEASE_MS: '1500',
-    PORTICO_BACKGROUND_CONCURRENCY: '1',
-  };
-  serving = await spawnServe(['--data-dir', dataDir, '--config', configPath], env);
-  return new OpenAI({ baseURL: `${serving.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-}
+const server = restartableServe({ words: WORDS, delayMs: 50 }, { PORTICO_BACKGROUND_CONCURRENCY: '1' });
 
 async function until(client: OpenAI, id: string, done: (status: string) => boolean) {
   for (;;) {
@@ -48,21 +20,21 @@ async function until(client: OpenAI, id: string, done: (status: string) => boole
 }
 
 test('kill -9 during a background run: after a restart the run that had started fails, the queued one runs', async () => {
-  let client = await serve();
+  let client = await server.serve();
   const started = await client.responses.create({ model: 'slow/model', input: 'one', background: true });
   const waiting = await client.responses.create({ model: 'slow/model', input: 'two', background: true });
   // Wait until the first run's answer has begun on disk (events reach it in batches).
-  const db = new Sqlite(join(dataDir, 'portico.db'), { readonly: true });
+  const db = new Sqlite(join(server.dataDir, 'portico.db'), { readonly: true });
   const deltas = db.prepare<[string], { n: number }>(
     `SELECT count(*) AS n FROM response_events WHERE response_id = ? AND event_json LIKE '%output_text.delta%'`,
   );
   while (deltas.get(started.id)!.n < 3) await new Promise((resolve) => setTimeout(resolve, 20));
   db.close();
   assert.equal((await client.responses.retrieve(waiting.id)).status, 'queued');
-  serving!.child.kill('SIGKILL');
-  await new Promise((resolve) => serving!.child.once('exit', resolve));
+  server.serving.child.kill('SIGKILL');
+  await new Promise((resolve) => server.serving.child.once('exit', resolve));
 
-  client = await serve();
+  client = await server.serve();
   const resumed = await until(client, waiting.id, (status) => status === 'completed');
   assert.equal(resumed.output_text, Array.from({ length: WORDS }, (_, n) => `word${n} `).join(''));
   const failed = await until(client, started.id, (status) => status !== 'in_progress');
@@ -71,7 +43,7 @@ test('kill -9 during a background run: after a restart the run that had started 
   assert.ok(failed.output_text.length > 0 && failed.output_text.length < resumed.output_text.length);
 
   // The interrupted run's stream is whole: every event numbered in order, every item closed, a terminal event.
-  const replayed = await fetch(`${serving!.url}/v1/responses/${started.id}?stream=true`);
+  const replayed = await fetch(`${server.serving.url}/v1/responses/${started.id}?stream=true`);
   const events = await readEventStream(replayed.body!);
   events.forEach((event, index) => {
     assertMatchesSchema('ResponseStreamEvent', event);
@@ -91,5 +63,5 @@ test('kill -9 during a background run: after a restart the run that had started 
     types,
     events.map((event) => event.type),
   );
-  await serving!.stop();
+  await server.serving.stop();
 });
