@@ -1,6 +1,6 @@
 import { ApiError, badRequest, shuttingDown, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
 import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
@@ -37,16 +37,33 @@ export type RunTurn = (
 ) => Promise<TurnAnswer>;
 
 /**
- * Responses a connection may have at once, the one in flight and those waiting behind it
- * (OpenAI's limit of 16 active responses); more are refused.
+ * Responses a connection may have at once, those running and those waiting behind them, on
+ * every lane (OpenAI's limit of 16 active responses); more are refused.
  */
 export const MAX_ACTIVE_RESPONSES = 16;
 
+/** Lanes (`stream_id` values) one connection may name, OpenAI's limit; a further one is refused. */
+export const MAX_LANES = 32;
+
+/**
+ * Characters of cached context a connection keeps for `previous_response_id` across its lanes;
+ * past it, the lanes used least recently lose theirs (the client then sends the whole context
+ * again, as after a reconnect). The latest response always stays.
+ */
+export const CACHED_CONTEXT_CHARS = LIMITS.bodyBytes;
+
+/** A `stream_id`: 1-256 characters of letters, digits, `_`, `.` and `-` (OpenAI's rule). */
+const LANE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+
+/** The lane of messages that name no `stream_id`. */
+const DEFAULT_LANE = '';
+
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
-/** What a turn reports on the socket when it fails before its first event. */
-function errorMessage(error: ApiError): object {
-  return { type: 'error', status: error.status, error: error.toJSON().error };
+/** What a turn reports on the socket when it fails before its first event; on a lane, it says which. */
+function errorMessage(error: ApiError, lane = DEFAULT_LANE): object {
+  const message = { type: 'error', status: error.status, error: error.toJSON().error };
+  return lane === DEFAULT_LANE ? message : { ...message, stream_id: lane };
 }
 
 function lifetimeReached(ms: number): ApiError {
@@ -58,29 +75,46 @@ function lifetimeReached(ms: number): ApiError {
   );
 }
 
+/** A message as received: its lane, and the create message it carries or why it carries none. */
+interface Received {
+  lane: string;
+  message: Record<string, unknown> | ApiError;
+}
+
+/** The latest response of a lane, for `previous_response_id`: its id, and the context a turn continues. */
+interface CachedContext {
+  id: string;
+  items: Item[];
+  /** Characters of `items` as JSON; 0 until counted, which happens only once a second lane caches. */
+  chars: number;
+}
+
 /**
  * One WebSocket connection to `/v1/responses`, as OpenAI's WebSocket mode defines it: each
  * `response.create` message runs one response through `run` (the HTTP route's own path) and
- * its events go back as JSON messages, one response after another. The most recent
- * response's context stays in a connection-local cache, so `store: false` chains continue with
- * only new input; a failed turn evicts the response it continued from.
+ * its events go back as JSON messages. Responses on one lane run one after another; a message
+ * may name its lane (`stream_id`, echoed on its events), and lanes run side by side. Each lane's
+ * most recent response's context stays in a connection-local cache, so `store: false` chains
+ * continue with only new input, on their lane or, forked, on another; a failed turn evicts the
+ * response it continued from.
  */
 export class ResponsesSocketSession {
   /** Responses this connection has run (warm-ups included). */
   served = 0;
-  private queue: Promise<void> = Promise.resolve();
-  /** The most recent response of this connection: its id and the context the next turn continues. */
-  private cached: { id: string; items: Item[] } | undefined;
+  /** Each lane's last queued task: the next one on the lane runs after it. */
+  private readonly lanes = new Map<string, Promise<void>>();
+  /** Each lane's latest response, least recently used first. */
+  private readonly cached = new Map<string, CachedContext>();
   private readonly abort = new AbortController();
   /** Settles when the client went away; made at the first large message. */
   private gone: Promise<unknown> | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
   private ended = false;
-  /** The server is shutting down: what was received is answered, nothing more is taken. */
-  private draining = false;
-  /** Messages received and not yet answered, the one in flight included. */
+  /** Why no more messages are taken (the server shuts down, the lifetime is reached); what was received is answered. */
+  private closing: ApiError | undefined;
+  /** Messages received and not yet answered, those running included. */
   private pending = 0;
-  /** Characters of the messages waiting behind the one in flight: they sit in memory until their turn. */
+  /** Characters of the messages waiting behind the ones running: they sit in memory until their turn. */
   private waitingChars = 0;
 
   constructor(
@@ -89,17 +123,17 @@ export class ResponsesSocketSession {
     lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
     private readonly budget: BodyBudget = bodyBudget(),
   ) {
-    // At the limit the response in flight finishes first; then the connection closes.
-    this.timer = setTimeout(() => this.enqueue(() => this.expire(lifetimeMs)), lifetimeMs);
+    // Every response running listens to the connection's signal: up to 16 at once, a few listeners each.
+    setMaxListeners(4 * MAX_ACTIVE_RESPONSES, this.abort.signal);
+    // At the limit the responses running finish first; then the connection closes.
+    this.timer = setTimeout(() => void this.finish(lifetimeReached(lifetimeMs)), lifetimeMs);
     this.timer.unref();
   }
 
-  /** A message from the client; messages are served in order, one response at a time. */
+  /** A message from the client; the messages of one lane are served in order, one response at a time. */
   receive(data: string): void {
-    if (this.draining) {
-      const message =
-        'Portico is shutting down: this connection takes no more responses; send it again on a new one.';
-      this.socket.send(errorMessage(shuttingDown(message)));
+    if (this.closing) {
+      this.socket.send(errorMessage(this.closing));
       return;
     }
     const refusal: [string, string] | undefined =
@@ -114,20 +148,32 @@ export class ResponsesSocketSession {
               'too_many_queued_messages',
             ]
           : undefined;
+    const received = readMessage(data);
+    const newLane = received.lane !== DEFAULT_LANE && !this.lanes.has(received.lane);
+    if (!refusal && newLane && this.lanes.size - (this.lanes.has(DEFAULT_LANE) ? 1 : 0) >= MAX_LANES) {
+      const message = `${MAX_LANES} streams (stream_id) are open on this connection: use one of them, or open a new connection.`;
+      const error = badRequest('stream_id', message, 'websocket_stream_limit_reached');
+      this.socket.send(errorMessage(error, received.lane));
+      return;
+    }
     if (refusal) {
       const message = `${refusal[0]}: wait for a response to end before sending more.`;
-      this.socket.send(errorMessage(badRequest(null, message, refusal[1])));
+      this.socket.send(errorMessage(badRequest(null, message, refusal[1]), received.lane));
       return;
     }
     this.pending++;
     this.waitingChars += data.length;
-    this.enqueue(() => {
+    this.enqueue(received.lane, async () => {
       this.waitingChars -= data.length;
-      return this.turn(data).finally(() => this.pending--);
+      try {
+        await this.turn(received, data.length);
+      } finally {
+        this.pending--;
+      }
     });
   }
 
-  /** The client went away: the response in flight stops and is recorded as cancelled. */
+  /** The client went away: the responses running stop and are recorded as cancelled. */
   closed(): void {
     this.ended = true;
     clearTimeout(this.timer);
@@ -135,76 +181,149 @@ export class ResponsesSocketSession {
   }
 
   /**
-   * The server is shutting down: the messages received so far are answered, in order, then the
-   * connection closes (1001, going away); a message that arrives meanwhile is refused
-   * (`server_shutting_down`). Resolves once the connection is closed, or the client went away.
+   * The server is shutting down: the messages received so far are answered, each lane in
+   * order, then the connection closes (1001, going away); a message that arrives meanwhile is
+   * refused (`server_shutting_down`). Resolves once the connection is closed, or the client
+   * went away.
    */
   drain(): Promise<void> {
-    this.draining = true;
-    this.enqueue(async () => {
-      this.ended = true;
-      this.socket.close(1001, 'server shutting down');
-    });
-    return this.queue;
+    const message =
+      'Portico is shutting down: this connection takes no more responses; send it again on a new one.';
+    return this.finish(shuttingDown(message), 1001, 'server shutting down', false);
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(() => (this.ended ? undefined : task()));
-  }
-
-  private async expire(lifetimeMs: number): Promise<void> {
-    this.socket.send(errorMessage(lifetimeReached(lifetimeMs)));
+  /**
+   * Takes no more messages (each is answered with `why`), waits for every lane's responses,
+   * then closes; at the lifetime limit the client is told why first.
+   */
+  private async finish(
+    why: ApiError,
+    code = 1000,
+    reason = 'connection limit reached',
+    tell = true,
+  ): Promise<void> {
+    if (this.closing) return this.whenIdle();
+    this.closing = why;
+    await this.whenIdle();
+    if (this.ended) return;
     this.ended = true;
-    this.socket.close(1000, 'connection limit reached');
+    if (tell) this.socket.send(errorMessage(why));
+    this.socket.close(code, reason);
   }
 
-  private async turn(data: string): Promise<void> {
+  /** Resolves once every lane has answered what it was given (or the connection ended). */
+  private async whenIdle(): Promise<void> {
+    await Promise.all(this.lanes.values());
+  }
+
+  /** Runs `task` after the lane's earlier ones; none runs once the connection has ended. */
+  private enqueue(lane: string, task: () => Promise<void>): void {
+    const tail = this.lanes.get(lane) ?? Promise.resolve();
+    this.lanes.set(
+      lane,
+      tail.then(() => (this.ended ? undefined : task())),
+    );
+  }
+
+  private async turn({ lane, message }: Received, size: number): Promise<void> {
     let previous: string | null | undefined;
     let release = () => {};
     try {
+      if (message instanceof ApiError) throw message;
       // A large message holds room in the body budget while its response runs, as a large HTTP body does.
-      if (data.length > FREE_BODY_BYTES)
-        release = await this.budget.hold(data.length, (this.gone ??= once(this.abort.signal, 'abort')));
-      const { request, body } = readCreate(data);
+      if (size > FREE_BODY_BYTES)
+        release = await this.budget.hold(size, (this.gone ??= once(this.abort.signal, 'abort')));
+      const { request, body } = readCreate(message);
       previous = request.previous_response_id;
-      const cached = async (id: string) => (this.cached?.id === id ? this.cached.items : undefined);
-      const answer = await this.run(request, body, cached, this.abort.signal);
+      const answer = await this.run(request, body, async (id) => this.cachedItems(id), this.abort.signal);
       this.served++;
       let final: ResponseObject | undefined;
       for await (const event of answer.events) {
-        this.socket.send(event);
+        this.socket.send(lane === DEFAULT_LANE ? event : { ...event, stream_id: lane });
         if (TERMINAL.has(event.type)) final = (event as { response: ResponseObject }).response;
         // A client that does not read holds its response here, not its events in memory.
         const backlog = this.socket.drained();
         if (backlog) await backlog;
       }
       if (final && final.status !== 'failed' && answer.context)
-        this.cached = { id: final.id, items: [...answer.context, ...(final.output as Item[])] };
+        this.cache(lane, { id: final.id, items: [...answer.context, ...(final.output as Item[])], chars: 0 });
       else this.evict(previous);
     } catch (error) {
       if (this.abort.signal.aborted) return;
       this.evict(previous);
-      this.socket.send(errorMessage(toApiError(error)));
+      this.socket.send(errorMessage(toApiError(error), lane));
     } finally {
       release();
     }
   }
 
+  /** The context of a cached response (any lane's: a new lane may fork from another's). */
+  private cachedItems(id: string): Item[] | undefined {
+    for (const [lane, entry] of this.cached)
+      if (entry.id === id) {
+        // Used: the lane is now the most recent.
+        this.cached.delete(lane);
+        this.cached.set(lane, entry);
+        return entry.items;
+      }
+    return undefined;
+  }
+
+  /** Keeps `entry` as `lane`'s latest; past CACHED_CONTEXT_CHARS, the least recently used lanes lose theirs. */
+  private cache(lane: string, entry: CachedContext): void {
+    this.cached.delete(lane);
+    this.cached.set(lane, entry);
+    // One lane keeps its one response, whatever its size, as a connection without lanes does.
+    if (this.cached.size === 1) return;
+    let total = 0;
+    for (const kept of this.cached.values()) total += kept.chars ||= JSON.stringify(kept.items).length;
+    for (const [other, kept] of this.cached) {
+      if (total <= CACHED_CONTEXT_CHARS || other === lane) break;
+      this.cached.delete(other);
+      total -= kept.chars;
+    }
+  }
+
   private evict(id: string | null | undefined): void {
-    if (id && this.cached?.id === id) this.cached = undefined;
+    if (!id) return;
+    for (const [lane, entry] of this.cached) if (entry.id === id) this.cached.delete(lane);
+  }
+}
+
+/**
+ * A message's JSON and lane. One that is not JSON, or names a lane wrongly, runs on the default
+ * lane, where its error comes back in order with the messages that name none.
+ */
+function readMessage(data: string): Received {
+  try {
+    const message = parseJsonText(data);
+    if (typeof message !== 'object' || message === null || Array.isArray(message))
+      throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
+    const { stream_id: lane } = message as { stream_id?: unknown };
+    if (lane === undefined || lane === null)
+      return { lane: DEFAULT_LANE, message: message as Record<string, unknown> };
+    if (typeof lane !== 'string' || !LANE_NAME.test(lane))
+      throw badRequest(
+        'stream_id',
+        "Invalid 'stream_id': 1 to 256 characters of letters, digits, '_', '.' and '-'.",
+        'invalid_stream_id',
+      );
+    return { lane, message: message as Record<string, unknown> };
+  } catch (error) {
+    return { lane: DEFAULT_LANE, message: toApiError(error) };
   }
 }
 
 /**
  * A `response.create` message as the request it carries: the Responses create body with
- * `type`, and `generate: false` for a warm-up. `stream` is implicit (and ignored); `background`
- * has no meaning on a socket.
+ * `type`, `generate: false` for a warm-up and `stream_id` for its lane. `stream` is implicit
+ * (and ignored); `background` has no meaning on a socket.
  */
-function readCreate(data: string): { request: CreateResponseRequest; body: Record<string, unknown> } {
-  const message = parseJsonText(data);
-  if (typeof message !== 'object' || message === null || Array.isArray(message))
-    throw badRequest(null, 'A WebSocket message must be a JSON object.', 'invalid_json');
-  const { type, generate, stream: _stream, ...body } = message as Record<string, unknown>;
+function readCreate(message: Record<string, unknown>): {
+  request: CreateResponseRequest;
+  body: Record<string, unknown>;
+} {
+  const { type, generate, stream: _stream, stream_id: _lane, ...body } = message;
   if (type !== 'response.create')
     throw badRequest('type', `Unknown message type ${JSON.stringify(type)}: send 'response.create'.`);
   if (generate !== undefined && generate !== null && typeof generate !== 'boolean')
@@ -214,6 +333,6 @@ function readCreate(data: string): { request: CreateResponseRequest; body: Recor
     throw badRequest('background', 'background is not supported over WebSocket.', 'unsupported_parameter');
   return {
     request: { ...request, stream: true, ...(generate === false ? { generate: false } : {}) },
-    body: message as Record<string, unknown>,
+    body: message,
   };
 }

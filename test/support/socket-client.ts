@@ -10,8 +10,12 @@ export interface SocketClient {
   /** Every message received so far. */
   received: Message[];
   create(body: Record<string, unknown>): void;
-  /** The messages of the next response: up to its terminal event, or an `error` message. */
-  turn(): Promise<Message[]>;
+  /**
+   * The messages of the next response: up to its terminal event, or an `error` message. With
+   * `lane`, of the next response on that lane (messages whose `stream_id` is `lane`); without,
+   * of the next one on no lane.
+   */
+  turn(lane?: string): Promise<Message[]>;
   /** Resolves with the close code once the server closes the connection. */
   closed: Promise<number>;
   close(): void;
@@ -25,7 +29,8 @@ export async function openSocket(
   const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/v1/responses`, { headers });
   const received: Message[] = [];
   const waiting: Array<() => void> = [];
-  let read = 0;
+  /** Per lane (undefined: no lane), how far its messages have been read. */
+  const read = new Map<string | undefined, number>();
   socket.on('message', (data) => {
     received.push(JSON.parse(data.toString()) as Message);
     waiting.splice(0).forEach((wake) => wake());
@@ -38,18 +43,22 @@ export async function openSocket(
     );
     socket.once('error', reject);
   });
-  const nextMessage = async (): Promise<Message> => {
-    while (read >= received.length) await new Promise<void>((wake) => waiting.push(wake));
-    return received[read++]!;
+  const nextMessage = async (lane: string | undefined): Promise<Message> => {
+    for (let at = read.get(lane) ?? 0; ; at++) {
+      while (at >= received.length) await new Promise<void>((wake) => waiting.push(wake));
+      if (received[at]!.stream_id !== lane) continue;
+      read.set(lane, at + 1);
+      return received[at]!;
+    }
   };
   return {
     socket,
     received,
     create: (body) => socket.send(JSON.stringify({ type: 'response.create', ...body })),
-    async turn() {
+    async turn(lane) {
       const messages: Message[] = [];
       for (;;) {
-        const message = await nextMessage();
+        const message = await nextMessage(lane);
         messages.push(message);
         if (TERMINAL.has(message.type)) return messages;
       }
