@@ -229,7 +229,11 @@ describe('WebSocket messages', () => {
       return { events: (async function* () {})() };
     };
     const sent: object[] = [];
-    const ends = { send: (message: object) => sent.push(message), drained: () => undefined, close: () => {} };
+    const ends = {
+      send: (text: string) => sent.push(JSON.parse(text)),
+      drained: () => undefined,
+      close: () => {},
+    };
     const message = JSON.stringify({ type: 'response.create', model: 'm', input: 'a'.repeat(1.5 * MIB) });
     const first = new ResponsesSocketSession(run, ends, 60_000, budget);
     const second = new ResponsesSocketSession(run, ends, 60_000, budget);
@@ -257,7 +261,7 @@ describe('WebSocket messages waiting on one connection', () => {
     };
     const sent: Array<{ type?: string; error?: { code: string; message: string } }> = [];
     const session = new ResponsesSocketSession(run, {
-      send: (m) => sent.push(m),
+      send: (text) => sent.push(JSON.parse(text)),
       drained: () => undefined,
       close: () => {},
     });
@@ -331,7 +335,7 @@ describe('a WebSocket client that does not read', () => {
     const sent: object[] = [];
     let read: (() => void) | undefined;
     const session = new ResponsesSocketSession(run, {
-      send: (message) => sent.push(message),
+      send: (text) => sent.push(JSON.parse(text)),
       // Backlogged after every message, until the client reads.
       drained: () => new Promise<void>((resolve) => (read = resolve)),
       close: () => {},

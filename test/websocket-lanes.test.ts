@@ -191,7 +191,7 @@ function heldSession(context: (input: string) => Item[] = () => []) {
   };
   const sent: Message[] = [];
   const session = new ResponsesSocketSession(run, {
-    send: (message) => sent.push(message as Message),
+    send: (text) => sent.push(JSON.parse(text) as Message),
     drained: () => undefined,
     close: () => {},
   });

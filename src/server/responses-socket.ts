@@ -7,13 +7,14 @@ import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
+import { eventJson } from '../stream/response-sse.ts';
 
 /** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
 export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
 
-/** What the session needs of one connection: sending a JSON message, waiting for the client to read, closing. */
+/** What the session needs of one connection: sending a message's JSON text, waiting for the client to read, closing. */
 export interface SocketEnds {
-  send(message: object): void;
+  send(text: string): void;
   /** Resolves once the client has read enough of what was sent; undefined when it has. */
   drained(): Promise<void> | undefined;
   close(code: number, reason: string): void;
@@ -61,9 +62,13 @@ const DEFAULT_LANE = '';
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /** What a turn reports on the socket when it fails before its first event; on a lane, it says which. */
-function errorMessage(error: ApiError, lane = DEFAULT_LANE): object {
-  const message = { type: 'error', status: error.status, error: error.toJSON().error };
-  return lane === DEFAULT_LANE ? message : { ...message, stream_id: lane };
+function errorMessage(error: ApiError, lane = DEFAULT_LANE): string {
+  return onLane(JSON.stringify({ type: 'error', status: error.status, error: error.toJSON().error }), lane);
+}
+
+/** A message's JSON with the `stream_id` of its lane as its last field; none on the default lane. */
+function onLane(json: string, lane: string): string {
+  return lane === DEFAULT_LANE ? json : `${json.slice(0, -1)},"stream_id":${JSON.stringify(lane)}}`;
 }
 
 function lifetimeReached(ms: number): ApiError {
@@ -239,7 +244,7 @@ export class ResponsesSocketSession {
       this.served++;
       let final: ResponseObject | undefined;
       for await (const event of answer.events) {
-        this.socket.send(lane === DEFAULT_LANE ? event : { ...event, stream_id: lane });
+        this.socket.send(onLane(eventJson(event), lane));
         if (TERMINAL.has(event.type)) final = (event as { response: ResponseObject }).response;
         // A client that does not read holds its response here, not its events in memory.
         const backlog = this.socket.drained();

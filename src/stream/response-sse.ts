@@ -14,9 +14,10 @@ export function encodeSseEvent(event: ResponseStreamEvent): string {
 /**
  * `JSON.stringify(event)`, but the response a lifecycle event carries is written by
  * `responseJson`, so that a finished response's text (its whole output) is made once for its
- * terminal event, its stored record, its log and its JSON answer alike.
+ * terminal event (an SSE frame or a WebSocket message), its stored record, its log and its
+ * JSON answer alike.
  */
-function eventJson(event: ResponseStreamEvent): string {
+export function eventJson(event: ResponseStreamEvent): string {
   if (!('response' in event)) return JSON.stringify(event);
   let text = '';
   for (const [key, value] of Object.entries(event)) {

@@ -71,12 +71,12 @@ export function responsesSocketRoute(
     await outgoing.accept((socket) => {
       const backlog = () => (socket.readyState === OPEN ? socket.bufferedAmount : 0);
       const ends = {
-        send: (message: object) => {
+        send: (text: string) => {
           if (socket.readyState !== OPEN) return;
           // What a client leaves unread is bounded: past it, the connection ends.
           if (backlog() > MAX_UNREAD_BYTES)
             return socket.close(1008, 'the client is not reading its messages');
-          socket.send(JSON.stringify(message));
+          socket.send(text);
         },
         drained: () => (backlog() > UNREAD_HIGH_WATER ? untilRead(backlog) : undefined),
         close: (code: number, reason: string) => socket.close(code, reason),
