@@ -184,6 +184,10 @@ describe("Workers AI's REST surfaces", () => {
     assert.equal(ajv.validate(output, made.json.result), true, JSON.stringify(ajv.errors));
     const unknown = await gateway.request('GET', `${base}/ai/models/schema?model=test/none`);
     assert.equal(unknown.status, 404);
+    // A model whose provider has no key yet: its schema can be read before configuring it.
+    const unconfigured = await gateway.request('GET', `${base}/ai/models/schema?model=openai/gpt-5.4-pro`);
+    assert.equal(unconfigured.status, 200);
+    assert.deepEqual(unconfigured.json.result, schema.json.result);
   });
 
   test("AI Gateway's URL shapes: provider paths with the provider's own model names, compat, workers-ai", async () => {

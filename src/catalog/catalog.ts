@@ -29,6 +29,18 @@ export class Catalog {
     return this.models.get(id);
   }
 
+  /** The model, served now or not (a proxied one whose provider is not configured), or a 404. */
+  known(id: string): CatalogModel {
+    const model = this.models.get(id);
+    if (!model)
+      throw notFound(
+        `The model '${clip(id)}' does not exist or you do not have access to it.`,
+        'model_not_found',
+        'model',
+      );
+    return model;
+  }
+
   /** The models that can be served now: local ones, and proxied ones whose provider is configured. */
   servable(): CatalogModel[] {
     return this.list().filter((model) => this.providers.has(model.provider));
@@ -36,14 +48,7 @@ export class Catalog {
 
   /** The model and its provider, or a 404 for an unknown model / a 400 naming what to configure. */
   resolve(id: string): ResolvedModel {
-    const model = this.models.get(id);
-    if (!model) {
-      throw notFound(
-        `The model '${clip(id)}' does not exist or you do not have access to it.`,
-        'model_not_found',
-        'model',
-      );
-    }
+    const model = this.known(id);
     const provider = this.providers.get(model.provider);
     if (!provider) {
       const why =
