@@ -119,6 +119,8 @@ describe("OpenAI's CreateResponse, field by field", () => {
     }
     // Codex sends this one; OpenAI takes it.
     await send('client_metadata', { client_metadata: { session_id: 's1' } });
+    // A stored prompt by id alone (variables are optional): refused for what it is.
+    await send('prompt', { prompt: { id: 'pmpt_123' } });
   });
 
   test('every input item type', async () => {

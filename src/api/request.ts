@@ -78,7 +78,13 @@ export const CreateResponseRequest = z.strictObject({
   reasoning: ReasoningConfig.nullish(),
   tools: z.array(Tool).nullish(),
   tool_choice: ToolChoice.nullish(),
-  prompt: z.object({ id: z.string(), version: z.string().nullish(), variables: z.unknown() }).nullish(),
+  prompt: z
+    .object({
+      id: z.string(),
+      version: z.string().nullish(),
+      variables: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .nullish(),
   metadata: Metadata.nullish(),
   prompt_cache_key: z.string().nullish(),
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullish(),
