@@ -368,6 +368,18 @@ describe('keys, projects and scopes', () => {
     );
     assert.equal(six.status, 200, 'entries beyond five are dropped, as on Cloudflare');
     assert.match(six.headers.get('x-portico-warnings') ?? '', /first 5 metadata entries/);
+    // Unified Billing's headers: what Portico cannot do is said, never silently ignored.
+    const billing = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'test/echo', input: 'x' },
+      { ...bearer(admin), 'cf-aig-zdr': 'true', 'cf-aig-byok-alias': 'prod', 'cf-aig-no-wholesale': 'true' },
+    );
+    assert.equal(billing.status, 200);
+    const warned = billing.headers.get('x-portico-warnings') ?? '';
+    assert.match(warned, /cf-aig-zdr: ignored/);
+    assert.match(warned, /cf-aig-byok-alias: ignored/);
+    assert.doesNotMatch(warned, /no-wholesale/, 'always satisfied: nothing to warn of');
   });
 
   test("gateways are managed through the admin API; the config file's are read-only", async () => {

@@ -41,12 +41,27 @@ function read<T>(
 }
 
 /**
+ * Cloudflare's Unified Billing headers that ask for what Portico cannot do, each answered with
+ * a warning rather than ignored. (`cf-aig-no-wholesale` needs none: Portico never bills
+ * wholesale, it always sends the provider's own key, which is what that header asks for.)
+ */
+const UNSERVED_HEADERS: ReadonlyArray<[string, string]> = [
+  [
+    'cf-aig-zdr',
+    "ignored: a provider's data retention is a term of the account its key belongs to; what Portico keeps follows store, cf-aig-collect-log-payload and the log retention",
+  ],
+  ['cf-aig-byok-alias', 'ignored: Portico sends each provider the one key its config names'],
+];
+
+/**
  * The `cf-aig-*` request headers as RequestOptions, with Cloudflare's names, limits and the
  * deprecated `cf-cache-ttl` / `cf-skip-cache` aliases. Absent headers leave the gateway's setting.
  */
 export function optionsFromHeaders(headers: HeaderReader, warnings: string[]): RequestOptions {
   const metadata = read(headers, ['cf-aig-metadata'], OptionValues.metadata, asJson);
   const cost = read(headers, ['cf-aig-custom-cost'], OptionValues.customCost, asJson);
+  for (const [name, why] of UNSERVED_HEADERS)
+    if (headers.get(name) !== null) warnings.push(`${name}: ${why}`);
   return withoutUndefined<RequestOptions>({
     cacheTtlS: read(headers, ['cf-aig-cache-ttl', 'cf-cache-ttl'], OptionValues.cacheTtlS, asNumber),
     skipCache: read(headers, ['cf-aig-skip-cache', 'cf-skip-cache'], BOOLEAN, asBoolean),
