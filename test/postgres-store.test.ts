@@ -13,7 +13,7 @@ import { describeCacheStore, describeGatewayStores } from './gateway-store-contr
 import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
 import { postgresUnderTest } from './support/postgres-under-test.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
-import { responseFixture, userItem } from './support/store-fixtures.ts';
+import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
@@ -125,6 +125,28 @@ describe('postgres store', () => {
     } finally {
       await db.close();
       await admin(`DROP SCHEMA ${schema}_steps CASCADE`);
+    }
+  });
+
+  test("after the upgrade to version 5, earlier responses' output items are found by id", async () => {
+    const db = await database('items');
+    try {
+      await migratePostgres(db.pool, 'responses', MIGRATIONS.slice(0, 4));
+      const done = completedFixture(responseFixture('resp_old'), [assistantItem('a_old', 'kept')]);
+      await db.pool.query(
+        `INSERT INTO responses (id, owner, status, created_at, updated_at, response_json) VALUES ('resp_old', 'default', 'completed', 1, 1, $1)`,
+        [JSON.stringify(done)],
+      );
+    } finally {
+      await db.close();
+    }
+    const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema: `${schema}_items` });
+    try {
+      const found = await stores.responses.items(['a_old'], 'default');
+      assert.deepEqual(found.get('a_old'), assistantItem('a_old', 'kept'));
+    } finally {
+      await stores.close();
+      await admin(`DROP SCHEMA ${schema}_items CASCADE`);
     }
   });
 

@@ -118,6 +118,23 @@ describe('sqlite store', () => {
     await stores.close();
   });
 
+  test("after the upgrade to version 6, earlier responses' output items are found by id", async () => {
+    const dataDir = join(root, 'before-item-ids');
+    const db = openSqliteDatabase(dataDir);
+    migrate(db, 'responses', MIGRATIONS.slice(0, 5));
+    const done = completedFixture(responseFixture('resp_old'), [assistantItem('a_old', 'kept')]);
+    db.prepare(
+      `INSERT INTO responses (id, owner, status, created_at, updated_at, response_json) VALUES ('resp_old', 'default', 'completed', 1, 1, ?)`,
+    ).run(JSON.stringify(done));
+    db.close();
+    const stores = openSqliteStores({ dataDir });
+    assert.deepEqual(
+      (await stores.responses.items(['a_old'], 'default')).get('a_old'),
+      assistantItem('a_old', 'kept'),
+    );
+    await stores.close();
+  });
+
   test('a database from a newer Portico is refused and left as it was', async () => {
     const dataDir = join(root, 'newer');
     await openSqliteStores({ dataDir }).close();

@@ -183,6 +183,33 @@ export function describeResponseStore(name: string, open: () => Promise<StoreUnd
       assert.deepEqual(ids(await store.history('resp_1', ALICE)), ['u1', 'a1']);
     });
 
+    test('items finds stored input and output items by id, for their owner only', async () => {
+      await turn(1, null);
+      await turn(2, 'resp_1');
+      const found = await store.items(['u1', 'a2', 'nope'], ALICE);
+      assert.deepEqual([...found.keys()].sort(), ['a2', 'u1']);
+      assert.deepEqual(found.get('u1'), userItem('u1', 'question 1'));
+      assert.deepEqual(found.get('a2'), assistantItem('a2', 'answer 2'));
+      assert.equal((await store.items(['u1', 'a2'], BOB)).size, 0, "another owner's items are not found");
+      assert.equal((await store.items([], ALICE)).size, 0);
+      // An item sent again in a newer response is read from there.
+      const again = { ...userItem('a1', 'sent again'), role: 'assistant' as const };
+      await store.begin(responseFixture('resp_3', { created_at: 1_767_225_700 }), [again], ALICE);
+      assert.deepEqual((await store.items(['a1'], ALICE)).get('a1'), again);
+      // A response finished again with other output: its earlier output ids no longer find anything.
+      const started = responseFixture('resp_4');
+      await store.begin(started, [], ALICE);
+      await store.finish(
+        completedFixture(started, [assistantItem('b1', 'x'), assistantItem('b2', 'y')]),
+        ALICE,
+      );
+      await store.finish(completedFixture(started, [assistantItem('b3', 'z')]), ALICE);
+      assert.deepEqual([...(await store.items(['b1', 'b2', 'b3'], ALICE)).keys()], ['b3']);
+      // A deleted response's items are gone with it.
+      await store.delete('resp_2', ALICE);
+      assert.equal((await store.items(['a2', 'u2'], ALICE)).size, 0);
+    });
+
     test('delete removes the response and its items, once', async () => {
       await turn(1, null);
       await turn(2, null);

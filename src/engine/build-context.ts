@@ -15,6 +15,7 @@ import { conversationItems, conversationOf } from './conversation-context.ts';
 import { fitContext } from './fit-context.ts';
 import { matchCallOutputs } from './match-call-outputs.ts';
 import { previousResponseItems } from './load-history.ts';
+import { resolveItemReferences } from './resolve-item-references.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { offerTools } from './offer-tools.ts';
 import { resolveFileParts } from './resolve-file-parts.ts';
@@ -86,13 +87,14 @@ export async function prepareContext(
   const toolChoice = request.tool_choice ?? 'auto';
   validateToolChoice(toolChoice, tools.turn);
   const text = validateTextFormat(request.text);
-  const input = normalizeInput(request.input, ctx.newId);
   const conversation = conversationOf(request);
   const history = request.previous_response_id
     ? await previousResponseItems(request.previous_response_id, ctx)
     : conversation
       ? await conversationItems(conversation, ctx)
       : [];
+  const given = await resolveItemReferences(request.input, history, (ids) => ctx.store.items(ids, ctx.owner));
+  const input = normalizeInput(given, ctx.newId);
   matchCallOutputs(history, input);
   // Portico's latest compaction checkpoint stands for everything before it.
   const context = fromLastCheckpoint([...history, ...input], history.length);

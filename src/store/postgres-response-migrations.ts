@@ -48,4 +48,18 @@ export const POSTGRES_RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: "output items are read from their response's JSON, not kept twice",
     sql: `DELETE FROM items WHERE kind = 'output';`,
   },
+  {
+    version: 5,
+    description:
+      'items are found by id (item_reference): output items are rows again, their JSON left in the response',
+    sql: `
+      CREATE INDEX items_by_id ON items (item_id);
+      INSERT INTO items (response_id, kind, position, item_id, item_json)
+        SELECT responses.id, 'output', output.position - 1, output.item ->> 'id', ''
+        FROM responses CROSS JOIN LATERAL
+          json_array_elements(responses.response_json::json -> 'output') WITH ORDINALITY AS output (item, position)
+        WHERE output.item ->> 'id' IS NOT NULL
+        ON CONFLICT DO NOTHING;
+    `,
+  },
 ];

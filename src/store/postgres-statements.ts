@@ -12,8 +12,8 @@ export const SQL = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   ),
   /**
-   * Input items in one round trip (positions, ids and JSON as parallel arrays); output items are
-   * read from their response's JSON (selectHistory).
+   * Input items in one round trip (positions, ids and JSON as parallel arrays); an output item's
+   * row holds only its id (insertOutputIds), its JSON is read from its response's (selectHistory).
    */
   insertInputItems: q(
     'insert_input_items',
@@ -21,9 +21,35 @@ export const SQL = {
      SELECT $1, 'input', position, item_id, item_json
      FROM unnest($2::int[], $3::text[], $4::text[]) AS given (position, item_id, item_json)`,
   ),
+  /** Output item ids (positions and ids as parallel arrays), so that an item_reference finds them. */
+  insertOutputIds: q(
+    'insert_output_ids',
+    `INSERT INTO items (response_id, kind, position, item_id, item_json)
+     SELECT $1, 'output', position, item_id, '' FROM unnest($2::int[], $3::text[]) AS given (position, item_id)
+     ON CONFLICT (response_id, kind, position) DO UPDATE SET item_id = excluded.item_id`,
+  ),
+  /** The update and its output ids in one statement: none are written for a response deleted meanwhile. */
   updateResponse: q(
     'update',
-    `UPDATE responses SET status = $3, updated_at = $4, response_json = $5 WHERE id = $1 AND owner = $2`,
+    `WITH updated AS (
+       UPDATE responses SET status = $3, updated_at = $4, response_json = $5 WHERE id = $1 AND owner = $2
+       RETURNING id
+     )
+     INSERT INTO items (response_id, kind, position, item_id, item_json)
+     SELECT updated.id, 'output', given.position, given.item_id, ''
+     FROM updated, unnest($6::int[], $7::text[]) AS given (position, item_id)
+     ON CONFLICT (response_id, kind, position) DO UPDATE SET item_id = excluded.item_id`,
+  ),
+  /** Newest first: the caller keeps the first row of each id (see readItems). */
+  selectItems: q(
+    'select_items',
+    `SELECT items.item_id,
+       CASE WHEN items.kind = 'output'
+         THEN (responses.response_json::json -> 'output' -> items.position)::text
+         ELSE items.item_json END AS item_json
+     FROM items JOIN responses ON responses.id = items.response_id
+     WHERE items.item_id = ANY($1::text[]) AND responses.owner = $2
+     ORDER BY responses.created_at DESC, items.kind`,
   ),
   selectResponse: q('select', `SELECT response_json FROM responses WHERE id = $1 AND owner = $2`),
   /**

@@ -6,7 +6,7 @@ import { pageStart, toItemPage, type ItemRow } from './item-page.ts';
 import type { Owner } from './owner.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
 import { SQL } from './postgres-statements.ts';
-import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
+import { outputIds, readItems, type ItemPage, type PageQuery, type ResponseStore } from './response-store.ts';
 import { INTERRUPTED_ERROR } from './sqlite-store.ts';
 import { responseJson } from '../api/response-json.ts';
 
@@ -50,6 +50,8 @@ export class PostgresResponseStore implements ResponseStore {
       client,
     );
     await this.insertInputItems(client, response.id, input);
+    const [positions, ids] = outputIds(response);
+    if (ids.length > 0) await this.db.query(SQL.insertOutputIds, [response.id, positions, ids], client);
   }
 
   /** A response that was deleted while it ran (or belongs to another owner) is left alone. */
@@ -59,7 +61,14 @@ export class PostgresResponseStore implements ResponseStore {
 
   /** `finish`'s write, inside a transaction the caller holds (a background run's end, a conversation's turn). */
   async finishWithin(client: PoolClient | undefined, response: ResponseObject, owner: Owner): Promise<void> {
-    const values = [response.id, owner, response.status, this.clock(), responseJson(response)];
+    const values = [
+      response.id,
+      owner,
+      response.status,
+      this.clock(),
+      responseJson(response),
+      ...outputIds(response),
+    ];
     await this.db.execute(SQL.updateResponse, values, client);
   }
 
@@ -73,6 +82,15 @@ export class PostgresResponseStore implements ResponseStore {
     const rows = await this.db.query<JsonRow>(SQL.selectHistory, [id, owner]);
     if (rows.length === 0) return undefined;
     return rows.flatMap((row) => (row.item_json === null ? [] : [JSON.parse(row.item_json) as Item]));
+  }
+
+  async items(ids: readonly string[], owner: Owner): Promise<Map<string, Item>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<{ item_id: string; item_json: string | null }>(SQL.selectItems, [
+      ids,
+      owner,
+    ]);
+    return readItems(rows);
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {

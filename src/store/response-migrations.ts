@@ -51,4 +51,16 @@ export const RESPONSE_MIGRATIONS: readonly Migration[] = [
     description: "output items are read from their response's JSON, not kept twice",
     sql: `DELETE FROM items WHERE kind = 'output';`,
   },
+  {
+    version: 6,
+    description:
+      'items are found by id (item_reference): output items are rows again, their JSON left in the response',
+    sql: `
+      CREATE INDEX items_by_id ON items (item_id);
+      INSERT OR IGNORE INTO items (response_id, kind, position, item_id, item_json)
+        SELECT responses.id, 'output', output.key, json_extract(output.value, '$.id'), ''
+        FROM responses, json_each(responses.response_json, '$.output') AS output
+        WHERE json_extract(output.value, '$.id') IS NOT NULL;
+    `,
+  },
 ];

@@ -46,6 +46,12 @@ export interface ResponseStore {
    */
   history(id: string, owner: Owner): Promise<Item[] | undefined>;
   delete(id: string, owner: Owner): Promise<boolean>;
+  /**
+   * The items `ids` name (an `item_reference`'s id), from this owner's stored responses, input
+   * or output; an id stored by several responses (an item sent again) is read from the newest.
+   * An id not found is absent from the map.
+   */
+  items(ids: readonly string[], owner: Owner): Promise<Map<string, Item>>;
   /** Undefined when the response is unknown to this owner; an `after` that is not one of its items is a 400. */
   inputItems(id: string, owner: Owner, page: PageQuery): Promise<ItemPage | undefined>;
   /**
@@ -55,4 +61,33 @@ export interface ResponseStore {
    * their run's lease (BackgroundStore).
    */
   recoverInterrupted(): Promise<number>;
+}
+
+/** A response's output items that have an id: their positions and ids, as parallel arrays. */
+export function outputIds(response: ResponseObject): [number[], string[]] {
+  const positions: number[] = [];
+  const ids: string[] = [];
+  response.output.forEach((item, position) => {
+    if (!item.id) return;
+    positions.push(position);
+    ids.push(item.id);
+  });
+  return [positions, ids];
+}
+
+/**
+ * The items rows found by id, newest first, as items(): the first row of each id wins. An
+ * output row whose position now holds another item (its response was finished again with other
+ * output) is passed over.
+ */
+export function readItems(
+  rows: ReadonlyArray<{ item_id: string; item_json: string | null }>,
+): Map<string, Item> {
+  const found = new Map<string, Item>();
+  for (const row of rows) {
+    if (found.has(row.item_id) || row.item_json === null) continue;
+    const item = JSON.parse(row.item_json) as Item | null;
+    if (item?.id === row.item_id) found.set(row.item_id, item);
+  }
+  return found;
 }

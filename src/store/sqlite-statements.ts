@@ -45,8 +45,10 @@ export interface Statements {
   updateResponse: Statement<
     [{ id: string; owner: string; status: string; updated_at: number; response_json: string }]
   >;
-  /** Input items only: output items are read from their response's JSON (selectHistory). */
+  /** Input items; an output item's row holds only its id, its JSON is read from its response's (selectHistory). */
   insertInputItem: Statement<[{ response_id: string; position: number; item_id: string; item_json: string }]>;
+  insertOutputId: Statement<[{ response_id: string; position: number; item_id: string }]>;
+  selectItems: Statement<[{ ids: string; owner: string }], { item_id: string; item_json: string | null }>;
   selectResponse: Statement<[string, string], ResponseRow>;
   selectHistory: Statement<[{ id: string; owner: string }], ItemRow>;
   selectCursor: Statement<[{ response_id: string; item_id: string }], CursorRow>;
@@ -68,6 +70,18 @@ export function prepareStatements(db: Database): Statements {
     insertInputItem: db.prepare(`
       INSERT INTO items (response_id, kind, position, item_id, item_json)
       VALUES (:response_id, 'input', :position, :item_id, :item_json)`),
+    insertOutputId: db.prepare(`
+      INSERT OR REPLACE INTO items (response_id, kind, position, item_id, item_json)
+      VALUES (:response_id, 'output', :position, :item_id, '')`),
+    // Newest first: the caller keeps the first row of each id (see readItems).
+    selectItems: db.prepare(`
+      SELECT items.item_id AS item_id,
+        CASE WHEN items.kind = 'output'
+          THEN json_extract(responses.response_json, '$.output[' || items.position || ']')
+          ELSE items.item_json END AS item_json
+      FROM items JOIN responses ON responses.id = items.response_id
+      WHERE items.item_id IN (SELECT value FROM json_each(:ids)) AND responses.owner = :owner
+      ORDER BY responses.created_at DESC, items.kind`),
     selectResponse: db.prepare(`SELECT response_json FROM responses WHERE id = ? AND owner = ?`),
     // Oldest response first; within one, its input items (rows of their own, which its
     // input_items pages) and then its output items (read from its JSON, where they already are).

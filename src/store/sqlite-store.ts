@@ -4,7 +4,7 @@ import type { Item } from '../api/items.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from './owner.ts';
 import { RESPONSE_MIGRATIONS } from './response-migrations.ts';
-import type { ItemPage, PageQuery, ResponseStore } from './response-store.ts';
+import { outputIds, readItems, type ItemPage, type PageQuery, type ResponseStore } from './response-store.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { pageStart, parseItem, toItemPage } from './item-page.ts';
@@ -63,6 +63,15 @@ export class SqliteResponseStore implements ResponseStore {
         item_json: JSON.stringify(item),
       }),
     );
+    this.#indexOutput(response);
+  }
+
+  /** A row per output item with an id, so that an `item_reference` finds it (items()). */
+  #indexOutput(response: ResponseObject): void {
+    const [positions, ids] = outputIds(response);
+    ids.forEach((id, at) =>
+      this.#sql.insertOutputId.run({ response_id: response.id, position: positions[at]!, item_id: id }),
+    );
   }
 
   /**
@@ -75,13 +84,14 @@ export class SqliteResponseStore implements ResponseStore {
 
   /** `finish`'s write, inside a transaction the caller holds (a background run's end, a conversation's turn). */
   finishWithin(response: ResponseObject, owner: Owner): void {
-    this.#sql.updateResponse.run({
+    const updated = this.#sql.updateResponse.run({
       id: response.id,
       owner,
       status: response.status,
       updated_at: this.#clock(),
       response_json: responseJson(response),
     });
+    if (updated.changes > 0) this.#indexOutput(response);
   }
 
   async get(id: string, owner: Owner): Promise<ResponseObject | undefined> {
@@ -98,6 +108,11 @@ export class SqliteResponseStore implements ResponseStore {
       if (this.#sql.selectResponse.get(id, owner) === undefined) return undefined;
       return this.#sql.selectHistory.all({ id, owner }).map(parseItem);
     });
+  }
+
+  async items(ids: readonly string[], owner: Owner): Promise<Map<string, Item>> {
+    if (ids.length === 0) return new Map();
+    return readItems(this.#sql.selectItems.all({ ids: JSON.stringify(ids), owner }));
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {

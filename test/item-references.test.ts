@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { APIError } from 'openai';
+import type { ResponseFunctionToolCall, ResponseInputItem } from 'openai/resources/responses/responses';
+import { startPortico, type TestPortico } from './support/portico.ts';
+import type { ReplayServer } from './support/replay-server.ts';
+import { startScriptedUpstream } from './support/scripted-upstream.ts';
+
+const MODEL = 'scripted/tools';
+const TOOLS = [
+  {
+    type: 'function' as const,
+    name: 'lookup',
+    parameters: { type: 'object', properties: {}, additionalProperties: false },
+    strict: true,
+  },
+];
+
+/** The item types the upstream was given, in order, with a function call's name and call id. */
+function given(body: unknown): string[] {
+  return (body as { input: Array<Record<string, unknown>> }).input.map((item) =>
+    item.type === 'function_call'
+      ? `function_call ${String(item.name)} ${String(item.call_id)}`
+      : String(item.type ?? item.role),
+  );
+}
+
+describe('item_reference input items', () => {
+  let upstream: ReplayServer;
+  let portico: TestPortico;
+  let dir: string;
+
+  before(async () => {
+    // Calls the tool until it has its output, then answers.
+    upstream = await startScriptedUpstream(({ input }) =>
+      input.some((item) => item.type === 'function_call_output')
+        ? [{ type: 'message', text: 'found it' }]
+        : [{ type: 'function_call', name: 'lookup', arguments: '{}' }],
+    );
+    dir = mkdtempSync(join(tmpdir(), 'portico-item-references-'));
+    const config = join(dir, 'portico.yaml');
+    writeFileSync(
+      config,
+      `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${MODEL}, provider: scripted, context_window: 8192 }\n`,
+    );
+    portico = await startPortico({ configPath: config });
+  });
+
+  after(async () => {
+    await portico.stop();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a client that sends its whole conversation names the server's items by id", async () => {
+    const first = await portico.client.responses.create({ model: MODEL, input: 'Find it.', tools: TOOLS });
+    const call = first.output[0] as ResponseFunctionToolCall;
+    assert.equal(call.type, 'function_call');
+    const [asked] = (await portico.client.responses.inputItems.list(first.id)).data;
+    const input: ResponseInputItem[] = [
+      { type: 'item_reference', id: asked!.id },
+      { type: 'item_reference', id: call.id! },
+      { type: 'function_call_output', call_id: call.call_id, output: '42' },
+    ];
+    const second = await portico.client.responses.create({ model: MODEL, input, tools: TOOLS });
+    assert.equal(second.output_text, 'found it');
+    assert.deepEqual(given(upstream.requests.at(-1)!.json), [
+      'message',
+      `function_call lookup ${call.call_id}`,
+      'function_call_output',
+    ]);
+    // The stored input holds the items themselves, under their own ids.
+    const stored = (await portico.client.responses.inputItems.list(second.id, { order: 'asc' })).data;
+    assert.deepEqual(
+      stored.map((item) => [item.type, item.id]),
+      [
+        ['message', asked!.id],
+        ['function_call', call.id],
+        ['function_call_output', stored[2]!.id],
+      ],
+    );
+  });
+
+  test('an id that names no stored item is a 400 naming the reference', async () => {
+    const unstored = await portico.client.responses.create({
+      model: MODEL,
+      input: 'Find it.',
+      tools: TOOLS,
+      store: false,
+    });
+    for (const id of ['fc_none', unstored.output[0]!.id!]) {
+      const failed = await portico.client.responses
+        .create({
+          model: MODEL,
+          input: [
+            { role: 'user', content: 'x' },
+            { type: 'item_reference', id },
+          ],
+        })
+        .catch((error: unknown) => error);
+      assert.ok(failed instanceof APIError, String(failed));
+      assert.equal(failed.status, 400);
+      assert.equal(failed.code, 'item_not_found');
+      assert.equal(failed.param, 'input[1].id');
+    }
+  });
+});
