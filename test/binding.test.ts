@@ -72,6 +72,11 @@ describe('createAI().run, the Workers-AI-style binding', () => {
       status: 400,
       param: 'temperature',
     });
+    // An input part with no source is refused before the model sees it.
+    await assert.rejects(
+      ai.run(TINY_MODEL, { input: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.txt' }] }] }),
+      { status: 400, param: 'input[0].content[0]', code: 'missing_required_parameter' },
+    );
     const before = ai.aiGatewayLogId;
     await assert.rejects(ai.run('local/nope', { input: 'hi' }), { status: 404, code: 'model_not_found' });
     // A failed request has its log entry, and the binding names it.

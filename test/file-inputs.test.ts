@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicClient } from './support/anthropic-messages.ts';
+import { openSocket } from './support/socket-client.ts';
 import { startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { projectClients } from './support/project-keys.ts';
 import { loadFixture, startReplayServer, type ReplayServer } from './support/replay-server.ts';
@@ -30,6 +31,8 @@ let alpha: OpenAI;
 let beta: OpenAI;
 /** The Messages API as project alpha. */
 let claude: Anthropic;
+/** Project alpha's `authorization` header, for clients other than the SDKs. */
+let alphaHeaders: Record<string, string>;
 let pdf: string;
 let png: string;
 
@@ -58,7 +61,8 @@ before(async () => {
   });
   const made = await projectClients(gateway, ['alpha', 'beta']);
   [alpha, beta] = [made.clients.alpha!, made.clients.beta!];
-  claude = anthropicClient(gateway.url, made.headers.alpha!.authorization!.slice('Bearer '.length));
+  alphaHeaders = made.headers.alpha!;
+  claude = anthropicClient(gateway.url, alphaHeaders.authorization!.slice('Bearer '.length));
   pdf = (await alpha.files.create({ file: await toFile(PDF, 'doc.pdf'), purpose: 'user_data' })).id;
   png = (await alpha.files.create({ file: await toFile(PNG, 'pic.png'), purpose: 'vision' })).id;
 });
@@ -344,5 +348,131 @@ describe('a file named by file_id in a Messages API request', () => {
       body.error?.message,
       "messages[2].content[0].source.file_id: No file found with id 'file-nope'.",
     );
+  });
+});
+
+describe('an image or file part with no source', () => {
+  const IMAGE_SOURCES = 'give image_url (a URL or a data URL) or file_id (a file uploaded to Portico).';
+  const FILE_SOURCES =
+    'give file_data (a base64 data URL), file_url or file_id (a file uploaded to Portico).';
+  /** The 400 for a part at `param` with no source: it names the part and the fields that give one. */
+  const noSource = (param: string, type: 'input_image' | 'input_file') => ({
+    status: 400,
+    param,
+    code: 'missing_required_parameter',
+    message: `${param}: an ${type} part needs a source: ${type === 'input_image' ? IMAGE_SOURCES : FILE_SOURCES}`,
+  });
+  const asking = (part: OpenAI.Responses.ResponseInputContent): OpenAI.Responses.ResponseInput => [
+    { role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, part] },
+  ];
+
+  test('is a 400 naming the part in a response, its token count and a background response; nothing goes upstream', async () => {
+    const shapes: Array<[OpenAI.Responses.ResponseInputContent, 'input_image' | 'input_file']> = [
+      [{ type: 'input_image', detail: 'auto' }, 'input_image'],
+      [{ type: 'input_image', detail: 'high', image_url: '', file_id: null }, 'input_image'],
+      [{ type: 'input_file' }, 'input_file'],
+      [
+        // The wire allows null for "not set", which the SDK's types for input_file leave out.
+        { type: 'input_file', filename: 'notes.pdf', file_data: null, file_id: '', file_url: null } as never,
+        'input_file',
+      ],
+    ];
+    for (const [part, type] of shapes) {
+      const expected = noSource('input[0].content[1]', type);
+      for (const model of ['oai/model', 'chat/model', 'claude/model'])
+        assert.deepEqual(
+          await refusal(alpha.responses.create({ model, input: asking(part) })),
+          expected,
+          model,
+        );
+      assert.deepEqual(
+        await refusal(alpha.responses.inputTokens.count({ model: 'oai/model', input: asking(part) })),
+        expected,
+      );
+      assert.deepEqual(
+        await refusal(alpha.responses.create({ model: 'oai/model', input: asking(part), background: true })),
+        expected,
+      );
+    }
+    assert.equal(upstream.requests.length, 0);
+    // A part with its source goes through, however it gives it.
+    const response = await alpha.responses.create({
+      model: 'chat/model',
+      input: asking({ type: 'input_image', image_url: PNG_URL, detail: 'auto' }),
+    });
+    assert.equal(response.status, 'completed');
+  });
+
+  test("in a function call's output list, it is named by its place in the output", async () => {
+    const refused = await refusal(
+      alpha.responses.create({
+        model: 'oai/model',
+        input: [
+          { type: 'function_call', call_id: 'call_1', name: 'snapshot', arguments: '{}' },
+          {
+            type: 'function_call_output',
+            call_id: 'call_1',
+            output: [
+              { type: 'input_text', text: 'Here:' },
+              { type: 'input_image', detail: 'low' },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(refused, noSource('input[1].output[1]', 'input_image'));
+    assert.equal(upstream.requests.length, 0);
+  });
+
+  test('is an error message naming the part over the WebSocket mode, and the connection stays usable', async () => {
+    const socket = await openSocket(gateway.url, alphaHeaders);
+    try {
+      socket.create({ model: 'oai/model', input: asking({ type: 'input_file', filename: 'a.pdf' }) });
+      const [error] = await socket.turn();
+      assert.equal(error!.type, 'error');
+      const { status, ...body } = noSource('input[0].content[1]', 'input_file');
+      assert.equal(error!.status, status);
+      assert.deepEqual(error!.error, { type: 'invalid_request_error', ...body });
+      socket.create({ model: 'oai/model', input: 'Hello.' });
+      assert.equal((await socket.turn()).at(-1)!.type, 'response.completed');
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('is a 400 naming the item when a conversation is made or an item added, and nothing is stored', async () => {
+    const item = {
+      type: 'message' as const,
+      role: 'user' as const,
+      content: [{ type: 'input_file' as const }],
+    };
+    assert.deepEqual(
+      await refusal(alpha.conversations.create({ items: [item] })),
+      noSource('items[0].content[0]', 'input_file'),
+    );
+    const conversation = await alpha.conversations.create({});
+    assert.deepEqual(
+      await refusal(
+        alpha.conversations.items.create(conversation.id, {
+          items: [{ role: 'user', content: 'Hi.' }, item],
+        }),
+      ),
+      noSource('items[1].content[0]', 'input_file'),
+    );
+    assert.deepEqual((await alpha.conversations.items.list(conversation.id)).data, []);
+  });
+
+  test('in a Chat Completions request, a file part with neither file_data nor file_id is a 400 naming the chat part', async () => {
+    const refused = await refusal(
+      alpha.chat.completions.create({
+        model: 'chat/model',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf' } }] },
+        ],
+      }),
+    );
+    assert.deepEqual(refused, noSource('messages[1].content[0]', 'input_file'));
+    assert.equal(upstream.requests.length, 0);
   });
 });

@@ -9,19 +9,22 @@ export interface LocatedPart {
 
 /**
  * Every content part of a list of items: message content and the parts of tool outputs that
- * are lists. Paths index the list given, so that a check over `turn.items` names the item the
- * engine can map back to the request's input.
+ * are lists. Paths index the list given, named `list` (`input`, or `items` of the conversations
+ * API), so that a check over `turn.items` names the item the engine can map back to the
+ * request's input.
  */
-export function contentParts(items: readonly Item[]): LocatedPart[] {
+export function contentParts(items: readonly Item[], list = 'input'): LocatedPart[] {
   const parts: LocatedPart[] = [];
   items.forEach((item, index) => {
     if (item.type === 'message') {
-      item.content.forEach((part, at) => parts.push({ path: `input[${index}].content[${at}]`, item, part }));
+      item.content.forEach((part, at) =>
+        parts.push({ path: `${list}[${index}].content[${at}]`, item, part }),
+      );
     } else if (
       (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') &&
       Array.isArray(item.output)
     ) {
-      item.output.forEach((part, at) => parts.push({ path: `input[${index}].output[${at}]`, item, part }));
+      item.output.forEach((part, at) => parts.push({ path: `${list}[${index}].output[${at}]`, item, part }));
     }
   });
   return parts;

@@ -1,5 +1,7 @@
+import { checkPartSource } from '../api/check-part-source.ts';
 import { idAtMost } from '../api/check-request-bounds.ts';
 import { badRequest } from '../api/errors.ts';
+import { contentParts } from '../api/item-parts.ts';
 import type { ContentPart, InputItem, Item } from '../api/items.ts';
 import { checkCheckpoint } from './compaction-item.ts';
 import type { IdGenerator } from './ids.ts';
@@ -29,7 +31,8 @@ function textPart(role: string, text: string): ContentPart {
 /**
  * A request's `input` as stored items: a string becomes one user message, message content is
  * always a list of parts, and every item gets an id (the client's own, when it sent one). A
- * compaction item under Portico's tag must hold a checkpoint Portico could have made.
+ * compaction item under Portico's tag must hold a checkpoint Portico could have made, and an
+ * image or file part must have a source (check-part-source.ts).
  * `param` names the list in errors (`input`, or `items` of the conversations API).
  */
 export function normalizeInput(input: string | InputItem[], newId: IdGenerator, param = 'input'): Item[] {
@@ -38,7 +41,7 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator, 
     const content = [textPart('user', input)];
     return [{ type: 'message', id: newId('msg'), role: 'user', content, status: 'completed' }];
   }
-  return input.map((item, index): Item => {
+  const items = input.map((item, index): Item => {
     if (item.type === 'item_reference') {
       throw badRequest(
         `${param}[${index}]`,
@@ -62,4 +65,6 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator, 
     }
     return compact({ ...item, id, ...status }) as Item;
   });
+  contentParts(items, param).forEach(checkPartSource);
+  return items;
 }
