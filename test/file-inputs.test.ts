@@ -144,6 +144,22 @@ describe('a file named by file_id in a response', () => {
     ]);
   });
 
+  test('a background response is checked when queued and reads its files when it runs', async () => {
+    const queued = await alpha.responses.create({ model: 'oai/model', input: withFiles(), background: true });
+    assert.equal(queued.status, 'queued');
+    let response = queued;
+    for (let tries = 0; tries < 200 && !['completed', 'failed'].includes(response.status ?? ''); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      response = await alpha.responses.retrieve(queued.id);
+    }
+    assert.equal(response.status, 'completed');
+    const input = sent().input as Array<{ content: unknown[] }>;
+    assert.deepEqual(input[0]!.content.slice(1), [
+      { type: 'input_file', file_data: PDF_URL, filename: 'doc.pdf' },
+      { type: 'input_image', image_url: PNG_URL, detail: 'high' },
+    ]);
+  });
+
   test("in a function call's output list, an image is sent by value too", async () => {
     await alpha.responses.create({
       model: 'oai/model',

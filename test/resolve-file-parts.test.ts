@@ -6,28 +6,36 @@ import { mediaTypeOf, resolveFileParts, type FileReader } from '../src/engine/re
 import type { FileObject } from '../src/store/file-store.ts';
 
 // The engine's resolution of file ids, over a reader that serves files from memory and counts
-// its reads (the server-level behaviour is in file-inputs.test.ts).
+// its reads of bytes and its lookups (the server-level behaviour is in file-inputs.test.ts).
 
 function reader(
   files: Record<string, { filename: string; content: Buffer }>,
-): FileReader & { reads: number } {
+): FileReader & { reads: number; lookups: number } {
+  const object = (id: string, owner: string): FileObject | undefined => {
+    const file = owner === 'alpha' ? files[id] : undefined;
+    if (!file) return undefined;
+    return {
+      id,
+      object: 'file',
+      bytes: file.content.length,
+      created_at: 0,
+      filename: file.filename,
+      purpose: 'user_data',
+      status: 'processed',
+      status_details: null,
+    };
+  };
   const served = {
     reads: 0,
+    lookups: 0,
     async content(id: string, owner: string) {
       served.reads++;
-      const file = owner === 'alpha' ? files[id] : undefined;
-      if (!file) return undefined;
-      const object: FileObject = {
-        id,
-        object: 'file',
-        bytes: file.content.length,
-        created_at: 0,
-        filename: file.filename,
-        purpose: 'user_data',
-        status: 'processed',
-        status_details: null,
-      };
-      return { file: object, content: file.content };
+      const file = object(id, owner);
+      return file && { file, content: files[id]!.content };
+    },
+    async get(id: string, owner: string) {
+      served.lookups++;
+      return object(id, owner);
     },
   };
   return served;
@@ -39,11 +47,12 @@ const message = (id: string, content: Extract<Item, { type: 'message' }>['conten
   role: 'user',
   content,
 });
-const options = (files: FileReader) => ({
+const options = (files: FileReader, read = true) => ({
   files,
   owner: 'alpha',
   historyLength: 0,
   historyParam: 'previous_response_id' as const,
+  read,
 });
 
 describe('resolveFileParts', () => {
@@ -111,5 +120,40 @@ describe('resolveFileParts', () => {
     // One of them fits.
     const one = await resolveFileParts(items.slice(0, 1), options(files));
     assert.equal(one?.items.length, 1);
+    // A turn that is only checked is held to the same limit, by the files' sizes.
+    await assert.rejects(resolveFileParts(items, options(files, false)), { code: 'limit_exceeded' });
+  });
+
+  test('a turn only checked looks its files up without reading them, and refuses what a sent one would', async () => {
+    const files = reader({
+      'file-a': { filename: 'a.pdf', content: Buffer.from('%PDF') },
+      'file-p': { filename: 'p.png', content: Buffer.from('png') },
+    });
+    const items = [
+      message('m1', [
+        { type: 'input_file', file_id: 'file-a' },
+        { type: 'input_image', file_id: 'file-p', detail: 'low' },
+      ]),
+    ];
+    const checked = await resolveFileParts(items, options(files, false));
+    assert.deepEqual(checked?.items, [
+      message('m1', [
+        { type: 'input_file', file_data: 'data:application/pdf;base64,', filename: 'a.pdf' },
+        { type: 'input_image', image_url: 'data:image/png;base64,', detail: 'low' },
+      ]),
+    ]);
+    assert.deepEqual([files.reads, files.lookups], [0, 2]);
+    await assert.rejects(
+      resolveFileParts([message('m1', [{ type: 'input_file', file_id: 'file-x' }])], options(files, false)),
+      { status: 400, code: 'file_not_found', param: 'input[0].content[0].file_id' },
+    );
+    await assert.rejects(
+      resolveFileParts(
+        [message('m1', [{ type: 'input_image', file_id: 'file-a', detail: 'auto' }])],
+        options(files, false),
+      ),
+      { status: 400, code: 'invalid_value', param: 'input[0].content[0].file_id' },
+    );
+    assert.equal(files.reads, 0);
   });
 });

@@ -52,7 +52,8 @@ export class BackgroundResponses {
     caller: QueuedCaller,
   ): Promise<ResponseObject> {
     const ctx = this.deps.engine(owner);
-    const context = await prepareContext(request, ctx);
+    // Checked now, files looked up; the run builds it again and reads them then.
+    const context = await prepareContext(request, ctx, undefined, 'check');
     const response: ResponseObject = {
       ...initialResponse(ctx.newId('resp'), Math.floor(ctx.now() / 1000), context.model.id, {
         ...request,

@@ -58,6 +58,12 @@ export interface ResponseContext {
 const never = new AbortController().signal;
 
 /**
+ * What a context is built for: `send`, its turn goes to the model; `check`, it is validated
+ * (and counted) and its turn never sent, so a file named by id is looked up, not read.
+ */
+export type ContextUse = 'send' | 'check';
+
+/**
  * Builds a response's context: prepares it, then makes it fit the model's context window
  * (fit-context.ts). Every failure here is an HTTP error (400, 404) raised before the
  * response's model turn runs.
@@ -66,19 +72,22 @@ export async function buildContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
   signal: AbortSignal = never,
+  use: ContextUse = 'send',
 ): Promise<ResponseContext> {
-  return fitContext(await prepareContext(request, ctx, signal), ctx, signal);
+  return fitContext(await prepareContext(request, ctx, signal, use), ctx, signal);
 }
 
 /**
  * What of a context can be checked without counting tokens: validates what needs the catalog
  * and the store, resolves the model, rebuilds the history and settles what the model cannot
- * take. A background response is checked so when it is queued.
+ * take. A background response is checked so when it is queued (`check`), and built again,
+ * its files read, when it runs.
  */
 export async function prepareContext(
   request: CreateResponseRequest,
   ctx: EngineContext,
   signal: AbortSignal = never,
+  use: ContextUse = 'send',
 ): Promise<ResponseContext> {
   checkRequestBounds(request);
   refuseUnsupported(request);
@@ -115,8 +124,10 @@ export async function prepareContext(
     signal,
   });
   if (hostedTools) ({ turn, paths: toolPaths } = hostedTools.offer({ turn, paths: toolPaths }));
-  // The model reads a file named by id as its bytes; the stored items keep the id.
+  // The model reads a file named by id as its bytes; the stored items keep the id. A turn no
+  // model reads (a check, a warm-up) has its files looked up, not read.
   const files = await resolveFileParts(turn.items, {
+    read: use === 'send' && request.generate !== false,
     files: ctx.files,
     owner: ctx.owner,
     historyLength: context.historyLength,

@@ -14,7 +14,8 @@ export async function countInputTokens(
   ctx: EngineContext,
   signal: AbortSignal,
 ): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
-  const context = await buildContext({ ...request, store: false }, ctx, signal);
+  // Counting needs no file's bytes (a document counts nothing, an image a fixed cost).
+  const context = await buildContext({ ...request, store: false }, ctx, signal, 'check');
   const tokens = await countTurnTokens(context.turn, context.provider, signal);
   return { object: 'response.input_tokens', input_tokens: tokens };
 }

@@ -5,8 +5,8 @@ import { clip, LIMITS } from '../api/limits.ts';
 import type { FileStore } from '../store/file-store.ts';
 import type { Owner } from '../store/owner.ts';
 
-/** The slice of the file store the engine reads: a file and its bytes, scoped to its owner. */
-export type FileReader = Pick<FileStore, 'content'>;
+/** The slice of the file store the engine reads: a file, with or without its bytes, scoped to its owner. */
+export type FileReader = Pick<FileStore, 'content' | 'get'>;
 
 export interface ResolveFileOptions {
   /** Portico's files; without them no file id names a file. */
@@ -16,6 +16,11 @@ export interface ResolveFileOptions {
   historyLength: number;
   /** What the history is named by in a warning or an error. */
   historyParam: 'previous_response_id' | 'conversation';
+  /**
+   * False for a turn that is checked (and counted) but never sent: each file is looked up, not
+   * read, and its part carries a data URL of its media type without the bytes.
+   */
+  read: boolean;
 }
 
 export interface ResolvedFiles {
@@ -26,8 +31,9 @@ export interface ResolvedFiles {
 }
 
 type FilePart = Extract<ContentPart, { type: 'input_file' | 'input_image' }>;
-/** A file read for this turn; its data URL is made once, when first inlined. */
-type Loaded = { mediaType: string; filename: string; content: Buffer; url?: string } | undefined;
+/** A file read (or looked up) for this turn; its data URL is made once, when first inlined. */
+type Loaded =
+  { mediaType: string; filename: string; bytes: number; content?: Buffer; url?: string } | undefined;
 
 /** A part that names one of Portico's files and carries nothing else to send. */
 function namesFile(part: ContentPart): part is FilePart & { file_id: string } {
@@ -121,14 +127,14 @@ export async function resolveFileParts(
         });
         continue;
       }
-      inlined += file.content.length;
+      inlined += file.bytes;
       if (inlined > LIMITS.inlinedFileBytes)
         throw badRequest(
           param,
           `${path}: the files this request inlines come to more than ${LIMITS.inlinedFileBytes} bytes, the limit.`,
           'limit_exceeded',
         );
-      file.url ??= `data:${file.mediaType};base64,${file.content.toString('base64')}`;
+      file.url ??= `data:${file.mediaType};base64,${file.content?.toString('base64') ?? ''}`;
       resolved.push(
         part.type === 'input_image'
           ? { type: 'input_image', image_url: file.url, detail: part.detail }
@@ -140,12 +146,12 @@ export async function resolveFileParts(
   return { items: out, warnings };
 }
 
+/** A file of the owner's, with its bytes when the turn is to be sent. */
 async function readFile(options: ResolveFileOptions, id: string): Promise<Loaded> {
-  const found = await options.files?.content(id, options.owner);
-  if (!found) return undefined;
-  return {
-    mediaType: await mediaTypeOf(found.file.filename),
-    filename: found.file.filename,
-    content: found.content,
-  };
+  const { files, owner } = options;
+  const found = options.read ? await files?.content(id, owner) : undefined;
+  const file = options.read ? found?.file : await files?.get(id, owner);
+  if (!file) return undefined;
+  const loaded = { mediaType: await mediaTypeOf(file.filename), filename: file.filename, bytes: file.bytes };
+  return found ? { ...loaded, content: found.content } : loaded;
 }
