@@ -182,6 +182,14 @@ describe('streaming', () => {
     }
     assert.equal(stored.status, 'cancelled');
     assert.ok(stored.usage!.output_tokens < 1500, 'generation stopped early');
+    // The model never reported usage: Portico counted it with the model's own tokenizer.
+    assert.equal(
+      stored.usage!.input_tokens,
+      (await client.responses.inputTokens.count({ model: TINY_MODEL, input: 'Once upon a time' }))
+        .input_tokens,
+    );
+    assert.ok(stored.usage!.output_tokens > 0, 'what it generated before it stopped is counted');
+    assert.equal(stored.usage!.total_tokens, stored.usage!.input_tokens + stored.usage!.output_tokens);
   });
 });
 

@@ -19,6 +19,7 @@ import { limitToolCalls, toolCallLimit } from './limit-tool-calls.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { CANCEL_REASON } from './run-signal.ts';
 import { restoreClientCalls } from './restore-client-calls.ts';
+import { countTurnUsage, type GeneratedText } from './count-turn-usage.ts';
 import { addUsage, fromUsage, toUsage } from './usage.ts';
 import { withFields } from '../with-fields.ts';
 
@@ -46,10 +47,22 @@ interface Run {
    */
   recordAtEnd: readonly Item[] | undefined;
   usage: ModelUsage | undefined;
+  /** The model turn running now, until its usage is in `usage`. */
+  tally: TurnTally | undefined;
+  /** Whether Portico counted the usage of a turn its provider did not report (countTurnUsage). */
+  counted: boolean;
+  /** Told how the response's record ended (RunOptions `recorded`). */
+  recorded: RunOptions['recorded'];
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
   /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
   leave: () => void;
+}
+
+/** A model turn as it runs: what it sent, whether its provider reported usage, the text it generated. */
+interface TurnTally extends GeneratedText {
+  turn: Turn;
+  reported: boolean;
 }
 
 /**
@@ -69,6 +82,11 @@ export interface RunOptions {
    * its next event.
    */
   resume?: { response: ResponseObject; sequence: number };
+  /**
+   * Told the response as its record ends (a client that left before the terminal event sees
+   * none), and whether Portico counted some of its usage: the gateway's log reads both.
+   */
+  recorded?: (response: ResponseObject, counted: boolean) => void;
 }
 
 export async function startRun(
@@ -134,6 +152,9 @@ export async function startRun(
     store,
     recordAtEnd,
     usage: undefined,
+    tally: undefined,
+    counted: false,
+    recorded: options.recorded,
     hostedCalls: 0,
     leave,
   };
@@ -224,11 +245,19 @@ async function* runTurns(
       const capture = new HostedCallCapture(context.hostedTools);
       const citations = new HostedCitations(context.hostedTools);
       ending = undefined;
+      const tally: TurnTally = { turn, reported: false, output: '', reasoning: '' };
+      run.tally = tally;
       for (let next = current.first; !next.done; next = await current.upstream.next()) {
         const event = next.value;
+        if ('delta' in event) tally.output += event.delta;
+        if (event.type === 'reasoning-delta') tally.reasoning += event.delta;
+        else if (event.type === 'tool-call-start') tally.output += event.name;
         for (const citation of citations.before(event)) yield* writer.write(citation);
         if (capture.take(event)) continue;
-        if (event.type === 'usage') run.usage = addUsage(run.usage, event.usage);
+        if (event.type === 'usage') {
+          run.usage = addUsage(run.usage, event.usage);
+          tally.reported = true;
+        }
         if (event.type === 'finish') {
           ending = finishStatus(event.reason, event.error);
           failedWith = event.error;
@@ -239,6 +268,7 @@ async function* runTurns(
         if (ending) break;
       }
       await current.upstream.return?.();
+      await settleUsage(run);
       // A provider may end quietly when stopped: the stop, not the provider, says how the run ends.
       if (!ending && signal.aborted) throw signal.reason;
       ending ??= { status: 'failed', incomplete_details: null, error: failure(undefined) };
@@ -305,6 +335,7 @@ async function* runTurns(
       // (interrupt-run.ts), which a record of `cancelled` here would pass for a cancel.
       if (!ended(writer) && !resumed) {
         writer.closeAll('incomplete');
+        await settleUsage(run);
         const output_text = outputText(writer.snapshot.output);
         await record(run, {
           ...writer.snapshot,
@@ -380,6 +411,7 @@ async function* end(
 ): AsyncGenerator<ResponseStreamEvent> {
   const { writer, ctx } = run;
   yield* writer.closeAll(closeAs);
+  await settleUsage(run);
   const terminal = writer.lifecycle(
     terminalEventType(ending.status),
     withFields(ending, {
@@ -394,6 +426,18 @@ async function* end(
   yield* writer.drain();
 }
 
+/**
+ * Adds the running turn's usage to the response's, once its turn is over: the provider's
+ * when it reported it, else Portico's count of what the turn sent and generated.
+ */
+async function settleUsage(run: Run): Promise<void> {
+  const { tally } = run;
+  run.tally = undefined;
+  if (!tally || tally.reported) return;
+  run.usage = addUsage(run.usage, await countTurnUsage(tally.turn, tally, run.context.provider));
+  run.counted = true;
+}
+
 /** Whether the terminal event was made (and the record of the end begun with it). */
 function ended(writer: ResponseWriter): boolean {
   return writer.snapshot.status !== 'in_progress';
@@ -403,6 +447,7 @@ function ended(writer: ResponseWriter): boolean {
 async function record(run: Run, final: ResponseObject): Promise<void> {
   const { ctx, context, writer, recordAtEnd: input } = run;
   const response = writer.recordable(final);
+  run.recorded?.(final, run.counted);
   const conversation = joinsConversation(response) ? context.conversation : undefined;
   const turn = run.store ? { response, input } : undefined;
   const write =

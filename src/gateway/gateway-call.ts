@@ -102,6 +102,12 @@ export interface Trace {
   attempts: number;
   /** The catalog id that answered, once known. */
   model: string | null;
+  /**
+   * The response as its record ended, and whether Portico counted some of its usage (its
+   * provider did not report it): the log reads a response whose client left before its
+   * terminal event from here.
+   */
+  recorded?: { response: ResponseObject; counted: boolean };
 }
 
 /** One call's state on its way down the pipeline; each layer fills what it owns. */

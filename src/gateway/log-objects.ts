@@ -28,6 +28,7 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
     tokens_cached: entry.tokensCached,
     tokens_out: entry.tokensOut,
     tokens_reasoning: entry.tokensReasoning,
+    tokens_counted: entry.tokensCounted === true,
     cost: entry.cost,
     custom_cost: entry.customCost,
     duration: entry.durationMs,

@@ -210,7 +210,9 @@ function buildEntry(
   const { final, result, error } = outcome;
   const modelId = ctx.trace.model ?? ctx.call.steps[0]?.request.model ?? null;
   const model = modelId === null ? undefined : deps.catalog.get(modelId);
-  const usage = final?.usage ?? result?.usage;
+  // A response whose client left before its terminal event: its record says what it used.
+  const recorded = ctx.trace.recorded;
+  const usage = final?.usage ?? result?.usage ?? recorded?.response.usage;
   const hit = ctx.trace.cacheStatus === 'HIT';
   const custom = options.customCost;
   const response = payloads ? (final ?? result?.body ?? null) : null;
@@ -229,11 +231,12 @@ function buildEntry(
     statusCode: outcome.statusCode,
     success: final ? final.status === 'completed' || final.status === 'incomplete' : result !== undefined,
     status: final?.status ?? (outcome.statusCode === 499 ? 'cancelled' : null),
-    responseId: final?.id ?? null,
+    responseId: final?.id ?? recorded?.response.id ?? null,
     tokensIn: usage?.input_tokens ?? 0,
     tokensCached: usage?.input_tokens_details.cached_tokens ?? 0,
     tokensOut: usage?.output_tokens ?? 0,
     tokensReasoning: usage?.output_tokens_details.reasoning_tokens ?? 0,
+    ...(recorded?.counted ? { tokensCounted: true } : {}),
     cost: costOf(usage ?? undefined, model, custom, hit),
     customCost: custom !== undefined && !hit,
     durationMs: deps.now() - ctx.startedAt,

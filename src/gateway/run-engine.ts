@@ -1,4 +1,5 @@
 import { startResponse, type EngineContext } from '../engine/create-response.ts';
+import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from '../store/owner.ts';
 import { admitted, type Layer } from './gateway-call.ts';
 import { recordingProvider, replayingProvider } from './recording-provider.ts';
@@ -21,7 +22,15 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
           : {}),
     };
     const resume = ctx.call.resume;
-    const started = await startResponse(attempt.request, engine, attempt.signal, resume ? { resume } : {});
+    const recorded = (response: ResponseObject, counted: boolean) => {
+      ctx.trace.recorded = { response, counted };
+    };
+    const started = await startResponse(
+      attempt.request,
+      engine,
+      attempt.signal,
+      resume ? { resume, recorded } : { recorded },
+    );
     return {
       events: started.events,
       warnings: started.warnings,

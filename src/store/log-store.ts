@@ -33,6 +33,11 @@ export interface LogEntry {
   tokensCached: number;
   tokensOut: number;
   tokensReasoning: number;
+  /**
+   * True when Portico counted the tokens of a model turn whose provider did not report them (it
+   * was stopped, failed mid-stream, or its upstream never reports usage); absent otherwise.
+   */
+  tokensCounted?: boolean;
   /** US dollars. */
   cost: number;
   customCost: boolean;
