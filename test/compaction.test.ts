@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type OpenAI from 'openai';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
+import { checkResponseStream } from './support/stream-checks.ts';
 import { loadFixture, startReplayServer, type ReplayServer } from './support/replay-server.ts';
 import { startPortico, TINY_MODEL, type TestPortico } from './support/portico.ts';
 
@@ -15,7 +16,10 @@ let configDir: string;
 
 before(async () => {
   const compacted = loadFixture(new URL('./fixtures/openai/compact.json', import.meta.url));
-  upstream = await startReplayServer(() => compacted);
+  const chat = loadFixture(new URL('./fixtures/chat-completions/text.json', import.meta.url));
+  const answer = loadFixture(new URL('./fixtures/openai/text.json', import.meta.url));
+  const routes: Record<string, typeof answer> = { '/v1/chat/completions': chat, '/v1/responses': answer };
+  upstream = await startReplayServer((request) => routes[request.url] ?? compacted);
   configDir = mkdtempSync(join(tmpdir(), 'portico-compact-'));
   const configPath = join(configDir, 'portico.yaml');
   writeFileSync(
@@ -23,8 +27,10 @@ before(async () => {
     [
       'providers:',
       `  oai: { type: openai, base_url: "${upstream.url}/v1", api_key_env: COMPACT_TEST_KEY }`,
+      `  chat: { type: chat-completions, base_url: "${upstream.url}/v1" }`,
       'models:',
       '  - { id: oai/model, provider: oai, upstream_model: gpt-5.4, context_window: 400000 }',
+      '  - { id: chat/model, provider: chat, upstream_model: Qwen/Qwen3-8B, context_window: 32768 }',
       '',
     ].join('\n'),
   );
@@ -36,6 +42,14 @@ after(async () => {
   await upstream.close();
   rmSync(configDir, { recursive: true, force: true });
 });
+
+const trigger = { type: 'compaction_trigger' } as never;
+const answerSchema = {
+  type: 'object',
+  properties: { answer: { type: 'string' } },
+  required: ['answer'],
+  additionalProperties: false,
+};
 
 const story = (n: number) =>
   `Chapter ${n}. Lily and Tom went to the park and played with the ball all day long.`;
@@ -128,6 +142,127 @@ describe('compaction', () => {
       param: 'items[0].encrypted_content',
     });
     assert.equal(upstream.requests.length, seen, 'nothing reached the model');
+  });
+
+  test('a compaction_trigger as the last input item answers with one compaction item, stored, logged and read back', async () => {
+    const first = await client.responses.create({ model: 'chat/model', input: 'My name is Ada.' });
+    const seen = upstream.requests.length;
+    const { data: compacted, response } = await client.responses
+      .create({
+        model: 'chat/model',
+        previous_response_id: first.id,
+        instructions: 'Be brief.',
+        input: [{ role: 'user', content: 'Remember my name.' }, trigger],
+        // A strict format binds the model's answers, not the compaction.
+        text: { format: { type: 'json_schema', name: 'answer', strict: true, schema: answerSchema } },
+      })
+      .withResponse();
+    assertMatchesSchema('Response', compacted);
+    assert.equal(response.headers.get('x-portico-warnings'), null, 'the trigger is not reported as dropped');
+    assert.equal(compacted.status, 'completed');
+    assert.equal(compacted.output.length, 1);
+    const item = compacted.output[0] as unknown as { type: string; id: string; encrypted_content: string };
+    assert.equal(item.type, 'compaction');
+    assert.match(item.id, /^cmp_/);
+    assert.equal(compacted.output_text, '');
+    // The usage is the summary's: the upstream's one call, the summarizer's.
+    assert.equal(upstream.requests.length, seen + 1);
+    assert.deepEqual([compacted.usage?.input_tokens, compacted.usage?.output_tokens], [21, 4]);
+    const summarized = JSON.stringify(upstream.requests[seen]!.json);
+    for (const text of [
+      'Be brief.',
+      'My name is Ada.',
+      'Hello, Ada!',
+      'Remember my name.',
+      'Summarize the conversation',
+    ])
+      assert.ok(summarized.includes(text), `the summarizer read ${text}`);
+    assert.ok(!summarized.includes('compaction_trigger'));
+
+    await portico.server.runtime.gateway.flushLogs();
+    const log = await portico.server.runtime.stores.logs.get(
+      response.headers.get('cf-aig-log-id') ?? '',
+      undefined,
+    );
+    assert.deepEqual([log?.model, log?.tokensIn, log?.tokensOut, log?.success], ['chat/model', 21, 4, true]);
+
+    // A later turn reads the summary in place of everything before it: by the item, or by the chain.
+    for (const next of [
+      { input: [item as never, { role: 'user' as const, content: 'And now?' }] },
+      { previous_response_id: compacted.id, input: 'And now?' },
+    ]) {
+      const at = upstream.requests.length;
+      const answer = await client.responses.create({ model: 'chat/model', ...next });
+      assert.equal(answer.output_text, 'Hello, Ada!');
+      const messages = (upstream.requests[at]!.json as { messages: Array<{ content: unknown }> }).messages;
+      assert.equal(messages.length, 2);
+      assert.match(
+        JSON.stringify(messages[0]),
+        /Summary of the conversation before this point:\\nHello, Ada!/,
+      );
+      assert.match(JSON.stringify(messages[1]), /And now\?/);
+    }
+  });
+
+  test('a compaction_trigger streams its compaction item on a local model, whose next turn reads it', async () => {
+    const stream = await client.responses.create({
+      model: TINY_MODEL,
+      input: [
+        { role: 'user', content: story(1) },
+        { role: 'assistant', content: 'They were happy.' },
+        trigger,
+      ],
+      stream: true,
+    });
+    const events: Array<Record<string, unknown>> = [];
+    for await (const event of stream) events.push(event as unknown as Record<string, unknown>);
+    const final = checkResponseStream(events) as unknown as OpenAI.Responses.Response;
+    assert.equal(final.status, 'completed');
+    assert.deepEqual(
+      events.map((event) => event.type),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    );
+    assert.equal(final.output.length, 1);
+    const item = final.output[0] as unknown as { type: string; encrypted_content: string };
+    assert.equal(item.type, 'compaction');
+    assert.ok((final.usage?.output_tokens ?? 0) > 0, 'the model wrote the summary');
+    const answer = await client.responses.create({
+      model: TINY_MODEL,
+      input: [item as never, { role: 'user', content: 'What happened next?' }],
+      max_output_tokens: 16,
+    });
+    assert.ok(answer.output_text.length > 0);
+    const chained = await client.responses.create({
+      model: TINY_MODEL,
+      previous_response_id: final.id,
+      input: 'What happened next?',
+      max_output_tokens: 16,
+    });
+    assert.ok(chained.output_text.length > 0);
+  });
+
+  test('OpenAI models are handed a compaction_trigger as it came: they compact natively', async () => {
+    const seen = upstream.requests.length;
+    await client.responses.create({ model: 'oai/model', input: [{ role: 'user', content: 'Hi' }, trigger] });
+    const sent = upstream.requests[seen]!;
+    assert.equal(sent.url, '/v1/responses');
+    assert.deepEqual((sent.json as { input: unknown[] }).input.at(-1), { type: 'compaction_trigger' });
+  });
+
+  test('a compaction_trigger that is not the last input item is a 400 naming it, for every model', async () => {
+    const seen = upstream.requests.length;
+    for (const model of [TINY_MODEL, 'chat/model', 'oai/model'])
+      await assert.rejects(
+        client.responses.create({ model, input: [trigger, { role: 'user', content: 'Hi' }] as never }),
+        { status: 400, param: 'input[0]' },
+      );
+    assert.equal(upstream.requests.length, seen, 'nothing reached a model');
   });
 
   test('a 50-turn conversation on the 2,048-token story model keeps answering thanks to compaction', async () => {

@@ -11,6 +11,7 @@ import { flattenClientItems, type ClientCall } from './client-tools.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { HostedToolRunner } from './hosted-tool-runner.ts';
 import { fromLastCheckpoint } from './compaction-item.ts';
+import { compactionTriggered } from './compaction-trigger.ts';
 import { conversationItems, conversationOf } from './conversation-context.ts';
 import { fitContext } from './fit-context.ts';
 import { matchCallOutputs } from './match-call-outputs.ts';
@@ -43,15 +44,21 @@ export interface ResponseContext {
   conversation: string | undefined;
   /** How the model's calls map back to the client's namespaces and tool searches (client-tools.ts). */
   clientCalls: Map<string, ClientCall>;
-  /** False for a warm-up: the context is built and checked, no model runs. */
+  /** False for a warm-up and a compaction trigger: the context is built and checked, no model runs. */
   generate: boolean;
+  /**
+   * The input ends with a `compaction_trigger` that Portico answers (compaction-trigger.ts): the
+   * response's one output item is the whole context compacted (fit-context.ts). The trigger is
+   * stored with the input, but is not in `turn`.
+   */
+  compactionTriggered: boolean;
   /** The tools as the response echoes them. */
   echoTools: Tool[];
   /** What of the request was dropped or ignored because the model cannot take it; one line each. */
   warnings: string[];
   /** The built-in tools Portico runs in this response's loop, if any. */
   hostedTools: HostedToolRunner | undefined;
-  /** The compaction item this response made of its history (`context_management`): its first output item. */
+  /** The compaction item this response made (`context_management`, a trigger): its first output item. */
   compaction?: { item: NativeOutputItem; usage: Usage | undefined };
 }
 
@@ -104,9 +111,12 @@ export async function prepareContext(
       : [];
   const given = await resolveItemReferences(request.input, history, (ids) => ctx.store.items(ids, ctx.owner));
   const input = normalizeInput(given, ctx.newId);
+  const triggered = compactionTriggered(input, provider);
   matchCallOutputs(history, input);
-  // Portico's latest compaction checkpoint stands for everything before it.
-  const context = fromLastCheckpoint([...history, ...input], history.length);
+  // Portico's latest compaction checkpoint stands for everything before it. A trigger Portico
+  // answers is no item to show a model: it asks for what precedes it as one compaction item.
+  const shown = triggered ? input.slice(0, -1) : input;
+  const context = fromLastCheckpoint([...history, ...shown], history.length);
   const offered = offerTools(tools.turn, toolChoice, context.items);
   let turn = buildTurn(request, {
     model,
@@ -156,7 +166,8 @@ export async function prepareContext(
     historyLength: context.historyLength,
     conversation,
     clientCalls: offered.calls,
-    generate: request.generate !== false,
+    generate: request.generate !== false && !triggered,
+    compactionTriggered: triggered,
     echoTools: tools.echo,
     warnings,
     hostedTools,

@@ -1,10 +1,8 @@
 import type { CompactRequest } from '../api/compact.ts';
-import type { Item } from '../api/items.ts';
 import type { NativeOutputItem, Usage } from '../api/response.ts';
 import { prepareContext } from './build-context.ts';
-import { sealCheckpoint } from './compaction-item.ts';
+import { compactTurn } from './compact-items.ts';
 import type { EngineContext } from './engine-context.ts';
-import { summarizeItems } from './summarize-context.ts';
 import { toUsage } from './usage.ts';
 
 export interface CompactResource {
@@ -19,7 +17,7 @@ export interface CompactResource {
  * `POST /v1/responses/compact`: the context a request would have (its input, or the chain
  * behind `previous_response_id`, with its instructions) as one `compaction` item, which later
  * input carries in place of it. OpenAI models compact natively (their own encrypted item);
- * every other model writes the summary itself (compaction-item.ts).
+ * every other model writes the summary itself (compact-items.ts).
  */
 export async function compactResponse(
   body: CompactRequest,
@@ -46,27 +44,6 @@ export async function compactResponse(
     const compacted = await provider.compact(turn, signal);
     return { ...answer, output: compacted.output, usage: toUsage(compacted.usage) };
   }
-  const instructions: Item[] = turn.instructions
-    ? [
-        {
-          type: 'message',
-          id: ctx.newId('msg'),
-          role: 'developer',
-          content: [{ type: 'input_text', text: turn.instructions }],
-        },
-      ]
-    : [];
-  const { summary, usage } = await summarizeItems(
-    model.id,
-    model.contextWindow,
-    [...instructions, ...turn.items],
-    ctx,
-    signal,
-  );
-  const item = {
-    type: 'compaction',
-    id: ctx.newId('cmp'),
-    encrypted_content: sealCheckpoint({ summary, kept: [] }),
-  };
+  const { item, usage } = await compactTurn(turn, model, ctx, signal);
   return { ...answer, output: [item], usage: usage ?? toUsage(undefined) };
 }

@@ -3,10 +3,9 @@ import type { Item } from '../api/items.ts';
 import { clip } from '../api/limits.ts';
 import type { Provider, Turn } from '../providers/provider.ts';
 import type { ResponseContext } from './build-context.ts';
-import { checkpointItems, sealCheckpoint } from './compaction-item.ts';
+import { compactItems, compactTurn } from './compact-items.ts';
 import type { EngineContext } from './engine-context.ts';
 import { estimateTokens, upperBoundTokens } from './estimate-tokens.ts';
-import { summarizeItems } from './summarize-context.ts';
 
 /** The tokens a turn takes as it would be sent: the provider's own count where it has one, else Portico's estimate. */
 export async function countTurnTokens(turn: Turn, provider: Provider, signal: AbortSignal): Promise<number> {
@@ -72,13 +71,20 @@ export async function fitContext(
  * threshold (default 80% of the window), the model summarizes the history and a compaction
  * item (compaction-item.ts) holding the summary and this request's input takes its place; the
  * response shows it as its first output item, and later turns read it instead of the history.
- * A provider that compacts natively (OpenAI) is handed the setting instead.
+ * A `compaction_trigger` compacts the whole context (as `POST /responses/compact` does), and the
+ * item is the response's only output: no model turn follows, no hosted tool runs. A provider
+ * that compacts natively (OpenAI) is handed the setting or the trigger instead.
  */
 async function compactIfAsked(
   context: ResponseContext,
   ctx: EngineContext,
   signal: AbortSignal,
 ): Promise<ResponseContext> {
+  if (context.compactionTriggered) {
+    const compaction = await compactTurn(context.turn, context.model, ctx, signal);
+    const turn = { ...context.turn, items: compaction.items };
+    return { ...context, turn, historyLength: turn.items.length, compaction, hostedTools: undefined };
+  }
   const asked = context.request.context_management?.find((entry) => entry.type === 'compaction');
   const { turn, provider, model } = context;
   const historyLength = Math.min(context.historyLength, turn.items.length);
@@ -88,16 +94,9 @@ async function compactIfAsked(
   if ((await countTurnTokens(turn, provider, signal)) <= threshold) return context;
   const history = turn.items.slice(0, historyLength);
   const kept = turn.items.slice(historyLength);
-  const { summary, usage } = await summarizeItems(model.id, model.contextWindow, history, ctx, signal);
-  const id = ctx.newId('cmp');
-  const item = { type: 'compaction', id, encrypted_content: sealCheckpoint({ summary, kept }) };
-  const items = checkpointItems(id, { summary, kept });
-  return {
-    ...context,
-    turn: { ...turn, items },
-    historyLength: items.length - kept.length,
-    compaction: { item, usage },
-  };
+  const compaction = await compactItems(model, history, kept, ctx, signal);
+  const { items } = compaction;
+  return { ...context, turn: { ...turn, items }, historyLength: items.length - kept.length, compaction };
 }
 
 /** The history as whole turns: each starts at a user message (what precedes the first is a turn of its own). */

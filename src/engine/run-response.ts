@@ -360,10 +360,11 @@ function unforced(choice: ToolChoice): ToolChoice {
 /**
  * A completed response whose output breaks a strict schema fails. An upstream that ignored the
  * schema is at fault (a 502 where the answer is an HTTP error); a local model's grammar enforces
- * it, so there a break is Portico's own (a 500).
+ * it, so there a break is Portico's own (a 500). A response no model answered (a warm-up, a
+ * compaction trigger) has no output to check.
  */
 function checkOutput(run: Run, ending: Ending): { ending: Ending; cause?: ApiError } {
-  const strict = strictOutputSpec(run.context.turn);
+  const strict = run.context.generate && strictOutputSpec(run.context.turn);
   const broken =
     ending.status === 'completed' && strict && checkStrictOutput(run.writer.snapshot.output, strict);
   if (!broken) return { ending };

@@ -132,6 +132,10 @@ export function mapInputItems(items: readonly Item[]): WireInputItem[] {
           }),
         );
         break;
+      case 'compaction_trigger':
+        // Its schema has only a type: the id Portico stored it under is no field of it.
+        out.push({ type: item.type });
+        break;
       default:
         out.push(item);
     }
