@@ -15,6 +15,7 @@ import { KeyedLock, type KeyedLocks } from './engine/keyed-lock.ts';
 import { createGateway, type Gateway } from './gateway/create-gateway.ts';
 import type { MetricsSnapshot } from './gateway/metrics.ts';
 import type { RateLimiter } from './gateway/rate-limiter.ts';
+import { unknownRouteModels } from './gateway/route-models.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { listLocalModels } from './providers/local/list-local-models.ts';
 import { LocalProvider } from './providers/local/local-provider.ts';
@@ -171,6 +172,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         problem: `names no model: '${config.embeddingModel}' is not in the catalog`,
       },
     ]);
+  // Likewise a route's model that names nothing.
+  const routeIssues = [...config.gateways].flatMap(([id, gateway]) =>
+    unknownRouteModels(gateway.routes ?? [], catalog).map((issue) => ({
+      ...issue,
+      path: `gateways.${id}.${issue.path}`,
+    })),
+  );
+  if (routeIssues.length > 0) throw new ConfigError(config.file ?? 'the config', routeIssues);
 
   const stores =
     options.stores ??

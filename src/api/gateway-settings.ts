@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { DynamicRoutesInput, type DynamicRoute } from './dynamic-route.ts';
+import { MAX_ATTEMPTS } from './limits.ts';
 
 /** How the delay between retries grows: `delay`, `delay * n`, `delay * 2^(n-1)`. */
 export const BACKOFFS = ['constant', 'linear', 'exponential'] as const;
 export type Backoff = (typeof BACKOFFS)[number];
 
-/** Cloudflare's limits: at most 5 attempts, at most 5 s between them, cache TTLs up to a month. */
-export const MAX_ATTEMPTS = 5;
+/** Cloudflare's limits: at most 5 s between attempts (at most 5 of them), cache TTLs up to a month. */
 export const MAX_RETRY_DELAY_MS = 5000;
 export const MAX_CACHE_TTL_S = 30 * 24 * 3600;
 /** Below a minute a cached answer is worth less than the bookkeeping (Cloudflare's floor). */
@@ -62,6 +63,8 @@ export const GatewaySettingsInput = z.strictObject({
   /** Milliseconds to the first byte of the answer, per attempt. */
   request_timeout_ms: z.int().positive('must be positive').nullable().optional(),
   spend_limit: SpendLimitRule.nullable().optional(),
+  /** Dynamic routes, run by `model: "dynamic/<name>"` (an update replaces the whole list). */
+  routes: DynamicRoutesInput.optional(),
 });
 export type GatewaySettingsInput = z.input<typeof GatewaySettingsInput>;
 
@@ -93,6 +96,8 @@ export interface GatewaySettings {
   retries: Retries;
   requestTimeoutMs: number | null;
   spendLimit: SpendLimit | null;
+  /** Its dynamic routes; absent: none (a gateway stored before routes existed has none either). */
+  routes?: DynamicRoute[];
   /** Where it is defined: the config file's gateways are read-only through the admin API. */
   source: 'builtin' | 'config' | 'api';
   createdAt: number;
@@ -150,6 +155,7 @@ export function applyGatewaySettings(
             limitUsd: input.spend_limit.limit_usd,
             periodMs: input.spend_limit.period * 1000,
           },
+    ...(input.routes !== undefined ? { routes: input.routes } : {}),
   };
 }
 
@@ -177,6 +183,7 @@ export function gatewayObject(settings: GatewaySettings) {
       limit_usd: settings.spendLimit.limitUsd,
       period: settings.spendLimit.periodMs / 1000,
     },
+    routes: settings.routes ?? [],
     source: settings.source,
     created_at: Math.floor(settings.createdAt / 1000),
     updated_at: Math.floor(settings.updatedAt / 1000),

@@ -46,11 +46,22 @@ export const LIMITS = {
    * a 176 MiB answer failed mid-stream as a string too long to make, and the connection dropped.
    */
   outputChars: 32 * 1024 * 1024,
+  /** Dynamic routes one gateway holds. */
+  routesPerGateway: 32,
+  /** Elements of one dynamic route. */
+  routeElements: 64,
+  /** Nesting of `$and` / `$or` in one route condition. */
+  routeConditionDepth: 4,
+  /** Fields and operators in one route condition, in all (the values of `$in` included). */
+  routeConditionTerms: 256,
   /** Characters of a client-sent value quoted back in an error message. */
   echoedChars: 64,
   /** Characters of an error message (an upstream's included) sent to a client. */
   messageChars: 1_000,
 } as const;
+
+/** Attempts of one request, retries included (Cloudflare's limit), wherever they are set. */
+export const MAX_ATTEMPTS = 5;
 
 /** A client value as an error message quotes it: cut short, with how much was left out. */
 export function clip(value: string, max: number = LIMITS.echoedChars): string {

@@ -8,6 +8,15 @@ export interface ResolvedModel {
   provider: Provider;
 }
 
+/** The 404 for a model (or a dynamic route) that is not there, naming `model`. */
+export function modelNotFound(id: string): ApiError {
+  return notFound(
+    `The model '${clip(id)}' does not exist or you do not have access to it.`,
+    'model_not_found',
+    'model',
+  );
+}
+
 /** The models Portico can serve and the providers behind them. */
 export class Catalog {
   private readonly models = new Map<string, CatalogModel>();
@@ -32,12 +41,7 @@ export class Catalog {
   /** The model, served now or not (a proxied one whose provider is not configured), or a 404. */
   known(id: string): CatalogModel {
     const model = this.models.get(id);
-    if (!model)
-      throw notFound(
-        `The model '${clip(id)}' does not exist or you do not have access to it.`,
-        'model_not_found',
-        'model',
-      );
+    if (!model) throw modelNotFound(id);
     return model;
   }
 

@@ -36,7 +36,7 @@ export class LocalBackend implements CliBackend {
   private readonly admin: GatewayAdmin;
 
   private constructor(private readonly runtime: Runtime) {
-    this.admin = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways);
+    this.admin = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
   }
 
   /** A command that runs models leaves queued background runs to the server; one that only reads recovers nothing. */

@@ -3,16 +3,10 @@ import { ApiError, badRequest } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { parseBody } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { providerModel } from '../catalog/provider-model.ts';
 import { optionsFromHeaders, withoutUndefined } from '../gateway/options-from-headers.ts';
 import { OptionValues } from '../gateway/request-options.ts';
-import {
-  chatStep,
-  messagesStep,
-  responsesStep,
-  workersAiStep,
-  type ModelName,
-  type ParsedStep,
-} from './parse-step.ts';
+import { chatStep, messagesStep, responsesStep, workersAiStep, type ParsedStep } from './parse-step.ts';
 
 const UniversalStep = z.strictObject({
   provider: z.string().min(1).max(64),
@@ -32,15 +26,6 @@ type UniversalStep = z.output<typeof UniversalStep>;
 
 /** Steps a universal request may list. */
 const MAX_STEPS = 20;
-
-/**
- * A model name as a provider's own API spells it (`gpt-5.4-pro` on the `openai` path) as the
- * catalog id (`openai/gpt-5.4-pro`); a name the catalog already knows stays as it is.
- */
-export function providerModel(catalog: Catalog, provider: string): ModelName {
-  return (model) =>
-    catalog.get(model) || !catalog.get(`${provider}/${model}`) ? model : `${provider}/${model}`;
-}
 
 /** An error inside a step names its place: `[1].query.input`, `[0].headers.cf-aig-cache-ttl`. */
 function within<T>(prefix: string, work: () => T): T {

@@ -1,4 +1,4 @@
-import { forbidden } from '../api/errors.ts';
+import { forbidden, type ApiError } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { admitted, type Layer } from './gateway-call.ts';
 import { isAdmin, matchesPattern, requireKey, type Principal } from './principal.ts';
@@ -29,8 +29,12 @@ export const authorizeModel: Layer = async (ctx, next) => {
 
 /** A 403 naming the model when the principal's key is scoped to other models. */
 export function assertModelAllowed(principal: Principal, model: string): void {
-  if (!modelAllowed(principal, model))
-    throw forbidden(`This key may not use the model '${clip(model)}'.`, 'model_not_allowed', 'model');
+  if (!modelAllowed(principal, model)) throw modelNotAllowed(model);
+}
+
+/** The 403 for a model the principal's key may not use. */
+export function modelNotAllowed(model: string): ApiError {
+  return forbidden(`This key may not use the model '${clip(model)}'.`, 'model_not_allowed', 'model');
 }
 
 /** Whether the principal's key may use `model`. */

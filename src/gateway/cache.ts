@@ -5,6 +5,7 @@ import type { CachedAnswer, CacheStore } from '../store/cache-store.ts';
 import { cacheKey } from './cache-key.ts';
 import { admitted, stepOptions, type Layer, type ModelEventRecorder } from './gateway-call.ts';
 import type { RequestOptions } from './request-options.ts';
+import { namesRoute } from './route-candidates.ts';
 import { withFields } from '../with-fields.ts';
 
 /** With `cf-aig-cache-key` on a gateway that does not cache, an answer is kept five minutes (Cloudflare's rule). */
@@ -37,6 +38,8 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
     if (steps.every((step) => ttlFor(gateway, stepOptions(call, step)) === 0)) return next();
     // A conversation grows with every turn and keeps its id: the same request on it asks anew.
     if (steps.some((step) => step.request.conversation)) return next();
+    // A dynamic route decides per request (a draw, a counter, metadata the key leaves out).
+    if (steps.some(namesRoute)) return next();
     const key = cacheKey(
       principal.project,
       steps.map((step) => step.request),

@@ -49,6 +49,8 @@ export interface GatewayDeps {
   now: () => number;
   newId: IdGenerator;
   rateLimiter?: RateLimiter;
+  /** A number in [0, 1), for dynamic routes' percentage elements; default Math.random. */
+  random?: () => number;
   /** Where answers are cached; default the database's (`stores.cache`). */
   cache?: CacheStore;
 }
@@ -91,18 +93,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const keys = new CachedKeyStore(stores.keys, now);
   const keyCheck = { keys, now };
   const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
-  const limits = [
-    authorizeModel,
-    rateLimit(deps.rateLimiter ?? new MemoryRateLimiter(), now),
-    spendLimit(stores.logs, now),
-  ];
+  const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
+  const limits = [authorizeModel, rateLimit(limiter, now), spendLimit(stores.logs, now)];
   const logDeps = { writer, metrics, catalog, now };
   const pipeline = compose([
     ...admission,
     logRequest(logDeps),
     ...limits,
     cache(answers, now, logger),
-    retryAndFallback(catalog),
+    retryAndFallback({ catalog, limiter, now, random: deps.random ?? Math.random }),
     runEngine(deps.engineFor),
   ]);
 

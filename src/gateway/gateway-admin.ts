@@ -1,4 +1,5 @@
-import { ApiError } from '../api/errors.ts';
+import { ApiError, badRequest } from '../api/errors.ts';
+import type { Catalog } from '../catalog/catalog.ts';
 import type { z } from 'zod';
 import {
   applyGatewaySettings,
@@ -8,6 +9,7 @@ import {
 } from '../api/gateway-settings.ts';
 import type { GatewayStore } from '../store/gateway-store.ts';
 import { DEFAULT_GATEWAY, gatewayNotFound, type GatewayRegistry } from './gateway-registry.ts';
+import { unknownRouteModels } from './route-models.ts';
 
 type Input = z.output<typeof GatewaySettingsInput>;
 
@@ -27,9 +29,11 @@ export class GatewayAdmin {
   constructor(
     private readonly registry: GatewayRegistry,
     private readonly store: GatewayStore,
+    private readonly catalog: Catalog,
   ) {}
 
   async create(id: string, input: Input): Promise<GatewaySettings> {
+    this.checkRoutes(input);
     if (await this.exists(id))
       throw new ApiError({
         status: 409,
@@ -47,6 +51,7 @@ export class GatewayAdmin {
   /** `default` can be changed even before it was ever stored: it starts from its built-in settings. */
   async update(id: string, input: Input): Promise<GatewaySettings> {
     if (this.registry.isConfigured(id)) throw readOnly(id);
+    this.checkRoutes(input);
     const current = await this.registry.get(id);
     if (!current) throw gatewayNotFound(id);
     const now = this.registry.clock();
@@ -61,6 +66,13 @@ export class GatewayAdmin {
     if (this.registry.isConfigured(id)) throw readOnly(id);
     const deleted = await this.store.delete(id);
     if (!deleted && id !== DEFAULT_GATEWAY) throw gatewayNotFound(id);
+  }
+
+  /** A route's model elements must name models of the catalog: a 400 names the first that does not. */
+  private checkRoutes(input: Input): void {
+    const [unknown] = unknownRouteModels(input.routes ?? [], this.catalog);
+    if (unknown)
+      throw badRequest(unknown.path, `Invalid '${unknown.path}': ${unknown.problem}.`, 'invalid_value');
   }
 
   private async exists(id: string): Promise<boolean> {

@@ -7,19 +7,23 @@ function describe(rule: RateLimit): string {
   return `${rule.limit} request${rule.limit === 1 ? '' : 's'} per ${rule.periodMs / 1000} s (${rule.technique} window)`;
 }
 
+/** The 429 for a request over `owner`'s rule, with `retry-after`. */
+export function overLimit(rule: RateLimit, retryAfterMs: number, owner: string): ApiError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiError({
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'rate_limit_exceeded',
+    message: `Rate limit reached for ${owner}: ${describe(rule)}. Try again in ${retryAfter} s.`,
+    retryAfter,
+  });
+}
+
 /** Per gateway and per key: over either rule, a 429 with `retry-after`, and the request is not run. */
 export function rateLimit(limiter: RateLimiter, now: () => number): Layer {
   const consume = async (key: string, rule: RateLimit, owner: string) => {
     const decision = await limiter.consume(key, rule, now());
-    if (decision.allowed) return;
-    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    throw new ApiError({
-      status: 429,
-      type: 'rate_limit_error',
-      code: 'rate_limit_exceeded',
-      message: `Rate limit reached for ${owner}: ${describe(rule)}. Try again in ${retryAfter} s.`,
-      retryAfter,
-    });
+    if (!decision.allowed) throw overLimit(rule, decision.retryAfterMs, owner);
   };
   return async (ctx, next) => {
     // A background run was counted when it was queued.

@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  BACKOFFS,
-  CacheTtl,
-  MAX_ATTEMPTS,
-  MAX_RETRY_DELAY_MS,
-  type Backoff,
-} from '../api/gateway-settings.ts';
+import { BACKOFFS, CacheTtl, MAX_RETRY_DELAY_MS, type Backoff } from '../api/gateway-settings.ts';
+import { MAX_ATTEMPTS } from '../api/limits.ts';
 
 /** Cloudflare keeps the first five metadata entries of a request and drops the rest. */
 export const MAX_METADATA_ENTRIES = 5;

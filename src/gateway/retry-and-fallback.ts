@@ -1,48 +1,81 @@
 import { ApiError, toApiError } from '../api/errors.ts';
-import type { CreateResponseRequest } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { CachedAnswer } from '../store/cache-store.ts';
 import { modelAllowed } from './authorize-model.ts';
 import { MAX_HONORED_RETRY_AFTER_S, retryDelayMs, sleep } from './backoff.ts';
-import { admitted, stepOptions, type GatewayContext, type Layer, type Step } from './gateway-call.ts';
+import type { Candidate } from './candidate.ts';
+import {
+  admitted,
+  stepOptions,
+  type GatewayCall,
+  type GatewayContext,
+  type Layer,
+  type Step,
+} from './gateway-call.ts';
+import { namesRoute, routeCandidates, type RouteDeps } from './route-candidates.ts';
 import { withFields } from '../with-fields.ts';
 
-/** One thing to try: a step's request, or the same request on one of its model's fallbacks. */
-interface Candidate {
-  request: CreateResponseRequest;
-  options: Step['options'];
-  /** Universal steps hand over on any error; a model's fallbacks only on the upstream's failures. */
-  anyError: boolean;
-  /** A universal step that cannot run: trying it fails with this. */
-  refused: ApiError | undefined;
+/** A step's own candidate, then its model's configured fallbacks; `lastStep`: no step follows. */
+function* stepCandidates(
+  call: GatewayCall,
+  step: Step,
+  lastStep: boolean,
+  catalog: Catalog,
+): Generator<Candidate, void, undefined> {
+  const fallbacks =
+    (call.modelFallbacks && !step.refused && catalog.get(step.request.model)?.fallbacks) || NONE;
+  const anyError = call.steps.length > 1;
+  const own = {
+    request: step.request,
+    options: step.options,
+    anyError,
+    refused: step.refused,
+    routed: false,
+  };
+  yield { ...own, final: lastStep && fallbacks.length === 0 };
+  for (const [index, model] of fallbacks.entries())
+    yield { ...own, request: { ...step.request, model }, final: lastStep && index === fallbacks.length - 1 };
+}
+const NONE: readonly string[] = [];
+
+/** Every step's candidates, in order; a candidate's place is its `cf-aig-step`. */
+function* candidates(call: GatewayCall, catalog: Catalog): Generator<Candidate, void, undefined> {
+  const { steps } = call;
+  for (let index = 0; index < steps.length; index++)
+    yield* stepCandidates(call, steps[index]!, index === steps.length - 1, catalog);
 }
 
-/** The call's candidates, in order; a candidate's index is its `cf-aig-step`. */
-function candidates(ctx: GatewayContext, catalog: Catalog): Candidate[] {
-  const { call } = ctx;
-  return call.steps.flatMap((step): Candidate[] => {
-    const own = {
-      request: step.request,
-      options: step.options,
-      anyError: call.steps.length > 1,
-      refused: step.refused,
-    };
-    if (!call.modelFallbacks || step.refused) return [own];
-    const fallbacks = catalog.get(step.request.model)?.fallbacks ?? [];
-    return [own, ...fallbacks.map((model) => ({ ...own, request: { ...step.request, model } }))];
-  });
+/** The same, where a step names a dynamic route: its candidates are the route's walk. */
+async function* routedCandidates(
+  ctx: GatewayContext,
+  deps: RouteDeps,
+): AsyncGenerator<Candidate, void, undefined> {
+  const { steps } = ctx.call;
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
+    const lastStep = index === steps.length - 1;
+    if (namesRoute(step)) yield* routeCandidates(ctx, step, lastStep, deps);
+    else yield* stepCandidates(ctx.call, step, lastStep, deps.catalog);
+  }
 }
 
 /**
- * What runs, by `cf-aig-step`: every candidate, or for a cached answer only the one that made
- * it, as the model that made it, once (so that it answers in its step's format again).
+ * What a cached answer replays: only the candidate that made it, as the model that made it,
+ * once (so that it answers in its step's format again), at its `cf-aig-step`. (A route's
+ * answers are never cached: see cache.ts.)
  */
-function toRun(ctx: GatewayContext, catalog: Catalog): Array<[number, Candidate]> {
-  const list = candidates(ctx, catalog);
-  const { replay } = ctx;
-  if (!replay) return [...list.entries()];
-  const step = replay.step !== undefined && replay.step < list.length ? replay.step : 0;
-  const made = list[step]!;
-  return [[step, { ...made, request: { ...made.request, model: replay.model }, anyError: false }]];
+function replayed(call: GatewayCall, catalog: Catalog, replay: CachedAnswer): [number, Candidate] {
+  let at = 0;
+  let made: Candidate | undefined;
+  for (const candidate of candidates(call, catalog)) {
+    if (at === replay.step) made = candidate;
+    if (made) break;
+    at += 1;
+  }
+  const step = made ? at : 0;
+  made ??= candidates(call, catalog).next().value!;
+  const request = { ...made.request, model: replay.model };
+  return [step, { ...made, request, anyError: false, final: true }];
 }
 
 function upstreamTimeout(ms: number): ApiError {
@@ -76,6 +109,14 @@ function fallsBack(error: ApiError): boolean {
   return error.retryable || error.type === 'upstream_error' || error.code === 'provider_not_configured';
 }
 
+/** The answer's headers of its own: `cf-aig-step`, and for a route's model `cf-aig-model` and `cf-aig-provider`. */
+function answered(step: number, candidate: Candidate, catalog: Catalog): Record<string, string> {
+  const stepHeader = { 'cf-aig-step': String(step) };
+  if (!candidate.routed) return stepHeader;
+  const model = candidate.request.model;
+  return { ...stepHeader, 'cf-aig-model': model, 'cf-aig-provider': catalog.get(model)?.provider ?? '' };
+}
+
 /**
  * Runs the rest of the pipeline until something answers: each candidate up to its attempts,
  * with backoff and jitter between them (honouring `retry-after`), each attempt limited to the
@@ -83,19 +124,31 @@ function fallsBack(error: ApiError): boolean {
  * event are retried (the engine waits for it before answering), so nothing a client has seen
  * is ever sent twice. `cf-aig-step` names the candidate that answered.
  */
-export function retryAndFallback(catalog: Catalog): Layer {
+export function retryAndFallback(deps: RouteDeps): Layer {
   return async (ctx, next) => {
     const { gateway, principal } = admitted(ctx);
+    const { call, replay } = ctx;
     let failure: ApiError | undefined;
-    const running = toRun(ctx, catalog);
-    for (const [index, [step, candidate]] of running.entries()) {
+    const [replayStep, replayCandidate] = replay ? replayed(call, deps.catalog, replay) : [0, undefined];
+    // A plain generator for the usual request; an async one (a route's limiter is awaited) for a route.
+    const source = replayCandidate
+      ? [replayCandidate].values()
+      : call.steps.some(namesRoute)
+        ? routedCandidates(ctx, deps)
+        : candidates(call, deps.catalog);
+    for (let index = 0; ; index++) {
+      const pending = source.next();
+      const item = pending instanceof Promise ? await pending : pending;
+      if (item.done) break;
+      const candidate = item.value;
+      const step = replayCandidate ? replayStep : index;
       if (candidate.refused) {
         failure = candidate.refused;
         continue;
       }
       // A model's fallback the key may not use is passed over: the steps it asked for were checked.
       if (!modelAllowed(principal, candidate.request.model)) continue;
-      const options = stepOptions(ctx.call, candidate);
+      const options = stepOptions(call, candidate);
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;
       for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -103,16 +156,16 @@ export function retryAndFallback(catalog: Catalog): Layer {
         ctx.trace.model = candidate.request.model;
         // Once retried, the very last attempt waits however long it takes (Cloudflare's rule):
         // nothing is left to hand over to.
-        const last = attempts > 1 && attempt === attempts && index === running.length - 1;
-        const limited = timeLimited(ctx.call.signal, last ? null : timeoutMs);
+        const last = attempts > 1 && attempt === attempts && candidate.final;
+        const limited = timeLimited(call.signal, last ? null : timeoutMs);
         ctx.attempt = { request: candidate.request, signal: limited.signal };
         try {
           const answer = await next();
           ctx.trace.step = step;
-          const headers = withFields(answer.headers, { 'cf-aig-step': String(step) });
+          const headers = withFields(answer.headers, answered(step, candidate, deps.catalog));
           return { ...answer, step, stepOptions: options, headers };
         } catch (error) {
-          if (ctx.call.signal.aborted) throw error;
+          if (call.signal.aborted) throw error;
           failure = limited.signal.aborted ? (limited.signal.reason as ApiError) : toApiError(error);
         } finally {
           limited.clear();
@@ -122,7 +175,7 @@ export function retryAndFallback(catalog: Catalog): Layer {
         if (retryAfter !== undefined && retryAfter > MAX_HONORED_RETRY_AFTER_S) break;
         const delay = options.retryDelayMs ?? gateway.retries.delayMs;
         const backoff = options.backoff ?? gateway.retries.backoff;
-        await sleep(retryDelayMs(delay, backoff, attempt, retryAfter), ctx.call.signal);
+        await sleep(retryDelayMs(delay, backoff, attempt, retryAfter), call.signal);
       }
       if (!failure || !(candidate.anyError || fallsBack(failure))) break;
     }
