@@ -34,57 +34,33 @@ const model = (id: string, provider: string, name: string, fallback?: string) =>
   outputs: { success: { elementId: 'end' }, ...(fallback ? { fallback: { elementId: fallback } } : {}) },
 });
 
+/** A route from `start` through `middle` to the smart or the cheap model. */
+const twoModels = (name: string, middle: Record<string, unknown> & { id: string }) => ({
+  name,
+  elements: [
+    start(middle.id),
+    middle,
+    model('smart', 'smart', 'large'),
+    model('cheap', 'cheap', 'small'),
+    end,
+  ],
+});
+const to = (elementId: string) => ({ elementId });
+
 const ROUTES = [
-  {
-    name: 'tiers',
-    elements: [
-      start('plan'),
-      {
-        id: 'plan',
-        type: 'conditional',
-        properties: { conditions: { 'metadata.plan': { $eq: 'paid' } } },
-        outputs: { true: { elementId: 'smart' }, false: { elementId: 'cheap' } },
-      },
-      model('smart', 'smart', 'large'),
-      model('cheap', 'cheap', 'small'),
-      end,
-    ],
-  },
-  {
-    name: 'split',
-    elements: [
-      start('share'),
-      {
-        id: 'share',
-        type: 'percentage',
-        outputs: { '30%': { elementId: 'cheap' }, else: { elementId: 'smart' } },
-      },
-      model('smart', 'smart', 'large'),
-      model('cheap', 'cheap', 'small'),
-      end,
-    ],
-  },
-  {
-    name: 'limited',
-    elements: [
-      start('quota'),
-      {
-        id: 'quota',
-        type: 'rate_limit',
-        properties: {
-          limitType: 'count',
-          key: 'metadata.user',
-          limit: 2,
-          interval: 3600,
-          technique: 'sliding',
-        },
-        outputs: { success: { elementId: 'smart' }, fallback: { elementId: 'cheap' } },
-      },
-      model('smart', 'smart', 'large'),
-      model('cheap', 'cheap', 'small'),
-      end,
-    ],
-  },
+  twoModels('tiers', {
+    id: 'plan',
+    type: 'conditional',
+    properties: { conditions: { 'metadata.plan': { $eq: 'paid' } } },
+    outputs: { true: to('smart'), false: to('cheap') },
+  }),
+  twoModels('split', { id: 'share', type: 'percentage', outputs: { '30%': to('cheap'), else: to('smart') } }),
+  twoModels('limited', {
+    id: 'quota',
+    type: 'rate_limit',
+    properties: { limitType: 'count', key: 'metadata.user', limit: 2, interval: 3600, technique: 'sliding' },
+    outputs: { success: to('smart'), fallback: to('cheap') },
+  }),
   {
     name: 'strict',
     elements: [
