@@ -249,6 +249,18 @@ describe('dynamic routes', () => {
     assert.equal(log.attempts, 2);
   });
 
+  test('a streamed answer comes from the model that started answering; background is refused', async () => {
+    const stream = await gateway
+      .client()
+      .responses.create({ model: 'dynamic/resilient', input: 'hi', stream: true });
+    let text = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+    assert.equal(text, 'cheap answered');
+    const queued = await ask('tiers', {}, { background: true });
+    assert.equal(queued.status, 400);
+    assert.equal((queued.json.error as { param: string }).param, 'background');
+  });
+
   test("a route's answers are not cached: each request walks the route", async () => {
     const cached = { ...plan('paid'), 'cf-aig-cache-ttl': '3600' };
     const first = await ask('tiers', cached);

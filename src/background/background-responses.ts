@@ -14,6 +14,7 @@ import { closeStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import { queuedCaller, type GatewayCall, type QueuedCaller } from '../gateway/gateway-call.ts';
+import { namesRoute } from '../gateway/route-candidates.ts';
 import type { QueuedRequest } from './queued-request.ts';
 
 export interface BackgroundDeps {
@@ -38,6 +39,13 @@ export class BackgroundResponses {
    */
   async submit(call: GatewayCall): Promise<ResponseObject> {
     const { principal, gateway } = await this.deps.admit(call);
+    // A queued response names its model when it is queued; a route chooses one as it runs.
+    if (call.steps.some(namesRoute))
+      throw badRequest(
+        'background',
+        `A dynamic route ('${clip(call.steps[0]!.request.model)}') chooses its model as the request runs: it cannot run in the background. Send it without background, or name a model.`,
+        'unsupported_parameter',
+      );
     return this.enqueue(call.steps[0]!.request, principal.project, gateway.id, queuedCaller(principal));
   }
 

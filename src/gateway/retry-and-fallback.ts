@@ -25,14 +25,15 @@ function* stepCandidates(
   const fallbacks =
     (call.modelFallbacks && !step.refused && catalog.get(step.request.model)?.fallbacks) || NONE;
   const anyError = call.steps.length > 1;
-  const own = {
+  const own: Candidate = {
     request: step.request,
     options: step.options,
     anyError,
     refused: step.refused,
+    final: lastStep && fallbacks.length === 0,
     routed: false,
   };
-  yield { ...own, final: lastStep && fallbacks.length === 0 };
+  yield own;
   for (const [index, model] of fallbacks.entries())
     yield { ...own, request: { ...step.request, model }, final: lastStep && index === fallbacks.length - 1 };
 }
