@@ -23,6 +23,7 @@ function row(g: GatewayObject): string[] {
     g.collect_logs ? (g.log_payloads ? 'bodies' : 'metadata') : 'off',
     `${g.retries.max_attempts}x ${g.retries.backoff}`,
     g.spend_limit ? `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s` : '-',
+    g.routes.map((route) => route.name).join(', ') || '-',
     g.source,
   ];
 }
@@ -72,7 +73,7 @@ export const gatewaysCommand: Command = {
       else
         process.stdout.write(
           formatTable(
-            ['ID', 'AUTH', 'CACHE', 'RATE LIMIT', 'LOGS', 'RETRIES', 'SPEND LIMIT', 'SOURCE'],
+            ['ID', 'AUTH', 'CACHE', 'RATE LIMIT', 'LOGS', 'RETRIES', 'SPEND LIMIT', 'ROUTES', 'SOURCE'],
             shown.map(row),
           ),
         );
