@@ -166,7 +166,8 @@ describe('dynamic routes', () => {
     assert.equal(response.headers.get('cf-aig-model'), 'smart/large');
     assert.equal(response.headers.get('cf-aig-provider'), 'smart');
     assert.equal(response.headers.get('cf-aig-step'), '0');
-    const free = await ask('tiers', plan('free'));
+    const free = await ask('tiers', { ...plan('free'), origin: 'http://localhost:5173' });
+    assert.match(free.headers.get('access-control-expose-headers') ?? '', /cf-aig-model,cf-aig-provider/);
     assert.equal(free.text, 'cheap answered');
     assert.equal(free.headers.get('cf-aig-model'), 'cheap/small');
     const log = await logOf(free.headers);

@@ -54,6 +54,8 @@ const EXPOSED = [
   'cf-aig-request-id',
   'cf-aig-cache-status',
   'cf-aig-step',
+  'cf-aig-model',
+  'cf-aig-provider',
   'retry-after',
 ];
 
