@@ -14,11 +14,13 @@ import {
 } from './formats/workers-ai/run-embeddings.ts';
 import { embedThroughGateway } from './gateway/embed-through-gateway.ts';
 import { universalSteps } from './formats/universal-steps.ts';
+import { batchAsk } from './formats/workers-ai/batch-input.ts';
 import { logObject } from './gateway/log-objects.ts';
 import { failureIds } from './gateway/log-request.ts';
 import { optionsFromBinding, type GatewayOptions } from './gateway/options-from-binding.ts';
 import { optionsFromHeaders } from './gateway/options-from-headers.ts';
 import type { Principal } from './gateway/principal.ts';
+import type { GatewayCall } from './gateway/gateway-call.ts';
 import type { RequestOptions } from './gateway/request-options.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { DEFAULT_PROJECT } from './store/owner.ts';
@@ -33,6 +35,14 @@ export interface RunOptions {
   returnRawResponse?: boolean;
   /** More request headers: `cf-aig-*` ones act as on HTTP (the `gateway` options win). */
   extraHeaders?: Record<string, string>;
+  /** Submit `{requests: [...]}` as a batch: resolves to `{status: 'queued', model, request_id}`, polled with `{request_id}`. */
+  queueRequest?: boolean;
+  /** WebSocket mode is served over HTTP (`ws://.../v1/responses`): true is refused. */
+  websocket?: boolean;
+  /** Checked as Cloudflare does (at most 5, each 1 to 50 of letters, digits and `: - . / @`); Portico keeps no tags. */
+  tags?: string[];
+  /** Accepted, without effect: Cloudflare's types declare it without saying what it does. */
+  prefix?: string;
 }
 
 export interface AiModelsSearchParams {
@@ -73,7 +83,9 @@ export interface AI {
    * Runs a model in-process, as Workers AI's `env.AI.run(model, inputs, options)`, through
    * the gateway (`options.gateway.id`, default `default`): resolves to the Response object
    * (or, for `prompt` / `messages` inputs, `{response, usage}`; for `text`, the embeddings as
-   * `{shape, data}`), or to a ReadableStream of the SSE bytes when `inputs.stream`.
+   * `{shape, data}`), or to a ReadableStream of the SSE bytes when `inputs.stream`. With
+   * `options.queueRequest`, `{requests: [...]}` is a batch (resolves to `{status, model,
+   * request_id}`); `{request_id}` polls it.
    */
   run(
     model: string,
@@ -150,6 +162,23 @@ export function createAI(options: BindingOptions = {}): AI {
     return (runtime ??= createRuntime(options));
   };
 
+  /**
+   * A batch's answer when `inputs` are one (`{requests}` with `queueRequest`, or a poll's
+   * `{request_id}`): submitted or read back for this binding's project; undefined otherwise.
+   */
+  const batchAnswer = async (
+    model: string,
+    inputs: Record<string, unknown>,
+    runOptions: RunOptions,
+    call: Omit<GatewayCall, 'steps'>,
+  ): Promise<Record<string, unknown> | undefined> => {
+    const ask = batchAsk(model, inputs, runOptions.queueRequest === true, 'options.queueRequest');
+    if (!ask) return undefined;
+    const { batches } = await ready();
+    if (ask.kind === 'poll') return batches.poll(ask.requestId, project, model);
+    return { ...(await batches.submit(call, project, model, ask.requests)) };
+  };
+
   /** One call through the gateway, as the binding makes them; the answer in its step's format. */
   const through = async (
     path: string,
@@ -205,20 +234,36 @@ export function createAI(options: BindingOptions = {}): AI {
       const { gatewayId, options: gatewayOptions } = optionsFromBinding(runOptions.gateway, warnings);
       checkJsonDepth(inputs);
       const options = { ...headerOptions(runOptions.extraHeaders, warnings), ...gatewayOptions };
+      if (runOptions.websocket)
+        throw badRequest(
+          'options.websocket',
+          "WebSocket mode is served over HTTP: open ws://HOST/v1/responses on a Portico server (OpenAI's WebSocket mode).",
+          'unsupported_parameter',
+        );
+      const call = {
+        path: 'binding',
+        credentials: { kind: 'trusted' as const, project },
+        gatewayId,
+        options,
+        modelFallbacks: false,
+        warnings,
+      };
+      const batch = await batchAnswer(model, inputs, runOptions, {
+        ...call,
+        signal: runOptions.signal ?? new AbortController().signal,
+      });
+      if (batch) return runOptions.returnRawResponse ? toResponse({ json: batch }, {}) : batch;
       if (isRunEmbeddingInput(inputs)) {
         const request = runEmbeddingCall(model, inputs);
-        const call = {
-          path: 'binding',
-          credentials: { kind: 'trusted' as const, project },
-          gatewayId,
-          options,
+        const embedding = {
+          ...call,
           steps: [modelStep(model).step],
-          modelFallbacks: false,
           signal: linkedAbort(runOptions.signal).signal,
-          warnings,
           body: inputs,
         };
-        const answer = await logged(embedThroughGateway(await ready(), call, request, runEmbeddingOutput));
+        const answer = await logged(
+          embedThroughGateway(await ready(), embedding, request, runEmbeddingOutput),
+        );
         if (runOptions.returnRawResponse) return toResponse({ json: answer.value }, answer.headers);
         return answer.value;
       }
@@ -283,7 +328,7 @@ export function createAI(options: BindingOptions = {}): AI {
           return `${base}/v1/${options.accountId ?? 'portico'}/${gatewayId}/${provider ?? ''}`;
         },
         async run(request, given) {
-          const runOptions = checkRunOptions(given);
+          const runOptions = checkRunOptions(given, UniversalRunOptions);
           runOptions.signal?.throwIfAborted();
           const warnings: string[] = [];
           checkJsonDepth(request);
@@ -319,19 +364,28 @@ export function createAI(options: BindingOptions = {}): AI {
   return ai;
 }
 
-/** The options of `run` as given (JavaScript callers pass anything): checked, named `options.*`. */
-const RunOptionsInput = z.object({
-  options: z
-    .looseObject({
-      // optionsFromBinding reads the gateway's options, naming each.
-      gateway: z.unknown().optional(),
-      signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
-      returnRawResponse: z.boolean().optional(),
-      extraHeaders: z.record(z.string(), z.string()).optional(),
-    })
-    .nullish(),
+/** Cloudflare's rule for `tags`: at most 5 (duplicates removed), each 1 to 50 letters, digits and `: - . / @`. */
+const Tags = z
+  .array(z.string().regex(/^[A-Za-z0-9:\-./@]{1,50}$/, 'each tag is 1 to 50 letters, digits and : - . / @'))
+  .refine((tags) => new Set(tags).size <= 5, 'at most 5 tags');
+
+/** `AiOptions` as given (JavaScript callers pass anything): checked, an option Portico does not know refused. */
+const RunOptionsShape = z.strictObject({
+  // optionsFromBinding reads the gateway's options, naming each.
+  gateway: z.unknown().optional(),
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+  returnRawResponse: z.boolean().optional(),
+  extraHeaders: z.record(z.string(), z.string()).optional(),
+  queueRequest: z.boolean().optional(),
+  websocket: z.boolean().optional(),
+  tags: Tags.optional(),
+  prefix: z.string().optional(),
 });
 
-function checkRunOptions(options: unknown): RunOptions {
-  return (parseBody(RunOptionsInput, { options }).options ?? {}) as RunOptions;
+/** The options of `gateway(id).run`: those of a universal request. */
+const UniversalRunOptions = RunOptionsShape.pick({ gateway: true, signal: true, extraHeaders: true });
+
+/** The options of `run` as given, named `options.*`. */
+function checkRunOptions(options: unknown, shape: z.ZodType = RunOptionsShape): RunOptions {
+  return (parseBody(z.object({ options: shape.nullish() }), { options }).options ?? {}) as RunOptions;
 }

@@ -7,6 +7,7 @@ import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { BackgroundResponses } from './background/background-responses.ts';
 import { startBackground } from './background/start-background.ts';
+import { Batches } from './formats/workers-ai/batches.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { randomId, type IdGenerator } from './engine/ids.ts';
 import { compactResponse, type CompactResource } from './engine/compact-response.ts';
@@ -103,6 +104,8 @@ export interface Runtime {
   work: WorkTracker;
   /** Queue, follow and cancel background responses. */
   background: BackgroundResponses;
+  /** Workers AI batches (`queueRequest`), each request a background response. */
+  batches: Batches;
   /** Counts a request's input tokens as its model would (`POST /v1/responses/input_tokens`). */
   inputTokens(
     request: CreateResponseRequest,
@@ -278,6 +281,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     corsOrigins: config.corsOrigins,
     work,
     background: background.responses,
+    batches: new Batches({
+      background: background.responses,
+      embedding: { gateway, embedder },
+      batches: stores.batches,
+      responses: store,
+      newId,
+      now,
+    }),
     inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
     compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
     embedder,

@@ -54,6 +54,12 @@ export const LIMITS = {
   routeConditionDepth: 4,
   /** Fields and operators in one route condition, in all (the values of `$in` included). */
   routeConditionTerms: 256,
+  /** Requests in one Workers AI batch (`queueRequest`): each becomes a background response. */
+  batchRequests: 1_000,
+  /** Bytes of one Workers AI batch's `{requests}` as JSON, as Cloudflare bounds its payload. */
+  batchBytes: 10 * 1024 * 1024,
+  /** Characters of a batch request's `external_reference`. */
+  externalReferenceChars: 1_000,
   /** Characters of a client-sent value quoted back in an error message. */
   echoedChars: 64,
   /** Characters of an error message (an upstream's included) sent to a client. */

@@ -7,7 +7,8 @@ import { prepareContext } from '../engine/build-context.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { initialResponse } from '../engine/initial-response.ts';
 import { ResponseWriter } from '../engine/response-writer.ts';
-import type { BackgroundStore } from '../store/background-store.ts';
+import type { BackgroundRun, BackgroundStore } from '../store/background-store.ts';
+import type { Item } from '../api/items.ts';
 import type { Owner } from '../store/owner.ts';
 import type { BackgroundRunner } from './background-runner.ts';
 import { closeStream } from './end-stream.ts';
@@ -28,6 +29,13 @@ export interface BackgroundDeps {
   cancelWaitMs: number;
 }
 
+interface PreparedRun {
+  response: ResponseObject;
+  input: Item[];
+  run: BackgroundRun;
+  events: ResponseStreamEvent[];
+}
+
 /** Background responses as the routes and the binding use them: queue, follow, cancel. */
 export class BackgroundResponses {
   constructor(private readonly deps: BackgroundDeps) {}
@@ -38,27 +46,48 @@ export class BackgroundResponses {
    * queued to run for whoever sent it.
    */
   async submit(call: GatewayCall): Promise<ResponseObject> {
-    const { principal, gateway } = await this.deps.admit(call);
-    // A queued response names its model when it is queued; a route chooses one as it runs.
-    if (call.steps.some(namesRoute))
-      throw badRequest(
-        'background',
-        `A dynamic route ('${clip(call.steps[0]!.request.model)}') chooses its model as the request runs: it cannot run in the background. Send it without background, or name a model.`,
-        'unsupported_parameter',
-      );
-    return this.enqueue(call.steps[0]!.request, principal.project, gateway.id, queuedCaller(principal));
+    const [queued] = await this.submitAll([call]);
+    return queued!;
+  }
+
+  /**
+   * Several background requests, each admitted and validated before any is queued: a refusal
+   * of one (thrown with `index`, its place among `calls`, for the caller to name) queues none.
+   */
+  async submitAll(
+    calls: readonly GatewayCall[],
+    failed: (error: unknown, index: number) => unknown = (error) => error,
+  ): Promise<ResponseObject[]> {
+    const prepared: PreparedRun[] = [];
+    for (const [index, call] of calls.entries()) {
+      try {
+        const { principal, gateway } = await this.deps.admit(call);
+        // A queued response names its model when it is queued; a route chooses one as it runs.
+        if (call.steps.some(namesRoute))
+          throw badRequest(
+            'background',
+            `A dynamic route ('${clip(call.steps[0]!.request.model)}') chooses its model as the request runs: it cannot run in the background. Send it without background, or name a model.`,
+            'unsupported_parameter',
+          );
+        const caller = queuedCaller(principal);
+        prepared.push(await this.#prepare(call.steps[0]!.request, principal.project, gateway.id, caller));
+      } catch (error) {
+        throw failed(error, index);
+      }
+    }
+    return this.#queue(prepared);
   }
 
   /**
    * Validates the request as a foreground response would be (a 400 or 404 now, not a failed
-   * run later), records it as `queued` with its first events, and wakes the workers.
+   * run later) and makes its queued response, run and first events, for #queue to record.
    */
-  async enqueue(
+  async #prepare(
     request: CreateResponseRequest,
     owner: Owner,
     gateway: string | undefined,
     caller: QueuedCaller,
-  ): Promise<ResponseObject> {
+  ): Promise<PreparedRun> {
     const ctx = this.deps.engine(owner);
     // Checked now, files looked up; the run builds it again and reads them then.
     const context = await prepareContext(request, ctx, undefined, 'check');
@@ -82,9 +111,15 @@ export class BackgroundResponses {
         caller,
       } satisfies QueuedRequest,
     };
-    await this.deps.store.enqueue(response, context.input, run, writer.drain());
+    return { response, input: context.input, run, events: writer.drain() };
+  }
+
+  /** Records each run as `queued` with its first events, and wakes the workers. */
+  async #queue(prepared: readonly PreparedRun[]): Promise<ResponseObject[]> {
+    for (const { response, input, run, events } of prepared)
+      await this.deps.store.enqueue(response, input, run, events);
     this.deps.runner.wake();
-    return response;
+    return prepared.map((run) => run.response);
   }
 
   /** The events of a background response after `after`, live until it ends; a 404 or 400 first. */

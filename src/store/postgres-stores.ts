@@ -1,6 +1,8 @@
 import { silentLogger, type Logger } from '../logger.ts';
 import { PostgresDatabase } from './postgres-connection.ts';
 import { PostgresBackgroundStore } from './postgres-background-store.ts';
+import { PostgresBatchStore } from './postgres-batch-store.ts';
+import { BATCH_MIGRATIONS } from './batch-migrations.ts';
 import { PostgresCacheStore } from './postgres-cache-store.ts';
 import { POSTGRES_CONTEXT_MIGRATIONS } from './postgres-context-migrations.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
@@ -58,6 +60,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     await migratePostgres(db.pool, 'containers', POSTGRES_CONTAINER_MIGRATIONS);
     await migratePostgres(db.pool, 'files', POSTGRES_FILE_MIGRATIONS);
     await migratePostgres(db.pool, 'vector_stores', POSTGRES_VECTOR_STORE_MIGRATIONS);
+    await migratePostgres(db.pool, 'batches', BATCH_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -72,6 +75,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     responses,
     conversations: new PostgresConversationStore(db, responses),
     background: new PostgresBackgroundStore(db, responses, clock),
+    batches: new PostgresBatchStore(db),
     containers: new PostgresContainerStore(db),
     files: new PostgresFileStore(db, clock),
     vectorStores: new PostgresVectorStoreStore(db, clock, instance),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { SqliteCacheStore } from './sqlite-cache-store.ts';
 import { DATABASE_FILE, openSqliteDatabase } from './sqlite-connection.ts';
 import { SqliteBackgroundStore } from './sqlite-background-store.ts';
+import { SqliteBatchStore } from './sqlite-batch-store.ts';
 import { SqliteContainerStore } from './sqlite-container-store.ts';
 import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteFileStore } from './sqlite-file-store.ts';
@@ -40,6 +41,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       responses,
       conversations: new SqliteConversationStore(db, responses, commits),
       background: new SqliteBackgroundStore(db, responses, clock, commits),
+      batches: new SqliteBatchStore(db, commits),
       containers: new SqliteContainerStore(db, commits),
       files: new SqliteFileStore(db, clock, commits),
       vectorStores: new SqliteVectorStoreStore(db, clock, commits, instance),

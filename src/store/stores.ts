@@ -4,6 +4,7 @@ import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
 import type { BackgroundStore } from './background-store.ts';
+import type { BatchStore } from './batch-store.ts';
 import type { ContainerStore } from './container-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { FileStore } from './file-store.ts';
@@ -22,6 +23,8 @@ export interface Stores {
   cache: CacheStore;
   conversations: ConversationStore;
   background: BackgroundStore;
+  /** Workers AI batches (`queueRequest`): which background responses each one ran. */
+  batches: BatchStore;
   /** Code interpreter containers and their files. */
   containers: ContainerStore;
   files: FileStore;

@@ -5,7 +5,7 @@ import { toApiError } from '../../api/errors.ts';
 import { failedResponseError } from '../failed-response-error.ts';
 
 /** Workers AI's usage object: chat-style token counts. */
-function runUsage(response: ResponseObject) {
+export function runUsage(response: ResponseObject) {
   const usage = response.usage;
   return {
     prompt_tokens: usage?.input_tokens ?? 0,

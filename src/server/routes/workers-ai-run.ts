@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { envelope } from '../../api/workers-ai-envelope.ts';
 import { modelStep, workersAiStep } from '../../formats/parse-step.ts';
+import { batchAsk } from '../../formats/workers-ai/batch-input.ts';
 import {
   isRunEmbeddingInput,
   runEmbeddingCall,
@@ -22,12 +23,30 @@ export type WorkersAiRun = (
 
 /**
  * Workers AI's run of one model, in Cloudflare's envelope, over its REST API or AI Gateway's
- * `/workers-ai/:model`: text embeddings for `{text}`, else a generation (Workers AI's
- * `{prompt}` / `{messages}`, or a Responses request).
+ * `/workers-ai/:model`: text embeddings for `{text}`, a batch (`{requests}` with `?queueRequest=true`,
+ * polled with `{request_id}`), else a generation (Workers AI's `{prompt}` / `{messages}`, or a
+ * Responses request).
  */
 export function workersAiRun(runtime: Runtime): WorkersAiRun {
   return async (c, model, inputs, size) => {
     const body = { value: inputs, size };
+    const batch = batchAsk(model, inputs, c.req.query('queueRequest') === 'true', 'queueRequest');
+    if (batch?.kind === 'poll')
+      return sendJson(
+        c,
+        envelope(await runtime.batches.poll(batch.requestId, c.get('owner'), model)),
+        200,
+        {},
+      );
+    if (batch) {
+      const { call } = httpCall(c, [], body);
+      return sendJson(
+        c,
+        envelope(await runtime.batches.submit(call, c.get('owner'), model, batch.requests)),
+        200,
+        {},
+      );
+    }
     if (
       typeof inputs === 'object' &&
       inputs !== null &&
