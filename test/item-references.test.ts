@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { APIError } from 'openai';
 import type { ResponseFunctionToolCall, ResponseInputItem } from 'openai/resources/responses/responses';
-import { startPortico, type TestPortico } from './support/portico.ts';
+import type { TestPortico } from './support/portico.ts';
 import type { ReplayServer } from './support/replay-server.ts';
-import { startScriptedUpstream } from './support/scripted-upstream.ts';
+import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 
-const MODEL = 'scripted/tools';
+const MODEL = SCRIPTED_MODEL;
 const TOOLS = [
   {
     type: 'function' as const,
@@ -29,31 +26,21 @@ function given(body: unknown): string[] {
 }
 
 describe('item_reference input items', () => {
+  let scripted: ScriptedPortico;
   let upstream: ReplayServer;
   let portico: TestPortico;
-  let dir: string;
 
   before(async () => {
     // Calls the tool until it has its output, then answers.
-    upstream = await startScriptedUpstream(({ input }) =>
+    scripted = await startScriptedPortico(({ input }) =>
       input.some((item) => item.type === 'function_call_output')
         ? [{ type: 'message', text: 'found it' }]
         : [{ type: 'function_call', name: 'lookup', arguments: '{}' }],
     );
-    dir = mkdtempSync(join(tmpdir(), 'portico-item-references-'));
-    const config = join(dir, 'portico.yaml');
-    writeFileSync(
-      config,
-      `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${MODEL}, provider: scripted, context_window: 8192 }\n`,
-    );
-    portico = await startPortico({ configPath: config });
+    ({ upstream, portico } = scripted);
   });
 
-  after(async () => {
-    await portico.stop();
-    await upstream.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => scripted.stop());
 
   test("a client that sends its whole conversation names the server's items by id", async () => {
     const first = await portico.client.responses.create({ model: MODEL, input: 'Find it.', tools: TOOLS });

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Item } from '../src/api/items.ts';
 import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
 import { MAX_LANES, ResponsesSocketSession, type RunTurn } from '../src/server/responses-socket.ts';
-import { startPortico, type TestPortico } from './support/portico.ts';
+import type { TestPortico } from './support/portico.ts';
 import type { ReplayServer } from './support/replay-server.ts';
-import { startScriptedUpstream } from './support/scripted-upstream.ts';
+import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 import { openSocket } from './support/socket-client.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
 type Message = Record<string, unknown>;
 
-const MODEL = 'scripted/echo';
+const MODEL = SCRIPTED_MODEL;
 
 /** The user turns the upstream was given, in order: the model's view of its conversation. */
 function userTexts(body: unknown): string[] {
@@ -36,28 +33,18 @@ function withoutLane(messages: Message[], lane: string): Message[] {
 }
 
 describe('WebSocket lanes (stream_id) on /v1/responses', () => {
+  let scripted: ScriptedPortico;
   let upstream: ReplayServer;
   let portico: TestPortico;
-  let dir: string;
 
   before(async () => {
-    upstream = await startScriptedUpstream(({ input }) => [
+    scripted = await startScriptedPortico(({ input }) => [
       { type: 'message', text: `heard ${input.length} items` },
     ]);
-    dir = mkdtempSync(join(tmpdir(), 'portico-ws-lanes-'));
-    const config = join(dir, 'portico.yaml');
-    writeFileSync(
-      config,
-      `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${MODEL}, provider: scripted, context_window: 8192 }\n`,
-    );
-    portico = await startPortico({ configPath: config });
+    ({ upstream, portico } = scripted);
   });
 
-  after(async () => {
-    await portico.stop();
-    await upstream.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => scripted.stop());
 
   test('each lane echoes its stream_id on every event and keeps its own store: false chain', async () => {
     const socket = await openSocket(portico.server.url);

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -12,13 +9,13 @@ import { createApp } from '../src/server/app.ts';
 import { SocketServer } from '../src/server/socket-server.ts';
 import { startPortico, type TestPortico } from './support/portico.ts';
 import type { ReplayServer } from './support/replay-server.ts';
-import { startScriptedUpstream } from './support/scripted-upstream.ts';
+import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 import { openSocket } from './support/socket-client.ts';
 import { checkResponseStream } from './support/stream-checks.ts';
 
 type Message = Record<string, unknown>;
 
-const MODEL = 'scripted/echo';
+const MODEL = SCRIPTED_MODEL;
 
 /** What the upstream was given, as `role: text` lines: the model's whole view of the conversation. */
 function seen(body: unknown): string[] {
@@ -33,28 +30,20 @@ function response(messages: Message[]): Record<string, unknown> {
 }
 
 describe('WebSocket mode on /v1/responses', () => {
+  let scripted: ScriptedPortico;
   let upstream: ReplayServer;
   let portico: TestPortico;
-  let dir: string;
 
   before(async () => {
-    upstream = await startScriptedUpstream(({ input }) => [
-      { type: 'message', text: `heard ${input.length} items` },
-    ]);
-    dir = mkdtempSync(join(tmpdir(), 'portico-ws-'));
-    const config = join(dir, 'portico.yaml');
-    writeFileSync(
-      config,
-      `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${MODEL}, provider: scripted, context_window: 8192 }\n`,
+    scripted = await startScriptedPortico(
+      ({ input }) => [{ type: 'message', text: `heard ${input.length} items` }],
+      '',
+      { socketLifetimeMs: 60_000 },
     );
-    portico = await startPortico({ configPath: config, socketLifetimeMs: 60_000 });
+    ({ upstream, portico } = scripted);
   });
 
-  after(async () => {
-    await portico.stop();
-    await upstream.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => scripted.stop());
 
   test('a response.create answers with the same events as SSE, as JSON messages', async () => {
     const socket = await openSocket(portico.server.url);

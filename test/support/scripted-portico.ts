@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerOptions } from '../../src/server/start-server.ts';
 import { startPortico, type TestPortico } from './portico.ts';
 import type { ReplayServer } from './replay-server.ts';
 import { startScriptedUpstream, type Script } from './scripted-upstream.ts';
@@ -18,9 +19,14 @@ export interface ScriptedPortico {
  * The real server with the local models and one more model, `scripted/agent`: an OpenAI
  * Responses upstream on a loopback port whose answers `script` decides. For the clients whose
  * whole loop (call a tool, read its output, answer) a tiny local model cannot finish.
- * `moreConfig` is YAML appended to the config file (a `tools:` section, ...).
+ * `moreConfig` is YAML appended to the config file (a `tools:` section, ...); `options` are the
+ * server's own (a WebSocket lifetime, ...).
  */
-export async function startScriptedPortico(script: Script, moreConfig = ''): Promise<ScriptedPortico> {
+export async function startScriptedPortico(
+  script: Script,
+  moreConfig = '',
+  options: ServerOptions = {},
+): Promise<ScriptedPortico> {
   const upstream = await startScriptedUpstream(script);
   const dir = mkdtempSync(join(tmpdir(), 'portico-scripted-'));
   const config = join(dir, 'portico.yaml');
@@ -28,7 +34,7 @@ export async function startScriptedPortico(script: Script, moreConfig = ''): Pro
     config,
     `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n${moreConfig}`,
   );
-  const portico = await startPortico({ configPath: config });
+  const portico = await startPortico({ ...options, configPath: config });
   return {
     portico,
     upstream,
