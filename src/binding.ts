@@ -248,10 +248,8 @@ export function createAI(options: BindingOptions = {}): AI {
         modelFallbacks: false,
         warnings,
       };
-      const batch = await batchAnswer(model, inputs, runOptions, {
-        ...call,
-        signal: runOptions.signal ?? new AbortController().signal,
-      });
+      const queuedSignal = runOptions.signal ?? new AbortController().signal;
+      const batch = await batchAnswer(model, inputs, runOptions, { ...call, signal: queuedSignal });
       if (batch) return runOptions.returnRawResponse ? toResponse({ json: batch }, {}) : batch;
       if (isRunEmbeddingInput(inputs)) {
         const request = runEmbeddingCall(model, inputs);
@@ -272,14 +270,10 @@ export function createAI(options: BindingOptions = {}): AI {
         // Queued and answered at once, as over HTTP; a stream follows the run without owning it.
         const background = (await ready()).background;
         const queued = await background.submit({
-          path: 'binding',
-          credentials: { kind: 'trusted', project },
-          gatewayId,
+          ...call,
           options: gatewayOptions,
           steps: [parsed.step],
-          modelFallbacks: false,
-          signal: runOptions.signal ?? new AbortController().signal,
-          warnings,
+          signal: queuedSignal,
         });
         if (!parsed.stream) return queued as unknown as Record<string, unknown>;
         const abort = linkedAbort(runOptions.signal);
