@@ -95,3 +95,78 @@ describe('item_reference input items', () => {
     }
   });
 });
+
+describe('item_reference in the Conversations API', () => {
+  let scripted: ScriptedPortico;
+  let portico: TestPortico;
+
+  before(async () => {
+    scripted = await startScriptedPortico(() => [{ type: 'message', text: 'noted' }]);
+    ({ portico } = scripted);
+  });
+
+  after(() => scripted.stop());
+
+  test("a conversation is made and extended from items by reference: a response's, then its own", async () => {
+    const response = await portico.client.responses.create({ model: MODEL, input: 'Remember 7.' });
+    const answer = response.output[0]!;
+    const conversation = await portico.client.conversations.create({
+      items: [{ type: 'item_reference', id: answer.id! }],
+    });
+    const first = (await portico.client.conversations.items.list(conversation.id)).data;
+    assert.deepEqual(
+      first.map((item) => [item.type, item.id]),
+      [['message', answer.id]],
+    );
+    assert.deepEqual((first[0] as { content: unknown }).content, (answer as { content: unknown }).content);
+
+    // The conversation's own item, named again, is added again (a copy, as a sent item is).
+    const added = await portico.client.conversations.items.create(conversation.id, {
+      items: [
+        { type: 'item_reference', id: answer.id! },
+        { role: 'user', content: 'And 8.' },
+      ],
+    });
+    assert.deepEqual(
+      added.data.map((item) => item.type),
+      ['message', 'message'],
+    );
+    assert.equal(added.data[0]!.id, answer.id);
+
+    // A response in the conversation reads the referenced items as its history.
+    const next = await portico.client.responses.create({
+      model: MODEL,
+      conversation: conversation.id,
+      input: 'Go on.',
+    });
+    assert.equal(next.output_text, 'noted');
+    const sent = (scripted.upstream.requests.at(-1)!.json as { input: Array<{ role?: string }> }).input;
+    assert.deepEqual(
+      sent.map((item) => item.role),
+      ['assistant', 'assistant', 'user', 'user'],
+    );
+  });
+
+  test('an id that names no stored item is a 400 naming items[i].id, and nothing is added', async () => {
+    const conversation = await portico.client.conversations.create({});
+    const failed = await portico.client.conversations.items
+      .create(conversation.id, {
+        items: [
+          { role: 'user', content: 'x' },
+          { type: 'item_reference', id: 'msg_nowhere' },
+        ],
+      })
+      .catch((error: unknown) => error);
+    assert.ok(failed instanceof APIError, String(failed));
+    assert.equal(failed.status, 400);
+    assert.equal(failed.code, 'item_not_found');
+    assert.equal(failed.param, 'items[1].id');
+    assert.equal((await portico.client.conversations.items.list(conversation.id)).data.length, 0);
+
+    const refused = await portico.client.conversations
+      .create({ items: [{ type: 'item_reference', id: 'msg_nowhere' }] })
+      .catch((error: unknown) => error);
+    assert.ok(refused instanceof APIError, String(refused));
+    assert.equal(refused.param, 'items[0].id');
+  });
+});

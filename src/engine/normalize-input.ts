@@ -1,6 +1,5 @@
 import { checkPartSource } from '../api/check-part-source.ts';
 import { idAtMost } from '../api/check-request-bounds.ts';
-import { badRequest } from '../api/errors.ts';
 import { contentParts } from '../api/item-parts.ts';
 import type { ContentPart, InputItem, Item } from '../api/items.ts';
 import { checkCheckpoint } from './compaction-item.ts';
@@ -42,13 +41,8 @@ export function normalizeInput(input: string | InputItem[], newId: IdGenerator, 
     return [{ type: 'message', id: newId('msg'), role: 'user', content, status: 'completed' }];
   }
   const items = input.map((item, index): Item => {
-    if (item.type === 'item_reference') {
-      throw badRequest(
-        `${param}[${index}]`,
-        'Item references are not supported: send the item itself.',
-        'unsupported_value',
-      );
-    }
+    // Resolved before (resolve-item-references.ts); one left is a caller's bug, never a client's.
+    if (item.type === 'item_reference') throw new Error(`${param}[${index}] is an unresolved item_reference`);
     idAtMost(`${param}[${index}].id`, item.id);
     if (item.type === 'compaction') checkCheckpoint(item, `${param}[${index}].encrypted_content`);
     const id = item.id ?? newId(ID_PREFIX[item.type] ?? 'item');

@@ -8,13 +8,47 @@ import { notFound } from '../../api/errors.ts';
 import { itemsForClient } from '../../api/include.ts';
 import { clip } from '../../api/limits.ts';
 import { parseBody } from '../../api/request.ts';
+import type { InputItem, Item } from '../../api/items.ts';
 import { normalizeInput } from '../../engine/normalize-input.ts';
+import { resolveItemReferences } from '../../engine/resolve-item-references.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { ConversationObject } from '../../store/conversation-store.ts';
+import type { Owner } from '../../store/owner.ts';
 import type { AppEnv } from '../app-env.ts';
 import { includeQuery } from '../include-query.ts';
 import { pageQuery } from '../page-query.ts';
 import { readJson } from '../read-json.ts';
+
+/**
+ * The items a call adds to a conversation, as stored. An `item_reference` is the item it
+ * names, copied: from this conversation first, else from the owner's stored responses (the
+ * response that made it, or one that sent it), as `input` references resolve.
+ */
+async function itemsToAdd(
+  runtime: Runtime,
+  items: InputItem[],
+  owner: Owner,
+  conversationId?: string,
+): Promise<Item[]> {
+  const given = await resolveItemReferences(
+    items,
+    [],
+    async (ids) => {
+      const found = new Map<string, Item>();
+      if (conversationId !== undefined)
+        for (const id of ids) {
+          const item = await runtime.stores.conversations.item(conversationId, id, owner);
+          if (item) found.set(id, item);
+        }
+      const rest = ids.filter((id) => !found.has(id));
+      if (rest.length > 0)
+        for (const [id, item] of await runtime.stores.responses.items(rest, owner)) found.set(id, item);
+      return found;
+    },
+    'items',
+  );
+  return normalizeInput(given, runtime.newId, 'items');
+}
 
 /** The Conversations API: durable item lists that responses read and append to. */
 export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
@@ -29,11 +63,8 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
       metadata: body.metadata ?? {},
       created_at: Math.floor(runtime.now() / 1000),
     };
-    await conversations.create(
-      conversation,
-      normalizeInput(body.items ?? [], runtime.newId, 'items'),
-      c.get('owner'),
-    );
+    const items = await itemsToAdd(runtime, body.items ?? [], c.get('owner'));
+    await conversations.create(conversation, items, c.get('owner'));
     return c.json(conversation);
   });
 
@@ -60,7 +91,7 @@ export function conversationsRoutes(runtime: Runtime): Hono<AppEnv> {
     const id = c.req.param('id');
     const include = includeQuery(c.req.queries());
     const { items } = parseBody(CreateConversationItemsBody, (await readJson(c.env)).value);
-    const added = normalizeInput(items, runtime.newId, 'items');
+    const added = await itemsToAdd(runtime, items, c.get('owner'), id);
     if (!(await conversations.append(id, added, c.get('owner')))) throw conversationNotFound(id);
     const data = itemsForClient(added, include);
     return c.json({
