@@ -89,6 +89,11 @@ describe('limits through the gateway', () => {
           default: {},
           tight: { authentication: false, rate_limit: { limit: 2, period: 60, technique: 'sliding' } },
           capped: { authentication: false, spend_limit: { limit_usd: 0.001, period: 3600 } },
+          unlogged: {
+            authentication: false,
+            collect_logs: false,
+            spend_limit: { limit_usd: 0.001, period: 3600 },
+          },
         },
       },
       models: [scriptedModel('test/echo', 'scripted'), priced],
@@ -246,5 +251,36 @@ describe('limits through the gateway', () => {
       /gateway 'capped' is reached \(\$0\.001 per 3600 s\)/,
     );
     assert.doesNotMatch((refused.json.error as { message: string }).message, /\$\d+\.\d{4}/);
+  });
+
+  test('a request that is not logged still counts against budgets and spend limits', async () => {
+    const created = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'quiet', budget: { limit_usd: 0.0001, period: 86400 } },
+      { authorization: `Bearer ${admin}` },
+    );
+    const key = created.json.key as string;
+    const { logs } = gateway.server.runtime.stores;
+    await gateway.server.runtime.gateway.flushLogs();
+    const before = (await logs.query({}, { limit: 100, order: 'asc' })).data.length;
+    // The caller turns its log off: the answer is not kept, its cost is.
+    const quiet = gateway.client(key, { 'cf-aig-collect-log': 'false' });
+    await quiet.responses.create({ model: 'test/priced', input: 'an expensive question' });
+    await gateway.server.runtime.gateway.flushLogs();
+    assert.equal((await logs.query({}, { limit: 100, order: 'asc' })).data.length, before);
+    await assert.rejects(quiet.responses.create({ model: 'test/priced', input: 'again' }), {
+      status: 429,
+      code: 'budget_exceeded',
+    });
+
+    // A gateway that keeps no logs enforces its spend limit all the same.
+    const unlogged = { 'cf-aig-gateway-id': 'unlogged' };
+    const priced = { model: 'test/priced', input: 'x' };
+    assert.equal((await gateway.request('POST', '/v1/responses', priced, unlogged)).status, 200);
+    await gateway.server.runtime.gateway.flushLogs();
+    assert.equal((await gateway.request('POST', '/v1/responses', priced, unlogged)).status, 429);
+    await gateway.server.runtime.gateway.flushLogs();
+    assert.equal((await logs.query({}, { limit: 100, order: 'asc' })).data.length, before);
   });
 });

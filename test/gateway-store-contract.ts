@@ -424,6 +424,21 @@ export function describeGatewayStores(
         assert.equal(await logs.spend({ keyId: 'key_none' }, 0), 0);
       });
 
+      test('spend: entries not logged add their cost and are not kept', async () => {
+        await logs.insert(
+          [logFixture('log_1', { createdAt: T0, cost: 0.25 })],
+          [logFixture('log_2', { createdAt: T0 + 10, cost: 0.5 })],
+        );
+        await logs.insert([], [logFixture('log_3', { createdAt: T0 + 20, cost: 1 })]);
+        assert.equal(await logs.spend({ keyId: 'key_a' }, T0), 1.75);
+        assert.equal(await logs.spend({ gateway: 'default' }, T0), 1.75);
+        assert.deepEqual(
+          (await logs.query({}, { limit: 10, order: 'asc' })).data.map((entry) => entry.id),
+          ['log_1'],
+        );
+        assert.equal(await logs.get('log_2'), undefined);
+      });
+
       test('prune: entries before the time go, with their bodies; spend stays a bucket longer', async () => {
         await logs.insert([
           logFixture('log_1', { createdAt: T0, requestBody: { x: 1 } }),

@@ -144,7 +144,8 @@ function logFinisher(ctx: GatewayContext, deps: LogDeps): Finisher {
     const finish = (outcome: Outcome) => {
       const entry = buildEntry(ctx, outcome, options, payloads, deps);
       deps.metrics.record(entry);
-      if (collect) deps.writer.add(entry);
+      // An entry not kept still counts against budgets and spend limits.
+      deps.writer.add(entry, collect);
     };
     return { collect, payloads, finish };
   };

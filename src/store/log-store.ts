@@ -137,8 +137,12 @@ export type SpendScope = { keyId: string } | { gateway: string };
 
 /** The gateway's request logs, with the spend they add up to. */
 export interface LogStore {
-  /** Writes a batch in one transaction and adds each entry's cost to its key's and gateway's spend. */
-  insert(entries: readonly LogEntry[]): Promise<void>;
+  /**
+   * Writes a batch in one transaction and adds each entry's cost to its key's and gateway's
+   * spend. `unlogged` entries (requests whose log was turned off) only add their cost: a
+   * budget counts every request, logged or not.
+   */
+  insert(entries: readonly LogEntry[], unlogged?: readonly LogEntry[]): Promise<void>;
   get(id: string, project?: Owner): Promise<LogEntry | undefined>;
   /** Ordered by `page.orderBy` then time (then id); `after` is the id of the last entry of the previous page. */
   query(filter: LogFilter, page: LogPageQuery): Promise<LogPage>;

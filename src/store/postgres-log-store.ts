@@ -44,8 +44,8 @@ const SELECT_ONE = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodie
 export class PostgresLogStore implements LogStore {
   constructor(private readonly db: PostgresDatabase) {}
 
-  async insert(entries: readonly LogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async insert(entries: readonly LogEntry[], unlogged: readonly LogEntry[] = []): Promise<void> {
+    if (entries.length === 0 && unlogged.length === 0) return;
     await this.db.transaction(async (client) => {
       // Replicas write batches one at a time, so `seq` rises in commit order and `tail` never
       // passes an entry that a slower transaction commits later.
@@ -64,17 +64,18 @@ export class PostgresLogStore implements LogStore {
             [entry.id, bodies],
             client,
           );
-        if (entry.cost > 0) {
-          const scopes = [spendScopeKey({ gateway: entry.gateway })];
-          if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
-          for (const scope of scopes)
-            await this.db.execute(
-              sql(`INSERT INTO spend (scope, bucket, cost) VALUES ($1, $2, $3)
-                ON CONFLICT (scope, bucket) DO UPDATE SET cost = spend.cost + excluded.cost`),
-              [scope, spendBucket(entry.createdAt), entry.cost],
-              client,
-            );
-        }
+      }
+      for (const entry of [...entries, ...unlogged]) {
+        if (entry.cost <= 0) continue;
+        const scopes = [spendScopeKey({ gateway: entry.gateway })];
+        if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
+        for (const scope of scopes)
+          await this.db.execute(
+            sql(`INSERT INTO spend (scope, bucket, cost) VALUES ($1, $2, $3)
+              ON CONFLICT (scope, bucket) DO UPDATE SET cost = spend.cost + excluded.cost`),
+            [scope, spendBucket(entry.createdAt), entry.cost],
+            client,
+          );
       }
     });
   }

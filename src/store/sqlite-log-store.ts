@@ -120,7 +120,7 @@ export class SqliteLogStore implements LogStore {
       ON CONFLICT (scope, bucket) DO UPDATE SET cost = cost + excluded.cost`);
   }
 
-  async insert(entries: readonly LogEntry[]): Promise<void> {
+  async insert(entries: readonly LogEntry[], unlogged: readonly LogEntry[] = []): Promise<void> {
     await this.#commits.write(() => {
       // A batch adds to each spend bucket once, not once per entry.
       const spend = new Map<string, { scope: string; bucket: number; cost: number }>();
@@ -130,8 +130,8 @@ export class SqliteLogStore implements LogStore {
         if (sum) sum.cost += cost;
         else spend.set(key, { scope, bucket, cost });
       };
-      for (const entry of entries) {
-        this.#insertOne(entry);
+      for (const entry of entries) this.#insertOne(entry);
+      for (const entry of [...entries, ...unlogged]) {
         if (entry.cost <= 0) continue;
         const bucket = spendBucket(entry.createdAt);
         add(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
