@@ -9,10 +9,10 @@ import { createAI } from '../src/index.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { ScriptedProvider, scriptedModel } from './support/scripted-provider.ts';
 
-/** Three upstreams: two that answer with their name, one that is always down. */
+/** Three upstreams: two that answer with their name (the smart one at a price), one that is always down. */
 const models = [
   scriptedModel('cheap/small', 'cheap'),
-  scriptedModel('smart/large', 'smart'),
+  { ...scriptedModel('smart/large', 'smart'), pricing: { input: 1_000, output: 1_000 } },
   scriptedModel('broken/model', 'broken'),
 ];
 const down = () => [
@@ -59,6 +59,18 @@ const ROUTES = [
     id: 'quota',
     type: 'rate_limit',
     properties: { limitType: 'count', key: 'metadata.user', limit: 2, interval: 3600, technique: 'sliding' },
+    outputs: { success: to('smart'), fallback: to('cheap') },
+  }),
+  twoModels('allowance', {
+    id: 'spend',
+    type: 'rate_limit',
+    properties: {
+      limitType: 'cost',
+      key: 'metadata.user',
+      limit: 0.001,
+      interval: 86400,
+      technique: 'sliding',
+    },
     outputs: { success: to('smart'), fallback: to('cheap') },
   }),
   {
@@ -230,6 +242,20 @@ describe('dynamic routes', () => {
     );
   });
 
+  test("a cost limit keyed on metadata sends a user to its fallback once the user's requests spent it", async () => {
+    const user = (id: string) => plan('free', id);
+    const first = await ask('allowance', user('cy'));
+    assert.equal(first.text, 'smart answered');
+    assert.ok((await logOf(first.headers)).cost > 0.001);
+    assert.equal((await ask('allowance', user('cy'))).text, 'cheap answered');
+    // A request whose log is turned off still spends.
+    const quiet = { ...user('dee'), 'cf-aig-collect-log': 'false' };
+    assert.equal((await ask('allowance', quiet)).text, 'smart answered');
+    await gateway.server.runtime.gateway.flushLogs();
+    assert.equal((await ask('allowance', user('dee'))).text, 'cheap answered');
+    assert.equal((await ask('allowance', user('eve'))).text, 'smart answered', 'another user spends its own');
+  });
+
   test('a rate limit without a fallback ends the route with a 429', async () => {
     assert.equal((await ask('strict')).status, 200);
     const refused = await ask('strict');
@@ -344,11 +370,18 @@ describe('dynamic routes through the admin API', () => {
     assert.equal(unknown.param, 'routes[0].elements[2].properties.model');
     assert.match(unknown.message, /smart\/huge/);
 
-    const cost = structuredClone(ROUTES[3]!) as { elements: Array<{ properties?: Record<string, unknown> }> };
-    cost.elements[1]!.properties!.limitType = 'cost';
-    const byCost = await refusal([cost]);
-    assert.equal(byCost.param, 'routes[0].elements[1].properties.limitType');
-    assert.match(byCost.message, /not supported/);
+    const limited = () =>
+      structuredClone(ROUTES.find((route) => route.name === 'limited')!) as {
+        elements: Array<{ properties?: Record<string, unknown> }>;
+      };
+    const fraction = limited();
+    fraction.elements[1]!.properties!.limit = 1.5;
+    assert.equal((await refusal([fraction])).param, 'routes[0].elements[1].properties.limit');
+    const minutes = limited();
+    Object.assign(minutes.elements[1]!.properties!, { limitType: 'cost', limit: 0.5, interval: 90 });
+    const byMinutes = await refusal([minutes]);
+    assert.equal(byMinutes.param, 'routes[0].elements[1].properties.interval');
+    assert.match(byMinutes.message, /whole number of hours/);
 
     assert.equal((await refusal([tiers(), tiers()])).param, 'routes[1].name');
   });

@@ -41,24 +41,34 @@ const Percentage = z.strictObject({
   ),
 });
 
+/** Seconds in an hour: a cost limit's window is counted in the spend table's hourly buckets. */
+const HOUR_S = 3600;
+
 const RateLimitElement = z.strictObject({
   id: ElementId,
   type: z.literal('rate_limit'),
-  properties: z.strictObject({
-    limitType: z
-      .enum(['count', 'cost'], "must be 'count'")
-      .default('count')
-      .refine((type) => type === 'count', {
-        error:
-          "'cost' is not supported: a route's rate limit counts requests (for cost, set a spend_limit on the gateway or a budget on a key)",
-      }),
-    /** The request field whose value has its own counter (`metadata.user_id`); none: one for the route. */
-    key: z.string().min(1).max(128).optional(),
-    limit: z.int('must be a whole number of requests').positive('must be positive'),
-    /** Seconds. */
-    interval: z.int('must be a whole number of seconds').positive('must be positive'),
-    technique: z.enum(['fixed', 'sliding'], "must be 'fixed' or 'sliding'").default('fixed'),
-  }),
+  properties: z
+    .strictObject({
+      /** `count`: requests; `cost`: US dollars spent by the requests that passed this element. */
+      limitType: z.enum(['count', 'cost'], "must be 'count' or 'cost'").default('count'),
+      /** The request field whose value has its own counter (`metadata.user_id`); none: one for the route. */
+      key: z.string().min(1).max(128).optional(),
+      limit: z.number('must be a number').positive('must be positive'),
+      /** Seconds. */
+      interval: z.int('must be a whole number of seconds').positive('must be positive'),
+      technique: z.enum(['fixed', 'sliding'], "must be 'fixed' or 'sliding'").default('fixed'),
+    })
+    .superRefine((properties, ctx) => {
+      if (properties.limitType === 'count' && !Number.isInteger(properties.limit))
+        ctx.addIssue({ code: 'custom', path: ['limit'], message: 'must be a whole number of requests' });
+      if (properties.limitType === 'cost' && properties.interval % HOUR_S !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['interval'],
+          message:
+            'a cost limit is counted in hourly buckets: its interval must be a whole number of hours (3600, 86400, ...)',
+        });
+    }),
   outputs: z.strictObject({ success: Output.optional(), fallback: Output.optional() }),
 });
 

@@ -101,7 +101,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logRequest(logDeps),
     ...limits,
     cache(answers, now, logger),
-    retryAndFallback({ catalog, limiter, now, random: deps.random ?? Math.random }),
+    retryAndFallback({
+      catalog,
+      limiter,
+      spent: (scope, since) => stores.logs.spend(scope, since),
+      now,
+      random: deps.random ?? Math.random,
+    }),
     runEngine(deps.engineFor),
   ]);
 

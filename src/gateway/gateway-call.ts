@@ -108,6 +108,8 @@ export interface Trace {
    * terminal event from here.
    */
   recorded?: { response: ResponseObject; counted: boolean };
+  /** The cost-limited counters of the dynamic route it passed (route-candidates.ts). */
+  routeCounters?: string[];
 }
 
 /** One call's state on its way down the pipeline; each layer fills what it owns. */

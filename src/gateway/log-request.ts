@@ -256,5 +256,6 @@ function buildEntry(
     timeline: payloads ? outcome.timeline : null,
     feedback: null,
     score: null,
+    ...(ctx.trace.routeCounters ? { routeCounters: ctx.trace.routeCounters } : {}),
   };
 }

@@ -3,18 +3,19 @@ import type { RateLimit } from '../api/gateway-settings.ts';
 import { admitted, type Layer } from './gateway-call.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
-function describe(rule: RateLimit): string {
-  return `${rule.limit} request${rule.limit === 1 ? '' : 's'} per ${rule.periodMs / 1000} s (${rule.technique} window)`;
+function describe(rule: RateLimit, cost: boolean): string {
+  const amount = cost ? `$${rule.limit}` : `${rule.limit} request${rule.limit === 1 ? '' : 's'}`;
+  return `${amount} per ${rule.periodMs / 1000} s (${rule.technique} window)`;
 }
 
-/** The 429 for a request over `owner`'s rule, with `retry-after`. */
-export function overLimit(rule: RateLimit, retryAfterMs: number, owner: string): ApiError {
+/** The 429 for a request over `owner`'s rule (of requests, or with `cost` of US dollars), with `retry-after`. */
+export function overLimit(rule: RateLimit, retryAfterMs: number, owner: string, cost = false): ApiError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new ApiError({
     status: 429,
     type: 'rate_limit_error',
     code: 'rate_limit_exceeded',
-    message: `Rate limit reached for ${owner}: ${describe(rule)}. Try again in ${retryAfter} s.`,
+    message: `Rate limit reached for ${owner}: ${describe(rule, cost)}. Try again in ${retryAfter} s.`,
     retryAfter,
   });
 }

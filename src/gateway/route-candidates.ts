@@ -8,13 +8,19 @@ import { refusal, type Candidate } from './candidate.ts';
 import { admitted, type GatewayContext, type Step } from './gateway-call.ts';
 import { matchesCondition } from './match-condition.ts';
 import { overLimit } from './rate-limit.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import type { RateDecision, RateLimiter } from './rate-limiter.ts';
+import { SPEND_BUCKET_MS } from '../store/log-filter-sql.ts';
+import type { SpendScope } from '../store/log-store.ts';
 import { requestFields } from './route-fields.ts';
 
-/** What walking a route needs besides the request: the catalog, the gateway's rate limiter, a clock, a die. */
+/**
+ * What walking a route needs besides the request: the catalog, the gateway's rate limiter, the
+ * spend so far of a cost-limited counter (LogStore.spend), a clock, a die.
+ */
 export interface RouteDeps {
   catalog: Catalog;
   limiter: RateLimiter;
+  spent: (scope: SpendScope, since: number) => Promise<number>;
   now: () => number;
   /** A number in [0, 1): percentage elements draw one per request. */
   random: () => number;
@@ -36,6 +42,30 @@ function drawn(outputs: Record<string, Output>, draw: number): Output {
     if (point < 0) return output;
   }
   return outputs.else;
+}
+
+/**
+ * A cost limit: whether the requests that passed this counter spent less than its limit in the
+ * window (fixed: since the window's start; sliding: the trailing interval), counted as spend
+ * limits count, in hourly buckets of every request's cost, logged or not. A request let through
+ * adds its own cost to the counter once it ends (the log entry's `routeCounters`), so a burst
+ * of concurrent requests may overshoot a little, as a spend limit may.
+ */
+async function costDecision(
+  ctx: GatewayContext,
+  counter: string,
+  rule: RateLimit,
+  deps: RouteDeps,
+): Promise<RateDecision> {
+  const now = deps.now();
+  const since = rule.technique === 'fixed' ? now - (now % rule.periodMs) : now - rule.periodMs;
+  if ((await deps.spent({ route: counter }, since)) >= rule.limit) {
+    const retryAfterMs =
+      rule.technique === 'fixed' ? since + rule.periodMs - now : SPEND_BUCKET_MS - (now % SPEND_BUCKET_MS);
+    return { allowed: false, remaining: 0, retryAfterMs };
+  }
+  (ctx.trace.routeCounters ??= []).push(counter);
+  return { allowed: true, remaining: 0, retryAfterMs: 0 };
 }
 
 function routeEnded(route: string, element: RouteElement | undefined): ApiError {
@@ -110,17 +140,25 @@ export async function* routeCandidates(
         element = follow(drawn(element.outputs, deps.random()));
         break;
       case 'rate_limit': {
-        const { key, limit, interval, technique } = element.properties;
+        const { key, limit, interval, technique, limitType } = element.properties;
         const rule: RateLimit = { limit, periodMs: interval * 1000, technique };
         const counter = `route:${gateway.id}:${route.name}:${element.id}:${key === undefined ? '' : String(read(key) ?? '')}`;
-        const decision = await deps.limiter.consume(counter, rule, deps.now());
+        const decision =
+          limitType === 'cost'
+            ? await costDecision(ctx, counter, rule, deps)
+            : await deps.limiter.consume(counter, rule, deps.now());
         if (decision.allowed || element.outputs.fallback) {
           element = follow(decision.allowed ? element.outputs.success : element.outputs.fallback);
           break;
         }
         yield refusal(
           step,
-          overLimit(rule, decision.retryAfterMs, `the route '${route.name}' (${element.id})`),
+          overLimit(
+            rule,
+            decision.retryAfterMs,
+            `the route '${route.name}' (${element.id})`,
+            limitType === 'cost',
+          ),
         );
         return;
       }

@@ -1,4 +1,11 @@
-import type { LogFilter, LogOrderField, LogPageQuery, LogRangeField } from './log-store.ts';
+import type {
+  LogEntry,
+  LogFilter,
+  LogOrderField,
+  LogPageQuery,
+  LogRangeField,
+  SpendScope,
+} from './log-store.ts';
 
 /**
  * A log filter as SQL for either backend: the WHERE text, with each value bound through
@@ -65,8 +72,17 @@ export function logPageSql(page: LogPageQuery, bind: (value: unknown) => string)
 }
 
 /** What a spend limit counts against, as the `scope` column of the spend table. */
-export function spendScopeKey(scope: { keyId: string } | { gateway: string }): string {
-  return 'keyId' in scope ? `key:${scope.keyId}` : `gateway:${scope.gateway}`;
+export function spendScopeKey(scope: SpendScope): string {
+  if ('keyId' in scope) return `key:${scope.keyId}`;
+  return 'gateway' in scope ? `gateway:${scope.gateway}` : `route:${scope.route}`;
+}
+
+/** The spend scopes an entry's cost is added to: its gateway's, its key's, its route counters'. */
+export function entrySpendScopes(entry: LogEntry): string[] {
+  const scopes = [spendScopeKey({ gateway: entry.gateway })];
+  if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
+  for (const route of entry.routeCounters ?? []) scopes.push(spendScopeKey({ route }));
+  return scopes;
 }
 
 /** Spend is counted in hourly buckets: a window starts at most an hour early. */

@@ -50,7 +50,13 @@ export function logColumnValues<T>(entry: LogEntry, success: (value: boolean) =>
 }
 
 export function logSummary(entry: LogEntry): LogSummary {
-  const { requestBody: _request, responseBody: _response, timeline: _timeline, ...rest } = entry;
+  const {
+    requestBody: _request,
+    responseBody: _response,
+    timeline: _timeline,
+    routeCounters: _counters,
+    ...rest
+  } = entry;
   return rest;
 }
 

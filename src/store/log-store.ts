@@ -60,6 +60,8 @@ export interface LogEntry {
   timeline: TimelineEntry[] | null;
   feedback: -1 | 1 | null;
   score: number | null;
+  /** The cost-limited route counters the request passed: its cost is added to each (not kept). */
+  routeCounters?: readonly string[];
 }
 
 export interface LogFilter {
@@ -132,8 +134,11 @@ export interface AnalyticsRow {
   ttftP50: number | null;
 }
 
-/** What a spend limit counts against: a key's budget or a gateway's. */
-export type SpendScope = { keyId: string } | { gateway: string };
+/**
+ * What a spend limit counts against: a key's budget, a gateway's, or a dynamic route's cost
+ * limit (`route`: the counter the rate_limit element names, route-candidates.ts).
+ */
+export type SpendScope = { keyId: string } | { gateway: string } | { route: string };
 
 /** The gateway's request logs, with the spend they add up to. */
 export interface LogStore {

@@ -7,6 +7,7 @@ import {
   logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
+  entrySpendScopes,
   spendScopeKey,
   bucketSql,
 } from './log-filter-sql.ts';
@@ -67,9 +68,7 @@ export class PostgresLogStore implements LogStore {
       }
       for (const entry of [...entries, ...unlogged]) {
         if (entry.cost <= 0) continue;
-        const scopes = [spendScopeKey({ gateway: entry.gateway })];
-        if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
-        for (const scope of scopes)
+        for (const scope of entrySpendScopes(entry))
           await this.db.execute(
             sql(`INSERT INTO spend (scope, bucket, cost) VALUES ($1, $2, $3)
               ON CONFLICT (scope, bucket) DO UPDATE SET cost = spend.cost + excluded.cost`),

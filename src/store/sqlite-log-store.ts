@@ -28,6 +28,7 @@ import {
   logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
+  entrySpendScopes,
   spendScopeKey,
   bucketSql,
 } from './log-filter-sql.ts';
@@ -134,8 +135,7 @@ export class SqliteLogStore implements LogStore {
       for (const entry of [...entries, ...unlogged]) {
         if (entry.cost <= 0) continue;
         const bucket = spendBucket(entry.createdAt);
-        add(spendScopeKey({ gateway: entry.gateway }), bucket, entry.cost);
-        if (entry.keyId !== null) add(spendScopeKey({ keyId: entry.keyId }), bucket, entry.cost);
+        for (const scope of entrySpendScopes(entry)) add(scope, bucket, entry.cost);
       }
       for (const { scope, bucket, cost } of spend.values()) this.#addSpend.run(scope, bucket, cost);
     });
