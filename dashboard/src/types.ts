@@ -53,6 +53,8 @@ export interface Log {
   tokens_cached: number;
   tokens_out: number;
   tokens_reasoning: number;
+  /** Portico counted the tokens: the provider reported none (the answer was cut off). */
+  tokens_counted: boolean;
   cost: number;
   custom_cost: boolean;
   duration: number;

@@ -46,7 +46,8 @@ function LogFacts({ log, onPatch }: { log: Log; onPatch: (body: Partial<Log>) =>
     ['Response', log.response_id ?? '–'],
     [
       'Tokens',
-      `${formatCount(log.tokens_in)} in (${formatCount(log.tokens_cached)} cached) · ${formatCount(log.tokens_out)} out (${formatCount(log.tokens_reasoning)} reasoning)`,
+      `${formatCount(log.tokens_in)} in (${formatCount(log.tokens_cached)} cached) · ${formatCount(log.tokens_out)} out (${formatCount(log.tokens_reasoning)} reasoning)` +
+        (log.tokens_counted ? ' · counted by Portico: the provider reported none' : ''),
     ],
     ['Cost', `${formatCost(log.cost)}${log.custom_cost ? ' (custom)' : ''}`],
     ['Latency', formatMs(log.duration)],
