@@ -102,4 +102,97 @@ describe("Cloudflare's SDK through Portico", () => {
       status: 404,
     });
   });
+
+  test("aiGateway.create, list, get, update and delete manage Portico's gateways in Cloudflare's fields", async () => {
+    const made = await cf.aiGateway.create({
+      account_id,
+      id: 'made-by-sdk',
+      cache_invalidate_on_update: true,
+      cache_ttl: 300,
+      collect_logs: true,
+      rate_limiting_interval: 60,
+      rate_limiting_limit: 2,
+      rate_limiting_technique: 'sliding',
+      authentication: false,
+      retry_max_attempts: 3,
+    });
+    assert.deepEqual(
+      [
+        made.id,
+        made.cache_ttl,
+        made.rate_limiting_limit,
+        made.rate_limiting_interval,
+        made.retry_max_attempts,
+      ],
+      ['made-by-sdk', 300, 2, 60, 3],
+    );
+    // The same gateway as Portico's own admin API sees it, and it runs requests at once.
+    const settings = await gateway.server.runtime.gateway.gateways.get('made-by-sdk');
+    assert.deepEqual(settings?.rateLimit, { limit: 2, periodMs: 60_000, technique: 'sliding' });
+    const client = gateway.client('unused', { 'cf-aig-gateway-id': 'made-by-sdk' });
+    const first = await client.responses.create({ model: 'test/echo', input: 'cache me' }).withResponse();
+    const again = await client.responses.create({ model: 'test/echo', input: 'cache me' }).withResponse();
+    assert.equal(again.response.headers.get('cf-aig-cache-status'), 'HIT');
+    assert.equal(first.response.headers.get('cf-aig-cache-status'), 'MISS');
+
+    const ids: string[] = [];
+    for await (const listed of cf.aiGateway.list({ account_id, per_page: 1 })) ids.push(listed.id);
+    assert.deepEqual(ids.sort(), ['default', 'made-by-sdk', 'other']);
+    const found = await cf.aiGateway.list({ account_id, search: 'made' });
+    assert.deepEqual(
+      found.result.map((listed) => listed.id),
+      ['made-by-sdk'],
+    );
+
+    // An update with cache_invalidate_on_update leaves the answers cached before it unread.
+    const updated = await cf.aiGateway.update('made-by-sdk', {
+      account_id,
+      cache_invalidate_on_update: true,
+      cache_ttl: 300,
+      collect_logs: false,
+      rate_limiting_interval: null,
+      rate_limiting_limit: null,
+    });
+    assert.deepEqual(
+      [updated.collect_logs, updated.rate_limiting_limit, updated.retry_max_attempts],
+      [false, null, 3],
+    );
+    const fresh = await client.responses.create({ model: 'test/echo', input: 'cache me' }).withResponse();
+    assert.equal(fresh.response.headers.get('cf-aig-cache-status'), 'MISS');
+    assert.equal((await cf.aiGateway.get('made-by-sdk', { account_id })).collect_logs, false);
+
+    const deleted = await cf.aiGateway.delete('made-by-sdk', { account_id });
+    assert.equal(deleted.id, 'made-by-sdk');
+    await assert.rejects(cf.aiGateway.get('made-by-sdk', { account_id }), { status: 404 });
+  });
+
+  test("Cloudflare's gateway settings Portico lacks are a 400 naming them unless off; config gateways are read-only", async () => {
+    const base = {
+      account_id,
+      id: 'refused',
+      cache_invalidate_on_update: false,
+      cache_ttl: 0,
+      collect_logs: true,
+      rate_limiting_interval: null,
+      rate_limiting_limit: null,
+    };
+    for (const [field, value] of [
+      ['logpush', true],
+      ['log_management', 10_000],
+      ['zdr', true],
+    ] as const)
+      await assert.rejects(
+        cf.aiGateway.create({ ...base, [field]: value }),
+        (error: InstanceType<typeof Cloudflare.APIError>) => {
+          assert.equal(error.status, 400);
+          assert.match(JSON.stringify(error.errors), new RegExp(field));
+          return true;
+        },
+      );
+    await assert.rejects(cf.aiGateway.create({ ...base, rate_limiting_limit: 5 }), { status: 400 });
+    await assert.rejects(cf.aiGateway.create({ ...base, cache_ttl: 30 }), { status: 400 });
+    const off = await cf.aiGateway.create({ ...base, logpush: false, zdr: false, log_management: null });
+    assert.equal(off.logpush, false);
+    await assert.rejects(cf.aiGateway.update('other', { ...base, id: undefined } as never), { status: 409 });
+  });
 });

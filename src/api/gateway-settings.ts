@@ -54,6 +54,8 @@ export const GatewaySettingsInput = z.strictObject({
   authentication: z.boolean('must be true or false').optional(),
   /** Seconds a completed answer is served from the cache; 0 turns caching off. */
   cache_ttl: CacheTtl.optional(),
+  /** A change to the gateway's settings leaves what it cached before unread (Cloudflare's setting). */
+  cache_invalidate_on_update: z.boolean('must be true or false').optional(),
   rate_limit: RateLimitRule.nullable().optional(),
   /** Every request is logged (false: none is, unless the request asks). */
   collect_logs: z.boolean('must be true or false').optional(),
@@ -90,6 +92,8 @@ export interface GatewaySettings {
   id: string;
   authentication: boolean;
   cacheTtlS: number;
+  /** Answers cached before the settings last changed are not served (absent: false). */
+  cacheInvalidateOnUpdate?: boolean;
   rateLimit: RateLimit | null;
   collectLogs: boolean;
   logPayloads: boolean;
@@ -132,6 +136,7 @@ export function applyGatewaySettings(
     ...base,
     authentication: pick(input.authentication, base.authentication),
     cacheTtlS: pick(input.cache_ttl, base.cacheTtlS),
+    cacheInvalidateOnUpdate: pick(input.cache_invalidate_on_update, base.cacheInvalidateOnUpdate ?? false),
     rateLimit:
       input.rate_limit === undefined
         ? base.rateLimit
@@ -166,6 +171,7 @@ export function gatewayObject(settings: GatewaySettings) {
     object: 'gateway' as const,
     authentication: settings.authentication,
     cache_ttl: settings.cacheTtlS,
+    cache_invalidate_on_update: settings.cacheInvalidateOnUpdate ?? false,
     rate_limit: settings.rateLimit && {
       limit: settings.rateLimit.limit,
       period: settings.rateLimit.periodMs / 1000,

@@ -61,13 +61,16 @@ export function normalizedRequest(request: CreateResponseRequest): unknown {
  * step of a universal request): the client's own `cf-aig-cache-key` for it (`custom[i]`: a
  * step's own, else the request's), else its normalized request. One key named for every step
  * is the key alone. The project is always part of it: one project never reads another's answers.
+ * `generation` sets apart what was cached before it changed (a gateway's settings, updated).
  */
 export function cacheKey(
   project: Owner,
   requests: readonly CreateResponseRequest[],
   custom: readonly (string | undefined)[] = [],
+  generation = '',
 ): string {
   const hash = createHash('sha256').update(project).update('\u0000');
+  if (generation !== '') hash.update(`generation\u0000${generation}\u0000`);
   const named = custom[0];
   if (named !== undefined && requests.every((_, index) => custom[index] === named))
     hash.update(`custom\u0000${named}`);

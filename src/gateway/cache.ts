@@ -44,6 +44,7 @@ export function cache(store: CacheStore, now: () => number, logger: Logger): Lay
       principal.project,
       steps.map((step) => step.request),
       steps.map((step) => step.options.cacheKey ?? options.cacheKey),
+      gateway.cacheInvalidateOnUpdate ? `${gateway.id}@${gateway.updatedAt}` : '',
     );
     const hit = await store.get(key, now());
     if (hit) {

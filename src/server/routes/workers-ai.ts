@@ -13,6 +13,7 @@ import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
 import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
+import { cloudflareGatewayRoutes } from './cloudflare-gateways.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { cloudflareLogFilter } from './logs.ts';
@@ -20,7 +21,8 @@ import { createResponseHandler } from './responses.ts';
 
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
- * its OpenAI- and Anthropic-compatible `ai/v1/*`, the model search and schema, and AI Gateway's log API.
+ * its OpenAI- and Anthropic-compatible `ai/v1/*`, the model search and schema, and AI Gateway's
+ * gateway and log APIs.
  * The account id is accepted as given: Portico has one account, the server itself.
  */
 export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
@@ -68,6 +70,8 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     runtime.catalog.known(model);
     return c.json(envelope(textGenerationSchemas()));
   });
+
+  app.route('/ai-gateway/gateways', cloudflareGatewayRoutes(runtime));
 
   // AI Gateway's log API, as the binding's getLog / patchLog call it.
   app.get('/ai-gateway/gateways/:gateway/logs', async (c) => {

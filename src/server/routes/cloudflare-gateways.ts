@@ -1,0 +1,71 @@
+import { Hono } from 'hono';
+import { GatewaySettingsInput } from '../../api/gateway-settings.ts';
+import { parseBody } from '../../api/request.ts';
+import { envelope } from '../../api/workers-ai-envelope.ts';
+import {
+  CloudflareGatewayCreate,
+  CloudflareGatewayListQuery,
+  CloudflareGatewayUpdate,
+  cloudflareGatewayObject,
+  settingsInput,
+} from '../../formats/workers-ai/gateway-object.ts';
+import { GatewayAdmin } from '../../gateway/gateway-admin.ts';
+import { gatewayNotFound } from '../../gateway/gateway-registry.ts';
+import { requireAdmin } from '../../gateway/principal.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { AppEnv } from '../app-env.ts';
+import { readJson } from '../read-json.ts';
+
+/**
+ * Cloudflare's gateway API (`aiGateway.create`, `list`, `get`, `update`, `delete` of its SDK,
+ * its Terraform and Pulumi resources) under `/client/v4/accounts/:account/ai-gateway/gateways`:
+ * the same gateways, admin keys and rules as `/v1/gateways` (GatewayAdmin), in Cloudflare's
+ * field names and envelope.
+ */
+export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
+  const find = async (id: string) => {
+    const settings = await runtime.gateway.gateways.get(id);
+    if (!settings) throw gatewayNotFound(id);
+    return settings;
+  };
+  app.use(async (c, next) => (requireAdmin(c.get('principal')), next()));
+
+  app.get('/', async (c) => {
+    const query = parseBody(CloudflareGatewayListQuery, c.req.query());
+    const search = query.search?.toLowerCase();
+    const all = (await runtime.gateway.gateways.list()).filter(
+      (settings) => search === undefined || settings.id.includes(search),
+    );
+    const start = (query.page - 1) * query.per_page;
+    const page = all.slice(start, start + query.per_page);
+    return c.json({
+      ...envelope(page.map(cloudflareGatewayObject)),
+      result_info: {
+        page: query.page,
+        per_page: query.per_page,
+        count: page.length,
+        total_count: all.length,
+      },
+    });
+  });
+  app.post('/', async (c) => {
+    const { id, ...fields } = parseBody(CloudflareGatewayCreate, (await readJson(c.env)).value);
+    const settings = await gateways.create(id, parseBody(GatewaySettingsInput, settingsInput(fields)));
+    return c.json(envelope(cloudflareGatewayObject(settings)));
+  });
+  app.get('/:id', async (c) => c.json(envelope(cloudflareGatewayObject(await find(c.req.param('id'))))));
+  app.put('/:id', async (c) => {
+    const fields = parseBody(CloudflareGatewayUpdate, (await readJson(c.env)).value);
+    const input = parseBody(GatewaySettingsInput, settingsInput(fields));
+    const settings = await gateways.update(c.req.param('id'), input);
+    return c.json(envelope(cloudflareGatewayObject(settings)));
+  });
+  app.delete('/:id', async (c) => {
+    const settings = await find(c.req.param('id'));
+    await gateways.delete(settings.id);
+    return c.json(envelope(cloudflareGatewayObject(settings)));
+  });
+  return app;
+}
