@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogCondition, LogEntry, LogFilter, LogStore } from '../src/store/log-store.ts';
-import { searchTerms } from '../src/store/log-search-text.ts';
+import { searchTerms } from '../src/api/log-search-words.ts';
 import { logFixture } from './support/gateway-fixtures.ts';
 
 const T0 = 1_767_225_600_000;

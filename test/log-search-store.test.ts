@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { logColumnValues, logBodiesJson, LOG_COLUMNS } from '../src/store/log-rows.ts';
-import { searchTerms } from '../src/store/log-search-text.ts';
+import { searchTerms } from '../src/api/log-search-words.ts';
 import type { LogEntry, LogStore } from '../src/store/log-store.ts';
 import { migratePostgres } from '../src/store/postgres-migrations.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from '../src/store/postgres-gateway-migrations.ts';

@@ -41,6 +41,11 @@ const FIELDS: Record<LogConditionField, FieldSql> = {
   authentication: { kind: 'truth', sql: () => 'key_id IS NOT NULL' },
   // Portico always sends the provider's own key: no request is billed wholesale.
   wholesale: { kind: 'truth', sql: () => 'FALSE' },
+  // Cloudflare's one OpenAI-compatible endpoint for every provider (routes/ai-gateway.ts).
+  compatibilityMode: {
+    kind: 'truth',
+    sql: (d) => `coalesce(${d.contains(d.jsonText('path'), `'/compat/'`)}, FALSE)`,
+  },
   // Portico has no DLP policies: no entry has a DLP action.
   dlp_action: TEXT(() => 'CAST(NULL AS TEXT)'),
 };

@@ -1,3 +1,4 @@
+import { WORD } from '../api/log-search-words.ts';
 import type { LogEntry } from './log-store.ts';
 
 /**
@@ -5,12 +6,6 @@ import type { LogEntry } from './log-store.ts';
  * past this are not found, and the index stays a bounded size per entry.
  */
 export const SEARCH_TEXT_CHARS = 32_768;
-
-/** The most words one search may hold. */
-export const SEARCH_TERMS = 16;
-
-/** Letters and digits; anything else separates words, as both backends' tokenizers then agree. */
-const WORD = /[\p{L}\p{N}]+/gu;
 
 /**
  * What a search reads of an entry: its ids, model, provider, path, metadata keys and values,
@@ -44,9 +39,4 @@ export function logSearchText(entry: LogEntry): string {
   strings(entry.requestBody);
   strings(entry.responseBody);
   return parts.join(' ').slice(0, SEARCH_TEXT_CHARS);
-}
-
-/** A search's words, lower-cased, as logSearchText splits an entry's text; at most SEARCH_TERMS. */
-export function searchTerms(search: string): string[] {
-  return [...new Set(search.toLowerCase().match(WORD) ?? [])].slice(0, SEARCH_TERMS);
 }

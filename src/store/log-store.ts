@@ -1,4 +1,7 @@
+import type { LogCondition } from '../api/log-conditions.ts';
 import type { Owner } from './owner.ts';
+
+export type { LogCondition, LogConditionField, LogConditionValue } from '../api/log-conditions.ts';
 
 export type LogMetadata = Record<string, string | number | boolean | null>;
 
@@ -81,42 +84,6 @@ export interface LogFilter {
   search?: string[];
   /** Cloudflare's structured filters, all of which an entry meets. */
   conditions?: LogCondition[];
-}
-
-/** What a structured filter reads of an entry. */
-export type LogConditionField =
-  | 'id'
-  | 'created_at'
-  | 'request_content_type'
-  | 'response_content_type'
-  | 'success'
-  | 'cached'
-  | 'provider'
-  | 'model'
-  | 'model_type'
-  | 'cost'
-  | 'tokens'
-  | 'tokens_in'
-  | 'tokens_out'
-  | 'duration'
-  | 'feedback'
-  | 'event_id'
-  | 'metadata.key'
-  | 'metadata.value'
-  | 'authentication'
-  | 'wholesale'
-  | 'dlp_action';
-
-export type LogConditionValue = string | number | boolean | null;
-
-/**
- * One structured filter: `eq` any of the values, `neq` none of them, `contains` any of them as a
- * part (case-insensitive), `lt` / `gt` than the one value. Times are milliseconds since the epoch.
- */
-export interface LogCondition {
-  field: LogConditionField;
-  operator: 'eq' | 'neq' | 'contains' | 'lt' | 'gt';
-  values: LogConditionValue[];
 }
 
 /** The least and greatest of what the entries a filter finds measured (Cloudflare's `meta_info`). */
