@@ -20,6 +20,7 @@ import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { logFixture } from '../test/support/gateway-fixtures.ts';
 import { freshSchema, TEST_DATABASE_URL } from '../test/support/postgres.ts';
 import { median } from './support/stats.ts';
+import { random, VOCABULARY } from './support/corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,21 +32,6 @@ const { values } = parseArgs({
 const count = Number(values.logs);
 const searches = Number(values.searches);
 
-const VOCABULARY = (
-  'harbour lighthouse keeper lamp ship fog tide anchor sail rope bread bakery oven flour garden tomato ' +
-  'bean summer winter river bridge market lantern engine signal storm coast island cargo map compass ' +
-  'letter ledger invoice contract policy return shoes warranty delivery customer order refund'
-).split(' ');
-
-/** A deterministic generator (mulberry32), so every run stores and searches the same text. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const next = random(7);
 const pick = () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!;
 const words = (n: number) => Array.from({ length: n }, pick).join(' ');

@@ -145,44 +145,17 @@ describe('log search, filters and deletion over HTTP', () => {
 
   test("Cloudflare's request and response bodies, a 404 where none was kept", async () => {
     const logs = await gateway.logs();
-    const kept = logs.find((log) => log.gateway === 'default')!;
-    const request = await gateway.request(
-      'GET',
-      `${CF}/default/logs/${kept.id as string}/request`,
-      undefined,
-      bearer(keys.admin!),
-    );
+    const kept = logs.find((log) => log.gateway === 'default')!.id as string;
+    const bare = logs.find((log) => log.gateway === 'bare')!.id as string;
+    const body = (where: string, key = keys.admin!) =>
+      gateway.request('GET', `${CF}/${where}`, undefined, bearer(key));
+    const request = await body(`default/logs/${kept}/request`);
     assert.equal(request.status, 200);
     assert.equal(request.json.input, 'Where is the lighthouse keeper?');
-    const response = await gateway.request(
-      'GET',
-      `${CF}/default/logs/${kept.id as string}/response`,
-      undefined,
-      bearer(keys.admin!),
-    );
-    assert.equal(response.json.object, 'response');
-    const bare = logs.find((log) => log.gateway === 'bare')!;
-    const none = await gateway.request(
-      'GET',
-      `${CF}/bare/logs/${bare.id as string}/request`,
-      undefined,
-      bearer(keys.admin!),
-    );
-    assert.equal(none.status, 404);
-    const wrongGateway = await gateway.request(
-      'GET',
-      `${CF}/bare/logs/${kept.id as string}/response`,
-      undefined,
-      bearer(keys.admin!),
-    );
-    assert.equal(wrongGateway.status, 404);
-    const otherProject = await gateway.request(
-      'GET',
-      `${CF}/default/logs/${kept.id as string}/request`,
-      undefined,
-      bearer(keys.beta!),
-    );
-    assert.equal(otherProject.status, 404);
+    assert.equal((await body(`default/logs/${kept}/response`)).json.object, 'response');
+    assert.equal((await body(`bare/logs/${bare}/request`)).status, 404, 'none kept');
+    assert.equal((await body(`bare/logs/${kept}/response`)).status, 404, 'another gateway');
+    assert.equal((await body(`default/logs/${kept}/request`, keys.beta)).status, 404, 'another project');
   });
 
   test('deletion is scoped as reads are: a key deletes only its own project’s logs', async () => {

@@ -17,6 +17,7 @@ import { SQLITE_LOG_MIGRATIONS } from '../src/store/sqlite-log-store.ts';
 import { openSqliteStores } from '../src/store/sqlite-stores.ts';
 import { describeLogSearch, searchFixtures } from './log-search-contract.ts';
 import { freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
+import { logFixture } from './support/gateway-fixtures.ts';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'portico-log-search-'));
@@ -44,6 +45,35 @@ describeLogSearch('postgres', async () => {
       await drop();
     },
   };
+});
+
+test('sqlite: a search most entries match reads along the time index, and answers the same', async () => {
+  const dataDir = await tempDir();
+  const stores = openSqliteStores({ dataDir });
+  const entries = Array.from({ length: 2_100 }, (_, n) =>
+    logFixture(`log_${String(n).padStart(4, '0')}`, {
+      createdAt: 1_767_225_600_000 + n,
+      requestBody: { input: n % 700 === 0 ? 'harbour lamp' : 'harbour' },
+    }),
+  );
+  await stores.logs.insert(entries);
+  const page = await stores.logs.query(
+    { search: ['harbour'], project: 'alpha' },
+    { limit: 3, order: 'desc' },
+  );
+  assert.deepEqual(
+    page.data.map((entry) => entry.id),
+    ['log_2099', 'log_2098', 'log_2097'],
+  );
+  assert.equal(page.hasMore, true);
+  assert.equal(await stores.logs.count({ search: ['harbour'] }), 2_100);
+  assert.equal(
+    await stores.logs.count({ search: ['harbour', 'lamp'] }),
+    3,
+    'few matches: looked up by rowid',
+  );
+  await stores.close();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** What the previous schema held is found by the words the new one indexes. */

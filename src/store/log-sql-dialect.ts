@@ -37,6 +37,15 @@ export const SQLITE_LOG_SQL: LogSqlDialect = {
   searchQuery: (terms) => terms.map((term) => `"${term}"*`).join(' '),
 };
 
+/**
+ * SQLite for a search most entries match: `+rowid` keeps the planner from fetching every match
+ * by rowid and sorting them, so it walks the time index and looks each entry up in the matches.
+ */
+export const SQLITE_BROAD_SEARCH_SQL: LogSqlDialect = {
+  ...SQLITE_LOG_SQL,
+  search: (bound) => `+rowid IN (SELECT rowid FROM log_search WHERE log_search MATCH ${bound})`,
+};
+
 export const POSTGRES_LOG_SQL: LogSqlDialect = {
   placeholder: dollar,
   // json, not jsonb: reading one field of the text is cheaper than building the whole jsonb.
