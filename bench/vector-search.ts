@@ -16,6 +16,7 @@ import OpenAI, { toFile } from 'openai';
 import { startServer } from '../src/server/start-server.ts';
 import { sharedModelsDir, TINY_MODEL } from '../test/support/portico.ts';
 import { median } from './support/stats.ts';
+import { random, VOCABULARY } from './support/corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,22 +28,6 @@ const { values } = parseArgs({
 const files = Number(values.files);
 const words = Number(values.words);
 const searches = Number(values.searches);
-
-const VOCABULARY = (
-  'harbour lighthouse keeper lamp ship fog tide anchor sail rope bread bakery oven flour garden tomato ' +
-  'bean summer winter river bridge market lantern engine signal storm coast island cargo map compass ' +
-  'letter ledger invoice contract policy return shoes warranty delivery customer order refund'
-).split(' ');
-
-/** A deterministic generator (mulberry32), so every run builds the same corpus. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const next = random(42);
 const pick = () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!;

@@ -73,6 +73,32 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.equal(chat.stdout, `${one.output_text}\n${two.output_text}\n`);
   });
 
+  test('portico logs --search and --filter narrow the list, in-process and remote', async () => {
+    for (const where of [[], remote]) {
+      const lines = async (...args: string[]) => {
+        const listed = await runCli(['logs', '--json', ...args, ...where], env);
+        assert.equal(listed.code, 0, listed.stderr);
+        return listed.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { model: string; tokens_out: number });
+      };
+      const found = await lines('--search', 'once UPON');
+      assert.ok(found.length >= 1, 'the chat turn that said it');
+      assert.ok(found.every((log) => log.model === TINY_MODEL));
+      const filtered = await lines('--filter', `model:eq:${TINY_MODEL}`, '--filter', 'tokens_out:gt:0');
+      assert.ok(filtered.length >= 2 && filtered.every((log) => log.tokens_out > 0));
+      assert.deepEqual(await lines('--search', 'zyzzyva'), []);
+      const refused = await runCli(['logs', '--filter', 'user_agent:eq:curl', ...where], env);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /user agent/);
+    }
+    const usage = await runCli(['logs', '--filter', 'model'], env);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--filter takes KEY:OPERATOR:VALUE/);
+  });
+
   test('portico chat in-process says what to do about an unknown model', async () => {
     const chat = await runCli(['chat', 'local/nope'], env, 'hello\n');
     assert.equal(chat.code, 1);

@@ -78,13 +78,53 @@ describe("Cloudflare's SDK through Portico", () => {
     assert.deepEqual(byModel, [...byModel].sort().reverse());
     assert.deepEqual(new Set(byModel), new Set(['test/echo', 'test/priced']));
     await assert.rejects(
-      cf.aiGateway.logs.list('default', { account_id, search: 'hello' }),
+      cf.aiGateway.logs.list('default', {
+        account_id,
+        filters: [{ key: 'request_type', operator: 'eq', value: ['universal'] }],
+      }),
       (error: Error) => {
         assert.equal((error as { status?: number }).status, 400);
-        assert.match(error.message, /search/);
+        assert.match(error.message, /request type/);
         return true;
       },
     );
+  });
+
+  test('search, filters (as the SDK encodes them) and meta_info', async () => {
+    const found = await cf.aiGateway.logs.list('default', { account_id, search: 'n2' });
+    assert.equal(found.result.length, 1, 'the request text');
+    assert.equal(found.result[0]?.model, 'test/echo');
+    const filtered = await cf.aiGateway.logs.list('default', {
+      account_id,
+      filters: [
+        { key: 'model', operator: 'eq', value: ['test/echo', 'test/priced'] },
+        { key: 'cost', operator: 'gt', value: [0] },
+        { key: 'created_at', operator: 'gt', value: ['2020-01-01T00:00:00Z'] },
+      ],
+      meta_info: true,
+    });
+    assert.deepEqual(
+      filtered.result.map((log) => log.model),
+      ['test/priced', 'test/priced'],
+    );
+    const info = filtered.result_info as Record<string, number>;
+    assert.ok(info.min_cost! > 0 && info.min_cost! <= info.max_cost!, JSON.stringify(info));
+  });
+
+  test('aiGateway.logs.request and response: the stored bodies', async () => {
+    const [newest] = (await cf.aiGateway.logs.list('default', { account_id, search: 'n3' })).result;
+    const request = (await cf.aiGateway.logs.request(newest!.id, { account_id, gateway_id: 'default' })) as {
+      input: string;
+    };
+    assert.equal(request.input, 'n3');
+    const response = (await cf.aiGateway.logs.response(newest!.id, {
+      account_id,
+      gateway_id: 'default',
+    })) as {
+      output_text?: string;
+      object: string;
+    };
+    assert.equal(response.object, 'response');
   });
 
   test("aiGateway.logs.get and edit: Cloudflare's fields, feedback recorded", async () => {
@@ -194,5 +234,17 @@ describe("Cloudflare's SDK through Portico", () => {
     const off = await cf.aiGateway.create({ ...base, logpush: false, zdr: false, log_management: null });
     assert.equal(off.logpush, false);
     await assert.rejects(cf.aiGateway.update('other', { ...base, id: undefined } as never), { status: 409 });
+  });
+
+  test('aiGateway.logs.delete removes what its filters find, in one gateway only', async () => {
+    const deleted = await cf.aiGateway.logs.delete('other', {
+      account_id,
+      filters: [{ key: 'model', operator: 'eq', value: ['test/echo'] }],
+      limit: 5,
+    });
+    assert.equal(deleted.success, true);
+    assert.equal((await cf.aiGateway.logs.list('other', { account_id })).result.length, 0);
+    const kept = await cf.aiGateway.logs.list('default', { account_id });
+    assert.ok(kept.result.length >= 4, 'the default gateway keeps its own');
   });
 });

@@ -124,6 +124,17 @@ describe('the dashboard in a browser', () => {
     const rows = page.locator('[data-testid=logs-table] tbody tr', { hasText: TINY_MODEL });
     await rows.nth(1).waitFor();
     await shot('logs');
+    // The search box finds the playground's turns by their words, among 10,000 others.
+    await page.fill('input[name=search]', 'once upon');
+    await page.press('input[name=search]', 'Enter');
+    await page.waitForFunction((model) => {
+      const rows = Array.from(document.querySelectorAll('[data-testid=logs-table] tbody tr'));
+      return rows.length > 0 && rows.every((row) => row.textContent?.includes(model));
+    }, TINY_MODEL);
+    await shot('logs-search');
+    await page.fill('input[name=search]', 'zyzzyva');
+    await page.press('input[name=search]', 'Enter');
+    await page.locator('p.muted', { hasText: 'No logs match these filters.' }).waitFor();
     await page.goto(`${portico.server.url}/#/overview`);
     await page.locator('#stat-requests', { hasText: '10,002' }).waitFor();
   });

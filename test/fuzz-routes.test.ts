@@ -25,6 +25,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/vector_stores'],
   ['GET', '/v1/files'],
   ['GET', '/v1/logs'],
+  ['DELETE', '/v1/logs'],
 ];
 
 /** JSON that is close to a request: real parameter names with values of every kind. */
@@ -80,6 +81,31 @@ const query = fc.oneof(
       order: fc.string({ maxLength: 5 }),
       after: fc.string({ maxLength: 20 }),
     })
+    .map((values) => `?${new URLSearchParams(values).toString()}`),
+  // Log search and Cloudflare's filters, in each spelling, near right and wrong.
+  fc
+    .record(
+      {
+        search: fc.string({ maxLength: 30 }),
+        filters: fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+        ),
+        'filters.key': fc.constantFrom(
+          'model',
+          'cost',
+          'created_at',
+          'metadata.value',
+          'user_agent',
+          'colour',
+        ),
+        'filters.operator': fc.constantFrom('eq', 'neq', 'contains', 'lt', 'gt', 'in'),
+        'filters.value': fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('1', '-1', 'true', '')),
+        'filters[0][key]': fc.constantFrom('feedback', 'success'),
+        meta_info: fc.string({ maxLength: 5 }),
+      },
+      { requiredKeys: [] },
+    )
     .map((values) => `?${new URLSearchParams(values).toString()}`),
 );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEARCH_TERMS, searchTerms } from './log-search-words.ts';
 
 /** `patchLog(id, {feedback, score, metadata})` and `PATCH /v1/logs/:id`. */
 export const PatchLogRequest = z.strictObject({
@@ -24,6 +25,19 @@ const QueryTime = z.string().transform((text, ctx) => {
   return ms;
 });
 
+/** A word search: its words (log-search-text.ts), at least one, at most SEARCH_TERMS. */
+const SearchQuery = z
+  .string()
+  .max(256, 'search is at most 256 characters')
+  .transform(searchTerms)
+  .refine((terms) => terms.length > 0, 'search needs a letter or a digit')
+  .refine((terms) => terms.length <= SEARCH_TERMS, `search has at most ${SEARCH_TERMS} words`);
+
+/** Thumbs up (1) or down (-1; Cloudflare's list also takes 0 for it). */
+const FeedbackQuery = z
+  .enum(['-1', '0', '1'], 'feedback is -1, 0 or 1')
+  .transform((text) => (text === '1' ? 1 : -1));
+
 const QueryBoolean = z
   .enum(['true', 'false'], "must be 'true' or 'false'")
   .transform((text) => text === 'true');
@@ -40,6 +54,9 @@ export const LogFilterQuery = z.object({
   event_id: z.string().min(1).max(256).optional(),
   from: QueryTime.optional(),
   to: QueryTime.optional(),
+  search: SearchQuery.optional(),
+  feedback: FeedbackQuery.optional(),
+  model_type: z.string().min(1).max(64).optional(),
 });
 
 export const LogListQuery = LogFilterQuery.extend({
@@ -67,21 +84,25 @@ export const AnalyticsQuery = LogFilterQuery.extend({
 const Bound = z.coerce.number('must be a number').min(0, 'must not be negative').optional();
 const DIRECTION = z.enum(['asc', 'desc'], "must be 'asc' or 'desc'").optional();
 
+/** `DELETE /v1/logs`: what the list filters find, oldest first, up to `limit` (all without one). */
+export const LogDeleteQuery = LogFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  order: z.enum(['asc', 'desc'], "order must be 'asc' or 'desc'").default('asc'),
+});
+
+const LIST_ORDER = ['created_at', 'provider', 'model', 'model_type', 'success', 'cached'] as const;
+const DELETE_ORDER = [...LIST_ORDER, 'cost', 'tokens_in', 'tokens_out', 'duration', 'feedback'] as const;
+
 /**
  * Cloudflare's `GET .../ai-gateway/gateways/:gateway/logs` (its SDK's `aiGateway.logs.list`):
- * numbered pages, its order and filters, with Portico's `key_id`, `event_id` and `project`
- * beside them. What it takes that Portico cannot answer (`search`, `filters`, `feedback`,
- * `model_type`, content types, `meta_info`) is a 400 naming it, never a silently wrong list.
+ * numbered pages, its order, word search, structured `filters` (read apart, see
+ * log-filter-query.ts) and its older one-field filters, `meta_info` (the ranges of what was
+ * found), with Portico's `key_id`, `event_id` and `project` beside them.
  */
 export const CloudflareLogListQuery = z.strictObject({
   page: z.coerce.number().int().min(1, 'page starts at 1').max(1_000_000).default(1),
   per_page: z.coerce.number().int().min(1).max(100, 'per_page is at most 100').default(20),
-  order_by: z
-    .enum(
-      ['created_at', 'provider', 'model', 'success', 'cached'],
-      'order_by is created_at, provider, model, success or cached',
-    )
-    .default('created_at'),
+  order_by: z.enum(LIST_ORDER, `order_by is ${LIST_ORDER.join(', ')}`).default('created_at'),
   order_by_direction: DIRECTION,
   /** Cloudflare's older name for order_by_direction. */
   direction: DIRECTION,
@@ -94,6 +115,12 @@ export const CloudflareLogListQuery = z.strictObject({
   key_id: LogFilterQuery.shape.key_id,
   event_id: LogFilterQuery.shape.event_id,
   project: LogFilterQuery.shape.project,
+  search: LogFilterQuery.shape.search,
+  feedback: LogFilterQuery.shape.feedback,
+  model_type: LogFilterQuery.shape.model_type,
+  request_content_type: z.string().min(1).max(100).optional(),
+  response_content_type: z.string().min(1).max(100).optional(),
+  meta_info: QueryBoolean.optional(),
   min_cost: Bound,
   max_cost: Bound,
   min_duration: Bound,
@@ -106,3 +133,15 @@ export const CloudflareLogListQuery = z.strictObject({
   max_total_tokens: Bound,
 });
 export type CloudflareLogListQuery = z.output<typeof CloudflareLogListQuery>;
+
+/**
+ * Cloudflare's `DELETE .../ai-gateway/gateways/:gateway/logs` (its SDK's `aiGateway.logs.delete`):
+ * what its `filters` find, in its order, up to `limit` (all without one), oldest first unless
+ * told; `project` narrows an admin key's deletion as it narrows its reads.
+ */
+export const CloudflareLogDeleteQuery = z.strictObject({
+  limit: LogDeleteQuery.shape.limit,
+  order_by: z.enum(DELETE_ORDER, `order_by is ${DELETE_ORDER.join(', ')}`).default('created_at'),
+  order_by_direction: z.enum(['asc', 'desc'], "must be 'asc' or 'desc'").default('asc'),
+  project: LogFilterQuery.shape.project,
+});

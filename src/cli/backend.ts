@@ -1,5 +1,6 @@
 import type { gatewayObject } from '../api/gateway-settings.ts';
 import type { CreateKeyRequest } from '../api/keys.ts';
+import type { LogFilterSpec } from '../api/log-conditions.ts';
 import type { keyObject } from '../gateway/key-objects.ts';
 import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
 import { ApiClient, type Connection } from './api-client.ts';
@@ -18,6 +19,10 @@ export interface LogQuery {
   model?: string;
   /** Only failed requests. */
   errors?: boolean;
+  /** Words each entry holds (`search` of `GET /v1/logs`). */
+  search?: string;
+  /** Cloudflare's structured filters (`filters` of `GET /v1/logs`). */
+  filters?: LogFilterSpec[];
 }
 
 /** What the CLI reads of a streamed response's events. */

@@ -1,6 +1,7 @@
 import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts';
 import type { CreateKeyRequest } from '../api/keys.ts';
-import { AnalyticsQuery } from '../api/logs.ts';
+import { AnalyticsQuery, LogFilterQuery } from '../api/logs.ts';
+import { logFilter as queryLogFilter } from '../gateway/log-query.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { GatewayAdmin } from '../gateway/gateway-admin.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
@@ -23,12 +24,15 @@ import type { Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 import { nextLook } from './follow-logs-wait.ts';
 
+/** The CLI's filters checked and read as `GET /v1/logs` reads its query. */
 function logFilter(query: LogQuery): LogFilter {
-  return {
+  const fields = parseBody(LogFilterQuery, {
     ...(query.gateway ? { gateway: query.gateway } : {}),
     ...(query.model ? { model: query.model } : {}),
-    ...(query.errors ? { success: false } : {}),
-  };
+    ...(query.errors ? { success: 'false' } : {}),
+    ...(query.search !== undefined ? { search: query.search } : {}),
+  });
+  return queryLogFilter(fields, query.filters);
 }
 
 /** The CLI's backend in this process, on the data directory: the operator's own, so trusted. */

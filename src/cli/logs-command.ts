@@ -1,6 +1,7 @@
 import { CONNECTION_OPTIONS, openBackend, type LogObject, type LogQuery } from './backend.ts';
 import { fail, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
 import { formatTable } from './print-table.ts';
+import type { LogFilterSpec } from '../api/log-conditions.ts';
 
 const HEADER = ['TIME', 'GATEWAY', 'MODEL', 'STATUS', 'TOKENS', 'COST', 'LATENCY', 'CACHE'];
 
@@ -17,10 +18,25 @@ function row(entry: LogObject): string[] {
   ];
 }
 
+/**
+ * `--filter KEY:OPERATOR:VALUE`, one of the API's `filters` with one value (the value may hold
+ * colons: `model:eq:local/llama3.2:3b`); each --filter narrows the list further.
+ */
+function filterSpec(flag: string): LogFilterSpec {
+  const [key, operator, ...rest] = flag.split(':');
+  if (!key || !operator || rest.length === 0)
+    throw new UsageError(
+      `--filter takes KEY:OPERATOR:VALUE (such as model:eq:local/x or cost:gt:0.01), not '${flag}'`,
+    );
+  return { key, operator, value: [rest.join(':')] };
+}
+
 export const logsCommand: Command = {
-  summary: 'Shows the gateway logs, newest last; --follow keeps printing new requests as they arrive.',
+  summary:
+    'Shows the gateway logs, newest last; --search and --filter narrow them, --follow keeps printing new requests as they arrive.',
   usage:
-    'portico logs [--limit 20] [--follow] [--json] [--gateway ID] [--model ID] [--errors] [--url URL --key KEY]',
+    'portico logs [--limit 20] [--follow] [--json] [--gateway ID] [--model ID] [--errors] [--search WORDS] ' +
+    '[--filter KEY:OPERATOR:VALUE ...] [--url URL --key KEY]',
   maxArguments: 0,
   options: {
     ...RUNTIME_OPTIONS,
@@ -31,6 +47,8 @@ export const logsCommand: Command = {
     gateway: { type: 'string' },
     model: { type: 'string' },
     errors: { type: 'boolean' },
+    search: { type: 'string' },
+    filter: { type: 'string', multiple: true },
   },
   async run(_positionals, values) {
     const limit = Number(text(values, 'limit') ?? 20);
@@ -38,10 +56,14 @@ export const logsCommand: Command = {
       throw new UsageError(`--limit takes a whole number from 1 to 100, not '${text(values, 'limit')}'`);
     const gateway = text(values, 'gateway');
     const model = text(values, 'model');
+    const search = text(values, 'search');
+    const filters = ((values.filter ?? []) as string[]).map(filterSpec);
     const query: LogQuery = {
       ...(gateway ? { gateway } : {}),
       ...(model ? { model } : {}),
       ...(values.errors ? { errors: true } : {}),
+      ...(search !== undefined ? { search } : {}),
+      ...(filters.length ? { filters } : {}),
     };
     const backend = await openBackend(values);
     let header = true;

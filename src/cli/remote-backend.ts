@@ -20,6 +20,8 @@ function logsPath(query: LogQuery, limit: number): string {
   if (query.gateway) params.set('gateway', query.gateway);
   if (query.model) params.set('model', query.model);
   if (query.errors) params.set('success', 'false');
+  if (query.search) params.set('search', query.search);
+  if (query.filters?.length) params.set('filters', JSON.stringify(query.filters));
   return `/v1/logs?${params}`;
 }
 

@@ -1,10 +1,18 @@
 import { notFound } from '../api/errors.ts';
 import type { PatchLogRequest } from '../api/logs.ts';
-import type { LogEntry, LogFilter, LogPage, LogPageQuery, LogStore } from '../store/log-store.ts';
+import type {
+  LogBounds,
+  LogDeletion,
+  LogEntry,
+  LogFilter,
+  LogPage,
+  LogPageQuery,
+  LogStore,
+} from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import { isAdmin, requireKey, type Principal } from './principal.ts';
 
-/** Reading and annotating logs as a principal: its own project's, or every project's for an admin. */
+/** Reading, annotating and deleting logs as a principal: its own project's, or every project's for an admin. */
 export class LogAccess {
   constructor(
     private readonly store: LogStore,
@@ -13,8 +21,8 @@ export class LogAccess {
   ) {}
 
   /** The project a principal's reads are limited to; undefined (all) for admins. */
-  scope(principal: Principal, requested?: Owner): Owner | undefined {
-    requireKey(principal, 'Reading logs');
+  scope(principal: Principal, requested?: Owner, what = 'Reading logs'): Owner | undefined {
+    requireKey(principal, what);
     return isAdmin(principal) ? requested : principal.project;
   }
 
@@ -36,8 +44,20 @@ export class LogAccess {
     return this.store.count(this.#scoped(principal, filter));
   }
 
-  #scoped(principal: Principal, filter: LogFilter): LogFilter {
-    const project = this.scope(principal, filter.project);
+  /** The ranges of what the entries the principal would find measured. */
+  async bounds(principal: Principal, filter: LogFilter): Promise<LogBounds> {
+    return this.store.bounds(this.#scoped(principal, filter));
+  }
+
+  /** Deletes what the principal would find: a project's key, only its own project's entries. */
+  async delete(principal: Principal, filter: LogFilter, deletion: LogDeletion): Promise<number> {
+    const scoped = this.#scoped(principal, filter, 'Deleting logs');
+    await this.flush();
+    return this.store.delete(scoped, deletion);
+  }
+
+  #scoped(principal: Principal, filter: LogFilter, what?: string): LogFilter {
+    const project = this.scope(principal, filter.project, what);
     const { project: _requested, ...rest } = filter;
     return project !== undefined ? { ...rest, project } : rest;
   }

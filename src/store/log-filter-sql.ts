@@ -1,4 +1,7 @@
+import { logConditionSql } from './log-condition-sql.ts';
+import type { LogSqlDialect } from './log-sql-dialect.ts';
 import type {
+  LogBounds,
   LogEntry,
   LogFilter,
   LogOrderField,
@@ -8,18 +11,18 @@ import type {
 } from './log-store.ts';
 
 /**
- * A log filter as SQL for either backend: the WHERE text, with each value bound through
- * `placeholder` (SQLite's `?`, PostgreSQL's `$n`), and the values in order.
+ * A log filter as SQL for either backend: the WHERE text, with each value bound through the
+ * dialect's placeholder (SQLite's `?`, PostgreSQL's `$n`), and the values in order.
  */
 export function logFilterSql(
   filter: LogFilter,
-  placeholder: (index: number) => string,
+  dialect: LogSqlDialect,
   values: unknown[] = [],
 ): { where: string; values: unknown[] } {
   const clauses: string[] = [];
   const bind = (value: unknown) => {
     values.push(value);
-    return placeholder(values.length);
+    return dialect.placeholder(values.length);
   };
   if (filter.project !== undefined) clauses.push(`project = ${bind(filter.project)}`);
   if (filter.gateway !== undefined) clauses.push(`gateway = ${bind(filter.gateway)}`);
@@ -36,6 +39,8 @@ export function logFilterSql(
     if (range.min !== undefined) clauses.push(`${RANGE_SQL[field]} >= ${bind(range.min)}`);
     if (range.max !== undefined) clauses.push(`${RANGE_SQL[field]} <= ${bind(range.max)}`);
   }
+  for (const condition of filter.conditions ?? []) clauses.push(logConditionSql(condition, dialect, bind));
+  if (filter.search?.length) clauses.push(dialect.search(bind(dialect.searchQuery(filter.search))));
   return { where: clauses.length ? clauses.join(' AND ') : 'TRUE', values };
 }
 
@@ -49,26 +54,60 @@ const RANGE_SQL: Record<LogRangeField, string> = {
   total_tokens: '(tokens_in + tokens_out)',
 };
 
-const ORDER_SQL: Record<LogOrderField, string | null> = {
+const ORDER_SQL: Record<LogOrderField, ((dialect: LogSqlDialect) => string) | null> = {
   created_at: null,
-  provider: 'provider',
-  model: 'model',
-  success: 'success',
-  cached: `(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END)`,
+  provider: () => 'provider',
+  model: () => 'model',
+  model_type: (d) => `coalesce(${d.jsonText('modelType')}, 'Text Generation')`,
+  success: () => 'success',
+  cached: () => `(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END)`,
+  cost: () => 'cost',
+  tokens_in: () => 'tokens_in',
+  tokens_out: () => 'tokens_out',
+  duration: () => 'duration_ms',
+  feedback: (d) => d.jsonNumber('feedback'),
 };
 
 /**
- * A log page's ORDER BY, LIMIT and OFFSET for either backend: its field first (missing values
- * last, as both backends then agree), then time and id, which keeps pages stable.
+ * An ORDER BY for either backend: its field first (missing values last, as both backends then
+ * agree), then time and id, which keeps pages stable.
  */
-export function logPageSql(page: LogPageQuery, bind: (value: unknown) => string): string {
-  const direction = page.order === 'asc' ? 'ASC' : 'DESC';
-  const field = ORDER_SQL[page.orderBy ?? 'created_at'];
-  const first = field === null ? '' : `${field} ${direction} NULLS LAST, `;
+export function logOrderSql(
+  order: { order: 'asc' | 'desc'; orderBy?: LogOrderField },
+  dialect: LogSqlDialect,
+): string {
+  const direction = order.order === 'asc' ? 'ASC' : 'DESC';
+  const field = ORDER_SQL[order.orderBy ?? 'created_at'];
+  const first = field === null ? '' : `${field(dialect)} ${direction} NULLS LAST, `;
+  return `ORDER BY ${first}created_at ${direction}, id ${direction}`;
+}
+
+/** A log page's ORDER BY, LIMIT and OFFSET for either backend. */
+export function logPageSql(
+  page: LogPageQuery,
+  dialect: LogSqlDialect,
+  bind: (value: unknown) => string,
+): string {
   // Bound in the order they appear: SQLite's `?` are positional.
   const limit = `LIMIT ${bind(page.limit + 1)}`;
   const offset = page.offset ? ` OFFSET ${bind(page.offset)}` : '';
-  return `ORDER BY ${first}created_at ${direction}, id ${direction} ${limit}${offset}`;
+  return `${logOrderSql(page, dialect)} ${limit}${offset}`;
+}
+
+/** The least and greatest of each measure, as columns `min_<field>` and `max_<field>` (LogBounds). */
+export const BOUNDS_SQL = Object.entries(RANGE_SQL)
+  .map(([field, sql]) => `min(${sql}) AS min_${field}, max(${sql}) AS max_${field}`)
+  .join(', ');
+
+/** A row of BOUNDS_SQL as LogBounds; a backend's numbers may come as text (PostgreSQL's bigint). */
+export function logBounds(row: Record<string, unknown> | undefined): LogBounds {
+  const bounds = {} as LogBounds;
+  for (const field of Object.keys(RANGE_SQL) as LogRangeField[]) {
+    const min = row?.[`min_${field}`];
+    const max = row?.[`max_${field}`];
+    bounds[field] = min == null || max == null ? null : { min: Number(min), max: Number(max) };
+  }
+  return bounds;
 }
 
 /** What a spend limit counts against, as the `scope` column of the spend table. */

@@ -1,4 +1,7 @@
+import type { LogCondition } from '../api/log-conditions.ts';
 import type { Owner } from './owner.ts';
+
+export type { LogCondition, LogConditionField, LogConditionValue } from '../api/log-conditions.ts';
 
 export type LogMetadata = Record<string, string | number | boolean | null>;
 
@@ -79,12 +82,38 @@ export interface LogFilter {
   to?: number;
   /** Inclusive bounds on what a request measured (Cloudflare's `min_*` / `max_*` filters). */
   ranges?: Partial<Record<LogRangeField, { min?: number; max?: number }>>;
+  /** Words each entry's text must hold, each as a word or the start of one (log-search-text.ts). */
+  search?: string[];
+  /** Cloudflare's structured filters, all of which an entry meets. */
+  conditions?: LogCondition[];
 }
+
+/** The least and greatest of what the entries a filter finds measured (Cloudflare's `meta_info`). */
+export type LogBounds = Record<LogRangeField, { min: number; max: number } | null>;
 
 export type LogRangeField = 'cost' | 'duration' | 'tokens_in' | 'tokens_out' | 'total_tokens';
 
 /** What a log list may be ordered by first (then by time and id). */
-export type LogOrderField = 'created_at' | 'provider' | 'model' | 'success' | 'cached';
+export type LogOrderField =
+  | 'created_at'
+  | 'provider'
+  | 'model'
+  | 'model_type'
+  | 'success'
+  | 'cached'
+  | 'cost'
+  | 'tokens_in'
+  | 'tokens_out'
+  | 'duration'
+  | 'feedback';
+
+/** Which entries a deletion removes first when it has a limit. */
+export interface LogDeletion {
+  /** At most this many; all that match without one. */
+  limit?: number;
+  order: 'asc' | 'desc';
+  orderBy?: LogOrderField;
+}
 
 export interface LogPageQuery {
   limit: number;
@@ -153,6 +182,10 @@ export interface LogStore {
   query(filter: LogFilter, page: LogPageQuery): Promise<LogPage>;
   /** How many entries match. */
   count(filter: LogFilter): Promise<number>;
+  /** The ranges of what the matching entries measured. */
+  bounds(filter: LogFilter): Promise<LogBounds>;
+  /** Deletes the matching entries (their bodies with them, the spend they added kept); returns how many. */
+  delete(filter: LogFilter, deletion: LogDeletion): Promise<number>;
   patch(id: string, project: Owner | undefined, patch: LogPatch): Promise<LogEntry | undefined>;
   analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]>;
   /** US dollars spent in `scope` since `since` (counted in hourly buckets: at most an hour early). */

@@ -1,3 +1,4 @@
+import { SEARCH_TEXT_CHARS } from './log-search-text.ts';
 import type { Migration } from './migration.ts';
 
 /** The gateway's tables on PostgreSQL: the same as the SQLite stores' (sqlite-*-store.ts). */
@@ -68,6 +69,31 @@ export const POSTGRES_GATEWAY_MIGRATIONS: Record<
           cost DOUBLE PRECISION NOT NULL,
           PRIMARY KEY (scope, bucket)
         );
+      `,
+    },
+    {
+      version: 2,
+      description: 'word search over each log: a tsvector of its text, with a GIN index',
+      // Earlier rows are indexed from what they kept: the same fields and body strings as
+      // log-search-text.ts reads, lower-cased, anything but letters and digits a space.
+      sql: `
+        ALTER TABLE logs ADD COLUMN search tsvector;
+        UPDATE logs SET search = to_tsvector('simple', doc.text)
+        FROM (
+          SELECT logs.id, left(regexp_replace(lower(concat_ws(' ', logs.id, j.e ->> 'responseId', event_id,
+              model, provider, j.e ->> 'path',
+              (SELECT string_agg(key || ' ' || coalesce(value, ''), ' ') FROM jsonb_each_text(j.e -> 'metadata')),
+              j.e ->> 'errorMessage',
+              (SELECT string_agg(s #>> '{}', ' ') FROM jsonb_path_query(j.b -> 'requestBody', 'strict $.**') AS s
+                WHERE jsonb_typeof(s) = 'string' AND left(s #>> '{}', 5) <> 'data:'),
+              (SELECT string_agg(s #>> '{}', ' ') FROM jsonb_path_query(j.b -> 'responseBody', 'strict $.**') AS s
+                WHERE jsonb_typeof(s) = 'string' AND left(s #>> '{}', 5) <> 'data:'))),
+            '[^[:alnum:]]+', ' ', 'g'), ${SEARCH_TEXT_CHARS}) AS text
+          FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id,
+            LATERAL (SELECT entry_json::jsonb AS e, bodies_json::jsonb AS b) AS j
+        ) AS doc
+        WHERE doc.id = logs.id;
+        CREATE INDEX logs_search ON logs USING GIN (search);
       `,
     },
   ],

@@ -2,8 +2,11 @@ import { badRequest } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import {
+  BOUNDS_SQL,
   GROUP_COLUMN,
+  logBounds,
   logFilterSql,
+  logOrderSql,
   logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
@@ -23,6 +26,8 @@ import {
 import type {
   AnalyticsQuery,
   AnalyticsRow,
+  LogBounds,
+  LogDeletion,
   LogEntry,
   LogFilter,
   LogPage,
@@ -32,9 +37,11 @@ import type {
   SpendScope,
 } from './log-store.ts';
 import type { PostgresDatabase } from './postgres-connection.ts';
-import { dollar, sql } from './postgres-query.ts';
+import { sql } from './postgres-query.ts';
+import { logSearchText } from './log-search-text.ts';
+import { POSTGRES_LOG_SQL } from './log-sql-dialect.ts';
 
-const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, dollar, values);
+const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, POSTGRES_LOG_SQL, values);
 
 const WRITE_LOCK = sql(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portico_logs'))`);
 
@@ -53,9 +60,10 @@ export class PostgresLogStore implements LogStore {
       await this.db.query(WRITE_LOCK, [], client);
       for (const entry of entries) {
         await this.db.execute(
-          sql(`INSERT INTO logs (${LOG_COLUMNS})
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
-          logColumnValues(entry, (success) => success),
+          sql(`INSERT INTO logs (${LOG_COLUMNS}, search)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+              to_tsvector('simple', $19))`),
+          [...logColumnValues(entry, (success) => success), logSearchText(entry)],
           client,
         );
         const bodies = logBodiesJson(entry);
@@ -98,7 +106,7 @@ export class PostgresLogStore implements LogStore {
       values.push(Number(at.created_at), page.after);
       cursor = `AND (created_at, id) ${page.order === 'asc' ? '>' : '<'} ($${values.length - 1}, $${values.length})`;
     }
-    const order = logPageSql(page, (value) => `$${values.push(value)}`);
+    const order = logPageSql(page, POSTGRES_LOG_SQL, (value) => `$${values.push(value)}`);
     const rows = await this.db.query<LogRow>(
       sql(`SELECT entry_json FROM logs WHERE ${clauses} ${cursor} ${order}`),
       values,
@@ -124,13 +132,36 @@ export class PostgresLogStore implements LogStore {
       );
       if (!row) return undefined;
       const updated = patchedLog(toLogEntry(row), patch);
+      // Metadata is searched: the entry's text is indexed again.
       await this.db.execute(
-        sql(`UPDATE logs SET entry_json = $2 WHERE id = $1`),
-        [id, JSON.stringify(logSummary(updated))],
+        sql(`UPDATE logs SET entry_json = $2, search = to_tsvector('simple', $3) WHERE id = $1`),
+        [id, JSON.stringify(logSummary(updated)), logSearchText(updated)],
         client,
       );
       return updated;
     });
+  }
+
+  async bounds(filter: LogFilter): Promise<LogBounds> {
+    const { where: clauses, values } = where(filter);
+    const [row] = await this.db.query<Record<string, unknown>>(
+      sql(`SELECT ${BOUNDS_SQL} FROM logs WHERE ${clauses}`),
+      values,
+    );
+    return logBounds(row);
+  }
+
+  async delete(filter: LogFilter, deletion: LogDeletion): Promise<number> {
+    const { where: clauses, values } = where(filter);
+    if (deletion.limit === undefined)
+      return this.db.execute(sql(`DELETE FROM logs WHERE ${clauses}`), values);
+    values.push(deletion.limit);
+    const order = logOrderSql(deletion, POSTGRES_LOG_SQL);
+    return this.db.execute(
+      sql(`DELETE FROM logs WHERE id IN
+        (SELECT id FROM logs WHERE ${clauses} ${order} LIMIT $${values.length})`),
+      values,
+    );
   }
 
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {

@@ -12,13 +12,15 @@ const PAGE_SIZE = 50;
 const LIVE_EVERY_MS = 2000;
 
 interface Filters {
+  /** Words each log holds, anywhere: its model, metadata, request or answer. */
+  search: string;
   gateway: string;
   model: string;
   provider: string;
   success: '' | 'true' | 'false';
   cached: '' | 'true' | 'false';
 }
-const NO_FILTERS: Filters = { gateway: '', model: '', provider: '', success: '', cached: '' };
+const NO_FILTERS: Filters = { search: '', gateway: '', model: '', provider: '', success: '', cached: '' };
 
 /**
  * The request logs, newest first, filtered and paged by cursor (`after`). While on the first
@@ -51,6 +53,17 @@ export function LogsPage() {
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter logs">
         <label>
+          Search{' '}
+          <input
+            type="search"
+            name="search"
+            value={filters.search}
+            onChange={set('search')}
+            placeholder="words in a request or answer"
+            maxLength={256}
+          />
+        </label>
+        <label>
           Gateway <input value={filters.gateway} onChange={set('gateway')} placeholder="any" />
         </label>
         <label>
@@ -77,7 +90,11 @@ export function LogsPage() {
         </label>
       </form>
       <ErrorNote error={page.error} />
-      {page.data ? <LogTable logs={page.data.data} /> : page.error ? null : <Loading />}
+      {page.data ? (
+        <LogTable logs={page.data.data} filtered={filters !== NO_FILTERS} />
+      ) : page.error ? null : (
+        <Loading />
+      )}
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={first} onClick={() => setCursors([])}>
           Newest
@@ -97,8 +114,9 @@ export function LogsPage() {
   );
 }
 
-function LogTable({ logs }: { logs: Log[] }) {
-  if (logs.length === 0) return <p class="muted">No requests logged yet.</p>;
+function LogTable({ logs, filtered }: { logs: Log[]; filtered: boolean }) {
+  if (logs.length === 0)
+    return <p class="muted">{filtered ? 'No logs match these filters.' : 'No requests logged yet.'}</p>;
   return (
     <div class="table-wrap">
       <table class="logs" data-testid="logs-table">

@@ -1,55 +1,18 @@
 import { Hono } from 'hono';
-import {
-  AnalyticsQuery,
-  CloudflareLogListQuery,
-  LogFilterQuery,
-  LogListQuery,
-  PatchLogRequest,
-} from '../../api/logs.ts';
+import { AnalyticsQuery, LogDeleteQuery, LogListQuery, PatchLogRequest } from '../../api/logs.ts';
 import { parseBody } from '../../api/request.ts';
 import { analyticsObject, logObject } from '../../gateway/log-objects.ts';
+import { logFilter, parseLogQuery } from '../../gateway/log-query.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { LogFilter } from '../../store/log-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../read-json.ts';
 
 /** Seven days: what an analytics query without `from` covers. */
 const DEFAULT_RANGE_MS = 7 * 86_400_000;
 
-export function logFilter(query: ReturnType<typeof LogFilterQuery.parse>): LogFilter {
-  const filter: LogFilter = {};
-  if (query.project !== undefined) filter.project = query.project;
-  if (query.gateway !== undefined) filter.gateway = query.gateway;
-  if (query.model !== undefined) filter.model = query.model;
-  if (query.provider !== undefined) filter.provider = query.provider;
-  if (query.key_id !== undefined) filter.keyId = query.key_id;
-  if (query.success !== undefined) filter.success = query.success;
-  if (query.cached !== undefined) filter.cached = query.cached;
-  if (query.event_id !== undefined) filter.eventId = query.event_id;
-  if (query.from !== undefined) filter.from = query.from;
-  if (query.to !== undefined) filter.to = query.to;
-  return filter;
-}
-
-/** Cloudflare's log list filters as a store's (see CloudflareLogListQuery). */
-export function cloudflareLogFilter(query: CloudflareLogListQuery): LogFilter {
-  const filter = logFilter({
-    ...query,
-    ...(query.start_date !== undefined ? { from: query.start_date } : {}),
-    ...(query.end_date !== undefined ? { to: query.end_date } : {}),
-  });
-  const ranges: NonNullable<LogFilter['ranges']> = {};
-  for (const field of ['cost', 'duration', 'tokens_in', 'tokens_out', 'total_tokens'] as const) {
-    const min = query[`min_${field}`];
-    const max = query[`max_${field}`];
-    if (min !== undefined || max !== undefined)
-      ranges[field] = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
-  }
-  return Object.keys(ranges).length ? { ...filter, ranges } : filter;
-}
-
 /**
- * `GET /v1/logs` (filters, pagination, order), `GET /v1/logs/:id` (with bodies),
+ * `GET /v1/logs` (filters, search, pagination, order), `DELETE /v1/logs` (what the same
+ * filters find), `GET /v1/logs/:id` (with bodies),
  * `PATCH /v1/logs/:id` (feedback, score, metadata) and `GET /v1/analytics`. A key reads its
  * own project's logs; an admin key every project's (or one, with `project`).
  */
@@ -58,8 +21,8 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
   const logs = runtime.gateway.logs;
 
   app.get('/logs', async (c) => {
-    const query = parseBody(LogListQuery, c.req.query());
-    const page = await logs.query(c.get('principal'), logFilter(query), {
+    const { query, filters } = parseLogQuery(LogListQuery, c.req.url);
+    const page = await logs.query(c.get('principal'), logFilter(query, filters), {
       limit: query.limit,
       order: query.order,
       ...(query.after !== undefined ? { after: query.after } : {}),
@@ -74,6 +37,15 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
     });
   });
 
+  app.delete('/logs', async (c) => {
+    const { query, filters } = parseLogQuery(LogDeleteQuery, c.req.url);
+    const deleted = await logs.delete(c.get('principal'), logFilter(query, filters), {
+      order: query.order,
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+    });
+    return c.json({ object: 'gateway.logs.deleted', deleted });
+  });
+
   app.get('/logs/:id', async (c) =>
     c.json(logObject(await logs.get(c.get('principal'), c.req.param('id')), true)),
   );
@@ -84,9 +56,9 @@ export function logsRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.get('/analytics', async (c) => {
-    const query = parseBody(AnalyticsQuery, c.req.query());
+    const { query, filters } = parseLogQuery(AnalyticsQuery, c.req.url);
     await runtime.gateway.flushLogs();
-    const filter = logFilter(query);
+    const filter = logFilter(query, filters);
     const to = filter.to ?? Date.now();
     const from = filter.from ?? to - DEFAULT_RANGE_MS;
     const project = logs.scope(c.get('principal'), filter.project);

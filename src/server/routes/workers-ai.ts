@@ -1,10 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest } from '../../api/errors.ts';
-import { CloudflareLogListQuery, PatchLogRequest } from '../../api/logs.ts';
 import { parseBody } from '../../api/request.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
-import { cloudflareLogObject } from '../../gateway/log-objects.ts';
 import type { Runtime } from '../../runtime.ts';
 import { textGenerationSchemas } from '../../formats/workers-ai/model-schemas.ts';
 import { ModelSearchQuery, searchModels } from '../../formats/workers-ai/model-search.ts';
@@ -16,7 +14,7 @@ import { chatCompletionHandler } from './chat-completions.ts';
 import { cloudflareGatewayRoutes } from './cloudflare-gateways.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
-import { cloudflareLogFilter } from './logs.ts';
+import { cloudflareLogRoutes } from './cloudflare-logs.ts';
 import { createResponseHandler } from './responses.ts';
 
 /**
@@ -71,48 +69,9 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(envelope(textGenerationSchemas()));
   });
 
+  // The log API first: the gateway API's admin check covers every path under its prefix, and a
+  // project's key reads and deletes its own logs there.
+  cloudflareLogRoutes(app, runtime);
   app.route('/ai-gateway/gateways', cloudflareGatewayRoutes(runtime));
-
-  // AI Gateway's log API, as the binding's getLog / patchLog call it.
-  app.get('/ai-gateway/gateways/:gateway/logs', async (c) => {
-    const query = parseBody(CloudflareLogListQuery, c.req.query());
-    const filter = { ...cloudflareLogFilter(query), gateway: c.req.param('gateway') ?? '' };
-    const principal = c.get('principal');
-    const page = await runtime.gateway.logs.query(principal, filter, {
-      limit: query.per_page,
-      offset: (query.page - 1) * query.per_page,
-      order: query.order_by_direction ?? query.direction ?? 'desc',
-      orderBy: query.order_by,
-    });
-    return c.json({
-      ...envelope(page.data.map((entry) => cloudflareLogObject(entry, false))),
-      result_info: {
-        page: query.page,
-        per_page: query.per_page,
-        count: page.data.length,
-        total_count: await runtime.gateway.logs.count(principal, filter),
-      },
-    });
-  });
-  app.get('/ai-gateway/gateways/:gateway/logs/:id', async (c) =>
-    c.json(
-      envelope(
-        cloudflareLogObject(
-          await runtime.gateway.logs.get(c.get('principal'), c.req.param('id') ?? '', c.req.param('gateway')),
-          true,
-        ),
-      ),
-    ),
-  );
-  app.patch('/ai-gateway/gateways/:gateway/logs/:id', async (c) => {
-    const patch = parseBody(PatchLogRequest, (await readJson(c.env)).value);
-    await runtime.gateway.logs.patch(
-      c.get('principal'),
-      c.req.param('id') ?? '',
-      patch,
-      c.req.param('gateway'),
-    );
-    return c.json(envelope({}));
-  });
   return app;
 }
