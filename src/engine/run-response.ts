@@ -53,6 +53,8 @@ interface Run {
   counted: boolean;
   /** Told how the response's record ended (RunOptions `recorded`). */
   recorded: RunOptions['recorded'];
+  /** Takes the write of the end's record instead of running it (RunOptions `deferRecord`). */
+  deferRecord: RunOptions['deferRecord'];
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
   /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
@@ -87,6 +89,13 @@ export interface RunOptions {
    * none), and whether Portico counted some of its usage: the gateway's log reads both.
    */
   recorded?: (response: ResponseObject, counted: boolean) => void;
+  /**
+   * Takes the write of how the response ended (its store, its conversation's turn), to run it
+   * later or never: a gateway policy that reads the answer before it is released (DLP,
+   * Guardrails) keeps a blocked answer out of the store. Without it the write runs before the
+   * terminal event leaves.
+   */
+  deferRecord?: (write: () => Promise<void>) => void;
 }
 
 export async function startRun(
@@ -155,6 +164,7 @@ export async function startRun(
     tally: undefined,
     counted: false,
     recorded: options.recorded,
+    deferRecord: options.deferRecord,
     hostedCalls: 0,
     leave,
   };
@@ -455,6 +465,10 @@ async function record(run: Run, final: ResponseObject): Promise<void> {
     conversation !== undefined
       ? () => appendToConversation(conversation, context.input, response, ctx, turn)
       : input && (() => ctx.store.begin(response, input, ctx.owner));
-  if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
-  else await write?.();
+  const commit = async () => {
+    if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
+    else await write?.();
+  };
+  if (run.deferRecord) run.deferRecord(commit);
+  else await commit();
 }

@@ -25,12 +25,13 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
     const recorded = (response: ResponseObject, counted: boolean) => {
       ctx.trace.recorded = { response, counted };
     };
-    const started = await startResponse(
-      attempt.request,
-      engine,
-      attempt.signal,
-      resume ? { resume, recorded } : { recorded },
-    );
+    const { heldRecord } = ctx;
+    const deferRecord = heldRecord && ((write: () => Promise<void>) => (heldRecord.write = write));
+    const started = await startResponse(attempt.request, engine, attempt.signal, {
+      recorded,
+      ...(resume ? { resume } : {}),
+      ...(deferRecord ? { deferRecord } : {}),
+    });
     return {
       events: started.events,
       warnings: started.warnings,
