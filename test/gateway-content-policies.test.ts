@@ -134,6 +134,15 @@ describe('DLP and Guardrails through the gateway', () => {
     throw new Error('the request did not fail');
   };
 
+  /** The error a streamed Responses request fails with; no text may arrive before it. */
+  const streamedError = (gateway: string, input: string) =>
+    apiError(
+      (async () => {
+        const stream = await client(gateway).responses.create({ model: SCRIPTED_MODEL, input, stream: true });
+        for await (const event of stream) assert.notEqual(event.type, 'response.output_text.delta');
+      })(),
+    );
+
   before(async () => {
     scripted = await startScriptedPortico(script, CONFIG);
     url = scripted.portico.server.url;
@@ -174,16 +183,7 @@ describe('DLP and Guardrails through the gateway', () => {
   });
 
   test('DLP block on a streamed response: the stream is held, so the client gets the 400 and no text', async () => {
-    const error = await apiError(
-      (async () => {
-        const stream = await client('dlp-block').responses.create({
-          model: SCRIPTED_MODEL,
-          input: 'leak a card',
-          stream: true,
-        });
-        for await (const event of stream) assert.notEqual(event.type, 'response.output_text.delta');
-      })(),
-    );
+    const error = await streamedError('dlp-block', 'leak a card');
     assert.equal(error.status, 400);
     assert.equal(error.code, '2030');
     const { responseId } = await lastLog();
@@ -326,16 +326,7 @@ describe('DLP and Guardrails through the gateway', () => {
     const asked = JSON.stringify(scripted.upstream.requests.at(-1)!.json);
     assert.match(asked, /User: be violent/);
     assert.match(asked, /Agent: A VIOLENT answer/);
-    const streamed = await apiError(
-      (async () => {
-        const stream = await client('guarded').responses.create({
-          model: SCRIPTED_MODEL,
-          input: 'be violent',
-          stream: true,
-        });
-        for await (const event of stream) assert.notEqual(event.type, 'response.output_text.delta');
-      })(),
-    );
+    const streamed = await streamedError('guarded', 'be violent');
     assert.equal(streamed.status, 424);
     assert.equal(streamed.code, '2017');
   });
@@ -494,5 +485,17 @@ describe('DLP and Guardrails through the gateway', () => {
       await ai.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  test('on a conversation, a held answer joins it once read; a blocked one never does', async () => {
+    const conversation = await client('dlp-flag').conversations.create({});
+    const ask = (gateway: string, input: string) =>
+      client(gateway).responses.create({ model: SCRIPTED_MODEL, input, conversation: conversation.id });
+    await ask('dlp-flag', 'first question');
+    await apiError(ask('dlp-block', 'leak a key'));
+    await ask('dlp-flag', 'second question');
+    const sent = JSON.stringify(scripted.upstream.requests.at(-1)!.json);
+    assert.match(sent, /first question/);
+    assert.match(sent, /Nothing to see\./, 'the first answer is part of the conversation');
+    assert.doesNotMatch(sent, /AKIA/, 'the blocked answer is not');
   });
 });

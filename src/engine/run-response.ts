@@ -53,7 +53,7 @@ interface Run {
   counted: boolean;
   /** Told how the response's record ended (RunOptions `recorded`). */
   recorded: RunOptions['recorded'];
-  /** Takes the write of the end's record instead of running it (RunOptions `deferRecord`). */
+  /** Takes the write of the end's record to settle later (RunOptions `deferRecord`). */
   deferRecord: RunOptions['deferRecord'];
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
@@ -90,12 +90,13 @@ export interface RunOptions {
    */
   recorded?: (response: ResponseObject, counted: boolean) => void;
   /**
-   * Takes the write of how the response ended (its store, its conversation's turn), to run it
-   * later or never: a gateway policy that reads the answer before it is released (DLP,
-   * Guardrails) keeps a blocked answer out of the store. Without it the write runs before the
-   * terminal event leaves.
+   * Takes the write of how the response ended (its store, its conversation's turn) to settle
+   * later: kept (written) or dropped. A gateway policy that reads the answer before it is
+   * released (DLP, Guardrails) keeps a blocked answer out of the store. The run holds its
+   * conversation and its place among the running work until then. Without it the write runs
+   * before the terminal event leaves.
    */
-  deferRecord?: (write: () => Promise<void>) => void;
+  deferRecord?: (settle: (keep: boolean) => Promise<void>) => void;
 }
 
 export async function startRun(
@@ -469,6 +470,14 @@ async function record(run: Run, final: ResponseObject): Promise<void> {
     if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
     else await write?.();
   };
-  if (run.deferRecord) run.deferRecord(commit);
-  else await commit();
+  if (!run.deferRecord) return commit();
+  const leave = run.leave;
+  run.leave = () => undefined;
+  run.deferRecord(async (keep) => {
+    try {
+      if (keep) await commit();
+    } finally {
+      leave();
+    }
+  });
 }

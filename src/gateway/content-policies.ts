@@ -3,7 +3,7 @@ import type { GatewaySettings } from '../api/gateway-settings.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { withFields } from '../with-fields.ts';
-import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
+import { admitted, type GatewayContext, type HeldRecord, type Layer } from './gateway-call.ts';
 import { requestTexts, responseTexts, type ScannedText } from './scanned-text.ts';
 
 /** What a content policy reads: the request before the upstream call, or the response before its release. */
@@ -89,7 +89,7 @@ export function contentPolicies(policies: readonly ContentPolicy[], deps: Conten
       return { ...answer, headers: withFields(answer.headers, headers) };
     }
     // Held whole, its record too: nothing of a response is released or stored before it has been read.
-    const heldRecord: { write?: () => Promise<void> } = {};
+    const heldRecord: HeldRecord = {};
     ctx.heldRecord = heldRecord;
     const answer = await next();
     const held: ResponseStreamEvent[] = [];
@@ -101,7 +101,7 @@ export function contentPolicies(policies: readonly ContentPolicy[], deps: Conten
       }
     } catch (error) {
       // Stopped before its end (its client left): its record says so, as it would unheld.
-      await heldRecord.write?.();
+      await heldRecord.settle?.(true);
       throw error;
     }
     if (final) {
@@ -109,10 +109,11 @@ export function contentPolicies(policies: readonly ContentPolicy[], deps: Conten
         headers = await enforce(ctx, onResponse, 'response', responseTexts(final), headers);
       } catch (error) {
         await deps.discard(ctx, final, toApiError(error));
+        await heldRecord.settle?.(false);
         throw error;
       }
     }
-    await heldRecord.write?.();
+    await heldRecord.settle?.(true);
     return { ...answer, headers: withFields(answer.headers, headers), events: replay(held) };
   };
 }

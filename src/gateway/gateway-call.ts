@@ -129,12 +129,17 @@ export interface GatewayContext {
   recorder?: ModelEventRecorder;
   /**
    * Set by a layer that reads the answer before releasing it: the engine leaves the write of
-   * how the response ended here (see RunOptions `deferRecord`), for that layer to run or drop.
+   * how the response ended here (see RunOptions `deferRecord`), for that layer to keep or drop.
    */
-  heldRecord?: { write?: () => Promise<void> };
+  heldRecord?: HeldRecord;
   /** The retry layer's instructions to the engine: what this attempt runs. */
   attempt?: { request: CreateResponseRequest; signal: AbortSignal };
   trace: Trace;
+}
+
+/** The record of a response's end, held until its answer has been read. */
+export interface HeldRecord {
+  settle?: (keep: boolean) => Promise<void>;
 }
 
 /** Collects the model events of one generation, for the cache. */
