@@ -134,6 +134,9 @@ describe('DLP and Guardrails through the gateway', () => {
     throw new Error('the request did not fail');
   };
 
+  /** A Responses request through `gateway`, answered as JSON. */
+  const ask = (gateway: string, input: string) =>
+    client(gateway).responses.create({ model: SCRIPTED_MODEL, input });
   /** The error a streamed Responses request fails with; no text may arrive before it. */
   const streamedError = (gateway: string, input: string) =>
     apiError(
@@ -151,9 +154,7 @@ describe('DLP and Guardrails through the gateway', () => {
 
   test('DLP block on the request: a 400 with code 2029, and the upstream is never called', async () => {
     const calls = upstreamCalls();
-    const error = await apiError(
-      client('dlp-block').responses.create({ model: SCRIPTED_MODEL, input: `My card: ${CARD}` }),
-    );
+    const error = await apiError(ask('dlp-block', `My card: ${CARD}`));
     assert.equal(error.status, 400);
     assert.equal(error.code, '2029');
     assert.match(error.message, /no-secrets/);
@@ -166,16 +167,16 @@ describe('DLP and Guardrails through the gateway', () => {
   });
 
   test('DLP block on the response (Chat Completions): a 400 with code 2030, not cached, not stored', async () => {
-    const ask = () =>
+    const askChat = () =>
       client('dlp-block').chat.completions.create({
         model: SCRIPTED_MODEL,
         messages: [{ role: 'user', content: 'leak a key' }],
       });
     const calls = upstreamCalls();
-    const error = await apiError(ask());
+    const error = await apiError(askChat());
     assert.equal(error.status, 400);
     assert.equal(error.code, '2030');
-    assert.equal((await apiError(ask())).code, '2030');
+    assert.equal((await apiError(askChat())).code, '2030');
     assert.equal(upstreamCalls(), calls + 2, 'a blocked answer is never cached: the model ran again');
     const log = await lastLog();
     assert.equal(log.dlp?.findings[0]?.check, 'RESPONSE');
@@ -192,9 +193,7 @@ describe('DLP and Guardrails through the gateway', () => {
     assert.deepEqual(stored.output, []);
     assert.equal(stored.error?.code, 'invalid_prompt');
     assert.match(stored.error?.message ?? '', /Data Loss Prevention/);
-    const json = await apiError(
-      client('dlp-block').responses.create({ model: SCRIPTED_MODEL, input: 'leak a key' }),
-    );
+    const json = await apiError(ask('dlp-block', 'leak a key'));
     assert.equal(json.code, '2030');
     const unstored = (await lastLog()).responseId!;
     await assert.rejects(
@@ -206,7 +205,7 @@ describe('DLP and Guardrails through the gateway', () => {
 
   test('DLP flag: the answer is returned and cached, findings in cf-aig-dlp and the log; a hit skips DLP', async () => {
     const input = `leak a card ${Math.random().toString(36).slice(2)}`;
-    const first = await client('dlp-flag').responses.create({ model: SCRIPTED_MODEL, input }).withResponse();
+    const first = await ask('dlp-flag', input).withResponse();
     assert.match(first.data.output_text, /4111/);
     const header = JSON.parse(first.response.headers.get('cf-aig-dlp') ?? 'null') as Record<string, unknown>;
     assert.deepEqual(header, {
@@ -221,7 +220,7 @@ describe('DLP and Guardrails through the gateway', () => {
     });
     assert.equal((await lastLog()).dlp?.action, 'FLAG');
     const calls = upstreamCalls();
-    const again = await client('dlp-flag').responses.create({ model: SCRIPTED_MODEL, input }).withResponse();
+    const again = await ask('dlp-flag', input).withResponse();
     assert.equal(again.response.headers.get('cf-aig-cache-status'), 'HIT');
     assert.equal(again.response.headers.get('cf-aig-dlp'), null);
     assert.equal(again.data.output_text, first.data.output_text);
@@ -272,9 +271,7 @@ describe('DLP and Guardrails through the gateway', () => {
 
   test('Guardrails block a prompt (424, 2016) before the upstream; ai/run answers 422 with 2017', async () => {
     const calls = upstreamCalls();
-    const error = await apiError(
-      client('guarded').responses.create({ model: SCRIPTED_MODEL, input: 'something VIOLENT' }),
-    );
+    const error = await apiError(ask('guarded', 'something VIOLENT'));
     assert.equal(error.status, 424);
     assert.equal(error.code, '2016');
     assert.match(error.message, /Prompt blocked due to security configurations\./);
@@ -298,10 +295,7 @@ describe('DLP and Guardrails through the gateway', () => {
   });
 
   test('Guardrails flag a prompt and let it through; every evaluation is logged', async () => {
-    const answer = await client('guarded').responses.create({
-      model: SCRIPTED_MODEL,
-      input: 'a HATEFUL remark',
-    });
+    const answer = await ask('guarded', 'a HATEFUL remark');
     assert.equal(answer.output_text, 'Nothing to see.');
     const log = await lastLog();
     assert.deepEqual(
@@ -332,15 +326,10 @@ describe('DLP and Guardrails through the gateway', () => {
   });
 
   test('an unreachable classifier: 503 with 7013 where a category blocks, else the request proceeds, recorded', async () => {
-    const error = await apiError(
-      client('guard-down-block').responses.create({ model: SCRIPTED_MODEL, input: 'hello' }),
-    );
+    const error = await apiError(ask('guard-down-block', 'hello'));
     assert.equal(error.status, 503);
     assert.equal(error.code, '7013');
-    const answer = await client('guard-down-flag').responses.create({
-      model: SCRIPTED_MODEL,
-      input: 'hello',
-    });
+    const answer = await ask('guard-down-flag', 'hello');
     assert.equal(answer.output_text, 'Nothing to see.');
     const log = await lastLog();
     assert.deepEqual(
@@ -488,11 +477,11 @@ describe('DLP and Guardrails through the gateway', () => {
   });
   test('on a conversation, a held answer joins it once read; a blocked one never does', async () => {
     const conversation = await client('dlp-flag').conversations.create({});
-    const ask = (gateway: string, input: string) =>
+    const askOn = (gateway: string, input: string) =>
       client(gateway).responses.create({ model: SCRIPTED_MODEL, input, conversation: conversation.id });
-    await ask('dlp-flag', 'first question');
-    await apiError(ask('dlp-block', 'leak a key'));
-    await ask('dlp-flag', 'second question');
+    await askOn('dlp-flag', 'first question');
+    await apiError(askOn('dlp-block', 'leak a key'));
+    await askOn('dlp-flag', 'second question');
     const sent = JSON.stringify(scripted.upstream.requests.at(-1)!.json);
     assert.match(sent, /first question/);
     assert.match(sent, /Nothing to see\./, 'the first answer is part of the conversation');
