@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { createAI } from '../src/binding.ts';
 import { BUILTIN_DLP_ENTRIES } from '../src/gateway/dlp-detectors.ts';
 import { parseLlamaGuardVerdict } from '../src/gateway/llama-guard.ts';
+import type { DlpFinding } from '../src/store/log-store.ts';
 import { readEventStream } from './support/portico.ts';
 import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 
@@ -30,6 +31,8 @@ function script(request: { input: Array<Record<string, unknown>>; model?: string
   }
   if (text.includes('leak a card')) return [{ type: 'message' as const, text: `Your card is ${CARD}.` }];
   if (text.includes('leak a key')) return [{ type: 'message' as const, text: `The key is ${AWS_KEY}.` }];
+  if (text.includes('be long and violent'))
+    return [{ type: 'message' as const, text: `${'calm words '.repeat(1000)}then VIOLENT.` }];
   if (text.includes('be violent')) return [{ type: 'message' as const, text: 'A VIOLENT answer.' }];
   return [{ type: 'message' as const, text: 'Nothing to see.' }];
 }
@@ -257,6 +260,16 @@ describe('DLP and Guardrails through the gateway', () => {
     assert.equal(events.at(-1)?.type, 'response.completed');
   });
 
+  test('DLP reads long text in overlapping windows: a card across the edge of the first 64 KiB window is found', async () => {
+    const error = await apiError(ask('dlp-block', `${'a'.repeat(65_530)} ${CARD}`));
+    assert.equal(error.code, '2029');
+    const findings: DlpFinding[] = (await lastLog()).dlp?.findings ?? [];
+    assert.deepEqual(
+      findings.map((finding) => [finding.check, finding.profile.profile_id]),
+      [['REQUEST', 'credit_card']],
+    );
+  });
+
   test('request-only DLP on ai/run: blocked in the Cloudflare envelope with code 2029; answers stream unheld', async () => {
     const blocked = await post(
       `/client/v4/accounts/acct/ai/run/${SCRIPTED_MODEL}`,
@@ -330,6 +343,14 @@ describe('DLP and Guardrails through the gateway', () => {
     const streamed = await streamedError('guarded', 'be violent');
     assert.equal(streamed.status, 424);
     assert.equal(streamed.code, '2017');
+  });
+
+  test('long content is judged in chunks: a hazard in the last chunk of a long answer blocks it', async () => {
+    const calls = upstreamCalls();
+    const error = await apiError(ask('guarded', 'be long and violent'));
+    assert.equal(error.code, '2017');
+    const judged = scripted.upstream.requests.slice(calls).filter((r) => /Task: Check/.test(r.body));
+    assert.equal(judged.length, 3, 'the prompt, then the 11,000-character answer in two chunks');
   });
 
   test('a prompt-guard classifier judges prompt injection (P1) on prompts alone', async () => {
