@@ -270,6 +270,22 @@ describe('DLP and Guardrails through the gateway', () => {
     );
   });
 
+  test("the universal endpoint's steps are read too: a fallback step's card blocks the request", async () => {
+    const calls = upstreamCalls();
+    const step = (content: string) => ({
+      provider: 'compat',
+      endpoint: 'chat/completions',
+      headers: {},
+      query: { model: SCRIPTED_MODEL, messages: [{ role: 'user', content }] },
+    });
+    const blocked = await post('/v1/acct/dlp-block', [step('hello'), step(`card ${CARD}`)], 'dlp-block');
+    assert.equal(blocked.status, 400);
+    assert.equal((blocked.json.error as { code: string }).code, '2029');
+    assert.equal(upstreamCalls(), calls);
+    const answered = await post('/v1/acct/dlp-block', [step('hello')], 'dlp-block');
+    assert.equal(answered.status, 200);
+  });
+
   test('request-only DLP on ai/run: blocked in the Cloudflare envelope with code 2029; answers stream unheld', async () => {
     const blocked = await post(
       `/client/v4/accounts/acct/ai/run/${SCRIPTED_MODEL}`,
