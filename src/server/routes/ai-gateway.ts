@@ -12,13 +12,14 @@ import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { createResponseHandler } from './responses.ts';
+import { runApi } from './run-api.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 
 /**
  * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
  * written for it changes only its host: provider paths (`/openai/responses`,
  * `/groq/chat/completions`, `/openai/embeddings`, `/anthropic/v1/messages`, `/workers-ai/@cf/...`), the OpenAI-compatible
- * `/compat/chat/completions`, and the universal endpoint (`POST /v1/:account/:gateway` with a
+ * `/compat/chat/completions`, the Run API (`/run`), and the universal endpoint (`POST /v1/:account/:gateway` with a
  * list of steps tried in order). The gateway is the one in the path.
  */
 export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<string>): Hono<AppEnv> {
@@ -26,6 +27,9 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
   const admit: MiddlewareHandler<AppEnv> = admitGateway(runtime.gateway, (c) => c.req.param('gateway'));
   const named = (c: Context<AppEnv>) => providerModel(runtime.catalog, c.req.param('provider') ?? '');
 
+  const runs = runApi(runtime);
+  app.post('/run', admit, runs.create);
+  app.get('/run/:run_id', admit, runs.poll);
   app.post('/compat/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/responses', admit, createResponseHandler(runtime));
