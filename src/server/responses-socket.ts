@@ -8,17 +8,10 @@ import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventJson } from '../stream/response-sse.ts';
+import { lifetimeReached, type SocketEnds, type SocketSession } from './serve-socket.ts';
 
 /** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
 export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
-
-/** What the session needs of one connection: sending a message's JSON text, waiting for the client to read, closing. */
-export interface SocketEnds {
-  send(text: string): void;
-  /** Resolves once the client has read enough of what was sent; undefined when it has. */
-  drained(): Promise<void> | undefined;
-  close(code: number, reason: string): void;
-}
 
 /** One turn's answer: its events, and the context the model was given (for the cache). */
 export interface TurnAnswer {
@@ -71,15 +64,6 @@ function onLane(json: string, lane: string): string {
   return lane === DEFAULT_LANE ? json : `${json.slice(0, -1)},"stream_id":${JSON.stringify(lane)}}`;
 }
 
-function lifetimeReached(ms: number): ApiError {
-  const limit = ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / 1000)} seconds`;
-  return badRequest(
-    null,
-    `The Responses WebSocket connection limit (${limit}) was reached: open a new connection to continue.`,
-    'websocket_connection_limit_reached',
-  );
-}
-
 /** A message as received: its lane, and the create message it carries or why it carries none. */
 interface Received {
   lane: string;
@@ -103,7 +87,7 @@ interface CachedContext {
  * continue with only new input, on their lane or, forked, on another; a failed turn evicts the
  * response it continued from.
  */
-export class ResponsesSocketSession {
+export class ResponsesSocketSession implements SocketSession {
   /** Responses this connection has run (warm-ups included). */
   served = 0;
   /** Each lane's last queued task: the next one on the lane runs after it. */
@@ -131,7 +115,10 @@ export class ResponsesSocketSession {
     // Every response running listens to the connection's signal: up to 16 at once, a few listeners each.
     setMaxListeners(4 * MAX_ACTIVE_RESPONSES, this.abort.signal);
     // At the limit the responses running finish first; then the connection closes.
-    this.timer = setTimeout(() => void this.finish(lifetimeReached(lifetimeMs)), lifetimeMs);
+    this.timer = setTimeout(
+      () => void this.finish(lifetimeReached(lifetimeMs, 'Responses WebSocket')),
+      lifetimeMs,
+    );
     this.timer.unref();
   }
 
