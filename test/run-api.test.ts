@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  ECHO_MODEL,
-  echoConfig,
-  startEchoPortico,
-  startEchoUpstream,
-  type EchoPortico,
-} from './support/echo-upstream.ts';
+import { ECHO_MODEL, echoConfig, startEchoPortico, startEchoUpstream } from './support/echo-upstream.ts';
 import { startPortico } from './support/portico.ts';
+import type { ScriptedPortico } from './support/scripted-portico.ts';
 
 type Json = Record<string, unknown>;
 
@@ -43,7 +38,7 @@ async function ended(poll: () => Promise<{ status: number; json: Json }>): Promi
 const RUN = '/v1/acc/default/run';
 
 describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
-  let echo: EchoPortico;
+  let echo: ScriptedPortico;
   let url: string;
   before(async () => {
     echo = await startEchoPortico();
@@ -176,8 +171,9 @@ describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
 
 test("a background run outlives a restart, and is its owner's only", async () => {
   const upstream = await startEchoUpstream();
-  const configPath = echoConfig(upstream.url);
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-run-restart-'));
+  const configPath = join(dataDir, 'portico.yaml');
+  writeFileSync(configPath, echoConfig(upstream.url));
   try {
     // The first server queues runs but runs none, then stops.
     const first = await startPortico({ configPath, dataDir, background: { run: false } });
@@ -217,6 +213,5 @@ test("a background run outlives a restart, and is its owner's only", async () =>
   } finally {
     await upstream.close();
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(join(configPath, '..'), { recursive: true, force: true });
   }
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { MAX_IN_FLIGHT } from '../src/server/universal-socket.ts';
-import { ECHO_MODEL, startEchoPortico, type EchoPortico } from './support/echo-upstream.ts';
+import type { ScriptedPortico } from './support/scripted-portico.ts';
+import { connectJson } from './support/socket-client.ts';
+import { ECHO_MODEL, startEchoPortico } from './support/echo-upstream.ts';
 
 type Message = Record<string, unknown> & { type: string; metadata: Record<string, unknown> };
 
@@ -29,31 +31,20 @@ async function openUniversal(
   httpUrl: string,
   headers: Record<string, string> = {},
 ): Promise<UniversalClient> {
-  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/v1/acc/default`, { headers });
-  const received: Message[] = [];
-  const waiting: Array<() => void> = [];
-  socket.on('message', (data) => {
-    received.push(JSON.parse(data.toString()) as Message);
-    waiting.splice(0).forEach((wake) => wake());
-  });
-  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`status ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
+  const { socket, received, closed, arrival } = await connectJson(
+    `${httpUrl.replace(/^http/, 'ws')}/v1/acc/default`,
+    headers,
+  );
   return {
     socket,
-    received,
+    received: received as Message[],
     closed,
     send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
     async answer(eventId, from = 0) {
       const mine: Message[] = [];
       for (let at = from; ; at++) {
-        while (at >= received.length) await new Promise<void>((wake) => waiting.push(wake));
-        const message = received[at]!;
+        while (at >= received.length) await arrival();
+        const message = received[at]! as Message;
         if (message.metadata.eventId !== eventId) continue;
         mine.push(message);
         if (isLast(message)) return mine;
@@ -69,7 +60,7 @@ const create = (eventId: string, provider: string, endpoint: string, query: unkn
 });
 
 describe('the WebSockets API (non-realtime): ws://.../v1/{account}/{gateway}', () => {
-  let echo: EchoPortico;
+  let echo: ScriptedPortico;
   let url: string;
   let client: UniversalClient;
   before(async () => {
@@ -200,7 +191,7 @@ describe('the WebSockets API (non-realtime): ws://.../v1/{account}/{gateway}', (
       body: JSON.stringify({ name: 'admin', scopes: { admin: true } }),
     });
     const { key } = (await admin.json()) as { key: string };
-    await assert.rejects(openUniversal(url), /status 401/);
+    await assert.rejects(openUniversal(url), /upgrade refused: 401/);
     const keyed = await openUniversal(url, { 'cf-aig-authorization': `Bearer ${key}` });
     keyed.send(create('keyed', 'echo', 'responses', { model: 'parrot', input: 'with a key' }));
     assert.equal((await keyed.answer('keyed'))[0]!.type, 'universal.created');

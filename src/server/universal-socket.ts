@@ -1,13 +1,12 @@
-import { once, setMaxListeners } from 'node:events';
-import { ApiError, badRequest, shuttingDown, toApiError } from '../api/errors.ts';
+import { badRequest, toApiError, type ApiError } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import type { AnswerBody } from '../formats/answer-body.ts';
 import { readUniversalMessage } from '../formats/universal-message.ts';
 import { readSse } from '../providers/http/read-sse.ts';
 import { readableEventStream, type EventText } from '../stream/event-stream.ts';
-import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
-import { DEFAULT_SOCKET_LIFETIME_MS } from './responses-socket.ts';
-import { lifetimeReached, type SocketEnds, type SocketSession } from './serve-socket.ts';
+import { bodyBudget, type BodyBudget } from './body-budget.ts';
+import type { SocketEnds } from './serve-socket.ts';
+import { DEFAULT_SOCKET_LIFETIME_MS, SocketLifecycle } from './socket-lifecycle.ts';
 
 /** Requests one connection may have in flight; one more is refused until one ends. */
 export const MAX_IN_FLIGHT = 16;
@@ -54,31 +53,23 @@ function chunkValue(data: string): unknown {
  * up to MAX_IN_FLIGHT requests run side by side. A failure, a bad message included, is a
  * `universal.error` message; the connection stays open.
  */
-export class UniversalSocketSession implements SocketSession {
-  served = 0;
+export class UniversalSocketSession extends SocketLifecycle {
   /** The event ids of the requests running. */
   private readonly inFlight = new Set<string>();
   private readonly running = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
-  /** Settles when the client went away; made at the first large message. */
-  private gone: Promise<unknown> | undefined;
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private ended = false;
-  /** Why no more requests are taken (a shutdown, the lifetime reached); those running are answered. */
-  private closing: ApiError | undefined;
 
   constructor(
     private readonly run: RunUniversalRequest,
-    private readonly socket: SocketEnds,
+    socket: SocketEnds,
     lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
-    private readonly budget: BodyBudget = bodyBudget(),
+    budget: BodyBudget = bodyBudget(),
   ) {
-    setMaxListeners(4 * MAX_IN_FLIGHT, this.abort.signal);
-    this.timer = setTimeout(
-      () => void this.finish(lifetimeReached(lifetimeMs, 'WebSockets API')),
+    super(
+      socket,
+      { name: 'WebSockets API', unit: 'requests', concurrency: MAX_IN_FLIGHT },
       lifetimeMs,
+      budget,
     );
-    this.timer.unref();
   }
 
   receive(text: string): void {
@@ -112,40 +103,18 @@ export class UniversalSocketSession implements SocketSession {
     this.running.add(task);
   }
 
-  closed(): void {
-    this.ended = true;
-    clearTimeout(this.timer);
-    this.abort.abort();
-  }
-
-  drain(): Promise<void> {
-    const message =
-      'Portico is shutting down: this connection takes no more requests; send it again on a new one.';
-    return this.finish(shuttingDown(message), 1001, 'server shutting down', false);
-  }
-
-  /** Takes no more requests (each is answered with `why`), answers those running, then closes. */
-  private async finish(
-    why: ApiError,
-    code = 1000,
-    reason = 'connection limit reached',
-    tell = true,
-  ): Promise<void> {
-    if (!this.closing) this.closing = why;
+  protected async whenIdle(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running);
-    if (this.ended) return;
-    this.ended = true;
-    clearTimeout(this.timer);
-    if (tell) this.fail(undefined, why);
-    this.socket.close(code, reason);
+  }
+
+  protected tell(error: ApiError): void {
+    this.fail(undefined, error);
   }
 
   private async serve(eventId: string, steps: unknown, size: number): Promise<void> {
     let release = () => {};
     try {
-      // A large message holds room in the body budget while it runs, as a large HTTP body does.
-      if (size > FREE_BODY_BYTES)
-        release = await this.budget.hold(size, (this.gone ??= once(this.abort.signal, 'abort')));
+      release = await this.holdBody(size);
       const { metadata, body } = await this.run(steps, Array.isArray(steps), this.abort.signal);
       this.served++;
       const full = { ...metadata, eventId };

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ServerOptions } from '../../src/server/start-server.ts';
-import { startPortico, type TestPortico } from './portico.ts';
 import { startReplayServer, type ReplayServer } from './replay-server.ts';
+import { porticoOver, type ScriptedPortico } from './scripted-portico.ts';
 import { scriptedAnswer } from './scripted-upstream.ts';
 
 /** The model the echo upstream serves, proxied by Portico under the provider `echo`. */
@@ -36,35 +33,13 @@ export function startEchoUpstream(slowMs = 400): Promise<ReplayServer> {
   });
 }
 
-/** The config that serves the echo upstream at `url` as ECHO_MODEL. */
+/** The config (YAML) that serves the echo upstream at `url` as ECHO_MODEL. */
 export function echoConfig(url: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-echo-'));
-  const path = join(dir, 'portico.yaml');
-  writeFileSync(
-    path,
-    `providers:\n  echo: { type: openai, base_url: ${url}/v1 }\nmodels:\n  - { id: ${ECHO_MODEL}, provider: echo, context_window: 8192 }\n`,
-  );
-  return path;
-}
-
-export interface EchoPortico {
-  portico: TestPortico;
-  upstream: ReplayServer;
-  stop(): Promise<void>;
+  return `providers:\n  echo: { type: openai, base_url: ${url}/v1 }\nmodels:\n  - { id: ${ECHO_MODEL}, provider: echo, context_window: 8192 }\n`;
 }
 
 /** The real server with the echo upstream behind ECHO_MODEL; `options` are the server's own. */
-export async function startEchoPortico(options: ServerOptions = {}): Promise<EchoPortico> {
+export async function startEchoPortico(options: ServerOptions = {}): Promise<ScriptedPortico> {
   const upstream = await startEchoUpstream();
-  const configPath = echoConfig(upstream.url);
-  const portico = await startPortico({ ...options, configPath });
-  return {
-    portico,
-    upstream,
-    async stop() {
-      await portico.stop();
-      await upstream.close();
-      rmSync(join(configPath, '..'), { recursive: true, force: true });
-    },
-  };
+  return porticoOver(upstream, echoConfig(upstream.url), options);
 }

@@ -1,14 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from '../../api/errors.ts';
-import { queuedCaller, type GatewayCall } from '../../gateway/gateway-call.ts';
+import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { requestHeaders } from '../request-header.ts';
 import { ResponsesSocketSession, type RunTurn } from '../responses-socket.ts';
 import { ANSWER_SENT } from '../send-answer.ts';
 import { serveSocket } from '../serve-socket.ts';
-import { UpgradeResponse } from '../upgrade-response.ts';
+import { admittedHandshake } from '../socket-handshake.ts';
 
 /**
  * `GET /v1/responses` with `Upgrade: websocket`: OpenAI's WebSocket mode. The handshake passes
@@ -21,17 +19,10 @@ export function responsesSocketRoute(
   lifetimeMs: number | undefined,
 ): MiddlewareHandler<AppEnv> {
   return async (c) => {
-    const outgoing: unknown = c.env.outgoing;
-    // A plain GET (not a handshake: answer-upgrades.ts) is told what this path takes, instead of a 404.
-    if (!(outgoing instanceof UpgradeResponse)) throw upgradeRequired();
-    const { principal, gateway } = c.var;
-    const headers = requestHeaders(c);
-    // Each turn reads the key again: one revoked or expired while the socket is open stops it.
-    const credentials = {
-      kind: 'queued' as const,
-      project: principal.project,
-      caller: queuedCaller(principal),
-    };
+    const { outgoing, principal, gateway, headers, credentials } = admittedHandshake(
+      c,
+      'GET /v1/responses opens a WebSocket (Upgrade: websocket); create a response with POST.',
+    );
     const run: RunTurn = (request, body, previousItems, signal) => {
       const warnings: string[] = [];
       const call: GatewayCall = {
@@ -55,13 +46,4 @@ export function responsesSocketRoute(
     });
     return ANSWER_SENT;
   };
-}
-
-function upgradeRequired(): ApiError {
-  return new ApiError({
-    status: 426,
-    type: 'invalid_request_error',
-    code: 'upgrade_required',
-    message: 'GET /v1/responses opens a WebSocket (Upgrade: websocket); create a response with POST.',
-  });
 }

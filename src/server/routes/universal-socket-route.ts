@@ -1,18 +1,16 @@
 import type { Context } from 'hono';
-import { ApiError } from '../../api/errors.ts';
 import { answerBody, warningInTerms } from '../../formats/answer-body.ts';
 import { inMessageTerms } from '../../formats/universal-message.ts';
 import { universalSteps } from '../../formats/universal-steps.ts';
-import { queuedCaller, type GatewayCall } from '../../gateway/gateway-call.ts';
+import type { GatewayCall } from '../../gateway/gateway-call.ts';
 import { optionsFromHeaders } from '../../gateway/options-from-headers.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
-import { requestHeaders } from '../request-header.ts';
 import { runUniversal } from '../run-universal.ts';
 import { ANSWER_SENT } from '../send-answer.ts';
 import { serveSocket } from '../serve-socket.ts';
+import { admittedHandshake } from '../socket-handshake.ts';
 import { UniversalSocketSession, type RunUniversalRequest } from '../universal-socket.ts';
-import { UpgradeResponse } from '../upgrade-response.ts';
 
 /**
  * `GET /v1/{account}/{gateway}` with `Upgrade: websocket`: AI Gateway's WebSockets API,
@@ -24,15 +22,10 @@ import { UpgradeResponse } from '../upgrade-response.ts';
  */
 export function universalSocketRoute(runtime: Runtime, lifetimeMs: number | undefined) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const outgoing: unknown = c.env.outgoing;
-    if (!(outgoing instanceof UpgradeResponse)) throw upgradeRequired();
-    const { principal, gateway } = c.var;
-    const headers = requestHeaders(c);
-    const credentials = {
-      kind: 'queued' as const,
-      project: principal.project,
-      caller: queuedCaller(principal),
-    };
+    const { outgoing, principal, gateway, headers, credentials } = admittedHandshake(
+      c,
+      'GET on a gateway opens a WebSocket (Upgrade: websocket) for the WebSockets API; send a universal request with POST.',
+    );
     const path = `WS ${c.req.path}`;
     const run: RunUniversalRequest = async (steps, listed, signal) => {
       const cancel = new AbortController();
@@ -72,14 +65,4 @@ export function universalSocketRoute(runtime: Runtime, lifetimeMs: number | unde
     await serveSocket(runtime, outgoing, log, (ends) => new UniversalSocketSession(run, ends, lifetimeMs));
     return ANSWER_SENT;
   };
-}
-
-function upgradeRequired(): ApiError {
-  return new ApiError({
-    status: 426,
-    type: 'invalid_request_error',
-    code: 'upgrade_required',
-    message:
-      'GET on a gateway opens a WebSocket (Upgrade: websocket) for the WebSockets API; send a universal request with POST.',
-  });
 }
