@@ -182,9 +182,12 @@ describe('the WebSockets API (non-realtime): ws://.../v1/{account}/{gateway}', (
     assert.equal(client.socket.readyState, WebSocket.OPEN);
   });
 
-  test('a plain GET is told to upgrade (426); a handshake without a key is refused once keys exist', async () => {
+  test('a plain GET is told to upgrade (426), a realtime path is not served (404); a handshake without a key is refused once keys exist', async () => {
     const plain = await fetch(`${url}/v1/acc/default`);
     assert.equal(plain.status, 426);
+    // The realtime API (a provider path opened as a WebSocket) is not served.
+    const realtime = `${url.replace(/^http/, 'ws')}/v1/acc/default/openai?model=gpt-realtime`;
+    await assert.rejects(connectJson(realtime), /upgrade refused: 404/);
     const admin = await fetch(`${url}/v1/keys`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
