@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ECHO_MODEL, echoConfig, startEchoPortico, startEchoUpstream } from './support/echo-upstream.ts';
 import { startPortico } from './support/portico.ts';
+import { freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
 import type { ScriptedPortico } from './support/scripted-portico.ts';
 
 type Json = Record<string, unknown>;
@@ -169,49 +170,64 @@ describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
   });
 });
 
-test("a background run outlives a restart, and is its owner's only", async () => {
-  const upstream = await startEchoUpstream();
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-run-restart-'));
-  const configPath = join(dataDir, 'portico.yaml');
-  writeFileSync(configPath, echoConfig(upstream.url));
-  try {
-    // The first server queues runs but runs none, then stops.
-    const first = await startPortico({ configPath, dataDir, background: { run: false } });
-    const base = first.server.url;
-    const admin = await send(base, 'POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
-    const bearer = (key: unknown) => ({ authorization: `Bearer ${String(key)}` });
-    const adminAuth = bearer(admin.json.key);
-    const alpha = bearer(
-      (await send(base, 'POST', '/v1/keys', { name: 'a', project: 'alpha' }, adminAuth)).json.key,
-    );
-    const beta = bearer(
-      (await send(base, 'POST', '/v1/keys', { name: 'b', project: 'beta' }, adminAuth)).json.key,
-    );
-    const queued = await send(
-      base,
-      'POST',
-      RUN,
-      { model: ECHO_MODEL, input: { prompt: 'later' }, background: true },
-      alpha,
-    );
-    assert.equal(queued.status, 200, JSON.stringify(queued.json));
-    const path = `${RUN}/${queued.json.runId as string}`;
-    assert.equal((await send(base, 'GET', path, undefined, alpha)).json.state, 'Queued');
-    await first.stop(true);
+/** The database a server keeps its state in: SQLite in its data folder, or a fresh PostgreSQL schema. */
+const BACKENDS: Array<[string, () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>]> = [
+  ['SQLite', async () => ({ env: {}, drop: async () => {} })],
+  [
+    'PostgreSQL',
+    async () => {
+      const { schema, drop } = await freshSchema();
+      return { env: { PORTICO_DATABASE_URL: TEST_DATABASE_URL, PORTICO_DATABASE_SCHEMA: schema }, drop };
+    },
+  ],
+];
 
-    const second = await startPortico({ configPath, dataDir });
+for (const [backend, database] of BACKENDS)
+  test(`${backend}: a background run outlives a restart, and is its owner's only`, async () => {
+    const { env, drop } = await database();
+    const upstream = await startEchoUpstream();
+    const dataDir = mkdtempSync(join(tmpdir(), 'portico-run-restart-'));
+    const configPath = join(dataDir, 'portico.yaml');
+    writeFileSync(configPath, echoConfig(upstream.url));
     try {
-      const done = await ended(() => send(second.server.url, 'GET', path, undefined, alpha));
-      assert.equal(done.state, 'Completed', JSON.stringify(done));
-      assert.equal((done.result as Json).response, 'echo: later');
-      const theirs = await send(second.server.url, 'GET', path, undefined, beta);
-      assert.equal(theirs.status, 404);
-      assert.equal((theirs.json.error as Json).code, 'run_not_found');
+      // The first server queues runs but runs none, then stops.
+      const first = await startPortico({ configPath, dataDir, env, background: { run: false } });
+      const base = first.server.url;
+      const admin = await send(base, 'POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
+      const bearer = (key: unknown) => ({ authorization: `Bearer ${String(key)}` });
+      const adminAuth = bearer(admin.json.key);
+      const alpha = bearer(
+        (await send(base, 'POST', '/v1/keys', { name: 'a', project: 'alpha' }, adminAuth)).json.key,
+      );
+      const beta = bearer(
+        (await send(base, 'POST', '/v1/keys', { name: 'b', project: 'beta' }, adminAuth)).json.key,
+      );
+      const queued = await send(
+        base,
+        'POST',
+        RUN,
+        { model: ECHO_MODEL, input: { prompt: 'later' }, background: true },
+        alpha,
+      );
+      assert.equal(queued.status, 200, JSON.stringify(queued.json));
+      const path = `${RUN}/${queued.json.runId as string}`;
+      assert.equal((await send(base, 'GET', path, undefined, alpha)).json.state, 'Queued');
+      await first.stop(true);
+
+      const second = await startPortico({ configPath, dataDir, env });
+      try {
+        const done = await ended(() => send(second.server.url, 'GET', path, undefined, alpha));
+        assert.equal(done.state, 'Completed', JSON.stringify(done));
+        assert.equal((done.result as Json).response, 'echo: later');
+        const theirs = await send(second.server.url, 'GET', path, undefined, beta);
+        assert.equal(theirs.status, 404);
+        assert.equal((theirs.json.error as Json).code, 'run_not_found');
+      } finally {
+        await second.stop(true);
+      }
     } finally {
-      await second.stop(true);
+      await upstream.close();
+      await drop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
-  } finally {
-    await upstream.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+  });
