@@ -199,6 +199,16 @@ describe('the WebSockets API (non-realtime): ws://.../v1/{account}/{gateway}', (
     keyed.send(create('keyed', 'echo', 'responses', { model: 'parrot', input: 'with a key' }));
     assert.equal((await keyed.answer('keyed'))[0]!.type, 'universal.created');
     keyed.socket.close();
+    // A browser, which can set no header, sends the key as a subprotocol (and gets it back, as it requires).
+    const browser = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/acc/default`, [
+      `cf-aig-authorization.${key}`,
+    ]);
+    await new Promise((resolve, reject) => {
+      browser.once('open', resolve);
+      browser.once('error', reject);
+    });
+    assert.equal(browser.protocol, `cf-aig-authorization.${key}`);
+    browser.close();
   });
 });
 
