@@ -133,6 +133,8 @@ describe('portico chat, gateways, stats and logs', () => {
     );
     assert.equal(updated.code, 0, updated.stderr);
     assert.match(updated.stdout, /^search\s+open\s+300s\s+-\s/m);
+    assert.match(updated.stdout, /DLP\s+GUARDRAILS\s+SOURCE/);
+    assert.match(updated.stdout, /^search\s.*\soff\s+off\s+api\s*$/m, 'neither DLP nor Guardrails is on');
     const listed = JSON.parse((await runCli(['gateways', 'list', '--json', ...remote], env)).stdout) as {
       id: string;
       authentication: boolean;

@@ -98,6 +98,18 @@ export function describeGatewayStores(
         const b = gatewayFixture('b', {
           cacheTtlS: 60,
           rateLimit: { limit: 5, periodMs: 1000, technique: 'fixed' },
+          dlp: {
+            enabled: true,
+            policies: [{ id: 'p', enabled: true, profiles: ['staff'], action: 'BLOCK', check: ['RESPONSE'] }],
+            custom_profiles: [{ id: 'staff', entries: [{ id: 'badge', pattern: 'EMP-[0-9]{6}' }] }],
+          },
+          guardrails: {
+            enabled: true,
+            model: '@cf/meta/llama-guard-3-8b',
+            prompt_guard_model: null,
+            prompt: { S1: 'BLOCK', S10: 'IGNORE' },
+            response: { S2: 'FLAG' },
+          },
         });
         await stores.gateways.put(b);
         await stores.gateways.put(gatewayFixture('a'));
@@ -107,7 +119,8 @@ export function describeGatewayStores(
           (await stores.gateways.list()).map((gateway) => gateway.id),
           ['a', 'b'],
         );
-        const replaced = { ...b, cacheTtlS: 0, spendLimit: { limitUsd: 1, periodMs: HOUR } };
+        const { dlp: _off, ...withoutDlp } = b;
+        const replaced = { ...withoutDlp, cacheTtlS: 0, spendLimit: { limitUsd: 1, periodMs: HOUR } };
         await stores.gateways.put(replaced);
         assert.deepEqual(await stores.gateways.get('b'), replaced);
         assert.equal(await stores.gateways.delete('b'), true);

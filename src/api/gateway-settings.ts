@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DynamicRoutesInput, type DynamicRoute } from './dynamic-route.ts';
+import { DlpSettingsInput, type DlpSettings } from './dlp-settings.ts';
+import { guardrailsObject, GuardrailsSettingsInput, type GuardrailsSettings } from './guardrails-settings.ts';
 import { MAX_ATTEMPTS } from './limits.ts';
 
 /** How the delay between retries grows: `delay`, `delay * n`, `delay * 2^(n-1)`. */
@@ -67,6 +69,10 @@ export const GatewaySettingsInput = z.strictObject({
   spend_limit: SpendLimitRule.nullable().optional(),
   /** Dynamic routes, run by `model: "dynamic/<name>"` (an update replaces the whole list). */
   routes: DynamicRoutesInput.optional(),
+  /** Data Loss Prevention: policies that flag or block sensitive data (null turns it off). */
+  dlp: DlpSettingsInput.nullable().optional(),
+  /** Guardrails: a classifier's verdict on prompts and responses, per hazard category (null turns them off). */
+  guardrails: GuardrailsSettingsInput.nullable().optional(),
 });
 export type GatewaySettingsInput = z.input<typeof GatewaySettingsInput>;
 
@@ -102,6 +108,10 @@ export interface GatewaySettings {
   spendLimit: SpendLimit | null;
   /** Its dynamic routes; absent: none (a gateway stored before routes existed has none either). */
   routes?: DynamicRoute[];
+  /** Absent: off (a gateway stored before DLP existed has none either). */
+  dlp?: DlpSettings;
+  /** Absent: off. */
+  guardrails?: GuardrailsSettings;
   /** Where it is defined: the config file's gateways are read-only through the admin API. */
   source: 'builtin' | 'config' | 'api';
   createdAt: number;
@@ -132,8 +142,9 @@ export function applyGatewaySettings(
   input: z.output<typeof GatewaySettingsInput>,
 ): GatewaySettings {
   const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
+  const { dlp, guardrails, ...rest } = base;
   return {
-    ...base,
+    ...rest,
     authentication: pick(input.authentication, base.authentication),
     cacheTtlS: pick(input.cache_ttl, base.cacheTtlS),
     cacheInvalidateOnUpdate: pick(input.cache_invalidate_on_update, base.cacheInvalidateOnUpdate ?? false),
@@ -161,7 +172,19 @@ export function applyGatewaySettings(
             periodMs: input.spend_limit.period * 1000,
           },
     ...(input.routes !== undefined ? { routes: input.routes } : {}),
+    ...contentPolicy('dlp', input.dlp, dlp),
+    ...contentPolicy('guardrails', input.guardrails, guardrails),
   };
+}
+
+/** A content policy's field after an update: left out keeps it, `null` removes it. */
+function contentPolicy<K extends 'dlp' | 'guardrails', T>(
+  key: K,
+  given: T | null | undefined,
+  current: T | undefined,
+): Partial<Record<K, T>> {
+  const value = given === undefined ? current : (given ?? undefined);
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, T>>);
 }
 
 /** A gateway as the admin API answers it. */
@@ -190,6 +213,8 @@ export function gatewayObject(settings: GatewaySettings) {
       period: settings.spendLimit.periodMs / 1000,
     },
     routes: settings.routes ?? [],
+    dlp: settings.dlp ?? null,
+    guardrails: settings.guardrails ? guardrailsObject(settings.guardrails) : null,
     source: settings.source,
     created_at: Math.floor(settings.createdAt / 1000),
     updated_at: Math.floor(settings.updatedAt / 1000),

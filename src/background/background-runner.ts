@@ -67,19 +67,24 @@ export class BackgroundRunner {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> = Promise.resolve();
   #again = false;
+  #started = false;
   #closed = false;
 
   constructor(private readonly options: BackgroundRunnerOptions) {}
 
   start(): void {
+    this.#started = true;
     this.#timer = setInterval(() => this.wake(), this.options.pollMs);
     this.#timer.unref();
     this.wake();
   }
 
-  /** Looks for work now (a run was queued, or a slot freed), once the current look is done. */
+  /**
+   * Looks for work now (a run was queued, or a slot freed), once the current look is done; a
+   * runner never started (a process that leaves running to others) never looks.
+   */
   wake(): void {
-    if (this.#closed) return;
+    if (!this.#started || this.#closed) return;
     if (this.#again) return;
     this.#again = true;
     this.#ticking = this.#ticking.then(async () => {

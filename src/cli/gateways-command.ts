@@ -24,12 +24,15 @@ function row(g: GatewayObject): string[] {
     `${g.retries.max_attempts}x ${g.retries.backoff}`,
     g.spend_limit ? `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s` : '-',
     g.routes.map((route) => route.name).join(', ') || '-',
+    g.dlp?.enabled ? `${g.dlp.policies.filter((policy) => policy.enabled).length} policies` : 'off',
+    g.guardrails?.enabled ? g.guardrails.model : 'off',
     g.source,
   ];
 }
 
 export const gatewaysCommand: Command = {
-  summary: 'Lists, creates, updates and deletes gateways (cache, rate and spend limits, logs, retries).',
+  summary:
+    'Lists, creates, updates and deletes gateways (cache, rate and spend limits, logs, retries, DLP, guardrails).',
   usage: USAGE,
   maxArguments: 2,
   options: {
@@ -73,7 +76,19 @@ export const gatewaysCommand: Command = {
       else
         process.stdout.write(
           formatTable(
-            ['ID', 'AUTH', 'CACHE', 'RATE LIMIT', 'LOGS', 'RETRIES', 'SPEND LIMIT', 'ROUTES', 'SOURCE'],
+            [
+              'ID',
+              'AUTH',
+              'CACHE',
+              'RATE LIMIT',
+              'LOGS',
+              'RETRIES',
+              'SPEND LIMIT',
+              'ROUTES',
+              'DLP',
+              'GUARDRAILS',
+              'SOURCE',
+            ],
             shown.map(row),
           ),
         );

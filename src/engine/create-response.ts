@@ -34,7 +34,7 @@ export async function startResponse(
   request: CreateResponseRequest,
   ctx: EngineContext,
   clientSignal: AbortSignal,
-  options: Pick<RunOptions, 'resume' | 'recorded'> = {},
+  options: Pick<RunOptions, 'resume' | 'recorded' | 'deferRecord'> = {},
 ): Promise<StartedResponse> {
   // Counted as running work from here until its record is written (see work-tracker.ts).
   const counted = ctx.work?.enter() ?? (() => undefined);

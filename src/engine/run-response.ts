@@ -53,6 +53,8 @@ interface Run {
   counted: boolean;
   /** Told how the response's record ended (RunOptions `recorded`). */
   recorded: RunOptions['recorded'];
+  /** Takes the write of the end's record to settle later (RunOptions `deferRecord`). */
+  deferRecord: RunOptions['deferRecord'];
   /** Calls to hosted tools made so far, against `max_tool_calls`. */
   hostedCalls: number;
   /** Counts the generation out of the work tracker (and frees its conversation) once its record is written. */
@@ -87,6 +89,14 @@ export interface RunOptions {
    * none), and whether Portico counted some of its usage: the gateway's log reads both.
    */
   recorded?: (response: ResponseObject, counted: boolean) => void;
+  /**
+   * Takes the write of how the response ended (its store, its conversation's turn) to settle
+   * later: kept (written) or dropped. A gateway policy that reads the answer before it is
+   * released (DLP, Guardrails) keeps a blocked answer out of the store. The run holds its
+   * conversation and its place among the running work until then. Without it the write runs
+   * before the terminal event leaves.
+   */
+  deferRecord?: (settle: (keep: boolean) => Promise<void>) => void;
 }
 
 export async function startRun(
@@ -155,6 +165,7 @@ export async function startRun(
     tally: undefined,
     counted: false,
     recorded: options.recorded,
+    deferRecord: options.deferRecord,
     hostedCalls: 0,
     leave,
   };
@@ -455,6 +466,18 @@ async function record(run: Run, final: ResponseObject): Promise<void> {
     conversation !== undefined
       ? () => appendToConversation(conversation, context.input, response, ctx, turn)
       : input && (() => ctx.store.begin(response, input, ctx.owner));
-  if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
-  else await write?.();
+  const commit = async () => {
+    if (run.store) await finishDurably(ctx.store, response, ctx.owner, write);
+    else await write?.();
+  };
+  if (!run.deferRecord) return commit();
+  const leave = run.leave;
+  run.leave = () => undefined;
+  run.deferRecord(async (keep) => {
+    try {
+      if (keep) await commit();
+    } finally {
+      leave();
+    }
+  });
 }

@@ -1,7 +1,7 @@
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
-import { linearRegExp } from './linear-regexp.ts';
+import { linearRegExp } from '../api/linear-regexp.ts';
 import { STRICT_FORMATS } from './strict-formats.ts';
 
 /** Compiled validators kept for reuse; the least recently used one is dropped past this many. */

@@ -1,5 +1,5 @@
 import { jsonPath, type JsonPathSegment } from './json-path.ts';
-import { linearPatternProblem } from './linear-regexp.ts';
+import { linearPatternProblem } from '../api/linear-regexp.ts';
 import { STRICT_FORMATS } from './strict-formats.ts';
 
 /** Where a schema breaks strict mode: the JSON path inside it, the keyword, and what is wrong. */

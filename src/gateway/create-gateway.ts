@@ -1,6 +1,9 @@
+import type { ApiError } from '../api/errors.ts';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
+import type { ResponseObject } from '../api/response.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EngineContext } from '../engine/create-response.ts';
+import { failure } from '../engine/finish-status.ts';
 import type { IdGenerator } from '../engine/ids.ts';
 import type { Logger } from '../logger.ts';
 import type { Owner } from '../store/owner.ts';
@@ -10,6 +13,8 @@ import type { Stores } from '../store/stores.ts';
 import { authenticate, principalForToken } from './authenticate.ts';
 import { authorizeModel } from './authorize-model.ts';
 import { cache } from './cache.ts';
+import { contentPolicies } from './content-policies.ts';
+import { dlpPolicy } from './dlp-policy.ts';
 import {
   admitted,
   compose,
@@ -18,6 +23,7 @@ import {
   type GatewayContext,
 } from './gateway-call.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
+import { guardrailsPolicy } from './guardrails-policy.ts';
 import { KeyAdmin } from './key-admin.ts';
 import { LogAccess } from './log-access.ts';
 import { logOperation, logRequest, type OperationAnswer, type OperationResult } from './log-request.ts';
@@ -96,11 +102,31 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
   const limits = [authorizeModel, rateLimit(limiter, now), spendLimit(stores.logs, now)];
   const logDeps = { writer, metrics, catalog, now };
+  const policies = [dlpPolicy, guardrailsPolicy({ engineFor: deps.engineFor, now })];
+  // A blocked answer's record, where a stream's was begun, ends failed with the policy's error
+  // and nothing of the answer. (A background response's runner ends its record so itself.)
+  const discard = async (ctx: GatewayContext, response: ResponseObject, error: ApiError) => {
+    if (!response.store || ctx.call.resume) return;
+    const { project } = admitted(ctx).principal;
+    const store = deps.engineFor(project).store;
+    const failed: ResponseObject = {
+      ...response,
+      status: 'failed',
+      output: [],
+      error: failure(error),
+    };
+    try {
+      if (await store.get(response.id, project)) await store.finish(failed, project);
+    } catch (failure) {
+      logger.error('a blocked response could not be recorded as failed', { error: String(failure) });
+    }
+  };
   const pipeline = compose([
     ...admission,
     logRequest(logDeps),
     ...limits,
     cache(answers, now, logger),
+    contentPolicies(policies, { discard }),
     retryAndFallback({
       catalog,
       limiter,

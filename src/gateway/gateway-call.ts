@@ -5,6 +5,7 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { CachedAnswer } from '../store/cache-store.ts';
+import type { DlpRecord, GuardrailEvaluation } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Principal } from './principal.ts';
 import type { RequestOptions } from './request-options.ts';
@@ -110,6 +111,9 @@ export interface Trace {
   recorded?: { response: ResponseObject; counted: boolean };
   /** The cost-limited counters of the dynamic route it passed (route-candidates.ts). */
   routeCounters?: string[];
+  /** What the content policies found, for the log entry. */
+  dlp?: DlpRecord;
+  guardrails?: GuardrailEvaluation[];
 }
 
 /** One call's state on its way down the pipeline; each layer fills what it owns. */
@@ -123,9 +127,19 @@ export interface GatewayContext {
   /** The cache's instructions to the engine: replay these events, or record the model's. */
   replay?: CachedAnswer;
   recorder?: ModelEventRecorder;
+  /**
+   * Set by a layer that reads the answer before releasing it: the engine leaves the write of
+   * how the response ended here (see RunOptions `deferRecord`), for that layer to keep or drop.
+   */
+  heldRecord?: HeldRecord;
   /** The retry layer's instructions to the engine: what this attempt runs. */
   attempt?: { request: CreateResponseRequest; signal: AbortSignal };
   trace: Trace;
+}
+
+/** The record of a response's end, held until its answer has been read. */
+export interface HeldRecord {
+  settle?: (keep: boolean) => Promise<void>;
 }
 
 /** Collects the model events of one generation, for the cache. */

@@ -45,6 +45,8 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
     response_size: entry.responseSize,
     feedback: entry.feedback,
     score: entry.score,
+    dlp: entry.dlp ?? null,
+    guardrails: entry.guardrails ?? [],
     ...(withBodies
       ? { request: entry.requestBody, response: entry.responseBody, events: entry.timeline }
       : {}),

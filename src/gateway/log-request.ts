@@ -257,5 +257,7 @@ function buildEntry(
     feedback: null,
     score: null,
     ...(ctx.trace.routeCounters ? { routeCounters: ctx.trace.routeCounters } : {}),
+    ...(ctx.trace.dlp ? { dlp: ctx.trace.dlp } : {}),
+    ...(ctx.trace.guardrails ? { guardrails: ctx.trace.guardrails } : {}),
   };
 }

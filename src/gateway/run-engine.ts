@@ -1,7 +1,7 @@
 import { startResponse, type EngineContext } from '../engine/create-response.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { Owner } from '../store/owner.ts';
-import { admitted, type Layer } from './gateway-call.ts';
+import { admitted, type HeldRecord, type Layer } from './gateway-call.ts';
 import { recordingProvider, replayingProvider } from './recording-provider.ts';
 
 /** The last layer: the engine runs the attempt's request for the principal's project. */
@@ -25,12 +25,14 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
     const recorded = (response: ResponseObject, counted: boolean) => {
       ctx.trace.recorded = { response, counted };
     };
-    const started = await startResponse(
-      attempt.request,
-      engine,
-      attempt.signal,
-      resume ? { resume, recorded } : { recorded },
-    );
+    const { heldRecord } = ctx;
+    const deferRecord =
+      heldRecord && ((settle: NonNullable<HeldRecord['settle']>) => (heldRecord.settle = settle));
+    const started = await startResponse(attempt.request, engine, attempt.signal, {
+      recorded,
+      ...(resume ? { resume } : {}),
+      ...(deferRecord ? { deferRecord } : {}),
+    });
     return {
       events: started.events,
       warnings: started.warnings,

@@ -98,7 +98,7 @@ export function createApp(runtime: Runtime, logger: Logger, options: AppOptions 
   const openAiResources = new Set(v1.routes.map((route) => route.path.split('/')[1] ?? ''));
   // AI Gateway's own URL shapes carry their gateway in the path: they come first, so that
   // the /v1 routes' header-based admission never runs for them.
-  app.route(AI_GATEWAY_PATH, aiGatewayRoutes(runtime, openAiResources));
+  app.route(AI_GATEWAY_PATH, aiGatewayRoutes(runtime, openAiResources, options));
   app.route('/v1', v1);
   app.route('/client/v4/accounts/:account', workersAiRoutes(runtime));
 

@@ -1,24 +1,14 @@
-import { ApiError, badRequest, shuttingDown, toApiError } from '../api/errors.ts';
+import { ApiError, badRequest, toApiError } from '../api/errors.ts';
 import type { Item } from '../api/items.ts';
-import { once, setMaxListeners } from 'node:events';
 import { LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
-import { bodyBudget, FREE_BODY_BYTES, type BodyBudget } from './body-budget.ts';
+import { bodyBudget, type BodyBudget } from './body-budget.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventJson } from '../stream/response-sse.ts';
-
-/** OpenAI closes a Responses WebSocket after 60 minutes; a client reconnects and continues by id. */
-export const DEFAULT_SOCKET_LIFETIME_MS = 60 * 60 * 1000;
-
-/** What the session needs of one connection: sending a message's JSON text, waiting for the client to read, closing. */
-export interface SocketEnds {
-  send(text: string): void;
-  /** Resolves once the client has read enough of what was sent; undefined when it has. */
-  drained(): Promise<void> | undefined;
-  close(code: number, reason: string): void;
-}
+import type { SocketEnds } from './serve-socket.ts';
+import { DEFAULT_SOCKET_LIFETIME_MS, SocketLifecycle } from './socket-lifecycle.ts';
 
 /** One turn's answer: its events, and the context the model was given (for the cache). */
 export interface TurnAnswer {
@@ -71,15 +61,6 @@ function onLane(json: string, lane: string): string {
   return lane === DEFAULT_LANE ? json : `${json.slice(0, -1)},"stream_id":${JSON.stringify(lane)}}`;
 }
 
-function lifetimeReached(ms: number): ApiError {
-  const limit = ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / 1000)} seconds`;
-  return badRequest(
-    null,
-    `The Responses WebSocket connection limit (${limit}) was reached: open a new connection to continue.`,
-    'websocket_connection_limit_reached',
-  );
-}
-
 /** A message as received: its lane, and the create message it carries or why it carries none. */
 interface Received {
   lane: string;
@@ -103,20 +84,11 @@ interface CachedContext {
  * continue with only new input, on their lane or, forked, on another; a failed turn evicts the
  * response it continued from.
  */
-export class ResponsesSocketSession {
-  /** Responses this connection has run (warm-ups included). */
-  served = 0;
+export class ResponsesSocketSession extends SocketLifecycle {
   /** Each lane's last queued task: the next one on the lane runs after it. */
   private readonly lanes = new Map<string, Promise<void>>();
   /** Each lane's latest response, least recently used first. */
   private readonly cached = new Map<string, CachedContext>();
-  private readonly abort = new AbortController();
-  /** Settles when the client went away; made at the first large message. */
-  private gone: Promise<unknown> | undefined;
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private ended = false;
-  /** Why no more messages are taken (the server shuts down, the lifetime is reached); what was received is answered. */
-  private closing: ApiError | undefined;
   /** Messages received and not yet answered, those running included. */
   private pending = 0;
   /** Characters of the messages waiting behind the ones running: they sit in memory until their turn. */
@@ -124,15 +96,16 @@ export class ResponsesSocketSession {
 
   constructor(
     private readonly run: RunTurn,
-    private readonly socket: SocketEnds,
+    socket: SocketEnds,
     lifetimeMs: number = DEFAULT_SOCKET_LIFETIME_MS,
-    private readonly budget: BodyBudget = bodyBudget(),
+    budget: BodyBudget = bodyBudget(),
   ) {
-    // Every response running listens to the connection's signal: up to 16 at once, a few listeners each.
-    setMaxListeners(4 * MAX_ACTIVE_RESPONSES, this.abort.signal);
-    // At the limit the responses running finish first; then the connection closes.
-    this.timer = setTimeout(() => void this.finish(lifetimeReached(lifetimeMs)), lifetimeMs);
-    this.timer.unref();
+    super(
+      socket,
+      { name: 'Responses WebSocket', unit: 'responses', concurrency: MAX_ACTIVE_RESPONSES },
+      lifetimeMs,
+      budget,
+    );
   }
 
   /** A message from the client; the messages of one lane are served in order, one response at a time. */
@@ -178,47 +151,13 @@ export class ResponsesSocketSession {
     });
   }
 
-  /** The client went away: the responses running stop and are recorded as cancelled. */
-  closed(): void {
-    this.ended = true;
-    clearTimeout(this.timer);
-    this.abort.abort();
-  }
-
-  /**
-   * The server is shutting down: the messages received so far are answered, each lane in
-   * order, then the connection closes (1001, going away); a message that arrives meanwhile is
-   * refused (`server_shutting_down`). Resolves once the connection is closed, or the client
-   * went away.
-   */
-  drain(): Promise<void> {
-    const message =
-      'Portico is shutting down: this connection takes no more responses; send it again on a new one.';
-    return this.finish(shuttingDown(message), 1001, 'server shutting down', false);
-  }
-
-  /**
-   * Takes no more messages (each is answered with `why`), waits for every lane's responses,
-   * then closes; at the lifetime limit the client is told why first.
-   */
-  private async finish(
-    why: ApiError,
-    code = 1000,
-    reason = 'connection limit reached',
-    tell = true,
-  ): Promise<void> {
-    if (this.closing) return this.whenIdle();
-    this.closing = why;
-    await this.whenIdle();
-    if (this.ended) return;
-    this.ended = true;
-    if (tell) this.socket.send(errorMessage(why));
-    this.socket.close(code, reason);
-  }
-
   /** Resolves once every lane has answered what it was given (or the connection ended). */
-  private async whenIdle(): Promise<void> {
+  protected async whenIdle(): Promise<void> {
     await Promise.all(this.lanes.values());
+  }
+
+  protected tell(error: ApiError): void {
+    this.socket.send(errorMessage(error));
   }
 
   /** Runs `task` after the lane's earlier ones; none runs once the connection has ended. */
@@ -235,9 +174,7 @@ export class ResponsesSocketSession {
     let release = () => {};
     try {
       if (message instanceof ApiError) throw message;
-      // A large message holds room in the body budget while its response runs, as a large HTTP body does.
-      if (size > FREE_BODY_BYTES)
-        release = await this.budget.hold(size, (this.gone ??= once(this.abort.signal, 'abort')));
+      release = await this.holdBody(size);
       const { request, body } = readCreate(message);
       previous = request.previous_response_id;
       const answer = await this.run(request, body, async (id) => this.cachedItems(id), this.abort.signal);

@@ -2,7 +2,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { badRequest } from '../api/errors.ts';
+import { ApiError, badRequest } from '../api/errors.ts';
 import { loadWebSockets, type SocketServer } from './socket-server.ts';
 
 /** Headers of the app's answer that belong to HTTP's own answer or to ws's 101, not to the app's. */
@@ -67,4 +67,9 @@ export class UpgradeResponse extends ServerResponse {
     this.setHeader('sec-websocket-version', '13, 8');
     throw badRequest(null, `${refusal.message}.`, 'invalid_websocket_handshake');
   }
+}
+
+/** The answer to a plain GET (no handshake) of a path that opens a WebSocket: 426, saying what to do instead. */
+export function upgradeRequired(message: string): ApiError {
+  return new ApiError({ status: 426, type: 'invalid_request_error', code: 'upgrade_required', message });
 }

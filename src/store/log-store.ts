@@ -12,6 +12,33 @@ export interface TimelineEntry {
   count: number;
 }
 
+/** A DLP match as Cloudflare's `cf-aig-dlp` header writes it: where, never the matched text itself. */
+export interface DlpFinding {
+  /** `context`: where the match was (`input[2]`, `output[0]`, `instructions`). */
+  profile: { context: string; entry_ids: string[]; profile_id: string };
+  policy_ids: string[];
+  check: 'REQUEST' | 'RESPONSE';
+}
+
+/** What DLP found on a request: BLOCK when a blocking policy matched. */
+export interface DlpRecord {
+  action: 'FLAG' | 'BLOCK';
+  findings: DlpFinding[];
+}
+
+/** One Guardrails evaluation of a prompt or a response. */
+export interface GuardrailEvaluation {
+  check: 'prompt' | 'response';
+  /** The classifier asked. */
+  model: string;
+  /** The categories it found (`S1`, `P1`), each with what it did. */
+  categories: Array<{ category: string; action: 'FLAG' | 'IGNORE' | 'BLOCK' }>;
+  action: 'PASS' | 'FLAG' | 'BLOCK';
+  /** The classifier could not be reached or answered nothing readable. */
+  unavailable?: boolean;
+  durationMs: number;
+}
+
 /** One request through a gateway, as logged. Tokens and cost are those of the answer that was served. */
 export interface LogEntry {
   id: string;
@@ -65,6 +92,10 @@ export interface LogEntry {
   score: number | null;
   /** The cost-limited route counters the request passed: its cost is added to each (not kept). */
   routeCounters?: readonly string[];
+  /** What DLP found; absent when nothing matched. */
+  dlp?: DlpRecord;
+  /** Every Guardrails evaluation; absent when none ran. */
+  guardrails?: GuardrailEvaluation[];
 }
 
 export interface LogFilter {

@@ -28,13 +28,20 @@ export async function startScriptedPortico(
   options: ServerOptions = {},
 ): Promise<ScriptedPortico> {
   const upstream = await startScriptedUpstream(script);
+  const config = `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n${moreConfig}`;
+  return porticoOver(upstream, config, options);
+}
+
+/** The real server with `config` (YAML), which serves models of `upstream`; stopping it stops both. */
+export async function porticoOver(
+  upstream: ReplayServer,
+  config: string,
+  options: ServerOptions = {},
+): Promise<ScriptedPortico> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-scripted-'));
-  const config = join(dir, 'portico.yaml');
-  writeFileSync(
-    config,
-    `providers:\n  scripted: { type: openai, base_url: ${upstream.url}/v1 }\nmodels:\n  - { id: ${SCRIPTED_MODEL}, provider: scripted, context_window: 8192, capabilities: { vision: true } }\n${moreConfig}`,
-  );
-  const portico = await startPortico({ ...options, configPath: config });
+  const configPath = join(dir, 'portico.yaml');
+  writeFileSync(configPath, config);
+  const portico = await startPortico({ ...options, configPath });
   return {
     portico,
     upstream,

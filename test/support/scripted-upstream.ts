@@ -15,6 +15,8 @@ export type ScriptedItem =
 export type Script = (request: {
   input: Array<Record<string, unknown>>;
   tools?: unknown[];
+  /** The upstream model asked for (one upstream can serve several models). */
+  model?: string;
 }) => ScriptedItem[];
 
 let counter = 0;
@@ -162,7 +164,11 @@ export function startScriptedUpstream(script: Script): Promise<ReplayServer> {
       };
     return scriptedAnswer(
       body.model ?? 'scripted',
-      script({ input: body.input, ...(body.tools ? { tools: body.tools } : {}) }),
+      script({
+        input: body.input,
+        ...(body.tools ? { tools: body.tools } : {}),
+        ...(body.model ? { model: body.model } : {}),
+      }),
     );
   });
 }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-type Message = Record<string, unknown> & { type: string };
+export type Message = Record<string, unknown> & { type: string };
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 
@@ -21,16 +21,21 @@ export interface SocketClient {
   close(): void;
 }
 
-/** Opens `ws://.../v1/responses`; rejects with the HTTP status when the upgrade is refused. */
-export async function openSocket(
-  httpUrl: string,
-  headers: Record<string, string> = {},
-): Promise<SocketClient> {
-  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/v1/responses`, { headers });
+/** A WebSocket of JSON messages: each parsed into `received` as it arrives. */
+export interface JsonSocket {
+  socket: WebSocket;
+  received: Message[];
+  /** Resolves when the next message arrives. */
+  arrival(): Promise<void>;
+  /** Resolves with the close code once the server closes the connection. */
+  closed: Promise<number>;
+}
+
+/** Opens a WebSocket at `url` (`ws://...`); rejects with the HTTP status when the upgrade is refused. */
+export async function connectJson(url: string, headers: Record<string, string> = {}): Promise<JsonSocket> {
+  const socket = new WebSocket(url, { headers });
   const received: Message[] = [];
   const waiting: Array<() => void> = [];
-  /** Per lane (undefined: no lane), how far its messages have been read. */
-  const read = new Map<string | undefined, number>();
   socket.on('message', (data) => {
     received.push(JSON.parse(data.toString()) as Message);
     waiting.splice(0).forEach((wake) => wake());
@@ -43,9 +48,23 @@ export async function openSocket(
     );
     socket.once('error', reject);
   });
+  return { socket, received, closed, arrival: () => new Promise<void>((wake) => waiting.push(wake)) };
+}
+
+/** Opens `ws://.../v1/responses`; rejects with the HTTP status when the upgrade is refused. */
+export async function openSocket(
+  httpUrl: string,
+  headers: Record<string, string> = {},
+): Promise<SocketClient> {
+  const { socket, received, closed, arrival } = await connectJson(
+    `${httpUrl.replace(/^http/, 'ws')}/v1/responses`,
+    headers,
+  );
+  /** Per lane (undefined: no lane), how far its messages have been read. */
+  const read = new Map<string | undefined, number>();
   const nextMessage = async (lane: string | undefined): Promise<Message> => {
     for (let at = read.get(lane) ?? 0; ; at++) {
-      while (at >= received.length) await new Promise<void>((wake) => waiting.push(wake));
+      while (at >= received.length) await arrival();
       if (received[at]!.stream_id !== lane) continue;
       read.set(lane, at + 1);
       return received[at]!;

@@ -81,27 +81,31 @@ function parseBatch(model: string, inputs: unknown): BatchRequest[] {
       const externalReference = external_reference ?? null;
       if (embeddings)
         return { shape: 'embedding', embedding: runEmbeddingCall(model, input), externalReference };
-      return { ...generation(model, input), externalReference };
+      return { ...queuedGeneration(model, input), externalReference };
     } catch (error) {
       throw batchEntryError(error, index);
     }
   });
 }
 
-function generation(
+/**
+ * A generation's input as the background response that runs it (stored, never streamed), and
+ * the shape its result is read back in.
+ */
+export function queuedGeneration(
   model: string,
   input: Record<string, unknown>,
 ): { shape: 'text' | 'responses'; step: Step } {
   if (input.stream === true)
     throw badRequest(
       'stream',
-      "A batch's results are read when it ends: leave stream out.",
+      "A queued request's result is read when it ends: leave stream out.",
       'unsupported_parameter',
     );
   const shape = isRunTextInput(input) ? 'text' : 'responses';
   const { step } = workersAiStep(model, input, false);
   if (shape === 'responses' && step.request.store === false)
-    throw badRequest('store', "A batch's results are stored: leave store out or set it to true.");
+    throw badRequest('store', "A queued request's result is stored: leave store out or set it to true.");
   return {
     step: { ...step, request: { ...step.request, background: true, store: true, stream: false } },
     shape,

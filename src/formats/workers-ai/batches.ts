@@ -10,7 +10,8 @@ import { modelStep } from '../parse-step.ts';
 import { runEmbeddingOutput } from './run-embeddings.ts';
 import type { EmbeddingResult } from '../../providers/provider.ts';
 import type { Embedder } from '../../retrieval/embedder.ts';
-import type { BatchEntry, BatchStore } from '../../store/batch-store.ts';
+import type { Batch, BatchEntry, BatchStore } from '../../store/batch-store.ts';
+import type { ResponseObject } from '../../api/response.ts';
 import type { Owner } from '../../store/owner.ts';
 import type { ResponseStore } from '../../store/response-store.ts';
 import type { BackgroundResponses } from '../../background/background-responses.ts';
@@ -47,16 +48,18 @@ export class Batches {
   /**
    * Queues every request of a batch for `owner` (the project `call` is admitted as), each
    * admitted and validated before any is queued: a refusal names its `requests[i]`. A batch
-   * of embeddings is run first (see #embed).
+   * of embeddings is run first (see #embed). `kind` is its id's prefix: a Run API background
+   * run is a batch of one, `run_...`.
    */
   async submit(
     call: Omit<GatewayCall, 'steps'>,
     owner: Owner,
     model: string,
     requests: readonly BatchRequest[],
+    kind: 'batch' | 'run' = 'batch',
   ): Promise<QueuedBatch> {
     const entries = await this.#entries(call, model, requests);
-    const id = this.deps.newId('batch');
+    const id = this.deps.newId(kind);
     await this.deps.batches.create({ id, owner, model, entries, createdAt: this.deps.now() });
     return { status: 'queued', model, request_id: id };
   }
@@ -130,16 +133,29 @@ export class Batches {
 
   /** The batch `id` of `owner` as a poll answers it; another project's is not found. */
   async poll(id: string, owner: Owner, model: string): Promise<BatchAnswer> {
-    const batch = await this.deps.batches.get(id, owner);
-    if (!batch)
+    const read = await this.read(id, owner);
+    if (!read)
       throw notFound(`No batch found with request_id '${clip(id)}'.`, 'batch_not_found', 'request_id');
-    if (batch.model !== model)
-      throw badRequest('model', `The batch '${clip(id)}' runs ${batch.model}: poll it with that model.`);
+    if (read.batch.model !== model)
+      throw badRequest('model', `The batch '${clip(id)}' runs ${read.batch.model}: poll it with that model.`);
+    return batchAnswer(read.batch.entries, read.responses);
+  }
+
+  /**
+   * The batch `id` of `owner` (undefined for another project's) and the stored response of
+   * each generation among its entries (undefined for an embedding, or once deleted).
+   */
+  async read(
+    id: string,
+    owner: Owner,
+  ): Promise<{ batch: Batch; responses: Array<ResponseObject | undefined> } | undefined> {
+    const batch = await this.deps.batches.get(id, owner);
+    if (!batch) return undefined;
     const responses = await Promise.all(
       batch.entries.map((entry) =>
         entry.shape === 'embedding' ? undefined : this.deps.responses.get(entry.responseId, owner),
       ),
     );
-    return batchAnswer(batch.entries, responses);
+    return { batch, responses };
   }
 }

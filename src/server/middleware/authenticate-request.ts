@@ -40,6 +40,17 @@ function fromLocalUser(c: Context<AppEnv>): boolean {
   );
 }
 
+/** AI Gateway's key for a browser's WebSocket, which can set no header: the subprotocol `cf-aig-authorization.<key>`. */
+const SUBPROTOCOL_KEY = 'cf-aig-authorization.';
+
+function subprotocolKey(protocols: string | undefined): string | undefined {
+  const offered = protocols?.split(',').map((protocol) => protocol.trim());
+  const key = offered
+    ?.find((protocol) => protocol.startsWith(SUBPROTOCOL_KEY))
+    ?.slice(SUBPROTOCOL_KEY.length);
+  return key ? key : undefined;
+}
+
 /**
  * The key a request presents: in `cf-aig-authorization` (AI Gateway's header, which wins
  * because `Authorization` may carry a provider key there), else `Authorization`, else, where
@@ -49,6 +60,7 @@ function presentedKey(c: Context<AppEnv>): string | undefined {
   const authorization = requestHeader(c, 'authorization');
   return (
     bearerToken(requestHeader(c, 'cf-aig-authorization')) ??
+    subprotocolKey(requestHeader(c, 'sec-websocket-protocol')) ??
     (authorization === undefined ? bearerToken(requestHeader(c, 'x-api-key')) : bearerToken(authorization))
   );
 }

@@ -56,6 +56,7 @@ const EXPOSED = [
   'cf-aig-step',
   'cf-aig-model',
   'cf-aig-provider',
+  'cf-aig-dlp',
   'retry-after',
 ];
 

@@ -1,31 +1,42 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
+import type { AppOptions } from '../app.ts';
 import { httpCall } from '../http-call.ts';
 import { admitGateway, admitInto } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
-import { stepError } from '../../formats/parse-step.ts';
 import { renderAnswer } from '../render-answer.ts';
+import { runUniversal } from '../run-universal.ts';
 import { providerModel } from '../../catalog/provider-model.ts';
 import { universalSteps } from '../../formats/universal-steps.ts';
 import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { createResponseHandler } from './responses.ts';
+import { runApi } from './run-api.ts';
+import { universalSocketRoute } from './universal-socket-route.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 
 /**
  * Cloudflare AI Gateway's own URL shapes, mounted at `/v1/:account/:gateway`, so that code
  * written for it changes only its host: provider paths (`/openai/responses`,
  * `/groq/chat/completions`, `/openai/embeddings`, `/anthropic/v1/messages`, `/workers-ai/@cf/...`), the OpenAI-compatible
- * `/compat/chat/completions`, and the universal endpoint (`POST /v1/:account/:gateway` with a
- * list of steps tried in order). The gateway is the one in the path.
+ * `/compat/chat/completions`, the Run API (`/run`), and the universal endpoint (`POST /v1/:account/:gateway` with a
+ * list of steps tried in order; opened as a WebSocket, the WebSockets API). The gateway is the
+ * one in the path.
  */
-export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<string>): Hono<AppEnv> {
+export function aiGatewayRoutes(
+  runtime: Runtime,
+  openAiResources: ReadonlySet<string>,
+  options: AppOptions = {},
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const admit: MiddlewareHandler<AppEnv> = admitGateway(runtime.gateway, (c) => c.req.param('gateway'));
   const named = (c: Context<AppEnv>) => providerModel(runtime.catalog, c.req.param('provider') ?? '');
 
+  const runs = runApi(runtime);
+  app.post('/run', admit, runs.create);
+  app.get('/run/:run_id', admit, runs.poll);
   app.post('/compat/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/chat/completions', admit, chatCompletionHandler(runtime));
   app.post('/workers-ai/v1/responses', admit, createResponseHandler(runtime));
@@ -52,10 +63,15 @@ export function aiGatewayRoutes(runtime: Runtime, openAiResources: ReadonlySet<s
     const parsed = universalSteps(body.value, runtime.catalog, warnings);
     const { call, abort } = httpCall(c, parsed, body, { modelFallbacks: false });
     call.warnings.push(...warnings);
-    const answer = await runtime.gateway.run(call).catch((error: unknown) => {
-      throw stepError(parsed[parsed.length - 1]!.format, error);
-    });
-    return renderAnswer(c, parsed[answer.step]!, call, answer, abort);
+    const { answer, step } = await runUniversal(runtime.gateway, call, parsed);
+    return renderAnswer(c, step, call, answer, abort);
+  });
+  // The same path opened as a WebSocket: the WebSockets API, one universal request a message.
+  const socket = universalSocketRoute(runtime, options.socketLifetimeMs);
+  app.get('/', async (c, next) => {
+    if (openAiResources.has(c.req.param('account') ?? '')) return next();
+    await admitInto(c, runtime.gateway, c.req.param('gateway'));
+    return socket(c);
   });
   return app;
 }

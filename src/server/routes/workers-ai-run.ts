@@ -1,12 +1,9 @@
 import type { Context } from 'hono';
 import { envelope } from '../../api/workers-ai-envelope.ts';
-import { modelStep, workersAiStep } from '../../formats/parse-step.ts';
+import { modelStep } from '../../formats/parse-step.ts';
 import { batchAsk } from '../../formats/workers-ai/batch-input.ts';
-import {
-  isRunEmbeddingInput,
-  runEmbeddingCall,
-  runEmbeddingOutput,
-} from '../../formats/workers-ai/run-embeddings.ts';
+import { runEmbeddingOutput } from '../../formats/workers-ai/run-embeddings.ts';
+import { runInputs } from '../../formats/workers-ai/run-inputs.ts';
 import { embedThroughGateway } from '../../gateway/embed-through-gateway.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -47,17 +44,13 @@ export function workersAiRun(runtime: Runtime): WorkersAiRun {
         {},
       );
     }
-    if (
-      typeof inputs === 'object' &&
-      inputs !== null &&
-      isRunEmbeddingInput(inputs as Record<string, unknown>)
-    ) {
-      const request = runEmbeddingCall(model, inputs);
+    const run = runInputs(model, inputs, true);
+    if (run.kind === 'embedding') {
       const { call } = httpCall(c, [modelStep(model)], body);
-      const answer = await embedThroughGateway(runtime, call, request, runEmbeddingOutput);
+      const answer = await embedThroughGateway(runtime, call, run.request, runEmbeddingOutput);
       return sendJson(c, envelope(answer.value), 200, answer.headers);
     }
-    const parsed = workersAiStep(model, inputs);
+    const parsed = run.parsed;
     const { call, abort } = httpCall(c, [parsed], body);
     return renderAnswer(c, parsed, call, await runtime.gateway.run(call), abort);
   };
