@@ -247,4 +247,23 @@ describe("Cloudflare's SDK through Portico", () => {
     const kept = await cf.aiGateway.logs.list('default', { account_id });
     assert.ok(kept.result.length >= 4, 'the default gateway keeps its own');
   });
+
+  // Last: once a key exists, the loopback user is no longer an admin.
+  test("a project's key reads its gateway's logs there; the gateway API under the same path is for admin keys", async () => {
+    const admin = await gateway.request('POST', '/v1/keys', { name: 'admin', scopes: { admin: true } });
+    const made = await gateway.request(
+      'POST',
+      '/v1/keys',
+      { name: 'project', project: 'default' },
+      { authorization: `Bearer ${admin.json.key as string}` },
+    );
+    const project = new Cloudflare({
+      apiToken: made.json.key as string,
+      baseURL: `${gateway.url}/client/v4`,
+      maxRetries: 0,
+    });
+    assert.ok((await project.aiGateway.logs.list('default', { account_id })).result.length > 0);
+    await assert.rejects(project.aiGateway.list({ account_id }), { status: 403 });
+    await assert.rejects(project.aiGateway.get('default', { account_id }), { status: 403 });
+  });
 });

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { GatewaySettingsInput } from '../../api/gateway-settings.ts';
 import { parseBody } from '../../api/request.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
@@ -30,7 +30,10 @@ export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
     if (!settings) throw gatewayNotFound(id);
     return settings;
   };
-  app.use(async (c, next) => (requireAdmin(c.get('principal')), next()));
+  // On these paths only: the log API below them (…/:gateway/logs) takes project keys.
+  const admin: MiddlewareHandler<AppEnv> = async (c, next) => (requireAdmin(c.get('principal')), next());
+  app.use('/', admin);
+  app.use('/:id', admin);
 
   app.get('/', async (c) => {
     const query = parseBody(CloudflareGatewayListQuery, c.req.query());

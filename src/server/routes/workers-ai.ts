@@ -69,9 +69,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
     return c.json(envelope(textGenerationSchemas()));
   });
 
-  // The log API first: the gateway API's admin check covers every path under its prefix, and a
-  // project's key reads and deletes its own logs there.
-  cloudflareLogRoutes(app, runtime);
   app.route('/ai-gateway/gateways', cloudflareGatewayRoutes(runtime));
+  cloudflareLogRoutes(app, runtime);
   return app;
 }
