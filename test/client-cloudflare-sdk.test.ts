@@ -233,6 +233,33 @@ describe("Cloudflare's SDK through Portico", () => {
     await assert.rejects(cf.aiGateway.create({ ...base, cache_ttl: 30 }), { status: 400 });
     const off = await cf.aiGateway.create({ ...base, logpush: false, zdr: false, log_management: null });
     assert.equal(off.logpush, false);
+
+    // DLP and Guardrails in Cloudflare's forms are Portico's own settings, checked as such.
+    const policy = {
+      id: 'cards',
+      action: 'BLOCK',
+      check: ['REQUEST'],
+      enabled: true,
+      profiles: ['credit_card'],
+    };
+    const guarded = await cf.aiGateway.create({
+      ...base,
+      id: 'guarded',
+      dlp: { enabled: true, policies: [policy] },
+      guardrails: { prompt: { S1: 'BLOCK' }, response: {} },
+    } as never);
+    assert.deepEqual(guarded.dlp, { enabled: true, policies: [policy], custom_profiles: [] });
+    assert.deepEqual(guarded.guardrails, { prompt: { S1: 'BLOCK' }, response: {} });
+    assert.equal((await gateway.server.runtime.gateway.gateways.get('guarded'))?.guardrails?.enabled, true);
+    const unknownProfile = { enabled: true, policies: [{ ...policy, profiles: ['nowhere'] }] };
+    await assert.rejects(
+      cf.aiGateway.create({ ...base, id: 'unguarded', dlp: unknownProfile } as never),
+      (error: InstanceType<typeof Cloudflare.APIError>) => {
+        assert.equal(error.status, 400);
+        assert.match(JSON.stringify(error.errors), /dlp\.policies\[0\]\.profiles\[0\]/);
+        return true;
+      },
+    );
     await assert.rejects(cf.aiGateway.update('other', { ...base, id: undefined } as never), { status: 409 });
   });
 

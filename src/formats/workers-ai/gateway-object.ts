@@ -46,6 +46,10 @@ const GatewayFields = z.strictObject({
   spend_limits: z
     .null(unsupported('spend_limits', "null: set Portico's spend_limit through /v1/gateways"))
     .optional(),
+  /** Checked as Portico's `dlp` (dlp-settings.ts), whose policies form is Cloudflare's. */
+  dlp: z.unknown().optional(),
+  /** `{prompt, response}`, each category's action; checked as Portico's `guardrails`, turned on. */
+  guardrails: z.looseObject({}, 'must be an object or null').nullish(),
 });
 
 function unsupported(field: string, accepted: string): string {
@@ -82,6 +86,10 @@ export function settingsInput(fields: z.output<typeof GatewayFields>): GatewaySe
     rate_limit:
       limit && period ? { limit, period, technique: fields.rate_limiting_technique ?? 'fixed' } : null,
     ...(fields.authentication !== undefined ? { authentication: fields.authentication } : {}),
+    ...(fields.dlp !== undefined ? { dlp: fields.dlp as GatewaySettingsInput['dlp'] } : {}),
+    ...(fields.guardrails !== undefined
+      ? { guardrails: fields.guardrails && { enabled: true, ...fields.guardrails } }
+      : {}),
     retries: {
       ...(fields.retry_max_attempts != null ? { max_attempts: fields.retry_max_attempts } : {}),
       ...(fields.retry_delay != null ? { delay_ms: fields.retry_delay } : {}),
@@ -114,5 +122,9 @@ export function cloudflareGatewayObject(settings: GatewaySettings) {
     logpush_public_key: null,
     workers_ai_billing_mode: 'postpaid' as const,
     zdr: false,
+    ...(settings.dlp ? { dlp: settings.dlp } : {}),
+    guardrails: settings.guardrails?.enabled
+      ? { prompt: settings.guardrails.prompt, response: settings.guardrails.response }
+      : null,
   };
 }
