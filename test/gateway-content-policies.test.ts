@@ -37,7 +37,7 @@ function script(request: { input: Array<Record<string, unknown>>; model?: string
   return [{ type: 'message' as const, text: 'Nothing to see.' }];
 }
 
-const CONFIG = `  - { id: ${GUARD_MODEL}, provider: scripted, context_window: 8192 }
+const CONFIG = `  - { id: ${GUARD_MODEL}, provider: scripted, context_window: 8192, pricing: { input: 1000, output: 1000 } }
   - { id: ${PROMPT_GUARD_MODEL}, provider: scripted, context_window: 8192 }
 gateways:
   dlp-block:
@@ -342,6 +342,8 @@ describe('DLP and Guardrails through the gateway', () => {
       ],
     );
     assert.deepEqual(log.guardrails?.[0]?.categories, [{ category: 'S10', action: 'FLAG' }]);
+    // The answering model is free; the classifier's two calls are not, and the request pays them.
+    assert.ok(log.cost > 0, `cost ${log.cost}`);
   });
 
   test('Guardrails block a response (424, 2017), streamed or not, judging it after the prompt', async () => {

@@ -102,7 +102,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
   const limits = [authorizeModel, rateLimit(limiter, now), spendLimit(stores.logs, now)];
   const logDeps = { writer, metrics, catalog, now };
-  const policies = [dlpPolicy, guardrailsPolicy({ engineFor: deps.engineFor, now })];
+  const policies = [dlpPolicy, guardrailsPolicy({ engineFor: deps.engineFor, catalog, now })];
   // A blocked answer's record, where a stream's was begun, ends failed with the policy's error
   // and nothing of the answer. (A background response's runner ends its record so itself.)
   const discard = async (ctx: GatewayContext, response: ResponseObject, error: ApiError) => {

@@ -111,6 +111,8 @@ export interface Trace {
   recorded?: { response: ResponseObject; counted: boolean };
   /** The cost-limited counters of the dynamic route it passed (route-candidates.ts). */
   routeCounters?: string[];
+  /** US dollars the Guardrails classifier's calls cost, added to the request's. */
+  classifierCost?: number;
   /** What the content policies found, for the log entry. */
   dlp?: DlpRecord;
   guardrails?: GuardrailEvaluation[];

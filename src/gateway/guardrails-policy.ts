@@ -11,6 +11,8 @@ import type { GuardrailEvaluation } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { ContentCheck, ContentPolicy } from './content-policies.ts';
 import { guardrailsBlocked, guardrailsUnavailable } from './content-errors.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { costOf } from './cost.ts';
 import { admitted, type GatewayContext } from './gateway-call.ts';
 import {
   llamaGuardTask,
@@ -52,6 +54,8 @@ function active(settings: GuardrailsSettings | undefined, check: 'prompt' | 'res
 
 export interface GuardrailsDeps {
   engineFor: (owner: Owner) => EngineContext;
+  /** Prices the classifier's calls, which the request's log entry and budgets count. */
+  catalog: Catalog;
   now: () => number;
 }
 
@@ -75,6 +79,9 @@ export function guardrailsPolicy(deps: GuardrailsDeps): ContentPolicy {
         ctx.call.signal,
       );
       const response = await finalResponse(started.events);
+      // Paid for by the request it judges: its cost joins the request's (as Cloudflare bills it).
+      const cost = costOf(response.usage ?? undefined, deps.catalog.get(response.model), undefined, false);
+      ctx.trace.classifierCost = (ctx.trace.classifierCost ?? 0) + cost;
       return response.status === 'failed' ? undefined : outputText(response.output);
     } catch {
       if (ctx.call.signal.aborted) throw ctx.call.signal.reason;

@@ -238,7 +238,7 @@ function buildEntry(
     tokensOut: usage?.output_tokens ?? 0,
     tokensReasoning: usage?.output_tokens_details.reasoning_tokens ?? 0,
     ...(recorded?.counted ? { tokensCounted: true } : {}),
-    cost: costOf(usage ?? undefined, model, custom, hit),
+    cost: costOf(usage ?? undefined, model, custom, hit) + (ctx.trace.classifierCost ?? 0),
     customCost: custom !== undefined && !hit,
     durationMs: deps.now() - ctx.startedAt,
     ttftMs: outcome.ttftMs,
