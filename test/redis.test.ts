@@ -10,7 +10,7 @@ import { RedisRateLimiter } from '../src/gateway/redis-rate-limiter.ts';
 import { silentLogger } from '../src/logger.ts';
 import { RedisCacheStore } from '../src/store/redis-cache-store.ts';
 import { RedisConnection } from '../src/store/redis-connection.ts';
-import { describeCacheStore } from './gateway-store-contract.ts';
+import { describeCacheStore } from './cache-store-contract.ts';
 import { freshRedisPrefix, openTestRedis, TEST_REDIS_URL } from './support/redis.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 

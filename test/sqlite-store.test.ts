@@ -19,7 +19,8 @@ import { SqliteLogStore } from '../src/store/sqlite-log-store.ts';
 import { seedLogs } from './support/seed-logs.ts';
 import { withTurns } from './support/event-loop-turns.ts';
 import { describeResponseStore } from './store-contract.ts';
-import { describeCacheStore, describeGatewayStores } from './gateway-store-contract.ts';
+import { describeCacheStore } from './cache-store-contract.ts';
+import { describeGatewayStores } from './gateway-store-contract.ts';
 import { sqliteUnderTest } from './support/sqlite-under-test.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
