@@ -251,6 +251,25 @@ describe("Cloudflare's SDK through Portico", () => {
     assert.deepEqual(guarded.dlp, { enabled: true, policies: [policy], custom_profiles: [] });
     assert.deepEqual(guarded.guardrails, { prompt: { S1: 'BLOCK' }, response: {} });
     assert.equal((await gateway.server.runtime.gateway.gateways.get('guarded'))?.guardrails?.enabled, true);
+    // Spend limit rules in Cloudflare's form are Portico's own `spend_limits`.
+    const perUser = {
+      id: 'per-user',
+      limit: 5,
+      limitType: 'cost' as const,
+      window: 86_400,
+      technique: 'sliding' as const,
+      metadata: { user: { mode: 'partition' as const } },
+    };
+    const budgeted = await cf.aiGateway.create({
+      ...base,
+      id: 'budgeted',
+      spend_limits: { rules: [perUser] },
+    });
+    assert.deepEqual(budgeted.spend_limits, { enabled: true, rules: [{ ...perUser, enabled: true }] });
+    assert.equal(
+      (await cf.aiGateway.get('budgeted', { account_id })).spend_limits?.rules?.[0]?.id,
+      'per-user',
+    );
     const unknownProfile = { enabled: true, policies: [{ ...policy, profiles: ['nowhere'] }] };
     await assert.rejects(
       cf.aiGateway.create({ ...base, id: 'unguarded', dlp: unknownProfile } as never),

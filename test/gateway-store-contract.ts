@@ -436,6 +436,17 @@ export function describeGatewayStores(
         assert.equal(await logs.spend({ keyId: 'key_none' }, 0), 0);
       });
 
+      test("spend: an entry's own scopes (a route's counter, a spend rule's bucket) count its cost too", async () => {
+        await logs.insert([
+          logFixture('log_1', { createdAt: T0, cost: 0.25, spendScopes: [{ route: 'r' }, { rule: 'b1' }] }),
+          logFixture('log_2', { createdAt: T0 + 10, cost: 0.5, spendScopes: [{ rule: 'b1' }] }),
+        ]);
+        assert.equal(await logs.spend({ route: 'r' }, T0), 0.25);
+        assert.equal(await logs.spend({ rule: 'b1' }, T0), 0.75);
+        assert.equal(await logs.spend({ rule: 'r' }, T0), 0, 'a rule and a route of one name are apart');
+        assert.equal((await logs.get('log_1'))?.spendScopes, undefined, 'the scopes are not kept');
+      });
+
       test('spend: entries not logged add their cost and are not kept', async () => {
         await logs.insert(
           [logFixture('log_1', { createdAt: T0, cost: 0.25 })],

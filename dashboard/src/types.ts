@@ -124,5 +124,7 @@ export interface Gateway {
   retries: { max_attempts: number; delay_ms: number; backoff: 'constant' | 'linear' | 'exponential' };
   request_timeout_ms: number | null;
   spend_limit: Budget | null;
+  /** Cloudflare's spend limit rules; edited through the API, shown here. */
+  spend_limits: { enabled: boolean; rules: Array<{ enabled: boolean }> } | null;
   source: 'builtin' | 'config' | 'api';
 }

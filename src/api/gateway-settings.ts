@@ -3,6 +3,7 @@ import { DynamicRoutesInput, type DynamicRoute } from './dynamic-route.ts';
 import { DlpSettingsInput, type DlpSettings } from './dlp-settings.ts';
 import { guardrailsObject, GuardrailsSettingsInput, type GuardrailsSettings } from './guardrails-settings.ts';
 import { MAX_ATTEMPTS } from './limits.ts';
+import { SpendLimitsInput, type SpendLimits } from './spend-limits-settings.ts';
 
 /** How the delay between retries grows: `delay`, `delay * n`, `delay * 2^(n-1)`. */
 export const BACKOFFS = ['constant', 'linear', 'exponential'] as const;
@@ -67,6 +68,8 @@ export const GatewaySettingsInput = z.strictObject({
   /** Milliseconds to the first byte of the answer, per attempt. */
   request_timeout_ms: z.int().positive('must be positive').nullable().optional(),
   spend_limit: SpendLimitRule.nullable().optional(),
+  /** Cloudflare's spend limit rules: budgets per model, provider and metadata value (null removes them). */
+  spend_limits: SpendLimitsInput.nullable().optional(),
   /** Dynamic routes, run by `model: "dynamic/<name>"` (an update replaces the whole list). */
   routes: DynamicRoutesInput.optional(),
   /** Data Loss Prevention: policies that flag or block sensitive data (null turns it off). */
@@ -106,6 +109,8 @@ export interface GatewaySettings {
   retries: Retries;
   requestTimeoutMs: number | null;
   spendLimit: SpendLimit | null;
+  /** Absent: none. */
+  spendLimits?: SpendLimits;
   /** Its dynamic routes; absent: none (a gateway stored before routes existed has none either). */
   routes?: DynamicRoute[];
   /** Absent: off (a gateway stored before DLP existed has none either). */
@@ -142,7 +147,7 @@ export function applyGatewaySettings(
   input: z.output<typeof GatewaySettingsInput>,
 ): GatewaySettings {
   const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
-  const { dlp, guardrails, ...rest } = base;
+  const { dlp, guardrails, spendLimits, ...rest } = base;
   return {
     ...rest,
     authentication: pick(input.authentication, base.authentication),
@@ -172,13 +177,14 @@ export function applyGatewaySettings(
             periodMs: input.spend_limit.period * 1000,
           },
     ...(input.routes !== undefined ? { routes: input.routes } : {}),
-    ...contentPolicy('dlp', input.dlp, dlp),
-    ...contentPolicy('guardrails', input.guardrails, guardrails),
+    ...removable('dlp', input.dlp, dlp),
+    ...removable('guardrails', input.guardrails, guardrails),
+    ...removable('spendLimits', input.spend_limits, spendLimits),
   };
 }
 
-/** A content policy's field after an update: left out keeps it, `null` removes it. */
-function contentPolicy<K extends 'dlp' | 'guardrails', T>(
+/** A field that may be absent, after an update: left out keeps it, `null` removes it. */
+function removable<K extends 'dlp' | 'guardrails' | 'spendLimits', T>(
   key: K,
   given: T | null | undefined,
   current: T | undefined,
@@ -212,6 +218,7 @@ export function gatewayObject(settings: GatewaySettings) {
       limit_usd: settings.spendLimit.limitUsd,
       period: settings.spendLimit.periodMs / 1000,
     },
+    spend_limits: settings.spendLimits ?? null,
     routes: settings.routes ?? [],
     dlp: settings.dlp ?? null,
     guardrails: settings.guardrails ? guardrailsObject(settings.guardrails) : null,

@@ -1,3 +1,7 @@
+/** Cloudflare keeps the first five metadata entries of a request and drops the rest. */
+export const MAX_METADATA_ENTRIES = 5;
+export const MAX_METADATA_VALUE_LENGTH = 512;
+
 /**
  * Every bound Portico puts on what a client sends, in one place (docs/limits.md lists them).
  * Each is checked where the data enters, before anything walks it, and a request over one is

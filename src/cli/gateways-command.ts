@@ -22,7 +22,12 @@ function row(g: GatewayObject): string[] {
     g.rate_limit ? `${g.rate_limit.limit}/${g.rate_limit.period}s ${g.rate_limit.technique}` : '-',
     g.collect_logs ? (g.log_payloads ? 'bodies' : 'metadata') : 'off',
     `${g.retries.max_attempts}x ${g.retries.backoff}`,
-    g.spend_limit ? `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s` : '-',
+    [
+      g.spend_limit && `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s`,
+      g.spend_limits?.enabled && `${g.spend_limits.rules.filter((rule) => rule.enabled).length} rules`,
+    ]
+      .filter(Boolean)
+      .join(' + ') || '-',
     g.routes.map((route) => route.name).join(', ') || '-',
     g.dlp?.enabled ? `${g.dlp.policies.filter((policy) => policy.enabled).length} policies` : 'off',
     g.guardrails?.enabled ? g.guardrails.model : 'off',

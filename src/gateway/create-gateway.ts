@@ -18,6 +18,7 @@ import { dlpPolicy } from './dlp-policy.ts';
 import {
   admitted,
   compose,
+  stepOptions,
   type GatewayAnswer,
   type GatewayCall,
   type GatewayContext,
@@ -37,6 +38,7 @@ import { resolveGateway } from './resolve-gateway.ts';
 import { retryAndFallback } from './retry-and-fallback.ts';
 import { runEngine } from './run-engine.ts';
 import { spendLimit } from './spend-limit.ts';
+import { checkSpendRules } from './spend-rules.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -101,6 +103,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
   const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
   const limits = [authorizeModel, rateLimit(limiter, now), spendLimit(stores.logs, now)];
+  const spendDeps = { catalog, spent: stores.logs.spend.bind(stores.logs), now };
   const logDeps = { writer, metrics, catalog, now };
   const policies = [dlpPolicy, guardrailsPolicy({ engineFor: deps.engineFor, catalog, now })];
   // A blocked answer's record, where a stream's was begun, ends failed with the policy's error
@@ -127,13 +130,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...limits,
     cache(answers, now, logger),
     contentPolicies(policies, { discard }),
-    retryAndFallback({
-      catalog,
-      limiter,
-      spent: (scope, since) => stores.logs.spend(scope, since),
-      now,
-      random: deps.random ?? Math.random,
-    }),
+    retryAndFallback({ ...spendDeps, limiter, random: deps.random ?? Math.random }),
     runEngine(deps.engineFor),
   ]);
 
@@ -177,7 +174,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await admitTo(ctx);
       return logOperation(ctx, logDeps, async () => {
         await limit(ctx);
-        return work(admitted(ctx).principal);
+        const step = call.steps[0]!;
+        const { gateway, principal } = admitted(ctx);
+        const ruled = await checkSpendRules(
+          gateway,
+          step.request.model,
+          stepOptions(call, step).metadata,
+          spendDeps,
+        );
+        const result = await work(principal);
+        if (ruled.length) (ctx.trace.spendScopes ??= []).push(...ruled);
+        return result;
       });
     },
     principalFor: (token, fromLocalUser) => principalForToken(keyCheck, token, fromLocalUser),

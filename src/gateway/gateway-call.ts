@@ -5,7 +5,7 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { CachedAnswer } from '../store/cache-store.ts';
-import type { DlpRecord, GuardrailEvaluation } from '../store/log-store.ts';
+import type { DlpRecord, GuardrailEvaluation, SpendScope } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Principal } from './principal.ts';
 import type { RequestOptions } from './request-options.ts';
@@ -109,8 +109,12 @@ export interface Trace {
    * terminal event from here.
    */
   recorded?: { response: ResponseObject; counted: boolean };
-  /** The cost-limited counters of the dynamic route it passed (route-candidates.ts). */
-  routeCounters?: string[];
+  /**
+   * Spend counters its cost is added to besides its gateway's and key's: the cost-limited
+   * elements of a dynamic route it passed (route-candidates.ts), the spend limit rules that
+   * held for the model that answered (spend-rules.ts).
+   */
+  spendScopes?: SpendScope[];
   /** US dollars the Guardrails classifier's calls cost, added to the request's. */
   classifierCost?: number;
   /** What the content policies found, for the log entry. */

@@ -256,7 +256,7 @@ function buildEntry(
     timeline: payloads ? outcome.timeline : null,
     feedback: null,
     score: null,
-    ...(ctx.trace.routeCounters ? { routeCounters: ctx.trace.routeCounters } : {}),
+    ...(ctx.trace.spendScopes ? { spendScopes: ctx.trace.spendScopes } : {}),
     ...(ctx.trace.dlp ? { dlp: ctx.trace.dlp } : {}),
     ...(ctx.trace.guardrails ? { guardrails: ctx.trace.guardrails } : {}),
   };

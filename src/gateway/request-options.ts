@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { BACKOFFS, CacheTtl, MAX_RETRY_DELAY_MS, type Backoff } from '../api/gateway-settings.ts';
-import { MAX_ATTEMPTS } from '../api/limits.ts';
+import { MAX_ATTEMPTS, MAX_METADATA_ENTRIES, MAX_METADATA_VALUE_LENGTH } from '../api/limits.ts';
 
-/** Cloudflare keeps the first five metadata entries of a request and drops the rest. */
-export const MAX_METADATA_ENTRIES = 5;
-export const MAX_METADATA_VALUE_LENGTH = 512;
 export const MAX_EVENT_ID_LENGTH = 256;
 export const MAX_CACHE_KEY_LENGTH = 1024;
 /**

@@ -13,6 +13,8 @@ import {
   type Step,
 } from './gateway-call.ts';
 import { namesRoute, routeCandidates, type RouteDeps } from './route-candidates.ts';
+import { checkSpendRules } from './spend-rules.ts';
+import type { SpendScope } from '../store/log-store.ts';
 import { withFields } from '../with-fields.ts';
 
 /** A step's own candidate, then its model's configured fallbacks; `lastStep`: no step follows. */
@@ -150,6 +152,17 @@ export function retryAndFallback(deps: RouteDeps): Layer {
       // A model's fallback the key may not use is passed over: the steps it asked for were checked.
       if (!modelAllowed(principal, candidate.request.model)) continue;
       const options = stepOptions(call, candidate);
+      // A model over one of the gateway's spend rules is passed over as a refused one is, so
+      // that a fallback (a cheaper model, say) may answer. A cached answer costs nothing.
+      let ruled: SpendScope[] | undefined;
+      if (gateway.spendLimits && !replayCandidate) {
+        try {
+          ruled = await checkSpendRules(gateway, candidate.request.model, options.metadata, deps);
+        } catch (error) {
+          failure = toApiError(error);
+          continue;
+        }
+      }
       const attempts = options.maxAttempts ?? gateway.retries.maxAttempts;
       const timeoutMs = options.requestTimeoutMs ?? gateway.requestTimeoutMs;
       for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -163,6 +176,7 @@ export function retryAndFallback(deps: RouteDeps): Layer {
         try {
           const answer = await next();
           ctx.trace.step = step;
+          if (ruled?.length) (ctx.trace.spendScopes ??= []).push(...ruled);
           const headers = withFields(answer.headers, answered(step, candidate, deps.catalog));
           return { ...answer, step, stepOptions: options, headers };
         } catch (error) {

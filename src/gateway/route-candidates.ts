@@ -9,19 +9,15 @@ import { admitted, type GatewayContext, type Step } from './gateway-call.ts';
 import { matchesCondition } from './match-condition.ts';
 import { overLimit } from './rate-limit.ts';
 import type { RateDecision, RateLimiter } from './rate-limiter.ts';
-import { SPEND_BUCKET_MS } from '../store/log-filter-sql.ts';
-import type { SpendScope } from '../store/log-store.ts';
 import { requestFields } from './route-fields.ts';
+import { spendWindow, type SpendRuleDeps } from './spend-rules.ts';
 
 /**
  * What walking a route needs besides the request: the catalog, the gateway's rate limiter, the
  * spend so far of a cost-limited counter (LogStore.spend), a clock, a die.
  */
-export interface RouteDeps {
-  catalog: Catalog;
+export interface RouteDeps extends SpendRuleDeps {
   limiter: RateLimiter;
-  spent: (scope: SpendScope, since: number) => Promise<number>;
-  now: () => number;
   /** A number in [0, 1): percentage elements draw one per request. */
   random: () => number;
 }
@@ -48,7 +44,7 @@ function drawn(outputs: Record<string, Output>, draw: number): Output {
  * A cost limit: whether the requests that passed this counter spent less than its limit in the
  * window (fixed: since the window's start; sliding: the trailing interval), counted as spend
  * limits count, in hourly buckets of every request's cost, logged or not. A request let through
- * adds its own cost to the counter once it ends (the log entry's `routeCounters`), so a burst
+ * adds its own cost to the counter once it ends (the log entry's `spendScopes`), so a burst
  * of concurrent requests may overshoot a little, as a spend limit may.
  */
 async function costDecision(
@@ -57,14 +53,10 @@ async function costDecision(
   rule: RateLimit,
   deps: RouteDeps,
 ): Promise<RateDecision> {
-  const now = deps.now();
-  const since = rule.technique === 'fixed' ? now - (now % rule.periodMs) : now - rule.periodMs;
-  if ((await deps.spent({ route: counter }, since)) >= rule.limit) {
-    const retryAfterMs =
-      rule.technique === 'fixed' ? since + rule.periodMs - now : SPEND_BUCKET_MS - (now % SPEND_BUCKET_MS);
+  const { since, retryAfterMs } = spendWindow(deps.now(), rule.periodMs, rule.technique);
+  if ((await deps.spent({ route: counter }, since)) >= rule.limit)
     return { allowed: false, remaining: 0, retryAfterMs };
-  }
-  (ctx.trace.routeCounters ??= []).push(counter);
+  (ctx.trace.spendScopes ??= []).push({ route: counter });
   return { allowed: true, remaining: 0, retryAfterMs: 0 };
 }
 

@@ -113,14 +113,15 @@ export function logBounds(row: Record<string, unknown> | undefined): LogBounds {
 /** What a spend limit counts against, as the `scope` column of the spend table. */
 export function spendScopeKey(scope: SpendScope): string {
   if ('keyId' in scope) return `key:${scope.keyId}`;
-  return 'gateway' in scope ? `gateway:${scope.gateway}` : `route:${scope.route}`;
+  if ('gateway' in scope) return `gateway:${scope.gateway}`;
+  return 'route' in scope ? `route:${scope.route}` : `rule:${scope.rule}`;
 }
 
-/** The spend scopes an entry's cost is added to: its gateway's, its key's, its route counters'. */
+/** The spend scopes an entry's cost is added to: its gateway's, its key's, its route's and rules' counters. */
 export function entrySpendScopes(entry: LogEntry): string[] {
   const scopes = [spendScopeKey({ gateway: entry.gateway })];
   if (entry.keyId !== null) scopes.push(spendScopeKey({ keyId: entry.keyId }));
-  for (const route of entry.routeCounters ?? []) scopes.push(spendScopeKey({ route }));
+  for (const scope of entry.spendScopes ?? []) scopes.push(spendScopeKey(scope));
   return scopes;
 }
 

@@ -54,7 +54,7 @@ export function logSummary(entry: LogEntry): LogSummary {
     requestBody: _request,
     responseBody: _response,
     timeline: _timeline,
-    routeCounters: _counters,
+    spendScopes: _scopes,
     ...rest
   } = entry;
   return rest;

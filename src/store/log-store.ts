@@ -90,8 +90,8 @@ export interface LogEntry {
   timeline: TimelineEntry[] | null;
   feedback: -1 | 1 | null;
   score: number | null;
-  /** The cost-limited route counters the request passed: its cost is added to each (not kept). */
-  routeCounters?: readonly string[];
+  /** Spend counters besides its gateway's and key's (a route's, a spend rule's): its cost is added to each (not kept). */
+  spendScopes?: readonly SpendScope[];
   /** What DLP found; absent when nothing matched. */
   dlp?: DlpRecord;
   /** Every Guardrails evaluation; absent when none ran. */
@@ -198,7 +198,7 @@ export interface AnalyticsRow {
  * What a spend limit counts against: a key's budget, a gateway's, or a dynamic route's cost
  * limit (`route`: the counter the rate_limit element names, route-candidates.ts).
  */
-export type SpendScope = { keyId: string } | { gateway: string } | { route: string };
+export type SpendScope = { keyId: string } | { gateway: string } | { route: string } | { rule: string };
 
 /** The gateway's request logs, with the spend they add up to. */
 export interface LogStore {

@@ -11,6 +11,14 @@ import { gatewayForm, gatewaySettings, NEW_GATEWAY, type GatewayForm } from './g
 const limitText = (g: Gateway) =>
   g.rate_limit ? `${g.rate_limit.limit} / ${g.rate_limit.period}s ${g.rate_limit.technique}` : 'none';
 
+/** The gateway's own limit and how many spend rules it enforces (set through the API). */
+const spendText = (g: Gateway) => {
+  const rules = g.spend_limits?.enabled ? g.spend_limits.rules.filter((rule) => rule.enabled).length : 0;
+  const limit = g.spend_limit && `$${g.spend_limit.limit_usd} / ${g.spend_limit.period}s`;
+  const ruled = rules > 0 && `${rules} rule${rules === 1 ? '' : 's'}`;
+  return [limit, ruled].filter(Boolean).join(' + ') || 'none';
+};
+
 /** Gateways by id: their cache, limits, logging and retries; created, edited and deleted here (config-file ones are read-only). */
 export function GatewaysPage() {
   const gateways = useLoad((signal) => api<List<Gateway>>('/v1/gateways', { signal }), []);
@@ -87,7 +95,7 @@ export function GatewaysPage() {
                   <td>
                     {g.retries.max_attempts}× {g.retries.backoff}
                   </td>
-                  <td>{g.spend_limit ? `$${g.spend_limit.limit_usd} / ${g.spend_limit.period}s` : 'none'}</td>
+                  <td>{spendText(g)}</td>
                   <td>{g.source}</td>
                   <td class="actions">
                     {g.source === 'config' ? (

@@ -43,9 +43,8 @@ const GatewayFields = z.strictObject({
   store_id: z.null(unsupported('store_id', 'null')).optional(),
   stripe: z.null(unsupported('stripe', 'null')).optional(),
   zdr: z.literal(false, unsupported('zdr', 'false')).optional(),
-  spend_limits: z
-    .null(unsupported('spend_limits', "null: set Portico's spend_limit through /v1/gateways"))
-    .optional(),
+  /** Checked as Portico's `spend_limits` (spend-limits-settings.ts), which is Cloudflare's form. */
+  spend_limits: z.unknown().optional(),
   /** Checked as Portico's `dlp` (dlp-settings.ts), whose policies form is Cloudflare's. */
   dlp: z.unknown().optional(),
   /** `{prompt, response}`, each category's action; checked as Portico's `guardrails`, turned on. */
@@ -87,6 +86,9 @@ export function settingsInput(fields: z.output<typeof GatewayFields>): GatewaySe
       limit && period ? { limit, period, technique: fields.rate_limiting_technique ?? 'fixed' } : null,
     ...(fields.authentication !== undefined ? { authentication: fields.authentication } : {}),
     ...(fields.dlp !== undefined ? { dlp: fields.dlp as GatewaySettingsInput['dlp'] } : {}),
+    ...(fields.spend_limits !== undefined
+      ? { spend_limits: fields.spend_limits as GatewaySettingsInput['spend_limits'] }
+      : {}),
     ...(fields.guardrails !== undefined
       ? { guardrails: fields.guardrails && { enabled: true, ...fields.guardrails } }
       : {}),
@@ -122,6 +124,7 @@ export function cloudflareGatewayObject(settings: GatewaySettings) {
     logpush_public_key: null,
     workers_ai_billing_mode: 'postpaid' as const,
     zdr: false,
+    spend_limits: settings.spendLimits ?? null,
     ...(settings.dlp ? { dlp: settings.dlp } : {}),
     guardrails: settings.guardrails?.enabled
       ? { prompt: settings.guardrails.prompt, response: settings.guardrails.response }
