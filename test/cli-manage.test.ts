@@ -178,7 +178,14 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.match(text.stdout, new RegExp(`^${TINY_MODEL.replace('/', '\\/')}\\s+\\d+`, 'm'));
     const bad = await runCli(['stats', '--by', 'colour'], env);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--by takes one of model, provider, gateway, key/);
+    assert.match(bad.stderr, /--by takes one of model, provider, gateway, key or metadata\.KEY/);
+    const byUser = await runCli(['stats', '--by', 'metadata.user', '--json', ...remote], env);
+    assert.equal(byUser.code, 0, byUser.stderr);
+    const users = JSON.parse(byUser.stdout) as { breakdown: { group: string | null; requests: number }[] };
+    assert.ok(
+      users.breakdown.some((row) => row.group === null && row.requests >= 3),
+      'no request named a user',
+    );
     const extra = await runCli(['stats', 'extra'], env);
     assert.equal(extra.code, 2);
     assert.match(extra.stderr, /^portico stats: unexpected argument 'extra'/);

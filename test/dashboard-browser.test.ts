@@ -71,6 +71,18 @@ describe('the dashboard in a browser', () => {
       'openai/gpt-5.4-pro',
     ]);
     await shot('overview-by-model');
+    // By a metadata key's values: what each user spent (one seeded request in five names none).
+    await page.selectOption('select[name=group_by]', 'metadata');
+    await page.fill('input[name=metadata_key]', 'user');
+    const byUser = page.locator('table', { has: page.locator('caption', { hasText: 'By metadata.user' }) });
+    await byUser.locator('tbody tr').nth(4).waitFor();
+    assert.deepEqual((await byUser.locator('tbody th').allTextContents()).sort(), [
+      '(none)',
+      'ada',
+      'barbara',
+      'grace',
+      'linus',
+    ]);
     await page.selectOption('select[name=group_by]', '');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });

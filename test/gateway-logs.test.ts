@@ -228,6 +228,24 @@ describe('logs, cost and analytics', () => {
     assert.ok(errors >= 1, 'the 404 counts as an error');
     const priced = rows.find((row) => row.group === 'test/priced');
     assert.ok(priced && (priced.cost as number) > 0);
+
+    // By a metadata key's values: what each user spent.
+    const ada = { 'cf-aig-metadata': '{"user": "ada"}' };
+    await gateway.request('POST', '/v1/responses', { model: 'test/priced', input: 'mine' }, ada);
+    await gateway.server.runtime.gateway.flushLogs();
+    const byUser = await gateway.request('GET', '/v1/analytics?bucket=range&group_by=metadata.user');
+    const users = byUser.json.data as Array<{ group: string | null; requests: number; cost: number }>;
+    const spent = users.find((row) => row.group === 'ada');
+    assert.ok(spent && spent.requests === 1 && spent.cost > 0, JSON.stringify(users));
+    assert.ok(
+      users.some((row) => row.group === null && row.requests >= 5),
+      'the rest have no user',
+    );
+    for (const group of ['metadata.', 'metadata.a%20b', 'colour']) {
+      const refused = await gateway.request('GET', `/v1/analytics?group_by=${group}`);
+      assert.equal(refused.status, 400, group);
+      assert.equal((refused.json.error as { param: string }).param, 'group_by');
+    }
   });
 
   test('the provider key never appears in a log, a body, an error or the database', async () => {

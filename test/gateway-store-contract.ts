@@ -292,6 +292,33 @@ export function describeGatewayStores(
         assert.deepEqual([cleared?.feedback, cleared?.score, cleared?.metadata], [null, 7, {}]);
       });
 
+      test("analytics: grouped by a metadata key's values, as text; absent is null", async () => {
+        const user = (id: string, value: string | number | boolean | undefined, cost: number) =>
+          logFixture(id, {
+            createdAt: T0,
+            cost,
+            metadata: value === undefined ? {} : { user: value, team: 'x' },
+          });
+        await logs.insert([
+          user('log_1', 'ada', 1),
+          user('log_2', 'ada', 2),
+          user('log_3', 'bob', 4),
+          user('log_4', undefined, 8),
+          user('log_5', true, 16),
+          user('log_6', 7, 32),
+        ]);
+        const rows = await logs.analytics({ bucketMs: 0, groupBy: 'metadata.user' });
+        assert.deepEqual(
+          Object.fromEntries(rows.map((row) => [String(row.group), [row.requests, row.cost]])),
+          { ada: [2, 3], bob: [1, 4], null: [1, 8], true: [1, 16], '7': [1, 32] },
+        );
+        const byTeam = await logs.analytics({ bucketMs: 0, groupBy: 'metadata.team' });
+        assert.deepEqual(byTeam.map((row) => [row.group, row.requests]).sort(), [
+          [null, 1],
+          ['x', 5],
+        ]);
+      });
+
       test('analytics: sums and nearest-rank percentiles per bucket and group', async () => {
         const entries = [
           ...[10, 20, 30, 40].map((ms, n) =>

@@ -295,6 +295,7 @@ describe('sqlite logs and cache, read and pruned a part at a time', () => {
       { bucketMs: 0, from: now - 86_400_000, to: now, groupBy: 'gateway' as const },
       { bucketMs: 600_000, from: now - 7_200_000, success: false },
       { bucketMs: 3_600_000, project: 'nobody' },
+      { bucketMs: 0, groupBy: 'metadata.user' as const },
     ];
     for (const query of queries) {
       const { value: rows, turns } = await withTurns(() => sliced.analytics(query));

@@ -65,6 +65,10 @@ export const LogListQuery = LogFilterQuery.extend({
   after: z.string().min(1).max(100).optional(),
 });
 
+export const METADATA_GROUP_PREFIX = 'metadata.';
+/** Keys analytics groups by: letters, digits, `_` and `-` (the key is spelled into the SQL). */
+export const METADATA_GROUP_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Bucket widths in milliseconds; `range` is one bucket for the whole range (totals and their percentiles). */
 const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, range: 0 } as const;
 
@@ -74,9 +78,12 @@ export const AnalyticsQuery = LogFilterQuery.extend({
     .default('hour')
     .transform((b) => BUCKETS[b]),
   group_by: z
-    .enum(
-      ['model', 'provider', 'gateway', 'key', 'project'],
-      'group_by is model, provider, gateway, key or project',
+    .union(
+      [
+        z.enum(['model', 'provider', 'gateway', 'key', 'project']),
+        z.templateLiteral([METADATA_GROUP_PREFIX, z.string().regex(METADATA_GROUP_KEY)]),
+      ],
+      'group_by is model, provider, gateway, key, project or metadata.<key> (a key of letters, digits, _ and -)',
     )
     .optional(),
 });

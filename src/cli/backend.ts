@@ -3,6 +3,7 @@ import type { CreateKeyRequest } from '../api/keys.ts';
 import type { LogFilterSpec } from '../api/log-conditions.ts';
 import type { keyObject } from '../gateway/key-objects.ts';
 import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
+import type { AnalyticsDimension } from '../store/log-store.ts';
 import { ApiClient, type Connection } from './api-client.ts';
 import { text, type OptionSpec, type Values } from './command.ts';
 import { LocalBackend } from './local-backend.ts';
@@ -44,7 +45,7 @@ export interface AnalyticsRequest {
   from: number;
   to: number;
   bucket: 'minute' | 'hour' | 'day' | 'range';
-  groupBy?: 'model' | 'provider' | 'gateway' | 'key' | 'project';
+  groupBy?: AnalyticsDimension;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { METADATA_GROUP_KEY, METADATA_GROUP_PREFIX } from '../api/logs.ts';
 import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
 import { fail, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
@@ -5,9 +6,17 @@ import { parseDuration } from './parse-limits.ts';
 import { formatTable, minuteText } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
 
-const USAGE = 'portico stats [--range 24h] [--by model|provider|gateway|key] [--json] [--url URL --key KEY]';
+const USAGE =
+  'portico stats [--range 24h] [--by model|provider|gateway|key|metadata.KEY] [--json] [--url URL --key KEY]';
 const DIMENSIONS = ['model', 'provider', 'gateway', 'key'] as const;
-type Dimension = (typeof DIMENSIONS)[number];
+type Dimension = NonNullable<AnalyticsRequest['groupBy']>;
+
+/** A dimension to break the range down by: one of DIMENSIONS, or a metadata key's values. */
+function isDimension(by: string): by is Dimension {
+  if (by.startsWith(METADATA_GROUP_PREFIX))
+    return METADATA_GROUP_KEY.test(by.slice(METADATA_GROUP_PREFIX.length));
+  return (DIMENSIONS as readonly string[]).includes(by);
+}
 
 /** The longest `--range`: ten years of logs. */
 const MAX_RANGE_DAYS = 3650;
@@ -44,8 +53,8 @@ export const statsCommand: Command = {
       throw new UsageError(
         `--range takes a duration like 1h, 24h or 30d, up to ${MAX_RANGE_DAYS}d, not '${rangeText}'`,
       );
-    if (by !== undefined && !DIMENSIONS.includes(by as Dimension))
-      throw new UsageError(`--by takes one of ${DIMENSIONS.join(', ')}, not '${by}'`);
+    if (by !== undefined && !isDimension(by))
+      throw new UsageError(`--by takes one of ${DIMENSIONS.join(', ')} or metadata.KEY, not '${by}'`);
     const { bucket, step } = bucketOf(seconds);
     const now = Date.now() / 1000;
     const from = Math.floor((now - seconds) / step) * step;

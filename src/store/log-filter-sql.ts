@@ -1,6 +1,8 @@
 import { logConditionSql } from './log-condition-sql.ts';
 import type { LogSqlDialect } from './log-sql-dialect.ts';
+import { METADATA_GROUP_KEY, METADATA_GROUP_PREFIX } from '../api/logs.ts';
 import type {
+  AnalyticsDimension,
   LogBounds,
   LogEntry,
   LogFilter,
@@ -132,13 +134,23 @@ export function spendBucket(at: number): number {
   return Math.floor(at / SPEND_BUCKET_MS) * SPEND_BUCKET_MS;
 }
 
-export const GROUP_COLUMN = {
+const GROUP_COLUMN = {
   model: 'model',
   provider: 'provider',
   gateway: 'gateway',
   key: 'key_id',
   project: 'project',
 } as const;
+
+/** The SQL of an analytics group's value: a column, or a metadata key's value as text (null where absent). */
+export function groupSql(dimension: AnalyticsDimension, dialect: LogSqlDialect): string {
+  if (!dimension.startsWith(METADATA_GROUP_PREFIX))
+    return GROUP_COLUMN[dimension as keyof typeof GROUP_COLUMN];
+  const key = dimension.slice(METADATA_GROUP_PREFIX.length);
+  // Spelled into the SQL, so checked here again whatever the caller checked.
+  if (!METADATA_GROUP_KEY.test(key)) throw new Error(`not a metadata key to group by: ${key}`);
+  return dialect.metadataText(key);
+}
 
 /** The SQL of an analytics bucket's start: `created_at` rounded down to the width, or `from` for one bucket over the whole range. */
 export function bucketSql(query: { bucketMs: number; from?: number }): string {

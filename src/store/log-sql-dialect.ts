@@ -13,6 +13,8 @@ export interface LogSqlDialect {
   jsonBool(field: string): string;
   /** A subquery of the entry's metadata: columns `k` (key) and `v` (the value as text, null for null). */
   metadataRows: string;
+  /** A metadata key's value as text (`true` and `false` as JSON spells them), null where absent; `key` is checked safe. */
+  metadataText(key: string): string;
   /** A bound value as text, where the backend needs to be told. */
   text(bound: string): string;
   /** True when `text` holds `part`, ASCII letters in either case. */
@@ -30,6 +32,8 @@ export const SQLITE_LOG_SQL: LogSqlDialect = {
   // json_each gives true and false as 1 and 0: spelled as JSON spells them, as PostgreSQL does.
   metadataRows: `SELECT key AS k, CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
     ELSE CAST(value AS TEXT) END AS v FROM json_each(entry_json, '$.metadata')`,
+  metadataText: (key) => `CASE json_type(entry_json, '$.metadata."${key}"') WHEN 'true' THEN 'true'
+    WHEN 'false' THEN 'false' ELSE CAST(json_extract(entry_json, '$.metadata."${key}"') AS TEXT) END`,
   text: (bound) => bound,
   contains: (text, part) => `instr(lower(${text}), lower(${part})) > 0`,
   search: (bound) => `rowid IN (SELECT rowid FROM log_search WHERE log_search MATCH ${bound})`,
@@ -53,6 +57,7 @@ export const POSTGRES_LOG_SQL: LogSqlDialect = {
   jsonNumber: (field) => `(entry_json::json ->> '${field}')::float8`,
   jsonBool: (field) => `(entry_json::json ->> '${field}')::boolean`,
   metadataRows: `SELECT key AS k, value AS v FROM json_each_text(entry_json::json -> 'metadata')`,
+  metadataText: (key) => `(entry_json::json -> 'metadata' ->> '${key}')`,
   text: (bound) => `CAST(${bound} AS TEXT)`,
   contains: (text, part) => `strpos(lower(${text}), lower(${part})) > 0`,
   search: (bound) => `search @@ to_tsquery('simple', ${bound})`,

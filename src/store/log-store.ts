@@ -168,7 +168,8 @@ export interface LogPatch {
   metadata?: LogMetadata | null;
 }
 
-export type AnalyticsDimension = 'model' | 'provider' | 'gateway' | 'key' | 'project';
+/** Analytics group by one of these, or by the value of a metadata key (`metadata.user`). */
+export type AnalyticsDimension = 'model' | 'provider' | 'gateway' | 'key' | 'project' | `metadata.${string}`;
 
 export interface AnalyticsQuery extends LogFilter {
   /** Bucket width in milliseconds; 0: one bucket for the whole range, starting at `from` (0 without one). */

@@ -3,7 +3,7 @@ import { clip } from '../api/limits.ts';
 import { analyticsRows, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import {
   BOUNDS_SQL,
-  GROUP_COLUMN,
+  groupSql,
   logBounds,
   logFilterSql,
   logOrderSql,
@@ -166,7 +166,7 @@ export class PostgresLogStore implements LogStore {
 
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
     const { where: clauses, values } = where(query);
-    const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL::text';
+    const group = query.groupBy ? groupSql(query.groupBy, POSTGRES_LOG_SQL) : 'NULL::text';
     const bucket = `${bucketSql(query)}::bigint`;
     const sums = await this.db.query<AnalyticsSums & Record<string, unknown>>(
       sql(`SELECT ${bucket} AS bucket, ${group} AS grp, count(*) AS requests,

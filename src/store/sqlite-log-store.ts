@@ -26,7 +26,7 @@ import {
 import { AnalyticsTally, type AnalyticsSums, type LatencySample } from './analytics-rows.ts';
 import {
   BOUNDS_SQL,
-  GROUP_COLUMN,
+  groupSql,
   logBounds,
   logFilterSql,
   logOrderSql,
@@ -255,7 +255,7 @@ export class SqliteLogStore implements LogStore {
    */
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
     const { where: sql, values } = this.#where(query);
-    const group = query.groupBy ? GROUP_COLUMN[query.groupBy] : 'NULL';
+    const group = query.groupBy ? groupSql(query.groupBy, SQLITE_LOG_SQL) : 'NULL';
     const bucket = bucketSql(query);
     const inSlice = `${sql} AND created_at >= ? AND created_at < ?`;
     const sums = this.#sql.get(

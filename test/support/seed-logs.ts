@@ -3,10 +3,12 @@ import { logFixture } from './gateway-fixtures.ts';
 
 const MODELS = ['openai/gpt-5.4-pro', 'openai/gpt-5.4-mini', 'anthropic/claude-sonnet'];
 const GATEWAYS = ['default', 'search', 'support'];
+/** The `user` metadata of four requests in five; the fifth names none. */
+const USERS = ['ada', 'grace', 'linus', 'barbara'];
 
 /**
  * `count` logged requests spread over the day before `now`, in the default project: varied
- * models, gateways, latencies, a cache hit in ten and an error in twenty-five. Deterministic.
+ * models, gateways, users, latencies, a cache hit in ten and an error in twenty-five. Deterministic.
  */
 export async function seedLogs(logs: LogStore, count: number, now: number): Promise<void> {
   const batch: LogEntry[] = [];
@@ -26,7 +28,7 @@ export async function seedLogs(logs: LogStore, count: number, now: number): Prom
         statusCode: failed ? 502 : 200,
         status: failed ? 'failed' : 'completed',
         cost: 0.001 * (n % 7),
-        metadata: {},
+        metadata: n % 5 === 4 ? {} : { user: USERS[n % 5]! },
       }),
     );
     if (batch.length === 1000) await logs.insert(batch.splice(0));

@@ -15,7 +15,9 @@ const RANGES = [
   { id: '7d', label: 'Last 7 days', seconds: 7 * 86_400, bucket: 'hour', step: 3600 },
   { id: '30d', label: 'Last 30 days', seconds: 30 * 86_400, bucket: 'day', step: 86_400 },
 ] as const;
-const GROUPS = ['model', 'provider', 'gateway', 'key'] as const;
+const GROUPS = ['model', 'provider', 'gateway', 'key', 'metadata'] as const;
+/** A metadata key analytics can group by (the server's rule). */
+const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const REFRESH_MS = 10_000;
 
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
@@ -26,7 +28,11 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
  */
 export function OverviewPage() {
   const [rangeId, setRangeId] = useState<(typeof RANGES)[number]['id']>('24h');
-  const [groupBy, setGroupBy] = useState<'' | (typeof GROUPS)[number]>('');
+  const [grouping, setGrouping] = useState<'' | (typeof GROUPS)[number]>('');
+  const [metadataKey, setMetadataKey] = useState('user');
+  // `metadata` groups by the values of the key typed beside it (what each user spent, say).
+  const groupBy =
+    grouping === 'metadata' ? (METADATA_KEY.test(metadataKey) ? `metadata.${metadataKey}` : '') : grouping;
   const tick = useTick(REFRESH_MS);
   const range = RANGES.find((r) => r.id === rangeId)!;
   const loaded = useLoad(
@@ -99,15 +105,27 @@ export function OverviewPage() {
             By{' '}
             <select
               name="group_by"
-              value={groupBy}
-              onChange={(e) => setGroupBy(e.currentTarget.value as typeof groupBy)}
+              value={grouping}
+              onChange={(e) => setGrouping(e.currentTarget.value as typeof grouping)}
             >
               <option value="">everything</option>
               {GROUPS.map((g) => (
-                <option value={g}>{g}</option>
+                <option value={g}>{g === 'metadata' ? 'metadata key' : g}</option>
               ))}
             </select>
           </label>
+          {grouping === 'metadata' ? (
+            <label>
+              Key{' '}
+              <input
+                name="metadata_key"
+                value={metadataKey}
+                size={12}
+                aria-invalid={!METADATA_KEY.test(metadataKey)}
+                onChange={(e) => setMetadataKey(e.currentTarget.value.trim())}
+              />
+            </label>
+          ) : null}
           <button type="button" onClick={loaded.reload}>
             Refresh
           </button>
