@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUILTIN_DLP_ENTRIES } from '../src/gateway/dlp-detectors.ts';
 import { parseLlamaGuardVerdict } from '../src/gateway/llama-guard.ts';
-import { startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
+import { SCRIPTED_MODEL, startScriptedPortico, type ScriptedPortico } from './support/scripted-portico.ts';
 
 const CARD = '4111 1111 1111 1111';
 const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
@@ -136,5 +136,41 @@ describe('DLP and Guardrails settings', () => {
     const json = (await cleared.json()) as Record<string, unknown>;
     assert.equal(json.dlp, null);
     assert.notEqual(json.guardrails, null, 'what the update leaves out is kept');
+  });
+
+  test("Cloudflare's older DLP form, one action over profiles, is one policy on requests and responses", async () => {
+    const made = await post(
+      '/v1/gateways',
+      { id: 'older', dlp: { enabled: true, action: 'BLOCK', profiles: ['credit_card', 'email'] } },
+      'default',
+    );
+    assert.equal(made.status, 201);
+    assert.deepEqual(made.json.dlp, {
+      enabled: true,
+      policies: [
+        {
+          id: 'dlp',
+          enabled: true,
+          profiles: ['credit_card', 'email'],
+          action: 'BLOCK',
+          check: ['REQUEST', 'RESPONSE'],
+        },
+      ],
+      custom_profiles: [],
+    });
+    const refused = await post(
+      '/v1/gateways',
+      { id: 'older2', dlp: { enabled: true, action: 'HIDE', profiles: ['email'] } },
+      'default',
+    );
+    assert.equal(refused.status, 400);
+    assert.equal((refused.json.error as { param: string }).param, 'dlp.policies[0].action');
+    const blocked = await post(
+      '/v1/responses',
+      { model: SCRIPTED_MODEL, input: 'mail me at ada@example.com' },
+      'older',
+    );
+    assert.equal(blocked.status, 400);
+    assert.equal((blocked.json.error as { code: string }).code, '2029');
   });
 });

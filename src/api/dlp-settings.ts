@@ -64,7 +64,7 @@ const CustomProfile = z.strictObject({
  * policy checks the request, the response or both against its profiles, and flags or blocks.
  * Profiles are the built-in ones or `custom_profiles` of named regular expressions.
  */
-export const DlpSettingsInput = z
+const PoliciesForm = z
   .strictObject({
     enabled: z.boolean('must be true or false'),
     policies: z.array(Policy).max(MAX_POLICIES).default([]),
@@ -92,6 +92,29 @@ export const DlpSettingsInput = z
       }),
     );
   });
+
+/** The policy Cloudflare's older form (`{action, enabled, profiles}`) is read as. */
+const OLDER_FORM_POLICY_ID = 'dlp';
+
+/**
+ * Cloudflare's older form, one action over a list of profiles, scanning requests and responses
+ * alike, is read as that one policy (and answered in the policies form).
+ */
+function fromOlderForm(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || 'policies' in input || !('action' in input))
+    return input;
+  const { action, profiles, enabled, ...rest } = input as Record<string, unknown>;
+  const policy = {
+    id: OLDER_FORM_POLICY_ID,
+    enabled: true,
+    profiles,
+    action,
+    check: ['REQUEST', 'RESPONSE'],
+  };
+  return { ...rest, enabled, policies: [policy] };
+}
+
+export const DlpSettingsInput = z.preprocess(fromOlderForm, PoliciesForm);
 
 export type DlpSettings = z.output<typeof DlpSettingsInput>;
 export type DlpPolicy = DlpSettings['policies'][number];
