@@ -168,6 +168,21 @@ describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
     assert.equal(missing.status, 404);
     assert.equal((missing.json.error as Json).param, 'run_id');
   });
+
+  test('a background run refused as it is queued fails as a run at once does: {state: Failed} with its status', async () => {
+    const made = await send(url, 'POST', '/v1/gateways', {
+      id: 'one-a-minute',
+      rate_limit: { limit: 1, period: 60, technique: 'fixed' },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    const run = { model: ECHO_MODEL, input: { prompt: 'later' }, background: true };
+    assert.equal((await send(url, 'POST', '/v1/acc/one-a-minute/run', run)).json.state, 'Queued');
+    const refused = await send(url, 'POST', '/v1/acc/one-a-minute/run', run);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.json.state, 'Failed');
+    assert.deepEqual([refused.json.model, refused.json.provider], [ECHO_MODEL, 'echo']);
+    assert.match((refused.json.error as { message: string }).message, /Rate limit reached/);
+  });
 });
 
 /** The database a server keeps its state in: SQLite in its data folder, or a fresh PostgreSQL schema. */

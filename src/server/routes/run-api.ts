@@ -68,7 +68,7 @@ export function runApi(runtime: Runtime) {
     const model = runModel(runtime.catalog, request);
     const server = runServer(model.id, model);
     const inputs = withinInput(() => runInputs(model.id, request.input, false));
-    if (request.background) return queue(c, body, model.id, request.input, inputs);
+    if (request.background) return queue(c, body, model.id, request.input, inputs, server);
     if (inputs.kind === 'generation' && inputs.parsed.stream)
       throw badRequest(
         'input.stream',
@@ -104,6 +104,7 @@ export function runApi(runtime: Runtime) {
     model: string,
     input: Record<string, unknown>,
     inputs: RunInputs,
+    server: ReturnType<typeof runServer>,
   ): Promise<Response> => {
     if (inputs.kind === 'embedding')
       throw badRequest(
@@ -120,14 +121,21 @@ export function runApi(runtime: Runtime) {
     const generation = withinInput(() => queuedGeneration(model, input));
     const { call } = httpCall(c, [], body, { modelFallbacks: false });
     const owner = c.get('owner');
-    const queued = await runtime.batches.submit(
-      call,
-      owner,
-      model,
-      [{ ...generation, externalReference: null }],
-      'run',
-    );
-    return sendJson(c, { state: 'Queued', runId: queued.request_id, model }, 200, {});
+    try {
+      const queued = await runtime.batches.submit(
+        call,
+        owner,
+        model,
+        [{ ...generation, externalReference: null }],
+        'run',
+      );
+      return sendJson(c, { state: 'Queued', runId: queued.request_id, model }, 200, {});
+    } catch (thrown) {
+      // Refused as it was queued (a key's scope, a rate or spend limit): failed as a run that
+      // ran at once fails, so a client reads one shape whatever `background` says.
+      const error = toApiError(thrown);
+      return sendJson(c, failedRun(error, server), error.status, {});
+    }
   };
 
   const poll = async (c: Context<AppEnv>): Promise<Response> => {
