@@ -44,6 +44,11 @@ describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
       config: {
         ...embeddingConfig(upstream.url),
         vector_stores: { embedding_model: 'vectors/small' },
+        gateways: {
+          default: {},
+          cards: { dlp: { enabled: true, action: 'BLOCK', profiles: ['credit_card'] } },
+          watched: { dlp: { enabled: true, action: 'FLAG', profiles: ['credit_card'] } },
+        },
       },
     });
     client = gateway.client();
@@ -95,6 +100,19 @@ describe('embedding models on an OpenAI-compatible upstream (replayed)', () => {
     } finally {
       answerWith = undefined;
     }
+  });
+
+  test('DLP reads what is embedded: a block never reaches the upstream, a flag is answered', async () => {
+    upstream.requests.length = 0;
+    const card = { model: 'vectors/small', input: ['fine', 'pay with 4111 1111 1111 1111'] };
+    const blocked = await gateway.request('POST', '/v1/embeddings', card, { 'cf-aig-gateway-id': 'cards' });
+    assert.equal(blocked.status, 400);
+    assert.equal((blocked.json.error as { code: string }).code, '2029');
+    assert.equal(upstream.requests.length, 0, 'the upstream was never called');
+    const flagged = await gateway.request('POST', '/v1/embeddings', card, { 'cf-aig-gateway-id': 'watched' });
+    assert.equal(flagged.status, 200);
+    assert.match(flagged.headers.get('cf-aig-dlp') ?? '', /credit_card/);
+    assert.equal(upstream.requests.length, 1);
   });
 
   test('vector stores embed each chunk and the query through the upstream', async () => {

@@ -65,6 +65,20 @@ async function enforce(
 }
 
 /**
+ * The request checks alone, for a model operation that is not a response (an embedding's
+ * input): a block is thrown, a flag's headers are answered.
+ */
+export async function scanRequestTexts(
+  ctx: GatewayContext,
+  policies: readonly ContentPolicy[],
+  texts: ScannedText[],
+): Promise<Record<string, string>> {
+  const { gateway } = admitted(ctx);
+  const onRequest = policies.filter((policy) => policy.checks(gateway, 'request'));
+  return onRequest.length === 0 ? {} : enforce(ctx, onRequest, 'request', texts, {});
+}
+
+/**
  * The one seam of the gateway's content policies, for every entry point: the text of the
  * request is scanned before the upstream call (a block means the upstream is never called),
  * and with a response check on, the answer is held until it has ended, its text scanned, and

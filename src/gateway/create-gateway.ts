@@ -13,7 +13,8 @@ import type { Stores } from '../store/stores.ts';
 import { authenticate, principalForToken } from './authenticate.ts';
 import { authorizeModel } from './authorize-model.ts';
 import { cache } from './cache.ts';
-import { contentPolicies } from './content-policies.ts';
+import { contentPolicies, scanRequestTexts } from './content-policies.ts';
+import type { ScannedText } from './scanned-text.ts';
 import { dlpPolicy } from './dlp-policy.ts';
 import {
   admitted,
@@ -79,6 +80,8 @@ export interface Gateway {
   operate<T>(
     call: GatewayCall,
     work: (principal: Principal) => Promise<OperationResult<T>>,
+    /** What the operation sends the model, read first by the gateway's request checks (DLP, Guardrails). */
+    scanned?: ScannedText[],
   ): Promise<OperationAnswer<T>>;
   /** Who presents `token` (see principalForToken); HTTP middleware calls it once per request. */
   principalFor(token: string | undefined, fromLocalUser: () => boolean): Promise<Principal>;
@@ -169,7 +172,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await limit(ctx);
       return admitted(ctx);
     },
-    async operate(call, work) {
+    async operate(call, work, scanned) {
       const ctx = context(call);
       await admitTo(ctx);
       return logOperation(ctx, logDeps, async () => {
@@ -182,9 +185,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
           stepOptions(call, step).metadata,
           spendDeps,
         );
+        const flagged = scanned?.length ? await scanRequestTexts(ctx, policies, scanned) : {};
         const result = await work(principal);
         if (ruled.length) (ctx.trace.spendScopes ??= []).push(...ruled);
-        return result;
+        return Object.keys(flagged).length
+          ? { ...result, headers: { ...result.headers, ...flagged } }
+          : result;
       });
     },
     principalFor: (token, fromLocalUser) => principalForToken(keyCheck, token, fromLocalUser),

@@ -23,19 +23,27 @@ export function embedThroughGateway<T>(
   request: EmbeddingCall,
   render: (result: EmbeddingResult) => T,
 ): Promise<OperationAnswer<T>> {
-  return runtime.gateway.operate(call, async () => {
-    const result = await runtime.embedder.embed(request, call.signal);
-    const tokens = result.inputTokens;
-    return {
-      value: render(result),
-      modelType: 'Text Embeddings',
-      usage: {
-        input_tokens: tokens,
-        input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
-        output_tokens: 0,
-        output_tokens_details: { reasoning_tokens: 0 },
-        total_tokens: tokens,
-      },
-    };
-  });
+  // Texts are what DLP and Guardrails read; token ids are not text.
+  const scanned = request.input.flatMap((input, index) =>
+    typeof input === 'string' ? [{ at: `input[${index}]`, text: input }] : [],
+  );
+  return runtime.gateway.operate(
+    call,
+    async () => {
+      const result = await runtime.embedder.embed(request, call.signal);
+      const tokens = result.inputTokens;
+      return {
+        value: render(result),
+        modelType: 'Text Embeddings',
+        usage: {
+          input_tokens: tokens,
+          input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+          output_tokens: 0,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: tokens,
+        },
+      };
+    },
+    scanned,
+  );
 }

@@ -40,6 +40,8 @@ export interface OperationResult<T> {
   usage?: Usage;
   /** Default: Text Generation. */
   modelType?: LogEntry['modelType'];
+  /** Headers of the answer besides the gateway's ids (a DLP flag's `cf-aig-dlp`). */
+  headers?: Record<string, string>;
 }
 
 /** What the operation answered, with its gateway headers (gatewayIds). */
@@ -126,7 +128,8 @@ export async function logOperation<T>(
     ttftMs: null,
     timeline: null,
   });
-  return { value: result.value, headers: gatewayIds(ctx.logId, collect) };
+  const ids = gatewayIds(ctx.logId, collect);
+  return { value: result.value, headers: result.headers ? { ...result.headers, ...ids } : ids };
 }
 
 type Finisher = (options: RequestOptions) => {
