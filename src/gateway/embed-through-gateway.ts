@@ -14,8 +14,9 @@ export interface EmbeddingCall {
 
 /**
  * Embeddings for a client, through the gateway (`call`'s step names the model): the key's
- * model scope, the rate and spend limits, and a log entry with the input tokens and their
- * cost, which records the answer as `render` makes it for the client's API.
+ * model scope, the rate and spend limits, the content policies' request checks on the texts,
+ * and a log entry with the input tokens and their cost, which records the answer as `render`
+ * makes it for the client's API.
  */
 export function embedThroughGateway<T>(
   runtime: { gateway: Gateway; embedder: Embedder },
