@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DynamicRoutesInput, type DynamicRoute } from './dynamic-route.ts';
 import { DlpSettingsInput, type DlpSettings } from './dlp-settings.ts';
 import { guardrailsObject, GuardrailsSettingsInput, type GuardrailsSettings } from './guardrails-settings.ts';
-import { MAX_ATTEMPTS } from './limits.ts';
+import { MAX_ATTEMPTS, MAX_GATEWAY_LOGS } from './limits.ts';
 import { SpendLimitsInput, type SpendLimits } from './spend-limits-settings.ts';
 
 /** How the delay between retries grows: `delay`, `delay * n`, `delay * 2^(n-1)`. */
@@ -48,6 +48,19 @@ export const RetrySettings = z.strictObject({
   backoff: z.enum(BACKOFFS, `must be one of ${BACKOFFS.join(', ')}`).optional(),
 });
 
+/** What a gateway does once it holds `max_logs` logs (Cloudflare's `log_management_strategy`). */
+export const LOG_LIMIT_STRATEGIES = ['stop_inserting', 'delete_oldest'] as const;
+export type LogLimitStrategy = (typeof LOG_LIMIT_STRATEGIES)[number];
+
+/** How many logs the gateway keeps; the strategy left out keeps the current one (else stop_inserting). */
+export const LogLimitRule = z.strictObject({
+  max_logs: z
+    .int('must be a whole number of logs')
+    .min(1, 'must be at least 1 (collect_logs: false keeps none)')
+    .max(MAX_GATEWAY_LOGS, `at most ${MAX_GATEWAY_LOGS}`),
+  strategy: z.enum(LOG_LIMIT_STRATEGIES, `must be one of ${LOG_LIMIT_STRATEGIES.join(', ')}`).optional(),
+});
+
 /**
  * A gateway's settings as the config file and the admin API write them (snake_case, every
  * field optional: what is left out keeps its default, or its current value on an update).
@@ -64,6 +77,8 @@ export const GatewaySettingsInput = z.strictObject({
   collect_logs: z.boolean('must be true or false').optional(),
   /** Logs keep the request and response bodies (false: metadata only). */
   log_payloads: z.boolean('must be true or false').optional(),
+  /** The most logs the gateway keeps, and what happens at that many (null: no cap). */
+  log_limit: LogLimitRule.nullable().optional(),
   retries: RetrySettings.optional(),
   /** Milliseconds to the first byte of the answer, per attempt. */
   request_timeout_ms: z.int().positive('must be positive').nullable().optional(),
@@ -90,6 +105,12 @@ export interface SpendLimit {
   periodMs: number;
 }
 
+/** A gateway's cap on its logs (log-store.ts enforces it). */
+export interface LogLimit {
+  maxLogs: number;
+  strategy: LogLimitStrategy;
+}
+
 export interface Retries {
   maxAttempts: number;
   delayMs: number;
@@ -106,6 +127,8 @@ export interface GatewaySettings {
   rateLimit: RateLimit | null;
   collectLogs: boolean;
   logPayloads: boolean;
+  /** Absent: no cap (a gateway stored before caps existed has none either). */
+  logLimit?: LogLimit;
   retries: Retries;
   requestTimeoutMs: number | null;
   spendLimit: SpendLimit | null;
@@ -147,7 +170,7 @@ export function applyGatewaySettings(
   input: z.output<typeof GatewaySettingsInput>,
 ): GatewaySettings {
   const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
-  const { dlp, guardrails, spendLimits, ...rest } = base;
+  const { dlp, guardrails, spendLimits, logLimit, ...rest } = base;
   return {
     ...rest,
     authentication: pick(input.authentication, base.authentication),
@@ -163,6 +186,7 @@ export function applyGatewaySettings(
           },
     collectLogs: pick(input.collect_logs, base.collectLogs),
     logPayloads: pick(input.log_payloads, base.logPayloads),
+    ...logLimitAfter(input.log_limit, logLimit),
     retries: {
       maxAttempts: pick(input.retries?.max_attempts, base.retries.maxAttempts),
       delayMs: pick(input.retries?.delay_ms, base.retries.delayMs),
@@ -180,6 +204,18 @@ export function applyGatewaySettings(
     ...removable('dlp', input.dlp, dlp),
     ...removable('guardrails', input.guardrails, guardrails),
     ...removable('spendLimits', input.spend_limits, spendLimits),
+  };
+}
+
+/** The log cap after an update: left out keeps it, `null` removes it, a strategy left out is kept. */
+function logLimitAfter(
+  given: z.output<typeof LogLimitRule> | null | undefined,
+  current: LogLimit | undefined,
+): { logLimit?: LogLimit } {
+  if (given === undefined) return current ? { logLimit: current } : {};
+  if (given === null) return {};
+  return {
+    logLimit: { maxLogs: given.max_logs, strategy: given.strategy ?? current?.strategy ?? 'stop_inserting' },
   };
 }
 
@@ -208,6 +244,9 @@ export function gatewayObject(settings: GatewaySettings) {
     },
     collect_logs: settings.collectLogs,
     log_payloads: settings.logPayloads,
+    log_limit: settings.logLimit
+      ? { max_logs: settings.logLimit.maxLogs, strategy: settings.logLimit.strategy }
+      : null,
     retries: {
       max_attempts: settings.retries.maxAttempts,
       delay_ms: settings.retries.delayMs,

@@ -70,6 +70,9 @@ export const LIMITS = {
   messageChars: 1_000,
 } as const;
 
+/** Logs one gateway may be set to keep (`log_limit.max_logs`): Cloudflare's most a gateway stores. */
+export const MAX_GATEWAY_LOGS = 10_000_000;
+
 /** Attempts of one request, retries included (Cloudflare's limit), wherever they are set. */
 export const MAX_ATTEMPTS = 5;
 

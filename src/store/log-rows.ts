@@ -55,6 +55,7 @@ export function logSummary(entry: LogEntry): LogSummary {
     responseBody: _response,
     timeline: _timeline,
     spendScopes: _scopes,
+    logLimit: _limit,
     ...rest
   } = entry;
   return rest;

@@ -1,3 +1,4 @@
+import type { LogLimit } from '../api/gateway-settings.ts';
 import type { LogCondition } from '../api/log-conditions.ts';
 import type { Owner } from './owner.ts';
 
@@ -92,6 +93,8 @@ export interface LogEntry {
   score: number | null;
   /** Spend counters besides its gateway's and key's (a route's, a spend rule's): its cost is added to each (not kept). */
   spendScopes?: readonly SpendScope[];
+  /** Its gateway's cap on logs when it was written, which `LogStore.insert` enforces (not kept). */
+  logLimit?: LogLimit;
   /** What DLP found; absent when nothing matched. */
   dlp?: DlpRecord;
   /** Every Guardrails evaluation; absent when none ran. */
@@ -206,7 +209,9 @@ export interface LogStore {
   /**
    * Writes a batch in one transaction and adds each entry's cost to its key's and gateway's
    * spend. `unlogged` entries (requests whose log was turned off) only add their cost: a
-   * budget counts every request, logged or not.
+   * budget counts every request, logged or not. An entry's `logLimit` is enforced in the same
+   * transaction against its gateway's count of logs (log-limit.ts): past a `stop_inserting`
+   * cap the entry only adds its cost; under `delete_oldest` the gateway's oldest logs go.
    */
   insert(entries: readonly LogEntry[], unlogged?: readonly LogEntry[]): Promise<void>;
   get(id: string, project?: Owner): Promise<LogEntry | undefined>;
@@ -234,4 +239,9 @@ export interface LogStore {
   ): Promise<{ data: LogEntry[]; cursor: number }>;
   /** Deletes entries older than `before`; returns how many. */
   prune(before: number): Promise<number>;
+  /**
+   * Deletes the gateway's oldest entries until it holds at most `maxLogs`, a bounded batch at a
+   * time (for a cap lowered below what the gateway holds); returns how many.
+   */
+  trim(gateway: string, maxLogs: number): Promise<number>;
 }

@@ -96,6 +96,30 @@ export const POSTGRES_GATEWAY_MIGRATIONS: Record<
         CREATE INDEX logs_search ON logs USING GIN (search);
       `,
     },
+    {
+      version: 3,
+      description: "each gateway's count of logs, for its log cap (log-limit.ts), and its logs by time",
+      // The insert raises a count once per batch; every deletion, whatever deletes, lowers it
+      // here, once per statement and gateway.
+      sql: `
+        CREATE TABLE log_counts (
+          gateway TEXT PRIMARY KEY,
+          logs BIGINT NOT NULL
+        );
+        INSERT INTO log_counts (gateway, logs) SELECT gateway, count(*) FROM logs GROUP BY gateway;
+        CREATE INDEX logs_by_gateway ON logs (gateway, created_at, id);
+        CREATE FUNCTION log_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE log_counts SET logs = log_counts.logs - gone.n
+          FROM (SELECT gateway, count(*) AS n FROM deleted_logs GROUP BY gateway) AS gone
+          WHERE log_counts.gateway = gone.gateway;
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER log_counts_delete AFTER DELETE ON logs
+          REFERENCING OLD TABLE AS deleted_logs
+          FOR EACH STATEMENT EXECUTE FUNCTION log_counts_deleted();
+      `,
+    },
   ],
   cache: [
     {

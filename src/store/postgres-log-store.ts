@@ -40,10 +40,18 @@ import type { PostgresDatabase } from './postgres-connection.ts';
 import { sql } from './postgres-query.ts';
 import { logSearchText } from './log-search-text.ts';
 import { POSTGRES_LOG_SQL } from './log-sql-dialect.ts';
+import { cappedGateways, limitBatch } from './log-limit.ts';
+import type { PoolClient } from 'pg';
+import { PRUNE_ROWS_PER_WRITE } from './sqlite-group-commit.ts';
 
 const where = (filter: LogFilter, values: unknown[] = []) => logFilterSql(filter, POSTGRES_LOG_SQL, values);
 
 const WRITE_LOCK = sql(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portico_logs'))`);
+
+const DELETE_OLDEST = sql(`DELETE FROM logs WHERE id IN
+  (SELECT id FROM logs WHERE gateway = $1 ORDER BY created_at, id LIMIT $2)`);
+
+const HELD_LOGS = sql(`SELECT gateway, logs FROM log_counts WHERE gateway = ANY($1::text[])`);
 
 const SELECT_ONE = `SELECT entry_json, bodies_json FROM logs LEFT JOIN log_bodies ON log_bodies.log_id = logs.id
   WHERE logs.id = $1 AND ($2::text IS NULL OR project = $2)`;
@@ -57,8 +65,15 @@ export class PostgresLogStore implements LogStore {
     await this.db.transaction(async (client) => {
       // Replicas write batches one at a time, so `seq` rises in commit order and `tail` never
       // passes an entry that a slower transaction commits later.
+      // The lock also keeps the log counts (log-limit.ts) as this batch reads them until it commits.
       await this.db.query(WRITE_LOCK, [], client);
-      for (const entry of entries) {
+      const capped = cappedGateways(entries);
+      const held = new Map<string, number>();
+      if (capped.length > 0)
+        for (const row of await this.db.query<{ gateway: string; logs: string }>(HELD_LOGS, [capped], client))
+          held.set(row.gateway, Number(row.logs));
+      const { kept, added, excess } = limitBatch(entries, held, PRUNE_ROWS_PER_WRITE);
+      for (const entry of kept) {
         await this.db.execute(
           sql(`INSERT INTO logs (${LOG_COLUMNS}, search)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
@@ -74,6 +89,15 @@ export class PostgresLogStore implements LogStore {
             client,
           );
       }
+      if (added.size > 0)
+        await this.db.execute(
+          sql(`INSERT INTO log_counts (gateway, logs) SELECT * FROM unnest($1::text[], $2::bigint[])
+            ON CONFLICT (gateway) DO UPDATE SET logs = log_counts.logs + excluded.logs`),
+          [[...added.keys()], [...added.values()]],
+          client,
+        );
+      for (const [gateway, count] of excess) await this.db.execute(DELETE_OLDEST, [gateway, count], client);
+      // Every entry adds its cost, kept or past its gateway's cap.
       for (const entry of [...entries, ...unlogged]) {
         if (entry.cost <= 0) continue;
         for (const scope of entrySpendScopes(entry))
@@ -151,17 +175,22 @@ export class PostgresLogStore implements LogStore {
     return logBounds(row);
   }
 
+  /** A batch of PRUNE_ROWS_PER_WRITE at a time, as `prune` does. */
   async delete(filter: LogFilter, deletion: LogDeletion): Promise<number> {
     const { where: clauses, values } = where(filter);
-    if (deletion.limit === undefined)
-      return this.db.execute(sql(`DELETE FROM logs WHERE ${clauses}`), values);
-    values.push(deletion.limit);
     const order = logOrderSql(deletion, POSTGRES_LOG_SQL);
-    return this.db.execute(
-      sql(`DELETE FROM logs WHERE id IN
-        (SELECT id FROM logs WHERE ${clauses} ${order} LIMIT $${values.length})`),
-      values,
-    );
+    const remove = sql(`DELETE FROM logs WHERE id IN
+      (SELECT id FROM logs WHERE ${clauses} ${order} LIMIT $${values.length + 1})`);
+    let left = deletion.limit ?? Number.POSITIVE_INFINITY;
+    let deleted = 0;
+    while (left > 0) {
+      const batch = Math.min(left, PRUNE_ROWS_PER_WRITE);
+      const some = await this.#locked((client) => this.db.execute(remove, [...values, batch], client));
+      deleted += some;
+      left -= some;
+      if (some < batch) break;
+    }
+    return deleted;
   }
 
   async analytics(query: AnalyticsQuery): Promise<AnalyticsRow[]> {
@@ -215,14 +244,43 @@ export class PostgresLogStore implements LogStore {
     return Number(row?.cost ?? 0);
   }
 
+  /** A batch of PRUNE_ROWS_PER_WRITE logs at a time, so that no deletion holds the write lock long. */
   async prune(before: number): Promise<number> {
+    await this.db.execute(sql(`DELETE FROM spend WHERE bucket < $1`), [
+      spendBucket(before) - SPEND_BUCKET_MS,
+    ]);
+    const remove = sql(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < $1 LIMIT $2)`);
+    return this.#inBatches((client) => this.db.execute(remove, [before, PRUNE_ROWS_PER_WRITE], client));
+  }
+
+  /** One deletion of at most PRUNE_ROWS_PER_WRITE at a time, each deciding from the count as it is then. */
+  async trim(gateway: string, maxLogs: number): Promise<number> {
+    return this.#inBatches(async (client) => {
+      const [row] = await this.db.query<{ gateway: string; logs: string }>(HELD_LOGS, [[gateway]], client);
+      const over = Math.min(Number(row?.logs ?? 0) - maxLogs, PRUNE_ROWS_PER_WRITE);
+      return over > 0 ? this.db.execute(DELETE_OLDEST, [gateway, over], client) : 0;
+    });
+  }
+
+  /** Runs `deleteSome` (at most PRUNE_ROWS_PER_WRITE rows) until one deletes fewer; how many in all. */
+  async #inBatches(deleteSome: (client: PoolClient) => Promise<number>): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const some = await this.#locked(deleteSome);
+      deleted += some;
+      if (some < PRUNE_ROWS_PER_WRITE) return deleted;
+    }
+  }
+
+  /**
+   * A deletion under the insert's write lock: the trigger that lowers the log counts then never
+   * waits on a batch's count rows while that batch waits on its own (a deadlock, one of them
+   * failed), and a batch reads counts no deletion is changing.
+   */
+  async #locked<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return this.db.transaction(async (client) => {
-      await this.db.execute(
-        sql(`DELETE FROM spend WHERE bucket < $1`),
-        [spendBucket(before) - SPEND_BUCKET_MS],
-        client,
-      );
-      return this.db.execute(sql(`DELETE FROM logs WHERE created_at < $1`), [before], client);
+      await this.db.query(WRITE_LOCK, [], client);
+      return work(client);
     });
   }
 }

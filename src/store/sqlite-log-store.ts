@@ -43,6 +43,7 @@ import { StatementCache } from './statement-cache.ts';
 import { nextTurn } from '../next-turn.ts';
 import { logSearchText, SEARCH_TEXT_CHARS } from './log-search-text.ts';
 import { SQLITE_BROAD_SEARCH_SQL, SQLITE_LOG_SQL } from './log-sql-dialect.ts';
+import { cappedGateways, limitBatch } from './log-limit.ts';
 
 export const SQLITE_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -105,6 +106,22 @@ export const SQLITE_LOG_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    description: "each gateway's count of logs, for its log cap (log-limit.ts), and its logs by time",
+    // The insert raises a count once per batch; every deletion, whatever deletes, lowers it here.
+    sql: `
+      CREATE TABLE log_counts (
+        gateway TEXT PRIMARY KEY,
+        logs INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO log_counts (gateway, logs) SELECT gateway, count(*) FROM logs GROUP BY gateway;
+      CREATE INDEX logs_by_gateway ON logs (gateway, created_at, id);
+      CREATE TRIGGER log_counts_delete AFTER DELETE ON logs BEGIN
+        UPDATE log_counts SET logs = logs - 1 WHERE gateway = old.gateway;
+      END;
+    `,
+  },
 ];
 
 /**
@@ -135,6 +152,9 @@ export class SqliteLogStore implements LogStore {
   readonly #insertBodies: Statement;
   readonly #insertSearch: Statement;
   readonly #addSpend: Statement;
+  readonly #heldLogs: Statement;
+  readonly #addLogs: Statement;
+  readonly #deleteOldest: Statement;
   readonly #sql: StatementCache;
   readonly #commits: SqliteGroupCommit;
   readonly #sliceRows: number;
@@ -156,6 +176,13 @@ export class SqliteLogStore implements LogStore {
     this.#addSpend = db.prepare(`
       INSERT INTO spend (scope, bucket, cost) VALUES (?, ?, ?)
       ON CONFLICT (scope, bucket) DO UPDATE SET cost = cost + excluded.cost`);
+    this.#heldLogs = db.prepare(`SELECT logs FROM log_counts WHERE gateway = ?`).pluck();
+    this.#addLogs = db.prepare(`
+      INSERT INTO log_counts (gateway, logs) VALUES (?, ?)
+      ON CONFLICT (gateway) DO UPDATE SET logs = logs + excluded.logs`);
+    this.#deleteOldest = db.prepare(`
+      DELETE FROM logs WHERE id IN
+        (SELECT id FROM logs WHERE gateway = ? ORDER BY created_at, id LIMIT ?)`);
   }
 
   async insert(entries: readonly LogEntry[], unlogged: readonly LogEntry[] = []): Promise<void> {
@@ -168,7 +195,12 @@ export class SqliteLogStore implements LogStore {
         if (sum) sum.cost += cost;
         else spend.set(key, { scope, bucket, cost });
       };
-      for (const entry of entries) this.#insertOne(entry);
+      const held = new Map(cappedGateways(entries).map((gateway) => [gateway, this.#held(gateway)]));
+      const { kept, added, excess } = limitBatch(entries, held, PRUNE_ROWS_PER_WRITE);
+      for (const entry of kept) this.#insertOne(entry);
+      for (const [gateway, logs] of added) this.#addLogs.run(gateway, logs);
+      for (const [gateway, count] of excess) this.#deleteOldest.run(gateway, count);
+      // Every entry adds its cost, kept or past its gateway's cap.
       for (const entry of [...entries, ...unlogged]) {
         if (entry.cost <= 0) continue;
         const bucket = spendBucket(entry.createdAt);
@@ -332,6 +364,18 @@ export class SqliteLogStore implements LogStore {
           .get(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)`)
           .run(before, PRUNE_ROWS_PER_WRITE).changes,
     );
+  }
+
+  /** One deletion of at most PRUNE_ROWS_PER_WRITE at a time, each deciding from the count as it is then. */
+  async trim(gateway: string, maxLogs: number): Promise<number> {
+    return this.#commits.deleteInBatches(PRUNE_ROWS_PER_WRITE, () => {
+      const over = Math.min(this.#held(gateway) - maxLogs, PRUNE_ROWS_PER_WRITE);
+      return over > 0 ? this.#deleteOldest.run(gateway, over).changes : 0;
+    });
+  }
+
+  #held(gateway: string): number {
+    return (this.#heldLogs.get(gateway) as number | undefined) ?? 0;
   }
 
   /** The filter as SQL, its search read the way that suits how many entries hold its words. */
