@@ -115,6 +115,8 @@ describe('portico chat, gateways, stats and logs', () => {
         '5m',
         '--rate-limit',
         '100/60s:sliding',
+        '--log-limit',
+        '1000:delete_oldest',
         '--json',
         ...remote,
       ],
@@ -122,10 +124,15 @@ describe('portico chat, gateways, stats and logs', () => {
     );
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(
-      (({ cache_ttl, rate_limit, source }) => ({ cache_ttl, rate_limit, source }))(
+      (({ cache_ttl, rate_limit, log_limit, source }) => ({ cache_ttl, rate_limit, log_limit, source }))(
         JSON.parse(created.stdout),
       ),
-      { cache_ttl: 300, rate_limit: { limit: 100, period: 60, technique: 'sliding' }, source: 'api' },
+      {
+        cache_ttl: 300,
+        rate_limit: { limit: 100, period: 60, technique: 'sliding' },
+        log_limit: { max_logs: 1000, strategy: 'delete_oldest' },
+        source: 'api',
+      },
     );
     const updated = await runCli(
       ['gateways', 'update', 'search', '--auth', 'false', '--rate-limit', 'none'],
@@ -133,6 +140,7 @@ describe('portico chat, gateways, stats and logs', () => {
     );
     assert.equal(updated.code, 0, updated.stderr);
     assert.match(updated.stdout, /^search\s+open\s+300s\s+-\s/m);
+    assert.match(updated.stdout, /bodies, at most 1000 \(delete_oldest\)/);
     assert.match(updated.stdout, /DLP\s+GUARDRAILS\s+SOURCE/);
     assert.match(updated.stdout, /^search\s.*\soff\s+off\s+api\s*$/m, 'neither DLP nor Guardrails is on');
     const listed = JSON.parse((await runCli(['gateways', 'list', '--json', ...remote], env)).stdout) as {
@@ -156,6 +164,9 @@ describe('portico chat, gateways, stats and logs', () => {
     const malformed = await runCli(['gateways', 'create', 'x', '--spend-limit', 'lots'], env);
     assert.equal(malformed.code, 2);
     assert.match(malformed.stderr, /--spend-limit takes dollars per period like 10\/30d/);
+    const badCap = await runCli(['gateways', 'create', 'x', '--log-limit', 'lots'], env);
+    assert.equal(badCap.code, 2);
+    assert.match(badCap.stderr, /--log-limit takes a number of logs/);
     const outOfRange = await runCli(['gateways', 'create', 'x', '--attempts', '9', ...remote], env);
     assert.equal(outOfRange.code, 1);
     assert.match(outOfRange.stderr, /max_attempts|at most 5/);

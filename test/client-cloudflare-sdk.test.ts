@@ -218,7 +218,7 @@ describe("Cloudflare's SDK through Portico", () => {
     };
     for (const [field, value] of [
       ['logpush', true],
-      ['log_management', 10_000],
+      ['log_classification', true],
       ['zdr', true],
     ] as const)
       await assert.rejects(

@@ -8,6 +8,7 @@ export const GATEWAY_SETTING_OPTIONS: OptionSpec = {
   'spend-limit': { type: 'string' },
   'collect-logs': { type: 'string' },
   'log-payloads': { type: 'string' },
+  'log-limit': { type: 'string' },
   attempts: { type: 'string' },
   'retry-delay': { type: 'string' },
   backoff: { type: 'string' },
@@ -16,6 +17,7 @@ export const GATEWAY_SETTING_OPTIONS: OptionSpec = {
 
 export const GATEWAY_SETTINGS_USAGE = `[--auth true|false] [--cache-ttl 5m|0] [--rate-limit 100/60s[:sliding]|none]
                      [--spend-limit 10/30d|none] [--collect-logs true|false] [--log-payloads true|false]
+                     [--log-limit MAX_LOGS[:stop_inserting|delete_oldest]|none]
                      [--attempts 1-5] [--retry-delay MS] [--backoff constant|linear|exponential] [--timeout MS|none]`;
 
 function flag(values: Values, name: string): boolean | undefined {
@@ -64,6 +66,17 @@ export function gatewaySettingsFrom(values: Values): Record<string, unknown> {
     if (rule === undefined)
       throw new Error(`--spend-limit takes dollars per period like 10/30d (or none), not '${spend}'`);
     settings.spend_limit = rule;
+  }
+  const cap = text(values, 'log-limit');
+  if (cap !== undefined) {
+    const match = /^(\d+)(?::(stop_inserting|delete_oldest))?$/.exec(cap);
+    if (cap !== 'none' && !match)
+      throw new Error(
+        `--log-limit takes a number of logs, then :stop_inserting or :delete_oldest (or none), not '${cap}'`,
+      );
+    settings.log_limit = match
+      ? { max_logs: Number(match[1]), ...(match[2] ? { strategy: match[2] } : {}) }
+      : null;
   }
   const attempts = whole(values, 'attempts', 'a number of attempts from 1 to 5');
   const delay = whole(values, 'retry-delay', 'milliseconds');

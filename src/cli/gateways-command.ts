@@ -20,7 +20,8 @@ function row(g: GatewayObject): string[] {
     g.authentication ? 'required' : 'open',
     g.cache_ttl ? `${g.cache_ttl}s` : 'off',
     g.rate_limit ? `${g.rate_limit.limit}/${g.rate_limit.period}s ${g.rate_limit.technique}` : '-',
-    g.collect_logs ? (g.log_payloads ? 'bodies' : 'metadata') : 'off',
+    (g.collect_logs ? (g.log_payloads ? 'bodies' : 'metadata') : 'off') +
+      (g.log_limit ? `, at most ${g.log_limit.max_logs} (${g.log_limit.strategy})` : ''),
     `${g.retries.max_attempts}x ${g.retries.backoff}`,
     [
       g.spend_limit && `$${g.spend_limit.limit_usd}/${g.spend_limit.period}s`,

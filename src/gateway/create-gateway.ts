@@ -150,6 +150,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await answers.prune(at);
       if (deps.logRetentionDays !== undefined)
         await stores.logs.prune(at - deps.logRetentionDays * 24 * HOUR_MS);
+      // A cap lowered below what its gateway holds: the excess goes here, if no batch took it first.
+      for (const { id, logLimit } of await gateways.list())
+        if (logLimit?.strategy === 'delete_oldest') await stores.logs.trim(id, logLimit.maxLogs);
     } catch (error) {
       logger.error('gateway maintenance failed', { error: String(error) });
     }

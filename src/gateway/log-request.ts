@@ -260,6 +260,7 @@ function buildEntry(
     feedback: null,
     score: null,
     ...(ctx.trace.spendScopes ? { spendScopes: ctx.trace.spendScopes } : {}),
+    ...(gateway.logLimit ? { logLimit: gateway.logLimit } : {}),
     ...(ctx.trace.dlp ? { dlp: ctx.trace.dlp } : {}),
     ...(ctx.trace.guardrails ? { guardrails: ctx.trace.guardrails } : {}),
   };

@@ -3,6 +3,7 @@ import { badRequest } from '../../api/errors.ts';
 import {
   BACKOFFS,
   GATEWAY_ID,
+  LogLimitRule,
   MAX_RETRY_DELAY_MS,
   type GatewaySettings,
   type GatewaySettingsInput,
@@ -33,10 +34,11 @@ const GatewayFields = z.strictObject({
     .optional(),
   byok_only: z.literal(false, unsupported('byok_only', 'false')).optional(),
   log_classification: z.literal(false, unsupported('log_classification', 'false')).optional(),
-  log_management: z
-    .null(unsupported('log_management', 'null (Portico keeps logs for logs.retention_days)'))
-    .optional(),
-  log_management_strategy: z.null(unsupported('log_management_strategy', 'null')).optional(),
+  /** Portico's `log_limit`: the most logs kept, and what happens at that many. */
+  log_management: LogLimitRule.shape.max_logs.nullish(),
+  log_management_strategy: z
+    .enum(['STOP_INSERTING', 'DELETE_OLDEST'], "must be 'STOP_INSERTING' or 'DELETE_OLDEST'")
+    .nullish(),
   logpush: z.literal(false, unsupported('logpush', 'false')).optional(),
   logpush_public_key: z.null(unsupported('logpush_public_key', 'null')).optional(),
   otel: z.null(unsupported('otel', 'null')).optional(),
@@ -85,6 +87,7 @@ export function settingsInput(fields: z.output<typeof GatewayFields>): GatewaySe
     rate_limit:
       limit && period ? { limit, period, technique: fields.rate_limiting_technique ?? 'fixed' } : null,
     ...(fields.authentication !== undefined ? { authentication: fields.authentication } : {}),
+    ...logLimitInput(fields),
     ...(fields.dlp !== undefined ? { dlp: fields.dlp as GatewaySettingsInput['dlp'] } : {}),
     ...(fields.spend_limits !== undefined
       ? { spend_limits: fields.spend_limits as GatewaySettingsInput['spend_limits'] }
@@ -96,6 +99,28 @@ export function settingsInput(fields: z.output<typeof GatewayFields>): GatewaySe
       ...(fields.retry_max_attempts != null ? { max_attempts: fields.retry_max_attempts } : {}),
       ...(fields.retry_delay != null ? { delay_ms: fields.retry_delay } : {}),
       ...(fields.retry_backoff != null ? { backoff: fields.retry_backoff } : {}),
+    },
+  };
+}
+
+/**
+ * Cloudflare's log_management (null: no cap) as Portico's log_limit; a strategy alone, with no
+ * cap to apply to, is refused rather than dropped.
+ */
+function logLimitInput(fields: z.output<typeof GatewayFields>): Pick<GatewaySettingsInput, 'log_limit'> {
+  const { log_management: max, log_management_strategy: strategy } = fields;
+  if (max === undefined) {
+    if (strategy == null) return {};
+    throw badRequest(
+      'log_management',
+      'log_management_strategy applies to a cap: send log_management with it.',
+    );
+  }
+  if (max === null) return { log_limit: null };
+  return {
+    log_limit: {
+      max_logs: max,
+      ...(strategy ? { strategy: strategy === 'DELETE_OLDEST' ? 'delete_oldest' : 'stop_inserting' } : {}),
     },
   };
 }
@@ -118,8 +143,12 @@ export function cloudflareGatewayObject(settings: GatewaySettings) {
     retry_max_attempts: settings.retries.maxAttempts,
     is_default: settings.id === 'default',
     byok_only: false,
-    log_management: null,
-    log_management_strategy: null,
+    log_management: settings.logLimit?.maxLogs ?? null,
+    log_management_strategy: settings.logLimit
+      ? settings.logLimit.strategy === 'delete_oldest'
+        ? ('DELETE_OLDEST' as const)
+        : ('STOP_INSERTING' as const)
+      : null,
     logpush: false,
     logpush_public_key: null,
     workers_ai_billing_mode: 'postpaid' as const,
