@@ -184,8 +184,10 @@ describe('the dashboard in a browser', () => {
     await row.locator('td', { hasText: '300s' }).waitFor();
     await row.locator('button:has-text("Edit")').click();
     await page.fill('form[aria-label="Edit gateway browser"] input[name=rate_limit]', '50');
+    await page.fill('form[aria-label="Edit gateway browser"] input[name=max_logs]', '1000');
     await page.click('form[aria-label="Edit gateway browser"] button[type=submit]');
     await row.locator('td', { hasText: '50 / 60s fixed' }).waitFor();
+    await row.locator('td', { hasText: 'at most 1000 (stop_inserting)' }).waitFor();
     await shot('gateways');
     await row.locator('button:has-text("Delete")').click();
     await row.waitFor({ state: 'detached' });

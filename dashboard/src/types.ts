@@ -121,6 +121,7 @@ export interface Gateway {
   rate_limit: Limit | null;
   collect_logs: boolean;
   log_payloads: boolean;
+  log_limit: { max_logs: number; strategy: 'stop_inserting' | 'delete_oldest' } | null;
   retries: { max_attempts: number; delay_ms: number; backoff: 'constant' | 'linear' | 'exponential' };
   request_timeout_ms: number | null;
   spend_limit: Budget | null;

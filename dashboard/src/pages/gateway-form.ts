@@ -6,6 +6,8 @@ export interface GatewayForm {
   authentication: boolean;
   collectLogs: boolean;
   logPayloads: boolean;
+  maxLogs: string;
+  logStrategy: 'stop_inserting' | 'delete_oldest';
   cacheTtl: string;
   rateLimit: string;
   ratePeriod: string;
@@ -23,6 +25,8 @@ export const NEW_GATEWAY: GatewayForm = {
   authentication: true,
   collectLogs: true,
   logPayloads: true,
+  maxLogs: '',
+  logStrategy: 'stop_inserting',
   cacheTtl: '0',
   rateLimit: '',
   ratePeriod: '60',
@@ -41,6 +45,8 @@ export function gatewayForm(gateway: Gateway): GatewayForm {
     authentication: gateway.authentication,
     collectLogs: gateway.collect_logs,
     logPayloads: gateway.log_payloads,
+    maxLogs: gateway.log_limit ? String(gateway.log_limit.max_logs) : '',
+    logStrategy: gateway.log_limit?.strategy ?? 'stop_inserting',
     cacheTtl: String(gateway.cache_ttl),
     rateLimit: gateway.rate_limit ? String(gateway.rate_limit.limit) : '',
     ratePeriod: String(gateway.rate_limit?.period ?? 60),
@@ -60,6 +66,7 @@ export function gatewaySettings(form: GatewayForm): Record<string, unknown> {
     authentication: form.authentication,
     collect_logs: form.collectLogs,
     log_payloads: form.logPayloads,
+    log_limit: form.maxLogs ? { max_logs: Number(form.maxLogs), strategy: form.logStrategy } : null,
     cache_ttl: Number(form.cacheTtl || 0),
     rate_limit: form.rateLimit
       ? { limit: Number(form.rateLimit), period: Number(form.ratePeriod), technique: form.rateTechnique }

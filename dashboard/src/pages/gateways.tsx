@@ -91,7 +91,10 @@ export function GatewaysPage() {
                   <td>{g.authentication ? 'required' : 'open'}</td>
                   <td>{g.cache_ttl ? `${g.cache_ttl}s` : 'off'}</td>
                   <td>{limitText(g)}</td>
-                  <td>{g.collect_logs ? (g.log_payloads ? 'with bodies' : 'metadata') : 'off'}</td>
+                  <td>
+                    {g.collect_logs ? (g.log_payloads ? 'with bodies' : 'metadata') : 'off'}
+                    {g.log_limit ? `, at most ${g.log_limit.max_logs} (${g.log_limit.strategy})` : ''}
+                  </td>
                   <td>
                     {g.retries.max_attempts}× {g.retries.backoff}
                   </td>
@@ -153,6 +156,25 @@ function GatewayEditor(props: EditorProps<GatewayForm>) {
       </label>
       <label class="inline">
         <input type="checkbox" checked={form.logPayloads} onChange={flag('logPayloads')} /> Logs bodies
+      </label>
+      <label>
+        Logs kept (at most 10,000,000){' '}
+        <input
+          name="max_logs"
+          type="number"
+          min={1}
+          max={10_000_000}
+          value={form.maxLogs}
+          onInput={text('maxLogs')}
+          placeholder="no limit"
+        />
+      </label>
+      <label>
+        Then{' '}
+        <select value={form.logStrategy} onChange={text('logStrategy')}>
+          <option value="stop_inserting">stop saving</option>
+          <option value="delete_oldest">delete the oldest</option>
+        </select>
       </label>
       <label>
         Cache TTL (s: 0 is off, else 60 to a month){' '}
