@@ -183,33 +183,51 @@ export const ROUTE_NAME = z
     'route names are 1 to 64 letters, digits, dots, dashes and underscores',
   );
 
+const RouteElements = z
+  .array(RouteElement, 'must be a list of elements')
+  .max(LIMITS.routeElements, `at most ${LIMITS.routeElements} elements`);
+
+const graphIssues = (route: { elements: RouteElement[] }, ctx: z.RefinementCtx) =>
+  checkGraph(route, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+
 /** A dynamic route as the config file and the admin API write it (Cloudflare's JSON). */
 export const DynamicRouteInput = z
-  .strictObject({
-    id: z.string().min(1).max(64).optional(),
-    name: ROUTE_NAME,
-    elements: z
-      .array(RouteElement, 'must be a list of elements')
-      .max(LIMITS.routeElements, `at most ${LIMITS.routeElements} elements`),
-  })
-  .superRefine((route, ctx) =>
-    checkGraph(route, (path, message) => ctx.addIssue({ code: 'custom', path, message })),
-  );
+  .strictObject({ id: z.string().min(1).max(64).optional(), name: ROUTE_NAME, elements: RouteElements })
+  .superRefine(graphIssues);
+
+/** A route's graph alone, checked as a route's is: a new version (Cloudflare's `createVersion`). */
+export const RouteGraphInput = z.strictObject({ elements: RouteElements }).superRefine(graphIssues);
 export type DynamicRoute = z.output<typeof DynamicRouteInput>;
 
-/** A gateway's routes: names unique, at most LIMITS.routesPerGateway. */
+/**
+ * The id that Cloudflare's route API names a route by: its own `id`, else its name (a route
+ * written without one, in the config file or through `/v1/gateways`).
+ */
+export function routeId(route: Pick<DynamicRoute, 'id' | 'name'>): string {
+  return route.id ?? route.name;
+}
+
+/** A gateway's routes: names and ids unique, at most LIMITS.routesPerGateway. */
 export const DynamicRoutesInput = z
   .array(DynamicRouteInput, 'must be a list of routes')
   .max(LIMITS.routesPerGateway, `at most ${LIMITS.routesPerGateway} routes`)
   .superRefine((routes, ctx) => {
-    const seen = new Set<string>();
+    const names = new Set<string>();
+    const ids = new Set<string>();
     routes.forEach((route, at) => {
-      if (seen.has(route.name))
+      if (names.has(route.name))
         ctx.addIssue({
           code: 'custom',
           path: [at, 'name'],
           message: `another route is named '${route.name}'`,
         });
-      seen.add(route.name);
+      else if (ids.has(routeId(route)))
+        ctx.addIssue({
+          code: 'custom',
+          path: [at, 'id'],
+          message: `another route has the id '${routeId(route)}'`,
+        });
+      names.add(route.name);
+      ids.add(routeId(route));
     });
   });

@@ -54,6 +54,10 @@ export const LIMITS = {
   routesPerGateway: 32,
   /** Elements of one dynamic route. */
   routeElements: 64,
+  /** Versions a dynamic route keeps (the newest; the deployed one is kept whatever its age). */
+  routeVersions: 50,
+  /** Deployments a dynamic route's history keeps (the newest). */
+  routeDeployments: 100,
   /** Nesting of `$and` / `$or` in one route condition. */
   routeConditionDepth: 4,
   /** Fields and operators in one route condition, in all (the values of `$in` included). */

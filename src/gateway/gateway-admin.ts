@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from '../api/errors.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { z } from 'zod';
+import { routeId, type DynamicRoute } from '../api/dynamic-route.ts';
 import {
   applyGatewaySettings,
   defaultGateway,
@@ -13,6 +14,9 @@ import { unknownRouteModels } from './route-models.ts';
 
 type Input = z.output<typeof GatewaySettingsInput>;
 
+/** Tries of a read-modify-write that another writer keeps beating before it gives up (a 409). */
+const WRITE_TRIES = 8;
+
 function readOnly(id: string): ApiError {
   return new ApiError({
     status: 409,
@@ -21,6 +25,21 @@ function readOnly(id: string): ApiError {
     param: 'id',
     message: `The gateway '${id}' is defined in the config file: change it there.`,
     retryable: false,
+  });
+}
+
+/**
+ * A route written without an id keeps the id of the route of that name it replaces, so a
+ * whole-list `PATCH` that leaves ids out keeps each route's history (route-history-store.ts).
+ */
+function keepRouteIds(routes: DynamicRoute[], before: readonly DynamicRoute[] | undefined): DynamicRoute[] {
+  const ids = new Map(
+    (before ?? []).flatMap((route) => (route.id === undefined ? [] : [[route.name, route.id]])),
+  );
+  const taken = new Set(routes.map(routeId));
+  return routes.map((route) => {
+    const id = ids.get(route.name);
+    return route.id !== undefined || id === undefined || taken.has(id) ? route : { id, ...route };
   });
 }
 
@@ -34,7 +53,9 @@ export class GatewayAdmin {
 
   async create(id: string, input: Input): Promise<GatewaySettings> {
     this.checkRoutes(input);
-    if (await this.exists(id))
+    const settings = applyGatewaySettings(defaultGateway(id, 'api', this.registry.clock()), input);
+    // `expected: null`: a gateway made meanwhile by another worker is not overwritten.
+    if ((await this.registry.get(id)) || !(await this.store.put(settings, { expected: null })))
       throw new ApiError({
         status: 409,
         type: 'invalid_request_error',
@@ -43,8 +64,6 @@ export class GatewayAdmin {
         message: `A gateway with id '${id}' already exists.`,
         retryable: false,
       });
-    const settings = applyGatewaySettings(defaultGateway(id, 'api', this.registry.clock()), input);
-    await this.store.put(settings);
     return settings;
   }
 
@@ -52,13 +71,43 @@ export class GatewayAdmin {
   async update(id: string, input: Input): Promise<GatewaySettings> {
     if (this.registry.isConfigured(id)) throw readOnly(id);
     this.checkRoutes(input);
-    const current = await this.registry.get(id);
-    if (!current) throw gatewayNotFound(id);
-    const now = this.registry.clock();
-    const base = current.source === 'builtin' ? defaultGateway(id, 'api', now) : current;
-    const settings = { ...applyGatewaySettings(base, input), source: 'api' as const, updatedAt: now };
-    await this.store.put(settings);
-    return settings;
+    return this.change(id, (base) => {
+      const settings = applyGatewaySettings(base, input);
+      return input.routes === undefined
+        ? settings
+        : { ...settings, routes: keepRouteIds(input.routes, base.routes) };
+    });
+  }
+
+  /**
+   * Writes `modify`'s settings over the stored ones, again from a fresh read while another
+   * writer (another request, worker or replica) changed them meanwhile: no change is lost.
+   * `deploy` names the versions to deploy (GatewayPut.deploy).
+   */
+  async change(
+    id: string,
+    modify: (base: GatewaySettings) => GatewaySettings,
+    deploy?: ReadonlyMap<string, string>,
+  ): Promise<GatewaySettings> {
+    if (this.registry.isConfigured(id)) throw readOnly(id);
+    for (let tries = 0; tries < WRITE_TRIES; tries++) {
+      const current = await this.registry.get(id);
+      if (!current) throw gatewayNotFound(id);
+      const now = this.registry.clock();
+      const stored = current.source !== 'builtin';
+      const base = stored ? current : defaultGateway(id, 'api', now);
+      const settings = { ...modify(base), source: 'api' as const, updatedAt: now };
+      const options = { expected: stored ? current : null, ...(deploy ? { deploy } : {}) };
+      if (await this.store.put(settings, options)) return settings;
+    }
+    throw new ApiError({
+      status: 409,
+      type: 'invalid_request_error',
+      code: 'gateway_changed',
+      param: 'id',
+      message: `The gateway '${id}' kept changing while this change was made: try again.`,
+      retryable: true,
+    });
   }
 
   /** Deleting `default` brings back its built-in settings (it always exists, as on Cloudflare). */
@@ -73,9 +122,5 @@ export class GatewayAdmin {
     const [unknown] = unknownRouteModels(input.routes ?? [], this.catalog);
     if (unknown)
       throw badRequest(unknown.path, `Invalid '${unknown.path}': ${unknown.problem}.`, 'invalid_value');
-  }
-
-  private async exists(id: string): Promise<boolean> {
-    return (await this.registry.get(id)) !== undefined;
   }
 }

@@ -11,6 +11,8 @@ import { POSTGRES_CONTAINER_MIGRATIONS } from './container-migrations.ts';
 import { POSTGRES_FILE_MIGRATIONS } from './file-migrations.ts';
 import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
+import { PostgresRouteHistoryStore } from './postgres-route-history-store.ts';
+import { POSTGRES_ROUTE_HISTORY_MIGRATIONS } from './route-history-migrations.ts';
 import { PostgresFileStore } from './postgres-file-store.ts';
 import { PostgresVectorStoreStore } from './postgres-vector-store-store.ts';
 import { POSTGRES_VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
@@ -61,6 +63,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     await migratePostgres(db.pool, 'files', POSTGRES_FILE_MIGRATIONS);
     await migratePostgres(db.pool, 'vector_stores', POSTGRES_VECTOR_STORE_MIGRATIONS);
     await migratePostgres(db.pool, 'batches', BATCH_MIGRATIONS);
+    await migratePostgres(db.pool, 'route_history', POSTGRES_ROUTE_HISTORY_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -69,6 +72,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   const instance = options.instance ?? newInstanceId();
   const clock = options.clock ?? Date.now;
   const responses = new PostgresResponseStore(db, clock, instance);
+  const routes = new PostgresRouteHistoryStore(db);
   return {
     instance,
     instances: new PostgresInstanceStore(db),
@@ -80,7 +84,8 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     files: new PostgresFileStore(db, clock),
     vectorStores: new PostgresVectorStoreStore(db, clock, instance),
     keys: new PostgresKeyStore(db),
-    gateways: new PostgresGatewayStore(db),
+    gateways: new PostgresGatewayStore(db, routes),
+    routes,
     logs: new PostgresLogStore(db),
     cache: new PostgresCacheStore(db),
     async close() {

@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { GatewaySettings } from '../api/gateway-settings.ts';
-import type { GatewayStore } from './gateway-store.ts';
+import type { GatewayPut, GatewayStore } from './gateway-store.ts';
 import type { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { migrate, type Migration } from './sqlite-migrations.ts';
+import type { SqliteRouteHistoryStore } from './sqlite-route-history-store.ts';
 import { StatementCache } from './statement-cache.ts';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -13,15 +14,20 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Gateways on SQLite; writes go through the group commit (`commits`), synced off the event loop. */
+/**
+ * Gateways on SQLite; writes go through the group commit (`commits`), synced off the event loop,
+ * each with its routes' history (`routes`) in the same transaction.
+ */
 export class SqliteGatewayStore implements GatewayStore {
   readonly #sql: StatementCache;
   readonly #commits: SqliteGroupCommit;
+  readonly #routes: SqliteRouteHistoryStore;
 
-  constructor(db: Database, commits: SqliteGroupCommit) {
+  constructor(db: Database, commits: SqliteGroupCommit, routes: SqliteRouteHistoryStore) {
     migrate(db, 'gateways', MIGRATIONS);
     this.#sql = new StatementCache(db);
     this.#commits = commits;
+    this.#routes = routes;
   }
 
   async list(): Promise<GatewaySettings[]> {
@@ -37,18 +43,40 @@ export class SqliteGatewayStore implements GatewayStore {
     return row && (JSON.parse(row.settings_json) as GatewaySettings);
   }
 
-  async put(settings: GatewaySettings): Promise<void> {
-    await this.#commits.write(() =>
-      this.#sql
-        .get(
-          `INSERT INTO gateways (id, settings_json) VALUES (?, ?)
-           ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json`,
-        )
-        .run(settings.id, JSON.stringify(settings)),
-    );
+  async put(settings: GatewaySettings, options: GatewayPut = {}): Promise<boolean> {
+    const json = JSON.stringify(settings);
+    return this.#commits.write(() => {
+      const { expected } = options;
+      const written =
+        expected === undefined
+          ? this.#sql
+              .get(
+                `INSERT INTO gateways (id, settings_json) VALUES (?, ?)
+                 ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json`,
+              )
+              .run(settings.id, json)
+          : expected === null
+            ? this.#sql
+                .get(`INSERT INTO gateways (id, settings_json) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`)
+                .run(settings.id, json)
+            : this.#sql
+                .get(`UPDATE gateways SET settings_json = ? WHERE id = ? AND settings_json = ?`)
+                .run(json, settings.id, JSON.stringify(expected));
+      if (written.changes === 0) return false;
+      this.#routes.record(
+        settings.id,
+        settings.routes ?? [],
+        options.deploy ?? new Map(),
+        settings.updatedAt,
+      );
+      return true;
+    });
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#commits.write(() => this.#sql.get(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0);
+    return this.#commits.write(() => {
+      this.#routes.forget(id);
+      return this.#sql.get(`DELETE FROM gateways WHERE id = ?`).run(id).changes > 0;
+    });
   }
 }

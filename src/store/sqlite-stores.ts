@@ -8,6 +8,7 @@ import { SqliteConversationStore } from './sqlite-conversation-store.ts';
 import { SqliteFileStore } from './sqlite-file-store.ts';
 import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
+import { SqliteRouteHistoryStore } from './sqlite-route-history-store.ts';
 import { SqliteGroupCommit, walFile } from './sqlite-group-commit.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -35,6 +36,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     // Instances first: the responses store's recovery reads their leases.
     const instances = new SqliteInstanceStore(db, commits);
     const responses = new SqliteResponseStore(db, clock, instance, commits);
+    const routes = new SqliteRouteHistoryStore(db, commits);
     return {
       instance,
       instances,
@@ -46,7 +48,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       files: new SqliteFileStore(db, clock, commits),
       vectorStores: new SqliteVectorStoreStore(db, clock, commits, instance),
       keys: new SqliteKeyStore(db, commits),
-      gateways: new SqliteGatewayStore(db, commits),
+      gateways: new SqliteGatewayStore(db, commits, routes),
+      routes,
       logs: new SqliteLogStore(db, commits),
       cache: new SqliteCacheStore(db, commits),
       async close() {

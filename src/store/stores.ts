@@ -1,5 +1,6 @@
 import type { CacheStore } from './cache-store.ts';
 import type { GatewayStore } from './gateway-store.ts';
+import type { RouteHistoryStore } from './route-history-store.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { LogStore } from './log-store.ts';
@@ -19,6 +20,8 @@ export interface Stores {
   responses: ResponseStore;
   keys: KeyStore;
   gateways: GatewayStore;
+  /** Dynamic routes' versions and deployments, written with the gateways' settings. */
+  routes: RouteHistoryStore;
   logs: LogStore;
   cache: CacheStore;
   conversations: ConversationStore;
