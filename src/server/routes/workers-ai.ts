@@ -11,6 +11,7 @@ import { admitGateway } from '../middleware/admit-gateway.ts';
 import { readJson } from '../read-json.ts';
 import { countTokensHandler, messagesHandler } from './anthropic-messages.ts';
 import { chatCompletionHandler } from './chat-completions.ts';
+import { cloudflareDynamicRoutes } from './cloudflare-dynamic-routes.ts';
 import { cloudflareGatewayRoutes } from './cloudflare-gateways.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
@@ -20,7 +21,7 @@ import { createResponseHandler } from './responses.ts';
 /**
  * Cloudflare's REST surfaces under `/client/v4/accounts/:account`: Workers AI's `ai/run`,
  * its OpenAI- and Anthropic-compatible `ai/v1/*`, the model search and schema, and AI Gateway's
- * gateway and log APIs.
+ * gateway, route and log APIs.
  * The account id is accepted as given: Portico has one account, the server itself.
  */
 export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
@@ -70,6 +71,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   });
 
   app.route('/ai-gateway/gateways', cloudflareGatewayRoutes(runtime));
+  cloudflareDynamicRoutes(app, runtime);
   cloudflareLogRoutes(app, runtime);
   return app;
 }
