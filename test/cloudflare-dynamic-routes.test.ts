@@ -208,6 +208,13 @@ for (const [backend, database] of BACKENDS)
       assert.equal(pinned.version.active, 'true');
       const refused = await failure(routes().create('fixed', { account_id, name: 'more', elements: CHEAP }));
       assert.equal(refused.status, 409);
+      const fixed = { account_id, gateway_id: 'fixed' };
+      assert.equal(
+        (await failure(routes().createVersion('pinned', { ...fixed, elements: CHEAP }))).status,
+        409,
+      );
+      assert.equal((await failure(routes().delete('pinned', fixed))).status, 409);
+      assert.equal((await routes().listVersions('pinned', fixed)).data.versions.length, 1);
     });
 
     test('delete: the route is a 404 to requests and to the API; a deleted gateway takes its routes with it', async () => {

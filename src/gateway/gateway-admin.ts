@@ -17,7 +17,7 @@ type Input = z.output<typeof GatewaySettingsInput>;
 /** Tries of a read-modify-write that another writer keeps beating before it gives up (a 409). */
 const WRITE_TRIES = 8;
 
-function readOnly(id: string): ApiError {
+export function readOnly(id: string): ApiError {
   return new ApiError({
     status: 409,
     type: 'invalid_request_error',

@@ -6,7 +6,7 @@ import { clip, LIMITS } from '../api/limits.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { GatewayStore } from '../store/gateway-store.ts';
 import type { RouteHistoryStore, RouteRecord, RouteVersion } from '../store/route-history-store.ts';
-import type { GatewayAdmin } from './gateway-admin.ts';
+import { readOnly, type GatewayAdmin } from './gateway-admin.ts';
 import { gatewayNotFound, type GatewayRegistry } from './gateway-registry.ts';
 import { unknownElementModels } from './route-models.ts';
 
@@ -95,12 +95,13 @@ export class RouteAdmin {
     return before;
   }
 
-  /** A new version of the route's graph, not deployed. */
+  /** A new version of the route's graph, not deployed (a config file's routes have the file's only). */
   async addVersion(
     gateway: string,
     id: string,
     elements: RouteElement[],
   ): Promise<[ManagedRoute, RouteVersion]> {
+    if (this.registry.isConfigured(gateway)) throw readOnly(gateway);
     this.checkModels(elements);
     await this.get(gateway, id);
     const version = await this.history.addVersion(gateway, id, elements, this.registry.clock());
