@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
 import fc from 'fast-check';
+import Sqlite from 'better-sqlite3';
+import { join } from 'node:path';
 import type { DynamicRoutingCreateParams } from 'cloudflare/resources/ai-gateway/dynamic-routing';
 import { startServer } from '../src/server/start-server.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
-import { freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
+import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
+import { DATABASE_FILE } from '../src/store/sqlite-connection.ts';
 import { scriptedModel } from './support/scripted-provider.ts';
 
 const account_id = '0123456789abcdef0123456789abcdef';
@@ -291,6 +294,26 @@ for (const [backend, database] of BACKENDS)
       } finally {
         await other.close();
       }
+    });
+
+    test('routes stored before they had a history are recorded as deployed when first read', async () => {
+      const tables = ['dynamic_route_deployments', 'dynamic_route_versions', 'dynamic_routes'];
+      if (env.PORTICO_DATABASE_SCHEMA)
+        for (const table of tables) await admin(`DELETE FROM ${env.PORTICO_DATABASE_SCHEMA}.${table}`);
+      else {
+        const db = new Sqlite(join(gateway.dataDir, DATABASE_FILE));
+        for (const table of tables) db.exec(`DELETE FROM ${table}`);
+        db.close();
+      }
+      assert.equal((await gateway.server.runtime.stores.routes.records('shop')).size, 0);
+      const listed = (await routes().list('shop', { account_id })).data.routes;
+      assert.ok(listed.length > 0);
+      for (const route of listed) {
+        assert.equal(route.version.active, 'true');
+        assert.deepEqual(JSON.parse(route.version.data), route.elements);
+      }
+      const params = { account_id, gateway_id: 'shop' };
+      assert.equal((await routes().listDeployments(listed[0]!.id, params)).data.deployments.length, 1);
     });
 
     test('malformed bodies are a 4xx in the envelope, never a 500', async () => {
