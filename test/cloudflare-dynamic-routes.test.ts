@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import Sqlite from 'better-sqlite3';
 import { join } from 'node:path';
 import type { DynamicRoutingCreateParams } from 'cloudflare/resources/ai-gateway/dynamic-routing';
+import { LIMITS } from '../src/api/limits.ts';
 import { startServer } from '../src/server/start-server.ts';
 import { echoProvider, startGateway, type GatewayUnderTest } from './support/gateway-server.ts';
 import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
@@ -188,6 +189,15 @@ for (const [backend, database] of BACKENDS)
       const taken = await failure(routes().create('shop', { account_id, name: 'helpdesk', elements: SMART }));
       assert.equal(taken.status, 400);
       assert.match(taken.message, /named 'helpdesk'/);
+
+      const full = Array.from({ length: LIMITS.routesPerGateway }, (_, at) => ({
+        name: `r${at}`,
+        elements: SMART,
+      }));
+      assert.equal((await gateway.request('POST', '/v1/gateways', { id: 'full', routes: full })).status, 201);
+      const over = await failure(routes().create('full', { account_id, name: 'one-more', elements: SMART }));
+      assert.equal(over.status, 400);
+      assert.match(over.message, new RegExp(`at most ${LIMITS.routesPerGateway} routes`));
 
       assert.equal((await failure(routes().get('no-such-route', params))).status, 404);
       assert.equal(
