@@ -61,6 +61,13 @@ const ROUTES = [
     properties: { limitType: 'count', key: 'metadata.user', limit: 2, interval: 3600, technique: 'sliding' },
     outputs: { success: to('smart'), fallback: to('cheap') },
   }),
+  // Cloudflare's API schema (its SDK, Terraform) spells the element `rate`, with `window`.
+  twoModels('limited-sdk', {
+    id: 'quota',
+    type: 'rate',
+    properties: { limitType: 'count', key: 'metadata.user', limit: 1, window: 3600 },
+    outputs: { success: to('smart'), fallback: to('cheap') },
+  }),
   twoModels('allowance', {
     id: 'spend',
     type: 'rate_limit',
@@ -240,6 +247,12 @@ describe('dynamic routes', () => {
       'smart answered',
       'another user has a counter of its own',
     );
+    assert.equal((await ask('limited-sdk', user('dee'))).text, 'smart answered');
+    assert.equal(
+      (await ask('limited-sdk', user('dee'))).text,
+      'cheap answered',
+      "the SDK's spelling limits alike",
+    );
   });
 
   test("a cost limit keyed on metadata sends a user to its fallback once the user's requests spent it", async () => {
@@ -382,6 +395,11 @@ describe('dynamic routes through the admin API', () => {
     const byMinutes = await refusal([minutes]);
     assert.equal(byMinutes.param, 'routes[0].elements[1].properties.interval');
     assert.match(byMinutes.message, /whole number of hours/);
+    const both = limited();
+    Object.assign(both.elements[1]!.properties!, { window: 60 });
+    const twice = await refusal([both]);
+    assert.equal(twice.param, 'routes[0].elements[1].properties.window');
+    assert.match(twice.message, /interval or as window/);
 
     assert.equal((await refusal([tiers(), tiers()])).param, 'routes[1].name');
   });

@@ -43,10 +43,15 @@ const Percentage = z.strictObject({
 
 /** Seconds in an hour: a cost limit's window is counted in the spend table's hourly buckets. */
 const HOUR_S = 3600;
+const Seconds = z.int('must be a whole number of seconds').positive('must be positive');
 
+/**
+ * Cloudflare's docs write this element `rate_limit` with `interval`; its API's own schema (and
+ * so its SDK and Terraform) `rate` with `window`. Both are read, and kept as written.
+ */
 const RateLimitElement = z.strictObject({
   id: ElementId,
-  type: z.literal('rate_limit'),
+  type: z.enum(['rate_limit', 'rate']),
   properties: z
     .strictObject({
       /** `count`: requests; `cost`: US dollars spent by the requests that passed this element. */
@@ -54,17 +59,25 @@ const RateLimitElement = z.strictObject({
       /** The request field whose value has its own counter (`metadata.user_id`); none: one for the route. */
       key: z.string().min(1).max(128).optional(),
       limit: z.number('must be a number').positive('must be positive'),
-      /** Seconds. */
-      interval: z.int('must be a whole number of seconds').positive('must be positive'),
+      /** Seconds; `window` is its other spelling. */
+      interval: Seconds.optional(),
+      window: Seconds.optional(),
       technique: z.enum(['fixed', 'sliding'], "must be 'fixed' or 'sliding'").default('fixed'),
     })
     .superRefine((properties, ctx) => {
-      if (properties.limitType === 'count' && !Number.isInteger(properties.limit))
-        ctx.addIssue({ code: 'custom', path: ['limit'], message: 'must be a whole number of requests' });
-      if (properties.limitType === 'cost' && properties.interval % HOUR_S !== 0)
+      const { interval, window } = properties;
+      if ((interval === undefined) === (window === undefined))
         ctx.addIssue({
           code: 'custom',
-          path: ['interval'],
+          path: [interval === undefined ? 'interval' : 'window'],
+          message: 'a rate limit takes its time window as interval or as window (seconds), one of them',
+        });
+      if (properties.limitType === 'count' && !Number.isInteger(properties.limit))
+        ctx.addIssue({ code: 'custom', path: ['limit'], message: 'must be a whole number of requests' });
+      if (properties.limitType === 'cost' && (interval ?? window ?? 0) % HOUR_S !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: [interval === undefined ? 'window' : 'interval'],
           message:
             'a cost limit is counted in hourly buckets: its interval must be a whole number of hours (3600, 86400, ...)',
         });
@@ -100,7 +113,8 @@ const RouteElement = z.discriminatedUnion(
   'type',
   [Start, Conditional, Percentage, RateLimitElement, ModelElement, End],
   {
-    error: "type must be one of 'start', 'conditional', 'percentage', 'rate_limit', 'model', 'end'",
+    error:
+      "type must be one of 'start', 'conditional', 'percentage', 'rate_limit' (or 'rate'), 'model', 'end'",
   },
 );
 export type RouteElement = z.output<typeof RouteElement>;

@@ -131,9 +131,10 @@ export async function* routeCandidates(
       case 'percentage':
         element = follow(drawn(element.outputs, deps.random()));
         break;
-      case 'rate_limit': {
-        const { key, limit, interval, technique, limitType } = element.properties;
-        const rule: RateLimit = { limit, periodMs: interval * 1000, technique };
+      case 'rate_limit':
+      case 'rate': {
+        const { key, limit, interval, window, technique, limitType } = element.properties;
+        const rule: RateLimit = { limit, periodMs: (interval ?? window!) * 1000, technique };
         const counter = `route:${gateway.id}:${route.name}:${element.id}:${key === undefined ? '' : String(read(key) ?? '')}`;
         const decision =
           limitType === 'cost'
