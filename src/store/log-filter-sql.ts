@@ -127,6 +127,27 @@ export function entrySpendScopes(entry: LogEntry): string[] {
   return scopes;
 }
 
+/**
+ * What a batch adds to the spend table: each entry's cost to each of its scopes' hourly bucket,
+ * summed so that a batch adds to a bucket once (one row each, as a multi-row upsert needs).
+ */
+export function spendAdditions(
+  entries: Iterable<LogEntry>,
+): Array<{ scope: string; bucket: number; cost: number }> {
+  const spend = new Map<string, { scope: string; bucket: number; cost: number }>();
+  for (const entry of entries) {
+    if (entry.cost <= 0) continue;
+    const bucket = spendBucket(entry.createdAt);
+    for (const scope of entrySpendScopes(entry)) {
+      const key = `${scope}\n${bucket}`;
+      const sum = spend.get(key);
+      if (sum) sum.cost += entry.cost;
+      else spend.set(key, { scope, bucket, cost: entry.cost });
+    }
+  }
+  return [...spend.values()];
+}
+
 /** Spend is counted in hourly buckets: a window starts at most an hour early. */
 export const SPEND_BUCKET_MS = 3_600_000;
 

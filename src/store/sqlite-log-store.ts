@@ -33,7 +33,7 @@ import {
   logPageSql,
   SPEND_BUCKET_MS,
   spendBucket,
-  entrySpendScopes,
+  spendAdditions,
   spendScopeKey,
   bucketSql,
 } from './log-filter-sql.ts';
@@ -187,26 +187,14 @@ export class SqliteLogStore implements LogStore {
 
   async insert(entries: readonly LogEntry[], unlogged: readonly LogEntry[] = []): Promise<void> {
     await this.#commits.write(() => {
-      // A batch adds to each spend bucket once, not once per entry.
-      const spend = new Map<string, { scope: string; bucket: number; cost: number }>();
-      const add = (scope: string, bucket: number, cost: number) => {
-        const key = `${scope}\n${bucket}`;
-        const sum = spend.get(key);
-        if (sum) sum.cost += cost;
-        else spend.set(key, { scope, bucket, cost });
-      };
       const held = new Map(cappedGateways(entries).map((gateway) => [gateway, this.#held(gateway)]));
       const { kept, added, excess } = limitBatch(entries, held, PRUNE_ROWS_PER_WRITE);
       for (const entry of kept) this.#insertOne(entry);
       for (const [gateway, logs] of added) this.#addLogs.run(gateway, logs);
       for (const [gateway, count] of excess) this.#deleteOldest.run(gateway, count);
       // Every entry adds its cost, kept or past its gateway's cap.
-      for (const entry of [...entries, ...unlogged]) {
-        if (entry.cost <= 0) continue;
-        const bucket = spendBucket(entry.createdAt);
-        for (const scope of entrySpendScopes(entry)) add(scope, bucket, entry.cost);
-      }
-      for (const { scope, bucket, cost } of spend.values()) this.#addSpend.run(scope, bucket, cost);
+      for (const { scope, bucket, cost } of spendAdditions([...entries, ...unlogged]))
+        this.#addSpend.run(scope, bucket, cost);
     });
   }
 
