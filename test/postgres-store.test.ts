@@ -11,6 +11,7 @@ import { silentLogger } from '../src/logger.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore } from './cache-store-contract.ts';
 import { describeGatewayStores } from './gateway-store-contract.ts';
+import { describeLogAnalytics } from './log-analytics-contract.ts';
 import { admin, freshSchema, TEST_DATABASE_URL } from './support/postgres.ts';
 import { postgresUnderTest } from './support/postgres-under-test.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
@@ -20,7 +21,8 @@ const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
 describeResponseStore('postgres', postgresUnderTest);
 
-describeGatewayStores('postgres', async () => {
+/** Fresh postgres stores for each contract test, and how to remove them. */
+const postgresStores = async () => {
   const { schema, drop } = await freshSchema();
   const stores = await openPostgresStores({ url: TEST_DATABASE_URL, schema });
   return {
@@ -30,7 +32,10 @@ describeGatewayStores('postgres', async () => {
       await drop();
     },
   };
-});
+};
+
+describeGatewayStores('postgres', postgresStores);
+describeLogAnalytics('postgres', postgresStores);
 
 describeCacheStore('postgres', async () => {
   const { schema, drop } = await freshSchema();

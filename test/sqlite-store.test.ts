@@ -21,6 +21,7 @@ import { withTurns } from './support/event-loop-turns.ts';
 import { describeResponseStore } from './store-contract.ts';
 import { describeCacheStore } from './cache-store-contract.ts';
 import { describeGatewayStores } from './gateway-store-contract.ts';
+import { describeLogAnalytics } from './log-analytics-contract.ts';
 import { sqliteUnderTest } from './support/sqlite-under-test.ts';
 import { assistantItem, completedFixture, responseFixture, userItem } from './support/store-fixtures.ts';
 
@@ -32,7 +33,8 @@ async function tempDir(): Promise<string> {
 
 describeResponseStore('sqlite', sqliteUnderTest);
 
-describeGatewayStores('sqlite', async () => {
+/** Fresh sqlite stores for each contract test, and how to remove them. */
+const sqliteStores = async () => {
   const dataDir = await tempDir();
   const stores = openSqliteStores({ dataDir });
   return {
@@ -42,7 +44,10 @@ describeGatewayStores('sqlite', async () => {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-});
+};
+
+describeGatewayStores('sqlite', sqliteStores);
+describeLogAnalytics('sqlite', sqliteStores);
 
 describeCacheStore('sqlite', async () => {
   const dataDir = await tempDir();
