@@ -39,6 +39,9 @@ import { operatorFetch } from './tools/network/operator-fetch.ts';
 import { InstanceHeartbeat } from './instance-heartbeat.ts';
 import { openRedisState, type RedisState } from './gateway/open-redis-state.ts';
 import { positiveNumber } from './config/env-number.ts';
+import { ProviderConfigAdmin } from './gateway/provider-config-admin.ts';
+import { ProviderKeys } from './gateway/provider-keys.ts';
+import { SecretBox } from './gateway/secret-box.ts';
 import type { UpstreamPost } from './providers/http/upstream-post.ts';
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -98,6 +101,8 @@ export interface Runtime {
   logger: Logger;
   /** The one way to a model: every entry point runs its requests through it. */
   gateway: Gateway;
+  /** The provider keys stored per gateway (BYOK), for the admin APIs. */
+  providerConfigs: ProviderConfigAdmin;
   /** Browser origins allowed by CORS; undefined: loopback pages only. */
   corsOrigins: string[] | undefined;
   /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
@@ -191,7 +196,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   // Whatever opened before a failure is closed again: a runtime that did not start holds nothing.
   let redis: RedisState | undefined;
   let heartbeat: InstanceHeartbeat;
+  let box: SecretBox;
   try {
+    box = new SecretBox(env, stores.providerConfigs.secretsKeyFile);
     redis = await openRedisState(env, logger);
     heartbeat = await InstanceHeartbeat.start({
       stores,
@@ -249,7 +256,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       vectorStores,
     }),
   });
+  const providerKeys = new ProviderKeys(stores.providerConfigs, box, upstreams.withKey, now);
   const gateway = createGateway({
+    providerKeys,
     catalog,
     stores,
     engineFor: engine,
@@ -260,6 +269,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     newId,
     ...(rateLimiter ? { rateLimiter } : {}),
     ...(redis ? { cache: redis.cache } : {}),
+  });
+
+  const providerConfigs = new ProviderConfigAdmin({
+    store: stores.providerConfigs,
+    box,
+    keys: providerKeys,
+    gateways: gateway.gateways,
+    providerIds: upstreams.providerIds,
+    newId,
+    now,
   });
 
   const settings = options.background ?? {};
@@ -278,6 +297,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     stores,
     logger,
     gateway,
+    providerConfigs,
     corsOrigins: config.corsOrigins,
     work,
     background: background.responses,

@@ -373,12 +373,11 @@ describe('keys, projects and scopes', () => {
       'POST',
       '/v1/responses',
       { model: 'test/echo', input: 'x' },
-      { ...bearer(admin), 'cf-aig-zdr': 'true', 'cf-aig-byok-alias': 'prod', 'cf-aig-no-wholesale': 'true' },
+      { ...bearer(admin), 'cf-aig-zdr': 'true', 'cf-aig-no-wholesale': 'true' },
     );
     assert.equal(billing.status, 200);
     const warned = billing.headers.get('x-portico-warnings') ?? '';
     assert.match(warned, /cf-aig-zdr: ignored/);
-    assert.match(warned, /cf-aig-byok-alias: ignored/);
     assert.doesNotMatch(warned, /no-wholesale/, 'always satisfied: nothing to warn of');
   });
 

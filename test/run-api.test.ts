@@ -58,7 +58,7 @@ describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
       result: { response: 'echo: hello', usage: json.result && (json.result as Json).usage },
       model: ECHO_MODEL,
       provider: 'echo',
-      usedBYOKKey: true,
+      usedBYOKKey: false,
     });
     const usage = (json.result as Json).usage as Json;
     assert.equal(typeof usage.total_tokens, 'number');

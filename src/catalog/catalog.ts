@@ -3,6 +3,9 @@ import { clip } from '../api/limits.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { CatalogModel } from './catalog-model.ts';
 
+/** The provider to use for a model instead of the catalog's; undefined: the catalog's. */
+export type StoredKeyProvider = (model: CatalogModel) => Provider | undefined;
+
 export interface ResolvedModel {
   model: CatalogModel;
   provider: Provider;
@@ -50,10 +53,14 @@ export class Catalog {
     return this.list().filter((model) => this.providers.has(model.provider));
   }
 
-  /** The model and its provider, or a 404 for an unknown model / a 400 naming what to configure. */
-  resolve(id: string): ResolvedModel {
+  /**
+   * The model and its provider, or a 404 for an unknown model / a 400 naming what to configure.
+   * `storedKeyProvider` may answer a provider of its own first (one built with a provider key
+   * stored for the request's gateway), so a provider without a key of its own serves there.
+   */
+  resolve(id: string, storedKeyProvider?: StoredKeyProvider): ResolvedModel {
     const model = this.known(id);
-    const provider = this.providers.get(model.provider);
+    const provider = storedKeyProvider?.(model) ?? this.providers.get(model.provider);
     if (!provider) {
       const why =
         this.unavailable.get(model.provider) ?? `the provider '${model.provider}' is not configured`;

@@ -1,5 +1,5 @@
 import type { Item } from '../api/items.ts';
-import type { Catalog } from '../catalog/catalog.ts';
+import type { Catalog, StoredKeyProvider } from '../catalog/catalog.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
 import type { Logger } from '../logger.ts';
 import type { Provider } from '../providers/provider.ts';
@@ -37,6 +37,12 @@ export interface EngineContext {
    * not change (`countInputTokens`, `compact`, `unsupported`).
    */
   wrapProvider?(provider: Provider, model: CatalogModel): Provider;
+  /**
+   * The provider to use for `model` instead of the catalog's (one built with a provider key
+   * stored for the gateway); undefined: the catalog's. Consulted before the catalog refuses a
+   * model whose provider has no key of its own.
+   */
+  storedKeyProvider?: StoredKeyProvider;
   /**
    * The context behind a `previous_response_id` that the store may not hold (WebSocket mode's
    * connection-local cache of `store: false` responses): consulted before the store; undefined

@@ -7,9 +7,9 @@ import type { EngineContext } from './engine-context.ts';
  */
 export function resolveModel(
   id: string,
-  ctx: Pick<EngineContext, 'catalog' | 'wrapProvider'>,
+  ctx: Pick<EngineContext, 'catalog' | 'wrapProvider' | 'storedKeyProvider'>,
 ): ResolvedModel {
-  const resolved = ctx.catalog.resolve(id);
+  const resolved = ctx.catalog.resolve(id, ctx.storedKeyProvider);
   if (!ctx.wrapProvider) return resolved;
   return { model: resolved.model, provider: ctx.wrapProvider(resolved.provider, resolved.model) };
 }

@@ -39,6 +39,8 @@ import { resolveGateway } from './resolve-gateway.ts';
 import { retryAndFallback } from './retry-and-fallback.ts';
 import { runEngine } from './run-engine.ts';
 import { spendLimit } from './spend-limit.ts';
+import type { ProviderKeys } from './provider-keys.ts';
+import { storedKeys, type StoredKeyProvider } from './stored-keys.ts';
 import { checkSpendRules } from './spend-rules.ts';
 
 const HOUR_MS = 3_600_000;
@@ -62,6 +64,8 @@ export interface GatewayDeps {
   random?: () => number;
   /** Where answers are cached; default the database's (`stores.cache`). */
   cache?: CacheStore;
+  /** Provider keys stored per gateway (BYOK); without them every provider uses its configured key. */
+  providerKeys?: ProviderKeys;
 }
 
 /** The one way to a model: every entry point hands its request to `run`. */
@@ -79,7 +83,7 @@ export interface Gateway {
    */
   operate<T>(
     call: GatewayCall,
-    work: (principal: Principal) => Promise<OperationResult<T>>,
+    work: (principal: Principal, storedKeys: StoredKeyProvider | undefined) => Promise<OperationResult<T>>,
     /** What the operation sends the model, read first by the gateway's request checks (DLP, Guardrails). */
     scanned?: ScannedText[],
   ): Promise<OperationAnswer<T>>;
@@ -105,7 +109,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const keyCheck = { keys, now };
   const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
   const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
-  const limits = [authorizeModel, rateLimit(limiter, now), spendLimit(stores.logs, now)];
+  const limits = [
+    authorizeModel,
+    rateLimit(limiter, now),
+    ...(deps.providerKeys ? [storedKeys(deps.providerKeys, limiter, now)] : []),
+    spendLimit(stores.logs, now),
+  ];
   const spendDeps = { catalog, spent: stores.logs.spend.bind(stores.logs), now };
   const logDeps = { writer, metrics, catalog, now };
   const policies = [dlpPolicy, guardrailsPolicy({ engineFor: deps.engineFor, catalog, now })];
@@ -189,7 +198,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           spendDeps,
         );
         const flagged = scanned?.length ? await scanRequestTexts(ctx, policies, scanned) : {};
-        const result = await work(principal);
+        const result = await work(principal, ctx.storedKeys);
         if (ruled.length) (ctx.trace.spendScopes ??= []).push(...ruled);
         return Object.keys(flagged).length
           ? { ...result, headers: { ...result.headers, ...flagged } }

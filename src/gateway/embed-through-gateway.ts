@@ -30,8 +30,8 @@ export function embedThroughGateway<T>(
   );
   return runtime.gateway.operate(
     call,
-    async () => {
-      const result = await runtime.embedder.embed(request, call.signal);
+    async (_principal, storedKeys) => {
+      const result = await runtime.embedder.embed(request, call.signal, storedKeys);
       const tokens = result.inputTokens;
       return {
         value: render(result),

@@ -5,10 +5,11 @@ import type { CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { CachedAnswer } from '../store/cache-store.ts';
-import type { DlpRecord, GuardrailEvaluation, SpendScope } from '../store/log-store.ts';
+import type { DlpRecord, GuardrailEvaluation, ProviderConfigUse, SpendScope } from '../store/log-store.ts';
 import type { Owner } from '../store/owner.ts';
 import type { Principal } from './principal.ts';
 import type { RequestOptions } from './request-options.ts';
+import type { StoredKeyProvider } from './stored-keys.ts';
 
 export type Credentials =
   /** The binding and the CLI: pre-authenticated, as a Workers AI binding is by its account. */
@@ -80,6 +81,8 @@ export interface GatewayCall {
   resume?: { response: ResponseObject; sequence: number };
   /** WebSocket mode's connection-local cache of `store: false` responses, for `previous_response_id`. */
   previousItems?(id: string): Promise<Item[] | undefined>;
+  /** Set by the gateway once a provider key stored for the gateway (BYOK) served a model call. */
+  storedKeyUsed?: boolean;
 }
 
 export interface GatewayAnswer {
@@ -120,6 +123,8 @@ export interface Trace {
   /** What the content policies found, for the log entry. */
   dlp?: DlpRecord;
   guardrails?: GuardrailEvaluation[];
+  /** The stored provider key (BYOK) that the last model call used: its config, never its secret. */
+  providerConfig?: ProviderConfigUse;
 }
 
 /** One call's state on its way down the pipeline; each layer fills what it owns. */
@@ -138,6 +143,8 @@ export interface GatewayContext {
    * how the response ended here (see RunOptions `deferRecord`), for that layer to keep or drop.
    */
   heldRecord?: HeldRecord;
+  /** Providers built with the gateway's stored keys (stored-keys.ts), over the catalog's. */
+  storedKeys?: StoredKeyProvider;
   /** The retry layer's instructions to the engine: what this attempt runs. */
   attempt?: { request: CreateResponseRequest; signal: AbortSignal };
   trace: Trace;

@@ -47,6 +47,7 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
     score: entry.score,
     dlp: entry.dlp ?? null,
     guardrails: entry.guardrails ?? [],
+    provider_config: entry.providerConfig ?? null,
     ...(withBodies
       ? { request: entry.requestBody, response: entry.responseBody, events: entry.timeline }
       : {}),

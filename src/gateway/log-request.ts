@@ -263,5 +263,6 @@ function buildEntry(
     ...(gateway.logLimit ? { logLimit: gateway.logLimit } : {}),
     ...(ctx.trace.dlp ? { dlp: ctx.trace.dlp } : {}),
     ...(ctx.trace.guardrails ? { guardrails: ctx.trace.guardrails } : {}),
+    ...(ctx.trace.providerConfig ? { providerConfig: ctx.trace.providerConfig } : {}),
   };
 }

@@ -50,7 +50,6 @@ const UNSERVED_HEADERS: ReadonlyArray<[string, string]> = [
     'cf-aig-zdr',
     "ignored: a provider's data retention is a term of the account its key belongs to; what Portico keeps follows store, cf-aig-collect-log-payload and the log retention",
   ],
-  ['cf-aig-byok-alias', 'ignored: Portico sends each provider the one key its config names'],
 ];
 
 /**
@@ -75,6 +74,7 @@ export function optionsFromHeaders(headers: HeaderReader, warnings: string[]): R
     maxAttempts: read(headers, ['cf-aig-max-attempts'], OptionValues.maxAttempts, asNumber),
     retryDelayMs: read(headers, ['cf-aig-retry-delay'], OptionValues.retryDelayMs, asNumber),
     backoff: read(headers, ['cf-aig-backoff'], OptionValues.backoff, asText),
+    byokAlias: read(headers, ['cf-aig-byok-alias'], OptionValues.byokAlias, asText),
   });
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKOFFS, CacheTtl, MAX_RETRY_DELAY_MS, type Backoff } from '../api/gateway-settings.ts';
+import { PROVIDER_CONFIG_ALIAS } from '../api/provider-configs.ts';
 import { MAX_ATTEMPTS, MAX_METADATA_ENTRIES, MAX_METADATA_VALUE_LENGTH } from '../api/limits.ts';
 
 export const MAX_EVENT_ID_LENGTH = 256;
@@ -35,6 +36,8 @@ export interface RequestOptions {
   maxAttempts?: number;
   retryDelayMs?: number;
   backoff?: Backoff;
+  /** Which stored provider key to use (`cf-aig-byok-alias`): the alias of one of the gateway's provider configs. */
+  byokAlias?: string;
 }
 
 /** The checks both spellings share; `name` is what a client wrote (a header or an option). */
@@ -58,6 +61,7 @@ export const OptionValues = {
     .min(0, 'must not be negative')
     .max(MAX_RETRY_DELAY_MS, `at most ${MAX_RETRY_DELAY_MS} ms`),
   backoff: z.enum(BACKOFFS, `must be one of ${BACKOFFS.join(', ')}`),
+  byokAlias: PROVIDER_CONFIG_ALIAS,
   metadata: z.record(
     z.string().min(1).max(64, 'keys are at most 64 characters'),
     z.union(

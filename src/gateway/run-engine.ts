@@ -15,6 +15,7 @@ export function runEngine(engineFor: (owner: Owner) => EngineContext): Layer {
     const engine: EngineContext = {
       ...engineFor(principal.project),
       ...(ctx.call.previousItems ? { previousItems: ctx.call.previousItems } : {}),
+      ...(ctx.storedKeys ? { storedKeyProvider: ctx.storedKeys } : {}),
       ...(replay
         ? { wrapProvider: (provider) => replayingProvider(provider, replay) }
         : recorder

@@ -17,6 +17,13 @@ export interface Upstreams {
   models: CatalogModel[];
   /** For each provider that models refer to but that cannot be built: what to set. */
   unavailable: Map<string, string>;
+  /** The configured and well-known proxied providers' ids: those a gateway may store a key for. */
+  providerIds: ReadonlySet<string>;
+  /**
+   * Provider `id` built as its config says but with `apiKey` (a key stored for a gateway) in
+   * place of its configured one; undefined when no such provider is configured.
+   */
+  withKey(id: string, apiKey: string): Built | undefined;
 }
 
 export interface UpstreamDeps {
@@ -27,7 +34,7 @@ export interface UpstreamDeps {
   logger?: Logger;
 }
 
-type Built = { provider: Provider } | { missing: string };
+export type Built = { provider: Provider } | { missing: string };
 
 /** "set OPENAI_API_KEY", or how to name a variable when the file names none. */
 function keyHint(config: ProviderConfig): string {
@@ -35,8 +42,9 @@ function keyHint(config: ProviderConfig): string {
   return `set ${config.declaredAt ?? `providers.${config.id}`}.api_key_env to the environment variable that holds it`;
 }
 
-function build(config: ProviderConfig, deps: UpstreamDeps): Built {
-  const apiKey = config.apiKeyEnv ? deps.env[config.apiKeyEnv]?.trim() || undefined : undefined;
+function build(config: ProviderConfig, deps: UpstreamDeps, storedKey?: string): Built {
+  const apiKey =
+    storedKey ?? (config.apiKeyEnv ? deps.env[config.apiKeyEnv]?.trim() || undefined : undefined);
   // A named key variable must be set; without one only servers that take no key can work.
   const needsKey =
     config.apiKeyEnv !== undefined || config.type === 'anthropic' || config.type === 'workers-ai';
@@ -94,5 +102,14 @@ export function createUpstreams(config: PorticoConfig, deps: UpstreamDeps): Upst
     if ('provider' in built) providers.set(provider.id, built.provider);
     else if (referenced.has(provider.id)) unavailable.set(provider.id, built.missing);
   }
-  return { providers, models: [...config.models], unavailable };
+  return {
+    providers,
+    models: [...config.models],
+    unavailable,
+    providerIds: new Set(config.providers.keys()),
+    withKey(id, apiKey) {
+      const provider = config.providers.get(id);
+      return provider && build(provider, deps, apiKey);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { badRequest } from '../api/errors.ts';
 import { clip } from '../api/limits.ts';
 import type { CatalogModel } from '../catalog/catalog-model.ts';
-import type { Catalog } from '../catalog/catalog.ts';
+import type { Catalog, StoredKeyProvider } from '../catalog/catalog.ts';
 import type { EmbeddingRequest, EmbeddingResult, Provider } from '../providers/provider.ts';
 
 /** Inputs sent to a provider in one call when embedding a file's chunks. */
@@ -21,8 +21,12 @@ export class Embedder {
   ) {}
 
   /** The model and its provider, or a 404 / 400 naming `param` when it cannot embed. */
-  resolve(id: string, param = 'model'): { model: CatalogModel; provider: EmbeddingProvider } {
-    const { model, provider } = this.catalog.resolve(id);
+  resolve(
+    id: string,
+    param = 'model',
+    storedKeyProvider?: StoredKeyProvider,
+  ): { model: CatalogModel; provider: EmbeddingProvider } {
+    const { model, provider } = this.catalog.resolve(id, storedKeyProvider);
     if ((model.task !== 'Text Embeddings' && model.proxied) || !provider.embed)
       throw badRequest(
         param,
@@ -35,8 +39,10 @@ export class Embedder {
   embed(
     request: Omit<EmbeddingRequest, 'model'> & { model: string },
     signal: AbortSignal,
+    /** Providers built with the gateway's stored keys, over the catalog's. */
+    storedKeyProvider?: StoredKeyProvider,
   ): Promise<EmbeddingResult> {
-    const { model, provider } = this.resolve(request.model);
+    const { model, provider } = this.resolve(request.model, 'model', storedKeyProvider);
     return provider.embed({ ...request, model }, signal);
   }
 

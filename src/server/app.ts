@@ -14,6 +14,7 @@ import { countWork } from './middleware/count-work.ts';
 import { requestId } from './middleware/request-id.ts';
 import { setAnswerHeader } from './send-answer.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { providerConfigRoutes } from './routes/provider-configs.ts';
 import { messagesRoutes } from './routes/anthropic-messages.ts';
 import { aiGatewayRoutes } from './routes/ai-gateway.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
@@ -55,6 +56,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   v1.route('/', modelsRoutes(runtime));
   v1.route('/', logsRoutes(runtime));
   v1.route('/', adminRoutes(runtime));
+  v1.route('/', providerConfigRoutes(runtime));
   return v1;
 }
 

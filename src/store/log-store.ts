@@ -40,6 +40,12 @@ export interface GuardrailEvaluation {
   durationMs: number;
 }
 
+/** Which stored provider key (BYOK) served a request: its config's id and alias, never the secret. */
+export interface ProviderConfigUse {
+  id: string;
+  alias: string;
+}
+
 /** One request through a gateway, as logged. Tokens and cost are those of the answer that was served. */
 export interface LogEntry {
   id: string;
@@ -99,6 +105,8 @@ export interface LogEntry {
   dlp?: DlpRecord;
   /** Every Guardrails evaluation; absent when none ran. */
   guardrails?: GuardrailEvaluation[];
+  /** The stored provider key that served it; absent when the provider's configured key did. */
+  providerConfig?: ProviderConfigUse;
 }
 
 export interface LogFilter {

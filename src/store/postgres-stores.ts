@@ -13,6 +13,8 @@ import { POSTGRES_GATEWAY_MIGRATIONS } from './postgres-gateway-migrations.ts';
 import { PostgresGatewayStore } from './postgres-gateway-store.ts';
 import { PostgresRouteHistoryStore } from './postgres-route-history-store.ts';
 import { POSTGRES_ROUTE_HISTORY_MIGRATIONS } from './route-history-migrations.ts';
+import { PostgresProviderConfigStore } from './postgres-provider-config-store.ts';
+import { POSTGRES_PROVIDER_CONFIG_MIGRATIONS } from './provider-config-migrations.ts';
 import { PostgresFileStore } from './postgres-file-store.ts';
 import { PostgresVectorStoreStore } from './postgres-vector-store-store.ts';
 import { POSTGRES_VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
@@ -64,6 +66,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     await migratePostgres(db.pool, 'vector_stores', POSTGRES_VECTOR_STORE_MIGRATIONS);
     await migratePostgres(db.pool, 'batches', BATCH_MIGRATIONS);
     await migratePostgres(db.pool, 'route_history', POSTGRES_ROUTE_HISTORY_MIGRATIONS);
+    await migratePostgres(db.pool, 'provider_configs', POSTGRES_PROVIDER_CONFIG_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -86,6 +89,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db, routes),
     routes,
+    providerConfigs: new PostgresProviderConfigStore(db),
     logs: new PostgresLogStore(db),
     cache: new PostgresCacheStore(db),
     async close() {

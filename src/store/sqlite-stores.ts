@@ -9,6 +9,8 @@ import { SqliteFileStore } from './sqlite-file-store.ts';
 import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { SqliteRouteHistoryStore } from './sqlite-route-history-store.ts';
+import { SqliteProviderConfigStore } from './sqlite-provider-config-store.ts';
+import { SECRETS_KEY_FILE } from './provider-config-store.ts';
 import { SqliteGroupCommit, walFile } from './sqlite-group-commit.ts';
 import { newInstanceId } from './instance-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -50,6 +52,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       keys: new SqliteKeyStore(db, commits),
       gateways: new SqliteGatewayStore(db, commits, routes),
       routes,
+      providerConfigs: new SqliteProviderConfigStore(db, commits, join(options.dataDir, SECRETS_KEY_FILE)),
       logs: new SqliteLogStore(db, commits),
       cache: new SqliteCacheStore(db, commits),
       async close() {

@@ -10,6 +10,7 @@ import type { ContainerStore } from './container-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { FileStore } from './file-store.ts';
 import type { VectorStoreStore } from './vector-store-store.ts';
+import type { ProviderConfigStore } from './provider-config-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
@@ -22,6 +23,8 @@ export interface Stores {
   gateways: GatewayStore;
   /** Dynamic routes' versions and deployments, written with the gateways' settings. */
   routes: RouteHistoryStore;
+  /** Provider keys stored per gateway (BYOK), their secrets sealed. */
+  providerConfigs: ProviderConfigStore;
   logs: LogStore;
   cache: CacheStore;
   conversations: ConversationStore;

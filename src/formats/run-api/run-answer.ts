@@ -7,16 +7,15 @@ import { failedResponseError } from '../failed-response-error.ts';
 import { toRunResult } from '../workers-ai/run-output.ts';
 
 /**
- * Who serves `model`: its provider, and whether Portico sent it a provider key of its own
- * (`usedBYOKKey`: a proxied model runs on the key the config holds, as Cloudflare's key store
- * holds a BYOK key; a local model needs none). A model since removed from the config keeps its
- * id's provider part.
+ * Who serves `model`: its provider, and whether a provider key stored for the gateway served it
+ * (`usedBYOKKey`, Cloudflare's BYOK: false when the provider's configured key did, or no key was
+ * needed). A model since removed from the config keeps its id's provider part.
  */
-export function runServer(id: string, model: CatalogModel | undefined): RunServer {
+export function runServer(id: string, model: CatalogModel | undefined, usedStoredKey = false): RunServer {
   return {
     model: id,
     provider: model?.provider ?? id.split('/')[0] ?? id,
-    usedBYOKKey: model?.proxied ?? false,
+    usedBYOKKey: usedStoredKey,
   };
 }
 

@@ -16,6 +16,12 @@ import type { Runtime } from '../../runtime.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../read-json.ts';
 
+/** Cloudflare's gateway APIs (gateways, provider configs) are for admin keys. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => (
+  requireAdmin(c.get('principal')),
+  next()
+);
+
 /**
  * Cloudflare's gateway API (`aiGateway.create`, `list`, `get`, `update`, `delete` of its SDK,
  * its Terraform and Pulumi resources) under `/client/v4/accounts/:account/ai-gateway/gateways`:
@@ -31,9 +37,8 @@ export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
     return settings;
   };
   // On these paths only: the log API below them (…/:gateway/logs) takes project keys.
-  const admin: MiddlewareHandler<AppEnv> = async (c, next) => (requireAdmin(c.get('principal')), next());
-  app.use('/', admin);
-  app.use('/:id', admin);
+  app.use('/', adminOnly);
+  app.use('/:id', adminOnly);
 
   app.get('/', async (c) => {
     const query = parseBody(CloudflareGatewayListQuery, c.req.query());

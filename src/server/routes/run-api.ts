@@ -78,22 +78,24 @@ export function runApi(runtime: Runtime) {
     const parsed = inputs.kind === 'generation' ? inputs.parsed : modelStep(model.id);
     const { call, abort } = httpCall(c, [parsed], body, { modelFallbacks: false });
     call.options.skipCache = true;
+    // Known once the model was called: whether a key stored for the gateway served it.
+    const served = () => ({ ...server, usedBYOKKey: call.storedKeyUsed === true });
     try {
       if (inputs.kind === 'embedding') {
         const answer = await embedThroughGateway(runtime, call, inputs.request, runEmbeddingOutput);
-        return sendJson(c, { state: 'Completed', result: answer.value, ...server }, 200, answer.headers);
+        return sendJson(c, { state: 'Completed', result: answer.value, ...served() }, 200, answer.headers);
       }
       const answer = await runtime.gateway.run(call);
       const result = await answerBody(parsed, answer.events, abort);
       return sendJson(
         c,
-        { state: 'Completed', result: 'json' in result ? result.json : null, ...server },
+        { state: 'Completed', result: 'json' in result ? result.json : null, ...served() },
         200,
         answer.headers,
       );
     } catch (thrown) {
       const error = toApiError(thrown);
-      return sendJson(c, failedRun(error, server), error.status, {});
+      return sendJson(c, failedRun(error, served()), error.status, {});
     }
   };
 

@@ -16,6 +16,7 @@ import { cloudflareGatewayRoutes } from './cloudflare-gateways.ts';
 import { workersAiRun } from './workers-ai-run.ts';
 import { embeddingsHandler } from './embeddings.ts';
 import { cloudflareLogRoutes } from './cloudflare-logs.ts';
+import { cloudflareProviderConfigRoutes } from './cloudflare-provider-configs.ts';
 import { createResponseHandler } from './responses.ts';
 
 /**
@@ -73,5 +74,6 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.route('/ai-gateway/gateways', cloudflareGatewayRoutes(runtime));
   cloudflareDynamicRoutes(app, runtime);
   cloudflareLogRoutes(app, runtime);
+  cloudflareProviderConfigRoutes(app, runtime);
   return app;
 }
