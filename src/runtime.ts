@@ -2,7 +2,7 @@ import { delimiter, resolve } from 'node:path';
 import type { CompactRequest } from './api/compact.ts';
 import type { CreateResponseRequest } from './api/request.ts';
 import type { CatalogModel } from './catalog/catalog-model.ts';
-import { Catalog } from './catalog/catalog.ts';
+import { Catalog, type StoredKeyProvider } from './catalog/catalog.ts';
 import { withAliases } from './catalog/with-aliases.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { BackgroundResponses } from './background/background-responses.ts';
@@ -116,9 +116,18 @@ export interface Runtime {
     request: CreateResponseRequest,
     owner: Owner,
     signal: AbortSignal,
+    storedKeys?: StoredKeyProvider,
   ): Promise<{ object: 'response.input_tokens'; input_tokens: number }>;
-  /** Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`). */
-  compact(request: CompactRequest, owner: Owner, signal: AbortSignal): Promise<CompactResource>;
+  /**
+   * Compacts a request's context into one `compaction` item (`POST /v1/responses/compact`).
+   * `storedKeys`: the providers built with the gateway's stored keys (gateway.operate's).
+   */
+  compact(
+    request: CompactRequest,
+    owner: Owner,
+    signal: AbortSignal,
+    storedKeys?: StoredKeyProvider,
+  ): Promise<CompactResource>;
   /** Embeddings from every embedding model (`/v1/embeddings`), and the vector stores' model. */
   embedder: Embedder;
   /** Files put in vector stores (read, chunked, embedded) and searched. */
@@ -135,6 +144,11 @@ export interface Runtime {
 
 /** The model name `default_model` answers to. */
 export const DEFAULT_MODEL_ALIAS = 'default';
+
+/** The engine, resolving models to the providers built with a gateway's stored keys first. */
+function withStoredKeys(engine: EngineContext, storedKeys: StoredKeyProvider | undefined): EngineContext {
+  return storedKeys ? { ...engine, storedKeyProvider: storedKeys } : engine;
+}
 
 export function defaultModelsDirs(env: NodeJS.ProcessEnv): string[] {
   const list = env.PORTICO_MODELS_DIR
@@ -309,8 +323,10 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       newId,
       now,
     }),
-    inputTokens: (request, owner, signal) => countInputTokens(request, engine(owner), signal),
-    compact: (request, owner, signal) => compactResponse(request, engine(owner), signal),
+    inputTokens: (request, owner, signal, storedKeys) =>
+      countInputTokens(request, withStoredKeys(engine(owner), storedKeys), signal),
+    compact: (request, owner, signal, storedKeys) =>
+      compactResponse(request, withStoredKeys(engine(owner), storedKeys), signal),
     embedder,
     vectorStores,
     newId,

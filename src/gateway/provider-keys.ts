@@ -12,8 +12,8 @@ import type { SecretBox } from './secret-box.ts';
  */
 export const PROVIDER_CONFIG_CACHE_MS = 1_000;
 
-/** Gateways whose configs are remembered at most (there are only as many as the admin made). */
-const MAX_GATEWAYS = 10_000;
+/** Gateways whose configs, and configs whose providers, are remembered at most (admins made them all). */
+const MAX_ENTRIES = 10_000;
 
 /** The header that picks a stored key by its alias. */
 export const BYOK_ALIAS_HEADER = 'cf-aig-byok-alias';
@@ -83,7 +83,7 @@ export class ProviderKeys {
     const generation = this.#generation;
     const configs = await this.store.list(gateway);
     if (generation === this.#generation) {
-      if (this.#byGateway.size >= MAX_GATEWAYS) this.#byGateway.clear();
+      if (this.#byGateway.size >= MAX_ENTRIES) this.#byGateway.clear();
       this.#byGateway.set(gateway, { configs, until: this.now() + PROVIDER_CONFIG_CACHE_MS });
     }
     return configs;
@@ -140,7 +140,7 @@ export class ProviderKeys {
         `The provider config '${config.id}' cannot be used: ${made.missing}.`,
         'provider_not_configured',
       );
-    if (this.#built.size >= MAX_GATEWAYS) this.#built.clear();
+    if (this.#built.size >= MAX_ENTRIES) this.#built.clear();
     this.#built.set(config.id, { modifiedAt: config.modifiedAt, provider: made.provider });
     return made.provider;
   }

@@ -35,8 +35,8 @@ export function countTokensHandler(runtime: Runtime, modelName: ModelName = (mod
     // Counting a model's tokens is using it: the key's model scope and limits apply, and it is logged.
     const { call } = httpCall(c, [modelStep(request.model)], json);
     const answer = await runtime.gateway
-      .operate(call, async (principal) => ({
-        value: await runtime.inputTokens(request, principal.project, call.signal),
+      .operate(call, async (principal, storedKeys) => ({
+        value: await runtime.inputTokens(request, principal.project, call.signal, storedKeys),
       }))
       .catch((error: unknown) => {
         throw stepError({ kind: 'anthropic', model: body.model, origins }, error);

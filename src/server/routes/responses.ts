@@ -43,8 +43,8 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const body = await readJson(c.env);
     const request = parseBody(CompactRequest, body.value);
     const { call } = httpCall(c, [modelStep(request.model)], body);
-    const answer = await runtime.gateway.operate(call, async (principal) => {
-      const compacted = await runtime.compact(request, principal.project, call.signal);
+    const answer = await runtime.gateway.operate(call, async (principal, storedKeys) => {
+      const compacted = await runtime.compact(request, principal.project, call.signal, storedKeys);
       return { value: compacted, usage: compacted.usage };
     });
     return sendJson(c, answer.value, 200, answer.headers);
@@ -56,8 +56,8 @@ export function responsesRoutes(runtime: Runtime, options: AppOptions = {}): Hon
     const request = { ...fields, model: fields.model ?? defaultModel(runtime), input: fields.input ?? [] };
     // Counting a model's tokens is using it: the key's model scope and limits apply, and it is logged.
     const { call } = httpCall(c, [modelStep(request.model)], body);
-    const answer = await runtime.gateway.operate(call, async (principal) => ({
-      value: await runtime.inputTokens(request, principal.project, call.signal),
+    const answer = await runtime.gateway.operate(call, async (principal, storedKeys) => ({
+      value: await runtime.inputTokens(request, principal.project, call.signal, storedKeys),
     }));
     return sendJson(c, answer.value, 200, answer.headers);
   });
