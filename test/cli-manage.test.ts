@@ -172,6 +172,41 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.match(outOfRange.stderr, /max_attempts|at most 5/);
   });
 
+  test('portico gateways provider-configs lists the stored keys with previews, never secrets', async () => {
+    const secret = 'sk-cli-listed-secret-7777777777777777';
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await post('/v1/gateways', { id: 'byok' })).status, 201);
+    const made = await post('/v1/gateways/byok/provider_configs', {
+      provider_slug: 'openai',
+      alias: 'prod',
+      default_config: true,
+      secret,
+    });
+    assert.equal(made.status, 201);
+    const table = await runCli(['gateways', 'provider-configs', 'byok', ...remote], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^pc_\S+\s+openai\s+prod\s+yes\s+sk-…7777\s+-\s/m);
+    const local = await runCli(['gateways', 'provider-configs', 'byok', '--json'], env);
+    assert.equal(local.code, 0, local.stderr);
+    assert.deepEqual(
+      (JSON.parse(local.stdout) as Array<{ alias: string; secret_preview: string }>).map((c) => [
+        c.alias,
+        c.secret_preview,
+      ]),
+      [['prod', 'sk-…7777']],
+    );
+    for (const output of [table.stdout, table.stderr, local.stdout, local.stderr])
+      assert.ok(!output.includes(secret));
+    const missing = await runCli(['gateways', 'provider-configs', 'nowhere', ...remote], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nowhere/);
+  });
+
   test('portico stats shows the overview in the terminal and as JSON', async () => {
     const json = await runCli(['stats', '--range', '1h', '--by', 'model', '--json', ...remote], env);
     assert.equal(json.code, 0, json.stderr);

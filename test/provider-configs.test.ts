@@ -90,7 +90,10 @@ describe('provider keys stored per gateway (BYOK)', () => {
       .responses.create({ model: 'loop/model', input: 'aliased' })
       .withResponse();
     assert.equal(sentKey(), `Bearer ${ALIASED}`);
-    assert.ok(!(answer.response.headers.get('x-portico-warnings') ?? '').includes('byok'), 'no longer ignored');
+    assert.ok(
+      !(answer.response.headers.get('x-portico-warnings') ?? '').includes('byok'),
+      'no longer ignored',
+    );
     const log = await gateway.request('GET', `/v1/logs/${answer.response.headers.get('cf-aig-log-id')}`);
     assert.deepEqual(log.json.provider_config, { id: other.json.id, alias: 'batch-2' });
 
@@ -202,7 +205,7 @@ describe('provider keys stored per gateway (BYOK)', () => {
     assert.equal((await gateway.request('PATCH', `${CONFIGS('team')}/pc_nope`, { secret: 'k' })).status, 404);
   });
 
-  test('at most 64 configs per gateway', async () => {
+  test('at most 64 configs per gateway; a deleted gateway takes its keys along', async () => {
     await gateway.request('POST', '/v1/gateways', { id: 'full' });
     for (let i = 0; i < 64; i++) {
       const made = await gateway.request('POST', CONFIGS('full'), {
@@ -220,6 +223,9 @@ describe('provider keys stored per gateway (BYOK)', () => {
     assert.equal(over.status, 400);
     assert.match(JSON.stringify(over.json), /64/);
     await gateway.request('DELETE', '/v1/gateways/full');
+    await gateway.request('POST', '/v1/gateways', { id: 'full' });
+    const again = await gateway.request('GET', CONFIGS('full'));
+    assert.deepEqual(again.json.data, [], "a deleted gateway's keys went with it");
   });
 
   test("Cloudflare's SDK creates and lists provider configs", async () => {

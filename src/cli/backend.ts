@@ -3,6 +3,7 @@ import type { CreateKeyRequest } from '../api/keys.ts';
 import type { LogFilterSpec } from '../api/log-conditions.ts';
 import type { keyObject } from '../gateway/key-objects.ts';
 import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
+import type { providerConfigObject } from '../gateway/provider-config-objects.ts';
 import type { AnalyticsDimension } from '../store/log-store.ts';
 import { ApiClient, type Connection } from './api-client.ts';
 import { text, type OptionSpec, type Values } from './command.ts';
@@ -13,6 +14,7 @@ export type AnalyticsRow = ReturnType<typeof analyticsObject>;
 export type GatewayObject = ReturnType<typeof gatewayObject>;
 export type KeyObject = ReturnType<typeof keyObject>;
 export type LogObject = ReturnType<typeof logObject>;
+export type ProviderConfigObject = ReturnType<typeof providerConfigObject>;
 
 /** The log filters the CLI offers, as `GET /v1/logs` names them. */
 export interface LogQuery {
@@ -60,6 +62,8 @@ export interface CliBackend {
   createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
   updateGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject>;
   deleteGateway(id: string): Promise<void>;
+  /** The provider keys stored for a gateway, each with its preview, never its secret. */
+  providerConfigs(gateway: string): Promise<ProviderConfigObject[]>;
   keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]>;
   createKey(request: CreateKeyRequest): Promise<KeyObject & { key: string }>;
   revokeKey(id: string): Promise<KeyObject>;

@@ -1,4 +1,10 @@
-import { CONNECTION_OPTIONS, openBackend, type GatewayObject } from './backend.ts';
+import {
+  CONNECTION_OPTIONS,
+  openBackend,
+  type CliBackend,
+  type GatewayObject,
+  type ProviderConfigObject,
+} from './backend.ts';
 import { fail, RUNTIME_OPTIONS, UsageError, type Command } from './command.ts';
 import {
   GATEWAY_SETTING_OPTIONS,
@@ -12,7 +18,33 @@ const USAGE = `portico gateways list [--json]
        portico gateways create ID ${GATEWAY_SETTINGS_USAGE}
        portico gateways update ID (the same settings)
        portico gateways delete ID
+       portico gateways provider-configs ID [--json]   (the provider keys it stores: previews, never secrets)
   Add --url URL --key ADMIN_KEY to manage a running server instead of the data directory.`;
+
+function configRow(config: ProviderConfigObject): string[] {
+  return [
+    config.id,
+    config.provider_slug,
+    config.alias,
+    config.default_config ? 'yes' : 'no',
+    config.secret_preview,
+    config.rate_limit !== null ? `${config.rate_limit}/${config.rate_limit_period}s` : '-',
+    new Date(config.modified_at * 1000).toISOString(),
+  ];
+}
+
+/** `portico gateways provider-configs ID`: the provider keys stored for a gateway, as a table or JSON. */
+async function printProviderConfigs(backend: CliBackend, id: string, json: boolean): Promise<void> {
+  const configs = await backend.providerConfigs(id);
+  if (json) process.stdout.write(`${JSON.stringify(configs, null, 2)}\n`);
+  else
+    process.stdout.write(
+      formatTable(
+        ['ID', 'PROVIDER', 'ALIAS', 'DEFAULT', 'SECRET', 'RATE LIMIT', 'MODIFIED'],
+        configs.map(configRow),
+      ),
+    );
+}
 
 function row(g: GatewayObject): string[] {
   return [
@@ -49,7 +81,8 @@ export const gatewaysCommand: Command = {
   },
   async run(positionals, values) {
     const [action = 'list', id] = positionals;
-    const needsId = action === 'create' || action === 'update' || action === 'delete';
+    const needsId =
+      action === 'create' || action === 'update' || action === 'delete' || action === 'provider-configs';
     if (!needsId && action !== 'list') throw new UsageError(`unknown action '${action}'`);
     if (needsId && !id) throw new UsageError(`${action} takes a gateway id`);
     if (!needsId && id) throw new UsageError(`unexpected argument '${id}'`);
@@ -61,6 +94,10 @@ export const gatewaysCommand: Command = {
     }
     const backend = await openBackend(values);
     try {
+      if (action === 'provider-configs') {
+        await printProviderConfigs(backend, id!, values.json === true);
+        return 0;
+      }
       if (action === 'delete') {
         await backend.deleteGateway(id!);
         // `default` always exists: deleting it brings back its built-in settings.

@@ -6,6 +6,7 @@ import { CreateResponseRequest, parseBody } from '../api/request.ts';
 import { GatewayAdmin } from '../gateway/gateway-admin.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
 import { keyObject } from '../gateway/key-objects.ts';
+import { providerConfigObject } from '../gateway/provider-config-objects.ts';
 import { analyticsObject, logObject } from '../gateway/log-objects.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import type { LogFilter } from '../store/log-store.ts';
@@ -19,6 +20,7 @@ import type {
   KeyObject,
   LogObject,
   LogQuery,
+  ProviderConfigObject,
 } from './backend.ts';
 import type { Values } from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
@@ -40,7 +42,12 @@ export class LocalBackend implements CliBackend {
   private readonly admin: GatewayAdmin;
 
   private constructor(private readonly runtime: Runtime) {
-    this.admin = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
+    this.admin = new GatewayAdmin(
+      runtime.gateway.gateways,
+      runtime.stores.gateways,
+      runtime.catalog,
+      runtime.providerConfigs,
+    );
   }
 
   /** A command that runs models leaves queued background runs to the server; one that only reads recovers nothing. */
@@ -83,6 +90,10 @@ export class LocalBackend implements CliBackend {
       ...(query.group_by ? { groupBy: query.group_by } : {}),
     });
     return rows.map(analyticsObject);
+  }
+
+  async providerConfigs(gateway: string): Promise<ProviderConfigObject[]> {
+    return (await this.runtime.providerConfigs.list(gateway)).map(providerConfigObject);
   }
 
   async gateways(): Promise<GatewayObject[]> {

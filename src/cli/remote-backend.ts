@@ -9,6 +9,7 @@ import type {
   KeyObject,
   LogObject,
   LogQuery,
+  ProviderConfigObject,
 } from './backend.ts';
 import { nextLook } from './follow-logs-wait.ts';
 
@@ -48,6 +49,11 @@ export class RemoteBackend implements CliBackend {
 
   async gateways(): Promise<GatewayObject[]> {
     return (await this.api.json<{ data: GatewayObject[] }>('GET', '/v1/gateways')).data;
+  }
+
+  async providerConfigs(gateway: string): Promise<ProviderConfigObject[]> {
+    const path = `/v1/gateways/${encodeURIComponent(gateway)}/provider_configs`;
+    return (await this.api.json<{ data: ProviderConfigObject[] }>('GET', path)).data;
   }
 
   createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject> {

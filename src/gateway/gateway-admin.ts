@@ -9,6 +9,7 @@ import {
   type GatewaySettingsInput,
 } from '../api/gateway-settings.ts';
 import type { GatewayStore } from '../store/gateway-store.ts';
+import type { ProviderConfigAdmin } from './provider-config-admin.ts';
 import { DEFAULT_GATEWAY, gatewayNotFound, type GatewayRegistry } from './gateway-registry.ts';
 import { unknownRouteModels } from './route-models.ts';
 
@@ -49,6 +50,8 @@ export class GatewayAdmin {
     private readonly registry: GatewayRegistry,
     private readonly store: GatewayStore,
     private readonly catalog: Catalog,
+    /** The provider keys stored per gateway: a deleted gateway's go with it. */
+    private readonly providerConfigs: Pick<ProviderConfigAdmin, 'deleteGateway'>,
   ) {}
 
   async create(id: string, input: Input): Promise<GatewaySettings> {
@@ -115,6 +118,7 @@ export class GatewayAdmin {
     if (this.registry.isConfigured(id)) throw readOnly(id);
     const deleted = await this.store.delete(id);
     if (!deleted && id !== DEFAULT_GATEWAY) throw gatewayNotFound(id);
+    await this.providerConfigs.deleteGateway(id);
   }
 
   /** A route's model elements must name models of the catalog: a 400 names the first that does not. */

@@ -135,6 +135,12 @@ export class ProviderConfigAdmin {
     return current;
   }
 
+  /** A deleted gateway's keys go with it: a gateway made again with its id starts without them. */
+  async deleteGateway(gateway: string): Promise<void> {
+    await this.deps.store.deleteGateway(gateway);
+    this.deps.keys.forget();
+  }
+
   async find(gateway: string, id: string): Promise<ProviderConfigRecord> {
     const found = (await this.list(gateway)).find((record) => record.id === id);
     if (!found) throw configNotFound(gateway, id);

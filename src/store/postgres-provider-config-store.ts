@@ -63,4 +63,8 @@ export class PostgresProviderConfigStore implements ProviderConfigStore {
       ])) > 0
     );
   }
+
+  async deleteGateway(gateway: string): Promise<void> {
+    await this.db.execute(sql(`DELETE FROM provider_configs WHERE gateway = $1`), [gateway]);
+  }
 }

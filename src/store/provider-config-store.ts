@@ -41,4 +41,6 @@ export interface ProviderConfigStore {
    */
   put(record: ProviderConfigRecord): Promise<boolean>;
   delete(gateway: string, id: string): Promise<boolean>;
+  /** Every config of a gateway that is deleted: its keys go with it. */
+  deleteGateway(gateway: string): Promise<void>;
 }

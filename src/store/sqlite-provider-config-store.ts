@@ -61,4 +61,10 @@ export class SqliteProviderConfigStore implements ProviderConfigStore {
         0,
     );
   }
+
+  async deleteGateway(gateway: string): Promise<void> {
+    await this.#commits.write(() =>
+      this.#sql.get(`DELETE FROM provider_configs WHERE gateway = ?`).run(gateway),
+    );
+  }
 }

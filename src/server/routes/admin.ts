@@ -22,7 +22,12 @@ const KeyListQuery = z.object({
 export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = runtime.gateway.keys;
-  const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
+  const gateways = new GatewayAdmin(
+    runtime.gateway.gateways,
+    runtime.stores.gateways,
+    runtime.catalog,
+    runtime.providerConfigs,
+  );
   app.use('/keys/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
   app.use('/keys', async (c, next) => (requireAdmin(c.get('principal')), next()));
   app.use('/gateways/*', async (c, next) => (requireAdmin(c.get('principal')), next()));

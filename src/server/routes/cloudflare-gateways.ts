@@ -30,7 +30,12 @@ export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => (
  */
 export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
+  const gateways = new GatewayAdmin(
+    runtime.gateway.gateways,
+    runtime.stores.gateways,
+    runtime.catalog,
+    runtime.providerConfigs,
+  );
   const find = async (id: string) => {
     const settings = await runtime.gateway.gateways.get(id);
     if (!settings) throw gatewayNotFound(id);
