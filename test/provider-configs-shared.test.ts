@@ -80,6 +80,13 @@ describe('stored provider keys shared by several processes', () => {
     }
   });
 
+  test('a PORTICO_SECRETS_KEY that is no key stops the server at start, saying what it must be', async () => {
+    await assert.rejects(
+      startGateway({ config: config(upstream.url), env: { PORTICO_SECRETS_KEY: 'too-short' } }),
+      /PORTICO_SECRETS_KEY must be base64 of 32 random bytes \(make one with: openssl rand -base64 32\)/,
+    );
+  });
+
   describe('on PostgreSQL', () => {
     let schema: string;
     let drop: () => Promise<void>;
