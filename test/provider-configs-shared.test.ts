@@ -72,7 +72,20 @@ describe('stored provider keys shared by several processes', () => {
         if (seen !== `Bearer ${SECOND}`) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assert.equal(seen, `Bearer ${SECOND}`);
-      assert.ok(!other.stderr().includes(SECOND) && !other.stderr().includes(FIRST), 'not in its log lines');
+      // Stored and refused through the other process: neither leaves the secret in its log lines.
+      const third = 'sk-shared-third-key-8888888888888888';
+      const store = (body: unknown) =>
+        fetch(`${other.url}${CONFIGS}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await store({ provider_slug: 'loop', alias: 'third', secret: third })).status, 201);
+      const refused = await store({ provider_slug: 'nowhere', alias: 'x', secret: third });
+      assert.equal(refused.status, 400);
+      assert.ok(!(await refused.text()).includes(third), 'not in the error');
+      for (const secret of [FIRST, SECOND, third])
+        assert.ok(!other.stderr().includes(secret), 'not in its log lines');
     } finally {
       await other.stop();
       await gateway.stop();

@@ -13,7 +13,8 @@ const STORED = 'sk-stored-default-key-1111111111111111';
 const ALIASED = 'sk-stored-aliased-key-2222222222222222';
 const ROTATED = 'sk-stored-rotated-key-3333333333333333';
 const BARE = 'sk-bare-provider-key-4444444444444444';
-const SECRETS = [STORED, ALIASED, ROTATED, BARE];
+const UNIVERSAL = 'sk-stored-universal-key-9999999999999999';
+const SECRETS = [STORED, ALIASED, ROTATED, BARE, UNIVERSAL];
 
 /** Every provider config on gateway `id`, through the admin API. */
 const CONFIGS = (id: string) => `/v1/gateways/${id}/provider_configs`;
@@ -178,6 +179,28 @@ describe('provider keys stored per gateway (BYOK)', () => {
     assert.equal(sentKey(), `Bearer ${BARE}`);
     const refused = await gateway.request('POST', '/v1/embeddings', { model: 'bare/embed', input: 'one' });
     assert.equal(refused.status, 400, 'the default gateway stores no key for it');
+  });
+
+  test("a universal step's own cf-aig-byok-alias picks the key for its model", async () => {
+    const uni = UNIVERSAL;
+    const made = await gateway.request('POST', CONFIGS('team'), {
+      provider_slug: 'loop',
+      alias: 'uni',
+      secret: uni,
+    });
+    assert.equal(made.status, 201);
+    const step = (alias: string) => ({
+      provider: 'loop',
+      endpoint: 'chat/completions',
+      headers: { 'cf-aig-byok-alias': alias },
+      query: { model: 'model', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    const answer = await gateway.request('POST', '/v1/acc/team', [step('uni')]);
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.equal(sentKey(), `Bearer ${uni}`);
+    const unknown = await gateway.request('POST', '/v1/acc/team', [step('nope')]);
+    assert.equal(unknown.status, 400);
+    assert.equal((unknown.json.error as { param: string }).param, 'cf-aig-byok-alias');
   });
 
   test('bad input is a 400 naming the field; unknown gateway or config a 404', async () => {

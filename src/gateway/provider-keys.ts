@@ -26,8 +26,8 @@ export interface StoredKey {
 
 /** Which stored key, if any, a request's calls to each provider use. */
 export interface KeyChoice {
-  /** The key for provider `id`: by the request's alias, else the default; undefined: its configured key. */
-  forProvider(id: string): StoredKey | undefined;
+  /** The key for provider `id`: the one with `alias`, else the default; undefined: its configured key. */
+  forProvider(id: string, alias: string | undefined): StoredKey | undefined;
 }
 
 interface Cached {
@@ -96,18 +96,17 @@ export class ProviderKeys {
   }
 
   /**
-   * The choice for a request on `gateway`: undefined when the gateway stores no key (the common
-   * case, which allocates nothing). An alias that no config of the gateway has is a 400.
+   * The choice for a request on `gateway` that names `aliases` (its own and its steps'):
+   * undefined when the gateway stores no key (the common case, which allocates nothing). An
+   * alias that no config of the gateway has is a 400.
    */
-  async choose(gateway: string, alias: string | undefined): Promise<KeyChoice | undefined> {
+  async choose(gateway: string, aliases: readonly string[]): Promise<KeyChoice | undefined> {
     const configs = await this.configs(gateway);
-    if (configs.length === 0) {
-      if (alias !== undefined) throw unknownAlias(alias);
-      return undefined;
-    }
-    if (alias !== undefined && !configs.some((config) => config.alias === alias)) throw unknownAlias(alias);
+    for (const alias of aliases)
+      if (!configs.some((config) => config.alias === alias)) throw unknownAlias(alias);
+    if (configs.length === 0) return undefined;
     return {
-      forProvider: (id) => {
+      forProvider: (id, alias) => {
         let own: ProviderConfigRecord | undefined;
         let chosen: ProviderConfigRecord | undefined;
         for (const config of configs) {

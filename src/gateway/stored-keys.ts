@@ -1,6 +1,6 @@
 import type { RateLimit } from '../api/gateway-settings.ts';
 import type { Provider } from '../providers/provider.ts';
-import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
+import { admitted, stepOptions, type GatewayCall, type GatewayContext, type Layer } from './gateway-call.ts';
 import type { ProviderKeys, StoredKey } from './provider-keys.ts';
 import { overLimit } from './rate-limit.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -32,24 +32,38 @@ function usingKey(key: StoredKey, use: () => Promise<void>): Provider {
 }
 
 /**
- * Provider keys stored for the request's gateway (BYOK): `cf-aig-byok-alias` picks one by its
- * alias (an alias the gateway does not have is a 400), else each provider's default config is
- * used; a provider without one keeps its configured key. Sets `ctx.storedKeys`, which the engine
+ * Provider keys stored for the request's gateway (BYOK): `cf-aig-byok-alias` (the request's, or
+ * a universal step's for its own model) picks one by its alias (an alias the gateway does not
+ * have is a 400), else each provider's default config is used; a provider without one keeps its configured key. Sets `ctx.storedKeys`, which the engine
  * and embeddings consult for every model they resolve.
  */
 export function storedKeys(keys: ProviderKeys, limiter: RateLimiter, now: () => number): Layer {
   return async (ctx, next) => {
     const { gateway } = admitted(ctx);
-    const choice = await keys.choose(gateway.id, ctx.call.options.byokAlias);
+    const { call } = ctx;
+    const choice = await keys.choose(gateway.id, aliases(call));
     if (choice) {
       const use = (key: StoredKey) => () => recordUse(ctx, key, limiter, now);
       ctx.storedKeys = (model) => {
-        const key = model.proxied ? choice.forProvider(model.provider) : undefined;
+        const key = model.proxied ? choice.forProvider(model.provider, aliasFor(call, model.id)) : undefined;
         return key && usingKey(key, use(key));
       };
     }
     return next();
   };
+}
+
+/** Every alias the request names: its own and its steps' (a universal step's headers). */
+function aliases(call: GatewayCall): string[] {
+  const named = call.options.byokAlias === undefined ? [] : [call.options.byokAlias];
+  for (const step of call.steps) if (step.options.byokAlias !== undefined) named.push(step.options.byokAlias);
+  return named;
+}
+
+/** The alias a call to `model` uses: that of the step that names it (its options over the request's), else the request's. */
+function aliasFor(call: GatewayCall, model: string): string | undefined {
+  const step = call.steps.length > 1 ? call.steps.find((one) => one.request.model === model) : call.steps[0];
+  return (step ? stepOptions(call, step) : call.options).byokAlias;
 }
 
 async function recordUse(ctx: GatewayContext, key: StoredKey, limiter: RateLimiter, now: () => number) {
