@@ -53,11 +53,16 @@ export function storedKeys(keys: ProviderKeys, limiter: RateLimiter, now: () => 
   };
 }
 
+const NO_ALIASES: readonly string[] = [];
+
 /** Every alias the request names: its own and its steps' (a universal step's headers). */
-function aliases(call: GatewayCall): string[] {
-  const named = call.options.byokAlias === undefined ? [] : [call.options.byokAlias];
-  for (const step of call.steps) if (step.options.byokAlias !== undefined) named.push(step.options.byokAlias);
-  return named;
+function aliases(call: GatewayCall): readonly string[] {
+  // Most requests name none: they allocate nothing here.
+  let named: string[] | undefined;
+  if (call.options.byokAlias !== undefined) named = [call.options.byokAlias];
+  for (const step of call.steps)
+    if (step.options.byokAlias !== undefined) (named ??= []).push(step.options.byokAlias);
+  return named ?? NO_ALIASES;
 }
 
 /** The alias a call to `model` uses: that of the step that names it (its options over the request's), else the request's. */
