@@ -31,7 +31,7 @@ export interface KeyChoice {
 }
 
 interface Cached {
-  configs: ProviderConfigRecord[];
+  configs: readonly ProviderConfigRecord[];
   until: number;
 }
 
@@ -76,10 +76,16 @@ export class ProviderKeys {
     private readonly now: () => number,
   ) {}
 
-  /** The gateway's configs, from memory while fresh. */
-  async configs(gateway: string): Promise<ProviderConfigRecord[]> {
+  /** The gateway's configs while they are fresh in memory; undefined: read them (`configs`). */
+  fresh(gateway: string): readonly ProviderConfigRecord[] | undefined {
     const hit = this.#byGateway.get(gateway);
-    if (hit && hit.until > this.now()) return hit.configs;
+    return hit && hit.until > this.now() ? hit.configs : undefined;
+  }
+
+  /** The gateway's configs, from memory while fresh. */
+  async configs(gateway: string): Promise<readonly ProviderConfigRecord[]> {
+    const hit = this.fresh(gateway);
+    if (hit) return hit;
     const generation = this.#generation;
     const configs = await this.store.list(gateway);
     if (generation === this.#generation) {
@@ -96,12 +102,11 @@ export class ProviderKeys {
   }
 
   /**
-   * The choice for a request on `gateway` that names `aliases` (its own and its steps'):
-   * undefined when the gateway stores no key (the common case, which allocates nothing). An
-   * alias that no config of the gateway has is a 400.
+   * The choice for a request on a gateway with `configs` that names `aliases` (its own and its
+   * steps'): undefined when the gateway stores no key (the common case, which allocates
+   * nothing). An alias that no config of the gateway has is a 400.
    */
-  async choose(gateway: string, aliases: readonly string[]): Promise<KeyChoice | undefined> {
-    const configs = await this.configs(gateway);
+  choose(configs: readonly ProviderConfigRecord[], aliases: readonly string[]): KeyChoice | undefined {
     for (const alias of aliases)
       if (!configs.some((config) => config.alias === alias)) throw unknownAlias(alias);
     if (configs.length === 0) return undefined;

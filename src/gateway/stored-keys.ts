@@ -41,7 +41,9 @@ export function storedKeys(keys: ProviderKeys, limiter: RateLimiter, now: () => 
   return async (ctx, next) => {
     const { gateway } = admitted(ctx);
     const { call } = ctx;
-    const choice = await keys.choose(gateway.id, aliases(call));
+    // Fresh in memory (nearly always), the configs cost no promise of their own.
+    const configs = keys.fresh(gateway.id) ?? (await keys.configs(gateway.id));
+    const choice = keys.choose(configs, aliases(call));
     if (choice) {
       const use = (key: StoredKey) => () => recordUse(ctx, key, limiter, now);
       ctx.storedKeys = (model) => {
