@@ -1,3 +1,4 @@
+import { GatewayAdmin } from './gateway/gateway-admin.ts';
 import { delimiter, resolve } from 'node:path';
 import type { CompactRequest } from './api/compact.ts';
 import type { CreateResponseRequest } from './api/request.ts';
@@ -103,6 +104,8 @@ export interface Runtime {
   gateway: Gateway;
   /** The provider keys stored per gateway (BYOK), for the admin APIs. */
   providerConfigs: ProviderConfigAdmin;
+  /** Making, changing and deleting gateways, for every admin surface (/v1/gateways, Cloudflare's, the CLI). */
+  gatewayAdmin: GatewayAdmin;
   /** Browser origins allowed by CORS; undefined: loopback pages only. */
   corsOrigins: string[] | undefined;
   /** The generations running now: a graceful shutdown waits for them, then stops the rest. */
@@ -312,6 +315,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     logger,
     gateway,
     providerConfigs,
+    gatewayAdmin: new GatewayAdmin(gateway.gateways, stores.gateways, catalog, providerConfigs),
     corsOrigins: config.corsOrigins,
     work,
     background: background.responses,

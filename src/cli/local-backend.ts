@@ -3,7 +3,6 @@ import type { CreateKeyRequest } from '../api/keys.ts';
 import { AnalyticsQuery, LogFilterQuery } from '../api/logs.ts';
 import { logFilter as queryLogFilter } from '../gateway/log-query.ts';
 import { CreateResponseRequest, parseBody } from '../api/request.ts';
-import { GatewayAdmin } from '../gateway/gateway-admin.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
 import { keyObject } from '../gateway/key-objects.ts';
 import { providerConfigObject } from '../gateway/provider-config-objects.ts';
@@ -39,16 +38,7 @@ function logFilter(query: LogQuery): LogFilter {
 
 /** The CLI's backend in this process, on the data directory: the operator's own, so trusted. */
 export class LocalBackend implements CliBackend {
-  private readonly admin: GatewayAdmin;
-
-  private constructor(private readonly runtime: Runtime) {
-    this.admin = new GatewayAdmin(
-      runtime.gateway.gateways,
-      runtime.stores.gateways,
-      runtime.catalog,
-      runtime.providerConfigs,
-    );
-  }
+  private constructor(private readonly runtime: Runtime) {}
 
   /** A command that runs models leaves queued background runs to the server; one that only reads recovers nothing. */
   static async open(values: Values, runsModels: boolean): Promise<LocalBackend> {
@@ -101,16 +91,20 @@ export class LocalBackend implements CliBackend {
   }
 
   async createGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject> {
-    return gatewayObject(await this.admin.create(id, parseBody(GatewaySettingsInput, settings)));
+    return gatewayObject(
+      await this.runtime.gatewayAdmin.create(id, parseBody(GatewaySettingsInput, settings)),
+    );
   }
 
   async updateGateway(id: string, settings: Record<string, unknown>): Promise<GatewayObject> {
     if (!(await this.runtime.gateway.gateways.get(id))) throw gatewayNotFound(id);
-    return gatewayObject(await this.admin.update(id, parseBody(GatewaySettingsInput, settings)));
+    return gatewayObject(
+      await this.runtime.gatewayAdmin.update(id, parseBody(GatewaySettingsInput, settings)),
+    );
   }
 
   async deleteGateway(id: string): Promise<void> {
-    await this.admin.delete(id);
+    await this.runtime.gatewayAdmin.delete(id);
   }
 
   async keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]> {

@@ -4,7 +4,6 @@ import { badRequest } from '../../api/errors.ts';
 import { GATEWAY_ID, GatewaySettingsInput, gatewayObject } from '../../api/gateway-settings.ts';
 import { CreateKeyRequest, PROJECT_ID, UpdateKeyRequest } from '../../api/keys.ts';
 import { parseBody } from '../../api/request.ts';
-import { GatewayAdmin } from '../../gateway/gateway-admin.ts';
 import { gatewayNotFound } from '../../gateway/gateway-registry.ts';
 import { keyObject } from '../../gateway/key-objects.ts';
 import { requireAdmin } from '../../gateway/principal.ts';
@@ -22,12 +21,7 @@ const KeyListQuery = z.object({
 export function adminRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = runtime.gateway.keys;
-  const gateways = new GatewayAdmin(
-    runtime.gateway.gateways,
-    runtime.stores.gateways,
-    runtime.catalog,
-    runtime.providerConfigs,
-  );
+  const gateways = runtime.gatewayAdmin;
   app.use('/keys/*', async (c, next) => (requireAdmin(c.get('principal')), next()));
   app.use('/keys', async (c, next) => (requireAdmin(c.get('principal')), next()));
   app.use('/gateways/*', async (c, next) => (requireAdmin(c.get('principal')), next()));

@@ -13,7 +13,6 @@ import {
   versionEntry,
   versionObject,
 } from '../../formats/workers-ai/route-object.ts';
-import { GatewayAdmin } from '../../gateway/gateway-admin.ts';
 import { requireAdmin } from '../../gateway/principal.ts';
 import { RouteAdmin, type ManagedRoute } from '../../gateway/route-admin.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -30,7 +29,7 @@ const ROUTES = '/ai-gateway/gateways/:gateway/routes';
  * envelope and, beside it, where Cloudflare's SDK reads it: `data` (`route` for an update).
  */
 export function cloudflareDynamicRoutes(app: Hono<AppEnv>, runtime: Runtime): void {
-  const gateways = new GatewayAdmin(runtime.gateway.gateways, runtime.stores.gateways, runtime.catalog);
+  const gateways = runtime.gatewayAdmin;
   const routes = new RouteAdmin(
     runtime.gateway.gateways,
     gateways,

@@ -9,7 +9,6 @@ import {
   cloudflareGatewayObject,
   settingsInput,
 } from '../../formats/workers-ai/gateway-object.ts';
-import { GatewayAdmin } from '../../gateway/gateway-admin.ts';
 import { gatewayNotFound } from '../../gateway/gateway-registry.ts';
 import { requireAdmin } from '../../gateway/principal.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -30,12 +29,7 @@ export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => (
  */
 export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const gateways = new GatewayAdmin(
-    runtime.gateway.gateways,
-    runtime.stores.gateways,
-    runtime.catalog,
-    runtime.providerConfigs,
-  );
+  const gateways = runtime.gatewayAdmin;
   const find = async (id: string) => {
     const settings = await runtime.gateway.gateways.get(id);
     if (!settings) throw gatewayNotFound(id);
