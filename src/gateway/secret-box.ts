@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ApiError } from '../api/errors.ts';
 
 export const SECRETS_KEY_ENV = 'PORTICO_SECRETS_KEY';
@@ -20,11 +20,17 @@ function decodeKey(text: string, where: string): Buffer {
 
 /** The embedded backend's key: read from its file, or made once (mode 0600) when there is none yet. */
 function keyFromFile(path: string): Buffer {
+  // Written whole under another name, then linked into place: a worker that finds the file
+  // never reads it half-written, and of two making it at once, one link wins.
+  const made = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(path, randomBytes(KEY_BYTES).toString('base64'), { mode: 0o600, flag: 'wx' });
+    writeFileSync(made, randomBytes(KEY_BYTES).toString('base64'), { mode: 0o600 });
+    linkSync(made, path);
   } catch (error) {
     // Another process (or an earlier run) made it first: everyone reads the one file.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(made, { force: true });
   }
   return decodeKey(readFileSync(path, 'utf8'), `The secrets key file ${path}`);
 }
