@@ -9,6 +9,7 @@ import {
   type GatewaySettingsInput,
 } from '../../api/gateway-settings.ts';
 import { MAX_ATTEMPTS } from '../../api/limits.ts';
+import { cloudflarePageQuery } from './cloudflare-page.ts';
 
 const Count = z.int('must be a whole number').min(0, 'must not be negative');
 
@@ -63,9 +64,7 @@ export const CloudflareGatewayCreate = GatewayFields.extend({ id: GATEWAY_ID });
 export const CloudflareGatewayUpdate = GatewayFields;
 
 /** `GET /accounts/:account/ai-gateway/gateways`: Cloudflare's page numbers, and `search` in the id. */
-export const CloudflareGatewayListQuery = z.strictObject({
-  page: z.coerce.number().int().min(1, 'page starts at 1').max(1_000_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(100, 'per_page is at most 100').default(20),
+export const CloudflareGatewayListQuery = cloudflarePageQuery(20).extend({
   search: z.string().max(64).optional(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cloudflarePageQuery } from './cloudflare-page.ts';
 import { CreateProviderConfig } from '../../api/provider-configs.ts';
 import type { ProviderConfigRecord } from '../../store/provider-config-store.ts';
 
@@ -10,10 +11,7 @@ export const CloudflareProviderConfigCreate = CreateProviderConfig.extend({
   secret_id: z.string().max(256).optional(),
 });
 
-export const CloudflareProviderConfigListQuery = z.strictObject({
-  page: z.coerce.number().int().min(1, 'page starts at 1').max(1_000_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(100, 'per_page is at most 100').default(20),
-});
+export const CloudflareProviderConfigListQuery = cloudflarePageQuery(20);
 
 /**
  * A config as Cloudflare's API answers it (its SDK's `ProviderConfigListResponse`):

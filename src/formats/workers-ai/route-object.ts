@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cloudflarePageQuery, pageItems, type CloudflarePage } from './cloudflare-page.ts';
 import { ROUTE_NAME, type DynamicRoute } from '../../api/dynamic-route.ts';
 import { LIMITS } from '../../api/limits.ts';
 import type { RouteDeployment, RouteRecord, RouteVersion } from '../../store/route-history-store.ts';
@@ -18,16 +19,12 @@ export const CloudflareRouteDeploy = z.strictObject({
  * version and deployment unless asked for less: the SDK's `listVersions` and
  * `listDeployments` send no page, and its `list` does not follow pages.
  */
-export const CloudflareRoutePageQuery = z.strictObject({
-  page: z.coerce.number().int().min(1, 'page starts at 1').max(1_000_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(100, 'per_page is at most 100').default(100),
-});
+export const CloudflareRoutePageQuery = cloudflarePageQuery(100);
 
 /** The items of one page, and the page as Cloudflare's lists describe it. */
-export function routePage<T>(items: readonly T[], query: z.output<typeof CloudflareRoutePageQuery>) {
-  const start = (query.page - 1) * query.per_page;
+export function routePage<T>(items: readonly T[], query: CloudflarePage) {
   return {
-    items: items.slice(start, start + query.per_page),
+    items: pageItems(items, query),
     page: query.page,
     per_page: query.per_page,
     order_by: 'created_at',

@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { pagedEnvelope, pageItems } from '../../formats/workers-ai/cloudflare-page.ts';
 import { GatewaySettingsInput } from '../../api/gateway-settings.ts';
 import { parseBody } from '../../api/request.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
@@ -45,17 +46,7 @@ export function cloudflareGatewayRoutes(runtime: Runtime): Hono<AppEnv> {
     const all = (await runtime.gateway.gateways.list()).filter(
       (settings) => search === undefined || settings.id.includes(search),
     );
-    const start = (query.page - 1) * query.per_page;
-    const page = all.slice(start, start + query.per_page);
-    return c.json({
-      ...envelope(page.map(cloudflareGatewayObject)),
-      result_info: {
-        page: query.page,
-        per_page: query.per_page,
-        count: page.length,
-        total_count: all.length,
-      },
-    });
+    return c.json(pagedEnvelope(pageItems(all, query).map(cloudflareGatewayObject), query, all.length));
   });
   app.post('/', async (c) => {
     const { id, ...fields } = parseBody(CloudflareGatewayCreate, (await readJson(c.env)).value);

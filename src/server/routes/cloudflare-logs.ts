@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { pagedEnvelope } from '../../formats/workers-ai/cloudflare-page.ts';
 import { notFound } from '../../api/errors.ts';
 import { clip } from '../../api/limits.ts';
 import { CloudflareLogDeleteQuery, CloudflareLogListQuery, PatchLogRequest } from '../../api/logs.ts';
@@ -27,16 +28,14 @@ export function cloudflareLogRoutes(app: Hono<AppEnv>, runtime: Runtime): void {
       order: query.order_by_direction ?? query.direction ?? 'desc',
       orderBy: query.order_by,
     });
-    return c.json({
-      ...envelope(page.data.map((entry) => cloudflareLogObject(entry, false))),
-      result_info: {
-        page: query.page,
-        per_page: query.per_page,
-        count: page.data.length,
-        total_count: await runtime.gateway.logs.count(principal, filter),
-        ...(query.meta_info ? boundsInfo(await runtime.gateway.logs.bounds(principal, filter)) : {}),
-      },
-    });
+    return c.json(
+      pagedEnvelope(
+        page.data.map((entry) => cloudflareLogObject(entry, false)),
+        query,
+        await runtime.gateway.logs.count(principal, filter),
+        query.meta_info ? boundsInfo(await runtime.gateway.logs.bounds(principal, filter)) : {},
+      ),
+    );
   });
   app.delete('/ai-gateway/gateways/:gateway/logs', async (c) => {
     const { query, filters } = parseLogQuery(CloudflareLogDeleteQuery, c.req.url);

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { pagedEnvelope, pageItems } from '../../formats/workers-ai/cloudflare-page.ts';
 import { badRequest } from '../../api/errors.ts';
 import { parseBody } from '../../api/request.ts';
 import { envelope } from '../../api/workers-ai-envelope.ts';
@@ -25,17 +26,9 @@ export function cloudflareProviderConfigRoutes(app: Hono<AppEnv>, runtime: Runti
   app.get(PATH, async (c) => {
     const query = parseBody(CloudflareProviderConfigListQuery, c.req.query());
     const all = await configs.list(c.req.param('gateway'));
-    const start = (query.page - 1) * query.per_page;
-    const page = all.slice(start, start + query.per_page);
-    return c.json({
-      ...envelope(page.map(cloudflareProviderConfigObject)),
-      result_info: {
-        page: query.page,
-        per_page: query.per_page,
-        count: page.length,
-        total_count: all.length,
-      },
-    });
+    return c.json(
+      pagedEnvelope(pageItems(all, query).map(cloudflareProviderConfigObject), query, all.length),
+    );
   });
   app.post(PATH, async (c) => {
     const raw = (await readJson(c.env)).value;

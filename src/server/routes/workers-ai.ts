@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { pagedEnvelope } from '../../formats/workers-ai/cloudflare-page.ts';
 import { z } from 'zod';
 import { badRequest } from '../../api/errors.ts';
 import { parseBody } from '../../api/request.ts';
@@ -52,15 +53,7 @@ export function workersAiRoutes(runtime: Runtime): Hono<AppEnv> {
   app.get('/ai/models/search', async (c) => {
     const query = parseBody(ModelSearchQuery, c.req.query());
     const { results, total } = searchModels(runtime.catalog.list(), query);
-    return c.json({
-      ...envelope(results),
-      result_info: {
-        page: query.page,
-        per_page: query.per_page,
-        count: results.length,
-        total_count: total,
-      },
-    });
+    return c.json(pagedEnvelope(results, query, total));
   });
   app.get('/ai/models/schema', async (c) => {
     const model = c.req.query('model');
