@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChatCompletionRequest, type ChatStreamItem } from '../src/api/chat-completions.ts';
 import { ApiError } from '../src/api/errors.ts';
-import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import { parseBody, parseResponseRequest } from '../src/api/request.ts';
 import type { OutputItem, ResponseObject } from '../src/api/response.ts';
 import type { ResponseStreamEvent, ResponseStreamEventBody } from '../src/api/stream-events.ts';
 import { ChatChunkTranslator } from '../src/formats/chat/chat-chunk-translator.ts';
@@ -120,7 +120,7 @@ describe('a chat request as a Responses request', () => {
 
   test('the result is a valid CreateResponse, by Portico and by the published schema', () => {
     const wire = JSON.parse(JSON.stringify(request)) as Record<string, unknown>;
-    assert.doesNotThrow(() => parseBody(CreateResponseRequest, wire));
+    assert.doesNotThrow(() => parseResponseRequest(wire));
     // The published CreateResponse cannot validate typed messages whole (its InputItem oneOf
     // matches them twice), so the items are checked one by one against their own schemas.
     assertMatchesSchema('CreateResponse', { ...wire, input: '' });
@@ -177,7 +177,7 @@ describe('a chat request as a Responses request', () => {
 const CREATED = 1_760_000_000;
 
 function responseWith(patch: Partial<ResponseObject>): ResponseObject {
-  const request = parseBody(CreateResponseRequest, { model: 'test/scripted', input: 'hi', store: false });
+  const request = parseResponseRequest({ model: 'test/scripted', input: 'hi', store: false });
   return { ...initialResponse('resp_abc', CREATED, 'test/scripted', request), ...patch };
 }
 

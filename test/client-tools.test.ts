@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import { parseResponseRequest } from '../src/api/request.ts';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
 import { startResponse } from '../src/engine/create-response.ts';
@@ -68,7 +68,7 @@ after(async () => {
 async function run(provider: ScriptedProvider, body: Record<string, unknown>) {
   const catalog = new Catalog([model], new Map([['scripted', provider]]));
   const ctx = { catalog, store: stores.responses, newId: randomId, now: Date.now, owner: 'client-tools' };
-  const request = parseBody(CreateResponseRequest, { model: model.id, input: 'Hi', ...body });
+  const request = parseResponseRequest({ model: model.id, input: 'Hi', ...body });
   const started = await startResponse(request, ctx, new AbortController().signal);
   const events: Array<Record<string, unknown>> = [];
   for await (const event of started.events) events.push({ ...event });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import { parseResponseRequest } from '../src/api/request.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
 import { startResponse } from '../src/engine/create-response.ts';
 import type { EngineContext } from '../src/engine/engine-context.ts';
@@ -45,7 +45,7 @@ function context(provider: Provider, extra: Partial<EngineContext> = {}): Engine
 }
 
 async function collect(ctx: EngineContext, body: Record<string, unknown>) {
-  const request = parseBody(CreateResponseRequest, { model: model.id, ...body });
+  const request = parseResponseRequest({ model: model.id, ...body });
   const { events } = await startResponse(request, ctx, new AbortController().signal);
   const all: Array<Record<string, unknown>> = [];
   for await (const event of events) all.push(event as unknown as Record<string, unknown>);

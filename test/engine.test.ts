@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../src/api/errors.ts';
 import { LIMITS } from '../src/api/limits.ts';
-import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import { parseResponseRequest } from '../src/api/request.ts';
 import type { ResponseStreamEvent } from '../src/api/stream-events.ts';
 import type { CatalogModel } from '../src/catalog/catalog-model.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
@@ -59,7 +59,7 @@ async function collect(
   body: Record<string, unknown>,
   signal = new AbortController().signal,
 ) {
-  const request = parseBody(CreateResponseRequest, { model: model.id, ...body });
+  const request = parseResponseRequest({ model: model.id, ...body });
   const { events } = await startResponse(request, context(provider), signal);
   const all: ResponseStreamEvent[] = [];
   for await (const event of events) all.push(event);
@@ -246,7 +246,7 @@ describe('engine', () => {
     const provider = new ScriptedProvider(() => [
       new ApiError({ status: 429, type: 'rate_limit_error', message: 'slow down', retryAfter: 3 }),
     ]);
-    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x' });
+    const request = parseResponseRequest({ model: model.id, input: 'x' });
     await assert.rejects(
       startResponse(request, context(provider), new AbortController().signal),
       (error: ApiError) => {
@@ -268,7 +268,7 @@ describe('engine', () => {
             }
           : (target[name] as (...args: unknown[]) => unknown).bind(target),
     });
-    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream: true });
+    const request = parseResponseRequest({ model: model.id, input: 'x', stream: true });
     // The client waits for the longer of the model's start and the record's commit, not their sum.
     let begunWhenModelStarted = 0;
     const starting = new ScriptedProvider(() => {
@@ -324,7 +324,7 @@ describe('engine', () => {
         ['message', 'user'],
       ],
     );
-    const unknown = parseBody(CreateResponseRequest, {
+    const unknown = parseResponseRequest({
       model: model.id,
       input: 'x',
       previous_response_id: 'resp_missing',
@@ -373,7 +373,7 @@ describe('engine', () => {
       ],
     ] as const;
     for (const [body, param, message] of unanswered) {
-      const request = parseBody(CreateResponseRequest, { model: model.id, ...body });
+      const request = parseResponseRequest({ model: model.id, ...body });
       await assert.rejects(
         startResponse(request, context(provider), new AbortController().signal),
         (error) => {
@@ -398,7 +398,7 @@ describe('engine', () => {
       get: (target, name: keyof ResponseStore) =>
         name === 'begin' ? begin : (target[name] as (...args: unknown[]) => unknown).bind(target),
     });
-    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream: true });
+    const request = parseResponseRequest({ model: model.id, input: 'x', stream: true });
     await assert.rejects(
       startResponse(
         request,
@@ -431,7 +431,7 @@ describe('engine', () => {
           : (target[name] as (...args: unknown[]) => unknown).bind(target),
     });
     for (const stream of [true, false]) {
-      const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x', stream });
+      const request = parseResponseRequest({ model: model.id, input: 'x', stream });
       const ctx = { ...context(new ScriptedProvider(() => textEvents('hi'))), store: slow };
       const { events } = await startResponse(request, ctx, new AbortController().signal);
       for await (const event of events) {
@@ -476,7 +476,7 @@ describe('engine', () => {
       { type: 'finish', reason: 'stop' },
     ]);
     const abort = new AbortController();
-    const request = parseBody(CreateResponseRequest, { model: model.id, input: 'x' });
+    const request = parseResponseRequest({ model: model.id, input: 'x' });
     const { events } = await startResponse(request, context(provider), abort.signal);
     let id = '';
     for await (const event of events) {

@@ -50,6 +50,7 @@ const message = (id: string, content: Extract<Item, { type: 'message' }>['conten
 const options = (files: FileReader, read = true) => ({
   files,
   owner: 'alpha',
+  promptLength: 0,
   historyLength: 0,
   historyParam: 'previous_response_id' as const,
   read,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CreateResponseRequest, parseBody } from '../src/api/request.ts';
+import { parseResponseRequest } from '../src/api/request.ts';
 import { startResponse } from '../src/engine/create-response.ts';
 import type { ModelEvent, Turn, Unsupported } from '../src/providers/provider.ts';
 import { rejection } from './support/api-error-checks.ts';
@@ -145,7 +145,7 @@ describe('unsupported tools and parameters', () => {
     const provider = new ScriptedProvider(() => textEvents('ok'));
     const error = await rejection(
       startResponse(
-        parseBody(CreateResponseRequest, { model: plain.id, input: 'Hi', reasoning: { effort: 'low' } }),
+        parseResponseRequest({ model: plain.id, input: 'Hi', reasoning: { effort: 'low' } }),
         context(provider, { models: [plain] }),
         new AbortController().signal,
       ),
@@ -153,7 +153,7 @@ describe('unsupported tools and parameters', () => {
     assert.equal(error.param, 'reasoning');
     // `effort: none` asks for no reasoning, which any model gives.
     await startResponse(
-      parseBody(CreateResponseRequest, { model: plain.id, input: 'Hi', reasoning: { effort: 'none' } }),
+      parseResponseRequest({ model: plain.id, input: 'Hi', reasoning: { effort: 'none' } }),
       context(provider, { models: [plain] }),
       new AbortController().signal,
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors.ts';
 import type { TokenLogprob } from './items.ts';
-import { CreateResponseRequest, ReasoningConfig } from './request.ts';
+import { CreateResponseRequest, ModelField, ReasoningConfig } from './request.ts';
 import { FunctionTool } from './tools.ts';
 
 /** Tool and schema names follow the same rule in both APIs. */
@@ -112,7 +112,7 @@ const responses = CreateResponseRequest.shape;
  * Portico cannot honour (logit_bias, audio, ...) are refused after parsing.
  */
 export const ChatCompletionRequest = z.strictObject({
-  model: responses.model,
+  model: ModelField,
   messages: z
     .array(ChatMessage, { error: 'messages must be a list of messages' })
     .min(1, 'messages must not be empty'),

@@ -13,7 +13,7 @@ const SOURCES = {
  * read: past this check every such part has a source, and each provider's own refusals are
  * about what it cannot send, never about what is missing.
  */
-export function checkPartSource({ path, part }: LocatedPart): void {
+export function checkPartSource({ path, part }: Pick<LocatedPart, 'path' | 'part'>): void {
   if (part.type !== 'input_image' && part.type !== 'input_file') return;
   const source =
     part.type === 'input_image'

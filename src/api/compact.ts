@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CreateResponseRequest } from './request.ts';
+import { CreateResponseRequest, InputField, ModelField } from './request.ts';
 
 /** `POST /v1/responses/compact` (CompactResponseMethodPublicBody). Cache and tier hints are accepted and ignored. */
 export const CompactRequest = z.strictObject({
-  model: CreateResponseRequest.shape.model,
-  input: CreateResponseRequest.shape.input.nullish(),
+  model: ModelField,
+  input: InputField.nullish(),
   previous_response_id: CreateResponseRequest.shape.previous_response_id,
   instructions: CreateResponseRequest.shape.instructions,
   prompt_cache_key: z.string().max(64).nullish(),

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { InputFilePart, InputImagePart, InputTextPart, MessageItem } from './items.ts';
-import { CreateResponseRequest, Metadata } from './request.ts';
+import { MessageItem } from './items.ts';
+import { CreateResponseRequest, Metadata, ModelField, PromptVariableValue } from './request.ts';
 
 /** `{{name}}` in a prompt's text, spaces inside the braces allowed: a variable the request fills. */
 export const PROMPT_VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
-/** What a variable is filled with, as the Responses API's `prompt.variables` allows. */
-export const PromptVariableValue = z.union([z.string(), InputTextPart, InputImagePart, InputFilePart]);
-export type PromptVariableValue = z.output<typeof PromptVariableValue>;
-
 /** A message of a prompt: `type` may be left out, as in a request's input. */
 const PromptMessage = z.preprocess(
   (value) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !('type' in value) && 'role' in value
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !('type' in value) &&
+    'role' in value
       ? { ...value, type: 'message' }
       : value,
   MessageItem,
@@ -41,12 +41,15 @@ export const PromptTemplate = CreateResponseRequest.pick({
 })
   .extend({
     /** The model the prompt is written for; a request that names one uses its own. */
-    model: z.string().min(1, 'model must name a model').nullish(),
+    model: ModelField.nullish(),
     /** Messages after `instructions`, before the request's input; `{{name}}` in their text is a variable. */
     input: z.array(PromptMessage).max(1_000, 'a prompt has at most 1000 messages').nullish(),
     /** Values of variables that a request may leave out. */
     variables: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _'), PromptVariableValue)
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _'),
+        PromptVariableValue,
+      )
       .nullish(),
   })
   .refine((template) => Boolean(template.instructions) || (template.input?.length ?? 0) > 0, {

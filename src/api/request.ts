@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { badRequest } from './errors.ts';
 import { clip } from './limits.ts';
-import { InputItem } from './items.ts';
+import {
+  ContentPart,
+  InputFilePart,
+  InputImagePart,
+  InputItem,
+  InputTextPart,
+  MessageItem,
+} from './items.ts';
 import { Tool, ToolChoice } from './tools.ts';
 
 export const TextFormat = z.discriminatedUnion('type', [
@@ -48,14 +55,29 @@ export const Metadata = z
   )
   .refine((value) => Object.keys(value).length <= 16, 'metadata has at most 16 pairs');
 
+/** `model` of a request: the model to answer, a catalog id or alias. */
+export const ModelField = z
+  .string({ error: 'model must be a string naming a model' })
+  .min(1, 'model is required');
+
+/** `input` of a request: a user message's text, or items. */
+export const InputField = z.union([z.string(), z.array(InputItem)], {
+  error: 'input must be a string or a list of items',
+});
+
+/** What a prompt variable is filled with, as the Responses API's `prompt.variables` allows. */
+export const PromptVariableValue = z.union([z.string(), InputTextPart, InputImagePart, InputFilePart]);
+export type PromptVariableValue = z.output<typeof PromptVariableValue>;
+
 /**
  * `POST /v1/responses`: every parameter of OpenAI's published CreateResponse, and
  * `client_metadata` (Codex sends it; OpenAI takes it). Unknown parameters are refused, as
  * OpenAI does.
  */
 export const CreateResponseRequest = z.strictObject({
-  model: z.string({ error: 'model must be a string naming a model' }).min(1, 'model is required'),
-  input: z.union([z.string(), z.array(InputItem)], { error: 'input must be a string or a list of items' }),
+  // Both may be left to a stored prompt (`prompt`): parseResponseRequest requires them otherwise.
+  model: ModelField.optional(),
+  input: InputField.optional(),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).nullish(),
   conversation: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1) })]).nullish(),
@@ -82,7 +104,7 @@ export const CreateResponseRequest = z.strictObject({
     .object({
       id: z.string(),
       version: z.string().nullish(),
-      variables: z.record(z.string(), z.unknown()).nullish(),
+      variables: z.record(z.string(), PromptVariableValue).nullish(),
     })
     .nullish(),
   metadata: Metadata.nullish(),
@@ -107,7 +129,29 @@ export const CreateResponseRequest = z.strictObject({
     .nullish(),
 });
 
-export type CreateResponseRequest = z.output<typeof CreateResponseRequest> & EntryPointFields;
+export type CreateResponseRequest = Omit<z.output<typeof CreateResponseRequest>, 'model' | 'input'> & {
+  /** MODEL_FROM_PROMPT until the prompt the request names is rendered (gateway/resolve-prompts.ts). */
+  model: string;
+  input: z.output<typeof InputField>;
+} & EntryPointFields;
+
+/** A request's model while the stored prompt it names, not the request, is to name it. */
+export const MODEL_FROM_PROMPT = '';
+
+/**
+ * A `POST /v1/responses` body, as every entry point reads it: `model` and `input` are required
+ * unless a stored prompt (`prompt`) is named, whose model a request without one uses and whose
+ * messages may be all the input there is.
+ */
+export function parseResponseRequest(body: unknown): CreateResponseRequest {
+  const request = parseBody(CreateResponseRequest, body);
+  for (const param of ['model', 'input'] as const)
+    if (request[param] === undefined && !request.prompt)
+      throw badRequest(param, `Missing required parameter: '${param}'.`, 'missing_required_parameter');
+  request.model ??= MODEL_FROM_PROMPT;
+  request.input ??= [];
+  return request as CreateResponseRequest;
+}
 
 /**
  * What entry points other than `POST /v1/responses` add to a request (never accepted from
@@ -119,7 +163,21 @@ export interface EntryPointFields {
   stop?: string[] | undefined;
   /** `false`: build and check the context without running the model. */
   generate?: boolean | undefined;
+  /**
+   * The stored prompt's messages, its variables filled (gateway/resolve-prompts.ts): the
+   * response's instructions, sent before everything else and never inherited by a later
+   * response. Set once; a request that has them is rendered.
+   */
+  promptMessages?: PromptMessage[] | undefined;
 }
+
+/** A message of a rendered prompt, as a response's `instructions` lists it. */
+export const PromptMessage = z.object({
+  type: z.literal('message'),
+  role: MessageItem.shape.role,
+  content: z.array(ContentPart),
+});
+export type PromptMessage = z.output<typeof PromptMessage>;
 export type TextConfig = z.output<typeof TextConfig>;
 export type ReasoningConfig = z.output<typeof ReasoningConfig>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OutputTextPart, RefusalPart, ReasoningTextPart, SummaryTextPart } from './items.ts';
-import { ReasoningConfig, TextConfig } from './request.ts';
+import { PromptMessage, PromptVariableValue, ReasoningConfig, TextConfig } from './request.ts';
 import { Tool, ToolChoice } from './tools.ts';
 
 const itemStatus = z.enum(['in_progress', 'completed', 'incomplete']);
@@ -83,7 +83,17 @@ export const ResponseObject = z.object({
   output_text: z.string().optional(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   incomplete_details: z.object({ reason: z.enum(['max_output_tokens', 'content_filter']) }).nullable(),
-  instructions: z.string().nullable(),
+  /** A stored prompt's messages, its variables filled, where the request named a prompt. */
+  instructions: z.union([z.string(), z.array(PromptMessage)]).nullable(),
+  /** The stored prompt the request named, with the version it used. */
+  prompt: z
+    .object({
+      id: z.string(),
+      version: z.string().nullish(),
+      variables: z.record(z.string(), PromptVariableValue).nullish(),
+    })
+    .nullable()
+    .optional(),
   metadata: z.record(z.string(), z.string()),
   temperature: z.number().nullable(),
   top_p: z.number().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateResponseRequest } from './request.ts';
+import { CreateResponseRequest, InputField, ModelField } from './request.ts';
 
 /**
  * `POST /v1/responses/input_tokens` (TokenCountsBody): the context fields of a create request,
@@ -20,8 +20,8 @@ export const TokenCountsBody = CreateResponseRequest.pick({
   truncation: true,
 })
   .extend({
-    model: CreateResponseRequest.shape.model.nullish(),
-    input: CreateResponseRequest.shape.input.nullish(),
+    model: ModelField.nullish(),
+    input: InputField.nullish(),
     personality: z.string().nullish(),
   })
   .strict();

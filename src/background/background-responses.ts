@@ -101,14 +101,16 @@ export class BackgroundResponses {
     const writer = new ResponseWriter(response, ctx.newId);
     writer.lifecycle('response.created');
     writer.lifecycle('response.queued');
+    const { promptMessages, ...body } = request;
     const run = {
       responseId: response.id,
       owner,
       model: context.model.id,
       request: {
-        body: { ...request, input: context.input, stream: false },
+        body: { ...body, input: context.input, stream: false },
         gateway: gateway ?? null,
         caller,
+        ...(promptMessages ? { promptMessages } : {}),
       } satisfies QueuedRequest,
     };
     return { response, input: context.input, run, events: writer.drain() };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import { PromptMessage, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
 import type { QueuedCaller } from '../gateway/gateway-call.ts';
 
 /**
@@ -11,6 +11,8 @@ export interface QueuedRequest {
   /** The gateway id the request named; null: the default. */
   gateway: string | null;
   caller: QueuedCaller;
+  /** The stored prompt's messages as rendered when it was queued: the run uses the same. */
+  promptMessages?: PromptMessage[];
 }
 
 /**
@@ -25,6 +27,7 @@ const Queued = z.object({
   caller: z
     .object({ keyId: z.string().nullable(), admin: z.boolean(), authenticated: z.boolean() })
     .default(ADMITTED_BEFORE_CALLERS),
+  promptMessages: z.array(PromptMessage).optional(),
 });
 
 /** A stored run's request, checked again as it leaves the queue. */
@@ -34,8 +37,10 @@ export function readQueuedRequest(stored: unknown): {
   caller: QueuedCaller;
 } {
   const queued = Queued.parse(stored);
+  const request = parseResponseRequest(queued.body);
+  if (queued.promptMessages) request.promptMessages = queued.promptMessages;
   return {
-    request: parseBody(CreateResponseRequest, queued.body),
+    request,
     gateway: queued.gateway ?? undefined,
     caller: queued.caller,
   };

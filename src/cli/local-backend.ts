@@ -2,7 +2,7 @@ import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts'
 import type { CreateKeyRequest } from '../api/keys.ts';
 import { AnalyticsQuery, LogFilterQuery } from '../api/logs.ts';
 import { logFilter as queryLogFilter } from '../gateway/log-query.ts';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import { parseBody, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
 import { keyObject } from '../gateway/key-objects.ts';
 import { providerConfigObject } from '../gateway/provider-config-objects.ts';
@@ -51,7 +51,7 @@ export class LocalBackend implements CliBackend {
   }
 
   async respond(body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
-    const request = parseBody(CreateResponseRequest, body);
+    const request = parseResponseRequest(body);
     const { events } = await this.runtime.gateway.run({
       path: 'cli',
       credentials: { kind: 'trusted', project: DEFAULT_PROJECT },

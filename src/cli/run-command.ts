@@ -1,5 +1,5 @@
 import { startSpinner } from './spinner.ts';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import { parseResponseRequest } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
 import { fail, numberOption, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
@@ -22,7 +22,7 @@ export const runCommand: Command = {
     const instructions = text(values, 'instructions');
     const maxTokens = numberOption(values, 'max-output-tokens');
     const temperature = numberOption(values, 'temperature');
-    const request = parseBody(CreateResponseRequest, {
+    const request = parseResponseRequest({
       model,
       input: words.join(' '),
       store: false,

@@ -38,7 +38,12 @@ export interface ResponseContext {
   history: Item[];
   /** This request's input as stored: ids assigned, messages as lists of parts. */
   input: Item[];
-  /** How many of `turn.items` come before this request's input (the history). */
+  /**
+   * How many of `turn.items`, first, are the stored prompt's messages (`prompt`): the
+   * response's instructions, never dropped by truncation or compacted with the history.
+   */
+  promptLength: number;
+  /** How many of `turn.items` come before this request's input: the prompt's, then the history. */
   historyLength: number;
   /** The conversation the response reads and appends to, if any. */
   conversation: string | undefined;
@@ -118,9 +123,11 @@ export async function prepareContext(
   const shown = triggered ? input.slice(0, -1) : input;
   const context = fromLastCheckpoint([...history, ...shown], history.length);
   const offered = offerTools(tools.turn, toolChoice, context.items);
+  const prompt = promptItems(request, ctx);
+  const historyLength = prompt.length + context.historyLength;
   let turn = buildTurn(request, {
     model,
-    items: flattenClientItems(context.items, offered.calls),
+    items: [...prompt, ...flattenClientItems(context.items, offered.calls)],
     tools: offered.tools.map(({ tool }) => tool),
     toolChoice: offered.toolChoice,
     text,
@@ -129,7 +136,7 @@ export async function prepareContext(
   let toolPaths = offered.tools.map(({ path }) => path);
   const hostedTools = await ctx.hostedTools?.({
     offered: { turn, paths: toolPaths },
-    historyLength: context.historyLength,
+    historyLength,
     provider,
     signal,
   });
@@ -140,7 +147,8 @@ export async function prepareContext(
     read: use === 'send' && request.generate !== false,
     files: ctx.files,
     owner: ctx.owner,
-    historyLength: context.historyLength,
+    promptLength: prompt.length,
+    historyLength,
     historyParam: request.previous_response_id ? 'previous_response_id' : 'conversation',
   });
   if (files) turn = { ...turn, items: files.items };
@@ -149,7 +157,8 @@ export async function prepareContext(
     model: model.id,
     provider,
     dropUnsupported: model.dropUnsupported ?? ctx.dropUnsupported ?? false,
-    historyLength: context.historyLength,
+    promptLength: prompt.length,
+    historyLength,
     hostedTools: ctx.hostedToolsPolicy ?? 'drop',
     toolPaths,
   });
@@ -163,7 +172,8 @@ export async function prepareContext(
     turn: settled.turn,
     history: context.items.slice(0, context.historyLength),
     input,
-    historyLength: context.historyLength,
+    promptLength: prompt.length,
+    historyLength,
     conversation,
     clientCalls: offered.calls,
     generate: request.generate !== false && !triggered,
@@ -174,10 +184,16 @@ export async function prepareContext(
   };
 }
 
-/** Parameters Portico accepts in the schema but cannot honour yet are refused, never ignored. */
+/** Parameters Portico accepts in the schema but cannot honour together are refused, never ignored. */
 function refuseUnsupported(request: CreateResponseRequest): void {
   if (request.background && request.store === false)
     throw badRequest('background', 'Background responses are stored: background needs store to be true.');
-  if (request.prompt)
-    throw badRequest('prompt', 'Stored prompt templates are not supported.', 'unsupported_parameter');
+  // Rendered by the gateway (gateway/resolve-prompts.ts) before any model is resolved.
+  if (request.prompt && !request.promptMessages)
+    throw new Error('a stored prompt reached the engine unrendered');
+}
+
+/** The stored prompt's messages as items of the turn: ids of their own, never stored. */
+function promptItems(request: CreateResponseRequest, ctx: EngineContext): Item[] {
+  return (request.promptMessages ?? []).map((message) => ({ ...message, id: ctx.newId('msg') }));
 }

@@ -44,9 +44,11 @@ export async function fitContext(
   if (total <= budget) return context;
   const historyLength = Math.min(context.historyLength, turn.items.length);
   if (!auto) throw tooLong(total, model.id, model.contextWindow);
-  if (historyLength === 0) throw noRoomLeft(total, context);
+  if (historyLength === context.promptLength) throw noRoomLeft(total, context);
 
-  const groups = turnsOf(turn.items.slice(0, historyLength));
+  // The prompt's messages are instructions: kept, with the input, whatever else is dropped.
+  const prompt = turn.items.slice(0, context.promptLength);
+  const groups = turnsOf(turn.items.slice(context.promptLength, historyLength));
   const input = turn.items.slice(historyLength);
   const empty = await countTurnTokens({ ...turn, items: [] }, provider, signal);
   let dropped = 0;
@@ -58,12 +60,15 @@ export async function fitContext(
   }
   // The estimate of what is left may be off by a little (templates join turns): count again.
   for (; dropped <= groups.length; dropped++) {
-    const items = [...groups.slice(dropped).flat(), ...input];
+    const items = [...prompt, ...groups.slice(dropped).flat(), ...input];
     const fitted = { ...turn, items };
     const tokens = await countTurnTokens(fitted, provider, signal);
     if (tokens <= budget) return { ...context, turn: fitted, historyLength: items.length - input.length };
   }
-  throw noRoomLeft(await countTurnTokens({ ...turn, items: input }, provider, signal), context);
+  throw noRoomLeft(
+    await countTurnTokens({ ...turn, items: [...prompt, ...input] }, provider, signal),
+    context,
+  );
 }
 
 /**
@@ -83,19 +88,29 @@ async function compactIfAsked(
   if (context.compactionTriggered) {
     const compaction = await compactTurn(context.turn, context.model, ctx, signal);
     const turn = { ...context.turn, items: compaction.items };
-    return { ...context, turn, historyLength: turn.items.length, compaction, hostedTools: undefined };
+    return {
+      ...context,
+      turn,
+      promptLength: 0,
+      historyLength: turn.items.length,
+      compaction,
+      hostedTools: undefined,
+    };
   }
   const asked = context.request.context_management?.find((entry) => entry.type === 'compaction');
   const { turn, provider, model } = context;
   const historyLength = Math.min(context.historyLength, turn.items.length);
-  if (!asked || provider.compact || historyLength === 0) return context;
+  const { promptLength } = context;
+  if (!asked || provider.compact || historyLength === promptLength) return context;
   const threshold = asked.compact_threshold ?? Math.floor(model.contextWindow * 0.8);
   if (upperBoundTokens(turn) <= threshold) return context;
   if ((await countTurnTokens(turn, provider, signal)) <= threshold) return context;
-  const history = turn.items.slice(0, historyLength);
+  // The prompt's messages stay in front, as instructions do: they are this response's, not history.
+  const prompt = turn.items.slice(0, promptLength);
+  const history = turn.items.slice(promptLength, historyLength);
   const kept = turn.items.slice(historyLength);
   const compaction = await compactItems(model, history, kept, ctx, signal);
-  const { items } = compaction;
+  const items = [...prompt, ...compaction.items];
   return { ...context, turn: { ...turn, items }, historyLength: items.length - kept.length, compaction };
 }
 

@@ -19,7 +19,16 @@ export function initialResponse(
     output: [],
     error: null,
     incomplete_details: null,
-    instructions: request.instructions ?? null,
+    instructions: request.promptMessages ?? request.instructions ?? null,
+    ...(request.prompt
+      ? {
+          prompt: {
+            id: request.prompt.id,
+            version: request.prompt.version ?? null,
+            variables: request.prompt.variables ?? null,
+          },
+        }
+      : {}),
     metadata: request.metadata ?? {},
     temperature: request.temperature ?? 1,
     top_p: request.top_p ?? 1,

@@ -21,7 +21,8 @@ function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
-function textPart(role: string, text: string): ContentPart {
+/** A text as a part of a message of `role`: what an assistant said is output text. */
+export function textPart(role: string, text: string): ContentPart {
   return role === 'assistant'
     ? { type: 'output_text', text, annotations: [], logprobs: [] }
     : { type: 'input_text', text };

@@ -12,7 +12,9 @@ export interface ResolveFileOptions {
   /** Portico's files; without them no file id names a file. */
   files: FileReader | undefined;
   owner: Owner;
-  /** How many of the items are history (a `previous_response_id` chain or a conversation). */
+  /** How many of the items, first, are a stored prompt's messages (see ResponseContext `promptLength`). */
+  promptLength: number;
+  /** How many of the items come before the request's input: the prompt's, then the history (a `previous_response_id` chain or a conversation). */
   historyLength: number;
   /** What the history is named by in a warning or an error. */
   historyParam: 'previous_response_id' | 'conversation';
@@ -100,17 +102,20 @@ export async function resolveFileParts(
       continue;
     }
     const field = item.type === 'message' ? 'content' : 'output';
-    const history = index < options.historyLength;
+    const prompt = index < options.promptLength;
+    const history = !prompt && index < options.historyLength;
     const resolved: ContentPart[] = [];
     for (const [at, part] of parts.entries()) {
       if (!namesFile(part)) {
         resolved.push(part);
         continue;
       }
-      const path = history
-        ? `${options.historyParam} (context item ${index}, ${field}[${at}].file_id)`
-        : `input[${index - options.historyLength}].${field}[${at}].file_id`;
-      const param = history ? options.historyParam : path;
+      const path = prompt
+        ? `prompt (message ${index}, ${field}[${at}].file_id)`
+        : history
+          ? `${options.historyParam} (context item ${index - options.promptLength}, ${field}[${at}].file_id)`
+          : `input[${index - options.historyLength}].${field}[${at}].file_id`;
+      const param = prompt ? 'prompt' : history ? options.historyParam : path;
       const file = await load(part.file_id);
       const problem = !file
         ? `No file found with id '${clip(part.file_id)}'.`

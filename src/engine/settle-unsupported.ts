@@ -12,7 +12,9 @@ export interface SettleOptions {
   provider: Provider;
   /** The model's `drop_unsupported` setting (or the global one). */
   dropUnsupported: boolean;
-  /** How many of `turn.items` come from the previous response's context. */
+  /** How many of `turn.items`, first, are a stored prompt's messages. */
+  promptLength: number;
+  /** How many of `turn.items` come before the request's input: the prompt's, then the previous response's context. */
   historyLength: number;
   /** Hosted tools the provider cannot run: dropped with a warning, or refused. */
   hostedTools: HostedToolsPolicy;
@@ -36,10 +38,12 @@ function locate(param: string, options: SettleOptions): { param: string; label: 
   if (!match) return { param, label: param };
   const index = Number(match[1]);
   const rest = match[2] ?? '';
+  const within = rest ? `, ${rest.replace(/^\./, '')}` : '';
+  if (index < options.promptLength) return { param: 'prompt', label: `prompt (message ${index}${within})` };
   if (index < options.historyLength)
     return {
       param: 'previous_response_id',
-      label: `previous_response_id (context item ${index}${rest ? `, ${rest.replace(/^\./, '')}` : ''})`,
+      label: `previous_response_id (context item ${index - options.promptLength}${within})`,
     };
   if (typeof options.request.input === 'string') return { param: 'input', label: 'input' };
   const wire = `input[${index - options.historyLength}]${rest}`;

@@ -1,7 +1,12 @@
 import { MessagesRequest } from '../api/anthropic-messages.ts';
 import { badRequest } from '../api/errors.ts';
 import { ChatCompletionRequest } from '../api/chat-completions.ts';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import {
+  MODEL_FROM_PROMPT,
+  parseBody,
+  parseResponseRequest,
+  type CreateResponseRequest,
+} from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { fromMessagesRequest } from './anthropic-messages/from-messages-request.ts';
 import { messagesParam } from './anthropic-messages/messages-param.ts';
@@ -10,7 +15,7 @@ import { toChatError } from './chat/map-error-param.ts';
 import { refuseUnsupported } from './chat/refuse-unsupported.ts';
 import { toResponseRequest } from './chat/to-response-request.ts';
 import type { Step } from '../gateway/gateway-call.ts';
-import { isRunTextInput, RunTextInput, toChatBody } from './workers-ai/run-input.ts';
+import { isRunTextInput, namesStoredPrompt, RunTextInput, toChatBody } from './workers-ai/run-input.ts';
 
 /** How a step's answer goes back: the wire format its request came in. */
 export type AnswerFormat =
@@ -34,9 +39,14 @@ export type ModelName = (model: string) => string;
 const asIs: ModelName = (model) => model;
 
 export function responsesStep(body: unknown, modelName: ModelName = asIs, wrapped = false): ParsedStep {
-  const request = parseBody(CreateResponseRequest, body);
+  const request = parseResponseRequest(body);
   return {
-    step: { request: { ...request, model: modelName(request.model) }, options: {} },
+    // A model left to the stored prompt is named once the prompt is read (gateway/resolve-prompts.ts).
+    step: {
+      request:
+        request.model === MODEL_FROM_PROMPT ? request : { ...request, model: modelName(request.model) },
+      options: {},
+    },
     format: { kind: 'responses', envelope: wrapped },
     stream: request.stream === true,
   };
@@ -84,7 +94,7 @@ export function workersAiStep(model: string, body: unknown, wrapped = true): Par
     return { step, format: { kind: 'workers-ai', envelope: wrapped }, stream };
   }
   // Neither shape: named in Workers AI's terms, which a run's client speaks.
-  if (object && !('input' in body))
+  if (object && !('input' in body) && !namesStoredPrompt(body as Record<string, unknown>))
     throw badRequest(
       'prompt',
       "Missing required parameter: 'prompt' (or 'messages'; or 'input', for a Responses request).",

@@ -36,6 +36,7 @@ import type { Principal } from './principal.ts';
 import { rateLimit } from './rate-limit.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { resolveGateway } from './resolve-gateway.ts';
+import { resolvePrompts } from './resolve-prompts.ts';
 import { retryAndFallback } from './retry-and-fallback.ts';
 import { runEngine } from './run-engine.ts';
 import { spendLimit } from './spend-limit.ts';
@@ -108,6 +109,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const keys = new CachedKeyStore(stores.keys, now);
   const keyCheck = { keys, now };
   const admission = [authenticate(keyCheck), resolveGateway(gateways)] as const;
+  const prompts = resolvePrompts(stores.prompts);
   const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
   const limits = [
     authorizeModel,
@@ -139,6 +141,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const pipeline = compose([
     ...admission,
     logRequest(logDeps),
+    prompts,
     ...limits,
     cache(answers, now, logger),
     contentPolicies(policies, { discard }),
@@ -150,7 +153,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // response is admitted when it is queued; its run goes through the whole pipeline) or is
   // not a response (operate).
   const noAnswer = async () => ({ events: noEvents(), warnings: [], headers: {}, step: 0 });
-  const admitTo = compose([...admission, noAnswer]);
+  const admitTo = compose([...admission, prompts, noAnswer]);
   const limit = compose([...limits, noAnswer]);
 
   const maintain = async () => {

@@ -212,7 +212,8 @@ function buildEntry(
 ): LogEntry {
   const { principal, gateway } = admitted(ctx);
   const { final, result, error } = outcome;
-  const modelId = ctx.trace.model ?? ctx.call.steps[0]?.request.model ?? null;
+  // No model yet: the request left it to a stored prompt that could not be read.
+  const modelId = ctx.trace.model ?? (ctx.call.steps[0]?.request.model || null);
   const model = modelId === null ? undefined : deps.catalog.get(modelId);
   // A response whose client left before its terminal event: its record says what it used.
   const recorded = ctx.trace.recorded;

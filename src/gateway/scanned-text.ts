@@ -31,10 +31,11 @@ function itemTexts(items: ReadonlyArray<InputItem | OutputItem>, name: string): 
   return texts;
 }
 
-/** What a request asks with: its instructions and its input, as the client sent them. */
+/** What a request asks with: its instructions (a stored prompt's, its variables filled) and its input, as the client sent them. */
 export function requestTexts(request: CreateResponseRequest): ScannedText[] {
   const texts: ScannedText[] = [];
   if (request.instructions) texts.push({ at: 'instructions', text: request.instructions });
+  if (request.promptMessages) texts.push(...itemTexts(request.promptMessages, 'instructions'));
   if (typeof request.input === 'string') texts.push({ at: 'input', text: request.input });
   else if (Array.isArray(request.input)) texts.push(...itemTexts(request.input, 'input'));
   return texts;

@@ -3,7 +3,7 @@ import type { Item } from '../api/items.ts';
 import { LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
 import { bodyBudget, type BodyBudget } from './body-budget.ts';
-import { CreateResponseRequest, parseBody } from '../api/request.ts';
+import { parseBody, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventJson } from '../stream/response-sse.ts';
@@ -270,7 +270,7 @@ function readCreate(message: Record<string, unknown>): {
     throw badRequest('type', `Unknown message type ${JSON.stringify(type)}: send 'response.create'.`);
   if (generate !== undefined && generate !== null && typeof generate !== 'boolean')
     throw badRequest('generate', "Invalid 'generate': must be a boolean.", 'invalid_value');
-  const request = parseBody(CreateResponseRequest, body);
+  const request = parseResponseRequest(body);
   if (request.background)
     throw badRequest('background', 'background is not supported over WebSocket.', 'unsupported_parameter');
   return {

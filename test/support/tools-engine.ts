@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { CreateResponseRequest, parseBody } from '../../src/api/request.ts';
+import { parseResponseRequest } from '../../src/api/request.ts';
 import type { CatalogModel } from '../../src/catalog/catalog-model.ts';
 import { Catalog } from '../../src/catalog/catalog.ts';
 import { startResponse, type EngineContext } from '../../src/engine/create-response.ts';
@@ -70,7 +70,7 @@ export function context(provider: ScriptedProvider, setup: Setup = {}): EngineCo
 }
 
 export async function run(provider: ScriptedProvider, body: Record<string, unknown>, setup: Setup = {}) {
-  const request = parseBody(CreateResponseRequest, { model: model.id, input: 'Hi', ...body });
+  const request = parseResponseRequest({ model: model.id, input: 'Hi', ...body });
   const started = await startResponse(request, context(provider, setup), new AbortController().signal);
   const events: Array<Record<string, unknown>> = [];
   for await (const event of started.events) events.push({ ...event });

@@ -27,7 +27,12 @@ export type RunTextInput = z.output<typeof RunTextInput>;
 
 /** Whether `inputs` are Workers AI's text generation shape rather than a Responses request. */
 export function isRunTextInput(inputs: Record<string, unknown>): boolean {
-  return !('input' in inputs) && ('prompt' in inputs || 'messages' in inputs);
+  return !('input' in inputs) && !namesStoredPrompt(inputs) && ('prompt' in inputs || 'messages' in inputs);
+}
+
+/** A Responses request's stored prompt (`prompt: {id, variables}`), where Workers AI's `prompt` is text. */
+export function namesStoredPrompt(inputs: Record<string, unknown>): boolean {
+  return typeof inputs.prompt === 'object' && inputs.prompt !== null && !Array.isArray(inputs.prompt);
 }
 
 /**
