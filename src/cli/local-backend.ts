@@ -2,7 +2,7 @@ import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts'
 import type { CreateKeyRequest } from '../api/keys.ts';
 import { AnalyticsQuery, LogFilterQuery } from '../api/logs.ts';
 import { logFilter as queryLogFilter } from '../gateway/log-query.ts';
-import { parseBody, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
+import { parseBody, parseResponseRequest } from '../api/request.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
 import { keyObject } from '../gateway/key-objects.ts';
 import { providerConfigObject } from '../gateway/provider-config-objects.ts';

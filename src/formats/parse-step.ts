@@ -1,12 +1,7 @@
 import { MessagesRequest } from '../api/anthropic-messages.ts';
 import { badRequest } from '../api/errors.ts';
 import { ChatCompletionRequest } from '../api/chat-completions.ts';
-import {
-  MODEL_FROM_PROMPT,
-  parseBody,
-  parseResponseRequest,
-  type CreateResponseRequest,
-} from '../api/request.ts';
+import { MODEL_FROM_PROMPT, parseBody, parseResponseRequest } from '../api/request.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { fromMessagesRequest } from './anthropic-messages/from-messages-request.ts';
 import { messagesParam } from './anthropic-messages/messages-param.ts';

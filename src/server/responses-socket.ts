@@ -3,7 +3,7 @@ import type { Item } from '../api/items.ts';
 import { LIMITS } from '../api/limits.ts';
 import { parseJsonText } from '../api/parse-json-text.ts';
 import { bodyBudget, type BodyBudget } from './body-budget.ts';
-import { parseBody, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
+import { parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { eventJson } from '../stream/response-sse.ts';
