@@ -126,12 +126,10 @@ describe('a stored prompt in a Responses request', () => {
       .responses.create({ prompt: { id, variables: { company: 'Acme' } }, input: 'Hi' } as never);
     assert.equal(latest.prompt?.version, '2');
     assert.equal(said(turns().at(-1)!)[0], 'developer: Version two for Acme.');
-    const first = await gateway
-      .client()
-      .responses.create({
-        prompt: { id, version: '1', variables: { company: 'Acme' } },
-        input: 'Hi',
-      } as never);
+    const first = await gateway.client().responses.create({
+      prompt: { id, version: '1', variables: { company: 'Acme' } },
+      input: 'Hi',
+    } as never);
     assert.equal(first.prompt?.version, '1');
     assert.equal(said(turns().at(-1)!)[0], 'developer: You answer for Acme. Be brief.');
   });
@@ -213,13 +211,11 @@ describe('a stored prompt in a Responses request', () => {
   });
 
   test('a background response keeps the prompt as it was rendered when queued', async () => {
-    const queued = await gateway
-      .client()
-      .responses.create({
-        prompt: { id, variables: { company: 'Globex' } },
-        input: 'Hi',
-        background: true,
-      } as never);
+    const queued = await gateway.client().responses.create({
+      prompt: { id, variables: { company: 'Globex' } },
+      input: 'Hi',
+      background: true,
+    } as never);
     let done = queued;
     while (done.status === 'queued' || done.status === 'in_progress') {
       await new Promise((resolve) => setTimeout(resolve, 20));

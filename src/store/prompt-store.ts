@@ -71,7 +71,11 @@ export interface PromptStore {
   /** Prompts by creation time (ties by id). */
   list(owner: Owner, page: PromptPageQuery): Promise<PromptPage<PromptRecord>>;
   /** A prompt's versions by number; undefined when the prompt is unknown. */
-  listVersions(id: string, owner: Owner, page: PromptPageQuery): Promise<PromptPage<PromptVersionRecord> | undefined>;
+  listVersions(
+    id: string,
+    owner: Owner,
+    page: PromptPageQuery,
+  ): Promise<PromptPage<PromptVersionRecord> | undefined>;
   /** Deletes the prompt and every version. */
   delete(id: string, owner: Owner): Promise<boolean>;
 }
