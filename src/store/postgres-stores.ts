@@ -15,6 +15,8 @@ import { PostgresRouteHistoryStore } from './postgres-route-history-store.ts';
 import { POSTGRES_ROUTE_HISTORY_MIGRATIONS } from './route-history-migrations.ts';
 import { PostgresProviderConfigStore } from './postgres-provider-config-store.ts';
 import { POSTGRES_PROVIDER_CONFIG_MIGRATIONS } from './provider-config-migrations.ts';
+import { PostgresPromptStore } from './postgres-prompt-store.ts';
+import { POSTGRES_PROMPT_MIGRATIONS } from './prompt-migrations.ts';
 import { PostgresFileStore } from './postgres-file-store.ts';
 import { PostgresVectorStoreStore } from './postgres-vector-store-store.ts';
 import { POSTGRES_VECTOR_STORE_MIGRATIONS } from './vector-store-migrations.ts';
@@ -67,6 +69,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     await migratePostgres(db.pool, 'batches', BATCH_MIGRATIONS);
     await migratePostgres(db.pool, 'route_history', POSTGRES_ROUTE_HISTORY_MIGRATIONS);
     await migratePostgres(db.pool, 'provider_configs', POSTGRES_PROVIDER_CONFIG_MIGRATIONS);
+    await migratePostgres(db.pool, 'prompts', POSTGRES_PROMPT_MIGRATIONS);
   } catch (error) {
     await db.close();
     throw error;
@@ -86,6 +89,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     containers: new PostgresContainerStore(db),
     files: new PostgresFileStore(db, clock),
     vectorStores: new PostgresVectorStoreStore(db, clock, instance),
+    prompts: new PostgresPromptStore(db),
     keys: new PostgresKeyStore(db),
     gateways: new PostgresGatewayStore(db, routes),
     routes,

@@ -22,10 +22,19 @@ export interface PromptVersionRecord {
   createdAt: number;
 }
 
+/** A prompt with one of its versions: what a read answers. */
+export interface PromptAtVersion {
+  prompt: PromptRecord;
+  version: PromptVersionRecord;
+}
+
 export interface PromptPageQuery {
   limit: number;
   order: 'asc' | 'desc';
-  /** A prompt id (or, for versions, a version number as a string): the page starts after it. An unknown one gives an empty page. */
+  /**
+   * A prompt id (or, for versions, a version number as a string): the page starts after it. An
+   * unknown one (or another owner's) is a 400 naming `after`, as in the other stores.
+   */
   after?: string;
 }
 
@@ -55,27 +64,23 @@ export interface PromptStore {
     template: PromptTemplate,
     createdAt: number,
     owner: Owner,
-  ): Promise<{ prompt: PromptRecord; version: PromptVersionRecord } | undefined>;
+  ): Promise<PromptAtVersion | undefined>;
   /** The prompt at `version` (default its latest); undefined when either is unknown. */
-  get(
-    id: string,
-    owner: Owner,
-    version?: number,
-  ): Promise<{ prompt: PromptRecord; version: PromptVersionRecord } | undefined>;
+  get(id: string, owner: Owner, version?: number): Promise<PromptAtVersion | undefined>;
   /** Changes what describes the prompt (a field left undefined is kept; null clears it). */
   update(
     id: string,
     owner: Owner,
     changes: Partial<Pick<PromptRecord, 'name' | 'description' | 'metadata'>>,
   ): Promise<PromptRecord | undefined>;
-  /** Prompts by creation time (ties by id). */
-  list(owner: Owner, page: PromptPageQuery): Promise<PromptPage<PromptRecord>>;
-  /** A prompt's versions by number; undefined when the prompt is unknown. */
+  /** Prompts by creation time (ties by id), each at its latest version, read in one query. */
+  list(owner: Owner, page: PromptPageQuery): Promise<PromptPage<PromptAtVersion>>;
+  /** A prompt's versions by number, with the prompt itself; undefined when the prompt is unknown. */
   listVersions(
     id: string,
     owner: Owner,
     page: PromptPageQuery,
-  ): Promise<PromptPage<PromptVersionRecord> | undefined>;
+  ): Promise<(PromptPage<PromptVersionRecord> & { prompt: PromptRecord }) | undefined>;
   /** Deletes the prompt and every version. */
   delete(id: string, owner: Owner): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ import { SqliteVectorStoreStore } from './sqlite-vector-store-store.ts';
 import { SqliteGatewayStore } from './sqlite-gateway-store.ts';
 import { SqliteRouteHistoryStore } from './sqlite-route-history-store.ts';
 import { SqliteProviderConfigStore } from './sqlite-provider-config-store.ts';
+import { SqlitePromptStore } from './sqlite-prompt-store.ts';
 import { SECRETS_KEY_FILE } from './provider-config-store.ts';
 import { SqliteGroupCommit, walFile } from './sqlite-group-commit.ts';
 import { newInstanceId } from './instance-store.ts';
@@ -49,6 +50,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       containers: new SqliteContainerStore(db, commits),
       files: new SqliteFileStore(db, clock, commits),
       vectorStores: new SqliteVectorStoreStore(db, clock, commits, instance),
+      prompts: new SqlitePromptStore(db, commits),
       keys: new SqliteKeyStore(db, commits),
       gateways: new SqliteGatewayStore(db, commits, routes),
       routes,

@@ -11,6 +11,7 @@ import type { ConversationStore } from './conversation-store.ts';
 import type { FileStore } from './file-store.ts';
 import type { VectorStoreStore } from './vector-store-store.ts';
 import type { ProviderConfigStore } from './provider-config-store.ts';
+import type { PromptStore } from './prompt-store.ts';
 import type { ResponseStore } from './response-store.ts';
 
 /** Every store Portico keeps, on one backend (one SQLite file, or one PostgreSQL database). */
@@ -35,6 +36,8 @@ export interface Stores {
   containers: ContainerStore;
   files: FileStore;
   vectorStores: VectorStoreStore;
+  /** Reusable prompts and their versions (`/v1/prompts`, a request's `prompt`). */
+  prompts: PromptStore;
   /** Closes the backend's connections; the stores are unusable afterwards. */
   close(): Promise<void>;
 }
