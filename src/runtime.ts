@@ -26,6 +26,7 @@ import type { Provider } from './providers/provider.ts';
 import { createUpstreams } from './providers/registry.ts';
 import type { Owner } from './store/owner.ts';
 import { openStores } from './store/open-stores.ts';
+import { PromptAdmin } from './store/prompt-admin.ts';
 import type { Stores } from './store/stores.ts';
 import { WorkTracker } from './work-tracker.ts';
 import { Embedder } from './retrieval/embedder.ts';
@@ -137,6 +138,8 @@ export interface Runtime {
   vectorStores: VectorStoreService;
   /** Code interpreter containers, for `/v1/containers` and the code_interpreter tool. */
   containers: Containers;
+  /** Reusable prompts, for `/v1/prompts` and `portico prompts`. */
+  prompts: PromptAdmin;
   /** Ids and the clock, for the objects routes create themselves (conversations). */
   newId: IdGenerator;
   now: () => number;
@@ -336,6 +339,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     newId,
     now,
     containers,
+    prompts: new PromptAdmin(stores.prompts, newId, now),
     metricsSnapshots: options.metricsSnapshots ?? (async () => [gateway.metrics.snapshot()]),
     async close() {
       containers.close();

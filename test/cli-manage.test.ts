@@ -9,7 +9,7 @@ import { sharedModelsDir, TINY_MODEL } from './support/portico.ts';
 import { runCli, startCli } from './support/run-cli.ts';
 import { spawnServe, type ServeProcess } from './support/spawn-serve.ts';
 
-const COMMANDS = ['serve', 'run', 'chat', 'models', 'pull', 'keys', 'gateways', 'logs', 'stats'];
+const COMMANDS = ['serve', 'run', 'chat', 'models', 'pull', 'keys', 'gateways', 'logs', 'stats', 'prompts'];
 
 /**
  * The commands that cover the dashboard's ground, each run as a real `portico` process
@@ -45,7 +45,14 @@ describe('portico chat, gateways, stats and logs', () => {
     }
     // The overview names every form of every command.
     const overview = (await runCli(['--help'], env)).stdout;
-    for (const form of ['keys create', 'keys list', 'keys revoke', 'gateways create', 'gateways delete'])
+    for (const form of [
+      'keys create',
+      'keys list',
+      'keys revoke',
+      'gateways create',
+      'gateways delete',
+      'prompts show',
+    ])
       assert.match(overview, new RegExp(`^  portico ${form}`, 'm'));
     const unknown = await runCli(['stat'], env);
     assert.equal(unknown.code, 2);

@@ -24,6 +24,11 @@ const ROUTES: Array<[string, string]> = [
   ['POST', '/v1/vector_stores/vs_fuzz/search'],
   ['GET', '/v1/vector_stores'],
   ['GET', '/v1/files'],
+  ['POST', '/v1/prompts'],
+  ['GET', '/v1/prompts'],
+  ['POST', '/v1/prompts/pmpt_fuzz'],
+  ['POST', '/v1/prompts/pmpt_fuzz/versions'],
+  ['GET', '/v1/prompts/pmpt_fuzz/versions'],
   ['GET', '/v1/logs'],
   ['DELETE', '/v1/logs'],
 ];

@@ -1,10 +1,12 @@
 import type { gatewayObject } from '../api/gateway-settings.ts';
 import type { CreateKeyRequest } from '../api/keys.ts';
+import type { PromptObject } from '../api/prompts.ts';
 import type { LogFilterSpec } from '../api/log-conditions.ts';
 import type { keyObject } from '../gateway/key-objects.ts';
 import type { analyticsObject, logObject } from '../gateway/log-objects.ts';
 import type { providerConfigObject } from '../gateway/provider-config-objects.ts';
 import type { AnalyticsDimension } from '../store/log-store.ts';
+import type { PromptList } from '../store/prompt-object.ts';
 import { ApiClient, type Connection } from './api-client.ts';
 import { text, type OptionSpec, type Values } from './command.ts';
 import { LocalBackend } from './local-backend.ts';
@@ -67,6 +69,14 @@ export interface CliBackend {
   keys(filter: { project?: string; includeRevoked: boolean }): Promise<KeyObject[]>;
   createKey(request: CreateKeyRequest): Promise<KeyObject & { key: string }>;
   revokeKey(id: string): Promise<KeyObject>;
+  /** A page of prompts (100, oldest first, after the prompt `after`), each at its latest version. */
+  prompts(after: string | undefined): Promise<PromptList>;
+  /** A prompt at `version`, default its latest. */
+  prompt(id: string, version: number | undefined): Promise<PromptObject>;
+  /** `body` as `POST /v1/prompts` takes it: `{template, name?, description?}`. */
+  createPrompt(body: Record<string, unknown>): Promise<PromptObject>;
+  addPromptVersion(id: string, body: Record<string, unknown>): Promise<PromptObject>;
+  deletePrompt(id: string): Promise<void>;
   /** The newest `limit` entries, oldest first. */
   logs(query: LogQuery, limit: number): Promise<LogObject[]>;
   /** The newest `limit` entries (oldest first, perhaps none), then each batch logged after them, until `signal` aborts. */

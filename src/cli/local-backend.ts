@@ -2,6 +2,7 @@ import { GatewaySettingsInput, gatewayObject } from '../api/gateway-settings.ts'
 import type { CreateKeyRequest } from '../api/keys.ts';
 import { AnalyticsQuery, LogFilterQuery } from '../api/logs.ts';
 import { logFilter as queryLogFilter } from '../gateway/log-query.ts';
+import { CreatePromptBody, CreatePromptVersionBody, type PromptObject } from '../api/prompts.ts';
 import { parseBody, parseResponseRequest } from '../api/request.ts';
 import { gatewayNotFound } from '../gateway/gateway-registry.ts';
 import { keyObject } from '../gateway/key-objects.ts';
@@ -10,6 +11,7 @@ import { analyticsObject, logObject } from '../gateway/log-objects.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import type { LogFilter } from '../store/log-store.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
+import type { PromptList } from '../store/prompt-object.ts';
 import type {
   AnalyticsRequest,
   AnalyticsRow,
@@ -118,6 +120,31 @@ export class LocalBackend implements CliBackend {
 
   async revokeKey(id: string): Promise<KeyObject> {
     return keyObject(await this.runtime.gateway.keys.revoke(id));
+  }
+
+  /** The CLI's own prompts: the project of requests it runs in-process. */
+  prompts(after: string | undefined): Promise<PromptList> {
+    return this.runtime.prompts.list(DEFAULT_PROJECT, {
+      limit: 100,
+      order: 'asc',
+      ...(after ? { after } : {}),
+    });
+  }
+
+  prompt(id: string, version: number | undefined): Promise<PromptObject> {
+    return this.runtime.prompts.get(id, DEFAULT_PROJECT, version);
+  }
+
+  createPrompt(body: Record<string, unknown>): Promise<PromptObject> {
+    return this.runtime.prompts.create(parseBody(CreatePromptBody, body), DEFAULT_PROJECT);
+  }
+
+  addPromptVersion(id: string, body: Record<string, unknown>): Promise<PromptObject> {
+    return this.runtime.prompts.addVersion(id, parseBody(CreatePromptVersionBody, body), DEFAULT_PROJECT);
+  }
+
+  async deletePrompt(id: string): Promise<void> {
+    await this.runtime.prompts.delete(id, DEFAULT_PROJECT);
   }
 
   async logs(query: LogQuery, limit: number): Promise<LogObject[]> {

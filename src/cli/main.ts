@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   gateways: async () => (await import('./gateways-command.ts')).gatewaysCommand,
   logs: async () => (await import('./logs-command.ts')).logsCommand,
   stats: async () => (await import('./stats-command.ts')).statsCommand,
+  prompts: async () => (await import('./prompts-command.ts')).promptsCommand,
 };
 
 /** The first line of each form a command's usage gives (keys create, keys list, ...). */
@@ -61,14 +62,20 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await load();
+  // `portico COMMAND --version` prints the version, also for a command whose own --version
+  // takes a value (`portico prompts show ID --version 2`).
+  if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-V')) {
+    process.stdout.write(`portico ${VERSION}\n`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({
       args: rest,
       options: {
+        version: { type: 'boolean', short: 'V' },
         ...command.options,
         help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
       },
       allowPositionals: true,
     });
@@ -78,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
   const extra = parsed.positionals.slice(command.maxArguments ?? Infinity);
   if (extra.length > 0)
     return usageError(name, command, new UsageError(`unexpected argument '${extra.join(' ')}'`));
-  if (parsed.values.version) {
+  if (parsed.values.version === true) {
     process.stdout.write(`portico ${VERSION}\n`);
     return 0;
   }

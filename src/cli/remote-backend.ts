@@ -1,4 +1,6 @@
 import type { CreateKeyRequest } from '../api/keys.ts';
+import type { PromptObject } from '../api/prompts.ts';
+import type { PromptList } from '../store/prompt-object.ts';
 import type { ApiClient } from './api-client.ts';
 import type {
   AnalyticsRequest,
@@ -80,6 +82,28 @@ export class RemoteBackend implements CliBackend {
 
   revokeKey(id: string): Promise<KeyObject> {
     return this.api.json('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  prompts(after: string | undefined): Promise<PromptList> {
+    const params = new URLSearchParams({ limit: '100', order: 'asc', ...(after ? { after } : {}) });
+    return this.api.json('GET', `/v1/prompts?${params}`);
+  }
+
+  prompt(id: string, version: number | undefined): Promise<PromptObject> {
+    const query = version === undefined ? '' : `?version=${version}`;
+    return this.api.json('GET', `/v1/prompts/${encodeURIComponent(id)}${query}`);
+  }
+
+  createPrompt(body: Record<string, unknown>): Promise<PromptObject> {
+    return this.api.json('POST', '/v1/prompts', body);
+  }
+
+  addPromptVersion(id: string, body: Record<string, unknown>): Promise<PromptObject> {
+    return this.api.json('POST', `/v1/prompts/${encodeURIComponent(id)}/versions`, body);
+  }
+
+  async deletePrompt(id: string): Promise<void> {
+    await this.api.json('DELETE', `/v1/prompts/${encodeURIComponent(id)}`);
   }
 
   async logs(query: LogQuery, limit: number): Promise<LogObject[]> {

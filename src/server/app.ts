@@ -23,6 +23,7 @@ import { conversationsRoutes } from './routes/conversations.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { filesRoutes } from './routes/files.ts';
+import { promptsRoutes } from './routes/prompts.ts';
 import { vectorStoresRoutes } from './routes/vector-stores.ts';
 import { logsRoutes } from './routes/logs.ts';
 import { metricsRoute } from './routes/metrics.ts';
@@ -50,6 +51,7 @@ function openAiRoutes(runtime: Runtime, options: AppOptions): Hono<AppEnv> {
   v1.route('/', chatCompletionsRoutes(runtime));
   v1.route('/', messagesRoutes(runtime));
   v1.route('/', filesRoutes(runtime));
+  v1.route('/', promptsRoutes(runtime));
   v1.route('/', containersRoutes(runtime));
   v1.route('/', vectorStoresRoutes(runtime));
   v1.route('/', embeddingsRoutes(runtime));
