@@ -12,8 +12,8 @@ const SEEDED = 10_000;
 /**
  * The dashboard in Debian's Chromium against the real server and the local model: the
  * overview over 10,000 logged requests (its first paint measured and printed), a streamed
- * playground conversation, its rows in the logs, a log's detail with feedback, and a key
- * created and revoked. Every page is photographed into test-artifacts/.
+ * playground conversation, its rows in the logs, a log's detail with feedback, a prompt
+ * created and versioned, and a key created and revoked. Every page is photographed into test-artifacts/.
  */
 describe('the dashboard in a browser', () => {
   let portico: TestPortico;
@@ -192,6 +192,54 @@ describe('the dashboard in a browser', () => {
     await row.locator('button:has-text("Delete")').click();
     await row.waitFor({ state: 'detached' });
     assert.equal((await fetch(`${portico.server.url}/v1/gateways/browser`)).status, 404);
+  });
+
+  test('a prompt is created from its template, listed, given a version and deleted', async () => {
+    await page.goto(`${portico.server.url}/#/prompts`);
+    await page.click('button:has-text("Create prompt")');
+    const form = page.locator('form[aria-label="New prompt"]');
+    await form.locator('input[name=name]').fill('browser guide');
+    // A default for a variable no text uses: the API's 400 is shown, and nothing is made.
+    const template = (variables: object) =>
+      JSON.stringify({ instructions: 'Plan a trip to {{city}}.', variables });
+    await form.locator('textarea[name=template]').fill(template({ town: 'Lisbon' }));
+    await form.locator('button[type=submit]').click();
+    await page.locator('[role=alert]', { hasText: "The variable 'town' has a default" }).waitFor();
+    await form.locator('textarea[name=template]').fill(template({ city: 'Lisbon' }));
+    await form.locator('button[type=submit]').click();
+    const row = page.locator('[data-testid=prompts-table] tbody tr', { hasText: 'browser guide' });
+    await row.waitFor();
+    assert.deepEqual((await row.locator('td').allTextContents()).slice(1, 3), ['1', 'city']);
+    await shot('prompts');
+    const id = (await row.getAttribute('data-prompt-id'))!;
+    await row.locator('a', { hasText: 'browser guide' }).click();
+    await page.locator('h1', { hasText: 'Prompt browser guide' }).waitFor();
+    await page.click('button:has-text("New version")');
+    const version = page.locator('form[aria-label="New version of browser guide"]');
+    assert.deepEqual(JSON.parse(await version.locator('textarea[name=template]').inputValue()), {
+      instructions: 'Plan a trip to {{city}}.',
+      variables: { city: 'Lisbon' },
+    });
+    await version
+      .locator('textarea[name=template]')
+      .fill('{"instructions": "Plan {{days}} days in {{city}}."}');
+    await version.locator('button[type=submit]').click();
+    await page.locator('article h2', { hasText: 'Version 2 (latest)' }).waitFor();
+    assert.match(
+      (await page.locator('[aria-label="Template of version 2"]').textContent())!,
+      /"instructions": "Plan \{\{days\}\} days in \{\{city\}\}\."/,
+    );
+    await page.locator('[aria-label="Template of version 1"]').waitFor();
+    await shot('prompt-versions');
+    const stored = (await (await fetch(`${portico.server.url}/v1/prompts/${id}`)).json()) as {
+      latest_version: string;
+      variables: string[];
+    };
+    assert.deepEqual([stored.latest_version, stored.variables], ['2', ['days', 'city']]);
+    await page.click('button:has-text("Delete")');
+    await page.locator('h1', { hasText: 'Prompts' }).waitFor();
+    await page.locator('p.muted', { hasText: 'No prompts yet' }).waitFor();
+    assert.equal((await fetch(`${portico.server.url}/v1/prompts/${id}`)).status, 404);
   });
 
   test('the pages are reachable by keyboard', async () => {

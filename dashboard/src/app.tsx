@@ -8,6 +8,8 @@ import { LogsPage } from './pages/logs.tsx';
 import { ModelsPage } from './pages/models.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { PlaygroundPage } from './pages/playground.tsx';
+import { PromptDetailPage } from './pages/prompt-detail.tsx';
+import { PromptsPage } from './pages/prompts.tsx';
 import { href, useRoute } from './router.ts';
 import { useLoad } from './use-load.ts';
 
@@ -18,6 +20,7 @@ const PAGES = [
   ['models', 'Models'],
   ['gateways', 'Gateways'],
   ['keys', 'Keys'],
+  ['prompts', 'Prompts'],
 ] as const;
 
 /**
@@ -105,6 +108,8 @@ function Page() {
       return <GatewaysPage />;
     case 'keys':
       return <KeysPage />;
+    case 'prompts':
+      return id ? <PromptDetailPage id={id} /> : <PromptsPage />;
     default:
       return <OverviewPage />;
   }

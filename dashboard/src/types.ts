@@ -129,3 +129,17 @@ export interface Gateway {
   spend_limits: { enabled: boolean; rules: Array<{ enabled: boolean }> } | null;
   source: 'builtin' | 'config' | 'api';
 }
+
+/** A prompt at one of its versions (`/v1/prompts`): see docs/prompts.md. */
+export interface Prompt {
+  id: string;
+  name: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  created_at: number;
+  latest_version: string;
+  version: string;
+  version_created_at: number;
+  template: Record<string, unknown>;
+  variables: string[];
+}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { Facts } from '../components/facts.tsx';
 import { ErrorNote, JsonBlock, Loading } from '../components/notice.tsx';
 import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
 import { href } from '../router.ts';
@@ -60,14 +61,7 @@ function LogFacts({ log, onPatch }: { log: Log; onPatch: (body: Partial<Log>) =>
   if (Object.keys(log.metadata).length > 0) facts.push(['Metadata', JSON.stringify(log.metadata)]);
   return (
     <>
-      <dl class="facts">
-        {facts.map(([name, value]) => (
-          <div key={name}>
-            <dt>{name}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
       <form class="feedback" aria-label="Feedback" onSubmit={(e) => e.preventDefault()}>
         <span>Feedback:</span>
         <button type="button" aria-pressed={log.feedback === 1} onClick={() => onPatch({ feedback: 1 })}>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { ErrorNote, Loading } from '../components/notice.tsx';
+import { Pager } from '../components/pager.tsx';
 import { TableHead } from '../components/table-head.tsx';
 import { formatCost, formatCount, formatMs, formatTime } from '../format.ts';
 import { href } from '../router.ts';
@@ -95,21 +96,7 @@ export function LogsPage() {
       ) : page.error ? null : (
         <Loading />
       )}
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={first} onClick={() => setCursors([])}>
-          Newest
-        </button>
-        <button type="button" disabled={first} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.has_more}
-          onClick={() => page.data?.last_id && setCursors([...cursors, page.data.last_id])}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager cursors={cursors} onChange={setCursors} page={page.data} label="Pages" />
     </section>
   );
 }
