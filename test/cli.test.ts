@@ -42,6 +42,40 @@ describe('the portico command', () => {
     assert.ok(stdout.trim().length > 0);
   });
 
+  test('portico run --prompt runs a stored prompt, its variables given with --var', async () => {
+    const template = join(dataDir, 'story.json');
+    writeFileSync(template, JSON.stringify({ model: TINY_MODEL, instructions: 'A story about {{topic}}.' }));
+    const created = await run(['prompts', 'create', '--file', template, '--json']);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const limits = ['--max-output-tokens', '10', '--temperature', '0'];
+    const { stdout } = await run([
+      'run',
+      '--prompt',
+      id,
+      '--var',
+      'topic=a cat',
+      'Once upon a time',
+      ...limits,
+    ]);
+    assert.ok(stdout.trim().length > 0);
+    const pinned = await run([
+      'run',
+      '--prompt',
+      `${id}@1`,
+      '--var',
+      'topic=a dog',
+      '--model',
+      TINY_MODEL,
+      ...limits,
+    ]);
+    assert.ok(pinned.stdout.trim().length > 0);
+    await assert.rejects(run(['run', '--prompt', id, 'hi']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stderr, /^portico: Missing prompt variable 'topic'/);
+      return true;
+    });
+  });
+
   test('portico run with an unknown model fails with the API message', async () => {
     await assert.rejects(run(['run', 'local/nope', 'hi']), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 1);
@@ -110,6 +144,13 @@ describe('the portico command', () => {
       [['stats', '--range', 'bogus'], /^portico stats: --range takes a duration/, 2],
       [['keys', 'create', '--budget', 'lots'], /^portico keys: --budget takes dollars per period/, 2],
       [['keys', 'revoke'], /^portico keys: revoke takes a key id/, 2],
+      [['run', TINY_MODEL, 'hi', '--var', 'a=b'], /^portico run: --var and --model go with --prompt/, 2],
+      [
+        ['run', '--prompt', 'pmpt_x', '--var', 'novalue'],
+        /^portico run: --var takes NAME=VALUE, not 'novalue'/,
+        2,
+      ],
+      [['run', '--prompt', 'pmpt_none', 'hi'], /^portico: No prompt found with id 'pmpt_none'/, 1],
     ];
     try {
       for (const [args, says, code] of cases)

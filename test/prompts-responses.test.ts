@@ -61,17 +61,9 @@ describe('a stored prompt in a Responses request', () => {
     assert.equal(response.temperature, 0.25);
     assert.deepEqual(response.prompt, { id, version: '1', variables: { company: 'Acme' } });
     assert.deepEqual(response.instructions, [
-      {
-        type: 'message',
-        role: 'developer',
-        content: [{ type: 'input_text', text: 'You answer for Acme. Be brief.' }],
-      },
-      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Who are you?' }] },
-      {
-        type: 'message',
-        role: 'assistant',
-        content: [{ type: 'output_text', text: 'The Acme assistant.', annotations: [], logprobs: [] }],
-      },
+      { type: 'message', role: 'developer', content: 'You answer for Acme. Be brief.' },
+      { type: 'message', role: 'user', content: 'Who are you?' },
+      { type: 'message', role: 'assistant', content: 'The Acme assistant.' },
     ]);
     const turn = turns().at(-1)!;
     assert.equal(turn.instructions, undefined);

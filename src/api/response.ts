@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OutputTextPart, RefusalPart, ReasoningTextPart, SummaryTextPart } from './items.ts';
+import { MessageItem, OutputTextPart, RefusalPart, ReasoningTextPart, SummaryTextPart } from './items.ts';
 import { PromptMessage, PromptVariableValue, ReasoningConfig, TextConfig } from './request.ts';
 import { Tool, ToolChoice } from './tools.ts';
 
@@ -84,7 +84,18 @@ export const ResponseObject = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   incomplete_details: z.object({ reason: z.enum(['max_output_tokens', 'content_filter']) }).nullable(),
   /** A stored prompt's messages, its variables filled, where the request named a prompt. */
-  instructions: z.union([z.string(), z.array(PromptMessage)]).nullable(),
+  instructions: z
+    .union([
+      z.string(),
+      z.array(
+        z.object({
+          type: z.literal('message'),
+          role: PromptMessage.shape.role,
+          content: MessageItem.shape.content,
+        }),
+      ),
+    ])
+    .nullable(),
   /** The stored prompt the request named, with the version it used. */
   prompt: z
     .object({

@@ -2,29 +2,43 @@ import { startSpinner } from './spinner.ts';
 import { parseResponseRequest } from '../api/request.ts';
 import { createRuntime } from '../runtime.ts';
 import { DEFAULT_PROJECT } from '../store/owner.ts';
-import { fail, numberOption, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
+import {
+  fail,
+  numberOption,
+  RUNTIME_OPTIONS,
+  text,
+  UsageError,
+  type Command,
+  type Values,
+} from './command.ts';
 import { runtimeOptions } from './runtime-options.ts';
 
 export const runCommand: Command = {
   summary: 'Runs a model once through the gateway and streams the answer to stdout.',
   usage:
-    'portico run MODEL "prompt" [--instructions TEXT] [--max-output-tokens N] [--temperature T] [--gateway ID]',
+    'portico run MODEL "prompt" [--instructions TEXT] [--max-output-tokens N] [--temperature T] [--gateway ID]\n' +
+    '       portico run --prompt ID[@VERSION] [--var NAME=VALUE ...] [--model MODEL] ["input"] [options]',
   options: {
     ...RUNTIME_OPTIONS,
     instructions: { type: 'string' },
     'max-output-tokens': { type: 'string' },
     temperature: { type: 'string' },
     gateway: { type: 'string' },
+    prompt: { type: 'string' },
+    var: { type: 'string', multiple: true },
+    model: { type: 'string' },
   },
   async run(positionals, values) {
-    const [model, ...words] = positionals;
-    if (!model || words.length === 0) throw new UsageError('give a model and a prompt');
+    const stored = storedPrompt(values);
+    const [model, ...words] = stored ? [text(values, 'model'), ...positionals] : positionals;
+    if (!stored && (!model || words.length === 0)) throw new UsageError('give a model and a prompt');
     const instructions = text(values, 'instructions');
     const maxTokens = numberOption(values, 'max-output-tokens');
     const temperature = numberOption(values, 'temperature');
     const request = parseResponseRequest({
-      model,
-      input: words.join(' '),
+      ...(model ? { model } : {}),
+      ...(words.length ? { input: words.join(' ') } : {}),
+      ...(stored ? { prompt: stored } : {}),
       store: false,
       ...(instructions ? { instructions } : {}),
       ...(maxTokens !== undefined ? { max_output_tokens: maxTokens } : {}),
@@ -32,7 +46,7 @@ export const runCommand: Command = {
     });
     // A one-shot command leaves queued background runs to the server.
     const runtime = await createRuntime({ ...runtimeOptions(values), background: { run: false } });
-    const spinner = await startSpinner(`Loading ${model}`);
+    const spinner = await startSpinner(`Loading ${model ?? stored!.id}`);
     const abort = new AbortController();
     // `on`, not `once`: node-llama-cpp's signal-exit ends the process on a signal that no other
     // listener is left to hear, and a `once` listener is gone before it runs.
@@ -69,6 +83,28 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** `--prompt ID[@VERSION]` and its `--var NAME=VALUE`s: the stored prompt to run, as a request names it. */
+function storedPrompt(
+  values: Values,
+): { id: string; version?: string; variables?: Record<string, string> } | undefined {
+  const named = text(values, 'prompt');
+  const given = (values.var ?? []) as string[];
+  if (named === undefined) {
+    if (given.length || text(values, 'model') !== undefined)
+      throw new UsageError('--var and --model go with --prompt; without it, the model is the first argument');
+    return undefined;
+  }
+  const [id, version] = named.split('@');
+  if (!id) throw new UsageError(`--prompt takes ID or ID@VERSION, not '${named}'`);
+  const variables: Record<string, string> = {};
+  for (const pair of given) {
+    const equals = pair.indexOf('=');
+    if (equals < 1) throw new UsageError(`--var takes NAME=VALUE, not '${pair}'`);
+    variables[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return { id, ...(version ? { version } : {}), ...(given.length ? { variables } : {}) };
+}
 
 /** Ctrl+C: what was written stays; 130 is the shell's status for a command it interrupted. */
 function stopped(): number {

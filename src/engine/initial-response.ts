@@ -1,4 +1,4 @@
-import type { CreateResponseRequest } from '../api/request.ts';
+import type { CreateResponseRequest, PromptMessage } from '../api/request.ts';
 import type { ResponseObject } from '../api/response.ts';
 
 /** The Response as it starts: the request's settings echoed, no output yet. */
@@ -19,7 +19,9 @@ export function initialResponse(
     output: [],
     error: null,
     incomplete_details: null,
-    instructions: request.promptMessages ?? request.instructions ?? null,
+    instructions: request.promptMessages
+      ? echoedMessages(request.promptMessages)
+      : (request.instructions ?? null),
     ...(request.prompt
       ? {
           prompt: {
@@ -66,4 +68,17 @@ export function initialResponse(
     presence_penalty: request.presence_penalty ?? 0,
     frequency_penalty: request.frequency_penalty ?? 0,
   };
+}
+
+/**
+ * A stored prompt's messages as the response shows them: a message of one text part as its
+ * text, which OpenAI's schema reads one way only (a list of parts is both of its two message
+ * forms at once).
+ */
+function echoedMessages(messages: readonly PromptMessage[]): ResponseObject['instructions'] {
+  return messages.map(({ type, role, content }) => {
+    const only = content.length === 1 ? content[0]! : undefined;
+    const text = only?.type === 'input_text' || only?.type === 'output_text' ? only.text : undefined;
+    return { type, role, content: text ?? content };
+  });
 }
