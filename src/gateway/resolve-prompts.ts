@@ -1,8 +1,8 @@
 import { idAtMost } from '../api/check-request-bounds.ts';
-import { badRequest, notFound } from '../api/errors.ts';
-import { clip } from '../api/limits.ts';
+import { parsePromptVersion } from '../api/prompt-version.ts';
 import type { CreateResponseRequest } from '../api/request.ts';
 import type { Owner } from '../store/owner.ts';
+import { promptAt } from '../store/prompt-admin.ts';
 import type { PromptStore } from '../store/prompt-store.ts';
 import { admitted, type Layer, type Step } from './gateway-call.ts';
 import { renderPrompt, type StoredPrompt } from './render-prompt.ts';
@@ -45,15 +45,7 @@ async function storedPrompt(
 ): Promise<StoredPrompt> {
   const { id, version } = request.prompt!;
   idAtMost('prompt.id', id);
-  if (version != null && !/^[1-9][0-9]{0,8}$/.test(version))
-    throw badRequest(
-      'prompt.version',
-      `Invalid 'prompt.version': '${clip(version)}' is not a version number such as '2'.`,
-    );
-  const number = version == null ? undefined : Number(version);
-  const found = await prompts.get(id, owner, number);
-  if (found) return { id, version: found.version.version, template: found.version.template };
-  if (number !== undefined && (await prompts.get(id, owner)))
-    throw notFound(`Prompt '${clip(id)}' has no version ${number}.`, 'prompt_not_found', 'prompt.version');
-  throw notFound(`No prompt found with id '${clip(id)}'.`, 'prompt_not_found', 'prompt.id');
+  const number = version == null ? undefined : parsePromptVersion(version, 'prompt.version');
+  const found = await promptAt(prompts, id, owner, number, { id: 'prompt.id', version: 'prompt.version' });
+  return { id, version: found.version.version, template: found.version.template };
 }

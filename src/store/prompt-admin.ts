@@ -10,14 +10,28 @@ import type {
 } from '../api/prompts.ts';
 import type { Owner } from './owner.ts';
 import { promptObject, type PromptList } from './prompt-object.ts';
-import type { PromptPageQuery, PromptStore } from './prompt-store.ts';
+import type { PromptAtVersion, PromptPageQuery, PromptStore } from './prompt-store.ts';
 
-function promptNotFound(id: string): ApiError {
-  return notFound(`No prompt found with id '${clip(id)}'.`, 'prompt_not_found', 'id');
+function promptNotFound(id: string, param = 'id'): ApiError {
+  return notFound(`No prompt found with id '${clip(id)}'.`, 'prompt_not_found', param);
 }
 
-function versionNotFound(id: string, version: number): ApiError {
-  return notFound(`The prompt '${clip(id)}' has no version ${version}.`, 'prompt_not_found', 'version');
+/**
+ * The prompt at `version` (default its latest), or a 404 naming what is unknown: the version
+ * (`params.version`) of a prompt that exists, else the prompt (`params.id`).
+ */
+export async function promptAt(
+  store: PromptStore,
+  id: string,
+  owner: Owner,
+  version: number | undefined,
+  params = { id: 'id', version: 'version' },
+): Promise<PromptAtVersion> {
+  const found = await store.get(id, owner, version);
+  if (found) return found;
+  if (version !== undefined && (await store.get(id, owner)))
+    throw notFound(`The prompt '${clip(id)}' has no version ${version}.`, 'prompt_not_found', params.version);
+  throw promptNotFound(id, params.id);
 }
 
 /**
@@ -66,10 +80,7 @@ export class PromptAdmin {
 
   /** The prompt at `version`, default its latest. */
   async get(id: string, owner: Owner, version?: number): Promise<PromptObject> {
-    const found = await this.store.get(id, owner, version);
-    if (found) return promptObject(found);
-    if (version !== undefined && (await this.store.get(id, owner))) throw versionNotFound(id, version);
-    throw promptNotFound(id);
+    return promptObject(await promptAt(this.store, id, owner, version));
   }
 
   /** Changes the name, description or metadata (null clears each); answers the prompt at its latest version. */
