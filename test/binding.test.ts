@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAI } from '../src/index.ts';
+import { createRuntime } from '../src/runtime.ts';
+import { DEFAULT_PROJECT } from '../src/store/owner.ts';
 import { assertMatchesSchema } from './support/openapi-validator.ts';
 import { readEventStream, sharedModelsDir, TINY_MODEL } from './support/portico.ts';
 import { echoProvider } from './support/gateway-server.ts';
@@ -117,6 +119,23 @@ describe('createAI().run, the Workers-AI-style binding', () => {
     await closed.close();
     await assert.rejects(closed.run(TINY_MODEL, { input: 'hi' }), /This binding was closed/);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('runs a stored prompt the project keeps, with or without an input', async () => {
+    const owner = await createRuntime({ dataDir, modelsDirs: [sharedModelsDir], env: {} });
+    const prompt = await owner.prompts.create(
+      { template: { instructions: 'Tell a story about {{animal}}.', max_output_tokens: 8 } },
+      DEFAULT_PROJECT,
+    );
+    await owner.close();
+    const response = await ai.run(TINY_MODEL, { prompt: { id: prompt.id, variables: { animal: 'a cat' } } });
+    assert.ok(!(response instanceof ReadableStream) && !(response instanceof Response));
+    assertMatchesSchema('Response', response);
+    assert.deepEqual(response.instructions, [
+      { type: 'message', role: 'developer', content: 'Tell a story about a cat.' },
+    ]);
+    assert.equal(response.max_output_tokens, 8);
+    assert.deepEqual(response.prompt, { id: prompt.id, version: '1', variables: { animal: 'a cat' } });
   });
 
   test('models() lists the catalog', async () => {
