@@ -128,6 +128,36 @@ describe('spend limit rules through the gateway', () => {
     assert.equal((await ask('per_user', 'smart/large', { user: 'grace', team: 'x' })).status, 429);
   });
 
+  test("a background response counts in its sender's bucket, with the metadata it was sent with", async () => {
+    const metadata = {
+      'cf-aig-gateway-id': 'per_user',
+      'cf-aig-metadata': JSON.stringify({ user: 'linus' }),
+    };
+    const queued = await gateway.request(
+      'POST',
+      '/v1/responses',
+      { model: 'smart/large', input: 'hi', background: true },
+      metadata,
+    );
+    assert.equal(queued.status, 200, JSON.stringify(queued.json));
+    let status = queued.json.status;
+    while (status === 'queued' || status === 'in_progress') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const polled = await gateway.request(
+        'GET',
+        `/v1/responses/${queued.json.id as string}`,
+        undefined,
+        metadata,
+      );
+      status = polled.json.status;
+    }
+    assert.equal(status, 'completed');
+    await gateway.server.runtime.gateway.flushLogs();
+    const logged = (await gateway.logs()).find((entry) => entry.path === 'background');
+    assert.deepEqual(logged?.metadata, { user: 'linus' });
+    assert.equal((await ask('per_user', 'smart/large', { user: 'linus' })).status, 429);
+  });
+
   test("a model's budget spent: its route's fallback answers, a direct request is refused", async () => {
     assert.equal((await ask('smart_capped', 'smart/large')).json.output_text, 'smart answered');
     const routed = await ask('smart_capped', 'dynamic/thrifty');

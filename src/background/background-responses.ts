@@ -14,7 +14,8 @@ import type { BackgroundRunner } from './background-runner.ts';
 import { closeStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
-import { queuedCaller, type GatewayCall, type QueuedCaller } from '../gateway/gateway-call.ts';
+import { queuedCaller, stepOptions, type GatewayCall, type QueuedCaller } from '../gateway/gateway-call.ts';
+import type { RequestOptions } from '../gateway/request-options.ts';
 import { namesRoute } from '../gateway/route-candidates.ts';
 import type { QueuedRequest } from './queued-request.ts';
 
@@ -70,7 +71,9 @@ export class BackgroundResponses {
             'unsupported_parameter',
           );
         const caller = queuedCaller(principal);
-        prepared.push(await this.#prepare(call.steps[0]!.request, principal.project, gateway.id, caller));
+        const step = call.steps[0]!;
+        const queued = { gateway: gateway.id, caller, options: stepOptions(call, step) };
+        prepared.push(await this.#prepare(step.request, principal.project, queued));
       } catch (error) {
         throw failed(error, index);
       }
@@ -85,8 +88,7 @@ export class BackgroundResponses {
   async #prepare(
     request: CreateResponseRequest,
     owner: Owner,
-    gateway: string | undefined,
-    caller: QueuedCaller,
+    queued: { gateway: string | undefined; caller: QueuedCaller; options: RequestOptions },
   ): Promise<PreparedRun> {
     const ctx = this.deps.engine(owner);
     // Checked now, files looked up; the run builds it again and reads them then.
@@ -108,9 +110,10 @@ export class BackgroundResponses {
       model: context.model.id,
       request: {
         body: { ...body, input: context.input, stream: false },
-        gateway: gateway ?? null,
-        caller,
+        gateway: queued.gateway ?? null,
+        caller: queued.caller,
         ...(promptMessages ? { promptMessages } : {}),
+        ...(Object.keys(queued.options).length ? { options: queued.options } : {}),
       } satisfies QueuedRequest,
     };
     return { response, input: context.input, run, events: writer.drain() };

@@ -1,5 +1,4 @@
 import { toApiError } from '../api/errors.ts';
-import type { CreateResponseRequest } from '../api/request.ts';
 import { hasEnded, type ResponseObject } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import { failure } from '../engine/finish-status.ts';
@@ -12,15 +11,12 @@ import type { ResponseStore } from '../store/response-store.ts';
 import { closeStream } from './end-stream.ts';
 import type { EventLog } from './event-log.ts';
 import { interruptRun } from './interrupt-run.ts';
-import type { QueuedCaller } from '../gateway/gateway-call.ts';
-import { readQueuedRequest } from './queued-request.ts';
+import { readQueuedRequest, type ReadQueuedRequest } from './queued-request.ts';
 
 /** Runs a claimed response: the engine's two steps, carrying on from its queued record. */
 export type StartBackground = (
-  request: CreateResponseRequest,
-  gateway: string | undefined,
+  queued: ReadQueuedRequest,
   owner: Owner,
-  caller: QueuedCaller,
   signal: AbortSignal,
   resume: { response: ResponseObject; sequence: number },
 ) => Promise<AsyncGenerator<ResponseStreamEvent, void, undefined>>;
@@ -169,8 +165,7 @@ export class BackgroundRunner {
       if (!response || hasEnded(response)) return;
       const next =
         ((await background.events(run.responseId, run.owner, -1)).at(-1)?.sequence_number ?? -1) + 1;
-      const { request, gateway, caller } = readQueuedRequest(run.request);
-      const events = await this.options.start(request, gateway, run.owner, caller, signal, {
+      const events = await this.options.start(readQueuedRequest(run.request), run.owner, signal, {
         response,
         sequence: next,
       });

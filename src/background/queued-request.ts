@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PromptMessage, parseResponseRequest, type CreateResponseRequest } from '../api/request.ts';
 import type { QueuedCaller } from '../gateway/gateway-call.ts';
+import type { RequestOptions } from '../gateway/request-options.ts';
 
 /**
  * What a background run keeps of its request: the body (input normalized), the gateway it came
@@ -13,6 +14,19 @@ export interface QueuedRequest {
   caller: QueuedCaller;
   /** The stored prompt's messages as rendered when it was queued: the run uses the same. */
   promptMessages?: PromptMessage[];
+  /**
+   * What the request asked of its gateway (`cf-aig-*`: metadata, a stored key's alias, custom
+   * cost, retries, ...): its run is logged, limited and served as the request was asked.
+   */
+  options?: RequestOptions;
+}
+
+/** A queued background run, as it leaves the queue to run. */
+export interface ReadQueuedRequest {
+  request: CreateResponseRequest;
+  gateway: string | undefined;
+  caller: QueuedCaller;
+  options: RequestOptions;
 }
 
 /**
@@ -28,14 +42,12 @@ const Queued = z.object({
     .object({ keyId: z.string().nullable(), admin: z.boolean(), authenticated: z.boolean() })
     .default(ADMITTED_BEFORE_CALLERS),
   promptMessages: z.array(PromptMessage).optional(),
+  // Written by this code from options already checked; a field a later version drops is unread.
+  options: z.record(z.string(), z.unknown()).default({}),
 });
 
 /** A stored run's request, checked again as it leaves the queue. */
-export function readQueuedRequest(stored: unknown): {
-  request: CreateResponseRequest;
-  gateway: string | undefined;
-  caller: QueuedCaller;
-} {
+export function readQueuedRequest(stored: unknown): ReadQueuedRequest {
   const queued = Queued.parse(stored);
   const request = parseResponseRequest(queued.body);
   if (queued.promptMessages) request.promptMessages = queued.promptMessages;
@@ -43,5 +55,6 @@ export function readQueuedRequest(stored: unknown): {
     request,
     gateway: queued.gateway ?? undefined,
     caller: queued.caller,
+    options: queued.options as RequestOptions,
   };
 }

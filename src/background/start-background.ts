@@ -47,13 +47,13 @@ export function startBackground(
     background: stores.background,
     responses: stores.responses,
     log,
-    start: async (request, gateway, owner, caller, signal, resume) =>
+    start: async ({ request, gateway, caller, options }, owner, signal, resume) =>
       (
         await parts.gateway.run({
           path: 'background',
           credentials: { kind: 'queued', project: owner, caller },
           gatewayId: gateway,
-          options: {},
+          options,
           steps: [{ request, options: {} }],
           stream: true,
           modelFallbacks: true,
