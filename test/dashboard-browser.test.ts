@@ -242,6 +242,33 @@ describe('the dashboard in a browser', () => {
     assert.equal((await fetch(`${portico.server.url}/v1/prompts/${id}`)).status, 404);
   });
 
+  test("the playground runs a stored prompt: its variables filled in, on the prompt's model", async () => {
+    const made = await fetch(`${portico.server.url}/v1/prompts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'tale',
+        template: { model: TINY_MODEL, instructions: 'A tale of {{animal}}.', max_output_tokens: 20 },
+      }),
+    });
+    const { id } = (await made.json()) as { id: string };
+    await page.goto(`${portico.server.url}/#/playground`);
+    await page.selectOption('select[name=prompt]', id);
+    assert.equal(await page.locator('select[name=model]').inputValue(), '');
+    await page.fill('input[name=variable-animal]', 'a cat');
+    await page.click('button[type=submit]:has-text("Send")');
+    const meta = page.locator('.turn-meta').filter({ hasText: /completed|incomplete/ });
+    await meta.waitFor();
+    const responseId = /resp_\w+/.exec((await meta.textContent())!)![0];
+    const response = await portico.client.responses.retrieve(responseId);
+    assert.equal(response.model, TINY_MODEL);
+    assert.deepEqual(response.prompt, { id, version: '1', variables: { animal: 'a cat' } });
+    assert.deepEqual(response.instructions, [
+      { type: 'message', role: 'developer', content: 'A tale of a cat.' },
+    ]);
+    await shot('playground-prompt');
+  });
+
   test('the pages are reachable by keyboard', async () => {
     await page.goto('about:blank');
     await page.goto(`${portico.server.url}/#/overview`);

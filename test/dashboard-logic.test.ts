@@ -91,4 +91,22 @@ describe("the dashboard's pure parts", () => {
       /^Error: Tools is not valid JSON/,
     );
   });
+
+  test("with a stored prompt: its variables as filled in, the prompt's model unless one is chosen", () => {
+    const withPrompt = { ...DEFAULT_SETTINGS, prompt: 'pmpt_1' };
+    assert.deepEqual(playgroundRequest(withPrompt, '', undefined, { animal: 'a cat', place: '' }), {
+      store: true,
+      prompt: { id: 'pmpt_1', variables: { animal: 'a cat' } },
+    });
+    assert.deepEqual(
+      playgroundRequest({ ...withPrompt, model: 'm', promptVersion: '2' }, 'hi', 'resp_1', { place: '' }),
+      {
+        store: true,
+        model: 'm',
+        input: 'hi',
+        prompt: { id: 'pmpt_1', version: '2' },
+        previous_response_id: 'resp_1',
+      },
+    );
+  });
 });

@@ -9,5 +9,7 @@ export function useForm<T extends object>(initial: T) {
     setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value });
   const flag = (name: KeysOf<T, boolean>) => (event: Event) =>
     setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).checked });
-  return { form, text, flag };
+  /** Several fields at once. */
+  const set = (changes: Partial<T>) => setForm((current) => ({ ...current, ...changes }));
+  return { form, text, flag, set };
 }

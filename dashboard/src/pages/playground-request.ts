@@ -1,6 +1,11 @@
 /** The playground's settings, as typed into its form. */
 export interface PlaygroundSettings {
+  /** '': the stored prompt's own model (when a prompt is chosen and names one). */
   model: string;
+  /** A stored prompt's id; '' for none. */
+  prompt: string;
+  /** '' for its latest version. */
+  promptVersion: string;
   instructions: string;
   temperature: string;
   maxOutputTokens: string;
@@ -11,6 +16,8 @@ export interface PlaygroundSettings {
 
 export const DEFAULT_SETTINGS: PlaygroundSettings = {
   model: '',
+  prompt: '',
+  promptVersion: '',
   instructions: '',
   temperature: '',
   maxOutputTokens: '',
@@ -27,13 +34,28 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** A CreateResponse request from the settings and the message; the chain continues from `previous`. */
+/**
+ * A CreateResponse request from the settings and the message; the chain continues from
+ * `previous`. With a stored prompt, the variables filled in are sent (one left empty keeps its
+ * default), and the message may be empty: the prompt's messages may be all there is.
+ */
 export function playgroundRequest(
   settings: PlaygroundSettings,
   input: string,
   previous: string | undefined,
+  variables: Record<string, string> = {},
 ): Record<string, unknown> {
-  const request: Record<string, unknown> = { model: settings.model, input, store: true };
+  const request: Record<string, unknown> = { store: true };
+  if (settings.model) request.model = settings.model;
+  if (input.trim() || !settings.prompt) request.input = input;
+  if (settings.prompt) {
+    const filled = Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== ''));
+    request.prompt = {
+      id: settings.prompt,
+      ...(settings.promptVersion ? { version: settings.promptVersion } : {}),
+      ...(Object.keys(filled).length ? { variables: filled } : {}),
+    };
+  }
   if (previous) request.previous_response_id = previous;
   if (settings.instructions.trim()) request.instructions = settings.instructions;
   if (settings.temperature !== '') request.temperature = Number(settings.temperature);

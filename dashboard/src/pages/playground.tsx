@@ -3,7 +3,8 @@ import { api } from '../api.ts';
 import { ErrorNote } from '../components/notice.tsx';
 import { formatCount } from '../format.ts';
 import { streamResponse, type StreamEvent } from '../stream-response.ts';
-import type { List, Model } from '../types.ts';
+import type { List, Model, Prompt } from '../types.ts';
+import { PromptFields } from './playground-prompt.tsx';
 import { useForm } from '../use-form.ts';
 import { useLoad } from '../use-load.ts';
 import { DEFAULT_SETTINGS, playgroundRequest, type PlaygroundSettings } from './playground-request.ts';
@@ -27,23 +28,28 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
  */
 export function PlaygroundPage() {
   const models = useLoad((signal) => api<List<Model>>('/v1/models', { signal }), []);
-  const { form: settings, text: update } = useForm<PlaygroundSettings>(DEFAULT_SETTINGS);
+  const prompts = useLoad((signal) => api<List<Prompt>>('/v1/prompts?limit=100', { signal }), []);
+  const { form: settings, text: update, set } = useForm<PlaygroundSettings>(DEFAULT_SETTINGS);
+  const [variables, setVariables] = useState<Record<string, string>>({});
   const [turns, setTurns] = useState<Turn[]>([]);
   const [message, setMessage] = useState('');
   const [showEvents, setShowEvents] = useState(false);
   const [error, setError] = useState<Error>();
   const running = useRef<AbortController | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const model = settings.model || models.data?.data[0]?.id || '';
-  const chosen = models.data?.data.find((m) => m.id === model);
+  const prompt = prompts.data?.data.find((p) => p.id === settings.prompt);
+  const promptModel = typeof prompt?.template.model === 'string' ? prompt.template.model : undefined;
+  // A chosen prompt that names its model runs on it unless another is picked.
+  const model = settings.model || (promptModel ? '' : models.data?.data[0]?.id || '');
+  const chosen = models.data?.data.find((m) => m.id === (model || promptModel));
 
   const send = async (event: Event) => {
     event.preventDefault();
-    if (!message.trim() || busy) return;
+    if ((!message.trim() && !prompt) || busy) return;
     let request;
     try {
       const previous = turns.findLast((turn) => turn.responseId && turn.status !== 'failed')?.responseId;
-      request = playgroundRequest({ ...settings, model }, message, previous);
+      request = playgroundRequest({ ...settings, model }, message, previous, variables);
     } catch (thrown) {
       setError(thrown as Error);
       return;
@@ -104,9 +110,24 @@ export function PlaygroundPage() {
       <ErrorNote error={models.error ?? error} />
       <div class="playground-grid">
         <form class="settings" aria-label="Settings" onSubmit={(e) => e.preventDefault()}>
+          {prompts.data?.data.length ? (
+            <PromptFields
+              prompts={prompts.data.data}
+              prompt={prompt}
+              version={settings.promptVersion}
+              variables={variables}
+              onPrompt={(id) => {
+                set({ prompt: id, promptVersion: '' });
+                setVariables({});
+              }}
+              onVersion={update('promptVersion')}
+              onVariable={(name, value) => setVariables({ ...variables, [name]: value })}
+            />
+          ) : null}
           <label>
             Model
             <select value={model} onChange={update('model')} name="model">
+              {promptModel ? <option value="">the prompt's ({promptModel})</option> : null}
               {models.data?.data.map((m) => (
                 <option value={m.id}>{m.id}</option>
               ))}
@@ -171,7 +192,7 @@ export function PlaygroundPage() {
           <ol class="turns" aria-live="polite">
             {turns.map((turn, n) => (
               <li key={n} class="turn">
-                <p class="user">{turn.input}</p>
+                <p class="user">{turn.input || <span class="muted">(the prompt alone)</span>}</p>
                 <div class="assistant" data-testid="assistant-output">
                   {turn.output}
                   {turn.calls.map((call) => (
@@ -200,7 +221,9 @@ export function PlaygroundPage() {
               id="message"
               rows={3}
               value={message}
-              placeholder="Say something… (Ctrl+Enter sends)"
+              placeholder={
+                prompt ? 'Input after the prompt’s messages (optional)' : 'Say something… (Ctrl+Enter sends)'
+              }
               onInput={(e) => setMessage(e.currentTarget.value)}
               onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && send(e)}
             />
@@ -209,7 +232,7 @@ export function PlaygroundPage() {
                 Stop
               </button>
             ) : (
-              <button type="submit" disabled={!model}>
+              <button type="submit" disabled={!model && !promptModel}>
                 Send
               </button>
             )}
