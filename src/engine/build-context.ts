@@ -127,7 +127,7 @@ export async function prepareContext(
   const historyLength = prompt.length + context.historyLength;
   let turn = buildTurn(request, {
     model,
-    items: [...prompt, ...flattenClientItems(context.items, offered.calls)],
+    items: withPrompt(prompt, flattenClientItems(context.items, offered.calls)),
     tools: offered.tools.map(({ tool }) => tool),
     toolChoice: offered.toolChoice,
     text,
@@ -195,5 +195,10 @@ function refuseUnsupported(request: CreateResponseRequest): void {
 
 /** The stored prompt's messages as items of the turn: ids of their own, never stored. */
 function promptItems(request: CreateResponseRequest, ctx: EngineContext): Item[] {
-  return (request.promptMessages ?? []).map((message) => ({ ...message, id: ctx.newId('msg') }));
+  return request.promptMessages?.map((message) => ({ ...message, id: ctx.newId('msg') })) ?? [];
+}
+
+/** The turn's items: the prompt's first, when there is one (most requests have none: no copy). */
+function withPrompt(prompt: Item[], items: Item[]): Item[] {
+  return prompt.length ? [...prompt, ...items] : items;
 }
