@@ -231,13 +231,44 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.match(text.stdout, new RegExp(`^${TINY_MODEL.replace('/', '\\/')}\\s+\\d+`, 'm'));
     const bad = await runCli(['stats', '--by', 'colour'], env);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--by takes one of model, provider, gateway, key or metadata\.KEY/);
+    assert.match(
+      bad.stderr,
+      /--by takes one of model, provider, gateway, key, prompt, prompt_version or metadata\.KEY/,
+    );
     const byUser = await runCli(['stats', '--by', 'metadata.user', '--json', ...remote], env);
     assert.equal(byUser.code, 0, byUser.stderr);
     const users = JSON.parse(byUser.stdout) as { breakdown: { group: string | null; requests: number }[] };
     assert.ok(
       users.breakdown.some((row) => row.group === null && row.requests >= 3),
       'no request named a user',
+    );
+    // A stored prompt's request: its own group by version (analytics flush the server's logs
+    // first), found in-process by --filter too.
+    const created = await fetch(`${server.url}/v1/prompts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: { model: TINY_MODEL, instructions: 'Once upon a time' } }),
+    });
+    const prompt = ((await created.json()) as { id: string }).id;
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    await client.responses.create({ prompt: { id: prompt }, max_output_tokens: 4 } as never);
+    const byVersion = await runCli(['stats', '--by', 'prompt_version', '--json', ...remote], env);
+    assert.equal(byVersion.code, 0, byVersion.stderr);
+    const versions = JSON.parse(byVersion.stdout) as {
+      breakdown: { group: string | null; requests: number }[];
+    };
+    assert.deepEqual(
+      versions.breakdown.filter((row) => row.group !== null).map((row) => [row.group, row.requests]),
+      [[`${prompt}@1`, 1]],
+    );
+    const filtered = await runCli(['logs', '--json', '--filter', `prompt_id:eq:${prompt}`], env);
+    assert.equal(filtered.code, 0, filtered.stderr);
+    assert.deepEqual(
+      filtered.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { prompt: unknown }).prompt),
+      [{ id: prompt, version: '1' }],
     );
     const extra = await runCli(['stats', 'extra'], env);
     assert.equal(extra.code, 2);

@@ -83,6 +83,19 @@ describe('the dashboard in a browser', () => {
       'grace',
       'linus',
     ]);
+    // By stored prompt and version: version 1 of two prompts stays two groups (one seeded request in four ran none).
+    await page.selectOption('select[name=group_by]', 'prompt_version');
+    const byVersion = page.locator('table', {
+      has: page.locator('caption', { hasText: 'By prompt_version' }),
+    });
+    // The caption changes at once, the rows when they arrive: wait for a row of the new grouping.
+    await byVersion.locator('tbody th', { hasText: 'pmpt_seed_billing@1' }).waitFor();
+    assert.deepEqual((await byVersion.locator('tbody th').allTextContents()).sort(), [
+      '(none)',
+      'pmpt_seed_billing@1',
+      'pmpt_seed_support@1',
+      'pmpt_seed_support@2',
+    ]);
     await page.selectOption('select[name=group_by]', '');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -146,6 +159,18 @@ describe('the dashboard in a browser', () => {
     await shot('logs-search');
     await page.fill('input[name=search]', 'zyzzyva');
     await page.press('input[name=search]', 'Enter');
+    await page.locator('p.muted', { hasText: 'No logs match these filters.' }).waitFor();
+    // The Prompt box: one version of a seeded prompt, which the playground's turns did not use.
+    await page.fill('input[name=search]', '');
+    await page.press('input[name=search]', 'Enter');
+    await page.fill('input[name=prompt]', 'pmpt_seed_billing@1');
+    await page.press('input[name=prompt]', 'Enter');
+    await page.waitForFunction((model) => {
+      const rows = Array.from(document.querySelectorAll('[data-testid=logs-table] tbody tr'));
+      return rows.length > 0 && rows.every((row) => !row.textContent?.includes(model));
+    }, TINY_MODEL);
+    await page.fill('input[name=prompt]', 'pmpt_seed_billing@3');
+    await page.press('input[name=prompt]', 'Enter');
     await page.locator('p.muted', { hasText: 'No logs match these filters.' }).waitFor();
     await page.goto(`${portico.server.url}/#/overview`);
     await page.locator('#stat-requests', { hasText: '10,002' }).waitFor();

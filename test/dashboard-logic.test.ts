@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { isolatedPoints } from '../dashboard/src/components/chart-series.ts';
 import { chartData } from '../dashboard/src/pages/overview-series.ts';
 import { DEFAULT_SETTINGS, playgroundRequest } from '../dashboard/src/pages/playground-request.ts';
+import { promptFilters } from '../dashboard/src/pages/prompt-filter.ts';
 import type { AnalyticsRow } from '../dashboard/src/types.ts';
 
 const row = (time: number, group: string | null, requests: number): AnalyticsRow => ({
@@ -108,5 +109,19 @@ describe("the dashboard's pure parts", () => {
         previous_response_id: 'resp_1',
       },
     );
+  });
+
+  test("the logs' Prompt box: an id, or an id and a version, as the API's filters", () => {
+    assert.equal(promptFilters('  '), undefined);
+    assert.deepEqual(JSON.parse(promptFilters(' pmpt_a ')!), [
+      { key: 'prompt_id', operator: 'eq', value: ['pmpt_a'] },
+    ]);
+    assert.deepEqual(JSON.parse(promptFilters('pmpt_a@3')!), [
+      { key: 'prompt_id', operator: 'eq', value: ['pmpt_a'] },
+      { key: 'prompt_version', operator: 'eq', value: ['3'] },
+    ]);
+    assert.deepEqual(JSON.parse(promptFilters('pmpt_a@')!), [
+      { key: 'prompt_id', operator: 'eq', value: ['pmpt_a'] },
+    ]);
   });
 });

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogStore } from '../src/store/log-store.ts';
+import type { LogEntry, LogFilter, LogStore } from '../src/store/log-store.ts';
 import type { Stores } from '../src/store/stores.ts';
 import { logFixture } from './support/gateway-fixtures.ts';
 
 const HOUR = 3_600_000;
 const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z, an hour boundary
 
-/** What every backend's log analytics owe: sums, percentiles and groups; each test gets fresh, empty stores. */
+/** What every backend's log analytics owe: sums, percentiles and groups (metadata and prompts too); each test gets fresh, empty stores. */
 export function describeLogAnalytics(
   name: string,
   open: () => Promise<{ stores: Stores; cleanup: () => Promise<void> }>,
@@ -50,6 +50,44 @@ export function describeLogAnalytics(
         [null, 1],
         ['x', 5],
       ]);
+    });
+
+    test('analytics: grouped by stored prompt, and by prompt and version; none is null', async () => {
+      const served = (id: string, prompt: LogEntry['prompt'], cost: number, success = true) =>
+        logFixture(id, { createdAt: T0, cost, success, ...(prompt ? { prompt } : {}) });
+      await logs.insert([
+        served('log_1', { id: 'pmpt_a', version: '1' }, 1),
+        served('log_2', { id: 'pmpt_a', version: '2' }, 2, false),
+        served('log_3', { id: 'pmpt_a', version: '2' }, 4),
+        served('log_4', { id: 'pmpt_b', version: '1' }, 8),
+        served('log_5', undefined, 16),
+      ]);
+      const grouped = async (groupBy: 'prompt' | 'prompt_version', filter: LogFilter = {}) =>
+        Object.fromEntries(
+          (await logs.analytics({ ...filter, bucketMs: 0, groupBy })).map((row) => [
+            String(row.group),
+            [row.requests, row.errors, row.cost],
+          ]),
+        );
+      assert.deepEqual(await grouped('prompt'), {
+        pmpt_a: [3, 1, 7],
+        pmpt_b: [1, 0, 8],
+        null: [1, 0, 16],
+      });
+      // Version 1 of two prompts: two groups.
+      assert.deepEqual(await grouped('prompt_version'), {
+        'pmpt_a@1': [1, 0, 1],
+        'pmpt_a@2': [2, 1, 6],
+        'pmpt_b@1': [1, 0, 8],
+        null: [1, 0, 16],
+      });
+      const onlyA = {
+        conditions: [{ field: 'prompt_id' as const, operator: 'eq' as const, values: ['pmpt_a'] }],
+      };
+      assert.deepEqual(await grouped('prompt_version', onlyA), {
+        'pmpt_a@1': [1, 0, 1],
+        'pmpt_a@2': [2, 1, 6],
+      });
     });
 
     test('analytics: sums and nearest-rank percentiles per bucket and group', async () => {

@@ -15,6 +15,7 @@ export function searchFixtures(): LogEntry[] {
       responseBody: { output: [{ content: [{ type: 'output_text', text: 'Spice islands, mostly.' }] }] },
       metadata: { team: 'research', user: 'ana' },
       feedback: 1,
+      prompt: { id: 'pmpt_support', version: '1' },
     }),
     logFixture('log_b', {
       createdAt: T0 + 1,
@@ -24,6 +25,7 @@ export function searchFixtures(): LogEntry[] {
       stream: true,
       requestBody: { input: 'Once upon a time', image: 'data:image/png;base64,zanzibarzanzibar' },
       metadata: { team: 'stories' },
+      prompt: { id: 'pmpt_support', version: '2' },
       feedback: -1,
       cost: 0,
       tokensIn: 3,
@@ -48,6 +50,7 @@ export function searchFixtures(): LogEntry[] {
       cacheStatus: 'HIT',
       eventId: 'evt_checkout_7',
       metadata: { team: 'research', n: 7, ok: false },
+      prompt: { id: 'pmpt_billing', version: '2' },
       tokensIn: 100,
       tokensOut: 1,
     }),
@@ -211,6 +214,47 @@ export function describeLogSearch(
       assert.deepEqual(await where({ field: 'metadata.value', operator: 'contains', values: ['STOR'] }), [
         'log_b',
       ]);
+    });
+
+    test('the stored prompt: its id and its version, as text; none is null', async () => {
+      assert.deepEqual(await where({ field: 'prompt_id', operator: 'eq', values: ['pmpt_support'] }), [
+        'log_a',
+        'log_b',
+      ]);
+      assert.deepEqual(await where({ field: 'prompt_version', operator: 'eq', values: ['2'] }), [
+        'log_b',
+        'log_d',
+      ]);
+      assert.deepEqual(
+        await where(
+          { field: 'prompt_id', operator: 'eq', values: ['pmpt_support'] },
+          { field: 'prompt_version', operator: 'eq', values: ['2'] },
+        ),
+        ['log_b'],
+      );
+      assert.deepEqual(await where({ field: 'prompt_id', operator: 'neq', values: ['pmpt_support'] }), [
+        'log_c',
+        'log_d',
+        'log_e',
+      ]);
+      assert.deepEqual(await where({ field: 'prompt_id', operator: 'eq', values: [null] }), [
+        'log_c',
+        'log_e',
+      ]);
+      assert.deepEqual(await where({ field: 'prompt_id', operator: 'contains', values: ['BILL'] }), [
+        'log_d',
+      ]);
+      assert.deepEqual(await where({ field: 'prompt_version', operator: 'neq', values: ['1', null] }), [
+        'log_b',
+        'log_d',
+      ]);
+      assert.equal(
+        await logs.count({
+          project: 'alpha',
+          conditions: [{ field: 'prompt_id', operator: 'eq', values: ['pmpt_billing'] }],
+        }),
+        1,
+      );
     });
 
     test('ordered by what a deletion may order by', async () => {

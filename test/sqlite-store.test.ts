@@ -301,6 +301,7 @@ describe('sqlite logs and cache, read and pruned a part at a time', () => {
       { bucketMs: 600_000, from: now - 7_200_000, success: false },
       { bucketMs: 3_600_000, project: 'nobody' },
       { bucketMs: 0, groupBy: 'metadata.user' as const },
+      { bucketMs: 3_600_000, groupBy: 'prompt_version' as const },
     ];
     for (const query of queries) {
       const { value: rows, turns } = await withTurns(() => sliced.analytics(query));

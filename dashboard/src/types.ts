@@ -64,6 +64,8 @@ export interface Log {
   metadata: Record<string, string | number | boolean | null>;
   event_id: string | null;
   error: { code: string | null; message: string | null } | null;
+  /** The stored prompt the request ran, at the version used. */
+  prompt: { id: string; version: string } | null;
   feedback: -1 | 1 | null;
   score: number | null;
   request?: unknown;

@@ -22,6 +22,8 @@ export type LogConditionField =
   | 'event_id'
   | 'metadata.key'
   | 'metadata.value'
+  | 'prompt_id'
+  | 'prompt_version'
   | 'authentication'
   | 'wholesale'
   | 'compatibilityMode'
@@ -80,6 +82,8 @@ const KINDS: Record<LogConditionField, Kind> = {
   event_id: 'text',
   'metadata.key': 'text',
   'metadata.value': 'text',
+  prompt_id: 'text',
+  prompt_version: 'text',
   authentication: 'truth',
   wholesale: 'truth',
   compatibilityMode: 'truth',

@@ -80,10 +80,10 @@ export const AnalyticsQuery = LogFilterQuery.extend({
   group_by: z
     .union(
       [
-        z.enum(['model', 'provider', 'gateway', 'key', 'project']),
+        z.enum(['model', 'provider', 'gateway', 'key', 'project', 'prompt', 'prompt_version']),
         z.templateLiteral([METADATA_GROUP_PREFIX, z.string().regex(METADATA_GROUP_KEY)]),
       ],
-      'group_by is model, provider, gateway, key, project or metadata.<key> (a key of letters, digits, _ and -)',
+      'group_by is model, provider, gateway, key, project, prompt, prompt_version or metadata.<key> (a key of letters, digits, _ and -)',
     )
     .optional(),
 });

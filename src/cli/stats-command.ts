@@ -7,8 +7,8 @@ import { formatTable, minuteText } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
 
 const USAGE =
-  'portico stats [--range 24h] [--by model|provider|gateway|key|metadata.KEY] [--json] [--url URL --key KEY]';
-const DIMENSIONS = ['model', 'provider', 'gateway', 'key'] as const;
+  'portico stats [--range 24h] [--by model|provider|gateway|key|prompt|prompt_version|metadata.KEY] [--json] [--url URL --key KEY]';
+const DIMENSIONS = ['model', 'provider', 'gateway', 'key', 'prompt', 'prompt_version'] as const;
 type Dimension = NonNullable<AnalyticsRequest['groupBy']>;
 
 /** A dimension to break the range down by: one of DIMENSIONS, or a metadata key's values. */

@@ -48,6 +48,7 @@ export function logObject(entry: LogEntry, withBodies: boolean) {
     dlp: entry.dlp ?? null,
     guardrails: entry.guardrails ?? [],
     provider_config: entry.providerConfig ?? null,
+    prompt: entry.prompt ?? null,
     ...(withBodies
       ? { request: entry.requestBody, response: entry.responseBody, events: entry.timeline }
       : {}),

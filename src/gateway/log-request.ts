@@ -2,7 +2,7 @@ import { toApiError, type ApiError } from '../api/errors.ts';
 import type { ResponseObject, Usage } from '../api/response.ts';
 import type { ResponseStreamEvent } from '../api/stream-events.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { LogEntry, TimelineEntry } from '../store/log-store.ts';
+import type { LogEntry, PromptUse, TimelineEntry } from '../store/log-store.ts';
 import { costOf } from './cost.ts';
 import { admitted, type GatewayContext, type Layer } from './gateway-call.ts';
 import type { LogWriter } from './log-writer.ts';
@@ -265,5 +265,19 @@ function buildEntry(
     ...(ctx.trace.dlp ? { dlp: ctx.trace.dlp } : {}),
     ...(ctx.trace.guardrails ? { guardrails: ctx.trace.guardrails } : {}),
     ...(ctx.trace.providerConfig ? { providerConfig: ctx.trace.providerConfig } : {}),
+    ...promptServed(ctx),
   };
+}
+
+/**
+ * The stored prompt of the request that ran last (the one that answered, or whose failure is
+ * the answer), else of the first step. `trace.step` cannot say which step that was: it counts
+ * model fallbacks and a route's elements too; each attempt's request is its step's as the
+ * prompts layer rendered it, with the version used. A request stopped before its prompt was
+ * rendered (an unknown prompt, a missing variable) names none: its version is not known.
+ */
+function promptServed(ctx: GatewayContext): { prompt?: PromptUse } {
+  const request = ctx.attempt?.request ?? ctx.call.steps[0]?.request;
+  const prompt = request?.promptMessages === undefined ? undefined : request.prompt;
+  return prompt?.version == null ? {} : { prompt: { id: prompt.id, version: prompt.version } };
 }

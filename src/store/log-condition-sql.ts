@@ -37,6 +37,9 @@ const FIELDS: Record<LogConditionField, FieldSql> = {
   event_id: TEXT(() => 'event_id'),
   'metadata.key': { kind: 'metadata', column: 'k' },
   'metadata.value': { kind: 'metadata', column: 'v' },
+  // The stored prompt that served it (log-request.ts), null without one.
+  prompt_id: TEXT((d) => d.jsonText('prompt.id')),
+  prompt_version: TEXT((d) => d.jsonText('prompt.version')),
   // A request that named a key; an open gateway's are anonymous.
   authentication: { kind: 'truth', sql: () => 'key_id IS NOT NULL' },
   // Portico always sends the provider's own key: no request is billed wholesale.

@@ -155,18 +155,24 @@ export function spendBucket(at: number): number {
   return Math.floor(at / SPEND_BUCKET_MS) * SPEND_BUCKET_MS;
 }
 
-const GROUP_COLUMN = {
-  model: 'model',
-  provider: 'provider',
-  gateway: 'gateway',
-  key: 'key_id',
-  project: 'project',
-} as const;
+const GROUP_SQL: Record<Exclude<AnalyticsDimension, `metadata.${string}`>, (d: LogSqlDialect) => string> = {
+  model: () => 'model',
+  provider: () => 'provider',
+  gateway: () => 'gateway',
+  key: () => 'key_id',
+  project: () => 'project',
+  prompt: (d) => d.jsonText('prompt.id'),
+  // Two prompts' versions never merge; null (no prompt) stays null in both backends' `||`.
+  prompt_version: (d) => `${d.jsonText('prompt.id')} || '@' || ${d.jsonText('prompt.version')}`,
+};
 
-/** The SQL of an analytics group's value: a column, or a metadata key's value as text (null where absent). */
+/**
+ * The SQL of an analytics group's value: a column, the stored prompt of the summary, or a
+ * metadata key's value as text (null where absent).
+ */
 export function groupSql(dimension: AnalyticsDimension, dialect: LogSqlDialect): string {
   if (!dimension.startsWith(METADATA_GROUP_PREFIX))
-    return GROUP_COLUMN[dimension as keyof typeof GROUP_COLUMN];
+    return GROUP_SQL[dimension as keyof typeof GROUP_SQL](dialect);
   const key = dimension.slice(METADATA_GROUP_PREFIX.length);
   // Spelled into the SQL, so checked here again whatever the caller checked.
   if (!METADATA_GROUP_KEY.test(key)) throw new Error(`not a metadata key to group by: ${key}`);

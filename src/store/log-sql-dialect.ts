@@ -7,7 +7,7 @@ import { dollar } from './postgres-query.ts';
  */
 export interface LogSqlDialect {
   placeholder(index: number): string;
-  /** A summary field as text, a number, a truth value. */
+  /** A summary field (`prompt.id`: a field of one) as text, a number, a truth value. */
   jsonText(field: string): string;
   jsonNumber(field: string): string;
   jsonBool(field: string): string;
@@ -50,12 +50,19 @@ export const SQLITE_BROAD_SEARCH_SQL: LogSqlDialect = {
   search: (bound) => `+rowid IN (SELECT rowid FROM log_search WHERE log_search MATCH ${bound})`,
 };
 
+/** A summary field as PostgreSQL reads it as text: `-> 'prompt' ->> 'id'` for `prompt.id`. */
+function postgresField(field: string): string {
+  const names = field.split('.');
+  const last = names.pop()!;
+  return `(entry_json::json${names.map((name) => ` -> '${name}'`).join('')} ->> '${last}')`;
+}
+
 export const POSTGRES_LOG_SQL: LogSqlDialect = {
   placeholder: dollar,
   // json, not jsonb: reading one field of the text is cheaper than building the whole jsonb.
-  jsonText: (field) => `(entry_json::json ->> '${field}')`,
-  jsonNumber: (field) => `(entry_json::json ->> '${field}')::float8`,
-  jsonBool: (field) => `(entry_json::json ->> '${field}')::boolean`,
+  jsonText: postgresField,
+  jsonNumber: (field) => `${postgresField(field)}::float8`,
+  jsonBool: (field) => `${postgresField(field)}::boolean`,
   metadataRows: `SELECT key AS k, value AS v FROM json_each_text(entry_json::json -> 'metadata')`,
   metadataText: (key) => `(entry_json::json -> 'metadata' ->> '${key}')`,
   text: (bound) => `CAST(${bound} AS TEXT)`,

@@ -46,6 +46,12 @@ export interface ProviderConfigUse {
   alias: string;
 }
 
+/** The stored prompt a request ran: its id and the version rendered (`"3"`, as versions are numbered). */
+export interface PromptUse {
+  id: string;
+  version: string;
+}
+
 /** One request through a gateway, as logged. Tokens and cost are those of the answer that was served. */
 export interface LogEntry {
   id: string;
@@ -107,6 +113,8 @@ export interface LogEntry {
   guardrails?: GuardrailEvaluation[];
   /** The stored provider key that served it; absent when the provider's configured key did. */
   providerConfig?: ProviderConfigUse;
+  /** The stored prompt the answering step was rendered from; absent without one. */
+  prompt?: PromptUse;
 }
 
 export interface LogFilter {
@@ -179,8 +187,12 @@ export interface LogPatch {
   metadata?: LogMetadata | null;
 }
 
-/** Analytics group by one of these, or by the value of a metadata key (`metadata.user`). */
-export type AnalyticsDimension = 'model' | 'provider' | 'gateway' | 'key' | 'project' | `metadata.${string}`;
+/**
+ * Analytics group by one of these, or by the value of a metadata key (`metadata.user`);
+ * `prompt` by the stored prompt's id, `prompt_version` by `id@version`.
+ */
+export type AnalyticsDimension =
+  'model' | 'provider' | 'gateway' | 'key' | 'project' | 'prompt' | 'prompt_version' | `metadata.${string}`;
 
 export interface AnalyticsQuery extends LogFilter {
   /** Bucket width in milliseconds; 0: one bucket for the whole range, starting at `from` (0 without one). */

@@ -5,10 +5,17 @@ const MODELS = ['openai/gpt-5.4-pro', 'openai/gpt-5.4-mini', 'anthropic/claude-s
 const GATEWAYS = ['default', 'search', 'support'];
 /** The `user` metadata of four requests in five; the fifth names none. */
 const USERS = ['ada', 'grace', 'linus', 'barbara'];
+/** The stored prompt of three requests in four (two versions of one, one of another); the fourth ran none. */
+const PROMPTS = [
+  { id: 'pmpt_seed_support', version: '1' },
+  { id: 'pmpt_seed_support', version: '2' },
+  { id: 'pmpt_seed_billing', version: '1' },
+];
 
 /**
  * `count` logged requests spread over the day before `now`, in the default project: varied
- * models, gateways, users, latencies, a cache hit in ten and an error in twenty-five. Deterministic.
+ * models, gateways, users, prompts, latencies, a cache hit in ten and an error in twenty-five.
+ * Deterministic.
  */
 export async function seedLogs(logs: LogStore, count: number, now: number): Promise<void> {
   const batch: LogEntry[] = [];
@@ -29,6 +36,7 @@ export async function seedLogs(logs: LogStore, count: number, now: number): Prom
         status: failed ? 'failed' : 'completed',
         cost: 0.001 * (n % 7),
         metadata: n % 5 === 4 ? {} : { user: USERS[n % 5]! },
+        ...(n % 4 === 3 ? {} : { prompt: PROMPTS[n % 4]! }),
       }),
     );
     if (batch.length === 1000) await logs.insert(batch.splice(0));

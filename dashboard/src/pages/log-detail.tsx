@@ -45,6 +45,7 @@ function LogFacts({ log, onPatch }: { log: Log; onPatch: (body: Partial<Log>) =>
     ['Model', log.model ?? '–'],
     ['Status', `${log.status_code}${log.status ? ` ${log.status}` : ''}`],
     ['Response', log.response_id ?? '–'],
+    ['Prompt', log.prompt ? `${log.prompt.id} (version ${log.prompt.version})` : '–'],
     [
       'Tokens',
       `${formatCount(log.tokens_in)} in (${formatCount(log.tokens_cached)} cached) · ${formatCount(log.tokens_out)} out (${formatCount(log.tokens_reasoning)} reasoning)` +

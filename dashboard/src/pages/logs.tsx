@@ -8,6 +8,7 @@ import { href } from '../router.ts';
 import type { List, Log } from '../types.ts';
 import { useLoad } from '../use-load.ts';
 import { useTick } from '../use-tick.ts';
+import { promptFilters } from './prompt-filter.ts';
 
 const PAGE_SIZE = 50;
 const LIVE_EVERY_MS = 2000;
@@ -18,10 +19,20 @@ interface Filters {
   gateway: string;
   model: string;
   provider: string;
+  /** A stored prompt's id, or `id@version` (prompt-filter.ts). */
+  prompt: string;
   success: '' | 'true' | 'false';
   cached: '' | 'true' | 'false';
 }
-const NO_FILTERS: Filters = { search: '', gateway: '', model: '', provider: '', success: '', cached: '' };
+const NO_FILTERS: Filters = {
+  search: '',
+  gateway: '',
+  model: '',
+  provider: '',
+  prompt: '',
+  success: '',
+  cached: '',
+};
 
 /**
  * The request logs, newest first, filtered and paged by cursor (`after`). While on the first
@@ -36,8 +47,13 @@ export function LogsPage() {
   const tick = useTick(LIVE_EVERY_MS, live && first);
   const after = cursors.at(-1);
   const page = useLoad(
-    (signal) =>
-      api<List<Log>>(`/v1/logs${query({ ...filters, limit: PAGE_SIZE, order: 'desc', after })}`, { signal }),
+    (signal) => {
+      const { prompt, ...fields } = filters;
+      return api<List<Log>>(
+        `/v1/logs${query({ ...fields, filters: promptFilters(prompt), limit: PAGE_SIZE, order: 'desc', after })}`,
+        { signal },
+      );
+    },
     [filters, after, tick],
   );
   const set = (name: keyof Filters) => (event: Event) => {
@@ -52,26 +68,38 @@ export function LogsPage() {
           <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> Live
         </label>
       </header>
+      {/* The text boxes are uncontrolled: a render (Live's, every two seconds) would put back a
+          controlled box's value while its text is still being typed, before its change. */}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter logs">
         <label>
           Search{' '}
           <input
             type="search"
             name="search"
-            value={filters.search}
+            defaultValue={filters.search}
             onChange={set('search')}
             placeholder="words in a request or answer"
             maxLength={256}
           />
         </label>
         <label>
-          Gateway <input value={filters.gateway} onChange={set('gateway')} placeholder="any" />
+          Gateway <input defaultValue={filters.gateway} onChange={set('gateway')} placeholder="any" />
         </label>
         <label>
-          Model <input value={filters.model} onChange={set('model')} placeholder="any" />
+          Model <input defaultValue={filters.model} onChange={set('model')} placeholder="any" />
         </label>
         <label>
-          Provider <input value={filters.provider} onChange={set('provider')} placeholder="any" />
+          Provider <input defaultValue={filters.provider} onChange={set('provider')} placeholder="any" />
+        </label>
+        <label>
+          Prompt{' '}
+          <input
+            name="prompt"
+            defaultValue={filters.prompt}
+            onChange={set('prompt')}
+            placeholder="pmpt_…[@version]"
+            maxLength={200}
+          />
         </label>
         <label>
           Status{' '}

@@ -15,7 +15,7 @@ const RANGES = [
   { id: '7d', label: 'Last 7 days', seconds: 7 * 86_400, bucket: 'hour', step: 3600 },
   { id: '30d', label: 'Last 30 days', seconds: 30 * 86_400, bucket: 'day', step: 86_400 },
 ] as const;
-const GROUPS = ['model', 'provider', 'gateway', 'key', 'metadata'] as const;
+const GROUPS = ['model', 'provider', 'gateway', 'key', 'prompt', 'prompt_version', 'metadata'] as const;
 /** A metadata key analytics can group by (the server's rule). */
 const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const REFRESH_MS = 10_000;
@@ -24,7 +24,8 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 
 /**
  * Requests, tokens, cost, errors, cache hit rate and latency over a time range, overall and by
- * model, provider, gateway or key: three analytics queries (totals, the series, the breakdown).
+ * model, provider, gateway, key, stored prompt (or its versions) or a metadata key's values:
+ * three analytics queries (totals, the series, the breakdown).
  */
 export function OverviewPage() {
   const [rangeId, setRangeId] = useState<(typeof RANGES)[number]['id']>('24h');
@@ -110,7 +111,7 @@ export function OverviewPage() {
             >
               <option value="">everything</option>
               {GROUPS.map((g) => (
-                <option value={g}>{g === 'metadata' ? 'metadata key' : g}</option>
+                <option value={g}>{g === 'metadata' ? 'metadata key' : g.replace('_', ' ')}</option>
               ))}
             </select>
           </label>
