@@ -42,6 +42,7 @@ export function searchFixtures(): LogEntry[] {
       success: false,
       statusCode: 502,
       errorMessage: 'Upstream refused: quota exhausted',
+      dlp: { action: 'BLOCK', findings: [] },
       cost: 2,
       durationMs: 30,
     }),
@@ -51,6 +52,7 @@ export function searchFixtures(): LogEntry[] {
       eventId: 'evt_checkout_7',
       metadata: { team: 'research', n: 7, ok: false },
       prompt: { id: 'pmpt_billing', version: '2' },
+      dlp: { action: 'FLAG', findings: [] },
       tokensIn: 100,
       tokensOut: 1,
     }),
@@ -143,7 +145,16 @@ export function describeLogSearch(
         (await where({ field: 'request_content_type', operator: 'eq', values: ['application/json'] })).length,
         5,
       );
-      assert.deepEqual(await where({ field: 'dlp_action', operator: 'eq', values: ['BLOCK'] }), []);
+      // What a DLP policy did: blocked, flagged, or (no finding) nothing.
+      assert.deepEqual(await where({ field: 'dlp_action', operator: 'eq', values: ['BLOCK'] }), ['log_c']);
+      assert.deepEqual(await where({ field: 'dlp_action', operator: 'neq', values: ['BLOCK', null] }), [
+        'log_d',
+      ]);
+      assert.deepEqual(await where({ field: 'dlp_action', operator: 'eq', values: [null] }), [
+        'log_a',
+        'log_b',
+        'log_e',
+      ]);
     });
 
     test('numbers and times: eq, neq, lt, gt; truths: eq, neq', async () => {

@@ -49,8 +49,8 @@ const FIELDS: Record<LogConditionField, FieldSql> = {
     kind: 'truth',
     sql: (d) => `coalesce(${d.contains(d.jsonText('path'), `'/compat/'`)}, FALSE)`,
   },
-  // Portico has no DLP policies: no entry has a DLP action.
-  dlp_action: TEXT(() => 'CAST(NULL AS TEXT)'),
+  // What the gateway's DLP policy did (`FLAG` or `BLOCK`), null where it found nothing.
+  dlp_action: TEXT((d) => d.jsonText('dlp.action')),
 };
 
 /** A structured filter as a SQL condition (values checked by api/log-conditions.ts). */
