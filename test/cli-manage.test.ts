@@ -233,7 +233,7 @@ describe('portico chat, gateways, stats and logs', () => {
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /--by takes one of model, provider, gateway, key, prompt, prompt_version or metadata\.KEY/,
+      /--by takes one of model, provider, gateway, key, project, prompt, prompt_version or metadata\.KEY/,
     );
     const byUser = await runCli(['stats', '--by', 'metadata.user', '--json', ...remote], env);
     assert.equal(byUser.code, 0, byUser.stderr);

@@ -72,6 +72,17 @@ export const METADATA_GROUP_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 /** Bucket widths in milliseconds; `range` is one bucket for the whole range (totals and their percentiles). */
 const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, range: 0 } as const;
 
+/** What analytics break a range down by, besides a metadata key's values (`metadata.<key>`). */
+export const GROUP_DIMENSIONS = [
+  'model',
+  'provider',
+  'gateway',
+  'key',
+  'project',
+  'prompt',
+  'prompt_version',
+] as const;
+
 export const AnalyticsQuery = LogFilterQuery.extend({
   bucket: z
     .enum(['minute', 'hour', 'day', 'range'], "bucket is 'minute', 'hour', 'day' or 'range'")
@@ -80,10 +91,10 @@ export const AnalyticsQuery = LogFilterQuery.extend({
   group_by: z
     .union(
       [
-        z.enum(['model', 'provider', 'gateway', 'key', 'project', 'prompt', 'prompt_version']),
+        z.enum(GROUP_DIMENSIONS),
         z.templateLiteral([METADATA_GROUP_PREFIX, z.string().regex(METADATA_GROUP_KEY)]),
       ],
-      'group_by is model, provider, gateway, key, project, prompt, prompt_version or metadata.<key> (a key of letters, digits, _ and -)',
+      `group_by is ${GROUP_DIMENSIONS.join(', ')} or metadata.<key> (a key of letters, digits, _ and -)`,
     )
     .optional(),
 });

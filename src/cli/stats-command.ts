@@ -1,4 +1,4 @@
-import { METADATA_GROUP_KEY, METADATA_GROUP_PREFIX } from '../api/logs.ts';
+import { GROUP_DIMENSIONS, METADATA_GROUP_KEY, METADATA_GROUP_PREFIX } from '../api/logs.ts';
 import { startSpinner } from './spinner.ts';
 import { CONNECTION_OPTIONS, openBackend, type AnalyticsRequest, type AnalyticsRow } from './backend.ts';
 import { fail, RUNTIME_OPTIONS, text, UsageError, type Command } from './command.ts';
@@ -6,16 +6,14 @@ import { parseDuration } from './parse-limits.ts';
 import { formatTable, minuteText } from './print-table.ts';
 import { sparkline } from './sparkline.ts';
 
-const USAGE =
-  'portico stats [--range 24h] [--by model|provider|gateway|key|prompt|prompt_version|metadata.KEY] [--json] [--url URL --key KEY]';
-const DIMENSIONS = ['model', 'provider', 'gateway', 'key', 'prompt', 'prompt_version'] as const;
+const USAGE = `portico stats [--range 24h] [--by ${GROUP_DIMENSIONS.join('|')}|metadata.KEY] [--json] [--url URL --key KEY]`;
 type Dimension = NonNullable<AnalyticsRequest['groupBy']>;
 
-/** A dimension to break the range down by: one of DIMENSIONS, or a metadata key's values. */
+/** A dimension to break the range down by: one of GROUP_DIMENSIONS, or a metadata key's values. */
 function isDimension(by: string): by is Dimension {
   if (by.startsWith(METADATA_GROUP_PREFIX))
     return METADATA_GROUP_KEY.test(by.slice(METADATA_GROUP_PREFIX.length));
-  return (DIMENSIONS as readonly string[]).includes(by);
+  return (GROUP_DIMENSIONS as readonly string[]).includes(by);
 }
 
 /** The longest `--range`: ten years of logs. */
@@ -54,7 +52,7 @@ export const statsCommand: Command = {
         `--range takes a duration like 1h, 24h or 30d, up to ${MAX_RANGE_DAYS}d, not '${rangeText}'`,
       );
     if (by !== undefined && !isDimension(by))
-      throw new UsageError(`--by takes one of ${DIMENSIONS.join(', ')} or metadata.KEY, not '${by}'`);
+      throw new UsageError(`--by takes one of ${GROUP_DIMENSIONS.join(', ')} or metadata.KEY, not '${by}'`);
     const { bucket, step } = bucketOf(seconds);
     const now = Date.now() / 1000;
     const from = Math.floor((now - seconds) / step) * step;
