@@ -1,8 +1,9 @@
 import type { Migration } from './migration.ts';
 
 /**
- * Prompts and their versions. Templates and metadata are JSON kept as text, byte for byte as
- * written (jsonb would reorder a template's keys). A version's row never changes once made.
+ * Prompts and their versions. Templates and metadata are JSON kept as text, exactly as the
+ * store is given them (jsonb would reorder a template's keys). A version's row never changes
+ * once made.
  */
 const promptsSql = (integer: string, strict: string) => `
   CREATE TABLE prompts (
