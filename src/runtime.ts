@@ -318,7 +318,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     logger,
     gateway,
     providerConfigs,
-    gatewayAdmin: new GatewayAdmin(gateway.gateways, stores.gateways, catalog, providerConfigs),
+    gatewayAdmin: new GatewayAdmin(gateway.gateways, stores.gateways, catalog, providerConfigs, (changed) =>
+      gateway.trimLogs(changed),
+    ),
     corsOrigins: config.corsOrigins,
     work,
     background: background.responses,

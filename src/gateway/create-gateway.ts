@@ -96,6 +96,8 @@ export interface Gateway {
   metrics: Metrics;
   /** Resolves once every log entry of a finished request is in the store. */
   flushLogs(): Promise<void>;
+  /** Deletes, in the background, a gateway's oldest logs past its `delete_oldest` cap (one just lowered). */
+  trimLogs(settings: GatewaySettings): void;
   close(): Promise<void>;
 }
 
@@ -156,15 +158,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const admitTo = compose([...admission, prompts, noAnswer]);
   const limit = compose([...limits, noAnswer]);
 
+  // A cap lowered below what its gateway holds: the excess goes at once (trimLogs), else here.
+  const trim = async ({ id, logLimit }: GatewaySettings) => {
+    if (logLimit?.strategy === 'delete_oldest') await stores.logs.trim(id, logLimit.maxLogs);
+  };
   const maintain = async () => {
     try {
       const at = now();
       await answers.prune(at);
       if (deps.logRetentionDays !== undefined)
         await stores.logs.prune(at - deps.logRetentionDays * 24 * HOUR_MS);
-      // A cap lowered below what its gateway holds: the excess goes here, if no batch took it first.
-      for (const { id, logLimit } of await gateways.list())
-        if (logLimit?.strategy === 'delete_oldest') await stores.logs.trim(id, logLimit.maxLogs);
+      for (const settings of await gateways.list()) await trim(settings);
     } catch (error) {
       logger.error('gateway maintenance failed', { error: String(error) });
     }
@@ -214,6 +218,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logs: new LogAccess(stores.logs, () => writer.flush()),
     metrics,
     flushLogs: () => writer.flush(),
+    trimLogs(settings) {
+      trim(settings).catch((error) =>
+        logger.error("a gateway's logs could not be trimmed to its cap", {
+          gateway: settings.id,
+          error: String(error),
+        }),
+      );
+    },
     async close() {
       clearInterval(timer);
       await writer.flush();

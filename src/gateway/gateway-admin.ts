@@ -52,6 +52,8 @@ export class GatewayAdmin {
     private readonly catalog: Catalog,
     /** The provider keys stored per gateway: a deleted gateway's go with it. */
     private readonly providerConfigs: Pick<ProviderConfigAdmin, 'deleteGateway'>,
+    /** Told of every change written (a lowered log cap is trimmed at once). */
+    private readonly written: (settings: GatewaySettings) => void = () => {},
   ) {}
 
   async create(id: string, input: Input): Promise<GatewaySettings> {
@@ -101,7 +103,10 @@ export class GatewayAdmin {
       const base = stored ? current : defaultGateway(id, 'api', now);
       const settings = { ...modify(base), source: 'api' as const, updatedAt: now };
       const options = { expected: stored ? current : null, ...(deploy ? { deploy } : {}) };
-      if (await this.store.put(settings, options)) return settings;
+      if (await this.store.put(settings, options)) {
+        this.written(settings);
+        return settings;
+      }
     }
     throw new ApiError({
       status: 409,
