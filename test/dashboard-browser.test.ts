@@ -277,8 +277,11 @@ describe('the dashboard in a browser', () => {
       }),
     });
     const { id } = (await made.json()) as { id: string };
-    await page.goto(`${portico.server.url}/#/playground`);
-    await page.selectOption('select[name=prompt]', id);
+    // From the prompt's page, which links to the playground with the prompt chosen.
+    await page.goto(`${portico.server.url}/#/prompts/${id}`);
+    await page.click('a:has-text("Try in the playground")');
+    await page.locator('select[name=prompt]').filter({ hasText: 'tale' }).waitFor();
+    assert.equal(await page.locator('select[name=prompt]').inputValue(), id);
     assert.equal(await page.locator('select[name=model]').inputValue(), '');
     await page.fill('input[name=variable-animal]', 'a cat');
     await page.click('button[type=submit]:has-text("Send")');

@@ -101,7 +101,7 @@ function Page() {
     case 'logs':
       return id ? <LogDetailPage id={id} /> : <LogsPage />;
     case 'playground':
-      return <PlaygroundPage />;
+      return <PlaygroundPage prompt={id} />;
     case 'models':
       return <ModelsPage />;
     case 'gateways':

@@ -26,10 +26,24 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
  * Try any model: the answer streams in as it is generated, each turn continues the last with
  * `previous_response_id`, and every turn's raw events can be shown.
  */
-export function PlaygroundPage() {
+export function PlaygroundPage({ prompt: chosenPrompt }: { prompt?: string | undefined } = {}) {
   const models = useLoad((signal) => api<List<Model>>('/v1/models', { signal }), []);
-  const prompts = useLoad((signal) => api<List<Prompt>>('/v1/prompts?limit=100', { signal }), []);
-  const { form: settings, text: update, set } = useForm<PlaygroundSettings>(DEFAULT_SETTINGS);
+  const prompts = useLoad(async (signal) => {
+    const list = await api<List<Prompt>>('/v1/prompts?limit=100', { signal });
+    // A prompt older than the newest hundred, linked from its page, is read on its own.
+    if (!chosenPrompt || list.data.some((p) => p.id === chosenPrompt)) return list;
+    const one = await api<Prompt>(`/v1/prompts/${encodeURIComponent(chosenPrompt)}`, { signal });
+    return { ...list, data: [one, ...list.data] };
+  }, []);
+  // `#/playground/pmpt_…` (a prompt page's link) starts with that prompt chosen.
+  const {
+    form: settings,
+    text: update,
+    set,
+  } = useForm<PlaygroundSettings>({
+    ...DEFAULT_SETTINGS,
+    prompt: chosenPrompt ?? '',
+  });
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [turns, setTurns] = useState<Turn[]>([]);
   const [message, setMessage] = useState('');

@@ -53,6 +53,7 @@ export function PromptDetailPage({ id }: { id: string }) {
         <h1 id="prompt-title">Prompt {latest?.name ?? id}</h1>
         <div class="controls">
           <a href={href('prompts')}>← All prompts</a>
+          <a href={href('playground', id)}>Try in the playground</a>
           <button type="button" disabled={!latest} onClick={() => (setAdding(true), setError(undefined))}>
             New version
           </button>
