@@ -47,6 +47,21 @@ describe('the Run API: POST /v1/{account}/{gateway}/run', () => {
   });
   after(() => echo.stop());
 
+  test("runs a stored prompt ({prompt: {id, variables}}): a Responses request, not Workers AI's text prompt", async () => {
+    const made = await send(url, 'POST', '/v1/prompts', {
+      template: { input: [{ role: 'user', content: 'tell me about {{topic}}' }] },
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.json));
+    const { status, json } = await send(url, 'POST', RUN, {
+      model: ECHO_MODEL,
+      input: { prompt: { id: made.json.id, variables: { topic: 'otters' } } },
+    });
+    assert.equal(status, 200, JSON.stringify(json));
+    const result = json.result as { output_text: string; prompt: Json };
+    assert.equal(result.output_text, 'echo: tell me about otters');
+    assert.deepEqual(result.prompt, { id: made.json.id, version: '1', variables: { topic: 'otters' } });
+  });
+
   test('runs {prompt} through the gateway: Completed with the result, the provider and the model, logged', async () => {
     const { status, headers, json } = await send(url, 'POST', RUN, {
       model: ECHO_MODEL,
