@@ -295,6 +295,20 @@ describe('the dashboard in a browser', () => {
       { type: 'message', role: 'developer', content: 'A tale of a cat.' },
     ]);
     await shot('playground-prompt');
+    // A later version with another variable: each version asks for its own.
+    await fetch(`${portico.server.url}/v1/prompts/${id}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        template: { model: TINY_MODEL, instructions: 'A tale of {{animal}} in {{place}}.' },
+      }),
+    });
+    await page.reload();
+    await page.selectOption('select[name=prompt]', id);
+    await page.locator('input[name=variable-place]').waitFor();
+    await page.selectOption('select[name=prompt_version]', '1');
+    await page.locator('input[name=variable-place]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('input[name=variable-animal]').count(), 1);
   });
 
   test('the pages are reachable by keyboard', async () => {

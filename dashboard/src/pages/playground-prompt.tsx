@@ -3,6 +3,8 @@ import type { Prompt } from '../types.ts';
 interface PromptFieldsProps {
   prompts: Prompt[];
   prompt: Prompt | undefined;
+  /** The prompt at the version chosen: whose variables are asked for. */
+  shown: Prompt | undefined;
   /** '' for the latest. */
   version: string;
   variables: Record<string, string>;
@@ -13,18 +15,19 @@ interface PromptFieldsProps {
 
 /**
  * The playground's stored prompt: which one (or none), which version, and a field for each
- * variable its latest version names (a default, where the template has one, as placeholder).
+ * variable that version names (a default, where its template has one, as placeholder).
  */
 export function PromptFields({
   prompts,
   prompt,
+  shown,
   version,
   variables,
   onPrompt,
   onVersion,
   onVariable,
 }: PromptFieldsProps) {
-  const defaults = (prompt?.template.variables ?? {}) as Record<string, unknown>;
+  const defaults = (shown?.template.variables ?? {}) as Record<string, unknown>;
   const versions = Array.from({ length: Number(prompt?.latest_version ?? 0) }, (_, n) => String(n + 1));
   return (
     <>
@@ -52,7 +55,7 @@ export function PromptFields({
               ))}
             </select>
           </label>
-          {prompt.variables.map((name) => (
+          {(shown ?? prompt).variables.map((name) => (
             <label key={name}>
               {`{{${name}}}`}
               <input

@@ -52,6 +52,19 @@ export function PlaygroundPage({ prompt: chosenPrompt }: { prompt?: string | und
   const running = useRef<AbortController | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const prompt = prompts.data?.data.find((p) => p.id === settings.prompt);
+  // An older version pinned: its own variables and defaults, not the latest's.
+  const pinned = useLoad(
+    async (signal) =>
+      settings.prompt && settings.promptVersion
+        ? api<Prompt>(
+            `/v1/prompts/${encodeURIComponent(settings.prompt)}?version=${encodeURIComponent(settings.promptVersion)}`,
+            { signal },
+          )
+        : undefined,
+    [settings.prompt, settings.promptVersion],
+  );
+  const shown =
+    settings.promptVersion && pinned.data?.version === settings.promptVersion ? pinned.data : prompt;
   const promptModel = typeof prompt?.template.model === 'string' ? prompt.template.model : undefined;
   // A chosen prompt that names its model runs on it unless another is picked.
   const model = settings.model || (promptModel ? '' : models.data?.data[0]?.id || '');
@@ -63,7 +76,11 @@ export function PlaygroundPage({ prompt: chosenPrompt }: { prompt?: string | und
     let request;
     try {
       const previous = turns.findLast((turn) => turn.responseId && turn.status !== 'failed')?.responseId;
-      request = playgroundRequest({ ...settings, model }, message, previous, variables);
+      // Only what the chosen version names: a value typed for another version's variable stays unsent.
+      const named = Object.fromEntries(
+        Object.entries(variables).filter(([name]) => shown?.variables.includes(name)),
+      );
+      request = playgroundRequest({ ...settings, model }, message, previous, named);
     } catch (thrown) {
       setError(thrown as Error);
       return;
@@ -128,6 +145,7 @@ export function PlaygroundPage({ prompt: chosenPrompt }: { prompt?: string | und
             <PromptFields
               prompts={prompts.data.data}
               prompt={prompt}
+              shown={shown}
               version={settings.promptVersion}
               variables={variables}
               onPrompt={(id) => {
