@@ -135,6 +135,9 @@ export type CreateResponseRequest = Omit<z.output<typeof CreateResponseRequest>,
   input: z.output<typeof InputField>;
 } & EntryPointFields;
 
+/** What a request may leave to the stored prompt it names. */
+const LEFT_TO_PROMPT = ['model', 'input'] as const;
+
 /** A request's model while the stored prompt it names, not the request, is to name it. */
 export const MODEL_FROM_PROMPT = '';
 
@@ -145,9 +148,10 @@ export const MODEL_FROM_PROMPT = '';
  */
 export function parseResponseRequest(body: unknown): CreateResponseRequest {
   const request = parseBody(CreateResponseRequest, body);
-  for (const param of ['model', 'input'] as const)
-    if (request[param] === undefined && !request.prompt)
-      throw badRequest(param, `Missing required parameter: '${param}'.`, 'missing_required_parameter');
+  if (!request.prompt)
+    for (const param of LEFT_TO_PROMPT)
+      if (request[param] === undefined)
+        throw badRequest(param, `Missing required parameter: '${param}'.`, 'missing_required_parameter');
   request.model ??= MODEL_FROM_PROMPT;
   request.input ??= [];
   return request as CreateResponseRequest;
